@@ -1,0 +1,8 @@
+"""Audio failures, worded for the person who picked the device or file."""
+
+
+class AudioError(Exception):
+    """A device could not be opened or vanished, or a file is not usable audio.
+
+    ``str(error)`` is a complete sentence that names the device or file.
+    """

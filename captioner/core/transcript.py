@@ -1,0 +1,197 @@
+"""The session transcript: turns keyed by id, partials rewritten in place.
+
+Engines report a turn many times while it grows (partials), once when it ends
+(an unformatted final) and, with AssemblyAI's ``format_turns``, sometimes once
+more with punctuation and casing restored (a formatted final).  This model
+folds that stream into what a reader sees: a list of finished turns in order
+plus, at most, one in-progress turn per source.  It is pure Python so that
+the journal, exporters and tests can use it without a display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One recognised word with its place on the session clock (milliseconds)."""
+
+    text: str
+    start_ms: int
+    end_ms: int
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class TurnUpdate:
+    """What an engine says about one turn at one moment.
+
+    ``key`` identifies the turn across updates and never repeats within a
+    session (engines build it from a connection id and the server's
+    ``turn_order``), so two connections cannot collide.
+    """
+
+    key: str
+    order: int
+    text: str
+    words: tuple[Word, ...] = ()
+    end_of_turn: bool = False
+    formatted: bool = False
+    source: str = ""
+    speaker: str | None = None
+
+    @property
+    def start_ms(self) -> int | None:
+        return self.words[0].start_ms if self.words else None
+
+    @property
+    def end_ms(self) -> int | None:
+        return self.words[-1].end_ms if self.words else None
+
+
+@dataclass(slots=True)
+class Turn:
+    """A turn as the transcript keeps it."""
+
+    key: str
+    order: int
+    text: str
+    words: tuple[Word, ...] = ()
+    finished: bool = False
+    formatted: bool = False
+    source: str = ""
+    speaker: str | None = None
+
+    @property
+    def start_ms(self) -> int | None:
+        return self.words[0].start_ms if self.words else None
+
+    @property
+    def end_ms(self) -> int | None:
+        return self.words[-1].end_ms if self.words else None
+
+
+class ChangeKind(Enum):
+    """How an update changed the transcript; views redraw only what changed."""
+
+    PARTIAL = "partial"  # the in-progress line of a turn was rewritten
+    FINISHED = "finished"  # a turn became final (appended to the finished list)
+    REVISED = "revised"  # an already finished turn got better text (formatted final)
+    DROPPED = "dropped"  # an in-progress turn ended with no words; its line goes away
+    IGNORED = "ignored"  # stale or duplicate update; nothing to redraw
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: ChangeKind
+    turn: Turn | None
+    index: int | None = None  # position in ``finished`` for FINISHED / REVISED
+
+
+Listener = Callable[[Change], None]
+
+
+@dataclass
+class Transcript:
+    """Finished turns in spoken order plus in-progress turns keyed by ``key``.
+
+    Rules (AssemblyAI streaming v3 semantics, shared by every engine):
+
+    * an update for an unfinished turn replaces that turn's in-progress text;
+    * ``end_of_turn`` freezes the turn and appends it to :attr:`finished`;
+    * a later *formatted* final with the same key replaces the text of the
+      frozen turn in place (original casing and punctuation win);
+    * anything after that for the same key (a late partial, a duplicate
+      final) is ignored, so a finished line never goes back to a partial.
+    """
+
+    finished: list[Turn] = field(default_factory=list)
+    partials: dict[str, Turn] = field(default_factory=dict)
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+    _listeners: list[Listener] = field(default_factory=list, repr=False)
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def apply(self, update: TurnUpdate) -> Change:
+        change = self._apply(update)
+        if change.kind is not ChangeKind.IGNORED:
+            for listener in list(self._listeners):
+                listener(change)
+        return change
+
+    def _apply(self, update: TurnUpdate) -> Change:
+        if update.key in self._index:
+            index = self._index[update.key]
+            done = self.finished[index]
+            if update.end_of_turn and update.formatted and not done.formatted:
+                revised = replace(
+                    done,
+                    text=update.text,
+                    words=update.words or done.words,
+                    formatted=True,
+                    speaker=update.speaker or done.speaker,
+                )
+                self.finished[index] = revised
+                return Change(ChangeKind.REVISED, revised, index)
+            return Change(ChangeKind.IGNORED, done, index)
+
+        turn = Turn(
+            key=update.key,
+            order=update.order,
+            text=update.text,
+            words=update.words,
+            finished=update.end_of_turn,
+            formatted=update.formatted,
+            source=update.source,
+            speaker=update.speaker,
+        )
+        if not update.end_of_turn:
+            self.partials[update.key] = turn
+            return Change(ChangeKind.PARTIAL, turn)
+
+        self.partials.pop(update.key, None)
+        if not turn.text.strip():
+            # An empty final closes a turn that never had words (noise): drop
+            # the in-progress line, keep nothing.
+            return Change(ChangeKind.DROPPED, turn)
+        index = self._insert_position(turn)
+        self.finished.insert(index, turn)
+        self._reindex(index)
+        return Change(ChangeKind.FINISHED, turn, index)
+
+    def _insert_position(self, turn: Turn) -> int:
+        # Turns normally finish in order; one that started earlier (e.g. a
+        # second source, or backfilled audio) is slotted by start time.
+        start = turn.start_ms
+        position = len(self.finished)
+        if start is None:
+            return position
+        while position > 0:
+            before = self.finished[position - 1].start_ms
+            if before is None or before <= start:
+                break
+            position -= 1
+        return position
+
+    def _reindex(self, start: int) -> None:
+        for i in range(start, len(self.finished)):
+            self._index[self.finished[i].key] = i
+
+    def discard_partials(self) -> list[str]:
+        """Drop in-progress lines (the engine stopped before finishing them)."""
+        keys = list(self.partials)
+        self.partials.clear()
+        return keys
+
+    def __iter__(self) -> Iterator[Turn]:
+        return iter(self.finished)
+
+    def __len__(self) -> int:
+        return len(self.finished)
+
+    def plain_text(self) -> str:
+        return "\n".join(turn.text for turn in self.finished)

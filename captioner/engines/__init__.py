@@ -1,0 +1,1 @@
+"""Recognition engines: audio chunks in, turn updates out (no Qt)."""

@@ -1,0 +1,167 @@
+"""The one interface every recognition engine implements.
+
+An engine consumes 50 ms chunks of 16 kHz mono s16le PCM from an
+:class:`~captioner.audio.source.AudioSource` on a worker thread of its own and
+reports what it hears through an :class:`EngineListener`.  Listener methods are
+called on engine threads (the AssemblyAI SDK's read thread, a decoder thread);
+the UI layer re-emits them as Qt signals.  Nothing here knows about widgets,
+and no SDK type ever crosses this boundary.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+from captioner.core.transcript import TurnUpdate
+
+
+class EngineState(Enum):
+    """Life cycle of one captioning run, as the status line shows it."""
+
+    LOADING = "loading"  # preparing a model (offline engine)
+    CONNECTING = "connecting"
+    LISTENING = "listening"
+    STOPPING = "stopping"
+    STOPPED = "stopped"
+
+
+class ErrorKind(Enum):
+    """Why a run failed; decides what the UI offers (retry, settings, …)."""
+
+    NO_API_KEY = "no_api_key"
+    AUTH = "auth"  # key rejected, account problem
+    NETWORK = "network"  # host unreachable, connection dropped
+    SERVER = "server"  # the service reported an error
+    AUDIO = "audio"  # device could not be opened or vanished, bad file
+    LIMIT = "limit"  # too many sessions, insufficient funds
+    INTERNAL = "internal"  # a bug of ours (e.g. bad chunk sizes)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineError:
+    kind: ErrorKind
+    message: str  # plain words, shown to the user as they are
+    code: int | None = None
+
+
+class EngineListener(Protocol):
+    """Receives engine events; every method may be called from any thread."""
+
+    def on_partial(self, update: TurnUpdate) -> None: ...
+
+    def on_final(self, update: TurnUpdate) -> None: ...
+
+    def on_state(self, state: EngineState, detail: str) -> None: ...
+
+    def on_error(self, error: EngineError) -> None: ...
+
+
+class Engine(Protocol):
+    """A recognition engine.  ``start`` and ``stop`` never block the caller.
+
+    ``start`` spawns the worker; ``stop`` asks it to finish (for the cloud
+    engine: send ``Terminate`` and wait for ``Termination``); the worker
+    reports ``EngineState.STOPPED`` last, after which ``join`` returns.
+    """
+
+    name: str
+
+    def start(self, source: AudioSource) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def join(self, timeout: float | None = None) -> bool: ...
+
+    @property
+    def running(self) -> bool: ...
+
+
+class AudioSource(Protocol):
+    """What engines need from an audio source (see :mod:`captioner.audio`)."""
+
+    name: str
+
+    def open(self) -> None: ...
+
+    def read(self, timeout: float) -> bytes | None:
+        """Return the next 50 ms chunk, ``b""`` at end of stream, ``None`` on timeout.
+
+        Raises :class:`~captioner.audio.errors.AudioError` when the device fails.
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+class NullListener:
+    """Listener that drops everything (for headless use and tests)."""
+
+    def on_partial(self, update: TurnUpdate) -> None:
+        pass
+
+    def on_final(self, update: TurnUpdate) -> None:
+        pass
+
+    def on_state(self, state: EngineState, detail: str) -> None:
+        pass
+
+    def on_error(self, error: EngineError) -> None:
+        pass
+
+
+class WorkerEngine:
+    """Shared thread plumbing: one worker thread per run, cooperative stop.
+
+    Subclasses implement :meth:`_run`, which must return once
+    ``self._stop_requested`` is set and must not raise for expected failures
+    (they are reported through ``listener.on_error``).
+    """
+
+    name = "engine"
+
+    def __init__(self, listener: EngineListener) -> None:
+        self._listener = listener
+        self._thread: threading.Thread | None = None
+        self._stop_requested = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, source: AudioSource) -> None:
+        if self.running:
+            raise RuntimeError(f"{self.name} engine is already running")
+        self._stop_requested.clear()
+        self._thread = threading.Thread(
+            target=self._guarded_run, args=(source,), name=f"{self.name}-engine", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop_requested.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def _guarded_run(self, source: AudioSource) -> None:
+        try:
+            self._run(source)
+        except Exception as exc:  # a bug must still end the run visibly
+            import logging
+
+            logging.getLogger(__name__).exception("%s engine crashed", self.name)
+            self._listener.on_error(
+                EngineError(ErrorKind.INTERNAL, f"Internal error in the {self.name} engine: {exc}")
+            )
+        finally:
+            self._listener.on_state(EngineState.STOPPED, "")
+
+    def _run(self, source: AudioSource) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
