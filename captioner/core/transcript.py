@@ -150,6 +150,7 @@ class Transcript:
             speaker=update.speaker,
         )
         if not update.end_of_turn:
+            self.partials.pop(update.key, None)  # re-insert: newest last
             self.partials[update.key] = turn
             return Change(ChangeKind.PARTIAL, turn)
 
@@ -181,11 +182,33 @@ class Transcript:
         for i in range(start, len(self.finished)):
             self._index[self.finished[i].key] = i
 
-    def discard_partials(self) -> list[str]:
-        """Drop in-progress lines (the engine stopped before finishing them)."""
-        keys = list(self.partials)
-        self.partials.clear()
-        return keys
+    def finish_partials(self) -> list[Change]:
+        """Freeze every in-progress turn as it stands.
+
+        Called when a run ends without the engine finishing a turn (a dropped
+        connection, a vanished device): the reader saw those words, so they
+        are kept rather than thrown away.
+        """
+        changes = []
+        for turn in list(self.partials.values()):
+            update = TurnUpdate(
+                key=turn.key,
+                order=turn.order,
+                text=turn.text,
+                words=turn.words,
+                end_of_turn=True,
+                formatted=turn.formatted,
+                source=turn.source,
+                speaker=turn.speaker,
+            )
+            changes.append(self.apply(update))
+        return changes
+
+    def latest_partial(self) -> Turn | None:
+        """The in-progress turn updated most recently (dicts keep insertion order)."""
+        if not self.partials:
+            return None
+        return next(reversed(self.partials.values()))
 
     def __iter__(self) -> Iterator[Turn]:
         return iter(self.finished)

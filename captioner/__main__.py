@@ -1,0 +1,51 @@
+"""Entry point: ``captioner`` and ``python -m captioner``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from captioner.cli import parse_args
+
+
+def configure_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    # websockets logs request headers (the API key) at DEBUG: never let it.
+    logging.getLogger("websockets").setLevel(max(level, logging.INFO))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging(args.verbose)
+
+    from captioner.audio.devices import format_device_table, list_input_devices
+    from captioner.audio.errors import AudioError
+
+    if args.list_devices:
+        try:
+            print(format_device_table(list_input_devices()))
+        except AudioError as exc:
+            print(f"captioner: {exc}", file=sys.stderr)
+            return 1
+        return 0
+
+    if args.input_file:
+        from captioner.audio.source import WavFileSource
+
+        probe = WavFileSource(args.input_file, realtime=False)
+        try:
+            probe.open()
+        except AudioError as exc:
+            print(f"captioner: {exc}", file=sys.stderr)
+            return 2
+        finally:
+            probe.close()
+
+    from captioner.app import run_gui
+
+    return run_gui(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

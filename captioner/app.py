@@ -1,0 +1,344 @@
+"""Builds the objects, wires their signals and runs the Qt loop through qasync.
+
+This is the one place that knows every layer: it turns the user's picks
+(input, engine) into an audio source and an engine, hands them to the
+:class:`CaptionController`, and guarantees that quitting — window close,
+Quit, Ctrl+C, SIGTERM — first ends the captioning run (for AssemblyAI:
+``Terminate`` sent and ``Termination`` awaited, since open sessions are
+billed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from captioner import APP_NAME, keystore
+from captioner.audio.devices import InputDevice, find_device, list_input_devices
+from captioner.audio.errors import AudioError
+from captioner.audio.source import DeviceSource, WavFileSource
+from captioner.core.transcript import Turn
+from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+from captioner.engines.base import AudioSource, Engine, EngineListener
+from captioner.ui.controller import CaptionController, EngineFactory
+from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
+from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.resources import app_icon, read_text
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 10.0  # Terminate → Termination wait is 5 s; leave room for the flush
+
+ENGINE_CHOICES = {
+    "offline": EngineChoice(
+        "offline",
+        "Offline (on this computer)",
+        "Offline: private, free, works without internet; lower accuracy.",
+    ),
+    "assemblyai": EngineChoice(
+        "assemblyai",
+        "AssemblyAI (cloud)",
+        "AssemblyAI: much higher accuracy with punctuation; needs internet and an API key.",
+    ),
+}
+
+NO_KEY_MESSAGE = (
+    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI API key… (or set "
+    "ASSEMBLYAI_API_KEY), or pick the offline engine."
+)
+
+
+def offline_engine_available() -> bool:
+    try:
+        import captioner.engines.offline  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class CaptionerApp(QObject):
+    """The running application: one main window, one overlay, one controller."""
+
+    def __init__(self, args: argparse.Namespace, settings: QSettings) -> None:
+        super().__init__()
+        self.args = args
+        self.settings = settings
+        self.controller = CaptionController(self)
+        self.window = MainWindow(app_icon())
+        self.overlay = CaptionOverlay(settings)
+        self._quitting = False
+        self._finished = asyncio.Event()
+        self._quit_timer: asyncio.Future[None] | None = None
+        self._wire()
+        self._load_engines()
+        self.refresh_inputs()
+        if not self.settings.value("overlay/visible", True, type=bool):
+            self.window.overlay_check.setChecked(False)
+
+    # -- wiring --------------------------------------------------------------
+
+    def _wire(self) -> None:
+        c, w = self.controller, self.window
+        w.startRequested.connect(self.start_captioning)
+        w.stopRequested.connect(c.stop)
+        w.refreshDevicesRequested.connect(self.refresh_inputs)
+        w.apiKeyEntered.connect(self._store_api_key)
+        w.overlayToggled.connect(self._on_overlay_toggled)
+        w.closeRequested.connect(self.request_quit)
+        c.turnFinished.connect(w.add_turn)
+        c.turnRevised.connect(w.revise_turn)
+        c.partialChanged.connect(w.set_partial)
+        c.partialCleared.connect(partial(w.set_partial, None))
+        c.turnFinished.connect(self._refresh_overlay_history)
+        c.turnRevised.connect(self._refresh_overlay_history)
+        c.partialChanged.connect(lambda turn: self.overlay.set_partial(_caption(turn)))
+        c.partialCleared.connect(lambda: self.overlay.set_partial(""))
+        c.statusChanged.connect(w.show_status)
+        c.statusChanged.connect(self._on_status)
+        c.runningChanged.connect(w.set_running)
+        c.runningChanged.connect(self._on_running)
+
+    def _load_engines(self) -> None:
+        engines = [ENGINE_CHOICES["assemblyai"]]
+        if offline_engine_available():
+            engines.insert(0, ENGINE_CHOICES["offline"])
+        ids = [e.engine_id for e in engines]
+        has_key = bool(keystore.load_api_key())
+        remembered = str(self.settings.value("engine", ""))
+        if self.args.engine:
+            chosen = self.args.engine
+        elif remembered in ids and (remembered != "assemblyai" or has_key):
+            chosen = remembered
+        else:
+            chosen = "assemblyai" if has_key or "offline" not in ids else "offline"
+        self.window.set_engines(engines, chosen)
+
+    def refresh_inputs(self) -> None:
+        choices: list[InputChoice] = []
+        selected = 0
+        if self.args.input_file:
+            path = Path(self.args.input_file)
+            choices.append(InputChoice(f"File: {path.name}", file_path=str(path)))
+        try:
+            devices = list_input_devices()
+        except AudioError as exc:
+            devices = []
+            self.window.show_status(str(exc), True)
+        wanted = self._preferred_device(devices)
+        for device in devices:
+            if wanted is not None and device.index == wanted.index and not self.args.input_file:
+                selected = len(choices)
+            choices.append(InputChoice(device.label, device_index=device.index))
+        self._devices = {d.index: d for d in devices}
+        self.window.set_inputs(choices, selected)
+
+    def _preferred_device(self, devices: list[InputDevice]) -> InputDevice | None:
+        if self.args.device is not None:
+            try:
+                return find_device(self.args.device, devices)
+            except AudioError as exc:
+                self.window.show_status(str(exc), True)
+                return None
+        remembered = str(self.settings.value("device/name", ""))
+        for device in devices:
+            if remembered and device.name == remembered:
+                return device
+        return next((d for d in devices if d.is_default), None)
+
+    # -- starting and stopping -------------------------------------------------
+
+    def start_captioning(self) -> None:
+        if self.controller.running:
+            return
+        choice = self.window.selected_input()
+        if choice is None:
+            self.controller.report_error("No input device. Connect a microphone and press ⟳.")
+            return
+        engine_id = self.window.selected_engine()
+        factory = self._engine_factory(engine_id)
+        if factory is None:
+            return
+        source = self._make_source(choice)
+        if source is None:
+            return
+        self.settings.setValue("engine", engine_id)
+        if choice.device_index is not None:
+            self.settings.setValue("device/name", self._devices[choice.device_index].name)
+        self.overlay.set_placeholder("")
+        if self.window.overlay_check.isChecked():
+            self.overlay.show()
+        self.controller.start(factory, source)
+
+    def _engine_factory(self, engine_id: str) -> EngineFactory | None:
+        if engine_id == "assemblyai":
+            key = keystore.load_api_key()
+            if not key:
+                self.controller.report_error(NO_KEY_MESSAGE)
+                return None
+            config = AssemblyAIConfig(api_key=key, api_host=self.args.api_host)
+
+            def make_cloud(listener: EngineListener) -> Engine:
+                return AssemblyAIEngine(listener, config)
+
+            return make_cloud
+        if engine_id == "offline":
+            from captioner.engines.offline import OfflineEngine
+
+            def make_offline(listener: EngineListener) -> Engine:
+                return OfflineEngine(listener)
+
+            return make_offline
+        self.controller.report_error(f"Unknown engine “{engine_id}”.")
+        return None
+
+    def _make_source(self, choice: InputChoice) -> AudioSource | None:
+        if choice.file_path is not None:
+            return WavFileSource(choice.file_path, realtime=True)
+        device = self._devices.get(choice.device_index) if choice.device_index is not None else None
+        if device is None:
+            self.controller.report_error("That input device is gone. Press ⟳ and pick another.")
+            return None
+        return DeviceSource(device)
+
+    # -- reactions -------------------------------------------------------------
+
+    def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
+        finished = self.controller.transcript.finished[-3:]
+        self.overlay.set_history([_caption(t) for t in finished])
+
+    def _on_status(self, text: str, is_error: bool) -> None:
+        if is_error:
+            self.overlay.set_placeholder(text)
+        elif text == "Listening":
+            self.overlay.set_placeholder("Listening…")
+        else:
+            self.overlay.set_placeholder(text)
+
+    def _on_running(self, running: bool) -> None:
+        if not running and self._quitting:
+            self._finish_quit()
+
+    def _on_overlay_toggled(self, visible: bool) -> None:
+        self.settings.setValue("overlay/visible", visible)
+        if visible and self.controller.running:
+            self.overlay.show()
+        elif not visible:
+            self.overlay.hide()
+
+    def _store_api_key(self, key: str) -> None:
+        try:
+            keystore.save_api_key(key)
+        except keystore.KeyStoreError as exc:
+            QMessageBox.warning(self.window, "API key not saved", str(exc))
+            return
+        if key:
+            self.window.show_status(f"API key saved in the system keyring ({keystore.mask(key)}).")
+        else:
+            self.window.show_status("API key removed from the system keyring.")
+
+    # -- quitting ----------------------------------------------------------------
+
+    def request_quit(self) -> None:
+        """Stop captioning (bounded wait for the session to end), then quit."""
+        if self._quitting:
+            return
+        self._quitting = True
+        if not self.controller.running:
+            self._finish_quit()
+            return
+        self.window.show_status("Stopping…")
+        self.controller.stop()
+        self._quit_timer = asyncio.ensure_future(self._quit_after_timeout())
+
+    async def _quit_after_timeout(self) -> None:
+        await asyncio.sleep(SHUTDOWN_TIMEOUT_S)
+        if not self._finished.is_set():
+            log.warning("The engine did not stop in %.0f s; quitting anyway", SHUTDOWN_TIMEOUT_S)
+            self._finish_quit()
+
+    def _finish_quit(self) -> None:
+        if self._finished.is_set():
+            return
+        self._finished.set()
+        self.overlay.close()
+        self.window.allow_close()
+        self.window.close()
+        QApplication.quit()
+
+    async def wait_finished(self) -> None:
+        await self._finished.wait()
+
+
+def _caption(turn: Turn) -> str:
+    return f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
+
+
+def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | None:
+    """Route SIGINT/SIGTERM into the Qt loop.
+
+    Python runs signal handlers only when the interpreter gets control, which
+    a C++ event loop may not give it for a long time; a wake-up socket that
+    Qt watches makes Ctrl+C act at once.
+    """
+    if sys.platform == "win32":
+        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, on_signal))
+        return None
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: None)
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
+
+    def drain() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        on_signal()
+
+    notifier.activated.connect(drain)
+    notifier._sockets = (reader, writer)  # type: ignore[attr-defined]  # keep them alive
+    return notifier
+
+
+def make_settings() -> QSettings:
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+
+
+def run_gui(args: argparse.Namespace) -> int:
+    import qasync
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("captioner")
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after stopping the engine
+    app.setStyleSheet(read_text("main.qss"))
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    captioner = CaptionerApp(args, make_settings())
+    notifier = install_signal_handlers(captioner.request_quit)
+    captioner.window.show()
+    if args.start:
+        QTimer.singleShot(0, captioner.start_captioning)
+    with loop:
+        loop.run_until_complete(captioner.wait_finished())
+    del notifier
+    signal.set_wakeup_fd(-1)
+    if os.environ.get("CAPTIONER_PRINT_TRANSCRIPT"):
+        for turn in captioner.controller.transcript:
+            print(turn.text)
+    return 0

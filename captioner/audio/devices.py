@@ -1,0 +1,172 @@
+"""Enumerate capture devices and resolve what the user typed or picked.
+
+The sounddevice module is passed in (``sd=``) rather than imported at the top
+so tests can hand over a fake, and so that merely importing
+:mod:`captioner.audio` works on a machine without PortAudio: the missing
+library only becomes an :class:`AudioError` when someone asks for devices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from captioner.audio.errors import AudioError
+
+
+@dataclass(frozen=True, slots=True)
+class InputDevice:
+    """One capture device as PortAudio reports it."""
+
+    index: int
+    name: str
+    host_api: str
+    max_input_channels: int
+    default_samplerate: float
+    is_default: bool = False
+
+    @property
+    def label(self) -> str:
+        """Text for a device picker, e.g. ``"Built-in Mic (ALSA) — default"``."""
+        text = f"{self.name} ({self.host_api})" if self.host_api else self.name
+        return f"{text} — default" if self.is_default else text
+
+
+def load_sounddevice() -> ModuleType:
+    """Import sounddevice, turning a missing PortAudio library into an AudioError."""
+    try:
+        import sounddevice
+    except OSError as exc:  # sounddevice raises OSError when libportaudio is absent
+        raise AudioError(
+            f"Audio capture is unavailable: the PortAudio library could not be loaded ({exc})."
+        ) from exc
+    return sounddevice
+
+
+def _portaudio_error(sd: Any) -> type[BaseException]:
+    return getattr(sd, "PortAudioError", OSError)
+
+
+def _default_input_index(sd: Any) -> int | None:
+    """The index PortAudio would use for ``device=None``, or None if there is none."""
+    try:
+        index = int(sd.default.device[0])
+    except (AttributeError, IndexError, TypeError, ValueError):
+        index = -1
+    if index >= 0:
+        return index
+    try:
+        info = sd.query_devices(kind="input")
+        return int(info["index"])
+    except Exception:  # no default input is a normal state, not an error
+        return None
+
+
+def list_input_devices(sd: ModuleType | Any | None = None) -> list[InputDevice]:
+    """Return every device that can capture, in PortAudio's order.
+
+    Raises :class:`AudioError` when PortAudio itself fails (library missing,
+    no sound server), because the caller can only show that to the user.
+    """
+    if sd is None:
+        sd = load_sounddevice()
+    error_type = _portaudio_error(sd)
+    try:
+        raw_devices = list(sd.query_devices())
+        host_apis = list(sd.query_hostapis())
+    except error_type as exc:
+        raise AudioError(f"Cannot list audio devices: {exc}.") from exc
+    default_index = _default_input_index(sd)
+
+    devices: list[InputDevice] = []
+    for position, info in enumerate(raw_devices):
+        channels = int(info.get("max_input_channels", 0))
+        if channels <= 0:
+            continue
+        index = int(info.get("index", position))
+        api_index = info.get("hostapi")
+        host_api = ""
+        if isinstance(api_index, int) and 0 <= api_index < len(host_apis):
+            host_api = str(host_apis[api_index].get("name", ""))
+        devices.append(
+            InputDevice(
+                index=index,
+                name=str(info.get("name", f"Device {index}")),
+                host_api=host_api,
+                max_input_channels=channels,
+                default_samplerate=float(info.get("default_samplerate", 0.0)),
+                is_default=index == default_index,
+            )
+        )
+    return devices
+
+
+def _available(devices: Sequence[InputDevice]) -> str:
+    if not devices:
+        return "No audio input devices are available."
+    return "Available input devices: " + "; ".join(f"{d.index}: {d.name}" for d in devices) + "."
+
+
+def find_device(spec: str | int, devices: Sequence[InputDevice]) -> InputDevice:
+    """Resolve a device index or a (case-insensitive) part of its name.
+
+    An exact name wins over substring matches, so "pulse" picks the device
+    named "pulse" even when "pulse monitor" exists too.  Errors list the
+    devices, because the person who typed the spec needs them to try again.
+    """
+    if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isdigit()):
+        index = int(spec)
+        for device in devices:
+            if device.index == index:
+                return device
+        raise AudioError(f"There is no audio input device number {index}. {_available(devices)}")
+
+    needle = spec.strip().casefold()
+    if not needle:
+        raise AudioError(f"No audio input device was named. {_available(devices)}")
+    exact = [d for d in devices if d.name.casefold() == needle]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [d for d in devices if needle in d.name.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise AudioError(f"No audio input device matches “{spec}”. {_available(devices)}")
+    names = "; ".join(f"{d.index}: {d.name}" for d in matches)
+    raise AudioError(
+        f"“{spec}” matches more than one audio input device ({names}); "
+        "use the number or more of the name."
+    )
+
+
+def format_device_table(devices: Sequence[InputDevice]) -> str:
+    """Plain-text table for ``captioner --list-devices`` (``*`` marks the default)."""
+    if not devices:
+        return "No audio input devices found."
+    headers = ("#", "Name", "Host API", "Channels", "Rate (Hz)")
+    rows = [
+        (
+            f"{'*' if d.is_default else ' '}{d.index}",
+            d.name,
+            d.host_api,
+            str(d.max_input_channels),
+            f"{d.default_samplerate:g}",
+        )
+        for d in devices
+    ]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    right = {0, 3, 4}
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  ".join(parts).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in rows)
+    out.append("* = default input device")
+    return "\n".join(out)

@@ -1,0 +1,360 @@
+"""Audio sources engines read from: a capture device or a WAV file.
+
+Both implement :class:`captioner.engines.base.AudioSource`: ``open()``, then
+``read(timeout)`` returns one 50 ms chunk of 16 kHz mono s16le (exactly
+:data:`~captioner.audio.convert.CHUNK_BYTES` bytes), ``b""`` at the end of the
+stream and ``None`` when nothing arrived in time; ``close()`` is idempotent.
+Failures are :class:`~captioner.audio.errors.AudioError` with a message that
+names the device or file, ready to show to the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from captioner.audio.convert import CHUNK_MS, TARGET_RATE, PcmConverter, to_float_mono
+from captioner.audio.devices import InputDevice, load_sounddevice
+from captioner.audio.errors import AudioError
+from captioner.audio.wavfile import WavFormatError, WavReader
+
+CHUNK_SECONDS = CHUNK_MS / 1000
+# How often a blocked read() wakes up to notice a vanished device or a close().
+_POLL_SECONDS = 0.1
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().rstrip(".")
+    return text or type(exc).__name__
+
+
+class DeviceSource:
+    """Captures from a PortAudio input device.
+
+    Threading: PortAudio calls :meth:`_on_block` on its real-time audio thread,
+    where any delay causes dropouts, so that callback only copies the block into
+    a bounded queue (dropping and counting it when the queue is full, i.e. when
+    the reader has fallen ``queue_seconds`` behind).  Conversion happens in
+    :meth:`read` on the engine's thread.
+    """
+
+    def __init__(
+        self,
+        device: InputDevice,
+        *,
+        sd: ModuleType | Any | None = None,
+        queue_seconds: float = 5.0,
+        stall_seconds: float = 3.0,
+    ) -> None:
+        self.device = device
+        self.name = device.name
+        self._sd = sd
+        self._queue_blocks = max(2, math.ceil(queue_seconds / CHUNK_SECONDS))
+        self._stall_seconds = stall_seconds
+        self._stream: Any = None
+        self._queue: queue.Queue[np.ndarray] = queue.Queue(self._queue_blocks)
+        self._converter: PcmConverter | None = None
+        self._chunks: deque[bytes] = deque()
+        self._closing = threading.Event()
+        self._finished = threading.Event()
+        self._lost: str | None = None
+        self._last_block_at = 0.0
+        self._overflows = 0
+        self._xruns = 0
+        self._level = 0.0
+        self.samplerate: int | None = None  # the rate the device actually runs at
+        self.channels: int | None = None
+
+    # -- diagnostics -------------------------------------------------------
+
+    @property
+    def level(self) -> float:
+        """RMS of the most recently read block, 0..1 (linear, full scale = 1).
+
+        A single float attribute written by the reading thread; reading it from
+        another thread (a level meter's timer) is atomic in CPython.
+        """
+        return self._level
+
+    @property
+    def level_dbfs(self) -> float:
+        """:attr:`level` in dBFS, floored at -100 dB for silence."""
+        level = self._level
+        return 20.0 * math.log10(level) if level > 1e-5 else -100.0
+
+    @property
+    def overflows(self) -> int:
+        """Blocks dropped because the reader fell behind by more than the queue holds."""
+        return self._overflows
+
+    @property
+    def xruns(self) -> int:
+        """Input overflows PortAudio itself reported (the OS buffer overran)."""
+        return self._xruns
+
+    # -- AudioSource -------------------------------------------------------
+
+    def open(self) -> None:
+        """Start capturing; raises :class:`AudioError` naming the device on failure."""
+        if self._stream is not None:
+            raise RuntimeError(f"“{self.name}” is already open")
+        sd = self._sd if self._sd is not None else load_sounddevice()
+        error_types = (getattr(sd, "PortAudioError", OSError), ValueError, OSError)
+        channels = max(1, min(2, self.device.max_input_channels))
+        samplerate = self._choose_rate(sd, channels, error_types)
+
+        self._queue = queue.Queue(self._queue_blocks)
+        self._chunks.clear()
+        self._closing.clear()
+        self._finished.clear()
+        self._lost = None
+        self._overflows = 0
+        self._xruns = 0
+        self._level = 0.0
+        try:
+            stream = sd.InputStream(
+                device=self.device.index,
+                samplerate=samplerate,
+                channels=channels,
+                dtype="float32",
+                # 50 ms blocks: one block ≈ one chunk, and the queue bound is exact.
+                blocksize=round(samplerate * CHUNK_SECONDS),
+                callback=self._on_block,
+                finished_callback=self._on_finished,
+            )
+        except error_types as exc:
+            raise AudioError(f"Cannot open “{self.name}”: {_reason(exc)}.") from exc
+        try:
+            stream.start()
+        except error_types as exc:
+            # Already failing: the start error is the one worth reporting.
+            with contextlib.suppress(Exception):
+                stream.close()
+            raise AudioError(f"Cannot open “{self.name}”: {_reason(exc)}.") from exc
+        self.samplerate = samplerate
+        self.channels = channels
+        self._converter = PcmConverter(samplerate, channels)
+        self._last_block_at = time.monotonic()
+        self._stream = stream
+
+    def read(self, timeout: float) -> bytes | None:
+        """Next 50 ms chunk; ``None`` if none within ``timeout``; ``b""`` after :meth:`close`.
+
+        Queued audio is still delivered after the device vanished; the
+        :class:`AudioError` comes once the queue is empty, and again on every
+        later call.
+        """
+        if self._chunks:
+            return self._chunks.popleft()
+        stream, converter, blocks = self._stream, self._converter, self._queue
+        if stream is None or converter is None:
+            if self._closing.is_set():
+                return b""
+            raise RuntimeError(f"read() called before open() on “{self.name}”")
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            if self._closing.is_set():
+                return b""
+            remaining = deadline - time.monotonic()
+            try:
+                block = blocks.get(timeout=min(max(remaining, 0.0), _POLL_SECONDS))
+            except queue.Empty:
+                self._raise_if_lost(stream)
+                if time.monotonic() >= deadline:
+                    return None
+                continue
+            self._last_block_at = time.monotonic()
+            mono = to_float_mono(block)
+            self._level = float(np.sqrt(np.mean(np.square(mono)))) if mono.size else 0.0
+            chunks = converter.feed(mono)
+            if chunks:
+                self._chunks.extend(chunks[1:])
+                return chunks[0]
+            if time.monotonic() >= deadline:
+                return None
+
+    def close(self) -> None:
+        """Stop capturing and release the device; safe to call any number of times."""
+        self._closing.set()
+        stream, self._stream = self._stream, None
+        self._converter = None
+        self._chunks.clear()
+        if stream is None:
+            return
+        # abort() rather than stop(): the remaining buffers are not wanted, and
+        # stop() waits for them to play out, which can hang on a vanished device.
+        for action in (stream.abort, stream.close):
+            with contextlib.suppress(Exception):  # closing a dead device must not raise
+                action()
+
+    # -- internals ---------------------------------------------------------
+
+    def _choose_rate(self, sd: Any, channels: int, error_types: tuple[type, ...]) -> int:
+        """16 kHz when the device accepts it (no resampling), else its native rate."""
+        try:
+            sd.check_input_settings(
+                device=self.device.index, samplerate=TARGET_RATE, channels=channels, dtype="float32"
+            )
+            return TARGET_RATE
+        except error_types:
+            pass
+        rate = round(self.device.default_samplerate)
+        if rate <= 0:
+            raise AudioError(
+                f"Cannot open “{self.name}”: the device reports no usable sample rate."
+            )
+        return rate
+
+    def _on_block(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        """PortAudio audio thread: copy and enqueue, nothing else."""
+        if status and getattr(status, "input_overflow", False):
+            self._xruns += 1
+        try:
+            self._queue.put_nowait(indata.copy())
+        except queue.Full:
+            self._overflows += 1
+
+    def _on_finished(self) -> None:
+        """PortAudio: the stream ended, by our close() or because the device went away."""
+        self._finished.set()
+
+    def _raise_if_lost(self, stream: Any) -> None:
+        if self._closing.is_set():
+            return
+        if self._lost is None:
+            if self._finished.is_set():
+                self._lost = "the audio stream stopped unexpectedly (device unplugged or disabled?)"
+            else:
+                try:
+                    active = bool(stream.active)
+                except Exception as exc:
+                    active, self._lost = False, _reason(exc)
+                if not active and self._lost is None:
+                    self._lost = "the audio stream is no longer running"
+                elif time.monotonic() - self._last_block_at > self._stall_seconds:
+                    self._lost = f"no audio arrived for {self._stall_seconds:g} seconds"
+        if self._lost is not None:
+            raise AudioError(f"Lost the audio device “{self.name}”: {self._lost}.")
+
+
+class WavFileSource:
+    """Streams a WAV file as if it were a live device (or as fast as asked).
+
+    The file is read a few hundred milliseconds at a time.  With
+    ``realtime=True`` chunk *n* is released at ``start + n × 50 ms`` (start =
+    first read) and the end-of-stream ``b""`` at ``start + N × 50 ms``, so a
+    slow reader catches up instead of accumulating drift; ``clock`` and
+    ``sleep`` are injectable so tests need not wait.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        realtime: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        block_seconds: float = 0.25,
+    ) -> None:
+        self.path = Path(path)
+        self.name = self.path.name
+        self.realtime = realtime
+        self._clock = clock
+        self._sleep = sleep
+        self._block_seconds = block_seconds
+        self._reader: WavReader | None = None
+        self._converter: PcmConverter | None = None
+        self._chunks: deque[bytes] = deque()
+        self._opened = False
+        self._eof = False
+        self._start: float | None = None
+        self._sent = 0
+        self.duration_s: float | None = None
+        self.samplerate: int | None = None
+        self.channels: int | None = None
+
+    def open(self) -> None:
+        """Validate the file and prepare to stream it; raises :class:`AudioError`."""
+        self.close()
+        try:
+            reader = WavReader(self.path)
+        except FileNotFoundError as exc:
+            raise AudioError(f"Audio file not found: {self.path}") from exc
+        except WavFormatError as exc:
+            raise AudioError(f"“{self.path}” is not a readable WAV file: {_reason(exc)}.") from exc
+        except OSError as exc:
+            reason = exc.strerror or _reason(exc)
+            raise AudioError(f"“{self.path}” is not a readable WAV file: {reason}.") from exc
+        info = reader.info
+        self._reader = reader
+        self._converter = PcmConverter(info.sample_rate, info.channels)
+        self._chunks.clear()
+        self._eof = False
+        self._start = None
+        self._sent = 0
+        self._opened = True
+        self.duration_s = info.duration_s
+        self.samplerate = info.sample_rate
+        self.channels = info.channels
+
+    def read(self, timeout: float) -> bytes | None:
+        """Next chunk (paced when ``realtime``); ``None`` if not due within ``timeout``.
+
+        Returns ``b""`` at the end of the file and on every call after it.
+        """
+        if not self._opened:
+            raise RuntimeError(f"read() called before open() on “{self.name}”")
+        chunk = self._next_chunk()
+        if self.realtime:
+            now = self._clock()
+            if self._start is None:
+                self._start = now
+            due = self._start + self._sent * CHUNK_SECONDS
+            if due > now:
+                self._sleep(min(due - now, max(timeout, 0.0)))
+                if self._clock() < due - 1e-4:  # not due yet: keep it for the next call
+                    if chunk:
+                        self._chunks.appendleft(chunk)
+                    return None
+        if chunk:
+            self._sent += 1
+        return chunk
+
+    def close(self) -> None:
+        """Release the file; later reads return ``b""``.  Idempotent."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+        self._chunks.clear()
+        self._eof = True
+
+    def _next_chunk(self) -> bytes:
+        while not self._chunks and not self._eof:
+            reader, converter = self._reader, self._converter
+            if reader is None or converter is None:
+                self._eof = True
+                break
+            block = reader.read(max(1, round(reader.info.sample_rate * self._block_seconds)))
+            if block.shape[0] == 0:
+                self._chunks.extend(converter.flush())
+                self._close_reader()
+            else:
+                self._chunks.extend(converter.feed(block))
+        return self._chunks.popleft() if self._chunks else b""
+
+    def _close_reader(self) -> None:
+        """End of data: release the file handle early but keep queued chunks."""
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
+        self._eof = True

@@ -1,0 +1,52 @@
+"""Command-line interface: parsing only, so it can be tested without Qt."""
+
+from __future__ import annotations
+
+import argparse
+
+from captioner import __version__
+from captioner.engines.assemblyai import DEFAULT_HOST
+
+ENGINES = ("offline", "assemblyai")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="captioner",
+        description="Live captions from a microphone, system audio or a WAV file.",
+        epilog="The AssemblyAI API key is read from ASSEMBLYAI_API_KEY or the system keyring "
+        "(Settings ▸ AssemblyAI API key… stores it there).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
+    )
+    parser.add_argument(
+        "--device", metavar="NAME_OR_INDEX", help="input device: its index or part of its name"
+    )
+    parser.add_argument(
+        "--input-file",
+        metavar="WAV",
+        help="caption a WAV file (paced at real time) instead of a device",
+    )
+    parser.add_argument(
+        "--api-host",
+        default=DEFAULT_HOST,
+        metavar="HOST",
+        help=f"AssemblyAI streaming host (default {DEFAULT_HOST}; ws://127.0.0.1:PORT for a "
+        "local server)",
+    )
+    parser.add_argument("--start", action="store_true", help="start captioning at once")
+    parser.add_argument(
+        "--list-devices", action="store_true", help="print the input devices and exit"
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (repeat for debug)"
+    )
+    return parser
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)

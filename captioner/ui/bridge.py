@@ -1,0 +1,43 @@
+"""Carries engine events from engine threads onto the GUI thread as Qt signals.
+
+Engines call listener methods on their own threads (the AssemblyAI SDK's
+read thread, a decoder thread).  This object lives on the GUI thread; a
+signal emitted from another thread is delivered to GUI-thread receivers
+through a queued connection, so widgets only ever see events on the GUI
+thread and never an SDK type.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from captioner.core.transcript import TurnUpdate
+from captioner.engines.base import EngineError, EngineState
+
+
+class EngineBridge(QObject):
+    """An ``EngineListener`` that re-emits every event as a signal.
+
+    Signals:
+        partial(TurnUpdate): an in-progress turn grew or changed.
+        final(TurnUpdate): a turn finished (or was re-sent formatted).
+        state(EngineState, str): the run changed state; the string is a detail.
+        error(EngineError): the run failed; the message is for the user.
+    """
+
+    partial = Signal(object)
+    final = Signal(object)
+    state = Signal(object, str)
+    error = Signal(object)
+
+    def on_partial(self, update: TurnUpdate) -> None:
+        self.partial.emit(update)
+
+    def on_final(self, update: TurnUpdate) -> None:
+        self.final.emit(update)
+
+    def on_state(self, state: EngineState, detail: str) -> None:
+        self.state.emit(state, detail)
+
+    def on_error(self, error: EngineError) -> None:
+        self.error.emit(error)

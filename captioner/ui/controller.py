@@ -1,0 +1,145 @@
+"""Runs one captioning session at a time and keeps its transcript.
+
+The controller sits between the engines (which report on their own threads,
+through :class:`EngineBridge`) and the widgets (which only render).  It owns
+the :class:`~captioner.core.transcript.Transcript`, so every view shows the
+same state, and it decides what the user is told when a run changes state.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from captioner.core.transcript import Change, ChangeKind, Transcript, Turn, TurnUpdate
+from captioner.engines.base import (
+    AudioSource,
+    Engine,
+    EngineError,
+    EngineListener,
+    EngineState,
+)
+from captioner.ui.bridge import EngineBridge
+
+log = logging.getLogger(__name__)
+
+EngineFactory = Callable[[EngineListener], Engine]
+
+STATE_TEXT = {
+    EngineState.LOADING: "Loading offline model…",
+    EngineState.CONNECTING: "Connecting…",
+    EngineState.LISTENING: "Listening",
+    EngineState.STOPPING: "Stopping…",
+    EngineState.STOPPED: "Stopped",
+}
+
+
+class CaptionController(QObject):
+    """Starts and stops engine runs and folds their events into the transcript.
+
+    Signals:
+        partialChanged(Turn): the in-progress line changed (rewrite it in place).
+        partialCleared(): no turn is in progress any more.
+        turnFinished(int, Turn): a turn was inserted at this index of the finished list.
+        turnRevised(int, Turn): the finished turn at this index got better text.
+        statusChanged(str, bool): the status line text, and whether it is an error.
+        runningChanged(bool): a run started (True) or fully ended (False).
+    """
+
+    partialChanged = Signal(object)
+    partialCleared = Signal()
+    turnFinished = Signal(int, object)
+    turnRevised = Signal(int, object)
+    statusChanged = Signal(str, bool)
+    runningChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.transcript = Transcript()
+        self.transcript.subscribe(self._on_change)
+        self._bridge = EngineBridge(self)
+        self._bridge.partial.connect(self._on_update)
+        self._bridge.final.connect(self._on_update)
+        self._bridge.state.connect(self._on_state)
+        self._bridge.error.connect(self._on_error)
+        self._engine: Engine | None = None
+        self._error: EngineError | None = None
+        self.status_text = "Ready"
+
+    # -- commands ------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._engine is not None
+
+    @property
+    def last_error(self) -> EngineError | None:
+        return self._error
+
+    def start(self, engine_factory: EngineFactory, source: AudioSource) -> None:
+        """Start a run; the previous transcript stays (a session may have several runs)."""
+        if self._engine is not None:
+            raise RuntimeError("A captioning run is already in progress")
+        self._error = None
+        self._engine = engine_factory(self._bridge)
+        self.runningChanged.emit(True)
+        self._set_status(STATE_TEXT[EngineState.CONNECTING], False)
+        self._engine.start(source)
+
+    def stop(self) -> None:
+        """Ask the engine to finish; ``runningChanged(False)`` follows when it has."""
+        if self._engine is not None:
+            self._engine.stop()
+
+    def join(self, timeout: float) -> bool:
+        """Wait (off the GUI thread) for the engine's worker to end."""
+        engine = self._engine
+        return engine.join(timeout) if engine is not None else True
+
+    def report_error(self, message: str) -> None:
+        """Show a problem found before any engine ran (no key, bad device…)."""
+        self._set_status(message, True)
+
+    # -- engine events (GUI thread) ------------------------------------------
+
+    def _on_update(self, update: TurnUpdate) -> None:
+        self.transcript.apply(update)
+
+    def _on_change(self, change: Change) -> None:
+        turn = change.turn
+        if change.kind is ChangeKind.FINISHED and turn is not None and change.index is not None:
+            self.turnFinished.emit(change.index, turn)
+            self._emit_partial()
+        elif change.kind is ChangeKind.REVISED and turn is not None and change.index is not None:
+            self.turnRevised.emit(change.index, turn)
+        elif change.kind in (ChangeKind.PARTIAL, ChangeKind.DROPPED):
+            self._emit_partial()
+
+    def _emit_partial(self) -> None:
+        latest: Turn | None = self.transcript.latest_partial()
+        if latest is None:
+            self.partialCleared.emit()
+        else:
+            self.partialChanged.emit(latest)
+
+    def _on_state(self, state: EngineState, detail: str) -> None:
+        if state is EngineState.STOPPED:
+            self.transcript.finish_partials()
+            self._engine = None
+            if self._error is None:
+                self._set_status(STATE_TEXT[state], False)
+            self.runningChanged.emit(False)
+            return
+        if self._error is None:
+            self._set_status(detail or STATE_TEXT[state], False)
+
+    def _on_error(self, error: EngineError) -> None:
+        log.warning("Engine error (%s): %s", error.kind.value, error.message)
+        self._error = error
+        self._set_status(error.message, True)
+
+    def _set_status(self, text: str, is_error: bool) -> None:
+        self.status_text = text
+        self.statusChanged.emit(text, is_error)

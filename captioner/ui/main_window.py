@@ -1,0 +1,268 @@
+"""The main window: pick an input and an engine, Start/Stop, read the transcript.
+
+Widgets here render state and forward intent as signals; what happens on
+Start (which engine, which source, which key) is decided by the app.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from captioner import APP_NAME, __version__
+from captioner.core.transcript import Turn
+from captioner.ui.transcript_view import TranscriptView
+
+
+@dataclass(frozen=True)
+class InputChoice:
+    """One entry of the input picker: a device index, or a WAV file path."""
+
+    label: str
+    device_index: int | None = None
+    file_path: str | None = None
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    engine_id: str
+    label: str
+    hint: str
+
+
+class MainWindow(QMainWindow):
+    """Input and engine pickers, Start/Stop, live transcript, status line.
+
+    Signals:
+        startRequested(): the user pressed Start.
+        stopRequested(): the user pressed Stop.
+        refreshDevicesRequested(): the user asked to re-scan input devices.
+        overlayToggled(bool): show (True) or hide the caption overlay.
+        apiKeyEntered(str): the user typed a new AssemblyAI key ("" clears it).
+        closeRequested(): the window wants to close; the app stops captioning first.
+    """
+
+    startRequested = Signal()
+    stopRequested = Signal()
+    refreshDevicesRequested = Signal()
+    overlayToggled = Signal(bool)
+    apiKeyEntered = Signal(str)
+    closeRequested = Signal()
+
+    def __init__(self, icon: QIcon | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle(APP_NAME)
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self._running = False
+        self._busy = False
+        self._may_close = False
+        self._engines: list[EngineChoice] = []
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+
+        row = QHBoxLayout()
+        input_label = QLabel("&Input:")
+        self.input_combo = QComboBox()
+        self.input_combo.setAccessibleName("Input device")
+        self.input_combo.setMinimumContentsLength(28)
+        self.input_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        input_label.setBuddy(self.input_combo)
+        self.refresh_button = QToolButton()
+        self.refresh_button.setText("⟳")
+        self.refresh_button.setToolTip("Look for input devices again")
+        self.refresh_button.setAccessibleName("Refresh input devices")
+        self.refresh_button.clicked.connect(self.refreshDevicesRequested)
+        engine_label = QLabel("&Engine:")
+        self.engine_combo = QComboBox()
+        self.engine_combo.setAccessibleName("Recognition engine")
+        engine_label.setBuddy(self.engine_combo)
+        self.start_button = QPushButton("Start")
+        self.start_button.setAccessibleName("Start or stop captioning")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self._on_start_clicked)
+        row.addWidget(input_label)
+        row.addWidget(self.input_combo, 1)
+        row.addWidget(self.refresh_button)
+        row.addSpacing(12)
+        row.addWidget(engine_label)
+        row.addWidget(self.engine_combo)
+        row.addSpacing(12)
+        row.addWidget(self.start_button)
+        layout.addLayout(row)
+
+        options = QHBoxLayout()
+        self.engine_hint = QLabel()
+        self.engine_hint.setObjectName("engineHint")
+        self.engine_hint.setWordWrap(True)
+        self.overlay_check = QCheckBox("Show caption &overlay")
+        self.overlay_check.setChecked(True)
+        self.overlay_check.toggled.connect(self.overlayToggled)
+        options.addWidget(self.engine_hint, 1)
+        options.addWidget(self.overlay_check)
+        layout.addLayout(options)
+
+        self.transcript = TranscriptView()
+        layout.addWidget(self.transcript, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel("Ready")
+        self.status_label.setObjectName("statusLine")
+        self.status_label.setAccessibleName("Status")
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status_label.setWordWrap(True)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.engine_combo.currentIndexChanged.connect(self._show_engine_hint)
+
+        self._build_menus()
+        self.resize(820, 520)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.start_action = QAction("&Start captioning", self)
+        self.start_action.setShortcut(QKeySequence("Ctrl+Return"))
+        self.start_action.triggered.connect(self._on_start_clicked)
+        file_menu.addAction(self.start_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.overlay_action = QAction("Caption &overlay", self)
+        self.overlay_action.setCheckable(True)
+        self.overlay_action.setChecked(True)
+        self.overlay_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.overlay_action.toggled.connect(self.overlay_check.setChecked)
+        self.overlay_check.toggled.connect(self.overlay_action.setChecked)
+        view_menu.addAction(self.overlay_action)
+
+        settings_menu = self.menuBar().addMenu("&Settings")
+        key_action = QAction("AssemblyAI &API key…", self)
+        key_action.triggered.connect(self.ask_api_key)
+        settings_menu.addAction(key_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction(f"&About {APP_NAME}", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    # -- state from the app --------------------------------------------------
+
+    def set_inputs(self, choices: list[InputChoice], selected: int = 0) -> None:
+        self.input_combo.clear()
+        for choice in choices:
+            self.input_combo.addItem(choice.label, choice)
+        if not choices:
+            self.input_combo.addItem("No input devices found", None)
+        self.input_combo.setCurrentIndex(max(0, min(selected, self.input_combo.count() - 1)))
+
+    def selected_input(self) -> InputChoice | None:
+        return self.input_combo.currentData()
+
+    def set_engines(self, engines: list[EngineChoice], selected_id: str) -> None:
+        self._engines = engines
+        self.engine_combo.clear()
+        for engine in engines:
+            self.engine_combo.addItem(engine.label, engine.engine_id)
+        index = self.engine_combo.findData(selected_id)
+        self.engine_combo.setCurrentIndex(max(0, index))
+        self._show_engine_hint()
+
+    def selected_engine(self) -> str:
+        return self.engine_combo.currentData() or ""
+
+    def set_running(self, running: bool) -> None:
+        """Start becomes Stop while a run is live; pickers lock until it ends."""
+        self._running = running
+        self._busy = False
+        self.start_button.setEnabled(True)
+        self.start_button.setText("Stop" if running else "Start")
+        self.start_action.setText("&Stop captioning" if running else "&Start captioning")
+        self.input_combo.setEnabled(not running)
+        self.refresh_button.setEnabled(not running)
+        self.engine_combo.setEnabled(not running)
+
+    def show_status(self, text: str, is_error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setProperty("error", is_error)
+        self.status_label.setStyleSheet("color: #c0392b; font-weight: bold;" if is_error else "")
+
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    def add_turn(self, index: int, turn: Turn) -> None:
+        self.transcript.insert_turn(index, turn)
+
+    def revise_turn(self, index: int, turn: Turn) -> None:
+        self.transcript.revise_turn(index, turn)
+
+    def set_partial(self, turn: Turn | None) -> None:
+        self.transcript.set_partial(turn.text if turn else "")
+
+    def allow_close(self) -> None:
+        """The app has stopped captioning; the next close really closes."""
+        self._may_close = True
+
+    # -- user intent -----------------------------------------------------------
+
+    def _on_start_clicked(self) -> None:
+        if self._busy:
+            return
+        if self._running:
+            self._busy = True
+            self.start_button.setEnabled(False)  # until the session has ended
+            self.stopRequested.emit()
+        else:
+            self.startRequested.emit()
+
+    def ask_api_key(self) -> None:
+        key, ok = QInputDialog.getText(
+            self,
+            "AssemblyAI API key",
+            "Paste your AssemblyAI API key (kept in the system keyring; leave empty to remove it):",
+            QLineEdit.EchoMode.Password,
+        )
+        if ok:
+            self.apiKeyEntered.emit(key.strip())
+
+    def _show_engine_hint(self) -> None:
+        index = self.engine_combo.currentIndex()
+        if 0 <= index < len(self._engines):
+            self.engine_hint.setText(self._engines[index].hint)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            f"About {APP_NAME}",
+            f"<b>{APP_NAME}</b> {__version__}<br>Live captions for calls, meetings and videos.",
+        )
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+            return
+        # Closing must end the cloud session properly (sessions are billed
+        # while open): let the app stop first, then it closes us.
+        event.ignore()
+        self.closeRequested.emit()

@@ -1,0 +1,464 @@
+"""A fake AssemblyAI Universal Streaming v3 server for tests.
+
+Tests must exercise the real ``assemblyai`` SDK (its threads, its websocket client, its
+error mapping), so instead of mocking the SDK we run a real websockets server on
+127.0.0.1 that speaks enough of the v3 protocol for ``StreamingClient`` to talk to it
+(``StreamingClientOptions(api_host=server.url)``).
+
+Transcripts come from a scripted ``TurnScript`` and are driven by the amount of audio
+received, not by wall-clock time, so tests can stream as fast as they like and still get
+deterministic partial/final turns. ``Faults`` inject the failure modes the app must
+survive (error frames, odd close codes, dropped TCP, stalls, malformed frames).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import dataclasses
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import EXTERNAL_CLOSE_CODES
+from websockets.http11 import Request, Response
+
+
+@dataclass
+class ScriptTurn:
+    """One scripted turn: the spoken (lowercase) words and the formatted final text."""
+
+    words: list[str]
+    formatted: str | None = None
+
+    def formatted_text(self, count: int | None = None) -> str:
+        """Formatted text for the first ``count`` words (a ForceEndpoint cuts a turn short)."""
+        count = len(self.words) if count is None else count
+        if count == len(self.words) and self.formatted is not None:
+            return self.formatted
+        text = " ".join(self.words[:count])
+        return (text[:1].upper() + text[1:] + ".") if text else ""
+
+
+@dataclass
+class TurnScript:
+    """The turns the fake server "recognises", in order."""
+
+    turns: list[ScriptTurn] = field(default_factory=list)
+
+    @classmethod
+    def from_text(cls, text: str) -> TurnScript:
+        """One turn per sentence: "hello there. general kenobi" gives two turns."""
+        turns = []
+        for sentence in re.findall(r"[^.?!]+[.?!]?", text):
+            words = re.findall(r"[\w']+", sentence.lower())
+            if not words:
+                continue
+            formatted = sentence.strip()
+            formatted = formatted[:1].upper() + formatted[1:]
+            if formatted[-1] not in ".?!":
+                formatted += "."
+            turns.append(ScriptTurn(words=words, formatted=formatted))
+        return cls(turns)
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failures to inject into one session; thresholds are in ms of audio received.
+
+    A threshold of 0 fires right after Begin. Only the first terminal fault that is due
+    fires (checked in the order of the fields below); ``malformed`` is one-shot and the
+    session carries on after it.
+    """
+
+    reject_status: int | None = None  # refuse the HTTP handshake with this status
+    malformed_after_ms: float | None = None
+    malformed_kinds: tuple[str, ...] = ("not_json", "unknown_type")  # + "bad_turn"
+    error_after_ms: tuple[float, int, str] | None = None  # (ms, error_code, message)
+    close_after_ms: tuple[float, int, str] | None = None  # (ms, close_code, reason)
+    silent_close_after_ms: float | None = None  # 1000 close, no Termination
+    drop_after_ms: float | None = None  # abort TCP: the client sees 1006
+    stall_after_ms: float | None = None  # stop reading and sending
+    stall_seconds: float | None = None  # then abort after this long (None: until shutdown)
+    no_termination: bool = False  # ignore Terminate: the SDK waits terminate_timeout
+
+
+@dataclass
+class SessionRecord:
+    """What happened on one connection attempt (accepted or rejected)."""
+
+    index: int
+    authorization: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    path: str = ""
+    query: dict[str, str] = field(default_factory=dict)
+    rejected_status: int | None = None
+    began: bool = False
+    session_id: str | None = None
+    audio_ms_received: float = 0.0
+    chunk_ms: list[float] = field(default_factory=list)
+    chunk_violations: int = 0
+    audio_bytes: bytes = b""
+    control_messages: list[dict[str, Any]] = field(default_factory=list)
+    turns_sent: list[dict[str, Any]] = field(default_factory=list)
+    finals_sent: list[tuple[int, str, bool]] = field(default_factory=list)
+    terminate_received: bool = False
+    termination_sent: bool = False
+    fault_fired: str | None = None
+    closed: bool = False
+    close_code: int | None = None
+
+
+FaultsArg = Faults | Sequence[Faults] | Callable[[int], Faults] | None
+
+
+@dataclass
+class _Session:
+    """Live per-connection state, owned by the server's event loop thread."""
+
+    record: SessionRecord
+    faults: Faults
+    conn: ServerConnection | None = None
+    sample_rate: int = 16000
+    bytes_per_sample: int = 2
+    format_turns: bool = False
+    audio: bytearray = field(default_factory=bytearray)
+    started: float = field(default_factory=time.monotonic)
+    turn_index: int = 0
+    words_out: int = 0
+    turn_start_ms: float = 0.0
+    malformed_done: bool = False
+
+
+class FakeV3Server:
+    """Real websockets server on a background thread; use as a context manager."""
+
+    def __init__(
+        self,
+        api_key: str = "test-key",
+        script: TurnScript | None = None,
+        faults: FaultsArg = None,
+        *,
+        ms_per_word: float = 300.0,
+        gap_ms: float = 400.0,
+        min_chunk_ms: float = 50.0,
+        max_chunk_ms: float = 1000.0,
+    ) -> None:
+        self.api_key = api_key
+        self.script = script or TurnScript()
+        self.ms_per_word = ms_per_word
+        self.gap_ms = gap_ms
+        self.min_chunk_ms = min_chunk_ms
+        self.max_chunk_ms = max_chunk_ms
+        self._faults = faults
+        self._sessions: list[_Session] = []
+        self._final_snapshot: list[SessionRecord] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._shutdown: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="FakeV3Server", daemon=True)
+        self.port = 0
+
+    # -- test-facing API ----------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def sessions(self) -> list[SessionRecord]:
+        """A consistent copy, taken on the loop thread so no locking is needed."""
+        if self._final_snapshot is not None or self._loop is None:
+            return copy.deepcopy(self._final_snapshot or [])
+        future = asyncio.run_coroutine_threadsafe(self._snapshot(), self._loop)
+        return future.result(timeout=5)
+
+    def wait_for(self, predicate: Callable[[FakeV3Server], bool], timeout: float = 10) -> None:
+        """Poll until ``predicate(self)`` holds; the TimeoutError shows the sessions."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"condition not met in {timeout}s; sessions={self.sessions!r}")
+            time.sleep(0.01)
+
+    def __enter__(self) -> FakeV3Server:
+        self._thread.start()
+        self._ready.wait(timeout=10)
+        if self._error is not None or not self.port:
+            self._thread.join(timeout=5)
+            raise RuntimeError("FakeV3Server failed to start") from self._error
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._loop is not None and self._shutdown is not None:
+            with contextlib.suppress(RuntimeError):  # loop already gone
+                self._loop.call_soon_threadsafe(self._shutdown.set)
+        self._thread.join(timeout=15)
+        if self._thread.is_alive():
+            raise RuntimeError("FakeV3Server thread did not stop")
+        if self._error is not None:
+            raise RuntimeError("FakeV3Server crashed") from self._error
+
+    # -- loop thread ----------------------------------------------------------------
+
+    def _run(self) -> None:
+        # Errors are kept and re-raised in the test thread: an exception escaping a
+        # thread would surface as PytestUnhandledThreadExceptionWarning instead.
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._shutdown = asyncio.Event()
+        async with serve(
+            self._handle, "127.0.0.1", 0, process_request=self._process_request
+        ) as server:
+            self.port = next(iter(server.sockets)).getsockname()[1]
+            self._ready.set()
+            await self._shutdown.wait()
+        self._final_snapshot = await self._snapshot()
+
+    async def _snapshot(self) -> list[SessionRecord]:
+        return [
+            dataclasses.replace(copy.deepcopy(s.record), audio_bytes=bytes(s.audio))
+            for s in self._sessions
+        ]
+
+    def _faults_for(self, index: int) -> Faults:
+        faults = self._faults
+        if faults is None:
+            return Faults()
+        if isinstance(faults, Faults):
+            return faults
+        if callable(faults):
+            return faults(index)
+        return faults[min(index, len(faults) - 1)] if faults else Faults()
+
+    def _process_request(self, conn: ServerConnection, request: Request) -> Response | None:
+        """Validate the handshake like the real service: auth, path, sample_rate."""
+        parts = urlsplit(request.path)
+        record = SessionRecord(
+            index=len(self._sessions),
+            authorization=request.headers.get("Authorization"),
+            headers={k: v for k, v in request.headers.raw_items()},
+            path=parts.path,
+            query=dict(parse_qsl(parts.query)),
+        )
+        session = _Session(record=record, faults=self._faults_for(record.index))
+        self._sessions.append(session)
+        status, text = self._reject_reason(session)
+        if status is not None:
+            record.rejected_status = status
+            record.closed = True
+            return conn.respond(status, text + "\n")
+        session.conn = conn
+        return None
+
+    def _reject_reason(self, session: _Session) -> tuple[int | None, str]:
+        record = session.record
+        if session.faults.reject_status is not None:
+            return session.faults.reject_status, "Injected rejection"
+        if record.path != "/v3/ws":
+            return 404, "Not Found"
+        if record.authorization != self.api_key:
+            return 401, "Unauthorized"
+        rate = record.query.get("sample_rate", "")
+        if not rate.isdigit() or int(rate) <= 0:
+            return 400, "sample_rate must be a positive integer"
+        session.sample_rate = int(rate)
+        session.bytes_per_sample = 1 if record.query.get("encoding") == "pcm_mulaw" else 2
+        session.format_turns = record.query.get("format_turns", "").lower() == "true"
+        return None, ""
+
+    async def _handle(self, conn: ServerConnection) -> None:
+        session = next(s for s in self._sessions if s.conn is conn)
+        record = session.record
+        try:
+            record.session_id = str(uuid.uuid4())
+            begin = {"type": "Begin", "id": record.session_id, "expires_at": int(time.time()) + 10800}
+            await conn.send(json.dumps(begin))
+            record.began = True
+            if await self._check_faults(session):
+                return
+            async for message in conn:
+                if isinstance(message, bytes):
+                    done = await self._on_audio(session, message)
+                else:
+                    done = await self._on_text(session, message)
+                if done:
+                    return
+        except ConnectionClosed:
+            pass
+        finally:
+            await conn.close()  # idempotent; completes the close (or the abort)
+            record.closed = True
+            record.close_code = conn.close_code
+
+    async def _on_audio(self, session: _Session, data: bytes) -> bool:
+        """Account for one audio chunk, emit any turns it completes; True ends the session."""
+        record = session.record
+        ms = len(data) / session.bytes_per_sample / session.sample_rate * 1000
+        record.chunk_ms.append(ms)
+        if not self.min_chunk_ms <= ms <= self.max_chunk_ms:
+            # The real service closes the socket with 3007 rather than sending an Error.
+            record.chunk_violations += 1
+            await session.conn.close(3007, f"Input duration violation: {ms:.0f} ms")
+            return True
+        session.audio += data
+        record.audio_ms_received += ms
+        await self._advance(session)
+        return await self._check_faults(session)
+
+    async def _on_text(self, session: _Session, text: str) -> bool:
+        """Handle a control message; True ends the session."""
+        record = session.record
+        try:
+            message = json.loads(text)
+        except json.JSONDecodeError:
+            message = {"_raw": text}
+        record.control_messages.append(message)
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "UpdateConfiguration" and "format_turns" in message:
+            session.format_turns = bool(message["format_turns"])
+        elif kind == "ForceEndpoint":
+            await self._finish_turn(session, record.audio_ms_received)
+        elif kind == "Terminate":
+            record.terminate_received = True
+            await self._finish_turn(session, record.audio_ms_received)
+            if session.faults.no_termination:
+                return False
+            termination = {
+                "type": "Termination",
+                "audio_duration_seconds": round(record.audio_ms_received / 1000),
+                "session_duration_seconds": round(time.monotonic() - session.started),
+            }
+            await session.conn.send(json.dumps(termination))
+            record.termination_sent = True
+            await session.conn.close(1000)
+            return True
+        return False
+
+    # -- the scripted recogniser -----------------------------------------------------
+
+    async def _advance(self, session: _Session) -> None:
+        """Emit every partial/final that the audio received so far makes due."""
+        audio_ms = session.record.audio_ms_received
+        while session.turn_index < len(self.script.turns):
+            count = len(self.script.turns[session.turn_index].words)
+            next_word_due = session.turn_start_ms + (session.words_out + 1) * self.ms_per_word
+            if session.words_out < count and audio_ms >= next_word_due:
+                session.words_out += 1
+                await self._send_turn(session, end_of_turn=False, formatted=False)
+                continue
+            final_due = session.turn_start_ms + count * self.ms_per_word + self.gap_ms
+            if session.words_out == count and audio_ms >= final_due:
+                await self._finish_turn(session, final_due)
+                continue
+            return
+
+    async def _finish_turn(self, session: _Session, next_turn_start_ms: float) -> None:
+        """Send the final(s) for the words heard so far and move to the next turn."""
+        if session.words_out == 0 or session.turn_index >= len(self.script.turns):
+            return
+        await self._send_turn(session, end_of_turn=True, formatted=False)
+        if session.format_turns:
+            await self._send_turn(session, end_of_turn=True, formatted=True)
+        session.turn_index += 1
+        session.words_out = 0
+        session.turn_start_ms = next_turn_start_ms
+
+    async def _send_turn(self, session: _Session, *, end_of_turn: bool, formatted: bool) -> None:
+        turn = self.script.turns[session.turn_index]
+        texts = turn.words[: session.words_out]
+        transcript = " ".join(texts)
+        if formatted:
+            transcript = turn.formatted_text(session.words_out)
+            split = transcript.split()
+            texts = split if len(split) == len(texts) else texts
+        words = [
+            {
+                "start": round(session.turn_start_ms + i * self.ms_per_word),
+                "end": round(session.turn_start_ms + (i + 0.8) * self.ms_per_word),
+                "confidence": 0.9,
+                "text": text,
+                "word_is_final": True,
+            }
+            for i, text in enumerate(texts)
+        ]
+        message = {
+            "type": "Turn",
+            "turn_order": session.turn_index,
+            "turn_is_formatted": formatted,
+            "end_of_turn": end_of_turn,
+            "transcript": transcript,
+            "end_of_turn_confidence": 0.9 if end_of_turn else 0.1,
+            "words": words,
+        }
+        await session.conn.send(json.dumps(message))
+        session.record.turns_sent.append(message)
+        if end_of_turn:
+            session.record.finals_sent.append((session.turn_index, transcript, formatted))
+
+    # -- fault injection --------------------------------------------------------------
+
+    async def _check_faults(self, session: _Session) -> bool:
+        """Fire any fault that is due; True means the session is over."""
+        faults, record, conn = session.faults, session.record, session.conn
+        ms = record.audio_ms_received
+
+        def due(threshold: float | None) -> bool:
+            return threshold is not None and ms >= threshold
+
+        if due(faults.malformed_after_ms) and not session.malformed_done:
+            session.malformed_done = True
+            record.fault_fired = "malformed"
+            frames = {
+                "not_json": "this is {not json",
+                "unknown_type": json.dumps({"type": "Mystery", "payload": 1}),
+                "bad_turn": json.dumps({"type": "Turn", "turn_order": session.turn_index}),
+            }
+            for kind in faults.malformed_kinds:
+                await conn.send(frames[kind])
+        if faults.error_after_ms is not None and due(faults.error_after_ms[0]):
+            _, code, message = faults.error_after_ms
+            record.fault_fired = "error"
+            await conn.send(json.dumps({"type": "Error", "error_code": code, "error": message}))
+            valid = code in EXTERNAL_CLOSE_CODES or 3000 <= code < 5000
+            await conn.close(code if valid else 1011, message[:120])
+            return True
+        if faults.close_after_ms is not None and due(faults.close_after_ms[0]):
+            _, code, reason = faults.close_after_ms
+            record.fault_fired = "close"
+            await conn.close(code, reason)
+            return True
+        if due(faults.silent_close_after_ms):
+            record.fault_fired = "silent_close"
+            await conn.close(1000)
+            return True
+        if due(faults.drop_after_ms):
+            record.fault_fired = "drop"
+            conn.transport.abort()
+            return True
+        if due(faults.stall_after_ms):
+            record.fault_fired = "stall"
+            conn.transport.pause_reading()
+            assert self._shutdown is not None
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._shutdown.wait(), faults.stall_seconds)
+            conn.transport.abort()
+            return True
+        return False

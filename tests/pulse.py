@@ -1,0 +1,275 @@
+"""Pytest plugin: a private PulseAudio daemon for real-capture tests.
+
+Enable with ``pytest_plugins = ["tests.pulse"]`` in ``tests/conftest.py``.
+
+Why a private daemon: real capture code paths (PortAudio → ALSA "pulse"
+plugin → PulseAudio) are where device bugs live, and a null sink whose
+monitor we record from gives a deterministic "microphone" on any machine,
+including CI containers running as root with no sound card.  The daemon gets
+its own HOME, runtime and state directories so it never touches (or is
+touched by) a user's session; everything in this process and its children
+reaches it through ``PULSE_SERVER``.
+
+How a test records what it plays::
+
+    def test_x(pulse_server, pulse_sink, monkeypatch):
+        monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
+        source = DeviceSource(pulse_input_device())   # the ALSA "pulse" device
+        source.open()
+        play_wav(WAV, pulse_sink)
+
+``PULSE_SOURCE`` is read by libpulse whenever the ALSA pulse plugin opens a
+stream, so it picks the capture source per stream; changing the server's
+default source (:meth:`PulseServer.set_default_source`) works as well.
+
+Needs the ``pulseaudio`` and ``pulseaudio-utils`` (pactl, paplay) packages
+and ``libasound2-plugins`` (the ALSA "pulse" PCM that PortAudio sees).  When
+``pulseaudio`` is missing the fixture skips, unless ``CAPTIONER_REQUIRE_PULSE=1``
+(set in CI) turns that into a failure.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from captioner.audio.devices import InputDevice, find_device, list_input_devices
+
+DEFAULT_SINK = "captioner_test"
+_START_TIMEOUT_S = 15.0
+_sink_numbers = itertools.count(1)
+
+
+@dataclass
+class PulseServer:
+    """Handle on the running private daemon."""
+
+    directory: Path
+    socket: Path
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    sink: str = DEFAULT_SINK
+    _modules: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def server(self) -> str:
+        """Value for ``PULSE_SERVER``."""
+        return f"unix:{self.socket}"
+
+    @property
+    def monitor(self) -> str:
+        """Capture source that hears everything played into :attr:`sink`."""
+        return f"{self.sink}.monitor"
+
+    def env(self) -> dict[str, str]:
+        """Environment for client subprocesses (pactl, paplay)."""
+        return {**os.environ, "PULSE_SERVER": self.server}
+
+    def pactl(self, *args: str, timeout: float = 10.0) -> str:
+        """Run ``pactl`` against this daemon and return its stdout (raises on failure)."""
+        result = subprocess.run(
+            ["pactl", *args],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"pactl {' '.join(args)} failed: {result.stderr.strip()}")
+        return result.stdout
+
+    def create_sink(self, name: str | None = None) -> str:
+        """Load another null sink (its monitor is ``NAME.monitor``); return its name."""
+        name = name or f"captioner_extra_{next(_sink_numbers)}"
+        module = self.pactl(
+            "load-module",
+            "module-null-sink",
+            f"sink_name={name}",
+            f"sink_properties=device.description={name}",
+        ).strip()
+        self._modules[name] = module
+        return name
+
+    def remove_sink(self, name: str) -> None:
+        """Unload a sink made by :meth:`create_sink` (its monitor vanishes with it)."""
+        module = self._modules.pop(name, None)
+        if module is not None:
+            self.pactl("unload-module", module)
+
+    def set_default_source(self, name: str) -> None:
+        self.pactl("set-default-source", name)
+
+    def log(self) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(errors="replace")
+        return ""
+
+
+def play_wav(path: str | os.PathLike[str], sink: str = DEFAULT_SINK) -> subprocess.Popen[bytes]:
+    """Start playing a WAV file into ``sink``; the caller waits on the returned process.
+
+    Uses ``paplay`` so the playback path is independent of the capture code
+    under test.  ``PULSE_SERVER`` must be set (the ``pulse_server`` fixture does).
+    """
+    return subprocess.Popen(
+        ["paplay", f"--device={sink}", os.fspath(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+def reinitialize_portaudio() -> None:
+    """Make PortAudio enumerate devices again.
+
+    PortAudio builds its device list once, in ``Pa_Initialize`` (when
+    sounddevice is imported); a list built before ``PULSE_SERVER`` was set has
+    no working "pulse" device.  Only safe while no stream is open.
+    """
+    sd = sys.modules.get("sounddevice")
+    if sd is None:
+        return
+    sd._terminate()
+    sd._initialize()
+
+
+def pulse_input_device() -> InputDevice:
+    """PortAudio's ALSA "pulse" capture device (records ``PULSE_SOURCE`` or the default)."""
+    return find_device("pulse", list_input_devices())
+
+
+def _fail_or_skip(reason: str) -> None:
+    if os.environ.get("CAPTIONER_REQUIRE_PULSE") == "1":
+        pytest.fail(f"{reason} (CAPTIONER_REQUIRE_PULSE=1)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _wait_until_ready(server: PulseServer) -> None:
+    deadline = time.monotonic() + _START_TIMEOUT_S
+    last_error = ""
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"pulseaudio exited with status {server.process.returncode}:\n{server.log()}"
+            )
+        try:
+            server.pactl("info", timeout=5.0)
+            return
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:
+            last_error = str(exc)
+        time.sleep(0.1)
+    raise RuntimeError(f"pulseaudio did not answer within {_START_TIMEOUT_S:g} s: {last_error}")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def pulse_server() -> Iterator[PulseServer]:
+    """A private PulseAudio daemon with a null sink ``captioner_test``, for the session.
+
+    Sets ``PULSE_SERVER`` in ``os.environ`` (restored afterwards) and re-enumerates
+    PortAudio devices so the ALSA "pulse" device reaches this daemon.
+    """
+    for tool in ("pulseaudio", "pactl", "paplay"):
+        if shutil.which(tool) is None:
+            _fail_or_skip(f"{tool} is not installed")
+
+    # A short path: a unix socket path must fit in 108 bytes.
+    directory = Path(tempfile.mkdtemp(prefix="captioner-pulse-", dir="/tmp"))
+    socket = directory / "native"
+    config = directory / "default.pa"
+    config.write_text(
+        f"load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n"
+        f"load-module module-null-sink sink_name={DEFAULT_SINK}"
+        f" sink_properties=device.description={DEFAULT_SINK}\n"
+        f"set-default-sink {DEFAULT_SINK}\n"
+        f"set-default-source {DEFAULT_SINK}.monitor\n"
+    )
+    daemon_env = {
+        **os.environ,
+        # Root is fine with --system=false as long as HOME and the runtime
+        # directories are private and writable.
+        "HOME": str(directory),
+        "XDG_CONFIG_HOME": str(directory / "config"),
+        "XDG_RUNTIME_DIR": str(directory),
+        "PULSE_RUNTIME_PATH": str(directory / "runtime"),
+        "PULSE_STATE_PATH": str(directory / "state"),
+    }
+    daemon_env.pop("PULSE_SERVER", None)
+    log_path = directory / "pulseaudio.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [
+                "pulseaudio",
+                "-n",  # no default.pa: only what our config loads
+                "--daemonize=no",
+                "--system=false",
+                "--use-pid-file=no",
+                "--exit-idle-time=-1",
+                "--disallow-exit",
+                "--realtime=false",
+                "--high-priority=false",
+                "--log-target=stderr",
+                "-F",
+                str(config),
+            ],
+            env=daemon_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, not the daemon
+        )
+    server = PulseServer(directory=directory, socket=socket, process=process, log_path=log_path)
+    saved = {key: os.environ.get(key) for key in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
+    try:
+        try:
+            _wait_until_ready(server)
+        except RuntimeError as exc:
+            pytest.fail(f"Could not start a private PulseAudio daemon: {exc}", pytrace=False)
+        os.environ["PULSE_SERVER"] = server.server
+        os.environ.pop("PULSE_SOURCE", None)
+        os.environ.pop("PULSE_SINK", None)
+        reinitialize_portaudio()
+        yield server
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        _stop(process)
+        with contextlib.suppress(Exception):
+            reinitialize_portaudio()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def pulse_sink(pulse_server: PulseServer) -> Iterator[str]:
+    """A fresh null sink for one test (removed afterwards); record ``NAME.monitor``."""
+    name = pulse_server.create_sink()
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(RuntimeError):
+            pulse_server.remove_sink(name)
