@@ -9,7 +9,9 @@ the ``.txt`` beside it) goes through the real :class:`OfflineEngine` code,
 fed as fast as the engine consumes it (``realtime=False``), partials
 included, exactly as the app would run it on a file.  Reported per clip:
 word error rate (``jiwer``; lower-cased, punctuation stripped) and real-time
-factor (processing time / audio duration).  Building the decoder is timed
+factor (processing time / audio duration; wall clock, plus the process's
+CPU time as a second column because other work on a shared machine inflates
+the wall clock).  Building the decoder is timed
 once, separately, because the app preloads it at start-up.
 
 ``--param`` passes PocketSphinx decoder settings (``-beam``, ``-wbeam``,
@@ -130,17 +132,19 @@ def parse_params(items: list[str]) -> dict[str, object]:
     return params
 
 
-def run_clip(model: OfflineModel, path: Path) -> tuple[float, str, _Collector]:
+def run_clip(model: OfflineModel, path: Path) -> tuple[float, float, str, _Collector]:
     collector = _Collector()
     engine = OfflineEngine(collector, source_label="bench", realtime=False, model=model)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     engine.start(make_source(path))  # type: ignore[arg-type]
     if not collector.done.wait(300):
         raise SystemExit(f"{path.name}: the engine did not finish")
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     engine.join(5)
     text = " ".join(update.text for update in collector.finals if update.text)
-    return elapsed, text, collector
+    return elapsed, cpu, text, collector
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,16 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decoder params: {model.params}")
     print(f"model load: {time.perf_counter() - load_started:.2f} s (excluded from RTF)\n")
 
-    header = f"{'clip':<44} {'seconds':>8} {'WER':>7} {'RTF':>6}"
+    header = f"{'clip':<44} {'seconds':>8} {'WER':>7} {'RTF':>6} {'CPU RTF':>8}"
     print(header)
     print("-" * len(header))
     references: list[str] = []
     hypotheses: list[str] = []
-    total_audio = total_time = 0.0
+    total_audio = total_time = total_cpu = 0.0
     for path in clips:
         with wave.open(str(path), "rb") as wav:
             seconds = wav.getnframes() / wav.getframerate()
-        elapsed, text, collector = run_clip(model, path)
+        elapsed, cpu, text, collector = run_clip(model, path)
         for error in collector.errors:
             print(f"  error: {error.kind.value}: {error.message}")
         reference = normalise(path.with_suffix(".txt").read_text(encoding="utf-8"))
@@ -181,14 +185,21 @@ def main(argv: list[str] | None = None) -> int:
         hypotheses.append(hypothesis)
         total_audio += seconds
         total_time += elapsed
-        print(f"{path.stem:<44} {seconds:>8.2f} {wer:>7.1%} {elapsed / seconds:>6.3f}")
+        total_cpu += cpu
+        print(
+            f"{path.stem:<44} {seconds:>8.2f} {wer:>7.1%} {elapsed / seconds:>6.3f}"
+            f" {cpu / seconds:>8.3f}"
+        )
         if args.verbose:
             print(f"    ref: {reference}\n    hyp: {hypothesis}")
 
     overall_wer = jiwer.wer(references, hypotheses)
     overall_rtf = total_time / total_audio
     print("-" * len(header))
-    print(f"{'total':<44} {total_audio:>8.2f} {overall_wer:>7.1%} {overall_rtf:>6.3f}")
+    print(
+        f"{'total':<44} {total_audio:>8.2f} {overall_wer:>7.1%} {overall_rtf:>6.3f}"
+        f" {total_cpu / total_audio:>8.3f}"
+    )
     print(
         f"\ntargets: RTF ≤ {TARGET_RTF} ({'met' if overall_rtf <= TARGET_RTF else 'MISSED'}), "
         f"WER ≤ {TARGET_WER:.0%} ({'met' if overall_wer <= TARGET_WER else 'MISSED'})"

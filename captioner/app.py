@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import socket
 import sys
@@ -22,7 +21,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer
+from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import APP_NAME, keystore
@@ -69,7 +68,13 @@ def offline_engine_available() -> bool:
 
 
 class CaptionerApp(QObject):
-    """The running application: one main window, one overlay, one controller."""
+    """The running application: one main window, one overlay, one controller.
+
+    Signals:
+        quitFinished(): captioning has ended and the windows are closed.
+    """
+
+    quitFinished = Signal()
 
     def __init__(self, args: argparse.Namespace, settings: QSettings) -> None:
         super().__init__()
@@ -79,8 +84,7 @@ class CaptionerApp(QObject):
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(settings)
         self._quitting = False
-        self._finished = asyncio.Event()
-        self._quit_timer: asyncio.Future[None] | None = None
+        self.finished = False
         self._wire()
         self._load_engines()
         self.refresh_inputs()
@@ -260,25 +264,21 @@ class CaptionerApp(QObject):
             return
         self.window.show_status("Stopping…")
         self.controller.stop()
-        self._quit_timer = asyncio.ensure_future(self._quit_after_timeout())
+        QTimer.singleShot(int(SHUTDOWN_TIMEOUT_S * 1000), self._quit_after_timeout)
 
-    async def _quit_after_timeout(self) -> None:
-        await asyncio.sleep(SHUTDOWN_TIMEOUT_S)
-        if not self._finished.is_set():
+    def _quit_after_timeout(self) -> None:
+        if not self.finished:
             log.warning("The engine did not stop in %.0f s; quitting anyway", SHUTDOWN_TIMEOUT_S)
             self._finish_quit()
 
     def _finish_quit(self) -> None:
-        if self._finished.is_set():
+        if self.finished:
             return
-        self._finished.set()
+        self.finished = True
         self.overlay.close()
         self.window.allow_close()
         self.window.close()
-        QApplication.quit()
-
-    async def wait_finished(self) -> None:
-        await self._finished.wait()
+        self.quitFinished.emit()
 
 
 def _caption(turn: Turn) -> str:
@@ -334,11 +334,10 @@ def run_gui(args: argparse.Namespace) -> int:
     captioner.window.show()
     if args.start:
         QTimer.singleShot(0, captioner.start_captioning)
+    done: asyncio.Future[None] = loop.create_future()
+    captioner.quitFinished.connect(lambda: done.done() or done.set_result(None))
     with loop:
-        loop.run_until_complete(captioner.wait_finished())
+        loop.run_until_complete(done)
     del notifier
     signal.set_wakeup_fd(-1)
-    if os.environ.get("CAPTIONER_PRINT_TRANSCRIPT"):
-        for turn in captioner.controller.transcript:
-            print(turn.text)
     return 0

@@ -104,6 +104,13 @@ class DeviceSource:
 
     # -- AudioSource -------------------------------------------------------
 
+    def __enter__(self) -> DeviceSource:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     def open(self) -> None:
         """Start capturing; raises :class:`AudioError` naming the device on failure."""
         if self._stream is not None:
@@ -282,6 +289,13 @@ class WavFileSource:
         self.duration_s: float | None = None
         self.samplerate: int | None = None
         self.channels: int | None = None
+
+    def __enter__(self) -> WavFileSource:
+        self.open()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def open(self) -> None:
         """Validate the file and prepare to stream it; raises :class:`AudioError`."""

@@ -53,6 +53,19 @@ DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
 SAMPLE_RATE = 16000
 
+
+class _HideAuthorization(logging.Filter):
+    """websockets logs every request header at DEBUG, the API key included."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 2 and str(args[0]).lower() == "authorization":
+            record.args = (args[0], "<redacted>", *args[2:])
+        return True
+
+
+logging.getLogger("websockets.client").addFilter(_HideAuthorization())
+
 # Connection ids are unique per process so that turn keys from two
 # connections (a restart, a reconnect) never collide in one transcript.
 _connection_ids = itertools.count(1)
@@ -256,6 +269,11 @@ class AssemblyAIEngine(WorkerEngine):
                 self._report(conn.error, connected=True)
                 return
             if _closed(client):
+                # The SDK marks the session closed just before it dispatches
+                # the error, so give the handler a moment to tell us why.
+                if conn.failed.wait(0.5):
+                    self._report(conn.error, connected=True)
+                    return
                 # A close without Termination or an error event: the SDK
                 # would now drop our audio without a word.
                 if not conn.terminated.is_set():

@@ -67,18 +67,22 @@ def write_wav(
     tag = _FLOAT if is_float else _PCM
     align = channels * bits // 8
     if extensible:
-        fmt = struct.pack(
-            "<HHIIHHHHI",
-            _EXTENSIBLE,
-            channels,
-            rate,
-            rate * align,
-            align,
-            bits,
-            22,
-            bits,
-            (1 << channels) - 1,
-        ) + struct.pack("<H", tag) + _GUID_TAIL
+        fmt = (
+            struct.pack(
+                "<HHIIHHHHI",
+                _EXTENSIBLE,
+                channels,
+                rate,
+                rate * align,
+                align,
+                bits,
+                22,
+                bits,
+                (1 << channels) - 1,
+            )
+            + struct.pack("<H", tag)
+            + _GUID_TAIL
+        )
     else:
         fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits)
     data = encode(frames, bits, is_float)

@@ -22,12 +22,18 @@ from websockets.sync.client import connect
 from tests.fakes.v3_server import FakeV3Server, Faults, ScriptTurn, TurnScript
 
 CHUNK_50MS = b"\x00\x00" * 800  # 50 ms of 16 kHz s16le silence: the smallest legal chunk
-# websockets >= 17.1 warns (once per connection, on the SDK's read/write thread) because
-# the SDK calls sync connect() outside a context manager; with filterwarnings=error that
-# kills the SDK's thread. Not ours to fix: silence exactly that warning.
-pytestmark = pytest.mark.filterwarnings(
-    r"ignore:connect\(\) must be used as a context manager:DeprecationWarning"
-)
+# The SDK trips two websockets deprecations, on its own read/write thread: sync connect()
+# outside a context manager (websockets >= 17.1, once per connection) and
+# ConnectionClosed.code/.reason (on every server-side close). With filterwarnings=error
+# either one kills the SDK's thread. Not ours to fix: silence exactly those.
+pytestmark = [
+    pytest.mark.filterwarnings(
+        r"ignore:connect\(\) must be used as a context manager:DeprecationWarning"
+    ),
+    pytest.mark.filterwarnings(
+        r"ignore:ConnectionClosed\.(code|reason) is deprecated:DeprecationWarning"
+    ),
+]
 SCRIPT = TurnScript.from_text("hello there general kenobi")  # 4 words: final after 1600 ms
 
 
@@ -59,13 +65,14 @@ def sdk_client(
     for kind in StreamingEvents:
         client.on(kind, lambda _c, event, kind=kind: recorder.events.append((kind, event)))
     client.connect(
-        StreamingParameters(
-            sample_rate=16000, format_turns=True, speech_model="universal-3-5-pro"
-        )
+        StreamingParameters(sample_rate=16000, format_turns=True, speech_model="universal-3-5-pro")
     )
     try:
         yield client, recorder
     finally:
+        # Speed only: after a server-side close the SDK's write thread sits in a 1 s
+        # queue.get(); keep_alive() (unlike stream()) still enqueues and wakes it.
+        client.keep_alive()
         client.disconnect()
 
 
@@ -162,9 +169,10 @@ def test_wrong_key_is_rejected_at_the_handshake_with_401() -> None:
 def test_missing_sample_rate_is_rejected_with_400() -> None:
     with FakeV3Server() as server:
         with pytest.raises(InvalidStatus) as info:
-            connect(f"{server.url}/v3/ws?encoding=pcm_s16le", additional_headers={
-                "Authorization": "test-key"
-            })
+            connect(
+                f"{server.url}/v3/ws?encoding=pcm_s16le",
+                additional_headers={"Authorization": "test-key"},
+            )
         assert info.value.response.status_code == 400
         assert server.sessions[0].rejected_status == 400
 
@@ -190,7 +198,9 @@ def test_error_frame_reaches_the_sdk_with_its_code_and_message() -> None:
             (error,) = rec.of(StreamingEvents.Error)
             assert isinstance(error, StreamingError)
             assert (error.code, str(error)) == (3005, "Internal server error")
-        assert (server.sessions[0].fault_fired, server.sessions[0].close_code) == ("error", 3005)
+        # The SDK closes (1000) as soon as it reads the Error frame, racing the server's
+        # own 3005 close, so only the fault is asserted here.
+        assert server.sessions[0].fault_fired == "error"
 
 
 @pytest.mark.parametrize(
@@ -241,15 +251,16 @@ def test_faults_apply_per_session_so_a_reconnect_can_succeed() -> None:
 
 
 def test_stall_stops_all_traffic_then_drops() -> None:
-    faults = Faults(stall_after_ms=300, stall_seconds=1.0)
+    faults = Faults(stall_after_ms=300, stall_seconds=0.5)
     with FakeV3Server(script=SCRIPT, faults=faults) as server:
         with sdk_client(server) as (client, rec):
             stream_ms(client, 1000)
             server.wait_for(lambda s: s.sessions[0].fault_fired == "stall")
-            time.sleep(0.3)
+            time.sleep(0.2)
             assert [t.transcript for t in rec.of(StreamingEvents.Turn)] == ["hello"]
             assert server.sessions[0].audio_ms_received == pytest.approx(300)
             rec.wait(lambda: error_codes(rec) == [1006])
+        assert server.sessions[0].close_code == 1006
 
 
 def test_no_termination_makes_the_sdk_wait_out_its_terminate_timeout() -> None:

@@ -254,7 +254,7 @@ class FakeV3Server:
         record = SessionRecord(
             index=len(self._sessions),
             authorization=request.headers.get("Authorization"),
-            headers={k: v for k, v in request.headers.raw_items()},
+            headers=dict(request.headers.raw_items()),
             path=parts.path,
             query=dict(parse_qsl(parts.query)),
         )
@@ -289,7 +289,11 @@ class FakeV3Server:
         record = session.record
         try:
             record.session_id = str(uuid.uuid4())
-            begin = {"type": "Begin", "id": record.session_id, "expires_at": int(time.time()) + 10800}
+            begin = {
+                "type": "Begin",
+                "id": record.session_id,
+                "expires_at": int(time.time()) + 10800,
+            }
             await conn.send(json.dumps(begin))
             record.began = True
             if await self._check_faults(session):
@@ -306,7 +310,8 @@ class FakeV3Server:
         finally:
             await conn.close()  # idempotent; completes the close (or the abort)
             record.closed = True
-            record.close_code = conn.close_code
+            sent = conn.protocol.close_sent  # what the client saw; None after an abort
+            record.close_code = int(sent.code) if sent is not None else 1006
 
     async def _on_audio(self, session: _Session, data: bytes) -> bool:
         """Account for one audio chunk, emit any turns it completes; True ends the session."""
@@ -451,7 +456,7 @@ class FakeV3Server:
             return True
         if due(faults.drop_after_ms):
             record.fault_fired = "drop"
-            conn.transport.abort()
+            await self._abort(conn)
             return True
         if due(faults.stall_after_ms):
             record.fault_fired = "stall"
@@ -459,6 +464,12 @@ class FakeV3Server:
             assert self._shutdown is not None
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._shutdown.wait(), faults.stall_seconds)
-            conn.transport.abort()
+            await self._abort(conn)
             return True
         return False
+
+    @staticmethod
+    async def _abort(conn: ServerConnection) -> None:
+        """Drop TCP with no close frame (the client sees 1006), like a crashed server."""
+        conn.transport.abort()
+        await conn.wait_closed()

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs the system libraries Captioner needs on Debian/Ubuntu, and only the
+# missing ones (so a second `make run` costs one dpkg-query).
+#   packaging/system-deps.sh run    - PortAudio and the Qt xcb libraries
+#   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests)
+set -euo pipefail
+
+RUN_PKGS=(
+  libportaudio2
+  libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+  libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+)
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
+
+want=("${RUN_PKGS[@]}")
+[ "${1:-run}" = "test" ] && want+=("${TEST_PKGS[@]}")
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "Not a Debian/Ubuntu system: make sure PortAudio and the Qt 6 xcb libraries are installed." >&2
+  exit 0
+fi
+
+missing=()
+for pkg in "${want[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing system packages: ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=()
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO=(sudo)
+else
+  echo "Please install these packages as root, then run make again:" >&2
+  echo "  apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A fresh machine has no package lists yet; refresh them once if the install fails.
+"${SUDO[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || {
+  "${SUDO[@]}" apt-get update -qq
+  "${SUDO[@]}" apt-get install -y -qq "${missing[@]}"
+}

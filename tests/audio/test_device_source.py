@@ -1,0 +1,220 @@
+"""DeviceSource against a fake PortAudio whose callback runs on its own thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.devices import InputDevice, list_input_devices
+from captioner.audio.errors import AudioError
+from captioner.audio.source import DeviceSource
+from tests.audio.fake_sd import FakeSoundDevice, Scenario, device
+from tests.audio.helpers import pcm_to_float
+
+
+def make_sd(rate: float = 48000.0, inputs: int = 2, **kwargs) -> FakeSoundDevice:
+    return FakeSoundDevice(devices=[device("Fake Mic", inputs=inputs, rate=rate)], **kwargs)
+
+
+def mic(sd: FakeSoundDevice) -> InputDevice:
+    (found,) = list_input_devices(sd)
+    return found
+
+
+@pytest.fixture
+def sources() -> Iterator[list[DeviceSource]]:
+    """Close every source a test made, even when it failed half-way."""
+    made: list[DeviceSource] = []
+    yield made
+    for source in made:
+        source.close()
+
+
+def open_source(sd: FakeSoundDevice, sources: list[DeviceSource], **kwargs) -> DeviceSource:
+    source = DeviceSource(mic(sd), sd=sd, **kwargs)
+    sources.append(source)
+    source.open()
+    return source
+
+
+def read_chunks(source: DeviceSource, count: int, timeout: float = 2.0) -> list[bytes]:
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while len(chunks) < count:
+        assert time.monotonic() < deadline, f"only {len(chunks)} chunks arrived"
+        chunk = source.read(0.5)
+        if chunk:
+            chunks.append(chunk)
+    return chunks
+
+
+def test_opens_at_16k_when_supported(sources) -> None:
+    sd = make_sd(rates={0: {16000, 48000}})
+    source = open_source(sd, sources)
+    (stream,) = sd.streams
+    assert (stream.samplerate, stream.channels, stream.device) == (16000, 2, 0)
+    assert stream.blocksize == 800
+    assert source.samplerate == 16000
+    chunks = read_chunks(source, 10)
+    assert all(len(c) == CHUNK_BYTES for c in chunks)
+    assert set(np.frombuffer(b"".join(chunks), "<i2").tolist()) == {round(0.1 * 32768)}
+    assert source.level == pytest.approx(0.1, rel=1e-3)
+    assert source.level_dbfs == pytest.approx(-20.0, abs=0.01)
+
+
+def test_falls_back_to_the_native_rate_and_resamples(sources) -> None:
+    sd = make_sd(rate=44100.0, inputs=1)
+
+    def tone(n: int, frames: int, channels: int) -> np.ndarray:
+        t = (np.arange(frames) + n * frames) / 44100
+        return np.repeat((0.5 * np.sin(2 * np.pi * 1000 * t))[:, None], channels, axis=1).astype(
+            np.float32
+        )
+
+    sd.scenario = Scenario(signal=tone)
+    source = open_source(sd, sources)
+    (stream,) = sd.streams
+    assert (stream.samplerate, stream.channels, stream.blocksize) == (44100, 1, 2205)
+    chunks = read_chunks(source, 20)
+    assert all(len(c) == CHUNK_BYTES for c in chunks)
+    out = pcm_to_float(b"".join(chunks))[1600:]
+    spectrum = np.abs(np.fft.rfft(out * np.hanning(len(out))))
+    assert abs(np.fft.rfftfreq(len(out), 1 / 16000)[np.argmax(spectrum)] - 1000) < 20
+
+
+def test_channels_capped_at_two(sources) -> None:
+    sd = make_sd(inputs=32)
+    open_source(sd, sources)
+    assert sd.streams[0].channels == 2
+
+
+def test_open_failure_names_the_device() -> None:
+    sd = make_sd(open_error="Error opening InputStream: Device unavailable [PaErrorCode -9985]")
+    source = DeviceSource(mic(sd), sd=sd)
+    with pytest.raises(AudioError) as excinfo:
+        source.open()
+    assert str(excinfo.value) == (
+        "Cannot open “Fake Mic”: Error opening InputStream: Device unavailable "
+        "[PaErrorCode -9985]."
+    )
+    source.close()
+
+
+def test_start_failure_closes_the_stream_and_names_the_device() -> None:
+    sd = make_sd(start_error="Error starting stream: Unanticipated host error")
+    source = DeviceSource(mic(sd), sd=sd)
+    with pytest.raises(AudioError, match=r"^Cannot open “Fake Mic”: Error starting stream"):
+        source.open()
+    assert sd.streams[0].closed
+
+
+def test_vanished_device_raises_after_queued_audio(sources) -> None:
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=5, after="vanish"))
+    source = open_source(sd, sources)
+    assert sd.streams[0].join()
+    assert len(read_chunks(source, 5)) == 5  # what was captured is still delivered
+    with pytest.raises(AudioError) as excinfo:
+        source.read(1.0)
+    assert str(excinfo.value).startswith("Lost the audio device “Fake Mic”: ")
+    with pytest.raises(AudioError, match="Lost the audio device"):
+        source.read(0.0)  # and it stays lost
+
+
+def test_inactive_stream_is_a_lost_device(sources) -> None:
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=2, after="inactive"))
+    source = open_source(sd, sources)
+    sd.streams[0].join()
+    read_chunks(source, 2)
+    with pytest.raises(AudioError, match="Lost the audio device “Fake Mic”: .*no longer running"):
+        source.read(1.0)
+
+
+def test_stalled_device_is_a_lost_device(sources) -> None:
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=1, after="stall"))
+    source = open_source(sd, sources, stall_seconds=0.3)
+    read_chunks(source, 1)
+    assert source.read(0.1) is None  # a short gap is just a timeout
+    began = time.monotonic()
+    with pytest.raises(AudioError, match="Lost the audio device “Fake Mic”: no audio arrived for"):
+        for _ in range(20):
+            source.read(0.1)
+    assert time.monotonic() - began < 1.0
+
+
+def test_timeout_returns_none(sources) -> None:
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=0, after="stall"))
+    source = open_source(sd, sources)
+    began = time.monotonic()
+    assert source.read(0.15) is None
+    assert 0.14 <= time.monotonic() - began < 0.5
+    assert source.read(0) is None
+
+
+def test_overflow_drops_blocks_without_blocking_the_callback(sources) -> None:
+    sd = make_sd(
+        rates={0: {16000}}, scenario=Scenario(blocks=60, interval=0, overflow_every=10)
+    )
+    source = open_source(sd, sources, queue_seconds=0.2)  # room for 4 blocks
+    stream = sd.streams[0]
+    assert stream.join(2.0), "the callback blocked"
+    assert stream.delivered == 60
+    assert source.overflows == 56
+    assert source.xruns == 6
+    assert max(stream.callback_seconds) < 0.05
+    # The queued audio is still readable; then the device counts as gone.
+    assert len(read_chunks(source, 4)) == 4
+    with pytest.raises(AudioError):
+        source.read(0.5)
+
+
+def test_close_is_idempotent_and_ends_the_stream(sources) -> None:
+    sd = make_sd(rates={0: {16000}})
+    source = open_source(sd, sources)
+    read_chunks(source, 2)
+    source.close()
+    source.close()
+    assert sd.streams[0].closed
+    assert source.read(0.1) == b""  # our own close is not a lost device
+
+
+def test_close_before_open_and_read_before_open() -> None:
+    sd = make_sd()
+    source = DeviceSource(mic(sd), sd=sd)
+    with pytest.raises(RuntimeError):
+        source.read(0.1)
+    source.close()
+    assert source.read(0.1) == b""
+
+
+def test_close_from_another_thread_unblocks_read(sources) -> None:
+    import threading
+
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=0, after="stall"))
+    source = open_source(sd, sources)
+    timer = threading.Timer(0.2, source.close)
+    timer.start()
+    began = time.monotonic()
+    assert source.read(5.0) == b""
+    assert time.monotonic() - began < 1.0
+    timer.join()
+
+
+def test_reopen_after_close(sources) -> None:
+    sd = make_sd(rates={0: {16000}})
+    source = open_source(sd, sources)
+    read_chunks(source, 1)
+    source.close()
+    source.open()
+    assert len(read_chunks(source, 2)) == 2
+    assert len(sd.streams) == 2
+
+
+def test_context_manager(sources) -> None:
+    sd = make_sd(rates={0: {16000}})
+    with DeviceSource(mic(sd), sd=sd) as source:
+        assert read_chunks(source, 1)
+    assert sd.streams[0].closed

@@ -1,0 +1,105 @@
+"""Real capture through PortAudio → ALSA "pulse" → a private PulseAudio daemon.
+
+A LibriVox clip is played into a null sink with ``paplay`` and recorded from
+the sink's monitor with :class:`DeviceSource`, then compared with the file.
+"""
+
+from __future__ import annotations
+
+import time
+import wave
+
+import numpy as np
+import pytest
+
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.errors import AudioError
+from captioner.audio.source import DeviceSource
+from tests.audio.helpers import CLIP_0890
+from tests.pulse import PulseServer, play_wav, pulse_input_device
+
+pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+
+
+def envelope(samples: np.ndarray, frame: int = 800) -> np.ndarray:
+    """RMS per 50 ms frame: robust to the small gain and phase changes of the path."""
+    usable = len(samples) // frame * frame
+    return np.sqrt(np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1))
+
+
+def best_alignment(reference: np.ndarray, captured: np.ndarray) -> tuple[float, int]:
+    """Highest Pearson correlation of the reference envelope against any offset."""
+    best, best_lag = -1.0, 0
+    for lag in range(len(captured) - len(reference) + 1):
+        window = captured[lag : lag + len(reference)]
+        if window.std() == 0:
+            continue
+        corr = float(np.corrcoef(reference, window)[0, 1])
+        if corr > best:
+            best, best_lag = corr, lag
+    return best, best_lag
+
+
+def capture_while_playing(source: DeviceSource, sink: str, tail_s: float = 1.0) -> np.ndarray:
+    player = play_wav(CLIP_0890, sink)
+    chunks: list[bytes] = []
+    stop_at: float | None = None
+    hard_deadline = time.monotonic() + 30
+    try:
+        while time.monotonic() < hard_deadline:
+            chunk = source.read(0.5)
+            if chunk:
+                chunks.append(chunk)
+            if stop_at is None and player.poll() is not None:
+                stop_at = time.monotonic() + tail_s
+            if stop_at is not None and time.monotonic() >= stop_at:
+                break
+    finally:
+        if player.poll() is None:
+            player.kill()
+        _, stderr = player.communicate(timeout=5)
+    assert player.returncode == 0, stderr.decode(errors="replace")
+    assert all(len(c) == CHUNK_BYTES for c in chunks)
+    return np.frombuffer(b"".join(chunks), "<i2").astype(np.float32) / 32768.0
+
+
+def test_capture_a_null_sink_monitor(pulse_server: PulseServer, pulse_sink: str, monkeypatch):
+    with wave.open(str(CLIP_0890), "rb") as w:
+        reference = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
+
+    monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
+    with DeviceSource(pulse_input_device()) as source:
+        captured = capture_while_playing(source, pulse_sink)
+        assert source.overflows == 0
+
+    seconds = len(captured) / 16000
+    assert seconds >= len(reference) / 16000
+    assert np.sqrt(np.mean(captured**2)) > 0.01, "captured audio is silent"
+    ref_env, cap_env = envelope(reference), envelope(captured)
+    corr, lag = best_alignment(ref_env, cap_env)
+    assert corr > 0.8, f"envelope correlation {corr:.2f} at lag {lag * 50} ms"
+
+
+def test_other_sinks_are_not_heard(pulse_server: PulseServer, pulse_sink: str, monkeypatch):
+    """PULSE_SOURCE really selects the source: playback elsewhere stays out."""
+    monkeypatch.setenv("PULSE_SOURCE", f"{pulse_server.sink}.monitor")
+    with DeviceSource(pulse_input_device()) as source:
+        captured = capture_while_playing(source, pulse_sink, tail_s=0.2)
+    assert np.max(np.abs(captured)) < 1e-3
+
+
+def test_removed_source_is_a_lost_device(pulse_server: PulseServer, monkeypatch):
+    sink = pulse_server.create_sink()
+    try:
+        monkeypatch.setenv("PULSE_SOURCE", f"{sink}.monitor")
+        with DeviceSource(pulse_input_device(), stall_seconds=2.0) as source:
+            deadline = time.monotonic() + 5
+            while not source.read(0.5):
+                assert time.monotonic() < deadline, "no audio from the monitor"
+            pulse_server.remove_sink(sink)
+            began = time.monotonic()
+            with pytest.raises(AudioError, match="^Lost the audio device “pulse”"):  # noqa: PT012
+                while time.monotonic() - began < 15:
+                    source.read(0.5)
+    finally:
+        pulse_server.remove_sink(sink)

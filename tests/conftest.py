@@ -1,0 +1,91 @@
+"""Test-wide set-up: offscreen Qt, private config dirs, an in-memory keyring."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point config/data dirs at tmp so tests never touch (or read) the user's."""
+    home = tmp_path / "home"
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data")):
+        (home / sub).mkdir(parents=True)
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    return home
+
+
+class MemoryKeyring:
+    """A real ``keyring`` backend that keeps secrets in memory (no OS keyring in CI)."""
+
+    def __init__(self) -> None:
+        import keyring.backend
+
+        class _Backend(keyring.backend.KeyringBackend):
+            priority = 1  # type: ignore[assignment]
+            store: dict[tuple[str, str], str] = {}
+
+            def get_password(self, service: str, username: str) -> str | None:
+                return self.store.get((service, username))
+
+            def set_password(self, service: str, username: str, password: str) -> None:
+                self.store[(service, username)] = password
+
+            def delete_password(self, service: str, username: str) -> None:
+                import keyring.errors
+
+                if (service, username) not in self.store:
+                    raise keyring.errors.PasswordDeleteError("not found")
+                del self.store[(service, username)]
+
+        self.backend = _Backend()
+        self.backend.store = {}
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    import keyring
+
+    previous = keyring.get_keyring()
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring.backend)
+    yield ring
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads() -> Iterator[None]:
+    """A test must not leave engine or capture threads running."""
+    before = set(threading.enumerate())
+    yield
+    deadline = threading.Event()
+    for _ in range(50):
+        leaked = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.is_alive() and not t.name.startswith(("asyncio_", "Dummy"))
+        ]
+        if not leaked:
+            return
+        deadline.wait(0.1)
+    pytest.fail(f"threads left running: {[t.name for t in leaked]}")
+
+
+@pytest.fixture
+def clip() -> Path:
+    """A short LibriVox clip (16 kHz mono) with its reference transcript beside it."""
+    return DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+
+
+def reference_text(wav: Path) -> str:
+    return wav.with_suffix(".txt").read_text(encoding="utf-8").strip()

@@ -1,0 +1,41 @@
+"""Every failure the SDK can report is told to the user in plain words."""
+
+from __future__ import annotations
+
+import pytest
+
+from captioner.engines.base import ErrorKind
+from captioner.engines.errors import describe_error
+
+HOST = "streaming.assemblyai.com"
+
+
+@pytest.mark.parametrize("code", [401, 403, 1008, 4001])
+def test_auth_failures_say_the_key_was_rejected(code: int) -> None:
+    err = describe_error(code, "Unauthorized", host=HOST, connected=code > 1000)
+    assert err.kind is ErrorKind.AUTH
+    assert "API key rejected" in err.message
+
+
+def test_socket_error_before_the_session_names_the_host() -> None:
+    err = describe_error(
+        None, "Connection failed: [Errno 111] Connection refused", host=HOST, connected=False
+    )
+    assert err.kind is ErrorKind.NETWORK
+    assert err.message.startswith(f"Cannot reach {HOST}: [Errno 111] Connection refused")
+
+
+def test_drop_after_the_session_began_is_a_lost_connection() -> None:
+    err = describe_error(1006, "no close frame", host=HOST, connected=True)
+    assert err.kind is ErrorKind.NETWORK and "Lost the connection" in err.message
+
+
+def test_bad_chunk_sizes_are_reported_as_our_bug() -> None:
+    err = describe_error(3007, "Input duration violation", host=HOST, connected=True)
+    assert err.kind is ErrorKind.INTERNAL and "bug" in err.message
+
+
+@pytest.mark.parametrize("code", [3009, 4002, 429])
+def test_account_limits_suggest_trying_later(code: int) -> None:
+    err = describe_error(code, "Too many", host=HOST, connected=code > 1000)
+    assert err.kind is ErrorKind.LIMIT and "later" in err.message
