@@ -76,10 +76,19 @@ class CaptionerApp(QObject):
 
     quitFinished = Signal()
 
-    def __init__(self, args: argparse.Namespace, settings: QSettings) -> None:
+    def __init__(
+        self,
+        args: argparse.Namespace,
+        settings: QSettings,
+        *,
+        list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+        open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
+    ) -> None:
         super().__init__()
         self.args = args
         self.settings = settings
+        self._list_devices = list_devices
+        self._open_device = open_device
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(settings)
@@ -136,16 +145,15 @@ class CaptionerApp(QObject):
             path = Path(self.args.input_file)
             choices.append(InputChoice(f"File: {path.name}", file_path=str(path)))
         try:
-            devices = list_input_devices()
+            devices = self._list_devices()
         except AudioError as exc:
             devices = []
             self.window.show_status(str(exc), True)
         wanted = self._preferred_device(devices)
         for device in devices:
-            if wanted is not None and device.index == wanted.index and not self.args.input_file:
+            if device == wanted and not self.args.input_file:
                 selected = len(choices)
-            choices.append(InputChoice(device.label, device_index=device.index))
-        self._devices = {d.index: d for d in devices}
+            choices.append(InputChoice(device.label, device=device))
         self.window.set_inputs(choices, selected)
 
     def _preferred_device(self, devices: list[InputDevice]) -> InputDevice | None:
@@ -178,8 +186,8 @@ class CaptionerApp(QObject):
         if source is None:
             return
         self.settings.setValue("engine", engine_id)
-        if choice.device_index is not None:
-            self.settings.setValue("device/name", self._devices[choice.device_index].name)
+        if choice.device is not None:
+            self.settings.setValue("device/name", choice.device.name)
         self.overlay.set_placeholder("")
         if self.window.overlay_check.isChecked():
             self.overlay.show()
@@ -210,11 +218,10 @@ class CaptionerApp(QObject):
     def _make_source(self, choice: InputChoice) -> AudioSource | None:
         if choice.file_path is not None:
             return WavFileSource(choice.file_path, realtime=True)
-        device = self._devices.get(choice.device_index) if choice.device_index is not None else None
-        if device is None:
-            self.controller.report_error("That input device is gone. Press ⟳ and pick another.")
+        if choice.device is None:
+            self.controller.report_error("No input device. Connect a microphone and press ⟳.")
             return None
-        return DeviceSource(device)
+        return self._open_device(choice.device)
 
     # -- reactions -------------------------------------------------------------
 

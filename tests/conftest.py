@@ -33,7 +33,9 @@ class MemoryKeyring:
 
         class _Backend(keyring.backend.KeyringBackend):
             priority = 1  # type: ignore[assignment]
-            store: dict[tuple[str, str], str] = {}
+            def __init__(self) -> None:
+                super().__init__()
+                self.store: dict[tuple[str, str], str] = {}
 
             def get_password(self, service: str, username: str) -> str | None:
                 return self.store.get((service, username))
@@ -49,7 +51,6 @@ class MemoryKeyring:
                 del self.store[(service, username)]
 
         self.backend = _Backend()
-        self.backend.store = {}
 
 
 @pytest.fixture(autouse=True)

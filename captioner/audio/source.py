@@ -55,12 +55,18 @@ class DeviceSource:
         sd: ModuleType | Any | None = None,
         queue_seconds: float = 5.0,
         stall_seconds: float = 3.0,
+        start_seconds: float = 10.0,
     ) -> None:
         self.device = device
         self.name = device.name
         self._sd = sd
         self._queue_blocks = max(2, math.ceil(queue_seconds / CHUNK_SECONDS))
         self._stall_seconds = stall_seconds
+        # The first block may legitimately take seconds (the ALSA "pulse" device was
+        # measured at up to ~2 s; Bluetooth headsets switch profiles), so it gets a
+        # longer grace period than the gap between later blocks.
+        self._start_seconds = max(start_seconds, stall_seconds)
+        self._got_block = False
         self._stream: Any = None
         self._queue: queue.Queue[np.ndarray] = queue.Queue(self._queue_blocks)
         self._converter: PcmConverter | None = None
@@ -152,6 +158,7 @@ class DeviceSource:
         self.channels = channels
         self._converter = PcmConverter(samplerate, channels)
         self._last_block_at = time.monotonic()
+        self._got_block = False
         self._stream = stream
 
     def read(self, timeout: float) -> bytes | None:
@@ -181,6 +188,7 @@ class DeviceSource:
                     return None
                 continue
             self._last_block_at = time.monotonic()
+            self._got_block = True
             mono = to_float_mono(block)
             self._level = float(np.sqrt(np.mean(np.square(mono)))) if mono.size else 0.0
             chunks = converter.feed(mono)
@@ -248,8 +256,10 @@ class DeviceSource:
                     active, self._lost = False, _reason(exc)
                 if not active and self._lost is None:
                     self._lost = "the audio stream is no longer running"
-                elif time.monotonic() - self._last_block_at > self._stall_seconds:
-                    self._lost = f"no audio arrived for {self._stall_seconds:g} seconds"
+                else:
+                    limit = self._stall_seconds if self._got_block else self._start_seconds
+                    if time.monotonic() - self._last_block_at > limit:
+                        self._lost = f"no audio arrived for {limit:g} seconds"
         if self._lost is not None:
             raise AudioError(f"Lost the audio device “{self.name}”: {self._lost}.")
 

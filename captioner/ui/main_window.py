@@ -26,16 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME, __version__
+from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
 from captioner.ui.transcript_view import TranscriptView
 
 
 @dataclass(frozen=True)
 class InputChoice:
-    """One entry of the input picker: a device index, or a WAV file path."""
+    """One entry of the input picker: a capture device, or a WAV file path."""
 
     label: str
-    device_index: int | None = None
+    device: InputDevice | None = None
     file_path: str | None = None
 
 

@@ -98,8 +98,7 @@ def test_open_failure_names_the_device() -> None:
     with pytest.raises(AudioError) as excinfo:
         source.open()
     assert str(excinfo.value) == (
-        "Cannot open “Fake Mic”: Error opening InputStream: Device unavailable "
-        "[PaErrorCode -9985]."
+        "Cannot open “Fake Mic”: Error opening InputStream: Device unavailable [PaErrorCode -9985]."
     )
     source.close()
 
@@ -145,6 +144,14 @@ def test_stalled_device_is_a_lost_device(sources) -> None:
     assert time.monotonic() - began < 1.0
 
 
+def test_device_that_never_starts_is_a_lost_device(sources) -> None:
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=0, after="stall"))
+    source = open_source(sd, sources, stall_seconds=0.1, start_seconds=0.4)
+    assert source.read(0.2) is None  # the first block gets the longer grace period
+    with pytest.raises(AudioError, match="no audio arrived for 0.4 seconds"):
+        source.read(1.0)
+
+
 def test_timeout_returns_none(sources) -> None:
     sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=0, after="stall"))
     source = open_source(sd, sources)
@@ -155,9 +162,7 @@ def test_timeout_returns_none(sources) -> None:
 
 
 def test_overflow_drops_blocks_without_blocking_the_callback(sources) -> None:
-    sd = make_sd(
-        rates={0: {16000}}, scenario=Scenario(blocks=60, interval=0, overflow_every=10)
-    )
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=60, interval=0, overflow_every=10))
     source = open_source(sd, sources, queue_seconds=0.2)  # room for 4 blocks
     stream = sd.streams[0]
     assert stream.join(2.0), "the callback blocked"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
 from pathlib import Path
@@ -80,7 +81,7 @@ def test_clip_is_captioned_with_growing_partials_then_formatted_finals(clip: Pat
     assert session.audio_ms_received == pytest.approx(7100, abs=50)
     assert session.terminate_received  # end of input ends the session properly
     texts = [p.text for p in listener.partials if p.order == 0]
-    assert len(texts) >= 3 and all(b.startswith(a) for a, b in zip(texts, texts[1:], strict=False))
+    assert len(texts) >= 3 and all(b.startswith(a) for a, b in itertools.pairwise(texts))
     assert [t.text for t in listener.transcript] == [reference_text(clip).capitalize() + "."]
     assert listener.transcript.finished[0].formatted
     assert [s for s, _ in listener.states][-1] is EngineState.STOPPED

@@ -1,0 +1,130 @@
+"""The ``captioner`` command as a user runs it: a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from captioner import __version__
+from tests.conftest import DATA
+from tests.fakes.v3_server import FakeV3Server, TurnScript
+
+CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+
+
+def captioner(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
+    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    return subprocess.Popen(
+        [sys.executable, "-m", "captioner", *args],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
+
+
+def run(*args: str, **kw) -> subprocess.CompletedProcess:
+    proc = captioner(*args, **kw)
+    out, err = proc.communicate(timeout=60)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+def test_version_and_help() -> None:
+    assert run("--version").stdout.strip() == f"captioner {__version__}"
+    help_text = run("--help").stdout
+    for option in (
+        "--engine",
+        "--device",
+        "--input-file",
+        "--api-host",
+        "--start",
+        "--list-devices",
+    ):
+        assert option in help_text
+
+
+def test_missing_wav_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
+    result = run("--input-file", str(tmp_path / "nope.wav"))
+    assert result.returncode == 2
+    assert f"Audio file not found: {tmp_path / 'nope.wav'}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_audio_is_a_clear_error(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.wav"
+    notes.write_text("these are my meeting notes, not audio\n")
+    result = run("--input-file", str(notes))
+    assert result.returncode == 2
+    assert "is not a readable WAV file" in result.stderr and "notes.wav" in result.stderr
+
+
+def test_list_devices_prints_a_table_or_says_there_are_none() -> None:
+    result = run("--list-devices")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_ends_the_cloud_session_cleanly(signum: int) -> None:
+    key = "test-key-cli"
+    with FakeV3Server(api_key=key, script=TurnScript.from_text("and mister john")) as server:
+        proc = captioner(
+            "--engine",
+            "assemblyai",
+            "--input-file",
+            str(CLIP),
+            "--api-host",
+            server.url,
+            "--start",
+            env={"ASSEMBLYAI_API_KEY": key},
+        )
+        try:
+            server.wait_for(
+                lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received >= 1000, timeout=20
+            )
+            proc.send_signal(signum)
+            _, err = proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        session = server.sessions[0]
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert session.terminate_received and session.termination_sent
+    assert key not in err
+    assert session.audio_ms_received < 7000  # it stopped on the signal, not at the end
+
+
+def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
+    key = "test-key-cli"
+    with FakeV3Server(api_key=key, script=TurnScript.from_text("and mister john")) as server:
+        proc = captioner(
+            "--engine",
+            "assemblyai",
+            "--input-file",
+            str(DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"),
+            "--api-host",
+            server.url,
+            "--start",
+            env={"ASSEMBLYAI_API_KEY": key},
+        )
+        try:
+            server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].termination_sent, 20)
+            time.sleep(0.5)
+            assert proc.poll() is None  # the window stays open with the transcript
+            proc.send_signal(signal.SIGTERM)
+            proc.communicate(timeout=20)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 0

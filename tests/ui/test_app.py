@@ -1,0 +1,183 @@
+"""The whole app in-process: window, overlay and engine against the fake v3 server."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from captioner.app import CaptionerApp
+from captioner.audio.devices import InputDevice
+from captioner.audio.errors import AudioError
+from captioner.cli import parse_args
+from tests.conftest import DATA, reference_text
+from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
+
+KEY = "test-key-app"
+SHORT_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # 3 s
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path: Path) -> Iterator:
+    apps: list[CaptionerApp] = []
+
+    def make(*argv: str, **inject) -> CaptionerApp:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        app = CaptionerApp(parse_args(list(argv)), settings, **inject)
+        qtbot.addWidget(app.window)
+        qtbot.addWidget(app.overlay)
+        app.window.show()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:  # never leave an engine thread behind
+        if app.controller.running:
+            app.controller.stop()
+            qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
+
+
+def cloud_args(server: FakeV3Server, clip: Path = SHORT_CLIP) -> list[str]:
+    return ["--engine", "assemblyai", "--input-file", str(clip), "--api-host", server.url]
+
+
+def test_live_captions_grow_in_the_overlay_then_finish(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text(reference_text(SHORT_CLIP))
+    with FakeV3Server(api_key=KEY, script=script, ms_per_word=250) as server:
+        app = make_app(*cloud_args(server))
+        seen: list[str] = []
+        app.controller.partialChanged.connect(lambda _t: seen.append(app.overlay.partial_text()))
+        qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+        assert app.overlay.isVisible()
+        qtbot.waitUntil(lambda: len(seen) >= 3, timeout=10000)
+        assert app.window.status_text() == "Listening"
+        assert app.window.start_button.text() == "Stop"
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)  # end of file
+        session = server.sessions[0]
+    # the in-progress line grew word by word, in place
+    assert all(b.startswith(a) and len(b) > len(a) for a, b in itertools.pairwise(seen))
+    expected = reference_text(SHORT_CLIP).capitalize() + "."
+    assert app.overlay.history_texts() == [expected]
+    assert app.overlay.partial_text() == ""
+    assert app.window.transcript.finished_texts()[0].endswith(expected)
+    assert session.terminate_received
+    assert app.window.start_button.text() == "Start"
+
+
+def test_stop_sends_terminate_and_keeps_the_turn_in_progress(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript([ScriptTurn("he was not an ill disposed young man".split())])
+    with FakeV3Server(api_key=KEY, script=script, ms_per_word=300) as server:
+        app = make_app(
+            *cloud_args(server, DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav")
+        )
+        app.start_captioning()
+        qtbot.waitUntil(lambda: len(app.overlay.partial_text().split()) >= 2, timeout=10000)
+        qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+        assert not app.window.start_button.isEnabled()  # no double Stop while ending
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
+        session = server.sessions[0]
+    assert session.terminate_received and session.termination_sent
+    assert app.window.status_text() == "Stopped"
+    finished = app.window.transcript.finished_texts()
+    assert len(finished) == 1 and "he was" in finished[0].lower()
+
+
+def test_closing_the_window_ends_the_session_first(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text("and mister john dashwood")
+    with FakeV3Server(api_key=KEY, script=script) as server:
+        app = make_app(*cloud_args(server))
+        app.start_captioning()
+        server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received > 300)
+        with qtbot.waitSignal(app.quitFinished, timeout=15000):
+            app.window.close()
+        session = server.sessions[0]
+    assert session.terminate_received
+    assert not app.window.isVisible() and not app.overlay.isVisible()
+
+
+def test_no_api_key_explains_how_to_set_one(make_app, qtbot) -> None:
+    app = make_app("--engine", "assemblyai", "--input-file", str(SHORT_CLIP))
+    qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+    assert "No AssemblyAI API key" in app.window.status_text()
+    assert "Settings ▸ AssemblyAI API key" in app.window.status_text()
+    assert app.window.start_button.isEnabled() and app.window.start_button.text() == "Start"
+    assert not app.controller.running
+
+
+def test_api_key_entered_in_the_app_goes_to_the_keyring(make_app, memory_keyring) -> None:
+    app = make_app("--engine", "assemblyai")
+    app.window.apiKeyEntered.emit("sk-entered-1234")
+    assert memory_keyring.backend.store == {("captioner", "assemblyai-api-key"): "sk-entered-1234"}
+    assert "sk-entered" not in app.window.status_text() and "1234" in app.window.status_text()
+
+
+def test_rejected_key_is_reported(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", "wrong")
+    with FakeV3Server(api_key=KEY) as server:
+        app = make_app(*cloud_args(server))
+        app.start_captioning()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
+        attempts = len(server.sessions)
+    assert "API key rejected" in app.window.status_text()
+    assert attempts == 1
+    assert app.window.start_button.text() == "Start"
+
+
+def test_unreachable_host_is_named(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    app = make_app(
+        "--engine", "assemblyai", "--input-file", str(SHORT_CLIP), "--api-host", "ws://127.0.0.1:9"
+    )
+    app.start_captioning()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+    assert app.window.status_text().startswith("Cannot reach 127.0.0.1:9")
+
+
+HEADSET = InputDevice(7, "USB headset", "ALSA", 1, 48000.0, is_default=True)
+
+
+class FailingMic:
+    """A device that delivers a second of audio and then disappears."""
+
+    name = "USB headset"
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def open(self) -> None:
+        pass
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.sent >= 50:
+            raise AudioError("Lost the audio device “USB headset”: it was unplugged.")
+        self.sent += 1
+        return b"\x00\x00" * 800
+
+    def close(self) -> None:
+        pass
+
+
+def test_vanished_device_is_named_and_the_transcript_stays(make_app, qtbot, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text("he was not an ill disposed young man")
+    with FakeV3Server(api_key=KEY, script=script, ms_per_word=100) as server:
+        app = make_app(
+            "--engine",
+            "assemblyai",
+            "--api-host",
+            server.url,
+            list_devices=lambda: [HEADSET],
+            open_device=lambda _device: FailingMic(),
+        )
+        assert app.window.selected_input().device == HEADSET
+        app.start_captioning()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
+    assert "USB headset" in app.window.status_text()
+    assert app.window.transcript.finished_texts()  # what was captioned is still there
+    assert "He was not an ill disposed young man." in app.window.transcript.finished_texts()[0]
