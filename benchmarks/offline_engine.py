@@ -36,6 +36,7 @@ sys.path.insert(0, str(REPO))
 import jiwer  # noqa: E402
 
 from captioner.core.transcript import TurnUpdate  # noqa: E402
+from captioner.engines import offline  # noqa: E402
 from captioner.engines.base import EngineError, EngineState  # noqa: E402
 from captioner.engines.offline import OfflineEngine, OfflineModel  # noqa: E402
 
@@ -153,8 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--param", action="append", default=[], metavar="NAME=VALUE", help="decoder setting"
     )
+    parser.add_argument(
+        "--no-redecode",
+        action="store_true",
+        help="finals from the live pass only (no full-utterance second decode)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print hypotheses")
     args = parser.parse_args(argv)
+    if args.no_redecode:
+        offline._Recogniser.redecode_finals = False
 
     clip_dir = find_clip_dir(args.clips)
     clips = [w for w in sorted(clip_dir.rglob("*.wav")) if w.with_suffix(".txt").exists()]
@@ -163,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     load_started = time.perf_counter()
     model.load()
     print(f"clips: {clip_dir}")
-    print(f"decoder params: {model.params}")
+    print(f"decoder params: {model.params}, redecode finals: {not args.no_redecode}")
     print(f"model load: {time.perf_counter() - load_started:.2f} s (excluded from RTF)\n")
 
     header = f"{'clip':<44} {'seconds':>8} {'WER':>7} {'RTF':>6} {'CPU RTF':>8}"

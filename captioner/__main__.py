@@ -19,6 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.verbose)
 
+    if args.command == "transcribe":
+        from captioner.transcribe import run_transcribe
+
+        return run_transcribe(args)
+
     from captioner.audio.devices import format_device_table, list_input_devices
     from captioner.audio.errors import AudioError
 

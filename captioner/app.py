@@ -25,7 +25,7 @@ from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import APP_NAME, keystore
-from captioner.audio.devices import InputDevice, find_device, list_input_devices
+from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
 from captioner.audio.errors import AudioError
 from captioner.audio.source import DeviceSource, WavFileSource
 from captioner.core.transcript import Turn
@@ -83,12 +83,14 @@ class CaptionerApp(QObject):
         *,
         list_devices: Callable[[], list[InputDevice]] = list_input_devices,
         open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
+        rescan_devices: Callable[[], None] = rescan,
     ) -> None:
         super().__init__()
         self.args = args
         self.settings = settings
         self._list_devices = list_devices
         self._open_device = open_device
+        self._rescan_devices = rescan_devices
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(settings)
@@ -106,7 +108,8 @@ class CaptionerApp(QObject):
         c, w = self.controller, self.window
         w.startRequested.connect(self.start_captioning)
         w.stopRequested.connect(c.stop)
-        w.refreshDevicesRequested.connect(self.refresh_inputs)
+        w.refreshDevicesRequested.connect(self.rescan_inputs)
+        w.engine_combo.currentIndexChanged.connect(self._preload_engine)
         w.apiKeyEntered.connect(self._store_api_key)
         w.overlayToggled.connect(self._on_overlay_toggled)
         w.closeRequested.connect(self.request_quit)
@@ -137,6 +140,23 @@ class CaptionerApp(QObject):
         else:
             chosen = "assemblyai" if has_key or "offline" not in ids else "offline"
         self.window.set_engines(engines, chosen)
+        self._preload_engine()
+
+    def rescan_inputs(self) -> None:
+        """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""
+        try:
+            self._rescan_devices()
+        except AudioError as exc:
+            self.window.show_status(str(exc), True)
+        self.refresh_inputs()
+
+    def _preload_engine(self) -> None:
+        # The offline model takes a moment to load: start now, in the
+        # background, so Start is instant when the user gets there.
+        if self.window.selected_engine() == "offline":
+            from captioner.engines.offline import preload
+
+            preload()
 
     def refresh_inputs(self) -> None:
         choices: list[InputChoice] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
@@ -13,7 +14,8 @@ ENGINES = ("offline", "assemblyai")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="captioner",
-        description="Live captions from a microphone, system audio or a WAV file.",
+        description="Live captions from a microphone, system audio or a WAV file. "
+        "`captioner transcribe FILE` prints a file's transcript instead (see its --help).",
         epilog="The AssemblyAI API key is read from ASSEMBLYAI_API_KEY or the system keyring "
         "(Settings ▸ AssemblyAI API key… stores it there).",
     )
@@ -48,5 +50,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_transcribe_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="captioner transcribe",
+        description="Print the finished turns of a WAV file as they are recognised "
+        "(no display needed). Exit status: 0 done, 1 recognition failed, 2 unusable file.",
+    )
+    parser.add_argument("file", metavar="FILE", help="WAV file (any rate, channels, bit depth)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
+    )
+    parser.add_argument("--api-host", default=DEFAULT_HOST, metavar="HOST", help="AssemblyAI host")
+    parser.add_argument(
+        "--realtime",
+        action="store_true",
+        help="pace the offline engine at real time (AssemblyAI always is)",
+    )
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
+    return parser
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    return build_parser().parse_args(argv)
+    """Parse ``captioner [options]`` (the GUI) or ``captioner transcribe FILE …``."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["transcribe"]:
+        args = build_transcribe_parser().parse_args(argv[1:])
+        args.command = "transcribe"
+        return args
+    args = build_parser().parse_args(argv)
+    args.command = "gui"
+    return args

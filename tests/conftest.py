@@ -11,6 +11,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+pytest_plugins = ["tests.pulse"]
+
 DATA = Path(__file__).parent / "data"
 
 
@@ -33,6 +35,7 @@ class MemoryKeyring:
 
         class _Backend(keyring.backend.KeyringBackend):
             priority = 1  # type: ignore[assignment]
+
             def __init__(self) -> None:
                 super().__init__()
                 self.store: dict[tuple[str, str], str] = {}

@@ -45,7 +45,7 @@ from pathlib import Path
 
 import pytest
 
-from captioner.audio.devices import InputDevice, find_device, list_input_devices
+from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
 
 DEFAULT_SINK = "captioner_test"
 _START_TIMEOUT_S = 15.0
@@ -139,10 +139,8 @@ def reinitialize_portaudio() -> None:
     no working "pulse" device.  Only safe while no stream is open.
     """
     sd = sys.modules.get("sounddevice")
-    if sd is None:
-        return
-    sd._terminate()
-    sd._initialize()
+    if sd is not None:
+        rescan(sd)
 
 
 def pulse_input_device() -> InputDevice:

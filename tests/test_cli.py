@@ -19,7 +19,12 @@ CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 
 
 def captioner(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
-    full_env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    full_env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's keyring
+        **(env or {}),
+    }
     return subprocess.Popen(
         [sys.executable, "-m", "captioner", *args],
         env=full_env,

@@ -170,3 +170,22 @@ def format_device_table(devices: Sequence[InputDevice]) -> str:
     out.extend(line(r) for r in rows)
     out.append("* = default input device")
     return "\n".join(out)
+
+
+def rescan(sd: ModuleType | Any | None = None) -> None:
+    """Make PortAudio enumerate devices again (it lists them once, at start-up).
+
+    Needed to see a headset plugged in after launch.  Only safe while no
+    stream is open, which is why the picker's refresh is disabled during a run.
+    """
+    if sd is None:
+        sd = load_sounddevice()
+    terminate = getattr(sd, "_terminate", None)
+    initialize = getattr(sd, "_initialize", None)
+    if terminate is None or initialize is None:
+        return
+    try:
+        terminate()
+        initialize()
+    except _portaudio_error(sd) as exc:
+        raise AudioError(f"Cannot list audio devices: {exc}.") from exc

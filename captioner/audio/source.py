@@ -46,6 +46,12 @@ class DeviceSource:
     a bounded queue (dropping and counting it when the queue is full, i.e. when
     the reader has fallen ``queue_seconds`` behind).  Conversion happens in
     :meth:`read` on the engine's thread.
+
+    A device that goes away is noticed three ways, because backends differ:
+    PortAudio's ``finished_callback`` fires, the stream turns inactive, or
+    blocks simply stop coming (the ALSA "pulse" device does this when its
+    PulseAudio source is removed) for ``stall_seconds`` (``start_seconds``
+    before the first block).
     """
 
     def __init__(
@@ -259,7 +265,8 @@ class DeviceSource:
                 else:
                     limit = self._stall_seconds if self._got_block else self._start_seconds
                     if time.monotonic() - self._last_block_at > limit:
-                        self._lost = f"no audio arrived for {limit:g} seconds"
+                        unit = "second" if limit == 1 else "seconds"
+                        self._lost = f"no audio arrived for {limit:g} {unit}"
         if self._lost is not None:
             raise AudioError(f"Lost the audio device “{self.name}”: {self._lost}.")
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +53,13 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
 SAMPLE_RATE = 16000
+CHUNK_MS = 50
+# Sources may deliver faster than real time (a file, a backlog after a stall);
+# the service rejects audio sent faster than real time, so we pace it, with a
+# small allowance for bursty capture.
+MAX_AHEAD_MS = 400
+# At Stop, more queued audio than this is dropped so Terminate is not stuck behind it.
+MAX_BACKLOG_AT_STOP = 20  # chunks, 1 s
 
 
 class _HideAuthorization(logging.Filter):
@@ -93,6 +101,25 @@ class TolerantStreamingClient(StreamingClient):
     def session_closed(self) -> bool:
         """True once the SDK has stopped (Termination, error, or a silent close)."""
         return self._stop_event.is_set()
+
+    def pending_audio_chunks(self) -> int:
+        """Audio messages queued but not yet written to the socket (a slow uplink)."""
+        return sum(1 for item in list(self._write_queue.queue) if isinstance(item, bytes))
+
+    def drop_pending_audio(self) -> int:
+        """Discard queued audio so that a ``Terminate`` queued next goes out at once.
+
+        The SDK queues ``Terminate`` behind every audio message not yet sent and
+        gives up after ``terminate_timeout``; with a backlog the session would
+        be left open (and billed).  Returns how many chunks were dropped.
+        """
+        dropped = 0
+        with self._write_queue.mutex:
+            kept = [item for item in self._write_queue.queue if not isinstance(item, bytes)]
+            dropped = len(self._write_queue.queue) - len(kept)
+            self._write_queue.queue.clear()
+            self._write_queue.queue.extend(kept)
+        return dropped
 
 
 @dataclass(frozen=True)
@@ -264,7 +291,14 @@ class AssemblyAIEngine(WorkerEngine):
 
     def _pump(self, source: AudioSource, client: StreamingClient, conn: _Connection) -> None:
         """Send chunks until Stop, end of input, or the session ends under us."""
+        started = time.monotonic()
+        sent_ms = 0
         while not self._stop_requested.is_set():
+            ahead_ms = sent_ms - (time.monotonic() - started) * 1000
+            if ahead_ms > MAX_AHEAD_MS and self._stop_requested.wait(
+                (ahead_ms - MAX_AHEAD_MS) / 1000
+            ):
+                break
             if conn.failed.is_set():
                 self._report(conn.error, connected=True)
                 return
@@ -295,11 +329,16 @@ class AssemblyAIEngine(WorkerEngine):
                 self._listener.on_state(EngineState.STOPPING, "End of audio; finishing…")
                 return
             client.stream(chunk)
+            sent_ms += CHUNK_MS
 
     def _terminate(self, client: StreamingClient, conn: _Connection) -> None:
         """Always end the session politely: ``Terminate``, then wait for ``Termination``."""
         if not _closed(client):
             self._listener.on_state(EngineState.STOPPING, "Finishing the session…")
+        pending = getattr(client, "pending_audio_chunks", lambda: 0)()
+        if pending > MAX_BACKLOG_AT_STOP:
+            dropped = client.drop_pending_audio()
+            log.warning("Dropped %d unsent audio chunks so that Terminate goes out", dropped)
         try:
             client.disconnect(terminate=True)
         except Exception:  # the socket may already be gone; nothing left to bill

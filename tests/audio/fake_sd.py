@@ -97,7 +97,7 @@ class FakeSoundDevice:
         if round(samplerate) not in accepted:
             raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
 
-    def InputStream(self, **kwargs: Any) -> FakeInputStream:  # noqa: N802 - mirrors sounddevice
+    def InputStream(self, **kwargs: Any) -> FakeInputStream:
         if self.open_error:
             raise PortAudioError(self.open_error)
         stream = FakeInputStream(self, **kwargs)

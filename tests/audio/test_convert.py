@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from captioner.audio.convert import CHUNK_BYTES, CHUNK_MS, TARGET_RATE, PcmConverter
-from tests.audio.helpers import peak_frequency, pcm_to_float, sine
+from tests.audio.helpers import pcm_to_float, peak_frequency, sine
 
 # Irregular block sizes, like a sound card or a file reader might deliver.
 _BLOCK_SIZES = (137, 1024, 4000, 1, 441, 2048)

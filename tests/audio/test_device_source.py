@@ -128,7 +128,7 @@ def test_inactive_stream_is_a_lost_device(sources) -> None:
     source = open_source(sd, sources)
     sd.streams[0].join()
     read_chunks(source, 2)
-    with pytest.raises(AudioError, match="Lost the audio device “Fake Mic”: .*no longer running"):
+    with pytest.raises(AudioError, match=r"Lost the audio device “Fake Mic”: .*no longer running"):
         source.read(1.0)
 
 
@@ -148,7 +148,7 @@ def test_device_that_never_starts_is_a_lost_device(sources) -> None:
     sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=0, after="stall"))
     source = open_source(sd, sources, stall_seconds=0.1, start_seconds=0.4)
     assert source.read(0.2) is None  # the first block gets the longer grace period
-    with pytest.raises(AudioError, match="no audio arrived for 0.4 seconds"):
+    with pytest.raises(AudioError, match=r"no audio arrived for 0\.4 seconds"):
         source.read(1.0)
 
 

@@ -111,7 +111,7 @@ def test_removed_source_is_a_lost_device(pulse_server: PulseServer, monkeypatch)
                 assert time.monotonic() < deadline, "no audio from the monitor"
             pulse_server.remove_sink(sink)
             began = time.monotonic()
-            with pytest.raises(AudioError, match="^Lost the audio device “pulse”"):  # noqa: PT012
+            with pytest.raises(AudioError, match=r"^Lost the audio device “pulse”"):
                 while time.monotonic() - began < 15:
                     source.read(0.5)
     finally:

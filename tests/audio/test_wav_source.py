@@ -17,8 +17,8 @@ from captioner.audio.wavfile import WavReader
 from tests.audio.helpers import (
     CLIP_0880,
     LIBRIVOX,
-    peak_frequency,
     pcm_to_float,
+    peak_frequency,
     sine,
     write_wav,
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import logging
 import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
-from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+from captioner.engines.assemblyai import MAX_AHEAD_MS, AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import EngineState, ErrorKind
 from tests.conftest import reference_text
 from tests.fakes.v3_server import FakeV3Server, Faults, ScriptTurn, TurnScript
@@ -69,8 +70,12 @@ class SilenceSource:
 def test_clip_is_captioned_with_growing_partials_then_formatted_finals(clip: Path) -> None:
     script = TurnScript.from_text(reference_text(clip))
     with FakeV3Server(api_key=KEY, script=script, ms_per_word=250) as server:
+        began = time.monotonic()
         _, listener = run_engine(server.url, WavFileSource(clip, realtime=False))
+        elapsed = time.monotonic() - began
         session = server.sessions[0]
+    # a file read as fast as possible is still sent no faster than real time
+    assert elapsed >= 7.1 - MAX_AHEAD_MS / 1000
     assert not listener.errors
     assert session.query["sample_rate"] == "16000"
     assert session.query["speech_model"] == "universal-3-5-pro"

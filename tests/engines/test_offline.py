@@ -14,14 +14,14 @@ import threading
 import wave
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import jiwer
 import pytest
 
 from captioner.audio.errors import AudioError
+from captioner.audio.source import WavFileSource
 from captioner.core.transcript import ChangeKind, Transcript, TurnUpdate
-from captioner.engines.base import EngineError, EngineState, ErrorKind
+from captioner.engines.base import AudioSource, EngineError, EngineState, ErrorKind
 from captioner.engines.offline import (
     LOADING_DETAIL,
     OfflineEngine,
@@ -29,8 +29,9 @@ from captioner.engines.offline import (
     clean_word,
     default_model,
 )
+from tests.conftest import DATA
 
-CLIP_DIR = Path("/work/shared/audio/librivox")
+CLIP_DIR = DATA / "librivox"
 CHUNK = 1600  # 50 ms of 16 kHz mono s16le
 CLIPS = sorted(path.stem for path in CLIP_DIR.glob("*.wav"))
 LONG_CLIP = "sense_and_sensibility_01_austen_64kb-0870"  # 7.1 s, one sentence
@@ -68,7 +69,7 @@ class HookedSource:
     the audio, whatever the underlying source is.
     """
 
-    def __init__(self, inner: ChunkSource) -> None:
+    def __init__(self, inner: AudioSource) -> None:
         self.inner = inner
         self.name = inner.name
         self.reads = 0
@@ -93,7 +94,7 @@ class HookedSource:
 
 def open_clip(name: str) -> HookedSource:
     """An AudioSource for a clip, read as fast as the engine consumes it."""
-    return HookedSource(ChunkSource(read_pcm(name), name=name))
+    return HookedSource(WavFileSource(CLIP_DIR / f"{name}.wav", realtime=False))
 
 
 def read_pcm(name: str) -> bytes:
@@ -281,6 +282,19 @@ def test_states_report_listening_then_stopped(clip_runs: dict[str, Recorder]) ->
         assert recorder.states[-1] is EngineState.STOPPED
         assert recorder.events[-1][0] == "state"
         assert not recorder.errors
+
+
+def test_live_mode_keeps_partials_when_decoding_keeps_up(
+    model: OfflineModel, clip_source: Callable[[str], HookedSource]
+) -> None:
+    # realtime=True only drops partials while decoding lags the audio; a
+    # source that is always ahead (a file read at full speed) never lags.
+    recorder = Recorder()
+    engine = OfflineEngine(recorder, realtime=True, model=model)
+    engine.start(clip_source(CLIPS[0]))
+    assert engine.join(JOIN_TIMEOUT)
+    assert len(recorder.partials) >= 3
+    assert recorder.text()
 
 
 def test_two_utterances_get_two_turns_on_the_session_clock(
