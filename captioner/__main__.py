@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_transcribe(args)
 
+    if args.self_test:
+        from captioner.selftest import run_self_test
+
+        return run_self_test()
+
     from captioner.audio.devices import format_device_table, list_input_devices
     from captioner.audio.errors import AudioError
 

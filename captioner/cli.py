@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-devices", action="store_true", help="print the input devices and exit"
     )
     parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="caption a bundled clip offscreen with the offline engine, print the result, exit",
+    )
+    parser.add_argument(
         "-v", "--verbose", action="count", default=0, help="log more (repeat for debug)"
     )
     return parser

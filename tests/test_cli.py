@@ -133,3 +133,10 @@ def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
                 proc.kill()
                 proc.communicate()
     assert proc.returncode == 0
+
+
+def test_self_test_captions_the_bundled_clip_through_the_real_pipeline() -> None:
+    result = run("--self-test")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "self-test: PASS" in result.stdout
+    assert "young man" in result.stdout  # the clip's last words reached the overlay

@@ -181,3 +181,35 @@ def test_vanished_device_is_named_and_the_transcript_stays(make_app, qtbot, monk
     assert "USB headset" in app.window.status_text()
     assert app.window.transcript.finished_texts()  # what was captioned is still there
     assert "He was not an ill disposed young man." in app.window.transcript.finished_texts()[0]
+
+
+def test_offline_is_the_default_without_a_key(make_app) -> None:
+    app = make_app()
+    assert app.window.selected_engine() == "offline"
+    assert "private" in app.window.engine_hint.text()
+
+
+def test_assemblyai_is_the_default_with_a_key_and_the_choice_is_remembered(
+    make_app, qtbot, monkeypatch
+) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    app = make_app("--input-file", str(SHORT_CLIP))
+    assert app.window.selected_engine() == "assemblyai"
+    assert "accuracy" in app.window.engine_hint.text()
+    # the user prefers offline even with a key: once used, it sticks across launches
+    app.window.engine_combo.setCurrentIndex(app.window.engine_combo.findData("offline"))
+    app.start_captioning()
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+    again = make_app()
+    assert again.window.selected_engine() == "offline"
+
+
+def test_offline_captions_from_a_file_reach_the_overlay(make_app, qtbot) -> None:
+    app = make_app("--input-file", str(SHORT_CLIP))
+    qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(app.overlay.partial_text()), timeout=15000)
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+    heard = " ".join(app.overlay.history_texts())
+    assert "young man" in heard
+    assert app.window.transcript.finished_texts()
