@@ -28,12 +28,13 @@ from captioner import APP_NAME, keystore
 from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
 from captioner.audio.errors import AudioError
 from captioner.audio.source import DeviceSource, WavFileSource
+from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
-from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.overlay import CaptionLine, CaptionOverlay
 from captioner.ui.resources import app_icon, read_text
 
 log = logging.getLogger(__name__)
@@ -88,18 +89,19 @@ class CaptionerApp(QObject):
         super().__init__()
         self.args = args
         self.settings = settings
+        self.prefs = Settings(settings)
         self._list_devices = list_devices
         self._open_device = open_device
         self._rescan_devices = rescan_devices
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
-        self.overlay = CaptionOverlay(settings)
+        self.overlay = CaptionOverlay(self.prefs)
         self._quitting = False
         self.finished = False
         self._wire()
         self._load_engines()
         self.refresh_inputs()
-        if not self.settings.value("overlay/visible", True, type=bool):
+        if not self.prefs.get(Key.OVERLAY_VISIBLE):
             self.window.overlay_check.setChecked(False)
 
     # -- wiring --------------------------------------------------------------
@@ -119,7 +121,7 @@ class CaptionerApp(QObject):
         c.partialCleared.connect(partial(w.set_partial, None))
         c.turnFinished.connect(self._refresh_overlay_history)
         c.turnRevised.connect(self._refresh_overlay_history)
-        c.partialChanged.connect(lambda turn: self.overlay.set_partial(_caption(turn)))
+        c.partialChanged.connect(lambda turn: self.overlay.set_partial(turn.text, turn.speaker))
         c.partialCleared.connect(lambda: self.overlay.set_partial(""))
         c.statusChanged.connect(w.show_status)
         c.statusChanged.connect(self._on_status)
@@ -132,7 +134,7 @@ class CaptionerApp(QObject):
             engines.insert(0, ENGINE_CHOICES["offline"])
         ids = [e.engine_id for e in engines]
         has_key = bool(keystore.load_api_key())
-        remembered = str(self.settings.value("engine", ""))
+        remembered = self.prefs.get(Key.ENGINE)
         if self.args.engine:
             chosen = self.args.engine
         elif remembered in ids and (remembered != "assemblyai" or has_key):
@@ -183,7 +185,7 @@ class CaptionerApp(QObject):
             except AudioError as exc:
                 self.window.show_status(str(exc), True)
                 return None
-        remembered = str(self.settings.value("device/name", ""))
+        remembered = self.prefs.get(Key.DEVICE_NAME)
         for device in devices:
             if remembered and device.name == remembered:
                 return device
@@ -205,9 +207,9 @@ class CaptionerApp(QObject):
         source = self._make_source(choice)
         if source is None:
             return
-        self.settings.setValue("engine", engine_id)
+        self.prefs.set(Key.ENGINE, engine_id)
         if choice.device is not None:
-            self.settings.setValue("device/name", choice.device.name)
+            self.prefs.set(Key.DEVICE_NAME, choice.device.name)
         self.overlay.set_placeholder("")
         if self.window.overlay_check.isChecked():
             self.overlay.show()
@@ -246,8 +248,8 @@ class CaptionerApp(QObject):
     # -- reactions -------------------------------------------------------------
 
     def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
-        finished = self.controller.transcript.finished[-3:]
-        self.overlay.set_history([_caption(t) for t in finished])
+        finished = self.controller.transcript.finished[-5:]
+        self.overlay.set_history([CaptionLine(t.text, t.speaker) for t in finished])
 
     def _on_status(self, text: str, is_error: bool) -> None:
         if is_error:
@@ -262,7 +264,7 @@ class CaptionerApp(QObject):
             self._finish_quit()
 
     def _on_overlay_toggled(self, visible: bool) -> None:
-        self.settings.setValue("overlay/visible", visible)
+        self.prefs.set(Key.OVERLAY_VISIBLE, visible)
         if visible and self.controller.running:
             self.overlay.show()
         elif not visible:
@@ -306,10 +308,6 @@ class CaptionerApp(QObject):
         self.window.allow_close()
         self.window.close()
         self.quitFinished.emit()
-
-
-def _caption(turn: Turn) -> str:
-    return f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
 
 
 def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | None:

@@ -2,17 +2,28 @@
 
 A frameless, translucent window that never takes focus and stays out of the
 task bar.  It shows the last finished lines above the in-progress line.  The
-in-progress line is rewritten in place: each partial re-lays-out only that
-one paragraph (finished paragraphs are laid out once and cached), the window
-never changes size, and when the text no longer fits the newest words stay
-visible at the bottom while older lines scroll off the top.
+in-progress line is rewritten in place: finished paragraphs are laid out once
+and cached, the in-progress paragraph is laid out lazily at paint time (so a
+burst of partials costs one layout per frame), the window never changes size,
+and when the text no longer fits the newest words stay visible at the bottom
+while older lines slide off the top.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSettings, Qt
+from PySide6.QtCore import (
+    QEasingCurve,
+    QPoint,
+    QPointF,
+    QPropertyAnimation,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -23,100 +34,175 @@ from PySide6.QtGui import (
     QPainter,
     QPaintEvent,
     QResizeEvent,
+    QScreen,
     QTextLayout,
     QTextOption,
 )
 from PySide6.QtWidgets import QWidget
 
+from captioner.core.settings import Key, Settings
+
 MARGIN = 16
+EDGE = 8  # px at the left/right border that resize instead of move
+# Distinct, high-contrast colours for labelled lines (You / Them / Them (B)…),
+# all legible on the dark background (WCAG AA against #000 at 85 %).
+SPEAKER_COLORS = ("#ffffff", "#ffd54f", "#80deea", "#a5d6a7", "#f48fb1", "#ce93d8")
 
 
 @dataclass
 class OverlayStyle:
-    """How captions look; high contrast by default (white on ~85 % black)."""
+    """How captions look; high contrast by default (white on 85 % black)."""
 
     font_family: str = "Sans Serif"
     font_point_size: int = 22
     text_color: QColor = field(default_factory=lambda: QColor("#ffffff"))
-    # In-progress words are a little dimmer: they may still change.
-    partial_color: QColor = field(default_factory=lambda: QColor("#c8c8c8"))
     background: QColor = field(default_factory=lambda: QColor(0, 0, 0, 217))
     history_lines: int = 2
-    visible_lines: int = 3
+    width_percent: int = 70
+    outline: bool = True
+    fade_seconds: int = 0
+
+    @property
+    def visible_lines(self) -> int:
+        # the finished lines plus one for the line being spoken (two when no history)
+        return max(2, self.history_lines + 1)
+
+    @property
+    def partial_color(self) -> QColor:
+        # In-progress words are dimmer: readers know they may still change.
+        color = QColor(self.text_color)
+        color.setAlphaF(0.78)
+        return color
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OverlayStyle:
+        background = QColor(settings.get(Key.OVERLAY_BACKGROUND_COLOR))
+        background.setAlphaF(settings.get(Key.OVERLAY_OPACITY) / 100)
+        return cls(
+            font_family=settings.get(Key.OVERLAY_FONT_FAMILY),
+            font_point_size=settings.get(Key.OVERLAY_FONT_SIZE),
+            text_color=QColor(settings.get(Key.OVERLAY_TEXT_COLOR)),
+            background=background,
+            history_lines=settings.get(Key.OVERLAY_HISTORY_LINES),
+            width_percent=settings.get(Key.OVERLAY_WIDTH_PERCENT),
+            outline=settings.get(Key.OVERLAY_OUTLINE),
+            fade_seconds=settings.get(Key.OVERLAY_FADE_SECONDS),
+        )
+
+
+@dataclass(frozen=True)
+class CaptionLine:
+    """One finished line: its text and, in call mode, who said it."""
+
+    text: str
+    speaker: str | None = None
+
+    @property
+    def display(self) -> str:
+        return f"{self.speaker}: {self.text}" if self.speaker else self.text
 
 
 class _Paragraph:
     """One laid-out paragraph; re-laid-out only when its text or the width changes."""
 
-    def __init__(self, text: str, font: QFont, width: float) -> None:
-        self.text = text
-        self.layout = QTextLayout(text, font)
+    def __init__(self, line: CaptionLine, font: QFont, width: float, color: QColor) -> None:
+        self.line = line
+        self.text = line.display
+        self.color = color
+        self.layout = QTextLayout(self.text, font)
         option = QTextOption()
         option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.layout.setTextOption(option)
-        self.height = 0.0
         self.layout.beginLayout()
         y = 0.0
         while True:
-            line = self.layout.createLine()
-            if not line.isValid():
+            text_line = self.layout.createLine()
+            if not text_line.isValid():
                 break
-            line.setLineWidth(width)
-            line.setPosition(QPointF(0, y))
-            y += line.height()
+            text_line.setLineWidth(width)
+            text_line.setPosition(QPointF(0, y))
+            y += text_line.height()
         self.layout.endLayout()
         self.height = y
 
 
 class CaptionOverlay(QWidget):
-    """Always-on-top caption window: finished lines, then the line being spoken."""
+    """Always-on-top caption window: finished lines, then the line being spoken.
 
-    def __init__(self, settings: QSettings | None = None, style: OverlayStyle | None = None):
+    Signals:
+        lockedChanged(bool): click-through was switched on (True) or off.
+    """
+
+    lockedChanged = Signal(bool)
+
+    def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(None)
         self.setWindowTitle("Captions")
         self.setObjectName("captionOverlay")
         self.setAccessibleName("Live captions")
-        self.setWindowFlags(
+        self._base_flags = (
             Qt.WindowType.Window
             | Qt.WindowType.FramelessWindowHint
             | Qt.WindowType.WindowStaysOnTopHint
             | Qt.WindowType.Tool  # no task-bar entry
             | Qt.WindowType.WindowDoesNotAcceptFocus
         )
+        self.setWindowFlags(self._base_flags)
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
-        self._style = style or OverlayStyle()
-        self._font = QFont(self._style.font_family, self._style.font_point_size)
-        self._font.setWeight(QFont.Weight.DemiBold)
+        self._style = OverlayStyle.from_settings(settings) if settings else OverlayStyle()
+        self._font = QFont()
         self._history: list[_Paragraph] = []
+        self._partial_line = CaptionLine("")
         self._partial: _Paragraph | None = None
+        self._partial_dirty = False
         self._placeholder = ""
         self._drag_offset: QPoint | None = None
+        self._speaker_colors: dict[str, QColor] = {}
+        self._locked = False
         self.partial_layouts = 0  # how many times the in-progress line was laid out
-        self._apply_geometry()
+        self._fade_timer = QTimer(self)
+        self._fade_timer.setSingleShot(True)
+        self._fade_timer.timeout.connect(self._fade_out)
+        self._fade = QPropertyAnimation(self, b"windowOpacity", self)
+        self._fade.setDuration(800)
+        self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        self.apply_style(self._style)
+        self._restore_geometry()
+        if settings is not None and settings.get(Key.OVERLAY_LOCKED):
+            self.set_locked(True)
 
     # -- content -------------------------------------------------------------
 
-    def set_history(self, lines: list[str]) -> None:
+    def set_history(self, lines: list[CaptionLine | str]) -> None:
         """Show the last finished lines (only the newest ``history_lines`` are kept)."""
-        keep = [line for line in lines if line.strip()][-self._style.history_lines :]
-        if keep == [p.text for p in self._history]:
+        wanted = [line if isinstance(line, CaptionLine) else CaptionLine(line) for line in lines]
+        wanted = [line for line in wanted if line.text.strip()]
+        keep = wanted[-self._style.history_lines :] if self._style.history_lines else []
+        if keep == [p.line for p in self._history]:
             return
-        cached = {p.text: p for p in self._history}
+        cached = {p.line: p for p in self._history}
         width = self._text_width()
-        self._history = [cached.get(t) or _Paragraph(t, self._font, width) for t in keep]
+        self._history = [
+            cached.get(line) or _Paragraph(line, self._font, width, self._color_for(line.speaker))
+            for line in keep
+        ]
+        self._on_activity()
         self.update()
 
-    def set_partial(self, text: str) -> None:
-        """Rewrite the in-progress line in place."""
-        current = self._partial.text if self._partial else ""
-        if text == current:
+    def set_partial(self, text: str, speaker: str | None = None) -> None:
+        """Rewrite the in-progress line in place (laid out at the next paint)."""
+        line = CaptionLine(text, speaker if text else None)
+        if line == self._partial_line:
             return
-        self._partial = _Paragraph(text, self._font, self._text_width()) if text else None
-        self.partial_layouts += 1
+        self._partial_line = line
+        self._partial_dirty = True
+        if text:
+            self._on_activity()
         self.update()
 
     def set_placeholder(self, text: str) -> None:
@@ -129,11 +215,97 @@ class CaptionOverlay(QWidget):
         return [p.text for p in self._history]
 
     def partial_text(self) -> str:
-        return self._partial.text if self._partial else ""
+        return self._partial_line.display if self._partial_line.text else ""
 
     def visible_text_lines(self) -> list[str]:
         """The text lines actually on screen, top to bottom (for tests and screen readers)."""
-        return [text for text, _y, _partial in self._visible_lines()]
+        self._ensure_partial_layout()
+        box = self._style.visible_lines * self._line_height() + 0.5
+        out: list[str] = []
+        bottom = box
+        for paragraph in reversed(self._paragraphs()):
+            layout = paragraph.layout
+            for i in reversed(range(layout.lineCount())):
+                line = layout.lineAt(i)
+                if bottom - line.height() < 0:
+                    return list(reversed(out))
+                start = line.textStart()
+                out.append(paragraph.text[start : start + line.textLength()].strip())
+                bottom -= line.height()
+        return list(reversed(out))
+
+    # -- style, lock, fade -----------------------------------------------------
+
+    def apply_style(self, style: OverlayStyle) -> None:
+        """Restyle live (the settings dialog previews through this)."""
+        self._style = style
+        self._font = QFont(style.font_family)
+        self._font.setPointSizeF(style.font_point_size)
+        self._font.setWeight(QFont.Weight.DemiBold)
+        self._speaker_colors.clear()
+        self.setFixedHeight(self._content_height())  # never grows with the text
+        lines = [p.line for p in self._history]
+        self._history = []
+        self.set_history(lines)
+        self._partial_dirty = True
+        if style.fade_seconds <= 0:
+            self._fade_timer.stop()
+            self._show_fully()
+        self.update()
+
+    @property
+    def style_settings(self) -> OverlayStyle:
+        return self._style
+
+    @property
+    def locked(self) -> bool:
+        return self._locked
+
+    def set_locked(self, locked: bool) -> None:
+        """Click-through: mouse input passes to the window below while locked."""
+        if locked == self._locked:
+            return
+        self._locked = locked
+        visible = self.isVisible()
+        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, locked)
+        if visible:
+            self.show()  # changing window flags hides a window
+        if self._settings is not None:
+            self._settings.set(Key.OVERLAY_LOCKED, locked)
+        self.update()
+        self.lockedChanged.emit(locked)
+
+    @property
+    def faded(self) -> bool:
+        return self.windowOpacity() < 0.5 or (
+            self._fade.state() == QPropertyAnimation.State.Running and self._fade.endValue() == 0.0
+        )
+
+    def _on_activity(self) -> None:
+        self._show_fully()
+        if self._style.fade_seconds > 0:
+            self._fade_timer.start(self._style.fade_seconds * 1000)
+
+    def _show_fully(self) -> None:
+        if self._fade.state() == QPropertyAnimation.State.Running:
+            self._fade.stop()
+        if self.windowOpacity() < 1.0:
+            self.setWindowOpacity(1.0)
+
+    def _fade_out(self) -> None:
+        self._fade.stop()
+        self._fade.setStartValue(self.windowOpacity())
+        self._fade.setEndValue(0.0)
+        self._fade.start()
+
+    def _color_for(self, speaker: str | None) -> QColor:
+        if not speaker:
+            return self._style.text_color
+        if speaker not in self._speaker_colors:
+            palette = [QColor(c) for c in SPEAKER_COLORS]
+            palette[0] = self._style.text_color
+            self._speaker_colors[speaker] = palette[len(self._speaker_colors) % len(palette)]
+        return self._speaker_colors[speaker]
 
     # -- geometry ------------------------------------------------------------
 
@@ -143,121 +315,179 @@ class CaptionOverlay(QWidget):
     def _text_width(self) -> float:
         return max(50.0, self.width() - 2 * MARGIN)
 
-    def _default_rect(self) -> QRect:
-        screen = QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
-        width = int(min(area.width() * 0.7, 1100))
-        height = self._content_height()
-        x = area.x() + (area.width() - width) // 2
-        y = area.y() + area.height() - height - int(area.height() * 0.08)
-        return QRect(x, y, width, height)
-
     def _content_height(self) -> int:
         return int(self._style.visible_lines * self._line_height() + 2 * MARGIN)
 
-    def _apply_geometry(self) -> None:
-        rect = self._default_rect()
-        saved = self._settings.value("overlay/pos") if self._settings else None
-        if isinstance(saved, QPoint) and _on_some_screen(QRect(saved, rect.size())):
-            rect.moveTopLeft(saved)
+    def _screen_key(self, screen: QScreen | None) -> str:
+        name = screen.name() if screen else "default"
+        return "overlay/geometry/" + (name or "default").replace("/", "_")
+
+    def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
+        screen = screen or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
+        width = int(area.width() * self._style.width_percent / 100)
+        height = self._content_height()
+        x = area.x() + (area.width() - width) // 2
+        if dock == "top":
+            y = area.y() + int(area.height() * 0.03)
+        else:
+            y = area.y() + area.height() - height - int(area.height() * 0.06)
+        return QRect(x, y, width, height)
+
+    def _restore_geometry(self) -> None:
+        dock = self._settings.get(Key.OVERLAY_DOCK) if self._settings else "float"
+        screen = self._saved_screen()
+        rect = self.default_rect(screen, "top" if dock == "top" else "bottom")
+        if dock == "float" and self._settings is not None:
+            saved = self._settings.raw(self._screen_key(screen))
+            if isinstance(saved, QRect) and saved.width() > 0:
+                candidate = QRect(saved.topLeft(), rect.size())
+                candidate.setWidth(saved.width())
+                if _on_some_screen(candidate):  # a monitor may have been unplugged
+                    rect = candidate
         self.setGeometry(rect)
-        self.setFixedHeight(rect.height())  # never grows with the text
         self.setMinimumWidth(240)
+
+    def _saved_screen(self) -> QScreen | None:
+        name = self._settings.raw("overlay/screen", "") if self._settings else ""
+        for screen in QGuiApplication.screens():
+            if screen.name() == name:
+                return screen
+        return QGuiApplication.primaryScreen()
+
+    def dock(self, where: str) -> None:
+        """Snap to the top or bottom edge of the current screen, or float where it is."""
+        if self._settings is not None:
+            self._settings.set(Key.OVERLAY_DOCK, where)
+        if where in ("top", "bottom"):
+            self.setGeometry(self.default_rect(self.screen(), where))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         if event.oldSize().width() != event.size().width():
             width = self._text_width()
-            self._history = [_Paragraph(p.text, self._font, width) for p in self._history]
-            if self._partial:
-                self._partial = _Paragraph(self._partial.text, self._font, width)
+            self._history = [_Paragraph(p.line, self._font, width, p.color) for p in self._history]
+            self._partial_dirty = True
         super().resizeEvent(event)
+        self._remember_geometry()
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        self._remember_geometry()
+
+    def _remember_geometry(self) -> None:
+        if self._settings is None or not self.isVisible():
+            return
+        screen = self.screen()
+        self._settings.set_raw("overlay/screen", screen.name() if screen else "")
+        self._settings.set_raw(self._screen_key(screen), self.geometry())
 
     # -- painting ------------------------------------------------------------
 
-    def _visible_lines(self) -> list[tuple[str, float, bool]]:
-        """(text, top y inside the text box, is_partial) for each line that fits."""
-        paragraphs = [(p, False) for p in self._history]
-        if self._partial:
-            paragraphs.append((self._partial, True))
-        box = self._style.visible_lines * self._line_height() + 0.5
-        out: list[tuple[str, float, bool]] = []
-        bottom = box
-        for paragraph, partial in reversed(paragraphs):
-            layout = paragraph.layout
-            for i in reversed(range(layout.lineCount())):
-                line = layout.lineAt(i)
-                top = bottom - line.height()
-                if top < 0:
-                    return list(reversed(out))
-                text = paragraph.text[line.textStart() : line.textStart() + line.textLength()]
-                out.append((text.strip(), top, partial))
-                bottom = top
-        return list(reversed(out))
+    def _ensure_partial_layout(self) -> None:
+        if not self._partial_dirty:
+            return
+        self._partial_dirty = False
+        line = self._partial_line
+        if line.text:
+            self._partial = _Paragraph(
+                line, self._font, self._text_width(), self._style.partial_color
+            )
+            if line.speaker:
+                self._partial.color = QColor(self._color_for(line.speaker))
+                self._partial.color.setAlphaF(0.78)
+        else:
+            self._partial = None
+        self.partial_layouts += 1
+
+    def _paragraphs(self) -> list[_Paragraph]:
+        return [*self._history, self._partial] if self._partial else list(self._history)
 
     def paintEvent(self, event: QPaintEvent) -> None:
+        self._ensure_partial_layout()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._style.background)
         painter.drawRoundedRect(QRectF(self.rect()), 12, 12)
+        if self._locked:  # a small padlock-ish marker: the overlay ignores the mouse
+            painter.setBrush(QColor(255, 255, 255, 90))
+            painter.drawEllipse(QRectF(self.width() - 14, 6, 8, 8))
         painter.setFont(self._font)
-        if not self._history and not self._partial:
+        paragraphs = self._paragraphs()
+        if not paragraphs:
             if self._placeholder:
                 painter.setPen(QColor(255, 255, 255, 150))
                 painter.drawText(
                     self.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN),
-                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
+                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
+                    | int(Qt.TextFlag.TextWordWrap),
                     self._placeholder,
                 )
             return
-        # Draw whole paragraphs bottom-anchored and clip to the text box, so the
+        # Whole paragraphs, bottom-anchored and clipped to the text box, so the
         # newest words are always visible and old lines slide off the top.
         box_height = self._style.visible_lines * self._line_height()
         top = (self.height() - box_height) / 2
-        painter.setClipRect(QRectF(MARGIN, top, self._text_width(), box_height + 1))
+        painter.setClipRect(QRectF(MARGIN - 3, top - 3, self._text_width() + 6, box_height + 6))
         bottom = top + box_height
-        paragraphs = [(p, self._style.text_color) for p in self._history]
-        if self._partial:
-            paragraphs.append((self._partial, self._style.partial_color))
-        for paragraph, color in reversed(paragraphs):
+        for paragraph in reversed(paragraphs):
             y = bottom - paragraph.height
             if y + paragraph.height < top:
                 break
-            painter.setPen(color)
+            if self._style.outline:
+                # A dark halo keeps captions legible over any background.
+                painter.setPen(QColor(0, 0, 0, 200))
+                for dx, dy in ((-1.5, 0), (1.5, 0), (0, -1.5), (0, 1.5)):
+                    paragraph.layout.draw(painter, QPointF(MARGIN + dx, y + dy))
+            painter.setPen(paragraph.color)
             paragraph.layout.draw(painter, QPointF(MARGIN, y))
             bottom = y
 
-    # -- dragging --------------------------------------------------------------
+    # -- dragging and resizing ---------------------------------------------------
+
+    def _edges_at(self, pos: QPoint) -> Qt.Edge | None:
+        if pos.x() <= EDGE:
+            return Qt.Edge.LeftEdge
+        if pos.x() >= self.width() - EDGE:
+            return Qt.Edge.RightEdge
+        return None
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            handle = self.windowHandle()
-            # The compositor moves the window itself where it can (required on
-            # Wayland, where clients cannot position their windows).
-            if handle is not None and handle.startSystemMove():
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        handle = self.windowHandle()
+        edge = self._edges_at(event.position().toPoint())
+        # The compositor moves/resizes the window itself where it can (required
+        # on Wayland, where clients cannot position their windows).
+        if handle is not None:
+            if edge is not None and handle.startSystemResize(edge):
                 event.accept()
                 return
-            self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
-            self.setCursor(Qt.CursorShape.ClosedHandCursor)
-            event.accept()
+            if edge is None and handle.startSystemMove():
+                if self._settings is not None:
+                    self._settings.set(Key.OVERLAY_DOCK, "float")
+                event.accept()
+                return
+        self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._drag_offset is not None:
             self.move(event.globalPosition().toPoint() - self._drag_offset)
+            if self._settings is not None:
+                self._settings.set(Key.OVERLAY_DOCK, "float")
             event.accept()
+            return
+        edge = self._edges_at(event.position().toPoint())
+        self.setCursor(
+            Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
+        )
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_offset = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._remember_position()
-
-    def moveEvent(self, event: QMoveEvent) -> None:
-        super().moveEvent(event)
-        self._remember_position()
-
-    def _remember_position(self) -> None:
-        if self._settings is not None and self.isVisible():
-            self._settings.setValue("overlay/pos", self.pos())
+        self._remember_geometry()
 
 
 def _on_some_screen(rect: QRect) -> bool:

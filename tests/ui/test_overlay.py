@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
-from captioner.ui.overlay import CaptionOverlay
+from captioner.core.settings import Key, Settings
+from captioner.ui.overlay import CaptionLine, CaptionOverlay
 
 
 def make_overlay(qtbot, tmp_path: Path) -> CaptionOverlay:
     settings = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
-    overlay = CaptionOverlay(settings)
+    overlay = CaptionOverlay(Settings(settings))
     qtbot.addWidget(overlay)
     overlay.show()
     qtbot.waitExposed(overlay)
@@ -92,7 +93,9 @@ def test_position_is_remembered_and_an_off_screen_one_is_ignored(qtbot, tmp_path
     assert again.pos() == target
     again.close()
     settings = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
-    settings.setValue("overlay/pos", QPoint(screen.right() + 5000, screen.bottom() + 5000))
+    key = next(k for k in settings.allKeys() if k.startswith("overlay/geometry/"))
+    far = QRect(screen.right() + 5000, screen.bottom() + 5000, 600, 100)
+    settings.setValue(key, far)
     settings.sync()
     restored = make_overlay(qtbot, tmp_path)
     assert screen.intersects(restored.geometry())  # monitor unplugged: back on screen
@@ -110,3 +113,67 @@ def _bright_pixels(image: QImage) -> int:
         for x in range(0, image.width(), 2)
         if image.pixelColor(x, y).value() > 128
     )
+
+
+def test_a_burst_of_partials_costs_one_layout_per_frame(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.grab()  # paint once
+    before = overlay.partial_layouts
+    for n in range(100):
+        overlay.set_partial(" ".join(["word"] * (n + 1)))
+    overlay.grab()  # the next frame
+    assert overlay.partial_layouts == before + 1
+
+
+def test_lock_makes_the_overlay_click_through_and_is_remembered(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    with qtbot.waitSignal(overlay.lockedChanged):
+        overlay.set_locked(True)
+    assert overlay.windowFlags() & Qt.WindowType.WindowTransparentForInput
+    assert overlay.isVisible()  # re-shown after the flag change
+    overlay.close()
+    again = make_overlay(qtbot, tmp_path)
+    assert again.locked and again.windowFlags() & Qt.WindowType.WindowTransparentForInput
+    again.set_locked(False)
+    assert not again.windowFlags() & Qt.WindowType.WindowTransparentForInput
+
+
+def test_fades_out_after_silence_and_comes_back_on_speech(qtbot, tmp_path):
+    settings = Settings(QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat))
+    settings.set(Key.OVERLAY_FADE_SECONDS, 1)
+    overlay = CaptionOverlay(settings)
+    qtbot.addWidget(overlay)
+    overlay.show()
+    overlay.set_partial("hello")
+    assert not overlay.faded
+    qtbot.waitUntil(lambda: overlay.faded, timeout=3000)
+    overlay.set_partial("hello again")
+    assert not overlay.faded and overlay.windowOpacity() == 1.0
+
+
+def test_each_speaker_gets_its_own_colour(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_history([CaptionLine("hi", "You"), CaptionLine("hello", "Them")])
+    assert overlay.history_texts() == ["You: hi", "Them: hello"]
+    colours = {p.color.name() for p in overlay._history}
+    assert len(colours) == 2
+
+
+def test_style_changes_apply_live_and_keep_the_text(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_history(["One.", "Two."])
+    style = overlay.style_settings
+    style.font_point_size = 36
+    style.history_lines = 1
+    overlay.apply_style(style)
+    assert overlay.history_texts() == ["Two."]
+    assert overlay.height() > 100
+
+
+def test_docking_snaps_to_the_screen_edge(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    area = overlay.screen().availableGeometry()
+    overlay.dock("top")
+    assert overlay.geometry().top() - area.top() < area.height() * 0.1
+    overlay.dock("bottom")
+    assert area.bottom() - overlay.geometry().bottom() < area.height() * 0.1
