@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-import signal
-import socket
 import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSocketNotifier, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import APP_NAME, keystore
@@ -33,9 +31,14 @@ from captioner.core.transcript import Turn
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.ui.controller import CaptionController, EngineFactory
+from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
 from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.resources import app_icon, read_text
+from captioner.ui.single_instance import SingleInstance, server_name
+from captioner.ui.tray import CaptionerTray
+from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,7 @@ class CaptionerApp(QObject):
         list_devices: Callable[[], list[InputDevice]] = list_input_devices,
         open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
         rescan_devices: Callable[[], None] = rescan,
+        use_tray: bool | None = None,
     ) -> None:
         super().__init__()
         self.args = args
@@ -96,6 +100,10 @@ class CaptionerApp(QObject):
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(self.prefs)
+        self.levels = LevelMonitor(self)
+        self.tray: CaptionerTray | None = None
+        if use_tray if use_tray is not None else CaptionerTray.available():
+            self.tray = CaptionerTray(app_icon(), self)
         self._quitting = False
         self.finished = False
         self._wire()
@@ -103,6 +111,12 @@ class CaptionerApp(QObject):
         self.refresh_inputs()
         if not self.prefs.get(Key.OVERLAY_VISIBLE):
             self.window.overlay_check.setChecked(False)
+        self.window.set_locked(self.overlay.locked)
+        self.window.set_level(None)
+        if self.tray is not None:
+            self.tray.set_overlay_visible(self.window.overlay_check.isChecked())
+            self.tray.set_locked(self.overlay.locked)
+            self.tray.show()
 
     # -- wiring --------------------------------------------------------------
 
@@ -114,7 +128,24 @@ class CaptionerApp(QObject):
         w.engine_combo.currentIndexChanged.connect(self._preload_engine)
         w.apiKeyEntered.connect(self._store_api_key)
         w.overlayToggled.connect(self._on_overlay_toggled)
-        w.closeRequested.connect(self.request_quit)
+        w.closeRequested.connect(self._on_window_closed)
+        w.quitRequested.connect(self.request_quit)
+        w.overlaySettingsRequested.connect(self.edit_overlay_settings)
+        w.lockToggled.connect(self.overlay.set_locked)
+        self.overlay.lockedChanged.connect(w.set_locked)
+        self.levels.levelChanged.connect(w.set_level)
+        self.levels.silenceDetected.connect(self._on_silence)
+        c.turnFinished.connect(self._announce)
+        if self.tray is not None:
+            t = self.tray
+            t.startStopRequested.connect(self.toggle_captioning)
+            t.overlayToggled.connect(w.overlay_check.setChecked)
+            w.overlay_check.toggled.connect(t.set_overlay_visible)
+            t.lockToggled.connect(self.overlay.set_locked)
+            self.overlay.lockedChanged.connect(t.set_locked)
+            t.showWindowRequested.connect(self.show_window)
+            t.quitRequested.connect(self.request_quit)
+            c.runningChanged.connect(t.set_running)
         c.turnFinished.connect(w.add_turn)
         c.turnRevised.connect(w.revise_turn)
         c.partialChanged.connect(w.set_partial)
@@ -214,6 +245,7 @@ class CaptionerApp(QObject):
         if self.window.overlay_check.isChecked():
             self.overlay.show()
         self.controller.start(factory, source)
+        self.levels.watch(source)
 
     def _engine_factory(self, engine_id: str) -> EngineFactory | None:
         if engine_id == "assemblyai":
@@ -260,8 +292,51 @@ class CaptionerApp(QObject):
             self.overlay.set_placeholder(text)
 
     def _on_running(self, running: bool) -> None:
+        if not running:
+            self.levels.watch(None)
         if not running and self._quitting:
             self._finish_quit()
+
+    def _on_silence(self, name: str) -> None:
+        self.window.show_status(
+            f"No sound from “{name}” for 5 seconds. Is it muted, or the wrong input?", True
+        )
+
+    def _announce(self, _index: int, turn: Turn) -> None:
+        """Optionally hand finished lines to screen readers (off by default: noisy)."""
+        if self.prefs.get(Key.ANNOUNCE_CAPTIONS):
+            text = f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.overlay, text))
+
+    def toggle_captioning(self) -> None:
+        if self.controller.running:
+            self.controller.stop()
+        else:
+            self.start_captioning()
+
+    def show_window(self) -> None:
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def edit_overlay_settings(self) -> None:
+        dialog = OverlaySettingsDialog(self.overlay, self.prefs, self.window)
+        dialog.setModal(True)
+        dialog.open()
+
+    def _on_window_closed(self) -> None:
+        """Closing the window keeps captioning in the tray, where there is one."""
+        if self.tray is None or not self.controller.running:
+            self.request_quit()
+            return
+        self.window.hide()
+        if not self.prefs.get(Key.TRAY_NOTICE_SHOWN):
+            self.prefs.set(Key.TRAY_NOTICE_SHOWN, True)
+            self.tray.notify(
+                "Captioner is still captioning",
+                "Captions continue in the overlay. Use the tray icon to stop, "
+                "show the window or quit.",
+            )
 
     def _on_overlay_toggled(self, visible: bool) -> None:
         self.prefs.set(Key.OVERLAY_VISIBLE, visible)
@@ -304,38 +379,12 @@ class CaptionerApp(QObject):
         if self.finished:
             return
         self.finished = True
+        if self.tray is not None:
+            self.tray.hide()
         self.overlay.close()
         self.window.allow_close()
         self.window.close()
         self.quitFinished.emit()
-
-
-def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | None:
-    """Route SIGINT/SIGTERM into the Qt loop.
-
-    Python runs signal handlers only when the interpreter gets control, which
-    a C++ event loop may not give it for a long time; a wake-up socket that
-    Qt watches makes Ctrl+C act at once.
-    """
-    if sys.platform == "win32":
-        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, on_signal))
-        return None
-    reader, writer = socket.socketpair()
-    reader.setblocking(False)
-    writer.setblocking(False)
-    signal.set_wakeup_fd(writer.fileno())
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: None)
-    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
-
-    def drain() -> None:
-        with contextlib.suppress(OSError):
-            reader.recv(64)
-        on_signal()
-
-    notifier.activated.connect(drain)
-    notifier._sockets = (reader, writer)  # type: ignore[attr-defined]  # keep them alive
-    return notifier
 
 
 def make_settings() -> QSettings:
@@ -354,7 +403,14 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setStyleSheet(read_text("main.qss"))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    captioner = CaptionerApp(args, make_settings())
+    settings = make_settings()
+    instance = SingleInstance(server_name(settings.fileName()))
+    if instance.notify_running_instance():
+        print("Captioner is already running; showing its window.", file=sys.stderr)
+        return 0
+    instance.listen()
+    captioner = CaptionerApp(args, settings)
+    instance.activationRequested.connect(captioner.show_window)
     notifier = install_signal_handlers(captioner.request_quit)
     captioner.window.show()
     if args.start:
@@ -364,5 +420,6 @@ def run_gui(args: argparse.Namespace) -> int:
     with loop:
         loop.run_until_complete(done)
     del notifier
-    signal.set_wakeup_fd(-1)
+    instance.close()
+    restore_signal_handlers()
     return 0

@@ -6,6 +6,7 @@ Start (which engine, which source, which key) is decided by the app.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -56,7 +58,10 @@ class MainWindow(QMainWindow):
         refreshDevicesRequested(): the user asked to re-scan input devices.
         overlayToggled(bool): show (True) or hide the caption overlay.
         apiKeyEntered(str): the user typed a new AssemblyAI key ("" clears it).
-        closeRequested(): the window wants to close; the app stops captioning first.
+        closeRequested(): the window was closed (the app may keep captioning in the tray).
+        quitRequested(): File ▸ Quit; the app stops captioning first, then quits.
+        overlaySettingsRequested(): Settings ▸ Captions… was chosen.
+        lockToggled(bool): lock (click-through) or unlock the overlay.
     """
 
     startRequested = Signal()
@@ -65,6 +70,9 @@ class MainWindow(QMainWindow):
     overlayToggled = Signal(bool)
     apiKeyEntered = Signal(str)
     closeRequested = Signal()
+    quitRequested = Signal()
+    overlaySettingsRequested = Signal()
+    lockToggled = Signal(bool)
 
     def __init__(self, icon: QIcon | None = None) -> None:
         super().__init__()
@@ -108,6 +116,14 @@ class MainWindow(QMainWindow):
         row.addWidget(engine_label)
         row.addWidget(self.engine_combo)
         row.addSpacing(12)
+        self.level_meter = QProgressBar()
+        self.level_meter.setObjectName("levelMeter")
+        self.level_meter.setAccessibleName("Input level")
+        self.level_meter.setRange(0, 100)
+        self.level_meter.setTextVisible(False)
+        self.level_meter.setFixedWidth(70)
+        self.level_meter.setToolTip("Input level: it moves when the device hears sound")
+        row.addWidget(self.level_meter)
         row.addWidget(self.start_button)
         layout.addLayout(row)
 
@@ -146,7 +162,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quitRequested)
         file_menu.addAction(quit_action)
 
         view_menu = self.menuBar().addMenu("&View")
@@ -157,8 +173,16 @@ class MainWindow(QMainWindow):
         self.overlay_action.toggled.connect(self.overlay_check.setChecked)
         self.overlay_check.toggled.connect(self.overlay_action.setChecked)
         view_menu.addAction(self.overlay_action)
+        self.lock_action = QAction("&Lock overlay (click-through)", self)
+        self.lock_action.setCheckable(True)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.lock_action.toggled.connect(self.lockToggled)
+        view_menu.addAction(self.lock_action)
 
         settings_menu = self.menuBar().addMenu("&Settings")
+        captions_action = QAction("&Captions…", self)
+        captions_action.triggered.connect(self.overlaySettingsRequested)
+        settings_menu.addAction(captions_action)
         key_action = QAction("AssemblyAI &API key…", self)
         key_action.triggered.connect(self.ask_api_key)
         settings_menu.addAction(key_action)
@@ -208,6 +232,19 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
         self.status_label.setProperty("error", is_error)
         self.status_label.setStyleSheet("color: #c0392b; font-weight: bold;" if is_error else "")
+
+    def set_level(self, level: float | None) -> None:
+        """Show the input level (0..1 RMS, shown on a dB scale); None hides the meter."""
+        self.level_meter.setVisible(level is not None)
+        if level is None:
+            return
+        db = 20 * math.log10(level) if level > 1e-5 else -100.0
+        self.level_meter.setValue(int(max(0.0, min(1.0, (db + 60) / 60)) * 100))
+
+    def set_locked(self, locked: bool) -> None:
+        self.lock_action.blockSignals(True)
+        self.lock_action.setChecked(locked)
+        self.lock_action.blockSignals(False)
 
     def status_text(self) -> str:
         return self.status_label.text()
@@ -263,7 +300,7 @@ class MainWindow(QMainWindow):
         if self._may_close:
             event.accept()
             return
-        # Closing must end the cloud session properly (sessions are billed
-        # while open): let the app stop first, then it closes us.
+        # The app decides: hide to the tray and keep captioning, or stop the
+        # session properly first (cloud sessions are billed while open), then quit.
         event.ignore()
         self.closeRequested.emit()

@@ -1,0 +1,200 @@
+"""Settings ▸ Captions…: how the overlay looks, previewed live on the real overlay.
+
+Changes apply to the overlay as they are made (so people judge them over
+what they are actually watching); OK keeps them, Cancel puts back what was
+there before.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QColorDialog,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFontComboBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QWidget,
+)
+
+from captioner.core.settings import Key, Settings
+from captioner.ui.overlay import CaptionOverlay, OverlayStyle
+
+WAYLAND_NOTE = (
+    "Wayland: the compositor decides whether the overlay stays on top and where it "
+    "may be placed, and apps cannot register global shortcuts. Use the tray menu to "
+    "unlock a click-through overlay, or run with QT_QPA_PLATFORM=xcb."
+)
+
+
+def platform_notes() -> str:
+    """Plain words about what this desktop will not let the overlay do."""
+    if QGuiApplication.platformName() == "wayland":
+        return WAYLAND_NOTE
+    return (
+        "Global shortcuts are not available: unlock a click-through overlay from the tray "
+        "menu or with Ctrl+Shift+L in the main window."
+    )
+
+
+class _ColorButton(QPushButton):
+    def __init__(self, color: QColor, name: str) -> None:
+        super().__init__()
+        self.setAccessibleName(name)
+        self.color = QColor(color)
+        self._paint()
+        self.clicked.connect(self._pick)
+
+    def _paint(self) -> None:
+        self.setText(self.color.name())
+        self.setStyleSheet(
+            f"background: {self.color.name()}; "
+            f"color: {'#000' if self.color.lightness() > 128 else '#fff'};"
+        )
+
+    def _pick(self) -> None:
+        chosen = QColorDialog.getColor(self.color, self, self.accessibleName())
+        if chosen.isValid():
+            self.color = chosen
+            self._paint()
+            parent = self.parent()
+            while parent is not None and not isinstance(parent, OverlaySettingsDialog):
+                parent = parent.parent()
+            if parent is not None:
+                parent.preview()
+
+
+class OverlaySettingsDialog(QDialog):
+    """Font, colours, opacity, lines, width, docking, fading, outline, announcements."""
+
+    def __init__(
+        self, overlay: CaptionOverlay, settings: Settings, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Caption settings")
+        self._overlay = overlay
+        self._settings = settings
+        self._original = OverlayStyle.from_settings(settings)
+        s = settings
+        form = QFormLayout(self)
+
+        self.font_combo = QFontComboBox()
+        self.font_combo.setCurrentFont(QFont(s.get(Key.OVERLAY_FONT_FAMILY)))
+        self.size_spin = _spin(Key.OVERLAY_FONT_SIZE, s, " pt")
+        self.text_color = _ColorButton(QColor(s.get(Key.OVERLAY_TEXT_COLOR)), "Text colour")
+        self.background_color = _ColorButton(
+            QColor(s.get(Key.OVERLAY_BACKGROUND_COLOR)), "Background colour"
+        )
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(s.get(Key.OVERLAY_OPACITY))
+        self.lines_spin = _spin(Key.OVERLAY_HISTORY_LINES, s, "")
+        self.width_spin = _spin(Key.OVERLAY_WIDTH_PERCENT, s, " % of the screen")
+        self.dock_combo = QComboBox()
+        for value, label in (
+            ("bottom", "Bottom of the screen"),
+            ("top", "Top of the screen"),
+            ("float", "Where I drag it"),
+        ):
+            self.dock_combo.addItem(label, value)
+        self.dock_combo.setCurrentIndex(self.dock_combo.findData(s.get(Key.OVERLAY_DOCK)))
+        self.fade_spin = _spin(Key.OVERLAY_FADE_SECONDS, s, " s of silence")
+        self.fade_spin.setSpecialValueText("Never")
+        self.outline_check = QCheckBox("Dark outline around letters")
+        self.outline_check.setChecked(s.get(Key.OVERLAY_OUTLINE))
+        self.announce_check = QCheckBox("Announce finished lines to screen readers")
+        self.announce_check.setChecked(s.get(Key.ANNOUNCE_CAPTIONS))
+
+        rows = [
+            ("&Font:", self.font_combo),
+            ("&Size:", self.size_spin),
+            ("&Text colour:", self.text_color),
+            ("&Background:", self.background_color),
+            ("Background &opacity:", self.opacity),
+            ("Finished &lines shown:", self.lines_spin),
+            ("&Width:", self.width_spin),
+            ("&Position:", self.dock_combo),
+            ("F&ade out after:", self.fade_spin),
+        ]
+        for label, widget in rows:
+            form.addRow(label, widget)
+            widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+        form.addRow(self.outline_check)
+        form.addRow(self.announce_check)
+        note = QLabel(platform_notes())
+        note.setWordWrap(True)
+        note.setObjectName("platformNote")
+        form.addRow(note)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+        for spin in (self.size_spin, self.lines_spin, self.width_spin, self.fade_spin):
+            spin.valueChanged.connect(self.preview)
+        self.font_combo.currentFontChanged.connect(self.preview)
+        self.opacity.valueChanged.connect(self.preview)
+        self.outline_check.toggled.connect(self.preview)
+        self.dock_combo.currentIndexChanged.connect(self._preview_dock)
+
+    def chosen_style(self) -> OverlayStyle:
+        background = QColor(self.background_color.color)
+        background.setAlphaF(self.opacity.value() / 100)
+        return OverlayStyle(
+            font_family=self.font_combo.currentFont().family(),
+            font_point_size=self.size_spin.value(),
+            text_color=QColor(self.text_color.color),
+            background=background,
+            history_lines=self.lines_spin.value(),
+            width_percent=self.width_spin.value(),
+            outline=self.outline_check.isChecked(),
+            fade_seconds=self.fade_spin.value(),
+        )
+
+    def preview(self) -> None:
+        self._overlay.apply_style(self.chosen_style())
+        self._preview_dock()
+
+    def _preview_dock(self) -> None:
+        where = self.dock_combo.currentData()
+        if where in ("top", "bottom"):
+            self._overlay.setGeometry(self._overlay.default_rect(self._overlay.screen(), where))
+
+    def accept(self) -> None:
+        s = self._settings
+        style = self.chosen_style()
+        s.set(Key.OVERLAY_FONT_FAMILY, style.font_family)
+        s.set(Key.OVERLAY_FONT_SIZE, style.font_point_size)
+        s.set(Key.OVERLAY_TEXT_COLOR, self.text_color.color.name())
+        s.set(Key.OVERLAY_BACKGROUND_COLOR, self.background_color.color.name())
+        s.set(Key.OVERLAY_OPACITY, self.opacity.value())
+        s.set(Key.OVERLAY_HISTORY_LINES, style.history_lines)
+        s.set(Key.OVERLAY_WIDTH_PERCENT, style.width_percent)
+        s.set(Key.OVERLAY_FADE_SECONDS, style.fade_seconds)
+        s.set(Key.OVERLAY_OUTLINE, style.outline)
+        s.set(Key.ANNOUNCE_CAPTIONS, self.announce_check.isChecked())
+        self._overlay.apply_style(style)
+        self._overlay.dock(self.dock_combo.currentData())
+        super().accept()
+
+    def reject(self) -> None:
+        self._overlay.apply_style(self._original)  # undo the live preview
+        super().reject()
+
+
+def _spin(key: Key, settings: Settings, suffix: str) -> QSpinBox:
+    spin = QSpinBox()
+    spec = key.spec
+    spin.setRange(int(spec.minimum or 0), int(spec.maximum or 999))
+    spin.setValue(settings.get(key))
+    spin.setSuffix(suffix)
+    return spin
