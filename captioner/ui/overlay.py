@@ -14,10 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import (
-    QEasingCurve,
     QPoint,
     QPointF,
-    QPropertyAnimation,
     QRect,
     QRectF,
     Qt,
@@ -168,9 +166,10 @@ class CaptionOverlay(QWidget):
         self._fade_timer = QTimer(self)
         self._fade_timer.setSingleShot(True)
         self._fade_timer.timeout.connect(self._fade_out)
-        self._fade = QPropertyAnimation(self, b"windowOpacity", self)
-        self._fade.setDuration(800)
-        self._fade.setEasingCurve(QEasingCurve.Type.InOutQuad)
+        # Fading steps the window opacity from a timer (~0.8 s to invisible).
+        self._fade_step = QTimer(self)
+        self._fade_step.setInterval(40)
+        self._fade_step.timeout.connect(self._fade_tick)
         self.apply_style(self._style)
         self._restore_geometry()
         if settings is not None and settings.get(Key.OVERLAY_LOCKED):
@@ -277,9 +276,8 @@ class CaptionOverlay(QWidget):
 
     @property
     def faded(self) -> bool:
-        return self.windowOpacity() < 0.5 or (
-            self._fade.state() == QPropertyAnimation.State.Running and self._fade.endValue() == 0.0
-        )
+        """True while fading out or faded (after ``fade_seconds`` of no new text)."""
+        return self._fade_step.isActive() or self.windowOpacity() < 0.5
 
     def _on_activity(self) -> None:
         self._show_fully()
@@ -287,16 +285,18 @@ class CaptionOverlay(QWidget):
             self._fade_timer.start(self._style.fade_seconds * 1000)
 
     def _show_fully(self) -> None:
-        if self._fade.state() == QPropertyAnimation.State.Running:
-            self._fade.stop()
+        self._fade_step.stop()
         if self.windowOpacity() < 1.0:
             self.setWindowOpacity(1.0)
 
     def _fade_out(self) -> None:
-        self._fade.stop()
-        self._fade.setStartValue(self.windowOpacity())
-        self._fade.setEndValue(0.0)
-        self._fade.start()
+        self._fade_step.start()
+
+    def _fade_tick(self) -> None:
+        opacity = max(0.0, self.windowOpacity() - 0.05)
+        self.setWindowOpacity(opacity)
+        if opacity <= 0.0:
+            self._fade_step.stop()
 
     def _color_for(self, speaker: str | None) -> QColor:
         if not speaker:
