@@ -1,0 +1,80 @@
+"""Time per in-progress (partial) update with a short and a very long session.
+
+A partial must cost the same whether the session has 10 or 10,000 finished
+turns: the overlay never re-lays-out history and the transcript view rewrites
+one block.  This drives the real app objects (controller → main window
+transcript + overlay), offscreen, and paints after every update.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/overlay_updates.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from captioner.app import CaptionerApp
+from captioner.cli import parse_args
+from captioner.core.transcript import TurnUpdate, Word
+
+SENTENCE = "how much there might be prudently in his power to do for them".split()
+
+
+def turn(key: str, order: int, words: list[str], start_ms: int, final: bool) -> TurnUpdate:
+    timed = tuple(
+        Word(w, start_ms + i * 300, start_ms + i * 300 + 250) for i, w in enumerate(words)
+    )
+    return TurnUpdate(key, order, " ".join(words), timed, end_of_turn=final, formatted=final)
+
+
+def measure(history: int, updates: int, tmp: Path) -> list[float]:
+    settings = QSettings(str(tmp / f"bench-{history}.ini"), QSettings.Format.IniFormat)
+    app = CaptionerApp(parse_args([]), settings, list_devices=list, use_tray=False)
+    app.window.show()
+    app.overlay.show()
+    controller = app.controller
+    for i in range(history):
+        controller._on_update(turn(f"h:{i}", i, SENTENCE, i * 5000, final=True))
+    QApplication.processEvents()
+    timings = []
+    for n in range(updates):
+        words = SENTENCE[: 1 + n % len(SENTENCE)]
+        update = turn(f"p:{n // len(SENTENCE)}", history + n, words, history * 5000, False)
+        began = time.perf_counter()
+        controller._on_update(update)
+        app.overlay.grab()  # lay out and paint the overlay as a frame would
+        app.window.transcript.viewport().grab()
+        timings.append((time.perf_counter() - began) * 1000)
+    app.overlay.close()
+    app.window.allow_close()
+    app.window.close()
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--history", type=int, nargs="+", default=[10, 10_000])
+    args = parser.parse_args(argv)
+    QApplication.instance() or QApplication(sys.argv[:1])
+    print(f"{'finished turns':>15} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for history in args.history:
+            t = sorted(measure(history, args.updates, Path(tmp)))
+            p95 = t[int(len(t) * 0.95) - 1]
+            print(f"{history:>15} {statistics.median(t):>10.3f} {p95:>8.3f} {t[-1]:>8.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
