@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint benchmark clean
+.PHONY: run test lint benchmark package clean
 
 run: $(VENV)/.stamp-run
 	$(BIN)/captioner $(ARGS)
@@ -20,6 +20,52 @@ lint: $(VENV)/.stamp-dev
 
 benchmark: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/offline_engine.py
+
+# The one-folder app in dist/captioner/ (see packaging/README.md), then its --self-test
+# (offscreen, offline engine, bundled clip); fails if either fails. Its own venv holds the
+# app's dependencies and PyInstaller, not the project or the dev tools: PyInstaller reads
+# the source tree. Rebuilds only when the sources, the spec or pyproject.toml change.
+PKG_VENV := build/package-venv
+PKG_BIN := $(PKG_VENV)/bin
+PKG_APP := dist/captioner/captioner
+PKG_METAINFO := packaging/linux/io.github.captioner.Captioner.metainfo.xml
+PKG_SOURCES = $(shell find captioner resources -type f -not -path '*/__pycache__/*')
+
+package: $(PKG_APP)
+	@if command -v appstreamcli >/dev/null; then appstreamcli validate --no-net $(PKG_METAINFO); fi
+	@if command -v desktop-file-validate >/dev/null; then \
+	  desktop-file-validate --no-hints dist/captioner/share/applications/captioner.desktop; fi
+	$(PKG_APP) --version
+	@env -u DISPLAY -u WAYLAND_DISPLAY QT_QPA_PLATFORM=offscreen timeout 300 \
+	  $(PKG_APP) --self-test >build/package-selftest.log 2>&1; status=$$?; \
+	  cat build/package-selftest.log; \
+	  if [ $$status -ne 0 ] || ! grep -qx 'self-test: PASS' build/package-selftest.log; then \
+	    echo "make package: the packaged app failed its --self-test (exit status $$status)" >&2; \
+	    exit 1; \
+	  fi
+	@echo "make package: $(PKG_APP) passed its self-test; dist/captioner/ is $$(du -sh dist/captioner | cut -f1)"
+
+$(PKG_APP): $(PKG_VENV)/.stamp build/icons/.stamp packaging/captioner.spec packaging/entry.py \
+		$(wildcard packaging/linux/*) $(PKG_SOURCES)
+	$(PKG_BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist \
+	  --workpath build/pyinstaller packaging/captioner.spec
+	@touch $@
+
+build/icons/.stamp: packaging/make_icons.py resources/captioner.svg $(PKG_VENV)/.stamp
+	$(PKG_BIN)/python packaging/make_icons.py build/icons
+	@touch $@
+
+$(PKG_VENV)/.stamp: pyproject.toml packaging/requirements.py .stamp-system-package
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Captioner needs Python 3.10 or newer"'
+	test -x $(PKG_BIN)/python || $(PYTHON) -m venv $(PKG_VENV) || { echo "Creating the venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
+	$(PKG_BIN)/python -m pip install -q --upgrade pip
+	$(PKG_BIN)/python packaging/requirements.py package >$(PKG_VENV)/requirements.txt
+	$(PKG_BIN)/python -m pip install -q -r $(PKG_VENV)/requirements.txt
+	@touch $@
+
+.stamp-system-package: packaging/system-deps.sh
+	packaging/system-deps.sh package
+	@touch $@
 
 .stamp-system-run: packaging/system-deps.sh
 	packaging/system-deps.sh run

@@ -3,6 +3,9 @@
 # missing ones (so a second `make run` costs one dpkg-query).
 #   packaging/system-deps.sh run    - PortAudio and the Qt xcb libraries
 #   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests)
+#   packaging/system-deps.sh package - plus binutils (PyInstaller needs objdump/objcopy) and
+#                                      the validators for the AppStream and .desktop files;
+#                                      the run libraries are bundled from this machine
 set -euo pipefail
 
 RUN_PKGS=(
@@ -12,9 +15,11 @@ RUN_PKGS=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 )
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
+PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
 want=("${RUN_PKGS[@]}")
 [ "${1:-run}" = "test" ] && want+=("${TEST_PKGS[@]}")
+[ "${1:-run}" = "package" ] && want+=("${PACKAGE_PKGS[@]}")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "Not a Debian/Ubuntu system: make sure PortAudio and the Qt 6 xcb libraries are installed." >&2
