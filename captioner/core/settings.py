@@ -63,6 +63,24 @@ class Key(Enum):
     OVERLAY_FADE_SECONDS = Spec("overlay/fade_seconds", int, 0, 0, 600)  # 0: never fade
     OVERLAY_OUTLINE = Spec("overlay/outline", bool, True)
     ANNOUNCE_CAPTIONS = Spec("accessibility/announce_captions", bool, False)
+    # AssemblyAI recognition settings (applied on the next Start). Lists are stored
+    # as newline-separated text so the INI file stays readable and hand-editable.
+    AAI_SPEECH_MODEL = Spec("assemblyai/speech_model", str, "universal-3-5-pro")
+    AAI_LANGUAGE_CODES = Spec("assemblyai/language_codes", str, "")
+    AAI_LANGUAGE_DETECTION = Spec("assemblyai/language_detection", bool, False)
+    AAI_KEYTERMS = Spec("assemblyai/keyterms", str, "")
+    AAI_FILTER_PROFANITY = Spec("assemblyai/filter_profanity", bool, False)
+    AAI_FORMAT_TURNS = Spec("assemblyai/format_turns", bool, True)
+    AAI_MIN_TURN_SILENCE_MS = Spec(
+        "assemblyai/min_turn_silence_ms", int, 0, 0, 10_000
+    )  # 0: default
+    AAI_MAX_TURN_SILENCE_MS = Spec(
+        "assemblyai/max_turn_silence_ms", int, 0, 0, 10_000
+    )  # 0: default
+    AAI_EOT_THRESHOLD_PERCENT = Spec(
+        "assemblyai/eot_threshold_percent", int, 0, 0, 100
+    )  # 0: default
+    AAI_SPEAKER_LABELS = Spec("assemblyai/speaker_labels", bool, False)
     TRAY_NOTICE_SHOWN = Spec("tray/notice_shown", bool, False)
 
     @property
