@@ -42,6 +42,10 @@ class TurnUpdate:
     formatted: bool = False
     source: str = ""
     speaker: str | None = None
+    # A stand-in caption (offline recognition while the cloud connection is
+    # down).  The engine later drops it with an empty final for the same key
+    # once better text for that stretch arrives, or makes it final if none will.
+    provisional: bool = False
 
     @property
     def start_ms(self) -> int | None:
@@ -64,6 +68,7 @@ class Turn:
     formatted: bool = False
     source: str = ""
     speaker: str | None = None
+    provisional: bool = False  # shown dimmed: see TurnUpdate.provisional
 
     @property
     def start_ms(self) -> int | None:
@@ -148,6 +153,7 @@ class Transcript:
             formatted=update.formatted,
             source=update.source,
             speaker=update.speaker,
+            provisional=update.provisional,
         )
         if not update.end_of_turn:
             self.partials.pop(update.key, None)  # re-insert: newest last
@@ -200,6 +206,7 @@ class Transcript:
                 formatted=turn.formatted,
                 source=turn.source,
                 speaker=turn.speaker,
+                provisional=turn.provisional,
             )
             changes.append(self.apply(update))
         return changes

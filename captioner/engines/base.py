@@ -38,6 +38,7 @@ class ErrorKind(Enum):
     AUDIO = "audio"  # device could not be opened or vanished, bad file
     LIMIT = "limit"  # too many sessions, insufficient funds
     INTERNAL = "internal"  # a bug of ours (e.g. bad chunk sizes)
+    SETTINGS = "settings"  # the engine's settings are invalid (the message lists why)
 
 
 @dataclass(frozen=True, slots=True)

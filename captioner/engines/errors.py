@@ -8,12 +8,58 @@ dropped session, or ``None`` for a socket error before any handshake.
 
 from __future__ import annotations
 
+from enum import Enum
+
 from captioner.engines.base import EngineError, ErrorKind
 
 AUTH_CODES = {401, 403, 1008, 4001, 4003}
 LIMIT_CODES = {402, 429, 3009, 4002, 4102, 1013}
 BAD_AUDIO_CODES = {3006, 3007, 4029, 4032, 4033, 4034}
 EXPIRED_CODES = {3008, 4008, 4031}
+# Retrying cannot help: the account or the request itself is the problem.
+ACCOUNT_CODES = {402, 4002, 4003}
+BAD_REQUEST_CODES = {400, 404, 4000, 4100, 4101}
+
+
+class Recovery(Enum):
+    """What the engine does after a connection failed or dropped."""
+
+    STOP = "stop"  # report and end the run (key rejected, bad request)
+    RETRY = "retry"  # reconnect with exponential backoff (network, server hiccup)
+    RETRY_LATER = "retry_later"  # reconnect, but not sooner than a floor (limits)
+    RETRY_ONCE_SLOWLY = "retry_once_slowly"  # our bug (3007): one slow retry, then stop
+    RECONNECT_NOW = "reconnect_now"  # the session expired (3008): take a new one at once
+
+
+def recovery_for(code: int | None) -> Recovery:
+    """The action for a failure with this code, once a session has run.
+
+    (Before any session began, every failure ends the start attempt: the user
+    sees the reason and can press Start again.)
+    """
+    if code in AUTH_CODES or code in ACCOUNT_CODES or code in BAD_REQUEST_CODES:
+        return Recovery.STOP
+    if code in LIMIT_CODES:
+        return Recovery.RETRY_LATER
+    if code in BAD_AUDIO_CODES:
+        return Recovery.RETRY_ONCE_SLOWLY
+    if code in EXPIRED_CODES:
+        return Recovery.RECONNECT_NOW
+    return Recovery.RETRY
+
+
+def describe_drop(code: int | None, message: str, *, host: str) -> str:
+    """The status line while recovering from a dropped connection ("Reconnecting… why")."""
+    detail = message.strip().rstrip(".") or "connection lost"
+    if code in EXPIRED_CODES:
+        return "Reconnecting… (the session reached its time limit)"
+    if code in LIMIT_CODES:
+        return f"Reconnecting… (AssemblyAI is busy: {detail})"
+    if code in BAD_AUDIO_CODES:
+        return f"Reconnecting… (AssemblyAI rejected our audio: {detail}, code {code})"
+    if code is None or str(code) in detail:
+        return f"Reconnecting… (lost the connection to {host}: {detail})"
+    return f"Reconnecting… (lost the connection to {host}: {detail}, code {code})"
 
 
 def describe_error(code: int | None, message: str, *, host: str, connected: bool) -> EngineError:

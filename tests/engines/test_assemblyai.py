@@ -33,7 +33,13 @@ def run_engine(
     listener = RecordingListener()
     engine = AssemblyAIEngine(
         listener,
-        AssemblyAIConfig(api_key=key, api_host=server_url, connect_timeout_s=2.0),
+        AssemblyAIConfig(
+            api_key=key,
+            api_host=server_url,
+            connect_timeout_s=2.0,
+            backoff_base_s=0.05,
+            provisional_offline=False,
+        ),
     )
     engine.start(source)
     if stop_after is not None:
@@ -134,27 +140,39 @@ def test_unreachable_host_is_named_in_the_message() -> None:
     assert listener.errors[0].message.startswith(f"Cannot reach 127.0.0.1:{port}")
 
 
-def test_server_error_frame_is_shown_in_plain_words() -> None:
-    faults = Faults(error_after_ms=(300, 3005, "Internal server error"))
+def reconnect_details(listener: RecordingListener) -> list[str]:
+    return [d for s, d in listener.states if s is EngineState.CONNECTING and "Reconnecting" in d]
+
+
+def test_server_error_frame_is_told_in_plain_words_and_the_engine_reconnects() -> None:
+    faults = [Faults(error_after_ms=(300, 3005, "Internal server error")), Faults()]
     with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
-        _, listener = run_engine(server.url, SilenceSource())
-    assert len(listener.errors) == 1
-    assert "Internal server error" in listener.errors[0].message
+        _, listener = run_engine(server.url, SilenceSource(chunks=60))
+        sessions = server.sessions
+    assert not listener.errors
+    assert len(sessions) >= 2 and sessions[1].began
+    assert "Internal server error" in reconnect_details(listener)[0]
+    assert listener.states[-1][0] is EngineState.STOPPED
 
 
-def test_dropped_connection_is_reported_and_the_run_ends() -> None:
-    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=Faults(drop_after_ms=500)) as server:
-        _, listener = run_engine(server.url, SilenceSource())
-    assert [e.kind for e in listener.errors] == [ErrorKind.NETWORK]
-    assert "Lost the connection to 127.0.0.1" in listener.errors[0].message
+def test_dropped_connection_reconnects_and_captions_continue() -> None:
+    with FakeV3Server(
+        api_key=KEY, script=SCRIPT, faults=[Faults(drop_after_ms=500), Faults()]
+    ) as server:
+        _, listener = run_engine(server.url, SilenceSource(chunks=80))
+        sessions = server.sessions
+    assert not listener.errors
+    assert "lost the connection to 127.0.0.1" in reconnect_details(listener)[0]
+    assert [s for s, _ in listener.states].count(EngineState.LISTENING) == 2
+    assert all(s.terminate_received or s.fault_fired == "drop" for s in sessions if s.began)
 
 
 def test_silent_close_without_termination_is_not_mistaken_for_success() -> None:
-    faults = Faults(silent_close_after_ms=500)
+    faults = [Faults(silent_close_after_ms=500), Faults()]
     with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
-        _, listener = run_engine(server.url, SilenceSource())
-    assert [e.kind for e in listener.errors] == [ErrorKind.NETWORK]
-    assert "closed the session unexpectedly" in listener.errors[0].message
+        _, listener = run_engine(server.url, SilenceSource(chunks=60))
+    assert not listener.errors
+    assert "closed the session unexpectedly" in reconnect_details(listener)[0]
 
 
 def test_malformed_server_messages_are_ignored_and_captions_continue() -> None:
@@ -190,8 +208,9 @@ def test_missing_key_is_explained_without_connecting() -> None:
 
 def test_api_key_never_reaches_the_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=Faults(drop_after_ms=300)) as server:
-        engine, _ = run_engine(server.url, SilenceSource())
+    faults = [Faults(drop_after_ms=300), Faults()]
+    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
+        engine, _ = run_engine(server.url, SilenceSource(chunks=40))
     ours = [r.getMessage() for r in caplog.records if not r.name.startswith("websockets.server")]
     assert any("Authorization" in m for m in ours), "the handshake was logged at DEBUG"
     assert not [m for m in ours if KEY in m]

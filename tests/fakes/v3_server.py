@@ -90,6 +90,7 @@ class Faults:
     stall_after_ms: float | None = None  # stop reading and sending
     stall_seconds: float | None = None  # then abort after this long (None: until shutdown)
     no_termination: bool = False  # ignore Terminate: the SDK waits terminate_timeout
+    drop_on_terminate: bool = False  # abort TCP when Terminate arrives (nothing flushed)
 
 
 @dataclass
@@ -116,9 +117,28 @@ class SessionRecord:
     fault_fired: str | None = None
     closed: bool = False
     close_code: int | None = None
+    offset_ms: float | None = None  # timeline mode: input position of the first chunk
+    heartbeats_sent: int = 0
 
 
 FaultsArg = Faults | Sequence[Faults] | Callable[[int], Faults] | None
+
+CHUNK_MS = 50
+
+
+def coded_chunk(index: int, samples: int = 800) -> bytes:
+    """A 50 ms chunk whose samples all hold ``index + 1``: timeline-coded audio."""
+    return (index + 1).to_bytes(2, "little", signed=True) * samples
+
+
+def chunk_index(data: bytes) -> int:
+    """The input position (in chunks) of timeline-coded audio (-1: not coded)."""
+    return int.from_bytes(data[:2], "little", signed=True) - 1
+
+
+def chunk_indices(audio: bytes, chunk_bytes: int = 1600) -> list[int]:
+    """The input positions of every 50 ms chunk in a session's received audio."""
+    return [chunk_index(audio[i : i + 2]) for i in range(0, len(audio), chunk_bytes)]
 
 
 @dataclass
@@ -137,6 +157,9 @@ class _Session:
     words_out: int = 0
     turn_start_ms: float = 0.0
     malformed_done: bool = False
+    first_word: int = 0  # timeline mode: first word of the current turn this session heard
+    heartbeat: bool = False
+    next_heartbeat_ms: float = 0.0
 
 
 class FakeV3Server:
@@ -152,6 +175,8 @@ class FakeV3Server:
         gap_ms: float = 400.0,
         min_chunk_ms: float = 50.0,
         max_chunk_ms: float = 1000.0,
+        timeline: bool = False,
+        heartbeat_every_ms: float = 1000.0,
     ) -> None:
         self.api_key = api_key
         self.script = script or TurnScript()
@@ -159,6 +184,13 @@ class FakeV3Server:
         self.gap_ms = gap_ms
         self.min_chunk_ms = min_chunk_ms
         self.max_chunk_ms = max_chunk_ms
+        # Timeline mode: the input audio is timeline-coded (see ``coded_chunk``), so
+        # the fake knows where each session's audio lies in the input, recognises
+        # the script on that absolute timeline (a session that starts mid-turn
+        # hears only the words that start after it joined) and reports word times
+        # relative to the session's own first audio, like the real service.
+        self.timeline = timeline
+        self.heartbeat_every_ms = heartbeat_every_ms
         self._faults = faults
         self._sessions: list[_Session] = []
         self._final_snapshot: list[SessionRecord] | None = None
@@ -282,6 +314,7 @@ class FakeV3Server:
         session.sample_rate = int(rate)
         session.bytes_per_sample = 1 if record.query.get("encoding") == "pcm_mulaw" else 2
         session.format_turns = record.query.get("format_turns", "").lower() == "true"
+        session.heartbeat = record.query.get("session_heartbeat", "").lower() == "true"
         return None, ""
 
     async def _handle(self, conn: ServerConnection) -> None:
@@ -323,9 +356,25 @@ class FakeV3Server:
             record.chunk_violations += 1
             await session.conn.close(3007, f"Input duration violation: {ms:.0f} ms")
             return True
+        if self.timeline and record.offset_ms is None:
+            record.offset_ms = chunk_index(data) * CHUNK_MS
+            self._join_timeline(session)
         session.audio += data
         record.audio_ms_received += ms
-        await self._advance(session)
+        if self.timeline:
+            await self._advance_timeline(session)
+        else:
+            await self._advance(session)
+        if session.heartbeat and record.audio_ms_received >= session.next_heartbeat_ms:
+            session.next_heartbeat_ms = record.audio_ms_received + self.heartbeat_every_ms
+            heartbeat = {
+                "type": "Heartbeat",
+                "total_audio_received_ms": round(record.audio_ms_received),
+                "total_duration_ms": round((time.monotonic() - session.started) * 1000),
+                "realtime_factor": 1.0,
+            }
+            await session.conn.send(json.dumps(heartbeat))
+            record.heartbeats_sent += 1
         return await self._check_faults(session)
 
     async def _on_text(self, session: _Session, text: str) -> bool:
@@ -343,6 +392,10 @@ class FakeV3Server:
             await self._finish_turn(session, record.audio_ms_received)
         elif kind == "Terminate":
             record.terminate_received = True
+            if session.faults.drop_on_terminate:
+                record.fault_fired = "drop_on_terminate"
+                await self._abort(session.conn)
+                return True
             await self._finish_turn(session, record.audio_ms_received)
             if session.faults.no_termination:
                 return False
@@ -384,20 +437,82 @@ class FakeV3Server:
             await self._send_turn(session, end_of_turn=True, formatted=True)
         session.turn_index += 1
         session.words_out = 0
+        session.first_word = 0
         session.turn_start_ms = next_turn_start_ms
+
+    # -- timeline mode -----------------------------------------------------------------
+
+    def schedule(self) -> list[tuple[float, float]]:
+        """Absolute (start, final_due) of every script turn in timeline mode."""
+        spans, start = [], 0.0
+        for turn in self.script.turns:
+            due = start + len(turn.words) * self.ms_per_word + self.gap_ms
+            spans.append((start, due))
+            start = due
+        return spans
+
+    def script_words(self) -> list[tuple[str, int]]:
+        """Every scripted word with its absolute start (ms), in timeline mode."""
+        out = []
+        for (start, _), turn in zip(self.schedule(), self.script.turns, strict=True):
+            out += [(w, round(start + i * self.ms_per_word)) for i, w in enumerate(turn.words)]
+        return out
+
+    def _join_timeline(self, session: _Session) -> None:
+        """Place a session that starts at ``offset_ms`` on the script's timeline."""
+        offset = session.record.offset_ms or 0.0
+        for index, (start, due) in enumerate(self.schedule()):
+            if due > offset:
+                session.turn_index = index
+                session.turn_start_ms = start
+                first = 0
+                while start + first * self.ms_per_word < offset:
+                    first += 1
+                session.first_word = first
+                return
+        session.turn_index = len(self.script.turns)
+
+    async def _advance_timeline(self, session: _Session) -> None:
+        now = (session.record.offset_ms or 0.0) + session.record.audio_ms_received
+        spans = self.schedule()
+        while session.turn_index < len(self.script.turns):
+            count = len(self.script.turns[session.turn_index].words)
+            start, due = spans[session.turn_index]
+            nxt = session.first_word + session.words_out
+            if nxt < count and now >= start + (nxt + 1) * self.ms_per_word:
+                session.words_out += 1
+                await self._send_turn(session, end_of_turn=False, formatted=False)
+                continue
+            if nxt >= count and now >= due:
+                if session.words_out:
+                    await self._send_turn(session, end_of_turn=True, formatted=False)
+                    if session.format_turns:
+                        await self._send_turn(session, end_of_turn=True, formatted=True)
+                session.turn_index += 1
+                session.words_out = 0
+                session.first_word = 0
+                if session.turn_index < len(spans):
+                    session.turn_start_ms = spans[session.turn_index][0]
+                continue
+            return
 
     async def _send_turn(self, session: _Session, *, end_of_turn: bool, formatted: bool) -> None:
         turn = self.script.turns[session.turn_index]
-        texts = turn.words[: session.words_out]
+        first = session.first_word
+        texts = turn.words[first : first + session.words_out]
         transcript = " ".join(texts)
-        if formatted:
+        if formatted and first == 0:
             transcript = turn.formatted_text(session.words_out)
             split = transcript.split()
             texts = split if len(split) == len(texts) else texts
+        elif formatted:
+            transcript = transcript[:1].upper() + transcript[1:] + "."
+        # Word times are relative to the session's own audio, like the real service.
+        base = session.turn_start_ms - (session.record.offset_ms or 0.0)
         words = [
             {
-                "start": round(session.turn_start_ms + i * self.ms_per_word),
-                "end": round(session.turn_start_ms + (i + 0.8) * self.ms_per_word),
+                "start": round(base + (first + i) * self.ms_per_word),
+                "end": round(base + (first + i + 0.8) * self.ms_per_word),
                 "confidence": 0.9,
                 "text": text,
                 "word_is_final": True,

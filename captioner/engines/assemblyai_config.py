@@ -1,0 +1,164 @@
+"""Settings of the AssemblyAI engine: what the user chooses and how the engine copes.
+
+:class:`AssemblyAIConfig` is a frozen dataclass the Settings dialog builds
+from persisted values; :meth:`AssemblyAIConfig.validate` returns problems in
+plain words (an empty list means it is usable), and
+:meth:`AssemblyAIConfig.streaming_parameters` turns it into the SDK's
+``StreamingParameters`` for one connection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from assemblyai.streaming.v3 import SpeechModel, StreamingParameters
+
+DEFAULT_HOST = "streaming.assemblyai.com"
+DEFAULT_MODEL = "universal-3-5-pro"
+SAMPLE_RATE = 16000
+
+SPEECH_MODELS: tuple[str, ...] = tuple(
+    m.value
+    for m in SpeechModel
+    if m is not SpeechModel.u3_pro  # deprecated alias
+)
+# The service limits: keyterms_prompt takes up to 100 terms of up to 50 characters.
+MAX_KEYTERMS = 100
+MAX_KEYTERM_CHARS = 50
+_LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+
+
+@dataclass(frozen=True)
+class AssemblyAIConfig:
+    """One run's settings.  Recognition settings first, then resilience knobs.
+
+    Times are seconds unless the name says ``_ms``.  ``None`` for an optional
+    recognition setting means "the service's default" (nothing is sent).
+    """
+
+    api_key: str = field(repr=False)
+    api_host: str = DEFAULT_HOST
+    # -- recognition (Settings dialog, issue 5 item 7) ---------------------
+    speech_model: str = DEFAULT_MODEL
+    language_codes: tuple[str, ...] = ()  # e.g. ("en", "es"); empty: the model's default
+    language_detection: bool = False
+    keyterms: tuple[str, ...] = ()  # custom vocabulary (keyterms_prompt)
+    filter_profanity: bool = False
+    format_turns: bool = True
+    min_turn_silence_ms: int | None = None
+    max_turn_silence_ms: int | None = None
+    end_of_turn_confidence_threshold: float | None = None
+    speaker_labels: bool = False
+    # -- connection ---------------------------------------------------------
+    connect_timeout_s: float = 5.0
+    begin_timeout_s: float = 10.0
+    terminate_timeout_s: float = 5.0
+    close_timeout_s: float = 3.0  # websocket close handshake (the SDK's default is 10 s)
+    # -- resilience ---------------------------------------------------------
+    reconnect: bool = True
+    backoff_base_s: float = 0.5
+    backoff_cap_s: float = 30.0
+    limit_retry_floor_s: float = 5.0  # too many sessions: never retry sooner than this
+    bad_audio_retry_floor_s: float = 10.0  # 3007: one slow retry, then give up
+    give_up_after_s: float = 300.0  # reconnecting for longer than this ends the run
+    buffer_s: float = 60.0  # audio kept for the backfill while disconnected
+    # Ask the service for periodic Heartbeat messages; with them, silence from
+    # the server for ``stall_timeout_s`` (no message, no websocket pong) while
+    # we send audio means the connection is dead even if TCP has not noticed.
+    session_heartbeat: bool = True
+    ping_interval_s: float = 5.0
+    stall_timeout_s: float = 15.0
+    rollover_after_s: float = 2 * 3600 + 50 * 60  # the service ends sessions at 3 h
+    rollover_overlap_s: float = 2.0  # both sessions hear this much before the handover
+    handover_margin_s: float = 1.0  # the old session hears a bit past the handover point
+    provisional_offline: bool = True  # offline captions while the cloud is unreachable
+
+    def __repr__(self) -> str:  # never print the key, even in a traceback
+        return f"AssemblyAIConfig(api_host={self.api_host!r}, speech_model={self.speech_model!r})"
+
+    @property
+    def host_name(self) -> str:
+        host = self.api_host
+        for prefix in ("wss://", "ws://"):
+            host = host.removeprefix(prefix)
+        return host
+
+    def validate(self) -> list[str]:
+        """Problems with these settings, in plain words; empty when usable."""
+        problems: list[str] = []
+        if self.speech_model not in SPEECH_MODELS:
+            problems.append(
+                f"Unknown speech model “{self.speech_model}”. Choose one of: "
+                + ", ".join(SPEECH_MODELS)
+                + "."
+            )
+        bad_codes = [c for c in self.language_codes if not _LANGUAGE_CODE.match(c)]
+        if bad_codes:
+            problems.append(
+                "Language codes look like “en” or “pt-BR”; these do not: "
+                + ", ".join(repr(c) for c in bad_codes)
+                + "."
+            )
+        if self.language_detection and len(self.language_codes) == 1:
+            problems.append(
+                "Language detection needs no single fixed language: "
+                "clear the language or add more than one."
+            )
+        terms = [t.strip() for t in self.keyterms if t.strip()]
+        if len(terms) > MAX_KEYTERMS:
+            problems.append(f"At most {MAX_KEYTERMS} key terms are allowed ({len(terms)} given).")
+        long_terms = [t for t in terms if len(t) > MAX_KEYTERM_CHARS]
+        if long_terms:
+            problems.append(
+                f"Key terms may be at most {MAX_KEYTERM_CHARS} characters: “{long_terms[0]}”."
+            )
+        for name, value in (
+            ("Minimum turn silence", self.min_turn_silence_ms),
+            ("Maximum turn silence", self.max_turn_silence_ms),
+        ):
+            if value is not None and not 0 <= value <= 10_000:
+                problems.append(f"{name} must be between 0 and 10000 ms.")
+        if (
+            self.min_turn_silence_ms is not None
+            and self.max_turn_silence_ms is not None
+            and self.min_turn_silence_ms > self.max_turn_silence_ms
+        ):
+            problems.append("Minimum turn silence must not exceed the maximum turn silence.")
+        threshold = self.end_of_turn_confidence_threshold
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            problems.append("The end-of-turn confidence threshold must be between 0 and 1.")
+        if self.buffer_s < 1:
+            problems.append("The reconnect audio buffer must hold at least one second.")
+        if self.rollover_after_s <= self.rollover_overlap_s + self.handover_margin_s:
+            problems.append("The session rollover time is too short.")
+        return problems
+
+    def streaming_parameters(self) -> StreamingParameters:
+        """The SDK parameters for one connection of this run."""
+        params: dict[str, Any] = {
+            "sample_rate": SAMPLE_RATE,
+            "speech_model": self.speech_model,
+            "format_turns": self.format_turns,
+        }
+        if self.language_codes:
+            params["language_codes"] = list(self.language_codes)
+        if self.language_detection:
+            params["language_detection"] = True
+        terms = [t.strip() for t in self.keyterms if t.strip()]
+        if terms:
+            params["keyterms_prompt"] = terms
+        if self.filter_profanity:
+            params["filter_profanity"] = True
+        if self.min_turn_silence_ms is not None:
+            params["min_turn_silence"] = self.min_turn_silence_ms
+        if self.max_turn_silence_ms is not None:
+            params["max_turn_silence"] = self.max_turn_silence_ms
+        if self.end_of_turn_confidence_threshold is not None:
+            params["end_of_turn_confidence_threshold"] = self.end_of_turn_confidence_threshold
+        if self.speaker_labels:
+            params["speaker_labels"] = True
+        if self.session_heartbeat:
+            params["session_heartbeat"] = True
+        return StreamingParameters(**params)

@@ -1,0 +1,398 @@
+"""One connection to AssemblyAI, placed on the session timeline.
+
+A run of the cloud engine may use many connections: the live one, a new live
+one after a drop or at a session rollover, and backfill connections that
+transcribe audio buffered while the link was down.  :class:`Link` wraps one
+single-use SDK client and
+
+* offsets every word by ``offset_ms`` (where this connection's audio starts
+  on the session clock), so all connections share one timeline;
+* keeps only words that start inside its *ownership window*
+  ``[own_from_ms, own_until_ms)``; the windows of a run's connections do not
+  overlap, which is how overlapping sessions (backfill, rollover) never show
+  a word twice;
+* builds turn keys from a process-wide connection id (no collisions);
+* remembers where its last final ended (the resume point a backfill starts
+  from if it drops) and which partial lines it is showing (dropped with an
+  empty final when the connection dies, since the backfill redoes them);
+* watches for a stalled server: any server message or websocket pong counts
+  as a sign of life (see ``AssemblyAIConfig.session_heartbeat``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from assemblyai.streaming.v3 import (
+    StreamingClient,
+    StreamingClientOptions,
+    StreamingError,
+    StreamingEvents,
+    StreamingParameters,
+    TurnEvent,
+)
+from pydantic import ValidationError
+
+from captioner.core.transcript import TurnUpdate, Word
+from captioner.engines.assemblyai_config import AssemblyAIConfig
+from captioner.engines.base import EngineListener
+
+log = logging.getLogger(__name__)
+
+CHUNK_MS = 50
+# At Stop, more queued audio than this is dropped so Terminate is not stuck behind it.
+MAX_BACKLOG_AT_STOP = 20  # chunks, 1 s
+
+# Connection ids are unique per process so that turn keys from two
+# connections (a restart, a reconnect, a backfill) never collide in one transcript.
+_connection_ids = itertools.count(1)
+
+
+class TolerantStreamingClient(StreamingClient):
+    """The SDK client, minus a few sharp edges.
+
+    * The SDK parses server messages with pydantic on its read thread; a
+      message of a known type with a missing field raises there and kills the
+      read thread, leaving a session that silently stops captioning.  We log
+      and skip such a message instead, as the SDK already does for bad JSON
+      and unknown types.
+    * The websocket close handshake waits 10 s for a server that no longer
+      answers; ``close_timeout`` shortens that.
+    * ``ping`` sends a websocket ping (every server answers those, speech or
+      not), which is how a stall is told from silence.
+    """
+
+    close_timeout: float | None = None
+
+    @classmethod
+    def _parse_message(cls, data: dict[str, Any]) -> Any:
+        try:
+            return super()._parse_message(data)
+        except ValidationError as exc:
+            log.warning("Ignoring malformed %r message from the server: %s", data.get("type"), exc)
+            return None
+
+    def connect(self, params: StreamingParameters) -> None:
+        super().connect(params)
+        websocket = self._websocket
+        if websocket is not None and self.close_timeout is not None:
+            websocket.close_timeout = self.close_timeout
+
+    def ping(self) -> threading.Event | None:
+        """Send a websocket ping; the returned event is set when the pong arrives."""
+        websocket = self._websocket
+        if websocket is None or self._stop_event.is_set():
+            return None
+        try:
+            return websocket.ping()  # type: ignore[no-any-return]
+        except Exception:  # closed under us: the read thread reports it
+            return None
+
+    @property
+    def session_closed(self) -> bool:
+        """True once the SDK has stopped (Termination, error, or a silent close)."""
+        return self._stop_event.is_set()
+
+    def pending_audio_chunks(self) -> int:
+        """Audio messages queued but not yet written to the socket (a slow uplink)."""
+        return sum(1 for item in list(self._write_queue.queue) if isinstance(item, bytes))
+
+    def drop_pending_audio(self) -> int:
+        """Discard queued audio so that a ``Terminate`` queued next goes out at once.
+
+        The SDK queues ``Terminate`` behind every audio message not yet sent and
+        gives up after ``terminate_timeout``; with a backlog the session would
+        be left open (and billed).  Returns how many chunks were dropped.
+        """
+        with self._write_queue.mutex:
+            kept = [item for item in self._write_queue.queue if not isinstance(item, bytes)]
+            dropped = len(self._write_queue.queue) - len(kept)
+            self._write_queue.queue.clear()
+            self._write_queue.queue.extend(kept)
+        return dropped
+
+
+ClientFactory = Callable[[StreamingClientOptions], StreamingClient]
+
+
+def default_client_factory(config: AssemblyAIConfig) -> ClientFactory:
+    def make(options: StreamingClientOptions) -> StreamingClient:
+        client = TolerantStreamingClient(options)
+        client.close_timeout = config.close_timeout_s
+        return client
+
+    return make
+
+
+def client_closed(client: StreamingClient) -> bool:
+    closed = getattr(client, "session_closed", None)
+    if closed is not None:
+        return bool(closed)
+    stop_event = getattr(client, "_stop_event", None)  # plain SDK client
+    return bool(stop_event and stop_event.is_set())
+
+
+class Link:
+    """One connection: connect on a thread, stream, watch, terminate."""
+
+    def __init__(
+        self,
+        *,
+        role: str,
+        config: AssemblyAIConfig,
+        params: StreamingParameters,
+        client_factory: ClientFactory,
+        listener: EngineListener,
+        source_label: str,
+        retries: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.id = next(_connection_ids)
+        self.role = role
+        self.offset_ms = 0
+        self.own_from_ms = 0
+        self.own_until_ms: int | None = None
+        self.sent_ms = 0
+        self.last_final_end_ms: int | None = None
+        self.begun = threading.Event()
+        self.terminated = threading.Event()
+        self.failed = threading.Event()
+        self.connect_done = threading.Event()
+        self.error: StreamingError | None = None
+        self.retired = False  # a dropped link: late events are ignored
+        self.started_at: float | None = None  # clock() at Begin
+        self._config = config
+        self._params = params
+        self._listener = listener
+        self._source_label = source_label
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._open_partials: set[str] = set()
+        self._last_activity = clock()
+        self._sent_since_activity = 0
+        self._pong: threading.Event | None = None
+        self._last_ping = clock()
+        self._abandon = threading.Event()
+        self._connect_thread: threading.Thread | None = None
+        options: dict[str, Any] = {
+            "api_key": config.api_key,
+            "api_host": config.api_host,
+            "connect_timeout": config.connect_timeout_s,
+            "terminate_timeout": config.terminate_timeout_s,
+        }
+        if retries is not None:
+            options["max_connection_retries"] = retries
+        self.client = client_factory(StreamingClientOptions(**options))
+        self._register()
+
+    def __repr__(self) -> str:
+        return f"Link(id={self.id}, role={self.role}, offset_ms={self.offset_ms})"
+
+    # -- connecting ----------------------------------------------------------
+
+    def start_connect(self) -> None:
+        """Connect and wait for ``Begin`` on a thread of its own (``connect`` blocks)."""
+        self._connect_thread = threading.Thread(
+            target=self.connect_and_wait, name=f"aai-connect-{self.id}", daemon=True
+        )
+        self._connect_thread.start()
+
+    def connect_and_wait(self) -> None:
+        """Blocking: open the connection and wait for Begin, a failure or the timeout."""
+        try:
+            self.client.connect(self._params)
+            deadline = self._clock() + self._config.begin_timeout_s
+            while not self.begun.wait(0.02):
+                if self.failed.is_set() or self._abandon.is_set() or self._clock() > deadline:
+                    break
+                if client_closed(self.client) and not self.failed.wait(0.3):
+                    break
+        except Exception:  # a bug in the SDK must not kill the run
+            log.exception("Connecting failed")
+        finally:
+            self.connect_done.set()
+
+    def abandon(self) -> None:
+        """Stop waiting for Begin (the run is ending)."""
+        self._abandon.set()
+
+    # -- streaming -------------------------------------------------------------
+
+    def send(self, chunk: bytes) -> None:
+        self.client.stream(chunk)
+        self.sent_ms += CHUNK_MS
+        self._sent_since_activity += 1
+
+    @property
+    def usable(self) -> bool:
+        return self.begun.is_set() and not self.failure_pending()
+
+    def failure_pending(self) -> bool:
+        return self.failed.is_set() or client_closed(self.client)
+
+    def failure(self) -> tuple[int | None, str] | None:
+        """Why this connection is dead, or ``None`` while it works."""
+        if self.failed.is_set():
+            error = self.error
+            return getattr(error, "code", None), str(error) if error else "unknown error"
+        if client_closed(self.client):
+            # The SDK marks the session closed just before it dispatches the
+            # error, so give the handler a moment to tell us why.
+            if self.failed.wait(0.3):
+                return self.failure()
+            if self.terminated.is_set():
+                return None
+            return None, f"{self._config.host_name} closed the session unexpectedly"
+        return None
+
+    def watch(self) -> tuple[int | None, str] | None:
+        """Ping now and then; report a stall (no sign of life while audio flows)."""
+        now = self._clock()
+        pong = self._pong
+        if pong is not None and pong.is_set():
+            self._touch()
+            self._pong = None
+        if now - self._last_ping >= self._config.ping_interval_s:
+            self._last_ping = now
+            ping = getattr(self.client, "ping", None)
+            if ping is not None and self._pong is None:
+                self._pong = ping()
+        silent = now - self._last_activity
+        if silent > self._config.stall_timeout_s and self._sent_since_activity > 0:
+            return None, f"{self._config.host_name} stopped answering for {silent:.0f} s"
+        return None
+
+    def _touch(self) -> None:
+        self._last_activity = self._clock()
+        self._sent_since_activity = 0
+
+    # -- ending ----------------------------------------------------------------
+
+    def resume_point(self) -> int:
+        """Session time from which a backfill must redo this connection's work."""
+        with self._lock:
+            end = self.last_final_end_ms
+        return max(self.own_from_ms, end if end is not None else self.own_from_ms)
+
+    def retire(self) -> None:
+        """The connection died: ignore late events, drop the partial lines it showed."""
+        with self._lock:
+            self.retired = True
+            keys, self._open_partials = sorted(self._open_partials), set()
+        for key in keys:
+            self._listener.on_final(
+                TurnUpdate(key=key, order=-1, text="", end_of_turn=True, source=self._source_label)
+            )
+
+    def close(self, *, terminate: bool = True) -> None:
+        """Blocking: end the session politely (Terminate, wait for Termination)."""
+        self._abandon.set()
+        thread = self._connect_thread
+        if thread is not None:
+            thread.join()
+        pending = getattr(self.client, "pending_audio_chunks", lambda: 0)()
+        if pending > MAX_BACKLOG_AT_STOP:
+            dropped = self.client.drop_pending_audio()
+            log.warning("Dropped %d unsent audio chunks so that Terminate goes out", dropped)
+        try:
+            self.client.disconnect(terminate=terminate)
+        except Exception:  # the socket may already be gone; nothing left to bill
+            log.debug("disconnect failed", exc_info=True)
+        if self.begun.is_set() and not self.terminated.is_set() and not self.failed.is_set():
+            log.warning("The server did not confirm Termination of connection %d", self.id)
+
+    # -- SDK handlers (read thread) --------------------------------------------
+
+    def _register(self) -> None:
+        client = self.client
+
+        def on_begin(_client: Any, _event: Any) -> None:
+            self.started_at = self._clock()
+            self._touch()
+            self.begun.set()
+
+        def on_turn(_client: Any, event: TurnEvent) -> None:
+            self._touch()
+            self._on_turn(event)
+
+        def on_termination(_client: Any, _event: Any) -> None:
+            self._touch()
+            self.terminated.set()
+
+        def on_error(_client: Any, error: StreamingError) -> None:
+            self.error = error
+            self.failed.set()
+
+        def on_other(_client: Any, _event: Any) -> None:
+            self._touch()  # Heartbeat, SpeechStarted, Warning…: the server is alive
+
+        client.on(StreamingEvents.Begin, on_begin)
+        client.on(StreamingEvents.Turn, on_turn)
+        client.on(StreamingEvents.Termination, on_termination)
+        client.on(StreamingEvents.Error, on_error)
+        for event in StreamingEvents:
+            if event not in (
+                StreamingEvents.Begin,
+                StreamingEvents.Turn,
+                StreamingEvents.Termination,
+                StreamingEvents.Error,
+            ):
+                client.on(event, on_other)
+
+    def _on_turn(self, event: TurnEvent) -> None:
+        key = f"aai-{self.id}:{event.turn_order}"
+        offset = self.offset_ms
+        words = [
+            Word(
+                text=w.text,
+                start_ms=w.start + offset,
+                end_ms=w.end + offset,
+                confidence=w.confidence,
+            )
+            for w in event.words
+        ]
+        with self._lock:
+            if self.retired:
+                return
+            until = self.own_until_ms
+            kept = [
+                w
+                for w in words
+                if w.start_ms >= self.own_from_ms and (until is None or w.start_ms < until)
+            ]
+            # When part of the turn lies in another connection's window, the
+            # text is rebuilt from the words this connection owns.
+            text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
+            if event.end_of_turn:
+                self._open_partials.discard(key)
+                if words and event.transcript.strip():
+                    end = words[-1].end_ms
+                    if self.last_final_end_ms is None or end > self.last_final_end_ms:
+                        self.last_final_end_ms = end
+            elif text.strip():
+                self._open_partials.add(key)
+            elif key in self._open_partials:
+                # The visible words moved out of our window: drop the line.
+                self._open_partials.discard(key)
+                text = ""
+            else:
+                return
+        update = TurnUpdate(
+            key=key,
+            order=event.turn_order,
+            text=text,
+            words=tuple(kept),
+            end_of_turn=event.end_of_turn or not text.strip(),
+            formatted=event.turn_is_formatted,
+            source=self._source_label,
+            speaker=event.speaker_label,
+        )
+        if update.end_of_turn:
+            self._listener.on_final(update)
+        else:
+            self._listener.on_partial(update)

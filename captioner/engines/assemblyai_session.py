@@ -1,0 +1,415 @@
+"""The cloud engine's run loop: one session timeline over many connections.
+
+The worker thread reads the source at real-time pace, stamps every chunk
+with its place on the session clock, keeps it in an
+:class:`~captioner.audio.ring.AudioRing` and hands it to the live
+connection.  Around that it handles what the service and the network do:
+
+* **Drop** (close codes 1006/1011/3005, a close without ``Termination``, a
+  stall): the dead connection's partial lines are dropped, offline
+  provisional captions start on the live audio, and a fresh client connects
+  after an exponential backoff with jitter (status ``CONNECTING`` with a
+  "Reconnecting…" detail).  When it begins, live captions continue on it at
+  once, from the current audio, and a :class:`~captioner.engines.backfill.Backfill`
+  transcribes the gap (from the end of the dead connection's last final) on
+  a second connection.  Once the backfill is done, the provisional captions
+  of that stretch are dropped.
+* **Rollover** (before the service's 3-hour limit): a new connection starts
+  while the old one keeps going; both hear ``rollover_overlap_s`` of audio,
+  the handover point *H* splits the timeline between them (old: words
+  before *H*, new: words from *H*), and the old one hears ``handover_margin_s``
+  past *H* so a word cut at *H* is still heard whole, then is terminated.
+  A 3008 close (expired) is handled as a drop with an immediate reconnect.
+* **Errors** are classified by :func:`~captioner.engines.errors.recovery_for`:
+  a rejected key ends the run, limits retry no sooner than a floor, a 3007
+  (our bug) is retried once slowly, everything else retries until
+  ``give_up_after_s``.
+* **Stop / end of input**: every connection (live, connecting, handover,
+  backfill) gets ``Terminate`` and a bounded wait for ``Termination``.  At the
+  end of input the backfills are allowed to finish; at Stop they are cut
+  short (their provisional captions then stay, made final).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from captioner.audio.errors import AudioError
+from captioner.audio.ring import CHUNK_MS, AudioRing
+from captioner.engines.assemblyai_config import AssemblyAIConfig
+from captioner.engines.assemblyai_link import Link
+from captioner.engines.backfill import Backfill
+from captioner.engines.backoff import Backoff
+from captioner.engines.base import (
+    AudioSource,
+    EngineError,
+    EngineListener,
+    EngineState,
+    ErrorKind,
+)
+from captioner.engines.errors import Recovery, describe_drop, describe_error, recovery_for
+from captioner.engines.provisional import OfflineFactory, ProvisionalCaptions
+
+log = logging.getLogger(__name__)
+
+# Sources may deliver faster than real time (a file, a backlog after a stall);
+# the service rejects audio sent faster than real time, so we pace it, with a
+# small allowance for bursty capture.
+MAX_AHEAD_MS = 400
+# A connection that stayed up this long has earned a fresh backoff sequence.
+STABLE_AFTER_S = 30.0
+
+
+@dataclass
+class _Outage:
+    """A stretch without a live connection: its gap, its stand-in captions, its backfill."""
+
+    resume_ms: int
+    since: float
+    provisional: ProvisionalCaptions | None
+    backfill: Backfill | None = None
+
+    def resolve(self) -> None:
+        if self.provisional is None:
+            return
+        backfill = self.backfill
+        covered_from = None
+        if backfill is not None and backfill.success:
+            covered_from = backfill.start_ms + backfill.lost_ms
+        self.provisional.resolve(covered_from_ms=covered_from)
+
+
+class SessionSupervisor:
+    """One run of the cloud engine after its first connection began."""
+
+    def __init__(
+        self,
+        *,
+        config: AssemblyAIConfig,
+        listener: EngineListener,
+        source: AudioSource,
+        first: Link,
+        new_link: Callable[[str, int | None], Link],
+        stop_requested: threading.Event,
+        offline_factory: OfflineFactory | None,
+        source_label: str,
+        clock: Callable[[], float],
+        rng: random.Random,
+    ) -> None:
+        self.cfg = config
+        self.listener = listener
+        self.source = source
+        self.new_link = new_link
+        self.stop_requested = stop_requested
+        self.offline_factory = offline_factory
+        self.source_label = source_label
+        self.clock = clock
+        self.rng = rng
+        self.host = config.host_name
+        self.ring = AudioRing(max(CHUNK_MS, int(config.buffer_s * 1000)))
+        self.pos = 0  # the session clock: ms of audio read from the source
+        self.live: Link | None = first
+        self.successor: Link | None = None
+        self.successor_purpose = ""
+        self.handover: tuple[Link, int] | None = None
+        self.outage: _Outage | None = None
+        self.pending: list[_Outage] = []
+        self.backfills: list[Backfill] = []
+        self.reapers: list[threading.Thread] = []
+        self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s, rng)
+        self.next_attempt_at = 0.0
+        self.rollover_retry_at = 0.0
+        self.bad_audio_seen = False
+        self.input_ended = threading.Event()
+        self.fatal: EngineError | None = None
+
+    # -- the loop ---------------------------------------------------------------
+
+    def run(self) -> None:
+        self.listener.on_state(EngineState.LISTENING, "")
+        started = self.clock()
+        end_of_input = False
+        while not self.stop_requested.is_set():
+            self._housekeeping()
+            if self.fatal is not None:
+                break
+            ahead = self.pos - (self.clock() - started) * 1000
+            if ahead > MAX_AHEAD_MS:
+                self.stop_requested.wait(min((ahead - MAX_AHEAD_MS) / 1000, 0.05))
+                continue
+            try:
+                chunk = self.source.read(timeout=0.05)
+            except AudioError as exc:
+                self.fatal = EngineError(ErrorKind.AUDIO, str(exc))
+                break
+            if chunk is None:
+                continue
+            if chunk == b"":
+                end_of_input = True
+                break
+            self._distribute(chunk)
+        if self.fatal is not None:
+            self.listener.on_error(self.fatal)
+        try:
+            if end_of_input and self.fatal is None:
+                self.listener.on_state(EngineState.STOPPING, "End of audio; finishing…")
+                self._finish_input()
+            else:
+                self._cut_short()
+        finally:
+            self._wind_down()
+
+    def _distribute(self, chunk: bytes) -> None:
+        self.ring.append(chunk)
+        live = self.live
+        if live is not None and live.begun.is_set():
+            live.send(chunk)
+        if self.handover is not None:
+            self.handover[0].send(chunk)
+        outage = self.outage
+        if outage is not None and outage.provisional is not None:
+            outage.provisional.push(chunk)
+        self.pos += CHUNK_MS
+
+    def _housekeeping(self) -> None:
+        now = self.clock()
+        live = self.live
+        if live is not None:
+            failure = live.failure() if live.failure_pending() else live.watch()
+            if failure is not None:
+                self._on_live_drop(live, *failure)
+                if self.fatal is not None:
+                    return
+            elif live.started_at is not None and now - live.started_at > STABLE_AFTER_S:
+                self.backoff.reset()
+        if self.handover is not None:
+            old, handover_ms = self.handover
+            failure = old.failure() if old.failure_pending() else old.watch()
+            if failure is not None:
+                log.info("The previous session dropped during the handover: %s", failure[1])
+                self.handover = None
+                old.retire()
+                self._reap(old)
+                self._start_backfill(_Outage(old.resume_point(), now, None), handover_ms)
+            elif self.pos >= handover_ms + self.cfg.handover_margin_s * 1000:
+                self.handover = None
+                self._reap(old)
+        successor = self.successor
+        if successor is not None and successor.connect_done.is_set():
+            self.successor = None
+            if successor.begun.is_set() and not successor.failure_pending():
+                self._promote(successor)
+            else:
+                failure = successor.failure() or (None, f"{self.host} did not start a session")
+                self._reap(successor)
+                self._on_connect_failure(*failure)
+                if self.fatal is not None:
+                    return
+        outage = self.outage
+        if (
+            self.live is None
+            and self.successor is None
+            and outage is not None
+            and now >= self.next_attempt_at
+        ):
+            if now - outage.since > self.cfg.give_up_after_s:
+                self.fatal = EngineError(
+                    ErrorKind.NETWORK,
+                    f"Could not reconnect to {self.host} for {self.cfg.give_up_after_s:g} s; "
+                    "captioning stopped. Check your internet connection and press Start.",
+                )
+                return
+            self._start_successor("reconnect")
+        live = self.live
+        if (
+            live is not None
+            and self.successor is None
+            and self.handover is None
+            and live.started_at is not None
+            and now - live.started_at >= self.cfg.rollover_after_s
+            and now >= self.rollover_retry_at
+        ):
+            log.info("Rolling over to a new session before the time limit")
+            self._start_successor("rollover")
+        for outage in list(self.pending):
+            if outage.backfill is not None and outage.backfill.done.is_set():
+                self.pending.remove(outage)
+                outage.resolve()
+
+    # -- drops and reconnects ----------------------------------------------------
+
+    def _on_live_drop(self, link: Link, code: int | None, message: str) -> None:
+        log.warning("Connection %d dropped: %s (code %s)", link.id, message, code)
+        link.retire()
+        self._reap(link)
+        self.live = None
+        if not self.cfg.reconnect:
+            self.fatal = describe_error(code, message, host=self.host, connected=True)
+            return
+        recovery = recovery_for(code)
+        floor = self._floor(recovery)
+        if recovery is Recovery.STOP or floor is None:
+            self.fatal = describe_error(code, message, host=self.host, connected=True)
+            return
+        delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
+        if self.outage is None:
+            self.outage = _Outage(link.resume_point(), self.clock(), self._start_provisional())
+        self.next_attempt_at = self.clock() + delay
+        self.listener.on_state(EngineState.CONNECTING, describe_drop(code, message, host=self.host))
+
+    def _floor(self, recovery: Recovery) -> float | None:
+        """The least wait before retrying; ``None``: do not retry."""
+        if recovery is Recovery.RETRY_LATER:
+            return self.cfg.limit_retry_floor_s
+        if recovery is Recovery.RETRY_ONCE_SLOWLY:
+            if self.bad_audio_seen:
+                return None
+            self.bad_audio_seen = True
+            return self.cfg.bad_audio_retry_floor_s
+        return 0.0
+
+    def _on_connect_failure(self, code: int | None, message: str) -> None:
+        now = self.clock()
+        if self.successor_purpose == "rollover":
+            log.warning("Could not open the next session (%s); the current one continues", message)
+            self.rollover_retry_at = now + self.backoff.next_delay(5.0)
+            return
+        recovery = recovery_for(code)
+        floor = self._floor(recovery)
+        if recovery is Recovery.STOP or floor is None:
+            self.fatal = describe_error(code, message, host=self.host, connected=False)
+            return
+        delay = self.backoff.next_delay(floor)
+        self.next_attempt_at = now + delay
+        self.listener.on_state(
+            EngineState.CONNECTING,
+            describe_drop(code, message, host=self.host) + f"; next try in {delay:.1f} s",
+        )
+
+    def _start_successor(self, purpose: str) -> None:
+        link = self.new_link("live", 0)
+        self.successor = link
+        self.successor_purpose = purpose
+        link.start_connect()
+
+    def _promote(self, link: Link) -> None:
+        link.offset_ms = self.pos
+        if self.successor_purpose == "rollover" and self.live is not None:
+            handover_ms = self.pos + int(self.cfg.rollover_overlap_s * 1000)
+            link.own_from_ms = handover_ms
+            old = self.live
+            old.own_until_ms = handover_ms
+            self.handover = (old, handover_ms)
+            self.live = link
+            return
+        link.own_from_ms = self.pos
+        self.live = link
+        outage, self.outage = self.outage, None
+        if outage is not None:
+            if outage.provisional is not None:
+                outage.provisional.end()
+            self._start_backfill(outage, self.pos)
+        self.listener.on_state(EngineState.LISTENING, "")
+
+    def _start_backfill(self, outage: _Outage, until_ms: int) -> None:
+        self.pending.append(outage)
+        if until_ms <= outage.resume_ms:
+            return  # nothing to redo (a drop right after a final, caught at once)
+        backfill = Backfill(
+            ring=self.ring,
+            start_ms=outage.resume_ms,
+            until_ms=until_ms,
+            margin_ms=int(self.cfg.handover_margin_s * 1000),
+            new_link=lambda: self.new_link("backfill", 0),
+            input_ended=self.input_ended,
+            backoff=Backoff(self.cfg.backoff_base_s, self.cfg.backoff_cap_s, self.rng),
+            clock=self.clock,
+        )
+        outage.backfill = backfill
+        self.backfills.append(backfill)
+        backfill.start()
+
+    def _start_provisional(self) -> ProvisionalCaptions | None:
+        if self.offline_factory is None:
+            return None
+        try:
+            return ProvisionalCaptions(
+                self.listener,
+                self.offline_factory,
+                offset_ms=self.pos,
+                source_label=self.source_label,
+            )
+        except Exception:
+            log.exception("Could not start provisional offline captions")
+            return None
+
+    def _reap(self, link: Link) -> None:
+        """Terminate a connection in the background (a stalled server takes seconds)."""
+        thread = threading.Thread(target=link.close, name=f"aai-close-{link.id}", daemon=True)
+        self.reapers.append(thread)
+        thread.start()
+
+    # -- ending -----------------------------------------------------------------
+
+    def _finish_input(self) -> None:
+        """End of input: terminate the live session, let every backfill finish."""
+        self.input_ended.set()
+        if self.successor is not None:
+            self.successor.abandon()
+            self._reap(self.successor)
+            self.successor = None
+        if self.outage is not None:
+            outage, self.outage = self.outage, None
+            if outage.provisional is not None:
+                outage.provisional.end()
+            self._start_backfill(outage, self.pos)
+        if self.handover is not None:
+            self._reap(self.handover[0])
+            self.handover = None
+        live, self.live = self.live, None
+        if live is not None:
+            live.close()
+            if live.failed.is_set() and not live.terminated.is_set():
+                # Dropped during Terminate: the turn it was finishing is redone.
+                _code, message = live.failure() or (None, "")
+                log.warning("Connection %d dropped during Terminate: %s", live.id, message)
+                live.retire()
+                self._start_backfill(_Outage(live.resume_point(), self.clock(), None), self.pos)
+        while not all(b.done.is_set() for b in self.backfills):
+            if self.stop_requested.wait(0.05):
+                for backfill in self.backfills:
+                    backfill.cancel()
+                break
+
+    def _cut_short(self) -> None:
+        """Stop or a fatal error: terminate everything now."""
+        self.input_ended.set()
+        for backfill in self.backfills:
+            backfill.cancel()
+        if self.outage is not None:
+            outage, self.outage = self.outage, None
+            if outage.provisional is not None:
+                outage.provisional.end()
+            self.pending.append(outage)
+        links = [self.live, self.successor, self.handover[0] if self.handover else None]
+        self.live = self.successor = None
+        self.handover = None
+        if any(link is not None and not link.failure_pending() for link in links):
+            self.listener.on_state(EngineState.STOPPING, "Finishing the session…")
+        for link in links:
+            if link is not None:
+                link.abandon()
+                self._reap(link)
+
+    def _wind_down(self) -> None:
+        for backfill in self.backfills:
+            backfill.join()
+        for thread in self.reapers:
+            thread.join()
+        for outage in self.pending:
+            outage.resolve()
+        self.pending.clear()
