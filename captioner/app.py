@@ -30,6 +30,7 @@ from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import AudioSource, Engine, EngineListener
+from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
@@ -58,7 +59,7 @@ ENGINE_CHOICES = {
 }
 
 NO_KEY_MESSAGE = (
-    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI API key… (or set "
+    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI… (or set "
     "ASSEMBLYAI_API_KEY), or pick the offline engine."
 )
 
@@ -131,6 +132,7 @@ class CaptionerApp(QObject):
         w.closeRequested.connect(self._on_window_closed)
         w.quitRequested.connect(self.request_quit)
         w.overlaySettingsRequested.connect(self.edit_overlay_settings)
+        w.assemblyaiSettingsRequested.connect(self.edit_assemblyai_settings)
         w.lockToggled.connect(self.overlay.set_locked)
         self.overlay.lockedChanged.connect(w.set_locked)
         self.levels.levelChanged.connect(w.set_level)
@@ -152,7 +154,9 @@ class CaptionerApp(QObject):
         c.partialCleared.connect(partial(w.set_partial, None))
         c.turnFinished.connect(self._refresh_overlay_history)
         c.turnRevised.connect(self._refresh_overlay_history)
-        c.partialChanged.connect(lambda turn: self.overlay.set_partial(turn.text, turn.speaker))
+        c.partialChanged.connect(
+            lambda turn: self.overlay.set_partial(turn.text, turn.speaker, turn.provisional)
+        )
         c.partialCleared.connect(lambda: self.overlay.set_partial(""))
         c.statusChanged.connect(w.show_status)
         c.statusChanged.connect(self._on_status)
@@ -253,7 +257,7 @@ class CaptionerApp(QObject):
             if not key:
                 self.controller.report_error(NO_KEY_MESSAGE)
                 return None
-            config = AssemblyAIConfig(api_key=key, api_host=self.args.api_host)
+            config = config_from_settings(self.prefs, key, self.args.api_host)
 
             def make_cloud(listener: EngineListener) -> Engine:
                 return AssemblyAIEngine(listener, config)
@@ -281,7 +285,7 @@ class CaptionerApp(QObject):
 
     def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
         finished = self.controller.transcript.finished[-5:]
-        self.overlay.set_history([CaptionLine(t.text, t.speaker) for t in finished])
+        self.overlay.set_history([CaptionLine(t.text, t.speaker, t.provisional) for t in finished])
 
     def _on_status(self, text: str, is_error: bool) -> None:
         if is_error:
@@ -318,6 +322,23 @@ class CaptionerApp(QObject):
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
+
+    def edit_assemblyai_settings(self) -> None:
+        dialog = AssemblyAISettingsDialog(self.prefs, self.args.api_host, self.window)
+        dialog.liveUpdate.connect(self._update_running_session)
+        dialog.accepted.connect(self._load_engines)  # a new key may change the default
+        dialog.setModal(True)
+        dialog.open()
+
+    def _update_running_session(self, config: AssemblyAIConfig) -> None:
+        """Key terms and turn silences reach a live cloud session without a restart."""
+        engine = self.controller.engine
+        if isinstance(engine, AssemblyAIEngine):
+            engine.update_configuration(
+                keyterms=config.keyterms,
+                min_turn_silence=config.min_turn_silence_ms,
+                max_turn_silence=config.max_turn_silence_ms,
+            )
 
     def edit_overlay_settings(self) -> None:
         dialog = OverlaySettingsDialog(self.overlay, self.prefs, self.window)

@@ -163,7 +163,10 @@ class AssemblyAIEngine(WorkerEngine):
         message = StreamingSessionParameters(**changes)
         with self._lock:
             self._overrides.update(changes)
-            links = [link for link in self._links if link.usable]
+            # Not only links past Begin: one still in its handshake would
+            # otherwise miss a change made in that instant (it queues and goes
+            # out once the socket is open).
+            links = [link for link in self._links if not link.failure_pending()]
         for link in links:
             try:
                 link.client.set_params(message)

@@ -75,6 +75,11 @@ class CaptionController(QObject):
         return self._engine is not None
 
     @property
+    def engine(self) -> Engine | None:
+        """The engine of the run in progress (for live setting changes)."""
+        return self._engine
+
+    @property
     def last_error(self) -> EngineError | None:
         return self._error
 

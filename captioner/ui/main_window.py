@@ -15,9 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -30,7 +28,7 @@ from PySide6.QtWidgets import (
 from captioner import APP_NAME, __version__
 from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
-from captioner.ui.transcript_view import TranscriptView
+from captioner.ui.transcript_view import TranscriptView, turn_caption
 
 
 @dataclass(frozen=True)
@@ -61,6 +59,7 @@ class MainWindow(QMainWindow):
         closeRequested(): the window was closed (the app may keep captioning in the tray).
         quitRequested(): File ▸ Quit; the app stops captioning first, then quits.
         overlaySettingsRequested(): Settings ▸ Captions… was chosen.
+        assemblyaiSettingsRequested(): Settings ▸ AssemblyAI… was chosen.
         lockToggled(bool): lock (click-through) or unlock the overlay.
     """
 
@@ -72,6 +71,7 @@ class MainWindow(QMainWindow):
     closeRequested = Signal()
     quitRequested = Signal()
     overlaySettingsRequested = Signal()
+    assemblyaiSettingsRequested = Signal()
     lockToggled = Signal(bool)
 
     def __init__(self, icon: QIcon | None = None) -> None:
@@ -183,8 +183,8 @@ class MainWindow(QMainWindow):
         captions_action = QAction("&Captions…", self)
         captions_action.triggered.connect(self.overlaySettingsRequested)
         settings_menu.addAction(captions_action)
-        key_action = QAction("AssemblyAI &API key…", self)
-        key_action.triggered.connect(self.ask_api_key)
+        key_action = QAction("&AssemblyAI (API key, model, key terms)…", self)
+        key_action.triggered.connect(self.assemblyaiSettingsRequested)
         settings_menu.addAction(key_action)
 
         help_menu = self.menuBar().addMenu("&Help")
@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.transcript.revise_turn(index, turn)
 
     def set_partial(self, turn: Turn | None) -> None:
-        self.transcript.set_partial(turn.text if turn else "")
+        self.transcript.set_partial(turn_caption(turn) if turn else "")
 
     def allow_close(self) -> None:
         """The app has stopped captioning; the next close really closes."""
@@ -273,16 +273,6 @@ class MainWindow(QMainWindow):
             self.stopRequested.emit()
         else:
             self.startRequested.emit()
-
-    def ask_api_key(self) -> None:
-        key, ok = QInputDialog.getText(
-            self,
-            "AssemblyAI API key",
-            "Paste your AssemblyAI API key (kept in the system keyring; leave empty to remove it):",
-            QLineEdit.EchoMode.Password,
-        )
-        if ok:
-            self.apiKeyEntered.emit(key.strip())
 
     def _show_engine_hint(self) -> None:
         index = self.engine_combo.currentIndex()

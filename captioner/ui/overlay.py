@@ -90,14 +90,21 @@ class OverlayStyle:
 
 @dataclass(frozen=True)
 class CaptionLine:
-    """One finished line: its text and, in call mode, who said it."""
+    """One line: its text, who said it (call mode), and whether it is stand-in text.
+
+    Provisional lines come from the offline engine while the cloud connection
+    is down; they are tagged so readers know better text may replace them.
+    """
 
     text: str
     speaker: str | None = None
+    provisional: bool = False
 
     @property
     def display(self) -> str:
-        return f"{self.speaker}: {self.text}" if self.speaker else self.text
+        label = f"{self.speaker}: " if self.speaker else ""
+        tag = "(offline) " if self.provisional else ""
+        return f"{tag}{label}{self.text}"
 
 
 class _Paragraph:
@@ -193,9 +200,9 @@ class CaptionOverlay(QWidget):
         self._on_activity()
         self.update()
 
-    def set_partial(self, text: str, speaker: str | None = None) -> None:
+    def set_partial(self, text: str, speaker: str | None = None, provisional: bool = False) -> None:
         """Rewrite the in-progress line in place (laid out at the next paint)."""
-        line = CaptionLine(text, speaker if text else None)
+        line = CaptionLine(text, speaker if text else None, provisional and bool(text))
         if line == self._partial_line:
             return
         self._partial_line = line

@@ -12,6 +12,15 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from captioner.core.transcript import Turn
 
+PROVISIONAL_TAG = "(offline) "
+
+
+def turn_caption(turn: Turn) -> str:
+    """A turn as readers see it: speaker label, and a tag on stand-in offline text."""
+    label = f"{turn.speaker}: " if turn.speaker else ""
+    tag = PROVISIONAL_TAG if turn.provisional else ""
+    return f"{tag}{label}{turn.text}"
+
 
 def format_clock(ms: int | None) -> str:
     if ms is None:
@@ -105,9 +114,9 @@ class TranscriptView(QPlainTextEdit):
     # -- helpers ---------------------------------------------------------------
 
     def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
-        label = f"{turn.speaker}: " if turn.speaker else ""
         cursor.insertText(f"{format_clock(turn.start_ms)}  ", self._time_format)
-        cursor.insertText(label + turn.text, self._text_format)
+        style = self._partial_format if turn.provisional else self._text_format
+        cursor.insertText(turn_caption(turn), style)
 
     def _remove_partial(self) -> None:
         if not self._has_partial:

@@ -105,7 +105,7 @@ def test_no_api_key_explains_how_to_set_one(make_app, qtbot) -> None:
     app = make_app("--engine", "assemblyai", "--input-file", str(SHORT_CLIP))
     qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
     assert "No AssemblyAI API key" in app.window.status_text()
-    assert "Settings ▸ AssemblyAI API key" in app.window.status_text()
+    assert "Settings ▸ AssemblyAI…" in app.window.status_text()
     assert app.window.start_button.isEnabled() and app.window.start_button.text() == "Start"
     assert not app.controller.running
 
@@ -213,3 +213,41 @@ def test_offline_captions_from_a_file_reach_the_overlay(make_app, qtbot) -> None
     heard = " ".join(app.overlay.history_texts())
     assert "young man" in heard
     assert app.window.transcript.finished_texts()
+
+
+def test_key_terms_changed_mid_session_reach_the_service(make_app, qtbot, monkeypatch) -> None:
+    from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text(reference_text(SHORT_CLIP))
+    with FakeV3Server(api_key=KEY, script=script) as server:
+        app = make_app(
+            *cloud_args(server, DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav")
+        )
+        app.start_captioning()
+        server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].began)
+        dialog = AssemblyAISettingsDialog(app.prefs, server.url, app.window)
+        qtbot.addWidget(dialog)
+        dialog.liveUpdate.connect(app._update_running_session)
+        dialog.keyterms_edit.setPlainText("Dashwood")
+        dialog.accept()
+        server.wait_for(
+            lambda s: any(
+                m.get("type") == "UpdateConfiguration" for m in s.sessions[0].control_messages
+            )
+        )
+        update = next(
+            m for m in server.sessions[0].control_messages if m.get("type") == "UpdateConfiguration"
+        )
+        app.controller.stop()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+    assert update["keyterms_prompt"] == ["Dashwood"]
+
+
+def test_provisional_offline_lines_are_tagged_for_readers(make_app) -> None:
+    from captioner.core.transcript import TurnUpdate
+
+    app = make_app()
+    app.controller._on_update(TurnUpdate("provisional-1:0", 0, "stand in words", provisional=True))
+    assert app.overlay.partial_text() == "(offline) stand in words"
+    assert app.window.transcript.partial_text() == "(offline) stand in words"

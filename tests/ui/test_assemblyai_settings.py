@@ -1,0 +1,92 @@
+"""Settings ▸ AssemblyAI…: options persisted and validated, key in the keyring only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from captioner.core.settings import Key, Settings
+from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
+from tests.fakes.v3_server import FakeV3Server
+
+KEY = "sk-settings-test-7731"
+
+
+@pytest.fixture
+def prefs(tmp_path: Path) -> Settings:
+    return Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def make_dialog(qtbot, prefs: Settings, host: str = "ws://127.0.0.1:9") -> AssemblyAISettingsDialog:
+    dialog = AssemblyAISettingsDialog(prefs, host)
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_options_are_saved_and_become_the_next_runs_config(qtbot, prefs) -> None:
+    dialog = make_dialog(qtbot, prefs)
+    dialog.model_combo.setCurrentText("universal-streaming-english")
+    dialog.languages_edit.setText("en, es")
+    dialog.detect_check.setChecked(True)
+    dialog.keyterms_edit.setPlainText("Dashwood\nNorland Park\n")
+    dialog.min_silence.setValue(300)
+    dialog.max_silence.setValue(1500)
+    dialog.threshold.setValue(70)
+    dialog.speakers_check.setChecked(True)
+    dialog.accept()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    config = config_from_settings(prefs, "k", "host")
+    assert config.speech_model == "universal-streaming-english"
+    assert config.language_codes == ("en", "es") and config.language_detection
+    assert config.keyterms == ("Dashwood", "Norland Park")
+    assert (config.min_turn_silence_ms, config.max_turn_silence_ms) == (300, 1500)
+    assert config.end_of_turn_confidence_threshold == pytest.approx(0.7)
+    assert config.speaker_labels
+    params = config.streaming_parameters()
+    assert params.keyterms_prompt == ["Dashwood", "Norland Park"]
+
+
+def test_invalid_options_keep_the_dialog_open_with_the_problem(qtbot, prefs) -> None:
+    dialog = make_dialog(qtbot, prefs)
+    dialog.min_silence.setValue(2000)
+    dialog.max_silence.setValue(500)
+    dialog.languages_edit.setText("english please")
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted
+    assert "Minimum turn silence must not exceed" in dialog.problems.text()
+    assert "Language codes look like" in dialog.problems.text()
+    assert prefs.get(Key.AAI_MIN_TURN_SILENCE_MS) == 0  # nothing was saved
+
+
+def test_the_key_goes_to_the_keyring_and_never_into_the_settings_file(
+    qtbot, prefs, memory_keyring, tmp_path
+) -> None:
+    dialog = make_dialog(qtbot, prefs)
+    dialog.key_edit.setText(KEY)
+    dialog.accept()
+    prefs.store.sync()
+    assert memory_keyring.backend.store[("captioner", "assemblyai-api-key")] == KEY
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert KEY not in path.read_text(errors="replace"), path
+    again = make_dialog(qtbot, prefs)
+    assert (
+        KEY not in again.key_edit.placeholderText() and KEY[-4:] in again.key_edit.placeholderText()
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"), [(KEY, "The key works."), ("bad", "API key rejected")]
+)
+def test_test_key_makes_a_real_connection(qtbot, prefs, key: str, expected: str) -> None:
+    with FakeV3Server(api_key=KEY) as server:
+        dialog = make_dialog(qtbot, prefs, server.url)
+        dialog.key_edit.setText(key)
+        with qtbot.waitSignal(dialog._check.finished, timeout=15000):
+            dialog.test_button.click()
+        dialog._check.thread.join(5)
+        attempts = len(server.sessions)
+    assert expected in dialog.key_status.text()
+    assert attempts == 1
