@@ -9,6 +9,7 @@ from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
 
 ENGINES = ("offline", "assemblyai")
+EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "md")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,7 +60,8 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="captioner transcribe",
         description="Print the finished turns of a WAV file as they are recognised "
-        "(no display needed). Exit status: 0 done, 1 recognition failed, 2 unusable file.",
+        "(no display needed), and with -o export them. Exit status: 0 done, "
+        "1 recognition failed, 2 unusable file or unwritable output.",
     )
     parser.add_argument("file", metavar="FILE", help="WAV file (any rate, channels, bit depth)")
     parser.add_argument(
@@ -72,6 +74,18 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
         "--realtime",
         action="store_true",
         help="pace the offline engine at real time (AssemblyAI always is)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="also export the transcript to OUT when done (format from its extension: "
+        ".txt .srt .vtt .json .md); checked for writability before recognition starts",
+    )
+    parser.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="export format for -o, whatever the extension of OUT",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
     return parser

@@ -1,7 +1,8 @@
 """``captioner transcribe FILE``: caption a WAV file on the terminal, no display needed.
 
 Uses the same audio conversion and engines as the GUI.  Finished turns are
-printed as they are recognised, each with its start time on the file's clock.
+printed as they are recognised, each with its start time on the file's clock,
+and with ``-o OUT`` exported at the end in any format the GUI exports.
 """
 
 from __future__ import annotations
@@ -9,12 +10,16 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import TextIO
 
 from captioner import keystore
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
-from captioner.core.transcript import TurnUpdate
+from captioner.core.export import ExportError, ExportFormat, check_writable, export, format_for_path
+from captioner.core.session import SessionInfo
+from captioner.core.transcript import Transcript, Turn, TurnUpdate
 from captioner.engines.base import Engine, EngineError, EngineState
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -43,14 +48,17 @@ class TurnPrinter:
         self._lock = threading.Lock()
         self.errors: list[EngineError] = []
         self.stopped = threading.Event()
+        self.transcript = Transcript()
 
     def on_partial(self, update: TurnUpdate) -> None:
         with self._lock:
+            self.transcript.apply(update)
             if self._pending is not None and self._pending.key != update.key:
                 self._flush()
 
     def on_final(self, update: TurnUpdate) -> None:
         with self._lock:
+            self.transcript.apply(update)
             if update.key in self._printed or not update.text.strip():
                 return
             if self._pending is not None and self._pending.key != update.key:
@@ -65,10 +73,16 @@ class TurnPrinter:
         if state is EngineState.STOPPED:
             with self._lock:
                 self._flush()
+                self.transcript.finish_partials()
             self.stopped.set()
 
     def on_error(self, error: EngineError) -> None:
         self.errors.append(error)
+
+    def finished_turns(self) -> list[Turn]:
+        """A snapshot of the finished turns (safe even if an engine thread lingers)."""
+        with self._lock:
+            return list(self.transcript.finished)
 
     def _flush(self) -> None:
         turn = self._pending
@@ -93,13 +107,27 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     finally:
         source.close()
 
+    output: Path | None = Path(args.output) if getattr(args, "output", None) else None
+    fmt: ExportFormat | None = None
+    if output is not None:
+        try:  # before recognition: nobody should wait a minute to learn this
+            fmt = format_for_path(output, getattr(args, "format", None))
+            check_writable(output)
+        except ExportError as exc:
+            print(f"captioner: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    started_at = datetime.now(timezone.utc)
+
     printer = TurnPrinter(out, expect_formatted=engine_id == "assemblyai")
     engine: Engine
+    settings: dict[str, object] = {}
     if engine_id == "assemblyai":
         from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 
         key = keystore.load_api_key() or ""
-        engine = AssemblyAIEngine(printer, AssemblyAIConfig(api_key=key, api_host=args.api_host))
+        config = AssemblyAIConfig(api_key=key, api_host=args.api_host)
+        settings = {"speech_model": config.speech_model, "format_turns": config.format_turns}
+        engine = AssemblyAIEngine(printer, config)
     else:
         from captioner.engines.offline import OfflineEngine
 
@@ -114,4 +142,19 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     engine.join(15)
     for error in printer.errors:
         print(f"captioner: {error.message}", file=sys.stderr)
+    if output is not None and fmt is not None:
+        # Exported even after an engine error: the turns recognised so far are worth keeping.
+        info = SessionInfo(
+            engine=engine_id,
+            source=Path(args.file).name,
+            settings=settings,
+            started_at=started_at,
+            ended_at=datetime.now(timezone.utc),
+            duration_ms=round(source.duration_s * 1000) if source.duration_s else None,
+        )
+        try:
+            export(output, printer.finished_turns(), info, fmt=fmt)
+        except ExportError as exc:
+            print(f"captioner: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     return EXIT_ENGINE_ERROR if printer.errors else EXIT_OK

@@ -1,0 +1,110 @@
+"""``captioner transcribe FILE -o OUT``: the recognised turns, exported in every format."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+import jiwer
+import pytest
+import srt
+import webvtt
+
+from captioner.cli import parse_args
+from captioner.core.export import import_json
+from captioner.transcribe import run_transcribe
+from tests.conftest import reference_text
+from tests.fakes.v3_server import FakeV3Server, TurnScript
+from tests.test_transcribe import CLIP, LINE, transcribe
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "out"
+    path.mkdir()
+    return path
+
+
+def test_offline_run_exports_json_with_session_and_word_timings(out_dir: Path) -> None:
+    out = out_dir / "clip.json"
+    result = transcribe(str(CLIP), "--engine", "offline", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    assert all(LINE.match(line) for line in result.stdout.strip().splitlines())  # still printed
+    info, turns = import_json(out)
+    assert info is not None and info.engine == "offline" and info.source == CLIP.name
+    assert info.duration_ms == pytest.approx(7100, abs=20)
+    assert turns and all(t.words for t in turns)
+    heard = " ".join(t.text for t in turns)
+    reference = reference_text(CLIP)
+    assert jiwer.process_words(reference, heard).hits >= 0.6 * len(reference.split())
+    printed = " ".join(LINE.match(line).group(4) for line in result.stdout.strip().splitlines())
+    assert heard == printed
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt", "txt", "md"])
+def test_each_format_from_the_extension(out_dir: Path, fmt: str) -> None:
+    out = out_dir / f"clip.{fmt}"
+    args = parse_args(["transcribe", str(CLIP), "--engine", "offline", "-o", str(out)])
+    assert run_transcribe(args, io.StringIO()) == 0
+    text = out.read_text(encoding="utf-8")
+    if fmt == "srt":
+        subs = list(srt.parse(text))
+        assert subs and subs[0].start.total_seconds() == pytest.approx(0.27, abs=0.2)
+        assert subs[-1].end.total_seconds() <= 7.2
+    elif fmt == "vtt":
+        assert list(webvtt.from_string(text))
+    elif fmt == "txt":
+        assert text.startswith("[00:00:00] ")
+    else:
+        assert text.startswith("# Transcript\n") and CLIP.name in text
+
+
+def test_explicit_format_wins_over_the_extension(out_dir: Path) -> None:
+    out = out_dir / "captions.out"
+    args = parse_args(
+        ["transcribe", str(CLIP), "--engine", "offline", "-o", str(out), "--format", "vtt"]
+    )
+    assert run_transcribe(args, io.StringIO()) == 0
+    assert out.read_text(encoding="utf-8").startswith("WEBVTT")
+
+
+def test_an_unwritable_output_exits_2_before_any_recognition(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    started = time.monotonic()
+    result = transcribe(str(CLIP), "--engine", "offline", "-o", str(blocker / "out.srt"))
+    assert result.returncode == 2
+    assert "Could not write" in result.stderr and str(blocker / "out.srt") in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""  # told before transcribing, not after
+    assert time.monotonic() - started < 15
+
+
+def test_an_unknown_extension_exits_2_with_the_choices(out_dir: Path) -> None:
+    result = transcribe(str(CLIP), "--engine", "offline", "-o", str(out_dir / "out.docx"))
+    assert result.returncode == 2 and ".srt" in result.stderr and result.stdout == ""
+    assert list(out_dir.iterdir()) == []
+
+
+def test_cloud_export_uses_the_formatted_text_and_records_the_settings(
+    out_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "test-key-export"
+    script = TurnScript.from_text("and mister john dashwood. had then leisure to consider")
+    out = out_dir / "cloud.json"
+    with FakeV3Server(api_key=key, script=script, ms_per_word=250) as server:
+        args = parse_args(
+            [
+                *("transcribe", str(CLIP), "--engine", "assemblyai"),
+                *("--api-host", server.url, "-o", str(out)),
+            ]
+        )
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", key)
+        assert run_transcribe(args, io.StringIO()) == 0
+    info, turns = import_json(out)
+    assert [t.text for t in turns] == ["And mister john dashwood.", "Had then leisure to consider."]
+    assert all(t.formatted for t in turns)
+    assert info is not None and info.engine == "assemblyai"
+    assert set(info.settings) == {"speech_model", "format_turns"}
+    assert key not in out.read_text(encoding="utf-8")
