@@ -43,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--start", action="store_true", help="start captioning at once")
     parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep session transcripts here (default: the user data folder)",
+    )
+    parser.add_argument(
         "--list-devices", action="store_true", help="print the input devices and exit"
     )
     parser.add_argument(

@@ -46,6 +46,7 @@ class CaptionController(QObject):
         turnRevised(int, Turn): the finished turn at this index got better text.
         statusChanged(str, bool): the status line text, and whether it is an error.
         runningChanged(bool): a run started (True) or fully ended (False).
+        transcriptReset(): a new session began with an empty transcript.
     """
 
     partialChanged = Signal(object)
@@ -54,6 +55,7 @@ class CaptionController(QObject):
     turnRevised = Signal(int, object)
     statusChanged = Signal(str, bool)
     runningChanged = Signal(bool)
+    transcriptReset = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -83,8 +85,21 @@ class CaptionController(QObject):
     def last_error(self) -> EngineError | None:
         return self._error
 
+    def new_transcript(self) -> Transcript:
+        """Begin a new session: an empty transcript (the last one lives on in history).
+
+        Each Start is its own session, because every engine run restarts its
+        clock at zero and one timeline per session keeps exports coherent.
+        """
+        if self._engine is not None:
+            raise RuntimeError("A captioning run is in progress")
+        self.transcript = Transcript()
+        self.transcript.subscribe(self._on_change)
+        self.transcriptReset.emit()
+        return self.transcript
+
     def start(self, engine_factory: EngineFactory, source: AudioSource) -> None:
-        """Start a run; the previous transcript stays (a session may have several runs)."""
+        """Start a run into the current transcript (call :meth:`new_transcript` first)."""
         if self._engine is not None:
             raise RuntimeError("A captioning run is already in progress")
         self._error = None

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -61,6 +62,11 @@ class MainWindow(QMainWindow):
         overlaySettingsRequested(): Settings ▸ Captions… was chosen.
         assemblyaiSettingsRequested(): Settings ▸ AssemblyAI… was chosen.
         lockToggled(bool): lock (click-through) or unlock the overlay.
+        exportRequested(): File ▸ Export… (Ctrl+S).
+        copyRequested(): Edit ▸ Copy transcript.
+        sessionsRequested(): View ▸ Sessions….
+        recoverRequested(): the banner's Recover button.
+        discardRequested(): the banner's Discard button.
     """
 
     startRequested = Signal()
@@ -73,6 +79,11 @@ class MainWindow(QMainWindow):
     overlaySettingsRequested = Signal()
     assemblyaiSettingsRequested = Signal()
     lockToggled = Signal(bool)
+    exportRequested = Signal()
+    copyRequested = Signal()
+    sessionsRequested = Signal()
+    recoverRequested = Signal()
+    discardRequested = Signal()
 
     def __init__(self, icon: QIcon | None = None) -> None:
         super().__init__()
@@ -138,6 +149,27 @@ class MainWindow(QMainWindow):
         options.addWidget(self.overlay_check)
         layout.addLayout(options)
 
+        self.recovery_banner = QFrame()
+        self.recovery_banner.setObjectName("recoveryBanner")
+        self.recovery_banner.setFrameShape(QFrame.Shape.StyledPanel)
+        banner = QHBoxLayout(self.recovery_banner)
+        self.recovery_label = QLabel()
+        self.recovery_label.setWordWrap(True)
+        recover = QPushButton("&Recover")
+        recover.setAccessibleName("Recover the unfinished session")
+        recover.clicked.connect(self.recoverRequested)
+        discard = QPushButton("Discard")
+        discard.setAccessibleName("Discard the unfinished session")
+        discard.clicked.connect(self.discardRequested)
+        later = QPushButton("Later")
+        later.setAccessibleName("Decide about the unfinished session later")
+        later.clicked.connect(self.recovery_banner.hide)
+        banner.addWidget(self.recovery_label, 1)
+        for button in (recover, discard, later):
+            banner.addWidget(button)
+        self.recovery_banner.hide()
+        layout.addWidget(self.recovery_banner)
+
         self.transcript = TranscriptView()
         layout.addWidget(self.transcript, 1)
         self.setCentralWidget(central)
@@ -159,13 +191,27 @@ class MainWindow(QMainWindow):
         self.start_action.setShortcut(QKeySequence("Ctrl+Return"))
         self.start_action.triggered.connect(self._on_start_clicked)
         file_menu.addAction(self.start_action)
+        export_action = QAction("&Export transcript…", self)
+        export_action.setShortcut(QKeySequence.StandardKey.Save)
+        export_action.triggered.connect(self.exportRequested)
+        file_menu.addAction(export_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.quitRequested)
         file_menu.addAction(quit_action)
 
+        edit_menu = self.menuBar().addMenu("&Edit")
+        copy_action = QAction("&Copy transcript", self)
+        copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        copy_action.triggered.connect(self.copyRequested)
+        edit_menu.addAction(copy_action)
+
         view_menu = self.menuBar().addMenu("&View")
+        sessions_action = QAction("&Sessions…", self)
+        sessions_action.setShortcut(QKeySequence("Ctrl+H"))
+        sessions_action.triggered.connect(self.sessionsRequested)
+        view_menu.addAction(sessions_action)
         self.overlay_action = QAction("Caption &overlay", self)
         self.overlay_action.setCheckable(True)
         self.overlay_action.setChecked(True)
@@ -257,6 +303,13 @@ class MainWindow(QMainWindow):
 
     def set_partial(self, turn: Turn | None) -> None:
         self.transcript.set_partial(turn_caption(turn) if turn else "")
+
+    def show_recovery(self, text: str) -> None:
+        self.recovery_label.setText(text)
+        self.recovery_banner.show()
+
+    def hide_recovery(self) -> None:
+        self.recovery_banner.hide()
 
     def allow_close(self) -> None:
         """The app has stopped captioning; the next close really closes."""

@@ -1,0 +1,223 @@
+"""The call-mode controls: which two sources, their levels, mute, and the side names.
+
+A self-contained widget: it renders what it is given and emits what the user
+did; the app turns that into a :class:`~captioner.audio.call.CallSources`
+and a call engine.  No audio or engine code is imported here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+MIC = "mic"
+SYSTEM = "system"
+DEFAULT_NAMES = {MIC: "You", SYSTEM: "Them"}
+# Meters show -60..0 dBFS: speech sits around -30..-10, so a linear RMS bar
+# would hardly move.
+METER_FLOOR_DB = -60.0
+
+
+def level_to_percent(level: float) -> int:
+    """0..1 RMS → 0..100 on a dB scale (-60 dBFS and below is 0)."""
+    if level <= 0:
+        return 0
+    db = 20.0 * math.log10(min(level, 1.0))
+    return max(0, min(100, round((db - METER_FLOOR_DB) / -METER_FLOOR_DB * 100)))
+
+
+def _item_text(item: Any) -> str:
+    return str(getattr(item, "label", None) or getattr(item, "name", None) or item)
+
+
+class CallPanel(QWidget):
+    """Call mode toggle, a picker, meter, mute button and name field per side.
+
+    Signals:
+        callModeToggled(bool): the user switched call mode on or off.
+        muteToggled(str, bool): side ("mic"/"system") muted (True) or unmuted.
+        namesChanged(dict): the side names after an edit, e.g. {"mic": "You", "system": "Them"}.
+        sourceChanged(str, object): side and the item now selected in its picker.
+    """
+
+    callModeToggled = Signal(bool)
+    muteToggled = Signal(str, bool)
+    namesChanged = Signal(dict)
+    sourceChanged = Signal(str, object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Call mode")
+        self.toggle = QCheckBox("&Call mode (caption microphone and system audio)")
+        self.toggle.setAccessibleName("Call mode")
+        self.toggle.setAccessibleDescription(
+            "Caption your microphone and the call audio at the same time, each line labelled"
+        )
+        self.toggle.toggled.connect(self.callModeToggled)
+
+        self.pickers: dict[str, QComboBox] = {}
+        self.meters: dict[str, QProgressBar] = {}
+        self.mute_buttons: dict[str, QPushButton] = {}
+        self.name_fields: dict[str, QLineEdit] = {}
+        grid = QGridLayout()
+        titles = {MIC: "&Microphone:", SYSTEM: "&System audio:"}
+        spoken = {MIC: "microphone", SYSTEM: "system audio"}
+        for row, side in enumerate((MIC, SYSTEM)):
+            title = QLabel(titles[side])
+            picker = QComboBox()
+            picker.setAccessibleName(f"{spoken[side].capitalize()} source")
+            title.setBuddy(picker)
+            picker.currentIndexChanged.connect(lambda _i, s=side: self._on_source(s))
+            meter = QProgressBar()
+            meter.setRange(0, 100)
+            meter.setTextVisible(False)
+            meter.setMaximumHeight(10)
+            meter.setAccessibleName(f"{spoken[side].capitalize()} level")
+            mute = QPushButton("Mute")
+            mute.setCheckable(True)
+            mute.setAccessibleName(f"Mute {spoken[side]}")
+            mute.toggled.connect(lambda on, s=side: self._on_mute(s, on))
+            name = QLineEdit(DEFAULT_NAMES[side])
+            name.setMaxLength(40)
+            name.setAccessibleName(f"Name shown for the {spoken[side]}")
+            name.setToolTip("Label shown before this side's captions")
+            name.editingFinished.connect(self._on_names)
+            grid.addWidget(title, row, 0)
+            grid.addWidget(picker, row, 1)
+            grid.addWidget(meter, row, 2)
+            grid.addWidget(mute, row, 3)
+            grid.addWidget(name, row, 4)
+            self.pickers[side] = picker
+            self.meters[side] = meter
+            self.mute_buttons[side] = mute
+            self.name_fields[side] = name
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 1)
+
+        self.echo_hint = QLabel()
+        self.echo_hint.setWordWrap(True)
+        self.echo_hint.setAccessibleName("Echo hint")
+        self.echo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.echo_hint.hide()
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.help.setOpenExternalLinks(True)
+        self.help.setAccessibleName("System audio help")
+        self.help.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.toggle)
+        layout.addLayout(grid)
+        layout.addWidget(self.echo_hint)
+        layout.addWidget(self.help)
+        self._names = dict(DEFAULT_NAMES)
+        self._updating = False
+
+    # -- state from the app ----------------------------------------------------
+
+    def set_sources(self, mics: Sequence[Any], systems: Sequence[Any]) -> None:
+        """Fill the pickers; the system item with ``is_default`` is pre-selected.
+
+        Items are whatever the app lists (``InputDevice``, ``SystemAudioDevice``);
+        their ``label`` (else ``name``) is shown and the item comes back from
+        :meth:`selected` and ``sourceChanged``.  A previous choice is kept when
+        it is still listed.
+        """
+        self._updating = True
+        try:
+            for side, items in ((MIC, mics), (SYSTEM, systems)):
+                picker = self.pickers[side]
+                previous = picker.currentText()
+                picker.clear()
+                for item in items:
+                    picker.addItem(_item_text(item), item)
+                index = picker.findText(previous) if previous else -1
+                if index < 0:
+                    index = next(
+                        (i for i, item in enumerate(items) if getattr(item, "is_default", False)),
+                        0 if items else -1,
+                    )
+                picker.setCurrentIndex(index)
+                picker.setEnabled(bool(items))
+        finally:
+            self._updating = False
+
+    def set_levels(self, mic: float, system: float) -> None:
+        """Show both sides' RMS levels (0..1)."""
+        self.meters[MIC].setValue(level_to_percent(mic))
+        self.meters[SYSTEM].setValue(level_to_percent(system))
+
+    def show_echo_hint(self, text: str) -> None:
+        """Show the "use headphones" hint; an empty text hides it."""
+        self.echo_hint.setText(text)
+        self.echo_hint.setVisible(bool(text))
+
+    def set_help(self, text: str) -> None:
+        """Explain how to get a system-audio source (shown when there is none)."""
+        self.help.setText(text)
+        self.help.setVisible(bool(text))
+
+    def set_running(self, running: bool) -> None:
+        """Sources and call mode are fixed during a run; mute and names are not."""
+        self.toggle.setEnabled(not running)
+        for picker in self.pickers.values():
+            picker.setEnabled(not running and picker.count() > 0)
+
+    def set_call_mode(self, on: bool) -> None:
+        self.toggle.setChecked(on)
+
+    def set_names(self, names: dict[str, str]) -> None:
+        for side, field in self.name_fields.items():
+            if names.get(side):
+                field.setText(names[side])
+        self._names = self.names()
+
+    # -- what the user chose -----------------------------------------------------
+
+    def call_mode(self) -> bool:
+        return self.toggle.isChecked()
+
+    def selected(self, side: str) -> Any:
+        """The item selected in ``side``'s picker (None when the list is empty)."""
+        return self.pickers[side].currentData()
+
+    def muted(self, side: str) -> bool:
+        return self.mute_buttons[side].isChecked()
+
+    def names(self) -> dict[str, str]:
+        """Side names, falling back to the defaults for an empty field."""
+        return {
+            side: field.text().strip() or DEFAULT_NAMES[side]
+            for side, field in self.name_fields.items()
+        }
+
+    # -- internals ---------------------------------------------------------------
+
+    def _on_source(self, side: str) -> None:
+        if not self._updating:
+            self.sourceChanged.emit(side, self.selected(side))
+
+    def _on_mute(self, side: str, on: bool) -> None:
+        self.mute_buttons[side].setText("Unmute" if on else "Mute")
+        self.muteToggled.emit(side, on)
+
+    def _on_names(self) -> None:
+        names = self.names()
+        if names != self._names:
+            self._names = names
+            self.namesChanged.emit(dict(names))

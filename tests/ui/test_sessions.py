@@ -1,0 +1,215 @@
+"""Transcripts people keep: journal while captioning, recovery after a crash, history, export."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import srt
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
+
+from captioner.app import CaptionerApp
+from captioner.cli import parse_args
+from captioner.core.sessions import SessionStore
+from tests.conftest import DATA
+from tests.fakes.v3_server import FakeV3Server, TurnScript
+
+KEY = "test-key-sessions"
+CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+SCRIPT = TurnScript.from_text(
+    "and mister john. dashwood had then. leisure to consider. how much there might. "
+    "be prudently in his. power to do. for them."
+)
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path: Path) -> Iterator:
+    apps: list[CaptionerApp] = []
+
+    def make(*argv: str) -> CaptionerApp:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        app = CaptionerApp(parse_args(list(argv)), settings, list_devices=list, use_tray=False)
+        qtbot.addWidget(app.window)
+        qtbot.addWidget(app.overlay)
+        app.window.show()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        if app.controller.running:
+            app.controller.stop()
+            qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
+        if app.sessions_window is not None:
+            app.sessions_window.close()
+
+
+def run_session(app: CaptionerApp, qtbot) -> None:
+    app.start_captioning()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+
+
+def cloud(server: FakeV3Server, data_dir: Path) -> list[str]:
+    return [
+        "--engine",
+        "assemblyai",
+        "--input-file",
+        str(CLIP),
+        "--api-host",
+        server.url,
+        "--data-dir",
+        str(data_dir),
+    ]
+
+
+def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
+    make_app, qtbot, tmp_path
+) -> None:
+    data_dir = tmp_path / "sessions"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "ASSEMBLYAI_API_KEY": KEY,
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120, gap_ms=200) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "captioner", *cloud(server, data_dir), "--start"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        try:
+            server.wait_for(
+                lambda s: bool(s.sessions) and len(s.sessions[0].finals_sent) >= 6, timeout=30
+            )
+            shown = {
+                text for _order, text, formatted in server.sessions[0].finals_sent if formatted
+            }
+            time.sleep(1.0)  # the app has drawn (and journaled) those turns by now
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    app = make_app("--data-dir", str(data_dir))
+    assert app.window.recovery_banner.isVisibleTo(app.window)
+    assert "closed unexpectedly" in app.window.recovery_label.text()
+    app.window.recoverRequested.emit()
+    window = app.sessions_window
+    assert window is not None
+    recovered = [t.split("  ", 1)[1] for t in window.view.finished_texts()]
+    assert shown and shown <= set(recovered), (shown, recovered)
+    assert len(recovered) == len(set(recovered))  # each turn exactly once
+    assert not app.window.recovery_banner.isVisibleTo(app.window)
+    assert not SessionStore(data_dir).unfinished()
+
+
+def test_the_live_session_is_listed_at_once_and_ends_cleanly(
+    make_app, qtbot, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        app.start_captioning()
+        window = app.show_sessions()
+        assert window.list.count() == 1 and "live" in window.list.item(0).text()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+    summary = SessionStore(tmp_path / "s").list()[0]
+    assert summary.finished and not summary.live and summary.engine == "assemblyai"
+    assert summary.first_words.lower().startswith("and mister john")
+    assert "live" not in window.list.item(0).text()
+
+
+def test_export_writes_srt_with_cue_times_from_word_timings(make_app, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    out = tmp_path / "call.srt"
+    app.ask_save_path = lambda _parent, _suggested: str(out)
+    app.window.exportRequested.emit()
+    cues = list(srt.parse(out.read_text(encoding="utf-8")))
+    turns = app.controller.transcript.finished
+    assert "Saved" in app.window.status_text()
+    assert cues[0].start.total_seconds() * 1000 == pytest.approx(turns[0].start_ms, abs=1)
+    assert cues[-1].end.total_seconds() * 1000 >= turns[-1].end_ms - 1
+    assert "And mister john." in cues[0].content  # the formatted text, original casing
+
+
+def test_export_to_an_unwritable_place_says_so_and_keeps_the_transcript(
+    make_app, qtbot, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    app.ask_save_path = lambda _parent, _suggested: str(blocker / "out.txt")
+    app.export_current()
+    assert "not-a-folder" in app.window.status_text()
+    assert app.window.transcript.finished_texts()
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_a_full_disk_during_a_session_is_reported_and_captions_go_on(
+    make_app, qtbot, tmp_path, monkeypatch, tiny_tmpfs
+) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    full = tiny_tmpfs(size="8k")
+    (full / "filler").write_bytes(b"x" * 4096)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, full))
+        run_session(app, qtbot)
+    assert len(app.window.transcript.finished_texts()) == 7  # every turn still on screen
+    assert (
+        "disk is full" in app.window.status_text() or "not being saved" in app.window.status_text()
+    )
+
+
+def test_history_search_opens_the_session_at_the_line(make_app, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    window = app.show_sessions()
+    window.search.setText("prudently")
+    assert window.list.count() == 1
+    window.list.setCurrentRow(0)
+    assert "prudently" in window.view.textCursor().selectedText().lower()
+    window.search.clear()
+    window.find.setText("leisure")
+    window.find_next()
+    assert "leisure" in window.view.textCursor().selectedText().lower()
+
+
+def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    window = app.show_sessions()
+    window.list.setCurrentRow(0)
+    window.ask_title = lambda _parent, _current: "Weekly call"
+    window.rename_current()
+    assert SessionStore(tmp_path / "s").list()[0].title == "Weekly call"
+    assert window.list.item(0).text().startswith("Weekly call")
+    window.copy_current()
+    assert "leisure to consider" in QGuiApplication.clipboard().text().lower()
+    window.ask_confirm = lambda _parent, _question: False
+    window.delete_current()
+    assert SessionStore(tmp_path / "s").list()  # said no: kept
+    window.ask_confirm = lambda _parent, _question: True
+    window.delete_current()
+    assert not SessionStore(tmp_path / "s").list()
+    assert window.list.count() == 0
