@@ -14,14 +14,13 @@ import argparse
 import asyncio
 import logging
 import sys
-import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import APP_NAME, keystore
 from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
@@ -38,8 +37,8 @@ from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
 from captioner.ui.overlay import CaptionLine, CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.resources import app_icon, read_text
-from captioner.ui.session_manager import SessionManager, export_turns, plain_text
-from captioner.ui.sessions_window import SessionsWindow, ask_save_path
+from captioner.ui.session_actions import SessionActions
+from captioner.ui.session_manager import SessionManager
 from captioner.ui.single_instance import SingleInstance, server_name
 from captioner.ui.tray import CaptionerTray
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
@@ -106,9 +105,6 @@ class CaptionerApp(QObject):
         self.overlay = CaptionOverlay(self.prefs)
         self.levels = LevelMonitor(self)
         self.sessions = SessionManager(Path(args.data_dir) if args.data_dir else None, self)
-        self.sessions_window: SessionsWindow | None = None
-        self._crashed_id: str | None = None
-        self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.tray: CaptionerTray | None = None
         if use_tray if use_tray is not None else CaptionerTray.available():
             self.tray = CaptionerTray(app_icon(), self)
@@ -120,7 +116,8 @@ class CaptionerApp(QObject):
         if not self.prefs.get(Key.OVERLAY_VISIBLE):
             self.window.overlay_check.setChecked(False)
         self.window.set_locked(self.overlay.locked)
-        self.check_for_crashed_sessions()
+        self.session_actions = SessionActions(self.window, self.controller, self.sessions, self)
+        self.session_actions.check_for_crashed_sessions()
         self.window.set_level(None)
         if self.tray is not None:
             self.tray.set_overlay_visible(self.window.overlay_check.isChecked())
@@ -148,11 +145,6 @@ class CaptionerApp(QObject):
         c.turnFinished.connect(self._announce)
         c.transcriptReset.connect(w.transcript.clear_transcript)
         c.transcriptReset.connect(lambda: self.overlay.set_history([]))
-        w.exportRequested.connect(self.export_current)
-        w.copyRequested.connect(self.copy_current)
-        w.sessionsRequested.connect(self.show_sessions)
-        w.recoverRequested.connect(self.recover_crashed)
-        w.discardRequested.connect(self.discard_crashed)
         self.sessions.problem.connect(lambda message: w.show_status(message, True))
         if self.tray is not None:
             t = self.tray
@@ -327,67 +319,6 @@ class CaptionerApp(QObject):
             "format_turns": self.prefs.get(Key.AAI_FORMAT_TURNS),
             "speaker_labels": self.prefs.get(Key.AAI_SPEAKER_LABELS),
         }
-
-    # -- sessions: export, copy, history, recovery --------------------------------
-
-    def export_current(self) -> None:
-        turns = list(self.controller.transcript.finished)
-        if not turns:
-            self.window.show_status("There is nothing to export yet.", True)
-            return
-        stamp = time.strftime("%Y-%m-%d %H-%M")
-        path = self.ask_save_path(self.window, f"Transcript {stamp}.txt")
-        if not path:
-            return
-        written, message = export_turns(path, turns, self.sessions.info)
-        self.window.show_status(message, written is None)
-
-    def copy_current(self) -> None:
-        view = self.window.transcript
-        selected = view.textCursor().selectedText().replace("\u2029", "\n")
-        text = selected or plain_text(list(self.controller.transcript.finished))
-        QGuiApplication.clipboard().setText(text)
-        self.window.show_status("Transcript copied to the clipboard.")
-
-    def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
-        if self.sessions_window is None:
-            self.sessions_window = SessionsWindow(self.sessions)
-        window = self.sessions_window
-        window.refresh()
-        if session_id:
-            window.open_session(session_id)
-        window.show()
-        window.raise_()
-        return window
-
-    def check_for_crashed_sessions(self) -> None:
-        crashed = self.sessions.crashed()
-        if not crashed:
-            self.window.hide_recovery()
-            return
-        newest = crashed[0]
-        self._crashed_id = newest.id
-        more = f" (and {len(crashed) - 1} more in View ▸ Sessions)" if len(crashed) > 1 else ""
-        self.window.show_recovery(
-            f"Captioner closed unexpectedly during the session of {newest.display_title} "
-            f"({newest.turn_count} lines saved){more}. Recover it?"
-        )
-
-    def recover_crashed(self) -> None:
-        if self._crashed_id is None:
-            return
-        session_id, self._crashed_id = self._crashed_id, None
-        turns = self.sessions.recover(session_id)
-        self.window.show_status(f"Recovered {len(turns)} lines; they are in View ▸ Sessions.")
-        self.check_for_crashed_sessions()
-        self.show_sessions(session_id)
-
-    def discard_crashed(self) -> None:
-        if self._crashed_id is None:
-            return
-        session_id, self._crashed_id = self._crashed_id, None
-        self.sessions.discard(session_id)
-        self.check_for_crashed_sessions()
 
     def _on_running(self, running: bool) -> None:
         if not running:

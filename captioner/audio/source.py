@@ -32,6 +32,13 @@ CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
 _POLL_SECONDS = 0.1
 
+# Held while a stream is opened.  The ALSA "pulse" device picks its capture
+# source from the PULSE_SOURCE environment variable at open time, so code that
+# sets it for one stream (system audio, see captioner.audio.system) must not
+# let another stream open in between.  Re-entrant: that code holds it around
+# DeviceSource.open().
+DEVICE_OPEN_LOCK = threading.RLock()
+
 
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().rstrip(".")
@@ -129,6 +136,10 @@ class DeviceSource:
             raise RuntimeError(f"“{self.name}” is already open")
         sd = self._sd if self._sd is not None else load_sounddevice()
         error_types = (getattr(sd, "PortAudioError", OSError), ValueError, OSError)
+        with DEVICE_OPEN_LOCK:
+            self._open(sd, error_types)
+
+    def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:
         channels = max(1, min(2, self.device.max_input_channels))
         samplerate = self._choose_rate(sd, channels, error_types)
 

@@ -332,7 +332,7 @@ class Link:
             self._touch()  # Heartbeat, SpeechStarted, Warning…: the server is alive
 
         client.on(StreamingEvents.Begin, on_begin)
-        client.on(StreamingEvents.Turn, on_turn)
+        self._turn_events().on(StreamingEvents.Turn, on_turn)
         client.on(StreamingEvents.Termination, on_termination)
         client.on(StreamingEvents.Error, on_error)
         for event in StreamingEvents:
@@ -343,6 +343,14 @@ class Link:
                 StreamingEvents.Error,
             ):
                 client.on(event, on_other)
+
+    def _turn_events(self) -> Any:
+        """Where Turn events come from: the client (call mode: its ChannelStreamer)."""
+        return self.client
+
+    def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
+        """``(source, speaker)`` of a turn; call mode derives them from the channel."""
+        return self._source_label, event.speaker_label
 
     def _on_turn(self, event: TurnEvent) -> None:
         key = f"aai-{self.id}:{event.turn_order}"
@@ -382,6 +390,7 @@ class Link:
                 text = ""
             else:
                 return
+        source, speaker = self._labels(event)
         update = TurnUpdate(
             key=key,
             order=event.turn_order,
@@ -389,8 +398,8 @@ class Link:
             words=tuple(kept),
             end_of_turn=event.end_of_turn or not text.strip(),
             formatted=event.turn_is_formatted,
-            source=self._source_label,
-            speaker=event.speaker_label,
+            source=source,
+            speaker=speaker,
         )
         if update.end_of_turn:
             self._listener.on_final(update)

@@ -39,6 +39,9 @@ class ScriptTurn:
 
     words: list[str]
     formatted: str | None = None
+    # Diarization label ("A", "B") sent with the turn and its words when the
+    # client asked for speaker_labels.
+    speaker: str | None = None
 
     def formatted_text(self, count: int | None = None) -> str:
         """Formatted text for the first ``count`` words (a ForceEndpoint cuts a turn short)."""
@@ -160,6 +163,7 @@ class _Session:
     first_word: int = 0  # timeline mode: first word of the current turn this session heard
     heartbeat: bool = False
     next_heartbeat_ms: float = 0.0
+    speaker_labels: bool = False
 
 
 class FakeV3Server:
@@ -315,6 +319,7 @@ class FakeV3Server:
         session.bytes_per_sample = 1 if record.query.get("encoding") == "pcm_mulaw" else 2
         session.format_turns = record.query.get("format_turns", "").lower() == "true"
         session.heartbeat = record.query.get("session_heartbeat", "").lower() == "true"
+        session.speaker_labels = record.query.get("speaker_labels", "").lower() == "true"
         return None, ""
 
     async def _handle(self, conn: ServerConnection) -> None:
@@ -519,6 +524,9 @@ class FakeV3Server:
             }
             for i, text in enumerate(texts)
         ]
+        if turn.speaker is not None and session.speaker_labels:
+            for word in words:
+                word["speaker"] = turn.speaker
         message = {
             "type": "Turn",
             "turn_order": session.turn_index,
@@ -528,6 +536,8 @@ class FakeV3Server:
             "end_of_turn_confidence": 0.9 if end_of_turn else 0.1,
             "words": words,
         }
+        if turn.speaker is not None and session.speaker_labels:
+            message["speaker_label"] = turn.speaker
         await session.conn.send(json.dumps(message))
         session.record.turns_sent.append(message)
         if end_of_turn:

@@ -47,8 +47,8 @@ def make_app(qtbot, tmp_path: Path) -> Iterator:
         if app.controller.running:
             app.controller.stop()
             qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
-        if app.sessions_window is not None:
-            app.sessions_window.close()
+        if app.session_actions.sessions_window is not None:
+            app.session_actions.sessions_window.close()
 
 
 def run_session(app: CaptionerApp, qtbot) -> None:
@@ -105,7 +105,7 @@ def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
     assert app.window.recovery_banner.isVisibleTo(app.window)
     assert "closed unexpectedly" in app.window.recovery_label.text()
     app.window.recoverRequested.emit()
-    window = app.sessions_window
+    window = app.session_actions.sessions_window
     assert window is not None
     recovered = [t.split("  ", 1)[1] for t in window.view.finished_texts()]
     assert shown and shown <= set(recovered), (shown, recovered)
@@ -121,7 +121,7 @@ def test_the_live_session_is_listed_at_once_and_ends_cleanly(
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
         app = make_app(*cloud(server, tmp_path / "s"))
         app.start_captioning()
-        window = app.show_sessions()
+        window = app.session_actions.show_sessions()
         assert window.list.count() == 1 and "live" in window.list.item(0).text()
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
     summary = SessionStore(tmp_path / "s").list()[0]
@@ -136,7 +136,7 @@ def test_export_writes_srt_with_cue_times_from_word_timings(make_app, qtbot, tmp
         app = make_app(*cloud(server, tmp_path / "s"))
         run_session(app, qtbot)
     out = tmp_path / "call.srt"
-    app.ask_save_path = lambda _parent, _suggested: str(out)
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
     app.window.exportRequested.emit()
     cues = list(srt.parse(out.read_text(encoding="utf-8")))
     turns = app.controller.transcript.finished
@@ -155,8 +155,8 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_transcript(
         run_session(app, qtbot)
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
-    app.ask_save_path = lambda _parent, _suggested: str(blocker / "out.txt")
-    app.export_current()
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(blocker / "out.txt")
+    app.session_actions.export_current()
     assert "not-a-folder" in app.window.status_text()
     assert app.window.transcript.finished_texts()
     assert not list(tmp_path.glob("**/*.tmp"))
@@ -182,7 +182,7 @@ def test_history_search_opens_the_session_at_the_line(make_app, qtbot, tmp_path,
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
         app = make_app(*cloud(server, tmp_path / "s"))
         run_session(app, qtbot)
-    window = app.show_sessions()
+    window = app.session_actions.show_sessions()
     window.search.setText("prudently")
     assert window.list.count() == 1
     window.list.setCurrentRow(0)
@@ -198,7 +198,7 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
         app = make_app(*cloud(server, tmp_path / "s"))
         run_session(app, qtbot)
-    window = app.show_sessions()
+    window = app.session_actions.show_sessions()
     window.list.setCurrentRow(0)
     window.ask_title = lambda _parent, _current: "Weekly call"
     window.rename_current()

@@ -1,0 +1,308 @@
+"""Call mode: the microphone and the system audio, read together, in step.
+
+:class:`CallSources` is one :class:`~captioner.engines.base.AudioSource`
+whose chunks are *call frames*: 50 ms of the microphone followed by the same
+50 ms of system audio (``FRAME_BYTES`` = 2 × 1600 bytes, see
+:func:`split_frame`).  Keeping both sides in one frame keeps them aligned
+through everything downstream (the cloud engine's audio ring, its backfill,
+the mixing and per-word attribution of the SDK's ``ChannelStreamer``, one
+recogniser per side offline) without any of that code knowing about sides.
+
+The two devices run on their own clocks and start at different moments, so
+the frame is built from what each side delivered: a side that has nothing
+while the other side's oldest chunk has waited ``max_wait_s`` gets silence
+(a late start, a hiccup), and a side that runs ahead by more than
+``max_skew_s`` (clock drift) loses its oldest chunk.
+
+Per side: ``set_muted`` sends silence without stopping the device;
+``level(side)`` is the RMS of its latest chunk for a meter; a device that
+fails (headset unplugged) stops only that side, its place in the frames is
+filled with silence and the ``on_source_lost`` callbacks get its message.
+Only when both sides are gone does :meth:`read` raise.  An
+:class:`~captioner.audio.echo.EchoDetector` watches for the microphone
+hearing the speakers and tells the ``on_echo`` callbacks once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+import numpy as np
+
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.echo import ECHO_HINT, EchoDetector
+from captioner.audio.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+MIC = "mic"
+SYSTEM = "system"
+SIDES: tuple[str, str] = (MIC, SYSTEM)
+SIDE_NAMES = {MIC: "microphone", SYSTEM: "system audio"}
+FRAME_BYTES = 2 * CHUNK_BYTES
+_SILENCE = bytes(CHUNK_BYTES)
+# How long read() blocks on the side it is missing before checking the other again.
+_SLICE_S = 0.02
+# At most this many chunks (10 s) are held per side, whatever the reader does.
+_MAX_PENDING = 200
+
+SourceLost = Callable[[str, str], None]  # (side, message)
+EchoHint = Callable[[str], None]  # (message)
+
+
+class _Source(Protocol):
+    name: str
+
+    def open(self) -> None: ...
+
+    def read(self, timeout: float) -> bytes | None: ...
+
+    def close(self) -> None: ...
+
+
+def join_frame(mic: bytes, system: bytes) -> bytes:
+    """One call frame from one chunk of each side."""
+    if len(mic) != CHUNK_BYTES or len(system) != CHUNK_BYTES:
+        raise ValueError(f"call frames join two {CHUNK_BYTES}-byte chunks")
+    return mic + system
+
+
+def split_frame(frame: bytes) -> tuple[bytes, bytes]:
+    """``(mic, system)`` chunks of a call frame."""
+    if len(frame) != FRAME_BYTES:
+        raise ValueError(f"a call frame has {FRAME_BYTES} bytes, not {len(frame)}")
+    return frame[:CHUNK_BYTES], frame[CHUNK_BYTES:]
+
+
+def chunk_level(chunk: bytes) -> float:
+    """RMS of a 16-bit chunk, 0..1."""
+    samples = np.frombuffer(chunk, dtype="<i2").astype(np.float32)
+    if samples.size == 0:
+        return 0.0
+    return float(np.sqrt(np.mean(np.square(samples)))) / 32768.0
+
+
+class _Side:
+    def __init__(self, name: str, source: _Source) -> None:
+        self.name = name
+        self.source = source
+        self.pending: deque[tuple[float, bytes]] = deque()
+        self.done = False  # ended, lost or never opened
+        self.lost: str | None = None
+        self.muted = False
+        self.level = 0.0
+        self.dropped = 0  # chunks dropped to bound the skew between sides
+
+
+class CallSources:
+    """Reads a microphone and a system-audio source in lock-step as 50 ms call frames.
+
+    ``on_source_lost(side, message)`` and ``on_echo(message)`` run on the
+    thread that calls :meth:`read` (the engine's); engines add their own with
+    :meth:`watch`.  One instance serves one run.
+    """
+
+    def __init__(
+        self,
+        mic: _Source,
+        system: _Source,
+        *,
+        on_source_lost: SourceLost | None = None,
+        on_echo: EchoHint | None = None,
+        echo: EchoDetector | None = None,
+        max_wait_s: float = 0.3,
+        max_skew_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sides = {MIC: _Side(MIC, mic), SYSTEM: _Side(SYSTEM, system)}
+        self.name = f"{mic.name} + {system.name}"
+        self._lost_callbacks: list[SourceLost] = []
+        self._echo_callbacks: list[EchoHint] = []
+        self.watch(on_source_lost=on_source_lost, on_echo=on_echo)
+        self._echo = echo if echo is not None else EchoDetector()
+        self._max_wait = max_wait_s
+        self._max_pending = max(2, math.ceil(max_skew_s / 0.05))
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._closed = threading.Event()
+        self.echo_suspected = False
+
+    # -- configuration and state (any thread) --------------------------------
+
+    def watch(
+        self, *, on_source_lost: SourceLost | None = None, on_echo: EchoHint | None = None
+    ) -> None:
+        """Add callbacks for a lost side and for suspected echo."""
+        if on_source_lost is not None:
+            self._lost_callbacks.append(on_source_lost)
+        if on_echo is not None:
+            self._echo_callbacks.append(on_echo)
+
+    def source(self, side: str) -> _Source:
+        return self._side(side).source
+
+    def set_muted(self, side: str, muted: bool) -> None:
+        """Send silence for ``side`` (the device keeps capturing) or stop doing so."""
+        self._side(side).muted = muted
+
+    def muted(self, side: str) -> bool:
+        return self._side(side).muted
+
+    def level(self, side: str) -> float:
+        """RMS (0..1) of ``side``'s latest chunk; 0 while muted or gone."""
+        entry = self._side(side)
+        return 0.0 if entry.muted or entry.lost or not self.active(side) else entry.level
+
+    def levels(self) -> dict[str, float]:
+        return {side: self.level(side) for side in SIDES}
+
+    def active(self, side: str) -> bool:
+        """False once ``side`` was lost, or ended and everything it sent was read."""
+        entry = self._side(side)
+        return not entry.done or bool(entry.pending)
+
+    def lost_message(self, side: str) -> str | None:
+        return self._side(side).lost
+
+    # -- AudioSource -----------------------------------------------------------
+
+    def open(self) -> None:
+        """Open both sides; one that fails is reported and left out, both failing raises."""
+        self._closed.clear()
+        errors = []
+        for entry in self._sides.values():
+            try:
+                entry.source.open()
+            except AudioError as exc:
+                errors.append(str(exc))
+                self._lose(entry, str(exc), close=False)
+        if len(errors) == len(SIDES):
+            raise AudioError(" ".join(errors))
+
+    def read(self, timeout: float) -> bytes | None:
+        """The next call frame; ``None`` if none within ``timeout``; ``b""`` when both ended."""
+        deadline = self._clock() + max(0.0, timeout)
+        while True:
+            if self._closed.is_set():
+                return b""
+            for entry in self._sides.values():
+                self._drain(entry)
+            self._bound_skew()
+            frame = self._assemble()
+            if frame is not None:
+                return frame
+            if all(e.done for e in self._sides.values()):
+                lost = [e.lost for e in self._sides.values() if e.lost]
+                if len(lost) == len(SIDES):
+                    raise AudioError(" ".join(m for m in lost if m))
+                return b""
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                return None
+            # Block briefly on a side that has nothing, so a quiet loop does not spin.
+            waiting = [e for e in self._sides.values() if not e.done and not e.pending]
+            if waiting:
+                self._pull(waiting[0], min(remaining, _SLICE_S))
+            else:  # pragma: no cover - _assemble() returns whenever both have data
+                self._closed.wait(min(remaining, _SLICE_S))
+
+    def close(self) -> None:
+        """Close both sources; idempotent."""
+        self._closed.set()
+        for entry in self._sides.values():
+            with contextlib.suppress(Exception):
+                entry.source.close()
+            entry.pending.clear()
+
+    # -- internals -------------------------------------------------------------
+
+    def _side(self, side: str) -> _Side:
+        try:
+            return self._sides[side]
+        except KeyError:
+            raise ValueError(f"unknown call side {side!r}; use {MIC!r} or {SYSTEM!r}") from None
+
+    def _drain(self, entry: _Side) -> None:
+        """Take everything a side has ready, so its backlog is visible for the skew bound."""
+        for _ in range(_MAX_PENDING):
+            if entry.done or not self._pull(entry, 0.0):
+                return
+
+    def _bound_skew(self) -> None:
+        mic, system = self._sides[MIC], self._sides[SYSTEM]
+        for entry, other in ((mic, system), (system, mic)):
+            limit = _MAX_PENDING if other.done else len(other.pending) + self._max_pending
+            while len(entry.pending) > limit:
+                entry.pending.popleft()
+                entry.dropped += 1
+
+    def _pull(self, entry: _Side, timeout: float) -> bool:
+        """Read one chunk of ``entry``; True if one was queued."""
+
+        try:
+            chunk = entry.source.read(timeout)
+        except AudioError as exc:
+            self._lose(entry, str(exc), close=True)
+            return False
+        if chunk is None:
+            return False
+        if chunk == b"":
+            entry.done = True
+            return False
+        if len(chunk) != CHUNK_BYTES:
+            self._lose(entry, f"“{entry.source.name}” delivered malformed audio.", close=True)
+            return False
+        entry.pending.append((self._clock(), chunk))
+        return True
+
+    def _assemble(self) -> bytes | None:
+        mic, system = self._sides[MIC], self._sides[SYSTEM]
+        if not mic.pending and not system.pending:
+            return None
+        now = self._clock()
+        for entry, other in ((mic, system), (system, mic)):
+            if entry.pending or entry.done:
+                continue
+            # This side has nothing; the other's oldest chunk decides whether to wait.
+            if not other.pending or now - other.pending[0][0] < self._max_wait:
+                return None
+        chunks: dict[str, bytes | None] = {}
+        for entry in (mic, system):
+            chunk = entry.pending.popleft()[1] if entry.pending else None
+            entry.level = chunk_level(chunk) if chunk is not None else 0.0
+            chunks[entry.name] = chunk
+        heard, played = chunks[MIC], chunks[SYSTEM]
+        # Only real audio from both sides says anything about echo.
+        checking = not self.echo_suspected and not mic.muted
+        if checking and heard is not None and played is not None and self._echo.feed(heard, played):
+            self.echo_suspected = True
+            log.info("Echo suspected (correlation %.2f)", self._echo.correlation)
+            for callback in list(self._echo_callbacks):
+                callback(ECHO_HINT)
+        return join_frame(
+            _SILENCE if mic.muted else chunks[MIC] or _SILENCE,
+            _SILENCE if system.muted else chunks[SYSTEM] or _SILENCE,
+        )
+
+    def _lose(self, entry: _Side, message: str, *, close: bool) -> None:
+        if entry.done:
+            return
+        entry.done = True
+        entry.lost = message  # what it delivered before failing is still framed
+        if close:
+            with contextlib.suppress(Exception):
+                entry.source.close()
+        others = [e for e in self._sides.values() if not e.done]
+        text = message
+        if others:
+            text += f" Captioning continues for the {SIDE_NAMES[others[0].name]} only."
+        log.warning("Call side %s lost: %s", entry.name, message)
+        for callback in list(self._lost_callbacks):
+            callback(entry.name, text)

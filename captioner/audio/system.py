@@ -1,0 +1,405 @@
+"""System audio: capture what the computer plays, to caption the other side of a call.
+
+Each platform exposes "what you hear" differently, and PortAudio alone does
+not list it everywhere:
+
+* **Linux (PulseAudio, or PipeWire through pipewire-pulse):** every output
+  has a *monitor* source.  PortAudio's ALSA device list does not show them,
+  so the sound server's own tool (``pactl``) lists them, and a monitor is
+  recorded through PortAudio's ALSA ``pulse`` device with ``PULSE_SOURCE``
+  naming the monitor while the stream opens (libpulse reads it then).  Opens
+  are serialised by :data:`~captioner.audio.source.DEVICE_OPEN_LOCK` and the
+  variable is restored afterwards, so other streams are unaffected.
+* **Windows:** WASAPI can record an output in loopback mode.  sounddevice
+  (0.5) has no switch for it: ``sd.WasapiSettings`` only offers
+  ``exclusive``/``auto_convert``/``explicit_sample_format``.  PortAudio builds
+  from after February 2022 (PortAudio PR #672) list every output a second
+  time as an *input* device whose name ends in ``[Loopback]``; those are
+  offered here.  The PortAudio DLL bundled with sounddevice predates that, so
+  on a stock install the list is usually empty and :func:`help_text` says
+  what to do (a newer PortAudio DLL, the "Stereo Mix" input some sound cards
+  have, or a virtual cable such as VB-CABLE, which are also recognised).
+* **macOS:** there is no loopback API reachable from PortAudio; a virtual
+  loopback driver (BlackHole, Loopback Audio, Soundflower…) appears as an
+  ordinary input device and is recognised by name.
+
+Everything that touches the system is injected (``run`` for commands, ``sd``
+for sounddevice, ``platform``) so the parsing is tested with canned output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from captioner.audio.devices import InputDevice, find_device, list_input_devices
+from captioner.audio.errors import AudioError
+from captioner.audio.source import DEVICE_OPEN_LOCK, DeviceSource
+
+SYSTEM_AUDIO_PREFIX = "System audio — "
+
+MACOS_HELP_URL = "https://github.com/ExistentialAudio/BlackHole#installation"
+WINDOWS_HELP_URL = "https://github.com/spatialaudio/python-sounddevice/issues/510"
+
+MACOS_HELP = (
+    "macOS has no built-in way to record what the computer plays. Install a free "
+    "virtual loopback driver such as BlackHole, route your call app's output to a "
+    "Multi-Output Device that includes it, then pick it here. How: " + MACOS_HELP_URL
+)
+WINDOWS_HELP = (
+    "No loopback device was found. Enable “Stereo Mix” in the Sound control panel "
+    "(Recording tab, show disabled devices), install a virtual cable such as VB-CABLE, "
+    "or use a PortAudio build with WASAPI loopback support. Details: " + WINDOWS_HELP_URL
+)
+LINUX_HELP = (
+    "No output monitors were found. System audio needs PulseAudio or PipeWire "
+    "(with pipewire-pulse) and the pactl tool (package pulseaudio-utils)."
+)
+
+# Virtual loopback drivers and loopback-style inputs, matched case-insensitively.
+_MAC_LOOPBACK = re.compile(r"blackhole|loopback audio|soundflower|ishowu|background music")
+_WINDOWS_LOOPBACK = re.compile(r"\[loopback\]|stereo mix|what u hear|wave out mix|cable output")
+
+Runner = Callable[[Sequence[str]], "str | None"]
+
+
+def run_command(args: Sequence[str]) -> str | None:
+    """Run a tool with untranslated output; its stdout, or ``None`` if it failed."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    try:
+        result = subprocess.run(
+            list(args), capture_output=True, text=True, timeout=5, env=env, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+@dataclass(frozen=True, slots=True)
+class SystemAudioDevice:
+    """One system-audio capture choice, ready for a device picker.
+
+    ``monitor`` is the PulseAudio source name (Linux); ``device`` the PortAudio
+    input device (Windows loopback, macOS loopback driver).  ``is_default``
+    marks the default output's monitor, which call mode pre-selects.
+    """
+
+    name: str
+    output: str
+    backend: str  # "pulse" | "wasapi" | "loopback-driver"
+    monitor: str = ""
+    device: InputDevice | None = None
+    is_default: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} — default" if self.is_default else self.name
+
+    def make_source(
+        self, *, sd: ModuleType | Any | None = None
+    ) -> PulseMonitorSource | DeviceSource:
+        """A (not yet opened) audio source recording this output."""
+        if self.backend == "pulse":
+            return PulseMonitorSource(self.monitor, name=self.name, sd=sd)
+        if self.device is None:
+            raise AudioError(f"“{self.name}” has no capture device to open.")
+        source = DeviceSource(self.device, sd=sd)
+        source.name = self.name
+        return source
+
+
+class PulseMonitorSource:
+    """Records a PulseAudio/PipeWire monitor through PortAudio's ALSA ``pulse`` device.
+
+    An :class:`~captioner.engines.base.AudioSource`; ``level`` is the level of
+    the underlying :class:`DeviceSource`.
+    """
+
+    def __init__(
+        self,
+        monitor: str,
+        *,
+        name: str | None = None,
+        sd: ModuleType | Any | None = None,
+        device: InputDevice | None = None,
+        stall_seconds: float = 3.0,
+    ) -> None:
+        self.monitor = monitor
+        self.name = name or f"{SYSTEM_AUDIO_PREFIX}{monitor}"
+        self._sd = sd
+        self._device = device
+        self._stall_seconds = stall_seconds
+        self._inner: DeviceSource | None = None
+
+    @property
+    def level(self) -> float:
+        inner = self._inner
+        return inner.level if inner is not None else 0.0
+
+    def open(self) -> None:
+        device = self._device
+        if device is None:
+            try:
+                device = find_device("pulse", list_input_devices(self._sd))
+            except AudioError as exc:
+                raise AudioError(
+                    f"Cannot open “{self.name}”: PortAudio has no “pulse” device "
+                    "(install the ALSA PulseAudio plugin, libasound2-plugins)."
+                ) from exc
+        inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
+        inner.name = self.name
+        with DEVICE_OPEN_LOCK:
+            saved = os.environ.get("PULSE_SOURCE")
+            os.environ["PULSE_SOURCE"] = self.monitor
+            try:
+                inner.open()
+            finally:
+                if saved is None:
+                    os.environ.pop("PULSE_SOURCE", None)
+                else:
+                    os.environ["PULSE_SOURCE"] = saved
+        self._inner = inner
+
+    def read(self, timeout: float) -> bytes | None:
+        inner = self._inner
+        if inner is None:
+            raise RuntimeError(f"read() called before open() on “{self.name}”")
+        return inner.read(timeout)
+
+    def close(self) -> None:
+        inner = self._inner
+        if inner is not None:
+            inner.close()
+
+
+# -- Linux: PulseAudio / PipeWire monitors ----------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PulseSource:
+    """What ``pactl list sources`` says about one source."""
+
+    name: str
+    description: str
+    monitor_of_sink: str | None
+
+
+def parse_sources_json(text: str) -> list[PulseSource]:
+    """``pactl -f json list sources`` (pactl ≥ 15).
+
+    pactl writes the sink a monitor belongs to under the key ``monitor_source``
+    (a naming slip in its JSON output); ``monitor_of_sink`` is accepted too.
+    """
+    out = []
+    for item in json.loads(text):
+        if not isinstance(item, dict):
+            continue
+        sink = item.get("monitor_of_sink", item.get("monitor_source"))
+        props = item.get("properties") or {}
+        if not sink and props.get("device.class") == "monitor":
+            sink = str(item.get("name", "")).removesuffix(".monitor") or None
+        out.append(
+            PulseSource(
+                name=str(item.get("name", "")),
+                description=str(item.get("description") or props.get("device.description", "")),
+                monitor_of_sink=str(sink) if sink and sink != "n/a" else None,
+            )
+        )
+    return out
+
+
+def parse_sources_text(text: str) -> list[PulseSource]:
+    """``pactl list sources`` in the C locale."""
+    return [
+        PulseSource(
+            name=fields.get("Name", ""),
+            description=fields.get("Description", ""),
+            monitor_of_sink=(
+                fields.get("Monitor of Sink") if fields.get("Monitor of Sink") != "n/a" else None
+            ),
+        )
+        for fields in _text_blocks(text, "Source #")
+    ]
+
+
+def parse_sinks(text: str) -> dict[str, str]:
+    """Sink name → description, from ``pactl -f json list sinks`` or the text form."""
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        with contextlib.suppress(ValueError):
+            return {
+                str(item.get("name", "")): str(item.get("description", ""))
+                for item in json.loads(stripped)
+                if isinstance(item, dict)
+            }
+    return {b.get("Name", ""): b.get("Description", "") for b in _text_blocks(text, "Sink #")}
+
+
+def _text_blocks(text: str, header: str) -> list[dict[str, str]]:
+    blocks: list[dict[str, str]] = []
+    for line in text.splitlines():
+        if line.startswith(header):
+            blocks.append({})
+        elif blocks and line.startswith("\t") and not line.startswith("\t\t"):
+            key, sep, value = line.strip().partition(": ")
+            if sep and key not in blocks[-1]:
+                blocks[-1][key] = value.strip()
+            elif not sep and key.endswith(":"):
+                blocks[-1].setdefault(key[:-1], "")
+    return blocks
+
+
+def default_sink(run: Runner) -> str | None:
+    """The default output's name (``pactl get-default-sink``, else ``pactl info``)."""
+    out = run(["pactl", "get-default-sink"])
+    if out and out.strip():
+        return out.strip()
+    info = run(["pactl", "info"]) or ""
+    for line in info.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "Default Sink" and value.strip():
+            return value.strip()
+    return None
+
+
+def list_pulse_monitors(run: Runner = run_command) -> list[SystemAudioDevice]:
+    """Every output monitor the PulseAudio/PipeWire server has; [] without one."""
+    text = run(["pactl", "-f", "json", "list", "sources"])
+    sources: list[PulseSource] | None = None
+    if text and text.lstrip().startswith("["):
+        with contextlib.suppress(ValueError, AttributeError):
+            sources = parse_sources_json(text)
+    if sources is None:
+        text = run(["pactl", "list", "sources"])
+        if not text:
+            return []
+        sources = parse_sources_text(text)
+    sinks_text = run(["pactl", "-f", "json", "list", "sinks"]) or run(["pactl", "list", "sinks"])
+    sinks = parse_sinks(sinks_text) if sinks_text else {}
+    default = default_sink(run)
+    devices = []
+    for source in sources:
+        if not source.monitor_of_sink:
+            continue
+        sink = source.monitor_of_sink
+        output = sinks.get(sink) or source.description.removeprefix("Monitor of ").strip() or sink
+        devices.append(
+            SystemAudioDevice(
+                name=SYSTEM_AUDIO_PREFIX + output,
+                output=output,
+                backend="pulse",
+                monitor=source.name,
+                is_default=default is not None and source.name == f"{default}.monitor",
+            )
+        )
+    return devices
+
+
+# -- Windows and macOS: loopback inputs PortAudio lists -----------------------
+
+
+def list_loopback_inputs(
+    devices: Sequence[InputDevice], platform: str = sys.platform
+) -> list[SystemAudioDevice]:
+    """The inputs that record an output: WASAPI ``[Loopback]`` devices, virtual cables."""
+    found = []
+    if platform == "win32":
+        for device in devices:
+            if not _WINDOWS_LOOPBACK.search(device.name.casefold()):
+                continue
+            # A WASAPI loopback device is listed under each host API that has
+            # it only once ("Windows WASAPI"); Stereo Mix shows up under MME,
+            # DirectSound and WASAPI alike, and WASAPI is the one to use.
+            if "[loopback]" not in device.name.casefold() and device.host_api not in (
+                "Windows WASAPI",
+                "",
+            ):
+                continue
+            output = re.sub(r"\s*\[loopback\]\s*$", "", device.name, flags=re.IGNORECASE)
+            found.append(
+                SystemAudioDevice(
+                    name=SYSTEM_AUDIO_PREFIX + output,
+                    output=output,
+                    backend="wasapi",
+                    device=device,
+                )
+            )
+    elif platform == "darwin":
+        for device in devices:
+            if _MAC_LOOPBACK.search(device.name.casefold()):
+                found.append(
+                    SystemAudioDevice(
+                        name=SYSTEM_AUDIO_PREFIX + device.name,
+                        output=device.name,
+                        backend="loopback-driver",
+                        device=device,
+                    )
+                )
+    if found:
+        found[0] = _as_default(found[0])
+    return found
+
+
+def _as_default(device: SystemAudioDevice) -> SystemAudioDevice:
+    return SystemAudioDevice(
+        name=device.name,
+        output=device.output,
+        backend=device.backend,
+        monitor=device.monitor,
+        device=device.device,
+        is_default=True,
+    )
+
+
+def list_system_sources(
+    *,
+    platform: str = sys.platform,
+    run: Runner = run_command,
+    sd: ModuleType | Any | None = None,
+    devices: Sequence[InputDevice] | None = None,
+) -> list[SystemAudioDevice]:
+    """System-audio capture choices on this machine; the default output's first.
+
+    Never raises for a missing sound server or tool: an empty list (see
+    :func:`help_text`) is the answer then.  ``devices`` saves a second
+    PortAudio enumeration when the caller already has the input list.
+    """
+    if platform.startswith("linux") or platform.startswith("freebsd"):
+        found = list_pulse_monitors(run)
+    else:
+        if devices is None:
+            try:
+                devices = list_input_devices(sd)
+            except AudioError:
+                return []
+        found = list_loopback_inputs(devices, platform)
+    return sorted(found, key=lambda d: not d.is_default)
+
+
+def default_system_source(devices: Sequence[SystemAudioDevice]) -> SystemAudioDevice | None:
+    """The choice call mode pre-selects: the default output's monitor, else the first."""
+    for device in devices:
+        if device.is_default:
+            return device
+    return devices[0] if devices else None
+
+
+def help_text(platform: str = sys.platform) -> str:
+    """What to tell someone who has no system-audio source (with a link where useful)."""
+    if platform == "darwin":
+        return MACOS_HELP
+    if platform == "win32":
+        return WINDOWS_HELP
+    return LINUX_HELP
+
+
+def help_url(platform: str = sys.platform) -> str | None:
+    return {"darwin": MACOS_HELP_URL, "win32": WINDOWS_HELP_URL}.get(platform)

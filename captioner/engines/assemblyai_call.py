@@ -1,0 +1,161 @@
+"""Call mode in the cloud: microphone and system audio in ONE AssemblyAI session.
+
+The SDK's ``ChannelStreamer`` (``assemblyai.streaming.v3.extras``) takes each
+side's PCM separately, mixes them into the one mono stream the service
+hears, runs an energy VAD per side, and attributes every word of every Turn
+to the side that was speaking during that word (``word.channel``, rolled up
+into ``turn.channel``).  Speaker diarization (``speaker_labels``) stays
+independent of that: it tells remote speakers apart ("Them (A)", "Them (B)").
+
+How it fits the resilient engine (:mod:`captioner.engines.assemblyai_session`):
+
+* the source is a :class:`~captioner.audio.call.CallSources`, whose chunks are
+  call frames (both sides of the same 50 ms).  The session loop, its audio
+  ring and the backfill handle them as opaque 50 ms chunks, so both sides
+  stay aligned through a reconnect and a backfill replays both;
+* a ``ChannelStreamer`` is bound to one SDK client, and clients are
+  single-use, so every connection (:class:`ChannelLink`: live, reconnect,
+  rollover, backfill) builds its own.  Its VAD timeline starts with that
+  connection's first audio, which is also where the service's word times
+  start, so attribution needs no offset; the link then moves words onto the
+  session clock as for any connection;
+* provisional captions while disconnected use
+  :class:`~captioner.engines.call.OfflineCallEngine`, one recogniser per
+  side, so they are labelled the same way.
+
+Simplification: a turn is labelled by its duration-weighted majority side
+(``turn.channel``); when both sides speak within one turn, the minority's
+words carry the majority's label.  A turn the VAD cannot attribute keeps the
+label it had in an earlier partial, or none.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from assemblyai.streaming.v3 import (
+    ChannelAttributionOptions,
+    ChannelStreamer,
+    TurnEvent,
+)
+
+from captioner.audio.call import MIC, SIDES, SYSTEM, split_frame
+from captioner.engines.assemblyai import AssemblyAIEngine
+from captioner.engines.assemblyai_config import SAMPLE_RATE, AssemblyAIConfig
+from captioner.engines.assemblyai_link import CHUNK_MS, ClientFactory, Link
+from captioner.engines.base import AudioSource, EngineListener
+from captioner.engines.call import CallLabels, OfflineCallEngine, watch_call_source
+from captioner.engines.provisional import OfflineFactory
+
+__all__ = ["AssemblyAICallEngine", "ChannelLink"]
+
+
+class ChannelLink(Link):
+    """A connection that streams both sides through its own ``ChannelStreamer``."""
+
+    def __init__(
+        self,
+        *,
+        labels: CallLabels,
+        attribution: ChannelAttributionOptions | None = None,
+        **link_args: Any,
+    ) -> None:
+        self.labels = labels
+        self._attribution = attribution
+        self.streamer: ChannelStreamer | None = None
+        self._turn_sides: dict[int, str] = {}
+        self._sides_lock = threading.Lock()
+        super().__init__(**link_args)
+
+    def _turn_events(self) -> Any:
+        # Called from Link.__init__ once the client exists.
+        self.streamer = ChannelStreamer(self.client, list(SIDES), SAMPLE_RATE, self._attribution)
+        return self.streamer
+
+    def send(self, chunk: bytes) -> None:
+        mic, system = split_frame(chunk)
+        streamer = self.streamer
+        assert streamer is not None
+        # Both sides of the same 50 ms: the streamer mixes once it has both.
+        streamer.stream(MIC, mic)
+        streamer.stream(SYSTEM, system)
+        self.sent_ms += CHUNK_MS
+        self._sent_since_activity += 1
+
+    def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
+        side = getattr(event, "channel", None)
+        with self._sides_lock:
+            if side in SIDES:
+                self._turn_sides[event.turn_order] = side
+            else:
+                side = self._turn_sides.get(event.turn_order)
+            if event.end_of_turn and event.turn_is_formatted:
+                self._turn_sides.pop(event.turn_order, None)
+        if side is None:
+            return "", None
+        return side, self.labels.speaker(side, event.speaker_label)
+
+
+class AssemblyAICallEngine(AssemblyAIEngine):
+    """The resilient cloud engine, streaming a call's two sides in one session.
+
+    ``names`` maps ``"mic"``/``"system"`` to speaker names; ``attribution``
+    tunes the SDK's per-word channel attribution.
+    """
+
+    name = "assemblyai-call"
+
+    def __init__(
+        self,
+        listener: EngineListener,
+        config: AssemblyAIConfig,
+        *,
+        names: Mapping[str, str] | None = None,
+        attribution: ChannelAttributionOptions | None = None,
+        client_factory: ClientFactory | None = None,
+        offline_factory: OfflineFactory | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.labels = CallLabels(names)
+        self._attribution = attribution
+        if offline_factory is None and config.provisional_offline:
+            label_names = dict(self.labels.names)
+
+            def offline_factory(provisional: EngineListener) -> OfflineCallEngine:
+                return OfflineCallEngine(provisional, names=label_names)
+
+        super().__init__(
+            listener,
+            config,
+            client_factory=client_factory,
+            source_label="",
+            offline_factory=offline_factory,
+            clock=clock,
+            rng=rng,
+        )
+
+    def start(self, source: AudioSource) -> None:
+        watch_call_source(source, self._listener)
+        super().start(source)
+
+    def _new_link(self, role: str, retries: int | None) -> Link:
+        link = ChannelLink(
+            labels=self.labels,
+            attribution=self._attribution,
+            role=role,
+            config=self._config,
+            params=self._params(),
+            client_factory=self._client_factory,
+            listener=self._listener,
+            source_label="",
+            retries=retries,
+            clock=self._clock,
+        )
+        with self._lock:
+            self._links.append(link)
+        return link

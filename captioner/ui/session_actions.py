@@ -1,0 +1,102 @@
+"""What the user does with sessions from the main window: export, copy, history, recovery.
+
+Kept apart from :mod:`captioner.app` so that the wiring of a run and the
+handling of kept transcripts each stay small.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from captioner.ui.controller import CaptionController
+from captioner.ui.main_window import MainWindow
+from captioner.ui.session_manager import SessionManager, export_turns, plain_text
+from captioner.ui.sessions_window import SessionsWindow, ask_save_path
+
+
+class SessionActions(QObject):
+    """Export/copy the current transcript, open history, recover a crashed session."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        controller: CaptionController,
+        sessions: SessionManager,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._controller = controller
+        self.sessions = sessions
+        self.sessions_window: SessionsWindow | None = None
+        self._crashed_id: str | None = None
+        self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
+        window.exportRequested.connect(self.export_current)
+        window.copyRequested.connect(self.copy_current)
+        window.sessionsRequested.connect(self.show_sessions)
+        window.recoverRequested.connect(self.recover_crashed)
+        window.discardRequested.connect(self.discard_crashed)
+
+    def export_current(self) -> None:
+        turns = list(self._controller.transcript.finished)
+        if not turns:
+            self._window.show_status("There is nothing to export yet.", True)
+            return
+        stamp = time.strftime("%Y-%m-%d %H-%M")
+        path = self.ask_save_path(self._window, f"Transcript {stamp}.txt")
+        if not path:
+            return
+        written, message = export_turns(path, turns, self.sessions.info)
+        self._window.show_status(message, written is None)
+
+    def copy_current(self) -> None:
+        view = self._window.transcript
+        selected = view.textCursor().selectedText().replace("\u2029", "\n")
+        text = selected or plain_text(list(self._controller.transcript.finished))
+        QGuiApplication.clipboard().setText(text)
+        self._window.show_status("Transcript copied to the clipboard.")
+
+    def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
+        if self.sessions_window is None:
+            self.sessions_window = SessionsWindow(self.sessions)
+        window = self.sessions_window
+        window.refresh()
+        if session_id:
+            window.open_session(session_id)
+        window.show()
+        window.raise_()
+        return window
+
+    def check_for_crashed_sessions(self) -> None:
+        crashed = self.sessions.crashed()
+        if not crashed:
+            self._window.hide_recovery()
+            return
+        newest = crashed[0]
+        self._crashed_id = newest.id
+        more = f" (and {len(crashed) - 1} more in View ▸ Sessions)" if len(crashed) > 1 else ""
+        self._window.show_recovery(
+            f"Captioner closed unexpectedly during the session of {newest.display_title} "
+            f"({newest.turn_count} lines saved){more}. Recover it?"
+        )
+
+    def recover_crashed(self) -> None:
+        if self._crashed_id is None:
+            return
+        session_id, self._crashed_id = self._crashed_id, None
+        turns = self.sessions.recover(session_id)
+        self._window.show_status(f"Recovered {len(turns)} lines; they are in View ▸ Sessions.")
+        self.check_for_crashed_sessions()
+        self.show_sessions(session_id)
+
+    def discard_crashed(self) -> None:
+        if self._crashed_id is None:
+            return
+        session_id, self._crashed_id = self._crashed_id, None
+        self.sessions.discard(session_id)
+        self.check_for_crashed_sessions()

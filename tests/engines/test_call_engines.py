@@ -1,0 +1,256 @@
+"""Call-mode engines: offline (one recogniser per side) and AssemblyAI (ChannelStreamer)."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from captioner.audio.call import MIC, SYSTEM, CallSources, join_frame
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.errors import AudioError
+from captioner.audio.source import WavFileSource
+from captioner.engines.assemblyai import AssemblyAIConfig
+from captioner.engines.assemblyai_call import AssemblyAICallEngine
+from captioner.engines.base import EngineState, ErrorKind
+from captioner.engines.call import CallLabels, OfflineCallEngine, make_call_engine
+from captioner.engines.offline import OfflineEngine
+from tests.conftest import DATA, reference_text
+from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
+from tests.recording import RecordingListener
+
+KEY = "test-key-call"
+MIC_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
+SYSTEM_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+SILENCE = bytes(CHUNK_BYTES)
+
+
+def tone_chunk(index: int, freq: float = 440.0, amplitude: float = 0.3) -> bytes:
+    t = (np.arange(800) + index * 800) / 16000
+    return (amplitude * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes()
+
+
+class FrameSource:
+    """Call frames from a list (as fast as asked), optionally failing on one side."""
+
+    name = "test call"
+
+    def __init__(self, frames: list[bytes]) -> None:
+        self.frames = list(frames)
+
+    def open(self) -> None:
+        pass
+
+    def read(self, timeout: float) -> bytes | None:
+        return self.frames.pop(0) if self.frames else b""
+
+    def close(self) -> None:
+        pass
+
+
+def test_labels_use_configured_names_and_tell_remote_speakers_apart() -> None:
+    labels = CallLabels({"mic": "Ana", "system": " "})
+    assert labels.speaker(MIC) == "Ana"
+    assert labels.speaker(SYSTEM) == "Them"
+    assert labels.speaker(SYSTEM, "B") == "Them (B)"
+    assert labels.speaker(SYSTEM, "UNKNOWN") == "Them"
+    assert labels.speaker(MIC, "A") == "Ana"
+    with pytest.raises(ValueError):
+        CallLabels({"speaker": "x"})
+
+
+def test_make_call_engine_picks_by_id() -> None:
+    listener = RecordingListener()
+    assert isinstance(make_call_engine("offline", listener), OfflineCallEngine)
+    config = AssemblyAIConfig(api_key="k")
+    assert isinstance(make_call_engine("assemblyai", listener, config=config), AssemblyAICallEngine)
+    with pytest.raises(ValueError):
+        make_call_engine("nope", listener)
+
+
+@pytest.mark.slow
+def test_offline_call_engine_captions_each_side_with_its_own_label() -> None:
+    listener = RecordingListener()
+    sources = CallSources(
+        WavFileSource(MIC_CLIP, realtime=False), WavFileSource(SYSTEM_CLIP, realtime=False)
+    )
+    engine = OfflineCallEngine(listener, names={"mic": "Ana"}, realtime=False)
+    engine.start(sources)
+    listener.wait_stopped(60)
+    assert engine.join(5)
+    assert not listener.errors
+    by_side: dict[str, list[str]] = {MIC: [], SYSTEM: []}
+    for turn in listener.transcript:
+        assert turn.speaker == {"mic": "Ana", "system": "Them"}[turn.source]
+        by_side[turn.source].append(turn.text)
+    for side, clip in ((MIC, MIC_CLIP), (SYSTEM, SYSTEM_CLIP)):
+        heard = set(" ".join(by_side[side]).split())
+        reference = set(reference_text(clip).split())
+        assert len(heard & reference) >= 0.5 * len(reference), (side, heard)
+    assert [s for s, _ in listener.states].count(EngineState.STOPPED) == 1
+
+
+class LosingSource:
+    """A side that delivers ``good`` chunks of speech, then fails."""
+
+    def __init__(self, name: str, clip, good: int | None) -> None:
+        self.name = name
+        self.inner = WavFileSource(clip, realtime=False)
+        self.good = good
+        self.sent = 0
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.good is not None and self.sent >= self.good:
+            raise AudioError(f"Lost the audio device “{self.name}”: unplugged.")
+        self.sent += 1
+        return self.inner.read(timeout)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+@pytest.mark.slow
+def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
+    listener = RecordingListener()
+    sources = CallSources(
+        LosingSource("Headset", MIC_CLIP, good=20), LosingSource("Speakers", SYSTEM_CLIP, None)
+    )
+    engine = OfflineCallEngine(listener, realtime=False)
+    engine.start(sources)
+    listener.wait_stopped(60)
+    assert engine.join(5)
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
+    assert "Headset" in listener.errors[0].message
+    assert "continues for the system audio" in listener.errors[0].message
+    system_text = " ".join(t.text for t in listener.transcript if t.source == SYSTEM)
+    assert len(set(system_text.split()) & set(reference_text(SYSTEM_CLIP).split())) >= 8
+
+
+# -- AssemblyAI through the fake v3 server -----------------------------------------
+
+SCRIPT = TurnScript(
+    [
+        ScriptTurn(["hello", "there", "how", "are"], "Hello there, how are"),
+        ScriptTurn(["fine", "thank", "you"], "Fine, thank you.", speaker="A"),
+        ScriptTurn(["and", "me", "too"], "And me too.", speaker="B"),
+    ]
+)
+
+
+def conversation_frames() -> list[bytes]:
+    """Mic speaks 0–1.6 s (turn 1), system 1.6–2.9 s and 2.9–4.2 s (turns 2, 3)."""
+    frames = []
+    for i in range(32):
+        frames.append(join_frame(tone_chunk(i), SILENCE))
+    for i in range(52):
+        frames.append(join_frame(SILENCE, tone_chunk(i, 300.0)))
+    frames += [join_frame(SILENCE, SILENCE)] * 30
+    return frames
+
+
+def run_cloud(
+    frames: list[bytes], *, speaker_labels: bool
+) -> tuple[RecordingListener, FakeV3Server]:
+    listener = RecordingListener()
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
+        engine = AssemblyAICallEngine(
+            listener,
+            AssemblyAIConfig(
+                api_key=KEY,
+                api_host=server.url,
+                connect_timeout_s=2.0,
+                provisional_offline=False,
+                speaker_labels=speaker_labels,
+            ),
+            names={"mic": "You", "system": "Them"},
+        )
+        engine.start(FrameSource(frames))
+        listener.wait_stopped(30)
+        assert engine.join(5)
+    return listener, server
+
+
+def test_channel_attributed_turns_reach_the_transcript_with_side_labels() -> None:
+    listener, server = run_cloud(conversation_frames(), speaker_labels=False)
+    assert not listener.errors
+    (session,) = server.sessions
+    # One session, mixed to mono, in 50 ms messages.
+    assert set(session.chunk_ms) == {50.0}
+    assert session.audio_ms_received == pytest.approx(len(conversation_frames()) * 50)
+    lines = [(t.source, t.speaker, t.text) for t in listener.transcript]
+    assert lines == [
+        ("mic", "You", "Hello there, how are"),
+        ("system", "Them", "Fine, thank you."),
+        ("system", "Them", "And me too."),
+    ]
+    # Partials are labelled too, so the overlay colours the line as it grows.
+    assert {(p.source, p.speaker) for p in listener.partials if p.text} == {
+        ("mic", "You"),
+        ("system", "Them"),
+    }
+
+
+def test_speaker_labels_tell_remote_speakers_apart() -> None:
+    listener, _ = run_cloud(conversation_frames(), speaker_labels=True)
+    assert [t.speaker for t in listener.transcript] == ["You", "Them (A)", "Them (B)"]
+
+
+def test_lost_side_is_reported_and_the_cloud_session_goes_on() -> None:
+    class Side:
+        def __init__(self, name: str, chunks: list, fail_at: int | None) -> None:
+            self.name, self.chunks, self.fail_at, self.n = name, chunks, fail_at, 0
+
+        def open(self) -> None:
+            pass
+
+        def read(self, timeout: float) -> bytes | None:
+            if self.fail_at is not None and self.n >= self.fail_at:
+                raise AudioError(f"Lost the audio device “{self.name}”: unplugged.")
+            if self.n >= len(self.chunks):
+                return b""
+            self.n += 1
+            return self.chunks[self.n - 1]
+
+        def close(self) -> None:
+            pass
+
+    frames = conversation_frames()
+    mic = Side("Headset", [f[:CHUNK_BYTES] for f in frames], fail_at=40)
+    system = Side("Speakers", [f[CHUNK_BYTES:] for f in frames], fail_at=None)
+    listener = RecordingListener()
+    seen: list[str] = []
+    sources = CallSources(mic, system, on_source_lost=lambda side, _m: seen.append(side))
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
+        engine = AssemblyAICallEngine(
+            listener,
+            AssemblyAIConfig(
+                api_key=KEY, api_host=server.url, connect_timeout_s=2.0, provisional_offline=False
+            ),
+        )
+        engine.start(sources)
+        listener.wait_stopped(30)
+        assert engine.join(5)
+    assert seen == [MIC]
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
+    assert "Headset" in listener.errors[0].message
+    assert [t.source for t in listener.transcript] == ["mic", "system", "system"]
+
+
+def test_offline_engine_pool_gives_each_side_its_own_decoder() -> None:
+    """Two sides running at once must not share a decoder (PocketSphinx is not thread-safe)."""
+    from captioner.engines.offline import OfflineModel
+
+    model = OfflineModel()
+    listener = RecordingListener()
+    frames = [join_frame(SILENCE, SILENCE)] * 10
+    engine = OfflineCallEngine(listener, realtime=False, model=model)
+    engine.start(FrameSource(frames))
+    listener.wait_stopped(60)
+    assert engine.join(5)
+    assert model.decoders_created == 2
+    assert isinstance(OfflineEngine, type)
+    threading.Event().wait(0)
