@@ -303,12 +303,12 @@ class CaptionerApp(QObject):
         self.overlay.set_history([CaptionLine(t.text, t.speaker, t.provisional) for t in finished])
 
     def _on_status(self, text: str, is_error: bool) -> None:
-        if is_error:
-            self.overlay.set_placeholder(text)
-        elif text == "Listening":
-            self.overlay.set_placeholder("Listening…")
-        else:
-            self.overlay.set_placeholder(text)
+        listening = text == "Listening"
+        self.overlay.set_placeholder("Listening…" if listening else text)
+        # Over captions, interruptions show as a small badge: readers must know
+        # when text stops because the link is down, not because nobody speaks.
+        interrupted = is_error or text.startswith("Reconnecting")
+        self.overlay.set_badge(text if interrupted and self.controller.running else "")
 
     def _text_settings(self, engine_id: str) -> dict[str, object]:
         """What shaped the text, for the session record (never the key)."""
@@ -323,6 +323,7 @@ class CaptionerApp(QObject):
     def _on_running(self, running: bool) -> None:
         if not running:
             self.levels.watch(None)
+            self.overlay.set_badge("")
             self.sessions.finish()
             if self.sessions.problem_text and self.controller.last_error is None:
                 # "Stopped" must not hide that this session was not saved.

@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         assemblyaiSettingsRequested(): Settings ▸ AssemblyAI… was chosen.
         lockToggled(bool): lock (click-through) or unlock the overlay.
         exportRequested(): File ▸ Export… (Ctrl+S).
+        importRequested(): File ▸ Import transcript….
         copyRequested(): Edit ▸ Copy transcript.
         sessionsRequested(): View ▸ Sessions….
         recoverRequested(): the banner's Recover button.
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
     assemblyaiSettingsRequested = Signal()
     lockToggled = Signal(bool)
     exportRequested = Signal()
+    importRequested = Signal()
     copyRequested = Signal()
     sessionsRequested = Signal()
     recoverRequested = Signal()
@@ -195,6 +197,9 @@ class MainWindow(QMainWindow):
         export_action.setShortcut(QKeySequence.StandardKey.Save)
         export_action.triggered.connect(self.exportRequested)
         file_menu.addAction(export_action)
+        import_action = QAction("&Import transcript (JSON)…", self)
+        import_action.triggered.connect(self.importRequested)
+        file_menu.addAction(import_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)

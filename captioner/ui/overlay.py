@@ -166,6 +166,7 @@ class CaptionOverlay(QWidget):
         self._partial: _Paragraph | None = None
         self._partial_dirty = False
         self._placeholder = ""
+        self._badge = ""
         self._drag_offset: QPoint | None = None
         self._speaker_colors: dict[str, QColor] = {}
         self._locked = False
@@ -216,6 +217,16 @@ class CaptionOverlay(QWidget):
         if text != self._placeholder:
             self._placeholder = text
             self.update()
+
+    def set_badge(self, text: str) -> None:
+        """A small notice in the corner while captions are interrupted ("Reconnecting…")."""
+        if text != self._badge:
+            self._badge = text
+            self.update()
+
+    @property
+    def badge(self) -> str:
+        return self._badge
 
     def history_texts(self) -> list[str]:
         return [p.text for p in self._history]
@@ -419,6 +430,16 @@ class CaptionOverlay(QWidget):
         if self._locked:  # a small padlock-ish marker: the overlay ignores the mouse
             painter.setBrush(QColor(255, 255, 255, 90))
             painter.drawEllipse(QRectF(self.width() - 14, 6, 8, 8))
+        if self._badge:
+            small = QFont(self._font)
+            small.setPointSizeF(max(8.0, self._font.pointSizeF() * 0.45))
+            painter.setFont(small)
+            painter.setPen(QColor("#ffd54f"))
+            painter.drawText(
+                self.rect().adjusted(MARGIN, 4, -MARGIN - 12, 0),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
+                self._badge,
+            )
         painter.setFont(self._font)
         paragraphs = self._paragraphs()
         if not paragraphs:

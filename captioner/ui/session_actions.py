@@ -13,10 +13,11 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from captioner.core.export import TranscriptFileError
 from captioner.ui.controller import CaptionController
 from captioner.ui.main_window import MainWindow
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
-from captioner.ui.sessions_window import SessionsWindow, ask_save_path
+from captioner.ui.sessions_window import SessionsWindow, ask_open_path, ask_save_path
 
 
 class SessionActions(QObject):
@@ -37,6 +38,8 @@ class SessionActions(QObject):
         self._crashed_id: str | None = None
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         window.exportRequested.connect(self.export_current)
+        window.importRequested.connect(self.import_transcript)
+        self.ask_open_path: Callable[[QWidget], str] = ask_open_path
         window.copyRequested.connect(self.copy_current)
         window.sessionsRequested.connect(self.show_sessions)
         window.recoverRequested.connect(self.recover_crashed)
@@ -53,6 +56,18 @@ class SessionActions(QObject):
             return
         written, message = export_turns(path, turns, self.sessions.info)
         self._window.show_status(message, written is None)
+
+    def import_transcript(self) -> None:
+        path = self.ask_open_path(self._window)
+        if not path:
+            return
+        try:
+            session_id = self.sessions.import_file(path)
+        except TranscriptFileError as exc:
+            self._window.show_status(str(exc), True)
+            return
+        self._window.show_status("Transcript imported; it is in View ▸ Sessions.")
+        self.show_sessions(session_id)
 
     def copy_current(self) -> None:
         view = self._window.transcript

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from captioner.core.export import ExportError, ExportFormat, ExportOptions, export, to_txt
+from captioner.core.export import (
+    ExportError,
+    ExportFormat,
+    ExportOptions,
+    TranscriptFileError,
+    export,
+    import_json,
+    to_txt,
+)
 from captioner.core.journal import JournalError, TranscriptJournal
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore, SessionSummary
@@ -110,6 +120,26 @@ class SessionManager(QObject):
         turns = self.store.recover(session_id)
         self.sessionsChanged.emit()
         return turns
+
+    def import_file(self, path: str | Path) -> str:
+        """Bring a JSON export back into the history; returns the session id.
+
+        The imported session keeps its metadata, but gets a fresh id when one
+        with the same id is already here (importing twice makes two copies).
+        """
+        info, turns = import_json(path)  # TranscriptFileError: plain message
+        info = info or SessionInfo(engine="imported", source=Path(path).name)
+        if any(s.id == info.id for s in self.store.list()):
+            info = replace(info, id=uuid.uuid4().hex)
+        try:
+            journal = TranscriptJournal.create(info, self._data_dir)
+            for turn in turns:
+                journal.append_turn(turn)
+            journal.end(duration_ms=info.duration_ms, ended_at=info.ended_at)
+        except JournalError as exc:
+            raise TranscriptFileError(str(exc)) from exc
+        self.sessionsChanged.emit()
+        return info.id
 
     def discard(self, session_id: str) -> None:
         self.store.delete(session_id)

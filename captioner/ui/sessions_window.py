@@ -43,6 +43,13 @@ def ask_save_path(parent: QWidget, suggested: str) -> str:
     return path
 
 
+def ask_open_path(parent: QWidget) -> str:
+    path, _filter = QFileDialog.getOpenFileName(
+        parent, "Import transcript", "", "Captioner transcript (*.json)"
+    )
+    return path
+
+
 def ask_confirm(parent: QWidget, question: str) -> bool:
     answer = QMessageBox.question(parent, "Delete session", question)
     return answer == QMessageBox.StandardButton.Yes

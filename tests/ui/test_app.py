@@ -251,3 +251,26 @@ def test_provisional_offline_lines_are_tagged_for_readers(make_app) -> None:
     app.controller._on_update(TurnUpdate("provisional-1:0", 0, "stand in words", provisional=True))
     assert app.overlay.partial_text() == "(offline) stand in words"
     assert app.window.transcript.partial_text() == "(offline) stand in words"
+
+
+def test_a_dropped_connection_shows_reconnecting_over_the_captions(make_app, qtbot, monkeypatch):
+    from tests.fakes.v3_server import Faults
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text(reference_text(SHORT_CLIP))
+    badges: list[str] = []
+    with FakeV3Server(
+        api_key=KEY, script=script, faults=[Faults(drop_after_ms=800), Faults()]
+    ) as server:
+        app = make_app(
+            *cloud_args(server, DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav")
+        )
+        app.controller.statusChanged.connect(lambda *_: badges.append(app.overlay.badge))
+        app.start_captioning()
+        qtbot.waitUntil(lambda: any(b.startswith("Reconnecting") for b in badges), timeout=10000)
+        qtbot.waitUntil(lambda: app.window.status_text() == "Listening", timeout=10000)
+        assert app.overlay.badge == ""  # back: the notice goes away
+        app.controller.stop()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+        sessions = server.sessions
+    assert len(sessions) >= 2 and all(s.terminate_received or s.fault_fired for s in sessions)

@@ -213,3 +213,25 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     window.delete_current()
     assert not SessionStore(tmp_path / "s").list()
     assert window.list.count() == 0
+
+
+def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    out = tmp_path / "call.json"
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
+    app.session_actions.export_current()
+    app.session_actions.ask_open_path = lambda _parent: str(out)
+    app.window.importRequested.emit()
+    sessions = SessionStore(tmp_path / "s").list()
+    assert len(sessions) == 2
+    original, imported = (SessionStore(tmp_path / "s").load(s.id)[1] for s in sessions)
+    assert [t.text for t in imported] == [t.text for t in original]
+    assert [t.words for t in imported] == [t.words for t in original]
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"hello": 1}')
+    app.session_actions.ask_open_path = lambda _parent: str(notes)
+    app.window.importRequested.emit()
+    assert "not a Captioner transcript" in app.window.status_text()
