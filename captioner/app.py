@@ -23,13 +23,16 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from captioner import APP_NAME, keystore
+from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
 from captioner.audio.errors import AudioError
 from captioner.audio.source import DeviceSource, WavFileSource
+from captioner.audio.system import SystemAudioDevice, help_text, list_system_sources
 from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import AudioSource, Engine, EngineListener
+from captioner.engines.call import make_call_engine
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.level_monitor import LevelMonitor
@@ -74,6 +77,18 @@ def offline_engine_available() -> bool:
     return True
 
 
+class CallEvents(QObject):
+    """Call-mode notices from capture threads, re-emitted on the GUI thread.
+
+    Signals:
+        echo(str): the microphone hears the speakers (suggest headphones).
+        sourceLost(str, str): one side's device vanished (side, message); the other goes on.
+    """
+
+    echo = Signal(str)
+    sourceLost = Signal(str, str)
+
+
 class CaptionerApp(QObject):
     """The running application: one main window, one overlay, one controller.
 
@@ -91,6 +106,7 @@ class CaptionerApp(QObject):
         list_devices: Callable[[], list[InputDevice]] = list_input_devices,
         open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
         rescan_devices: Callable[[], None] = rescan,
+        list_system_sources: Callable[[], list[SystemAudioDevice]] = list_system_sources,
         use_tray: bool | None = None,
     ) -> None:
         super().__init__()
@@ -100,6 +116,12 @@ class CaptionerApp(QObject):
         self._list_devices = list_devices
         self._open_device = open_device
         self._rescan_devices = rescan_devices
+        self._list_system_sources = list_system_sources
+        self.call_events = CallEvents(self)
+        self._call_sources: CallSources | None = None
+        self._call_levels = QTimer(self)
+        self._call_levels.setInterval(50)
+        self._call_levels.timeout.connect(self._show_call_levels)
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(self.prefs)
@@ -162,9 +184,10 @@ class CaptionerApp(QObject):
         c.partialCleared.connect(partial(w.set_partial, None))
         c.turnFinished.connect(self._refresh_overlay_history)
         c.turnRevised.connect(self._refresh_overlay_history)
-        c.partialChanged.connect(
-            lambda turn: self.overlay.set_partial(turn.text, turn.speaker, turn.provisional)
-        )
+        c.partialChanged.connect(self._refresh_overlay_partials)
+        w.call_panel.muteToggled.connect(self._on_call_mute)
+        self.call_events.echo.connect(w.call_panel.show_echo_hint)
+        self.call_events.sourceLost.connect(lambda _side, message: w.show_status(message, True))
         c.partialCleared.connect(lambda: self.overlay.set_partial(""))
         c.statusChanged.connect(w.show_status)
         c.statusChanged.connect(self._on_status)
@@ -219,7 +242,11 @@ class CaptionerApp(QObject):
             if device == wanted and not self.args.input_file:
                 selected = len(choices)
             choices.append(InputChoice(device.label, device=device))
+        systems = self._list_system_sources()
+        choices += [InputChoice(system.label, system=system) for system in systems]
         self.window.set_inputs(choices, selected)
+        self.window.call_panel.set_sources(devices, systems)
+        self.window.call_panel.set_help("" if systems else help_text())
 
     def _preferred_device(self, devices: list[InputDevice]) -> InputDevice | None:
         if self.args.device is not None:
@@ -244,10 +271,11 @@ class CaptionerApp(QObject):
             self.controller.report_error("No input device. Connect a microphone and press ⟳.")
             return
         engine_id = self.window.selected_engine()
-        factory = self._engine_factory(engine_id)
+        call = self.window.call_panel.call_mode()
+        factory = self._engine_factory(engine_id, call_names=call)
         if factory is None:
             return
-        source = self._make_source(choice)
+        source = self._make_call_sources() if call else self._make_source(choice)
         if source is None:
             return
         self.prefs.set(Key.ENGINE, engine_id)
@@ -266,7 +294,8 @@ class CaptionerApp(QObject):
         self.controller.start(factory, source)
         self.levels.watch(source)
 
-    def _engine_factory(self, engine_id: str) -> EngineFactory | None:
+    def _engine_factory(self, engine_id: str, *, call_names: bool = False) -> EngineFactory | None:
+        names = self.window.call_panel.names()
         if engine_id == "assemblyai":
             key = keystore.load_api_key()
             if not key:
@@ -275,6 +304,8 @@ class CaptionerApp(QObject):
             config = config_from_settings(self.prefs, key, self.args.api_host)
 
             def make_cloud(listener: EngineListener) -> Engine:
+                if call_names:
+                    return make_call_engine("assemblyai", listener, config=config, names=names)
                 return AssemblyAIEngine(listener, config)
 
             return make_cloud
@@ -282,21 +313,62 @@ class CaptionerApp(QObject):
             from captioner.engines.offline import OfflineEngine
 
             def make_offline(listener: EngineListener) -> Engine:
+                if call_names:
+                    return make_call_engine("offline", listener, names=names)
                 return OfflineEngine(listener)
 
             return make_offline
         self.controller.report_error(f"Unknown engine “{engine_id}”.")
         return None
 
+    def _make_call_sources(self) -> AudioSource | None:
+        """Microphone and system audio side by side, for call mode."""
+        panel = self.window.call_panel
+        mic, system = panel.selected(MIC), panel.selected(SYSTEM)
+        if mic is None or system is None:
+            self.controller.report_error(
+                "Call mode needs a microphone and a system audio source. " + help_text()
+            )
+            return None
+        sources = CallSources(
+            self._open_device(mic),
+            system.make_source(),
+            on_source_lost=self.call_events.sourceLost.emit,
+            on_echo=self.call_events.echo.emit,
+        )
+        for side in (MIC, SYSTEM):
+            sources.set_muted(side, panel.muted(side))
+        self._call_sources = sources
+        self._call_levels.start()
+        return sources
+
+    def _show_call_levels(self) -> None:
+        sources = self._call_sources
+        if sources is not None:
+            self.window.call_panel.set_levels(sources.level(MIC), sources.level(SYSTEM))
+
+    def _on_call_mute(self, side: str, muted: bool) -> None:
+        if self._call_sources is not None:
+            self._call_sources.set_muted(side, muted)
+
     def _make_source(self, choice: InputChoice) -> AudioSource | None:
         if choice.file_path is not None:
             return WavFileSource(choice.file_path, realtime=True)
+        if choice.system is not None:
+            return choice.system.make_source()
         if choice.device is None:
             self.controller.report_error("No input device. Connect a microphone and press ⟳.")
             return None
         return self._open_device(choice.device)
 
     # -- reactions -------------------------------------------------------------
+
+    def _refresh_overlay_partials(self, _turn: Turn | None = None) -> None:
+        """Every side that is mid-sentence keeps its own in-progress line."""
+        partials = sorted(
+            self.controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
+        )
+        self.overlay.set_partials([CaptionLine(t.text, t.speaker, t.provisional) for t in partials])
 
     def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
         finished = self.controller.transcript.finished[-5:]
@@ -324,6 +396,8 @@ class CaptionerApp(QObject):
         if not running:
             self.levels.watch(None)
             self.overlay.set_badge("")
+            self._call_levels.stop()
+            self._call_sources = None
             self.sessions.finish()
             if self.sessions.problem_text and self.controller.last_error is None:
                 # "Stopped" must not hide that this session was not saved.

@@ -42,7 +42,9 @@ class LevelMonitor(QObject):
 
     def watch(self, source: object | None) -> None:
         """Start watching ``source`` (None stops); sources without ``level`` hide the meter."""
-        self._source = source if source is not None and hasattr(source, "level") else None
+        level = getattr(source, "level", None)
+        # Call-mode sources report a level per side (a method): they have their own meters.
+        self._source = source if level is not None and not callable(level) else None
         self._silent_since = None
         self._hinted = False
         if self._source is None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from captioner import APP_NAME, __version__
 from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
+from captioner.ui.call_panel import CallPanel
 from captioner.ui.transcript_view import TranscriptView, turn_caption
 
 
@@ -39,6 +41,7 @@ class InputChoice:
     label: str
     device: InputDevice | None = None
     file_path: str | None = None
+    system: Any = None  # a SystemAudioDevice: what the speakers play
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,9 @@ class MainWindow(QMainWindow):
         options.addWidget(self.engine_hint, 1)
         options.addWidget(self.overlay_check)
         layout.addLayout(options)
+
+        self.call_panel = CallPanel()
+        layout.addWidget(self.call_panel)
 
         self.recovery_banner = QFrame()
         self.recovery_banner.setObjectName("recoveryBanner")
@@ -276,6 +282,7 @@ class MainWindow(QMainWindow):
         self.start_button.setText("Stop" if running else "Start")
         self.start_action.setText("&Stop captioning" if running else "&Start captioning")
         self.input_combo.setEnabled(not running)
+        self.call_panel.set_running(running)
         self.refresh_button.setEnabled(not running)
         self.engine_combo.setEnabled(not running)
 

@@ -162,8 +162,9 @@ class CaptionOverlay(QWidget):
         self._style = OverlayStyle.from_settings(settings) if settings else OverlayStyle()
         self._font = QFont()
         self._history: list[_Paragraph] = []
-        self._partial_line = CaptionLine("")
-        self._partial: _Paragraph | None = None
+        # In call mode both sides can be mid-sentence at once: one line each.
+        self._partial_lines: tuple[CaptionLine, ...] = ()
+        self._partials: list[_Paragraph] = []
         self._partial_dirty = False
         self._placeholder = ""
         self._badge = ""
@@ -203,12 +204,16 @@ class CaptionOverlay(QWidget):
 
     def set_partial(self, text: str, speaker: str | None = None, provisional: bool = False) -> None:
         """Rewrite the in-progress line in place (laid out at the next paint)."""
-        line = CaptionLine(text, speaker if text else None, provisional and bool(text))
-        if line == self._partial_line:
+        self.set_partials([CaptionLine(text, speaker, provisional)] if text else [])
+
+    def set_partials(self, lines: list[CaptionLine]) -> None:
+        """The in-progress lines, oldest first (one per speaking side in call mode)."""
+        wanted = tuple(line for line in lines if line.text)
+        if wanted == self._partial_lines:
             return
-        self._partial_line = line
+        self._partial_lines = wanted
         self._partial_dirty = True
-        if text:
+        if wanted:
             self._on_activity()
         self.update()
 
@@ -232,7 +237,8 @@ class CaptionOverlay(QWidget):
         return [p.text for p in self._history]
 
     def partial_text(self) -> str:
-        return self._partial_line.display if self._partial_line.text else ""
+        """The in-progress text (several lines joined by a newline in call mode)."""
+        return "\n".join(line.display for line in self._partial_lines)
 
     def visible_text_lines(self) -> list[str]:
         """The text lines actually on screen, top to bottom (for tests and screen readers)."""
@@ -405,20 +411,18 @@ class CaptionOverlay(QWidget):
         if not self._partial_dirty:
             return
         self._partial_dirty = False
-        line = self._partial_line
-        if line.text:
-            self._partial = _Paragraph(
-                line, self._font, self._text_width(), self._style.partial_color
+        self._partials = []
+        for line in self._partial_lines:
+            color = QColor(self._color_for(line.speaker)) if line.speaker else None
+            if color is not None:
+                color.setAlphaF(0.78)
+            self._partials.append(
+                _Paragraph(line, self._font, self._text_width(), color or self._style.partial_color)
             )
-            if line.speaker:
-                self._partial.color = QColor(self._color_for(line.speaker))
-                self._partial.color.setAlphaF(0.78)
-        else:
-            self._partial = None
         self.partial_layouts += 1
 
     def _paragraphs(self) -> list[_Paragraph]:
-        return [*self._history, self._partial] if self._partial else list(self._history)
+        return [*self._history, *self._partials]
 
     def paintEvent(self, event: QPaintEvent) -> None:
         self._ensure_partial_layout()

@@ -235,3 +235,66 @@ def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_pa
     app.session_actions.ask_open_path = lambda _parent: str(notes)
     app.window.importRequested.emit()
     assert "not a Captioner transcript" in app.window.status_text()
+
+
+class FakeSystemAudio:
+    """Stands in for a SystemAudioDevice: 'what the speakers play' is a clip."""
+
+    def __init__(self, clip: Path) -> None:
+        self.clip = clip
+        self.name = "System audio — Test speakers"
+        self.label = self.name + " — default"
+        self.is_default = True
+
+    def make_source(self):
+        from captioner.audio.source import WavFileSource
+
+        return WavFileSource(self.clip, realtime=True)
+
+
+def test_call_mode_labels_each_side_in_overlay_transcript_and_export(qtbot, tmp_path: Path) -> None:
+    import wave
+
+    from captioner.audio.devices import InputDevice
+    from captioner.audio.source import WavFileSource
+
+    quiet = tmp_path / "quiet-mic.wav"
+    with wave.open(str(quiet), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(b"\x00\x00" * 16000 * 4)
+    mic = InputDevice(3, "Headset mic", "ALSA", 1, 16000.0, is_default=True)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    app = CaptionerApp(
+        parse_args(["--engine", "offline", "--data-dir", str(tmp_path / "s")]),
+        settings,
+        list_devices=lambda: [mic],
+        open_device=lambda _device: WavFileSource(quiet, realtime=True),
+        list_system_sources=lambda: [
+            FakeSystemAudio(DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav")
+        ],
+        use_tray=False,
+    )
+    qtbot.addWidget(app.window)
+    qtbot.addWidget(app.overlay)
+    panel = app.window.call_panel
+    panel.set_call_mode(True)
+    panel.set_names({"mic": "Me", "system": "Alex"})
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "Alex:" in app.overlay.partial_text(), timeout=15000)
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=30000)
+    assert any(
+        line.startswith("Alex: ") and "young man" in line for line in app.overlay.history_texts()
+    )
+    assert any("Alex: " in line for line in app.window.transcript.finished_texts())
+    assert not any("Me: " in line for line in app.window.transcript.finished_texts())
+    out = tmp_path / "call.txt"
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
+    app.session_actions.export_current()
+    assert "Alex: " in out.read_text(encoding="utf-8")
+    vtt = tmp_path / "call.vtt"
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(vtt)
+    app.session_actions.export_current()
+    assert "<v Alex>" in vtt.read_text(encoding="utf-8")
+    app.overlay.close()
