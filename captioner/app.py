@@ -77,6 +77,10 @@ def offline_engine_available() -> bool:
     return True
 
 
+def caption_line(turn: Turn) -> CaptionLine:
+    return CaptionLine(turn.text, turn.speaker, turn.provisional, turn.source)
+
+
 class CallEvents(QObject):
     """Call-mode notices from capture threads, re-emitted on the GUI thread.
 
@@ -368,11 +372,15 @@ class CaptionerApp(QObject):
         partials = sorted(
             self.controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
         )
-        self.overlay.set_partials([CaptionLine(t.text, t.speaker, t.provisional) for t in partials])
+        self.overlay.set_partials(
+            [CaptionLine(t.text, t.speaker, t.provisional, t.source) for t in partials]
+        )
 
     def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
         finished = self.controller.transcript.finished[-5:]
-        self.overlay.set_history([CaptionLine(t.text, t.speaker, t.provisional) for t in finished])
+        self.overlay.set_history(
+            [CaptionLine(t.text, t.speaker, t.provisional, t.source) for t in finished]
+        )
 
     def _on_status(self, text: str, is_error: bool) -> None:
         listening = text == "Listening"

@@ -11,7 +11,7 @@ while older lines slide off the top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from PySide6.QtCore import (
     QPoint,
@@ -99,6 +99,7 @@ class CaptionLine:
     text: str
     speaker: str | None = None
     provisional: bool = False
+    source: str = ""  # "mic" / "system" in call mode: decides the colour
 
     @property
     def display(self) -> str:
@@ -196,7 +197,8 @@ class CaptionOverlay(QWidget):
         cached = {p.line: p for p in self._history}
         width = self._text_width()
         self._history = [
-            cached.get(line) or _Paragraph(line, self._font, width, self._color_for(line.speaker))
+            cached.get(line)
+            or _Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
             for line in keep
         ]
         self._on_activity()
@@ -322,13 +324,20 @@ class CaptionOverlay(QWidget):
         if opacity <= 0.0:
             self._fade_step.stop()
 
-    def _color_for(self, speaker: str | None) -> QColor:
+    def _color_for(self, speaker: str | None, source: str = "") -> QColor:
+        # Call mode: the local side is always the text colour and the remote
+        # side always the second colour, whoever speaks first.
+        if source == "mic":
+            return self._style.text_color
         if not speaker:
             return self._style.text_color
+        if source == "system" and not speaker.endswith(")"):
+            return QColor(SPEAKER_COLORS[1])
         if speaker not in self._speaker_colors:
             palette = [QColor(c) for c in SPEAKER_COLORS]
             palette[0] = self._style.text_color
-            self._speaker_colors[speaker] = palette[len(self._speaker_colors) % len(palette)]
+            index = 1 + len(self._speaker_colors) % (len(palette) - 1)  # never the local colour
+            self._speaker_colors[speaker] = palette[index]
         return self._speaker_colors[speaker]
 
     # -- geometry ------------------------------------------------------------
@@ -412,14 +421,36 @@ class CaptionOverlay(QWidget):
             return
         self._partial_dirty = False
         self._partials = []
+        width = self._text_width()
+        # Several sides mid-sentence share the box; a labelled line that does
+        # not fit shows "Them: … newest words" so the label is never scrolled off.
+        budget = max(1, self._style.visible_lines // max(1, len(self._partial_lines)))
         for line in self._partial_lines:
-            color = QColor(self._color_for(line.speaker)) if line.speaker else None
+            color = QColor(self._color_for(line.speaker, line.source)) if line.speaker else None
             if color is not None:
                 color.setAlphaF(0.78)
-            self._partials.append(
-                _Paragraph(line, self._font, self._text_width(), color or self._style.partial_color)
-            )
+            color = color or self._style.partial_color
+            paragraph = _Paragraph(line, self._font, width, color)
+            if line.speaker and paragraph.layout.lineCount() > budget:
+                paragraph = self._tail_that_fits(line, width, color, budget)
+            self._partials.append(paragraph)
         self.partial_layouts += 1
+
+    def _tail_that_fits(
+        self, line: CaptionLine, width: float, color: QColor, budget: int
+    ) -> _Paragraph:
+        words = line.text.split()
+        low, high = 1, max(1, len(words) - 1)
+        while low < high:  # the earliest word from which "label: … rest" fits
+            mid = (low + high) // 2
+            candidate = replace(line, text="… " + " ".join(words[mid:]))
+            if _Paragraph(candidate, self._font, width, color).layout.lineCount() <= budget:
+                high = mid
+            else:
+                low = mid + 1
+        return _Paragraph(
+            replace(line, text="… " + " ".join(words[low:])), self._font, width, color
+        )
 
     def _paragraphs(self) -> list[_Paragraph]:
         return [*self._history, *self._partials]
@@ -460,7 +491,8 @@ class CaptionOverlay(QWidget):
         # newest words are always visible and old lines slide off the top.
         box_height = self._style.visible_lines * self._line_height()
         top = (self.height() - box_height) / 2
-        painter.setClipRect(QRectF(MARGIN - 3, top - 3, self._text_width() + 6, box_height + 6))
+        # Clip exactly at the top of the box: no sliver of a scrolled-off line shows.
+        painter.setClipRect(QRectF(MARGIN - 3, top, self._text_width() + 6, box_height + 3))
         bottom = top + box_height
         for paragraph in reversed(paragraphs):
             y = bottom - paragraph.height

@@ -177,3 +177,23 @@ def test_docking_snaps_to_the_screen_edge(qtbot, tmp_path):
     assert overlay.geometry().top() - area.top() < area.height() * 0.1
     overlay.dock("bottom")
     assert area.bottom() - overlay.geometry().bottom() < area.height() * 0.1
+
+
+def test_call_mode_colours_are_fixed_per_side_and_labels_never_scroll_off(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    long_text = " ".join(f"word{i}" for i in range(60))
+    overlay.set_partials(
+        [
+            CaptionLine(long_text, "Them", source="system"),
+            CaptionLine("hi there", "You", source="mic"),
+        ]
+    )
+    lines = overlay.visible_text_lines()
+    assert any(line.startswith("Them: …") for line in lines)  # label kept, newest words shown
+    assert lines[-1] == "You: hi there"
+    assert "word59" in " ".join(lines)
+    colours = {p.line.speaker: p.color.name() for p in overlay._partials}
+    assert colours["You"] == "#ffffff" and colours["Them"] != "#ffffff"
+    overlay.set_partials([CaptionLine("first", "Them", source="system")])
+    overlay.visible_text_lines()
+    assert overlay._partials[0].color.name() == colours["Them"]  # the same, whoever spoke first
