@@ -119,12 +119,21 @@ class CallPanel(QWidget):
         self.help.setAccessibleName("System audio help")
         self.help.hide()
 
+        # The source rows only matter in call mode: folded away otherwise, so
+        # the main window stays simple for people captioning one source.
+        self.details = QWidget()
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addLayout(grid)
+        details.addWidget(self.echo_hint)
+        details.addWidget(self.help)
+        self.details.setVisible(False)
+        self.toggle.toggled.connect(self.details.setVisible)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.toggle)
-        layout.addLayout(grid)
-        layout.addWidget(self.echo_hint)
-        layout.addWidget(self.help)
+        layout.addWidget(self.details)
         self._names = dict(DEFAULT_NAMES)
         self._updating = False
 

@@ -78,6 +78,7 @@ def test_levels_use_a_db_scale(qtbot) -> None:
 def test_echo_hint_shows_and_hides(qtbot) -> None:
     panel = make(qtbot)
     panel.show()
+    panel.set_call_mode(True)  # the details unfold only in call mode
     panel.show_echo_hint("Use headphones.")
     assert panel.echo_hint.isVisible() and panel.echo_hint.text() == "Use headphones."
     panel.show_echo_hint("")
@@ -100,6 +101,8 @@ def test_empty_system_list_disables_its_picker_and_help_explains(qtbot) -> None:
     panel.set_sources(MICS, [])
     assert panel.selected("system") is None and not panel.pickers["system"].isEnabled()
     panel.set_help("Install BlackHole")
+    assert not panel.help.isVisible()  # folded away while call mode is off
+    panel.set_call_mode(True)
     assert panel.help.isVisible()
 
 
