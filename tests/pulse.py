@@ -38,10 +38,12 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -271,3 +273,26 @@ def pulse_sink(pulse_server: PulseServer) -> Iterator[str]:
     finally:
         with contextlib.suppress(RuntimeError):
             pulse_server.remove_sink(name)
+
+
+class Flowing:
+    """Passes an audio source through and says when its first chunk arrived.
+
+    Real capture can take a couple of seconds to start; tests play their clip
+    only once audio flows, so no speech is lost before the stream is live.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.flowing = inner, inner.name, threading.Event()
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def read(self, timeout: float) -> bytes | None:
+        chunk = self.inner.read(timeout)
+        if chunk:
+            self.flowing.set()
+        return chunk
+
+    def close(self) -> None:
+        self.inner.close()

@@ -31,7 +31,6 @@ do not know; a change that old readers would misread bumps ``version``.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import re
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from captioner.core.cues import CueLimits, build_cues, label_prefix
+from captioner.core.disk import disk_reason
 from captioner.core.session import SessionInfo, turn_from_dict, turn_to_dict
 from captioner.core.transcript import Turn
 
@@ -287,18 +287,7 @@ def render(
 
 
 def _write_message(path: Path, exc: OSError) -> str:
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exceeded",
-        errno.EROFS: "the disk is read-only",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.ENOENT: "the folder does not exist",
-        errno.ENOTDIR: "part of the path is not a folder",
-        errno.EISDIR: "it is a folder",
-    }
-    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"Could not write “{path}”: {reason}."
+    return f"Could not write “{path}”: {disk_reason(exc)}."
 
 
 def check_writable(path: str | Path) -> None:

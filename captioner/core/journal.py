@@ -36,6 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from captioner.core.disk import disk_reason
 from captioner.core.session import (
     SessionInfo,
     format_instant,
@@ -74,18 +75,7 @@ def journal_path(data_dir: Path, session_id: str) -> Path:
 
 
 def _disk_message(action: str, path: Path, exc: OSError) -> str:
-    reasons = {
-        errno.ENOSPC: "the disk is full",
-        errno.EDQUOT: "the disk quota is exceeded",
-        errno.EROFS: "the disk is read-only",
-        errno.EACCES: "permission denied",
-        errno.EPERM: "permission denied",
-        errno.EIO: "the disk reported an input/output error",
-        errno.ENOENT: "the folder does not exist",
-        errno.ENOTDIR: "part of the path is not a folder",
-    }
-    reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return f"Could not {action} the session journal “{path}”: {reason}."
+    return f"Could not {action} the session journal “{path}”: {disk_reason(exc)}."
 
 
 def _fsync_dir(directory: Path) -> None:

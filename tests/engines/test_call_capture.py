@@ -16,10 +16,10 @@ import jiwer
 import pytest
 
 from captioner.audio.call import MIC, SYSTEM, CallSources
-from captioner.audio.system import PulseMonitorSource, list_system_sources
+from captioner.audio.system import list_system_sources
 from captioner.engines.call import OfflineCallEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import PulseServer, play_wav
+from tests.pulse import Flowing, PulseServer, play_wav
 from tests.recording import RecordingListener
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
@@ -27,25 +27,6 @@ pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 # Few shared words ("had", "might"), and each clip is 6-7 s.
 SYSTEM_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 MIC_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
-
-
-class Flowing:
-    """Passes a source through and says when its first chunk arrived."""
-
-    def __init__(self, inner: PulseMonitorSource) -> None:
-        self.inner, self.name, self.flowing = inner, inner.name, threading.Event()
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def read(self, timeout: float) -> bytes | None:
-        chunk = self.inner.read(timeout)
-        if chunk:
-            self.flowing.set()
-        return chunk
-
-    def close(self) -> None:
-        self.inner.close()
 
 
 def test_call_mode_puts_each_voice_on_its_own_side(pulse_server: PulseServer) -> None:

@@ -10,7 +10,7 @@ import pytest
 from captioner.audio.source import DeviceSource
 from captioner.engines.offline import OfflineEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import PulseServer, play_wav, pulse_input_device
+from tests.pulse import Flowing, PulseServer, play_wav, pulse_input_device
 from tests.recording import RecordingListener
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
@@ -18,30 +18,11 @@ CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
 
-class FirstChunkSignal:
-    """Passes a source through and says when audio first flows (the stream is live)."""
-
-    def __init__(self, inner: DeviceSource) -> None:
-        self.inner, self.name, self.flowing = inner, inner.name, threading.Event()
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def read(self, timeout: float) -> bytes | None:
-        chunk = self.inner.read(timeout)
-        if chunk:
-            self.flowing.set()
-        return chunk
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def test_speech_played_into_a_sink_is_captioned_from_its_monitor(
     pulse_server: PulseServer, pulse_sink: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
-    source = FirstChunkSignal(DeviceSource(pulse_input_device()))
+    source = Flowing(DeviceSource(pulse_input_device()))
     listener = RecordingListener()
     engine = OfflineEngine(listener, realtime=True)
     engine.start(source)

@@ -3,41 +3,17 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 
-from captioner.app import CaptionerApp
 from captioner.audio.devices import InputDevice
 from captioner.audio.errors import AudioError
-from captioner.cli import parse_args
 from tests.conftest import DATA, reference_text
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
 
 KEY = "test-key-app"
 SHORT_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"  # 3 s
-
-
-@pytest.fixture
-def make_app(qtbot, tmp_path: Path) -> Iterator:
-    apps: list[CaptionerApp] = []
-
-    def make(*argv: str, **inject) -> CaptionerApp:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        app = CaptionerApp(parse_args(list(argv)), settings, **inject)
-        qtbot.addWidget(app.window)
-        qtbot.addWidget(app.overlay)
-        app.window.show()
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:  # never leave an engine thread behind
-        if app.controller.running:
-            app.controller.stop()
-            qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
 
 
 def cloud_args(server: FakeV3Server, clip: Path = SHORT_CLIP) -> list[str]:

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,28 +26,6 @@ SCRIPT = TurnScript.from_text(
     "and mister john. dashwood had then. leisure to consider. how much there might. "
     "be prudently in his. power to do. for them."
 )
-
-
-@pytest.fixture
-def make_app(qtbot, tmp_path: Path) -> Iterator:
-    apps: list[CaptionerApp] = []
-
-    def make(*argv: str) -> CaptionerApp:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        app = CaptionerApp(parse_args(list(argv)), settings, list_devices=list, use_tray=False)
-        qtbot.addWidget(app.window)
-        qtbot.addWidget(app.overlay)
-        app.window.show()
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        if app.controller.running:
-            app.controller.stop()
-            qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
-        if app.session_actions.sessions_window is not None:
-            app.session_actions.sessions_window.close()
 
 
 def run_session(app: CaptionerApp, qtbot) -> None:
