@@ -35,6 +35,7 @@ from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.engines.call import make_call_engine
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
 from captioner.ui.controller import CaptionController, EngineFactory
+from captioner.ui.global_hotkey import GlobalHotkey
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
 from captioner.ui.overlay import CaptionLine, CaptionOverlay
@@ -430,6 +431,12 @@ class CaptionerApp(QObject):
         else:
             self.start_captioning()
 
+    def toggle_overlay_lock(self) -> None:
+        """The global shortcut: the way back from a click-through overlay, from anywhere."""
+        self.overlay.set_locked(not self.overlay.locked)
+        if self.window.overlay_check.isChecked() and self.controller.running:
+            self.overlay.show()
+
     def show_window(self) -> None:
         self.window.show()
         self.window.raise_()
@@ -544,6 +551,11 @@ def run_gui(args: argparse.Namespace) -> int:
     instance.listen()
     captioner = CaptionerApp(args, settings)
     instance.activationRequested.connect(captioner.show_window)
+    hotkey = GlobalHotkey()
+    if app.platformName() == "xcb" and hotkey.start():
+        hotkey.activated.connect(captioner.toggle_overlay_lock)
+    else:
+        log.info("No global shortcut: %s", hotkey.problem or app.platformName())
     notifier = install_signal_handlers(captioner.request_quit)
     captioner.window.show()
     if args.start:
@@ -553,6 +565,7 @@ def run_gui(args: argparse.Namespace) -> int:
     with loop:
         loop.run_until_complete(done)
     del notifier
+    hotkey.stop()
     instance.close()
     restore_signal_handlers()
     return 0

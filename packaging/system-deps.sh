@@ -14,7 +14,7 @@ RUN_PKGS=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 )
-TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins)
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
 want=("${RUN_PKGS[@]}")

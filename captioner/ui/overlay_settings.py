@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from captioner.core.settings import Key, Settings
+from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
 
 WAYLAND_NOTE = (
@@ -36,10 +37,16 @@ WAYLAND_NOTE = (
 
 def platform_notes() -> str:
     """Plain words about what this desktop will not let the overlay do."""
-    if QGuiApplication.platformName() == "wayland":
+    platform = QGuiApplication.platformName()
+    if platform == "wayland":
         return WAYLAND_NOTE
+    if platform == "xcb":
+        return (
+            f"{DEFAULT_HOTKEY_TEXT} locks or unlocks the overlay from any application; the "
+            "tray menu and Ctrl+Shift+L in the main window do too."
+        )
     return (
-        "Global shortcuts are not available: unlock a click-through overlay from the tray "
+        "No global shortcut on this system yet: unlock a click-through overlay from the tray "
         "menu or with Ctrl+Shift+L in the main window."
     )
 

@@ -1,0 +1,117 @@
+"""A system-wide shortcut that locks/unlocks the click-through overlay (X11).
+
+A locked overlay ignores the mouse by design, and the main window's shortcuts
+only work while it has focus.  On X11 we grab one key combination on the
+root window so the overlay can be unlocked from any application.  Wayland
+lets no application do this (by design), and Windows/macOS would need their
+own APIs, not wired yet: there the tray menu is the way back, and Settings ▸
+Captions… says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import select
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOTKEY_TEXT = "Ctrl+Alt+Shift+L"
+
+
+class GlobalHotkey(QObject):
+    """Grabs Ctrl+Alt+Shift+L on an X display and reports each press.
+
+    Signals:
+        activated(): the combination was pressed, whichever window had focus.
+    """
+
+    activated = Signal()
+
+    def __init__(self, display_name: str | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._display_name = display_name
+        self._display = None
+        self._grabs: list[tuple[int, int]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.problem = ""
+
+    def start(self) -> bool:
+        """Grab the keys; False (with :attr:`problem` set) when that is not possible."""
+        try:
+            from Xlib import XK, X, error
+            from Xlib.display import Display
+        except ImportError:
+            self.problem = "python-xlib is not installed; no global shortcut."
+            return False
+        name = self._display_name or os.environ.get("DISPLAY", "")
+        local = re.fullmatch(r":(\d+)(\.\d+)?", name)
+        if not name or (local and not os.path.exists(f"/tmp/.X11-unix/X{local.group(1)}")):
+            # Checked first: python-xlib leaks its socket when the connection fails.
+            self.problem = f"No X display for a global shortcut ({name or 'DISPLAY is not set'})."
+            return False
+        try:
+            display = Display(self._display_name)
+        except Exception as exc:  # no X server (Wayland without XWayland, headless)
+            self.problem = f"No X display for a global shortcut ({exc})."
+            return False
+        root = display.screen().root
+        keycode = display.keysym_to_keycode(XK.string_to_keysym("l"))
+        base = X.ControlMask | X.Mod1Mask | X.ShiftMask
+        failed: list[error.XError] = []
+        # Grab with and without NumLock (Mod2) and CapsLock (Lock), which X
+        # counts as modifiers: otherwise the shortcut dies when NumLock is on.
+        for extra in (0, X.Mod2Mask, X.LockMask, X.Mod2Mask | X.LockMask):
+            root.grab_key(
+                keycode,
+                base | extra,
+                True,
+                X.GrabModeAsync,
+                X.GrabModeAsync,
+                onerror=lambda err, *_: failed.append(err),
+            )
+            self._grabs.append((keycode, base | extra))
+        display.sync()
+        if failed:
+            self.problem = f"{DEFAULT_HOTKEY_TEXT} is already taken by another application."
+            display.close()
+            self._grabs.clear()
+            return False
+        self._display = display
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._listen, name="global-hotkey", daemon=True)
+        self._thread.start()
+        return True
+
+    def _listen(self) -> None:
+        from Xlib import X
+
+        display = self._display
+        assert display is not None
+        while not self._stop.is_set():
+            if not display.pending_events():
+                select.select([display.fileno()], [], [], 0.2)
+                continue
+            event = display.next_event()
+            if event.type == X.KeyPress:
+                self.activated.emit()
+
+    def stop(self) -> None:
+        display = self._display
+        if display is None:
+            return
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(2)
+        root = display.screen().root
+        for keycode, modifiers in self._grabs:
+            root.ungrab_key(keycode, modifiers)
+        display.sync()
+        display.close()
+        self._display = None
+        self._grabs.clear()
