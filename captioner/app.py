@@ -193,7 +193,7 @@ class CaptionerApp(QObject):
         w.call_panel.muteToggled.connect(self._on_call_mute)
         self.call_events.echo.connect(w.call_panel.show_echo_hint)
         self.call_events.sourceLost.connect(lambda _side, message: w.show_status(message, True))
-        c.partialCleared.connect(lambda: self.overlay.set_partial(""))
+        c.partialCleared.connect(self._refresh_overlay_partials)
         c.statusChanged.connect(w.show_status)
         c.statusChanged.connect(self._on_status)
         c.runningChanged.connect(w.set_running)

@@ -78,6 +78,21 @@ def _disk_message(action: str, path: Path, exc: OSError) -> str:
     return f"Could not {action} the session journal “{path}”: {disk_reason(exc)}."
 
 
+def _elapsed_ms(start: datetime, end: datetime) -> int:
+    return max(0, int((end - start).total_seconds() * 1000))
+
+
+def _end_record(ended_at: datetime, duration_ms: int, *, recovered: bool) -> dict[str, Any]:
+    """The record that marks a session as over (cleanly, or by recovery)."""
+    return {
+        "type": "end",
+        "at": format_instant(utc_now()),
+        "ended_at": format_instant(ended_at),
+        "duration_ms": duration_ms,
+        "recovered": recovered,
+    }
+
+
 def _fsync_dir(directory: Path) -> None:
     """Make a new file's directory entry durable too (POSIX only; best effort)."""
     if sys.platform == "win32":
@@ -262,15 +277,8 @@ class TranscriptJournal:
             return
         ended_at = ended_at or utc_now()
         if duration_ms is None:
-            elapsed = ended_at - self.info.started_at
-            duration_ms = max(0, int(elapsed.total_seconds() * 1000))
-        record = {
-            "type": "end",
-            "at": format_instant(utc_now()),
-            "ended_at": format_instant(ended_at),
-            "duration_ms": duration_ms,
-            "recovered": False,
-        }
+            duration_ms = _elapsed_ms(self.info.started_at, ended_at)
+        record = _end_record(ended_at, duration_ms, recovered=False)
         try:
             _write_record(self._fd, record, self.path)
             self._ended = True
@@ -391,15 +399,8 @@ def recover_journal(path: Path) -> JournalContents:
             return contents
         _truncate_torn_tail(fd, path)
         ended_at = contents.last_record_at or contents.info.started_at
-        duration = max(0, int((ended_at - contents.info.started_at).total_seconds() * 1000))
-        record = {
-            "type": "end",
-            "at": format_instant(utc_now()),
-            "ended_at": format_instant(ended_at),
-            "duration_ms": duration,
-            "recovered": True,
-        }
-        _write_record(fd, record, path)
+        duration = _elapsed_ms(contents.info.started_at, ended_at)
+        _write_record(fd, _end_record(ended_at, duration, recovered=True), path)
         info = replace(contents.info, ended_at=ended_at, duration_ms=duration)
         return replace(contents, info=info, ended=True, recovered=True)
     finally:

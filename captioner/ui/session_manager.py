@@ -48,7 +48,6 @@ class SessionManager(QObject):
     def __init__(self, data_dir: Path | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = SessionStore(data_dir)
-        self._data_dir = self.store.data_dir
         self.journal: TranscriptJournal | None = None
         self.info: SessionInfo | None = None
         self._started = 0.0
@@ -62,7 +61,7 @@ class SessionManager(QObject):
         self._started = time.monotonic()
         self.problem_text = None
         try:
-            self.journal = TranscriptJournal.create(self.info, self._data_dir)
+            self.journal = TranscriptJournal.create(self.info, self.store.data_dir)
         except JournalError as exc:
             self.journal = None
             self._report(f"{exc} Captions go on, but this session is not being saved.")
@@ -132,7 +131,7 @@ class SessionManager(QObject):
         if any(s.id == info.id for s in self.store.list()):
             info = replace(info, id=uuid.uuid4().hex)
         try:
-            journal = TranscriptJournal.create(info, self._data_dir)
+            journal = TranscriptJournal.create(info, self.store.data_dir)
             for turn in turns:
                 journal.append_turn(turn)
             journal.end(duration_ms=info.duration_ms, ended_at=info.ended_at)

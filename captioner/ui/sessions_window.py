@@ -137,13 +137,19 @@ class SessionsWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
-        manager.sessionsChanged.connect(self.refresh)
+        manager.sessionsChanged.connect(self._on_sessions_changed)
         self.refresh()
 
     def _actions(self) -> tuple[QPushButton, ...]:
         return (self.rename_button, self.delete_button, self.export_button, self.copy_button)
 
     # -- listing and searching -----------------------------------------------------
+
+    def _on_sessions_changed(self) -> None:
+        # Listing reads every journal: only worth it while someone is looking
+        # (show_sessions() refreshes when the window is opened again).
+        if self.isVisible():
+            self.refresh()
 
     def refresh(self) -> None:
         """Re-list sessions, or search hits while the search box has text."""
