@@ -38,8 +38,10 @@ from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.global_hotkey import GlobalHotkey
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import EngineChoice, InputChoice, MainWindow
-from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.overlay_captions import OverlayCaptions
 from captioner.ui.overlay_settings import OverlaySettingsDialog
+from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.session_actions import SessionActions
 from captioner.ui.session_manager import SessionManager
@@ -76,10 +78,6 @@ def offline_engine_available() -> bool:
     except ImportError:
         return False
     return True
-
-
-def caption_line(turn: Turn) -> CaptionLine:
-    return CaptionLine(turn.text, turn.speaker, turn.provisional, turn.source)
 
 
 class CallEvents(QObject):
@@ -130,6 +128,8 @@ class CaptionerApp(QObject):
         self.controller = CaptionController(self)
         self.window = MainWindow(app_icon())
         self.overlay = CaptionOverlay(self.prefs)
+        self.profanity = ProfanityFilter(self.prefs, self)
+        self.window.transcript.set_mask_profanity(self.profanity.enabled)
         self.levels = LevelMonitor(self)
         self.sessions = SessionManager(Path(args.data_dir) if args.data_dir else None, self)
         self.tray: CaptionerTray | None = None
@@ -143,7 +143,9 @@ class CaptionerApp(QObject):
         if not self.prefs.get(Key.OVERLAY_VISIBLE):
             self.window.overlay_check.setChecked(False)
         self.window.set_locked(self.overlay.locked)
-        self.session_actions = SessionActions(self.window, self.controller, self.sessions, self)
+        self.session_actions = SessionActions(
+            self.window, self.controller, self.sessions, self, profanity=self.profanity
+        )
         self.session_actions.check_for_crashed_sessions()
         self.window.set_level(None)
         if self.tray is not None:
@@ -171,7 +173,7 @@ class CaptionerApp(QObject):
         self.levels.silenceDetected.connect(self._on_silence)
         c.turnFinished.connect(self._announce)
         c.transcriptReset.connect(w.transcript.clear_transcript)
-        c.transcriptReset.connect(lambda: self.overlay.set_history([]))
+        self.profanity.changed.connect(w.transcript.set_mask_profanity)
         self.sessions.problem.connect(lambda message: w.show_status(message, True))
         if self.tray is not None:
             t = self.tray
@@ -187,13 +189,10 @@ class CaptionerApp(QObject):
         c.turnRevised.connect(w.revise_turn)
         c.partialChanged.connect(w.set_partial)
         c.partialCleared.connect(partial(w.set_partial, None))
-        c.turnFinished.connect(self._refresh_overlay_history)
-        c.turnRevised.connect(self._refresh_overlay_history)
-        c.partialChanged.connect(self._refresh_overlay_partials)
+        self.overlay_captions = OverlayCaptions(c, self.overlay, self.profanity, self)
         w.call_panel.muteToggled.connect(self._on_call_mute)
         self.call_events.echo.connect(w.call_panel.show_echo_hint)
         self.call_events.sourceLost.connect(lambda _side, message: w.show_status(message, True))
-        c.partialCleared.connect(self._refresh_overlay_partials)
         c.statusChanged.connect(w.show_status)
         c.statusChanged.connect(self._on_status)
         c.runningChanged.connect(w.set_running)
@@ -368,21 +367,6 @@ class CaptionerApp(QObject):
 
     # -- reactions -------------------------------------------------------------
 
-    def _refresh_overlay_partials(self, _turn: Turn | None = None) -> None:
-        """Every side that is mid-sentence keeps its own in-progress line."""
-        partials = sorted(
-            self.controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
-        )
-        self.overlay.set_partials(
-            [CaptionLine(t.text, t.speaker, t.provisional, t.source) for t in partials]
-        )
-
-    def _refresh_overlay_history(self, _index: int, _turn: Turn) -> None:
-        finished = self.controller.transcript.finished[-5:]
-        self.overlay.set_history(
-            [CaptionLine(t.text, t.speaker, t.provisional, t.source) for t in finished]
-        )
-
     def _on_status(self, text: str, is_error: bool) -> None:
         listening = text == "Listening"
         self.overlay.set_placeholder("Listening…" if listening else text)
@@ -399,6 +383,8 @@ class CaptionerApp(QObject):
             "speech_model": self.prefs.get(Key.AAI_SPEECH_MODEL),
             "format_turns": self.prefs.get(Key.AAI_FORMAT_TURNS),
             "speaker_labels": self.prefs.get(Key.AAI_SPEAKER_LABELS),
+            # The server's filter masks before the journal sees the words (ours does not).
+            "filter_profanity": self.prefs.get(Key.AAI_FILTER_PROFANITY),
         }
 
     def _on_running(self, running: bool) -> None:
@@ -422,6 +408,7 @@ class CaptionerApp(QObject):
     def _announce(self, _index: int, turn: Turn) -> None:
         """Optionally hand finished lines to screen readers (off by default: noisy)."""
         if self.prefs.get(Key.ANNOUNCE_CAPTIONS):
+            turn = self.profanity.turn(turn)  # heard as the overlay shows it
             text = f"{turn.speaker}: {turn.text}" if turn.speaker else turn.text
             QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.overlay, text))
 
@@ -460,7 +447,7 @@ class CaptionerApp(QObject):
             )
 
     def edit_overlay_settings(self) -> None:
-        dialog = OverlaySettingsDialog(self.overlay, self.prefs, self.window)
+        dialog = OverlaySettingsDialog(self.overlay, self.prefs, self.window, self.profanity)
         dialog.setModal(True)
         dialog.open()
 

@@ -92,6 +92,13 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
         choices=EXPORT_FORMATS,
         help="export format for -o, whatever the extension of OUT",
     )
+    parser.add_argument(
+        "--profanity-filter",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show strong profanity as f*** in the printed lines and the export (default: "
+        "on, as in the app; --no-profanity-filter keeps the words as recognised)",
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
     return parser
 

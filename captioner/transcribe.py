@@ -2,7 +2,9 @@
 
 Uses the same audio conversion and engines as the GUI.  Finished turns are
 printed as they are recognised, each with its start time on the file's clock,
-and with ``-o OUT`` exported at the end in any format the GUI exports.
+and with ``-o OUT`` exported at the end in any format the GUI exports.  Both
+go through the profanity filter, on by default as in the app
+(``--no-profanity-filter`` turns it off); there is no settings file here.
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from typing import TextIO
 from captioner import keystore
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
-from captioner.core.export import ExportError, ExportFormat, check_writable, export, format_for_path
+from captioner.core.export import (
+    ExportError,
+    ExportFormat,
+    ExportOptions,
+    check_writable,
+    export,
+    format_for_path,
+)
+from captioner.core.profanity import mask_text
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Transcript, Turn, TurnUpdate
 from captioner.engines.base import Engine, EngineError, EngineState
@@ -40,9 +50,12 @@ class TurnPrinter:
     formatted twin arrives, another turn begins, or the run ends.
     """
 
-    def __init__(self, out: TextIO, *, expect_formatted: bool) -> None:
+    def __init__(
+        self, out: TextIO, *, expect_formatted: bool, mask_profanity: bool = False
+    ) -> None:
         self._out = out
         self._expect_formatted = expect_formatted
+        self._mask_profanity = mask_profanity
         self._pending: TurnUpdate | None = None
         self._printed: set[str] = set()
         self._lock = threading.Lock()
@@ -91,7 +104,8 @@ class TurnPrinter:
             return
         self._printed.add(turn.key)
         label = f"{turn.speaker}: " if turn.speaker else ""
-        print(f"[{format_timestamp(turn.start_ms)}] {label}{turn.text}", file=self._out, flush=True)
+        text = mask_text(turn.text) if self._mask_profanity else turn.text
+        print(f"[{format_timestamp(turn.start_ms)}] {label}{text}", file=self._out, flush=True)
 
 
 def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -118,7 +132,10 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             return EXIT_BAD_INPUT
     started_at = datetime.now(timezone.utc)
 
-    printer = TurnPrinter(out, expect_formatted=engine_id == "assemblyai")
+    mask_profanity = bool(getattr(args, "profanity_filter", True))
+    printer = TurnPrinter(
+        out, expect_formatted=engine_id == "assemblyai", mask_profanity=mask_profanity
+    )
     engine: Engine
     settings: dict[str, object] = {}
     if engine_id == "assemblyai":
@@ -153,7 +170,8 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             duration_ms=round(source.duration_s * 1000) if source.duration_s else None,
         )
         try:
-            export(output, printer.finished_turns(), info, fmt=fmt)
+            options = ExportOptions(mask_profanity=mask_profanity)
+            export(output, printer.finished_turns(), info, fmt=fmt, options=options)
         except ExportError as exc:
             print(f"captioner: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT

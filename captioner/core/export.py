@@ -2,7 +2,9 @@
 
 Every format uses ``Turn.text``, which is the engine's formatted text
 (casing, punctuation) whenever it sent one.  Subtitle cues come from
-:mod:`captioner.core.cues`.
+:mod:`captioner.core.cues`.  With ``ExportOptions.mask_profanity`` every
+format (JSON included: text and words) shows profanity masked, as the
+screen does; word count and timings are unchanged.
 
 JSON schema (``"schema": "captioner.transcript"``, ``"version": 1``)::
 
@@ -43,6 +45,7 @@ from typing import Any, Literal
 
 from captioner.core.cues import CueLimits, build_cues, label_prefix
 from captioner.core.disk import disk_reason
+from captioner.core.profanity import mask_turns
 from captioner.core.session import SessionInfo, turn_from_dict, turn_to_dict
 from captioner.core.transcript import Turn
 
@@ -91,12 +94,16 @@ class ExportOptions:
     one, else with its source when the transcript has several sources (a
     single source's name on every line is noise); ``"speaker"``/``"source"``
     force one; ``"none"`` drops them.  ``timestamps`` applies to TXT (Markdown
-    always has them; subtitles are all timing).
+    always has them; subtitles are all timing).  ``mask_profanity``: the
+    user's profanity filter (see :mod:`captioner.core.profanity`); off by
+    default at this level (the text as recognised), the app and the CLI pass
+    the user's choice.
     """
 
     timestamps: bool = True
     labels: LabelMode = "auto"
     cue_limits: CueLimits = field(default_factory=CueLimits)
+    mask_profanity: bool = False
 
 
 def format_for_path(path: str | Path, explicit: str | ExportFormat | None = None) -> ExportFormat:
@@ -165,8 +172,14 @@ def session_duration(info: SessionInfo | None, turns: Sequence[Turn]) -> int | N
     return max(ends) if ends else None
 
 
+def shown_turns(turns: Sequence[Turn], options: ExportOptions) -> Sequence[Turn]:
+    """The turns as the export shows them: masked when the profanity filter is on."""
+    return mask_turns(turns) if options.mask_profanity else turns
+
+
 def to_txt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> str:
     """One paragraph per turn: ``[00:01:05] A: text`` (stamp and label optional)."""
+    turns = shown_turns(turns, options)
     labels = turn_labels(turns, options.labels)
     paragraphs = []
     for turn, label in zip(turns, labels, strict=True):
@@ -182,6 +195,7 @@ def to_txt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> s
 
 def to_srt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> str:
     """SubRip: numbered cues; ``>> A:`` opens the first cue of each labelled turn."""
+    turns = shown_turns(turns, options)
     blocks = []
     cues = build_cues(turns, turn_labels(turns, options.labels), options.cue_limits)
     for number, cue in enumerate(cues, start=1):
@@ -200,6 +214,7 @@ def _vtt_escape(text: str) -> str:
 
 def to_vtt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> str:
     """WebVTT: every cue of a labelled turn carries its voice, ``<v A>``."""
+    turns = shown_turns(turns, options)
     blocks = ["WEBVTT"]
     cues = build_cues(turns, turn_labels(turns, options.labels), options.cue_limits)
     for cue in cues:
@@ -210,8 +225,13 @@ def to_vtt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> s
     return "\n\n".join(blocks) + "\n"
 
 
-def to_json(turns: Sequence[Turn], info: SessionInfo | None = None) -> str:
+def to_json(
+    turns: Sequence[Turn],
+    info: SessionInfo | None = None,
+    options: ExportOptions = ExportOptions(),
+) -> str:
     """Everything, in the documented schema (see the module docstring)."""
+    turns = shown_turns(turns, options)
     document: dict[str, Any] = {
         "schema": JSON_SCHEMA,
         "version": JSON_VERSION,
@@ -244,6 +264,7 @@ def to_markdown(
     options: ExportOptions = ExportOptions(),
 ) -> str:
     """A heading with date and duration, then ``**[00:01:05] A:** text`` paragraphs."""
+    turns = shown_turns(turns, options)
     title = info.title if info is not None and info.title else "Transcript"
     lines = [f"# {_md(title)}", ""]
     facts = []
@@ -282,7 +303,7 @@ def render(
     if fmt is ExportFormat.VTT:
         return to_vtt(turns, options)
     if fmt is ExportFormat.JSON:
-        return to_json(turns, info)
+        return to_json(turns, info, options)
     return to_markdown(turns, info, options)
 
 

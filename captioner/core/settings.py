@@ -63,6 +63,9 @@ class Key(Enum):
     OVERLAY_FADE_SECONDS = Spec("overlay/fade_seconds", int, 0, 0, 600)  # 0: never fade
     OVERLAY_OUTLINE = Spec("overlay/outline", bool, True)
     ANNOUNCE_CAPTIONS = Spec("accessibility/announce_captions", bool, False)
+    # Mask profanity ("f***") wherever captions are shown or exported; on by default,
+    # as in Windows Live Captions.  Display only: session journals keep the words.
+    PROFANITY_FILTER = Spec("captions/profanity_filter", bool, True)
     # AssemblyAI recognition settings (applied on the next Start). Lists are stored
     # as newline-separated text so the INI file stays readable and hand-editable.
     AAI_SPEECH_MODEL = Spec("assemblyai/speech_model", str, "universal-3-5-pro")

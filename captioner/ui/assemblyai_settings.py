@@ -32,6 +32,14 @@ from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAIConfig
 from captioner.engines.base import EngineError
 
+# Two filters could confuse: say which one people want, and why the other exists.
+SERVER_PROFANITY_TIP = (
+    "Not needed to hide profanity: Settings ▸ Captions… ▸ Hide profanity (on by default) "
+    "already does that for both engines and keeps the words in the session record, so "
+    "it can be turned off later. This option has AssemblyAI mask the words before they "
+    "reach Captioner, so they are never saved and cannot be shown again."
+)
+
 
 def config_from_settings(settings: Settings, api_key: str, api_host: str) -> AssemblyAIConfig:
     """The engine config for a Start, from what the user chose in this dialog."""
@@ -139,8 +147,10 @@ class AssemblyAISettingsDialog(QDialog):
         self.keyterms_edit = QPlainTextEdit(s.get(Key.AAI_KEYTERMS))
         self.keyterms_edit.setPlaceholderText("Names and jargon, one per line")
         self.keyterms_edit.setFixedHeight(80)
-        self.profanity_check = QCheckBox("Filter profanity")
+        self.profanity_check = QCheckBox("Filter profanity on AssemblyAI's servers as well")
         self.profanity_check.setChecked(s.get(Key.AAI_FILTER_PROFANITY))
+        self.profanity_check.setToolTip(SERVER_PROFANITY_TIP)
+        self.profanity_check.setAccessibleDescription(SERVER_PROFANITY_TIP)
         self.format_check = QCheckBox("Punctuation and casing (format turns)")
         self.format_check.setChecked(s.get(Key.AAI_FORMAT_TURNS))
         self.speakers_check = QCheckBox("Tell speakers apart (speaker labels)")

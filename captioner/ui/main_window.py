@@ -31,7 +31,7 @@ from captioner import APP_NAME, __version__
 from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
 from captioner.ui.call_panel import CallPanel
-from captioner.ui.transcript_view import TranscriptView, turn_caption
+from captioner.ui.transcript_view import TranscriptView
 
 
 @dataclass(frozen=True)
@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         self.transcript.revise_turn(index, turn)
 
     def set_partial(self, turn: Turn | None) -> None:
-        self.transcript.set_partial(turn_caption(turn) if turn else "")
+        self.transcript.show_partial(turn)
 
     def show_recovery(self, text: str) -> None:
         self.recovery_label.setText(text)

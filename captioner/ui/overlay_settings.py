@@ -2,7 +2,8 @@
 
 Changes apply to the overlay as they are made (so people judge them over
 what they are actually watching); OK keeps them, Cancel puts back what was
-there before.
+there before.  The profanity filter is here too, as the one user-facing
+switch for what every view and export shows; it applies on OK.
 """
 
 from __future__ import annotations
@@ -27,11 +28,19 @@ from PySide6.QtWidgets import (
 from captioner.core.settings import Key, Settings
 from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
+from captioner.ui.profanity_filter import ProfanityFilter
 
 WAYLAND_NOTE = (
     "Wayland: the compositor decides whether the overlay stays on top and where it "
     "may be placed, and apps cannot register global shortcuts. Use the tray menu to "
     "unlock a click-through overlay, or run with QT_QPA_PLATFORM=xcb."
+)
+
+
+PROFANITY_TIP = (
+    "Shows strong profanity and slurs as “f***” in the overlay, the transcript, the "
+    "Sessions window, copies and exports, with either engine. Sessions are saved with "
+    "the words as recognised, so turning this off shows them again, in past sessions too."
 )
 
 
@@ -79,15 +88,20 @@ class _ColorButton(QPushButton):
 
 
 class OverlaySettingsDialog(QDialog):
-    """Font, colours, opacity, lines, width, docking, fading, outline, announcements."""
+    """Font, colours, opacity, lines, width, docking, fading, outline, announcements, profanity."""
 
     def __init__(
-        self, overlay: CaptionOverlay, settings: Settings, parent: QWidget | None = None
+        self,
+        overlay: CaptionOverlay,
+        settings: Settings,
+        parent: QWidget | None = None,
+        profanity: ProfanityFilter | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Caption settings")
         self._overlay = overlay
         self._settings = settings
+        self._profanity = profanity
         self._original = OverlayStyle.from_settings(settings)
         s = settings
         form = QFormLayout(self)
@@ -118,6 +132,10 @@ class OverlaySettingsDialog(QDialog):
         self.outline_check.setChecked(s.get(Key.OVERLAY_OUTLINE))
         self.announce_check = QCheckBox("Announce finished lines to screen readers")
         self.announce_check.setChecked(s.get(Key.ANNOUNCE_CAPTIONS))
+        self.profanity_check = QCheckBox("Hide p&rofanity (shown as f***)")
+        self.profanity_check.setChecked(s.get(Key.PROFANITY_FILTER))
+        self.profanity_check.setToolTip(PROFANITY_TIP)
+        self.profanity_check.setAccessibleDescription(PROFANITY_TIP)
 
         rows = [
             ("&Font:", self.font_combo),
@@ -135,6 +153,7 @@ class OverlaySettingsDialog(QDialog):
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
+        form.addRow(self.profanity_check)
         note = QLabel(platform_notes())
         note.setWordWrap(True)
         note.setObjectName("platformNote")
@@ -189,6 +208,10 @@ class OverlaySettingsDialog(QDialog):
         s.set(Key.OVERLAY_FADE_SECONDS, style.fade_seconds)
         s.set(Key.OVERLAY_OUTLINE, style.outline)
         s.set(Key.ANNOUNCE_CAPTIONS, self.announce_check.isChecked())
+        if self._profanity is not None:  # persists it and re-renders every view
+            self._profanity.set_enabled(self.profanity_check.isChecked())
+        else:
+            s.set(Key.PROFANITY_FILTER, self.profanity_check.isChecked())
         self._overlay.apply_style(style)
         self._overlay.dock(self.dock_combo.currentData())
         super().accept()

@@ -16,12 +16,16 @@ from PySide6.QtWidgets import QWidget
 from captioner.core.export import TranscriptFileError
 from captioner.ui.controller import CaptionController
 from captioner.ui.main_window import MainWindow
+from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
 from captioner.ui.sessions_window import SessionsWindow, ask_open_path, ask_save_path
 
 
 class SessionActions(QObject):
-    """Export/copy the current transcript, open history, recover a crashed session."""
+    """Export/copy the current transcript, open history, recover a crashed session.
+
+    Exports and copies show profanity as the screen does (``profanity``).
+    """
 
     def __init__(
         self,
@@ -29,8 +33,11 @@ class SessionActions(QObject):
         controller: CaptionController,
         sessions: SessionManager,
         parent: QObject | None = None,
+        *,
+        profanity: ProfanityFilter | None = None,
     ) -> None:
         super().__init__(parent)
+        self.profanity = profanity or ProfanityFilter(parent=self)
         self._window = window
         self._controller = controller
         self.sessions = sessions
@@ -54,7 +61,9 @@ class SessionActions(QObject):
         path = self.ask_save_path(self._window, f"Transcript {stamp}.txt")
         if not path:
             return
-        written, message = export_turns(path, turns, self.sessions.info)
+        written, message = export_turns(
+            path, turns, self.sessions.info, mask_profanity=self.profanity.enabled
+        )
         self._window.show_status(message, written is None)
 
     def import_transcript(self) -> None:
@@ -72,13 +81,14 @@ class SessionActions(QObject):
     def copy_current(self) -> None:
         view = self._window.transcript
         selected = view.textCursor().selectedText().replace("\u2029", "\n")
-        text = selected or plain_text(list(self._controller.transcript.finished))
+        turns = list(self._controller.transcript.finished)
+        text = selected or plain_text(turns, mask_profanity=self.profanity.enabled)
         QGuiApplication.clipboard().setText(text)
         self._window.show_status("Transcript copied to the clipboard.")
 
     def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
         if self.sessions_window is None:
-            self.sessions_window = SessionsWindow(self.sessions)
+            self.sessions_window = SessionsWindow(self.sessions, profanity=self.profanity)
         window = self.sessions_window
         window.refresh()
         if session_id:

@@ -152,16 +152,19 @@ def export_turns(
     *,
     fmt: str | None = None,
     timestamps: bool = True,
+    mask_profanity: bool = False,
 ) -> tuple[ExportFormat | None, str]:
     """Export and say what happened in plain words: (format or None, message)."""
     if not turns:
         return None, "There is nothing to export yet."
+    options = ExportOptions(timestamps=timestamps, mask_profanity=mask_profanity)
     try:
-        written = export(path, turns, info, fmt=fmt, options=ExportOptions(timestamps=timestamps))
+        written = export(path, turns, info, fmt=fmt, options=options)
     except ExportError as exc:
         return None, str(exc)
     return written, f"Saved {len(turns)} lines to {path} ({written.value.upper()})."
 
 
-def plain_text(turns: list[Turn]) -> str:
-    return to_txt(turns, ExportOptions(timestamps=False))
+def plain_text(turns: list[Turn], *, mask_profanity: bool = False) -> str:
+    """The transcript for the clipboard: one paragraph per turn, no timestamps."""
+    return to_txt(turns, ExportOptions(timestamps=False, mask_profanity=mask_profanity))

@@ -3,6 +3,8 @@
 The live session is listed as soon as it starts.  Search looks through every
 session at once; picking a hit opens that session at the line.  File
 dialogs and confirmations are injectable so tests can drive the window.
+Stored sessions keep the words as recognised; what this window shows,
+copies and exports goes through the user's profanity filter.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from captioner.core.export import ExportError, ExportFormat, format_for_path
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
+from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
 from captioner.ui.transcript_view import TranscriptView, format_clock
 
@@ -63,11 +66,18 @@ def ask_title(parent: QWidget, current: str) -> str | None:
 class SessionsWindow(QWidget):
     """Past sessions on the left, the chosen one on the right."""
 
-    def __init__(self, manager: SessionManager, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        manager: SessionManager,
+        parent: QWidget | None = None,
+        *,
+        profanity: ProfanityFilter | None = None,
+    ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Sessions — Captioner")
         self.resize(900, 560)
         self.manager = manager
+        self.profanity = profanity or ProfanityFilter(parent=self)
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.ask_confirm: Callable[[QWidget, str], bool] = ask_confirm
         self.ask_title: Callable[[QWidget, str], str | None] = ask_title
@@ -124,6 +134,7 @@ class SessionsWindow(QWidget):
         self.header.setWordWrap(True)
         self.view = TranscriptView()
         self.view.setPlaceholderText("Pick a session on the left.")
+        self.view.set_mask_profanity(self.profanity.enabled)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)
@@ -138,6 +149,7 @@ class SessionsWindow(QWidget):
         layout.addWidget(splitter)
         QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
         manager.sessionsChanged.connect(self._on_sessions_changed)
+        self.profanity.changed.connect(self._on_profanity_filter)
         self.refresh()
 
     def _actions(self) -> tuple[QPushButton, ...]:
@@ -150,6 +162,14 @@ class SessionsWindow(QWidget):
         # (show_sessions() refreshes when the window is opened again).
         if self.isVisible():
             self.refresh()
+
+    def _on_profanity_filter(self, mask: bool) -> None:
+        self.view.set_mask_profanity(mask)
+        if self.isVisible():  # first words and search snippets
+            self.refresh()
+        summary = next((s for s in self._summaries if s.id == self._current_id), None)
+        if summary is not None:
+            self.header.setText(self._describe(summary))
 
     def refresh(self) -> None:
         """Re-list sessions, or search hits while the search box has text."""
@@ -166,13 +186,13 @@ class SessionsWindow(QWidget):
         if query:
             for hit in self.manager.store.search(query):
                 where = f"{titles.get(hit.session_id, '?')} · {format_clock(hit.start_ms)}"
-                text = f"{where}\n{hit.snippet}"
+                text = f"{where}\n{self.profanity.text(hit.snippet)}"
                 item = QListWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, (hit.session_id, hit.turn_index))
                 self.list.addItem(item)
         else:
             for summary in self._summaries:
-                item = QListWidgetItem(_describe(summary))
+                item = QListWidgetItem(self._describe(summary))
                 item.setData(Qt.ItemDataRole.UserRole, (summary.id, None))
                 self.list.addItem(item)
                 if summary.id == keep:
@@ -191,7 +211,7 @@ class SessionsWindow(QWidget):
         info, turns = self.manager.store.load(session_id)
         self._current, self._current_id = (info, turns), session_id
         summary = next((s for s in self._summaries if s.id == session_id), None)
-        self.header.setText(_describe(summary) if summary else session_id)
+        self.header.setText(self._describe(summary) if summary else session_id)
         self.view.clear_transcript()
         for index, turn in enumerate(turns):
             self.view.insert_turn(index, turn)
@@ -277,22 +297,26 @@ class SessionsWindow(QWidget):
             format_for_path(path)
         except ExportError:  # no known extension: plain text
             path += ".txt"
-        _fmt, message = export_turns(path, turns, info)
+        _fmt, message = export_turns(path, turns, info, mask_profanity=self.profanity.enabled)
         self.header.setText(message)
 
     def copy_current(self) -> None:
         if self._current is None:
             return
         selected = self.view.textCursor().selectedText().replace("\u2029", "\n")
-        QGuiApplication.clipboard().setText(selected or plain_text(self._current[1]))
+        whole = plain_text(self._current[1], mask_profanity=self.profanity.enabled)
+        QGuiApplication.clipboard().setText(selected or whole)
         self.header.setText("Copied to the clipboard.")
 
+    def _describe(self, summary: SessionSummary) -> str:
+        return _describe(summary, self.profanity.text(summary.first_words))
 
-def _describe(summary: SessionSummary) -> str:
+
+def _describe(summary: SessionSummary, first_words: str) -> str:
     state = " · live" if summary.live else " · recovered" if summary.recovered else ""
     state = " · unfinished" if summary.crashed else state
     duration = format_clock(summary.duration_ms) if summary.duration_ms is not None else "—"
-    first = summary.first_words or "(no speech)"
+    first = first_words or "(no speech)"
     return f"{summary.display_title} · {duration} · {summary.engine}{state}\n{first}"
 
 

@@ -2,7 +2,9 @@
 
 Finished turns are one text block each; the in-progress turn is one extra
 block at the end, rewritten in place on every partial, so a partial never
-touches the history (cost does not grow with the session).
+touches the history (cost does not grow with the session).  The view keeps
+the turns it shows as recognised and masks profanity only when drawing them,
+so switching the filter rewrites just the lines it affects.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QTextBlock, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
+from captioner.core.profanity import mask_turn
 from captioner.core.transcript import Turn
 
 PROVISIONAL_TAG = "(offline) "
@@ -45,6 +48,9 @@ class TranscriptView(QPlainTextEdit):
         self.setFont(font)
         self._finished = 0
         self._has_partial = False
+        self._turns: list[Turn] = []  # as recognised: re-drawn when the filter changes
+        self._partial_turn: Turn | None = None
+        self._mask_profanity = False
         self._time_format = QTextCharFormat()
         self._time_format.setForeground(QColor("#7f8c8d"))
         self._time_format.setFontFamilies(["monospace"])
@@ -59,6 +65,7 @@ class TranscriptView(QPlainTextEdit):
         """A turn finished: it goes in at ``index`` and the partial line is cleared."""
         follow = self._at_bottom()
         self._remove_partial()
+        self._turns.insert(index, turn)
         cursor = QTextCursor(self.document())
         if self._finished == 0:
             cursor.movePosition(QTextCursor.MoveOperation.Start)
@@ -76,14 +83,39 @@ class TranscriptView(QPlainTextEdit):
 
     def revise_turn(self, index: int, turn: Turn) -> None:
         """Replace a finished turn's text (a formatted final arrived)."""
+        self._turns[index] = turn
         block = self._block(index)
         cursor = QTextCursor(block)
         cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         self._write_turn(cursor, turn)
 
+    def show_partial(self, turn: Turn | None) -> None:
+        """Show the turn in progress (``None`` removes the line), filtered like the rest."""
+        self._partial_turn = turn
+        self._write_partial(turn_caption(self._shown(turn)) if turn is not None else "")
+
     def set_partial(self, text: str) -> None:
-        """Rewrite the in-progress line in place (empty text removes it)."""
+        """Rewrite the in-progress line with this text as it is (empty text removes it)."""
+        self._partial_turn = None
+        self._write_partial(text)
+
+    def set_mask_profanity(self, mask: bool) -> None:
+        """Switch the profanity filter; only the lines it changes are rewritten."""
+        if mask == self._mask_profanity:
+            return
+        self._mask_profanity = mask
+        for index, turn in enumerate(self._turns):
+            if mask_turn(turn) is not turn:
+                self.revise_turn(index, turn)
+        if self._partial_turn is not None:
+            self.show_partial(self._partial_turn)
+
+    @property
+    def mask_profanity(self) -> bool:
+        return self._mask_profanity
+
+    def _write_partial(self, text: str) -> None:
         follow = self._at_bottom()
         if not text:
             self._remove_partial()
@@ -110,15 +142,21 @@ class TranscriptView(QPlainTextEdit):
         self.clear()
         self._finished = 0
         self._has_partial = False
+        self._turns = []
+        self._partial_turn = None
 
     # -- helpers ---------------------------------------------------------------
+
+    def _shown(self, turn: Turn) -> Turn:
+        return mask_turn(turn) if self._mask_profanity else turn
 
     def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
         cursor.insertText(f"{format_clock(turn.start_ms)}  ", self._time_format)
         style = self._partial_format if turn.provisional else self._text_format
-        cursor.insertText(turn_caption(turn), style)
+        cursor.insertText(turn_caption(self._shown(turn)), style)
 
     def _remove_partial(self) -> None:
+        self._partial_turn = None
         if not self._has_partial:
             return
         cursor = QTextCursor(self.document())

@@ -1,0 +1,102 @@
+"""Mask profanity for display and export: "fuck" is shown as "f***".
+
+This is a presentation step, never an edit of the transcript: the journal
+keeps the words as recognised, and the overlay, transcript views, copies and
+exports pass turns through :func:`mask_turn` only while the user's filter is
+on, so switching it off shows the real words again, in past sessions too.
+
+Rules, each tested:
+
+* Whole words only, case-insensitive, against the explicit forms in
+  :mod:`captioner.core.profanity_words` ("class", "cocktail", "Scunthorpe"
+  are never touched).
+* The first letter stays as it was (case included), every other letter
+  becomes ``*``, and nothing else moves: punctuation around the word stays
+  ("Shit," gives "S***,"), the text keeps its length and its words, so word
+  timings, subtitle cues and search offsets still line up.
+* Apostrophes: a clitic after a listed word stays visible ("shit's" gives
+  "s***'s"); a dropped g ("fuckin'") is a listed form of its own.
+* Hyphens: each part is checked on its own ("son-of-a-bitch" gives
+  "son-of-a-b****", "bull-shit" gives "bull-s***"); a compound whose parts
+  are innocent but which is listed when joined is masked whole
+  ("cock-sucker" gives "c***-******").
+* Masking is idempotent: masked text ("f***", or AssemblyAI's own
+  server-side masking) is left as it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from captioner.core.profanity_words import PROFANE_WORDS
+from captioner.core.transcript import Turn, Word
+
+# A word: letters, with apostrophes or hyphens only *between* letters (so the
+# quote marks and dashes around a word are punctuation, not part of it).
+_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+_LETTER = re.compile(r"[^\W\d_]")
+# What may follow an apostrophe after a listed word: "shit's", "fuck'em".
+_CLITICS = frozenset({"s", "re", "ll", "d", "ve", "m", "em"})
+
+
+def is_profane(word: str) -> bool:
+    """True when ``word`` (letters only, any case) is one of the listed forms."""
+    return word.lower() in PROFANE_WORDS
+
+
+def _star(word: str) -> str:
+    """Keep the first character; every later letter becomes an asterisk."""
+    return word[:1] + _LETTER.sub("*", word[1:])
+
+
+def _mask_part(part: str) -> str:
+    """A hyphen-free word: a listed form, or a listed form plus a clitic."""
+    if is_profane(part):
+        return _star(part)
+    cut = max(part.rfind("'"), part.rfind("’"))
+    if cut > 0 and part[cut + 1 :].lower() in _CLITICS and is_profane(part[:cut]):
+        return _star(part[:cut]) + part[cut:]
+    return part
+
+
+def _mask_token(match: re.Match[str]) -> str:
+    token = match.group(0)
+    if "-" not in token:
+        return _mask_part(token)
+    parts = "-".join(_mask_part(part) for part in token.split("-"))
+    if parts == token and is_profane(token.replace("-", "")):
+        return _star(token)
+    return parts
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every profane word masked (same length, same spacing)."""
+    return _TOKEN.sub(_mask_token, text)
+
+
+def contains_profanity(text: str) -> bool:
+    return mask_text(text) != text
+
+
+def _mask_word(word: Word) -> Word:
+    masked = mask_text(word.text)
+    return word if masked == word.text else replace(word, text=masked)
+
+
+def mask_turn(turn: Turn) -> Turn:
+    """The turn as shown with the filter on; the same object when nothing changes.
+
+    Both the text and each timed word are masked, so exports that use word
+    timings (SRT, WebVTT, JSON) show the same masked words at the same times.
+    """
+    text = mask_text(turn.text)
+    words = tuple(_mask_word(word) for word in turn.words)
+    if text == turn.text and all(a is b for a, b in zip(words, turn.words, strict=True)):
+        return turn
+    return replace(turn, text=text, words=words)
+
+
+def mask_turns(turns: Iterable[Turn]) -> list[Turn]:
+    return [mask_turn(turn) for turn in turns]

@@ -1,0 +1,61 @@
+"""What the caption overlay shows: the last finished turns, then every turn in progress.
+
+A presenter between the controller's transcript and the overlay widget, so
+the app only connects them.  Lines go through the user's profanity filter,
+and a change of filter redraws what is on the overlay at once; the
+transcript itself keeps the words as recognised.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from captioner.core.transcript import Turn
+from captioner.ui.controller import CaptionController
+from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.profanity_filter import ProfanityFilter
+
+# The overlay's largest history (Key.OVERLAY_HISTORY_LINES); it keeps the newest it shows.
+HISTORY_TURNS = 5
+
+
+class OverlayCaptions(QObject):
+    """Keeps the overlay's lines in step with the transcript and the profanity filter."""
+
+    def __init__(
+        self,
+        controller: CaptionController,
+        overlay: CaptionOverlay,
+        profanity: ProfanityFilter,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._overlay = overlay
+        self._profanity = profanity
+        controller.turnFinished.connect(self.refresh_history)
+        controller.turnRevised.connect(self.refresh_history)
+        controller.transcriptReset.connect(self.refresh_history)
+        controller.partialChanged.connect(self.refresh_partials)
+        controller.partialCleared.connect(self.refresh_partials)
+        profanity.changed.connect(self.refresh)
+
+    def line(self, turn: Turn) -> CaptionLine:
+        """A turn as an overlay line, as the filter shows it."""
+        shown = self._profanity.turn(turn)
+        return CaptionLine(shown.text, shown.speaker, shown.provisional, shown.source)
+
+    def refresh(self) -> None:
+        self.refresh_history()
+        self.refresh_partials()
+
+    def refresh_history(self, *_changed: object) -> None:
+        finished = self._controller.transcript.finished[-HISTORY_TURNS:]
+        self._overlay.set_history([self.line(turn) for turn in finished])
+
+    def refresh_partials(self, *_changed: object) -> None:
+        """Every side that is mid-sentence keeps its own in-progress line."""
+        partials = sorted(
+            self._controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
+        )
+        self._overlay.set_partials([self.line(turn) for turn in partials])
