@@ -1,20 +1,13 @@
 """Offline recognition with PocketSphinx: no network, no account, modest accuracy.
 
 The engine runs entirely on a worker thread.  Audio arrives as 50 ms chunks
-of 16 kHz mono s16le; a PocketSphinx :class:`~pocketsphinx.Endpointer` (a
-VAD with a short decision window) cuts the stream into utterances, and each
-utterance is decoded incrementally so partial captions appear while someone
-speaks.  At each endpoint the decoder's second pass produces the final text
-with word timings.
-
-Building a :class:`~pocketsphinx.Decoder` reads the acoustic model, the
-dictionary and the language model from disk, which is slow enough (a quarter
-of a second warm, more from a cold disk cache) that it must never happen on
-the GUI thread and should happen once.  :class:`OfflineModel` owns a small
-pool of decoders: the GUI preloads the first one in the background at
-start-up, each run borrows one and gives it back, and only engines that run
-at the same time (one per audio source in call mode) cause extra decoders to
-be built, because a PocketSphinx decoder cannot be shared between threads.
+of 16 kHz mono s16le; an :class:`~captioner.engines.utterances.UtteranceSegmenter`
+cuts the stream into utterances (with a pre-roll before each, so first words
+are not lost, and a cut at the quietest point when someone never pauses), and
+each utterance is decoded incrementally so partial captions appear while
+someone speaks.  At each end the whole utterance is decoded again for the
+final text and word timings.  The decoders come from the shared
+:class:`~captioner.engines.offline_model.OfflineModel` pool.
 """
 
 from __future__ import annotations
@@ -22,9 +15,8 @@ from __future__ import annotations
 import itertools
 import logging
 import re
-import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from captioner.audio.errors import AudioError
@@ -37,15 +29,37 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
+from captioner.engines.offline_model import (
+    DEFAULT_DECODER_PARAMS,
+    OfflineModel,
+    default_model,
+    preload,
+)
+from captioner.engines.utterances import (
+    BYTES_PER_MS,
+    BYTES_PER_SAMPLE,
+    Event,
+    UtteranceAudio,
+    UtteranceEnded,
+    UtteranceSegmenter,
+    UtteranceStarted,
+)
 
-if TYPE_CHECKING:  # the extension module is imported lazily (see _new_decoder)
-    from pocketsphinx import Decoder, Endpointer
+if TYPE_CHECKING:
+    from pocketsphinx import Decoder
+
+__all__ = [
+    "DEFAULT_DECODER_PARAMS",
+    "OfflineEngine",
+    "OfflineModel",
+    "clean_word",
+    "default_model",
+    "preload",
+    "words_from_segments",
+]
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
-BYTES_PER_SAMPLE = 2
-BYTES_PER_MS = SAMPLE_RATE * BYTES_PER_SAMPLE // 1000
 FRAME_MS = 10  # PocketSphinx runs at 100 frames per second (-frate 100)
 
 # A partial at least this often (in audio time) while someone speaks: often
@@ -58,19 +72,6 @@ READ_TIMEOUT_S = 0.1
 MAX_LAG_MS = 1_000
 
 LOADING_DETAIL = "Loading offline model…"
-
-# Decoder settings, chosen with benchmarks/offline_engine.py.  The forward
-# flat-lexicon and best-path passes that PocketSphinx runs at end_utt() by
-# default cost time and, on our clips, made the words *worse*.  Capping active
-# HMMs per frame (default 30000) at 5000 cut the time by a quarter with the
-# same words; tighter caps or beams started losing words.  The log output is
-# silenced because it goes straight to the C stderr.
-DEFAULT_DECODER_PARAMS: Mapping[str, Any] = {
-    "loglevel": "FATAL",
-    "fwdflat": False,
-    "bestpath": False,
-    "maxhmmpf": 5000,
-}
 
 # Run ids are unique in the process, not per engine: two engines running at
 # once (one per source in call mode) must never produce the same turn key.
@@ -92,153 +93,11 @@ def clean_word(word: str) -> str | None:
     return _ALT_PRONUNCIATION.sub("", word) or None
 
 
-class OfflineModel:
-    """Process-wide pool of PocketSphinx decoders built from one configuration.
-
-    ``ensure_loaded_async`` builds the first decoder on a background thread
-    (the GUI calls it at start-up); ``acquire`` hands out an idle decoder,
-    waits for one that is being preloaded, or builds a new one on the calling
-    (worker) thread when every decoder is busy.  ``decoders_created`` counts
-    builds so tests can check that a second run reuses the model.
-    """
-
-    def __init__(self, **decoder_params: Any) -> None:
-        self._params: dict[str, Any] = {**DEFAULT_DECODER_PARAMS, **decoder_params}
-        self._cond = threading.Condition()
-        self._idle: list[Decoder] = []
-        self._pending = 0  # decoders being built for the pool (preload)
-        self._building = 0  # decoders being built for a caller of acquire()
-        self._created = 0
-        self._initial_cmn: str | None = None
-        self._load_seconds: float | None = None
-
-    @property
-    def params(self) -> dict[str, Any]:
-        return dict(self._params)
-
-    @property
-    def loaded(self) -> bool:
-        """True once a decoder exists, i.e. a run can start without loading."""
-        with self._cond:
-            return self._created > 0
-
-    @property
-    def decoders_created(self) -> int:
-        with self._cond:
-            return self._created
-
-    @property
-    def load_seconds(self) -> float | None:
-        """How long building the first decoder took (for the benchmark)."""
-        return self._load_seconds
-
-    def load(self) -> None:
-        """Block until at least one decoder exists (building it if needed)."""
-        self.release(self.acquire())
-
-    def ensure_loaded_async(self) -> None:
-        """Start building the first decoder in the background; never blocks.
-
-        Does nothing when a decoder exists or is already being built, so the
-        GUI may call it as often as it likes.
-        """
-        with self._cond:
-            if self._created > 0 or self._pending > 0 or self._building > 0:
-                return
-            self._pending += 1
-        threading.Thread(target=self._preload, name="offline-model-load", daemon=True).start()
-
-    def acquire(self) -> Decoder:
-        """Borrow a decoder with fresh adaptation state; build one if none is idle.
-
-        Call from a worker thread: this may take a noticeable time.
-        """
-        with self._cond:
-            while not self._idle and self._pending > 0:
-                self._cond.wait()  # a preload is under way; it is cheaper to wait
-            if self._idle:
-                decoder = self._idle.pop()
-                self._reset(decoder)
-                return decoder
-            self._building += 1
-        try:
-            return self._build()
-        finally:
-            with self._cond:
-                self._building -= 1
-
-    def release(self, decoder: Decoder) -> None:
-        """Give a decoder back.  It must not be in the middle of an utterance."""
-        with self._cond:
-            self._idle.append(decoder)
-            self._cond.notify_all()
-
-    def _preload(self) -> None:
-        try:
-            decoder = self._build()
-        except Exception:
-            # The run that needs the model will try again and report the error.
-            log.exception("Preloading the offline model failed")
-            with self._cond:
-                self._pending -= 1
-                self._cond.notify_all()
-            return
-        with self._cond:
-            self._pending -= 1
-            self._idle.append(decoder)
-            self._cond.notify_all()
-
-    def _build(self) -> Decoder:
-        started = time.perf_counter()
-        decoder = _new_decoder(self._params)
-        elapsed = time.perf_counter() - started
-        with self._cond:
-            self._created += 1
-            if self._initial_cmn is None:
-                self._initial_cmn = decoder.get_cmn()
-                self._load_seconds = elapsed
-        log.info("Offline decoder built in %.2f s", elapsed)
-        return decoder
-
-    def _reset(self, decoder: Decoder) -> None:
-        # Live cepstral-mean normalisation adapts to the channel it heard last;
-        # a new run may listen to a different source, so start from the
-        # model's initial estimate (runs are then also reproducible).
-        if self._initial_cmn is not None:
-            decoder.set_cmn(self._initial_cmn)
-
-
-def _new_decoder(params: Mapping[str, Any]) -> Decoder:
-    # Imported here so that importing the engine module (e.g. to list
-    # engines in the settings dialog) does not load the extension.
-    from pocketsphinx import Decoder
-
-    return Decoder(**params)
-
-
-_default_model: OfflineModel | None = None
-_default_model_lock = threading.Lock()
-
-
-def default_model() -> OfflineModel:
-    """The shared model every engine uses unless it is given another one."""
-    global _default_model
-    with _default_model_lock:
-        if _default_model is None:
-            _default_model = OfflineModel()
-        return _default_model
-
-
-def preload() -> None:
-    """Start loading the shared model in the background (call at start-up)."""
-    default_model().ensure_loaded_async()
-
-
 class _Recogniser:
-    """One run's utterance tracking: endpointer in, turn updates out.
+    """One run's utterances: segmenter events in, turn updates out.
 
-    Keeps the session clock by counting the bytes it is given, so word times
-    are right whether audio arrives in real time or as fast as a file reads.
+    The segmenter keeps the session clock (bytes fed), so word times are
+    right whether audio arrives in real time or as fast as a file reads.
     """
 
     redecode_finals = True  # see _end_utterance; the benchmark can turn it off
@@ -250,98 +109,81 @@ class _Recogniser:
         *,
         run: int,
         source_label: str,
+        segmenter: UtteranceSegmenter | None = None,
+        decode_final: Callable[[bytes], Iterable[Any]] | None = None,
     ) -> None:
-        from pocketsphinx import Endpointer
-
         self._decoder = decoder
+        self._decode_final = decode_final or default_model().decode_final
         self._listener = listener
         self._run = run
         self._source_label = source_label
-        self._endpointer: Endpointer = Endpointer(sample_rate=SAMPLE_RATE)
-        self._frame_bytes: int = self._endpointer.frame_bytes
-        self._buffer = bytearray()
-        self._consumed_bytes = 0  # the session clock, in bytes of audio
+        self._segmenter = segmenter if segmenter is not None else UtteranceSegmenter()
         self._order = -1
-        self._in_utterance = False
         self._utterance_start_ms = 0
         self._since_partial = 0
         self._last_partial = ""
         self._partial_sent = False
-        self._speech = bytearray()  # the utterance so far, for the final pass
 
     @property
     def audio_ms(self) -> int:
         """Milliseconds of audio consumed since the run started."""
-        return self._consumed_bytes // BYTES_PER_MS
+        return self._segmenter.position_ms
 
     @property
     def in_utterance(self) -> bool:
-        return self._in_utterance
+        return self._segmenter.in_utterance
 
     def feed(self, chunk: bytes, *, partials: bool = True) -> None:
         """Consume one chunk; emit partials and finals as utterances progress."""
-        self._consumed_bytes += len(chunk)
-        self._buffer += chunk
-        frame_bytes = self._frame_bytes
-        # Keep at least one byte back: end_stream() must get the last (possibly
-        # full) frame, since it refuses an empty one and process() would leave
-        # the endpointer's look-ahead window unflushed.
-        while len(self._buffer) > frame_bytes:
-            frame = bytes(self._buffer[:frame_bytes])
-            del self._buffer[:frame_bytes]
-            self._handle(self._endpointer.process(frame), partials=partials)
+        self._handle(self._segmenter.feed(chunk), partials=partials)
 
     def finish(self) -> None:
-        """Flush the endpointer and end the utterance in progress (its final)."""
-        if self._buffer:
-            speech = self._endpointer.end_stream(bytes(self._buffer))
-            self._buffer.clear()
-            self._handle(speech, partials=False)
-        if self._in_utterance:
-            self._end_utterance()
+        """Flush the segmenter and end the utterance in progress (its final)."""
+        self._handle(self._segmenter.finish(), partials=False)
 
-    def _handle(self, speech: bytes | None, *, partials: bool) -> None:
-        if speech is not None:
-            if not self._in_utterance:
-                self._start_utterance()
-            self._decoder.process_raw(speech, False, False)
-            self._speech += speech
-            self._since_partial += len(speech)
-            if self._since_partial >= PARTIAL_INTERVAL_MS * BYTES_PER_MS:
-                self._since_partial = 0
-                if partials:
-                    self._emit_partial()
-        if self._in_utterance and not self._endpointer.in_speech:
-            self._end_utterance()
+    def _handle(self, events: Iterable[Event], *, partials: bool) -> None:
+        for event in events:
+            if isinstance(event, UtteranceAudio):
+                self._decode(event.audio, partials=partials)
+            elif isinstance(event, UtteranceStarted):
+                self._start_utterance(event)
+                self._decode(event.audio, partials=partials)
+            elif isinstance(event, UtteranceEnded):
+                self._end_utterance(event)
 
-    def _start_utterance(self) -> None:
+    def _decode(self, audio: bytes, *, partials: bool) -> None:
+        if not audio:
+            return
+        self._decoder.process_raw(audio, False, False)
+        self._since_partial += len(audio)
+        if self._since_partial >= PARTIAL_INTERVAL_MS * BYTES_PER_MS:
+            self._since_partial = 0
+            if partials:
+                self._emit_partial()
+
+    def _start_utterance(self, event: UtteranceStarted) -> None:
         self._order += 1
-        self._in_utterance = True
-        # The endpointer reports speech with a look-ahead delay; speech_start
-        # is where the returned audio begins, on its sample-counted clock,
-        # which starts with this run just like ours.
-        self._utterance_start_ms = round(self._endpointer.speech_start * 1000)
+        self._utterance_start_ms = event.start_ms
         self._since_partial = 0
         self._last_partial = ""
         self._partial_sent = False
-        self._speech.clear()
         self._decoder.start_utt()
 
-    def _end_utterance(self) -> None:
-        self._in_utterance = False
+    def _end_utterance(self, event: UtteranceEnded) -> None:
         self._decoder.end_utt()
-        if self.redecode_finals and self._speech:
-            # Decode the whole utterance again with full_utt=True: cepstral
-            # mean normalisation then uses the utterance's own mean instead of
-            # the live estimate, which starts from the model's generic prior
-            # and needs seconds of speech to settle.  On the LibriVox clips
-            # this takes the WER from ~34 % to ~24 % for ~0.1 x real time more.
-            # It also leaves the live estimate adapted for the next utterance.
-            self._decoder.start_utt()
-            self._decoder.process_raw(bytes(self._speech), False, True)
-            self._decoder.end_utt()
-        self._speech.clear()
-        words = self._words()
+        segments: Iterable[Any]
+        # A cut utterance was fed past its end (the next one's first samples),
+        # so its final must come from its own audio.
+        if (self.redecode_finals or event.cut) and event.audio:
+            # The whole utterance again, normalised by its own cepstral mean
+            # (see OfflineModel.decode_final): the live pass is only for
+            # partials.  With the pre-roll, it holds the first word's onset.
+            segments = self._decode_final(event.audio)
+        else:
+            segments = self._decoder.seg()
+        words = tuple(
+            words_from_segments(segments, offset_ms=self._utterance_start_ms, limit_ms=event.end_ms)
+        )
         text = " ".join(word.text for word in words)
         if text or self._partial_sent:
             # An empty final still goes out when a partial did, so the UI
@@ -351,7 +193,7 @@ class _Recogniser:
     def _emit_partial(self) -> None:
         if self._decoder.hyp() is None:
             return
-        words = self._words()
+        words = self._words(limit_ms=self.audio_ms)
         text = " ".join(word.text for word in words)
         if not text or text == self._last_partial:
             return
@@ -359,12 +201,12 @@ class _Recogniser:
         self._partial_sent = True
         self._listener.on_partial(self._update(text, words, end_of_turn=False))
 
-    def _words(self) -> tuple[Word, ...]:
+    def _words(self, *, limit_ms: int) -> tuple[Word, ...]:  # of the live pass
         return tuple(
             words_from_segments(
                 self._decoder.seg(),
                 offset_ms=self._utterance_start_ms,
-                limit_ms=self.audio_ms,
+                limit_ms=limit_ms,
             )
         )
 
@@ -423,8 +265,10 @@ class OfflineEngine(WorkerEngine):
         source_label: str = "",
         realtime: bool = True,
         model: OfflineModel | None = None,
+        segmenter_options: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(listener)
+        self._segmenter_options = dict(segmenter_options or {})
         self._source_label = source_label
         self._realtime = realtime
         self._model = model if model is not None else default_model()
@@ -455,7 +299,14 @@ class OfflineEngine(WorkerEngine):
                 self._model.release(decoder)
 
     def _listen(self, source: AudioSource, decoder: Decoder, run: int) -> None:
-        recogniser = _Recogniser(decoder, self._listener, run=run, source_label=self._source_label)
+        recogniser = _Recogniser(
+            decoder,
+            self._listener,
+            run=run,
+            source_label=self._source_label,
+            segmenter=UtteranceSegmenter(**self._segmenter_options),
+            decode_final=self._model.decode_final,
+        )
         try:
             source.open()
             self._listener.on_state(EngineState.LISTENING, "")
