@@ -33,6 +33,33 @@ RATE = 16_000
 FRAME_S = 0.01  # PocketSphinx frames
 
 
+CHUNK_BYTES = 1600  # 50 ms, as the audio layer delivers it
+
+
+class MemorySource:
+    """An AudioSource over PCM in memory: 50 ms chunks, as fast as they are read."""
+
+    def __init__(self, pcm: bytes, name: str = "memory") -> None:
+        self.name = name
+        self._pcm = pcm
+        self._pos = 0
+
+    @property
+    def exhausted(self) -> bool:
+        return self._pos >= len(self._pcm)
+
+    def open(self) -> None:
+        self._pos = 0
+
+    def read(self, timeout: float) -> bytes | None:
+        chunk = self._pcm[self._pos : self._pos + CHUNK_BYTES]
+        self._pos += len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass(frozen=True)
 class Clip:
     name: str

@@ -41,7 +41,6 @@ from tests import speech
 from tests.recording import RecordingListener
 
 RATE = speech.RATE
-CHUNK = 1600  # 50 ms of 16 kHz mono s16le
 JOIN_TIMEOUT = 60  # a hang guard, not a speed requirement
 MAX_TURN_MS = 15_500  # the segmenter's 15 s limit plus slack for frame rounding
 CLIP_NAMES = (  # the longest sentences: the most words per second of decoding
@@ -53,30 +52,6 @@ FULL_SCALE = 32768.0
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-class MemorySource:
-    """AudioSource over PCM in memory, in 50 ms chunks, as fast as it is read."""
-
-    def __init__(self, pcm: bytes) -> None:
-        self.name = "bad input"
-        self._pcm = pcm
-        self._pos = 0
-
-    @property
-    def exhausted(self) -> bool:
-        return self._pos >= len(self._pcm)
-
-    def open(self) -> None:
-        self._pos = 0
-
-    def read(self, timeout: float) -> bytes | None:
-        chunk = self._pcm[self._pos : self._pos + CHUNK]
-        self._pos += len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        pass
 
 
 class RecordingSegmenter(UtteranceSegmenter):
@@ -203,7 +178,7 @@ def run_engine(model: OfflineModel, monkeypatch: pytest.MonkeyPatch) -> Callable
         monkeypatch.setattr(offline, "UtteranceSegmenter", lambda: RecordingSegmenter(utterances))
         listener = RecordingListener()
         engine = OfflineEngine(listener, realtime=False, model=model)
-        source = MemorySource(pcm)
+        source = speech.MemorySource(pcm)
         cpu_before = time.process_time()  # every thread of the process
         engine.start(source)
         assert engine.join(JOIN_TIMEOUT), "the engine did not finish"

@@ -19,28 +19,7 @@ from captioner.engines.base import EngineError, EngineState
 from captioner.engines.offline import OfflineEngine, OfflineModel
 from tests import speech
 
-CHUNK = 1600
-
 pytestmark = pytest.mark.slow
-
-
-class _Memory:
-    name = "memory"
-
-    def __init__(self, pcm: bytes) -> None:
-        self._pcm = pcm
-        self._pos = 0
-
-    def open(self) -> None:
-        pass
-
-    def read(self, timeout: float) -> bytes:
-        chunk = self._pcm[self._pos : self._pos + CHUNK]
-        self._pos += len(chunk)
-        return chunk
-
-    def close(self) -> None:
-        pass
 
 
 class _Finals:
@@ -73,7 +52,7 @@ def model() -> OfflineModel:
 def transcribe(model: OfflineModel, pcm: bytes) -> list[TurnUpdate]:
     listener = _Finals()
     engine = OfflineEngine(listener, realtime=False, model=model)
-    engine.start(_Memory(pcm))  # type: ignore[arg-type]
+    engine.start(speech.MemorySource(pcm))  # type: ignore[arg-type]
     assert listener.stopped.wait(120), "the engine did not finish"
     assert engine.join(10)
     assert not listener.errors, listener.errors
