@@ -81,7 +81,7 @@ class DeviceSource:
         self._start_seconds = max(start_seconds, stall_seconds)
         self._got_block = False
         self._stream: Any = None
-        self._queue: queue.Queue[np.ndarray] = queue.Queue(self._queue_blocks)
+        self._queue: queue.Queue[bytes] = queue.Queue(self._queue_blocks)
         self._converter: PcmConverter | None = None
         self._chunks: deque[bytes] = deque()
         self._closing = threading.Event()
@@ -152,7 +152,11 @@ class DeviceSource:
         self._xruns = 0
         self._level = 0.0
         try:
-            stream = sd.InputStream(
+            # RawInputStream hands the callback a plain buffer: the audio thread
+            # copies bytes and touches no NumPy array (sounddevice's InputStream
+            # reshapes one there, which NumPy 2.5 deprecates and a later NumPy
+            # will refuse: with warnings as errors the capture died on 3.13).
+            stream = sd.RawInputStream(
                 device=self.device.index,
                 samplerate=samplerate,
                 channels=channels,
@@ -206,7 +210,8 @@ class DeviceSource:
                 continue
             self._last_block_at = time.monotonic()
             self._got_block = True
-            mono = to_float_mono(block)
+            frames = np.frombuffer(block, dtype=np.float32)
+            mono = to_float_mono(frames.reshape(-1, self.channels))
             self._level = float(np.sqrt(np.mean(np.square(mono)))) if mono.size else 0.0
             chunks = converter.feed(mono)
             if chunks:
@@ -247,12 +252,12 @@ class DeviceSource:
             )
         return rate
 
-    def _on_block(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        """PortAudio audio thread: copy and enqueue, nothing else."""
+    def _on_block(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
+        """PortAudio audio thread: copy the raw buffer and enqueue, nothing else."""
         if status and getattr(status, "input_overflow", False):
             self._xruns += 1
         try:
-            self._queue.put_nowait(indata.copy())
+            self._queue.put_nowait(bytes(indata))
         except queue.Full:
             self._overflows += 1
 

@@ -1,6 +1,6 @@
 """A stand-in for the ``sounddevice`` module, injected through ``sd=``.
 
-Its InputStream calls the callback from its own thread, like PortAudio's
+Its RawInputStream calls the callback from its own thread, like PortAudio's
 audio thread, so DeviceSource's threading is exercised for real; the
 ``scenario`` decides what the "hardware" does (deliver, vanish, stall).
 """
@@ -97,7 +97,7 @@ class FakeSoundDevice:
         if round(samplerate) not in accepted:
             raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
 
-    def InputStream(self, **kwargs: Any) -> FakeInputStream:
+    def RawInputStream(self, **kwargs: Any) -> FakeInputStream:
         if self.open_error:
             raise PortAudioError(self.open_error)
         stream = FakeInputStream(self, **kwargs)
@@ -153,7 +153,13 @@ class FakeInputStream:
             every = scenario.overflow_every
             status = Status(input_overflow=bool(every) and n % every == every - 1)
             began = time.perf_counter()
-            self.callback(block, self.blocksize, None, status)
+            # Like sounddevice's RawInputStream: a buffer of interleaved samples.
+            self.callback(
+                memoryview(np.ascontiguousarray(block, np.float32).tobytes()),
+                self.blocksize,
+                None,
+                status,
+            )
             self.callback_seconds.append(time.perf_counter() - began)
             n += 1
             self.delivered = n
