@@ -67,7 +67,7 @@ def test_a_file_that_is_not_audio_is_a_clear_error(tmp_path: Path) -> None:
     notes.write_text("these are my meeting notes, not audio\n")
     result = run("--input-file", str(notes))
     assert result.returncode == 2
-    assert "is not a readable WAV file" in result.stderr and "notes.wav" in result.stderr
+    assert "is not a readable audio file" in result.stderr and "notes.wav" in result.stderr
 
 
 def test_list_devices_prints_a_table_or_says_there_are_none() -> None:

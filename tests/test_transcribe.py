@@ -73,7 +73,7 @@ def test_missing_and_corrupt_files_exit_2_with_a_message(tmp_path: Path) -> None
     corrupt = tmp_path / "corrupt.wav"
     corrupt.write_bytes(b"RIFF\x10\x00\x00\x00WAVEjunk" + os.urandom(64))
     bad = transcribe(str(corrupt), "--engine", "offline")
-    assert bad.returncode == 2 and "is not a readable WAV file" in bad.stderr
+    assert bad.returncode == 2 and "is not a readable audio file" in bad.stderr
 
 
 def test_silence_gives_no_turns_and_no_error(tmp_path: Path) -> None:

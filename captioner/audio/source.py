@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
+from captioner.audio.audiofile import AudioFileError, AudioFileReader
 from captioner.audio.convert import CHUNK_MS, TARGET_RATE, PcmConverter, to_float_mono
 from captioner.audio.devices import InputDevice, load_sounddevice
 from captioner.audio.errors import AudioError
-from captioner.audio.wavfile import WavFormatError, WavReader
 
 CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
@@ -312,7 +312,8 @@ class WavFileSource:
         self._clock = clock
         self._sleep = sleep
         self._block_seconds = block_seconds
-        self._reader: WavReader | None = None
+        self._reader: AudioFileReader | None = None
+        self.warning: str | None = None  # e.g. a damaged header, read anyway
         self._converter: PcmConverter | None = None
         self._chunks: deque[bytes] = deque()
         self._opened = False
@@ -334,14 +335,15 @@ class WavFileSource:
         """Validate the file and prepare to stream it; raises :class:`AudioError`."""
         self.close()
         try:
-            reader = WavReader(self.path)
+            reader = AudioFileReader(self.path)
         except FileNotFoundError as exc:
             raise AudioError(f"Audio file not found: {self.path}") from exc
-        except WavFormatError as exc:
-            raise AudioError(f"“{self.path}” is not a readable WAV file: {_reason(exc)}.") from exc
+        except AudioFileError as exc:
+            raise AudioError(f"“{self.path}” is not a readable audio file: {exc}.") from exc
         except OSError as exc:
             reason = exc.strerror or _reason(exc)
-            raise AudioError(f"“{self.path}” is not a readable WAV file: {reason}.") from exc
+            raise AudioError(f"“{self.path}” is not a readable audio file: {reason}.") from exc
+        self.warning = reader.warning
         info = reader.info
         self._reader = reader
         self._converter = PcmConverter(info.sample_rate, info.channels)
@@ -391,7 +393,12 @@ class WavFileSource:
             if reader is None or converter is None:
                 self._eof = True
                 break
-            block = reader.read(max(1, round(reader.info.sample_rate * self._block_seconds)))
+            try:
+                block = reader.read(max(1, round(reader.info.sample_rate * self._block_seconds)))
+            except (AudioFileError, RuntimeError) as exc:  # RuntimeError: libsndfile
+                self._close_reader()
+                self._eof = True
+                raise AudioError(f"“{self.path}” cannot be read to the end: {exc}.") from exc
             if block.shape[0] == 0:
                 self._chunks.extend(converter.flush())
                 self._close_reader()

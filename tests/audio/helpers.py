@@ -87,9 +87,9 @@ def write_wav(
         fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits)
     data = encode(frames, bits, is_float)
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-    if extra_chunk:  # an odd-sized LIST chunk exercises chunk skipping and padding
-        info = b"INFOtest!"
-        body += b"LIST" + struct.pack("<I", len(info)) + info + b"\x00"
+    if extra_chunk:  # an odd-sized chunk exercises chunk skipping and padding
+        info = b"INFOINAM\x05\x00\x00\x00test!\x00"  # LIST-INFO, title "test!" (odd)
+        body += b"LIST" + struct.pack("<I", len(info)) + info
     body += b"data" + struct.pack("<I", len(data)) + data
     if len(data) % 2:
         body += b"\x00"

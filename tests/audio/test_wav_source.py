@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from captioner.audio.audiofile import AudioFileReader
 from captioner.audio.convert import CHUNK_BYTES, TARGET_RATE
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
-from captioner.audio.wavfile import WavReader
 from tests.audio.helpers import (
     CLIP_0880,
     LIBRIVOX,
@@ -146,13 +146,13 @@ def test_stereo_file_is_averaged(tmp_path: Path, opened) -> None:
 def test_reads_the_file_in_blocks_not_whole(tmp_path: Path, monkeypatch, opened) -> None:
     path = write_wav(tmp_path / "long.wav", sine(200, 44100, 3.0), 44100)
     requested: list[int] = []
-    original_read = WavReader.read
+    original_read = AudioFileReader.read
 
-    def spy(self: WavReader, max_frames: int) -> np.ndarray:
+    def spy(self: AudioFileReader, max_frames: int) -> np.ndarray:
         requested.append(max_frames)
         return original_read(self, max_frames)
 
-    monkeypatch.setattr(WavReader, "read", spy)
+    monkeypatch.setattr(AudioFileReader, "read", spy)
     source = opened(path, realtime=False)
     source.read(0)
     assert requested and max(requested) <= 0.5 * 44100
@@ -168,10 +168,10 @@ def test_missing_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"hello, I am a text file\n", "no RIFF/WAVE header"),
-        (b"", "no RIFF/WAVE header"),
-        (b"RIFF\x10\x00\x00\x00WAVEjunk\x00\x00\x00\x00", "no “fmt ” chunk"),
-        (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x55\x00\x01\x00", "too short"),
+        (b"hello, I am a text file\n", "not in an audio format"),
+        (b"", "not in an audio format"),
+        (b"RIFF\x10\x00\x00\x00WAVEjunk\x00\x00\x00\x00", "damaged"),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x55\x00\x01\x00", "damaged"),
     ],
 )
 def test_not_a_wav_file(tmp_path: Path, content: bytes, reason: str) -> None:
@@ -180,7 +180,7 @@ def test_not_a_wav_file(tmp_path: Path, content: bytes, reason: str) -> None:
     with pytest.raises(AudioError) as excinfo:
         WavFileSource(path).open()
     message = str(excinfo.value)
-    assert message.startswith(f"“{path}” is not a readable WAV file: ")
+    assert message.startswith(f"“{path}” is not a readable audio file: ")
     assert reason in message
 
 
@@ -189,12 +189,12 @@ def test_compressed_wav_is_rejected_with_a_reason(tmp_path: Path) -> None:
     raw = bytearray(path.read_bytes())
     raw[20:22] = (0x0055).to_bytes(2, "little")  # MPEG layer 3
     path.write_bytes(bytes(raw))
-    with pytest.raises(AudioError, match="unsupported encoding"):
+    with pytest.raises(AudioError, match="unsupported encoding"):  # libsndfile: no MP3-in-WAV
         WavFileSource(path).open()
 
 
 def test_directory_is_not_a_wav_file(tmp_path: Path) -> None:
-    with pytest.raises(AudioError, match="is not a readable WAV file"):
+    with pytest.raises(AudioError, match="is not a readable audio file"):
         WavFileSource(tmp_path).open()
 
 
