@@ -1,7 +1,15 @@
-"""Where the AssemblyAI API key lives: the environment or the OS keyring.
+"""Where the AssemblyAI API key lives: the environment, the OS keyring, or this run.
 
 Never in a settings file, log line or export.  ``ASSEMBLYAI_API_KEY`` wins
-so that scripts and CI can supply a key without touching the keyring.
+so that scripts and CI can supply a key without touching the keyring.  On a
+desktop with no usable keyring (no Secret Service or KWallet running, keyring's
+null or fail backend) a key can still be used *for this run only*, in memory,
+and the UI says so instead of claiming a place the key is not.
+
+Keys are checked for their shape wherever they come from: a key pasted with
+its line break, a non-ASCII character or a whole document would otherwise
+reach an HTTP header and come back as a network error, a traceback, or
+"HTTP 431, try again later".  The problem names the key and never echoes it.
 """
 
 from __future__ import annotations
@@ -17,15 +25,97 @@ SERVICE = "captioner"
 ACCOUNT = "assemblyai-api-key"
 
 
+MAX_KEY_LENGTH = 512  # an AssemblyAI key is 32 characters; temporary tokens are longer
+MIN_KEY_LENGTH = 16
+
+_run_key: str | None = None  # a key kept in memory for this run (no usable keyring)
+
+
 class KeyStoreError(Exception):
     """The OS keyring is missing or refused; the message says what to do instead."""
 
 
+def key_problem(key: str) -> str | None:
+    """Why ``key`` cannot be an API key, in words that never repeat it; ``None`` if fine."""
+    if any(c in key for c in "\r\n"):
+        return "The API key contains a line break. Paste only the key itself."
+    if not key.isascii():
+        return (
+            "The API key contains characters that are not in an API key (letters with "
+            "accents, symbols or invisible characters). Paste only the key itself."
+        )
+    if any(c.isspace() or not c.isprintable() for c in key):
+        return "The API key contains spaces or control characters. Paste only the key itself."
+    if len(key) > MAX_KEY_LENGTH:
+        return (
+            f"The text given as the API key is {len(key):,} characters long; "
+            "an AssemblyAI key is 32. Paste only the key itself."
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        return "The API key is too short to be an AssemblyAI key. Copy it again from your account."
+    return None
+
+
+def keyring_problem() -> str | None:
+    """Why no key can be stored safely here, or ``None`` when the keyring works.
+
+    keyring falls back to its ``fail`` backend (raises on every call) or the
+    ``null`` one (accepts and forgets) when no Secret Service, KWallet,
+    macOS Keychain or Windows Credential Locker is reachable.
+    """
+    try:
+        import keyring
+        from keyring.backends import fail, null
+
+        backend = keyring.get_keyring()
+    except Exception as exc:  # a broken keyring installation
+        log.info("Keyring unavailable: %s", type(exc).__name__)
+        return "The keyring package cannot be loaded."
+    backends = getattr(backend, "backends", None)  # the chainer wraps several
+    usable = [b for b in (backends if backends is not None else [backend])]
+    usable = [b for b in usable if not isinstance(b, fail.Keyring | null.Keyring)]
+    if not usable or (getattr(backend, "priority", 1) <= 0 and backends is None):
+        return (
+            "No system keyring is running on this desktop (such as GNOME Keyring or "
+            "KWallet), so the key cannot be stored safely."
+        )
+    return None
+
+
+def use_for_this_run(key: str) -> None:
+    """Keep ``key`` in memory until the app quits (no keyring to store it in)."""
+    global _run_key
+    _run_key = key or None
+
+
 def load_api_key() -> str | None:
-    """The key from the environment, else from the keyring, else ``None``."""
+    """The key from the environment, else the keyring, else this run's, else ``None``.
+
+    A key whose shape is wrong is returned as it is: the caller asks
+    :func:`key_problem` and tells the user (see :func:`api_key_problem`).
+    """
     key = os.environ.get(ENV_VAR, "").strip()
     if key:
         return key
+    stored = _keyring_key()
+    return stored if stored else _run_key
+
+
+def api_key_problem() -> str | None:
+    """What is wrong with the key a run would use, naming where it comes from."""
+    key = load_api_key()
+    if not key:
+        return None
+    problem = key_problem(key)
+    if problem is None:
+        return None
+    where = {"environment": f"from {ENV_VAR}", "keyring": "in the system keyring"}.get(
+        key_source(), "entered for this run"
+    )
+    return f"{problem} (the key {where}; change it in Settings ▸ AssemblyAI…)"
+
+
+def _keyring_key() -> str | None:
     try:
         import keyring
         from keyring.errors import KeyringError
@@ -41,14 +131,23 @@ def load_api_key() -> str | None:
 
 
 def key_source() -> str:
-    """Where the current key comes from, for the UI ("environment", "keyring", "")."""
+    """Where the current key comes from: "environment", "keyring", "run" or ""."""
     if os.environ.get(ENV_VAR, "").strip():
         return "environment"
-    return "keyring" if load_api_key() else ""
+    if _keyring_key():
+        return "keyring"
+    return "run" if _run_key else ""
 
 
 def save_api_key(key: str) -> None:
-    """Store ``key`` in the OS keyring (empty deletes it)."""
+    """Store ``key`` in the OS keyring (empty deletes it).
+
+    Raises :class:`KeyStoreError` when no keyring can hold it (see
+    :func:`keyring_problem`): the null backend would accept it and forget.
+    """
+    problem = keyring_problem()
+    if key and problem:
+        raise KeyStoreError(f"{problem} Set the {ENV_VAR} environment variable instead.")
     try:
         import keyring
         from keyring.errors import KeyringError, PasswordDeleteError

@@ -128,11 +128,8 @@ class AssemblyAISettingsDialog(QDialog):
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.test_button)
         form.addRow("API &key:", key_row)
-        self.key_status = QLabel(
-            "Set by the ASSEMBLYAI_API_KEY environment variable."
-            if source == "environment"
-            else "Kept in the system keyring, never in a file."
-        )
+        self._keyring_problem = None if source == "environment" else keystore.keyring_problem()
+        self.key_status = QLabel(_key_status_text(source, self._keyring_problem))
         self.key_status.setWordWrap(True)
         self.key_status.setObjectName("keyStatus")
         form.addRow(self.key_status)
@@ -195,6 +192,10 @@ class AssemblyAISettingsDialog(QDialog):
         return self.key_edit.text().strip() or (keystore.load_api_key() or "")
 
     def test_key(self) -> None:
+        problem = keystore.key_problem(self.entered_key())
+        if problem and self.entered_key():
+            self.key_status.setText(problem)
+            return
         self.test_button.setEnabled(False)
         self.key_status.setText(f"Checking the key with {self._api_host}…")
         self._check.start(self.entered_key())
@@ -234,11 +235,25 @@ class AssemblyAISettingsDialog(QDialog):
             return
         key = self.key_edit.text().strip()
         if key:
-            try:
-                keystore.save_api_key(key)
-            except keystore.KeyStoreError as exc:
-                self.problems.setText(str(exc))
+            problem = keystore.key_problem(key)
+            if problem:
+                self.problems.setText(problem)  # the key itself is never shown
                 return
+            if self._keyring_problem:
+                keystore.use_for_this_run(key)
+            else:
+                try:
+                    keystore.save_api_key(key)
+                except keystore.KeyStoreError as exc:
+                    # The keyring said it worked and then refused: keep the key for
+                    # this run, say where it really is, and let the user decide.
+                    keystore.use_for_this_run(key)
+                    self._keyring_problem = str(exc)
+                    self.key_edit.clear()
+                    self.key_edit.setPlaceholderText(keystore.mask(key))
+                    self.key_status.setText(_key_status_text("run", str(exc)))
+                    self.problems.setText("The key was not stored: it is used for this run only.")
+                    return
         before = config_from_settings(self._settings, "", self._api_host)
         s = self._settings
         s.set(Key.AAI_SPEECH_MODEL, config.speech_model)
@@ -268,3 +283,19 @@ def _spin(key: Key, settings: Settings, suffix: str) -> QSpinBox:
     spin.setSuffix(suffix)
     spin.setValue(settings.get(key))
     return spin
+
+
+def _key_status_text(source: str, keyring_problem: str | None) -> str:
+    """Where the key is (or will be) kept, never claiming a place it is not."""
+    if source == "environment":
+        return "Set by the ASSEMBLYAI_API_KEY environment variable."
+    if keyring_problem:
+        return (
+            f"{keyring_problem} A key entered here is used for this run only. To keep it, "
+            "set the ASSEMBLYAI_API_KEY environment variable (for example in ~/.profile), "
+            "or start a keyring and open this dialog again. Your key is on your AssemblyAI "
+            "dashboard: https://www.assemblyai.com/app/api-keys"
+        )
+    if source == "run":
+        return "Used for this run only: it is not stored anywhere."
+    return "Kept in the system keyring, never in a file."

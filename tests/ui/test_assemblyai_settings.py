@@ -78,7 +78,8 @@ def test_the_key_goes_to_the_keyring_and_never_into_the_settings_file(
 
 
 @pytest.mark.parametrize(
-    ("key", "expected"), [(KEY, "The key works."), ("bad", "API key rejected")]
+    ("key", "expected"),
+    [(KEY, "The key works."), ("wrong-key-0000000000000000", "API key rejected")],
 )
 def test_test_key_makes_a_real_connection(qtbot, prefs, key: str, expected: str) -> None:
     with FakeV3Server(api_key=KEY) as server:
