@@ -46,9 +46,9 @@ sys.path.insert(0, str(REPO))
 import jiwer  # noqa: E402
 
 from captioner.core.transcript import TurnUpdate  # noqa: E402
-from captioner.engines import offline  # noqa: E402
 from captioner.engines.base import EngineError, EngineState  # noqa: E402
 from captioner.engines.offline import OfflineEngine, OfflineModel  # noqa: E402
+from captioner.engines.offline import engine as offline  # noqa: E402
 from tests import speech  # noqa: E402
 
 TARGET_RTF = 0.35

@@ -7,8 +7,8 @@ import sys
 
 from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.registry import engine_ids
 
-ENGINES = ("offline", "assemblyai")
 EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "md")
 
 
@@ -18,12 +18,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Live captions from a microphone, system audio or a WAV file. "
         "`captioner transcribe FILE` prints a file's transcript instead (see its --help).",
         epilog="The AssemblyAI API key is read from ASSEMBLYAI_API_KEY or the system keyring "
-        "(Settings ▸ AssemblyAI API key… stores it there).",
+        "(Settings ▸ AssemblyAI… stores it there).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=engine_ids(),
         help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
     )
     parser.add_argument(
@@ -71,7 +71,7 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", metavar="FILE", help="WAV file (any rate, channels, bit depth)")
     parser.add_argument(
         "--engine",
-        choices=ENGINES,
+        choices=engine_ids(),
         help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
     )
     parser.add_argument("--api-host", default=DEFAULT_HOST, metavar="HOST", help="AssemblyAI host")

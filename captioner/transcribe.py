@@ -31,6 +31,7 @@ from captioner.core.profanity import mask_text
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Transcript, Turn, TurnUpdate
 from captioner.engines.base import Engine, EngineError, EngineState
+from captioner.engines.registry import EngineId, EngineOptions, choose_engine, spec
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -109,9 +110,9 @@ class TurnPrinter:
 
 
 def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    engine_id = args.engine or ("assemblyai" if keystore.load_api_key() else "offline")
+    engine_id = choose_engine(requested=args.engine, has_key=bool(keystore.load_api_key()))
     # The cloud service rejects audio sent faster than real time.
-    realtime = args.realtime or engine_id == "assemblyai"
+    realtime = args.realtime or engine_id is EngineId.ASSEMBLYAI
     source = WavFileSource(args.file, realtime=realtime)
     try:
         source.open()  # validate up front: a clear message and exit 2
@@ -134,21 +135,18 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     mask_profanity = bool(getattr(args, "profanity_filter", True))
     printer = TurnPrinter(
-        out, expect_formatted=engine_id == "assemblyai", mask_profanity=mask_profanity
+        out, expect_formatted=engine_id is EngineId.ASSEMBLYAI, mask_profanity=mask_profanity
     )
-    engine: Engine
+    engine_options = EngineOptions(realtime=realtime)
     settings: dict[str, object] = {}
-    if engine_id == "assemblyai":
-        from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+    if engine_id is EngineId.ASSEMBLYAI:
+        from captioner.engines.assemblyai import AssemblyAIConfig
 
         key = keystore.load_api_key() or ""
         config = AssemblyAIConfig(api_key=key, api_host=args.api_host)
         settings = {"speech_model": config.speech_model, "format_turns": config.format_turns}
-        engine = AssemblyAIEngine(printer, config)
-    else:
-        from captioner.engines.offline import OfflineEngine
-
-        engine = OfflineEngine(printer, realtime=realtime)
+        engine_options = EngineOptions(realtime=realtime, assemblyai=config)
+    engine: Engine = spec(engine_id).create(printer, engine_options)
     engine.start(WavFileSource(args.file, realtime=realtime))
     try:
         while not printer.stopped.wait(0.2):
@@ -162,7 +160,7 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if output is not None and fmt is not None:
         # Exported even after an engine error: the turns recognised so far are worth keeping.
         info = SessionInfo(
-            engine=engine_id,
+            engine=engine_id.value,
             source=Path(args.file).name,
             settings=settings,
             started_at=started_at,

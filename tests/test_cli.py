@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from captioner import __version__
+from captioner.core.sessions import SessionStore
 from tests.conftest import DATA
 from tests.fakes.v3_server import FakeV3Server, TurnScript
 
@@ -109,8 +110,19 @@ def test_ctrl_c_ends_the_cloud_session_cleanly(signum: int) -> None:
     assert session.audio_ms_received < 7000  # it stopped on the signal, not at the end
 
 
+def wait_until(condition, timeout: float) -> None:
+    """Poll ``condition`` (another process's doing) until it holds, or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting for the condition"
+        time.sleep(0.05)
+
+
 def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
     key = "test-key-cli"
+    sessions = tmp_path / "sessions"
+    # Its own settings file, so the single-instance check below meets this app only.
+    env = {"ASSEMBLYAI_API_KEY": key, "XDG_CONFIG_HOME": str(tmp_path / "config")}
     with FakeV3Server(api_key=key, script=TurnScript.from_text("and mister john")) as server:
         proc = captioner(
             "--engine",
@@ -119,13 +131,19 @@ def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
             str(DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"),
             "--api-host",
             server.url,
+            "--data-dir",
+            str(sessions),
             "--start",
-            env={"ASSEMBLYAI_API_KEY": key},
+            env=env,
         )
         try:
             server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].termination_sent, 20)
-            time.sleep(0.5)
-            assert proc.poll() is None  # the window stays open with the transcript
+            # The app has handled the end of the run once it has closed the session record.
+            wait_until(lambda: any(s.finished for s in SessionStore(sessions).list()), 20)
+            # Still there, window open with the transcript: a second launch finds it.
+            second = run(env=env)
+            assert second.returncode == 0 and "already running" in second.stderr
+            assert proc.poll() is None
             proc.send_signal(signal.SIGTERM)
             proc.communicate(timeout=20)
         finally:

@@ -6,3 +6,9 @@ class AudioError(Exception):
 
     ``str(error)`` is a complete sentence that names the device or file.
     """
+
+
+def reason(exc: BaseException) -> str:
+    """An exception's own words without a trailing full stop (the caller ends the sentence)."""
+    text = str(exc).strip().rstrip(".")
+    return text or type(exc).__name__

@@ -40,11 +40,10 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from captioner.audio.devices import InputDevice, find_device, list_input_devices
+from captioner.audio.devices import InputDevice, list_input_devices
 from captioner.audio.errors import AudioError
-from captioner.audio.source import DEVICE_OPEN_LOCK, DeviceSource
-
-SYSTEM_AUDIO_PREFIX = "System audio — "
+from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX, PulseMonitorSource
+from captioner.audio.source import DeviceSource
 
 MACOS_HELP_URL = "https://github.com/ExistentialAudio/BlackHole#installation"
 WINDOWS_HELP_URL = "https://github.com/spatialaudio/python-sounddevice/issues/510"
@@ -114,70 +113,6 @@ class SystemAudioDevice:
         source = DeviceSource(self.device, sd=sd)
         source.name = self.name
         return source
-
-
-class PulseMonitorSource:
-    """Records a PulseAudio/PipeWire monitor through PortAudio's ALSA ``pulse`` device.
-
-    An :class:`~captioner.engines.base.AudioSource`; ``level`` is the level of
-    the underlying :class:`DeviceSource`.
-    """
-
-    def __init__(
-        self,
-        monitor: str,
-        *,
-        name: str | None = None,
-        sd: ModuleType | Any | None = None,
-        device: InputDevice | None = None,
-        stall_seconds: float = 3.0,
-    ) -> None:
-        self.monitor = monitor
-        self.name = name or f"{SYSTEM_AUDIO_PREFIX}{monitor}"
-        self._sd = sd
-        self._device = device
-        self._stall_seconds = stall_seconds
-        self._inner: DeviceSource | None = None
-
-    @property
-    def level(self) -> float:
-        inner = self._inner
-        return inner.level if inner is not None else 0.0
-
-    def open(self) -> None:
-        device = self._device
-        if device is None:
-            try:
-                device = find_device("pulse", list_input_devices(self._sd))
-            except AudioError as exc:
-                raise AudioError(
-                    f"Cannot open “{self.name}”: PortAudio has no “pulse” device "
-                    "(install the ALSA PulseAudio plugin, libasound2-plugins)."
-                ) from exc
-        inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
-        inner.name = self.name
-        with DEVICE_OPEN_LOCK:
-            saved = os.environ.get("PULSE_SOURCE")
-            os.environ["PULSE_SOURCE"] = self.monitor
-            try:
-                inner.open()
-            finally:
-                if saved is None:
-                    os.environ.pop("PULSE_SOURCE", None)
-                else:
-                    os.environ["PULSE_SOURCE"] = saved
-        self._inner = inner
-
-    def read(self, timeout: float) -> bytes | None:
-        inner = self._inner
-        if inner is None:
-            raise RuntimeError(f"read() called before open() on “{self.name}”")
-        return inner.read(timeout)
-
-    def close(self) -> None:
-        inner = self._inner
-        if inner is not None:
-            inner.close()
 
 
 # -- Linux: PulseAudio / PipeWire monitors ----------------------------------

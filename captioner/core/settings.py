@@ -48,8 +48,15 @@ class Spec:
 class Key(Enum):
     """Every remembered setting: storage name, type, default and valid range."""
 
-    ENGINE = Spec("engine", str, "")
+    ENGINE = Spec("engine", str, "")  # an EngineId value; "" until one is chosen
     DEVICE_NAME = Spec("device/name", str, "")
+    # Call mode: on or off, the device picked for each side, and the names shown
+    # before each side's lines ("" is the default name, "You" / "Them").
+    CALL_MODE = Spec("call/enabled", bool, False)
+    CALL_MIC_DEVICE = Spec("call/mic_device", str, "")
+    CALL_SYSTEM_SOURCE = Spec("call/system_source", str, "")
+    CALL_MIC_NAME = Spec("call/mic_name", str, "")
+    CALL_SYSTEM_NAME = Spec("call/system_name", str, "")
     OVERLAY_VISIBLE = Spec("overlay/visible", bool, True)
     OVERLAY_FONT_FAMILY = Spec("overlay/font_family", str, "Sans Serif")
     OVERLAY_FONT_SIZE = Spec("overlay/font_size", int, 22, 8, 96)

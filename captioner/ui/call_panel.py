@@ -166,6 +166,18 @@ class CallPanel(QWidget):
         finally:
             self._updating = False
 
+    def select(self, side: str, name: str) -> None:
+        """Select the item called ``name`` in ``side``'s picker (a remembered choice), if listed."""
+        picker = self.pickers[side]
+        for index in range(picker.count()):
+            if name and getattr(picker.itemData(index), "name", None) == name:
+                self._updating = True
+                try:
+                    picker.setCurrentIndex(index)
+                finally:
+                    self._updating = False
+                return
+
     def set_levels(self, mic: float, system: float) -> None:
         """Show both sides' RMS levels (0..1)."""
         self.meters[MIC].setValue(level_to_percent(mic))

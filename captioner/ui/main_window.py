@@ -7,6 +7,7 @@ Start (which engine, which source, which key) is decided by the app.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,6 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -30,7 +30,9 @@ from PySide6.QtWidgets import (
 from captioner import APP_NAME, __version__
 from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
+from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
+from captioner.ui.recovery_banner import RecoveryBanner
 from captioner.ui.transcript_view import TranscriptView
 
 
@@ -44,13 +46,6 @@ class InputChoice:
     system: Any = None  # a SystemAudioDevice: what the speakers play
 
 
-@dataclass(frozen=True)
-class EngineChoice:
-    engine_id: str
-    label: str
-    hint: str
-
-
 class MainWindow(QMainWindow):
     """Input and engine pickers, Start/Stop, live transcript, status line.
 
@@ -58,8 +53,9 @@ class MainWindow(QMainWindow):
         startRequested(): the user pressed Start.
         stopRequested(): the user pressed Stop.
         refreshDevicesRequested(): the user asked to re-scan input devices.
+        inputChosen(object): the user picked another input (its InputChoice).
+        engineChosen(str): the user picked another engine (its EngineId value).
         overlayToggled(bool): show (True) or hide the caption overlay.
-        apiKeyEntered(str): the user typed a new AssemblyAI key ("" clears it).
         closeRequested(): the window was closed (the app may keep captioning in the tray).
         quitRequested(): File ▸ Quit; the app stops captioning first, then quits.
         overlaySettingsRequested(): Settings ▸ Captions… was chosen.
@@ -76,8 +72,9 @@ class MainWindow(QMainWindow):
     startRequested = Signal()
     stopRequested = Signal()
     refreshDevicesRequested = Signal()
+    inputChosen = Signal(object)
+    engineChosen = Signal(str)
     overlayToggled = Signal(bool)
-    apiKeyEntered = Signal(str)
     closeRequested = Signal()
     quitRequested = Signal()
     overlaySettingsRequested = Signal()
@@ -98,7 +95,8 @@ class MainWindow(QMainWindow):
         self._running = False
         self._busy = False
         self._may_close = False
-        self._engines: list[EngineChoice] = []
+        self._engines: list[EngineSpec] = []
+        self._filling = False  # the pickers are being refilled: not the user's choice
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -157,25 +155,10 @@ class MainWindow(QMainWindow):
         self.call_panel = CallPanel()
         layout.addWidget(self.call_panel)
 
-        self.recovery_banner = QFrame()
-        self.recovery_banner.setObjectName("recoveryBanner")
-        self.recovery_banner.setFrameShape(QFrame.Shape.StyledPanel)
-        banner = QHBoxLayout(self.recovery_banner)
-        self.recovery_label = QLabel()
-        self.recovery_label.setWordWrap(True)
-        recover = QPushButton("&Recover")
-        recover.setAccessibleName("Recover the unfinished session")
-        recover.clicked.connect(self.recoverRequested)
-        discard = QPushButton("Discard")
-        discard.setAccessibleName("Discard the unfinished session")
-        discard.clicked.connect(self.discardRequested)
-        later = QPushButton("Later")
-        later.setAccessibleName("Decide about the unfinished session later")
-        later.clicked.connect(self.recovery_banner.hide)
-        banner.addWidget(self.recovery_label, 1)
-        for button in (recover, discard, later):
-            banner.addWidget(button)
-        self.recovery_banner.hide()
+        self.recovery_banner = RecoveryBanner()
+        self.recovery_banner.recoverRequested.connect(self.recoverRequested)
+        self.recovery_banner.discardRequested.connect(self.discardRequested)
+        self.recovery_label = self.recovery_banner.label
         layout.addWidget(self.recovery_banner)
 
         self.transcript = TranscriptView()
@@ -188,7 +171,8 @@ class MainWindow(QMainWindow):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.status_label.setWordWrap(True)
         self.statusBar().addWidget(self.status_label, 1)
-        self.engine_combo.currentIndexChanged.connect(self._show_engine_hint)
+        self.engine_combo.currentIndexChanged.connect(self._on_engine_changed)
+        self.input_combo.currentIndexChanged.connect(self._on_input_changed)
 
         self._build_menus()
         self.resize(820, 520)
@@ -252,27 +236,34 @@ class MainWindow(QMainWindow):
     # -- state from the app --------------------------------------------------
 
     def set_inputs(self, choices: list[InputChoice], selected: int = 0) -> None:
-        self.input_combo.clear()
-        for choice in choices:
-            self.input_combo.addItem(choice.label, choice)
-        if not choices:
-            self.input_combo.addItem("No input devices found", None)
-        self.input_combo.setCurrentIndex(max(0, min(selected, self.input_combo.count() - 1)))
+        self._filling = True
+        try:
+            self.input_combo.clear()
+            for choice in choices:
+                self.input_combo.addItem(choice.label, choice)
+            if not choices:
+                self.input_combo.addItem("No input devices found", None)
+            self.input_combo.setCurrentIndex(max(0, min(selected, self.input_combo.count() - 1)))
+        finally:
+            self._filling = False
 
     def selected_input(self) -> InputChoice | None:
         return self.input_combo.currentData()
 
-    def set_engines(self, engines: list[EngineChoice], selected_id: str) -> None:
-        self._engines = engines
-        self.engine_combo.clear()
-        for engine in engines:
-            self.engine_combo.addItem(engine.label, engine.engine_id)
-        index = self.engine_combo.findData(selected_id)
-        self.engine_combo.setCurrentIndex(max(0, index))
+    def set_engines(self, engines: Sequence[EngineSpec], selected: EngineId) -> None:
+        self._engines = list(engines)
+        self._filling = True
+        try:
+            self.engine_combo.clear()
+            for engine in engines:
+                self.engine_combo.addItem(engine.display_name, engine.id.value)
+            self.engine_combo.setCurrentIndex(max(0, self.engine_combo.findData(selected.value)))
+        finally:
+            self._filling = False
         self._show_engine_hint()
 
-    def selected_engine(self) -> str:
-        return self.engine_combo.currentData() or ""
+    def selected_engine(self) -> EngineId | None:
+        return EngineId.parse(self.engine_combo.currentData())
 
     def set_running(self, running: bool) -> None:
         """Start becomes Stop while a run is live; pickers lock until it ends."""
@@ -290,6 +281,19 @@ class MainWindow(QMainWindow):
         self.status_label.setText(text)
         self.status_label.setProperty("error", is_error)
         self.status_label.setStyleSheet("color: #c0392b; font-weight: bold;" if is_error else "")
+
+    def show_no_sound(self, name: str) -> None:
+        """The input has given only digital silence for a while: likely muted or the wrong one."""
+        self.show_status(
+            f"No sound from “{name}” for 5 seconds. Is it muted, or the wrong input?", True
+        )
+
+    def overlay_shown(self) -> bool:
+        """Whether the user wants the caption overlay on screen (View ▸ Caption overlay)."""
+        return self.overlay_check.isChecked()
+
+    def set_overlay_shown(self, shown: bool) -> None:
+        self.overlay_check.setChecked(shown)
 
     def set_level(self, level: float | None) -> None:
         """Show the input level (0..1 RMS, shown on a dB scale); None hides the meter."""
@@ -316,12 +320,23 @@ class MainWindow(QMainWindow):
     def set_partial(self, turn: Turn | None) -> None:
         self.transcript.show_partial(turn)
 
+    def clear_transcript(self) -> None:
+        self.transcript.clear_transcript()
+
+    def set_mask_profanity(self, mask: bool) -> None:
+        self.transcript.set_mask_profanity(mask)
+
     def show_recovery(self, text: str) -> None:
-        self.recovery_label.setText(text)
-        self.recovery_banner.show()
+        self.recovery_banner.show_text(text)
 
     def hide_recovery(self) -> None:
         self.recovery_banner.hide()
+
+    def bring_to_front(self) -> None:
+        """Show the window over the others (tray, a second launch)."""
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def allow_close(self) -> None:
         """The app has stopped captioning; the next close really closes."""
@@ -338,6 +353,17 @@ class MainWindow(QMainWindow):
             self.stopRequested.emit()
         else:
             self.startRequested.emit()
+
+    def _on_engine_changed(self) -> None:
+        self._show_engine_hint()
+        engine = self.selected_engine()
+        if not self._filling and engine is not None:
+            self.engineChosen.emit(engine.value)
+
+    def _on_input_changed(self) -> None:
+        choice = self.selected_input()
+        if not self._filling and choice is not None:
+            self.inputChosen.emit(choice)
 
     def _show_engine_hint(self) -> None:
         index = self.engine_combo.currentIndex()

@@ -11,125 +11,37 @@ while older lines slide off the top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-
 from PySide6.QtCore import (
     QPoint,
     QPointF,
     QRect,
     QRectF,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QGuiApplication,
     QMouseEvent,
     QMoveEvent,
     QPainter,
     QPaintEvent,
     QResizeEvent,
     QScreen,
-    QTextLayout,
-    QTextOption,
 )
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
+from captioner.ui import overlay_placement as placement
+from captioner.ui.overlay_fade import OverlayFade
+from captioner.ui.overlay_style import CaptionLine, OverlayStyle, SpeakerColors
+from captioner.ui.overlay_text import Paragraph, tail_that_fits
+
+__all__ = ["CaptionLine", "CaptionOverlay", "OverlayStyle"]
 
 MARGIN = 16
 EDGE = 8  # px at the left/right border that resize instead of move
-# Distinct, high-contrast colours for labelled lines (You / Them / Them (B)…),
-# all legible on the dark background (WCAG AA against #000 at 85 %).
-SPEAKER_COLORS = ("#ffffff", "#ffd54f", "#80deea", "#a5d6a7", "#f48fb1", "#ce93d8")
-
-
-@dataclass
-class OverlayStyle:
-    """How captions look; high contrast by default (white on 85 % black)."""
-
-    font_family: str = "Sans Serif"
-    font_point_size: int = 22
-    text_color: QColor = field(default_factory=lambda: QColor("#ffffff"))
-    background: QColor = field(default_factory=lambda: QColor(0, 0, 0, 217))
-    history_lines: int = 2
-    width_percent: int = 70
-    outline: bool = True
-    fade_seconds: int = 0
-
-    @property
-    def visible_lines(self) -> int:
-        # the finished lines plus one for the line being spoken (two when no history)
-        return max(2, self.history_lines + 1)
-
-    @property
-    def partial_color(self) -> QColor:
-        # In-progress words are dimmer: readers know they may still change.
-        color = QColor(self.text_color)
-        color.setAlphaF(0.78)
-        return color
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> OverlayStyle:
-        background = QColor(settings.get(Key.OVERLAY_BACKGROUND_COLOR))
-        background.setAlphaF(settings.get(Key.OVERLAY_OPACITY) / 100)
-        return cls(
-            font_family=settings.get(Key.OVERLAY_FONT_FAMILY),
-            font_point_size=settings.get(Key.OVERLAY_FONT_SIZE),
-            text_color=QColor(settings.get(Key.OVERLAY_TEXT_COLOR)),
-            background=background,
-            history_lines=settings.get(Key.OVERLAY_HISTORY_LINES),
-            width_percent=settings.get(Key.OVERLAY_WIDTH_PERCENT),
-            outline=settings.get(Key.OVERLAY_OUTLINE),
-            fade_seconds=settings.get(Key.OVERLAY_FADE_SECONDS),
-        )
-
-
-@dataclass(frozen=True)
-class CaptionLine:
-    """One line: its text, who said it (call mode), and whether it is stand-in text.
-
-    Provisional lines come from the offline engine while the cloud connection
-    is down; they are tagged so readers know better text may replace them.
-    """
-
-    text: str
-    speaker: str | None = None
-    provisional: bool = False
-    source: str = ""  # "mic" / "system" in call mode: decides the colour
-
-    @property
-    def display(self) -> str:
-        label = f"{self.speaker}: " if self.speaker else ""
-        tag = "(offline) " if self.provisional else ""
-        return f"{tag}{label}{self.text}"
-
-
-class _Paragraph:
-    """One laid-out paragraph; re-laid-out only when its text or the width changes."""
-
-    def __init__(self, line: CaptionLine, font: QFont, width: float, color: QColor) -> None:
-        self.line = line
-        self.text = line.display
-        self.color = color
-        self.layout = QTextLayout(self.text, font)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.layout.setTextOption(option)
-        self.layout.beginLayout()
-        y = 0.0
-        while True:
-            text_line = self.layout.createLine()
-            if not text_line.isValid():
-                break
-            text_line.setLineWidth(width)
-            text_line.setPosition(QPointF(0, y))
-            y += text_line.height()
-        self.layout.endLayout()
-        self.height = y
 
 
 class CaptionOverlay(QWidget):
@@ -162,24 +74,18 @@ class CaptionOverlay(QWidget):
         self._settings = settings
         self._style = OverlayStyle.from_settings(settings) if settings else OverlayStyle()
         self._font = QFont()
-        self._history: list[_Paragraph] = []
+        self._history: list[Paragraph] = []
         # In call mode both sides can be mid-sentence at once: one line each.
         self._partial_lines: tuple[CaptionLine, ...] = ()
-        self._partials: list[_Paragraph] = []
+        self._partials: list[Paragraph] = []
         self._partial_dirty = False
         self._placeholder = ""
         self._badge = ""
         self._drag_offset: QPoint | None = None
-        self._speaker_colors: dict[str, QColor] = {}
+        self._speaker_colors = SpeakerColors(self._style)
         self._locked = False
         self.partial_layouts = 0  # how many times the in-progress line was laid out
-        self._fade_timer = QTimer(self)
-        self._fade_timer.setSingleShot(True)
-        self._fade_timer.timeout.connect(self._fade_out)
-        # Fading steps the window opacity from a timer (~0.8 s to invisible).
-        self._fade_step = QTimer(self)
-        self._fade_step.setInterval(40)
-        self._fade_step.timeout.connect(self._fade_tick)
+        self._fade = OverlayFade(self, self)
         self.apply_style(self._style)
         self._restore_geometry()
         if settings is not None and settings.get(Key.OVERLAY_LOCKED):
@@ -198,7 +104,7 @@ class CaptionOverlay(QWidget):
         width = self._text_width()
         self._history = [
             cached.get(line)
-            or _Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
+            or Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
             for line in keep
         ]
         self._on_activity()
@@ -267,15 +173,13 @@ class CaptionOverlay(QWidget):
         self._font = QFont(style.font_family)
         self._font.setPointSizeF(style.font_point_size)
         self._font.setWeight(QFont.Weight.DemiBold)
-        self._speaker_colors.clear()
+        self._speaker_colors = SpeakerColors(style)
         self.setFixedHeight(self._content_height())  # never grows with the text
         lines = [p.line for p in self._history]
         self._history = []
         self.set_history(lines)
         self._partial_dirty = True
-        if style.fade_seconds <= 0:
-            self._fade_timer.stop()
-            self._show_fully()
+        self._fade.set_seconds(style.fade_seconds)
         self.update()
 
     @property
@@ -303,42 +207,13 @@ class CaptionOverlay(QWidget):
     @property
     def faded(self) -> bool:
         """True while fading out or faded (after ``fade_seconds`` of no new text)."""
-        return self._fade_step.isActive() or self.windowOpacity() < 0.5
+        return self._fade.faded
 
     def _on_activity(self) -> None:
-        self._show_fully()
-        if self._style.fade_seconds > 0:
-            self._fade_timer.start(self._style.fade_seconds * 1000)
-
-    def _show_fully(self) -> None:
-        self._fade_step.stop()
-        if self.windowOpacity() < 1.0:
-            self.setWindowOpacity(1.0)
-
-    def _fade_out(self) -> None:
-        self._fade_step.start()
-
-    def _fade_tick(self) -> None:
-        opacity = max(0.0, self.windowOpacity() - 0.05)
-        self.setWindowOpacity(opacity)
-        if opacity <= 0.0:
-            self._fade_step.stop()
+        self._fade.activity()
 
     def _color_for(self, speaker: str | None, source: str = "") -> QColor:
-        # Call mode: the local side is always the text colour and the remote
-        # side always the second colour, whoever speaks first.
-        if source == "mic":
-            return self._style.text_color
-        if not speaker:
-            return self._style.text_color
-        if source == "system" and not speaker.endswith(")"):
-            return QColor(SPEAKER_COLORS[1])
-        if speaker not in self._speaker_colors:
-            palette = [QColor(c) for c in SPEAKER_COLORS]
-            palette[0] = self._style.text_color
-            index = 1 + len(self._speaker_colors) % (len(palette) - 1)  # never the local colour
-            self._speaker_colors[speaker] = palette[index]
-        return self._speaker_colors[speaker]
+        return self._speaker_colors.color_for(speaker, source)
 
     # -- geometry ------------------------------------------------------------
 
@@ -351,42 +226,17 @@ class CaptionOverlay(QWidget):
     def _content_height(self) -> int:
         return int(self._style.visible_lines * self._line_height() + 2 * MARGIN)
 
-    def _screen_key(self, screen: QScreen | None) -> str:
-        name = screen.name() if screen else "default"
-        return "overlay/geometry/" + (name or "default").replace("/", "_")
-
     def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
-        screen = screen or QGuiApplication.primaryScreen()
-        area = screen.availableGeometry() if screen else QRect(0, 0, 1280, 800)
-        width = int(area.width() * self._style.width_percent / 100)
-        height = self._content_height()
-        x = area.x() + (area.width() - width) // 2
-        if dock == "top":
-            y = area.y() + int(area.height() * 0.03)
-        else:
-            y = area.y() + area.height() - height - int(area.height() * 0.06)
-        return QRect(x, y, width, height)
+        return placement.default_rect(
+            screen, dock, self._style.width_percent, self._content_height()
+        )
 
     def _restore_geometry(self) -> None:
-        dock = self._settings.get(Key.OVERLAY_DOCK) if self._settings else "float"
-        screen = self._saved_screen()
-        rect = self.default_rect(screen, "top" if dock == "top" else "bottom")
-        if dock == "float" and self._settings is not None:
-            saved = self._settings.raw(self._screen_key(screen))
-            if isinstance(saved, QRect) and saved.width() > 0:
-                candidate = QRect(saved.topLeft(), rect.size())
-                candidate.setWidth(saved.width())
-                if _on_some_screen(candidate):  # a monitor may have been unplugged
-                    rect = candidate
+        rect = placement.restored_rect(
+            self._settings, self._style.width_percent, self._content_height()
+        )
         self.setGeometry(rect)
         self.setMinimumWidth(240)
-
-    def _saved_screen(self) -> QScreen | None:
-        name = self._settings.raw("overlay/screen", "") if self._settings else ""
-        for screen in QGuiApplication.screens():
-            if screen.name() == name:
-                return screen
-        return QGuiApplication.primaryScreen()
 
     def dock(self, where: str) -> None:
         """Snap to the top or bottom edge of the current screen, or float where it is."""
@@ -398,7 +248,7 @@ class CaptionOverlay(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         if event.oldSize().width() != event.size().width():
             width = self._text_width()
-            self._history = [_Paragraph(p.line, self._font, width, p.color) for p in self._history]
+            self._history = [Paragraph(p.line, self._font, width, p.color) for p in self._history]
             self._partial_dirty = True
         super().resizeEvent(event)
         self._remember_geometry()
@@ -408,11 +258,8 @@ class CaptionOverlay(QWidget):
         self._remember_geometry()
 
     def _remember_geometry(self) -> None:
-        if self._settings is None or not self.isVisible():
-            return
-        screen = self.screen()
-        self._settings.set_raw("overlay/screen", screen.name() if screen else "")
-        self._settings.set_raw(self._screen_key(screen), self.geometry())
+        if self._settings is not None and self.isVisible():
+            placement.remember(self._settings, self.screen(), self.geometry())
 
     # -- painting ------------------------------------------------------------
 
@@ -430,29 +277,13 @@ class CaptionOverlay(QWidget):
             if color is not None:
                 color.setAlphaF(0.78)
             color = color or self._style.partial_color
-            paragraph = _Paragraph(line, self._font, width, color)
+            paragraph = Paragraph(line, self._font, width, color)
             if line.speaker and paragraph.layout.lineCount() > budget:
-                paragraph = self._tail_that_fits(line, width, color, budget)
+                paragraph = tail_that_fits(line, self._font, width, color, budget)
             self._partials.append(paragraph)
         self.partial_layouts += 1
 
-    def _tail_that_fits(
-        self, line: CaptionLine, width: float, color: QColor, budget: int
-    ) -> _Paragraph:
-        words = line.text.split()
-        low, high = 1, max(1, len(words) - 1)
-        while low < high:  # the earliest word from which "label: … rest" fits
-            mid = (low + high) // 2
-            candidate = replace(line, text="… " + " ".join(words[mid:]))
-            if _Paragraph(candidate, self._font, width, color).layout.lineCount() <= budget:
-                high = mid
-            else:
-                low = mid + 1
-        return _Paragraph(
-            replace(line, text="… " + " ".join(words[low:])), self._font, width, color
-        )
-
-    def _paragraphs(self) -> list[_Paragraph]:
+    def _paragraphs(self) -> list[Paragraph]:
         return [*self._history, *self._partials]
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -552,12 +383,3 @@ class CaptionOverlay(QWidget):
         self._drag_offset = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._remember_geometry()
-
-
-def _on_some_screen(rect: QRect) -> bool:
-    """True when most of ``rect`` lies on a connected screen (monitors come and go)."""
-    for screen in QGuiApplication.screens():
-        visible = screen.availableGeometry().intersected(rect)
-        if visible.width() * visible.height() >= rect.width() * rect.height() // 2:
-            return True
-    return False

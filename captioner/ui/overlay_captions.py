@@ -3,7 +3,9 @@
 A presenter between the controller's transcript and the overlay widget, so
 the app only connects them.  Lines go through the user's profanity filter,
 and a change of filter redraws what is on the overlay at once; the
-transcript itself keeps the words as recognised.
+transcript itself keeps the words as recognised.  While there is nothing to
+caption the overlay shows the run's status ("Listening…"), and over captions
+an interruption shows as a small badge.
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ class OverlayCaptions(QObject):
         controller.partialChanged.connect(self.refresh_partials)
         controller.partialCleared.connect(self.refresh_partials)
         profanity.changed.connect(self.refresh)
+        controller.statusChanged.connect(self.show_status)
+        controller.runningChanged.connect(self._on_running)
+
+    def show_status(self, text: str, is_error: bool) -> None:
+        self._overlay.set_placeholder("Listening…" if text == "Listening" else text)
+        # Over captions, interruptions show as a small badge: readers must know
+        # when text stops because the link is down, not because nobody speaks.
+        interrupted = is_error or text.startswith("Reconnecting")
+        self._overlay.set_badge(text if interrupted and self._controller.running else "")
+
+    def _on_running(self, running: bool) -> None:
+        if running:
+            self._overlay.set_placeholder("")
+        else:
+            self._overlay.set_badge("")
 
     def line(self, turn: Turn) -> CaptionLine:
         """A turn as an overlay line, as the filter shows it."""

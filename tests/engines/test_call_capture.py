@@ -17,7 +17,7 @@ import pytest
 
 from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.system import list_system_sources
-from captioner.engines.call import OfflineCallEngine
+from captioner.engines.offline import OfflineCallEngine
 from tests.conftest import DATA, reference_text
 from tests.pulse import Flowing, PulseServer, play_wav
 from tests.recording import RecordingListener

@@ -12,10 +12,11 @@ from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
 from captioner.engines.assemblyai import AssemblyAIConfig
-from captioner.engines.assemblyai_call import AssemblyAICallEngine
+from captioner.engines.assemblyai.call import AssemblyAICallEngine
 from captioner.engines.base import EngineState, ErrorKind
-from captioner.engines.call import CallLabels, OfflineCallEngine, make_call_engine
-from captioner.engines.offline import OfflineEngine
+from captioner.engines.call_labels import CallLabels
+from captioner.engines.offline import OfflineCallEngine, OfflineEngine
+from captioner.engines.registry import EngineId, EngineOptions, spec
 from tests.conftest import DATA, reference_text
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
 from tests.recording import RecordingListener
@@ -60,13 +61,18 @@ def test_labels_use_configured_names_and_tell_remote_speakers_apart() -> None:
         CallLabels({"speaker": "x"})
 
 
-def test_make_call_engine_picks_by_id() -> None:
+def test_the_registry_builds_each_engines_call_mode() -> None:
     listener = RecordingListener()
-    assert isinstance(make_call_engine("offline", listener), OfflineCallEngine)
+    call = EngineOptions(call_names={"mic": "Ana"})
+    offline = spec(EngineId.OFFLINE).create(listener, call)
+    assert isinstance(offline, OfflineCallEngine) and offline.labels.speaker(MIC) == "Ana"
     config = AssemblyAIConfig(api_key="k")
-    assert isinstance(make_call_engine("assemblyai", listener, config=config), AssemblyAICallEngine)
-    with pytest.raises(ValueError):
-        make_call_engine("nope", listener)
+    cloud = spec("assemblyai").create(listener, EngineOptions(call_names={}, assemblyai=config))
+    assert isinstance(cloud, AssemblyAICallEngine)
+    with pytest.raises(ValueError):  # the cloud engine cannot run without its config
+        spec(EngineId.ASSEMBLYAI).create(listener, EngineOptions(call_names={}))
+    with pytest.raises(KeyError):
+        spec("nope")
 
 
 @pytest.mark.slow

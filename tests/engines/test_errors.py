@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from captioner.engines.assemblyai.errors import describe_error
 from captioner.engines.base import ErrorKind
-from captioner.engines.errors import describe_error
 
 HOST = "streaming.assemblyai.com"
 

@@ -28,10 +28,10 @@ import numpy as np
 import pytest
 import soxr
 
-from captioner.engines import offline
 from captioner.engines.base import EngineState
 from captioner.engines.offline import OfflineEngine, OfflineModel
-from captioner.engines.utterances import (
+from captioner.engines.offline import engine as offline
+from captioner.engines.offline.utterances import (
     BYTES_PER_MS,
     Event,
     UtteranceEnded,

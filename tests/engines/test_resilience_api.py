@@ -16,9 +16,9 @@ from captioner.engines.assemblyai import (
     AssemblyAIEngine,
     test_api_key,
 )
-from captioner.engines.backoff import Backoff
+from captioner.engines.assemblyai.backoff import Backoff
+from captioner.engines.assemblyai.errors import Recovery, recovery_for
 from captioner.engines.base import ErrorKind
-from captioner.engines.errors import Recovery, recovery_for
 from tests.engines.resilience_harness import KEY, SCRIPT, CodedSource, fast_config, run_scenario
 from tests.fakes.v3_server import FakeV3Server, Faults
 from tests.recording import RecordingListener
@@ -168,6 +168,7 @@ def test_the_key_never_reaches_logs_or_files(
 
 def test_real_offline_engine_captions_the_outage_provisionally(clip: Path) -> None:
     from captioner.audio.source import WavFileSource
+    from captioner.engines.registry import EngineId, EngineOptions, spec
     from tests.conftest import reference_text
     from tests.fakes.v3_server import TurnScript
 
@@ -176,7 +177,8 @@ def test_real_offline_engine_captions_the_outage_provisionally(clip: Path) -> No
     with FakeV3Server(KEY, script, faults) as server:
         listener = RecordingListener()
         config = fast_config(server.url, backoff_base_s=0.6, backoff_cap_s=0.6)
-        engine = AssemblyAIEngine(listener, config)  # the real PocketSphinx fallback
+        # Built as the app builds it: the registry hands it the real PocketSphinx fallback.
+        engine = spec(EngineId.ASSEMBLYAI).create(listener, EngineOptions(assemblyai=config))
         engine.start(WavFileSource(clip, realtime=False))
         listener.wait_stopped(40)
         assert engine.join(10)

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from captioner.engines.utterances import (
+from captioner.engines.offline.utterances import (
     BYTES_PER_MS,
     UtteranceAudio,
     UtteranceEnded,

@@ -86,13 +86,6 @@ def test_no_api_key_explains_how_to_set_one(make_app, qtbot) -> None:
     assert not app.controller.running
 
 
-def test_api_key_entered_in_the_app_goes_to_the_keyring(make_app, memory_keyring) -> None:
-    app = make_app("--engine", "assemblyai")
-    app.window.apiKeyEntered.emit("sk-entered-1234")
-    assert memory_keyring.backend.store == {("captioner", "assemblyai-api-key"): "sk-entered-1234"}
-    assert "sk-entered" not in app.window.status_text() and "1234" in app.window.status_text()
-
-
 def test_rejected_key_is_reported(make_app, qtbot, monkeypatch) -> None:
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", "wrong")
     with FakeV3Server(api_key=KEY) as server:
@@ -204,7 +197,7 @@ def test_key_terms_changed_mid_session_reach_the_service(make_app, qtbot, monkey
         server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].began)
         dialog = AssemblyAISettingsDialog(app.prefs, server.url, app.window)
         qtbot.addWidget(dialog)
-        dialog.liveUpdate.connect(app._update_running_session)
+        dialog.liveUpdate.connect(app.dialogs.update_running_session)
         dialog.keyterms_edit.setPlainText("Dashwood")
         dialog.accept()
         server.wait_for(

@@ -138,7 +138,7 @@ def test_level_meter_moves_and_digital_silence_gets_a_hint(app, qtbot) -> None:
     now = [0.0]
     monitor = LevelMonitor(clock=lambda: now[0])
     monitor.levelChanged.connect(app.window.set_level)
-    monitor.silenceDetected.connect(app._on_silence)
+    monitor.silenceDetected.connect(app.window.show_no_sound)
     source = FakeLevelSource()
     monitor.watch(source)
     source.level = 0.3

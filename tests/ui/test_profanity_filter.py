@@ -34,7 +34,7 @@ def offline_update(key: str, text: str, start_ms: int, *, final: bool) -> TurnUp
 
 def set_filter_in_settings_dialog(app, qtbot, enabled: bool) -> None:
     """Settings ▸ Captions…, tick or untick "Hide profanity", OK."""
-    app.edit_overlay_settings()
+    app.dialogs.edit_captions()
     dialog = app.window.findChild(OverlaySettingsDialog)
     assert dialog is not None
     qtbot.addWidget(dialog)
@@ -128,6 +128,7 @@ def test_cloud_session_is_masked_on_screen_and_in_exports_but_kept_raw_on_disk(
 
     # View ▸ Sessions: history is masked too…
     window = app.session_actions.show_sessions(session_id)
+    qtbot.waitUntil(lambda: window.list.count() == 1 and bool(window.view.finished_texts()))
     assert [line.split("  ", 1)[1] for line in window.view.finished_texts()] == shown
     assert "Oh s***." in window.list.item(0).text()
 
@@ -135,7 +136,7 @@ def test_cloud_session_is_masked_on_screen_and_in_exports_but_kept_raw_on_disk(
     app.profanity.set_enabled(False)
     raw = ["Oh shit.", "This is bullshit, man.", "The class went well."]
     assert [line.split("  ", 1)[1] for line in window.view.finished_texts()] == raw
-    assert "Oh shit." in window.list.item(0).text()
+    qtbot.waitUntil(lambda: window.list.count() == 1 and "Oh shit." in window.list.item(0).text())
     assert app.overlay.history_texts() == raw[-2:]
     assert [line.split("  ", 1)[1] for line in app.window.transcript.finished_texts()] == raw
     raw_out = tmp_path / "raw.srt"
@@ -164,7 +165,7 @@ def test_the_server_side_option_says_how_it_differs_from_ours(qtbot, tmp_path: P
 
 
 def test_screen_readers_hear_what_the_overlay_shows(make_app, monkeypatch) -> None:
-    import captioner.app
+    import captioner.ui.announcer
 
     heard: list[str] = []
 
@@ -173,7 +174,7 @@ def test_screen_readers_hear_what_the_overlay_shows(make_app, monkeypatch) -> No
         def updateAccessibility(event) -> None:  # Qt naming
             heard.append(event.message())
 
-    monkeypatch.setattr(captioner.app, "QAccessible", Announcer)
+    monkeypatch.setattr(captioner.ui.announcer, "QAccessible", Announcer)
     app = make_app()
     app.prefs.set(Key.ANNOUNCE_CAPTIONS, True)
     app.controller._on_update(offline_update("offline-0", "well shit", 0, final=True))

@@ -6,7 +6,7 @@ begins (captions resume at once, on live audio), a :class:`Backfill` opens a
 *second*, parallel connection and replays the gap from the ring at no more
 than real-time pace (the service rejects faster audio), then terminates it.
 
-Its :class:`~captioner.engines.assemblyai_link.Link` owns the window
+Its :class:`~captioner.engines.assemblyai.link.Link` owns the window
 ``[start_ms, until_ms)`` of the session timeline; it is sent a little more
 audio than that (``margin_ms``) so a word cut at ``until_ms`` is heard whole,
 and words starting at or after ``until_ms`` are dropped because the live
@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable
 
 from captioner.audio.ring import CHUNK_MS, AudioRing
-from captioner.engines.assemblyai_link import Link
-from captioner.engines.backoff import Backoff
+from captioner.engines.assemblyai.backoff import Backoff
+from captioner.engines.assemblyai.link import Link
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ to the side that was speaking during that word (``word.channel``, rolled up
 into ``turn.channel``).  Speaker diarization (``speaker_labels``) stays
 independent of that: it tells remote speakers apart ("Them (A)", "Them (B)").
 
-How it fits the resilient engine (:mod:`captioner.engines.assemblyai_session`):
+How it fits the resilient engine (:mod:`captioner.engines.assemblyai.session`):
 
 * the source is a :class:`~captioner.audio.call.CallSources`, whose chunks are
   call frames (both sides of the same 50 ms).  The session loop, its audio
@@ -19,9 +19,10 @@ How it fits the resilient engine (:mod:`captioner.engines.assemblyai_session`):
   connection's first audio, which is also where the service's word times
   start, so attribution needs no offset; the link then moves words onto the
   session clock as for any connection;
-* provisional captions while disconnected use
-  :class:`~captioner.engines.call.OfflineCallEngine`, one recogniser per
-  side, so they are labelled the same way.
+* provisional captions while disconnected come from the injected
+  ``offline_factory`` (the registry passes the offline call engine, one
+  recogniser per side, labelled the same way); this package does not
+  import the offline engine itself.
 
 Simplification: a turn is labelled by its duration-weighted majority side
 (``turn.channel``); when both sides speak within one turn, the minority's
@@ -44,12 +45,13 @@ from assemblyai.streaming.v3 import (
 )
 
 from captioner.audio.call import MIC, SIDES, SYSTEM, split_frame
-from captioner.engines.assemblyai import AssemblyAIEngine
-from captioner.engines.assemblyai_config import SAMPLE_RATE, AssemblyAIConfig
-from captioner.engines.assemblyai_link import CHUNK_MS, ClientFactory, Link
+from captioner.audio.ring import CHUNK_MS
+from captioner.engines.assemblyai.config import SAMPLE_RATE, AssemblyAIConfig
+from captioner.engines.assemblyai.engine import AssemblyAIEngine
+from captioner.engines.assemblyai.link import ClientFactory, Link
+from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.base import AudioSource, EngineListener
-from captioner.engines.call import CallLabels, OfflineCallEngine, watch_call_source
-from captioner.engines.provisional import OfflineFactory
+from captioner.engines.call_labels import CallLabels, watch_call_source
 
 __all__ = ["AssemblyAICallEngine", "ChannelLink"]
 
@@ -104,7 +106,8 @@ class AssemblyAICallEngine(AssemblyAIEngine):
     """The resilient cloud engine, streaming a call's two sides in one session.
 
     ``names`` maps ``"mic"``/``"system"`` to speaker names; ``attribution``
-    tunes the SDK's per-word channel attribution.
+    tunes the SDK's per-word channel attribution; ``offline_factory`` builds
+    the provisional call engine (it must label sides with the same names).
     """
 
     name = "assemblyai-call"
@@ -123,12 +126,6 @@ class AssemblyAICallEngine(AssemblyAIEngine):
     ) -> None:
         self.labels = CallLabels(names)
         self._attribution = attribution
-        if offline_factory is None and config.provisional_offline:
-            label_names = dict(self.labels.names)
-
-            def offline_factory(provisional: EngineListener) -> OfflineCallEngine:
-                return OfflineCallEngine(provisional, names=label_names)
-
         super().__init__(
             listener,
             config,

@@ -18,6 +18,12 @@ from assemblyai.streaming.v3 import SpeechModel, StreamingParameters
 DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
 SAMPLE_RATE = 16000
+# The one wording for a missing key, shown by the engine and by the app before a run;
+# it names the menu item that holds the key.
+NO_KEY_MESSAGE = (
+    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI… (or set "
+    "ASSEMBLYAI_API_KEY), or pick the offline engine."
+)
 
 SPEECH_MODELS: tuple[str, ...] = tuple(
     m.value

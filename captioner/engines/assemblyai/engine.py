@@ -9,17 +9,17 @@ SDK facts this package is built around (SDK 1.8.x):
 * a clean close without ``Termination`` fires no event, and after a drop
   ``stream()`` silently discards audio, so we watch the session's closed
   flag ourselves; the SDK never reconnects, so we do
-  (:mod:`captioner.engines.assemblyai_session`);
+  (:mod:`captioner.engines.assemblyai.session`);
 * each ``stream()`` item becomes one websocket message: the sources hand us
   exact 50 ms chunks, inside the service's 50–1000 ms window;
 * sessions are billed while open: every exit path sends ``Terminate`` and
   waits (bounded) for ``Termination``, on every connection of a run.
 
-Modules: :mod:`~captioner.engines.assemblyai_config` (settings and their
-validation), :mod:`~captioner.engines.assemblyai_link` (one connection on the
-session timeline), :mod:`~captioner.engines.backfill` (the gap after a
-drop), :mod:`~captioner.engines.provisional` (offline captions meanwhile),
-:mod:`~captioner.engines.assemblyai_session` (the run loop).
+Modules: :mod:`~captioner.engines.assemblyai.config` (settings and their
+validation), :mod:`~captioner.engines.assemblyai.link` (one connection on the
+session timeline), :mod:`~captioner.engines.assemblyai.backfill` (the gap after a
+drop), :mod:`~captioner.engines.assemblyai.provisional` (offline captions meanwhile),
+:mod:`~captioner.engines.assemblyai.session` (the run loop).
 """
 
 from __future__ import annotations
@@ -34,21 +34,24 @@ from typing import Any
 from assemblyai.streaming.v3 import StreamingParameters, StreamingSessionParameters
 
 from captioner.audio.errors import AudioError
-from captioner.engines.assemblyai_config import (
+from captioner.engines.assemblyai.config import (
     DEFAULT_HOST,
     DEFAULT_MODEL,
+    NO_KEY_MESSAGE,
     SAMPLE_RATE,
     SPEECH_MODELS,
     AssemblyAIConfig,
 )
-from captioner.engines.assemblyai_link import (
+from captioner.engines.assemblyai.errors import describe_error
+from captioner.engines.assemblyai.link import (
     MAX_BACKLOG_AT_STOP,
     ClientFactory,
     Link,
     TolerantStreamingClient,
     default_client_factory,
 )
-from captioner.engines.assemblyai_session import MAX_AHEAD_MS, SessionSupervisor
+from captioner.engines.assemblyai.provisional import OfflineFactory
+from captioner.engines.assemblyai.session import MAX_AHEAD_MS, SessionSupervisor
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -58,8 +61,6 @@ from captioner.engines.base import (
     NullListener,
     WorkerEngine,
 )
-from captioner.engines.errors import describe_error
-from captioner.engines.provisional import OfflineFactory, default_offline_factory
 
 __all__ = [
     "DEFAULT_HOST",
@@ -76,7 +77,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-CHUNK_MS = 50
 
 
 class _HideAuthorization(logging.Filter):
@@ -91,20 +91,17 @@ class _HideAuthorization(logging.Filter):
 
 logging.getLogger("websockets.client").addFilter(_HideAuthorization())
 
-NO_KEY_MESSAGE = (
-    "No AssemblyAI API key. Set one with “Set API key…” or the "
-    "ASSEMBLYAI_API_KEY environment variable, or use the offline engine."
-)
-
 
 class AssemblyAIEngine(WorkerEngine):
     """Streams a source to AssemblyAI and reports turns as they grow.
 
     Survives dropped connections, stalls and the 3-hour session limit (see
-    :mod:`captioner.engines.assemblyai_session`).  ``offline_factory`` builds
-    the engine for provisional captions while disconnected (default: the
-    PocketSphinx engine when ``config.provisional_offline``); ``clock`` and
-    ``rng`` make timing testable.
+    :mod:`captioner.engines.assemblyai.session`).  ``offline_factory`` builds
+    the engine for provisional captions while disconnected, used when
+    ``config.provisional_offline``; it is injected (the registry passes the
+    offline engine) so that this package never imports another engine, and
+    without it there are no provisional captions.  ``clock`` and ``rng`` make
+    timing testable.
     """
 
     name = "assemblyai"
@@ -124,8 +121,6 @@ class AssemblyAIEngine(WorkerEngine):
         self._config = config
         self._client_factory = client_factory or default_client_factory(config)
         self._source_label = source_label
-        if offline_factory is None and config.provisional_offline:
-            offline_factory = default_offline_factory
         self._offline_factory = offline_factory if config.provisional_offline else None
         self._clock = clock
         self._rng = rng or random.Random()

@@ -27,12 +27,6 @@ log = logging.getLogger(__name__)
 OfflineFactory = Callable[[EngineListener], Engine]
 
 
-def default_offline_factory(listener: EngineListener) -> Engine:
-    from captioner.engines.offline import OfflineEngine
-
-    return OfflineEngine(listener, realtime=True)
-
-
 class ProvisionalCaptions:
     """One outage's offline captions; forwards them to ``listener`` as provisional."""
 

@@ -10,7 +10,7 @@ connection.  Around that it handles what the service and the network do:
   provisional captions start on the live audio, and a fresh client connects
   after an exponential backoff with jitter (status ``CONNECTING`` with a
   "Reconnecting…" detail).  When it begins, live captions continue on it at
-  once, from the current audio, and a :class:`~captioner.engines.backfill.Backfill`
+  once, from the current audio, and a :class:`~captioner.engines.assemblyai.backfill.Backfill`
   transcribes the gap (from the end of the dead connection's last final) on
   a second connection.  Once the backfill is done, the provisional captions
   of that stretch are dropped.
@@ -20,7 +20,7 @@ connection.  Around that it handles what the service and the network do:
   before *H*, new: words from *H*), and the old one hears ``handover_margin_s``
   past *H* so a word cut at *H* is still heard whole, then is terminated.
   A 3008 close (expired) is handled as a drop with an immediate reconnect.
-* **Errors** are classified by :func:`~captioner.engines.errors.recovery_for`:
+* **Errors** are classified by :func:`~captioner.engines.assemblyai.errors.recovery_for`:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
   (our bug) is retried once slowly, everything else retries until
   ``give_up_after_s``.
@@ -36,23 +36,22 @@ import logging
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from captioner.audio.errors import AudioError
 from captioner.audio.ring import CHUNK_MS, AudioRing
-from captioner.engines.assemblyai_config import AssemblyAIConfig
-from captioner.engines.assemblyai_link import Link
-from captioner.engines.backfill import Backfill
-from captioner.engines.backoff import Backoff
-from captioner.engines.base import (
-    AudioSource,
-    EngineError,
-    EngineListener,
-    EngineState,
-    ErrorKind,
+from captioner.engines.assemblyai.backfill import Backfill
+from captioner.engines.assemblyai.backoff import Backoff
+from captioner.engines.assemblyai.config import AssemblyAIConfig
+from captioner.engines.assemblyai.errors import (
+    Recovery,
+    describe_drop,
+    describe_error,
+    recovery_for,
 )
-from captioner.engines.errors import Recovery, describe_drop, describe_error, recovery_for
-from captioner.engines.provisional import OfflineFactory, ProvisionalCaptions
+from captioner.engines.assemblyai.link import Link
+from captioner.engines.assemblyai.outage import Outage
+from captioner.engines.assemblyai.provisional import OfflineFactory, ProvisionalCaptions
+from captioner.engines.base import AudioSource, EngineError, EngineListener, EngineState, ErrorKind
 
 log = logging.getLogger(__name__)
 
@@ -62,25 +61,6 @@ log = logging.getLogger(__name__)
 MAX_AHEAD_MS = 400
 # A connection that stayed up this long has earned a fresh backoff sequence.
 STABLE_AFTER_S = 30.0
-
-
-@dataclass
-class _Outage:
-    """A stretch without a live connection: its gap, its stand-in captions, its backfill."""
-
-    resume_ms: int
-    since: float
-    provisional: ProvisionalCaptions | None
-    backfill: Backfill | None = None
-
-    def resolve(self) -> None:
-        if self.provisional is None:
-            return
-        backfill = self.backfill
-        covered_from = None
-        if backfill is not None and backfill.success:
-            covered_from = backfill.start_ms + backfill.lost_ms
-        self.provisional.resolve(covered_from_ms=covered_from)
 
 
 class SessionSupervisor:
@@ -116,8 +96,8 @@ class SessionSupervisor:
         self.successor: Link | None = None
         self.successor_purpose = ""
         self.handover: tuple[Link, int] | None = None
-        self.outage: _Outage | None = None
-        self.pending: list[_Outage] = []
+        self.outage: Outage | None = None
+        self.pending: list[Outage] = []
         self.backfills: list[Backfill] = []
         self.reapers: list[threading.Thread] = []
         self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s, rng)
@@ -194,7 +174,7 @@ class SessionSupervisor:
                 self.handover = None
                 old.retire()
                 self._reap(old)
-                self._start_backfill(_Outage(old.resume_point(), now, None), handover_ms)
+                self._start_backfill(Outage(old.resume_point(), now, None), handover_ms)
             elif self.pos >= handover_ms + self.cfg.handover_margin_s * 1000:
                 self.handover = None
                 self._reap(old)
@@ -257,7 +237,7 @@ class SessionSupervisor:
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
         if self.outage is None:
-            self.outage = _Outage(link.resume_point(), self.clock(), self._start_provisional())
+            self.outage = Outage(link.resume_point(), self.clock(), self._start_provisional())
         self.next_attempt_at = self.clock() + delay
         self.listener.on_state(EngineState.CONNECTING, describe_drop(code, message, host=self.host))
 
@@ -315,7 +295,7 @@ class SessionSupervisor:
             self._start_backfill(outage, self.pos)
         self.listener.on_state(EngineState.LISTENING, "")
 
-    def _start_backfill(self, outage: _Outage, until_ms: int) -> None:
+    def _start_backfill(self, outage: Outage, until_ms: int) -> None:
         self.pending.append(outage)
         if until_ms <= outage.resume_ms:
             return  # nothing to redo (a drop right after a final, caught at once)
@@ -378,7 +358,7 @@ class SessionSupervisor:
                 _code, message = live.failure() or (None, "")
                 log.warning("Connection %d dropped during Terminate: %s", live.id, message)
                 live.retire()
-                self._start_backfill(_Outage(live.resume_point(), self.clock(), None), self.pos)
+                self._start_backfill(Outage(live.resume_point(), self.clock(), None), self.pos)
         while not all(b.done.is_set() for b in self.backfills):
             if self.stop_requested.wait(0.05):
                 for backfill in self.backfills:

@@ -1,20 +1,15 @@
-"""Call mode engines: caption the microphone ("You") and system audio ("Them") at once.
+"""Call mode offline: one PocketSphinx recogniser per side of a call.
 
-Both engines read *call frames* from a
-:class:`~captioner.audio.call.CallSources` (50 ms of each side per frame)
-and label every turn with ``source="mic"|"system"`` and a speaker name
-(``names``, editable by the user: ``{"mic": "You", "system": "Them"}``).
-
-* :class:`OfflineCallEngine` runs one :class:`~captioner.engines.offline.OfflineEngine`
-  per side, each with its own decoder from the shared model's pool, so a
-  side's words can only come from that side's audio.
-* :class:`~captioner.engines.assemblyai_call.AssemblyAICallEngine` streams
-  both sides in one cloud session through the SDK's ``ChannelStreamer``.
-
-:func:`make_call_engine` picks one by engine id.  A side whose device
-vanishes is reported through ``listener.on_error`` (kind ``AUDIO``, the
-message names the device and says which side goes on) while the run goes
-on; suspected echo is reported once as ``on_state(LISTENING, hint)``.
+:class:`OfflineCallEngine` reads *call frames* from a
+:class:`~captioner.audio.call.CallSources` (50 ms of each side per frame),
+feeds each side to its own :class:`~captioner.engines.offline.engine.OfflineEngine`
+(each with its own decoder from the shared model's pool, so a side's words
+can only come from that side's audio) and labels every turn with
+``source="mic"|"system"`` and the side's name (see
+:class:`~captioner.engines.call_labels.CallLabels`).  A side whose device
+vanishes is reported through ``listener.on_error`` (kind ``AUDIO``) while the
+other side goes on; suspected echo is reported once as
+``on_state(LISTENING, hint)``.
 """
 
 from __future__ import annotations
@@ -23,7 +18,6 @@ import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from captioner.audio.call import MIC, SIDES, SYSTEM, CallSources, split_frame
 from captioner.audio.errors import AudioError
@@ -38,52 +32,11 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
-from captioner.engines.offline import OfflineEngine, OfflineModel
+from captioner.engines.call_labels import CallLabels, watch_call_source
+from captioner.engines.offline.engine import OfflineEngine
+from captioner.engines.offline.model import OfflineModel
 
 log = logging.getLogger(__name__)
-
-DEFAULT_NAMES: dict[str, str] = {MIC: "You", SYSTEM: "Them"}
-# AssemblyAI labels words it cannot place with a speaker this way.
-_NO_SPEAKER = {"", "UNKNOWN", "unknown", None}
-
-
-class CallLabels:
-    """Side → speaker name, with remote speakers told apart: ``"Them (A)"``."""
-
-    def __init__(self, names: Mapping[str, str] | None = None) -> None:
-        merged = dict(DEFAULT_NAMES)
-        for side, name in (names or {}).items():
-            if side not in SIDES:
-                raise ValueError(f"unknown call side {side!r}; use {MIC!r} or {SYSTEM!r}")
-            if name and name.strip():
-                merged[side] = name.strip()
-        self.names = merged
-
-    def speaker(self, side: str, diarized: str | None = None) -> str | None:
-        """The label for a turn of ``side``; ``diarized`` is the service's speaker label.
-
-        Only the system side is split by speaker: everyone at the microphone is "You".
-        """
-        name = self.names.get(side)
-        if name is None:
-            return None
-        if side == SYSTEM and diarized not in _NO_SPEAKER:
-            return f"{name} ({diarized})"
-        return name
-
-
-def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
-    """Report a :class:`CallSources`' lost side and echo hint through ``listener``."""
-    if not isinstance(source, CallSources):
-        return
-
-    def lost(side: str, message: str) -> None:
-        listener.on_error(EngineError(ErrorKind.AUDIO, message))
-
-    def echo(message: str) -> None:
-        listener.on_state(EngineState.LISTENING, message)
-
-    source.watch(on_source_lost=lost, on_echo=echo)
 
 
 class _SideListener:
@@ -198,28 +151,3 @@ class OfflineCallEngine(WorkerEngine):
                     continue
                 feeds[side].push(chunk)
         self._listener.on_state(EngineState.STOPPING, "")
-
-
-def make_call_engine(
-    engine_id: str,
-    listener: EngineListener,
-    *,
-    config: Any = None,
-    names: Mapping[str, str] | None = None,
-    **options: Any,
-) -> Engine:
-    """The call-mode engine for ``engine_id`` (``"offline"`` or ``"assemblyai"``).
-
-    ``config`` is the :class:`~captioner.engines.assemblyai_config.AssemblyAIConfig`
-    for the cloud engine; ``options`` go to the engine's constructor.  Start
-    the result with a :class:`~captioner.audio.call.CallSources`.
-    """
-    if engine_id == "offline":
-        return OfflineCallEngine(listener, names=names, **options)
-    if engine_id == "assemblyai":
-        if config is None:
-            raise ValueError("the AssemblyAI call engine needs its config")
-        from captioner.engines.assemblyai_call import AssemblyAICallEngine
-
-        return AssemblyAICallEngine(listener, config, names=names, **options)
-    raise ValueError(f"unknown engine {engine_id!r}")

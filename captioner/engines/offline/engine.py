@@ -1,13 +1,13 @@
 """Offline recognition with PocketSphinx: no network, no account, modest accuracy.
 
 The engine runs entirely on a worker thread.  Audio arrives as 50 ms chunks
-of 16 kHz mono s16le; an :class:`~captioner.engines.utterances.UtteranceSegmenter`
+of 16 kHz mono s16le; an :class:`~captioner.engines.offline.utterances.UtteranceSegmenter`
 cuts the stream into utterances (with a pre-roll before each, so first words
 are not lost, and a cut at the quietest point when someone never pauses), and
 each utterance is decoded incrementally so partial captions appear while
 someone speaks.  At each end the whole utterance is decoded again for the
 final text and word timings.  The decoders come from the shared
-:class:`~captioner.engines.offline_model.OfflineModel` pool.
+:class:`~captioner.engines.offline.model.OfflineModel` pool.
 """
 
 from __future__ import annotations
@@ -29,13 +29,13 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
-from captioner.engines.offline_model import (
+from captioner.engines.offline.model import (
     DEFAULT_DECODER_PARAMS,
     OfflineModel,
     default_model,
     preload,
 )
-from captioner.engines.utterances import (
+from captioner.engines.offline.utterances import (
     BYTES_PER_MS,
     BYTES_PER_SAMPLE,
     Event,

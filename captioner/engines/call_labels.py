@@ -1,0 +1,63 @@
+"""Call-mode pieces every engine shares: who a side is, and a source's side notices.
+
+Both call engines (:mod:`captioner.engines.offline.call` and
+:mod:`captioner.engines.assemblyai.call`) label turns the same way and report
+a lost side or an echo the same way.  Those rules live here, beside the
+engine packages, so that neither package has to import the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from captioner.audio.call import MIC, SIDES, SYSTEM, CallSources
+from captioner.engines.base import (
+    AudioSource,
+    EngineError,
+    EngineListener,
+    EngineState,
+    ErrorKind,
+)
+
+DEFAULT_NAMES: dict[str, str] = {MIC: "You", SYSTEM: "Them"}
+# AssemblyAI labels words it cannot place with a speaker this way.
+_NO_SPEAKER = {"", "UNKNOWN", "unknown", None}
+
+
+class CallLabels:
+    """Side → speaker name, with remote speakers told apart: ``"Them (A)"``."""
+
+    def __init__(self, names: Mapping[str, str] | None = None) -> None:
+        merged = dict(DEFAULT_NAMES)
+        for side, name in (names or {}).items():
+            if side not in SIDES:
+                raise ValueError(f"unknown call side {side!r}; use {MIC!r} or {SYSTEM!r}")
+            if name and name.strip():
+                merged[side] = name.strip()
+        self.names = merged
+
+    def speaker(self, side: str, diarized: str | None = None) -> str | None:
+        """The label for a turn of ``side``; ``diarized`` is the service's speaker label.
+
+        Only the system side is split by speaker: everyone at the microphone is "You".
+        """
+        name = self.names.get(side)
+        if name is None:
+            return None
+        if side == SYSTEM and diarized not in _NO_SPEAKER:
+            return f"{name} ({diarized})"
+        return name
+
+
+def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
+    """Report a :class:`CallSources`' lost side and echo hint through ``listener``."""
+    if not isinstance(source, CallSources):
+        return
+
+    def lost(side: str, message: str) -> None:
+        listener.on_error(EngineError(ErrorKind.AUDIO, message))
+
+    def echo(message: str) -> None:
+        listener.on_state(EngineState.LISTENING, message)
+
+    source.watch(on_source_lost=lost, on_echo=echo)

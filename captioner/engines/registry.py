@@ -1,0 +1,231 @@
+"""Every recognition engine, declared once: id, name, factory, key, call mode.
+
+The main window's picker, the command line (``--engine``), ``captioner
+transcribe``, the settings file and call mode all ask this module rather
+than comparing strings, so adding an engine is one entry in :data:`ENGINES`
+and one package beside the others.
+
+The engine packages (:mod:`captioner.engines.offline`,
+:mod:`captioner.engines.assemblyai`) never import each other; this module is
+the one place that combines them (the cloud engine shows offline captions
+while its connection is down, so it is handed an offline factory here).
+Packages are imported only when an engine is built, so listing engines (for
+``--help`` or a picker) loads neither PocketSphinx nor the SDK.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from captioner.engines.base import Engine, EngineListener
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai.config import AssemblyAIConfig
+    from captioner.engines.assemblyai.provisional import OfflineFactory
+
+
+class EngineId(str, Enum):
+    """An engine's id.  The values are what the settings file and journals store."""
+
+    OFFLINE = "offline"
+    ASSEMBLYAI = "assemblyai"
+
+    @classmethod
+    def parse(cls, value: object) -> EngineId | None:
+        """The id for a stored or typed value; None for anything unknown (a hand-edited file)."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What a caller knows when it asks for an engine.
+
+    ``call_names`` set means call mode (side → name, e.g. ``{"mic": "You"}``);
+    ``realtime`` paces a file source at real time (the offline engine can go
+    faster; the cloud refuses to); ``assemblyai`` is the cloud engine's
+    config, which only the cloud engine reads.
+    """
+
+    call_names: Mapping[str, str] | None = None
+    realtime: bool = True
+    assemblyai: AssemblyAIConfig | None = None
+
+
+@dataclass(frozen=True)
+class EngineSpec:
+    """One engine as pickers and factories see it.
+
+    ``requires`` is the third-party module the engine cannot run without:
+    when it is not installed the engine is not offered.  ``factory`` builds
+    the engine (use :meth:`create`), ``warm_up`` starts loading what it needs
+    ahead of a run, ``key_help`` says where to set a missing key.
+    """
+
+    id: EngineId
+    display_name: str
+    hint: str
+    needs_key: bool
+    call_mode: bool
+    requires: str
+    factory: Callable[[EngineListener, EngineOptions], Engine]
+    warm_up: Callable[[], None] | None = None
+    key_help: Callable[[], str] | None = None
+
+    def available(self) -> bool:
+        return importlib.util.find_spec(self.requires) is not None
+
+    def create(self, listener: EngineListener, options: EngineOptions | None = None) -> Engine:
+        """A new, not yet started engine reporting to ``listener``."""
+        options = options or EngineOptions()
+        if options.call_names is not None and not self.call_mode:
+            raise ValueError(f"the {self.display_name} engine has no call mode")
+        return self.factory(listener, options)
+
+    def preload(self) -> None:
+        """Start loading what the engine needs (in the background), so Start is instant."""
+        if self.warm_up is not None:
+            self.warm_up()
+
+    def missing_key_message(self) -> str:
+        """What to tell someone who starts an engine that needs a key without one."""
+        return self.key_help() if self.key_help is not None else ""
+
+
+# -- the offline engine --------------------------------------------------------
+
+
+# Imports inside the factories keep listing engines cheap; they are plain import
+# statements (not importlib) so that PyInstaller sees and bundles the packages.
+
+
+def _offline(listener: EngineListener, options: EngineOptions) -> Engine:
+    from captioner.engines import offline
+
+    if options.call_names is not None:
+        return offline.OfflineCallEngine(
+            listener, names=options.call_names, realtime=options.realtime
+        )
+    return offline.OfflineEngine(listener, realtime=options.realtime)
+
+
+def _offline_preload() -> None:
+    from captioner.engines.offline import preload
+
+    preload()
+
+
+# -- the cloud engine ----------------------------------------------------------
+
+
+def _provisional_factory(call_names: Mapping[str, str] | None) -> OfflineFactory | None:
+    """Offline captions for the cloud engine's outages, labelled like the cloud's."""
+    if not ENGINES[EngineId.OFFLINE].available():
+        return None
+    provisional = EngineOptions(call_names=call_names, realtime=True)
+
+    def make(listener: EngineListener) -> Engine:
+        return _offline(listener, provisional)
+
+    return make
+
+
+def _assemblyai(listener: EngineListener, options: EngineOptions) -> Engine:
+    if options.assemblyai is None:
+        raise ValueError("the AssemblyAI engine needs its config (EngineOptions.assemblyai)")
+    from captioner.engines import assemblyai as cloud
+
+    offline_factory = _provisional_factory(options.call_names)
+    if options.call_names is not None:
+        return cloud.AssemblyAICallEngine(
+            listener,
+            options.assemblyai,
+            names=options.call_names,
+            offline_factory=offline_factory,
+        )
+    return cloud.AssemblyAIEngine(listener, options.assemblyai, offline_factory=offline_factory)
+
+
+def _assemblyai_missing_key() -> str:
+    # The engine reports the same words when it is started without a key.
+    from captioner.engines.assemblyai.config import NO_KEY_MESSAGE
+
+    return NO_KEY_MESSAGE
+
+
+# Picker order: the engine that works without a key or a network first.
+ENGINES: dict[EngineId, EngineSpec] = {
+    EngineId.OFFLINE: EngineSpec(
+        EngineId.OFFLINE,
+        "Offline (on this computer)",
+        "Offline: private, free, works without internet; lower accuracy.",
+        needs_key=False,
+        call_mode=True,
+        requires="pocketsphinx",
+        factory=_offline,
+        warm_up=_offline_preload,
+    ),
+    EngineId.ASSEMBLYAI: EngineSpec(
+        EngineId.ASSEMBLYAI,
+        "AssemblyAI (cloud)",
+        "AssemblyAI: much higher accuracy with punctuation; needs internet and an API key.",
+        needs_key=True,
+        call_mode=True,
+        requires="assemblyai",
+        factory=_assemblyai,
+        key_help=_assemblyai_missing_key,
+    ),
+}
+
+
+def spec(engine_id: EngineId | str) -> EngineSpec:
+    """The spec for an id (a stored string works too); KeyError for an unknown one."""
+    parsed = EngineId.parse(engine_id)
+    if parsed is None:
+        raise KeyError(engine_id)
+    return ENGINES[parsed]
+
+
+def available_engines() -> list[EngineSpec]:
+    """The engines that can run here, in picker order."""
+    return [engine for engine in ENGINES.values() if engine.available()]
+
+
+def engine_ids() -> list[str]:
+    """Every id as text (the command line's ``--engine`` choices)."""
+    return [engine_id.value for engine_id in EngineId]
+
+
+def choose_engine(
+    *,
+    requested: str | None = None,
+    remembered: object = None,
+    has_key: bool,
+    available: Sequence[EngineSpec] | None = None,
+) -> EngineId:
+    """Which engine to use: the one asked for, else the one used last, else the best one.
+
+    The remembered engine is skipped when it needs a key that is not there
+    (the key was removed since).  Without a usable memory, an engine that
+    needs a key (more accurate) wins when there is a key, else one that needs
+    none (works for everyone).
+    """
+    if requested:
+        return EngineId(requested)
+    engines = list(available if available is not None else available_engines())
+    last = EngineId.parse(remembered)
+    for engine in engines:
+        if engine.id is last and (has_key or not engine.needs_key):
+            return engine.id
+    for engine in engines:
+        if engine.needs_key == has_key:
+            return engine.id
+    return engines[0].id if engines else EngineId.OFFLINE

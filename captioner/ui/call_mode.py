@@ -1,0 +1,104 @@
+"""Call mode: the remembered switch and side names, and the two live sources of a run.
+
+The call panel (:class:`~captioner.ui.call_panel.CallPanel`) only renders and
+reports; this object restores what the user chose last time (call mode on or
+off, the names shown for each side), remembers each change at once, and
+during a call-mode run owns the :class:`~captioner.audio.call.CallSources`:
+it opens them, feeds the panel's meters, applies mute, and brings the
+sources' notices (from capture threads) onto the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from captioner.audio.call import MIC, SYSTEM, CallSources
+from captioner.audio.devices import InputDevice
+from captioner.audio.errors import AudioError
+from captioner.audio.system import help_text
+from captioner.core.settings import Key, Settings
+from captioner.engines.base import AudioSource
+from captioner.ui.call_panel import CallPanel
+
+NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
+LEVEL_POLL_MS = 50
+
+
+class CallMode(QObject):
+    """Restores and remembers the call panel's choices; runs its meters during a call.
+
+    Signals:
+        echo(str): the microphone hears the speakers (suggest headphones).
+        sourceLost(str, str): one side's device vanished (side, message); the other goes on.
+    """
+
+    echo = Signal(str)
+    sourceLost = Signal(str, str)
+
+    def __init__(
+        self,
+        panel: CallPanel,
+        prefs: Settings,
+        open_device: Callable[[InputDevice], AudioSource],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._panel = panel
+        self._prefs = prefs
+        self._open_device = open_device
+        self._sources: CallSources | None = None
+        self._levels = QTimer(self)
+        self._levels.setInterval(LEVEL_POLL_MS)
+        self._levels.timeout.connect(self._show_levels)
+        panel.set_names({side: prefs.get(key) for side, key in NAME_KEYS.items()})
+        panel.set_call_mode(prefs.get(Key.CALL_MODE))
+        panel.callModeToggled.connect(lambda on: prefs.set(Key.CALL_MODE, on))
+        panel.namesChanged.connect(self._remember_names)
+        panel.muteToggled.connect(self._on_mute)
+        self.echo.connect(panel.show_echo_hint)
+
+    @property
+    def enabled(self) -> bool:
+        return self._panel.call_mode()
+
+    def names(self) -> dict[str, str]:
+        return self._panel.names()
+
+    def open_sources(self) -> CallSources:
+        """The microphone and the system audio side by side (not yet opened); AudioError
+        when either is missing."""
+        mic, system = self._panel.selected(MIC), self._panel.selected(SYSTEM)
+        if mic is None or system is None:
+            raise AudioError(
+                "Call mode needs a microphone and a system audio source. " + help_text()
+            )
+        sources = CallSources(
+            self._open_device(mic),
+            system.make_source(),
+            on_source_lost=self.sourceLost.emit,
+            on_echo=self.echo.emit,
+        )
+        for side in (MIC, SYSTEM):
+            sources.set_muted(side, self._panel.muted(side))
+        self._sources = sources
+        self._levels.start()
+        return sources
+
+    def run_ended(self) -> None:
+        self._levels.stop()
+        self._sources = None
+
+    def _remember_names(self, names: dict[str, str]) -> None:
+        for side, key in NAME_KEYS.items():
+            if side in names:
+                self._prefs.set(key, names[side])
+
+    def _show_levels(self) -> None:
+        if self._sources is not None:
+            self._panel.set_levels(self._sources.level(MIC), self._sources.level(SYSTEM))
+
+    def _on_mute(self, side: str, muted: bool) -> None:
+        if self._sources is not None:
+            self._sources.set_muted(side, muted)

@@ -1,0 +1,103 @@
+"""How captions look on the overlay: the style, the lines, and each speaker's colour.
+
+Kept apart from the widget so the settings dialog and the presenter can
+build styles and lines without the painting code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtGui import QColor
+
+from captioner.core.settings import Key, Settings
+
+# Distinct, high-contrast colours for labelled lines (You / Them / Them (B)…),
+# all legible on the dark background (WCAG AA against #000 at 85 %).
+SPEAKER_COLORS = ("#ffffff", "#ffd54f", "#80deea", "#a5d6a7", "#f48fb1", "#ce93d8")
+
+
+@dataclass
+class OverlayStyle:
+    """How captions look; high contrast by default (white on 85 % black)."""
+
+    font_family: str = "Sans Serif"
+    font_point_size: int = 22
+    text_color: QColor = field(default_factory=lambda: QColor("#ffffff"))
+    background: QColor = field(default_factory=lambda: QColor(0, 0, 0, 217))
+    history_lines: int = 2
+    width_percent: int = 70
+    outline: bool = True
+    fade_seconds: int = 0
+
+    @property
+    def visible_lines(self) -> int:
+        # the finished lines plus one for the line being spoken (two when no history)
+        return max(2, self.history_lines + 1)
+
+    @property
+    def partial_color(self) -> QColor:
+        # In-progress words are dimmer: readers know they may still change.
+        color = QColor(self.text_color)
+        color.setAlphaF(0.78)
+        return color
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> OverlayStyle:
+        background = QColor(settings.get(Key.OVERLAY_BACKGROUND_COLOR))
+        background.setAlphaF(settings.get(Key.OVERLAY_OPACITY) / 100)
+        return cls(
+            font_family=settings.get(Key.OVERLAY_FONT_FAMILY),
+            font_point_size=settings.get(Key.OVERLAY_FONT_SIZE),
+            text_color=QColor(settings.get(Key.OVERLAY_TEXT_COLOR)),
+            background=background,
+            history_lines=settings.get(Key.OVERLAY_HISTORY_LINES),
+            width_percent=settings.get(Key.OVERLAY_WIDTH_PERCENT),
+            outline=settings.get(Key.OVERLAY_OUTLINE),
+            fade_seconds=settings.get(Key.OVERLAY_FADE_SECONDS),
+        )
+
+
+@dataclass(frozen=True)
+class CaptionLine:
+    """One line: its text, who said it (call mode), and whether it is stand-in text.
+
+    Provisional lines come from the offline engine while the cloud connection
+    is down; they are tagged so readers know better text may replace them.
+    """
+
+    text: str
+    speaker: str | None = None
+    provisional: bool = False
+    source: str = ""  # "mic" / "system" in call mode: decides the colour
+
+    @property
+    def display(self) -> str:
+        label = f"{self.speaker}: " if self.speaker else ""
+        tag = "(offline) " if self.provisional else ""
+        return f"{tag}{label}{self.text}"
+
+
+class SpeakerColors:
+    """A stable colour per speaker for one style (reset when the style changes).
+
+    In call mode the local side is always the text colour and the remote side
+    always the second colour, whoever speaks first; other speakers (remote
+    speakers told apart, "Them (B)") take the next free colours.
+    """
+
+    def __init__(self, style: OverlayStyle) -> None:
+        self._style = style
+        self._assigned: dict[str, QColor] = {}
+
+    def color_for(self, speaker: str | None, source: str = "") -> QColor:
+        if source == "mic" or not speaker:
+            return self._style.text_color
+        if source == "system" and not speaker.endswith(")"):
+            return QColor(SPEAKER_COLORS[1])
+        if speaker not in self._assigned:
+            palette = [QColor(c) for c in SPEAKER_COLORS]
+            palette[0] = self._style.text_color
+            index = 1 + len(self._assigned) % (len(palette) - 1)  # never the local colour
+            self._assigned[speaker] = palette[index]
+        return self._assigned[speaker]

@@ -1,0 +1,68 @@
+"""Whether the caption overlay is on screen, and whether it lets the mouse through.
+
+Three things decide it: the user's show/hide (View ▸ Caption overlay or the
+tray menu, remembered across launches), runs (the overlay comes up when
+captioning starts, if wanted), and the lock (click-through), which the
+window, the tray and the global shortcut all toggle.  The window's and the
+tray's check marks follow whichever of them was used.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from captioner.core.settings import Key, Settings
+from captioner.ui.controller import CaptionController
+from captioner.ui.main_window import MainWindow
+from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.tray import CaptionerTray
+
+
+class OverlayVisibility(QObject):
+    """Shows, hides and locks the overlay as the window, runs and shortcuts ask."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        overlay: CaptionOverlay,
+        controller: CaptionController,
+        prefs: Settings,
+        tray: CaptionerTray | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._overlay = overlay
+        self._controller = controller
+        self._prefs = prefs
+        window.set_overlay_shown(prefs.get(Key.OVERLAY_VISIBLE))
+        window.set_locked(overlay.locked)
+        window.overlayToggled.connect(self.set_shown)
+        window.lockToggled.connect(overlay.set_locked)
+        overlay.lockedChanged.connect(window.set_locked)
+        controller.runningChanged.connect(self._on_running)
+        if tray is not None:
+            tray.overlayToggled.connect(window.set_overlay_shown)
+            window.overlayToggled.connect(tray.set_overlay_visible)
+            tray.lockToggled.connect(overlay.set_locked)
+            overlay.lockedChanged.connect(tray.set_locked)
+            tray.set_overlay_visible(window.overlay_shown())
+            tray.set_locked(overlay.locked)
+
+    def set_shown(self, shown: bool) -> None:
+        """The user's show/hide; remembered, and applied at once while captioning."""
+        self._prefs.set(Key.OVERLAY_VISIBLE, shown)
+        if shown and self._controller.running:
+            self._overlay.show()
+        elif not shown:
+            self._overlay.hide()
+
+    def toggle_lock(self) -> None:
+        """The global shortcut: the way back from a click-through overlay, from anywhere."""
+        self._overlay.set_locked(not self._overlay.locked)
+        if self._window.overlay_shown() and self._controller.running:
+            self._overlay.show()
+
+    def _on_running(self, running: bool) -> None:
+        if running and self._window.overlay_shown():
+            self._overlay.show()

@@ -1,0 +1,47 @@
+"""The banner that offers to recover a session a crash left unfinished.
+
+A banner rather than a dialog: nothing should stand between someone
+launching the app and captioning; they can decide later.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+class RecoveryBanner(QFrame):
+    """Recover / Discard / Later for an unfinished session (hidden until shown).
+
+    Signals:
+        recoverRequested(): the Recover button.
+        discardRequested(): the Discard button.
+    """
+
+    recoverRequested = Signal()
+    discardRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        recover = QPushButton("&Recover")
+        recover.setAccessibleName("Recover the unfinished session")
+        recover.clicked.connect(self.recoverRequested)
+        discard = QPushButton("Discard")
+        discard.setAccessibleName("Discard the unfinished session")
+        discard.clicked.connect(self.discardRequested)
+        later = QPushButton("Later")
+        later.setAccessibleName("Decide about the unfinished session later")
+        later.clicked.connect(self.hide)
+        layout.addWidget(self.label, 1)
+        for button in (recover, discard, later):
+            layout.addWidget(button)
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        self.label.setText(text)
+        self.show()

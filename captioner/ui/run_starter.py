@@ -1,0 +1,145 @@
+"""Start: turn the user's picks into an audio source and an engine, and begin a run.
+
+Everything a run needs is checked before anything starts (an input, a key
+for an engine that needs one, both sources in call mode), so a problem is
+reported at once and nothing half-starts.  When the run ends, what it held
+is let go and its session record is closed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject
+
+from captioner import keystore
+from captioner.audio.devices import InputDevice
+from captioner.audio.errors import AudioError
+from captioner.audio.source import WavFileSource
+from captioner.core.settings import Key, Settings
+from captioner.engines.base import AudioSource, Engine, EngineListener
+from captioner.engines.registry import EngineId, EngineOptions, EngineSpec
+from captioner.ui.assemblyai_settings import config_from_settings
+from captioner.ui.call_mode import CallMode
+from captioner.ui.controller import CaptionController, EngineFactory
+from captioner.ui.engine_picker import EnginePicker
+from captioner.ui.input_picker import InputPicker
+from captioner.ui.level_monitor import LevelMonitor
+from captioner.ui.main_window import InputChoice, MainWindow
+from captioner.ui.session_manager import SessionManager
+
+NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
+
+
+class RunStarter(QObject):
+    """Starts a captioning run from the window's picks; tidies up when it ends."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        controller: CaptionController,
+        *,
+        engines: EnginePicker,
+        inputs: InputPicker,
+        call: CallMode,
+        sessions: SessionManager,
+        levels: LevelMonitor,
+        prefs: Settings,
+        api_host: str,
+        open_device: Callable[[InputDevice], AudioSource],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._controller = controller
+        self._engines = engines
+        self._inputs = inputs
+        self._call = call
+        self._sessions = sessions
+        self._levels = levels
+        self._prefs = prefs
+        self._api_host = api_host
+        self._open_device = open_device
+        controller.runningChanged.connect(self._on_running)
+
+    def start(self) -> None:
+        if self._controller.running:
+            return
+        choice = self._window.selected_input()
+        engine = self._engines.selected()
+        if choice is None or engine is None:
+            self._controller.report_error(NO_INPUT_MESSAGE)
+            return
+        factory = self._engine_factory(engine)
+        if factory is None:
+            return
+        try:
+            source = self._call.open_sources() if self._call.enabled else self._source(choice)
+        except AudioError as exc:
+            self._controller.report_error(str(exc))
+            return
+        self._engines.remember(engine.id)
+        self._inputs.remember(choice)
+        transcript = self._controller.new_transcript()
+        self._sessions.begin(
+            transcript,
+            engine=engine.id.value,
+            source=getattr(source, "name", ""),
+            settings=self._text_settings(engine.id),
+        )
+        self._controller.start(factory, source)
+        self._levels.watch(source)
+
+    def toggle(self) -> None:
+        """Start, or stop the run in progress (the tray's one Start/Stop item)."""
+        if self._controller.running:
+            self._controller.stop()
+        else:
+            self.start()
+
+    def _engine_factory(self, engine: EngineSpec) -> EngineFactory | None:
+        """How to build the engine, or None (after saying why) when it cannot run."""
+        options = EngineOptions(call_names=self._call.names() if self._call.enabled else None)
+        if engine.needs_key:
+            key = keystore.load_api_key()
+            if not key:
+                self._controller.report_error(engine.missing_key_message())
+                return None
+            config = config_from_settings(self._prefs, key, self._api_host)
+            options = EngineOptions(call_names=options.call_names, assemblyai=config)
+
+        def make(listener: EngineListener) -> Engine:
+            return engine.create(listener, options)
+
+        return make
+
+    def _source(self, choice: InputChoice) -> AudioSource:
+        if choice.file_path is not None:
+            return WavFileSource(choice.file_path, realtime=True)
+        if choice.system is not None:
+            return choice.system.make_source()
+        if choice.device is None:
+            raise AudioError(NO_INPUT_MESSAGE)
+        return self._open_device(choice.device)
+
+    def _text_settings(self, engine_id: EngineId) -> dict[str, object]:
+        """What shaped the text, for the session record (never the key)."""
+        if engine_id is not EngineId.ASSEMBLYAI:
+            return {}
+        return {
+            "speech_model": self._prefs.get(Key.AAI_SPEECH_MODEL),
+            "format_turns": self._prefs.get(Key.AAI_FORMAT_TURNS),
+            "speaker_labels": self._prefs.get(Key.AAI_SPEAKER_LABELS),
+            # The server's filter masks before the journal sees the words (ours does not).
+            "filter_profanity": self._prefs.get(Key.AAI_FILTER_PROFANITY),
+        }
+
+    def _on_running(self, running: bool) -> None:
+        if running:
+            return
+        self._levels.watch(None)
+        self._call.run_ended()
+        self._sessions.finish()
+        if self._sessions.problem_text and self._controller.last_error is None:
+            # "Stopped" must not hide that this session was not saved.
+            self._window.show_status(f"Stopped. {self._sessions.problem_text}", True)

@@ -1,0 +1,71 @@
+"""Opens the Settings menu's dialogs and applies what they change to the running app.
+
+Captions… restyles the overlay (the dialog previews on it live);
+AssemblyAI… may bring a key (so the default engine may change) and
+changes key terms and turn silences, which reach a running cloud session
+without a restart.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+
+from captioner.core.settings import Settings
+from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+from captioner.ui.controller import CaptionController
+from captioner.ui.engine_picker import EnginePicker
+from captioner.ui.main_window import MainWindow
+from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.overlay_settings import OverlaySettingsDialog
+from captioner.ui.profanity_filter import ProfanityFilter
+
+
+class SettingsDialogs(QObject):
+    """Settings ▸ Captions… and Settings ▸ AssemblyAI…, both window-modal."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        overlay: CaptionOverlay,
+        controller: CaptionController,
+        engines: EnginePicker,
+        profanity: ProfanityFilter,
+        prefs: Settings,
+        api_host: str,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._overlay = overlay
+        self._controller = controller
+        self._engines = engines
+        self._profanity = profanity
+        self._prefs = prefs
+        self._api_host = api_host
+        window.overlaySettingsRequested.connect(self.edit_captions)
+        window.assemblyaiSettingsRequested.connect(self.edit_assemblyai)
+
+    def edit_captions(self) -> OverlaySettingsDialog:
+        dialog = OverlaySettingsDialog(self._overlay, self._prefs, self._window, self._profanity)
+        dialog.setModal(True)
+        dialog.open()
+        return dialog
+
+    def edit_assemblyai(self) -> AssemblyAISettingsDialog:
+        dialog = AssemblyAISettingsDialog(self._prefs, self._api_host, self._window)
+        dialog.liveUpdate.connect(self.update_running_session)
+        dialog.accepted.connect(self._engines.load)  # a new key may change the default
+        dialog.setModal(True)
+        dialog.open()
+        return dialog
+
+    def update_running_session(self, config: AssemblyAIConfig) -> None:
+        """Key terms and turn silences reach a live cloud session without a restart."""
+        engine = self._controller.engine
+        if isinstance(engine, AssemblyAIEngine):
+            engine.update_configuration(
+                keyterms=config.keyterms,
+                min_turn_silence=config.min_turn_silence_ms,
+                max_turn_silence=config.max_turn_silence_ms,
+            )
