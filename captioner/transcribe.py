@@ -143,6 +143,10 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         from captioner.engines.assemblyai import AssemblyAIConfig
 
         key = keystore.load_api_key() or ""
+        problem = keystore.api_key_problem()
+        if problem:
+            print(f"captioner: {problem}", file=sys.stderr)
+            return 2
         config = AssemblyAIConfig(api_key=key, api_host=args.api_host)
         settings = {"speech_model": config.speech_model, "format_turns": config.format_turns}
         engine_options = EngineOptions(realtime=realtime, assemblyai=config)

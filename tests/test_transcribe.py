@@ -92,3 +92,18 @@ def test_no_key_for_the_cloud_engine_is_explained(tmp_path: Path) -> None:
     result = transcribe(str(CLIP), "--engine", "assemblyai", "--api-host", "ws://127.0.0.1:9")
     assert result.returncode == 1
     assert "No AssemblyAI API key" in result.stderr
+
+
+def test_a_malformed_key_is_named_and_never_echoed(monkeypatch, capsys) -> None:
+    key = "0123456789abcdef0123456789abcdef"
+    with FakeV3Server(api_key=key) as server:
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", key + "\n" + key)
+        args = parse_args(
+            ["transcribe", str(CLIP), "--engine", "assemblyai", "--api-host", server.url]
+        )
+        code = run_transcribe(args, io.StringIO())
+        assert not server.sessions, "a malformed key was sent to the server"
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "API key contains a line break" in err and "ASSEMBLYAI_API_KEY" in err
+    assert key not in err

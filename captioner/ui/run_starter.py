@@ -105,6 +105,10 @@ class RunStarter(QObject):
             if not key:
                 self._controller.report_error(engine.missing_key_message())
                 return None
+            problem = keystore.api_key_problem()
+            if problem:  # name the key, never echo it, and don't send it anywhere
+                self._controller.report_error(problem)
+                return None
             config = config_from_settings(self._prefs, key, self._api_host)
             options = EngineOptions(call_names=options.call_names, assemblyai=config)
 
