@@ -26,7 +26,6 @@ ACCOUNT = "assemblyai-api-key"
 
 
 MAX_KEY_LENGTH = 512  # an AssemblyAI key is 32 characters; temporary tokens are longer
-MIN_KEY_LENGTH = 16
 
 _run_key: str | None = None  # a key kept in memory for this run (no usable keyring)
 
@@ -51,8 +50,6 @@ def key_problem(key: str) -> str | None:
             f"The text given as the API key is {len(key):,} characters long; "
             "an AssemblyAI key is 32. Paste only the key itself."
         )
-    if len(key) < MIN_KEY_LENGTH:
-        return "The API key is too short to be an AssemblyAI key. Copy it again from your account."
     return None
 
 
