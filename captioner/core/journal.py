@@ -17,26 +17,30 @@ On read the last ``turn`` record of a key wins (a formatted final revises
 the plain one) and a line that is not valid JSON — a write torn by a power
 cut — is skipped with a warning, never fatal.
 
-A live journal holds an exclusive lock on its file (``flock`` on POSIX, a
-byte-range lock on a ``.lock`` sidecar on Windows).  The OS drops the lock
-when the process dies, however it dies, which is how another process tells
-a crashed session (no ``end`` record, not locked) from a live one.
+A live journal holds an exclusive lock on its file (see
+:mod:`captioner.core.journal_lock`): the OS drops it when the process dies,
+which is how another process tells a crashed session from a live one.
+
+The app's live session does not use this class on the GUI thread: it is
+written by :class:`captioner.core.journal_writer.JournalWriter` on a thread
+of its own, which batches turns that arrive during one ``fsync`` into
+:meth:`TranscriptJournal.append_records`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import logging
 import os
-import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from captioner.core.disk import disk_reason
+from captioner.core.journal_lock import FileLock, fsync_dir
 from captioner.core.session import (
     SessionInfo,
     format_instant,
@@ -93,77 +97,17 @@ def _end_record(ended_at: datetime, duration_ms: int, *, recovered: bool) -> dic
     }
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Make a new file's directory entry durable too (POSIX only; best effort)."""
-    if sys.platform == "win32":
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+def turn_record(turn: Turn) -> dict[str, Any]:
+    """The record of a finished (or revised) turn, stamped now: build it when it is shown."""
+    if not turn.finished:
+        raise ValueError("partials are never journaled")
+    return {"type": "turn", "at": format_instant(utc_now()), "turn": turn_to_dict(turn)}
 
 
-class _FileLock:
-    """An exclusive, non-blocking, process-lifetime lock on one session."""
-
-    def __init__(self, path: Path, fd: int) -> None:
-        self._path = path
-        self._fd = fd
-        self._sidecar: int | None = None
-
-    def acquire(self) -> bool:
-        """True when taken; False when another open file holds it."""
-        if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-            import msvcrt
-
-            # Windows locks are mandatory: lock a sidecar so readers can still
-            # read the journal itself.
-            fd = os.open(self._path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
-            try:
-                msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-            except OSError:
-                os.close(fd)
-                return False
-            self._sidecar = fd
-            return True
-        import fcntl
-
-        # flock (not fcntl/lockf) because its locks belong to the open file,
-        # so this process also sees its own live session as locked.
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                return False
-            raise
-        return True
-
-    def release(self) -> None:
-        if self._sidecar is not None:  # pragma: no cover - Windows only
-            os.close(self._sidecar)
-            self._sidecar = None
-        # On POSIX closing the journal's descriptor releases the flock.
-
-
-def is_locked(path: Path) -> bool:
-    """Whether a live process holds ``path``'s session lock right now."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        lock = _FileLock(path, fd)
-        taken = lock.acquire()
-        lock.release()
-        return not taken
-    finally:
-        os.close(fd)
+def rename_record(title: str | None) -> dict[str, Any]:
+    """The record of a new title (blank or ``None``: back to the start date)."""
+    title = (title or "").strip() or None
+    return {"type": "rename", "at": format_instant(utc_now()), "title": title}
 
 
 def _encode(record: dict[str, Any]) -> bytes:
@@ -171,9 +115,13 @@ def _encode(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
-def _write_record(fd: int, record: dict[str, Any], path: Path) -> None:
-    """Append, flush and fsync one line, or raise :class:`JournalError` with nothing torn."""
-    data = _encode(record)
+def _write_records(fd: int, records: Sequence[dict[str, Any]], path: Path) -> None:
+    """Append lines, then one fsync, or raise :class:`JournalError` with nothing torn.
+
+    Several records share one ``fsync`` (the expensive part); on failure the
+    file is cut back to where it was, so none of them is half there.
+    """
+    data = b"".join(_encode(record) for record in records)
     try:
         before = os.fstat(fd).st_size
     except OSError as exc:
@@ -201,7 +149,7 @@ class TranscriptJournal:
     in-memory transcript is never touched, so nothing the user sees is lost.
     """
 
-    def __init__(self, info: SessionInfo, path: Path, fd: int, lock: _FileLock) -> None:
+    def __init__(self, info: SessionInfo, path: Path, fd: int, lock: FileLock) -> None:
         self.info = info
         self.path = path
         self._fd: int | None = fd
@@ -218,7 +166,7 @@ class TranscriptJournal:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
         except OSError as exc:
             raise JournalError(_disk_message("create", path, exc)) from exc
-        lock = _FileLock(path, fd)
+        lock = FileLock(path, fd)
         try:
             if not lock.acquire():
                 raise SessionLiveError(f"The session journal “{path}” is in use.")
@@ -228,14 +176,14 @@ class TranscriptJournal:
                 "version": VERSION,
                 "session": info.to_dict(),
             }
-            _write_record(fd, header, path)
+            _write_records(fd, [header], path)
         except BaseException:
             lock.release()
             os.close(fd)
             with contextlib.suppress(OSError):
                 path.unlink()
             raise
-        _fsync_dir(directory)
+        fsync_dir(directory)
         return cls(info, path, fd, lock)
 
     @property
@@ -249,10 +197,12 @@ class TranscriptJournal:
 
     def append_turn(self, turn: Turn) -> None:
         """Make one finished (or revised) turn durable before returning."""
-        if not turn.finished:
-            raise ValueError("partials are never journaled")
-        record = {"type": "turn", "at": format_instant(utc_now()), "turn": turn_to_dict(turn)}
-        _write_record(self._require_fd(), record, self.path)
+        _write_records(self._require_fd(), [turn_record(turn)], self.path)
+
+    def append_records(self, records: Sequence[dict[str, Any]]) -> None:
+        """Make several records (:func:`turn_record`, :func:`rename_record`) durable at once."""
+        if records:
+            _write_records(self._require_fd(), records, self.path)
 
     def record(self, change: Change) -> None:
         """Journal what needs journaling from a transcript change (FINISHED, REVISED)."""
@@ -260,18 +210,24 @@ class TranscriptJournal:
             self.append_turn(change.turn)
 
     def rename(self, title: str | None) -> None:
-        title = (title or "").strip() or None
-        record = {"type": "rename", "at": format_instant(utc_now()), "title": title}
-        _write_record(self._require_fd(), record, self.path)
-        self.info.title = title
+        record = rename_record(title)
+        _write_records(self._require_fd(), [record], self.path)
+        self.info.title = record["title"]
 
-    def end(self, *, duration_ms: int | None = None, ended_at: datetime | None = None) -> None:
+    def end(
+        self,
+        *,
+        duration_ms: int | None = None,
+        ended_at: datetime | None = None,
+        preceding: Sequence[dict[str, Any]] = (),
+    ) -> None:
         """Clean stop: write the ``end`` record, then release the lock.
 
         ``duration_ms`` defaults to the wall-clock time since ``started_at``
         (right for live audio; pass the audio length for faster-than-real-time
-        files).  The lock is released even when the write fails, so the
-        session then shows up as recoverable instead of staying "live".
+        files).  ``preceding`` records still waiting to be written go first,
+        under the same ``fsync``.  The lock is released even when the write
+        fails, so the session then shows up as recoverable instead of "live".
         """
         if self._ended or self._fd is None:
             return
@@ -280,7 +236,7 @@ class TranscriptJournal:
             duration_ms = _elapsed_ms(self.info.started_at, ended_at)
         record = _end_record(ended_at, duration_ms, recovered=False)
         try:
-            _write_record(self._fd, record, self.path)
+            _write_records(self._fd, [*preceding, record], self.path)
             self._ended = True
             self.info.ended_at, self.info.duration_ms = ended_at, duration_ms
         finally:
@@ -388,7 +344,7 @@ def recover_journal(path: Path) -> JournalContents:
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
     except OSError as exc:
         raise JournalError(_disk_message("open", path, exc)) from exc
-    lock = _FileLock(path, fd)
+    lock = FileLock(path, fd)
     try:
         if not lock.acquire():
             raise SessionLiveError(
@@ -400,7 +356,7 @@ def recover_journal(path: Path) -> JournalContents:
         _truncate_torn_tail(fd, path)
         ended_at = contents.last_record_at or contents.info.started_at
         duration = _elapsed_ms(contents.info.started_at, ended_at)
-        _write_record(fd, _end_record(ended_at, duration, recovered=True), path)
+        _write_records(fd, [_end_record(ended_at, duration, recovered=True)], path)
         info = replace(contents.info, ended_at=ended_at, duration_ms=duration)
         return replace(contents, info=info, ended=True, recovered=True)
     finally:
@@ -410,17 +366,15 @@ def recover_journal(path: Path) -> JournalContents:
 
 def append_rename(path: Path, title: str | None) -> None:
     """Rename a stored session: one ``O_APPEND`` line, safe beside a live writer."""
-    title = (title or "").strip() or None
     try:
         fd = os.open(path, os.O_RDWR | os.O_APPEND)
     except OSError as exc:
         raise JournalError(_disk_message("open", path, exc)) from exc
-    lock = _FileLock(path, fd)
+    lock = FileLock(path, fd)
     try:
         if lock.acquire():  # not live: a crash may have left a torn line to cut first
             _truncate_torn_tail(fd, path)
-        record = {"type": "rename", "at": format_instant(utc_now()), "title": title}
-        _write_record(fd, record, path)
+        _write_records(fd, [rename_record(title)], path)
     finally:
         lock.release()
         os.close(fd)

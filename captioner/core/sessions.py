@@ -3,7 +3,9 @@
 A :class:`SessionStore` is a view of a directory of journals (see
 :mod:`captioner.core.journal`); it keeps no index of its own, so what it
 lists is always what is on disk — including the live session of this or
-another process, and sessions left unfinished by a crash.
+another process, and sessions left unfinished by a crash.  Every call reads
+files: the GUI asks :class:`captioner.core.session_index.SessionIndex`
+instead, which keeps summaries and searchable text in memory on a worker.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from captioner.core.journal import (
     SUFFIX,
@@ -23,11 +26,11 @@ from captioner.core.journal import (
     SessionLiveError,
     append_rename,
     default_sessions_dir,
-    is_locked,
     journal_path,
     read_journal,
     recover_journal,
 )
+from captioner.core.journal_lock import is_locked
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Turn
 
@@ -116,13 +119,29 @@ def _snippet(text: str, start: int, end: int) -> str:
     return f"{prefix}{text[left:right].strip()}{suffix}"
 
 
+class SearchableTurn(Protocol):
+    """What search needs of a turn: a :class:`Turn`, or the index's text-only line."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def start_ms(self) -> int | None: ...
+
+
 def search_in(
-    turns: Sequence[Turn], query: str, *, session_id: str | None = None
+    turns: Sequence[SearchableTurn], query: str, *, session_id: str | None = None
 ) -> list[SearchHit]:
     """Every match of ``query`` in ``turns`` (the open session), in reading order."""
     pattern = query_pattern(query)
-    if pattern is None:
-        return []
+    return [] if pattern is None else search_pattern(turns, pattern, session_id=session_id)
+
+
+def search_pattern(
+    turns: Sequence[SearchableTurn], pattern: re.Pattern[str], *, session_id: str | None = None
+) -> list[SearchHit]:
+    """:func:`search_in` with the query compiled once (by :func:`query_pattern`)."""
     hits = []
     for index, turn in enumerate(turns):
         for match in pattern.finditer(turn.text):
@@ -140,12 +159,34 @@ def search_in(
     return hits
 
 
-def _first_words(turns: Iterable[Turn]) -> str:
+def _first_words(turns: Iterable[SearchableTurn]) -> str:
     text = " ".join(turn.text.strip() for turn in turns if turn.text.strip())
     if len(text) <= FIRST_WORDS_CHARS:
         return text
     cut = text.rfind(" ", 0, FIRST_WORDS_CHARS)
     return text[: cut if cut > 0 else FIRST_WORDS_CHARS] + "…"
+
+
+def summarize(contents: JournalContents, path: Path, *, live: bool) -> SessionSummary:
+    """The Sessions row of a journal as read (``live``: checked by the caller, it costs a lock)."""
+    info = contents.info
+    duration = info.duration_ms
+    if duration is None and contents.last_record_at is not None:
+        duration = int((contents.last_record_at - info.started_at).total_seconds() * 1000)
+    return SessionSummary(
+        id=info.id,
+        title=info.title,
+        started_at=info.started_at,
+        duration_ms=duration,
+        engine=info.engine,
+        source=info.source,
+        first_words=_first_words(contents.turns),
+        turn_count=len(contents.turns),
+        finished=contents.ended,
+        live=live,
+        recovered=contents.recovered,
+        path=path,
+    )
 
 
 class SessionStore:
@@ -165,7 +206,8 @@ class SessionStore:
             raise KeyError(session_id)
         return journal_path(self.data_dir, session_id)
 
-    def _paths(self) -> list[Path]:
+    def paths(self) -> list[Path]:
+        """Every file that looks like a journal (not read yet)."""
         try:
             return [
                 p
@@ -189,24 +231,7 @@ class SessionStore:
         except JournalError as exc:
             log.warning("Skipping %s: %s", path, exc)
             return None
-        info = contents.info
-        duration = info.duration_ms
-        if duration is None and contents.last_record_at is not None:
-            duration = int((contents.last_record_at - info.started_at).total_seconds() * 1000)
-        return SessionSummary(
-            id=info.id,
-            title=info.title,
-            started_at=info.started_at,
-            duration_ms=duration,
-            engine=info.engine,
-            source=info.source,
-            first_words=_first_words(contents.turns),
-            turn_count=len(contents.turns),
-            finished=contents.ended,
-            live=not contents.ended and is_locked(path),
-            recovered=contents.recovered,
-            path=path,
-        )
+        return summarize(contents, path, live=not contents.ended and is_locked(path))
 
     def unfinished(self) -> list[SessionSummary]:
         """Sessions a crash left open: no ``end`` record and no live process holding them."""
@@ -254,7 +279,7 @@ class SessionStore:
         if query_pattern(query) is None:
             return []
         found: list[tuple[JournalContents, list[SearchHit]]] = []
-        for path in self._paths():  # one read per journal; no lock checks needed
+        for path in self.paths():  # one read per journal; no lock checks needed
             try:
                 contents = read_journal(path)
             except JournalError as exc:
@@ -271,6 +296,6 @@ class SessionStore:
     # annotations of methods defined after it.
     def list(self) -> list[SessionSummary]:
         """Every readable session, newest first (unreadable files are logged and skipped)."""
-        summaries = [s for s in map(self._summary, self._paths()) if s is not None]
+        summaries = [s for s in map(self._summary, self.paths()) if s is not None]
         summaries.sort(key=lambda s: s.started_at, reverse=True)
         return summaries

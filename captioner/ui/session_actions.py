@@ -14,6 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.export import TranscriptFileError
+from captioner.core.session_index import Listing
 from captioner.ui.controller import CaptionController
 from captioner.ui.main_window import MainWindow
 from captioner.ui.profanity_filter import ProfanityFilter
@@ -51,6 +52,7 @@ class SessionActions(QObject):
         window.sessionsRequested.connect(self.show_sessions)
         window.recoverRequested.connect(self.recover_crashed)
         window.discardRequested.connect(self.discard_crashed)
+        sessions.library.unfinishedFound.connect(self._offer_recovery)
 
     def export_current(self) -> None:
         turns = list(self._controller.transcript.finished)
@@ -98,8 +100,17 @@ class SessionActions(QObject):
         return window
 
     def check_for_crashed_sessions(self) -> None:
-        crashed = self.sessions.crashed()
+        """Look for sessions a crash left open; the banner follows when the index answers.
+
+        Finding them means reading every journal, so the session index does
+        it on its worker; start-up does not wait for it.
+        """
+        self.sessions.library.request_unfinished()
+
+    def _offer_recovery(self, listing: Listing) -> None:
+        crashed = listing.summaries
         if not crashed:
+            self._crashed_id = None
             self._window.hide_recovery()
             return
         newest = crashed[0]
@@ -114,6 +125,7 @@ class SessionActions(QObject):
         if self._crashed_id is None:
             return
         session_id, self._crashed_id = self._crashed_id, None
+        self._window.hide_recovery()  # shown again if the index finds more
         turns = self.sessions.recover(session_id)
         self._window.show_status(f"Recovered {len(turns)} lines; they are in View ▸ Sessions.")
         self.check_for_crashed_sessions()
@@ -123,5 +135,6 @@ class SessionActions(QObject):
         if self._crashed_id is None:
             return
         session_id, self._crashed_id = self._crashed_id, None
+        self._window.hide_recovery()  # shown again if the index finds more
         self.sessions.discard(session_id)
         self.check_for_crashed_sessions()

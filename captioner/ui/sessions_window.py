@@ -5,13 +5,19 @@ session at once; picking a hit opens that session at the line.  File
 dialogs and confirmations are injectable so tests can drive the window.
 Stored sessions keep the words as recognised; what this window shows,
 copies and exports goes through the user's profanity filter.
+
+The window never reads a journal itself: it asks the session index
+(:class:`~captioner.ui.session_library.SessionLibrary`), which answers from
+memory on its worker thread, and fills the list when the answer arrives.
+Search waits for a pause in typing (``SEARCH_DEBOUNCE_MS``) so a quick
+word costs one search, not one per key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -30,11 +36,16 @@ from PySide6.QtWidgets import (
 
 from captioner.core.export import ExportError, ExportFormat, format_for_path
 from captioner.core.session import SessionInfo
+from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
 from captioner.ui.profanity_filter import ProfanityFilter
+from captioner.ui.session_library import SessionRows, Target, describe
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
-from captioner.ui.transcript_view import TranscriptView, format_clock
+from captioner.ui.transcript_view import TranscriptView
+
+SEARCH_DEBOUNCE_MS = 200  # a pause in typing; shorter searches for half-typed words
+SHOW_TURNS_PER_PASS = 60  # about 12 ms of drawing between two looks at the event loop
 
 EXPORT_FILTERS = ";;".join(f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat)
 
@@ -64,7 +75,13 @@ def ask_title(parent: QWidget, current: str) -> str | None:
 
 
 class SessionsWindow(QWidget):
-    """Past sessions on the left, the chosen one on the right."""
+    """Past sessions on the left, the chosen one on the right.
+
+    Signals:
+        sessionShown(str): a session is in the view, whole (and at its hit, if any).
+    """
+
+    sessionShown = Signal(str)
 
     def __init__(
         self,
@@ -84,16 +101,29 @@ class SessionsWindow(QWidget):
         self._summaries: list[SessionSummary] = []
         self._current: tuple[SessionInfo, list[Turn]] | None = None
         self._current_id: str | None = None
+        self._opening: tuple[str, int | None] | None = None  # asked for, not loaded yet
+        self._showing = 0  # counts sessions put in the view (a newer one stops an older one)
         self._find_hits: list[SearchHit] = []
         self._find_index = -1
+        self._targets: list[Target] = []  # what each row of the list opens
+        self._library = manager.library
+        self._library.rowsReady.connect(self._on_rows)
+        self._library.loaded.connect(self._on_loaded)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.refresh)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search all sessions")
         self.search.setAccessibleName("Search all sessions")
         self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.refresh)
+        self.search.textChanged.connect(self._on_search_edited)
         self.list = QListWidget()
         self.list.setAccessibleName("Sessions")
+        # Every row is two unwrapped lines: without this the view measures each of
+        # thousands of rows on the GUI thread whenever the list is refilled.
+        self.list.setUniformItemSizes(True)
         self.list.currentItemChanged.connect(self._on_pick)
         self.rename_button = QPushButton("&Rename…")
         self.delete_button = QPushButton("&Delete…")
@@ -158,8 +188,8 @@ class SessionsWindow(QWidget):
     # -- listing and searching -----------------------------------------------------
 
     def _on_sessions_changed(self) -> None:
-        # Listing reads every journal: only worth it while someone is looking
-        # (show_sessions() refreshes when the window is opened again).
+        # Only while someone is looking (show_sessions() asks again on opening);
+        # the index re-reads just the journals that changed.
         if self.isVisible():
             self.refresh()
 
@@ -171,60 +201,87 @@ class SessionsWindow(QWidget):
         if summary is not None:
             self.header.setText(self._describe(summary))
 
+    def _on_search_edited(self, text: str) -> None:
+        if text.strip():
+            self._debounce.start()  # restarts: searches once typing pauses
+        else:
+            self.refresh()  # back to the list at once
+
     def refresh(self) -> None:
-        """Re-list sessions, or search hits while the search box has text."""
-        keep = self._current_id
+        """Ask for the sessions, or the search hits while the search box has text.
+
+        The answer arrives by signal (:meth:`_on_rows`); until then the list
+        shows what it showed.
+        """
+        self._debounce.stop()
+        self._library.request_rows(self.search.text().strip(), mask=self.profanity.enabled)
+
+    def _on_rows(self, rows: SessionRows) -> None:
+        if rows.query != self.search.text().strip() or rows.masked != self.profanity.enabled:
+            return  # typing went on, or the filter changed: a newer answer is coming
+        self._summaries = rows.summaries
+        if rows.error:
+            self.header.setText(f"Cannot read the sessions folder: {rows.error}")
         self.list.blockSignals(True)
         self.list.clear()
-        query = self.search.text().strip()
-        try:
-            self._summaries = self.manager.store.list()
-        except OSError as exc:
-            self.header.setText(f"Cannot read the sessions folder: {exc}")
-            self._summaries = []
-        titles = {s.id: s.display_title for s in self._summaries}
-        if query:
-            for hit in self.manager.store.search(query):
-                where = f"{titles.get(hit.session_id, '?')} · {format_clock(hit.start_ms)}"
-                text = f"{where}\n{self.profanity.text(hit.snippet)}"
-                item = QListWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, (hit.session_id, hit.turn_index))
-                self.list.addItem(item)
-        else:
-            for summary in self._summaries:
-                item = QListWidgetItem(self._describe(summary))
-                item.setData(Qt.ItemDataRole.UserRole, (summary.id, None))
-                self.list.addItem(item)
-                if summary.id == keep:
-                    self.list.setCurrentItem(item)
+        self.list.addItems(rows.texts)  # one call: rows were formatted on the worker
+        self._targets = rows.targets
+        if not rows.query and self._current_id is not None:
+            current = [row for row, (sid, _t) in enumerate(rows.targets) if sid == self._current_id]
+            if current:
+                self.list.setCurrentRow(current[0])
         self.list.blockSignals(False)
-        has = self._current is not None
-        for button in (
-            self.rename_button,
-            self.delete_button,
-            self.export_button,
-            self.copy_button,
-        ):
-            button.setEnabled(has)
+        self._enable_actions(self._current is not None)
 
     def open_session(self, session_id: str, turn_index: int | None = None) -> None:
-        info, turns = self.manager.store.load(session_id)
-        self._current, self._current_id = (info, turns), session_id
+        """Show a session (at a turn); its journal is read off the GUI thread."""
+        self._opening = (session_id, turn_index)
+        self._library.request_load(session_id)
+
+    def _on_loaded(self, loaded: LoadedSession) -> None:
+        if self._opening is None or self._opening[0] != loaded.session_id:
+            return  # the user picked another one meanwhile
+        session_id, turn_index = self._opening
+        self._opening = None
+        if loaded.info is None:
+            self.header.setText(loaded.error or session_id)
+            return
+        self._current, self._current_id = (loaded.info, loaded.turns), session_id
         summary = next((s for s in self._summaries if s.id == session_id), None)
         self.header.setText(self._describe(summary) if summary else session_id)
-        self.view.clear_transcript()
-        for index, turn in enumerate(turns):
-            self.view.insert_turn(index, turn)
+        self._clear_view()
         self._reset_find()
-        for button in (
-            self.rename_button,
-            self.delete_button,
-            self.export_button,
-            self.copy_button,
-        ):
-            button.setEnabled(True)
+        self._enable_actions(True)
+        self._show_turns(self._showing, loaded.turns, 0, turn_index)
+
+    def _clear_view(self) -> None:
+        self._showing += 1  # stops a session still being put in the view
+        self.view.clear_transcript()
+
+    def _show_turns(
+        self, showing: int, turns: list[Turn], start: int, turn_index: int | None
+    ) -> None:
+        """Put turns in the view a slice per event-loop pass, then jump to the hit.
+
+        Drawing a turn costs about 0.2 ms: a two-hour session at once would
+        freeze the window for a third of a second.
+        """
+        if showing != self._showing:
+            return  # another session was opened meanwhile
+        end = min(start + SHOW_TURNS_PER_PASS, len(turns))
+        for index in range(start, end):
+            self.view.insert_turn(index, turns[index])
+        if end < len(turns):
+            QTimer.singleShot(0, self, lambda: self._show_turns(showing, turns, end, turn_index))
+            return
         if turn_index is not None:
             self.jump_to(turn_index)
+        if self._current_id is not None:
+            self.sessionShown.emit(self._current_id)
+
+    def _enable_actions(self, enabled: bool) -> None:
+        for button in self._actions():
+            button.setEnabled(enabled)
 
     def jump_to(self, turn_index: int) -> None:
         block = self.view.document().findBlockByNumber(turn_index)
@@ -237,10 +294,9 @@ class SessionsWindow(QWidget):
         return self.view.textCursor().blockNumber()
 
     def _on_pick(self, item: QListWidgetItem | None, _previous: object = None) -> None:
-        if item is None:
-            return
-        session_id, turn_index = item.data(Qt.ItemDataRole.UserRole)
-        self.open_session(session_id, turn_index)
+        row = self.list.row(item) if item is not None else -1
+        if 0 <= row < len(self._targets):
+            self.open_session(*self._targets[row])
 
     def find_next(self) -> None:
         if self._current is None:
@@ -267,6 +323,7 @@ class SessionsWindow(QWidget):
         if title is None:
             return
         self.manager.rename(self._current_id, title)
+        self._current[0].title = title.strip() or None  # a loaded copy: ours to update
 
     def delete_current(self) -> None:
         if self._current is None or self._current_id is None:
@@ -282,7 +339,7 @@ class SessionsWindow(QWidget):
             return
         self.manager.discard(self._current_id)
         self._current, self._current_id = None, None
-        self.view.clear_transcript()
+        self._clear_view()
         self.header.setText("Deleted.")
         self.refresh()
 
@@ -309,15 +366,7 @@ class SessionsWindow(QWidget):
         self.header.setText("Copied to the clipboard.")
 
     def _describe(self, summary: SessionSummary) -> str:
-        return _describe(summary, self.profanity.text(summary.first_words))
-
-
-def _describe(summary: SessionSummary, first_words: str) -> str:
-    state = " · live" if summary.live else " · recovered" if summary.recovered else ""
-    state = " · unfinished" if summary.crashed else state
-    duration = format_clock(summary.duration_ms) if summary.duration_ms is not None else "—"
-    first = first_words or "(no speech)"
-    return f"{summary.display_title} · {duration} · {summary.engine}{state}\n{first}"
+        return describe(summary, mask=self.profanity.enabled)
 
 
 def _file_stem(info: SessionInfo) -> str:

@@ -239,11 +239,13 @@ def test_a_session_is_locked_while_live_even_within_this_process(data_dir: Path)
 # -- a real crash ------------------------------------------------------------------
 
 
-@pytest.fixture
-def writer(data_dir: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+@pytest.fixture(params=["direct", "threaded"])
+def writer(data_dir: Path, request) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A process journaling five turns, straight or through the app's writer thread."""
     session_id = uuid.uuid4().hex
+    mode = request.param
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.journal_writer", str(data_dir), session_id, "5"],
+        [sys.executable, "-m", "tests.core.journal_writer", str(data_dir), session_id, "5", mode],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from PySide6.QtGui import QGuiApplication
 
 from captioner.app import CaptionerApp
 from captioner.cli import parse_args
+from captioner.core.journal import read_journal
 from captioner.core.sessions import SessionStore
 from tests.conftest import DATA
 from tests.fakes.v3_server import FakeV3Server, TurnScript
@@ -26,6 +26,16 @@ SCRIPT = TurnScript.from_text(
     "and mister john. dashwood had then. leisure to consider. how much there might. "
     "be prudently in his. power to do. for them."
 )
+
+
+def journaled_texts(data_dir: Path) -> set[str]:
+    """The turn texts in the (single) journal under ``data_dir`` right now."""
+    return {turn.text for path in data_dir.glob("*.jsonl") for turn in read_journal(path).turns}
+
+
+def rows(window) -> list[str]:
+    """What the Sessions list shows (it fills when the index answers)."""
+    return [window.list.item(i).text() for i in range(window.list.count())]
 
 
 def run_session(app: CaptionerApp, qtbot) -> None:
@@ -70,7 +80,9 @@ def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
             shown = {
                 text for _order, text, formatted in server.sessions[0].finals_sent if formatted
             }
-            time.sleep(1.0)  # the app has drawn (and journaled) those turns by now
+            # Kill it mid-session once the app has journaled those turns (its writer
+            # thread has them on disk within 100 ms of showing them).
+            qtbot.waitUntil(lambda: shown <= journaled_texts(data_dir), timeout=10000)
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
         finally:
@@ -79,11 +91,13 @@ def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
             proc.communicate()
     assert proc.returncode == -signal.SIGKILL
     app = make_app("--data-dir", str(data_dir))
-    assert app.window.recovery_banner.isVisibleTo(app.window)
+    # The index looks for crashed sessions off the GUI thread; the banner follows.
+    qtbot.waitUntil(lambda: app.window.recovery_banner.isVisibleTo(app.window), timeout=5000)
     assert "closed unexpectedly" in app.window.recovery_label.text()
     app.window.recoverRequested.emit()
     window = app.session_actions.sessions_window
     assert window is not None
+    qtbot.waitUntil(lambda: bool(window.view.finished_texts()), timeout=5000)
     recovered = [t.split("  ", 1)[1] for t in window.view.finished_texts()]
     assert shown and shown <= set(recovered), (shown, recovered)
     assert len(recovered) == len(set(recovered))  # each turn exactly once
@@ -99,12 +113,12 @@ def test_the_live_session_is_listed_at_once_and_ends_cleanly(
         app = make_app(*cloud(server, tmp_path / "s"))
         app.start_captioning()
         window = app.session_actions.show_sessions()
-        assert window.list.count() == 1 and "live" in window.list.item(0).text()
+        qtbot.waitUntil(lambda: len(rows(window)) == 1 and "live" in rows(window)[0], timeout=2000)
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
     summary = SessionStore(tmp_path / "s").list()[0]
     assert summary.finished and not summary.live and summary.engine == "assemblyai"
     assert summary.first_words.lower().startswith("and mister john")
-    assert "live" not in window.list.item(0).text()
+    qtbot.waitUntil(lambda: "live" not in rows(window)[0], timeout=2000)
 
 
 def test_export_writes_srt_with_cue_times_from_word_timings(make_app, qtbot, tmp_path, monkeypatch):
@@ -161,9 +175,12 @@ def test_history_search_opens_the_session_at_the_line(make_app, qtbot, tmp_path,
         run_session(app, qtbot)
     window = app.session_actions.show_sessions()
     window.search.setText("prudently")
+    qtbot.waitUntil(lambda: any("prudently" in row for row in rows(window)), timeout=2000)
     assert window.list.count() == 1
     window.list.setCurrentRow(0)
-    assert "prudently" in window.view.textCursor().selectedText().lower()
+    qtbot.waitUntil(
+        lambda: "prudently" in window.view.textCursor().selectedText().lower(), timeout=2000
+    )
     window.search.clear()
     window.find.setText("leisure")
     window.find_next()
@@ -176,11 +193,13 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
         app = make_app(*cloud(server, tmp_path / "s"))
         run_session(app, qtbot)
     window = app.session_actions.show_sessions()
+    qtbot.waitUntil(lambda: window.list.count() == 1, timeout=2000)
     window.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: bool(window.view.finished_texts()), timeout=2000)
     window.ask_title = lambda _parent, _current: "Weekly call"
     window.rename_current()
     assert SessionStore(tmp_path / "s").list()[0].title == "Weekly call"
-    assert window.list.item(0).text().startswith("Weekly call")
+    qtbot.waitUntil(lambda: rows(window)[0].startswith("Weekly call"), timeout=2000)
     window.copy_current()
     assert "leisure to consider" in QGuiApplication.clipboard().text().lower()
     window.ask_confirm = lambda _parent, _question: False
@@ -189,7 +208,7 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     window.ask_confirm = lambda _parent, _question: True
     window.delete_current()
     assert not SessionStore(tmp_path / "s").list()
-    assert window.list.count() == 0
+    qtbot.waitUntil(lambda: window.list.count() == 0, timeout=2000)
 
 
 def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_path, monkeypatch):

@@ -1,0 +1,131 @@
+"""The session index as the GUI sees it: requests out to a worker, answers back as signals.
+
+:class:`~captioner.core.session_index.SessionIndex` is pure Python and
+answers on its worker thread; this adapter re-emits each answer as a Qt
+signal.  Emitted from the worker thread, it reaches receivers on the GUI
+thread through a queued connection, so widgets only ever touch results on
+the GUI thread and never wait for a disk.
+
+The rows of the Sessions list are also written on the worker: masking
+profanity costs about 30 µs a line, which for a search with thousands of
+hits would be a visible freeze; the GUI thread only hands the finished
+strings to the list in one call.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, SignalInstance
+
+from captioner.core.profanity import mask_text
+from captioner.core.session_index import Listing, SearchResult, SessionIndex
+from captioner.core.sessions import SearchHit, SessionStore, SessionSummary
+from captioner.ui.transcript_view import format_clock
+
+log = logging.getLogger(__name__)
+
+Target = tuple[str, int | None]  # what picking a row opens: session id, turn index (or None)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRows:
+    """What the Sessions list shows: one text and one target per row.
+
+    ``query`` is the search this answers (``""``: the plain listing) and
+    ``masked`` whether profanity was masked, so the window can drop an
+    answer that typing or the filter has overtaken.
+    """
+
+    query: str
+    masked: bool
+    summaries: list[SessionSummary]
+    texts: list[str]
+    targets: list[Target]
+    error: str | None = None
+
+
+def describe(summary: SessionSummary, *, mask: bool) -> str:
+    """A session's row: title, length, engine, state, then its first words."""
+    state = " · live" if summary.live else " · recovered" if summary.recovered else ""
+    state = " · unfinished" if summary.crashed else state
+    duration = format_clock(summary.duration_ms) if summary.duration_ms is not None else "—"
+    first = (mask_text(summary.first_words) if mask else summary.first_words) or "(no speech)"
+    return f"{summary.display_title} · {duration} · {summary.engine}{state}\n{first}"
+
+
+def _hit_text(hit: SearchHit, titles: dict[str, str], *, mask: bool) -> str:
+    title = titles.get(hit.session_id or "", "?")
+    snippet = mask_text(hit.snippet) if mask else hit.snippet
+    return f"{title} · {format_clock(hit.start_ms)}\n{snippet}"
+
+
+def listing_rows(listing: Listing, *, mask: bool) -> SessionRows:
+    summaries = listing.summaries
+    texts = [describe(summary, mask=mask) for summary in summaries]
+    targets: list[Target] = [(summary.id, None) for summary in summaries]
+    return SessionRows("", mask, summaries, texts, targets, listing.error)
+
+
+def search_rows(result: SearchResult, *, mask: bool) -> SessionRows:
+    titles = {summary.id: summary.display_title for summary in result.summaries}
+    texts = [_hit_text(hit, titles, mask=mask) for hit in result.hits]
+    targets: list[Target] = [(hit.session_id or "", hit.turn_index) for hit in result.hits]
+    return SessionRows(result.query, mask, result.summaries, texts, targets, result.error)
+
+
+class SessionLibrary(QObject):
+    """Asks the session index for rows to list, transcripts to show, crashed sessions.
+
+    Signals:
+        rowsReady(SessionRows): the listing, or a search's hits (only the newest of
+            quick searches is answered).
+        loaded(LoadedSession): one session in full, or why it could not be read.
+        unfinishedFound(Listing): sessions a crash left open.
+    """
+
+    rowsReady = Signal(object)
+    loaded = Signal(object)
+    unfinishedFound = Signal(object)
+
+    def __init__(self, store: SessionStore, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.index = SessionIndex(store)
+
+    def request_rows(self, query: str = "", *, mask: bool = False) -> None:
+        """The listing (empty ``query``) or the hits of ``query``, as rows."""
+        if query:
+            self.index.search(query, self._deliver(self.rowsReady, search_rows, mask))
+        else:
+            self.index.list(self._deliver(self.rowsReady, listing_rows, mask))
+
+    def request_load(self, session_id: str) -> None:
+        self.index.load(session_id, self._deliver(self.loaded))
+
+    def request_unfinished(self) -> None:
+        self.index.unfinished(self._deliver(self.unfinishedFound))
+
+    def invalidate(self, session_id: str) -> None:
+        """A session's journal changed: the next answer re-reads it."""
+        self.index.invalidate(session_id)
+
+    @staticmethod
+    def _deliver(
+        signal: SignalInstance,
+        prepare: Callable[..., Any] | None = None,
+        mask: bool = False,
+    ) -> Callable[[Any], None]:
+        """A callback for the worker thread: prepare the answer there, then emit it."""
+
+        def emit(answer: Any) -> None:
+            if prepare is not None:
+                answer = prepare(answer, mask=mask)
+            try:
+                signal.emit(answer)
+            except RuntimeError:  # the app was torn down while the worker read
+                log.debug("session index answer dropped: receiver gone")
+
+        return emit
