@@ -91,25 +91,35 @@ def load_api_key() -> str | None:
     A key whose shape is wrong is returned as it is: the caller asks
     :func:`key_problem` and tells the user (see :func:`api_key_problem`).
     """
-    key = os.environ.get(ENV_VAR, "").strip()
-    if key:
-        return key
-    stored = _keyring_key()
-    return stored if stored else _run_key
+    return _current_key()[0]
+
+
+def key_source() -> str:
+    """Where the current key comes from: "environment", "keyring", "run" or ""."""
+    return _current_key()[1]
 
 
 def api_key_problem() -> str | None:
     """What is wrong with the key a run would use, naming where it comes from."""
-    key = load_api_key()
-    if not key:
-        return None
-    problem = key_problem(key)
+    key, source = _current_key()
+    problem = key_problem(key) if key else None
     if problem is None:
         return None
     where = {"environment": f"from {ENV_VAR}", "keyring": "in the system keyring"}.get(
-        key_source(), "entered for this run"
+        source, "entered for this run"
     )
     return f"{problem} (the key {where}; change it in Settings ▸ AssemblyAI…)"
+
+
+def _current_key() -> tuple[str | None, str]:
+    """The key a run would use and where it is, asking the keyring at most once."""
+    key = os.environ.get(ENV_VAR, "").strip()
+    if key:
+        return key, "environment"
+    stored = _keyring_key()
+    if stored:
+        return stored, "keyring"
+    return (_run_key, "run") if _run_key else (None, "")
 
 
 def _keyring_key() -> str | None:
@@ -125,15 +135,6 @@ def _keyring_key() -> str | None:
     except Exception as exc:  # a broken backend must not stop the app
         log.info("Keyring unavailable: %s", type(exc).__name__)
         return None
-
-
-def key_source() -> str:
-    """Where the current key comes from: "environment", "keyring", "run" or ""."""
-    if os.environ.get(ENV_VAR, "").strip():
-        return "environment"
-    if _keyring_key():
-        return "keyring"
-    return "run" if _run_key else ""
 
 
 def save_api_key(key: str) -> None:

@@ -32,9 +32,10 @@ CLIP_GAP_S = 1.2  # the same pause split_at_pauses puts between pieces
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
 
-def test_speech_played_into_a_sink_is_captioned_from_its_monitor(
-    pulse_server: PulseServer, pulse_sink: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def caption_through_sink(
+    wav: Path, pulse_sink: str, monkeypatch: pytest.MonkeyPatch, *, play_timeout: float
+) -> str:
+    """Play ``wav`` into the null sink, caption its monitor live; the text heard."""
     monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
     source = Flowing(DeviceSource(pulse_input_device()))
     listener = RecordingListener()
@@ -42,8 +43,8 @@ def test_speech_played_into_a_sink_is_captioned_from_its_monitor(
     engine.start(source)
     try:
         assert source.flowing.wait(20), "capture never started"
-        player = play_wav(CLIP, pulse_sink)
-        _, stderr = player.communicate(timeout=30)
+        player = play_wav(wav, pulse_sink)
+        _, stderr = player.communicate(timeout=play_timeout)
         assert player.returncode == 0, stderr
         # let the last words reach the recogniser and the pause end the turn
         threading.Event().wait(1.5)
@@ -52,7 +53,13 @@ def test_speech_played_into_a_sink_is_captioned_from_its_monitor(
         listener.wait_stopped(30)
         assert engine.join(10)
     assert not listener.errors, listener.errors
-    heard = " ".join(t.text for t in listener.transcript)
+    return " ".join(t.text for t in listener.transcript)
+
+
+def test_speech_played_into_a_sink_is_captioned_from_its_monitor(
+    pulse_server: PulseServer, pulse_sink: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    heard = caption_through_sink(CLIP, pulse_sink, monkeypatch, play_timeout=30)
     reference = reference_text(CLIP)
     hits = jiwer.process_words(reference, heard or "<nothing>").hits
     assert hits >= 0.6 * len(reference.split()), f"heard {heard!r}"
@@ -100,24 +107,9 @@ def test_first_words_after_pauses_survive_live_capture(
     pcm, pieces = _split_clips_joined(ONSET_CLIPS)
     wav = speech.write_wav(tmp_path / "split_at_pauses.wav", pcm)
     seconds = len(pcm) / 2 / speech.RATE
-    monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
-    source = Flowing(DeviceSource(pulse_input_device()))
-    listener = RecordingListener()
-    engine = OfflineEngine(listener, realtime=True)
-    engine.start(source)
-    try:
-        assert source.flowing.wait(20), "capture never started"
-        player = play_wav(wav, pulse_sink)
-        _, stderr = player.communicate(timeout=seconds + 30)
-        assert player.returncode == 0, stderr
-        # let the last words reach the recogniser and the pause end the turn
-        threading.Event().wait(1.5)
-    finally:
-        engine.stop()
-        listener.wait_stopped(30)
-        assert engine.join(10)
-    assert not listener.errors, listener.errors
-    heard = speech.normalise(" ".join(t.text for t in listener.transcript))
+    heard = speech.normalise(
+        caption_through_sink(wav, pulse_sink, monkeypatch, play_timeout=seconds + 30)
+    )
     first_rate, rest_rate = speech.onset_rates([pieces], [heard])
     rates = (
         f"first words {first_rate:.0%} (of {len(pieces)}), other words {rest_rate:.0%}; "

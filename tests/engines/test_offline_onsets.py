@@ -9,37 +9,16 @@ utterance and its first word is an onset the endpointer must not swallow.
 from __future__ import annotations
 
 import itertools
-import threading
 
 import jiwer
 import pytest
 
 from captioner.core.transcript import TurnUpdate
-from captioner.engines.base import EngineError, EngineState
 from captioner.engines.offline import OfflineEngine, OfflineModel
 from tests import speech
+from tests.recording import RecordingListener
 
 pytestmark = pytest.mark.slow
-
-
-class _Finals:
-    def __init__(self) -> None:
-        self.finals: list[TurnUpdate] = []
-        self.errors: list[EngineError] = []
-        self.stopped = threading.Event()
-
-    def on_partial(self, update: TurnUpdate) -> None:
-        pass
-
-    def on_final(self, update: TurnUpdate) -> None:
-        self.finals.append(update)
-
-    def on_state(self, state: EngineState, detail: str) -> None:
-        if state is EngineState.STOPPED:
-            self.stopped.set()
-
-    def on_error(self, error: EngineError) -> None:
-        self.errors.append(error)
 
 
 @pytest.fixture(scope="module")
@@ -50,10 +29,10 @@ def model() -> OfflineModel:
 
 
 def transcribe(model: OfflineModel, pcm: bytes) -> list[TurnUpdate]:
-    listener = _Finals()
+    listener = RecordingListener()
     engine = OfflineEngine(listener, realtime=False, model=model)
     engine.start(speech.MemorySource(pcm))  # type: ignore[arg-type]
-    assert listener.stopped.wait(120), "the engine did not finish"
+    listener.wait_stopped(120)
     assert engine.join(10)
     assert not listener.errors, listener.errors
     return [f for f in listener.finals if f.text]
