@@ -65,8 +65,11 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="captioner transcribe",
         description="Print the finished turns of a WAV file as they are recognised "
-        "(no display needed), and with -o export them. Exit status: 0 done, "
-        "1 recognition failed, 2 unusable file or unwritable output.",
+        "(no display needed), and with -o export them. Ctrl-C, SIGTERM and SIGHUP end the "
+        "cloud session properly and still export the turns so far. Exit status: 0 the whole "
+        "file was transcribed, 1 recognition failed or stopped with turns missing (the message "
+        "says why), 2 bad arguments, an unusable file or an unwritable output, 128+N stopped "
+        "by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).",
     )
     parser.add_argument("file", metavar="FILE", help="WAV file (any rate, channels, bit depth)")
     parser.add_argument(
@@ -90,7 +93,8 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--format",
         choices=EXPORT_FORMATS,
-        help="export format for -o, whatever the extension of OUT",
+        help="export format for -o, whatever the extension of OUT (needs -o: without it "
+        "there is nothing to export, which is an error)",
     )
     parser.add_argument(
         "--profanity-filter",
@@ -107,7 +111,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse ``captioner [options]`` (the GUI) or ``captioner transcribe FILE …``."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["transcribe"]:
-        args = build_transcribe_parser().parse_args(argv[1:])
+        parser = build_transcribe_parser()
+        args = parser.parse_args(argv[1:])
+        if args.format and not args.output:
+            # Ignoring it would let the user believe a file is being written.
+            parser.error(f"--format {args.format} needs -o OUT: nothing is exported without it")
         args.command = "transcribe"
         return args
     args = build_parser().parse_args(argv)
