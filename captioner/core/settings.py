@@ -9,9 +9,18 @@ Secrets never go here; the API key lives in the OS keyring (see keystore).
 
 from __future__ import annotations
 
+import logging
+import math
+import re
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+
+# Colours are stored as Qt writes them (QColor.name(): "#rrggbb"); "#rgb" and
+# "#aarrggbb" are what a person or an older Qt may have written by hand.
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})")
 
 
 class SettingsStore(Protocol):
@@ -20,6 +29,8 @@ class SettingsStore(Protocol):
     def value(self, key: str, default: Any = None) -> Any: ...
 
     def setValue(self, key: str, value: Any) -> None: ...  # QSettings naming
+
+    def contains(self, key: str) -> bool: ...
 
 
 class DictStore:
@@ -34,6 +45,9 @@ class DictStore:
     def setValue(self, key: str, value: Any) -> None:  # QSettings naming
         self.data[key] = value
 
+    def contains(self, key: str) -> bool:
+        return key in self.data
+
 
 @dataclass(frozen=True)
 class Spec:
@@ -43,6 +57,7 @@ class Spec:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] | None = None
+    color: bool = False  # a "#rrggbb" colour: anything else would paint black on black
 
 
 class Key(Enum):
@@ -60,14 +75,17 @@ class Key(Enum):
     OVERLAY_VISIBLE = Spec("overlay/visible", bool, True)
     OVERLAY_FONT_FAMILY = Spec("overlay/font_family", str, "Sans Serif")
     OVERLAY_FONT_SIZE = Spec("overlay/font_size", int, 22, 8, 96)
-    OVERLAY_TEXT_COLOR = Spec("overlay/text_color", str, "#ffffff")
-    OVERLAY_BACKGROUND_COLOR = Spec("overlay/background_color", str, "#000000")
+    OVERLAY_TEXT_COLOR = Spec("overlay/text_color", str, "#ffffff", color=True)
+    OVERLAY_BACKGROUND_COLOR = Spec("overlay/background_color", str, "#000000", color=True)
     OVERLAY_OPACITY = Spec("overlay/opacity", int, 85, 0, 100)  # background, percent
     OVERLAY_HISTORY_LINES = Spec("overlay/history_lines", int, 2, 0, 5)
     OVERLAY_WIDTH_PERCENT = Spec("overlay/width_percent", int, 70, 20, 100)
     OVERLAY_DOCK = Spec("overlay/dock", str, "float", choices=("float", "top", "bottom"))
     OVERLAY_LOCKED = Spec("overlay/locked", bool, False)  # click-through
     OVERLAY_FADE_SECONDS = Spec("overlay/fade_seconds", int, 0, 0, 600)  # 0: never fade
+    # After Stop the last captions fade instead of staying over whatever is watched.
+    # Unset for people who had chosen "Never" before this existed: see OverlayStyle.
+    OVERLAY_FADE_AFTER_STOP = Spec("overlay/fade_after_stop", bool, True)
     OVERLAY_OUTLINE = Spec("overlay/outline", bool, True)
     ANNOUNCE_CAPTIONS = Spec("accessibility/announce_captions", bool, False)
     # Mask profanity ("f***") wherever captions are shown or exported; on by default,
@@ -102,29 +120,53 @@ class Settings:
     """Reads and writes :class:`Key` values with their types and ranges enforced.
 
     A value that is missing, of the wrong type or out of range (a hand-edited
-    file, an older version) reads as the default rather than crashing.
+    file, an older version, another platform's store) reads as the default
+    rather than crashing or painting black on black, and the log says once
+    which key was unusable and why.  The stored value itself is never logged:
+    people paste all sorts into config files, keys included.
     """
 
     def __init__(self, store: SettingsStore) -> None:
         self.store = store
+        self._reported: set[str] = set()
 
     def get(self, key: Key) -> Any:
         spec = key.spec
         raw = self.store.value(spec.name, spec.default)
-        try:
-            value = _coerce(raw, spec.type)
-        except (TypeError, ValueError):
-            return spec.default
-        if not _valid(value, spec):
-            return spec.default
-        return value
+        problem = _problem(raw, spec)
+        if problem is None:
+            return _coerce(raw, spec.type)
+        if spec.name not in self._reported:
+            self._reported.add(spec.name)
+            log.warning(
+                "Setting %s is unusable (%s); using the default %r instead",
+                spec.name,
+                problem,
+                spec.default,
+            )
+        return spec.default
+
+    def problems(self) -> dict[str, str]:
+        """Every stored value that would read as its default, and why (for checks and tests)."""
+        found = {}
+        for key in Key:
+            spec = key.spec
+            if self.is_stored(key):
+                problem = _problem(self.store.value(spec.name, spec.default), spec)
+                if problem is not None:
+                    found[spec.name] = problem
+        return found
+
+    def is_stored(self, key: Key) -> bool:
+        """True when the user (or an earlier version) wrote this key, even with the default."""
+        return bool(self.store.contains(key.spec.name))
 
     def set(self, key: Key, value: Any) -> None:
         spec = key.spec
-        value = _coerce(value, spec.type)
-        if not _valid(value, spec):
-            raise ValueError(f"{spec.name}: {value!r} is out of range")
-        self.store.setValue(spec.name, value)
+        problem = _problem(value, spec)
+        if problem is not None:
+            raise ValueError(f"{spec.name}: {problem}")
+        self.store.setValue(spec.name, _coerce(value, spec.type))
 
     # Free-form keys (e.g. the overlay geometry per screen) go through these.
     def raw(self, name: str, default: Any = None) -> Any:
@@ -134,7 +176,30 @@ class Settings:
         self.store.setValue(name, value)
 
 
+def _problem(raw: Any, spec: Spec) -> str | None:
+    """Why ``raw`` can't be used for ``spec`` (None when it can), without quoting it."""
+    try:
+        value = _coerce(raw, spec.type)
+    except (TypeError, ValueError, OverflowError):
+        return f"not a {spec.type.__name__} but a {type(raw).__name__} that does not read as one"
+    if spec.minimum is not None and value < spec.minimum:
+        return f"below the minimum {spec.minimum:g}"
+    if spec.maximum is not None and value > spec.maximum:
+        return f"above the maximum {spec.maximum:g}"
+    if spec.choices is not None and value not in spec.choices:
+        return "not one of " + ", ".join(spec.choices)
+    if spec.color and not _HEX_COLOR.fullmatch(value):
+        return "not a #rrggbb colour"
+    return None
+
+
 def _coerce(raw: Any, kind: type) -> Any:
+    """``raw`` as ``kind``, accepting what INI files and native stores hand back.
+
+    INI files give strings; the registry and plists give ints and bools; a
+    hand-edited ``a, b`` reads as a list.  Anything else is refused rather
+    than turned into text that merely looks like a value ("['a', 'b']").
+    """
     if kind is bool:
         if isinstance(raw, str):
             lowered = raw.strip().lower()
@@ -142,22 +207,26 @@ def _coerce(raw: Any, kind: type) -> Any:
                 return True
             if lowered in ("false", "0", "no", "off", ""):
                 return False
-            raise ValueError(raw)
-        return bool(raw)
+            raise ValueError("not a boolean")
+        if isinstance(raw, bool) or (isinstance(raw, int) and raw in (0, 1)):
+            return bool(raw)
+        raise TypeError("not a boolean")
     if kind is int:
         if isinstance(raw, bool):
-            raise TypeError(raw)
-        return int(raw)
+            raise TypeError("a boolean is not a number")
+        if isinstance(raw, float):
+            if not math.isfinite(raw) or not raw.is_integer():
+                raise ValueError("not a whole number")
+            return int(raw)
+        if isinstance(raw, str):
+            return int(raw.strip())
+        if isinstance(raw, int):
+            return raw
+        raise TypeError("not a number")
     if kind is str:
-        if raw is None:
-            raise TypeError(raw)
-        return str(raw)
+        if isinstance(raw, str):
+            return str.__str__(raw)  # the text itself, also for a str-valued Enum
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return str(raw)  # a name such as "1", stored as a number by a native store
+        raise TypeError("not text")
     return kind(raw)
-
-
-def _valid(value: Any, spec: Spec) -> bool:
-    if spec.minimum is not None and value < spec.minimum:
-        return False
-    if spec.maximum is not None and value > spec.maximum:
-        return False
-    return spec.choices is None or value in spec.choices

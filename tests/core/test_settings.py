@@ -44,3 +44,64 @@ def test_out_of_range_values_are_refused_on_write() -> None:
         settings.set(Key.OVERLAY_HISTORY_LINES, 9)
     settings.set(Key.OVERLAY_HISTORY_LINES, 5)
     assert settings.get(Key.OVERLAY_HISTORY_LINES) == 5
+
+
+@pytest.mark.parametrize(
+    ("key", "raw"),
+    [
+        (Key.OVERLAY_TEXT_COLOR, "not-a-colour"),  # QColor would paint it black on black
+        (Key.OVERLAY_TEXT_COLOR, "#12345"),
+        (Key.OVERLAY_BACKGROUND_COLOR, ["#000000", "#ffffff"]),  # INI "a, b" reads as a list
+        (Key.OVERLAY_FONT_SIZE, "1e999"),
+        (Key.OVERLAY_FONT_SIZE, float("inf")),
+        (Key.OVERLAY_FONT_SIZE, 22.5),
+        (Key.OVERLAY_FONT_SIZE, True),
+        (Key.OVERLAY_OPACITY, ["85"]),
+        (Key.OVERLAY_LOCKED, 7),
+        (Key.OVERLAY_LOCKED, ["true"]),
+        (Key.DEVICE_NAME, ["Speakers", " HDMI"]),
+        (Key.ENGINE, None),
+    ],
+)
+def test_every_kind_of_unusable_value_reads_as_the_default(key: Key, raw: object) -> None:
+    store = DictStore()
+    store.data[key.spec.name] = raw
+    settings = Settings(store)
+    assert settings.get(key) == key.spec.default
+    assert key.spec.name in settings.problems()
+
+
+def test_values_native_stores_give_are_accepted() -> None:
+    store = DictStore()
+    store.data.update(
+        {
+            "overlay/font_size": 30.0,
+            "overlay/locked": 1,
+            "device/name": 7,
+            "overlay/text_color": "#FFD54F",
+        }
+    )
+    settings = Settings(store)
+    assert settings.get(Key.OVERLAY_FONT_SIZE) == 30
+    assert settings.get(Key.OVERLAY_LOCKED) is True
+    assert settings.get(Key.DEVICE_NAME) == "7"
+    assert settings.get(Key.OVERLAY_TEXT_COLOR) == "#FFD54F"
+    assert settings.problems() == {}
+
+
+def test_an_unusable_value_is_logged_once_by_key_without_the_value(caplog) -> None:
+    store = DictStore()
+    store.data["overlay/text_color"] = "sk-secret-looking-0123"
+    settings = Settings(store)
+    with caplog.at_level("WARNING", logger="captioner.core.settings"):
+        for _ in range(3):
+            assert settings.get(Key.OVERLAY_TEXT_COLOR) == "#ffffff"
+    assert len(caplog.records) == 1
+    message = caplog.records[0].getMessage()
+    assert "overlay/text_color" in message and "#ffffff" in message
+    assert "sk-secret" not in message
+
+
+def test_a_bad_colour_is_refused_on_write() -> None:
+    with pytest.raises(ValueError, match="text_color"):
+        Settings(DictStore()).set(Key.OVERLAY_TEXT_COLOR, "red-ish")
