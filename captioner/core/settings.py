@@ -110,6 +110,9 @@ class Key(Enum):
     )  # 0: default
     AAI_SPEAKER_LABELS = Spec("assemblyai/speaker_labels", bool, False)
     TRAY_NOTICE_SHOWN = Spec("tray/notice_shown", bool, False)
+    # Where the last export went and in which format ("": the user's Documents, txt).
+    EXPORT_FOLDER = Spec("export/folder", str, "")
+    EXPORT_FORMAT = Spec("export/format", str, "txt", choices=("txt", "srt", "vtt", "json", "md"))
 
     @property
     def spec(self) -> Spec:
