@@ -10,10 +10,16 @@ plain words (an empty list means it is usable), and
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-from assemblyai.streaming.v3 import SpeechModel, StreamingParameters
+# The SDK is imported where it is used, not here: with its pydantic models it
+# takes ~0.4 s, and the settings dialog and the run starter import this module
+# before the main window shows (issue 14).
+if TYPE_CHECKING:
+    from assemblyai.streaming.v3 import StreamingParameters
 
 DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
@@ -25,11 +31,33 @@ NO_KEY_MESSAGE = (
     "ASSEMBLYAI_API_KEY), or pick the offline engine."
 )
 
-SPEECH_MODELS: tuple[str, ...] = tuple(
-    m.value
-    for m in SpeechModel
-    if m is not SpeechModel.u3_pro  # deprecated alias
-)
+
+class _SpeechModels(Sequence[str]):
+    """The SDK's speech models (its ``SpeechModel`` values), read from the SDK on first use.
+
+    A sequence rather than a tuple built at import so that importing this
+    module does not import the SDK; the list is first needed when a run is
+    validated or the settings dialog fills its model picker.
+    """
+
+    @cached_property
+    def _values(self) -> tuple[str, ...]:
+        from assemblyai.streaming.v3 import SpeechModel
+
+        return tuple(m.value for m in SpeechModel if m is not SpeechModel.u3_pro)  # an alias
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._values[index]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"SPEECH_MODELS{self._values!r}"
+
+
+SPEECH_MODELS: Sequence[str] = _SpeechModels()
+
 # The service limits: keyterms_prompt takes up to 100 terms of up to 50 characters.
 MAX_KEYTERMS = 100
 MAX_KEYTERM_CHARS = 50
@@ -143,6 +171,8 @@ class AssemblyAIConfig:
 
     def streaming_parameters(self) -> StreamingParameters:
         """The SDK parameters for one connection of this run."""
+        from assemblyai.streaming.v3 import StreamingParameters
+
         params: dict[str, Any] = {
             "sample_rate": SAMPLE_RATE,
             "speech_model": self.speech_model,

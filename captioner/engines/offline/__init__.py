@@ -4,26 +4,55 @@
 the shared pool in ``model``); ``call`` runs one recogniser per side of a
 call.  Nothing here imports the cloud engine: the registry
 (:mod:`captioner.engines.registry`) is what puts the two together.
+
+The names below are loaded on first use (PEP 562), so that asking the
+registry about engines, or preloading the model (``model`` imports
+PocketSphinx only on the loading thread), pulls in neither the engine's
+numpy code nor the decoder before an offline run needs them (issue 14).
 """
 
-from captioner.engines.offline.call import OfflineCallEngine
-from captioner.engines.offline.engine import (
-    DEFAULT_DECODER_PARAMS,
-    LOADING_DETAIL,
-    OfflineEngine,
-    clean_word,
-    words_from_segments,
-)
-from captioner.engines.offline.model import OfflineModel, default_model, preload
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_DECODER_PARAMS",
-    "LOADING_DETAIL",
-    "OfflineCallEngine",
-    "OfflineEngine",
-    "OfflineModel",
-    "clean_word",
-    "default_model",
-    "preload",
-    "words_from_segments",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers, and for PyInstaller, which finds modules by import
+    from captioner.engines.offline.call import OfflineCallEngine
+    from captioner.engines.offline.engine import (
+        DEFAULT_DECODER_PARAMS,
+        LOADING_DETAIL,
+        OfflineEngine,
+        clean_word,
+        words_from_segments,
+    )
+    from captioner.engines.offline.model import OfflineModel, default_model, preload
+
+_ENGINE = "captioner.engines.offline.engine"
+_MODEL = "captioner.engines.offline.model"
+# name → the module that defines it
+_HOME: dict[str, str] = {
+    "DEFAULT_DECODER_PARAMS": _ENGINE,
+    "LOADING_DETAIL": _ENGINE,
+    "OfflineCallEngine": "captioner.engines.offline.call",
+    "OfflineEngine": _ENGINE,
+    "OfflineModel": _MODEL,
+    "clean_word": _ENGINE,
+    "default_model": _MODEL,
+    "preload": _MODEL,
+    "words_from_segments": _ENGINE,
+}
+
+__all__ = sorted(_HOME)
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # next time a plain attribute: no lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
