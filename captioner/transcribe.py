@@ -5,13 +5,23 @@ printed as they are recognised, each with its start time on the file's clock,
 and with ``-o OUT`` exported at the end in any format the GUI exports.  Both
 go through the profanity filter, on by default as in the app
 (``--no-profanity-filter`` turns it off); there is no settings file here.
+
+Ctrl-C, SIGTERM (``kill``, a service manager) and SIGHUP (the terminal closed)
+all end a run the same way: the engine is stopped (for the cloud: Terminate,
+so the session is not left open and billed), the turns so far are exported,
+and the exit status is 128 + the signal's number.  A run that ends short of
+the file's end, or with a turn the engine never finished, is not a success:
+it says so and exits 1 (see ``EXIT_*``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import sys
 import threading
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TextIO
@@ -34,6 +44,90 @@ from captioner.engines.base import Engine, EngineError, EngineState
 from captioner.engines.registry import EngineId, EngineOptions, choose_engine, spec
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+# Stopped by signal N: exit 128 + N after the orderly stop (the shell's convention,
+# so a script can tell a transcript cut short from a complete one).
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+TERMINATE_WAIT_S = 15
+
+
+def say(message: str) -> None:
+    """A message on stderr; after SIGHUP the terminal may be gone, which must not crash."""
+    with contextlib.suppress(OSError, ValueError):
+        print(f"captioner: {message}", file=sys.stderr, flush=True)
+
+
+class Interrupted(Exception):
+    """A stop signal arrived while waiting for the engine (Ctrl-C, SIGTERM, SIGHUP)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class StopSignals:
+    """Turns Ctrl-C, SIGTERM and SIGHUP into :class:`Interrupted` while armed.
+
+    Python's default for SIGTERM and SIGHUP kills the process at once: no
+    Terminate reaches the cloud (the session stays open and billed) and the
+    ``-o`` export is never written.  While armed the first signal raises in the
+    main thread, like Ctrl-C's KeyboardInterrupt; once disarmed (the orderly
+    stop and the export are under way) further signals are noted and ignored,
+    so an impatient second ``kill`` or Ctrl-C cannot lose the export either.
+    """
+
+    def __init__(self) -> None:
+        self.armed = False
+        self._previous: dict[int, object] = {}
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[StopSignals]:
+        if threading.current_thread() is not threading.main_thread():
+            yield self  # signals are delivered to the main thread only; nothing to do
+            return
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._on_signal)
+        self.armed = True
+        try:
+            yield self
+        finally:
+            self.armed = False
+            for signum, handler in self._previous.items():
+                signal.signal(signum, handler)  # type: ignore[arg-type]
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.armed:
+            self.armed = False
+            raise Interrupted(signum)
+
+
+class EndTracker:
+    """Wraps the file source to learn whether the engine read it to the end.
+
+    A run whose engine stops before the end of the file (and nobody asked it
+    to) has lost the rest of the transcript, whatever the engine reported.
+    """
+
+    def __init__(self, source: WavFileSource) -> None:
+        self._source = source
+        self.name = source.name
+        self.reached_end = False
+        self.read_ms = 0
+
+    def open(self) -> None:
+        self._source.open()
+
+    def read(self, timeout: float) -> bytes | None:
+        chunk = self._source.read(timeout)
+        if chunk == b"":
+            self.reached_end = True
+        elif chunk:
+            self.read_ms += len(chunk) * 1000 // (2 * 16000)  # 16 kHz mono s16le
+        return chunk
+
+    def close(self) -> None:
+        self._source.close()
 
 
 def format_timestamp(ms: int | None) -> str:
@@ -63,6 +157,10 @@ class TurnPrinter:
         self.errors: list[EngineError] = []
         self.stopped = threading.Event()
         self.transcript = Transcript()
+        # Turns the engine showed but never finished (kept in the export as they
+        # stood): the server went quiet or its reader died before the final.
+        self.unfinished: list[Turn] = []
+        self._out_gone = False
 
     def on_partial(self, update: TurnUpdate) -> None:
         with self._lock:
@@ -87,6 +185,7 @@ class TurnPrinter:
         if state is EngineState.STOPPED:
             with self._lock:
                 self._flush()
+                self.unfinished += [t for t in self.transcript.partials.values() if t.text.strip()]
                 self.transcript.finish_partials()
             self.stopped.set()
 
@@ -106,7 +205,14 @@ class TurnPrinter:
         self._printed.add(turn.key)
         label = f"{turn.speaker}: " if turn.speaker else ""
         text = mask_text(turn.text) if self._mask_profanity else turn.text
-        print(f"[{format_timestamp(turn.start_ms)}] {label}{text}", file=self._out, flush=True)
+        if self._out_gone:
+            return
+        try:
+            print(f"[{format_timestamp(turn.start_ms)}] {label}{text}", file=self._out, flush=True)
+        except (OSError, ValueError):
+            # stdout closed (a hung-up terminal, a closed pipe): keep recognising,
+            # the turns still reach the -o export.
+            self._out_gone = True
 
 
 def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
@@ -151,30 +257,86 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         settings = {"speech_model": config.speech_model, "format_turns": config.format_turns}
         engine_options = EngineOptions(realtime=realtime, assemblyai=config)
     engine: Engine = spec(engine_id).create(printer, engine_options)
-    engine.start(WavFileSource(args.file, realtime=realtime))
-    try:
-        while not printer.stopped.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        engine.stop()  # for the cloud: Terminate, so the session is not left open
-        printer.stopped.wait(15)
-    engine.join(15)
-    for error in printer.errors:
-        print(f"captioner: {error.message}", file=sys.stderr)
-    if output is not None and fmt is not None:
-        # Exported even after an engine error: the turns recognised so far are worth keeping.
-        info = SessionInfo(
-            engine=engine_id.value,
-            source=Path(args.file).name,
-            settings=settings,
-            started_at=started_at,
-            ended_at=datetime.now(timezone.utc),
-            duration_ms=round(source.duration_s * 1000) if source.duration_s else None,
-        )
+    tracker = EndTracker(WavFileSource(args.file, realtime=realtime))
+    signals = StopSignals()
+    interrupted_by: int | None = None
+    with signals.installed():
         try:
-            options = ExportOptions(mask_profanity=mask_profanity)
-            export(output, printer.finished_turns(), info, fmt=fmt, options=options)
-        except ExportError as exc:
-            print(f"captioner: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-    return EXIT_ENGINE_ERROR if printer.errors else EXIT_OK
+            engine.start(tracker)
+            while not printer.stopped.wait(0.2):
+                pass
+            signals.armed = False
+        except (KeyboardInterrupt, Interrupted) as exc:
+            interrupted_by = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            signals.armed = False  # from here on a signal may not cut the export short
+            say(
+                f"{signal.Signals(interrupted_by).name}: ending the session; the turns so far "
+                + (f"go to {output}" if output is not None else "were printed")
+            )
+            engine.stop()  # for the cloud: Terminate, so the session is not left open
+            printer.stopped.wait(TERMINATE_WAIT_S)
+        stopped = engine.join(TERMINATE_WAIT_S)
+        code = finish(args, output, fmt, printer, engine_id, settings, source, started_at)
+    if interrupted_by is not None:
+        problems = [error.message for error in printer.errors]
+    else:
+        problems = run_problems(printer, tracker, stopped)
+    for problem in problems:
+        say(problem)
+    if code != EXIT_OK:
+        return code
+    if interrupted_by is not None:
+        return 128 + int(interrupted_by)
+    return EXIT_ENGINE_ERROR if problems else EXIT_OK
+
+
+def run_problems(printer: TurnPrinter, tracker: EndTracker, stopped: bool) -> list[str]:
+    """Why a run that was not interrupted has turns missing (empty: it is complete)."""
+    problems = [error.message for error in printer.errors]
+    if not stopped:
+        problems.append(
+            f"the engine did not stop within {TERMINATE_WAIT_S} s; the transcript may be incomplete"
+        )
+    if not printer.errors and not tracker.reached_end:
+        problems.append(
+            f"recognition stopped at {format_timestamp(tracker.read_ms)}, before the end of "
+            "the file; the transcript is incomplete"
+        )
+    if not printer.errors and printer.unfinished:
+        last = printer.unfinished[-1]
+        problems.append(
+            f"{len(printer.unfinished)} turn(s) were never finished by the engine (the last "
+            f"began at {format_timestamp(last.start_ms)}: “{last.text[:60]}”); the server "
+            "may have gone quiet, so the transcript may be missing its end"
+        )
+    return problems
+
+
+def finish(
+    args: argparse.Namespace,
+    output: Path | None,
+    fmt: ExportFormat | None,
+    printer: TurnPrinter,
+    engine_id: EngineId,
+    settings: dict[str, object],
+    source: WavFileSource,
+    started_at: datetime,
+) -> int:
+    """Export the turns so far (after an error or a signal too: they are worth keeping)."""
+    if output is None or fmt is None:
+        return EXIT_OK
+    info = SessionInfo(
+        engine=engine_id.value,
+        source=Path(args.file).name,
+        settings=settings,
+        started_at=started_at,
+        ended_at=datetime.now(timezone.utc),
+        duration_ms=round(source.duration_s * 1000) if source.duration_s else None,
+    )
+    try:
+        options = ExportOptions(mask_profanity=bool(getattr(args, "profanity_filter", True)))
+        export(output, printer.finished_turns(), info, fmt=fmt, options=options)
+    except ExportError as exc:
+        say(str(exc))
+        return EXIT_BAD_INPUT
+    return EXIT_OK

@@ -11,7 +11,7 @@ import srt
 from captioner.cli import parse_args
 from captioner.core.export import import_json
 from captioner.core.transcript import TurnUpdate, Word
-from captioner.engines.base import EngineListener, EngineState
+from captioner.engines.base import AudioSource, EngineListener, EngineState
 from captioner.transcribe import run_transcribe
 from tests.fakes.v3_server import FakeV3Server, TurnScript
 from tests.test_transcribe import CLIP, LINE
@@ -31,7 +31,12 @@ class HallucinatingOfflineEngine:
     def __init__(self, listener: EngineListener, realtime: bool = False) -> None:
         self._listener = listener
 
-    def start(self, source: object) -> None:
+    def start(self, source: AudioSource) -> None:
+        # Reads the file to its end as a real engine does (transcribe checks that).
+        source.open()
+        while source.read(timeout=1.0) != b"":
+            pass
+        source.close()
         text = "the fucking class began"
         words = tuple(Word(w, 300 + i * 400, 600 + i * 400) for i, w in enumerate(text.split()))
         self._listener.on_final(TurnUpdate("offline-1:0", 0, text, words, end_of_turn=True))
