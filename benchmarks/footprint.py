@@ -1,0 +1,342 @@
+"""Memory, start-up, stop and CPU of Captioner next to the bare minimum (issue 14).
+
+In one run, on one machine, under the same conditions (a private Xvfb, a private
+PulseAudio daemon whose null sink plays the same LibriVox speech, the same local
+v3 server: see ``benchmarks/rig.py``), it launches and measures:
+
+* Captioner (``python -m captioner``, from ``--source``, default this checkout)
+  captioning via the cloud (``--engine assemblyai --start``), and idle with the
+  window open, once with each engine selected;
+* AssemblyAI's Python quickstart (``benchmarks/reference/quickstart.py``: the SDK,
+  a sounddevice microphone, print) for the cloud figures;
+* a bare PySide6 window (``benchmarks/reference/bare_window.py``) for start-up and
+  idle memory.
+
+Figures, read from outside the processes: CPU seconds (``/proc``, all threads)
+from launch to 30 s after the session opened; the most resident memory while
+captioning; resident memory once idle; launch → first window mapped (X11
+MapNotify); launch → the server sent ``Begin``; SIGINT → process gone, with the
+server's word that ``Terminate`` came and ``Termination`` went.
+
+    .venv/bin/python benchmarks/footprint.py [--quick] [--repeat N] [--source DIR]
+
+``--quick``: one round, 10 s of captioning.  Medians over ``--repeat`` rounds
+(each round launches every program once, interleaved).  A benchmark, not a
+test: the exit status is 1 only when a program cannot be measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rig import (
+    KEY,
+    ROOT,
+    Display,
+    StampedServer,
+    cloud_server,
+    cpu_seconds,
+    memory_mb,
+    play,
+    private_pulse,
+    speech_wav,
+    wait_for,
+)
+
+REFERENCE = Path(__file__).resolve().parent / "reference"
+
+
+@dataclass
+class Figures:
+    """One program's readings, one list per figure (one value per round)."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, value: float | None) -> None:
+        if value is not None:
+            self.values.setdefault(name, []).append(value)
+
+    def median(self, name: str) -> float | None:
+        got = self.values.get(name)
+        return statistics.median(got) if got else None
+
+    def spread(self, name: str) -> str:
+        got = self.values.get(name) or []
+        return f"{min(got):.2f}–{max(got):.2f}" if len(got) > 1 else ""
+
+
+class Bench:
+    """Launches programs on the shared display, sound server and v3 server."""
+
+    def __init__(self, args: argparse.Namespace, tmp: Path, display: Display, pulse: dict):
+        self.args, self.tmp, self.display = args, tmp, display
+        self.pulse_env, self.sink = pulse
+        self.wav = tmp / "speech.wav"
+        _, self.text = speech_wav(self.wav, args.caption_seconds + 2)
+        self.server: StampedServer | None = None
+        self.runs = 0
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """A clean environment per launch: own settings, data and instance lock."""
+        self.runs += 1
+        home = self.tmp / f"run-{self.runs}"
+        home.mkdir()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
+        env |= {"DISPLAY": self.display.name, "XDG_CONFIG_HOME": str(home / "config")}
+        env |= {"XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache")}
+        env |= {"XDG_RUNTIME_DIR": str(home), "PYTHONPATH": str(self.args.source)}
+        env |= {"QT_QPA_PLATFORM": "xcb", **self.pulse_env}
+        env.pop("ASSEMBLYAI_API_KEY", None)
+        env.update(extra)
+        return env
+
+    def captioner(self, *argv: str) -> list[str]:
+        data = self.tmp / f"run-{self.runs + 1}-sessions"
+        return [sys.executable, "-m", "captioner", "--data-dir", str(data), *argv]
+
+    def launch(self, cmd: list[str], env: dict[str, str]) -> tuple[subprocess.Popen, float]:
+        log = (self.tmp / f"run-{self.runs}.log").open("wb")
+        began = time.monotonic()
+        process = subprocess.Popen(
+            cmd, env=env, cwd=self.args.source, stdout=log, stderr=subprocess.STDOUT
+        )
+        return process, began
+
+    @staticmethod
+    def interrupt(process: subprocess.Popen) -> float | None:
+        """SIGINT, then seconds until the process is gone (None: killed after 30 s)."""
+        pidfd = os.pidfd_open(process.pid)
+        try:
+            sent = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            ready, _, _ = select.select([pidfd], [], [], 30.0)
+            gone = time.monotonic()
+        finally:
+            os.close(pidfd)
+        if not ready:
+            process.kill()
+            process.wait()
+            return None
+        process.wait()
+        return gone - sent
+
+    # -- the programs ---------------------------------------------------------------------
+
+    def caption(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
+        """Launch a cloud captioner, play the speech once the session is open, stop it."""
+        assert self.server is not None
+        stamps = self.server.stamps
+        process, began = self.launch(cmd, env)
+        opened = None
+        if wait_for(lambda: stamps.first_sent("Begin", began) or process.poll() is not None, 60):
+            opened = stamps.first_sent("Begin", began)
+        if opened is None:
+            out.notes.append(f"no session opened (exit {process.poll()}); see run-{self.runs}.log")
+            if process.poll() is None:
+                self.interrupt(process)
+            return
+        t_open, session = opened
+        player = play(self.wav, self.sink, self.pulse_env)
+        visible = self.display.mapped_after(process.pid, began)
+        wait_for(lambda: time.monotonic() >= t_open + self.args.caption_seconds, 600, 0.05)
+        out.add("cpu", cpu_seconds(process.pid))
+        out.add("max_rss", memory_mb(process.pid)[1])
+        out.add("open", t_open - began)
+        out.add("visible", visible - began if visible is not None else None)
+        stop_at = time.monotonic()
+        out.add("stop", self.interrupt(process))
+        player.terminate()
+        player.wait()
+        terminate = stamps.first_received("Terminate", stop_at)
+        termination = stamps.first_sent("Termination", stop_at)
+        turns = sum(1 for t, i, m in stamps.sent if i == session and m.get("type") == "Turn")
+        seen = terminate is not None and termination is not None
+        out.add("terminated", 1.0 if seen else 0.0)
+        out.add("turns", turns)
+
+    def idle(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
+        """Launch a windowed program, wait for its window, let it settle, read its memory."""
+        process, began = self.launch(cmd, env)
+        pid = process.pid
+        if not wait_for(
+            lambda: self.display.mapped_after(pid, began) or process.poll() is not None, 120
+        ):
+            out.notes.append(f"no window within 120 s; see run-{self.runs}.log")
+        visible = self.display.mapped_after(pid, began)
+        if visible is not None:
+            out.add("visible", visible - began)
+            time.sleep(self.args.settle)
+            out.add("idle_rss", memory_mb(pid)[0])
+        else:
+            out.notes.append(f"no window (exit {process.poll()}); see run-{self.runs}.log")
+        if process.poll() is None:
+            out.add("idle_stop", self.interrupt(process))
+
+
+def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Figures]:
+    """Every program once per round, interleaved, so drifting load hits all alike."""
+    display = Display()
+    try:
+        with private_pulse() as pulse:
+            bench = Bench(args, tmp, display, pulse)
+            with cloud_server(bench.text) as server:
+                bench.server = server
+                cloud = ["--engine", "assemblyai", "--api-host", server.url, "--device", "pulse"]
+                key = {"ASSEMBLYAI_API_KEY": KEY}
+                quickstart = [sys.executable, str(REFERENCE / "quickstart.py")]
+                quick_env = {**key, "QUICKSTART_HOST": server.url, "QUICKSTART_DEVICE": "pulse"}
+                # (figures, how, command, environment)
+                plan: list[tuple[str, Callable, Callable[[], list[str]], dict[str, str]]] = [
+                    ("cloud", bench.caption, lambda: bench.captioner(*cloud, "--start"), key),
+                    ("quick", bench.caption, lambda: quickstart, quick_env),
+                    ("idle-cloud", bench.idle, lambda: bench.captioner(*cloud), key),
+                    (
+                        "idle-offline",
+                        bench.idle,
+                        lambda: bench.captioner("--engine", "offline", "--device", "pulse"),
+                        {},
+                    ),
+                    (
+                        "bare",
+                        bench.idle,
+                        lambda: [sys.executable, str(REFERENCE / "bare_window.py")],
+                        {},
+                    ),
+                ]
+                figures = {name: Figures() for name, *_ in plan}
+                for round_ in range(args.repeat):
+                    for name, how, command, extra in plan:
+                        print(f"  round {round_ + 1}/{args.repeat}: {LABELS[name]} …", flush=True)
+                        how(figures[name], command(), bench.env(**extra))
+    finally:
+        display.close()
+    return figures
+
+
+LABELS = {
+    "cloud": "Captioner captioning via the cloud",
+    "quick": "AssemblyAI quickstart captioning",
+    "idle-cloud": "Captioner idle, cloud selected",
+    "idle-offline": "Captioner idle, offline selected",
+    "bare": "bare PySide6 window",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a figure of Captioner against one of a reference."""
+
+    label: str
+    mine: str  # Figures name
+    theirs: str
+    key: str
+    unit: str  # "s" or "MB"
+    target: str
+    max_ratio: float | None = None
+    max_value: float | None = None
+
+
+def rows(seconds: float) -> list[Row]:
+    return [
+        Row(f"CPU s, {seconds:g} s of cloud captioning (start-up incl.)", "cloud", "quick",
+            "cpu", "s", "≤ 1.2×", max_ratio=1.2),
+        Row("max RSS while captioning via the cloud", "cloud", "quick", "max_rss", "MB",
+            "≤ 150 MB", max_value=150),
+        Row("idle RSS, window open, cloud selected", "idle-cloud", "bare", "idle_rss", "MB",
+            "≤ 130 MB", max_value=130),
+        Row("idle RSS, window open, offline selected", "idle-offline", "bare", "idle_rss", "MB",
+            "model+80"),
+        Row("launch → window visible", "windows", "bare", "visible", "s", "≤ 2×", max_ratio=2),
+        Row("launch → session open", "cloud", "quick", "open", "s", "≤ 1.2×", max_ratio=1.2),
+        Row("SIGINT → process gone (Terminate, Termination)", "cloud", "quick", "stop", "s",
+            "≤ 1.2×", max_ratio=1.2),
+    ]  # fmt: skip
+
+
+def report(figures: dict[str, Figures], args: argparse.Namespace) -> int:
+    launches = ("cloud", "idle-cloud", "idle-offline")
+    figures["windows"] = Figures(
+        {"visible": [v for n in launches for v in figures[n].values.get("visible", [])]}
+    )
+    line = "{:<50} {:>9} {:>9} {:<11} {:>5}  {:<9} {}"
+    head = line.format("figure", "Captioner", "reference", "", "ratio", "target", "met")
+    print("\n" + head + "\n" + "-" * len(head))
+    ranges = []
+    for row in rows(args.caption_seconds):
+        mine, theirs = figures[row.mine], figures[row.theirs]
+        a, b = mine.median(row.key), theirs.median(row.key)
+        shown = [
+            "—" if v is None else (f"{v:.0f} MB" if row.unit == "MB" else f"{v:.2f} s")
+            for v in (a, b)
+        ]
+        ratio, met = "", "?"
+        if a is not None and b is not None:
+            ratio, met = f"{a / b:.2f}", "—"
+            if row.max_ratio is not None:
+                met = "yes" if a / b <= row.max_ratio else "NO"
+            elif row.max_value is not None:
+                met = "yes" if a <= row.max_value else "NO"
+        reference = "quickstart" if row.theirs == "quick" else "bare window"
+        print(line.format(row.label, *shown, reference, ratio, row.target, met))
+        if mine.spread(row.key) or theirs.spread(row.key):
+            ranges.append(
+                f"  {row.label}: {mine.spread(row.key) or '—'} / {theirs.spread(row.key) or '—'}"
+            )
+    print(
+        f"\nmedians of {args.repeat} round(s); ranges (Captioner / reference):", *ranges, sep="\n"
+    )
+    for name in ("cloud", "quick"):
+        seen = figures[name].values.get("terminated", [])
+        turns = figures[name].median("turns")
+        print(
+            f"  {LABELS[name]}: Terminate and Termination before exit "
+            f"{int(sum(seen))}/{len(seen)}; {turns} Turns per session"
+        )
+    offline, cloud = (
+        figures["idle-offline"].median("idle_rss"),
+        figures["idle-cloud"].median("idle_rss"),
+    )
+    if offline and cloud:
+        print(f"  offline minus cloud selected, idle (the offline model): {offline - cloud:.0f} MB")
+    for name, fig in figures.items():
+        for note in fig.notes:
+            print(f"  {LABELS.get(name, name)}: {note}", file=sys.stderr)
+    return 1 if any(fig.notes for fig in figures.values()) else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one round, 10 s of captioning")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds (medians are shown)")
+    parser.add_argument("--caption-seconds", type=float, default=30.0)
+    parser.add_argument("--settle", type=float, default=5.0, help="idle seconds before reading RSS")
+    parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.repeat, args.caption_seconds, args.settle = 1, 10.0, 3.0
+    args.source = args.source.resolve()
+    tmp = Path(tempfile.mkdtemp(prefix="footprint-"))
+    print(f"Captioner from {args.source}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    try:
+        return report(measure(args, tmp), args)
+    finally:
+        print(f"load average {os.getloadavg()[0]:.2f}")
+        print(f"(kept {tmp})") if args.keep else shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,280 @@
+"""The test bench the resource and latency benchmarks share (issue 14).
+
+Everything a side-by-side measurement needs, so that Captioner and the
+references meet the same conditions in the same run:
+
+* a private X server (Xvfb) and a watcher of its top-level windows being
+  mapped, so "window visible" is read from outside any process, the same way
+  for every program (no hook in the app);
+* a private PulseAudio daemon with a null sink: speech played into the sink
+  with ``paplay`` is what every program hears on the ALSA "pulse" device
+  (``PULSE_SOURCE`` = the sink's monitor), as in ``tests/pulse.py``;
+* the fake v3 server of ``tests/fakes`` in this (the parent) process, which
+  notes when each message went out and each audio chunk came in
+  (``time.monotonic()``: one clock for every process on Linux);
+* ``/proc`` readings: CPU seconds and resident memory of a process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # tests.fakes, tests.pulse
+
+from tests.fakes.v3_server import FakeV3Server, TurnScript  # noqa: E402
+
+CLIPS = sorted((ROOT / "tests" / "data" / "librivox").glob("*.wav"))
+KEY = "footprint-benchmark-key-00000000"  # the fake server's key, 32 characters
+RATE = 16_000
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# -- speech -------------------------------------------------------------------------------
+
+
+def speech_wav(path: Path, seconds: float) -> tuple[float, str]:
+    """The LibriVox clips end to end, repeated until ``seconds`` long; (length, their text)."""
+    frames, texts, total = [], [], 0
+    while total < seconds * RATE:
+        for clip in CLIPS:
+            with wave.open(str(clip)) as w:
+                pcm = w.readframes(w.getnframes())
+            frames.append(pcm)
+            texts.append(clip.with_suffix(".txt").read_text().strip().rstrip("."))
+            total += len(pcm) // 2
+            if total >= seconds * RATE:
+                break
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes(b"".join(frames))
+    return total / RATE, ". ".join(texts) + "."
+
+
+# -- the fake server, with times --------------------------------------------------------
+
+
+@dataclass
+class Stamps:
+    """What the server saw, by session index: (monotonic time, …) in arrival order."""
+
+    sent: list[tuple[float, int, dict]] = field(default_factory=list)  # JSON messages out
+    received: list[tuple[float, int, str]] = field(default_factory=list)  # control messages in
+    audio: list[tuple[float, int, bytes]] = field(default_factory=list)  # audio chunks in
+
+    def first_sent(self, kind: str, after: float = 0.0) -> tuple[float, int] | None:
+        found = [(t, i) for t, i, m in self.sent if m.get("type") == kind and t >= after]
+        return found[0] if found else None
+
+    def first_received(self, kind: str, after: float = 0.0) -> tuple[float, int] | None:
+        found = [(t, i) for t, i, k in self.received if k == kind and t >= after]
+        return found[0] if found else None
+
+
+class StampedServer(FakeV3Server):
+    """The fake v3 server, noting the time of every message it sends and receives.
+
+    Times are taken right after a send returned (the bytes are in the kernel)
+    and right before a received message is handled.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.stamps = Stamps()
+
+    async def _handle(self, conn) -> None:  # type: ignore[no-untyped-def]
+        index = next(s.record.index for s in self._sessions if s.conn is conn)
+        send = conn.send
+
+        async def stamped(message, *args, **kwargs):  # type: ignore[no-untyped-def]
+            await send(message, *args, **kwargs)
+            if isinstance(message, str):
+                with contextlib.suppress(ValueError):
+                    parsed = json.loads(message)
+                    if isinstance(parsed, dict):
+                        self.stamps.sent.append((time.monotonic(), index, parsed))
+
+        conn.send = stamped
+        await super()._handle(conn)
+
+    async def _on_audio(self, session, data: bytes) -> bool:  # type: ignore[no-untyped-def]
+        self.stamps.audio.append((time.monotonic(), session.record.index, bytes(data)))
+        return await super()._on_audio(session, data)
+
+    async def _on_text(self, session, text: str) -> bool:  # type: ignore[no-untyped-def]
+        with contextlib.suppress(ValueError, AttributeError):
+            kind = json.loads(text).get("type", "?")
+            self.stamps.received.append((time.monotonic(), session.record.index, kind))
+        return await super()._on_text(session, text)
+
+
+def cloud_server(text: str) -> StampedServer:
+    return StampedServer(KEY, TurnScript.from_text(text))
+
+
+# -- X: a private display and its mapped windows --------------------------------------------
+
+
+class Display:
+    """A private Xvfb; :meth:`mapped_after` says when a process's first window was mapped."""
+
+    def __init__(self) -> None:
+        read, write = os.pipe()
+        self.process = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
+            pass_fds=[write],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        self.name = f":{number}"
+        self.maps: list[tuple[float, int | None]] = []  # (time, _NET_WM_PID)
+        from Xlib import X
+        from Xlib import display as xdisplay
+
+        self._x = X
+        self._conn = xdisplay.Display(self.name)
+        self._pid_atom = self._conn.intern_atom("_NET_WM_PID")
+        root = self._conn.screen().root
+        root.change_attributes(event_mask=X.SubstructureNotifyMask)
+        self._conn.sync()
+        threading.Thread(target=self._watch, name="x-map-watcher", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            try:
+                event = self._conn.next_event()
+            except Exception:  # the server went away at the end
+                return
+            if event.type != self._x.MapNotify or event.override:
+                continue
+            now = time.monotonic()
+            pid = None
+            with contextlib.suppress(Exception):
+                prop = event.window.get_full_property(self._pid_atom, self._x.AnyPropertyType)
+                pid = int(prop.value[0]) if prop is not None else None
+            self.maps.append((now, pid))
+
+    def mapped_after(self, pid: int, since: float) -> float | None:
+        """When ``pid`` first mapped a (managed, top-level) window after ``since``."""
+        times = [t for t, p in list(self.maps) if t >= since and p in (pid, None)]
+        return times[0] if times else None
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._conn.close()
+        self.process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(5)
+
+
+# -- PulseAudio: a private daemon with a null sink ------------------------------------------
+
+
+@contextlib.contextmanager
+def private_pulse() -> Iterator[tuple[dict[str, str], str]]:
+    """A private PulseAudio daemon; yields (environment for clients, sink name).
+
+    The environment points clients at the daemon and makes the ALSA "pulse"
+    device record the sink's monitor, i.e. what is played into the sink.
+    """
+    from tests.pulse import DEFAULT_SINK, PulseServer, _stop, _wait_until_ready
+
+    for tool in ("pulseaudio", "pactl", "paplay"):
+        if shutil.which(tool) is None:
+            raise SystemExit(
+                f"{tool} is not installed (apt-get install pulseaudio-utils pulseaudio)"
+            )
+    directory = Path(tempfile.mkdtemp(prefix="bench-pulse-", dir="/tmp"))
+    socket = directory / "native"
+    (directory / "default.pa").write_text(
+        f"load-module module-native-protocol-unix socket={socket} auth-anonymous=1\n"
+        f"load-module module-null-sink sink_name={DEFAULT_SINK}"
+        f" sink_properties=device.description={DEFAULT_SINK}\n"
+        f"set-default-sink {DEFAULT_SINK}\nset-default-source {DEFAULT_SINK}.monitor\n"
+    )
+    env = {**os.environ, "HOME": str(directory), "XDG_RUNTIME_DIR": str(directory)}
+    env |= {"PULSE_RUNTIME_PATH": str(directory / "rt"), "PULSE_STATE_PATH": str(directory / "st")}
+    env.pop("PULSE_SERVER", None)
+    log = (directory / "pulseaudio.log").open("wb")
+    process = subprocess.Popen(
+        [
+            *("pulseaudio", "-n", "--daemonize=no", "--system=false", "--use-pid-file=no"),
+            *("--exit-idle-time=-1", "--realtime=false", "--high-priority=false"),
+            *("--log-target=stderr", "-F", str(directory / "default.pa")),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    server = PulseServer(directory, socket, process, directory / "pulseaudio.log")
+    try:
+        _wait_until_ready(server)
+        client = {"PULSE_SERVER": server.server, "PULSE_SOURCE": f"{DEFAULT_SINK}.monitor"}
+        yield client, DEFAULT_SINK
+    finally:
+        _stop(process)
+        log.close()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def play(wav: Path, sink: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        ["paplay", f"--device={sink}", str(wav)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+# -- /proc ------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of every thread of ``pid`` and of its waited-for children."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+
+
+def memory_mb(pid: int) -> tuple[float, float]:
+    """(resident now, the most it has been) in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    values = {}
+    for line in status.splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) / 1024
+    return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def wait_for(predicate, timeout: float, step: float = 0.005) -> bool:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until true (True) or ``timeout`` seconds passed (False)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(step)
+    return True
