@@ -6,13 +6,15 @@ in-progress line is rewritten in place: finished paragraphs are laid out once
 and cached, the in-progress paragraph is laid out lazily at paint time (so a
 burst of partials costs one layout per frame), the window never changes size,
 and when the text no longer fits the newest words stay visible at the bottom
-while older lines slide off the top.
+while older caption lines leave the top whole: the top line always starts a
+caption, with its label in call mode.  The window is kept whole on one screen
+whatever the font, the number of lines, the screen or its scale factor: lines
+are dropped, then the font is shrunk, rather than spilling off the screen.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QPoint,
     QPointF,
     QRect,
     QRectF,
@@ -23,55 +25,46 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QMouseEvent,
-    QMoveEvent,
+    QGuiApplication,
     QPainter,
     QPaintEvent,
     QResizeEvent,
-    QScreen,
 )
-from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
+from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
+from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import CaptionLine, OverlayStyle, SpeakerColors
-from captioner.ui.overlay_text import Paragraph, tail_that_fits
+from captioner.ui.overlay_text import Paragraph, tail_that_fits, whole_paragraphs
+from captioner.ui.overlay_window import MARGIN, OverlayWindow
 
 __all__ = ["CaptionLine", "CaptionOverlay", "OverlayStyle"]
 
-MARGIN = 16
-EDGE = 8  # px at the left/right border that resize instead of move
+MIN_POINT_SIZE = 8.0  # the font is shrunk no further to fit a tiny screen
 
 
-class CaptionOverlay(QWidget):
+def unlock_hint(global_shortcut: str | None) -> str:
+    """What the locked overlay says about getting the mouse back."""
+    if global_shortcut:
+        return f"Locked (click-through) · {global_shortcut} unlocks"
+    return "Locked (click-through) · unlock: Ctrl+Shift+L in Captioner or the tray menu"
+
+
+class CaptionOverlay(OverlayWindow):
     """Always-on-top caption window: finished lines, then the line being spoken.
 
     Signals:
         lockedChanged(bool): click-through was switched on (True) or off.
+        sampleDone(): the user clicked Done on the sample text (placing it before a run).
     """
 
     lockedChanged = Signal(bool)
+    sampleDone = Signal()
 
     def __init__(self, settings: Settings | None = None) -> None:
-        super().__init__(None)
-        self.setWindowTitle("Captions")
-        self.setObjectName("captionOverlay")
-        self.setAccessibleName("Live captions")
-        self._base_flags = (
-            Qt.WindowType.Window
-            | Qt.WindowType.FramelessWindowHint
-            | Qt.WindowType.WindowStaysOnTopHint
-            | Qt.WindowType.Tool  # no task-bar entry
-            | Qt.WindowType.WindowDoesNotAcceptFocus
-        )
-        self.setWindowFlags(self._base_flags)
-        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
-        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setMouseTracking(True)
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._settings = settings
+        super().__init__(settings)
         self._style = OverlayStyle.from_settings(settings) if settings else OverlayStyle()
         self._font = QFont()
         self._history: list[Paragraph] = []
@@ -81,11 +74,19 @@ class CaptionOverlay(QWidget):
         self._partial_dirty = False
         self._placeholder = ""
         self._badge = ""
-        self._drag_offset: QPoint | None = None
         self._speaker_colors = SpeakerColors(self._style)
         self._locked = False
+        self._sample: list[Paragraph] | None = None  # shown instead of captions while placing
+        self._done_rect = QRectF()
+        self._hint = unlock_hint(
+            DEFAULT_HOTKEY_TEXT if QGuiApplication.platformName() == "xcb" else None
+        )
+        self._lines_shown = self._style.visible_lines  # fewer when the screen is small
+        self._tails: dict[tuple[CaptionLine, int], Paragraph] = {}
         self.partial_layouts = 0  # how many times the in-progress line was laid out
         self._fade = OverlayFade(self, self)
+        self._fade.fadedOut.connect(self._on_faded_out)
+        self._stopped = False
         self.apply_style(self._style)
         self._restore_geometry()
         if settings is not None and settings.get(Key.OVERLAY_LOCKED):
@@ -150,20 +151,62 @@ class CaptionOverlay(QWidget):
 
     def visible_text_lines(self) -> list[str]:
         """The text lines actually on screen, top to bottom (for tests and screen readers)."""
-        self._ensure_partial_layout()
-        box = self._style.visible_lines * self._line_height() + 0.5
         out: list[str] = []
-        bottom = box
-        for paragraph in reversed(self._paragraphs()):
+        for paragraph in self._shown_paragraphs():
             layout = paragraph.layout
-            for i in reversed(range(layout.lineCount())):
+            for i in range(layout.lineCount()):
                 line = layout.lineAt(i)
-                if bottom - line.height() < 0:
-                    return list(reversed(out))
                 start = line.textStart()
                 out.append(paragraph.text[start : start + line.textLength()].strip())
-                bottom -= line.height()
-        return list(reversed(out))
+        return out
+
+    @property
+    def lines_shown(self) -> int:
+        """How many text lines the box holds (fewer than wanted on a small screen)."""
+        return self._lines_shown
+
+    @property
+    def caption_font(self) -> QFont:
+        return QFont(self._font)
+
+    @property
+    def lock_hint(self) -> str:
+        """The words on the locked overlay, which say how to unlock it."""
+        return self._hint
+
+    def set_global_shortcut(self, shortcut: str | None) -> None:
+        """The shortcut that unlocks from any application, once it is known to work."""
+        self._hint = unlock_hint(shortcut)
+        self.update()
+
+    # -- sample text, for placing the overlay before a run ----------------------
+
+    @property
+    def showing_sample(self) -> bool:
+        return self._sample is not None
+
+    def set_sample(self, on: bool) -> None:
+        """Sample captions in place of the real ones, and the mouse accepted even if locked."""
+        if on == (self._sample is not None):
+            return
+        self._sample = [] if on else None
+        self._layout_sample()
+        self._apply_input_flag()
+        if on:
+            self._on_activity()
+        self.update()
+
+    def _layout_sample(self) -> None:
+        if self._sample is None:
+            return
+        width = self._text_width()
+        lines = [CaptionLine(text, who, source=side) for who, side, text in marks.SAMPLE_LINES]
+        self._sample = [
+            Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
+            for line in lines
+        ]
+        partial = CaptionLine(marks.SAMPLE_PARTIAL)
+        self._sample.append(Paragraph(partial, self._font, width, self._style.partial_color))
 
     # -- style, lock, fade -----------------------------------------------------
 
@@ -174,13 +217,20 @@ class CaptionOverlay(QWidget):
         self._font.setPointSizeF(style.font_point_size)
         self._font.setWeight(QFont.Weight.DemiBold)
         self._speaker_colors = SpeakerColors(style)
+        self._fit_to(self.available_area())
         self.setFixedHeight(self._content_height())  # never grows with the text
+        self._relayout()
+        self._fade.set_seconds(style.fade_seconds)
+        self.keep_on_screen()
+        self.update()
+
+    def _relayout(self) -> None:
         lines = [p.line for p in self._history]
         self._history = []
+        self._tails.clear()
         self.set_history(lines)
         self._partial_dirty = True
-        self._fade.set_seconds(style.fade_seconds)
-        self.update()
+        self._layout_sample()
 
     @property
     def style_settings(self) -> OverlayStyle:
@@ -195,14 +245,38 @@ class CaptionOverlay(QWidget):
         if locked == self._locked:
             return
         self._locked = locked
-        visible = self.isVisible()
-        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, locked)
-        if visible:
-            self.show()  # changing window flags hides a window
+        self._apply_input_flag()
         if self._settings is not None:
             self._settings.set(Key.OVERLAY_LOCKED, locked)
         self.update()
         self.lockedChanged.emit(locked)
+
+    def _apply_input_flag(self) -> None:
+        """Click-through while locked, except while the sample asks to be dragged into place."""
+        through = self._locked and self._sample is None
+        if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
+            return
+        visible = self.isVisible()
+        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)
+        if visible:
+            self.show()  # changing window flags hides a window
+
+    def fade_after_stop(self) -> None:
+        """Captioning stopped: the last captions fade after a while, unless the user said never."""
+        self._stopped = True
+        seconds = self._style.stop_fade_seconds
+        if seconds > 0 and self._sample is None:
+            self._fade.fade_after(seconds)
+
+    def captions_started(self) -> None:
+        self._stopped = False
+        self._fade.show_fully()
+
+    def _on_faded_out(self) -> None:
+        if self._stopped and self._sample is None:
+            # Gone until the next run: an invisible window would still catch clicks.
+            self.hide()
+            self._fade.show_fully()
 
     @property
     def faded(self) -> bool:
@@ -223,43 +297,49 @@ class CaptionOverlay(QWidget):
     def _text_width(self) -> float:
         return max(50.0, self.width() - 2 * MARGIN)
 
+    def _top_margin(self) -> int:
+        """Room above the text for the lock, badge and Done notices."""
+        return max(MARGIN, int(QFontMetricsF(marks.mark_font(self._font)).height()) + 4)
+
     def _content_height(self) -> int:
-        return int(self._style.visible_lines * self._line_height() + 2 * MARGIN)
+        return int(self._lines_shown * self._line_height() + self._top_margin() + MARGIN)
 
-    def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
-        return placement.default_rect(
-            screen, dock, self._style.width_percent, self._content_height()
-        )
+    def _refit(self, area: QRect) -> None:
+        before = (self._lines_shown, self._font.pointSizeF())
+        self._fit_to(area)
+        if before != (self._lines_shown, self._font.pointSizeF()):
+            self._relayout()
 
-    def _restore_geometry(self) -> None:
-        rect = placement.restored_rect(
-            self._settings, self._style.width_percent, self._content_height()
-        )
-        self.setGeometry(rect)
-        self.setMinimumWidth(240)
+    def _width_percent(self) -> int:
+        return self._style.width_percent
 
-    def dock(self, where: str) -> None:
-        """Snap to the top or bottom edge of the current screen, or float where it is."""
-        if self._settings is not None:
-            self._settings.set(Key.OVERLAY_DOCK, where)
-        if where in ("top", "bottom"):
-            self.setGeometry(self.default_rect(self.screen(), where))
+    def _clicked(self, pos: QPointF) -> bool:
+        if self._sample is not None and self._done_rect.contains(pos):
+            self.sampleDone.emit()
+            return True
+        return False
+
+    def _fit_to(self, area: QRect) -> None:
+        """Fewest lines dropped, then the font shrunk, so the box fits its share of ``area``."""
+        self._font.setPointSizeF(self._style.font_point_size)
+        wanted = self._style.visible_lines
+        while True:
+            margins = self._top_margin() + MARGIN
+            lines = placement.lines_that_fit(wanted, self._line_height(), margins, area)
+            if lines >= 1 or self._font.pointSizeF() <= MIN_POINT_SIZE:
+                break
+            self._font.setPointSizeF(max(MIN_POINT_SIZE, self._font.pointSizeF() * 0.9))
+        self._lines_shown = max(1, lines)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         if event.oldSize().width() != event.size().width():
             width = self._text_width()
             self._history = [Paragraph(p.line, self._font, width, p.color) for p in self._history]
+            self._tails.clear()
             self._partial_dirty = True
+            self._layout_sample()
         super().resizeEvent(event)
         self._remember_geometry()
-
-    def moveEvent(self, event: QMoveEvent) -> None:
-        super().moveEvent(event)
-        self._remember_geometry()
-
-    def _remember_geometry(self) -> None:
-        if self._settings is not None and self.isVisible():
-            placement.remember(self._settings, self.screen(), self.geometry())
 
     # -- painting ------------------------------------------------------------
 
@@ -271,64 +351,58 @@ class CaptionOverlay(QWidget):
         width = self._text_width()
         # Several sides mid-sentence share the box; a labelled line that does
         # not fit shows "Them: … newest words" so the label is never scrolled off.
-        budget = max(1, self._style.visible_lines // max(1, len(self._partial_lines)))
+        budget = max(1, self._lines_shown // max(1, len(self._partial_lines)))
         for line in self._partial_lines:
             color = QColor(self._color_for(line.speaker, line.source)) if line.speaker else None
             if color is not None:
                 color.setAlphaF(0.78)
             color = color or self._style.partial_color
             paragraph = Paragraph(line, self._font, width, color)
-            if line.speaker and paragraph.layout.lineCount() > budget:
+            if paragraph.layout.lineCount() > budget:
                 paragraph = tail_that_fits(line, self._font, width, color, budget)
             self._partials.append(paragraph)
         self.partial_layouts += 1
 
-    def _paragraphs(self) -> list[Paragraph]:
-        return [*self._history, *self._partials]
+    def _shown_paragraphs(self) -> list[Paragraph]:
+        """What is on screen, top to bottom: whole caption lines (see whole_paragraphs)."""
+        if self._sample is not None:
+            return whole_paragraphs(
+                self._sample[:-1], self._sample[-1:], self._lines_shown, self._cut
+            )
+        self._ensure_partial_layout()
+        return whole_paragraphs(self._history, self._partials, self._lines_shown, self._cut)
+
+    def _cut(self, paragraph: Paragraph, budget: int) -> Paragraph:
+        key = (paragraph.line, budget)
+        if key not in self._tails:
+            self._tails[key] = tail_that_fits(
+                paragraph.line, self._font, self._text_width(), paragraph.color, budget
+            )
+        return self._tails[key]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        self._ensure_partial_layout()
+        shown = self._shown_paragraphs()
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._style.background)
         painter.drawRoundedRect(QRectF(self.rect()), 12, 12)
-        if self._locked:  # a small padlock-ish marker: the overlay ignores the mouse
-            painter.setBrush(QColor(255, 255, 255, 90))
-            painter.drawEllipse(QRectF(self.width() - 14, 6, 8, 8))
-        if self._badge:
-            small = QFont(self._font)
-            small.setPointSizeF(max(8.0, self._font.pointSizeF() * 0.45))
-            painter.setFont(small)
-            painter.setPen(QColor("#ffd54f"))
-            painter.drawText(
-                self.rect().adjusted(MARGIN, 4, -MARGIN - 12, 0),
-                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
-                self._badge,
-            )
+        self._paint_marks(painter)
         painter.setFont(self._font)
-        paragraphs = self._paragraphs()
-        if not paragraphs:
+        if not shown:
             if self._placeholder:
                 painter.setPen(QColor(255, 255, 255, 150))
                 painter.drawText(
-                    self.rect().adjusted(MARGIN, MARGIN, -MARGIN, -MARGIN),
+                    self.rect().adjusted(MARGIN, self._top_margin(), -MARGIN, -MARGIN),
                     int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
                     | int(Qt.TextFlag.TextWordWrap),
                     self._placeholder,
                 )
             return
-        # Whole paragraphs, bottom-anchored and clipped to the text box, so the
-        # newest words are always visible and old lines slide off the top.
-        box_height = self._style.visible_lines * self._line_height()
-        top = (self.height() - box_height) / 2
-        # Clip exactly at the top of the box: no sliver of a scrolled-off line shows.
-        painter.setClipRect(QRectF(MARGIN - 3, top, self._text_width() + 6, box_height + 3))
-        bottom = top + box_height
-        for paragraph in reversed(paragraphs):
+        # Whole caption lines, bottom-anchored: the newest words sit on the last line.
+        bottom = self._top_margin() + self._lines_shown * self._line_height()
+        for paragraph in reversed(shown):
             y = bottom - paragraph.height
-            if y + paragraph.height < top:
-                break
             if self._style.outline:
                 # A dark halo keeps captions legible over any background.
                 painter.setPen(QColor(0, 0, 0, 200))
@@ -338,48 +412,13 @@ class CaptionOverlay(QWidget):
             paragraph.layout.draw(painter, QPointF(MARGIN, y))
             bottom = y
 
-    # -- dragging and resizing ---------------------------------------------------
-
-    def _edges_at(self, pos: QPoint) -> Qt.Edge | None:
-        if pos.x() <= EDGE:
-            return Qt.Edge.LeftEdge
-        if pos.x() >= self.width() - EDGE:
-            return Qt.Edge.RightEdge
-        return None
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        handle = self.windowHandle()
-        edge = self._edges_at(event.position().toPoint())
-        # The compositor moves/resizes the window itself where it can (required
-        # on Wayland, where clients cannot position their windows).
-        if handle is not None:
-            if edge is not None and handle.startSystemResize(edge):
-                event.accept()
-                return
-            if edge is None and handle.startSystemMove():
-                if self._settings is not None:
-                    self._settings.set(Key.OVERLAY_DOCK, "float")
-                event.accept()
-                return
-        self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
-        self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        event.accept()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drag_offset is not None:
-            self.move(event.globalPosition().toPoint() - self._drag_offset)
-            if self._settings is not None:
-                self._settings.set(Key.OVERLAY_DOCK, "float")
-            event.accept()
-            return
-        edge = self._edges_at(event.position().toPoint())
-        self.setCursor(
-            Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
-        )
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        self._drag_offset = None
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
-        self._remember_geometry()
+    def _paint_marks(self, painter: QPainter) -> None:
+        font = marks.mark_font(self._font)
+        right = self.width() - MARGIN
+        if self._sample is not None:
+            self._done_rect = marks.draw_button(painter, font, "Done", right, 2)
+            right = self._done_rect.left() - 6
+        elif self._locked:
+            marks.draw_lock(painter, font, self._hint, MARGIN, 2)
+        if self._badge:
+            marks.draw_badge(painter, font, self._badge, right, 2)

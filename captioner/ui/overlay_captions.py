@@ -54,8 +54,10 @@ class OverlayCaptions(QObject):
     def _on_running(self, running: bool) -> None:
         if running:
             self._overlay.set_placeholder("")
+            self._overlay.captions_started()
         else:
             self._overlay.set_badge("")
+            self._overlay.fade_after_stop()  # old captions don't stay over what comes next
 
     def line(self, turn: Turn) -> CaptionLine:
         """A turn as an overlay line, as the filter shows it."""

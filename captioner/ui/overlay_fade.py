@@ -7,7 +7,7 @@ stepped from a timer, about 0.8 s from visible to invisible.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 STEP_MS = 40
@@ -15,7 +15,13 @@ STEP = 0.05
 
 
 class OverlayFade(QObject):
-    """Fades ``window`` out ``seconds`` after the last activity (0: never)."""
+    """Fades ``window`` out ``seconds`` after the last activity (0: never).
+
+    Signals:
+        fadedOut(): the window has become fully transparent.
+    """
+
+    fadedOut = Signal()
 
     def __init__(self, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -44,6 +50,12 @@ class OverlayFade(QObject):
         self.show_fully()
         if self._seconds > 0:
             self._idle.start(self._seconds * 1000)
+        else:
+            self._idle.stop()  # a fade planned at Stop no longer applies
+
+    def fade_after(self, seconds: int) -> None:
+        """Fade out once, ``seconds`` from now (after Stop), whatever the silence setting."""
+        self._idle.start(max(0, seconds) * 1000)
 
     def show_fully(self) -> None:
         self._step.stop()
@@ -58,3 +70,4 @@ class OverlayFade(QObject):
         self._window.setWindowOpacity(opacity)
         if opacity <= 0.0:
             self._step.stop()
+            self.fadedOut.emit()

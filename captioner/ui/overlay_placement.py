@@ -1,7 +1,9 @@
 """Where the overlay sits: docked at the top or bottom of a screen, or where it was dragged.
 
 A dragged position is remembered per screen (by the screen's name), and never
-restored off-screen: a monitor may have been unplugged since.
+restored off-screen: a monitor may have been unplugged since.  Whatever the
+font, the number of lines, the screen's size or scale factor, the overlay is
+kept whole on one screen and never taller than a share of it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from captioner.core.settings import Key, Settings
 
 DOCKS = ("float", "top", "bottom")
 SCREEN_KEY = "overlay/screen"
+# The overlay never takes more of the screen's height than this: captions are
+# read over something else, which must stay visible.
+MAX_SCREEN_SHARE = 0.45
 
 
 def default_rect(screen: QScreen | None, dock: str, width_percent: int, height: int) -> QRect:
@@ -68,3 +73,56 @@ def on_some_screen(rect: QRect) -> bool:
         if visible.width() * visible.height() >= rect.width() * rect.height() // 2:
             return True
     return False
+
+
+def screen_for(rect: QRect) -> QScreen | None:
+    """The screen showing most of ``rect`` (the primary one when none shows any)."""
+    best, best_area = QGuiApplication.primaryScreen(), 0
+    for screen in QGuiApplication.screens():
+        visible = screen.availableGeometry().intersected(rect)
+        area = visible.width() * visible.height() if not visible.isEmpty() else 0
+        if area > best_area:
+            best, best_area = screen, area
+    return best
+
+
+def available_area(screen: QScreen | None) -> QRect:
+    return screen.availableGeometry() if screen is not None else QRect(0, 0, 1280, 800)
+
+
+def clamped(rect: QRect, area: QRect) -> QRect:
+    """``rect`` moved (and narrowed if it must) so that all of it lies inside ``area``."""
+    out = QRect(rect)
+    out.setWidth(min(rect.width(), area.width()))
+    out.setHeight(min(rect.height(), area.height()))
+    x = min(max(out.x(), area.x()), area.x() + area.width() - out.width())
+    y = min(max(out.y(), area.y()), area.y() + area.height() - out.height())
+    out.moveTo(x, y)
+    return out
+
+
+def lines_that_fit(wanted: int, line_height: float, margins: int, area: QRect) -> int:
+    """How many of ``wanted`` text lines fit in the overlay's share of ``area`` (0: none)."""
+    room = area.height() * MAX_SCREEN_SHARE - margins
+    return max(0, min(wanted, int(room // max(1.0, line_height))))
+
+
+def clear_spot(home: QRect, obstacle: QRect, area: QRect, gap: int = 8) -> QRect | None:
+    """Where the overlay may stand in for ``home`` without covering ``obstacle`` (None: nowhere).
+
+    The overlay keeps its size and slides just below or just above the window
+    it would cover, whichever is nearer its own place, inside ``area``.
+    """
+    if not home.intersects(obstacle):
+        return QRect(home)
+    spots = []
+    below = obstacle.y() + obstacle.height() + gap
+    if below + home.height() <= area.y() + area.height():
+        spots.append(QRect(home.x(), below, home.width(), home.height()))
+    above = obstacle.y() - gap - home.height()
+    if above >= area.y():
+        spots.append(QRect(home.x(), above, home.width(), home.height()))
+    if not spots:
+        return None
+    best = min(spots, key=lambda spot: abs(spot.y() - home.y()))
+    return clamped(best, area)

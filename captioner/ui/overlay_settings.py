@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from captioner.core.settings import Key, Settings
 from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
+from captioner.ui.overlay_style import MIN_CONTRAST, contrast_ratio, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
 
 WAYLAND_NOTE = (
@@ -128,6 +129,15 @@ class OverlaySettingsDialog(QDialog):
         self.dock_combo.setCurrentIndex(self.dock_combo.findData(s.get(Key.OVERLAY_DOCK)))
         self.fade_spin = _spin(Key.OVERLAY_FADE_SECONDS, s, " s of silence")
         self.fade_spin.setSpecialValueText("Never")
+        self.fade_spin.setToolTip("Fade out during a run when nobody has spoken for this long.")
+        self.stop_fade_check = QCheckBox("Fade out when captioning stops")
+        self.stop_fade_check.setChecked(self._original.fade_after_stop)
+        self.stop_fade_check.setToolTip(
+            "After Stop, the last captions fade after the time above (8 s when it is Never)."
+        )
+        self.contrast_note = QLabel()
+        self.contrast_note.setObjectName("contrastNote")
+        self.contrast_note.setWordWrap(True)
         self.outline_check = QCheckBox("Dark outline around letters")
         self.outline_check.setChecked(s.get(Key.OVERLAY_OUTLINE))
         self.announce_check = QCheckBox("Announce finished lines to screen readers")
@@ -151,6 +161,8 @@ class OverlaySettingsDialog(QDialog):
         for label, widget in rows:
             form.addRow(label, widget)
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+        form.addRow(self.stop_fade_check)
+        form.addRow(self.contrast_note)
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
         form.addRow(self.profanity_check)
@@ -171,6 +183,34 @@ class OverlaySettingsDialog(QDialog):
         self.opacity.valueChanged.connect(self.preview)
         self.outline_check.toggled.connect(self.preview)
         self.dock_combo.currentIndexChanged.connect(self._preview_dock)
+        self.stop_fade_check.toggled.connect(self.preview)
+        self._show_contrast()
+        # Idle, the overlay shows sample captions so the changes can be judged
+        # (and the overlay dragged into place); they go when the dialog closes.
+        self._started_sample = not overlay.isVisible()
+        if self._started_sample:
+            overlay.set_sample(True)
+            overlay.show()
+        self.finished.connect(self._end_sample)
+
+    def _end_sample(self) -> None:
+        if self._started_sample and self._overlay.showing_sample:
+            self._overlay.set_sample(False)
+            self._overlay.hide()
+
+    def _show_contrast(self) -> None:
+        """Say plainly when the chosen colours are unreadable, and what will be shown."""
+        background = QColor(self.background_color.color)
+        background.setAlphaF(self.opacity.value() / 100)
+        text = QColor(self.text_color.color)
+        shown = readable_text_color(text, background)
+        if shown != text:
+            ratio = contrast_ratio(text, background)
+            self.contrast_note.setText(
+                f"These colours have a contrast of only {ratio:.1f}:1 (at least "
+                f"{MIN_CONTRAST:g}:1 is needed): captions will be shown in {shown.name()}."
+            )
+        self.contrast_note.setVisible(shown != text)
 
     def chosen_style(self) -> OverlayStyle:
         background = QColor(self.background_color.color)
@@ -178,15 +218,17 @@ class OverlaySettingsDialog(QDialog):
         return OverlayStyle(
             font_family=self.font_combo.currentFont().family(),
             font_point_size=self.size_spin.value(),
-            text_color=QColor(self.text_color.color),
+            text_color=readable_text_color(QColor(self.text_color.color), background),
             background=background,
             history_lines=self.lines_spin.value(),
             width_percent=self.width_spin.value(),
             outline=self.outline_check.isChecked(),
             fade_seconds=self.fade_spin.value(),
+            fade_after_stop=self.stop_fade_check.isChecked(),
         )
 
     def preview(self) -> None:
+        self._show_contrast()
         self._overlay.apply_style(self.chosen_style())
         self._preview_dock()
 
@@ -206,6 +248,7 @@ class OverlaySettingsDialog(QDialog):
         s.set(Key.OVERLAY_HISTORY_LINES, style.history_lines)
         s.set(Key.OVERLAY_WIDTH_PERCENT, style.width_percent)
         s.set(Key.OVERLAY_FADE_SECONDS, style.fade_seconds)
+        s.set(Key.OVERLAY_FADE_AFTER_STOP, style.fade_after_stop)
         s.set(Key.OVERLAY_OUTLINE, style.outline)
         s.set(Key.ANNOUNCE_CAPTIONS, self.announce_check.isChecked())
         if self._profanity is not None:  # persists it and re-renders every view

@@ -7,6 +7,7 @@ share of the box keeps its label and shows "… newest words".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QPointF
@@ -53,3 +54,31 @@ def tail_that_fits(
         else:
             low = mid + 1
     return Paragraph(replace(line, text="… " + " ".join(words[low:])), font, width, color)
+
+
+def whole_paragraphs(
+    history: list[Paragraph],
+    partials: list[Paragraph],
+    lines: int,
+    cut: Callable[[Paragraph, int], Paragraph],
+) -> list[Paragraph]:
+    """The caption lines to show in ``lines`` text lines, top to bottom.
+
+    Lines in progress always show (each was already cut to its share); finished
+    lines above them show whole or not at all, so the top line is never the
+    orphan tail of a wrapped caption without its label.  Only a finished line
+    that is the newest thing shown and alone too tall is cut, at its front,
+    by ``cut`` ("You: … newest words").
+    """
+    shown = list(reversed(partials))
+    remaining = lines - sum(p.layout.lineCount() for p in partials)
+    for paragraph in reversed(history):
+        count = paragraph.layout.lineCount()
+        if count <= remaining:
+            shown.append(paragraph)
+            remaining -= count
+            continue
+        if not shown and remaining > 0:
+            shown.append(cut(paragraph, remaining))
+        break
+    return list(reversed(shown))

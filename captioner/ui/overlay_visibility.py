@@ -5,6 +5,11 @@ tray menu, remembered across launches), runs (the overlay comes up when
 captioning starts, if wanted), and the lock (click-through), which the
 window, the tray and the global shortcut all toggle.  The window's and the
 tray's check marks follow whichever of them was used.
+
+Before a run there is nothing to caption, yet people want to see and place
+the overlay: turning it on while idle (View ▸ Caption overlay, Ctrl+Shift+O,
+or the tray's Show overlay) shows it with sample captions, draggable even
+when locked, until its Done button, Start, or turning it off.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from captioner.core.settings import Key, Settings
 from captioner.ui.controller import CaptionController
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.overlay_clearance import OverlayClearance
 from captioner.ui.tray import CaptionerTray
 
 
@@ -40,6 +46,9 @@ class OverlayVisibility(QObject):
         window.overlayToggled.connect(self.set_shown)
         window.lockToggled.connect(overlay.set_locked)
         overlay.lockedChanged.connect(window.set_locked)
+        overlay.sampleDone.connect(self.end_sample)
+        # Never over Captioner's own dialogs and windows while they are in use.
+        self.clearance = OverlayClearance(overlay, self)
         controller.runningChanged.connect(self._on_running)
         if tray is not None:
             tray.overlayToggled.connect(window.set_overlay_shown)
@@ -54,7 +63,26 @@ class OverlayVisibility(QObject):
         self._prefs.set(Key.OVERLAY_VISIBLE, shown)
         if shown and self._controller.running:
             self._overlay.show()
-        elif not shown:
+        elif shown:
+            self.show_sample()  # idle: show where it will be, and let it be placed
+        else:
+            self._overlay.set_sample(False)
+            self._overlay.hide()
+
+    def show_sample(self) -> None:
+        """The overlay with sample captions, for placing and styling it before a run."""
+        if self._controller.running:
+            return
+        self._overlay.set_sample(True)
+        self._overlay.show()
+        self._overlay.raise_()
+
+    def end_sample(self) -> None:
+        """Done placing: the sample goes, and so does the overlay until captioning starts."""
+        if not self._overlay.showing_sample:
+            return
+        self._overlay.set_sample(False)
+        if not self._controller.running:
             self._overlay.hide()
 
     def toggle_lock(self) -> None:
@@ -64,5 +92,7 @@ class OverlayVisibility(QObject):
             self._overlay.show()
 
     def _on_running(self, running: bool) -> None:
+        if running:
+            self._overlay.set_sample(False)  # real captions from now on
         if running and self._window.overlay_shown():
             self._overlay.show()

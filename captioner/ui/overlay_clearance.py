@@ -1,0 +1,104 @@
+"""Keeping the always-on-top overlay off Captioner's own windows while one is in use.
+
+The overlay stays on top of other applications, but it must never sit over
+the OK/Cancel of a settings dialog or the buttons of Sessions (it did, at
+1024×600 and at 2× scale).  While one of the app's windows has the focus
+and the overlay would cover it, the overlay slides just above or below that
+window; when there is no room on that screen it steps out of sight.  As
+soon as the focus leaves Captioner, or goes to a window it doesn't cover,
+it comes back to where the user put it.  None of this is remembered as the
+overlay's place.
+
+One exception: the sample text a user asked for to place the overlay
+(see :mod:`captioner.ui.overlay_visibility`) is not hidden behind the main
+window that asked for it; it only moves aside when there is room.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QWindow
+from shiboken6 import isValid
+
+from captioner.ui import overlay_placement as placement
+from captioner.ui.overlay import CaptionOverlay
+
+GAP = 8  # px between the overlay and the window it keeps clear of
+
+_FOLLOWED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Expose, QEvent.Type.Show)
+
+
+class OverlayClearance(QObject):
+    """Moves the overlay aside (or out of sight) while it would cover an active app window."""
+
+    def __init__(self, overlay: CaptionOverlay, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._overlay = overlay
+        self._home = QRect()
+        self._watched: QWindow | None = None
+        self._again = QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.timeout.connect(self.update)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.focusWindowChanged.connect(self._on_focus)
+
+    @property
+    def home(self) -> QRect:
+        """Where the overlay goes back to (its own place, not where it stepped to)."""
+        return QRect(self._home) if self._overlay.held else self._overlay.geometry()
+
+    def _on_focus(self, window: QWindow | None) -> None:
+        if not isValid(self._overlay):  # the overlay was closed for good (quit, tests)
+            return
+        if self._watched is not None and isValid(self._watched):
+            self._watched.removeEventFilter(self)
+        self._watched = None
+        if window is not None and window is not self._overlay.windowHandle():
+            window.installEventFilter(self)  # it may still be placed or resized
+            self._watched = window
+        self._again.start(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _FOLLOWED:
+            self._again.start(0)
+        return False
+
+    def update(self) -> None:
+        """Decide again from the window that has the focus now."""
+        if not isValid(self._overlay):
+            return
+        window = _app_window(QGuiApplication.focusWindow(), self._overlay)
+        if window is None:
+            self.come_back()
+            return
+        home = self.home
+        frame = window.frameGeometry()
+        if not frame.intersects(home):
+            self.come_back()
+            return
+        area = placement.available_area(placement.screen_for(home))
+        spot = placement.clear_spot(home, frame, area, GAP)
+        if spot is None and self._overlay.showing_sample and not _is_dialog(window):
+            self.come_back()  # the user asked to see it, to place it
+            return
+        if not self._overlay.held:
+            self._home = QRect(home)
+        self._overlay.hold(spot)
+
+    def come_back(self) -> None:
+        if self._overlay.held:
+            self._overlay.release(self._home)
+
+
+def _app_window(window: QWindow | None, overlay: CaptionOverlay) -> QWindow | None:
+    """The app window in use: a menu or tooltip counts as the window it belongs to."""
+    while window is not None and window.type() in (Qt.WindowType.Popup, Qt.WindowType.ToolTip):
+        window = window.transientParent()
+    if window is None or window is overlay.windowHandle() or not window.isVisible():
+        return None
+    return window
+
+
+def _is_dialog(window: QWindow) -> bool:
+    return window.type() == Qt.WindowType.Dialog or window.modality() != Qt.WindowModality.NonModal

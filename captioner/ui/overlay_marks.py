@@ -1,0 +1,92 @@
+"""Small notices drawn in the overlay's top margin: locked, interrupted, sample text.
+
+Kept out of the caption painting so each stays readable on its own.  Each
+notice sits on its own near-opaque pill, so it keeps its contrast over any
+caption background the user picked (yellow or white on #141414: 11:1 and more).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+
+PILL = QColor(20, 20, 20, 240)
+LOCK_TEXT = QColor("#ffd54f")
+BADGE_TEXT = QColor("#ffd54f")
+BUTTON_TEXT = QColor("#ffffff")
+PAD = 6.0
+
+# The sample the overlay shows while it is being placed before a run: both call-mode
+# sides, so the colours and labels can be judged too.
+SAMPLE_LINES = (
+    ("You", "mic", "This is how captions will look."),
+    ("Them", "system", "Drag this box where you want it; drag its sides to resize."),
+)
+SAMPLE_PARTIAL = "Press Start in Captioner to begin captioning"
+
+
+def mark_font(caption_font: QFont) -> QFont:
+    """Small but legible: 45 % of the caption size, never under 9 pt, bold."""
+    font = QFont(caption_font)
+    font.setPointSizeF(max(9.0, caption_font.pointSizeF() * 0.45))
+    font.setWeight(QFont.Weight.Bold)
+    return font
+
+
+def pill_rect(font: QFont, text: str, x: float, y: float, icon: bool = False) -> QRectF:
+    metrics = QFontMetricsF(font)
+    icon_width = metrics.height() * 0.8 + 4 if icon else 0.0
+    return QRectF(x, y, metrics.horizontalAdvance(text) + icon_width + 2 * PAD, metrics.height())
+
+
+def draw_lock(painter: QPainter, font: QFont, text: str, x: float, y: float) -> QRectF:
+    """A padlock and ``text`` (what locked means and how to unlock) on a dark pill."""
+    rect = pill_rect(font, text, x, y, icon=True)
+    _pill(painter, rect)
+    size = rect.height() * 0.8
+    left, top = rect.left() + PAD, rect.top() + (rect.height() - size) / 2
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(LOCK_TEXT)
+    body = QRectF(left, top + size * 0.45, size, size * 0.55)
+    painter.drawRoundedRect(body, 1.5, 1.5)
+    shackle = QPainterPath()
+    shackle.moveTo(QPointF(left + size * 0.22, top + size * 0.47))
+    shackle.arcTo(QRectF(left + size * 0.22, top, size * 0.56, size * 0.7), 180, -180)
+    pen = QPen(LOCK_TEXT, max(1.5, size * 0.13))
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPath(shackle)
+    painter.setFont(font)
+    painter.setPen(LOCK_TEXT)
+    text_rect = rect.adjusted(PAD + size + 4, 0, -PAD, 0)
+    painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignVCenter), text)
+    return rect
+
+
+def draw_badge(painter: QPainter, font: QFont, text: str, right: float, y: float) -> QRectF:
+    """An interruption notice ("Reconnecting…") ending at ``right``."""
+    rect = pill_rect(font, text, 0, y)
+    rect.moveRight(right)
+    _pill(painter, rect)
+    painter.setFont(font)
+    painter.setPen(BADGE_TEXT)
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+    return rect
+
+
+def draw_button(painter: QPainter, font: QFont, text: str, right: float, y: float) -> QRectF:
+    """A clickable pill ("Done") ending at ``right``; returns where it was drawn."""
+    rect = pill_rect(font, text, 0, y)
+    rect.moveRight(right)
+    painter.setPen(QPen(BUTTON_TEXT, 1))
+    painter.setBrush(QColor(60, 60, 60, 245))
+    painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
+    painter.setFont(font)
+    painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), text)
+    return rect
+
+
+def _pill(painter: QPainter, rect: QRectF) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(PILL)
+    painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)

@@ -1,0 +1,226 @@
+"""The overlay as a window: on top, never focused, dragged into place, kept on a screen.
+
+What the caption overlay does as a window, apart from what it shows: its
+flags (frameless, always on top, no task-bar entry, never takes focus),
+dragging and resizing by its sides, docking, remembering its place per
+screen, staying whole on a screen whatever its size (screens come, go and
+change scale), and stepping aside while one of Captioner's own windows is
+in use (see :mod:`captioner.ui.overlay_clearance`) without forgetting where
+the user put it.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QGuiApplication, QMouseEvent, QMoveEvent, QScreen
+from PySide6.QtWidgets import QWidget
+
+from captioner.core.settings import Key, Settings
+from captioner.ui import overlay_placement as placement
+
+MARGIN = 16
+EDGE = 8  # px at the left/right border that resize instead of move
+
+
+class OverlayWindow(QWidget):
+    """A frameless always-on-top window placed by the user and kept whole on a screen.
+
+    Subclasses say how tall they are (``_content_height``), how they refit to
+    a screen's area (``_refit``), how wide they want to be (``_width_percent``)
+    and whether a click was theirs (``_clicked``).
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__(None)
+        self.setWindowTitle("Captions")
+        self.setObjectName("captionOverlay")
+        self.setAccessibleName("Live captions")
+        self.setWindowFlags(
+            Qt.WindowType.Window
+            | Qt.WindowType.FramelessWindowHint
+            | Qt.WindowType.WindowStaysOnTopHint
+            | Qt.WindowType.Tool  # no task-bar entry
+            | Qt.WindowType.WindowDoesNotAcceptFocus
+        )
+        self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
+        self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setMouseTracking(True)
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self._settings = settings
+        self._drag_offset: QPoint | None = None
+        self._held = False  # stepped aside for one of the app's windows: not remembered
+        self._hidden_while_held = False
+        self._wants_visible = False
+        self._refit_timer = QTimer(self)
+        self._refit_timer.setSingleShot(True)
+        self._refit_timer.timeout.connect(self.keep_on_screen)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.screenAdded.connect(self._watch_screen)
+            app.screenRemoved.connect(self._screens_changed)
+            for screen in app.screens():
+                self._watch_screen(screen)
+
+    # -- what the subclass decides -------------------------------------------------
+
+    def _content_height(self) -> int:
+        return 100
+
+    def _refit(self, area: QRect) -> None:
+        """Adapt the content to a screen's available ``area`` (fewer lines, smaller font)."""
+
+    def _width_percent(self) -> int:
+        return 70
+
+    def _clicked(self, pos: QPointF) -> bool:
+        """True when a left click at ``pos`` was a button of the content, not a drag."""
+        return False
+
+    # -- staying on a screen -------------------------------------------------------
+
+    def available_area(self) -> QRect:
+        """The available area of the screen showing most of the overlay."""
+        return placement.available_area(placement.screen_for(self.geometry()))
+
+    def keep_on_screen(self) -> None:
+        """Refit to the screen the overlay is on, and move it wholly onto that screen."""
+        area = self.available_area()
+        self._refit(area)
+        height = self._content_height()
+        if height != self.height():
+            self.setFixedHeight(height)
+        target = placement.clamped(QRect(self.pos(), QSize(self.width(), height)), area)
+        if target != self.geometry() and not self._held:
+            self.setGeometry(target)
+        self.update()
+
+    def _watch_screen(self, screen: QScreen) -> None:
+        # Bound methods (not lambdas), so a closed overlay is disconnected with it.
+        screen.availableGeometryChanged.connect(self._screens_changed)
+
+    def _screens_changed(self, *_changed: object) -> None:
+        self._refit_timer.start(0)
+
+    def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
+        return placement.default_rect(screen, dock, self._width_percent(), self._content_height())
+
+    def _restore_geometry(self) -> None:
+        rect = placement.restored_rect(
+            self._settings, self._width_percent(), self._content_height()
+        )
+        self.setMinimumWidth(min(240, rect.width()))
+        self.setGeometry(rect)
+        self.keep_on_screen()  # the saved screen may be smaller, or scaled, since
+
+    def dock(self, where: str) -> None:
+        """Snap to the top or bottom edge of the current screen, or float where it is."""
+        if self._settings is not None:
+            self._settings.set(Key.OVERLAY_DOCK, where)
+        if where in ("top", "bottom"):
+            self.setGeometry(self.default_rect(self.screen(), where))
+
+    def moveEvent(self, event: QMoveEvent) -> None:
+        super().moveEvent(event)
+        self._remember_geometry()
+
+    def _remember_geometry(self) -> None:
+        if self._settings is not None and self.isVisible() and not self._held:
+            placement.remember(self._settings, self.screen(), self.geometry())
+
+    # -- stepping aside for the app's own windows ------------------------------------
+
+    @property
+    def held(self) -> bool:
+        """True while stepped aside (moved or out of sight) for one of the app's windows."""
+        return self._held
+
+    def hold(self, elsewhere: QRect | None) -> None:
+        """Step aside: to ``elsewhere`` for now, or out of sight when None; not remembered."""
+        self._held = True
+        if elsewhere is None:
+            if not self._hidden_while_held:
+                self._wants_visible = self.isVisible()
+                self._hidden_while_held = True
+                super().setVisible(False)
+            return
+        self._reveal()
+        if elsewhere != self.geometry():
+            self.setGeometry(elsewhere)
+
+    def release(self, home: QRect) -> None:
+        """Back to ``home`` (where the user put it), shown again if it is still wanted."""
+        if self.geometry() != home:
+            self.setGeometry(home)
+        self._reveal()
+        self._held = False
+
+    def _reveal(self) -> None:
+        if self._hidden_while_held:
+            self._hidden_while_held = False
+            if self._wants_visible:
+                super().setVisible(True)
+
+    def setVisible(self, visible: bool) -> None:
+        """Show/hide asked while stepped out of sight applies when the overlay comes back."""
+        if self._hidden_while_held:
+            self._wants_visible = visible
+            return
+        super().setVisible(visible)
+
+    @property
+    def wanted_visible(self) -> bool:
+        """Visible, or would be if it were not stepped out of sight."""
+        return self._wants_visible if self._hidden_while_held else self.isVisible()
+
+    # -- dragging and resizing ---------------------------------------------------------
+
+    def _edges_at(self, pos: QPoint) -> Qt.Edge | None:
+        if pos.x() <= EDGE:
+            return Qt.Edge.LeftEdge
+        if pos.x() >= self.width() - EDGE:
+            return Qt.Edge.RightEdge
+        return None
+
+    def _floated(self) -> None:
+        if self._settings is not None:
+            self._settings.set(Key.OVERLAY_DOCK, "float")
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self._clicked(event.position()):
+            event.accept()
+            return
+        handle = self.windowHandle()
+        edge = self._edges_at(event.position().toPoint())
+        # The compositor moves/resizes the window itself where it can (required
+        # on Wayland, where clients cannot position their windows).
+        if handle is not None:
+            if edge is not None and handle.startSystemResize(edge):
+                event.accept()
+                return
+            if edge is None and handle.startSystemMove():
+                self._floated()
+                event.accept()
+                return
+        self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._drag_offset is not None:
+            self.move(event.globalPosition().toPoint() - self._drag_offset)
+            self._floated()
+            event.accept()
+            return
+        edge = self._edges_at(event.position().toPoint())
+        self.setCursor(
+            Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
+        )
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag_offset = None
+        self.setCursor(Qt.CursorShape.OpenHandCursor)
+        self.keep_on_screen()
+        self._remember_geometry()
