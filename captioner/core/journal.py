@@ -6,16 +6,9 @@ returns, so a turn the user saw as finished is on disk even if the process
 is SIGKILLed or the power fails right after.  Partials are never written:
 they change several times a second and are replaced by their final anyway.
 
-Records (``"type"`` says which)::
-
-    {"type": "session", "schema": "captioner.journal", "version": 1, "session": {...}}
-    {"type": "turn", "at": ISO, "turn": {...}}       # FINISHED, and again when REVISED
-    {"type": "rename", "at": ISO, "title": str|null}
-    {"type": "end", "at": ISO, "ended_at": ISO, "duration_ms": int, "recovered": bool}
-
-On read the last ``turn`` record of a key wins (a formatted final revises
-the plain one) and a line that is not valid JSON — a write torn by a power
-cut — is skipped with a warning, never fatal.
+The records and how they are read back (where no damage is ever fatal) are
+in :mod:`captioner.core.journal_format`; this module writes them and
+repairs crashed sessions.
 
 A live journal holds an exclusive lock on its file (see
 :mod:`captioner.core.journal_lock`): the OS drops it when the process dies,
@@ -30,41 +23,51 @@ of its own, which batches turns that arrive during one ``fsync`` into
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from captioner.core.disk import disk_reason
-from captioner.core.journal_lock import FileLock, fsync_dir
-from captioner.core.session import (
-    SessionInfo,
-    format_instant,
-    insert_by_start,
-    parse_instant,
-    turn_from_dict,
-    turn_to_dict,
-    utc_now,
+from captioner.core.journal_format import (
+    SCHEMA,
+    SUFFIX,
+    VERSION,
+    JournalContents,
+    JournalError,
+    SessionLiveError,
+    encode,
+    end_record,
+    read_journal,
+    rename_record,
+    turn_record,
 )
+from captioner.core.journal_format import disk_message as _disk_message
+from captioner.core.journal_lock import FileLock, fsync_dir
+from captioner.core.session import SessionInfo, utc_now
 from captioner.core.transcript import Change, ChangeKind, Turn
 
 log = logging.getLogger(__name__)
 
-SCHEMA = "captioner.journal"
-VERSION = 1
-SUFFIX = ".jsonl"
-
-
-class JournalError(Exception):
-    """The journal could not be written or read; ``str()`` is a plain message for the user."""
-
-
-class SessionLiveError(JournalError):
-    """Another process (or this one) still has the session open."""
+# Re-exported: callers import the journal's names from here.
+__all__ = [
+    "SCHEMA",
+    "SUFFIX",
+    "VERSION",
+    "JournalContents",
+    "JournalError",
+    "SessionLiveError",
+    "TranscriptJournal",
+    "append_rename",
+    "default_sessions_dir",
+    "journal_path",
+    "read_journal",
+    "recover_journal",
+    "rename_record",
+    "turn_record",
+]
 
 
 def default_sessions_dir() -> Path:
@@ -78,41 +81,8 @@ def journal_path(data_dir: Path, session_id: str) -> Path:
     return Path(data_dir) / f"{session_id}{SUFFIX}"
 
 
-def _disk_message(action: str, path: Path, exc: OSError) -> str:
-    return f"Could not {action} the session journal “{path}”: {disk_reason(exc)}."
-
-
 def _elapsed_ms(start: datetime, end: datetime) -> int:
     return max(0, int((end - start).total_seconds() * 1000))
-
-
-def _end_record(ended_at: datetime, duration_ms: int, *, recovered: bool) -> dict[str, Any]:
-    """The record that marks a session as over (cleanly, or by recovery)."""
-    return {
-        "type": "end",
-        "at": format_instant(utc_now()),
-        "ended_at": format_instant(ended_at),
-        "duration_ms": duration_ms,
-        "recovered": recovered,
-    }
-
-
-def turn_record(turn: Turn) -> dict[str, Any]:
-    """The record of a finished (or revised) turn, stamped now: build it when it is shown."""
-    if not turn.finished:
-        raise ValueError("partials are never journaled")
-    return {"type": "turn", "at": format_instant(utc_now()), "turn": turn_to_dict(turn)}
-
-
-def rename_record(title: str | None) -> dict[str, Any]:
-    """The record of a new title (blank or ``None``: back to the start date)."""
-    title = (title or "").strip() or None
-    return {"type": "rename", "at": format_instant(utc_now()), "title": title}
-
-
-def _encode(record: dict[str, Any]) -> bytes:
-    # One record, one line: json.dumps escapes newlines inside strings.
-    return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _write_records(fd: int, records: Sequence[dict[str, Any]], path: Path) -> None:
@@ -121,7 +91,7 @@ def _write_records(fd: int, records: Sequence[dict[str, Any]], path: Path) -> No
     Several records share one ``fsync`` (the expensive part); on failure the
     file is cut back to where it was, so none of them is half there.
     """
-    data = b"".join(_encode(record) for record in records)
+    data = b"".join(encode(record) for record in records)
     try:
         before = os.fstat(fd).st_size
     except OSError as exc:
@@ -234,7 +204,7 @@ class TranscriptJournal:
         ended_at = ended_at or utc_now()
         if duration_ms is None:
             duration_ms = _elapsed_ms(self.info.started_at, ended_at)
-        record = _end_record(ended_at, duration_ms, recovered=False)
+        record = end_record(ended_at, duration_ms, recovered=False)
         try:
             _write_records(self._fd, [*preceding, record], self.path)
             self._ended = True
@@ -255,82 +225,6 @@ class TranscriptJournal:
 
     def __exit__(self, *exc_info: object) -> None:
         self.end()
-
-
-@dataclass(slots=True)
-class JournalContents:
-    """A journal as read back: the session, its turns in display order, its state."""
-
-    info: SessionInfo
-    turns: list[Turn] = field(default_factory=list)
-    ended: bool = False
-    recovered: bool = False
-    last_record_at: datetime | None = None
-    damaged_lines: int = 0
-
-
-def read_journal(path: Path) -> JournalContents:
-    """Read a journal, skipping (and logging) any line a crash left unreadable.
-
-    Raises :class:`JournalError` only when the file cannot be read at all or
-    has no usable header — that is not a Captioner journal, not a torn one.
-    """
-    path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise JournalError(_disk_message("read", path, exc)) from exc
-    lines = raw.split(b"\n")
-    contents: JournalContents | None = None
-    turns: list[Turn] = []
-    index: dict[str, int] = {}
-    damaged = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line.decode("utf-8"))
-            if not isinstance(record, dict):
-                raise ValueError("not an object")
-            kind = record.get("type")
-            if contents is None:
-                if kind != "session" or record.get("schema") != SCHEMA:
-                    raise JournalError(f"“{path}” is not a Captioner session journal.")
-                if int(record.get("version", 0)) > VERSION:
-                    raise JournalError(f"“{path}” was written by a newer Captioner.")
-                contents = JournalContents(info=SessionInfo.from_dict(record["session"]))
-                continue
-            if kind == "turn":
-                turn = turn_from_dict(record["turn"])
-                if turn.key in index:
-                    turns[index[turn.key]] = turn  # the last record of a key wins
-                else:
-                    position = insert_by_start(turns, turn)
-                    for i in range(position, len(turns)):
-                        index[turns[i].key] = i
-            elif kind == "rename":
-                contents.info.title = record.get("title") or None
-            elif kind == "end":
-                contents.ended = True
-                contents.recovered = bool(record.get("recovered", False))
-                contents.info.ended_at = parse_instant(record["ended_at"])
-                contents.info.duration_ms = record.get("duration_ms")
-            else:
-                log.info("%s:%d: unknown record type %r skipped", path, number, kind)
-            if "at" in record:
-                contents.last_record_at = parse_instant(record["at"])
-        except JournalError:
-            raise
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-            damaged += 1
-            torn = number == len(lines) and not raw.endswith(b"\n")
-            what = "torn last line (write cut short)" if torn else "unreadable line"
-            log.warning("%s:%d: %s ignored: %s", path, number, what, exc)
-    if contents is None:
-        raise JournalError(f"“{path}” is not a Captioner session journal (no header).")
-    contents.turns = turns
-    contents.damaged_lines = damaged
-    return contents
 
 
 def recover_journal(path: Path) -> JournalContents:
@@ -356,7 +250,7 @@ def recover_journal(path: Path) -> JournalContents:
         _truncate_torn_tail(fd, path)
         ended_at = contents.last_record_at or contents.info.started_at
         duration = _elapsed_ms(contents.info.started_at, ended_at)
-        _write_records(fd, [_end_record(ended_at, duration, recovered=True)], path)
+        _write_records(fd, [end_record(ended_at, duration, recovered=True)], path)
         info = replace(contents.info, ended_at=ended_at, duration_ms=duration)
         return replace(contents, info=info, ended=True, recovered=True)
     finally:

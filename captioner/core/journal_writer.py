@@ -107,6 +107,8 @@ class JournalWriter:
         self._settled = 0  # …of the last one tried (durable or failed)
         self._done = False
         self._closing = False
+        self._opened = False  # the file exists (header written, lock held)
+        self._ended = False  # the end record is on disk
         self.problems: list[JournalProblem] = []  # everything reported, in order
 
     # -- the GUI side -------------------------------------------------------------
@@ -181,6 +183,17 @@ class JournalWriter:
         with self._state:
             return self._durable
 
+    @property
+    def saved_everything(self) -> bool:
+        """The journal exists and every record queued so far is on disk (after close: and its end).
+
+        False means some of the session is only in the caller's memory: the
+        caller keeps it (see :class:`~captioner.ui.session_manager.SessionManager`).
+        """
+        with self._state:
+            written = self._opened and self._durable >= self._submitted
+            return written and (self._ended or not (self._closing and self._done))
+
     # -- the writer thread ----------------------------------------------------------
 
     def _run(self) -> None:
@@ -241,6 +254,8 @@ class JournalWriter:
             self._report(WriteStage.OPEN, str(exc))
             return None
         log.debug("%s: created in %.1f ms", self.path, (time.monotonic() - started) * 1000)
+        with self._state:
+            self._opened = True
         self._written({"session"})
         return journal
 
@@ -257,6 +272,8 @@ class JournalWriter:
             self._settle(batch, ok=False)
             self._report(WriteStage.CLOSE, str(exc))
             return
+        with self._state:
+            self._ended = True
         self._settle(batch, ok=True)
         self._written({record["type"] for _seq, record in batch} | {"end"})
 

@@ -9,6 +9,7 @@ dicts, strings, numbers, ISO 8601 timestamps in UTC.
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -36,10 +37,85 @@ def format_instant(moment: datetime) -> str:
 
 
 def parse_instant(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:  # written by hand or by an older tool: assume UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    """Read a stored instant; ``ValueError`` for anything but a plausible ISO 8601 string.
+
+    Years far from now are refused too: shown in local time, 0001-01-01 or
+    9999-12-31 overflow ``datetime``, so a damaged date must stop here.
+    """
+    if not isinstance(text, str):
+        raise RecordError(f"a time must be a string, not {type(text).__name__}")
+    try:
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:  # written by hand or by an older tool: assume UTC
+            moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError) as exc:
+        raise RecordError(f"not a time: {text[:40]!r}") from exc
+    if not _FIRST_YEAR <= moment.year <= _LAST_YEAR:
+        raise RecordError(f"implausible date {text!r}")
+    return moment
+
+
+class RecordError(ValueError):
+    """A stored dictionary is not shaped as Captioner writes it (a damaged or foreign file).
+
+    Readers (the journal, JSON import) catch this one type: every check below
+    raises it, so a wrong type, a missing key or an absurd number never
+    surfaces as a ``TypeError``, ``KeyError`` or ``OverflowError`` elsewhere.
+    """
+
+
+_FIRST_YEAR, _LAST_YEAR = 1970, 9000
+# Offsets and durations in ms: ±30 years is far beyond any session, and keeps
+# every later sum, clock format and export well inside ordinary integers.
+MAX_MS = 10**12
+_MAX_ORDER = 2**62
+
+
+def _int(value: JSONValue, name: str, *, limit: int = MAX_MS, low: int | None = None) -> int:
+    """A whole number within ±``limit`` (or ``low``..``limit``); JSON may spell it ``12.0``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RecordError(f"{name} must be a number, not {type(value).__name__}")
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise RecordError(f"{name} must be a whole number, not {value!r}")
+        value = int(value)
+    if not (-limit if low is None else low) <= value <= limit:
+        raise RecordError(f"{name} is out of range")
+    return value
+
+
+def _number(value: JSONValue, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RecordError(f"{name} must be a number, not {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise RecordError(f"{name} must be finite")
+    return number
+
+
+def _str(value: JSONValue, name: str) -> str:
+    if not isinstance(value, str):
+        raise RecordError(f"{name} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _bool(value: JSONValue, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise RecordError(f"{name} must be true or false, not {type(value).__name__}")
+    return value
+
+
+def _object(value: JSONValue, name: str) -> dict[str, JSONValue]:
+    if not isinstance(value, dict):
+        raise RecordError(f"{name} must be an object, not {type(value).__name__}")
+    return value
+
+
+def _required(data: dict[str, JSONValue], key: str) -> JSONValue:
+    if key not in data:
+        raise RecordError(f"{key} is missing")
+    return data[key]
 
 
 @dataclass(slots=True)
@@ -86,22 +162,26 @@ class SessionInfo:
 
     @classmethod
     def from_dict(cls, data: dict[str, JSONValue]) -> SessionInfo:
-        """Inverse of :meth:`to_dict`; raises ``ValueError``/``KeyError``/``TypeError``."""
+        """Inverse of :meth:`to_dict`; raises :class:`RecordError` (a ``ValueError``) only."""
+        data = _object(data, "session")
         ended = data.get("ended_at")
         duration = data.get("duration_ms")
-        settings = data.get("settings") or {}
-        if not isinstance(settings, dict):
-            raise TypeError("settings must be an object")
-        return cls(
-            id=str(data["id"]),
-            title=_optional_str(data.get("title")),
-            started_at=parse_instant(str(data["started_at"])),
-            ended_at=parse_instant(str(ended)) if ended else None,
-            duration_ms=int(duration) if duration is not None else None,
-            engine=str(data.get("engine") or ""),
-            source=str(data.get("source") or ""),
-            settings=settings,
-        )
+        settings = _object(data.get("settings") or {}, "settings")
+        try:
+            return cls(
+                id=_str(_required(data, "id"), "id"),
+                title=_optional_str(data.get("title"), "title"),
+                started_at=parse_instant(_required(data, "started_at")),
+                ended_at=parse_instant(ended) if ended else None,
+                duration_ms=_int(duration, "duration_ms", low=0) if duration is not None else None,
+                engine=_optional_str(data.get("engine"), "engine") or "",
+                source=_optional_str(data.get("source"), "source") or "",
+                settings=settings,
+            )
+        except RecordError:
+            raise
+        except (ValueError, TypeError, RecursionError) as exc:  # __post_init__'s checks
+            raise RecordError(str(exc)) from exc
 
 
 def word_to_dict(word: Word) -> dict[str, JSONValue]:
@@ -114,11 +194,13 @@ def word_to_dict(word: Word) -> dict[str, JSONValue]:
 
 
 def word_from_dict(data: dict[str, JSONValue]) -> Word:
+    data = _object(data, "word")
+    confidence = data.get("confidence", 1.0)
     return Word(
-        text=str(data["text"]),
-        start_ms=int(data["start_ms"]),
-        end_ms=int(data["end_ms"]),
-        confidence=float(data.get("confidence", 1.0)),
+        text=_str(_required(data, "text"), "word text"),
+        start_ms=_int(_required(data, "start_ms"), "start_ms"),
+        end_ms=_int(_required(data, "end_ms"), "end_ms"),
+        confidence=_number(confidence, "confidence") if confidence is not None else 1.0,
     )
 
 
@@ -141,25 +223,34 @@ def turn_to_dict(turn: Turn) -> dict[str, JSONValue]:
 
 
 def turn_from_dict(data: dict[str, JSONValue]) -> Turn:
-    """Inverse of :func:`turn_to_dict` (derived fields are recomputed, not trusted)."""
+    """Inverse of :func:`turn_to_dict` (derived fields are recomputed, not trusted).
+
+    Raises :class:`RecordError` (a ``ValueError``) for any value of the wrong
+    type or size, so a damaged line is refused here rather than shown, sorted
+    or exported wrongly later.
+    """
+    data = _object(data, "turn")
     words = data.get("words") or []
     if not isinstance(words, list):
-        raise TypeError("words must be a list")
+        raise RecordError("words must be a list")
+    key = _str(_required(data, "key"), "key")
+    if not key:
+        raise RecordError("key must not be empty")
     return Turn(
-        key=str(data["key"]),
-        order=int(data.get("order", 0)),
-        text=str(data["text"]),
+        key=key,
+        order=_int(data.get("order", 0), "order", limit=_MAX_ORDER),
+        text=_str(_required(data, "text"), "text"),
         words=tuple(word_from_dict(word) for word in words),
         finished=True,
-        formatted=bool(data.get("formatted", False)),
-        source=str(data.get("source") or ""),
-        speaker=_optional_str(data.get("speaker")),
-        provisional=bool(data.get("provisional", False)),
+        formatted=_bool(data.get("formatted", False), "formatted"),
+        source=_optional_str(data.get("source"), "source") or "",
+        speaker=_optional_str(data.get("speaker"), "speaker"),
+        provisional=_bool(data.get("provisional", False), "provisional"),
     )
 
 
-def _optional_str(value: JSONValue) -> str | None:
-    return None if value is None else str(value)
+def _optional_str(value: JSONValue, name: str) -> str | None:
+    return None if value is None else _str(value, name)
 
 
 def insert_by_start(turns: list[Turn], turn: Turn) -> int:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from captioner.core.data_dir import FolderCheck, check_folder
 from captioner.core.journal import JournalError, read_journal
 from captioner.core.journal_lock import is_locked
 from captioner.core.serial_worker import SerialWorker
@@ -65,10 +66,15 @@ class _Entry:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """Every readable session, newest first; ``error`` when the folder itself is unreadable."""
+    """Every readable session, newest first; ``error`` when the folder itself is unreadable.
+
+    ``damaged``: the sessions (of the whole folder, whatever ``summaries``
+    was narrowed to) that had records which could not be read.
+    """
 
     summaries: list[SessionSummary] = field(default_factory=list)
     error: str | None = None
+    damaged: list[SessionSummary] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +147,19 @@ class SessionIndex:
     def load(self, session_id: str, done: Callable[[LoadedSession], None]) -> None:
         self._worker.submit(lambda: done(self.read(session_id)))
 
+    def check_folder(self, done: Callable[[FolderCheck], None]) -> None:
+        """Whether sessions can be kept in the folder (created, listed, written)."""
+        self._worker.submit(lambda: done(check_folder(self.store.data_dir)))
+
+    def use_store(self, store: SessionStore) -> None:
+        """Index another folder from now on (the user chose one); requests after this see it."""
+
+        def task() -> None:
+            self.store = store
+            self._entries.clear()
+
+        self._worker.submit(task)
+
     def invalidate(self, session_id: str) -> None:
         """Re-read this session before the next answer (it was written, renamed, deleted…)."""
         with self._lock:
@@ -158,7 +177,8 @@ class SessionIndex:
             self._refresh()
         except JournalError as exc:
             return Listing([], str(exc))
-        return Listing([summary for summary, _entry in self._sorted()])
+        summaries = [summary for summary, _entry in self._sorted()]
+        return Listing(summaries, damaged=[s for s in summaries if s.damaged_lines])
 
     def find(self, query: str) -> SearchResult:
         """Every match of ``query`` (whole words, any case) in every session, from memory."""
@@ -178,6 +198,9 @@ class SessionIndex:
             return LoadedSession(session_id, None, [], "This session no longer exists.")
         except JournalError as exc:
             return LoadedSession(session_id, None, [], str(exc))
+        except Exception:  # unforeseen: say so rather than leave the window waiting
+            log.exception("Could not read session %s", session_id)
+            return LoadedSession(session_id, None, [], "This session could not be read.")
         return LoadedSession(session_id, info, turns)
 
     def _sorted(self) -> list[tuple[SessionSummary, _Entry]]:
@@ -214,6 +237,9 @@ class SessionIndex:
             contents = read_journal(path)
         except JournalError as exc:
             log.warning("Skipping %s: %s", path, exc)
+            return _Entry(stamp, None)
+        except Exception:  # unforeseen: one file must never cost the whole history
+            log.exception("Skipping %s: it could not be read", path)
             return _Entry(stamp, None)
         lines = tuple(IndexedLine(t.key, t.text, t.start_ms) for t in contents.turns)
         return _Entry(stamp, summarize(contents, path, live=False), lines)  # live: _refresh

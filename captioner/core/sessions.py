@@ -63,6 +63,7 @@ class SessionSummary:
     live: bool
     recovered: bool
     path: Path
+    damaged_lines: int = 0  # records that could not be read and were skipped
 
     @property
     def display_title(self) -> str:
@@ -186,7 +187,23 @@ def summarize(contents: JournalContents, path: Path, *, live: bool) -> SessionSu
         live=live,
         recovered=contents.recovered,
         path=path,
+        damaged_lines=contents.damaged_lines,
     )
+
+
+def read_or_skip(path: Path) -> JournalContents | None:
+    """A journal for the history, or ``None`` (logged) when it cannot be read at all.
+
+    The history lists many files; one that fails — for a reason the reader
+    did not foresee, too — must cost that file only, never the listing.
+    """
+    try:
+        return read_journal(path)
+    except JournalError as exc:
+        log.warning("Skipping %s: %s", path, exc)
+    except Exception:
+        log.exception("Skipping %s: it could not be read", path)
+    return None
 
 
 class SessionStore:
@@ -226,10 +243,8 @@ class SessionStore:
         return read_journal(path)
 
     def _summary(self, path: Path) -> SessionSummary | None:
-        try:
-            contents = read_journal(path)
-        except JournalError as exc:
-            log.warning("Skipping %s: %s", path, exc)
+        contents = read_or_skip(path)
+        if contents is None:
             return None
         return summarize(contents, path, live=not contents.ended and is_locked(path))
 
@@ -280,10 +295,8 @@ class SessionStore:
             return []
         found: list[tuple[JournalContents, list[SearchHit]]] = []
         for path in self.paths():  # one read per journal; no lock checks needed
-            try:
-                contents = read_journal(path)
-            except JournalError as exc:
-                log.warning("Skipping %s in search: %s", path, exc)
+            contents = read_or_skip(path)
+            if contents is None:
                 continue
             session_hits = search_in(contents.turns, query, session_id=contents.info.id)
             if session_hits:
