@@ -19,10 +19,10 @@ PAD = 6.0
 # The sample the overlay shows while it is being placed before a run: both call-mode
 # sides, so the colours and labels can be judged too.
 SAMPLE_LINES = (
-    ("You", "mic", "This is how captions will look."),
-    ("Them", "system", "Drag this box where you want it; drag its sides to resize."),
+    ("You", "mic", "Captions look like this."),
+    ("Them", "system", "Drag me into place."),
 )
-SAMPLE_PARTIAL = "Press Start in Captioner to begin captioning"
+SAMPLE_PARTIAL = "Press Start to begin"
 
 
 def mark_font(caption_font: QFont) -> QFont:

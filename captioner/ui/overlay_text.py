@@ -53,7 +53,14 @@ def tail_that_fits(
             high = mid
         else:
             low = mid + 1
-    return Paragraph(replace(line, text="… " + " ".join(words[low:])), font, width, color)
+    rest = " ".join(words[low:])
+    paragraph = Paragraph(replace(line, text="… " + rest), font, width, color)
+    while paragraph.layout.lineCount() > budget and len(rest) > 1:
+        # Even the last word is too wide for the box (a huge font on a small
+        # screen): its last letters, rather than lines below the window's edge.
+        rest = rest[1:]
+        paragraph = Paragraph(replace(line, text="…" + rest), font, width, color)
+    return paragraph
 
 
 def whole_paragraphs(

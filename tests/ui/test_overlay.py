@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 
 from captioner.core.settings import Key, Settings
+from captioner.ui import overlay_marks as marks
+from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay_style import contrast_ratio
 
 
 def make_overlay(qtbot, tmp_path: Path) -> CaptionOverlay:
@@ -197,3 +201,172 @@ def test_call_mode_colours_are_fixed_per_side_and_labels_never_scroll_off(qtbot,
     overlay.set_partials([CaptionLine("first", "Them", source="system")])
     overlay.visible_text_lines()
     assert overlay._partials[0].color.name() == colours["Them"]  # the same, whoever spoke first
+
+
+# -- issue 13.8: whole lines, labelled -------------------------------------------
+
+
+def test_the_top_line_always_starts_a_caption_with_its_label(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    said = [
+        CaptionLine("how much there might be prudently in his power to do for them", "Them"),
+        CaptionLine("yes, and mister john dashwood had then no doubt of it", "You"),
+        CaptionLine("he thought of it again and again and many times over", "Them"),
+    ]
+    for width in (300, 420, 560, 800):  # wraps differently at each width
+        overlay.resize(width, overlay.height())
+        overlay.set_history(said)
+        overlay.set_partials([CaptionLine("and the", "You", source="mic")])
+        lines = overlay.visible_text_lines()
+        assert lines[0].startswith(("You: ", "Them: ")), (width, lines)
+        # what shows is the newest captions, each whole: never the tail of one
+        shown = " ".join(lines)
+        whole = [" ".join([*(line.display for line in said[k:]), "You: and the"]) for k in range(4)]
+        assert shown in whole, (width, lines)
+
+
+def test_a_long_line_alone_keeps_its_label_and_newest_words(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_history([CaptionLine(" ".join(f"word{i}" for i in range(80)), "Them")])
+    lines = overlay.visible_text_lines()
+    assert lines[0].startswith("Them: …")
+    assert lines[-1].endswith("word79")
+
+
+# -- issue 12.10: values and sizes that must not break the overlay ------------------
+
+
+def _settings(tmp_path: Path, **raw: object) -> Settings:
+    store = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
+    for name, value in raw.items():
+        store.setValue(name.replace("__", "/"), value)
+    return Settings(store)
+
+
+def _overlay_with(qtbot, settings: Settings) -> CaptionOverlay:
+    overlay = CaptionOverlay(settings)
+    qtbot.addWidget(overlay)
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    return overlay
+
+
+@pytest.mark.parametrize("text_color", ["not-a-colour", "#000000", "#0a0a0a"])
+def test_captions_are_readable_whatever_text_colour_is_stored(qtbot, tmp_path, text_color):
+    settings = _settings(tmp_path, overlay__text_color=text_color)
+    overlay = _overlay_with(qtbot, settings)
+    style = overlay.style_settings
+    assert style.text_color.isValid()
+    assert contrast_ratio(style.text_color, style.background) >= 4.5
+    blank = _bright_pixels(overlay.grab().toImage())
+    overlay.set_partial("Hello there")
+    assert _bright_pixels(overlay.grab().toImage()) > blank + 100  # not black on black
+
+
+@pytest.mark.parametrize(("font_size", "history"), [(96, 5), (60, 5), (40, 3), (22, 2)])
+def test_the_overlay_stays_whole_on_screen_whatever_font_and_lines(
+    qtbot, tmp_path, font_size, history
+):
+    settings = _settings(tmp_path, overlay__font_size=font_size, overlay__history_lines=history)
+    overlay = _overlay_with(qtbot, settings)
+    area = overlay.screen().availableGeometry()
+    assert area.contains(overlay.geometry()), (overlay.geometry(), area)
+    assert overlay.height() <= area.height() * 0.45 + 1
+    overlay.set_history([f"Line {i} is said." for i in range(6)])
+    overlay.set_partial("the newest words")
+    lines = overlay.visible_text_lines()
+    assert lines and " ".join(lines).endswith("ords")  # the newest letters are on screen
+    # what is drawn fits in the window: nothing is cut off at its bottom or top
+    assert len(lines) * overlay._line_height() <= overlay.height()
+
+
+def test_a_place_saved_on_a_bigger_or_removed_screen_comes_back_whole(qtbot, tmp_path):
+    screen = QGuiApplication.primaryScreen().availableGeometry()
+    settings = _settings(tmp_path, overlay__dock="float", overlay__screen="gone-HDMI-2")
+    # dragged to the bottom-right corner of a screen larger than this one
+    settings.set_raw(
+        "overlay/geometry/gone-HDMI-2",
+        QRect(screen.right() - 100, screen.bottom() - 40, 5000, 120),
+    )
+    settings.set_raw(
+        placement.screen_key(QGuiApplication.primaryScreen()),
+        QRect(screen.right() - 100, screen.bottom() - 40, 5000, 120),
+    )
+    overlay = _overlay_with(qtbot, settings)
+    assert screen.contains(overlay.geometry()), (overlay.geometry(), screen)
+
+
+# -- issue 13.13: the locked state is plain to see -----------------------------------
+
+
+def test_the_locked_overlay_says_it_is_locked_and_how_to_unlock(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_partial("Hello there")
+    before = overlay.grab().toImage()
+    overlay.set_locked(True)
+    after = overlay.grab().toImage()
+    strip = overlay._top_margin()
+    changed = _changed_pixels(_rows(before, 0, strip), _rows(after, 0, strip))
+    assert changed > 400  # a label, not an 8-px dot
+    assert "Locked" in overlay.lock_hint and "unlock" in overlay.lock_hint
+    assert "Ctrl+" in overlay.lock_hint  # the way back is named
+    assert contrast_ratio(marks.LOCK_TEXT, marks.PILL) >= 4.5
+    overlay.set_global_shortcut("Ctrl+Alt+Shift+L")
+    assert "Ctrl+Alt+Shift+L unlocks" in overlay.lock_hint
+
+
+def _changed_pixels(first: QImage, second: QImage) -> int:
+    return sum(
+        1
+        for y in range(first.height())
+        for x in range(first.width())
+        if first.pixel(x, y) != second.pixel(x, y)
+    )
+
+
+# -- issue 13.8: fade after Stop ---------------------------------------------------
+
+
+@pytest.mark.qt_log_ignore("does not support setting window opacity")
+def test_captions_fade_and_go_after_stop_by_default(qtbot, tmp_path):
+    overlay = _overlay_with(qtbot, _settings(tmp_path))
+    assert overlay.style_settings.fade_after_stop  # a new user's default
+    assert overlay.style_settings.stop_fade_seconds > 0
+    settings = _settings(tmp_path, overlay__fade_seconds=1, overlay__fade_after_stop=True)
+    overlay = _overlay_with(qtbot, settings)
+    overlay.set_partial("the last words")
+    overlay.fade_after_stop()
+    qtbot.waitUntil(lambda: not overlay.isVisible(), timeout=5000)
+    overlay.show()  # the next run
+    overlay.captions_started()
+    assert overlay.windowOpacity() == 1.0
+
+
+def test_someone_who_chose_never_keeps_captions_after_stop(qtbot, tmp_path):
+    settings = _settings(tmp_path, overlay__fade_seconds=0)  # "Never", as saved by OK
+    overlay = _overlay_with(qtbot, settings)
+    assert not overlay.style_settings.fade_after_stop
+    assert overlay.style_settings.stop_fade_seconds == 0
+    overlay.set_partial("the last words")
+    overlay.fade_after_stop()
+    assert overlay.isVisible() and not overlay.faded
+
+
+# -- issue 13.8: sample text for placing it ------------------------------------------
+
+
+def test_sample_captions_can_be_placed_even_when_locked_and_done_clicked(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_locked(True)
+    overlay.set_sample(True)
+    lines = overlay.visible_text_lines()
+    assert any(line.startswith("You: ") for line in lines)
+    assert any(line.startswith("Them: ") for line in lines)
+    assert not overlay.windowFlags() & Qt.WindowType.WindowTransparentForInput
+    overlay.grab()  # lays out the Done button
+    done = overlay._done_rect.center().toPoint()
+    with qtbot.waitSignal(overlay.sampleDone):
+        qtbot.mouseClick(overlay, Qt.MouseButton.LeftButton, pos=done)
+    overlay.set_sample(False)
+    assert overlay.windowFlags() & Qt.WindowType.WindowTransparentForInput  # locked again
+    assert overlay.visible_text_lines() == []
