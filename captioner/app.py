@@ -42,6 +42,7 @@ from captioner.ui.session_actions import SessionActions
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.settings_dialogs import SettingsDialogs
 from captioner.ui.single_instance import SingleInstance, server_name
+from captioner.ui.storage_notice import StorageNotice
 from captioner.ui.tray import CaptionerTray
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 from captioner.ui.window_memory import WindowMemory
@@ -119,6 +120,7 @@ class CaptionerApp(QObject):
         self.inputs.refresh()
         self.session_actions = SessionActions(w, c, self.sessions, self, profanity=self.profanity)
         self.session_actions.check_for_crashed_sessions()
+        self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
         w.set_level(None)
         if self.tray is not None:
             self._wire_tray(self.tray)

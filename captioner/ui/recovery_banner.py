@@ -1,4 +1,4 @@
-"""The banner that offers to recover a session a crash left unfinished.
+"""Banners over the transcript: recover a session a crash left unfinished; sessions not saved.
 
 A banner rather than a dialog: nothing should stand between someone
 launching the app and captioning; they can decide later.
@@ -45,3 +45,34 @@ class RecoveryBanner(QFrame):
     def show_text(self, text: str) -> None:
         self.label.setText(text)
         self.show()
+
+
+class FolderBanner(QFrame):
+    """Sessions are not being saved: why, and a button to choose another folder.
+
+    It stays until saving works again (the session manager says when): a
+    status line is overwritten by the next state, and this must not be
+    missed while captions still look normal.  Its host shows and hides it.
+
+    Signals:
+        chooseRequested(): the "Choose another folder…" button.
+    """
+
+    chooseRequested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("folderBanner")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QHBoxLayout(self)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Sessions are not being saved")
+        self.choose = QPushButton("&Choose another folder…")
+        self.choose.setAccessibleName("Choose another folder for saved sessions")
+        self.choose.clicked.connect(self.chooseRequested)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.choose)
+
+    def set_text(self, text: str) -> None:
+        self.label.setText(text)

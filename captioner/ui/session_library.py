@@ -52,6 +52,7 @@ def describe(summary: SessionSummary, *, mask: bool) -> str:
     """A session's row: title, length, engine, state, then its first words."""
     state = " · live" if summary.live else " · recovered" if summary.recovered else ""
     state = " · unfinished" if summary.crashed else state
+    state += " · damaged" if summary.damaged_lines else ""
     duration = format_clock(summary.duration_ms) if summary.duration_ms is not None else "—"
     first = (mask_text(summary.first_words) if mask else summary.first_words) or "(no speech)"
     return f"{summary.display_title} · {duration} · {summary.engine}{state}\n{first}"
@@ -84,12 +85,16 @@ class SessionLibrary(QObject):
         rowsReady(SessionRows): the listing, or a search's hits (only the newest of
             quick searches is answered).
         loaded(LoadedSession): one session in full, or why it could not be read.
-        unfinishedFound(Listing): sessions a crash left open.
+        unfinishedFound(Listing): sessions a crash left open (and, in ``damaged``, every
+            session with records that could not be read).
+        folderChecked(object): :class:`~captioner.core.data_dir.FolderCheck` of the
+            sessions folder (can it be listed and written?).
     """
 
     rowsReady = Signal(object)
     loaded = Signal(object)
     unfinishedFound = Signal(object)
+    folderChecked = Signal(object)
 
     def __init__(self, store: SessionStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +112,13 @@ class SessionLibrary(QObject):
 
     def request_unfinished(self) -> None:
         self.index.unfinished(self._deliver(self.unfinishedFound))
+
+    def request_folder_check(self) -> None:
+        self.index.check_folder(self._deliver(self.folderChecked))
+
+    def use_store(self, store: SessionStore) -> None:
+        """List and search another folder from now on."""
+        self.index.use_store(store)
 
     def invalidate(self, session_id: str) -> None:
         """A session's journal changed: the next answer re-reads it."""

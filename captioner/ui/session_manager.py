@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from captioner.core.data_dir import FolderCheck
 from captioner.core.export import (
     ExportError,
     ExportFormat,
@@ -32,7 +33,8 @@ from captioner.core.export import (
 from captioner.core.journal import JournalError, TranscriptJournal, turn_record
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
 from captioner.core.session import SessionInfo
-from captioner.core.sessions import SessionStore
+from captioner.core.session_index import Listing
+from captioner.core.sessions import SessionStore, SessionSummary
 from captioner.core.transcript import Change, Transcript, Turn
 from captioner.ui.session_library import SessionLibrary
 
@@ -49,16 +51,38 @@ _ADVICE = {
 }
 
 
+@dataclass(slots=True)
+class _Unsaved:
+    """A stopped session whose journal could not be written: kept here until a folder takes it."""
+
+    info: SessionInfo
+    turns: list[Turn]
+    duration_ms: int
+    writer: JournalWriter | None = None  # the one writing it to a chosen folder, if any
+
+
 class SessionManager(QObject):
     """The journal of the live session, and the store of past ones.
+
+    Whether sessions are being kept is one state, ``not_saving`` (a plain
+    message, or ``None``): the folder failed its check, the live session's
+    journal cannot be written, or stopped sessions are held only in memory.
+    It is announced the moment it changes — not after Stop — and
+    :meth:`use_folder` moves everything held in memory to a folder that works.
 
     Signals:
         problem(str): the journal could not be written (the transcript on screen is safe).
         sessionsChanged(): a session started, ended, was renamed, recovered or deleted.
+        savingProblem(str): sessions are not being saved now, and why.
+        savingResumed(str): they are again (the folder they go to).
+        damageFound(str): stored sessions had records that could not be read (said once each).
     """
 
     problem = Signal(str)
     sessionsChanged = Signal()
+    savingProblem = Signal(str)
+    savingResumed = Signal(str)
+    damageFound = Signal(str)
     # From the writer thread; queued to this object's (the GUI) thread.
     _journalProblem = Signal(object, object)  # JournalWriter, JournalProblem
     _journalWritten = Signal(object, object)  # JournalWriter, frozenset of record types
@@ -71,9 +95,17 @@ class SessionManager(QObject):
         self.info: SessionInfo | None = None
         self._started = 0.0
         self.problem_text: str | None = None  # the first disk problem of this session
+        self.not_saving: str | None = None
+        self._transcript: Transcript | None = None
+        self._folder_problem: str | None = None  # the last check of the current folder
+        self._writer_problem: str | None = None  # the live journal's, while it lasts
+        self._unsaved: list[_Unsaved] = []
+        self._told_damaged: set[str] = set()
         queued = Qt.ConnectionType.QueuedConnection
         self._journalProblem.connect(self._on_journal_problem, queued)
         self._journalWritten.connect(self._on_journal_written, queued)
+        self.library.folderChecked.connect(self._on_folder_checked)
+        self.library.unfinishedFound.connect(self._on_listing)
 
     # -- the live session --------------------------------------------------------
 
@@ -88,17 +120,22 @@ class SessionManager(QObject):
         self.info = SessionInfo(engine=engine, source=source, settings=settings)
         self._started = time.monotonic()
         self.problem_text = None
+        self.writer = self._writer(self.info)
+        self.writer.start()
+        self._transcript = transcript
+        transcript.subscribe(self._on_change)
+        self.sessionsChanged.emit()
+
+    def _writer(self, info: SessionInfo) -> JournalWriter:
+        """A journal writer into the current folder, reporting back through queued signals."""
         writer: JournalWriter
         writer = JournalWriter(
-            self.info,
+            info,
             self.store.data_dir,
             on_problem=lambda problem: self._journalProblem.emit(writer, problem),
             on_written=lambda kinds: self._journalWritten.emit(writer, kinds),
         )
-        self.writer = writer
-        writer.start()
-        transcript.subscribe(self._on_change)
-        self.sessionsChanged.emit()
+        return writer
 
     def _on_change(self, change: Change) -> None:
         if self.writer is not None:
@@ -127,19 +164,108 @@ class SessionManager(QObject):
                 f"Saving the session journal “{writer.path}” is taking long (the disk is not "
                 "answering); it carries on in the background."
             )
+        elif not writer.saved_everything and self._transcript is not None:
+            # Not on disk: keep it in memory until a folder that works takes it.
+            turns = list(self._transcript.finished)
+            if turns:
+                duration = int((time.monotonic() - self._started) * 1000)
+                self._unsaved.append(_Unsaved(writer.info, turns, duration))
+        self._writer_problem = None
+        self._update_saving()
         self.library.invalidate(writer.info.id)
         self.sessionsChanged.emit()
 
     def _on_journal_problem(self, writer: JournalWriter, problem: JournalProblem) -> None:
         if writer is self.writer:  # else finish() has reported it already
             self._report(problem.message + _ADVICE[problem.stage])
+            if problem.stage is not WriteStage.CLOSE:
+                self._writer_problem = problem.message + _ADVICE[problem.stage]
+                self._update_saving()
+        elif any(writer is held.writer for held in self._unsaved):
+            log.warning("%s", problem.message)  # still held; the banner stays
 
     def _on_journal_written(self, writer: JournalWriter, kinds: frozenset[str]) -> None:
         # The file now exists, or has its new title: lists show it.  Turns do
         # not notify (the index notices them by the file's size when asked).
-        if writer is self.writer and kinds & {"session", "rename"}:
+        if writer is self.writer:
+            if self._writer_problem is not None and writer.saved_everything:
+                self._writer_problem = None  # a retry got everything out
+                self._update_saving()
+            if kinds & {"session", "rename"}:
+                self.library.invalidate(writer.info.id)
+                self.sessionsChanged.emit()
+        elif "end" in kinds:  # a stopped session held in memory is now on disk
+            self._unsaved = [held for held in self._unsaved if held.writer is not writer]
+            self._update_saving()
             self.library.invalidate(writer.info.id)
             self.sessionsChanged.emit()
+
+    # -- where sessions are kept -----------------------------------------------------
+
+    def check_folder(self) -> None:
+        """Ask (off the GUI thread) whether the folder works; ``savingProblem`` if not."""
+        self.library.request_folder_check()
+
+    def use_folder(self, folder: Path) -> None:
+        """Keep sessions in ``folder`` from now on, with everything held only in memory.
+
+        The live session's transcript so far is written there by a new
+        writer (same session, same id) and journaling goes on into it;
+        stopped sessions that were never saved follow.  Nothing is dropped
+        from memory until it is on disk: if the new folder fails too, the
+        banner stays and another can be chosen.
+        """
+        self.store = SessionStore(folder)
+        self.library.use_store(self.store)
+        self._folder_problem = None
+        live = self.writer
+        if live is not None and self._transcript is not None and not live.saved_everything:
+            live.close(timeout=0)  # its thread ends on its own; the GUI does not wait
+            self._writer_problem = None
+            self.writer = self._writer(live.info)
+            self.writer.start()
+            for turn in self._transcript.finished:
+                self.writer.append_turn(turn)
+        for held in self._unsaved:
+            held.writer = self._writer(held.info)
+            held.writer.start()
+            for turn in held.turns:
+                held.writer.append_turn(turn)
+            held.writer.close(duration_ms=held.duration_ms, timeout=0)
+        self.check_folder()
+        self._update_saving()
+        self.sessionsChanged.emit()
+
+    def _on_folder_checked(self, check: FolderCheck) -> None:
+        if check.folder != self.store.data_dir:
+            return  # an answer about a folder no longer in use
+        self._folder_problem = check.problem
+        self._update_saving()
+
+    def _update_saving(self) -> None:
+        held = len(self._unsaved)
+        memory = (
+            f"{held} stopped session{'s are' if held > 1 else ' is'} kept only in memory "
+            "until a folder that works is chosen."
+        )
+        parts = [self._writer_problem or self._folder_problem, memory if held else None]
+        message = " ".join(part for part in parts if part) or None
+        if message == self.not_saving:
+            return
+        self.not_saving = message
+        if message is None:
+            self.savingResumed.emit(str(self.store.data_dir))
+        else:
+            log.warning("%s", message)
+            self.savingProblem.emit(message)
+
+    def _on_listing(self, listing: Listing) -> None:
+        """Say once per session (not once per line, nor at every check) what was damaged."""
+        new = [s for s in listing.damaged if s.id not in self._told_damaged]
+        if not new:
+            return
+        self._told_damaged.update(s.id for s in new)
+        self.damageFound.emit(damage_message(new))
 
     def rename(self, session_id: str, title: str) -> None:
         """Rename a session; the live one through its writer (lists follow once it is on disk)."""
@@ -165,7 +291,16 @@ class SessionManager(QObject):
     # -- past sessions -------------------------------------------------------------
 
     def recover(self, session_id: str) -> list[Turn]:
-        turns = self.store.recover(session_id)
+        """Close a crashed session and return its turns; on a folder that refuses the
+        write (read-only), say so and return the turns as they read."""
+        try:
+            turns = self.store.recover(session_id)
+        except JournalError as exc:
+            self.problem.emit(f"{exc} The session is shown as it was left.")
+            try:
+                turns = self.store.load(session_id)[1]
+            except (JournalError, KeyError):
+                turns = []
         self.library.invalidate(session_id)
         self.sessionsChanged.emit()
         return turns
@@ -191,9 +326,28 @@ class SessionManager(QObject):
         return info.id
 
     def discard(self, session_id: str) -> None:
-        self.store.delete(session_id)
+        try:
+            self.store.delete(session_id)
+        except JournalError as exc:  # a read-only folder, a live session
+            self.problem.emit(str(exc))
         self.library.invalidate(session_id)
         self.sessionsChanged.emit()
+
+
+def damage_message(damaged: list[SessionSummary]) -> str:
+    """Which stored sessions had unreadable records, in one sentence."""
+    names = ", ".join(f"“{s.display_title}”" for s in damaged[:3])
+    names += " and others" if len(damaged) > 3 else ""
+    lines = sum(s.damaged_lines for s in damaged)
+    what = (
+        f"The saved session {names} was"
+        if len(damaged) == 1
+        else f"{len(damaged)} saved sessions ({names}) were"
+    )
+    return (
+        f"{what} damaged on disk: {lines} unreadable line{'s' if lines > 1 else ''} "
+        "skipped, everything else kept (View ▸ Sessions)."
+    )
 
 
 def export_turns(

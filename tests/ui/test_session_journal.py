@@ -168,3 +168,29 @@ def test_a_full_disk_reaches_the_user_on_the_gui_thread_and_costs_no_caption(
     stop(qtbot, controller, engine)
     assert len(controller.transcript.finished) == 8  # nothing lost from memory
     assert manager.problem_text == message and len(heard) == 1  # said once, kept for "Stopped."
+
+
+def test_an_unusable_folder_is_said_while_the_session_runs_and_another_folder_takes_it_all(
+    qtbot, tmp_path: Path, session
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the data folder's parent should be")
+    controller, manager, engine = session(blocker / "sessions")
+    qtbot.waitUntil(lambda: manager.not_saving is not None, timeout=5000)
+    assert controller.running  # said at once, not after Stop
+    assert "not being saved" in manager.not_saving
+    for i in range(3):
+        with qtbot.waitSignal(controller.turnFinished):
+            engine.say(i, f"before the switch {i}")
+    good = tmp_path / "good"
+    with qtbot.waitSignal(manager.savingResumed, timeout=5000):
+        manager.use_folder(good)
+    for i in range(3, 5):
+        with qtbot.waitSignal(controller.turnFinished):
+            engine.say(i, f"after the switch {i}")
+    stop(qtbot, controller, engine)
+    [journal] = good.glob("*.jsonl")
+    contents = read_journal(journal)
+    assert [t.text for t in contents.turns] == [t.text for t in controller.transcript.finished]
+    assert len(contents.turns) == 5 and contents.ended
+    assert manager.not_saving is None

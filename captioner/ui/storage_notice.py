@@ -1,0 +1,122 @@
+"""Says at once, and keeps saying, when sessions are not being saved; offers another folder.
+
+A data folder that is a file, unreadable or read-only used to show only
+after Stop: the whole session said "Listening" while nothing was kept.  Now
+the session manager's ``savingProblem`` reaches the user the moment it is
+known (the start-up check of the folder, or the live journal's first
+failed write), in three places:
+
+- a banner over the transcript with the reason and a "Choose another
+  folder…" button (it stays until saving works again);
+- the status line, and through it the overlay: the controller's status is
+  what the overlay shows (its placeholder, and its badge over captions), so
+  while a run goes on every state is said as "Listening · Not being saved";
+- the log.
+
+Choosing a folder hands it to :meth:`SessionManager.use_folder`, which
+writes the transcript held in memory there (on the journal writer thread)
+and journals on into it.  Damaged stored sessions are said in the status
+line, once each (``damageFound``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
+
+from captioner.ui.controller import CaptionController
+from captioner.ui.overlay_captions import OverlayCaptions
+from captioner.ui.recovery_banner import FolderBanner
+from captioner.ui.session_manager import SessionManager
+
+NOT_SAVED = "Not being saved"
+
+
+def ask_folder(parent: QWidget, start: str) -> str:
+    """The folder the user picks for saved sessions, or "" if they cancel."""
+    return QFileDialog.getExistingDirectory(parent, "Choose a folder for saved sessions", start)
+
+
+class StorageNotice(QObject):
+    """The banner, status and overlay line for "sessions are not being saved"."""
+
+    def __init__(
+        self,
+        window: QMainWindow,
+        controller: CaptionController,
+        sessions: SessionManager,
+        overlay_captions: OverlayCaptions,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._controller = controller
+        self._sessions = sessions
+        self._overlay_captions = overlay_captions
+        self.ask_folder: Callable[[QWidget, str], str] = ask_folder  # tests replace it
+        self.banner = FolderBanner()
+        self.banner.chooseRequested.connect(self.choose_folder)
+        # A top tool bar is QMainWindow's own place for a bar over the content:
+        # the window's layout stays the window's.
+        self._bar = QToolBar("Saving sessions")
+        self._bar.setObjectName("folderBannerBar")
+        self._bar.setMovable(False)
+        self._bar.setFloatable(False)
+        self._bar.toggleViewAction().setVisible(False)
+        self._bar.addWidget(self.banner)
+        window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._bar)
+        self._bar.hide()
+        sessions.savingProblem.connect(self._on_problem)
+        sessions.savingResumed.connect(self._on_resumed)
+        sessions.damageFound.connect(lambda message: window.show_status(message, True))
+        # Queued: runs after every other receiver of this status, so "· Not being
+        # saved" is added to what the window and the overlay have just shown.
+        controller.statusChanged.connect(self._on_status, Qt.ConnectionType.QueuedConnection)
+        sessions.check_folder()
+
+    @property
+    def shown(self) -> bool:
+        """Whether the banner is up (tests; the bar is what shows and hides)."""
+        return not self._bar.isHidden()
+
+    def choose_folder(self) -> None:
+        start = str(self._sessions.store.data_dir.parent)
+        chosen = self.ask_folder(self._window, start)
+        if not chosen:
+            return
+        self._sessions.use_folder(Path(chosen))
+        self._window.show_status(f"Saving sessions in “{chosen}”…")
+
+    def _on_problem(self, message: str) -> None:
+        self.banner.set_text(message)
+        self._bar.show()
+        if self._controller.running:
+            if self._controller.last_error is None:  # a real error says itself
+                self._mark(self._controller.status_text)
+        else:
+            self._controller.report_error(message)
+
+    def _on_resumed(self, folder: str) -> None:
+        self._bar.hide()
+        text = self._controller.status_text
+        suffix = f" · {NOT_SAVED}"
+        if self._controller.running and text.endswith(suffix):
+            text = text.removesuffix(suffix)
+            self._window.show_status(text)
+            self._overlay_captions.show_status(text, False)
+        else:
+            self._window.show_status(f"Sessions are saved in “{folder}”.")
+
+    def _on_status(self, text: str, is_error: bool) -> None:
+        if self._sessions.not_saving is None or not self._controller.running:
+            return
+        if is_error or text != self._controller.status_text:
+            return  # a real error says itself; a stale status was overtaken
+        self._mark(text)
+
+    def _mark(self, text: str) -> None:
+        if not text.endswith(NOT_SAVED):
+            self._controller.report_error(f"{text} · {NOT_SAVED}")
