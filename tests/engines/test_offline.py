@@ -12,7 +12,7 @@ import random
 import struct
 import threading
 import wave
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import jiwer
@@ -182,11 +182,15 @@ def run_engine(
 
 
 @pytest.fixture(scope="module")
-def model() -> OfflineModel:
+def model() -> Iterator[OfflineModel]:
     """One model for the module, as in the app: loaded once, reused by every run."""
     shared = OfflineModel()
     shared.load()
-    return shared
+    # One final-decode process for the module's runs, as an app that keeps
+    # captioning: each run would otherwise start (and load) its own.
+    shared.run_started()
+    yield shared
+    shared.run_ended()
 
 
 @pytest.fixture

@@ -163,10 +163,14 @@ def assert_survived(run: Run) -> None:
 
 
 @pytest.fixture(scope="module")
-def model() -> OfflineModel:
+def model() -> Iterator[OfflineModel]:
     shared = OfflineModel()
     shared.load()
-    return shared
+    # One final-decode process for the module's runs, as an app that keeps
+    # captioning: each run would otherwise start (and load) its own.
+    shared.run_started()
+    yield shared
+    shared.run_ended()
 
 
 @pytest.fixture

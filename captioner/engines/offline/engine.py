@@ -31,6 +31,7 @@ from captioner.engines.base import (
 )
 from captioner.engines.offline.model import (
     DEFAULT_DECODER_PARAMS,
+    FinalDecodeError,
     OfflineModel,
     default_model,
     preload,
@@ -65,6 +66,12 @@ FRAME_MS = 10  # PocketSphinx runs at 100 frames per second (-frate 100)
 # A partial at least this often (in audio time) while someone speaks: often
 # enough that captions feel live, rare enough that hyp() stays cheap.
 PARTIAL_INTERVAL_MS = 250
+# The live decoder is fed at most this much audio per native call (the
+# endpointer's frame, as while speech goes on): the binding holds the GIL for
+# the whole call, which costs up to about its audio's duration in CPU on this
+# model, and the GUI thread must never wait longer than ~50 ms (a 0.54 s
+# pre-roll fed at once stalled it for 113 ms).
+MAX_FEED_BYTES = 30 * BYTES_PER_MS
 # How long one read may block; bounds how late a stop request is noticed.
 READ_TIMEOUT_S = 0.1
 # In real-time mode, skip partial hypotheses while decoding is this far behind
@@ -154,7 +161,8 @@ class _Recogniser:
     def _decode(self, audio: bytes, *, partials: bool) -> None:
         if not audio:
             return
-        self._decoder.process_raw(audio, False, False)
+        for at in range(0, len(audio), MAX_FEED_BYTES):
+            self._decoder.process_raw(audio[at : at + MAX_FEED_BYTES], False, False)
         self._since_partial += len(audio)
         if self._since_partial >= PARTIAL_INTERVAL_MS * BYTES_PER_MS:
             self._since_partial = 0
@@ -178,7 +186,14 @@ class _Recogniser:
             # The whole utterance again, normalised by its own cepstral mean
             # (see OfflineModel.decode_final): the live pass is only for
             # partials.  With the pre-roll, it holds the first word's onset.
-            segments = self._decode_final(event.audio)
+            try:
+                segments = self._decode_final(event.audio)
+            except FinalDecodeError as exc:
+                # Keep the live pass's words (up to the cut): a caption a
+                # little less accurate rather than a lost one.
+                log.error("Final decode failed, keeping the live words of this line: %s", exc)
+                last_frame = (event.end_ms - self._utterance_start_ms) // FRAME_MS
+                segments = [seg for seg in self._decoder.seg() if seg.start_frame < last_frame]
         else:
             segments = self._decoder.seg()
         words = tuple(
@@ -279,6 +294,14 @@ class OfflineEngine(WorkerEngine):
 
     def _run(self, source: AudioSource) -> None:
         run = next(_run_ids)
+        # The final-decode process loads its model while this run starts.
+        self._model.run_started()
+        try:
+            self._run_with_model(source, run)
+        finally:
+            self._model.run_ended()
+
+    def _run_with_model(self, source: AudioSource, run: int) -> None:
         if not self._model.loaded:
             self._listener.on_state(EngineState.LOADING, LOADING_DETAIL)
         try:

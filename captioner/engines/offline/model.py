@@ -17,10 +17,27 @@ import threading
 import time
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # the extension module is imported lazily (see _new_decoder)
+from captioner.engines.offline.final_process import (
+    FinalDecodeError,
+    FinalDecodeProcess,
+    Segment,
+)
+
+if TYPE_CHECKING:  # the extension module is imported lazily (see new_decoder)
     from pocketsphinx import Decoder
+
+__all__ = [
+    "DEFAULT_DECODER_PARAMS",
+    "FinalDecodeError",
+    "OfflineModel",
+    "Segment",
+    "default_model",
+    "new_decoder",
+    "preload",
+    "restart_stream",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +75,9 @@ class OfflineModel:
         self._load_seconds: float | None = None
         self._initial_cmn: str | None = None
         # One decoder with batch cepstral-mean normalisation, shared by every
-        # run for final decodes (see decode_final), built with the first.
-        self._final: Decoder | None = None
-        self._final_lock = threading.Lock()
+        # run for final decodes (see decode_final), in a child process so
+        # that its long native calls never hold this process's GIL.
+        self._finals = FinalDecodeProcess(self._params)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -123,6 +140,11 @@ class OfflineModel:
             self._idle.append(decoder)
             self._cond.notify_all()
 
+    @property
+    def finals(self) -> FinalDecodeProcess:
+        """The process that decodes finished utterances (see decode_final)."""
+        return self._finals
+
     def decode_final(self, audio: bytes) -> list[Segment]:
         """Decode one whole utterance as PocketSphinx decodes a file; its words.
 
@@ -133,24 +155,26 @@ class OfflineModel:
         speakers it is clearly better (benchmarks/offline_engine.py).  A
         decoder configured for batch normalisation switches to live for good
         the first time it is fed audio in pieces, so finals get a decoder of
-        their own.  It is shared (under a lock) rather than paired with each
-        live decoder: finals are short and rare, and a decoder costs ~90 MB.
-        Call from a worker thread.
+        their own.  It is shared rather than paired with each live decoder
+        (finals are short and rare, and a decoder costs ~90 MB), and it runs
+        in a child process (:mod:`~captioner.engines.offline.final_process`):
+        a decode holds the GIL for about a second, which froze the GUI.
+        Raises :class:`FinalDecodeError` when that process cannot answer.
+        Call from a worker thread: it blocks (without the GIL) until done.
         """
-        with self._final_lock:
-            decoder = self._final
-            if decoder is None:
-                decoder = self._final = _new_decoder({**self._params, "cmn": "batch"})
-            # Noise removal too starts from this utterance (its pre-roll is
-            # background), so a final never depends on what was decoded before.
-            restart_stream(decoder)
-            decoder.start_utt()
-            decoder.process_raw(audio, False, True)
-            decoder.end_utt()
-            return [
-                Segment(seg.word, seg.start_frame, seg.end_frame, float(getattr(seg, "prob", 1.0)))
-                for seg in decoder.seg()
-            ]
+        return self._finals.decode(audio)
+
+    def run_started(self) -> None:
+        """An engine run begins: have the final-decode process ready for it."""
+        self._finals.acquire()
+
+    def run_ended(self) -> None:
+        """An engine run ended: the final-decode process may stop soon after."""
+        self._finals.release()
+
+    def close(self) -> None:
+        """Stop the final-decode process now (decoders here are freed by the GC)."""
+        self._finals.close()
 
     def _preload(self) -> None:
         try:
@@ -169,15 +193,12 @@ class OfflineModel:
 
     def _build(self) -> Decoder:
         started = time.perf_counter()
-        decoder = _new_decoder(self._params)
+        decoder = new_decoder(self._params)
         elapsed = time.perf_counter() - started
         with self._cond:
             self._created += 1
             if self._load_seconds is None:
                 self._load_seconds = elapsed
-        with self._final_lock:
-            if self._final is None:
-                self._final = _new_decoder({**self._params, "cmn": "batch"})
         cmn = _warm_up(decoder)
         with self._cond:
             if self._initial_cmn is None:
@@ -192,15 +213,6 @@ class OfflineModel:
         if self._initial_cmn is not None:
             decoder.set_cmn(self._initial_cmn)
         restart_stream(decoder)
-
-
-class Segment(NamedTuple):
-    """A decoder word segment, copied out of the decoder that produced it."""
-
-    word: str
-    start_frame: int
-    end_frame: int
-    prob: float
 
 
 def _warm_up(decoder: Decoder) -> str:
@@ -257,7 +269,8 @@ def restart_stream(decoder: Decoder) -> None:
         start_stream()
 
 
-def _new_decoder(params: Mapping[str, Any]) -> Decoder:
+def new_decoder(params: Mapping[str, Any]) -> Decoder:
+    """A PocketSphinx decoder with ``params`` (loads the model: slow, holds the GIL)."""
     # Imported here so that importing the engine module (e.g. to list
     # engines in the settings dialog) does not load the extension.
     from pocketsphinx import Decoder

@@ -1,0 +1,280 @@
+"""Final decodes in a process of their own, so the app's threads never wait on them.
+
+A finished utterance is decoded again, whole, with batch cepstral-mean
+normalisation (see :meth:`OfflineModel.decode_final`).  PocketSphinx's Python
+binding holds the GIL for the whole of a native call, and a final decode of a
+few seconds of speech takes about a second: run on an engine thread, it froze
+the GUI thread for as long (measured with ``benchmarks/gui_stalls.py``: stalls
+of 1.1-1.3 s per finished utterance and at Stop).  So the batch decoder lives
+in a small child process: the engine thread sends it the utterance's PCM
+through a pipe and waits for the words *without* the GIL (a blocking pipe
+read), while the GUI thread goes on.
+
+Lifetime.  The process is started (``multiprocessing``'s "spawn" context: no
+fork of a process that runs Qt and audio threads; it also works in the
+PyInstaller-frozen app, whose entry point calls ``freeze_support``) when an
+offline run begins, so it loads its model (~1.5 s) while the first utterance
+is spoken, and it is stopped when the last run ends, so an idle app holds no
+second model in memory (issue 14), and at interpreter exit.  It also exits by
+itself when its pipe closes, so even a killed app leaves no orphan behind.
+No timer thread keeps it alive after a run: a quick Stop/Start pays the
+start-up again, in the background.
+
+Failure.  If the process dies or stops answering, :meth:`FinalDecodeProcess.decode`
+raises :class:`FinalDecodeError` (the caller falls back to the live pass's
+words, so nothing is lost), and the next utterance starts a new process.  After
+:data:`MAX_FAILURES` failures in a row it is not restarted any more.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+log = logging.getLogger(__name__)
+
+# Spawning Python, importing PocketSphinx and building a decoder: a few seconds
+# on a slow, busy machine.  A decode gets this plus time per second of audio.
+STARTUP_TIMEOUT_S = 60.0
+DECODE_TIMEOUT_PER_AUDIO_S = 5.0
+# Consecutive failures after which finals stay on the live pass for good.
+MAX_FAILURES = 3
+_BYTES_PER_SECOND = 32_000  # 16 kHz mono s16le
+
+
+class Segment(NamedTuple):
+    """A decoder word segment, copied out of the decoder that produced it."""
+
+    word: str
+    start_frame: int
+    end_frame: int
+    prob: float
+
+
+class FinalDecodeError(RuntimeError):
+    """The final-decode process could not answer; use the live pass's words."""
+
+
+class FinalDecodeProcess:
+    """One child process with a batch-CMN decoder, shared by every run of a model.
+
+    Thread-safe: decodes from several engine threads (call mode) are served
+    one at a time.  ``acquire``/``release`` bracket a run: the process starts
+    at the first acquire and stops at the last release.
+    """
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self._params = dict(params)
+        self._lock = threading.Lock()  # one request in flight; guards the fields below
+        self._state = threading.Lock()  # guards _users
+        self._process: BaseProcess | None = None
+        self._conn: Connection | None = None
+        self._ready = False
+        self._failures = 0
+        self._answered_by: int | None = None
+        self._users = 0
+        self._closed = False
+        self._atexit = _close_at_exit(weakref.ref(self))
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while one runs (for tests and diagnostics)."""
+        process = self._process
+        return process.pid if process is not None else None
+
+    @property
+    def answered_by(self) -> int | None:
+        """The process id that decoded the last final (never this process's)."""
+        return self._answered_by
+
+    @property
+    def given_up(self) -> bool:
+        return self._failures >= MAX_FAILURES
+
+    def acquire(self) -> None:
+        """A run begins: start the process now, so its model loads during speech."""
+        with self._state:
+            self._users += 1
+        with self._lock:
+            if not self.given_up and not self._closed:
+                try:
+                    self._start()
+                except OSError:
+                    log.exception("Could not start the final-decode process")
+
+    def release(self) -> None:
+        """A run ended: stop the process if no other run needs it."""
+        with self._state:
+            self._users = max(0, self._users - 1)
+        with self._lock:
+            with self._state:
+                if self._users:
+                    return  # a run began meanwhile (it may be waiting for this lock)
+            self._stop()
+
+    def decode(self, audio: bytes) -> list[Segment]:
+        """The words of one whole utterance, decoded in the child process.
+
+        Blocks the calling (engine) thread, but not the GIL.  Raises
+        :class:`FinalDecodeError` when the process is gone, failed or hung.
+        """
+        with self._lock:
+            if self._closed:
+                raise FinalDecodeError("the final-decode process was shut down")
+            if self.given_up:
+                raise FinalDecodeError(
+                    f"the final-decode process failed {MAX_FAILURES} times in a row; not restarted"
+                )
+            try:
+                self._start()
+                conn = self._conn
+                assert conn is not None
+                if not self._ready:
+                    self._expect(conn, "ready", STARTUP_TIMEOUT_S)
+                    self._ready = True
+                conn.send_bytes(audio)
+                seconds = len(audio) / _BYTES_PER_SECOND
+                pid, rows = self._expect(conn, "words", 10.0 + DECODE_TIMEOUT_PER_AUDIO_S * seconds)
+            except (OSError, EOFError, FinalDecodeError) as exc:
+                self._failures += 1
+                message = self._discard(exc)
+                raise FinalDecodeError(message) from exc
+            self._failures = 0
+            self._answered_by = pid
+            return [Segment(*row) for row in rows]
+
+    def close(self) -> None:
+        """Stop the process now and for good (the model is being dropped, or exit)."""
+        with self._lock:
+            self._closed = True
+            self._stop()
+        atexit.unregister(self._atexit)
+
+    # -- internals (called with self._lock held) -----------------------------------------
+
+    def _start(self) -> None:
+        if self._process is not None:
+            return
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe(duplex=True)
+        process = context.Process(
+            target=serve,
+            args=(child, self._params),
+            name="captioner-offline-final",
+            daemon=True,  # never outlives the app, whatever happens to the pipe
+        )
+        try:
+            process.start()
+        except BaseException:
+            parent.close()
+            child.close()
+            raise
+        child.close()  # the child holds its own copy: EOF reaches us when it dies
+        # At exit, end it politely *before* multiprocessing's own exit handler
+        # (registered when the first process starts) terminates it: handlers
+        # run last registered first.
+        atexit.unregister(self._atexit)
+        atexit.register(self._atexit)
+        self._process, self._conn, self._ready = process, parent, False
+        log.debug("Final-decode process started (pid %s)", process.pid)
+
+    def _expect(self, conn: Connection, kind: str, timeout: float) -> Any:
+        if not conn.poll(timeout):  # waits without the GIL
+            raise FinalDecodeError(f"no answer within {timeout:.0f} s")
+        got, value = conn.recv()
+        if got == "error":
+            raise FinalDecodeError(str(value))
+        if got != kind:
+            raise FinalDecodeError(f"unexpected reply {got!r}")
+        return value
+
+    def _discard(self, exc: BaseException) -> str:
+        """Stop a failed process; a message that says what happened to it."""
+        pid = self.pid
+        code = self._stop(kill=True)
+        what = str(exc) or type(exc).__name__
+        if isinstance(exc, EOFError | OSError):
+            what = "it closed its pipe"
+        if code is not None and code < 0:
+            what += f"; it was killed by signal {-code}"
+        elif code is not None:
+            what += f"; exit status {code}"
+        return f"the final-decode process (pid {pid}) failed: {what}"
+
+    def _stop(self, *, kill: bool = False) -> int | None:
+        """End the process (politely unless ``kill``); its exit code."""
+        process, conn = self._process, self._conn
+        self._process = self._conn = None
+        self._ready = False
+        if conn is not None:
+            conn.close()  # the child sees EOF and returns
+        if process is None:
+            return None
+        pid = process.pid
+        if kill and process.is_alive():
+            process.kill()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+        code = process.exitcode
+        if code is not None:
+            process.close()  # releases its sentinel: no ResourceWarning
+        log.debug("Final-decode process %s stopped (exit code %s)", pid, code)
+        return code
+
+
+def _close_at_exit(ref: weakref.ref[FinalDecodeProcess]) -> Any:
+    def close() -> None:
+        owner = ref()
+        if owner is not None:
+            owner.close()
+
+    return close
+
+
+def serve(conn: Connection, params: Mapping[str, Any]) -> None:
+    """The child process: utterance PCM in, word segments out, until the pipe closes.
+
+    The decoder is configured like the live ones but with batch CMN, and the
+    front end is reset before each utterance (``start_stream``), so a final
+    depends only on its own audio: the same audio gives the same words.
+    """
+    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from captioner.engines.offline.model import new_decoder, restart_stream
+
+        decoder = new_decoder({**params, "cmn": "batch"})
+    except Exception as exc:  # the parent logs it and falls back
+        conn.send(("error", f"could not load the model: {exc}"))
+        return
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            audio = conn.recv_bytes()
+        except (EOFError, OSError):
+            return  # the app closed the pipe, or died: either way, done
+        restart_stream(decoder)
+        decoder.start_utt()
+        decoder.process_raw(audio, False, True)
+        decoder.end_utt()
+        rows = [
+            (seg.word, seg.start_frame, seg.end_frame, float(getattr(seg, "prob", 1.0)))
+            for seg in decoder.seg()
+        ]
+        try:
+            conn.send(("words", (os.getpid(), rows)))
+        except (EOFError, OSError):
+            return
