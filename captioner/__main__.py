@@ -29,15 +29,12 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
 
-    from captioner.audio.devices import format_device_table, list_input_devices
     from captioner.audio.errors import AudioError
 
     if args.list_devices:
-        try:
-            print(format_device_table(list_input_devices()))
-        except AudioError as exc:
-            print(f"captioner: {exc}", file=sys.stderr)
-            return 1
+        from captioner.audio.inventory import format_inventory, scan_inputs
+
+        print(format_inventory(scan_inputs()))  # no inputs is an answer, not a failure
         return 0
 
     if args.input_file:

@@ -18,9 +18,9 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from captioner import APP_NAME
-from captioner.audio.devices import InputDevice, list_input_devices, rescan
+from captioner.audio.devices import InputDevice
 from captioner.audio.source import DeviceSource
-from captioner.audio.system import SystemAudioDevice, list_system_sources
+from captioner.audio.system import SystemAudioDevice
 from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.announcer import CaptionAnnouncer
@@ -64,11 +64,12 @@ class CaptionerApp(QObject):
         args: argparse.Namespace,
         settings: QSettings,
         *,
-        list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+        list_devices: Callable[[], list[InputDevice]] | None = None,
         open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
-        rescan_devices: Callable[[], None] = rescan,
-        list_system_sources: Callable[[], list[SystemAudioDevice]] = list_system_sources,
+        rescan_devices: Callable[[], None] | None = None,
+        list_system_sources: Callable[[], list[SystemAudioDevice]] | None = None,
         use_tray: bool | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__()
         self.settings, self.prefs = settings, (prefs := Settings(settings))
@@ -89,11 +90,11 @@ class CaptionerApp(QObject):
             list_devices=list_devices,
             rescan_devices=rescan_devices,
             list_system_sources=list_system_sources,
-            input_file=args.input_file,
-            device=args.device,
+            args=args,
+            loop=loop,
             parent=self,
         )
-        self.call = CallMode(w.call_panel, prefs, open_device, self)
+        self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
         self.runs = RunStarter(
             w,
             c,
@@ -130,7 +131,6 @@ class CaptionerApp(QObject):
         w.startRequested.connect(self.start_captioning)
         w.stopRequested.connect(c.stop)
         self.levels.levelChanged.connect(w.set_level)
-        self.levels.silenceDetected.connect(w.show_no_sound)
         c.transcriptReset.connect(w.clear_transcript)
         c.turnFinished.connect(w.add_turn)
         c.turnRevised.connect(w.revise_turn)
@@ -179,7 +179,7 @@ def run_gui(args: argparse.Namespace) -> int:
         print("Captioner is already running; showing its window.", file=sys.stderr)
         return 0
     instance.listen()
-    captioner = CaptionerApp(args, settings)
+    captioner = CaptionerApp(args, settings, loop=loop)  # inputs are looked for on the loop
     instance.activationRequested.connect(captioner.window.bring_to_front)
     hotkey = GlobalHotkey()
     if app.platformName() == "xcb" and hotkey.start():

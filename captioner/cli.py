@@ -27,7 +27,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
     )
     parser.add_argument(
-        "--device", metavar="NAME_OR_INDEX", help="input device: its index or part of its name"
+        "--device",
+        metavar="NAME_OR_INDEX",
+        help='input: part of its name as --list-devices shows it, any case ("USB Headset", '
+        '"System audio"), or a PortAudio device number; with --call-mode it picks that side',
+    )
+    parser.add_argument(
+        "--call-mode",
+        action="store_true",
+        help="caption the microphone and the system audio at once, each line labelled (You/Them)",
     )
     parser.add_argument(
         "--input-file",
@@ -48,7 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep session transcripts here (default: the user data folder)",
     )
     parser.add_argument(
-        "--list-devices", action="store_true", help="print the input devices and exit"
+        "--list-devices",
+        action="store_true",
+        help="print the inputs (microphones by name, system audio, PortAudio devices) and exit",
     )
     parser.add_argument(
         "--self-test",

@@ -105,8 +105,27 @@ class PulseServer:
         self._modules[name] = module
         return name
 
+    def create_microphone(self, description: str, hears: str) -> str:
+        """A capture source that is no monitor (a "microphone" to the desktop) named
+        ``description``, hearing what is played into the sink ``hears``; its name.
+
+        A remap of the sink's monitor: to PulseAudio, PipeWire, pactl and the ALSA
+        plugin it is an ordinary input device, as a USB headset's microphone is.
+        """
+        name = f"captioner_mic_{next(_sink_numbers)}"
+        module = self.pactl(
+            "load-module",
+            "module-remap-source",
+            f"master={hears}.monitor",
+            f"source_name={name}",
+            # PulseAudio's module arguments: the whole value quoted, the description inside.
+            f"source_properties='device.description=\"{description}\"'",
+        ).strip()
+        self._modules[name] = module
+        return name
+
     def remove_sink(self, name: str) -> None:
-        """Unload a sink made by :meth:`create_sink` (its monitor vanishes with it)."""
+        """Unload a sink (its monitor vanishes with it) or a microphone made here."""
         module = self._modules.pop(name, None)
         if module is not None:
             self.pactl("unload-module", module)

@@ -158,7 +158,12 @@ class CallSources:
     def level(self, side: str) -> float:
         """RMS (0..1) of ``side``'s latest chunk; 0 while muted or gone."""
         entry = self._side(side)
-        return 0.0 if entry.muted or entry.lost or not self.active(side) else entry.level
+        if entry.muted or entry.lost or not self.active(side):
+            return 0.0
+        # A source that measures itself (a device) shows what it hears now, even
+        # before the engine reads; otherwise the level of the last frame.
+        live = getattr(entry.source, "level", None)
+        return float(live) if isinstance(live, int | float) else entry.level
 
     def levels(self) -> dict[str, float]:
         return {side: self.level(side) for side in SIDES}
@@ -244,10 +249,19 @@ class CallSources:
                 entry.dropped += 1
 
     def _pull(self, entry: _Side, timeout: float) -> bool:
-        """Read one chunk of ``entry``; True if one was queued."""
+        """Read one chunk of ``entry``; True if one was queued.
 
+        A source captured ahead of its reader (:class:`~captioner.audio.early_capture.
+        EarlyCapture`) says when each chunk arrived, so the sides are lined up
+        by when they were heard, as if they had been read live.
+        """
+        stamped = getattr(entry.source, "read_stamped", None)
         try:
-            chunk = entry.source.read(timeout)
+            if stamped is not None:
+                got = stamped(timeout)
+                stamp, chunk = got if got is not None else (0.0, None)
+            else:
+                chunk, stamp = entry.source.read(timeout), self._clock()
         except AudioError as exc:
             self._lose(entry, str(exc), close=True)
             return False
@@ -259,7 +273,7 @@ class CallSources:
         if len(chunk) != CHUNK_BYTES:
             self._lose(entry, f"“{entry.source.name}” delivered malformed audio.", close=True)
             return False
-        entry.pending.append((self._clock(), chunk))
+        entry.pending.append((stamp, chunk))
         return True
 
     def _assemble(self) -> bytes | None:
@@ -273,10 +287,17 @@ class CallSources:
             # This side has nothing; the other's oldest chunk decides whether to wait.
             if not other.pending or now - other.pending[0][0] < self._max_wait:
                 return None
+        # Both waiting, but one was heard well before the other: read live, it
+        # would have gone out alone (with silence beside it) by now.
+        late: _Side | None = None
+        if mic.pending and system.pending:
+            gap = system.pending[0][0] - mic.pending[0][0]
+            late = system if gap > self._max_wait else mic if -gap > self._max_wait else None
         chunks: dict[str, bytes | None] = {}
         for entry in (mic, system):
-            chunk = entry.pending.popleft()[1] if entry.pending else None
-            entry.level = chunk_level(chunk) if chunk is not None else 0.0
+            chunk = entry.pending.popleft()[1] if entry.pending and entry is not late else None
+            if entry is not late:
+                entry.level = chunk_level(chunk) if chunk is not None else 0.0
             chunks[entry.name] = chunk
         heard, played = chunks[MIC], chunks[SYSTEM]
         # Only real audio from both sides says anything about echo.

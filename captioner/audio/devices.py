@@ -18,7 +18,13 @@ from captioner.audio.errors import AudioError
 
 @dataclass(frozen=True, slots=True)
 class InputDevice:
-    """One capture device as PortAudio reports it."""
+    """One capture device as PortAudio reports it, or a sound server's source reached through it.
+
+    ``pulse_source`` names a PulseAudio/PipeWire source (a microphone or an
+    output's monitor) that is recorded through PortAudio's ALSA ``pulse``
+    device (``index``): PortAudio itself only ever shows that one device, so
+    this is how a real microphone gets its real name ("USB Headset").
+    """
 
     index: int
     name: str
@@ -26,11 +32,17 @@ class InputDevice:
     max_input_channels: int
     default_samplerate: float
     is_default: bool = False
+    pulse_source: str = ""
 
     @property
     def label(self) -> str:
-        """Text for a device picker, e.g. ``"Built-in Mic (ALSA) — default"``."""
-        text = f"{self.name} ({self.host_api})" if self.host_api else self.name
+        """Text for a device picker, e.g. ``"Built-in Mic (ALSA) — default"``.
+
+        A sound-server source is shown by its own description only: the host
+        API ("PulseAudio") says nothing a user picks by.
+        """
+        shown_api = self.host_api and not self.pulse_source
+        text = f"{self.name} ({self.host_api})" if shown_api else self.name
         return f"{text} — default" if self.is_default else text
 
 

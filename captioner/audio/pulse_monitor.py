@@ -2,20 +2,20 @@
 
 PortAudio's ALSA device list does not show monitors, so a monitor is recorded
 through the ALSA ``pulse`` device with ``PULSE_SOURCE`` naming it while the
-stream opens (libpulse reads it then).  Opens are serialised by
-:data:`~captioner.audio.source.DEVICE_OPEN_LOCK` and the variable is put back
-afterwards, so other streams are unaffected.
+stream opens (libpulse reads it then): a :class:`DeviceSource` on that device
+with ``pulse_source`` set, exactly as a named microphone is recorded (see
+:func:`~captioner.audio.source.pulse_source_selected`).
 """
 
 from __future__ import annotations
 
-import os
+import dataclasses
 from types import ModuleType
 from typing import Any
 
 from captioner.audio.devices import InputDevice, find_device, list_input_devices
 from captioner.audio.errors import AudioError
-from captioner.audio.source import DEVICE_OPEN_LOCK, DeviceSource
+from captioner.audio.source import DeviceSource
 
 SYSTEM_AUDIO_PREFIX = "System audio — "
 
@@ -43,6 +43,10 @@ class PulseMonitorSource:
         self._stall_seconds = stall_seconds
         self._inner: DeviceSource | None = None
 
+    # Silence is normal here: a paused video, a call on hold.  The level monitor
+    # only warns about silence where it is suspicious (a microphone).
+    is_system_audio = True
+
     @property
     def level(self) -> float:
         inner = self._inner
@@ -58,18 +62,10 @@ class PulseMonitorSource:
                     f"Cannot open “{self.name}”: PortAudio has no “pulse” device "
                     "(install the ALSA PulseAudio plugin, libasound2-plugins)."
                 ) from exc
+        device = dataclasses.replace(device, pulse_source=self.monitor)
         inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
         inner.name = self.name
-        with DEVICE_OPEN_LOCK:
-            saved = os.environ.get("PULSE_SOURCE")
-            os.environ["PULSE_SOURCE"] = self.monitor
-            try:
-                inner.open()
-            finally:
-                if saved is None:
-                    os.environ.pop("PULSE_SOURCE", None)
-                else:
-                    os.environ["PULSE_SOURCE"] = saved
+        inner.open()
         self._inner = inner
 
     def read(self, timeout: float) -> bytes | None:

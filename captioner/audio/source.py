@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import queue
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
@@ -37,7 +39,36 @@ _POLL_SECONDS = 0.1
 # DeviceSource.open().
 DEVICE_OPEN_LOCK = threading.RLock()
 
-__all__ = ["CHUNK_SECONDS", "DEVICE_OPEN_LOCK", "DeviceSource", "WavFileSource"]
+__all__ = [
+    "CHUNK_SECONDS",
+    "DEVICE_OPEN_LOCK",
+    "DeviceSource",
+    "WavFileSource",
+    "pulse_source_selected",
+]
+
+
+@contextlib.contextmanager
+def pulse_source_selected(source: str) -> Iterator[None]:
+    """``PULSE_SOURCE`` names ``source`` inside the block, and is put back after it.
+
+    libpulse reads the variable when the ALSA ``pulse`` device opens a stream,
+    which is how one stream records a chosen PulseAudio/PipeWire source while
+    others keep theirs.  Hold :data:`DEVICE_OPEN_LOCK` around it.  An empty
+    ``source`` leaves the environment alone.
+    """
+    if not source:
+        yield
+        return
+    saved = os.environ.get("PULSE_SOURCE")
+    os.environ["PULSE_SOURCE"] = source
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PULSE_SOURCE", None)
+        else:
+            os.environ["PULSE_SOURCE"] = saved
 
 
 class DeviceSource:
@@ -55,6 +86,10 @@ class DeviceSource:
     PulseAudio source is removed) for ``stall_seconds`` (``start_seconds``
     before the first block).
     """
+
+    # True when this device records what the computer plays (a loopback input):
+    # silence there is normal, while a microphone giving exact zeros is muted.
+    is_system_audio = False
 
     def __init__(
         self,
@@ -131,7 +166,7 @@ class DeviceSource:
             raise RuntimeError(f"“{self.name}” is already open")
         sd = self._sd if self._sd is not None else load_sounddevice()
         error_types = (getattr(sd, "PortAudioError", OSError), ValueError, OSError)
-        with DEVICE_OPEN_LOCK:
+        with DEVICE_OPEN_LOCK, pulse_source_selected(self.device.pulse_source):
             self._open(sd, error_types)
 
     def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:

@@ -112,6 +112,7 @@ class SystemAudioDevice:
             raise AudioError(f"“{self.name}” has no capture device to open.")
         source = DeviceSource(self.device, sd=sd)
         source.name = self.name
+        source.is_system_audio = True  # its silence is a paused video, not a muted mic
         return source
 
 
@@ -197,16 +198,35 @@ def default_sink(run: Runner) -> str | None:
     out = run(["pactl", "get-default-sink"])
     if out and out.strip():
         return out.strip()
-    info = run(["pactl", "info"]) or ""
+    return _server_defaults(run(["pactl", "info"]) or "").get("Default Sink")
+
+
+def _server_defaults(info: str) -> dict[str, str]:
+    """``Default Sink`` and ``Default Source`` from ``pactl info`` (C locale)."""
+    found = {}
     for line in info.splitlines():
         key, _, value = line.partition(":")
-        if key.strip() == "Default Sink" and value.strip():
-            return value.strip()
-    return None
+        if key.strip() in ("Default Sink", "Default Source") and value.strip():
+            found[key.strip()] = value.strip()
+    return found
 
 
-def list_pulse_monitors(run: Runner = run_command) -> list[SystemAudioDevice]:
-    """Every output monitor the PulseAudio/PipeWire server has; [] without one."""
+@dataclass(frozen=True, slots=True)
+class PulseSnapshot:
+    """One look at the sound server: its sources and which sink and source are default.
+
+    Read once per device scan (two or three ``pactl`` calls), then used for
+    both the named microphones and the system-audio monitors.
+    """
+
+    sources: list[PulseSource]
+    sinks: dict[str, str]
+    default_sink: str | None
+    default_source: str | None
+
+
+def read_pulse(run: Runner = run_command) -> PulseSnapshot | None:
+    """The sound server's sources and defaults; None without pactl or a server."""
     text = run(["pactl", "-f", "json", "list", "sources"])
     sources: list[PulseSource] | None = None
     if text and text.lstrip().startswith("["):
@@ -215,17 +235,38 @@ def list_pulse_monitors(run: Runner = run_command) -> list[SystemAudioDevice]:
     if sources is None:
         text = run(["pactl", "list", "sources"])
         if not text:
-            return []
+            return None
         sources = parse_sources_text(text)
-    sinks_text = run(["pactl", "-f", "json", "list", "sinks"]) or run(["pactl", "list", "sinks"])
-    sinks = parse_sinks(sinks_text) if sinks_text else {}
-    default = default_sink(run)
+    defaults = _server_defaults(run(["pactl", "info"]) or "")
+    sinks: dict[str, str] = {}
+    # A monitor's description is "Monitor of <output>" on PulseAudio and PipeWire
+    # alike; the sinks are only asked for when one is not.
+    if any(s.monitor_of_sink and not s.description.startswith("Monitor of ") for s in sources):
+        sinks_text = run(["pactl", "-f", "json", "list", "sinks"]) or run(
+            ["pactl", "list", "sinks"]
+        )
+        sinks = parse_sinks(sinks_text) if sinks_text else {}
+    return PulseSnapshot(
+        sources=sources,
+        sinks=sinks,
+        default_sink=defaults.get("Default Sink"),
+        default_source=defaults.get("Default Source"),
+    )
+
+
+def pulse_monitors(snapshot: PulseSnapshot) -> list[SystemAudioDevice]:
+    """Every output monitor in ``snapshot``, as system-audio choices."""
     devices = []
-    for source in sources:
+    default = snapshot.default_sink
+    for source in snapshot.sources:
         if not source.monitor_of_sink:
             continue
         sink = source.monitor_of_sink
-        output = sinks.get(sink) or source.description.removeprefix("Monitor of ").strip() or sink
+        output = (
+            snapshot.sinks.get(sink)
+            or source.description.removeprefix("Monitor of ").strip()
+            or sink
+        )
         devices.append(
             SystemAudioDevice(
                 name=SYSTEM_AUDIO_PREFIX + output,
@@ -236,6 +277,12 @@ def list_pulse_monitors(run: Runner = run_command) -> list[SystemAudioDevice]:
             )
         )
     return devices
+
+
+def list_pulse_monitors(run: Runner = run_command) -> list[SystemAudioDevice]:
+    """Every output monitor the PulseAudio/PipeWire server has; [] without one."""
+    snapshot = read_pulse(run)
+    return pulse_monitors(snapshot) if snapshot is not None else []
 
 
 # -- Windows and macOS: loopback inputs PortAudio lists -----------------------
@@ -300,15 +347,17 @@ def list_system_sources(
     run: Runner = run_command,
     sd: ModuleType | Any | None = None,
     devices: Sequence[InputDevice] | None = None,
+    pulse: PulseSnapshot | None = None,
 ) -> list[SystemAudioDevice]:
     """System-audio capture choices on this machine; the default output's first.
 
     Never raises for a missing sound server or tool: an empty list (see
     :func:`help_text`) is the answer then.  ``devices`` saves a second
-    PortAudio enumeration when the caller already has the input list.
+    PortAudio enumeration when the caller already has the input list, and
+    ``pulse`` a second look at the sound server.
     """
     if platform.startswith("linux") or platform.startswith("freebsd"):
-        found = list_pulse_monitors(run)
+        found = pulse_monitors(pulse) if pulse is not None else list_pulse_monitors(run)
     else:
         if devices is None:
             try:

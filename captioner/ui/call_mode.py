@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.devices import InputDevice
+from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.audio.system import help_text
 from captioner.core.settings import Key, Settings
@@ -43,6 +44,8 @@ class CallMode(QObject):
         prefs: Settings,
         open_device: Callable[[InputDevice], AudioSource],
         parent: QObject | None = None,
+        *,
+        start_on: bool = False,
     ) -> None:
         super().__init__(parent)
         self._panel = panel
@@ -55,6 +58,8 @@ class CallMode(QObject):
         panel.set_names({side: prefs.get(key) for side, key in NAME_KEYS.items()})
         panel.set_call_mode(prefs.get(Key.CALL_MODE))
         panel.callModeToggled.connect(lambda on: prefs.set(Key.CALL_MODE, on))
+        if start_on:  # --call-mode: on, and remembered like a click on the switch
+            panel.set_call_mode(True)
         panel.namesChanged.connect(self._remember_names)
         panel.muteToggled.connect(self._on_mute)
         self.echo.connect(panel.show_echo_hint)
@@ -66,17 +71,26 @@ class CallMode(QObject):
     def names(self) -> dict[str, str]:
         return self._panel.names()
 
-    def open_sources(self) -> CallSources:
-        """The microphone and the system audio side by side (not yet opened); AudioError
-        when either is missing."""
+    def open_sources(self, on_overflow: Callable[[str], None] | None = None) -> CallSources:
+        """The microphone and the system audio side by side, each already capturing.
+
+        AudioError when either is missing.  Each side starts capturing now and
+        keeps what it hears until the engine reads (``on_overflow`` if it falls
+        too far behind), so the first words of either side are not lost.
+        """
         mic, system = self._panel.selected(MIC), self._panel.selected(SYSTEM)
         if mic is None or system is None:
             raise AudioError(
                 "Call mode needs a microphone and a system audio source. " + help_text()
             )
+        captures = [
+            EarlyCapture(self._open_device(mic), on_overflow=on_overflow),
+            EarlyCapture(system.make_source(), on_overflow=on_overflow),
+        ]
+        for capture in captures:
+            capture.start()
         sources = CallSources(
-            self._open_device(mic),
-            system.make_source(),
+            *captures,
             on_source_lost=self.sourceLost.emit,
             on_echo=self.echo.emit,
         )

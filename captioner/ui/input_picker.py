@@ -1,37 +1,59 @@
 """What can be captioned: the input picker and call mode's two source pickers.
 
-Lists capture devices and system-audio sources (hardware and the sound
-server are injected, so tests pass fakes), puts them in the main window's
-input picker and the call panel's pickers, and remembers what the user picks
-in each (by device name: PortAudio's indexes change when devices come and go).
+Looking for inputs blocks: PortAudio starts up (and lists its devices) and
+``pactl`` asks the sound server, which takes seconds on a busy PipeWire.  So
+the scan runs off the GUI thread, as a coroutine on the qasync loop awaiting
+an executor; meanwhile the picker says "Looking for inputs…", and Start waits
+for the answer (:attr:`InputPicker.loading`, ``filled``).  An answer from an
+older scan (⟳ pressed twice) is dropped.  Without a loop (tests, the self
+test) the scan runs in place.
+
+Picks are remembered by name (PortAudio's indexes change when devices come and go).
 """
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from captioner.audio.call import MIC, SYSTEM
-from captioner.audio.devices import InputDevice, find_device
+from captioner.audio.devices import InputDevice, list_input_devices, rescan
 from captioner.audio.errors import AudioError
-from captioner.audio.system import SystemAudioDevice, help_text
+from captioner.audio.inventory import Inventory, find_input, scan_inputs
+from captioner.audio.system import SystemAudioDevice, help_text, list_system_sources
 from captioner.core.settings import Key, Settings
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.main_window import InputChoice, MainWindow
 
+log = logging.getLogger(__name__)
+
 # The remembered pick of each call side.
 CALL_SOURCE_KEYS = {MIC: Key.CALL_MIC_DEVICE, SYSTEM: Key.CALL_SYSTEM_SOURCE}
+LOOKING = "Looking for inputs…"
+
+Scan = Callable[[bool], Inventory]  # rescan_first → what was found
 
 
 class InputPicker(QObject):
-    """Fills the input pickers, re-scans on ⟳, and remembers the picks.
+    """Fills the input pickers off the GUI thread, re-scans on ⟳, and remembers the picks.
 
-    ``input_file`` (``--input-file``) is offered first and selected;
-    ``device`` (``--device``, an index or part of a name) beats the
-    remembered device.
+    From ``args``: ``--input-file`` is offered first and selected;
+    ``--device`` (an index or part of any input's name, system audio
+    included) beats the remembered pick, and in call mode picks the side it
+    belongs to.  ``scan`` looks for inputs (blocking); the older
+    ``list_devices``/``rescan_devices``/``list_system_sources`` hooks are
+    still accepted for tests that pass fakes.
+
+    Signals:
+        filled(): the pickers now hold the answer of the latest scan.
     """
+
+    filled = Signal()
 
     def __init__(
         self,
@@ -39,53 +61,122 @@ class InputPicker(QObject):
         panel: CallPanel,
         prefs: Settings,
         *,
-        list_devices: Callable[[], list[InputDevice]],
-        rescan_devices: Callable[[], None],
-        list_system_sources: Callable[[], list[SystemAudioDevice]],
-        input_file: str | None = None,
-        device: str | None = None,
+        scan: Scan | None = None,
+        list_devices: Callable[[], list[InputDevice]] | None = None,
+        rescan_devices: Callable[[], None] | None = None,
+        list_system_sources: Callable[[], list[SystemAudioDevice]] | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+        args: argparse.Namespace | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._window = window
         self._panel = panel
         self._prefs = prefs
-        self._list_devices = list_devices
-        self._rescan_devices = rescan_devices
-        self._list_system_sources = list_system_sources
-        self._input_file = input_file
-        self._device = device
+        hooks = (list_devices, rescan_devices, list_system_sources)
+        if scan is None:
+            scan = _scan_with(*hooks) if any(h is not None for h in hooks) else _real_scan
+        self._scan = scan
+        self._loop = loop
+        self._last_scan: asyncio.Future[None] | None = None
+        self._generation = 0
+        self._input_file: str | None = getattr(args, "input_file", None)
+        self._device: str | None = getattr(args, "device", None)
+        self.loading = False
+        self.inventory = Inventory()
         window.refreshDevicesRequested.connect(self.rescan)
         window.inputChosen.connect(self._on_input_chosen)
         panel.sourceChanged.connect(self._on_call_source_chosen)
 
+    # -- scanning ------------------------------------------------------------
+
     def rescan(self) -> None:
         """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""
+        self.refresh(rescan_first=True)
+
+    def refresh(self, *, rescan_first: bool = False) -> None:
+        """Look for inputs; the pickers are filled when the answer comes."""
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self._show_looking()
+        if self._loop is None or self._loop.is_closed():
+            self._fill(generation, self._scan_safely(rescan_first))
+            return
+        self._loop.create_task(self._scan_and_fill(generation, rescan_first))
+
+    async def _scan_and_fill(self, generation: int, rescan_first: bool) -> None:
+        loop = self._loop
+        assert loop is not None
+        # One scan at a time: PortAudio's re-initialisation is not re-entrant, so a
+        # second ⟳ waits for the first (whose answer is then dropped as stale).
+        previous, self._last_scan = self._last_scan, (done := loop.create_future())
         try:
-            self._rescan_devices()
-        except AudioError as exc:
-            self._window.show_status(str(exc), True)
+            if previous is not None:
+                await previous
+            if generation != self._generation:
+                return  # a newer scan was asked for while this one waited
+            inventory = await loop.run_in_executor(None, self._scan_safely, rescan_first)
+        finally:
+            done.set_result(None)
+        self._fill(generation, inventory)
+
+    def _scan_safely(self, rescan_first: bool) -> Inventory:
+        try:
+            return self._scan(rescan_first)
+        except Exception as exc:  # a bug in a scan must not leave the picker "looking" forever
+            log.exception("Looking for inputs failed")
+            return Inventory(problems=[f"Could not look for inputs: {exc}"])
+
+    def request(self, *, input_file: str | None, device: str | None) -> None:
+        """Offer and select what ``--input-file``/``--device`` name (a later launch asked)."""
+        self._input_file, self._device = input_file, device
         self.refresh()
 
-    def refresh(self) -> None:
-        choices: list[InputChoice] = []
-        if self._input_file:
-            path = Path(self._input_file)
-            choices.append(InputChoice(f"File: {path.name}", file_path=str(path)))
-        try:
-            devices = self._list_devices()
-        except AudioError as exc:
-            devices = []
-            self._window.show_status(str(exc), True)
-        systems = self._list_system_sources()
+    # -- filling -------------------------------------------------------------
+
+    def _file_choices(self) -> list[InputChoice]:
+        if not self._input_file:
+            return []
+        path = Path(self._input_file)
+        return [InputChoice(f"File: {path.name}", file_path=str(path))]
+
+    def _show_looking(self) -> None:
+        self._window.set_inputs([*self._file_choices(), InputChoice(LOOKING)], 0)
+
+    def _fill(self, generation: int, inventory: Inventory) -> None:
+        if generation != self._generation:
+            return  # an older scan answered late: a newer one is on its way
+        self.inventory = inventory
+        devices, systems = inventory.devices, inventory.systems
+        choices = self._file_choices()
         choices += [InputChoice(device.label, device=device) for device in devices]
         choices += [InputChoice(system.label, system=system) for system in systems]
-        selected = 0 if self._input_file else self._preferred(choices)
+        wanted = self._wanted()
+        selected = 0 if self._input_file else self._preferred(choices, wanted)
         self._window.set_inputs(choices, selected)
         self._panel.set_sources(devices, systems)
         for side, key in CALL_SOURCE_KEYS.items():
             self._panel.select(side, self._prefs.get(key))
+        if wanted is not None and self._panel.call_mode():
+            self._panel.select(
+                SYSTEM if isinstance(wanted, SystemAudioDevice) else MIC, wanted.name
+            )
         self._panel.set_help("" if systems else help_text())
+        for problem in inventory.problems:
+            self._window.show_status(problem, True)
+        self.loading = False
+        self.filled.emit()
+
+    def _wanted(self) -> InputDevice | SystemAudioDevice | None:
+        """What ``--device`` names, or None (after saying why when it names nothing)."""
+        if self._device is None:
+            return None
+        try:
+            return find_input(self._device, self.inventory)
+        except AudioError as exc:
+            self._window.show_status(str(exc), True)
+            return None
 
     def remember(self, choice: InputChoice) -> None:
         """Remember a device or system-audio pick (a file is a one-off)."""
@@ -93,16 +184,16 @@ class InputPicker(QObject):
         if name:
             self._prefs.set(Key.DEVICE_NAME, name)
 
-    def _preferred(self, choices: list[InputChoice]) -> int:
+    def _preferred(
+        self, choices: list[InputChoice], wanted: InputDevice | SystemAudioDevice | None
+    ) -> int:
         """``--device``, else the remembered pick, else the default device, else the first."""
-        devices = [choice.device for choice in choices if choice.device is not None]
-        if self._device is not None:
-            try:
-                wanted = find_device(self._device, devices)
-            except AudioError as exc:
-                self._window.show_status(str(exc), True)
-                return 0
-            return next(i for i, choice in enumerate(choices) if choice.device == wanted)
+        if wanted is not None:
+            for index, choice in enumerate(choices):
+                if wanted in (choice.device, choice.system):
+                    return index
+        if self._device is not None and wanted is None:
+            return 0
         remembered = self._prefs.get(Key.DEVICE_NAME)
         for index, choice in enumerate(choices):
             if remembered and _name(choice) == remembered:
@@ -119,6 +210,35 @@ class InputPicker(QObject):
         name = getattr(item, "name", None)
         if isinstance(name, str) and side in CALL_SOURCE_KEYS:
             self._prefs.set(CALL_SOURCE_KEYS[side], name)
+
+
+def _real_scan(rescan_first: bool) -> Inventory:
+    return scan_inputs(rescan_first=rescan_first)
+
+
+def _scan_with(
+    list_devices: Callable[[], list[InputDevice]] | None,
+    rescan_devices: Callable[[], None] | None,
+    list_systems: Callable[[], list[SystemAudioDevice]] | None,
+) -> Scan:
+    """A scan over separate hooks (fakes in tests); the real function for a missing one."""
+
+    def scan(rescan_first: bool) -> Inventory:
+        problems: list[str] = []
+        devices: list[InputDevice] = []
+        try:
+            if rescan_first:
+                (rescan_devices or rescan)()
+        except AudioError as exc:
+            problems.append(str(exc))
+        try:
+            devices = (list_devices or list_input_devices)()
+        except AudioError as exc:
+            problems.append(str(exc))
+        systems = (list_systems or list_system_sources)()
+        return Inventory(devices=devices, systems=systems, problems=problems)
+
+    return scan
 
 
 def _name(choice: InputChoice) -> str:

@@ -1,8 +1,15 @@
 """Watches the input level of the running source for the meter and the no-sound hint.
 
-People often pick the wrong device or have it muted; digital silence (exact
-zeros) for a few seconds is the tell, so we say so instead of leaving them
-waiting for captions that cannot come.
+People often pick the wrong microphone or have it muted; a microphone giving
+exact digital zeros for a few seconds is the tell (a quiet room is never
+digitally silent), so we say so instead of leaving them waiting for captions
+that cannot come.  System audio is different: it is silent whenever nothing
+plays (a paused video, a call on hold), so its silence is never reported.
+
+The hint is gentle and moves nothing: it is the status bar's transient
+message (one line in the bar's own height, not an error; the status line
+under it is untouched), and it goes when sound comes back, the run ends or
+the run has news of its own.
 """
 
 from __future__ import annotations
@@ -11,22 +18,37 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMainWindow
 
-SILENCE_LEVEL = 1e-6  # RMS below this is digital silence, not a quiet room
+from captioner.ui.controller import CaptionController
+
+# RMS below this is digital silence (exact zeros: below one step of a 16-bit
+# sample, ~3e-5), never a quiet room.
+SILENCE_LEVEL = 1e-6
 SILENCE_HINT_AFTER_S = 5.0
 POLL_MS = 50
+
+
+def silence_hint(name: str) -> str:
+    """The gentle words for a microphone that gives nothing but zeros."""
+    return f"Hearing nothing at all from “{name}”: is it muted?"
 
 
 class LevelMonitor(QObject):
     """Polls ``source.level`` (linear RMS 0..1) while a run is live.
 
+    Silence is only suspicious on a source that should hear something: not
+    one with ``is_system_audio`` set (monitors, loopback inputs).
+
     Signals:
         levelChanged(object): the level (float), or None when no level is known.
-        silenceDetected(str): the named source has given only digital silence for a while.
+        silenceDetected(str): the named microphone has given only digital silence for a while.
+        soundReturned(): after ``silenceDetected``, the source gives sound again.
     """
 
     levelChanged = Signal(object)
     silenceDetected = Signal(str)
+    soundReturned = Signal()
 
     def __init__(
         self, parent: QObject | None = None, clock: Callable[[], float] = time.monotonic
@@ -36,6 +58,7 @@ class LevelMonitor(QObject):
         self._source: object | None = None
         self._silent_since: float | None = None
         self._hinted = False
+        self._suspicious = False
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
@@ -45,8 +68,11 @@ class LevelMonitor(QObject):
         level = getattr(source, "level", None)
         # Call-mode sources report a level per side (a method): they have their own meters.
         self._source = source if level is not None and not callable(level) else None
+        self._suspicious = not getattr(source, "is_system_audio", False)
         self._silent_since = None
-        self._hinted = False
+        if self._hinted:
+            self._hinted = False
+            self.soundReturned.emit()  # a new run: the old hint no longer applies
         if self._source is None:
             self._timer.stop()
             self.levelChanged.emit(None)
@@ -62,9 +88,26 @@ class LevelMonitor(QObject):
         now = self._clock()
         if level > SILENCE_LEVEL:
             self._silent_since = None
+            if self._hinted:
+                self._hinted = False
+                self.soundReturned.emit()
+            return
+        if not self._suspicious:
             return
         if self._silent_since is None:
             self._silent_since = now
         elif not self._hinted and now - self._silent_since >= SILENCE_HINT_AFTER_S:
             self._hinted = True
             self.silenceDetected.emit(getattr(source, "name", "this device"))
+
+    def show_hints_in(self, window: QMainWindow, controller: CaptionController) -> None:
+        """Show the hint as ``window``'s status-bar message; news from the run clears it.
+
+        A word-wrapped status line grows when its text is long, pushing the
+        transcript up; the bar's transient message is one line in the bar's
+        own height, and the status line is back, unchanged, once it is cleared.
+        """
+        bar = window.statusBar()
+        self.silenceDetected.connect(lambda name: bar.showMessage(silence_hint(name)))
+        self.soundReturned.connect(bar.clearMessage)
+        controller.statusChanged.connect(lambda _text, _error: bar.clearMessage())

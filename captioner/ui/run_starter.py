@@ -2,18 +2,22 @@
 
 Everything a run needs is checked before anything starts (an input, a key
 for an engine that needs one, both sources in call mode), so a problem is
-reported at once and nothing half-starts.  When the run ends, what it held
-is let go and its session record is closed.
+reported at once and nothing half-starts.  A live input starts capturing the
+moment Start is pressed (:class:`~captioner.audio.early_capture.EarlyCapture`),
+while the engine loads or connects, so the first words are not lost.  Start
+pressed while the inputs are still being looked for waits for them.  When the
+run ends, what it held is let go and its session record is closed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from captioner import keystore
 from captioner.audio.devices import InputDevice
+from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
 from captioner.core.settings import Key, Settings
@@ -23,7 +27,7 @@ from captioner.ui.assemblyai_settings import config_from_settings
 from captioner.ui.call_mode import CallMode
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.input_picker import InputPicker
+from captioner.ui.input_picker import LOOKING, InputPicker
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import InputChoice, MainWindow
 from captioner.ui.session_manager import SessionManager
@@ -32,7 +36,14 @@ NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
 
 
 class RunStarter(QObject):
-    """Starts a captioning run from the window's picks; tidies up when it ends."""
+    """Starts a captioning run from the window's picks; tidies up when it ends.
+
+    Signals:
+        captureOverflowed(str): the engine fell so far behind that captured audio
+            was dropped (emitted on the capture thread, shown on the GUI thread).
+    """
+
+    captureOverflowed = Signal(str)
 
     def __init__(
         self,
@@ -60,10 +71,20 @@ class RunStarter(QObject):
         self._prefs = prefs
         self._api_host = api_host
         self._open_device = open_device
+        self._source: AudioSource | None = None
+        self._start_when_filled = False
         controller.runningChanged.connect(self._on_running)
+        levels.show_hints_in(window, controller)
+        inputs.filled.connect(self._on_inputs_filled)
+        self.captureOverflowed.connect(self._on_overflow)
 
     def start(self) -> None:
         if self._controller.running:
+            return
+        if self._inputs.loading:
+            # The picker still says "Looking for inputs…": start when it has them.
+            self._start_when_filled = True
+            self._window.show_status(LOOKING, False)
             return
         choice = self._window.selected_input()
         engine = self._engines.selected()
@@ -74,10 +95,14 @@ class RunStarter(QObject):
         if factory is None:
             return
         try:
-            source = self._call.open_sources() if self._call.enabled else self._source(choice)
+            if self._call.enabled:
+                source: AudioSource = self._call.open_sources(self.captureOverflowed.emit)
+            else:
+                source = self._open_source(choice)
         except AudioError as exc:
             self._controller.report_error(str(exc))
             return
+        self._source = source
         self._engines.remember(engine.id)
         self._inputs.remember(choice)
         transcript = self._controller.new_transcript()
@@ -117,14 +142,29 @@ class RunStarter(QObject):
 
         return make
 
-    def _source(self, choice: InputChoice) -> AudioSource:
+    def _open_source(self, choice: InputChoice) -> AudioSource:
+        """The run's source; a live one is already capturing when this returns."""
         if choice.file_path is not None:
-            return WavFileSource(choice.file_path, realtime=True)
+            return WavFileSource(choice.file_path, realtime=True)  # a file loses nothing
         if choice.system is not None:
-            return choice.system.make_source()
-        if choice.device is None:
+            live = choice.system.make_source()
+        elif choice.device is not None:
+            live = self._open_device(choice.device)
+        else:
             raise AudioError(NO_INPUT_MESSAGE)
-        return self._open_device(choice.device)
+        capture = EarlyCapture(live, on_overflow=self.captureOverflowed.emit)
+        capture.start()
+        return capture
+
+    def _on_inputs_filled(self) -> None:
+        if self._start_when_filled:
+            self._start_when_filled = False
+            if self._window.status_text() == LOOKING:
+                self._window.show_status(self._controller.status_text, False)
+            self.start()
+
+    def _on_overflow(self, message: str) -> None:
+        self._window.show_status(message, True)
 
     def _text_settings(self, engine_id: EngineId) -> dict[str, object]:
         """What shaped the text, for the session record (never the key)."""
@@ -141,6 +181,9 @@ class RunStarter(QObject):
     def _on_running(self, running: bool) -> None:
         if running:
             return
+        source, self._source = self._source, None
+        if source is not None:
+            source.close()  # an engine that never opened it (a failed start) did not close it
         self._levels.watch(None)
         self._call.run_ended()
         self._sessions.finish()

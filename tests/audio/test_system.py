@@ -98,7 +98,9 @@ def test_pactl_json_lists_every_monitor_named_after_its_output_with_the_default_
         {
             ("pactl", "-f", "json", "list", "sources"): SOURCES_JSON,
             ("pactl", "-f", "json", "list", "sinks"): SINKS_JSON,
-            ("pactl", "get-default-sink"): "bluez_output.AA_BB.1\n",
+            ("pactl", "info"): "Server Name: PulseAudio (on PipeWire 1.0.5)\n"
+            "Default Sink: bluez_output.AA_BB.1\n"
+            "Default Source: alsa_input.pci-0000_00_1f.3.analog-stereo\n",
         }
     )
     found = list_system_sources(platform="linux", run=run)

@@ -1,0 +1,209 @@
+"""Capture that starts the moment Start is pressed, and keeps everything until the engine reads.
+
+An engine opens its source only when it is ready: the offline engine after
+loading its model, the cloud engine after checking its settings.  Opening the
+device then lost the first second or two of speech (and the level meter sat
+still meanwhile).  :class:`EarlyCapture` opens the device on a thread of its
+own at once and queues every chunk; the engine's ``open()`` only waits for that
+open to have happened (and raises its error), and ``read()`` hands out the
+queued chunks in order.  The queue is bounded (30 s by default): if the engine
+falls that far behind, the oldest audio is dropped and ``on_overflow`` says so
+once, in words for the user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+from captioner.audio.convert import CHUNK_MS
+from captioner.audio.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUFFER_S = 30.0
+# How long the capture thread waits for a chunk before checking for close().
+_POLL_S = 0.1
+
+
+class _Source(Protocol):
+    name: str
+
+    def open(self) -> None: ...
+
+    def read(self, timeout: float) -> bytes | None: ...
+
+    def close(self) -> None: ...
+
+
+class EarlyCapture:
+    """An audio source that captures from :meth:`start` on and buffers until read.
+
+    Implements the engines' ``AudioSource`` (``open``/``read``/``close``) over
+    ``inner`` and forwards ``name``, ``level`` and ``is_system_audio``.
+    :meth:`read_stamped` also gives when each chunk arrived, so call mode can
+    line up two sides captured ahead of their reader.
+
+    Threading: one capture thread reads ``inner``; ``read`` is called by the
+    engine's thread; ``close`` may be called from any thread and never waits
+    (the capture thread closes ``inner`` within ~0.1 s).
+    """
+
+    def __init__(
+        self,
+        inner: _Source,
+        *,
+        buffer_s: float = DEFAULT_BUFFER_S,
+        on_overflow: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._max_chunks = max(1, math.ceil(buffer_s * 1000 / CHUNK_MS))
+        self._buffer_s = buffer_s
+        self._on_overflow = on_overflow
+        self._clock = clock
+        self._chunks: deque[tuple[float, bytes]] = deque()
+        self._cond = threading.Condition()
+        self._opened = threading.Event()  # the open attempt is over (either way)
+        self._open_error: AudioError | None = None
+        self._ended = False  # no more chunks will come (end, failure or close)
+        self._failure: AudioError | None = None
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.dropped = 0
+
+    # -- what the source is ------------------------------------------------
+
+    @property
+    def level(self) -> float:
+        """The inner source's level (0..1 RMS): live from :meth:`start`, not from the engine."""
+        level = getattr(self.inner, "level", 0.0)
+        return float(level) if isinstance(level, int | float) else 0.0
+
+    @property
+    def is_system_audio(self) -> bool:
+        return bool(getattr(self.inner, "is_system_audio", False))
+
+    @property
+    def buffered_s(self) -> float:
+        """Seconds of audio captured and not yet read."""
+        with self._cond:
+            return len(self._chunks) * CHUNK_MS / 1000
+
+    # -- capture -----------------------------------------------------------
+
+    def start(self) -> None:
+        """Open the device and begin capturing, on a thread of its own (returns at once)."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._capture, name=f"early-capture {self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def _capture(self) -> None:
+        try:
+            self.inner.open()
+        except AudioError as exc:
+            self._open_error = exc
+            self._finish(None)
+            return
+        except Exception as exc:  # a bug: the engine must still hear of it
+            log.exception("Opening %s failed", self.name)
+            self._open_error = AudioError(f"Cannot open “{self.name}”: {exc}.")
+            self._finish(None)
+            return
+        finally:
+            self._opened.set()
+        failure: AudioError | None = None
+        try:
+            while not self._closing.is_set():
+                try:
+                    chunk = self.inner.read(_POLL_S)
+                except AudioError as exc:
+                    failure = exc
+                    break
+                if chunk is None:
+                    continue
+                if chunk == b"":
+                    break
+                self._keep(chunk)
+        finally:
+            with contextlib.suppress(Exception):  # a vanished device must not raise here
+                self.inner.close()
+            self._finish(failure)
+
+    def _keep(self, chunk: bytes) -> None:
+        overflowed = False
+        with self._cond:
+            self._chunks.append((self._clock(), chunk))
+            if len(self._chunks) > self._max_chunks:
+                self._chunks.popleft()
+                self.dropped += 1
+                overflowed = self.dropped == 1
+            self._cond.notify_all()
+        if overflowed:
+            message = (
+                f"Captioning fell more than {self._buffer_s:g} s behind “{self.name}”: "
+                "the oldest audio was dropped."
+            )
+            log.warning(message)
+            if self._on_overflow is not None:
+                self._on_overflow(message)
+
+    def _finish(self, failure: AudioError | None) -> None:
+        with self._cond:
+            self._failure = failure
+            self._ended = True
+            self._cond.notify_all()
+
+    # -- AudioSource -------------------------------------------------------
+
+    def open(self) -> None:
+        """Wait until the device is open (started by :meth:`start`); its error if it failed."""
+        self.start()
+        while not self._opened.wait(_POLL_S):
+            if self._closing.is_set():
+                return
+        if self._open_error is not None:
+            raise self._open_error
+
+    def read_stamped(self, timeout: float) -> tuple[float, bytes] | None:
+        """Like :meth:`read`, with the time the chunk was captured (``(t, b"")`` at the end)."""
+        deadline = self._clock() + max(0.0, timeout)
+        with self._cond:
+            while not self._chunks:
+                if self._closing.is_set():
+                    return self._clock(), b""
+                if self._ended:
+                    if self._failure is not None:
+                        raise self._failure
+                    return self._clock(), b""
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    return None
+                self._cond.wait(min(remaining, _POLL_S))
+            return self._chunks.popleft()
+
+    def read(self, timeout: float) -> bytes | None:
+        """The oldest chunk not yet read; ``None`` if none within ``timeout``; ``b""`` at the end.
+
+        A device lost mid-run raises its :class:`AudioError` once what it
+        delivered before has been read.
+        """
+        got = self.read_stamped(timeout)
+        return None if got is None else got[1]
+
+    def close(self) -> None:
+        """Stop capturing (the device is released by the capture thread); idempotent."""
+        self._closing.set()
+        with self._cond:
+            self._chunks.clear()
+            self._cond.notify_all()

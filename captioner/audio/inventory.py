@@ -1,0 +1,192 @@
+"""Everything that can be captioned on this machine, found in one scan, and named for people.
+
+PortAudio alone only shows the sound server as two devices called "pulse" and
+"default", so a user never sees the name of their microphone.  On Linux the
+sound server (PulseAudio, or PipeWire through pipewire-pulse) is asked for its
+sources instead: each microphone is listed by its own description ("USB
+Headset") and recorded through PortAudio's "pulse" device with
+``PULSE_SOURCE`` naming it (:attr:`InputDevice.pulse_source`), the way system
+audio monitors are.  One scan asks ``pactl`` two or three times in all.
+
+A scan blocks (PortAudio start-up, ``pactl`` may take seconds on a busy
+server): callers with a GUI run it off their GUI thread.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from types import ModuleType
+from typing import Any
+
+from captioner.audio.devices import InputDevice, list_input_devices, load_sounddevice, rescan
+from captioner.audio.errors import AudioError
+from captioner.audio.system import (
+    PulseSnapshot,
+    Runner,
+    SystemAudioDevice,
+    list_system_sources,
+    read_pulse,
+    run_command,
+)
+
+SOUND_SERVER_API = "PulseAudio"
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The inputs found by one scan.
+
+    ``devices``: microphones and other inputs (the sound server's named
+    sources first, then what PortAudio lists); ``systems``: what the
+    computer plays; ``problems``: what went wrong, in words for the user.
+    """
+
+    devices: list[InputDevice] = field(default_factory=list)
+    systems: list[SystemAudioDevice] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def named_pulse_inputs(
+    snapshot: PulseSnapshot, portaudio: Sequence[InputDevice]
+) -> list[InputDevice]:
+    """The sound server's capture sources that are not monitors, by their descriptions.
+
+    Empty when PortAudio has no "pulse" device to record them through (the
+    ALSA PulseAudio plugin is missing): listing what cannot open would only
+    disappoint.  The server's default source comes first and is marked.
+    """
+    pulse = next((d for d in portaudio if d.name == "pulse"), None)
+    if pulse is None:
+        return []
+    found = [
+        InputDevice(
+            index=pulse.index,
+            name=source.description or source.name,
+            host_api=SOUND_SERVER_API,
+            max_input_channels=pulse.max_input_channels,
+            default_samplerate=pulse.default_samplerate,
+            is_default=source.name == snapshot.default_source,
+            pulse_source=source.name,
+        )
+        for source in snapshot.sources
+        if not source.monitor_of_sink and source.name
+    ]
+    return sorted(found, key=lambda d: not d.is_default)
+
+
+def scan_inputs(
+    *,
+    rescan_first: bool = False,
+    sd: ModuleType | Any | None = None,
+    run: Runner = run_command,
+    platform: str = sys.platform,
+) -> Inventory:
+    """Look for every input once (blocking); never raises, problems are in the answer.
+
+    ``rescan_first`` makes PortAudio enumerate again (a headset plugged in
+    since start-up); only safe while no stream is open.
+    """
+    problems: list[str] = []
+    portaudio: list[InputDevice] = []
+    try:
+        if sd is None:
+            sd = load_sounddevice()
+        if rescan_first:
+            rescan(sd)
+    except AudioError as exc:
+        problems.append(str(exc))
+    if sd is not None:
+        try:
+            portaudio = list_input_devices(sd)
+        except AudioError as exc:
+            problems.append(str(exc))
+    on_linux = platform.startswith(("linux", "freebsd"))
+    snapshot = read_pulse(run) if on_linux else None
+    named = named_pulse_inputs(snapshot, portaudio) if snapshot is not None else []
+    if any(d.is_default for d in named):
+        # The server's default microphone, by name, is the better default than
+        # PortAudio's "default" device (which leads to it anyway).
+        portaudio = [replace(d, is_default=False) for d in portaudio]
+    if on_linux:
+        systems = list_system_sources(platform=platform, pulse=snapshot) if snapshot else []
+    else:
+        systems = list_system_sources(platform=platform, devices=portaudio)
+    return Inventory(devices=named + portaudio, systems=systems, problems=problems)
+
+
+Choice = InputDevice | SystemAudioDevice
+
+
+def _listing(choices: Sequence[Choice]) -> str:
+    if not choices:
+        return "No audio inputs are available."
+    return "Available inputs: " + "; ".join(_describe(c) for c in choices) + "."
+
+
+def _describe(choice: Choice) -> str:
+    if isinstance(choice, InputDevice) and not choice.pulse_source:
+        return f"{choice.index}: {choice.name}"
+    return choice.name
+
+
+def find_input(spec: str | int, inventory: Inventory) -> Choice:
+    """Resolve ``--device``: a PortAudio index, or part of any input's name (any case).
+
+    Names cover the named microphones and system audio ("System audio"
+    matches the monitors; the default one wins when there are several).  An
+    exact name wins over partial matches.  Errors list what is available.
+    """
+    portaudio = [d for d in inventory.devices if not d.pulse_source]
+    choices: list[Choice] = [*inventory.devices, *inventory.systems]
+    if isinstance(spec, int) or spec.strip().isdigit():
+        index = int(spec)
+        for device in portaudio:
+            if device.index == index:
+                return device
+        raise AudioError(f"There is no audio input number {index}. {_listing(choices)}")
+    needle = spec.strip().casefold()
+    if not needle:
+        raise AudioError(f"No audio input was named. {_listing(choices)}")
+    exact = [c for c in choices if c.name.casefold() == needle]
+    matches = exact or [c for c in choices if needle in c.name.casefold()]
+    if len(matches) > 1:
+        defaults = [c for c in matches if c.is_default]
+        matches = defaults if len(defaults) == 1 else matches
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise AudioError(f"No audio input matches “{spec}”. {_listing(choices)}")
+    names = "; ".join(_describe(c) for c in matches)
+    raise AudioError(
+        f"“{spec}” matches more than one audio input ({names}); "
+        "use more of the name, or the number."
+    )
+
+
+def format_inventory(inventory: Inventory) -> str:
+    """Plain text for ``captioner --list-devices``: what ``--device`` accepts."""
+    lines: list[str] = []
+    named = [d for d in inventory.devices if d.pulse_source]
+    portaudio = [d for d in inventory.devices if not d.pulse_source]
+    if named:
+        lines.append('Microphones and other inputs of the sound server (--device "NAME"):')
+        lines += [f"  {'*' if d.is_default else ' '} {d.name}" for d in named]
+    if inventory.systems:
+        lines.append('System audio, what the computer plays (--device "System audio"):')
+        lines += [f"  {'*' if d.is_default else ' '} {d.name}" for d in inventory.systems]
+    if portaudio:
+        lines.append('PortAudio devices (--device NUMBER or "NAME"):')
+        width = max(len(str(d.index)) for d in portaudio)
+        for d in portaudio:
+            api = f"  ({d.host_api})" if d.host_api else ""
+            mark = "*" if d.is_default else " "
+            detail = f"{d.max_input_channels} ch, {d.default_samplerate:g} Hz"
+            lines.append(f"  {mark} {d.index:>{width}}  {d.name}{api}, {detail}")
+    if not lines:
+        lines.append("No audio inputs found.")
+    else:
+        lines.append("* = default")
+    lines += [f"Note: {problem}" for problem in inventory.problems]
+    return "\n".join(lines)

@@ -1,0 +1,119 @@
+"""EarlyCapture: audio heard between Start and the engine being ready is kept, in order."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.early_capture import EarlyCapture
+from captioner.audio.errors import AudioError
+
+
+def chunk(n: int) -> bytes:
+    """A distinct 50 ms chunk per number, so order and losses are visible."""
+    return n.to_bytes(2, "little") * (CHUNK_BYTES // 2)
+
+
+class ScriptedMic:
+    """A live source that delivers ``count`` chunks as fast as it is read, then ``after``."""
+
+    def __init__(self, count: int, after: str = "end", open_error: str | None = None) -> None:
+        self.name = "Desk mic"
+        self.level = 0.0
+        self.count = count
+        self.after = after
+        self.open_error = open_error
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+        self.all_delivered = threading.Event()
+        self._next = 0
+
+    def open(self) -> None:
+        if self.open_error:
+            raise AudioError(self.open_error)
+        self.opened.set()
+
+    def read(self, timeout: float) -> bytes | None:
+        if self._next < self.count:
+            self._next += 1
+            self.level = 0.25
+            return chunk(self._next - 1)
+        self.all_delivered.set()
+        if self.after == "lost":
+            raise AudioError("Lost the audio device “Desk mic”: unplugged.")
+        if self.after == "live":
+            self.closed.wait(timeout)  # a device with nothing new yet
+            return None
+        return b""
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def read_all(capture: EarlyCapture) -> list[bytes]:
+    got = []
+    while chunk_ := capture.read(5.0):
+        got.append(chunk_)
+    return got
+
+
+def test_capture_starts_at_start_and_the_engine_later_reads_every_chunk_in_order() -> None:
+    mic = ScriptedMic(40)
+    capture = EarlyCapture(mic)
+    capture.start()
+    # The engine is still loading: nobody has called open() or read(), yet the device
+    # is open and everything it heard is kept.
+    assert mic.opened.wait(5)
+    assert mic.all_delivered.wait(5)
+    assert capture.level == 0.25  # the meter moves before the engine is ready
+    capture.open()
+    assert read_all(capture) == [chunk(n) for n in range(40)]
+    assert capture.read(0.1) == b""  # and the end stays the end
+    capture.close()
+    assert mic.closed.wait(5)
+
+
+def test_open_waits_for_the_device_and_raises_its_error() -> None:
+    mic = ScriptedMic(0, open_error="Cannot open “Desk mic”: device busy.")
+    capture = EarlyCapture(mic)
+    capture.start()
+    with pytest.raises(AudioError, match="device busy"):
+        capture.open()
+
+
+def test_a_device_lost_mid_run_raises_after_what_it_delivered_was_read() -> None:
+    mic = ScriptedMic(5, after="lost")
+    capture = EarlyCapture(mic)
+    capture.start()
+    capture.open()
+    got = [capture.read(5.0) for _ in range(5)]
+    assert got == [chunk(n) for n in range(5)]
+    with pytest.raises(AudioError, match="unplugged"):
+        capture.read(5.0)
+    assert mic.closed.wait(5)
+
+
+def test_an_engine_far_behind_loses_only_the_oldest_audio_and_is_told_once() -> None:
+    mic = ScriptedMic(30)
+    told: list[str] = []
+    capture = EarlyCapture(mic, buffer_s=1.0, on_overflow=told.append)  # 20 chunks
+    capture.start()
+    assert mic.all_delivered.wait(5)
+    capture.open()
+    assert read_all(capture) == [chunk(n) for n in range(10, 30)]  # the newest 20
+    assert capture.dropped == 10
+    assert len(told) == 1
+    assert "more than 1 s behind “Desk mic”" in told[0] and "dropped" in told[0]
+
+
+def test_close_before_the_engine_opened_releases_the_device() -> None:
+    """A run that fails before its engine opens the source must not keep the mic open."""
+    mic = ScriptedMic(3, after="live")
+    capture = EarlyCapture(mic)
+    capture.start()
+    assert mic.all_delivered.wait(5)
+    capture.close()
+    assert mic.closed.wait(5)
+    assert capture.read(0.1) == b""

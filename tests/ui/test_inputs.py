@@ -1,0 +1,216 @@
+"""The input picker: inputs looked for off the GUI thread (issue 11.1), --device and
+--call-mode (13.4), and a silence hint only where silence is suspicious (13.6)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+import qasync
+from PySide6.QtWidgets import QApplication
+
+from captioner.audio.devices import InputDevice
+from captioner.audio.system import SystemAudioDevice
+from captioner.ui.input_picker import LOOKING
+from captioner.ui.level_monitor import SILENCE_HINT_AFTER_S, LevelMonitor
+
+HEADSET = InputDevice(1, "USB Headset", "PulseAudio", 2, 48000.0, pulse_source="usb_in")
+BUILT_IN = InputDevice(1, "Built-in Audio", "PulseAudio", 2, 48000.0, True, "builtin_in")
+SPEAKERS = SystemAudioDevice("System audio — Speakers", "Speakers", "pulse", "spk.monitor")
+HDMI = SystemAudioDevice("System audio — HDMI", "HDMI", "pulse", "hdmi.monitor", None, True)
+
+
+@pytest.fixture
+def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """The app's qasync loop; Qt event processing (qtbot.waitUntil) runs its tasks."""
+    event_loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    asyncio.set_event_loop(None)
+    event_loop.close()
+
+
+class SlowSoundServer:
+    """Answers each look for devices only when the test says so, and notes the thread."""
+
+    def __init__(self, *answers: list[InputDevice]) -> None:
+        self.answers = list(answers)
+        self.gates = [threading.Event() for _ in answers]
+        self.threads: list[str] = []
+        self.calls = 0
+
+    def list_devices(self) -> list[InputDevice]:
+        call = self.calls
+        self.calls += 1
+        self.threads.append(threading.current_thread().name)
+        assert self.gates[call].wait(10), "the test never answered"
+        return self.answers[call]
+
+    def hooks(self) -> dict[str, object]:
+        return {
+            "list_devices": self.list_devices,
+            "list_system_sources": lambda: [SPEAKERS],
+            "rescan_devices": lambda: None,
+        }
+
+
+def combo_texts(app) -> list[str]:
+    combo = app.window.input_combo
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+class SilentMic:
+    """A live microphone that opens and delivers nothing (Start must reach it)."""
+
+    name = "USB Headset"
+    level = 0.0
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+
+    def open(self) -> None:
+        self.opened.set()
+
+    def read(self, timeout: float) -> bytes | None:
+        self.closed.wait(timeout)
+        return b"" if self.closed.is_set() else None
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def test_inputs_are_looked_for_off_the_gui_thread_and_start_waits_for_them(
+    make_app, qtbot, loop
+) -> None:
+    server = SlowSoundServer([HEADSET])
+    mic = SilentMic()
+    app = make_app("--engine", "offline", loop=loop, open_device=lambda _d: mic, **server.hooks())
+    # The window is up and answering while the sound server has not answered yet.
+    qtbot.waitUntil(lambda: server.calls == 1, timeout=5000)
+    assert combo_texts(app) == [LOOKING]
+    assert server.threads[0] != threading.main_thread().name
+    app.start_captioning()  # pressed too early: it waits, it does not fail
+    assert app.window.status_text() == LOOKING
+    assert not app.controller.running and not mic.opened.is_set()
+    server.gates[0].set()
+    qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+    assert combo_texts(app) == ["USB Headset", "System audio — Speakers"]
+    assert mic.opened.wait(5)  # the run started on the device that was found
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
+def test_an_older_answer_arriving_late_is_dropped(make_app, qtbot, loop) -> None:
+    server = SlowSoundServer([BUILT_IN], [HEADSET])
+    app = make_app(loop=loop, **server.hooks())
+    qtbot.waitUntil(lambda: server.calls == 1, timeout=5000)
+    app.window.refreshDevicesRequested.emit()  # ⟳ while the first look is still out
+    server.gates[0].set()  # the first answers: too late, a newer look was asked for
+    qtbot.waitUntil(lambda: server.calls == 2, timeout=5000)
+    assert combo_texts(app) == [LOOKING]  # the stale answer was not shown...
+    assert app.inputs.loading  # ...nor would Start have used it
+    server.gates[1].set()
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    assert combo_texts(app) == ["USB Headset", "System audio — Speakers"]
+
+
+def test_device_picks_a_named_microphone_or_system_audio(make_app) -> None:
+    hardware = {
+        "list_devices": lambda: [BUILT_IN, HEADSET],
+        "list_system_sources": lambda: [HDMI, SPEAKERS],
+        "rescan_devices": lambda: None,
+    }
+    assert make_app("--device", "usb").window.selected_input().device == HEADSET
+    assert make_app("--device", "System audio").window.selected_input().system == HDMI
+    assert make_app("--device", "speak").window.selected_input().system == SPEAKERS
+    wrong = make_app("--device", "Blue Yeti", **hardware)
+    assert "No audio input matches “Blue Yeti”" in wrong.window.status_text()
+    assert "USB Headset" in wrong.window.status_text()
+
+
+@pytest.fixture
+def make_app(make_app):
+    """The shared factory with this module's hardware unless a test passes its own."""
+
+    def make(*argv: str, **inject):
+        inject.setdefault("list_devices", lambda: [BUILT_IN, HEADSET])
+        inject.setdefault("list_system_sources", lambda: [HDMI, SPEAKERS])
+        inject.setdefault("rescan_devices", lambda: None)
+        return make_app(*argv, **inject)
+
+    return make
+
+
+def test_call_mode_flag_starts_in_call_mode_with_device_on_its_side(make_app) -> None:
+    app = make_app("--call-mode", "--device", "speakers")
+    panel = app.window.call_panel
+    assert panel.call_mode()
+    assert panel.selected("system") == SPEAKERS
+    assert panel.selected("mic") == BUILT_IN  # the default microphone
+    mic = make_app("--call-mode", "--device", "usb headset").window.call_panel
+    assert mic.selected("mic") == HEADSET and mic.selected("system") == HDMI
+
+
+class QuietSource:
+    def __init__(self, name: str, *, system_audio: bool) -> None:
+        self.name = name
+        self.level = 0.0
+        self.is_system_audio = system_audio
+
+
+@pytest.fixture
+def clock_monitor(make_app, qtbot):
+    app = make_app()
+    qtbot.waitExposed(app.window)
+    now = [0.0]
+    monitor = LevelMonitor(clock=lambda: now[0])
+    monitor.show_hints_in(app.window, app.controller)
+    return app, monitor, now
+
+
+def silence_for(monitor: LevelMonitor, now: list[float], seconds: float) -> None:
+    monitor.poll()
+    now[0] += seconds
+    monitor.poll()
+
+
+def test_a_paused_video_on_system_audio_is_not_an_alarm(clock_monitor) -> None:
+    app, monitor, now = clock_monitor
+    app.window.show_status("Listening")
+    monitor.watch(QuietSource("System audio — Speakers", system_audio=True))
+    silence_for(monitor, now, 60.0)
+    assert app.window.status_text() == "Listening"
+    assert app.window.statusBar().currentMessage() == ""
+
+
+def test_a_microphone_giving_zeros_gets_a_gentle_hint_that_moves_nothing(
+    clock_monitor,
+) -> None:
+    app, monitor, now = clock_monitor
+    app.window.show_status("Listening")
+    QApplication.processEvents()
+    transcript = app.window.transcript.geometry()
+    mic = QuietSource("USB Headset", system_audio=False)
+    monitor.watch(mic)
+    silence_for(monitor, now, SILENCE_HINT_AFTER_S + 0.1)
+    QApplication.processEvents()
+    hint = app.window.statusBar().currentMessage()
+    assert "USB Headset" in hint and "muted" in hint
+    assert app.window.transcript.geometry() == transcript  # nothing shifted
+    assert app.window.status_text() == "Listening"  # still there, under the hint
+    mic.level = 0.05  # the user unmuted
+    monitor.poll()
+    assert app.window.statusBar().currentMessage() == ""
+
+
+def test_news_from_the_run_replaces_the_hint(clock_monitor) -> None:
+    app, monitor, now = clock_monitor
+    monitor.watch(QuietSource("USB Headset", system_audio=False))
+    silence_for(monitor, now, SILENCE_HINT_AFTER_S + 0.1)
+    assert app.window.statusBar().currentMessage()
+    app.controller.report_error("Lost the audio device “USB Headset”: unplugged.")
+    assert app.window.statusBar().currentMessage() == ""
+    assert "unplugged" in app.window.status_text()
