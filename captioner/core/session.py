@@ -194,6 +194,25 @@ def word_to_dict(word: Word) -> dict[str, JSONValue]:
 
 
 def word_from_dict(data: dict[str, JSONValue]) -> Word:
+    # Words are most of a journal: the shape as written is checked in one go,
+    # and only a word that fails it takes the slow path that names the problem.
+    if type(data) is dict:
+        text, start, end = data.get("text"), data.get("start_ms"), data.get("end_ms")
+        confidence = data.get("confidence", 1.0)
+        if (
+            type(text) is str
+            and type(start) is int
+            and type(end) is int
+            and -MAX_MS <= start <= MAX_MS
+            and -MAX_MS <= end <= MAX_MS
+            and type(confidence) is float
+            and math.isfinite(confidence)
+        ):
+            return Word(text, start, end, confidence)
+    return _checked_word(data)
+
+
+def _checked_word(data: JSONValue) -> Word:
     data = _object(data, "word")
     confidence = data.get("confidence", 1.0)
     return Word(
