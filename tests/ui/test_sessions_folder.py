@@ -223,3 +223,31 @@ def test_damaged_journals_do_not_stop_the_app_and_the_user_is_told_which(
     assert all("damaged" in row for row in rows(window))
     app.window.recoverRequested.emit()
     qtbot.waitUntil(lambda: len(window.view.finished_texts()) == 4, timeout=5000)
+
+
+def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_folder_gets_it_all(
+    make_app, qtbot, tmp_path, monkeypatch, tiny_tmpfs
+) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    full = tiny_tmpfs(size="8k")  # passes the start-up check, fills after a few turns
+    (full / "filler").write_bytes(b"x" * 4096)
+    chosen = tmp_path / "chosen"
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=150) as server:
+        app = make_app(*cloud(server, full))
+        said_while_running: list[bool] = []
+        app.sessions.savingProblem.connect(
+            lambda _message: said_while_running.append(app.controller.running)
+        )
+        app.start_captioning()
+        qtbot.waitUntil(lambda: app.storage.shown, timeout=15000)
+        assert said_while_running[0]
+        assert "disk is full" in app.storage.banner.label.text()
+        assert app.window.status_text().endswith(NOT_SAVED)
+        app.storage.ask_folder = lambda _parent, _start: str(chosen)
+        app.storage.choose_folder()
+        qtbot.waitUntil(lambda: not app.storage.shown, timeout=5000)
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+    [journal] = chosen.glob("*.jsonl")
+    contents = read_journal(journal)
+    assert [t.text for t in contents.turns] == [t.text for t in app.controller.transcript.finished]
+    assert len(contents.turns) == 7 and contents.ended
