@@ -152,7 +152,7 @@ class SessionIndex:
         self._worker.submit(lambda: done(check_folder(self.store.data_dir)))
 
     def use_store(self, store: SessionStore) -> None:
-        """Index another folder from now on (the user chose one); requests after this see it."""
+        """Index another folder (or the same store, pointed elsewhere) from the next request on."""
 
         def task() -> None:
             self.store = store

@@ -215,7 +215,8 @@ class SessionManager(QObject):
         from memory until it is on disk: if the new folder fails too, the
         banner stays and another can be chosen.
         """
-        self.store = SessionStore(folder)
+        # The same store, pointed elsewhere: windows that hold it follow.
+        self.store.data_dir = Path(folder)
         self.library.use_store(self.store)
         self._folder_problem = None
         live = self.writer
@@ -232,8 +233,8 @@ class SessionManager(QObject):
             for turn in held.turns:
                 held.writer.append_turn(turn)
             held.writer.close(duration_ms=held.duration_ms, timeout=0)
+        # "Saved again" waits for the answers: the folder's check, the writers' files.
         self.check_folder()
-        self._update_saving()
         self.sessionsChanged.emit()
 
     def _on_folder_checked(self, check: FolderCheck) -> None:
