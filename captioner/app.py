@@ -29,6 +29,7 @@ from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.global_hotkey import GlobalHotkey
 from captioner.ui.input_picker import InputPicker
+from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
@@ -119,7 +120,7 @@ class CaptionerApp(QObject):
         self._wire()
         self.engines.load()
         self.inputs.refresh()
-        self.session_actions = SessionActions(w, c, self.sessions, self, profanity=self.profanity)
+        self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.session_actions.check_for_crashed_sessions()
         self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
         w.set_level(None)
@@ -136,7 +137,7 @@ class CaptionerApp(QObject):
         c.turnRevised.connect(w.revise_turn)
         c.partialChanged.connect(w.set_partial)
         c.partialCleared.connect(lambda: w.set_partial(None))
-        c.statusChanged.connect(w.show_status)
+        c.statusChanged.connect(lambda text, error: w.show_status(text, error, c.status_detail))
         c.runningChanged.connect(w.set_running)
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
@@ -175,12 +176,13 @@ def run_gui(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     settings = make_settings()
     instance = SingleInstance(server_name(settings.fileName()))
-    if instance.notify_running_instance():
-        print("Captioner is already running; showing its window.", file=sys.stderr)
-        return 0
+    reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
+    if reply is not None:
+        return tell_handover(reply)
     instance.listen()
     captioner = CaptionerApp(args, settings, loop=loop)  # inputs are looked for on the loop
     instance.activationRequested.connect(captioner.window.bring_to_front)
+    instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
     hotkey = GlobalHotkey()
     if app.platformName() == "xcb" and hotkey.start():
         hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,50 @@ def keyring_problem() -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class KeyState:
+    """Everything the key's settings need to show, read in one go (off the GUI thread).
+
+    ``key`` and ``source`` as :func:`load_api_key` / :func:`key_source` give
+    them; ``keyring_problem`` as :func:`keyring_problem` (``None`` when the
+    key comes from the environment, where the keyring does not matter).
+    """
+
+    key: str | None
+    source: str
+    keyring_problem: str | None
+
+
+def env_key() -> str | None:
+    """The key from ``ASSEMBLYAI_API_KEY``: no keyring call, so safe on any thread."""
+    return os.environ.get(ENV_VAR, "").strip() or None
+
+
+def key_state() -> KeyState:
+    """The current key, where it comes from and whether the keyring works.
+
+    Talks to the keyring (D-Bus, possibly a password prompt): call it off the
+    GUI thread.
+    """
+    key, source = _current_key()
+    problem = None if source == "environment" else keyring_problem()
+    return KeyState(key, source, problem)
+
+
+def store_key(key: str) -> str | None:
+    """Keep ``key``: in the keyring when one works, else for this run.
+
+    Returns ``None`` when the keyring holds it, else why it is kept for this
+    run only.  Talks to the keyring: call it off the GUI thread.
+    """
+    try:
+        save_api_key(key)
+    except KeyStoreError as exc:
+        use_for_this_run(key)
+        return str(exc)
+    return None
+
+
 def use_for_this_run(key: str) -> None:
     """Keep ``key`` in memory until the app quits (no keyring to store it in)."""
     global _run_key
@@ -113,7 +158,7 @@ def api_key_problem() -> str | None:
 
 def _current_key() -> tuple[str | None, str]:
     """The key a run would use and where it is, asking the keyring at most once."""
-    key = os.environ.get(ENV_VAR, "").strip()
+    key = env_key()
     if key:
         return key, "environment"
     stored = _keyring_key()

@@ -3,7 +3,10 @@
 Options are persisted through typed settings and applied on the next Start;
 key terms and turn silences also reach a running session through
 ``UpdateConfiguration``.  The key is shown masked and never written to the
-settings file.  "Test key" opens a real connection off the GUI thread.
+settings file.  "Test key" opens a real connection off the GUI thread, and
+every keyring call (reading the key when the dialog opens, storing it on
+OK) runs off the GUI thread too: the dialog shows "Checking the keyring…"
+or "Saving…" until the keyring answers.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -31,14 +35,8 @@ from captioner import keystore
 from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAIConfig
 from captioner.engines.base import EngineError
-
-# Two filters could confuse: say which one people want, and why the other exists.
-SERVER_PROFANITY_TIP = (
-    "Not needed to hide profanity: Settings ▸ Captions… ▸ Hide profanity (on by default) "
-    "already does that for both engines and keeps the words in the session record, so "
-    "it can be turned off later. This option has AssemblyAI mask the words before they "
-    "reach Captioner, so they are never saved and cannot be shown again."
-)
+from captioner.ui import assemblyai_help as helptext
+from captioner.ui.keyring_access import off_gui_thread
 
 
 def config_from_settings(settings: Settings, api_key: str, api_host: str) -> AssemblyAIConfig:
@@ -115,57 +113,88 @@ class AssemblyAISettingsDialog(QDialog):
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setAccessibleName("API key")
-        source = keystore.key_source()
-        current = keystore.load_api_key() or ""
-        self.key_edit.setPlaceholderText(
-            keystore.mask(current) if current else "Paste your AssemblyAI API key"
-        )
-        self.key_edit.setEnabled(source != "environment")
-        self.test_button = QPushButton("Test key")
+        self.key_edit.setPlaceholderText("Paste your AssemblyAI API key")
+        self.key_edit.setToolTip("The key from your AssemblyAI dashboard (32 letters and digits)")
+        self.test_button = QPushButton("&Test key")
         self.test_button.setAccessibleName("Test the API key")
         self.test_button.clicked.connect(self.test_key)
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
         key_row.addWidget(self.test_button)
-        form.addRow("API &key:", key_row)
-        self._keyring_problem = None if source == "environment" else keystore.keyring_problem()
-        self.key_status = QLabel(_key_status_text(source, self._keyring_problem))
+        key_label = QLabel("API &key:")
+        key_label.setBuddy(self.key_edit)  # a row given a layout gets no buddy by itself
+        form.addRow(key_label, key_row)
+        self.key_status = QLabel()
         self.key_status.setWordWrap(True)
         self.key_status.setObjectName("keyStatus")
+        self.key_status.setOpenExternalLinks(True)
         form.addRow(self.key_status)
+        # Until the keyring answers: nothing known, nothing to type over or save.
+        self._keyring_problem: str | None = None
+        self._current_key = ""
+        self._saving = False
+        self.key_state: keystore.KeyState | None = None
 
         self.model_combo = QComboBox()
-        self.model_combo.addItems(list(SPEECH_MODELS))
-        self.model_combo.setCurrentText(s.get(Key.AAI_SPEECH_MODEL))
+        for model_id in SPEECH_MODELS:
+            info = helptext.model_info(model_id)
+            self.model_combo.addItem(info.name, model_id)
+            index = self.model_combo.count() - 1
+            self.model_combo.setItemData(
+                index, f"{info.description}\nModel id: {model_id}", Qt.ItemDataRole.ToolTipRole
+            )
+        self.model_combo.setCurrentIndex(
+            max(0, self.model_combo.findData(s.get(Key.AAI_SPEECH_MODEL)))
+        )
+        self.model_description = QLabel()
+        self.model_description.setObjectName("modelDescription")
+        self.model_description.setWordWrap(True)
+        self.model_combo.currentIndexChanged.connect(self._describe_model)
+        self._describe_model()
         self.languages_edit = QLineEdit(s.get(Key.AAI_LANGUAGE_CODES))
         self.languages_edit.setPlaceholderText("e.g. en, es  (empty: the model's default)")
-        self.detect_check = QCheckBox("Detect the language")
+        self.languages_edit.setToolTip(helptext.LANGUAGES_TIP)
+        self.detect_check = QCheckBox("&Detect the language")
         self.detect_check.setChecked(s.get(Key.AAI_LANGUAGE_DETECTION))
+        self.detect_check.setToolTip(helptext.DETECT_TIP)
         self.keyterms_edit = QPlainTextEdit(s.get(Key.AAI_KEYTERMS))
         self.keyterms_edit.setPlaceholderText("Names and jargon, one per line")
+        self.keyterms_edit.setToolTip(helptext.KEYTERMS_TIP)
+        self.keyterms_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.keyterms_edit.setFixedHeight(80)
         self.profanity_check = QCheckBox("Filter profanity on AssemblyAI's servers as well")
         self.profanity_check.setChecked(s.get(Key.AAI_FILTER_PROFANITY))
-        self.profanity_check.setToolTip(SERVER_PROFANITY_TIP)
-        self.profanity_check.setAccessibleDescription(SERVER_PROFANITY_TIP)
-        self.format_check = QCheckBox("Punctuation and casing (format turns)")
+        self.profanity_check.setToolTip(helptext.SERVER_PROFANITY_TIP)
+        self.profanity_check.setAccessibleDescription(helptext.SERVER_PROFANITY_TIP)
+        self.format_check = QCheckBox("&Punctuation and capital letters")
         self.format_check.setChecked(s.get(Key.AAI_FORMAT_TURNS))
-        self.speakers_check = QCheckBox("Tell speakers apart (speaker labels)")
+        self.format_check.setToolTip(helptext.FORMAT_TIP)
+        self.speakers_check = QCheckBox("Tell &speakers apart (A, B, C…)")
         self.speakers_check.setChecked(s.get(Key.AAI_SPEAKER_LABELS))
-        self.min_silence = _spin(Key.AAI_MIN_TURN_SILENCE_MS, s, " ms")
-        self.max_silence = _spin(Key.AAI_MAX_TURN_SILENCE_MS, s, " ms")
-        self.threshold = _spin(Key.AAI_EOT_THRESHOLD_PERCENT, s, " %")
+        self.speakers_check.setToolTip(helptext.SPEAKERS_TIP)
+        self.min_silence = _spin(Key.AAI_MIN_TURN_SILENCE_MS, s, " ms", helptext.MIN_SILENCE_TIP)
+        self.max_silence = _spin(Key.AAI_MAX_TURN_SILENCE_MS, s, " ms", helptext.MAX_SILENCE_TIP)
+        self.threshold = _spin(Key.AAI_EOT_THRESHOLD_PERCENT, s, " %", helptext.THRESHOLD_TIP)
+        self.threshold.setSingleStep(5)
+        turns = QLabel(
+            "When does a line end? Leave these at “Service default” unless lines "
+            "end too early or too late."
+        )
+        turns.setObjectName("turnHelp")
+        turns.setWordWrap(True)
         for label, widget in (
             ("Speech &model:", self.model_combo),
-            ("&Languages:", self.languages_edit),
+            ("", self.model_description),
+            ("L&anguages:", self.languages_edit),
             ("", self.detect_check),
             ("Key &terms:", self.keyterms_edit),
             ("", self.profanity_check),
             ("", self.format_check),
             ("", self.speakers_check),
-            ("Mi&n. turn silence:", self.min_silence),
-            ("Ma&x. turn silence:", self.max_silence),
-            ("End-of-turn &confidence:", self.threshold),
+            ("", turns),
+            (helptext.MIN_SILENCE_LABEL, self.min_silence),
+            (helptext.MAX_SILENCE_LABEL, self.max_silence),
+            (helptext.THRESHOLD_LABEL, self.threshold),
         ):
             if label:
                 widget.setAccessibleName(label.replace("&", "").rstrip(":"))
@@ -182,14 +211,50 @@ class AssemblyAISettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.ok_button: QAbstractButton = buttons.button(QDialogButtonBox.StandardButton.Ok)
         form.addRow(buttons)
         self._check = KeyCheck(api_host, self)
         self._check.finished.connect(self._on_key_checked)
+        self._set_key_pending("Checking the keyring…")
+        self.keyring_call = off_gui_thread(
+            keystore.key_state, self._on_key_state, self, on_error=self._on_keyring_failed
+        )
 
     # -- key -----------------------------------------------------------------
 
+    def _set_key_pending(self, text: str, *, saving: bool = False) -> None:
+        """The keyring is being asked: say so, and let nothing depend on its answer yet.
+
+        The options do not depend on it, so OK stays usable while the key is
+        only being read (a key typed meanwhile is stored as on any OK).
+        """
+        self.key_status.setText(text)
+        for widget in (self.key_edit, self.test_button, self.ok_button):
+            widget.setEnabled(widget is self.ok_button and not saving)
+
+    def _describe_model(self) -> None:
+        model_id = self.model_combo.currentData() or ""
+        self.model_description.setText(helptext.model_info(model_id).description)
+        self.model_combo.setToolTip(f"Model id: {model_id}")
+
+    def _on_key_state(self, state: keystore.KeyState) -> None:
+        self.key_state = state
+        self._current_key = state.key or ""
+        self._keyring_problem = state.keyring_problem
+        if self._current_key:
+            self.key_edit.setPlaceholderText(keystore.mask(self._current_key))
+        self.key_edit.setEnabled(state.source != "environment")
+        self.test_button.setEnabled(True)
+        self.ok_button.setEnabled(True)
+        self.key_status.setText(helptext.key_status_text(state.source, state.keyring_problem))
+
+    def _on_keyring_failed(self, exc: Exception) -> None:
+        self._on_key_state(
+            keystore.KeyState(keystore.env_key(), "", f"The keyring failed ({type(exc).__name__}).")
+        )
+
     def entered_key(self) -> str:
-        return self.key_edit.text().strip() or (keystore.load_api_key() or "")
+        return self.key_edit.text().strip() or self._current_key
 
     def test_key(self) -> None:
         problem = keystore.key_problem(self.entered_key())
@@ -213,7 +278,7 @@ class AssemblyAISettingsDialog(QDialog):
         return AssemblyAIConfig(
             api_key="",
             api_host=self._api_host,
-            speech_model=self.model_combo.currentText(),
+            speech_model=self.model_combo.currentData() or self.model_combo.currentText(),
             language_codes=_split(self.languages_edit.text(), ","),
             language_detection=self.detect_check.isChecked(),
             keyterms=_split(self.keyterms_edit.toPlainText(), "\n"),
@@ -233,6 +298,8 @@ class AssemblyAISettingsDialog(QDialog):
         if problems:
             self.problems.setText("\n".join(problems))  # keep the dialog open
             return
+        if self._saving:
+            return  # the keyring is storing the key (OK is disabled meanwhile)
         key = self.key_edit.text().strip()
         if key:
             problem = keystore.key_problem(key)
@@ -240,20 +307,57 @@ class AssemblyAISettingsDialog(QDialog):
                 self.problems.setText(problem)  # the key itself is never shown
                 return
             if self._keyring_problem:
-                keystore.use_for_this_run(key)
+                keystore.use_for_this_run(key)  # memory only: no keyring call
             else:
-                try:
-                    keystore.save_api_key(key)
-                except keystore.KeyStoreError as exc:
-                    # The keyring said it worked and then refused: keep the key for
-                    # this run, say where it really is, and let the user decide.
-                    keystore.use_for_this_run(key)
-                    self._keyring_problem = str(exc)
-                    self.key_edit.clear()
-                    self.key_edit.setPlaceholderText(keystore.mask(key))
-                    self.key_status.setText(_key_status_text("run", str(exc)))
-                    self.problems.setText("The key was not stored: it is used for this run only.")
-                    return
+                self._save_options(config)
+                self._saving = True
+                self._set_key_pending("Saving the key in the keyring…", saving=True)
+                self.cancel_disabled(True)
+                off_gui_thread(
+                    lambda: keystore.store_key(key),
+                    lambda problem: self._on_key_stored(key, problem),
+                    self,
+                    on_error=lambda exc: self._on_key_stored(key, str(exc)),
+                )
+                return
+        self._save_options(config)
+        super().accept()
+
+    @property
+    def saving(self) -> bool:
+        """The keyring is storing the key; the dialog closes (or says why not) when it answers."""
+        return self._saving
+
+    def reject(self) -> None:
+        if not self._saving:  # Esc while the keyring stores the key: wait for its answer
+            super().reject()
+
+    def cancel_disabled(self, disabled: bool) -> None:
+        for button in self.findChildren(QDialogButtonBox):
+            cancel = button.button(QDialogButtonBox.StandardButton.Cancel)
+            if cancel is not None:
+                cancel.setEnabled(not disabled)
+
+    def _on_key_stored(self, key: str, problem: str | None) -> None:
+        self._saving = False
+        self.cancel_disabled(False)
+        self._current_key = key
+        self.key_edit.clear()
+        self.key_edit.setPlaceholderText(keystore.mask(key))
+        self.key_edit.setEnabled(True)
+        self.test_button.setEnabled(True)
+        self.ok_button.setEnabled(True)
+        if problem is None:
+            self.key_status.setText(helptext.key_status_text("keyring", None))
+            super().accept()
+            return
+        # The keyring said it worked and then refused: the key is kept for this
+        # run, the dialog says where it really is, and the user decides.
+        self._keyring_problem = problem
+        self.key_status.setText(helptext.key_status_text("run", problem))
+        self.problems.setText("The key was not stored: it is used for this run only.")
+
+    def _save_options(self, config: AssemblyAIConfig) -> None:
         before = config_from_settings(self._settings, "", self._api_host)
         s = self._settings
         s.set(Key.AAI_SPEECH_MODEL, config.speech_model)
@@ -273,29 +377,17 @@ class AssemblyAISettingsDialog(QDialog):
             live.max_turn_silence_ms,
         ):
             self.liveUpdate.emit(config)
-        super().accept()
 
 
-def _spin(key: Key, settings: Settings, suffix: str) -> QSpinBox:
+def _spin(key: Key, settings: Settings, suffix: str, tip: str) -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(int(key.spec.minimum or 0), int(key.spec.maximum or 0))
-    spin.setSpecialValueText("Service default")
+    spin.setSpecialValueText("Service default")  # shown for 0
     spin.setSuffix(suffix)
+    if suffix.strip() == "ms":
+        spin.setSingleStep(50)
+    spin.setGroupSeparatorShown(True)
     spin.setValue(settings.get(key))
+    spin.setToolTip(tip)
+    spin.setAccessibleDescription(tip)
     return spin
-
-
-def _key_status_text(source: str, keyring_problem: str | None) -> str:
-    """Where the key is (or will be) kept, never claiming a place it is not."""
-    if source == "environment":
-        return "Set by the ASSEMBLYAI_API_KEY environment variable."
-    if keyring_problem:
-        return (
-            f"{keyring_problem} A key entered here is used for this run only. To keep it, "
-            "set the ASSEMBLYAI_API_KEY environment variable (for example in ~/.profile), "
-            "or start a keyring and open this dialog again. Your key is on your AssemblyAI "
-            "dashboard: https://www.assemblyai.com/app/api-keys"
-        )
-    if source == "run":
-        return "Used for this run only: it is not stored anywhere."
-    return "Kept in the system keyring, never in a file."

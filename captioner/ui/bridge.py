@@ -23,12 +23,14 @@ class EngineBridge(QObject):
         final(TurnUpdate): a turn finished (or was re-sent formatted).
         state(EngineState, str): the run changed state; the string is a detail.
         error(EngineError): the run failed; the message is for the user.
+        status(EngineStatus): a state's summary with its technical detail (tooltip, log).
     """
 
     partial = Signal(object)
     final = Signal(object)
     state = Signal(object, str)
     error = Signal(object)
+    status = Signal(object)
 
     def on_partial(self, update: TurnUpdate) -> None:
         self.partial.emit(update)
@@ -41,3 +43,6 @@ class EngineBridge(QObject):
 
     def on_error(self, error: EngineError) -> None:
         self.error.emit(error)
+
+    def on_status(self, status: object) -> None:
+        self.status.emit(status)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from captioner.audio.echo import ECHO_HINT
 from captioner.core.transcript import Change, ChangeKind, Transcript, Turn, TurnUpdate
 from captioner.engines.base import (
     AudioSource,
@@ -34,6 +35,19 @@ STATE_TEXT = {
     EngineState.STOPPING: "Stopping…",
     EngineState.STOPPED: "Stopped",
 }
+RECONNECTING = "Reconnecting…"
+
+
+def split_status(detail: str) -> tuple[str, str]:
+    """A state's words as (what the status line says, technical detail for a tooltip).
+
+    "Reconnecting… (lost the connection to 127.0.0.1:40333: Connection closed
+    (code=1006))" is said as "Reconnecting…": a drop the engine is already
+    handling is not an alarm, and the close code means nothing to a reader.
+    """
+    if detail.startswith(RECONNECTING) and detail != RECONNECTING:
+        return RECONNECTING, detail
+    return detail, ""
 
 
 class CaptionController(QObject):
@@ -44,7 +58,8 @@ class CaptionController(QObject):
         partialCleared(): no turn is in progress any more.
         turnFinished(int, Turn): a turn was inserted at this index of the finished list.
         turnRevised(int, Turn): the finished turn at this index got better text.
-        statusChanged(str, bool): the status line text, and whether it is an error.
+        statusChanged(str, bool): the status line text, and whether it is an error;
+            its technical detail (for a tooltip) is :attr:`status_detail` by then.
         runningChanged(bool): a run started (True) or fully ended (False).
         transcriptReset(): a new session began with an empty transcript.
     """
@@ -66,9 +81,11 @@ class CaptionController(QObject):
         self._bridge.final.connect(self._on_update)
         self._bridge.state.connect(self._on_state)
         self._bridge.error.connect(self._on_error)
+        self._bridge.status.connect(self._on_status)
         self._engine: Engine | None = None
         self._error: EngineError | None = None
         self.status_text = "Ready"
+        self.status_detail = ""
 
     # -- commands ------------------------------------------------------------
 
@@ -152,14 +169,34 @@ class CaptionController(QObject):
                 self._set_status(STATE_TEXT[state], False)
             self.runningChanged.emit(False)
             return
+        if state is EngineState.LISTENING and detail == ECHO_HINT:
+            # Call mode's echo hint: the call panel shows it right above the
+            # transcript; saying it in the status line too said it twice.
+            detail = ""
         if self._error is None:
-            self._set_status(detail or STATE_TEXT[state], False)
+            text, technical = split_status(detail or STATE_TEXT[state])
+            if technical:
+                log.info("%s", technical)
+            self._set_status(text, False, technical)
+
+    def _on_status(self, status: object) -> None:
+        """An engine's state with its technical side (``EngineStatus``): detail in the tooltip."""
+        summary = getattr(status, "summary", "")
+        detail = getattr(status, "detail", "")
+        if self._error is not None or not detail or not summary:
+            return
+        if getattr(status, "state", None) is EngineState.LISTENING and summary == ECHO_HINT:
+            return
+        log.info("%s: %s", summary, detail)
+        self._set_status(summary, False, detail)
 
     def _on_error(self, error: EngineError) -> None:
-        log.warning("Engine error (%s): %s", error.kind.value, error.message)
+        detail = getattr(error, "detail", "")  # the technical cause, when the engine gives one
+        log.warning("Engine error (%s): %s %s", error.kind.value, error.message, detail)
         self._error = error
-        self._set_status(error.message, True)
+        self._set_status(error.message, True, detail)
 
-    def _set_status(self, text: str, is_error: bool) -> None:
+    def _set_status(self, text: str, is_error: bool, detail: str = "") -> None:
         self.status_text = text
+        self.status_detail = detail
         self.statusChanged.emit(text, is_error)

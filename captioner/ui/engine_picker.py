@@ -3,13 +3,20 @@
 The engines themselves come from :mod:`captioner.engines.registry`; the main
 window only shows them.  The choice is remembered as soon as the user makes
 it (not only when a run starts), so a restart shows what was picked.
+
+Whether there is an API key decides the default engine, and finding out may
+mean asking the keyring (a D-Bus call that can wait for an unlock prompt).
+That question is asked off the GUI thread: the picker is filled at once from
+what is known without the keyring (the command line, the remembered engine,
+``ASSEMBLYAI_API_KEY``) and corrected when the keyring answers, unless the
+user has picked an engine meanwhile.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 
 from captioner import keystore
 from captioner.core.settings import Key, Settings
@@ -20,6 +27,7 @@ from captioner.engines.registry import (
     choose_engine,
     spec,
 )
+from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.main_window import MainWindow
 
 
@@ -31,8 +39,14 @@ class EnginePicker(QObject):
     """Fills the window's engine picker and remembers the user's pick.
 
     ``requested`` is the command line's ``--engine``: it wins until the user
-    picks another engine in the window.
+    picks another engine in the window.  ``has_key`` may block (it asks the
+    keyring): it is only ever called on a worker thread.
+
+    Signals:
+        keyKnown(bool): the keyring answered whether there is a key (the picker is final).
     """
+
+    keyKnown = Signal(bool)
 
     def __init__(
         self,
@@ -48,17 +62,55 @@ class EnginePicker(QObject):
         self._prefs = prefs
         self._requested = requested
         self._has_key = has_key
+        self._picked = False  # the user chose in the window since the last load()
+        self._asking = 0  # counts load()s: only the newest answer counts
+        self.pending = False
         window.engineChosen.connect(self._on_chosen)
 
     def load(self) -> None:
         """(Re)fill the picker; call again when the key changes (it may change the default)."""
+        self._picked = False
+        if self._requested or keystore.env_key():
+            # Known without the keyring: final now.
+            self._fill(has_key=bool(keystore.env_key()), preload=True)
+            return
+        # Until the keyring answers, a remembered engine is taken at its word.
+        self._fill(has_key=self._prefs.get(Key.ENGINE) != "", preload=False)
+        self._asking += 1
+        asking = self._asking
+        self.pending = True
+        off_gui_thread(
+            self._has_key,
+            lambda has_key: self._on_key_known(asking, bool(has_key)),
+            self,
+            on_error=lambda _exc: self._on_key_known(asking, False),
+        )
+
+    def _on_key_known(self, asking: int, has_key: bool) -> None:
+        if asking != self._asking:
+            return  # a newer load() asked again
+        self.pending = False
+        if not self._picked:
+            self._fill(has_key=has_key, preload=True)
+        self.keyKnown.emit(has_key)
+
+    def _fill(self, *, has_key: bool, preload: bool) -> None:
         chosen = choose_engine(
             requested=self._requested,
             remembered=self._prefs.get(Key.ENGINE),
-            has_key=self._has_key(),
+            has_key=has_key,
         )
-        self._window.set_engines(available_engines(), chosen)
-        spec(chosen).preload()
+        if self._window.selected_engine() is not chosen or not self._window.engine_combo.count():
+            self._window.set_engines(available_engines(), chosen)
+        if preload:
+            # The offline model takes a moment to load: start now, in the background,
+            # so Start is instant when the user gets there.
+            spec(chosen).preload()
+
+    def request(self, engine_id: EngineId) -> None:
+        """Pick ``engine_id`` as ``--engine`` would (a later launch asked for it)."""
+        self._requested = engine_id.value
+        self.load()
 
     def selected(self) -> EngineSpec | None:
         engine_id = self._window.selected_engine()
@@ -70,7 +122,6 @@ class EnginePicker(QObject):
     def _on_chosen(self, engine_id: str) -> None:
         engine = spec(engine_id)
         self._requested = None  # the user's pick now outranks the command line
+        self._picked = True
         self.remember(engine.id)
-        # The offline model takes a moment to load: start now, in the background,
-        # so Start is instant when the user gets there.
         engine.preload()

@@ -9,17 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QToolButton,
@@ -27,13 +27,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from captioner import APP_NAME, __version__
+from captioner import APP_NAME
 from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
+from captioner.ui.contrast import muted
+from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
+from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
-from captioner.ui.transcript_view import TranscriptView
+from captioner.ui.status_line import StatusLine
+from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
+
+RUNNING_PLACEHOLDER = "Listening. Captions appear here as soon as someone speaks."
+CALL_MODE_INPUT_TIP = (
+    "Call mode captions the Microphone and System audio chosen below. "
+    "Switch call mode off to caption a single input."
+)
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,7 @@ class MainWindow(QMainWindow):
         importRequested(): File ▸ Import transcript….
         copyRequested(): Edit ▸ Copy transcript.
         sessionsRequested(): View ▸ Sessions….
+        dataFolderRequested(): Settings ▸ Open sessions folder.
         recoverRequested(): the banner's Recover button.
         discardRequested(): the banner's Discard button.
     """
@@ -84,6 +95,7 @@ class MainWindow(QMainWindow):
     importRequested = Signal()
     copyRequested = Signal()
     sessionsRequested = Signal()
+    dataFolderRequested = Signal()
     recoverRequested = Signal()
     discardRequested = Signal()
 
@@ -97,6 +109,8 @@ class MainWindow(QMainWindow):
         self._may_close = False
         self._engines: list[EngineSpec] = []
         self._filling = False  # the pickers are being refilled: not the user's choice
+        self.data_dir: Path | None = None  # where sessions are kept (About, the folder action)
+        self._dialogs: dict[str, QWidget] = {}
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -120,8 +134,11 @@ class MainWindow(QMainWindow):
         self.engine_combo.setAccessibleName("Recognition engine")
         engine_label.setBuddy(self.engine_combo)
         self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("startButton")
         self.start_button.setAccessibleName("Start or stop captioning")
-        self.start_button.setDefault(True)
+        # Not a "default" button: a main window has no Enter-to-accept, and the
+        # default look hid whether Start had the keyboard focus.
+        self.start_button.setAutoDefault(False)
         self.start_button.clicked.connect(self._on_start_clicked)
         row.addWidget(input_label)
         row.addWidget(self.input_combo, 1)
@@ -153,6 +170,7 @@ class MainWindow(QMainWindow):
         layout.addLayout(options)
 
         self.call_panel = CallPanel()
+        self.call_panel.toggle.toggled.connect(self._update_input_enabled)
         layout.addWidget(self.call_panel)
 
         self.recovery_banner = RecoveryBanner()
@@ -165,73 +183,19 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.transcript, 1)
         self.setCentralWidget(central)
 
-        self.status_label = QLabel("Ready")
-        self.status_label.setObjectName("statusLine")
-        self.status_label.setAccessibleName("Status")
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label.setWordWrap(True)
-        self.statusBar().addWidget(self.status_label, 1)
+        self.status_line = StatusLine()
+        self.status_label = self.status_line.label
+        self.statusBar().addWidget(self.status_line, 1)
         self.engine_combo.currentIndexChanged.connect(self._on_engine_changed)
         self.input_combo.currentIndexChanged.connect(self._on_input_changed)
 
-        self._build_menus()
+        self.start_action: QAction
+        self.overlay_action: QAction
+        self.lock_action: QAction
+        self.data_folder_action: QAction
+        build_menus(self)
+        self._apply_palette()
         self.resize(820, 520)
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        self.start_action = QAction("&Start captioning", self)
-        self.start_action.setShortcut(QKeySequence("Ctrl+Return"))
-        self.start_action.triggered.connect(self._on_start_clicked)
-        file_menu.addAction(self.start_action)
-        export_action = QAction("&Export transcript…", self)
-        export_action.setShortcut(QKeySequence.StandardKey.Save)
-        export_action.triggered.connect(self.exportRequested)
-        file_menu.addAction(export_action)
-        import_action = QAction("&Import transcript (JSON)…", self)
-        import_action.triggered.connect(self.importRequested)
-        file_menu.addAction(import_action)
-        file_menu.addSeparator()
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.quitRequested)
-        file_menu.addAction(quit_action)
-
-        edit_menu = self.menuBar().addMenu("&Edit")
-        copy_action = QAction("&Copy transcript", self)
-        copy_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-        copy_action.triggered.connect(self.copyRequested)
-        edit_menu.addAction(copy_action)
-
-        view_menu = self.menuBar().addMenu("&View")
-        sessions_action = QAction("&Sessions…", self)
-        sessions_action.setShortcut(QKeySequence("Ctrl+H"))
-        sessions_action.triggered.connect(self.sessionsRequested)
-        view_menu.addAction(sessions_action)
-        self.overlay_action = QAction("Caption &overlay", self)
-        self.overlay_action.setCheckable(True)
-        self.overlay_action.setChecked(True)
-        self.overlay_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
-        self.overlay_action.toggled.connect(self.overlay_check.setChecked)
-        self.overlay_check.toggled.connect(self.overlay_action.setChecked)
-        view_menu.addAction(self.overlay_action)
-        self.lock_action = QAction("&Lock overlay (click-through)", self)
-        self.lock_action.setCheckable(True)
-        self.lock_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
-        self.lock_action.toggled.connect(self.lockToggled)
-        view_menu.addAction(self.lock_action)
-
-        settings_menu = self.menuBar().addMenu("&Settings")
-        captions_action = QAction("&Captions…", self)
-        captions_action.triggered.connect(self.overlaySettingsRequested)
-        settings_menu.addAction(captions_action)
-        key_action = QAction("&AssemblyAI (API key, model, key terms)…", self)
-        key_action.triggered.connect(self.assemblyaiSettingsRequested)
-        settings_menu.addAction(key_action)
-
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction(f"&About {APP_NAME}", self)
-        about.triggered.connect(self._about)
-        help_menu.addAction(about)
 
     # -- state from the app --------------------------------------------------
 
@@ -272,15 +236,27 @@ class MainWindow(QMainWindow):
         self.start_button.setEnabled(True)
         self.start_button.setText("Stop" if running else "Start")
         self.start_action.setText("&Stop captioning" if running else "&Start captioning")
-        self.input_combo.setEnabled(not running)
         self.call_panel.set_running(running)
         self.refresh_button.setEnabled(not running)
         self.engine_combo.setEnabled(not running)
+        self._update_input_enabled()
+        # The empty transcript must not say "press Start" while captioning.
+        self.transcript.setPlaceholderText(RUNNING_PLACEHOLDER if running else IDLE_PLACEHOLDER)
 
-    def show_status(self, text: str, is_error: bool = False) -> None:
-        self.status_label.setText(text)
-        self.status_label.setProperty("error", is_error)
-        self.status_label.setStyleSheet("color: #c0392b; font-weight: bold;" if is_error else "")
+    def _update_input_enabled(self) -> None:
+        """The single-input picker is off during a run and in call mode (say why)."""
+        call_mode = self.call_panel.call_mode()
+        self.input_combo.setEnabled(not self._running and not call_mode)
+        self.input_combo.setToolTip(CALL_MODE_INPUT_TIP if call_mode else "")
+        self.input_combo.setAccessibleDescription(CALL_MODE_INPUT_TIP if call_mode else "")
+
+    def show_status(self, text: str, is_error: bool = False, detail: str = "") -> None:
+        """The status line: a short sentence; technical ``detail`` goes in its tooltip."""
+        self.status_line.show_status(text, is_error, detail)
+
+    def show_saved(self, text: str, path: str | Path) -> None:
+        """An export was written: say where and offer "Open folder"."""
+        self.status_line.show_saved(text, path)
 
     def show_no_sound(self, name: str) -> None:
         """The input has given only digital silence for a while: likely muted or the wrong one."""
@@ -309,7 +285,10 @@ class MainWindow(QMainWindow):
         self.lock_action.blockSignals(False)
 
     def status_text(self) -> str:
-        return self.status_label.text()
+        return self.status_line.text()
+
+    def status_detail(self) -> str:
+        return self.status_line.detail()
 
     def add_turn(self, index: int, turn: Turn) -> None:
         self.transcript.insert_turn(index, turn)
@@ -370,12 +349,36 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(self._engines):
             self.engine_hint.setText(self._engines[index].hint)
 
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            f"About {APP_NAME}",
-            f"<b>{APP_NAME}</b> {__version__}<br>Live captions for calls, meetings and videos.",
-        )
+    def show_about(self) -> AboutDialog:
+        dialog = AboutDialog(self.data_dir, self)
+        return self._show_dialog("about", dialog)
+
+    def show_shortcuts(self) -> ShortcutsWindow:
+        dialog = ShortcutsWindow(self.menuBar(), self)
+        return self._show_dialog("shortcuts", dialog)
+
+    def _show_dialog(self, name: str, dialog: Any) -> Any:
+        old = self._dialogs.pop(name, None)
+        if old is not None:
+            old.close()
+            old.deleteLater()
+        self._dialogs[name] = dialog
+        dialog.show()
+        dialog.raise_()
+        return dialog
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        """The engine hint is secondary text: quieter, but at AA contrast on any theme."""
+        hint = self.engine_hint.palette()
+        window = self.palette().color(QPalette.ColorRole.Window)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        hint.setColor(QPalette.ColorRole.WindowText, muted(text, window))
+        self.engine_hint.setPalette(hint)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._may_close:

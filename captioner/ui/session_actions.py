@@ -9,23 +9,28 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.export import TranscriptFileError
 from captioner.core.session_index import Listing
+from captioner.core.settings import Settings
 from captioner.ui.controller import CaptionController
+from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.main_window import MainWindow
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
-from captioner.ui.sessions_window import SessionsWindow, ask_open_path, ask_save_path
+from captioner.ui.session_prompts import ask_open_path
+from captioner.ui.sessions_window import SessionsWindow
 
 
 class SessionActions(QObject):
     """Export/copy the current transcript, open history, recover a crashed session.
 
     Exports and copies show profanity as the screen does (``profanity``).
+    Exports start in the folder and format used last (``prefs``), and the
+    status line then offers to open the folder.
     """
 
     def __init__(
@@ -33,18 +38,22 @@ class SessionActions(QObject):
         window: MainWindow,
         controller: CaptionController,
         sessions: SessionManager,
-        parent: QObject | None = None,
-        *,
+        prefs: Settings | None = None,
         profanity: ProfanityFilter | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.profanity = profanity or ProfanityFilter(parent=self)
         self._window = window
         self._controller = controller
         self.sessions = sessions
+        self.export_place = ExportPlace(prefs)
         self.sessions_window: SessionsWindow | None = None
         self._crashed_id: str | None = None
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
+        self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
+        window.data_dir = sessions.store.data_dir
+        window.dataFolderRequested.connect(self.open_data_folder)
         window.exportRequested.connect(self.export_current)
         window.importRequested.connect(self.import_transcript)
         self.ask_open_path: Callable[[QWidget], str] = ask_open_path
@@ -60,13 +69,21 @@ class SessionActions(QObject):
             self._window.show_status("There is nothing to export yet.", True)
             return
         stamp = time.strftime("%Y-%m-%d %H-%M")
-        path = self.ask_save_path(self._window, f"Transcript {stamp}.txt")
+        path = self.ask_save_path(self._window, self.export_place.suggest(f"Transcript {stamp}"))
         if not path:
             return
         written, message = export_turns(
             path, turns, self.sessions.info, mask_profanity=self.profanity.enabled
         )
-        self._window.show_status(message, written is None)
+        if written is None:
+            self._window.show_status(message, True)
+            return
+        self.export_place.remember(path)
+        self._window.show_saved(message, path)
+
+    def open_data_folder(self) -> None:
+        """Show the folder where sessions are kept in the file manager."""
+        self.open_url(QUrl.fromLocalFile(str(self.sessions.store.data_dir)))
 
     def import_transcript(self) -> None:
         path = self.ask_open_path(self._window)
@@ -90,7 +107,10 @@ class SessionActions(QObject):
 
     def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
         if self.sessions_window is None:
-            self.sessions_window = SessionsWindow(self.sessions, profanity=self.profanity)
+            self.sessions_window = SessionsWindow(
+                self.sessions, profanity=self.profanity, export_place=self.export_place
+            )
+            self.sessions_window.quitRequested.connect(self._window.quitRequested)
         window = self.sessions_window
         window.refresh()
         if session_id:

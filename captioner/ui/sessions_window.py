@@ -17,71 +17,52 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QCheckBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
-from captioner.core.export import ExportError, ExportFormat, format_for_path
+from captioner.core.export import ExportError, format_for_path
 from captioner.core.session import SessionInfo
 from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
+from captioner.ui.export_place import ExportPlace, ask_save_path
+from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_library import SessionRows, Target, describe
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
+from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
 from captioner.ui.transcript_view import TranscriptView
 
 SEARCH_DEBOUNCE_MS = 200  # a pause in typing; shorter searches for half-typed words
 SHOW_TURNS_PER_PASS = 60  # about 12 ms of drawing between two looks at the event loop
 
-EXPORT_FILTERS = ";;".join(f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat)
-
-
-def ask_save_path(parent: QWidget, suggested: str) -> str:
-    path, _filter = QFileDialog.getSaveFileName(
-        parent, "Export transcript", suggested, EXPORT_FILTERS
-    )
-    return path
-
-
-def ask_open_path(parent: QWidget) -> str:
-    path, _filter = QFileDialog.getOpenFileName(
-        parent, "Import transcript", "", "Captioner transcript (*.json)"
-    )
-    return path
-
-
-def ask_confirm(parent: QWidget, question: str) -> bool:
-    answer = QMessageBox.question(parent, "Delete session", question)
-    return answer == QMessageBox.StandardButton.Yes
-
-
-def ask_title(parent: QWidget, current: str) -> str | None:
-    title, ok = QInputDialog.getText(parent, "Rename session", "Session name:", text=current)
-    return title if ok else None
-
 
 class SessionsWindow(QWidget):
     """Past sessions on the left, the chosen one on the right.
 
+    Sessions with no speech (a Start and Stop with nobody talking) are hidden
+    unless "Show empty sessions" is ticked: they are kept, but a list full of
+    "(no speech)" rows hides the ones people look for.
+
     Signals:
         sessionShown(str): a session is in the view, whole (and at its hit, if any).
+        quitRequested(): Ctrl+Q in this window (the app quits as from the main window).
     """
 
     sessionShown = Signal(str)
+    quitRequested = Signal()
 
     def __init__(
         self,
@@ -89,12 +70,15 @@ class SessionsWindow(QWidget):
         parent: QWidget | None = None,
         *,
         profanity: ProfanityFilter | None = None,
+        export_place: ExportPlace | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Sessions — Captioner")
         self.resize(900, 560)
         self.manager = manager
         self.profanity = profanity or ProfanityFilter(parent=self)
+        self.export_place = export_place or ExportPlace(None)
+        self.open_url = QDesktopServices.openUrl  # tests replace it: no file manager there
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.ask_confirm: Callable[[QWidget, str], bool] = ask_confirm
         self.ask_title: Callable[[QWidget, str], str | None] = ask_title
@@ -125,6 +109,10 @@ class SessionsWindow(QWidget):
         # thousands of rows on the GUI thread whenever the list is refilled.
         self.list.setUniformItemSizes(True)
         self.list.currentItemChanged.connect(self._on_pick)
+        self.show_empty = QCheckBox("Show &empty sessions")
+        self.show_empty.setAccessibleName("Show sessions with no speech")
+        self.show_empty.toggled.connect(self._on_show_empty)
+        self._rows: SessionRows | None = None
         self.rename_button = QPushButton("&Rename…")
         self.delete_button = QPushButton("&Delete…")
         self.export_button = QPushButton("&Export…")
@@ -144,6 +132,7 @@ class SessionsWindow(QWidget):
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.list, 1)
+        left_layout.addWidget(self.show_empty)
         buttons = QHBoxLayout()
         for button in (
             self.rename_button,
@@ -162,7 +151,7 @@ class SessionsWindow(QWidget):
         self.header = QLabel()
         self.header.setObjectName("sessionHeader")
         self.header.setWordWrap(True)
-        self.view = TranscriptView()
+        self.view = TranscriptView(live=False)
         self.view.setPlaceholderText("Pick a session on the left.")
         self.view.set_mask_profanity(self.profanity.enabled)
         right = QWidget()
@@ -175,9 +164,23 @@ class SessionsWindow(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setSizes([330, 570])
+        self.folder_label = QLabel(f"Sessions are kept in {manager.store.data_dir}")
+        self.folder_label.setObjectName("sessionsFolder")
+        self.folder_label.setWordWrap(True)
+        self.folder_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_folder_button = QPushButton("Open &folder")
+        self.open_folder_button.setAccessibleName("Open the sessions folder")
+        self.open_folder_button.clicked.connect(self.open_data_folder)
+        footer = QHBoxLayout()
+        footer.addWidget(self.folder_label, 1)
+        footer.addWidget(self.open_folder_button)
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        layout.addLayout(footer)
         QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
+        install_close_keys(self)
+        quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)
+        quit_key.activated.connect(self.quitRequested)
         manager.sessionsChanged.connect(self._on_sessions_changed)
         self.profanity.changed.connect(self._on_profanity_filter)
         self.refresh()
@@ -220,18 +223,33 @@ class SessionsWindow(QWidget):
         if rows.query != self.search.text().strip() or rows.masked != self.profanity.enabled:
             return  # typing went on, or the filter changed: a newer answer is coming
         self._summaries = rows.summaries
+        self._rows = rows
         if rows.error:
             self.header.setText(f"Cannot read the sessions folder: {rows.error}")
+        shown = self.show_empty.isChecked()
+        texts, targets, empty = without_empty(rows, show_empty=shown, keep=self._current_id)
+        self.show_empty.setText(
+            f"Show &empty sessions ({empty})" if empty else "Show &empty sessions"
+        )
+        self.show_empty.setVisible(bool(empty) or shown)
         self.list.blockSignals(True)
         self.list.clear()
-        self.list.addItems(rows.texts)  # one call: rows were formatted on the worker
-        self._targets = rows.targets
+        self.list.addItems(texts)  # one call: rows were formatted on the worker
+        self._targets = targets
         if not rows.query and self._current_id is not None:
-            current = [row for row, (sid, _t) in enumerate(rows.targets) if sid == self._current_id]
+            current = [row for row, (sid, _t) in enumerate(targets) if sid == self._current_id]
             if current:
                 self.list.setCurrentRow(current[0])
         self.list.blockSignals(False)
         self._enable_actions(self._current is not None)
+
+    def _on_show_empty(self, _shown: bool) -> None:
+        if self._rows is not None:
+            self._on_rows(self._rows)
+
+    def open_data_folder(self) -> None:
+        """Show the folder where sessions are kept in the file manager."""
+        self.open_url(QUrl.fromLocalFile(str(self.manager.store.data_dir)))
 
     def open_session(self, session_id: str, turn_index: int | None = None) -> None:
         """Show a session (at a turn); its journal is read off the GUI thread."""
@@ -347,14 +365,16 @@ class SessionsWindow(QWidget):
         if self._current is None:
             return
         info, turns = self._current
-        path = self.ask_save_path(self, f"{_file_stem(info)}.txt")
+        path = self.ask_save_path(self, self.export_place.suggest(_file_stem(info)))
         if not path:
             return
         try:
             format_for_path(path)
         except ExportError:  # no known extension: plain text
             path += ".txt"
-        _fmt, message = export_turns(path, turns, info, mask_profanity=self.profanity.enabled)
+        written, message = export_turns(path, turns, info, mask_profanity=self.profanity.enabled)
+        if written is not None:
+            self.export_place.remember(path)
         self.header.setText(message)
 
     def copy_current(self) -> None:

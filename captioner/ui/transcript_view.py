@@ -9,13 +9,27 @@ so switching the filter rewrites just the lines it affects.
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QTextBlock, QTextCharFormat, QTextCursor
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPalette,
+    QResizeEvent,
+    QTextBlock,
+    QTextCharFormat,
+    QTextCursor,
+)
+from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 
 from captioner.core.profanity import mask_turn
 from captioner.core.transcript import Turn
+from captioner.ui.contrast import muted, readable
 
 PROVISIONAL_TAG = "(offline) "
+IDLE_PLACEHOLDER = "Captions appear here. Pick an input and press Start."
+# In call mode each side's label has its own hue (as on the overlay); the
+# exact shade is chosen per palette so it reads at AA on light and dark themes.
+SIDE_HUES = {"mic": QColor("#1f6fb2"), "system": QColor("#b35c00")}
 
 
 def turn_caption(turn: Turn) -> str:
@@ -37,12 +51,19 @@ def format_clock(ms: int | None) -> str:
 class TranscriptView(QPlainTextEdit):
     """Read-only live transcript that keeps up with speech without redrawing history."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, live: bool = True) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setObjectName("transcriptView")
         self.setAccessibleName("Transcript")
-        self.setPlaceholderText("Captions appear here. Pick an input and press Start.")
+        self.setPlaceholderText(IDLE_PLACEHOLDER)
+        # Read-only, but it takes keyboard focus (Tab) so it can be scrolled and
+        # selected from the keyboard; the style sheet draws that focus.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.setFont(font)
@@ -52,18 +73,35 @@ class TranscriptView(QPlainTextEdit):
         self._partial_turn: Turn | None = None
         self._mask_profanity = False
         self._time_format = QTextCharFormat()
-        self._time_format.setForeground(QColor("#7f8c8d"))
         self._time_format.setFontFamilies(["monospace"])
         self._text_format = QTextCharFormat()
         self._partial_format = QTextCharFormat()
-        self._partial_format.setForeground(QColor("#7f8c8d"))
         self._partial_format.setFontItalic(True)
+        self._side_formats: dict[str, QTextCharFormat] = {}
+        self._apply_palette()
+        # Following: the view shows the newest line until the reader scrolls up,
+        # and again once they scroll back down (or press "Jump to latest").  It is
+        # a state, not a look at the scroll bar when text arrives: when the view
+        # shrinks (a warning appears above it) the newest line must stay in view.
+        self._following = True
+        self._scrolling = False  # our own scroll: not the reader's
+        self._live = live
+        bar = self.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.valueChanged.connect(self._on_scrolled)
+        self.jump_button = QToolButton(self)
+        self.jump_button.setObjectName("jumpToLatest")
+        self.jump_button.setText("Jump to latest ↓")
+        self.jump_button.setAccessibleName("Jump to the latest line")
+        self.jump_button.setToolTip("Show the newest line and follow new speech again (Ctrl+End)")
+        self.jump_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.jump_button.clicked.connect(self.jump_to_latest)
+        self.jump_button.hide()
 
     # -- updates -------------------------------------------------------------
 
     def insert_turn(self, index: int, turn: Turn) -> None:
         """A turn finished: it goes in at ``index`` and the partial line is cleared."""
-        follow = self._at_bottom()
         self._remove_partial()
         self._turns.insert(index, turn)
         cursor = QTextCursor(self.document())
@@ -79,7 +117,7 @@ class TranscriptView(QPlainTextEdit):
             self._write_turn(cursor, turn)
             cursor.insertBlock()
         self._finished += 1
-        self._follow(follow)
+        self._follow()
 
     def revise_turn(self, index: int, turn: Turn) -> None:
         """Replace a finished turn's text (a formatted final arrived)."""
@@ -116,7 +154,6 @@ class TranscriptView(QPlainTextEdit):
         return self._mask_profanity
 
     def _write_partial(self, text: str) -> None:
-        follow = self._at_bottom()
         if not text:
             self._remove_partial()
             return
@@ -130,7 +167,7 @@ class TranscriptView(QPlainTextEdit):
                 cursor.insertBlock()
         cursor.insertText(text, self._partial_format)
         self._has_partial = True
-        self._follow(follow)
+        self._follow()
 
     def partial_text(self) -> str:
         return self._block(self._finished).text() if self._has_partial else ""
@@ -144,6 +181,19 @@ class TranscriptView(QPlainTextEdit):
         self._has_partial = False
         self._turns = []
         self._partial_turn = None
+        self._following = True
+        self.jump_button.hide()
+
+    @property
+    def following(self) -> bool:
+        """Whether new lines scroll into view (the reader has not scrolled up)."""
+        return self._following
+
+    def jump_to_latest(self) -> None:
+        """Show the newest line and follow new speech again."""
+        self._following = True
+        self._follow()
+        self.jump_button.hide()
 
     # -- helpers ---------------------------------------------------------------
 
@@ -153,7 +203,18 @@ class TranscriptView(QPlainTextEdit):
     def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
         cursor.insertText(f"{format_clock(turn.start_ms)}  ", self._time_format)
         style = self._partial_format if turn.provisional else self._text_format
-        cursor.insertText(turn_caption(self._shown(turn)), style)
+        shown = self._shown(turn)
+        side = self._side_formats.get(turn.source)
+        if side is not None and shown.speaker:
+            # Call mode: the label in its side's colour, the words as usual.
+            if turn.provisional:
+                cursor.insertText(PROVISIONAL_TAG, style)
+            label = QTextCharFormat(side)
+            label.setFontItalic(style.fontItalic())
+            cursor.insertText(f"{shown.speaker}: ", label)
+            cursor.insertText(shown.text, style)
+            return
+        cursor.insertText(turn_caption(shown), style)
 
     def _remove_partial(self) -> None:
         self._partial_turn = None
@@ -182,9 +243,76 @@ class TranscriptView(QPlainTextEdit):
         bar = self.verticalScrollBar()
         return bar.value() >= bar.maximum() - 4
 
-    def _follow(self, follow: bool) -> None:
-        # Follow new speech only when the reader is at the bottom; someone
-        # scrolled up to reread keeps their place.
-        if follow:
+    def _follow(self) -> None:
+        # Follow new speech only while following; someone scrolled up to
+        # reread keeps their place (and is offered "Jump to latest").
+        if self._following:
             bar = self.verticalScrollBar()
-            bar.setValue(bar.maximum())
+            self._scrolling = True
+            try:
+                bar.setValue(bar.maximum())
+            finally:
+                self._scrolling = False
+        elif self._live:
+            self._show_jump_button()
+
+    def _on_range_changed(self, _minimum: int, _maximum: int) -> None:
+        # The document grew, or the view got shorter or narrower (a warning
+        # appeared, the window was resized): keep the newest line in view.
+        self._follow()
+
+    def _on_scrolled(self, _value: int) -> None:
+        if self._scrolling:
+            return
+        self._following = self._at_bottom()
+        if self._following:
+            self.jump_button.hide()
+        elif self._live and self.document().blockCount() > 1:
+            self._show_jump_button()
+
+    def _show_jump_button(self) -> None:
+        self.jump_button.adjustSize()
+        self._place_jump_button()
+        self.jump_button.show()
+        self.jump_button.raise_()
+
+    def _place_jump_button(self) -> None:
+        viewport = self.viewport().geometry()
+        size = self.jump_button.sizeHint()
+        margin = 8
+        self.jump_button.move(
+            viewport.right() - size.width() - margin, viewport.bottom() - size.height() - margin
+        )
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_jump_button()
+        if self._following:
+            self._follow()
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        """Secondary text (times, the line in progress) as quiet as AA contrast allows.
+
+        Derived from the current palette, so it stays readable when the
+        desktop switches between light and dark.  Lines already drawn keep
+        their colours until redrawn; a theme switch mid-session is rare.
+        """
+        base = self.palette().color(QPalette.ColorRole.Base)
+        text = self.palette().color(QPalette.ColorRole.Text)
+        quiet = muted(text, base)
+        self._time_format.setForeground(quiet)
+        self._partial_format.setForeground(quiet)
+        for side, hue in SIDE_HUES.items():
+            fmt = QTextCharFormat()
+            fmt.setForeground(readable(hue, base))
+            fmt.setFontWeight(QFont.Weight.Bold)
+            self._side_formats[side] = fmt
+        placeholder = QPalette(self.palette())
+        placeholder.setColor(QPalette.ColorRole.PlaceholderText, quiet)
+        if placeholder != self.palette():
+            self.setPalette(placeholder)

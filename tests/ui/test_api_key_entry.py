@@ -39,7 +39,15 @@ def no_keyring(request: pytest.FixtureRequest) -> Iterator[None]:
 def make_dialog(qtbot, prefs: Settings) -> AssemblyAISettingsDialog:
     dialog = AssemblyAISettingsDialog(prefs, "ws://127.0.0.1:9")
     qtbot.addWidget(dialog)
+    # The keyring is read off the GUI thread: wait for its answer, as a user would.
+    qtbot.waitUntil(lambda: dialog.key_state is not None, timeout=5000)
     return dialog
+
+
+def accept_and_wait(qtbot, dialog: AssemblyAISettingsDialog) -> None:
+    """OK; storing a key happens off the GUI thread, so wait until it has answered."""
+    dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=5000)
 
 
 def test_without_a_keyring_the_dialog_says_so_and_the_key_still_works_for_this_run(
@@ -50,7 +58,7 @@ def test_without_a_keyring_the_dialog_says_so_and_the_key_still_works_for_this_r
     assert "keyring" in status and "this run only" in status and "ASSEMBLYAI_API_KEY" in status
     assert "Kept in the system keyring" not in status
     dialog.key_edit.setText(KEY)
-    dialog.accept()
+    accept_and_wait(qtbot, dialog)
     assert keystore.load_api_key() == KEY  # not thrown away
     assert keystore.key_source() == "run"
     again = make_dialog(qtbot, prefs)
@@ -64,7 +72,7 @@ def test_with_a_keyring_the_key_is_stored_there(qtbot, prefs, memory_keyring) ->
     dialog = make_dialog(qtbot, prefs)
     assert dialog.key_status.text() == "Kept in the system keyring, never in a file."
     dialog.key_edit.setText(KEY)
-    dialog.accept()
+    accept_and_wait(qtbot, dialog)
     assert keystore.key_source() == "keyring"
 
 
@@ -81,7 +89,7 @@ def test_a_malformed_key_is_named_as_the_problem_and_never_echoed(
 ) -> None:
     dialog = make_dialog(qtbot, prefs)
     dialog.key_edit.setText(pasted)
-    dialog.accept()
+    accept_and_wait(qtbot, dialog)
     message = dialog.problems.text()
     assert said in message and "API key" in message
     assert pasted.strip() not in message

@@ -22,12 +22,21 @@ def prefs(tmp_path: Path) -> Settings:
 def make_dialog(qtbot, prefs: Settings, host: str = "ws://127.0.0.1:9") -> AssemblyAISettingsDialog:
     dialog = AssemblyAISettingsDialog(prefs, host)
     qtbot.addWidget(dialog)
+    # The keyring is read off the GUI thread: wait for its answer, as a user would.
+    qtbot.waitUntil(lambda: dialog.key_state is not None, timeout=5000)
     return dialog
+
+
+def accept_and_wait(qtbot, dialog: AssemblyAISettingsDialog) -> None:
+    """OK; storing a key happens off the GUI thread, so wait until it has answered."""
+    dialog.accept()
+    qtbot.waitUntil(lambda: not dialog.saving, timeout=5000)
 
 
 def test_options_are_saved_and_become_the_next_runs_config(qtbot, prefs) -> None:
     dialog = make_dialog(qtbot, prefs)
-    dialog.model_combo.setCurrentText("universal-streaming-english")
+    combo = dialog.model_combo
+    combo.setCurrentIndex(combo.findData("universal-streaming-english"))
     dialog.languages_edit.setText("en, es")
     dialog.detect_check.setChecked(True)
     dialog.keyterms_edit.setPlainText("Dashwood\nNorland Park\n")
@@ -35,7 +44,7 @@ def test_options_are_saved_and_become_the_next_runs_config(qtbot, prefs) -> None
     dialog.max_silence.setValue(1500)
     dialog.threshold.setValue(70)
     dialog.speakers_check.setChecked(True)
-    dialog.accept()
+    accept_and_wait(qtbot, dialog)
     assert dialog.result() == dialog.DialogCode.Accepted
     config = config_from_settings(prefs, "k", "host")
     assert config.speech_model == "universal-streaming-english"
@@ -65,7 +74,7 @@ def test_the_key_goes_to_the_keyring_and_never_into_the_settings_file(
 ) -> None:
     dialog = make_dialog(qtbot, prefs)
     dialog.key_edit.setText(KEY)
-    dialog.accept()
+    accept_and_wait(qtbot, dialog)
     prefs.store.sync()
     assert memory_keyring.backend.store[("captioner", "assemblyai-api-key")] == KEY
     for path in tmp_path.rglob("*"):

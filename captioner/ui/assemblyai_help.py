@@ -1,0 +1,122 @@
+"""Plain words for Settings ▸ AssemblyAI…: model names, what each option does, its units.
+
+The service's own names ("u3-rt-pro", "min_turn_silence") stay in tooltips,
+for people matching them with AssemblyAI's documentation; labels say what
+an option changes for the person reading captions.  Model ids come from the
+SDK (``SPEECH_MODELS``); one this table does not know yet is still offered,
+under its id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    name: str
+    description: str
+
+
+SIX_LANGUAGES = "English, Spanish, German, French, Portuguese and Italian"
+
+MODELS: dict[str, ModelInfo] = {
+    "universal-3-5-pro": ModelInfo(
+        "Universal-3.5 Pro (recommended)",
+        f"Most accurate on names, numbers and jargon, and fast. {SIX_LANGUAGES}.",
+    ),
+    "universal-3-6-pro": ModelInfo(
+        "Universal-3.6 Pro",
+        "The newest Pro release; works like Universal-3.5 Pro.",
+    ),
+    "universal-3-6": ModelInfo(
+        "Universal-3.6",
+        "The newest Universal-3 release without the Pro extras.",
+    ),
+    "u3-rt-pro": ModelInfo(
+        "Universal-3 Pro",
+        f"The earlier Pro model for live audio. {SIX_LANGUAGES}.",
+    ),
+    "u3-rt-pro-beta-1": ModelInfo(
+        "Universal-3 Pro (beta)",
+        "A pre-release of Universal-3 Pro, kept for comparison.",
+    ),
+    "universal-streaming-english": ModelInfo(
+        "Universal-Streaming, English",
+        "Quick and light; English only.",
+    ),
+    "universal-streaming-multilingual": ModelInfo(
+        "Universal-Streaming, multilingual",
+        f"Quick and light; {SIX_LANGUAGES}, language detected per line.",
+    ),
+    "whisper-rt": ModelInfo(
+        "Whisper, live",
+        "About 99 languages: use it when yours is not among the six above.",
+    ),
+}
+
+
+def model_info(model_id: str) -> ModelInfo:
+    """A model's name and description; an id this table does not know is shown as it is."""
+    return MODELS.get(
+        model_id, ModelInfo(model_id, "A model this version of Captioner does not describe yet.")
+    )
+
+
+MIN_SILENCE_LABEL = "Shortest pause that ends a &line:"
+MIN_SILENCE_TIP = (
+    "After a pause this long, a line ends if the sentence sounds finished. Shorter: "
+    "lines appear sooner; longer: fewer lines are cut while someone thinks. "
+    "0 ms to 10,000 ms; “Service default” leaves it to AssemblyAI (min_turn_silence)."
+)
+MAX_SILENCE_LABEL = "Longest pause within a l&ine:"
+MAX_SILENCE_TIP = (
+    "After a pause this long, the line always ends, even mid-sentence. Must not be "
+    "shorter than the pause above. 0 ms to 10,000 ms; “Service default” leaves it to "
+    "AssemblyAI (max_turn_silence)."
+)
+THRESHOLD_LABEL = "How sure before ending a line &early:"
+THRESHOLD_TIP = (
+    "How sure the model must be that a sentence is finished before it ends the line at "
+    "the shortest pause. Higher: fewer lines cut mid-sentence, a little more delay. "
+    "1 % to 100 %; “Service default” leaves it to AssemblyAI "
+    "(end_of_turn_confidence_threshold)."
+)
+LANGUAGES_TIP = (
+    "Language codes separated by commas, such as “en” or “pt-BR”. Empty: the model's "
+    "own languages (language_codes)."
+)
+DETECT_TIP = "Let AssemblyAI find out which language is spoken (language_detection)."
+KEYTERMS_TIP = (
+    "Names and words the model should expect: people, products, jargon. One per line, "
+    "up to 100, each up to 50 characters (keyterms_prompt)."
+)
+FORMAT_TIP = "Capital letters, punctuation and numbers as digits (format_turns)."
+SPEAKERS_TIP = (
+    "Label each voice on the same input as A, B, C… (speaker_labels). In call mode the "
+    "other side's voices are told apart."
+)
+
+# Two filters could confuse: say which one people want, and why the other exists.
+SERVER_PROFANITY_TIP = (
+    "Not needed to hide profanity: Settings ▸ Captions… ▸ Hide profanity (on by default) "
+    "already does that for both engines and keeps the words in the session record, so "
+    "it can be turned off later. This option has AssemblyAI mask the words before they "
+    "reach Captioner, so they are never saved and cannot be shown again."
+)
+
+
+def key_status_text(source: str, keyring_problem: str | None) -> str:
+    """Where the key is (or will be) kept, never claiming a place it is not."""
+    if source == "environment":
+        return "Set by the ASSEMBLYAI_API_KEY environment variable."
+    if keyring_problem:
+        return (
+            f"{keyring_problem} A key entered here is used for this run only. To keep it, "
+            "set the ASSEMBLYAI_API_KEY environment variable (for example in ~/.profile), "
+            "or start a keyring and open this dialog again. Your key is on your AssemblyAI "
+            "dashboard: https://www.assemblyai.com/app/api-keys"
+        )
+    if source == "run":
+        return "Used for this run only: it is not stored anywhere."
+    return "Kept in the system keyring, never in a file."

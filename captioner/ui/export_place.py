@@ -1,0 +1,69 @@
+"""Where exports go: the folder and format used last time, else Documents and plain text.
+
+The save dialog used to open in whatever folder Captioner was launched from
+and forget both the folder and the format, so every export began with a
+hunt.  :class:`ExportPlace` remembers them (typed settings) and suggests a
+full path; :func:`ask_save_path` preselects the matching file type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from captioner.core.export import ExportError, ExportFormat, format_for_path
+from captioner.core.settings import Key, Settings
+
+EXPORT_FILTERS = [f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat]
+
+
+def documents_folder() -> str:
+    """The user's Documents folder (home when the desktop names none); no disk access."""
+    return QStandardPaths.writableLocation(
+        QStandardPaths.StandardLocation.DocumentsLocation
+    ) or str(Path.home())
+
+
+def ask_save_path(parent: QWidget, suggested: str) -> str:
+    """The save dialog, opened on ``suggested`` with its file type preselected."""
+    suffix = Path(suggested).suffix.lstrip(".").lower()
+    selected = next((f for f in EXPORT_FILTERS if f.endswith(f"(*.{suffix})")), EXPORT_FILTERS[0])
+    path, chosen = QFileDialog.getSaveFileName(
+        parent, "Export transcript", suggested, ";;".join(EXPORT_FILTERS), selected
+    )
+    if path and not Path(path).suffix:
+        # No extension typed: the file type picked in the dialog decides.
+        index = EXPORT_FILTERS.index(chosen) if chosen in EXPORT_FILTERS else 0
+        path += f".{list(ExportFormat)[index].value}"
+    return path
+
+
+class ExportPlace:
+    """Remembers the last export's folder and format and suggests the next file name."""
+
+    def __init__(self, prefs: Settings | None) -> None:
+        self._prefs = prefs
+
+    def folder(self) -> str:
+        remembered = self._prefs.get(Key.EXPORT_FOLDER) if self._prefs is not None else ""
+        return remembered or documents_folder()
+
+    def format(self) -> ExportFormat:
+        value = self._prefs.get(Key.EXPORT_FORMAT) if self._prefs is not None else "txt"
+        return ExportFormat(value)
+
+    def suggest(self, stem: str) -> str:
+        """A full path for a new export called ``stem`` (no extension)."""
+        return str(Path(self.folder()) / f"{stem}.{self.format().value}")
+
+    def remember(self, path: str) -> None:
+        """After a successful export: start there next time, in the same format."""
+        if self._prefs is None:
+            return
+        self._prefs.set(Key.EXPORT_FOLDER, str(Path(path).parent))
+        # An unknown extension was exported as text: keep the last format.
+        with contextlib.suppress(ExportError):
+            self._prefs.set(Key.EXPORT_FORMAT, format_for_path(path).value)

@@ -1,0 +1,170 @@
+"""Help ▸ Keyboard shortcuts and Help ▸ About: what the keys are, what this program is.
+
+The shortcuts list is read from the menus' actions, so it cannot drift from
+what the keys really do; keys that live outside the menus (the global
+overlay-lock key, the Sessions window's, the standard close keys) are added
+from one table here.
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMenuBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from captioner import APP_NAME, __version__
+
+LICENCE = "MIT"
+LINKS = (
+    ("AssemblyAI (cloud engine, API keys)", "https://www.assemblyai.com/app/api-keys"),
+    ("AssemblyAI privacy policy", "https://www.assemblyai.com/legal/privacy-policy"),
+    ("PocketSphinx (offline engine)", "https://github.com/cmusphinx/pocketsphinx"),
+    ("Qt for Python (PySide6, LGPL-3.0)", "https://www.qt.io/qt-for-python"),
+)
+# Keys that no menu shows: (where, what, key).
+EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
+    ("Anywhere on the desktop", "Lock or unlock the overlay (X11)", "Ctrl+Alt+Shift+L"),
+    ("Main window", "Hide the window (captioning goes on in the tray)", "Ctrl+W"),
+    ("Main window", "Jump to the latest line of the transcript", "Ctrl+End"),
+    ("Main window", "Move between controls", "Tab / Shift+Tab"),
+    ("Sessions", "Search in this session", "Ctrl+F"),
+    ("Sessions", "Next match", "Enter"),
+    ("Sessions", "Close the window", "Ctrl+W / Esc"),
+    ("Every window", "Quit Captioner", "Ctrl+Q"),
+    ("Dialogs", "Close without saving", "Esc"),
+)
+
+
+def install_close_keys(window: QWidget, *, escape: bool = True) -> None:
+    """Ctrl+W (and Esc) close ``window``; Ctrl+Q is the app's Quit (see MainWindow).
+
+    Standard keys people try first; without them keyboard users are stuck in
+    a window they cannot leave except with the window manager.
+    """
+    keys = [QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Ctrl+W")]
+    if escape:
+        keys.append(QKeySequence(Qt.Key.Key_Escape))
+    seen: set[str] = set()
+    for key in keys:
+        text = key.toString()
+        if text and text not in seen:
+            seen.add(text)
+            shortcut = QShortcut(key, window)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(window.close)
+
+
+def menu_shortcuts(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
+    """(menu, action, key) for every menu action that has a shortcut."""
+    rows: list[tuple[str, str, str]] = []
+
+    def walk(actions: Iterable[QAction], path: str) -> None:
+        for action in actions:
+            menu = action.menu()
+            label = action.text().replace("&", "").rstrip("…").strip()
+            if menu is not None:
+                walk(menu.actions(), f"{path} ▸ {label}" if path else label)
+            elif not action.shortcut().isEmpty():
+                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                rows.append((path, label, key))
+
+    walk(menu_bar.actions(), "")
+    return rows
+
+
+class ShortcutsWindow(QDialog):
+    """Every keyboard shortcut in one list: menu keys, then the ones no menu shows."""
+
+    def __init__(self, menu_bar: QMenuBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Keyboard shortcuts — {APP_NAME}")
+        self.tree = QTreeWidget()
+        self.tree.setAccessibleName("Keyboard shortcuts")
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["Where", "What", "Keys"])
+        self.tree.setRootIsDecorated(False)
+        self.tree.setAlternatingRowColors(True)
+        for where, what, key in [*menu_shortcuts(menu_bar), *EXTRA_SHORTCUTS]:
+            QTreeWidgetItem(self.tree, [where, what, key])
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        intro = QLabel(
+            "Letters underlined in menus and labels work with Alt (for example Alt+I "
+            "moves to the Input picker)."
+        )
+        intro.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.tree, 1)
+        layout.addWidget(buttons)
+        install_close_keys(self, escape=False)  # a dialog closes on Esc already
+        self.resize(620, 460)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [
+            tuple(self.tree.topLevelItem(i).text(c) for c in range(3))  # type: ignore[misc]
+            for i in range(self.tree.topLevelItemCount())
+        ]
+
+
+class AboutDialog(QDialog):
+    """Name, version, what it does, licence, the libraries it stands on, where data lives."""
+
+    def __init__(self, data_dir: Path | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"About {APP_NAME}")
+        links = "".join(f'<li><a href="{url}">{name}</a></li>' for name, url in LINKS)
+        where = (
+            f"<p>Sessions are kept in <code>{data_dir}</code>.</p>" if data_dir is not None else ""
+        )
+        self.text = QLabel(
+            f"<h2>{APP_NAME} {__version__}</h2>"
+            "<p>Live captions for calls, meetings and videos, from a microphone, "
+            "system audio or both.</p>"
+            f"<p>Licence: {LICENCE}. Free to use, change and share; no warranty.</p>"
+            f"<ul>{links}</ul>"
+            f"{where}"
+            f"<p>Python {platform.python_version()}, PySide6 {pyside_version}, "
+            f"{platform.system()}.</p>"
+        )
+        self.text.setObjectName("aboutText")
+        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setWordWrap(True)
+        self.text.setOpenExternalLinks(True)
+        self.text.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        if data_dir is not None:
+            self.open_folder = QPushButton("Open sessions &folder")
+            self.open_folder.clicked.connect(
+                lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(data_dir)))
+            )
+            buttons.addButton(self.open_folder, QDialogButtonBox.ButtonRole.ActionRole)
+        layout.addWidget(buttons)
+        install_close_keys(self, escape=False)  # a dialog closes on Esc already
+        self.setMinimumWidth(440)

@@ -1,0 +1,99 @@
+"""The main window's status line: one short sentence, its details on demand, an action.
+
+What the status line says must be true and short.  Technical detail (a
+websocket close code, a host and port) goes in the tooltip and the log, not
+in place of the sentence; a problem is red, in a red that reads at AA on the
+current palette; a passing state such as "Reconnecting…" is quiet.  After an
+export the line offers "Open folder", so the file is one click away.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+from captioner.ui.contrast import readable
+
+ERROR_HUE = QColor("#c0392b")
+
+
+class StatusLine(QWidget):
+    """A label for the state of things, and an "Open folder" button after an export.
+
+    Signals:
+        folderOpened(str): the user asked to see the folder of the last export.
+    """
+
+    folderOpened = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel("Ready")
+        self.label.setObjectName("statusLine")
+        self.label.setAccessibleName("Status")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.label.setWordWrap(True)
+        self.open_folder = QPushButton("Open &folder")
+        self.open_folder.setObjectName("openExportFolder")
+        self.open_folder.setAccessibleName("Open the folder of the exported file")
+        self.open_folder.clicked.connect(self._open_folder)
+        self.open_folder.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.open_folder)
+        self._error = False
+        self._folder: Path | None = None
+        self.opener = QDesktopServices.openUrl  # tests replace it: no file manager there
+
+    def show_status(self, text: str, is_error: bool = False, detail: str = "") -> None:
+        """Say ``text``; ``detail`` (technical) goes in the tooltip, never in the line."""
+        self.label.setText(text)
+        self.label.setToolTip(detail if detail and detail != text else "")
+        self.label.setAccessibleDescription(detail if detail != text else "")
+        self._error = is_error
+        self.label.setProperty("error", is_error)
+        self._folder = None
+        self.open_folder.hide()
+        self._apply_colour()
+
+    def show_saved(self, text: str, path: str | Path) -> None:
+        """An export finished: say where, and offer to open its folder."""
+        self.show_status(text)
+        self._folder = Path(path).parent
+        self.open_folder.setToolTip(str(self._folder))
+        self.open_folder.show()
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def detail(self) -> str:
+        return self.label.toolTip()
+
+    def is_error(self) -> bool:
+        return self._error
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_colour()
+
+    def _apply_colour(self) -> None:
+        palette = self.label.palette()
+        window = self.palette().color(QPalette.ColorRole.Window)
+        normal = self.palette().color(QPalette.ColorRole.WindowText)
+        palette.setColor(
+            QPalette.ColorRole.WindowText, readable(ERROR_HUE, window) if self._error else normal
+        )
+        self.label.setPalette(palette)
+        font = self.label.font()
+        font.setBold(self._error)
+        self.label.setFont(font)
+
+    def _open_folder(self) -> None:
+        if self._folder is not None:
+            self.folderOpened.emit(str(self._folder))
+            self.opener(QUrl.fromLocalFile(str(self._folder)))

@@ -1,0 +1,291 @@
+"""The main window as a new user meets it (issue 13: items 5, 7, 11, 12, 13).
+
+The transcript keeps the newest line in view, status says what is true,
+every text reads at WCAG AA on light and dark palettes, focus is visible,
+call mode explains itself, and the keys people try first work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QLabel
+
+from captioner import __version__
+from captioner.audio.echo import ECHO_HINT
+from captioner.core.transcript import Turn, Word
+from captioner.engines.base import EngineState
+from captioner.ui.contrast import AA_NORMAL, contrast_ratio, text_colours
+from captioner.ui.main_window import MainWindow
+from captioner.ui.resources import read_text
+from captioner.ui.transcript_view import IDLE_PLACEHOLDER
+
+DROP_DETAIL = (
+    "Reconnecting… (lost the connection to 127.0.0.1:40333: Connection closed (code=1006))"
+)
+
+
+def turn(n: int, text: str = "", *, source: str = "", speaker: str | None = None) -> Turn:
+    words = (Word("w", n * 2000, n * 2000 + 500),)
+    return Turn(
+        f"k{n}",
+        n,
+        text or f"line number {n} of what was said",
+        words=words,
+        finished=True,
+        source=source,
+        speaker=speaker,
+    )
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.resize(820, 520)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def at_bottom(w: MainWindow) -> bool:
+    bar = w.transcript.verticalScrollBar()
+    return bar.maximum() > 0 and bar.value() == bar.maximum()
+
+
+# -- item 5: the newest line stays in view ---------------------------------------
+
+
+def test_the_transcript_follows_the_newest_line_when_a_warning_shrinks_the_view(
+    window, qtbot
+) -> None:
+    window.setFixedSize(820, 520)  # as when maximised or tiled: the view must give way
+    for n in range(40):
+        window.add_turn(n, turn(n))
+    assert at_bottom(window)
+    height = window.transcript.viewport().height()
+    # A long warning and the echo hint push the transcript up from below and above.
+    window.show_status("The microphone stopped. " * 12, True)
+    window.call_panel.toggle.setChecked(True)
+    window.call_panel.show_echo_hint(ECHO_HINT)
+    qtbot.waitUntil(lambda: window.transcript.viewport().height() < height - 20)
+    assert at_bottom(window), "the newest line went out of view when the view shrank"
+    window.set_partial(Turn("p", 99, "and the line being spoken now"))
+    assert at_bottom(window)
+    window.add_turn(40, turn(40))
+    assert at_bottom(window)
+    assert not window.transcript.jump_button.isVisible()
+
+
+def test_scrolling_up_keeps_the_place_and_offers_jump_to_latest(window, qtbot) -> None:
+    for n in range(40):
+        window.add_turn(n, turn(n))
+    bar = window.transcript.verticalScrollBar()
+    bar.setValue(0)  # the reader scrolls up to reread
+    window.add_turn(40, turn(40))
+    window.set_partial(Turn("p", 99, "more speech arrives"))
+    assert bar.value() == 0, "new speech yanked the reader back down"
+    button = window.transcript.jump_button
+    assert button.isVisible() and "latest" in button.text().lower()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert at_bottom(window) and not button.isVisible()
+    window.add_turn(41, turn(41))
+    assert at_bottom(window)  # following again
+
+
+# -- item 7: honest status ----------------------------------------------------------
+
+
+def test_a_dropped_connection_says_reconnecting_with_the_detail_in_a_tooltip(make_app) -> None:
+    app = make_app()
+    w, bridge = app.window, app.controller._bridge
+    app.controller.runningChanged.emit(True)  # as when a run starts
+    assert w.transcript.placeholderText() != IDLE_PLACEHOLDER
+    assert "Start" not in w.transcript.placeholderText()
+    bridge.on_state(EngineState.CONNECTING, DROP_DETAIL)
+    assert w.status_text() == "Reconnecting…"
+    assert not w.status_line.is_error()
+    assert "code=1006" in w.status_detail() and "code=1006" not in w.status_text()
+    assert "code=1006" in w.status_label.toolTip()
+    bridge.on_state(EngineState.LISTENING, "")
+    assert w.status_text() == "Listening" and not w.status_detail()
+    app.controller.runningChanged.emit(False)
+    assert w.transcript.placeholderText() == IDLE_PLACEHOLDER
+
+
+def test_the_echo_warning_is_shown_once(make_app) -> None:
+    app = make_app()
+    w = app.window
+    w.call_panel.toggle.setChecked(True)
+    app.call.echo.emit(ECHO_HINT)  # what the call sources report
+    app.controller._bridge.on_state(EngineState.LISTENING, ECHO_HINT)  # and the engine
+    shown = [t for t in text_colours(w) if "headphones" in t.text]
+    assert len(shown) == 1, [t.where for t in shown]
+    assert w.status_text() == "Listening"
+
+
+# -- item 12: contrast -------------------------------------------------------------------
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    for role, colour in (
+        (QPalette.ColorRole.Window, "#2b2b2b"),
+        (QPalette.ColorRole.WindowText, "#e6e6e6"),
+        (QPalette.ColorRole.Base, "#1e1e1e"),
+        (QPalette.ColorRole.Text, "#e6e6e6"),
+        (QPalette.ColorRole.Button, "#3a3a3a"),
+        (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+        (QPalette.ColorRole.Mid, "#555555"),
+        (QPalette.ColorRole.Highlight, "#3d8ee6"),
+        (QPalette.ColorRole.HighlightedText, "#ffffff"),
+    ):
+        palette.setColor(role, QColor(colour))
+    return palette
+
+
+@pytest.fixture(params=["light", "dark"])
+def styled(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The app's style sheet and a light or dark system palette, as run_gui sets them."""
+    app = QApplication.instance()
+    old_palette, old_sheet = app.palette(), app.styleSheet()
+    if request.param == "dark":
+        app.setPalette(dark_palette())
+    app.setStyleSheet(read_text("main.qss"))
+    yield request.param
+    app.setStyleSheet(old_sheet)
+    app.setPalette(old_palette)
+
+
+def test_every_text_in_the_main_window_reads_at_wcag_aa(make_app, styled) -> None:
+    app = make_app()
+    w = app.window
+    w.call_panel.toggle.setChecked(True)
+    w.add_turn(0, turn(0, "We should start.", source="mic", speaker="You"))
+    w.add_turn(1, turn(1, "Agreed.", source="system", speaker="Them"))
+    w.add_turn(
+        2,
+        Turn("k2", 2, "stand-in words", words=(Word("w", 5, 9),), finished=True, provisional=True),
+    )
+    w.set_partial(Turn("p", 3, "and the line being spoken"))
+    w.show_status("The microphone was unplugged.", True)
+    found = text_colours(w)
+    where = {t.where.split(" line")[0] for t in found}
+    assert {"engineHint", "transcriptView", "statusLine"} <= where  # the texts the issue named
+    low = [f"{t.where} {t.text[:30]!r}: {t.ratio:.2f}" for t in found if t.ratio < AA_NORMAL]
+    assert not low, low
+
+
+def test_the_contrast_check_catches_the_old_grey_hint(qtbot, styled) -> None:
+    """The measuring stick itself: the hint's old colour (palette(mid)) fails it."""
+    label = QLabel("Offline: private, free, works without internet")
+    label.setStyleSheet("color: palette(mid);")
+    qtbot.addWidget(label)
+    label.show()
+    (measured,) = text_colours(label)
+    assert measured.ratio < AA_NORMAL
+    assert contrast_ratio(QColor("#7f8c8d"), QColor("#ffffff")) == pytest.approx(3.48, abs=0.01)
+
+
+# -- item 11: focus you can see, keys that work ------------------------------------------
+
+
+def test_keyboard_focus_is_visible_on_start_and_on_the_transcript(make_app, qtbot, styled) -> None:
+    w = make_app().window
+    w.activateWindow()
+    for widget, other in ((w.start_button, w.engine_combo), (w.transcript, w.start_button)):
+        other.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(other.hasFocus)
+        unfocused = widget.grab().toImage()
+        widget.setFocus(Qt.FocusReason.TabFocusReason)
+        qtbot.waitUntil(widget.hasFocus)
+        focused = widget.grab().toImage()
+        assert focused != unfocused, f"{widget.accessibleName()} looks the same with focus"
+
+
+def test_help_menu_has_keyboard_shortcuts_and_an_about_with_version_and_licence(window) -> None:
+    titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    help_menu = window.menuBar().actions()[titles.index("Help")].menu()
+    names = [a.text().replace("&", "") for a in help_menu.actions()]
+    assert "Keyboard shortcuts" in names
+    shortcuts = window.show_shortcuts()
+    rows = shortcuts.rows()
+    assert ("File", "Export transcript", "Ctrl+S") in rows
+    assert any(key == "Ctrl+Q" for _where, _what, key in rows)
+    assert any("Ctrl+Alt+Shift+L" in key for _where, _what, key in rows)
+    assert any(where == "Sessions" and "Esc" in key for where, _what, key in rows)
+    about = window.show_about()
+    text = about.text.text()
+    assert __version__ in text and "MIT" in text and "https://" in text
+
+
+def activate(qtbot, window) -> None:
+    """Make ``window`` the active one: window shortcuts only reach the active window."""
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+
+
+def test_ctrl_w_hides_the_main_window_like_its_close_button(make_app, qtbot) -> None:
+    app = make_app()
+    activate(qtbot, app.window)
+    closes: list[bool] = []
+    app.window.closeRequested.connect(lambda: closes.append(True))
+    QTest.keyClick(app.window, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    assert closes == [True]
+
+
+@pytest.mark.parametrize(
+    ("key", "modifier"),
+    [
+        (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier),
+        (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+    ],
+)
+def test_sessions_closes_with_ctrl_w_and_escape(make_app, qtbot, key, modifier) -> None:
+    app = make_app()
+    sessions = app.session_actions.show_sessions()
+    qtbot.waitExposed(sessions)
+    activate(qtbot, sessions)
+    QTest.keyClick(sessions, key, modifier)
+    assert not sessions.isVisible()
+
+
+def test_ctrl_q_in_sessions_quits_the_app(make_app, qtbot) -> None:
+    app = make_app()
+    sessions = app.session_actions.show_sessions()
+    qtbot.waitExposed(sessions)
+    activate(qtbot, sessions)
+    with qtbot.waitSignal(app.quitFinished, timeout=15000):
+        QTest.keyClick(sessions, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+
+
+# -- item 13: call mode in the main window -----------------------------------------------
+
+
+def test_call_mode_disables_the_single_input_and_says_why(window) -> None:
+    assert window.input_combo.isEnabled()
+    window.call_panel.toggle.setChecked(True)
+    assert not window.input_combo.isEnabled()
+    assert "call mode" in window.input_combo.toolTip().lower()
+    window.call_panel.toggle.setChecked(False)
+    assert window.input_combo.isEnabled() and not window.input_combo.toolTip()
+    window.set_running(True)
+    assert not window.input_combo.isEnabled()
+    window.set_running(False)
+    assert window.input_combo.isEnabled()
+
+
+def test_you_and_them_have_their_own_colours_in_the_transcript(window) -> None:
+    window.add_turn(0, turn(0, "Hello?", source="mic", speaker="You"))
+    window.add_turn(1, turn(1, "Hi there.", source="system", speaker="Them"))
+    found = {t.text: t for t in text_colours(window.transcript)}
+    you, them = found["You: "], found["Them: "]
+    text = found["Hello?"]
+    assert you.foreground != them.foreground
+    assert you.foreground != text.foreground and them.foreground != text.foreground
+    assert min(you.ratio, them.ratio) >= AA_NORMAL
+    assert window.transcript.finished_texts()[1].endswith("Them: Hi there.")
