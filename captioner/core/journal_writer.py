@@ -108,7 +108,6 @@ class JournalWriter:
         self._done = False
         self._closing = False
         self._opened = False  # the file exists (header written, lock held)
-        self._ended = False  # the end record is on disk
         self.problems: list[JournalProblem] = []  # everything reported, in order
 
     # -- the GUI side -------------------------------------------------------------
@@ -185,14 +184,15 @@ class JournalWriter:
 
     @property
     def saved_everything(self) -> bool:
-        """The journal exists and every record queued so far is on disk (after close: and its end).
+        """The journal exists and every record queued so far is on disk.
 
         False means some of the session is only in the caller's memory: the
         caller keeps it (see :class:`~captioner.ui.session_manager.SessionManager`).
+        A missing end record alone does not count: the turns are on disk and
+        the session is offered for recovery.
         """
         with self._state:
-            written = self._opened and self._durable >= self._submitted
-            return written and (self._ended or not (self._closing and self._done))
+            return self._opened and self._durable >= self._submitted
 
     # -- the writer thread ----------------------------------------------------------
 
@@ -272,8 +272,6 @@ class JournalWriter:
             self._settle(batch, ok=False)
             self._report(WriteStage.CLOSE, str(exc))
             return
-        with self._state:
-            self._ended = True
         self._settle(batch, ok=True)
         self._written({record["type"] for _seq, record in batch} | {"end"})
 

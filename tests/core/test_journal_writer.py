@@ -149,11 +149,13 @@ def test_a_full_disk_is_reported_and_the_turns_are_written_once_space_is_back(
     assert problem.stage is WriteStage.WRITE
     assert "disk is full" in problem.message and str(writer.path) in problem.message
     assert not writer.wait_durable(seqs[-1], timeout=1)
+    assert not writer.saved_everything  # the caller must keep the transcript
     assert read_journal(writer.path).damaged_lines == 0  # failed batches were rolled back
 
     filler.unlink()  # space again: the next batch carries the ones that failed
     seqs.append(writer.append_turn(make_turn(6)))
     assert writer.wait_durable(seqs[-1], timeout=5)
+    assert writer.saved_everything
     assert writer.close(timeout=5)
     contents = read_journal(writer.path)
     assert [t.key for t in contents.turns] == [f"k{i}" for i in range(7)]
@@ -170,6 +172,7 @@ def test_a_journal_that_cannot_be_created_is_reported_and_nothing_waits(tiny_tmp
     assert "read-only" in recorder.problems[0].message
     assert not writer.wait_durable(seq, timeout=5)
     assert writer.close(timeout=5)
+    assert not writer.saved_everything  # nothing of it is on disk
 
 
 def test_close_is_bounded_when_the_disk_does_not_answer(
