@@ -29,6 +29,7 @@ from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.global_hotkey import GlobalHotkey
 from captioner.ui.input_picker import InputPicker
+from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
@@ -175,12 +176,13 @@ def run_gui(args: argparse.Namespace) -> int:
     asyncio.set_event_loop(loop)
     settings = make_settings()
     instance = SingleInstance(server_name(settings.fileName()))
-    if instance.notify_running_instance():
-        print("Captioner is already running; showing its window.", file=sys.stderr)
-        return 0
+    reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
+    if reply is not None:
+        return tell_handover(reply)
     instance.listen()
     captioner = CaptionerApp(args, settings, loop=loop)  # inputs are looked for on the loop
     instance.activationRequested.connect(captioner.window.bring_to_front)
+    instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
     hotkey = GlobalHotkey()
     if app.platformName() == "xcb" and hotkey.start():
         hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)

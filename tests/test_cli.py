@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -110,15 +109,7 @@ def test_ctrl_c_ends_the_cloud_session_cleanly(signum: int) -> None:
     assert session.audio_ms_received < 7000  # it stopped on the signal, not at the end
 
 
-def wait_until(condition, timeout: float) -> None:
-    """Poll ``condition`` (another process's doing) until it holds, or fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting for the condition"
-        time.sleep(0.05)
-
-
-def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
+def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path, qtbot) -> None:
     key = "test-key-cli"
     sessions = tmp_path / "sessions"
     # Its own settings file, so the single-instance check below meets this app only.
@@ -139,7 +130,9 @@ def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
         try:
             server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].termination_sent, 20)
             # The app has handled the end of the run once it has closed the session record.
-            wait_until(lambda: any(s.finished for s in SessionStore(sessions).list()), 20)
+            qtbot.waitUntil(
+                lambda: any(s.finished for s in SessionStore(sessions).list()), timeout=20000
+            )
             # Still there, window open with the transcript: a second launch finds it.
             second = run(env=env)
             assert second.returncode == 0 and "already running" in second.stderr
@@ -151,6 +144,49 @@ def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path) -> None:
                 proc.kill()
                 proc.communicate()
     assert proc.returncode == 0
+
+
+def wait_for_line(stream, text: str) -> list[str]:
+    """Read ``stream`` (another process's stderr) until a line holds ``text``; the lines read."""
+    lines: list[str] = []
+    while not lines or text not in lines[-1]:
+        line = stream.readline()
+        assert line, f"the stream ended without {text!r}: {''.join(lines)}"
+        lines.append(line)
+    return lines
+
+
+@pytest.mark.slow
+def test_a_second_launch_hands_its_file_and_start_to_the_running_instance(
+    tmp_path: Path, qtbot
+) -> None:
+    sessions = tmp_path / "sessions"
+    clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}  # its own single-instance name
+    first = captioner("--engine", "offline", "--data-dir", str(sessions), "-v", env=env)
+    try:
+        wait_for_line(first.stderr, "Later launches hand over to this instance")
+        # What used to be lost: the file and --start of a launch while one runs.
+        second = run("--input-file", str(clip), "--start", env=env)
+        assert second.returncode == 0, second.stderr
+        assert f"already running: captioning {clip.name}" in second.stderr
+
+        def captioned() -> bool:
+            return any(s.finished and s.source == clip.name for s in SessionStore(sessions).list())
+
+        qtbot.waitUntil(captioned, timeout=30000)
+        # What cannot be applied is said, with a failing status for scripts.
+        other = run("--data-dir", str(tmp_path / "elsewhere"), env=env)
+        assert other.returncode == 1
+        assert "--data-dir not applied" in other.stderr and "quit it first" in other.stderr
+        assert first.poll() is None
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=20)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        first.communicate()
+    assert first.returncode == 0
 
 
 def test_self_test_captions_the_bundled_clip_through_the_real_pipeline() -> None:

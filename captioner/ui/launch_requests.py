@@ -1,0 +1,161 @@
+"""A later launch's options, applied by the running instance (or refused, out loud).
+
+``captioner --input-file talk.wav --start`` while Captioner already runs hands
+over to the running instance (:mod:`captioner.ui.single_instance`).  What it
+asked for is applied here as if the user had picked it in the window: the
+engine, the input (a file or ``--device``), then Start.  When it cannot be
+applied — a run is going, or the option belongs to start-up only (another
+data folder or host) — both sides say so plainly: the second launch prints the
+answer, and this window's status line tells what was asked and not done.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from PySide6.QtCore import QObject
+
+from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.registry import EngineId, spec
+from captioner.ui.controller import CaptionController
+from captioner.ui.engine_picker import EnginePicker
+from captioner.ui.input_picker import InputPicker
+from captioner.ui.main_window import MainWindow
+from captioner.ui.run_starter import RunStarter
+from captioner.ui.single_instance import HandoverReply, LaunchRequest
+
+# Options fixed when an instance starts: a running one cannot switch to others.
+START_UP_ONLY = {"data_dir": "--data-dir", "api_host": "--api-host", "call_mode": "--call-mode"}
+SHOWN = "showing its window"
+
+
+def launch_options(args: Any) -> dict[str, Any]:
+    """The options of this launch worth handing over (paths made absolute here,
+    where they were typed: the running instance has another working directory)."""
+    options: dict[str, Any] = {}
+    for key in ("engine", "device", "input_file", "start", *START_UP_ONLY):
+        value = getattr(args, key, None)
+        if value in (None, False, "") or (key == "api_host" and value == DEFAULT_HOST):
+            continue  # not given (the default host is every instance's)
+        if key in ("input_file", "data_dir"):
+            value = str(Path(value).expanduser().resolve())
+        options[key] = value
+    return options
+
+
+def tell_handover(reply: HandoverReply, out: TextIO | None = None) -> int:
+    """The second launch's last words: what the running instance did; its exit status.
+
+    1 when options were given and not applied, so a script that asked for
+    ``--input-file … --start`` learns that nothing started.
+    """
+    if reply.message == SHOWN:
+        text = f"Captioner is already running; {SHOWN}."
+    else:
+        text = f"Captioner is already running: {reply.message}."
+    print(text, file=out or sys.stderr)
+    return 0 if reply.applied else 1
+
+
+class LaunchRequests(QObject):
+    """Applies what a later launch asked for, and answers it."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        controller: CaptionController,
+        engines: EnginePicker,
+        inputs: InputPicker,
+        runs: RunStarter,
+        *,
+        start_up: dict[str, Any],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._window = window
+        self._controller = controller
+        self._engines = engines
+        self._inputs = inputs
+        self._runs = runs
+        # This instance's own start-up-only values (normalised like launch_options).
+        self._start_up = start_up
+
+    @classmethod
+    def of(cls, app: Any, args: Any) -> LaunchRequests:
+        """The requests handler of a running :class:`~captioner.app.CaptionerApp`."""
+        return cls(
+            app.window,
+            app.controller,
+            app.engines,
+            app.inputs,
+            app.runs,
+            start_up=launch_options(args),
+            parent=app,
+        )
+
+    def handle(self, request: LaunchRequest) -> None:
+        applied, message = self.apply(request.options)
+        request.answer(applied, message)
+
+    def apply(self, options: dict[str, Any]) -> tuple[bool, str]:
+        """Apply ``options``; (applied, what to tell the other launch)."""
+        self._window.bring_to_front()
+        fixed = [
+            flag
+            for key, flag in START_UP_ONLY.items()
+            if key in options and options[key] != self._start_up.get(key)
+        ]
+        wanted = describe(options)
+        if not wanted and not fixed:
+            return True, SHOWN
+        why_fixed = f"{', '.join(fixed)} not applied: set when Captioner starts; quit it first"
+        note = f" ({why_fixed})" if fixed else ""
+        if not wanted:
+            self._window.show_status(f"A second launch's {', '.join(fixed)} was not applied.", True)
+            return False, why_fixed
+        if self._controller.running:
+            why = "captioning is running; stop it, then launch again"
+            self._window.show_status(
+                f"A second launch asked for {wanted}: not applied, captioning is running.", True
+            )
+            return False, f"{wanted} not applied: {why}{note}"
+        engine_id = EngineId.parse(options.get("engine"))
+        if engine_id is not None:
+            self._engines.request(engine_id)
+        if "input_file" in options or "device" in options:
+            self._inputs.request(input_file=options.get("input_file"), device=options.get("device"))
+        if not options.get("start"):
+            self._window.show_status(f"Selected {wanted} (asked by a second launch).", False)
+            return not fixed, f"selected {wanted}{note}"
+        problems: list[str] = []
+
+        def on_status(text: str, is_error: bool) -> None:
+            if is_error:
+                problems.append(text)
+
+        self._controller.statusChanged.connect(on_status)
+        try:
+            self._runs.start()
+        finally:
+            self._controller.statusChanged.disconnect(on_status)
+        if problems and not self._controller.running:
+            return False, f"selected {wanted}, but captioning did not start: {problems[-1]}"
+        return not fixed, f"captioning {wanted}{note}"
+
+
+def describe(options: dict[str, Any]) -> str:
+    """The applicable part of a request in words: "talk.wav with the offline engine"."""
+    parts = []
+    if options.get("input_file"):
+        parts.append(Path(options["input_file"]).name)
+    elif options.get("device"):
+        parts.append(f"input “{options['device']}”")
+    if options.get("engine"):
+        engine_id = EngineId.parse(options["engine"])
+        name = spec(engine_id).display_name if engine_id is not None else options["engine"]
+        parts.append(f"with {name}" if parts else f"the {name} engine")
+    if options.get("start") and not parts:
+        parts.append("Start")
+    return " ".join(parts)

@@ -1,0 +1,140 @@
+"""A second launch's options reach the running instance: applied, or refused out loud.
+
+The first instance is a real :class:`CaptionerApp` listening on its own name; the
+second launch is another process calling :meth:`SingleInstance.hand_over` with its
+parsed command line, as ``run_gui`` does.  (``tests/test_cli.py`` runs both as
+``captioner`` processes; here the first one's window can be looked at.)
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from captioner.ui.launch_requests import LaunchRequests, tell_handover
+from captioner.ui.single_instance import HandoverReply, SingleInstance
+from tests.conftest import DATA
+
+LONG = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+SHORT = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+
+
+@pytest.fixture
+def first_instance(make_app, qtbot, tmp_path: Path):
+    """Makes the running instance from command-line args, listening under a private name."""
+    instances: list[SingleInstance] = []
+
+    def make(*argv: str):
+        app = make_app(*argv)
+        instance = SingleInstance(f"captioner-test-{tmp_path.name}")
+        assert instance.listen()
+        instance.activationRequested.connect(app.window.bring_to_front)
+        instance.launchRequested.connect(LaunchRequests.of(app, app_args(argv)).handle)
+        instances.append(instance)
+        return app, instance.name
+
+    yield make
+    for instance in instances:
+        instance.close()
+
+
+def app_args(argv: tuple[str, ...]):
+    from captioner.cli import parse_args
+
+    return parse_args(list(argv))
+
+
+SECOND = """
+import json, sys
+from captioner.cli import parse_args
+from captioner.ui.launch_requests import launch_options
+from captioner.ui.single_instance import SingleInstance
+reply = SingleInstance(sys.argv[1]).hand_over(launch_options(parse_args(sys.argv[2:])))
+print(json.dumps(None if reply is None else [reply.applied, reply.message]))
+"""
+
+
+def second_launch(qtbot, name: str, *argv: str) -> HandoverReply | None:
+    """What a later ``captioner *argv`` hears back: its hand-over, run in another process
+    (it blocks for the answer, while this test's Qt loop serves the first instance)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SECOND, name, *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        qtbot.waitUntil(lambda: proc.poll() is not None, timeout=30000)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    answer = json.loads(out)
+    return None if answer is None else HandoverReply(*answer)
+
+
+def stop(app, qtbot) -> None:
+    """End the run before the test does (qtbot closes the windows before fixtures end)."""
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
+def test_a_second_launch_starts_captioning_its_file(first_instance, qtbot) -> None:
+    app, name = first_instance("--engine", "offline")
+    assert not app.controller.running
+    reply = second_launch(qtbot, name, "--input-file", str(SHORT), "--start")
+    assert reply == HandoverReply(True, f"captioning {SHORT.name}")
+    qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
+    choice = app.window.selected_input()
+    assert choice is not None and choice.file_path == str(SHORT)
+    stop(app, qtbot)
+
+
+def test_a_second_launch_selects_an_engine_and_a_file_without_starting(
+    first_instance, qtbot
+) -> None:
+    app, name = first_instance("--engine", "assemblyai")
+    reply = second_launch(qtbot, name, "--engine", "offline", "--input-file", str(SHORT))
+    assert reply is not None and reply.applied, reply
+    assert "selected" in reply.message and SHORT.name in reply.message
+    qtbot.waitUntil(lambda: app.window.selected_input() is not None, timeout=10000)
+    assert app.window.selected_input().file_path == str(SHORT)
+    assert app.window.selected_engine().value == "offline"
+    assert not app.controller.running
+
+
+def test_while_captioning_the_request_is_refused_on_both_sides(
+    first_instance, qtbot, capsys
+) -> None:
+    app, name = first_instance("--engine", "offline", "--input-file", str(LONG))
+    app.start_captioning()
+    qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
+    reply = second_launch(qtbot, name, "--input-file", str(SHORT), "--start")
+    assert reply is not None and not reply.applied
+    assert SHORT.name in reply.message and "not applied" in reply.message
+    assert "captioning is running" in reply.message
+    # The second process says it and fails; the first says it in its status line.
+    assert tell_handover(reply) == 1
+    assert "not applied" in capsys.readouterr().err
+    status = app.window.status_label.text()
+    assert "second launch" in status and SHORT.name in status and "not applied" in status
+    assert app.window.selected_input().file_path == str(LONG)  # the run was left alone
+    assert app.controller.running
+    stop(app, qtbot)
+
+
+def test_a_plain_second_launch_only_shows_the_window(first_instance, qtbot) -> None:
+    app, name = first_instance("--engine", "offline")
+    app.window.hide()
+    reply = second_launch(qtbot, name)
+    assert reply == HandoverReply(True, "showing its window")
+    assert app.window.isVisible()
+
+
+def test_nobody_listening_means_no_handover(tmp_path: Path) -> None:
+    assert SingleInstance(f"captioner-none-{tmp_path.name}").hand_over({"start": True}) is None
