@@ -112,11 +112,6 @@ class EnginePicker(QObject):
         self._requested = engine_id.value
         self.load()
 
-    def request(self, engine_id: EngineId) -> None:
-        """Pick ``engine_id`` as ``--engine`` would (a later launch asked for it)."""
-        self._requested = engine_id.value
-        self.load()
-
     def selected(self) -> EngineSpec | None:
         engine_id = self._window.selected_engine()
         return spec(engine_id) if engine_id is not None else None

@@ -178,11 +178,6 @@ class InputPicker(QObject):
             self._window.show_status(str(exc), True)
             return None
 
-    def request(self, *, input_file: str | None, device: str | None) -> None:
-        """Offer and select what ``--input-file``/``--device`` name (a later launch asked)."""
-        self._input_file, self._device = input_file, device
-        self.refresh()
-
     def remember(self, choice: InputChoice) -> None:
         """Remember a device or system-audio pick (a file is a one-off)."""
         name = _name(choice)
