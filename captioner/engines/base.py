@@ -39,6 +39,10 @@ class ErrorKind(Enum):
     LIMIT = "limit"  # too many sessions, insufficient funds
     INTERNAL = "internal"  # a bug of ours (e.g. bad chunk sizes)
     SETTINGS = "settings"  # the engine's settings are invalid (the message lists why)
+    # The run went on but speech was lost for good (a session died and the
+    # audio could not be transcribed again); reported once, at the end of the
+    # run, so a transcript with gaps is never mistaken for a complete one.
+    INCOMPLETE = "incomplete"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,23 @@ class EngineError:
     kind: ErrorKind
     message: str  # plain words, shown to the user as they are
     code: int | None = None
+    # The technical cause (close code, socket error, host:port) for a tooltip
+    # or the log; never needed to understand ``message``.  May be empty.
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineStatus:
+    """A state change told twice: briefly for the user, fully for a tooltip or the log.
+
+    ``summary`` is what ``on_state`` also carries ("Reconnecting…");
+    ``detail`` is the technical why ("lost the connection to
+    127.0.0.1:40333: Connection closed (code=1006); next try in 1.2 s").
+    """
+
+    state: EngineState
+    summary: str
+    detail: str = ""
 
 
 class EngineListener(Protocol):
@@ -58,6 +79,32 @@ class EngineListener(Protocol):
     def on_state(self, state: EngineState, detail: str) -> None: ...
 
     def on_error(self, error: EngineError) -> None: ...
+
+
+class StatusListener(Protocol):
+    """Optional extra a listener may implement: the technical side of a state change.
+
+    Engines call ``on_state(state, summary)`` on every listener, then
+    ``on_status(EngineStatus(state, summary, detail))`` on listeners that
+    have ``on_status`` (see :func:`report_state`).  A UI shows the summary and
+    puts the detail in a tooltip and the log.
+    """
+
+    def on_status(self, status: EngineStatus) -> None: ...
+
+
+def report_state(
+    listener: EngineListener, state: EngineState, summary: str, detail: str = ""
+) -> None:
+    """Tell ``listener`` about a state change, and its detail if it takes one.
+
+    ``on_state`` keeps its two-argument form so that every existing listener
+    works unchanged; only listeners with ``on_status`` receive the detail.
+    """
+    listener.on_state(state, summary)
+    on_status = getattr(listener, "on_status", None)
+    if on_status is not None:
+        on_status(EngineStatus(state, summary, detail))
 
 
 class Engine(Protocol):
@@ -110,6 +157,9 @@ class NullListener:
         pass
 
     def on_error(self, error: EngineError) -> None:
+        pass
+
+    def on_status(self, status: EngineStatus) -> None:
         pass
 
 

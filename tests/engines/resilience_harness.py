@@ -10,7 +10,13 @@ from typing import Any
 
 from captioner.core.transcript import TurnUpdate, Word
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
-from captioner.engines.base import AudioSource, EngineListener, EngineState, WorkerEngine
+from captioner.engines.base import (
+    AudioSource,
+    EngineListener,
+    EngineState,
+    EngineStatus,
+    WorkerEngine,
+)
 from tests.fakes.v3_server import (
     CHUNK_MS,
     FakeV3Server,
@@ -40,6 +46,18 @@ SCRIPT = TurnScript(
     ]
 )
 FAULT_FIRED = {"drop", "error", "close", "silent_close", "stall", "drop_on_terminate"}
+
+
+class StatusRecorder(RecordingListener):
+    """Also records the technical side of state changes (``on_status``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: list[EngineStatus] = []
+
+    def on_status(self, status: EngineStatus) -> None:
+        with self.lock:
+            self.statuses.append(status)
 
 
 class CodedSource:
@@ -118,6 +136,7 @@ def fast_config(url: str, **overrides: Any) -> AssemblyAIConfig:
         "give_up_after_s": 5.0,
         "ping_interval_s": 0.2,
         "stall_timeout_s": 0.8,
+        "heartbeat_silence_limit_s": 1.5,  # the fake sends a Heartbeat per 1 s of audio
         "rollover_overlap_s": 0.4,
         "handover_margin_s": 0.4,
         "buffer_s": 60.0,
@@ -128,7 +147,7 @@ def fast_config(url: str, **overrides: Any) -> AssemblyAIConfig:
 
 @dataclass
 class Outcome:
-    listener: RecordingListener
+    listener: StatusRecorder
     engine: AssemblyAIEngine
     sessions: list[SessionRecord]
     input_ms: int
@@ -138,6 +157,11 @@ class Outcome:
     @property
     def errors(self) -> list[Any]:
         return self.listener.errors
+
+    @property
+    def details(self) -> list[str]:
+        """The technical details of every state change (what a tooltip or the log shows)."""
+        return [s.detail for s in self.listener.statuses]
 
     def transcript_words(self, *, provisional: bool = False) -> list[tuple[str, int]]:
         words = []
@@ -164,13 +188,20 @@ def run_scenario(
     seconds: float = 3.0,
     stop_after_s: float | None = None,
     seed: int = 0,
+    heartbeats: bool = True,
     **config: Any,
 ) -> Outcome:
     chunks = round(seconds * 1000 / CHUNK_MS)
     with FakeV3Server(
-        KEY, SCRIPT, faults, ms_per_word=MS_PER_WORD, gap_ms=GAP_MS, timeline=True
+        KEY,
+        SCRIPT,
+        faults,
+        ms_per_word=MS_PER_WORD,
+        gap_ms=GAP_MS,
+        timeline=True,
+        heartbeats=heartbeats,
     ) as server:
-        listener = RecordingListener()
+        listener = StatusRecorder()
         engine = AssemblyAIEngine(
             listener,
             fast_config(server.url, **config),

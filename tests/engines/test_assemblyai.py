@@ -15,8 +15,8 @@ from captioner.audio.source import WavFileSource
 from captioner.engines.assemblyai import MAX_AHEAD_MS, AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import EngineState, ErrorKind
 from tests.conftest import reference_text
+from tests.engines.resilience_harness import StatusRecorder
 from tests.fakes.v3_server import FakeV3Server, Faults, ScriptTurn, TurnScript
-from tests.recording import RecordingListener
 
 KEY = "test-key-9f8e7d"
 SCRIPT = TurnScript(
@@ -29,8 +29,8 @@ SCRIPT = TurnScript(
 
 def run_engine(
     server_url: str, source, *, key: str = KEY, stop_after=None
-) -> tuple[AssemblyAIEngine, RecordingListener]:
-    listener = RecordingListener()
+) -> tuple[AssemblyAIEngine, StatusRecorder]:
+    listener = StatusRecorder()
     engine = AssemblyAIEngine(
         listener,
         AssemblyAIConfig(
@@ -140,8 +140,13 @@ def test_unreachable_host_is_named_in_the_message() -> None:
     assert listener.errors[0].message.startswith(f"Cannot reach 127.0.0.1:{port}")
 
 
-def reconnect_details(listener: RecordingListener) -> list[str]:
-    return [d for s, d in listener.states if s is EngineState.CONNECTING and "Reconnecting" in d]
+def reconnect_details(listener: StatusRecorder) -> list[str]:
+    """The technical detail of each "Reconnecting…" (a tooltip's text, the log's)."""
+    return [
+        s.detail
+        for s in listener.statuses
+        if s.state is EngineState.CONNECTING and s.summary.startswith("Reconnecting…")
+    ]
 
 
 def test_server_error_frame_is_told_in_plain_words_and_the_engine_reconnects() -> None:

@@ -85,13 +85,21 @@ class Faults:
 
     reject_status: int | None = None  # refuse the HTTP handshake with this status
     malformed_after_ms: float | None = None
-    malformed_kinds: tuple[str, ...] = ("not_json", "unknown_type")  # + "bad_turn"
+    # Kinds: see ``MALFORMED_FRAMES`` ("not_json", "unknown_type", "bad_turn", the
+    # JSON non-objects "json_number", "json_null", "json_array", "json_string",
+    # and "deep_nesting", which no JSON parser reads without a RecursionError).
+    malformed_kinds: tuple[str, ...] = ("not_json", "unknown_type")
     error_after_ms: tuple[float, int, str] | None = None  # (ms, error_code, message)
     close_after_ms: tuple[float, int, str] | None = None  # (ms, close_code, reason)
     silent_close_after_ms: float | None = None  # 1000 close, no Termination
     drop_after_ms: float | None = None  # abort TCP: the client sees 1006
     stall_after_ms: float | None = None  # stop reading and sending
     stall_seconds: float | None = None  # then abort after this long (None: until shutdown)
+    # Go quiet from here on while staying connected: audio is still read (and
+    # websocket pings answered, as the library does that), but no Turn, no
+    # Heartbeat and no Termination is ever sent again.  Not terminal: the
+    # session ends when the client closes it.
+    mute_after_ms: float | None = None
     no_termination: bool = False  # ignore Terminate: the SDK waits terminate_timeout
     drop_on_terminate: bool = False  # abort TCP when Terminate arrives (nothing flushed)
 
@@ -125,6 +133,16 @@ class SessionRecord:
 
 
 FaultsArg = Faults | Sequence[Faults] | Callable[[int], Faults] | None
+
+MALFORMED_FRAMES: dict[str, str] = {
+    "not_json": "this is {not json",
+    "unknown_type": json.dumps({"type": "Mystery", "payload": 1}),
+    "json_number": "42",
+    "json_null": "null",
+    "json_array": json.dumps([{"type": "Turn"}, 1]),
+    "json_string": json.dumps("Turn"),
+    "deep_nesting": "[" * 100_000 + "]" * 100_000,
+}
 
 CHUNK_MS = 50
 
@@ -164,6 +182,7 @@ class _Session:
     heartbeat: bool = False
     next_heartbeat_ms: float = 0.0
     speaker_labels: bool = False
+    muted: bool = False
 
 
 class FakeV3Server:
@@ -181,6 +200,7 @@ class FakeV3Server:
         max_chunk_ms: float = 1000.0,
         timeline: bool = False,
         heartbeat_every_ms: float = 1000.0,
+        heartbeats: bool = True,
     ) -> None:
         self.api_key = api_key
         self.script = script or TurnScript()
@@ -195,6 +215,9 @@ class FakeV3Server:
         # relative to the session's own first audio, like the real service.
         self.timeline = timeline
         self.heartbeat_every_ms = heartbeat_every_ms
+        # False: a server that ignores session_heartbeat (and so says nothing
+        # at all while nobody speaks).
+        self.heartbeats = heartbeats
         self._faults = faults
         self._sessions: list[_Session] = []
         self._final_snapshot: list[SessionRecord] | None = None
@@ -318,7 +341,8 @@ class FakeV3Server:
         session.sample_rate = int(rate)
         session.bytes_per_sample = 1 if record.query.get("encoding") == "pcm_mulaw" else 2
         session.format_turns = record.query.get("format_turns", "").lower() == "true"
-        session.heartbeat = record.query.get("session_heartbeat", "").lower() == "true"
+        asked = record.query.get("session_heartbeat", "").lower() == "true"
+        session.heartbeat = asked and self.heartbeats
         session.speaker_labels = record.query.get("speaker_labels", "").lower() == "true"
         return None, ""
 
@@ -366,6 +390,8 @@ class FakeV3Server:
             self._join_timeline(session)
         session.audio += data
         record.audio_ms_received += ms
+        if session.muted:
+            return False
         if self.timeline:
             await self._advance_timeline(session)
         else:
@@ -391,6 +417,9 @@ class FakeV3Server:
             message = {"_raw": text}
         record.control_messages.append(message)
         kind = message.get("type") if isinstance(message, dict) else None
+        if session.muted:
+            record.terminate_received |= kind == "Terminate"
+            return False
         if kind == "UpdateConfiguration" and "format_turns" in message:
             session.format_turns = bool(message["format_turns"])
         elif kind == "ForceEndpoint":
@@ -557,12 +586,15 @@ class FakeV3Server:
             session.malformed_done = True
             record.fault_fired = "malformed"
             frames = {
-                "not_json": "this is {not json",
-                "unknown_type": json.dumps({"type": "Mystery", "payload": 1}),
+                **MALFORMED_FRAMES,
                 "bad_turn": json.dumps({"type": "Turn", "turn_order": session.turn_index}),
             }
             for kind in faults.malformed_kinds:
                 await conn.send(frames[kind])
+        if due(faults.mute_after_ms) and not session.muted:
+            session.muted = True
+            record.fault_fired = "mute"
+            return False
         if faults.error_after_ms is not None and due(faults.error_after_ms[0]):
             _, code, message = faults.error_after_ms
             record.fault_fired = "error"

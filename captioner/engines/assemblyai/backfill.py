@@ -10,8 +10,9 @@ Its :class:`~captioner.engines.assemblyai.link.Link` owns the window
 ``[start_ms, until_ms)`` of the session timeline; it is sent a little more
 audio than that (``margin_ms``) so a word cut at ``until_ms`` is heard whole,
 and words starting at or after ``until_ms`` are dropped because the live
-connection owns them.  If the backfill connection itself drops, a new one
-resumes from the end of its last final.
+connection owns them.  If the backfill connection itself drops, goes quiet
+(the link's watchdog) or ends without confirming ``Termination`` (its last
+turns may never have come), a new one resumes from the end of its last final.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class Backfill:
         self.start_ms = start_ms
         self.until_ms = until_ms
         self.lost_ms = 0  # audio that had already left the buffer
+        self.reached_ms = start_ms  # transcribed up to here (the end of a final)
         self.success = False
         self.done = threading.Event()
         self.links: list[Link] = []
@@ -130,6 +132,9 @@ class Backfill:
                 if failure is None:
                     link.close()
                     failure = link.failure() if link.failed.is_set() else None
+                    if failure is None and not link.terminated.is_set():
+                        failure = (None, "the session ended without Termination")
+                self.reached_ms = max(self.reached_ms, link.resume_point())
             else:
                 failure = link.failure() or (None, "no session")
             if failure is None and overtaken:
@@ -146,6 +151,7 @@ class Backfill:
             link.close()
             attempts += 1
             resume = link.resume_point() if link.begun.is_set() else own_from
+            self.reached_ms = max(self.reached_ms, resume)
             own_from = max(own_from, resume)
             next_ms = own_from - own_from % CHUNK_MS
             if attempts >= MAX_ATTEMPTS or self._cancel.wait(self._backoff.next_delay()):
@@ -163,6 +169,10 @@ class Backfill:
         sent = 0
         while next_ms < self._end_ms and not self._cancel.is_set():
             if link.failure_pending():
+                break
+            quiet = link.watch()
+            if quiet is not None:
+                link.mark_failed(quiet[1])
                 break
             ahead = sent - (self._clock() - started) * 1000
             if ahead > MAX_AHEAD_MS:

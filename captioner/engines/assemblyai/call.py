@@ -86,7 +86,7 @@ class ChannelLink(Link):
         streamer.stream(MIC, mic)
         streamer.stream(SYSTEM, system)
         self.sent_ms += CHUNK_MS
-        self._sent_since_activity += 1
+        self.liveness.sent()
 
     def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
         side = getattr(event, "channel", None)

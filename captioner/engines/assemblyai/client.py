@@ -12,7 +12,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from assemblyai.streaming.v3 import StreamingClient, StreamingClientOptions, StreamingParameters
+from assemblyai.streaming.v3 import (
+    StreamingClient,
+    StreamingClientOptions,
+    StreamingError,
+    StreamingParameters,
+)
+from assemblyai.streaming.v3.models import TerminateSession
 from pydantic import ValidationError
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
@@ -20,14 +26,27 @@ from captioner.engines.assemblyai.config import AssemblyAIConfig
 log = logging.getLogger(__name__)
 
 
+# What ``_parse_message`` returns for a frame to skip: truthy, so the SDK's read
+# loop hands it to ``_handle_message`` (which drops it) instead of logging it
+# as an unsupported type through ``message.get`` (which a list or a number lacks).
+_SKIP = object()
+
+
 class TolerantStreamingClient(StreamingClient):
     """The SDK client, minus a few sharp edges.
 
-    * The SDK parses server messages with pydantic on its read thread; a
-      message of a known type with a missing field raises there and kills the
-      read thread, leaving a session that silently stops captioning.  We log
-      and skip such a message instead, as the SDK already does for bad JSON
-      and unknown types.
+    * The SDK parses server messages on its read thread, and an exception
+      there ends the thread: the session then silently stops captioning while
+      the socket stays open.  A frame that is JSON but not an object (``42``,
+      ``null``, ``[…]``, ``"text"``) raised ``TypeError``/``AttributeError``,
+      and a known type with a missing field raised ``ValidationError``; we log
+      and skip such frames, as the SDK already does for bad JSON and unknown
+      types.
+    * Whatever else kills the read thread (a frame nested so deeply that
+      ``json.loads`` raises ``RecursionError``, a bug in a later SDK) is
+      reported through the Error handler as a lost connection, at once, so
+      the engine replaces the session and redoes the audio instead of
+      waiting for a watchdog.  ``reader_failure`` keeps the exception.
     * The websocket close handshake waits 10 s for a server that no longer
       answers; ``close_timeout`` shortens that.
     * ``ping`` sends a websocket ping (every server answers those, speech or
@@ -36,13 +55,55 @@ class TolerantStreamingClient(StreamingClient):
 
     close_timeout: float | None = None
 
+    def __init__(self, options: StreamingClientOptions) -> None:
+        super().__init__(options)
+        self.reader_failure: BaseException | None = None
+        # Same thread as the SDK's (not started yet), with a guard around it.
+        self._read_thread = threading.Thread(target=self._guarded_read, name="aai-read")
+
     @classmethod
-    def _parse_message(cls, data: dict[str, Any]) -> Any:
+    def _parse_message(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            log.warning("Ignoring a server message that is not a JSON object: %.80r", data)
+            return _SKIP
         try:
             return super()._parse_message(data)
         except ValidationError as exc:
             log.warning("Ignoring malformed %r message from the server: %s", data.get("type"), exc)
-            return None
+            return _SKIP
+
+    def _handle_message(self, message: Any) -> None:
+        if message is _SKIP:
+            return
+        super()._handle_message(message)
+
+    def _guarded_read(self) -> None:
+        try:
+            self._read_message()
+        except Exception as exc:
+            self.reader_failure = exc
+            log.error(
+                "The SDK's read thread failed; treating it as a lost connection", exc_info=True
+            )
+            why = f"could not read the server's messages ({type(exc).__name__})"
+            try:
+                self._terminate_without_reader()
+                self._report_connection_closed(StreamingError(message=why, code=None))
+            except Exception:  # the Error handler must not be what hides this
+                log.exception("Reporting the failed read thread failed")
+                self._stop_event.set()
+
+    def _terminate_without_reader(self) -> None:
+        """Send ``Terminate`` on the way out, so the dead session is not left open (billed).
+
+        Nobody can read ``Termination`` any more; the write thread sends
+        ``Terminate`` (ahead of unsent audio, which is redone elsewhere) and
+        ends, and the wait for it is bounded like the close handshake.
+        """
+        self.drop_pending_audio()
+        self._write_queue.put(TerminateSession())
+        if self._write_thread.is_alive():
+            self._write_thread.join(self.close_timeout if self.close_timeout is not None else 1.0)
 
     def connect(self, params: StreamingParameters) -> None:
         super().connect(params)

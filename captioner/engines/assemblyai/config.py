@@ -61,6 +61,19 @@ SPEECH_MODELS: Sequence[str] = _SpeechModels()
 # The service limits: keyterms_prompt takes up to 100 terms of up to 50 characters.
 MAX_KEYTERMS = 100
 MAX_KEYTERM_CHARS = 50
+# How long a connection may go without any server message while it is being
+# sent audio before it is taken for dead (the session is replaced and the gap
+# redone, as after a drop).  The app asks for ``session_heartbeat``; the v3
+# reference documents the Heartbeat message (total audio received, realtime
+# factor, speech probability "in the interval") but not its period, and the
+# SDK does not either.  Fifteen seconds is three periods of a 5 s heartbeat
+# (fifteen of a 1 s one) and five times the usual turn silence limits, yet
+# short next to the ~60 s the reconnect buffer holds, so the audio of a dead
+# session is always still there to redo.  It only applies to a connection
+# that has already sent a Heartbeat (proof that the server sends them), so a
+# server that does not honour ``session_heartbeat`` is never cut off for
+# being quiet during silence; websocket pings still watch that one.
+HEARTBEAT_SILENCE_LIMIT_S = 15.0
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
@@ -98,12 +111,16 @@ class AssemblyAIConfig:
     bad_audio_retry_floor_s: float = 10.0  # 3007: one slow retry, then give up
     give_up_after_s: float = 300.0  # reconnecting for longer than this ends the run
     buffer_s: float = 60.0  # audio kept for the backfill while disconnected
-    # Ask the service for periodic Heartbeat messages; with them, silence from
-    # the server for ``stall_timeout_s`` (no message, no websocket pong) while
-    # we send audio means the connection is dead even if TCP has not noticed.
+    # Ask the service for periodic Heartbeat messages.  Silence from the server
+    # for ``stall_timeout_s`` (no message, no websocket pong) while we send
+    # audio means the connection is dead even if TCP has not noticed; pongs
+    # without messages for ``heartbeat_silence_limit_s`` mean the session is.
     session_heartbeat: bool = True
     ping_interval_s: float = 5.0
     stall_timeout_s: float = 15.0
+    # A server that answers pings but sends no message (no Heartbeat, no
+    # Turn) for this long while it receives audio is dead all the same.
+    heartbeat_silence_limit_s: float = HEARTBEAT_SILENCE_LIMIT_S
     rollover_after_s: float = 2 * 3600 + 50 * 60  # the service ends sessions at 3 h
     rollover_overlap_s: float = 2.0  # both sessions hear this much before the handover
     handover_margin_s: float = 1.0  # the old session hears a bit past the handover point

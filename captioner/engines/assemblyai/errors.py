@@ -8,6 +8,7 @@ dropped session, or ``None`` for a socket error before any handshake.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 
 from captioner.engines.base import EngineError, ErrorKind
@@ -48,18 +49,30 @@ def recovery_for(code: int | None) -> Recovery:
     return Recovery.RETRY
 
 
-def describe_drop(code: int | None, message: str, *, host: str) -> str:
-    """The status line while recovering from a dropped connection ("Reconnecting… why")."""
+RECONNECTING = "Reconnecting…"
+
+
+def describe_drop(code: int | None, message: str, *, host: str) -> tuple[str, str]:
+    """``(summary, detail)`` of the status while recovering from a dropped connection.
+
+    The summary is what a caption overlay can show without alarming anyone
+    ("Reconnecting…", with a short reason only when it helps the user: the
+    service is busy, the session hit its time limit); the detail is the
+    technical cause for a tooltip and the log.
+    """
     detail = message.strip().rstrip(".") or "connection lost"
     if code in EXPIRED_CODES:
-        return "Reconnecting… (the session reached its time limit)"
+        return (
+            f"{RECONNECTING} (session time limit)",
+            f"the session reached its time limit: {detail}",
+        )
     if code in LIMIT_CODES:
-        return f"Reconnecting… (AssemblyAI is busy: {detail})"
+        return f"{RECONNECTING} (AssemblyAI is busy)", f"AssemblyAI is busy: {detail}, code {code}"
     if code in BAD_AUDIO_CODES:
-        return f"Reconnecting… (AssemblyAI rejected our audio: {detail}, code {code})"
+        return RECONNECTING, f"AssemblyAI rejected our audio: {detail}, code {code}"
     if code is None or str(code) in detail:
-        return f"Reconnecting… (lost the connection to {host}: {detail})"
-    return f"Reconnecting… (lost the connection to {host}: {detail}, code {code})"
+        return RECONNECTING, f"lost the connection to {host}: {detail}"
+    return RECONNECTING, f"lost the connection to {host}: {detail}, code {code}"
 
 
 def describe_error(code: int | None, message: str, *, host: str, connected: bool) -> EngineError:
@@ -69,6 +82,14 @@ def describe_error(code: int | None, message: str, *, host: str, connected: bool
     that means the host is unreachable, after it that the link dropped.
     """
     detail = message.strip().rstrip(".")
+    error = _describe_error(code, detail, host=host, connected=connected)
+    technical = (
+        f"{detail} (code {code})" if code is not None and str(code) not in detail else detail
+    )
+    return replace(error, detail=technical)
+
+
+def _describe_error(code: int | None, detail: str, *, host: str, connected: bool) -> EngineError:
     if code in AUTH_CODES:
         return EngineError(
             ErrorKind.AUTH,
@@ -102,7 +123,8 @@ def describe_error(code: int | None, message: str, *, host: str, connected: bool
             ErrorKind.SERVER, f"{host} refused the connection ({detail}). Try again later.", code
         )
     if code is None or code in {1006, 1001}:
-        return EngineError(ErrorKind.NETWORK, f"Lost the connection to {host} ({detail}).", code)
+        # The socket-level cause ("Connection closed (code=1006)") goes to ``detail``.
+        return EngineError(ErrorKind.NETWORK, f"Lost the connection to {host}.", code)
     return EngineError(ErrorKind.SERVER, f"AssemblyAI error: {detail} (code {code}).", code)
 
 

@@ -13,10 +13,14 @@ single-use SDK client and
   a word twice;
 * builds turn keys from a process-wide connection id (no collisions);
 * remembers where its last final ended (the resume point a backfill starts
-  from if it drops) and which partial lines it is showing (dropped with an
-  empty final when the connection dies, since the backfill redoes them);
-* watches for a stalled server: any server message or websocket pong counts
-  as a sign of life (see ``AssemblyAIConfig.session_heartbeat``).
+  from if it drops) and which partial lines it is showing; when the
+  connection dies, a line being spoken is kept as a finished line with the
+  words the server had already finalised (v3 partials carry only words that
+  will not change), and the resume point moves past them so the backfill
+  does not say them twice; a line without such words is dropped with an
+  empty final (the backfill redoes it);
+* watches for a dead server (:mod:`~captioner.engines.assemblyai.liveness`):
+  a stall, or a session gone quiet although its socket answers pings.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from assemblyai.streaming.v3 import (
@@ -45,6 +50,7 @@ from captioner.engines.assemblyai.client import (
     default_client_factory,
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
+from captioner.engines.assemblyai.liveness import Liveness
 from captioner.engines.base import EngineListener
 
 log = logging.getLogger(__name__)
@@ -101,11 +107,8 @@ class Link:
         self._source_label = source_label
         self._clock = clock
         self._lock = threading.Lock()
-        self._open_partials: set[str] = set()
-        self._last_activity = clock()
-        self._sent_since_activity = 0
-        self._pong: threading.Event | None = None
-        self._last_ping = clock()
+        # The partial line each open turn shows, reduced to its finalised words.
+        self._open_partials: dict[str, TurnUpdate] = {}
         self._abandon = threading.Event()
         self._connect_thread: threading.Thread | None = None
         options: dict[str, Any] = {
@@ -117,6 +120,9 @@ class Link:
         if retries is not None:
             options["max_connection_retries"] = retries
         self.client = client_factory(StreamingClientOptions(**options))
+        self.liveness = Liveness(
+            config, clock, getattr(self.client, "ping", None), written_ms=self._written_ms
+        )
         self._register()
 
     def __repr__(self) -> str:
@@ -155,7 +161,7 @@ class Link:
     def send(self, chunk: bytes) -> None:
         self.client.stream(chunk)
         self.sent_ms += CHUNK_MS
-        self._sent_since_activity += 1
+        self.liveness.sent()
 
     @property
     def usable(self) -> bool:
@@ -179,26 +185,21 @@ class Link:
             return None, f"{self._config.host_name} closed the session unexpectedly"
         return None
 
-    def watch(self) -> tuple[int | None, str] | None:
-        """Ping now and then; report a stall (no sign of life while audio flows)."""
-        now = self._clock()
-        pong = self._pong
-        if pong is not None and pong.is_set():
-            self._touch()
-            self._pong = None
-        if now - self._last_ping >= self._config.ping_interval_s:
-            self._last_ping = now
-            ping = getattr(self.client, "ping", None)
-            if ping is not None and self._pong is None:
-                self._pong = ping()
-        silent = now - self._last_activity
-        if silent > self._config.stall_timeout_s and self._sent_since_activity > 0:
-            return None, f"{self._config.host_name} stopped answering for {silent:.0f} s"
-        return None
+    def mark_failed(self, message: str) -> None:
+        """Declare the connection dead for a reason the SDK cannot see (a watchdog)."""
+        if not self.failed.is_set():
+            self.error = StreamingError(message=message, code=None)
+            self.failed.set()
 
-    def _touch(self) -> None:
-        self._last_activity = self._clock()
-        self._sent_since_activity = 0
+    def watch(self) -> tuple[int | None, str] | None:
+        """Ping now and then; report a stall or a session gone quiet while audio flows."""
+        why = self.liveness.check()
+        return None if why is None else (None, why)
+
+    def _written_ms(self) -> int:
+        """Audio actually written to the socket (sent minus what is still queued)."""
+        pending = getattr(self.client, "pending_audio_chunks", lambda: 0)()
+        return max(0, self.sent_ms - pending * CHUNK_MS)
 
     # -- ending ----------------------------------------------------------------
 
@@ -209,14 +210,28 @@ class Link:
         return max(self.own_from_ms, end if end is not None else self.own_from_ms)
 
     def retire(self) -> None:
-        """The connection died: ignore late events, drop the partial lines it showed."""
+        """The connection died: ignore late events, finish the lines it showed.
+
+        A line being spoken keeps its finalised words as a finished line (the
+        user saw them; the protocol says they will not change), and the resume
+        point moves to their end; a line with none is dropped.
+        """
         with self._lock:
+            if self.retired:
+                return
             self.retired = True
-            keys, self._open_partials = sorted(self._open_partials), set()
-        for key in keys:
-            self._listener.on_final(
-                TurnUpdate(key=key, order=-1, text="", end_of_turn=True, source=self._source_label)
-            )
+            partials, self._open_partials = self._open_partials, {}
+            for update in partials.values():
+                end = update.end_ms
+                if end is not None and (
+                    self.last_final_end_ms is None or end > self.last_final_end_ms
+                ):
+                    self.last_final_end_ms = end
+        for key in sorted(partials):
+            update = partials[key]
+            if update.words:
+                log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
+            self._listener.on_final(update)
 
     def close(self, *, terminate: bool = True) -> None:
         """Blocking: end the session politely (Terminate, wait for Termination)."""
@@ -242,25 +257,29 @@ class Link:
 
         def on_begin(_client: Any, _event: Any) -> None:
             self.started_at = self._clock()
-            self._touch()
+            self.liveness.heard()
             self.begun.set()
 
         def on_turn(_client: Any, event: TurnEvent) -> None:
-            self._touch()
+            self.liveness.heard()
             self._on_turn(event)
 
         def on_termination(_client: Any, _event: Any) -> None:
-            self._touch()
+            self.liveness.heard()
             self.terminated.set()
 
         def on_error(_client: Any, error: StreamingError) -> None:
             self.error = error
             self.failed.set()
 
+        def on_heartbeat(_client: Any, _event: Any) -> None:
+            self.liveness.heard(heartbeat=True)
+
         def on_other(_client: Any, _event: Any) -> None:
-            self._touch()  # Heartbeat, SpeechStarted, Warning…: the server is alive
+            self.liveness.heard()  # SpeechStarted, Warning…: the server is alive
 
         client.on(StreamingEvents.Begin, on_begin)
+        client.on(StreamingEvents.Heartbeat, on_heartbeat)
         self._turn_events().on(StreamingEvents.Turn, on_turn)
         client.on(StreamingEvents.Termination, on_termination)
         client.on(StreamingEvents.Error, on_error)
@@ -270,6 +289,7 @@ class Link:
                 StreamingEvents.Turn,
                 StreamingEvents.Termination,
                 StreamingEvents.Error,
+                StreamingEvents.Heartbeat,
             ):
                 client.on(event, on_other)
 
@@ -285,11 +305,14 @@ class Link:
         key = f"aai-{self.id}:{event.turn_order}"
         offset = self.offset_ms
         words = [
-            Word(
-                text=w.text,
-                start_ms=w.start + offset,
-                end_ms=w.end + offset,
-                confidence=w.confidence,
+            (
+                Word(
+                    text=w.text,
+                    start_ms=w.start + offset,
+                    end_ms=w.end + offset,
+                    confidence=w.confidence,
+                ),
+                bool(getattr(w, "word_is_final", True)),
             )
             for w in event.words
         ]
@@ -297,29 +320,40 @@ class Link:
             if self.retired:
                 return
             until = self.own_until_ms
-            kept = [
-                w
-                for w in words
+            owned = [
+                (w, final)
+                for w, final in words
                 if w.start_ms >= self.own_from_ms and (until is None or w.start_ms < until)
             ]
+            kept = [w for w, _ in owned]
             # When part of the turn lies in another connection's window, the
             # text is rebuilt from the words this connection owns.
             text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
             if event.end_of_turn:
-                self._open_partials.discard(key)
+                self._open_partials.pop(key, None)
                 if words and event.transcript.strip():
-                    end = words[-1].end_ms
+                    end = words[-1][0].end_ms
                     if self.last_final_end_ms is None or end > self.last_final_end_ms:
                         self.last_final_end_ms = end
             elif text.strip():
-                self._open_partials.add(key)
-            elif key in self._open_partials:
+                final_words = tuple(w for w, final in owned if final)
+                self._open_partials[key] = TurnUpdate(
+                    key=key,
+                    order=event.turn_order,
+                    text=" ".join(w.text for w in final_words),
+                    words=final_words,
+                    end_of_turn=True,
+                )
+            elif self._open_partials.pop(key, None) is not None:
                 # The visible words moved out of our window: drop the line.
-                self._open_partials.discard(key)
                 text = ""
             else:
                 return
         source, speaker = self._labels(event)
+        with self._lock:  # the line kept if the connection dies carries the same labels
+            kept_line = self._open_partials.get(key)
+            if kept_line is not None and not event.end_of_turn:
+                self._open_partials[key] = replace(kept_line, source=source, speaker=speaker)
         update = TurnUpdate(
             key=key,
             order=event.turn_order,

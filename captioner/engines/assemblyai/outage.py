@@ -1,17 +1,23 @@
-"""One stretch without a live connection, and how its stand-in captions are settled.
+"""One stretch without a live connection, how its stand-in captions are settled,
+and what of it was lost for good.
 
 While the cloud is away the offline engine captions the live audio
 (:mod:`~captioner.engines.assemblyai.provisional`); once a backfill
 (:mod:`~captioner.engines.assemblyai.backfill`) has transcribed the gap,
-the stand-in lines it covers are dropped and the rest become final.
+the stand-in lines it covers are dropped and the rest become final.  At the
+end of a run, :func:`describe_losses` says which stretches the cloud never
+transcribed (the buffer overflowed, the backfill failed or was cut short by
+Stop), so that a transcript with gaps is reported as such.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from captioner.engines.assemblyai.backfill import Backfill
 from captioner.engines.assemblyai.provisional import ProvisionalCaptions
+from captioner.engines.base import EngineError, ErrorKind
 
 
 @dataclass
@@ -22,6 +28,7 @@ class Outage:
     since: float
     provisional: ProvisionalCaptions | None
     backfill: Backfill | None = None
+    end_ms: int | None = None  # where the gap ends on the session clock, once known
 
     def resolve(self) -> None:
         if self.provisional is None:
@@ -31,3 +38,42 @@ class Outage:
         if backfill is not None and backfill.success:
             covered_from = backfill.start_ms + backfill.lost_ms
         self.provisional.resolve(covered_from_ms=covered_from)
+
+    def unrecovered(self) -> tuple[int, int] | None:
+        """The part of the gap the cloud never transcribed, as ``(start_ms, end_ms)``."""
+        backfill = self.backfill
+        if backfill is None:  # cut short before a backfill began, or nothing to redo
+            end = self.end_ms
+            return (self.resume_ms, end) if end is not None and end > self.resume_ms else None
+        if backfill.success:
+            lost = backfill.lost_ms
+            return (backfill.start_ms, backfill.start_ms + lost) if lost > 0 else None
+        reached = max(backfill.start_ms + backfill.lost_ms, backfill.reached_ms)
+        return (reached, backfill.until_ms) if reached < backfill.until_ms else None
+
+
+def describe_losses(outages: Iterable[Outage], *, host: str) -> EngineError | None:
+    """An ``INCOMPLETE`` error naming the stretches no connection transcribed, if any."""
+    spans = [(o.unrecovered(), o.provisional is not None) for o in outages]
+    lost = [(span, stand_in) for span, stand_in in spans if span is not None]
+    if not lost:
+        return None
+    total_s = sum(end - start for (start, end), _ in lost) / 1000
+    where = ", ".join(f"{_clock(start)}–{_clock(end)}" for (start, end), _ in lost)
+    message = (
+        f"Some speech is missing from this transcript: the connection to {host} was lost "
+        f"and {total_s:.1f} s of audio ({where}) could not be transcribed again."
+    )
+    if all(stand_in for _, stand_in in lost):
+        message += " Offline captions stand in for it."
+    detail = "; ".join(
+        f"{start}–{end} ms of the session not transcribed" for (start, end), _ in lost
+    )
+    return EngineError(ErrorKind.INCOMPLETE, message, None, detail)
+
+
+def _clock(ms: int) -> str:
+    """``m:ss.s`` (``h:mm:ss.s`` past an hour): where in the session, to a tenth of a second."""
+    minutes, seconds = divmod(ms / 1000, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{seconds:04.1f}" if hours else f"{minutes}:{seconds:04.1f}"

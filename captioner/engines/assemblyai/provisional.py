@@ -123,3 +123,18 @@ class ProvisionalCaptions:
             self._turns[turn.key] = turn
             # Under the lock so that nothing is forwarded after resolve().
             self._listener.on_partial(turn)
+
+
+def start_provisional(
+    listener: EngineListener, factory: OfflineFactory | None, offset_ms: int, source_label: str
+) -> ProvisionalCaptions | None:
+    """Stand-in captions for an outage from ``offset_ms``; ``None`` without (or on failure)."""
+    if factory is None:
+        return None
+    try:
+        return ProvisionalCaptions(
+            listener, factory, offset_ms=offset_ms, source_label=source_label
+        )
+    except Exception:  # captions from the cloud matter more than their stand-ins
+        log.exception("Could not start provisional offline captions")
+        return None

@@ -6,14 +6,15 @@ with its place on the session clock, keeps it in an
 connection.  Around that it handles what the service and the network do:
 
 * **Drop** (close codes 1006/1011/3005, a close without ``Termination``, a
-  stall): the dead connection's partial lines are dropped, offline
-  provisional captions start on the live audio, and a fresh client connects
-  after an exponential backoff with jitter (status ``CONNECTING`` with a
-  "Reconnecting…" detail).  When it begins, live captions continue on it at
-  once, from the current audio, and a :class:`~captioner.engines.assemblyai.backfill.Backfill`
-  transcribes the gap (from the end of the dead connection's last final) on
-  a second connection.  Once the backfill is done, the provisional captions
-  of that stretch are dropped.
+  dead read thread, a stall or a session gone quiet, see
+  :mod:`~captioner.engines.assemblyai.liveness`): the line being spoken keeps
+  its finalised words as a finished line, offline provisional captions start
+  on the live audio, and a fresh client connects after an exponential backoff
+  with jitter (``CONNECTING``, summary "Reconnecting…", the cause as the
+  status detail).  When it begins, live captions continue on it at once, and
+  a :class:`~captioner.engines.assemblyai.backfill.Backfill` transcribes the
+  gap (from the end of the dead connection's last words) on a second
+  connection; then the provisional captions of that stretch are dropped.
 * **Rollover** (before the service's 3-hour limit): a new connection starts
   while the old one keeps going; both hear ``rollover_overlap_s`` of audio,
   the handover point *H* splits the timeline between them (old: words
@@ -24,10 +25,11 @@ connection.  Around that it handles what the service and the network do:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
   (our bug) is retried once slowly, everything else retries until
   ``give_up_after_s``.
-* **Stop / end of input**: every connection (live, connecting, handover,
-  backfill) gets ``Terminate`` and a bounded wait for ``Termination``.  At the
-  end of input the backfills are allowed to finish; at Stop they are cut
-  short (their provisional captions then stay, made final).
+* **Stop / end of input**: every connection gets ``Terminate`` and a bounded
+  wait for ``Termination``; a live one that never confirms it has the audio
+  after its last final redone.  At the end of input the backfills may finish;
+  at Stop they are cut short (their provisional captions stay, made final).
+  Speech no connection transcribed is reported last, as ``INCOMPLETE``.
 """
 
 from __future__ import annotations
@@ -49,9 +51,20 @@ from captioner.engines.assemblyai.errors import (
     recovery_for,
 )
 from captioner.engines.assemblyai.link import Link
-from captioner.engines.assemblyai.outage import Outage
-from captioner.engines.assemblyai.provisional import OfflineFactory, ProvisionalCaptions
-from captioner.engines.base import AudioSource, EngineError, EngineListener, EngineState, ErrorKind
+from captioner.engines.assemblyai.outage import Outage, describe_losses
+from captioner.engines.assemblyai.provisional import (
+    OfflineFactory,
+    ProvisionalCaptions,
+    start_provisional,
+)
+from captioner.engines.base import (
+    AudioSource,
+    EngineError,
+    EngineListener,
+    EngineState,
+    ErrorKind,
+    report_state,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +110,8 @@ class SessionSupervisor:
         self.successor_purpose = ""
         self.handover: tuple[Link, int] | None = None
         self.outage: Outage | None = None
-        self.pending: list[Outage] = []
+        self.pending: list[Outage] = []  # waiting for their backfill to settle them
+        self.outages: list[Outage] = []  # every one of the run, for the report at its end
         self.backfills: list[Backfill] = []
         self.reapers: list[threading.Thread] = []
         self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s, rng)
@@ -237,9 +251,10 @@ class SessionSupervisor:
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
         if self.outage is None:
-            self.outage = Outage(link.resume_point(), self.clock(), self._start_provisional())
+            self.outage = Outage(link.resume_point(), self.clock(), self._provisional())
         self.next_attempt_at = self.clock() + delay
-        self.listener.on_state(EngineState.CONNECTING, describe_drop(code, message, host=self.host))
+        summary, detail = describe_drop(code, message, host=self.host)
+        report_state(self.listener, EngineState.CONNECTING, summary, detail)
 
     def _floor(self, recovery: Recovery) -> float | None:
         """The least wait before retrying; ``None``: do not retry."""
@@ -265,9 +280,9 @@ class SessionSupervisor:
             return
         delay = self.backoff.next_delay(floor)
         self.next_attempt_at = now + delay
-        self.listener.on_state(
-            EngineState.CONNECTING,
-            describe_drop(code, message, host=self.host) + f"; next try in {delay:.1f} s",
+        summary, detail = describe_drop(code, message, host=self.host)
+        report_state(
+            self.listener, EngineState.CONNECTING, summary, f"{detail}; next try in {delay:.1f} s"
         )
 
     def _start_successor(self, purpose: str) -> None:
@@ -297,6 +312,8 @@ class SessionSupervisor:
 
     def _start_backfill(self, outage: Outage, until_ms: int) -> None:
         self.pending.append(outage)
+        self.outages.append(outage)
+        outage.end_ms = until_ms
         if until_ms <= outage.resume_ms:
             return  # nothing to redo (a drop right after a final, caught at once)
         backfill = Backfill(
@@ -313,19 +330,8 @@ class SessionSupervisor:
         self.backfills.append(backfill)
         backfill.start()
 
-    def _start_provisional(self) -> ProvisionalCaptions | None:
-        if self.offline_factory is None:
-            return None
-        try:
-            return ProvisionalCaptions(
-                self.listener,
-                self.offline_factory,
-                offset_ms=self.pos,
-                source_label=self.source_label,
-            )
-        except Exception:
-            log.exception("Could not start provisional offline captions")
-            return None
+    def _provisional(self) -> ProvisionalCaptions | None:
+        return start_provisional(self.listener, self.offline_factory, self.pos, self.source_label)
 
     def _reap(self, link: Link) -> None:
         """Terminate a connection in the background (a stalled server takes seconds)."""
@@ -353,10 +359,12 @@ class SessionSupervisor:
         live, self.live = self.live, None
         if live is not None:
             live.close()
-            if live.failed.is_set() and not live.terminated.is_set():
-                # Dropped during Terminate: the turn it was finishing is redone.
-                _code, message = live.failure() or (None, "")
-                log.warning("Connection %d dropped during Terminate: %s", live.id, message)
+            if live.begun.is_set() and not live.terminated.is_set():
+                # Dropped during Terminate, or never confirmed it (a server
+                # gone quiet): its last turns may never have come, so the
+                # audio after its last final is redone.
+                _code, message = live.failure() or (None, "no Termination")
+                log.warning("Connection %d ended without Termination: %s", live.id, message)
                 live.retire()
                 self._start_backfill(Outage(live.resume_point(), self.clock(), None), self.pos)
         while not all(b.done.is_set() for b in self.backfills):
@@ -374,7 +382,9 @@ class SessionSupervisor:
             outage, self.outage = self.outage, None
             if outage.provisional is not None:
                 outage.provisional.end()
+            outage.end_ms = self.pos
             self.pending.append(outage)
+            self.outages.append(outage)
         links = [self.live, self.successor, self.handover[0] if self.handover else None]
         self.live = self.successor = None
         self.handover = None
@@ -392,4 +402,8 @@ class SessionSupervisor:
             thread.join()
         for outage in self.pending:
             outage.resolve()
+        losses = describe_losses(self.outages, host=self.host)
         self.pending.clear()
+        if losses is not None and self.fatal is None:  # a fatal error already says it stopped
+            log.warning("%s (%s)", losses.message, losses.detail)
+            self.listener.on_error(losses)
