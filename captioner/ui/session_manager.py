@@ -6,8 +6,10 @@ the GUI thread only queues each finished turn, and the writer has it on
 disk within 100 ms.  A session that was not ended cleanly (the app was
 killed, the power went) is found at the next launch and offered back.
 Disk trouble is reported in plain words and never costs the transcript on
-screen.  The history is read through :class:`SessionLibrary`, an index kept
-off the GUI thread.
+screen: when the folder cannot take it, it is held in memory, said at once
+(``savingProblem``), and written to the folder the user picks instead
+(:meth:`SessionManager.use_folder`).  The history is read through
+:class:`SessionLibrary`, an index kept off the GUI thread.
 """
 
 from __future__ import annotations
