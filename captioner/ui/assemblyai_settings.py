@@ -105,6 +105,7 @@ class AssemblyAISettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AssemblyAI settings")
+        self.setMinimumWidth(620)  # the key's placeholder and the model's description fit
         self._settings = settings
         self._api_host = api_host
         s = settings
@@ -149,6 +150,7 @@ class AssemblyAISettingsDialog(QDialog):
         self.model_description = QLabel()
         self.model_description.setObjectName("modelDescription")
         self.model_description.setWordWrap(True)
+        self.model_description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.model_combo.currentIndexChanged.connect(self._describe_model)
         self._describe_model()
         self.languages_edit = QLineEdit(s.get(Key.AAI_LANGUAGE_CODES))
@@ -184,7 +186,7 @@ class AssemblyAISettingsDialog(QDialog):
         turns.setWordWrap(True)
         for label, widget in (
             ("Speech &model:", self.model_combo),
-            ("", self.model_description),
+            (" ", self.model_description),  # under the model, in the field column
             ("L&anguages:", self.languages_edit),
             ("", self.detect_check),
             ("Key &terms:", self.keyterms_edit),
@@ -196,7 +198,9 @@ class AssemblyAISettingsDialog(QDialog):
             (helptext.MAX_SILENCE_LABEL, self.max_silence),
             (helptext.THRESHOLD_LABEL, self.threshold),
         ):
-            if label:
+            if label == " ":
+                form.addRow("", widget)
+            elif label:
                 widget.setAccessibleName(label.replace("&", "").rstrip(":"))
                 form.addRow(label, widget)
             else:

@@ -46,7 +46,7 @@ EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Sessions", "Search in this session", "Ctrl+F"),
     ("Sessions", "Next match", "Enter"),
     ("Sessions", "Close the window", "Ctrl+W / Esc"),
-    ("Every window", "Quit Captioner", "Ctrl+Q"),
+    ("Main window and Sessions", "Quit Captioner", "Ctrl+Q"),
     ("Dialogs", "Close without saving", "Esc"),
 )
 
@@ -118,7 +118,7 @@ class ShortcutsWindow(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
-        self.resize(620, 460)
+        self.resize(760, 520)
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPalette
+from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QDesktopServices, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from captioner.ui.contrast import readable
@@ -36,6 +36,7 @@ class StatusLine(QWidget):
         self.label.setAccessibleName("Status")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(True)
+        self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.open_folder = QPushButton("Open &folder")
         self.open_folder.setObjectName("openExportFolder")
         self.open_folder.setAccessibleName("Open the folder of the exported file")
@@ -59,6 +60,7 @@ class StatusLine(QWidget):
         self._folder = None
         self.open_folder.hide()
         self._apply_colour()
+        self.updateGeometry()
 
     def show_saved(self, text: str, path: str | Path) -> None:
         """An export finished: say where, and offer to open its folder."""
@@ -66,6 +68,7 @@ class StatusLine(QWidget):
         self._folder = Path(path).parent
         self.open_folder.setToolTip(str(self._folder))
         self.open_folder.show()
+        self.updateGeometry()
 
     def text(self) -> str:
         return self.label.text()
@@ -75,6 +78,33 @@ class StatusLine(QWidget):
 
     def is_error(self) -> bool:
         return self._error
+
+    # A word-wrapped label in a status bar is sized for a guessed width (about
+    # 170 px), so a one-line message left the bar three lines tall.  Size for
+    # the width the line really has.
+    def _text_width(self) -> int:
+        button = self.open_folder.sizeHint().width() + 6 if self.open_folder.isVisible() else 0
+        return self.width() - button
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        if self._text_width() > 50:
+            height = self.label.heightForWidth(self._text_width())
+            if self.open_folder.isVisible():
+                height = max(height, self.open_folder.sizeHint().height())
+            hint.setHeight(max(height, self.fontMetrics().height()))
+        return hint
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, self.sizeHint().height())
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # sizeHint already answers for the current width
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.sizeHint().height() != self.height():
+            self.updateGeometry()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -100,3 +100,41 @@ def test_test_key_makes_a_real_connection(qtbot, prefs, key: str, expected: str)
         attempts = len(server.sessions)
     assert expected in dialog.key_status.text()
     assert attempts == 1
+
+
+def test_options_are_in_plain_words_with_ids_units_and_ranges_in_tooltips(qtbot, prefs) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from captioner.engines.assemblyai import SPEECH_MODELS
+
+    dialog = make_dialog(qtbot, prefs)
+    combo = dialog.model_combo
+    offered = [combo.itemData(i) for i in range(combo.count())]
+    assert offered == list(SPEECH_MODELS)  # every model the SDK knows
+    for i, model_id in enumerate(offered):
+        assert combo.itemText(i) != model_id  # a name, not the id…
+        assert model_id in combo.itemData(i, Qt.ItemDataRole.ToolTipRole)  # …which is in the tip
+    descriptions = set()
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        descriptions.add(dialog.model_description.text())
+    assert len(descriptions) == combo.count()  # each model says what it is for
+    # No stray "&": every label with a mnemonic has a field it moves to.
+    for label in dialog.findChildren(QLabel):
+        if "&" in label.text() and label.textFormat() != Qt.TextFormat.RichText:
+            assert label.buddy() is not None, label.text()
+    key_label = next(lb for lb in dialog.findChildren(QLabel) if lb.buddy() is dialog.key_edit)
+    assert key_label.text() == "API &key:"
+    for spin, unit, service_name in (
+        (dialog.min_silence, "ms", "min_turn_silence"),
+        (dialog.max_silence, "ms", "max_turn_silence"),
+        (dialog.threshold, "%", "end_of_turn_confidence_threshold"),
+    ):
+        assert spin.suffix().strip() == unit
+        assert service_name in spin.toolTip() and "default" in spin.toolTip().lower()
+        assert f"{spin.maximum():,}" in spin.toolTip().replace("100 %", "100")
+        spin.setValue(spin.maximum())
+        assert spin.text().endswith(unit)
+    labels = " ".join(lb.text() for lb in dialog.findChildren(QLabel))
+    assert "turn silence" not in labels and "End-of-turn" not in labels

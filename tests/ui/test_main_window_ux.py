@@ -289,3 +289,12 @@ def test_you_and_them_have_their_own_colours_in_the_transcript(window) -> None:
     assert you.foreground != text.foreground and them.foreground != text.foreground
     assert min(you.ratio, them.ratio) >= AA_NORMAL
     assert window.transcript.finished_texts()[1].endswith("Them: Hi there.")
+
+
+def test_a_one_line_status_keeps_the_status_bar_one_line_high(window, qtbot) -> None:
+    window.show_status("The microphone was unplugged.", True)
+    line = window.status_label.fontMetrics().height()
+    qtbot.waitUntil(lambda: window.statusBar().height() < 2 * line + 8)
+    window.resize(520, 520)
+    window.show_status("The microphone “USB Headset” stopped sending sound. " * 3, True)
+    qtbot.waitUntil(lambda: window.status_label.height() >= 2 * line)  # long: it wraps
