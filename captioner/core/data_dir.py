@@ -24,10 +24,16 @@ from captioner.core.disk import disk_reason
 
 @dataclass(frozen=True, slots=True)
 class FolderCheck:
-    """The answer for one folder: ``problem`` is ``None`` when sessions can be kept there."""
+    """The answer for one folder: ``problem`` is ``None`` when sessions can be kept there.
+
+    ``unlisted``: they can be written but the folder cannot be listed, so
+    the history and the crash check will not see them (a lesser problem:
+    the sessions are still kept).
+    """
 
     folder: Path
     problem: str | None
+    unlisted: str | None = None
 
 
 def check_folder(folder: Path) -> FolderCheck:
@@ -47,11 +53,6 @@ def check_folder(folder: Path) -> FolderCheck:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         return fail(disk_reason(exc))
-    try:
-        with os.scandir(folder) as entries:
-            next(entries, None)
-    except OSError as exc:
-        return fail(f"the folder cannot be read ({disk_reason(exc)})")
     probe = folder / f".captioner-write-test-{uuid.uuid4().hex}"
     try:
         fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -64,4 +65,14 @@ def check_folder(folder: Path) -> FolderCheck:
     finally:
         with contextlib.suppress(OSError):
             probe.unlink()
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except OSError as exc:
+        return FolderCheck(
+            folder,
+            None,
+            f"Sessions are saved in “{folder}”, but the folder cannot be read "
+            f"({disk_reason(exc)}): past sessions and crash recovery will not be shown.",
+        )
     return FolderCheck(folder, None)

@@ -244,6 +244,9 @@ class SessionManager(QObject):
             return  # an answer about a folder no longer in use
         self._folder_problem = check.problem
         self._update_saving()
+        if check.unlisted:  # kept, but the history cannot see them: say it, no banner
+            log.warning("%s", check.unlisted)
+            self.problem.emit(check.unlisted)
 
     def _update_saving(self) -> None:
         held = len(self._unsaved)

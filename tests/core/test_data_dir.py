@@ -45,8 +45,29 @@ def test_permissions_are_found_by_trying(tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o300)  # writable, not listable
     try:
-        assert "cannot be read" in (check_folder(locked).problem or "")
+        check = check_folder(locked)
+        assert check.problem is None  # sessions are kept…
+        assert "cannot be read" in (check.unlisted or "")  # …but the history won't see them
         locked.chmod(0o500)  # listable, not writable
         assert "permission denied" in (check_folder(locked).problem or "")
     finally:
         locked.chmod(0o700)
+
+
+def test_a_folder_that_takes_writes_but_cannot_be_listed_is_kept_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root lists any folder, so the kernel's refusal is stood in for here
+    # (test_permissions_are_found_by_trying does it for real as a user).
+    import captioner.core.data_dir as data_dir
+
+    def refuse(_path: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(data_dir.os, "scandir", refuse)
+    check = check_folder(tmp_path)
+    assert check.problem is None
+    assert check.unlisted == (
+        f"Sessions are saved in “{tmp_path}”, but the folder cannot be read (permission "
+        "denied): past sessions and crash recovery will not be shown."
+    )
