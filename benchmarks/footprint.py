@@ -157,11 +157,16 @@ class Bench:
         out.add("open", t_open - began)
         out.add("visible", visible - began if visible is not None else None)
         stop_at = time.monotonic()
-        out.add("stop", self.interrupt(process))
+        stop = self.interrupt(process)
+        out.add("stop", stop)
         player.terminate()
         player.wait()
         terminate = stamps.first_received("Terminate", stop_at)
         termination = stamps.first_sent("Termination", stop_at)
+        if stop is not None and terminate is not None and termination is not None:
+            # Where the stop goes: up to Terminate (the app's own), then after Termination.
+            out.add("to_terminate", terminate[0] - stop_at)
+            out.add("after_termination", stop_at + stop - termination[0])
         turns = sum(1 for t, i, m in stamps.sent if i == session and m.get("type") == "Turn")
         seen = terminate is not None and termination is not None
         out.add("terminated", 1.0 if seen else 0.0)
@@ -305,6 +310,21 @@ def report(figures: dict[str, Figures], args: argparse.Namespace) -> int:
             f"  {LABELS[name]}: Terminate and Termination before exit "
             f"{int(sum(seen))}/{len(seen)}; {turns} Turns per session"
         )
+    for name in ("cloud", "quick"):
+        before, after = (
+            figures[name].median("to_terminate"),
+            figures[name].median("after_termination"),
+        )
+        if before is not None and after is not None:
+            print(
+                f"  {LABELS[name]}: SIGINT → Terminate at the server {before:.2f} s, "
+                f"Termination sent → process gone {after:.2f} s"
+            )
+    shown = [(n, figures[n].median("visible")) for n in launches]
+    print(
+        "  launch → window visible by launch:",
+        ", ".join(f"{LABELS[n].removeprefix('Captioner ')} {v:.2f} s" for n, v in shown if v),
+    )
     offline, cloud = (
         figures["idle-offline"].median("idle_rss"),
         figures["idle-cloud"].median("idle_rss"),
