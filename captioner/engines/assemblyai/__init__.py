@@ -56,7 +56,21 @@ _HOME: dict[str, str] = {
     "test_api_key": _ENGINE,
 }
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_MODEL",
+    "MAX_AHEAD_MS",
+    "MAX_BACKLOG_AT_STOP",
+    "NO_KEY_MESSAGE",
+    "SAMPLE_RATE",
+    "SPEECH_MODELS",
+    "AssemblyAICallEngine",
+    "AssemblyAIConfig",
+    "AssemblyAIEngine",
+    "ClientFactory",
+    "TolerantStreamingClient",
+    "test_api_key",
+]
 
 
 def __getattr__(name: str) -> Any:

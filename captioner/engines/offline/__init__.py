@@ -42,7 +42,17 @@ _HOME: dict[str, str] = {
     "words_from_segments": _ENGINE,
 }
 
-__all__ = sorted(_HOME)
+__all__ = [
+    "DEFAULT_DECODER_PARAMS",
+    "LOADING_DETAIL",
+    "OfflineCallEngine",
+    "OfflineEngine",
+    "OfflineModel",
+    "clean_word",
+    "default_model",
+    "preload",
+    "words_from_segments",
+]
 
 
 def __getattr__(name: str) -> Any:
