@@ -36,6 +36,7 @@ from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAIConfig
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
+from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.keyring_access import off_gui_thread
 
 
@@ -219,6 +220,7 @@ class AssemblyAISettingsDialog(QDialog):
         form.addRow(buttons)
         self._check = KeyCheck(api_host, self)
         self._check.finished.connect(self._on_key_checked)
+        install_close_keys(self, escape=False)  # Ctrl+W as Cancel; Esc already is
         self._set_key_pending("Checking the keyring…")
         self.keyring_call = off_gui_thread(
             keystore.key_state, self._on_key_state, self, on_error=self._on_keyring_failed

@@ -243,3 +243,30 @@ def test_a_dropped_connection_shows_reconnecting_over_the_captions(make_app, qtb
         qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
         sessions = server.sessions
     assert len(sessions) >= 2 and all(s.terminate_received or s.fault_fired for s in sessions)
+
+
+def test_a_network_drop_shows_reconnecting_with_the_cause_in_a_tooltip(
+    make_app, qtbot, monkeypatch
+) -> None:
+    """Issue 13.7: the status says "Reconnecting…"; the close code is in its tooltip only."""
+    from tests.fakes.v3_server import Faults
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    script = TurnScript.from_text(reference_text(SHORT_CLIP))
+    faults = [Faults(drop_after_ms=600), Faults()]
+    with FakeV3Server(api_key=KEY, script=script, faults=faults, ms_per_word=250) as server:
+        app = make_app(*cloud_args(server))
+        w = app.window
+        seen: list[tuple[str, bool, str]] = []
+        app.controller.statusChanged.connect(
+            lambda text, error: seen.append((text, error, w.status_detail()))
+        )
+        app.start_captioning()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=30000)
+    reconnecting = [s for s in seen if s[0].startswith("Reconnecting")]
+    assert reconnecting, seen
+    assert not any(error for text, error, _d in reconnecting)  # not an alarm
+    assert any("1006" in detail or "closed" in detail.lower() for _t, _e, detail in reconnecting)
+    after_start = seen[[text for text, _e, _d in seen].index("Listening") :]
+    assert not any("1006" in text or "127.0.0.1" in text for text, _e, _d in after_start)
+    assert w.status_text() == "Stopped"
