@@ -1,7 +1,17 @@
 # Two commands for a newcomer: `make run` and `make test`. Each installs what is
 # missing (system libraries, .venv, the project) and is quick the second time.
 PYTHON ?= python3
+# One venv per Python: `make test PYTHON=/path/to/python3.13` builds and uses .venv-3.13,
+# so several Pythons can be tested side by side; plain `make test` keeps .venv.
+ifeq ($(origin PYTHON),file)
 VENV := .venv
+else
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+ifeq ($(PY_VERSION),)
+$(error PYTHON=$(PYTHON) does not run: give the path of a Python 3.10 or newer)
+endif
+VENV := .venv-$(PY_VERSION)
+endif
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
@@ -89,4 +99,4 @@ $(VENV)/.stamp-dev: pyproject.toml .stamp-system-test | $(VENV)/bin/python
 	@touch $(VENV)/.stamp-run $@
 
 clean:
-	rm -rf $(VENV) .stamp-system-* build dist *.egg-info
+	rm -rf .venv .venv-* .stamp-system-* build dist *.egg-info
