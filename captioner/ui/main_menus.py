@@ -79,6 +79,13 @@ def build_menus(window: MainWindow) -> None:
     window.data_folder_action = _action(window, "Open &sessions folder")
     window.data_folder_action.triggered.connect(window.dataFolderRequested)
     settings_menu.addAction(window.data_folder_action)
+    settings_menu.setToolTipsVisible(True)  # the folder's path, on hover
+
+    def show_folder() -> None:
+        folder = window.data_dir_provider()
+        window.data_folder_action.setToolTip(f"Sessions are kept in {folder}" if folder else "")
+
+    settings_menu.aboutToShow.connect(show_folder)
 
     help_menu = bar.addMenu("&Help")
     shortcuts_action = _action(window, "&Keyboard shortcuts", "Ctrl+/")

@@ -7,7 +7,7 @@ Start (which engine, which source, which key) is decided by the app.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,9 @@ class MainWindow(QMainWindow):
         self._may_close = False
         self._engines: list[EngineSpec] = []
         self._filling = False  # the pickers are being refilled: not the user's choice
-        self.data_dir: Path | None = None  # where sessions are kept (About, the folder action)
+        # Where sessions are kept, asked when shown (About, the folder action's tip):
+        # the folder can be changed while the app runs.
+        self.data_dir_provider: Callable[[], Path | None] = lambda: None
         self._dialogs: dict[str, QWidget] = {}
 
         central = QWidget(self)
@@ -350,7 +352,7 @@ class MainWindow(QMainWindow):
             self.engine_hint.setText(self._engines[index].hint)
 
     def show_about(self) -> AboutDialog:
-        dialog = AboutDialog(self.data_dir, self)
+        dialog = AboutDialog(self.data_dir_provider(), self)
         return self._show_dialog("about", dialog)
 
     def show_shortcuts(self) -> ShortcutsWindow:

@@ -52,7 +52,7 @@ class SessionActions(QObject):
         self._crashed_id: str | None = None
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
-        window.data_dir = sessions.store.data_dir
+        window.data_dir_provider = lambda: sessions.store.data_dir
         window.dataFolderRequested.connect(self.open_data_folder)
         window.exportRequested.connect(self.export_current)
         window.importRequested.connect(self.import_transcript)

@@ -217,6 +217,7 @@ class SessionsWindow(QWidget):
         shows what it showed.
         """
         self._debounce.stop()
+        self.folder_label.setText(f"Sessions are kept in {self.manager.store.data_dir}")
         self._library.request_rows(self.search.text().strip(), mask=self.profanity.enabled)
 
     def _on_rows(self, rows: SessionRows) -> None:
