@@ -294,6 +294,20 @@ def pulse_sink(pulse_server: PulseServer) -> Iterator[str]:
             pulse_server.remove_sink(name)
 
 
+HEADSET = "Test USB Headset"
+
+
+@pytest.fixture
+def pulse_headset(pulse_server: PulseServer, pulse_sink: str) -> Iterator[str]:
+    """A microphone called :data:`HEADSET` that hears ``pulse_sink``; yields its source name."""
+    name = pulse_server.create_microphone(HEADSET, hears=pulse_sink)
+    try:
+        yield name
+    finally:
+        with contextlib.suppress(RuntimeError):
+            pulse_server.remove_sink(name)
+
+
 class Flowing:
     """Passes an audio source through and says when its first chunk arrived.
 

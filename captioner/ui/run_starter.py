@@ -78,6 +78,11 @@ class RunStarter(QObject):
         inputs.filled.connect(self._on_inputs_filled)
         self.captureOverflowed.connect(self._on_overflow)
 
+    @property
+    def source(self) -> AudioSource | None:
+        """The audio source of the run in progress (capturing since Start), or None."""
+        return self._source
+
     def start(self) -> None:
         if self._controller.running:
             return

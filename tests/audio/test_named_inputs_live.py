@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 
 import jiwer
 import pytest
@@ -21,13 +20,12 @@ from captioner.audio.inventory import find_input, scan_inputs
 from captioner.audio.source import DeviceSource
 from captioner.engines.offline import OfflineEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import Flowing, PulseServer, play_wav
+from tests.pulse import HEADSET, Flowing, PulseServer, play_wav
 from tests.recording import RecordingListener
 
 pytestmark = [pytest.mark.pulse]
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"
-HEADSET = "Test USB Headset"
 
 
 class FinalListener(RecordingListener):
@@ -42,18 +40,8 @@ class FinalListener(RecordingListener):
         self.finished.set()
 
 
-@pytest.fixture
-def headset(pulse_server: PulseServer, pulse_sink: str) -> Iterator[str]:
-    """A named microphone hearing ``pulse_sink``; yields its PulseAudio name."""
-    name = pulse_server.create_microphone(HEADSET, hears=pulse_sink)
-    try:
-        yield name
-    finally:
-        pulse_server.remove_sink(name)
-
-
 def test_the_microphone_is_listed_by_its_name_and_device_finds_it(
-    pulse_server: PulseServer, pulse_sink: str, headset: str
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
     inventory = scan_inputs()
     names = [d.name for d in inventory.devices]
@@ -61,12 +49,12 @@ def test_the_microphone_is_listed_by_its_name_and_device_finds_it(
     assert not any(name.startswith("Monitor of") for name in names)
     assert f"System audio — {pulse_sink}" in [s.name for s in inventory.systems]
     found = find_input("usb headset", inventory)  # part of the name, any case
-    assert found.name == HEADSET and found.pulse_source == headset  # type: ignore[union-attr]
+    assert found.name == HEADSET and found.pulse_source == pulse_headset  # type: ignore[union-attr]
     assert find_input("System audio", inventory).name == f"System audio — {pulse_server.sink}"
 
 
 def test_list_devices_names_the_microphone_and_system_audio(
-    pulse_server: PulseServer, pulse_sink: str, headset: str
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "captioner", "--list-devices"],
@@ -83,7 +71,7 @@ def test_list_devices_names_the_microphone_and_system_audio(
 
 @pytest.mark.slow
 def test_speech_heard_before_the_engine_is_ready_is_captioned(
-    pulse_server: PulseServer, pulse_sink: str, headset: str
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
     """Start opens the microphone at once; the engine, ready only after the speech, gets it all.
 
