@@ -36,6 +36,7 @@ from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAIConfig
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
+from captioner.ui.contrast import readable_placeholders
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.keyring_access import off_gui_thread
 
@@ -217,10 +218,12 @@ class AssemblyAISettingsDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         self.ok_button: QAbstractButton = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         form.addRow(buttons)
         self._check = KeyCheck(api_host, self)
         self._check.finished.connect(self._on_key_checked)
         install_close_keys(self, escape=False)  # Ctrl+W as Cancel; Esc already is
+        readable_placeholders(self)
         self._set_key_pending("Checking the keyring…")
         self.keyring_call = off_gui_thread(
             keystore.key_state, self._on_key_state, self, on_error=self._on_keyring_failed
@@ -318,7 +321,7 @@ class AssemblyAISettingsDialog(QDialog):
                 self._save_options(config)
                 self._saving = True
                 self._set_key_pending("Saving the key in the keyring…", saving=True)
-                self.cancel_disabled(True)
+                self.cancel_button.setEnabled(False)
                 off_gui_thread(
                     lambda: keystore.store_key(key),
                     lambda problem: self._on_key_stored(key, problem),
@@ -338,15 +341,9 @@ class AssemblyAISettingsDialog(QDialog):
         if not self._saving:  # Esc while the keyring stores the key: wait for its answer
             super().reject()
 
-    def cancel_disabled(self, disabled: bool) -> None:
-        for button in self.findChildren(QDialogButtonBox):
-            cancel = button.button(QDialogButtonBox.StandardButton.Cancel)
-            if cancel is not None:
-                cancel.setEnabled(not disabled)
-
     def _on_key_stored(self, key: str, problem: str | None) -> None:
         self._saving = False
-        self.cancel_disabled(False)
+        self.cancel_button.setEnabled(True)
         self._current_key = key
         self.key_edit.clear()
         self.key_edit.setPlaceholderText(keystore.mask(key))

@@ -213,3 +213,16 @@ def text_colours(root: QWidget) -> list[TextColours]:
                 )
             )
     return found
+
+
+def readable_placeholders(root: QWidget) -> None:
+    """Placeholder hints under ``root`` at AA contrast (the default is half-transparent
+    text, 4.0:1 on white); call again when the palette changes."""
+    for widget in root.findChildren(QLineEdit) + root.findChildren(QPlainTextEdit):
+        palette = widget.palette()
+        wanted = muted(
+            palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
+        )
+        if palette.color(QPalette.ColorRole.PlaceholderText) != wanted:
+            palette.setColor(QPalette.ColorRole.PlaceholderText, wanted)
+            widget.setPalette(palette)

@@ -32,7 +32,7 @@ from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
-from captioner.ui.contrast import muted
+from captioner.ui.contrast import muted, readable_placeholders
 from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
@@ -381,6 +381,7 @@ class MainWindow(QMainWindow):
         text = self.palette().color(QPalette.ColorRole.WindowText)
         hint.setColor(QPalette.ColorRole.WindowText, muted(text, window))
         self.engine_hint.setPalette(hint)
+        readable_placeholders(self)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._may_close:

@@ -37,6 +37,7 @@ from captioner.core.session import SessionInfo
 from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
+from captioner.ui.contrast import readable_placeholders
 from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
@@ -179,6 +180,7 @@ class SessionsWindow(QWidget):
         layout.addLayout(footer)
         QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
         install_close_keys(self)
+        readable_placeholders(self)
         quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_key.activated.connect(self.quitRequested)
         manager.sessionsChanged.connect(self._on_sessions_changed)

@@ -180,6 +180,24 @@ def test_every_text_in_the_main_window_reads_at_wcag_aa(make_app, styled) -> Non
     assert not low, low
 
 
+def test_every_text_in_the_settings_sessions_shortcuts_and_about_reads_at_aa(
+    make_app, qtbot, styled
+) -> None:
+    app = make_app()
+    w = app.window
+    w.show_recovery("Captioner closed unexpectedly during a session (12 lines saved). Recover it?")
+    dialog = app.dialogs.edit_assemblyai()
+    qtbot.waitUntil(lambda: dialog.key_state is not None)
+    windows = [w, dialog, app.session_actions.show_sessions(), w.show_shortcuts(), w.show_about()]
+    low = [
+        f"{type(root).__name__} {t.where} {t.text[:30]!r}: {t.ratio:.2f}"
+        for root in windows
+        for t in text_colours(root)
+        if t.ratio < AA_NORMAL
+    ]
+    assert not low, low  # placeholders were 4.0:1 (half-transparent text)
+
+
 def test_the_contrast_check_catches_the_old_grey_hint(qtbot, styled) -> None:
     """The measuring stick itself: the hint's old colour (palette(mid)) fails it."""
     label = QLabel("Offline: private, free, works without internet")
