@@ -20,6 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow
 
+from captioner.audio.call import MIC
 from captioner.ui.controller import CaptionController
 
 # RMS below this is digital silence (exact zeros: below one step of a 16-bit
@@ -38,7 +39,8 @@ class LevelMonitor(QObject):
     """Polls ``source.level`` (linear RMS 0..1) while a run is live.
 
     Silence is only suspicious on a source that should hear something: not
-    one with ``is_system_audio`` set (monitors, loopback inputs).
+    one with ``is_system_audio`` set (monitors, loopback inputs), nor a
+    call's system-audio side or its muted microphone.
 
     Signals:
         levelChanged(object): the level (float), or None when no level is known.
@@ -55,50 +57,62 @@ class LevelMonitor(QObject):
     ) -> None:
         super().__init__(parent)
         self._clock = clock
-        self._source: object | None = None
+        self._meter: Callable[[], float] | None = None  # the main meter's level
+        # The level whose digital silence is suspicious (None: nothing to judge now).
+        self._heard: Callable[[], float | None] | None = None
+        self._name = ""
         self._silent_since: float | None = None
         self._hinted = False
-        self._suspicious = False
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
 
     def watch(self, source: object | None) -> None:
-        """Start watching ``source`` (None stops); sources without ``level`` hide the meter."""
+        """Start watching ``source`` (None stops); sources without ``level`` hide the meter.
+
+        A call-mode source reports a level per side (``level(side)``): the call
+        panel has a meter for each, so the main meter hides, and only its
+        microphone side (unless muted) is judged for silence.
+        """
         level = getattr(source, "level", None)
-        # Call-mode sources report a level per side (a method): they have their own meters.
-        self._source = source if level is not None and not callable(level) else None
-        self._suspicious = not getattr(source, "is_system_audio", False)
+        self._meter = self._heard = None
+        self._name = str(getattr(source, "name", "") or "this device")
+        if level is not None and not callable(level):
+            self._meter = lambda: float(source.level)  # type: ignore[union-attr]
+            if not getattr(source, "is_system_audio", False):
+                self._heard = self._meter
+        elif callable(level) and callable(getattr(source, "muted", None)):
+            mic = getattr(source, "source", lambda _side: None)(MIC)
+            self._name = str(getattr(mic, "name", "") or "the microphone")
+            self._heard = lambda: None if source.muted(MIC) else float(level(MIC))  # type: ignore[union-attr]
         self._silent_since = None
-        if self._hinted:
-            self._hinted = False
-            self.soundReturned.emit()  # a new run: the old hint no longer applies
-        if self._source is None:
-            self._timer.stop()
+        self._sound_back()  # a new run: an old hint no longer applies
+        if self._meter is None:
             self.levelChanged.emit(None)
+        if self._meter is None and self._heard is None:
+            self._timer.stop()
         else:
             self._timer.start()
 
     def poll(self) -> None:
-        source = self._source
-        if source is None:
-            return
-        level = float(source.level)  # type: ignore[attr-defined]
-        self.levelChanged.emit(level)
-        now = self._clock()
-        if level > SILENCE_LEVEL:
+        if self._meter is not None:
+            self.levelChanged.emit(self._meter())
+        heard = self._heard() if self._heard is not None else None
+        if heard is None or heard > SILENCE_LEVEL:
             self._silent_since = None
-            if self._hinted:
-                self._hinted = False
-                self.soundReturned.emit()
+            self._sound_back()
             return
-        if not self._suspicious:
-            return
+        now = self._clock()
         if self._silent_since is None:
             self._silent_since = now
         elif not self._hinted and now - self._silent_since >= SILENCE_HINT_AFTER_S:
             self._hinted = True
-            self.silenceDetected.emit(getattr(source, "name", "this device"))
+            self.silenceDetected.emit(self._name)
+
+    def _sound_back(self) -> None:
+        if self._hinted:
+            self._hinted = False
+            self.soundReturned.emit()
 
     def show_hints_in(self, window: QMainWindow, controller: CaptionController) -> None:
         """Show the hint as ``window``'s status-bar message; news from the run clears it.

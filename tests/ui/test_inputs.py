@@ -214,3 +214,27 @@ def test_news_from_the_run_replaces_the_hint(clock_monitor) -> None:
     app.controller.report_error("Lost the audio device “USB Headset”: unplugged.")
     assert app.window.statusBar().currentMessage() == ""
     assert "unplugged" in app.window.status_text()
+
+
+def test_in_call_mode_only_the_unmuted_microphone_side_is_judged(clock_monitor) -> None:
+    from captioner.audio.call import CallSources
+
+    app, monitor, now = clock_monitor
+    mic = QuietSource("USB Headset", system_audio=False)
+    speakers = QuietSource("System audio — Speakers", system_audio=True)
+    call = CallSources(mic, speakers)  # type: ignore[arg-type]
+    shown: list[object] = []
+    monitor.levelChanged.connect(shown.append)
+    monitor.watch(call)
+    assert shown == [None]  # the call panel has its own meters
+    mic.level = 0.05  # talking while the other side is silent: nothing to say
+    silence_for(monitor, now, 30.0)
+    assert app.window.statusBar().currentMessage() == ""
+    mic.level = 0.0  # the microphone gives zeros
+    silence_for(monitor, now, SILENCE_HINT_AFTER_S + 0.1)
+    assert "USB Headset" in app.window.statusBar().currentMessage()
+    call.set_muted("mic", True)  # muted on purpose: not a problem to point out
+    monitor.poll()
+    assert app.window.statusBar().currentMessage() == ""
+    silence_for(monitor, now, 30.0)
+    assert app.window.statusBar().currentMessage() == ""
