@@ -153,37 +153,6 @@ def find_device(spec: str | int, devices: Sequence[InputDevice]) -> InputDevice:
     )
 
 
-def format_device_table(devices: Sequence[InputDevice]) -> str:
-    """Plain-text table for ``captioner --list-devices`` (``*`` marks the default)."""
-    if not devices:
-        return "No audio input devices found."
-    headers = ("#", "Name", "Host API", "Channels", "Rate (Hz)")
-    rows = [
-        (
-            f"{'*' if d.is_default else ' '}{d.index}",
-            d.name,
-            d.host_api,
-            str(d.max_input_channels),
-            f"{d.default_samplerate:g}",
-        )
-        for d in devices
-    ]
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    right = {0, 3, 4}
-
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            c.rjust(w) if i in right else c.ljust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        ]
-        return "  ".join(parts).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out.extend(line(r) for r in rows)
-    out.append("* = default input device")
-    return "\n".join(out)
-
-
 def rescan(sd: ModuleType | Any | None = None) -> None:
     """Make PortAudio enumerate devices again (it lists them once, at start-up).
 

@@ -7,7 +7,6 @@ import pytest
 from captioner.audio.devices import (
     InputDevice,
     find_device,
-    format_device_table,
     list_input_devices,
 )
 from captioner.audio.errors import AudioError
@@ -111,13 +110,3 @@ def test_empty_spec_and_empty_list() -> None:
         find_device("mic", [])
     with pytest.raises(AudioError, match="No audio input device was named"):
         find_device("  ", [])
-
-
-def test_device_table(sd: FakeSoundDevice) -> None:
-    table = format_device_table(list_input_devices(sd))
-    lines = table.splitlines()
-    assert lines[0].split() == ["#", "Name", "Host", "API", "Channels", "Rate", "(Hz)"]
-    assert any(line.lstrip().startswith("*5") and "default" in line for line in lines)
-    assert any("USB Headset Mic" in line and "44100" in line for line in lines)
-    assert lines[-1] == "* = default input device"
-    assert format_device_table([]) == "No audio input devices found."

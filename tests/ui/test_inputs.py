@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 from collections.abc import Iterator
 
@@ -11,8 +12,12 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.devices import InputDevice
 from captioner.audio.system import SystemAudioDevice
+from captioner.engines import registry
+from captioner.engines.base import EngineState
+from captioner.engines.registry import EngineId
 from captioner.ui.input_picker import LOOKING
 from captioner.ui.level_monitor import SILENCE_HINT_AFTER_S, LevelMonitor
 
@@ -238,3 +243,57 @@ def test_in_call_mode_only_the_unmuted_microphone_side_is_judged(clock_monitor) 
     assert app.window.statusBar().currentMessage() == ""
     silence_for(monitor, now, 30.0)
     assert app.window.statusBar().currentMessage() == ""
+
+
+class FloodingMic(SilentMic):
+    """A microphone that delivers 40 s of (silent) audio at once, then waits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left = 800
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.left:
+            self.left -= 1
+            return bytes(CHUNK_BYTES)
+        return super().read(timeout)
+
+
+class NeverReady:
+    """An engine that never gets to read (a model that never finishes loading)."""
+
+    name = "never ready"
+
+    def __init__(self, listener) -> None:  # type: ignore[no-untyped-def]
+        self._listener = listener
+        self._stopped = threading.Event()
+
+    def start(self, source) -> None:  # type: ignore[no-untyped-def]
+        self._listener.on_state(EngineState.LOADING, "Loading offline model…")
+
+    def stop(self) -> None:
+        self._listener.on_state(EngineState.STOPPED, "")
+        self._stopped.set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+    @property
+    def running(self) -> bool:
+        return not self._stopped.is_set()
+
+
+def test_audio_dropped_behind_a_stuck_engine_is_said_in_the_window(
+    make_app, qtbot, monkeypatch
+) -> None:
+    offline = registry.ENGINES[EngineId.OFFLINE]
+    stuck = dataclasses.replace(offline, factory=lambda listener, _options: NeverReady(listener))
+    monkeypatch.setitem(registry.ENGINES, EngineId.OFFLINE, stuck)
+    mic = FloodingMic()
+    app = make_app("--engine", "offline", "--device", "usb", open_device=lambda _d: mic)
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "behind “USB Headset”" in app.window.status_text(), timeout=10000)
+    assert "oldest audio was dropped" in app.window.status_text()
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
+    assert mic.closed.wait(5)  # the run ended without its engine opening the mic: released
