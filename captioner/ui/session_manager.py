@@ -297,8 +297,11 @@ class SessionManager(QObject):
     # -- past sessions -------------------------------------------------------------
 
     def recover(self, session_id: str) -> list[Turn]:
-        """Close a crashed session and return its turns; on a folder that refuses the
-        write (read-only), say so and return the turns as they read."""
+        """Close a crashed session and return its turns.
+
+        A folder that refuses the write (read-only) is said in ``problem``,
+        and the turns are returned as they read: nothing is lost to the user.
+        """
         try:
             turns = self.store.recover(session_id)
         except JournalError as exc:
