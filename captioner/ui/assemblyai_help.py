@@ -9,7 +9,11 @@ under its id.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,22 @@ def model_info(model_id: str) -> ModelInfo:
     return MODELS.get(
         model_id, ModelInfo(model_id, "A model this version of Captioner does not describe yet.")
     )
+
+
+def fill_model_picker(combo: QComboBox, model_ids: Sequence[str], selected: str) -> None:
+    """Offer ``model_ids`` by name (id and description in each tooltip), ``selected`` chosen.
+
+    A chosen model missing from the list (an older SDK, a hand-edited setting)
+    stays offered, so opening the dialog never changes the model by itself.
+    """
+    ids = list(model_ids) + ([selected] if selected and selected not in model_ids else [])
+    combo.clear()
+    for model_id in ids:
+        info = model_info(model_id)
+        combo.addItem(info.name, model_id)
+        tip = f"{info.description}\nModel id: {model_id}"
+        combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+    combo.setCurrentIndex(max(0, combo.findData(selected)))
 
 
 MIN_SILENCE_LABEL = "Shortest pause that ends a &line:"

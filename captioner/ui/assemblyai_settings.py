@@ -138,16 +138,12 @@ class AssemblyAISettingsDialog(QDialog):
         self._saving = False
         self.key_state: keystore.KeyState | None = None
 
+        # The models this version describes at once; the SDK's own list (an import
+        # of ~0.4-1.5 s the first time) is read off the GUI thread and replaces it.
         self.model_combo = QComboBox()
-        for model_id in SPEECH_MODELS:
-            info = helptext.model_info(model_id)
-            self.model_combo.addItem(info.name, model_id)
-            index = self.model_combo.count() - 1
-            self.model_combo.setItemData(
-                index, f"{info.description}\nModel id: {model_id}", Qt.ItemDataRole.ToolTipRole
-            )
-        self.model_combo.setCurrentIndex(
-            max(0, self.model_combo.findData(s.get(Key.AAI_SPEECH_MODEL)))
+        self.models_known = False
+        helptext.fill_model_picker(
+            self.model_combo, list(helptext.MODELS), s.get(Key.AAI_SPEECH_MODEL)
         )
         self.model_description = QLabel()
         self.model_description.setObjectName("modelDescription")
@@ -155,6 +151,7 @@ class AssemblyAISettingsDialog(QDialog):
         self.model_description.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.model_combo.currentIndexChanged.connect(self._describe_model)
         self._describe_model()
+        off_gui_thread(lambda: tuple(SPEECH_MODELS), self._on_models, self, name="speech-models")
         self.languages_edit = QLineEdit(s.get(Key.AAI_LANGUAGE_CODES))
         self.languages_edit.setPlaceholderText("e.g. en, es  (empty: the model's default)")
         self.languages_edit.setToolTip(helptext.LANGUAGES_TIP)
@@ -240,6 +237,11 @@ class AssemblyAISettingsDialog(QDialog):
         self.key_status.setText(text)
         for widget in (self.key_edit, self.test_button, self.ok_button):
             widget.setEnabled(widget is self.ok_button and not saving)
+
+    def _on_models(self, model_ids: tuple[str, ...]) -> None:
+        chosen = self.model_combo.currentData() or ""
+        helptext.fill_model_picker(self.model_combo, model_ids, chosen)
+        self.models_known = True
 
     def _describe_model(self) -> None:
         model_id = self.model_combo.currentData() or ""

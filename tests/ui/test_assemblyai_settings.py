@@ -24,6 +24,7 @@ def make_dialog(qtbot, prefs: Settings, host: str = "ws://127.0.0.1:9") -> Assem
     qtbot.addWidget(dialog)
     # The keyring is read off the GUI thread: wait for its answer, as a user would.
     qtbot.waitUntil(lambda: dialog.key_state is not None, timeout=5000)
+    qtbot.waitUntil(lambda: dialog.models_known, timeout=10000)  # the SDK's list, read aside
     return dialog
 
 
