@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from captioner.core.disk import disk_reason
 from captioner.core.journal import (
     SUFFIX,
     JournalContents,
@@ -287,7 +288,7 @@ class SessionStore:
             if lock.exists():
                 os.remove(lock)
         except OSError as exc:
-            raise JournalError(f"Could not delete “{path}”: {exc.strerror or exc}.") from exc
+            raise JournalError(f"Could not delete “{path}”: {disk_reason(exc)}.") from exc
 
     def search(self, query: str) -> list[SearchHit]:
         """Matches across all sessions, newest session first, in reading order within one."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +252,36 @@ def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_fold
     contents = read_journal(journal)
     assert [t.text for t in contents.turns] == [t.text for t in app.controller.transcript.finished]
     assert len(contents.turns) == 7 and contents.ended
+
+
+def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
+    make_app, qtbot, tiny_tmpfs
+) -> None:
+    disk = tiny_tmpfs()
+    info = SessionInfo(engine="offline", source="Mic", title="Read-only talk")
+    writer = JournalWriter(info, disk)
+    writer.start()
+    for i in range(4):
+        writer.append_turn(
+            Turn(f"k{i}", i, f"line {i}", (Word(f"w{i}", i * 900, i * 900 + 500),), finished=True)
+        )
+    assert writer.close(timeout=5)
+    lines = writer.path.read_bytes().splitlines()
+    writer.path.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # crashed: no end record
+    remount = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True)
+    if remount.returncode != 0:
+        pytest.skip(f"cannot remount read-only: {remount.stderr!r}")
+    app = make_app("--data-dir", str(disk))
+    problems: list[str] = []
+    app.sessions.problem.connect(problems.append)
+    qtbot.waitUntil(lambda: app.window.recovery_banner.isVisibleTo(app.window), timeout=5000)
+    qtbot.waitUntil(lambda: app.storage.shown, timeout=5000)
+    assert "read-only" in app.storage.banner.label.text()
+    app.window.recoverRequested.emit()  # raised before: the write is refused
+    assert problems and "read-only" in problems[0]
+    window = app.session_actions.sessions_window
+    assert window is not None
+    qtbot.waitUntil(lambda: len(window.view.finished_texts()) == 4, timeout=5000)
+    app.sessions.discard(info.id)
+    assert "read-only" in problems[-1]
+    assert writer.path.exists()
