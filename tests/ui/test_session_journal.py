@@ -194,3 +194,25 @@ def test_an_unusable_folder_is_said_while_the_session_runs_and_another_folder_ta
     assert [t.text for t in contents.turns] == [t.text for t in controller.transcript.finished]
     assert len(contents.turns) == 5 and contents.ended
     assert manager.not_saving is None
+
+
+def test_a_stopped_unsaved_session_survives_a_chosen_folder_that_fails_too(
+    qtbot, tmp_path: Path, session
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    controller, manager, engine = session(blocker / "sessions")  # a folder under a file
+    for i in range(2):
+        with qtbot.waitSignal(controller.turnFinished):
+            engine.say(i, f"only in memory {i}")
+    stop(qtbot, controller, engine)
+    assert "kept only in memory" in (manager.not_saving or "")
+    with qtbot.waitSignal(manager.savingProblem, timeout=5000) as said:
+        manager.use_folder(blocker / "still-under-the-file")
+    assert "still-under-the-file" in said.args[0] and "kept only in memory" in said.args[0]
+    good = tmp_path / "good"
+    with qtbot.waitSignal(manager.savingResumed, timeout=5000):
+        manager.use_folder(good)
+    [summary] = SessionStore(good).list()
+    assert summary.finished and summary.turn_count == 2
+    assert summary.first_words == "only in memory 0 only in memory 1"

@@ -137,30 +137,6 @@ def test_a_read_only_data_dir_keeps_the_stopped_session_in_memory_until_a_folder
     assert f"Sessions are saved in “{chosen}”" in app.window.status_text()
 
 
-def test_choosing_a_folder_that_fails_too_keeps_the_banner_and_the_transcript(
-    make_app, qtbot, tmp_path, monkeypatch
-) -> None:
-    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
-    blocker = tmp_path / "blocker"
-    blocker.write_text("x")
-    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
-        app = make_app(*cloud(server, blocker / "sessions"))  # a folder under a file
-        qtbot.waitUntil(lambda: app.storage.shown, timeout=5000)
-        assert "part of the path is not a folder" in app.storage.banner.label.text()
-        app.start_captioning()
-        qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
-    app.storage.ask_folder = lambda _parent, _start: str(blocker / "still-under-a-file")
-    app.storage.choose_folder()
-    qtbot.waitUntil(lambda: "still-under-a-file" in app.storage.banner.label.text(), timeout=5000)
-    assert app.storage.shown and "kept only in memory" in app.storage.banner.label.text()
-    good = tmp_path / "good"
-    app.storage.ask_folder = lambda _parent, _start: str(good)
-    app.storage.choose_folder()
-    qtbot.waitUntil(lambda: not app.storage.shown, timeout=5000)
-    [summary] = SessionStore(good).list()
-    assert summary.turn_count == len(app.controller.transcript.finished) == 7
-
-
 def test_cancelling_the_folder_dialog_changes_nothing(make_app, qtbot, tmp_path) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
