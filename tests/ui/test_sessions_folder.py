@@ -28,12 +28,15 @@ from tests.ui.test_sessions import CLIP, KEY, SCRIPT, rows
 AS_ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
 
 
-def cloud(server: FakeV3Server, data_dir: Path) -> list[str]:
+SHORT_CLIP = CLIP.with_name("sense_and_sensibility_01_austen_64kb-0880.wav")  # 3 s
+
+
+def cloud(server: FakeV3Server, data_dir: Path, clip: Path = CLIP) -> list[str]:
     return [
         "--engine",
         "assemblyai",
         "--input-file",
-        str(CLIP),
+        str(clip),
         "--api-host",
         server.url,
         "--data-dir",
@@ -114,14 +117,14 @@ def test_a_read_only_data_dir_keeps_the_stopped_session_in_memory_until_a_folder
 ) -> None:
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
-        app = make_app(*cloud(server, read_only_dir))
+        app = make_app(*cloud(server, read_only_dir, SHORT_CLIP))
         qtbot.waitUntil(lambda: app.storage.shown, timeout=5000)
         reason = "read-only" if AS_ROOT else "permission denied"
         assert reason in app.storage.banner.label.text()
         app.start_captioning()
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
     shown = [turn.text for turn in app.controller.transcript.finished]
-    assert len(shown) == 7
+    assert len(shown) >= 3
     assert "not being saved" in app.window.status_text()
     assert app.storage.shown and "kept only in memory" in app.storage.banner.label.text()
     assert list(read_only_dir.iterdir()) == []
@@ -131,7 +134,7 @@ def test_a_read_only_data_dir_keeps_the_stopped_session_in_memory_until_a_folder
     app.storage.choose_folder()
     qtbot.waitUntil(lambda: not app.storage.shown, timeout=5000)
     [summary] = SessionStore(chosen).list()
-    assert summary.finished and summary.turn_count == 7
+    assert summary.finished and summary.turn_count == len(shown)
     _info, turns = SessionStore(chosen).load(summary.id)
     assert [turn.text for turn in turns] == shown
     assert f"Sessions are saved in “{chosen}”" in app.window.status_text()
