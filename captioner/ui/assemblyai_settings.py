@@ -86,11 +86,15 @@ class KeyCheck(QObject):
     def start(self, key: str) -> None:
         from captioner.engines.assemblyai import test_api_key
 
-        def run() -> None:
-            self.finished.emit(test_api_key(key, self._api_host))
-
-        self.thread = threading.Thread(target=run, name="key-check", daemon=True)
-        self.thread.start()
+        # Through off_gui_thread: the answer is dropped, not emitted on a deleted
+        # object, if the dialog is closed while the connection is still being tried.
+        task = off_gui_thread(
+            lambda: test_api_key(key, self._api_host),
+            self.finished.emit,
+            self,
+            name="key-check",
+        )
+        self.thread = task.thread
 
 
 class AssemblyAISettingsDialog(QDialog):

@@ -10,13 +10,13 @@ through a queued signal; widgets show a pending state until then.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from shiboken6 import isValid
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +24,21 @@ log = logging.getLogger(__name__)
 class OffThreadCall(QObject):
     """One blocking call on a worker thread; ``finished`` carries its result.
 
+    The object is owned by the application, not by whoever asked: the worker
+    must never emit on an object the GUI thread has deleted meanwhile (a
+    window closed while the keyring was thinking).  It is deleted on the GUI
+    thread once its answer has been delivered.
+
     Signals:
-        finished(object): the call's return value (on the thread this object lives on).
+        finished(object): the call's return value (delivered on the GUI thread).
         failed(object): the exception it raised instead.
     """
 
     finished = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, call: Callable[[], Any], name: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, call: Callable[[], Any], name: str) -> None:
+        super().__init__(QCoreApplication.instance())
         self._call = call
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -45,15 +50,9 @@ class OffThreadCall(QObject):
             result = self._call()
         except Exception as exc:  # reported, never raised into a Qt slot
             log.info("%s failed: %s", self.thread.name, type(exc).__name__)
-            self._emit(self.failed, exc)
+            self.failed.emit(exc)
             return
-        self._emit(self.finished, result)
-
-    @staticmethod
-    def _emit(signal: Any, value: object) -> None:
-        # RuntimeError: the window that asked was closed meanwhile; nobody is waiting.
-        with contextlib.suppress(RuntimeError):
-            signal.emit(value)
+        self.finished.emit(result)
 
 
 def off_gui_thread(
@@ -64,16 +63,19 @@ def off_gui_thread(
     on_error: Callable[[Exception], None] | None = None,
     name: str = "keyring",
 ) -> OffThreadCall:
-    """Run ``call`` on a worker thread; ``on_done(result)`` runs on ``parent``'s thread.
+    """Run ``call`` on a worker thread; ``on_done(result)`` runs on the GUI thread.
 
-    The answer is dropped if ``parent`` is deleted first (a dialog closed
-    while the keyring was still thinking).
+    The answer is dropped if ``parent`` (the window that asked) has been
+    deleted by then.
     """
-    task = OffThreadCall(call, name, parent)
-    task.finished.connect(on_done)
-    task.finished.connect(task.deleteLater)
-    if on_error is not None:
-        task.failed.connect(on_error)
-    task.failed.connect(task.deleteLater)
+    task = OffThreadCall(call, name)
+
+    def deliver(value: Any, handler: Callable[[Any], None] | None) -> None:
+        task.deleteLater()
+        if handler is not None and isValid(parent):
+            handler(value)
+
+    task.finished.connect(lambda value: deliver(value, on_done))
+    task.failed.connect(lambda exc: deliver(exc, on_error))
     task.start()
     return task

@@ -141,3 +141,18 @@ def test_a_pick_made_while_the_keyring_thinks_is_kept(make_app, qtbot, slow_keyr
     with qtbot.waitSignal(app.engines.keyKnown, timeout=5000):
         slow_keyring.release.set()
     assert app.window.selected_engine() is EngineId.OFFLINE
+
+
+def test_closing_the_dialog_while_the_keyring_thinks_is_safe(qtbot, prefs, slow_keyring) -> None:
+    """The answer of a keyring call for a window that is gone is dropped, not delivered."""
+    from shiboken6 import isValid
+
+    dialog = AssemblyAISettingsDialog(prefs, "ws://127.0.0.1:9")
+    worker = dialog.keyring_call.thread
+    assert slow_keyring.entered.wait(5)
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(dialog))
+    slow_keyring.release.set()
+    worker.join(5)
+    gui_keeps_running(qtbot)  # the queued answer is processed here: no crash, no exception
+    assert not worker.is_alive()
