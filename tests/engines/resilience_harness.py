@@ -140,6 +140,7 @@ def fast_config(url: str, **overrides: Any) -> AssemblyAIConfig:
         "rollover_overlap_s": 0.4,
         "handover_margin_s": 0.4,
         "buffer_s": 60.0,
+        "provisional_after_s": 0.0,  # stand-in captions at once, to test them
     }
     values.update(overrides)
     return AssemblyAIConfig(**values)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from captioner.engines.assemblyai.errors import describe_error
+from captioner.engines.assemblyai.errors import describe_drop, describe_error
 from captioner.engines.base import ErrorKind
 
 HOST = "streaming.assemblyai.com"
@@ -39,3 +39,31 @@ def test_bad_chunk_sizes_are_reported_as_our_bug() -> None:
 def test_account_limits_suggest_trying_later(code: int) -> None:
     err = describe_error(code, "Too many", host=HOST, connected=code > 1000)
     assert err.kind is ErrorKind.LIMIT and "later" in err.message
+
+
+def test_a_drop_is_summed_up_in_one_word_and_its_cause_kept_for_the_tooltip() -> None:
+    summary, detail = describe_drop(1006, "Connection closed (code=1006)", host="127.0.0.1:40333")
+    assert summary == "Reconnecting…"  # what the overlay and status line show
+    assert detail == "lost the connection to 127.0.0.1:40333: Connection closed (code=1006)"
+
+
+@pytest.mark.parametrize(
+    ("code", "summary"),
+    [(3008, "Reconnecting… (session time limit)"), (3009, "Reconnecting… (AssemblyAI is busy)")],
+)
+def test_a_reason_the_user_can_act_on_stays_in_the_summary(code: int, summary: str) -> None:
+    said, detail = describe_drop(code, "Too many", host=HOST)
+    assert said == summary
+    assert "Too many" in detail
+
+
+def test_an_error_keeps_the_raw_cause_apart_from_its_message() -> None:
+    err = describe_error(1006, "Connection closed (code=1006)", host=HOST, connected=True)
+    assert err.message == f"Lost the connection to {HOST}."
+    assert err.detail == "Connection closed (code=1006)"
+    refused = describe_error(
+        503, "WebSocket handshake rejected (HTTP 503)", host=HOST, connected=False
+    )
+    assert refused.detail == "WebSocket handshake rejected (HTTP 503)"  # the code is in it already
+    server = describe_error(3005, "Server error", host=HOST, connected=True)
+    assert server.detail == "Server error (code 3005)"

@@ -19,6 +19,7 @@ from captioner.engines.base import EngineState, ErrorKind
 from tests.engines.resilience_harness import (
     GAP_MS,
     MS_PER_WORD,
+    FakeOfflineEngine,
     check_common,
     check_complete,
     run_scenario,
@@ -217,3 +218,30 @@ def test_provisional_captions_appear_while_disconnected_and_are_superseded() -> 
     )
     check_complete(outcome)
     assert any(p.provisional for p in outcome.listener.partials)
+
+
+def test_a_quick_reconnect_starts_no_offline_captions() -> None:
+    # Building an offline decoder holds the GIL for a second or more, which
+    # delayed the very reconnect it stood in for: stand-ins wait until the
+    # outage has lasted provisional_after_s (here far longer than the run).
+    runs = FakeOfflineEngine.runs
+    outcome = run_scenario([Faults(drop_after_ms=1000), OK], provisional_after_s=30.0)
+    check_complete(outcome)
+    assert reconnected(outcome)
+    assert FakeOfflineEngine.runs == runs
+
+
+def test_late_offline_captions_still_start_at_the_drop() -> None:
+    refuse = Faults(reject_status=503)
+    outcome = run_scenario(
+        [Faults(drop_after_ms=600), *[refuse] * 4, OK],
+        provisional_after_s=0.5,
+        backoff_base_s=0.3,
+        backoff_cap_s=0.3,
+    )
+    check_complete(outcome)
+    stand_ins = [p for p in outcome.listener.partials if p.provisional and p.words]
+    assert stand_ins, "the outage outlasted provisional_after_s"
+    # fed from the buffer: the first stand-in word is where the cloud stopped
+    # hearing, not where the stand-in began (half a second of audio later)
+    assert min(w.start_ms for p in stand_ins for w in p.words) < 600 + 400

@@ -125,6 +125,11 @@ class AssemblyAIConfig:
     rollover_overlap_s: float = 2.0  # both sessions hear this much before the handover
     handover_margin_s: float = 1.0  # the old session hears a bit past the handover point
     provisional_offline: bool = True  # offline captions while the cloud is unreachable
+    # ... from this long into an outage (fed from the drop on, out of the
+    # buffer): building an offline decoder holds the GIL for 1-2 s on a busy
+    # machine, which delayed the reconnect itself, and most reconnects are
+    # done in well under a second.
+    provisional_after_s: float = 2.0
 
     def __repr__(self) -> str:  # never print the key, even in a traceback
         return f"AssemblyAIConfig(api_host={self.api_host!r}, speech_model={self.speech_model!r})"

@@ -15,9 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from captioner.audio.ring import AudioRing
 from captioner.engines.assemblyai.backfill import Backfill
-from captioner.engines.assemblyai.provisional import ProvisionalCaptions
-from captioner.engines.base import EngineError, ErrorKind
+from captioner.engines.assemblyai.provisional import (
+    OfflineFactory,
+    ProvisionalCaptions,
+    start_provisional,
+)
+from captioner.engines.base import EngineError, EngineListener, ErrorKind
 
 
 @dataclass
@@ -29,6 +34,26 @@ class Outage:
     provisional: ProvisionalCaptions | None
     backfill: Backfill | None = None
     end_ms: int | None = None  # where the gap ends on the session clock, once known
+    drop_ms: int | None = None  # where the live audio stopped reaching the cloud
+    stand_in_tried: bool = False
+
+    def start_stand_in(
+        self, listener: EngineListener, factory: OfflineFactory | None, ring: AudioRing, label: str
+    ) -> None:
+        """Start offline captions for this outage, from the drop on (the ring holds it).
+
+        Started late on purpose (see ``AssemblyAIConfig.provisional_after_s``):
+        building an offline decoder holds the GIL for a second or more, which
+        would delay the reconnect it stands in for.
+        """
+        self.stand_in_tried = True
+        if factory is None or self.drop_ms is None:
+            return
+        first, chunks = ring.slice(self.drop_ms, ring.end_ms)
+        self.provisional = start_provisional(listener, factory, first, label)
+        if self.provisional is not None:
+            for chunk in chunks:
+                self.provisional.push(chunk)
 
     def resolve(self) -> None:
         if self.provisional is None:

@@ -8,11 +8,12 @@ connection.  Around that it handles what the service and the network do:
 * **Drop** (close codes 1006/1011/3005, a close without ``Termination``, a
   dead read thread, a stall or a session gone quiet, see
   :mod:`~captioner.engines.assemblyai.liveness`): the line being spoken keeps
-  its finalised words as a finished line, offline provisional captions start
-  on the live audio, and a fresh client connects after an exponential backoff
-  with jitter (``CONNECTING``, summary "Reconnecting…", the cause as the
-  status detail).  When it begins, live captions continue on it at once, and
-  a :class:`~captioner.engines.assemblyai.backfill.Backfill` transcribes the
+  its finalised words as a finished line, and a fresh client connects after
+  an exponential backoff with jitter (``CONNECTING``, summary "Reconnecting…",
+  the cause as the status detail); if that takes ``provisional_after_s``,
+  offline provisional captions start, fed from the drop on.  Once it begins,
+  live captions continue on it, and a
+  :class:`~captioner.engines.assemblyai.backfill.Backfill` transcribes the
   gap (from the end of the dead connection's last words) on a second
   connection; then the provisional captions of that stretch are dropped.
 * **Rollover** (before the service's 3-hour limit): a new connection starts
@@ -52,11 +53,7 @@ from captioner.engines.assemblyai.errors import (
 )
 from captioner.engines.assemblyai.link import Link
 from captioner.engines.assemblyai.outage import Outage, describe_losses
-from captioner.engines.assemblyai.provisional import (
-    OfflineFactory,
-    ProvisionalCaptions,
-    start_provisional,
-)
+from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -204,6 +201,9 @@ class SessionSupervisor:
                 if self.fatal is not None:
                     return
         outage = self.outage
+        late = outage is not None and now - outage.since >= self.cfg.provisional_after_s
+        if late and outage is not None and not outage.stand_in_tried:
+            outage.start_stand_in(self.listener, self.offline_factory, self.ring, self.source_label)
         if (
             self.live is None
             and self.successor is None
@@ -251,7 +251,7 @@ class SessionSupervisor:
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
         if self.outage is None:
-            self.outage = Outage(link.resume_point(), self.clock(), self._provisional())
+            self.outage = Outage(link.resume_point(), self.clock(), None, drop_ms=self.pos)
         self.next_attempt_at = self.clock() + delay
         summary, detail = describe_drop(code, message, host=self.host)
         report_state(self.listener, EngineState.CONNECTING, summary, detail)
@@ -329,9 +329,6 @@ class SessionSupervisor:
         outage.backfill = backfill
         self.backfills.append(backfill)
         backfill.start()
-
-    def _provisional(self) -> ProvisionalCaptions | None:
-        return start_provisional(self.listener, self.offline_factory, self.pos, self.source_label)
 
     def _reap(self, link: Link) -> None:
         """Terminate a connection in the background (a stalled server takes seconds)."""
