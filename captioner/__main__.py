@@ -34,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_devices:
         from captioner.audio.inventory import format_inventory, scan_inputs
 
-        print(format_inventory(scan_inputs()))  # no inputs is an answer, not a failure
-        return 0
+        inventory = scan_inputs()
+        print(format_inventory(inventory))
+        # No inputs is an answer; PortAudio failing with nothing else found is a failure.
+        return 1 if inventory.problems and not (inventory.devices or inventory.systems) else 0
 
     if args.input_file:
         from captioner.audio.source import WavFileSource
