@@ -37,6 +37,7 @@ from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAI
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
 from captioner.ui.contrast import readable_placeholders
+from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.keyring_access import off_gui_thread
 
@@ -225,6 +226,7 @@ class AssemblyAISettingsDialog(QDialog):
         self._check.finished.connect(self._on_key_checked)
         install_close_keys(self, escape=False)  # Ctrl+W as Cancel; Esc already is
         readable_placeholders(self)
+        self.focus_ring = FocusRing(self)
         self._set_key_pending("Checking the keyring…")
         self.keyring_call = off_gui_thread(
             keystore.key_state, self._on_key_state, self, on_error=self._on_keyring_failed

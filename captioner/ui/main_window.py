@@ -33,6 +33,7 @@ from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.contrast import muted, readable_placeholders
+from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
@@ -196,6 +197,7 @@ class MainWindow(QMainWindow):
         self.lock_action: QAction
         self.data_folder_action: QAction
         build_menus(self)
+        self.focus_ring = FocusRing(self)
         self._apply_palette()
         self.resize(820, 520)
 

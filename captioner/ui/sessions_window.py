@@ -39,6 +39,7 @@ from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.export_place import ExportPlace, ask_save_path
+from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_library import SessionRows, Target, describe
@@ -181,6 +182,7 @@ class SessionsWindow(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, self.find.setFocus)
         install_close_keys(self)
         readable_placeholders(self)
+        self.focus_ring = FocusRing(self)
         quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_key.activated.connect(self.quitRequested)
         manager.sessionsChanged.connect(self._on_sessions_changed)

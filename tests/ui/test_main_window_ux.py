@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from captioner import __version__
 from captioner.audio.echo import ECHO_HINT
@@ -212,17 +212,45 @@ def test_the_contrast_check_catches_the_old_grey_hint(qtbot, styled) -> None:
 # -- item 11: focus you can see, keys that work ------------------------------------------
 
 
-def test_keyboard_focus_is_visible_on_start_and_on_the_transcript(make_app, qtbot, styled) -> None:
+def strongly_changed(before: QImage, after: QImage) -> int:
+    """Pixels whose colour changed by 3:1 or more (WCAG's bar for a focus indicator)."""
+    count = 0
+    for y in range(before.height()):
+        for x in range(before.width()):
+            a, b = before.pixel(x, y), after.pixel(x, y)
+            if a != b and contrast_ratio(QColor(a), QColor(b)) >= 3.0:
+                count += 1
+    return count
+
+
+def test_keyboard_focus_is_visible_on_every_control(make_app, qtbot, styled) -> None:
+    """Tab through the window: around each control, focus changes at least half its
+    perimeter's worth of pixels by 3:1 or more (Fusion's own marks on pickers and
+    check boxes changed none)."""
     w = make_app().window
+    w.call_panel.toggle.setChecked(True)  # its controls too
     w.activateWindow()
-    for widget, other in ((w.start_button, w.engine_combo), (w.transcript, w.start_button)):
-        other.setFocus(Qt.FocusReason.TabFocusReason)
-        qtbot.waitUntil(other.hasFocus)
-        unfocused = widget.grab().toImage()
-        widget.setFocus(Qt.FocusReason.TabFocusReason)
-        qtbot.waitUntil(widget.hasFocus)
-        focused = widget.grab().toImage()
-        assert focused != unfocused, f"{widget.accessibleName()} looks the same with focus"
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    w.transcript.setFocus()
+    qtbot.waitUntil(w.transcript.hasFocus)
+
+    def around(widget: QWidget) -> QImage:
+        box = QRect(widget.mapTo(w, QPoint(0, 0)), widget.size()).adjusted(-4, -4, 4, 4)
+        return w.grab(box).toImage()
+
+    seen, faint = set(), []
+    for _ in range(30):
+        looks = {x: around(x) for x in w.findChildren(QWidget) if x.isVisibleTo(w)}
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        widget = QApplication.focusWidget()
+        if widget in seen:
+            break
+        seen.add(widget)
+        changed = strongly_changed(looks[widget], around(widget))
+        if changed < widget.width() + widget.height():
+            faint.append(f"{widget.accessibleName() or type(widget).__name__}: {changed}")
+    assert {w.start_button, w.transcript, w.engine_combo, w.call_panel.toggle} <= seen
+    assert not faint, faint
 
 
 def test_help_menu_has_keyboard_shortcuts_and_an_about_with_version_and_licence(window) -> None:
