@@ -113,6 +113,10 @@ class Key(Enum):
     # Where the last export went and in which format ("": the user's Documents, txt).
     EXPORT_FOLDER = Spec("export/folder", str, "")
     EXPORT_FORMAT = Spec("export/format", str, "txt", choices=("txt", "srt", "vtt", "json", "md"))
+    # The sessions folder the user chose ("": the default; --data-dir overrides it for a run).
+    SESSIONS_FOLDER = Spec("sessions/folder", str, "")
+    # Damaged sessions already reported, one "id:unreadable lines" a line (bounded, newest last).
+    SESSIONS_DAMAGE_TOLD = Spec("sessions/damage_told", str, "")
 
     @property
     def spec(self) -> Spec:
