@@ -382,6 +382,10 @@ def import_json(path: str | Path) -> tuple[SessionInfo | None, list[Turn]]:
         raise TranscriptFileError(f"Could not read “{path}”: {exc.strerror or exc}.") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TranscriptFileError(f"“{path}” is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:  # "[[[[…" thousands deep: the parser's stack, not ours
+        raise TranscriptFileError(
+            f"“{path}” is damaged: it is nested too deeply to be a Captioner transcript."
+        ) from exc
     if not isinstance(document, dict) or document.get("schema") != JSON_SCHEMA:
         raise TranscriptFileError(f"“{path}” is not a Captioner transcript.")
     version = document.get("version")
@@ -391,6 +395,6 @@ def import_json(path: str | Path) -> tuple[SessionInfo | None, list[Turn]]:
         session = document.get("session")
         info = SessionInfo.from_dict(session) if session is not None else None
         turns = [turn_from_dict(turn) for turn in document.get("turns") or []]
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
         raise TranscriptFileError(f"“{path}” is damaged: {exc!r}.") from exc
     return info, turns

@@ -261,6 +261,30 @@ def test_importing_something_else_is_a_clear_error(
         import_json(path)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 100_000 + "]" * 100_000,  # the whole file
+        '{"schema": "captioner.transcript", "version": 1, "turns": ['
+        + "[" * 100_000
+        + "]" * 100_000
+        + "]}",
+        '{"schema": "captioner.transcript", "version": 1, "session": {"settings": '
+        + '{"a": ' * 50_000
+        + "1"
+        + "}" * 50_000
+        + "}}",
+    ],
+    ids=["array", "turns", "session"],
+)
+def test_importing_a_deeply_nested_file_says_it_is_damaged(tmp_path: Path, content: str) -> None:
+    """A file nested thousands deep is a damaged file to the user, not a RecursionError."""
+    path = tmp_path / "deep.json"
+    path.write_text(content)
+    with pytest.raises(TranscriptFileError, match="damaged"):
+        import_json(path)
+
+
 # -- formats and writing ---------------------------------------------------------------
 
 
