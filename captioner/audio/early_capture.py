@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BUFFER_S = 30.0
 # How long the capture thread waits for a chunk before checking for close().
 _POLL_S = 0.1
+# close() waits this long at most for the device to be released (a hung driver).
+_CLOSE_WAIT_S = 5.0
 
 
 class _Source(Protocol):
@@ -51,8 +53,10 @@ class EarlyCapture:
     line up two sides captured ahead of their reader.
 
     Threading: one capture thread reads ``inner``; ``read`` is called by the
-    engine's thread; ``close`` may be called from any thread and never waits
-    (the capture thread closes ``inner`` within ~0.1 s).
+    engine's thread; ``close`` may be called from any thread and waits (~0.1 s)
+    for the capture thread to release the device.  An engine closes its
+    source on its own thread, so the GUI thread's later ``close`` (at the end
+    of a run) finds it done.
     """
 
     def __init__(
@@ -202,8 +206,16 @@ class EarlyCapture:
         return None if got is None else got[1]
 
     def close(self) -> None:
-        """Stop capturing (the device is released by the capture thread); idempotent."""
+        """Stop capturing and release the device; idempotent.
+
+        Returns once the capture thread has closed the device (within about
+        0.1 s): PortAudio may be re-initialised (⟳) right after a run ends, and
+        must not find this stream still open.
+        """
         self._closing.set()
         with self._cond:
             self._chunks.clear()
             self._cond.notify_all()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(_CLOSE_WAIT_S)
