@@ -131,7 +131,20 @@ class TranscriptView(QPlainTextEdit):
     def show_partial(self, turn: Turn | None) -> None:
         """Show the turn in progress (``None`` removes the line), filtered like the rest."""
         self._partial_turn = turn
-        self._write_partial(turn_caption(self._shown(turn)) if turn is not None else "")
+        if turn is None:
+            self._write_partial("")
+            return
+        shown = self._shown(turn)
+        side = self._side_formats.get(turn.source)
+        if side is None or not shown.speaker:
+            self._write_partial(turn_caption(shown))
+            return
+        label = QTextCharFormat(side)  # the speaker's colour, in progress (italic)
+        label.setFontItalic(True)
+        tag = PROVISIONAL_TAG if shown.provisional else ""
+        self._write_partial(
+            f"{tag}{shown.speaker}: {shown.text}", (len(tag), len(shown.speaker) + 2, label)
+        )
 
     def set_partial(self, text: str) -> None:
         """Rewrite the in-progress line with this text as it is (empty text removes it)."""
@@ -153,7 +166,10 @@ class TranscriptView(QPlainTextEdit):
     def mask_profanity(self) -> bool:
         return self._mask_profanity
 
-    def _write_partial(self, text: str) -> None:
+    def _write_partial(
+        self, text: str, label: tuple[int, int, QTextCharFormat] | None = None
+    ) -> None:
+        """Rewrite the line in progress; ``label`` (start, length, format) colours a speaker."""
         if not text:
             self._remove_partial()
             return
@@ -165,7 +181,13 @@ class TranscriptView(QPlainTextEdit):
             cursor.movePosition(QTextCursor.MoveOperation.End)
             if self._finished:
                 cursor.insertBlock()
-        cursor.insertText(text, self._partial_format)
+        if label is None:
+            cursor.insertText(text, self._partial_format)
+        else:
+            start, length, label_format = label
+            cursor.insertText(text[:start], self._partial_format)
+            cursor.insertText(text[start : start + length], label_format)
+            cursor.insertText(text[start + length :], self._partial_format)
         self._has_partial = True
         self._follow()
 

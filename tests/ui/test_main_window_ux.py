@@ -335,6 +335,11 @@ def test_you_and_them_have_their_own_colours_in_the_transcript(window) -> None:
     assert you.foreground != text.foreground and them.foreground != text.foreground
     assert min(you.ratio, them.ratio) >= AA_NORMAL
     assert window.transcript.finished_texts()[1].endswith("Them: Hi there.")
+    window.set_partial(Turn("p", 2, "and one more", source="system", speaker="Them"))
+    assert window.transcript.partial_text() == "Them: and one more"
+    partial = [t for t in text_colours(window.transcript) if t.where.endswith("line 3")]
+    assert [t.text for t in partial] == ["Them: ", "and one more"]
+    assert partial[0].foreground == them.foreground and partial[0].ratio >= AA_NORMAL
 
 
 def test_a_one_line_status_keeps_the_status_bar_one_line_high(window, qtbot) -> None:
