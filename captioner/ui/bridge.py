@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from captioner.core.transcript import TurnUpdate
-from captioner.engines.base import EngineError, EngineState
+from captioner.engines.base import EngineError, EngineState, EngineStatus
 
 
 class EngineBridge(QObject):
@@ -44,5 +44,5 @@ class EngineBridge(QObject):
     def on_error(self, error: EngineError) -> None:
         self.error.emit(error)
 
-    def on_status(self, status: object) -> None:
+    def on_status(self, status: EngineStatus) -> None:
         self.status.emit(status)

@@ -21,6 +21,7 @@ from captioner.engines.base import (
     EngineError,
     EngineListener,
     EngineState,
+    EngineStatus,
 )
 from captioner.ui.bridge import EngineBridge
 
@@ -179,19 +180,18 @@ class CaptionController(QObject):
                 log.info("%s", technical)
             self._set_status(text, False, technical)
 
-    def _on_status(self, status: object) -> None:
-        """An engine's state with its technical side (``EngineStatus``): detail in the tooltip."""
-        summary = getattr(status, "summary", "")
-        detail = getattr(status, "detail", "")
+    def _on_status(self, status: EngineStatus) -> None:
+        """An engine's state with its technical side: the summary shown, the detail in a tooltip."""
+        summary, detail = status.summary, status.detail
         if self._error is not None or not detail or not summary:
             return
-        if getattr(status, "state", None) is EngineState.LISTENING and summary == ECHO_HINT:
+        if status.state is EngineState.LISTENING and summary == ECHO_HINT:
             return
         log.info("%s: %s", summary, detail)
         self._set_status(summary, False, detail)
 
     def _on_error(self, error: EngineError) -> None:
-        detail = getattr(error, "detail", "")  # the technical cause, when the engine gives one
+        detail = error.detail  # the technical cause, when the engine gives one
         log.warning("Engine error (%s): %s %s", error.kind.value, error.message, detail)
         self._error = error
         self._set_status(error.message, True, detail)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from captioner import __version__
 from captioner.audio.echo import ECHO_HINT
 from captioner.core.transcript import Turn, Word
-from captioner.engines.base import EngineState
+from captioner.engines.base import EngineError, EngineState, ErrorKind
 from captioner.ui.contrast import AA_NORMAL, contrast_ratio, text_colours
 from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import read_text
@@ -113,6 +113,15 @@ def test_a_dropped_connection_says_reconnecting_with_the_detail_in_a_tooltip(mak
     assert "code=1006" in w.status_label.toolTip()
     bridge.on_state(EngineState.LISTENING, "")
     assert w.status_text() == "Listening" and not w.status_detail()
+    bridge.on_error(
+        EngineError(
+            ErrorKind.NETWORK,
+            "Lost the connection to AssemblyAI and could not get it back.",
+            detail="127.0.0.1:40333: Connection closed (code=1006)",
+        )
+    )
+    assert w.status_text().startswith("Lost the connection") and w.status_line.is_error()
+    assert "code=1006" in w.status_detail() and "code=1006" not in w.status_text()
     app.controller.runningChanged.emit(False)
     assert w.transcript.placeholderText() == IDLE_PLACEHOLDER
 
