@@ -4,7 +4,10 @@ The overlay stays on top of other applications, but it must never sit over
 the OK/Cancel of a settings dialog or the buttons of Sessions (it did, at
 1024×600 and at 2× scale).  While one of the app's windows has the focus
 and the overlay would cover it, the overlay slides just above or below that
-window; when there is no room on that screen it steps out of sight.  As
+window.  A dialog that has just opened over the overlay is first placed
+clear of it when the screen has room for both (the Captions dialog then
+previews on a visible overlay).  When there is no room on that screen the
+overlay steps out of sight.  As
 soon as the focus leaves Captioner, or goes to a window it doesn't cover,
 it comes back to where the user put it.  None of this is remembered as the
 overlay's place.
@@ -16,14 +19,15 @@ window that asked for it; it only moves aside when there is room.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
 from shiboken6 import isValid
 
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionOverlay
 
-GAP = 8  # px between the overlay and the window it keeps clear of
+GAP = 4  # px between the overlay and the window it keeps clear of
+PLACED = "captionerPlacedClearOfOverlay"
 
 _FOLLOWED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Expose, QEvent.Type.Show)
 
@@ -78,6 +82,12 @@ class OverlayClearance(QObject):
             self.come_back()
             return
         area = placement.available_area(placement.screen_for(home))
+        if _is_dialog(window) and not window.property(PLACED):
+            window.setProperty(PLACED, True)  # once: afterwards the user may move it anywhere
+            spot = placement.clear_spot(frame, home, area, GAP)  # the dialog, clear of it
+            if spot is not None and spot != frame:
+                window.setFramePosition(QPoint(spot.x(), spot.y()))
+                return  # its Move event brings us back here
         spot = placement.clear_spot(home, frame, area, GAP)
         if spot is None and self._overlay.showing_sample and not _is_dialog(window):
             self.come_back()  # the user asked to see it, to place it

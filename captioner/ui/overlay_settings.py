@@ -18,10 +18,15 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFontComboBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSlider,
     QSpinBox,
+    QStyle,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -105,7 +110,14 @@ class OverlaySettingsDialog(QDialog):
         self._profanity = profanity
         self._original = OverlayStyle.from_settings(settings)
         s = settings
-        form = QFormLayout(self)
+        # The form scrolls and OK/Cancel stay below it: at 1024×600 with 2× scaling
+        # the screen is 300 px tall, less than the form.
+        outer = QVBoxLayout(self)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        inner = QWidget()
+        form = QFormLayout(inner)
 
         self.font_combo = QFontComboBox()
         self.font_combo.setCurrentFont(QFont(s.get(Key.OVERLAY_FONT_FAMILY)))
@@ -147,6 +159,11 @@ class OverlaySettingsDialog(QDialog):
         self.profanity_check.setToolTip(PROFANITY_TIP)
         self.profanity_check.setAccessibleDescription(PROFANITY_TIP)
 
+        fade_row = QWidget()
+        fade_layout = QHBoxLayout(fade_row)
+        fade_layout.setContentsMargins(0, 0, 0, 0)
+        fade_layout.addWidget(self.fade_spin)
+        fade_layout.addWidget(self.stop_fade_check, 1)
         rows = [
             ("&Font:", self.font_combo),
             ("&Size:", self.size_spin),
@@ -156,12 +173,15 @@ class OverlaySettingsDialog(QDialog):
             ("Finished &lines shown:", self.lines_spin),
             ("&Width:", self.width_spin),
             ("&Position:", self.dock_combo),
-            ("F&ade out after:", self.fade_spin),
+            ("F&ade out after:", fade_row),
         ]
         for label, widget in rows:
             form.addRow(label, widget)
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
-        form.addRow(self.stop_fade_check)
+        self.fade_spin.setAccessibleName("Fade out after")
+        form.itemAt(form.rowCount() - 1, QFormLayout.ItemRole.LabelRole).widget().setBuddy(
+            self.fade_spin
+        )
         form.addRow(self.contrast_note)
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
@@ -175,7 +195,10 @@ class OverlaySettingsDialog(QDialog):
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
+        self.scroll.setWidget(inner)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(buttons)
+        self.buttons = buttons
 
         for spin in (self.size_spin, self.lines_spin, self.width_spin, self.fade_spin):
             spin.valueChanged.connect(self.preview)
@@ -185,6 +208,7 @@ class OverlaySettingsDialog(QDialog):
         self.dock_combo.currentIndexChanged.connect(self._preview_dock)
         self.stop_fade_check.toggled.connect(self.preview)
         self._show_contrast()
+        self._fit_screen(inner)
         # Idle, the overlay shows sample captions so the changes can be judged
         # (and the overlay dragged into place); they go when the dialog closes.
         self._started_sample = not overlay.isVisible()
@@ -192,6 +216,25 @@ class OverlaySettingsDialog(QDialog):
             overlay.set_sample(True)
             overlay.show()
         self.finished.connect(self._end_sample)
+
+    def _fit_screen(self, inner: QWidget) -> None:
+        """As tall as the form, or as the screen allows (the form then scrolls)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        bar = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        margins = self.layout().contentsMargins()
+        want = inner.sizeHint()
+        width = want.width() + margins.left() + margins.right()
+        height = (
+            want.height()
+            + self.buttons.sizeHint().height()
+            + self.layout().spacing()
+            + margins.top()
+            + margins.bottom()
+        )
+        if height > area.height() - 8:
+            height, width = area.height() - 8, width + bar  # the form scrolls
+        self.resize(min(width, area.width() - 8), height)
 
     def _end_sample(self) -> None:
         if self._started_sample and self._overlay.showing_sample:

@@ -8,10 +8,12 @@ without a restart.
 
 from __future__ import annotations
 
+import sys
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject
 
 from captioner.core.settings import Settings
-from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
 from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
@@ -19,6 +21,13 @@ from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.profanity_filter import ProfanityFilter
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai import AssemblyAIConfig
+
+# Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
+# only an engine already built from it can be running.
+ENGINE_MODULE = "captioner.engines.assemblyai.engine"
 
 
 class SettingsDialogs(QObject):
@@ -63,7 +72,8 @@ class SettingsDialogs(QObject):
     def update_running_session(self, config: AssemblyAIConfig) -> None:
         """Key terms and turn silences reach a live cloud session without a restart."""
         engine = self._controller.engine
-        if isinstance(engine, AssemblyAIEngine):
+        module = sys.modules.get(ENGINE_MODULE)
+        if module is not None and isinstance(engine, module.AssemblyAIEngine):
             engine.update_configuration(
                 keyterms=config.keyterms,
                 min_turn_silence=config.min_turn_silence_ms,
