@@ -278,3 +278,44 @@ def test_no_termination_makes_the_sdk_wait_out_its_terminate_timeout() -> None:
 def test_wait_for_times_out_with_the_sessions_in_the_message() -> None:
     with FakeV3Server() as server, pytest.raises(TimeoutError, match="sessions=\\[\\]"):
         server.wait_for(lambda s: bool(s.sessions), timeout=0.05)
+
+
+def test_non_object_frames_are_sent_as_they_are() -> None:
+    kinds = ("json_number", "json_null", "json_array", "json_string", "deep_nesting")
+    faults = Faults(malformed_after_ms=0, malformed_kinds=kinds)
+    with FakeV3Server(script=SCRIPT, faults=faults) as server:
+        url = f"{server.url}/v3/ws?sample_rate=16000"
+        with connect(url, additional_headers={"Authorization": "test-key"}) as ws:
+            frames = [ws.recv(timeout=5) for _ in range(1 + len(kinds))]  # Begin, then those
+    assert frames[1:5] == ["42", "null", '[{"type": "Turn"}, 1]', '"Turn"']
+    assert frames[5].startswith("[[[") and len(frames[5]) == 200_000
+
+
+def test_a_muted_session_reads_audio_and_answers_pings_but_sends_nothing() -> None:
+    faults = Faults(mute_after_ms=300)
+    with FakeV3Server(script=SCRIPT, faults=faults) as server:
+        with sdk_client(server, terminate_timeout=0.3) as (client, rec):
+            stream_ms(client, 2000)
+            server.wait_for(lambda s: s.sessions[0].audio_ms_received >= 2000)
+            pong = client._websocket.ping()
+            assert pong.wait(5), "the socket still answers pings"
+            client.disconnect(terminate=True)
+            assert rec.of(StreamingEvents.Termination) == []
+        assert [t.transcript for t in rec.of(StreamingEvents.Turn)] == ["hello"]  # then nothing
+        session = server.sessions[0]
+        assert session.fault_fired == "mute"
+        assert (session.terminate_received, session.termination_sent) == (True, False)
+
+
+def test_a_server_that_ignores_session_heartbeat_sends_none() -> None:
+    with FakeV3Server(script=SCRIPT, heartbeats=False) as server:
+        client = StreamingClient(StreamingClientOptions(api_key="test-key", api_host=server.url))
+        client.connect(StreamingParameters(sample_rate=16000, session_heartbeat=True))
+        try:
+            stream_ms(client, 1500)
+            server.wait_for(lambda s: s.sessions[0].audio_ms_received >= 1500)
+        finally:
+            client.disconnect(terminate=True)
+        session = server.sessions[0]
+    assert session.query["session_heartbeat"].lower() == "true"
+    assert session.heartbeats_sent == 0
