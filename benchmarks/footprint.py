@@ -46,8 +46,10 @@ from rig import (
     ROOT,
     Display,
     StampedServer,
+    child_defaults,
     cloud_server,
     cpu_seconds,
+    interruptible,
     memory_mb,
     play,
     private_pulse,
@@ -88,6 +90,7 @@ class Bench:
         _, self.text = speech_wav(self.wav, args.caption_seconds + 2)
         self.server: StampedServer | None = None
         self.runs = 0
+        self.live: list[subprocess.Popen] = []
 
     def env(self, **extra: str) -> dict[str, str]:
         """A clean environment per launch: own settings, data and instance lock."""
@@ -111,9 +114,22 @@ class Bench:
         log = (self.tmp / f"run-{self.runs}.log").open("wb")
         began = time.monotonic()
         process = subprocess.Popen(
-            cmd, env=env, cwd=self.args.source, stdout=log, stderr=subprocess.STDOUT
+            cmd,
+            env=env,
+            cwd=self.args.source,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=child_defaults,
         )
+        self.live.append(process)
         return process, began
+
+    def kill_leftovers(self) -> None:
+        """After a failure or Ctrl+C: no program under test outlives the benchmark."""
+        for process in self.live:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
     @staticmethod
     def interrupt(process: subprocess.Popen) -> float | None:
@@ -222,10 +238,15 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Figures]:
                     ),
                 ]
                 figures = {name: Figures() for name, *_ in plan}
-                for round_ in range(args.repeat):
-                    for name, how, command, extra in plan:
-                        print(f"  round {round_ + 1}/{args.repeat}: {LABELS[name]} …", flush=True)
-                        how(figures[name], command(), bench.env(**extra))
+                try:
+                    for round_ in range(args.repeat):
+                        for name, how, command, extra in plan:
+                            print(
+                                f"  round {round_ + 1}/{args.repeat}: {LABELS[name]} …", flush=True
+                            )
+                            how(figures[name], command(), bench.env(**extra))
+                finally:
+                    bench.kill_leftovers()
     finally:
         display.close()
     return figures
@@ -346,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
+    interruptible()
     if args.quick:
         args.repeat, args.caption_seconds, args.settle = 1, 10.0, 3.0
     args.source = args.source.resolve()

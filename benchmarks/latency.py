@@ -162,7 +162,19 @@ def paint_latency(result: dict, sent: list[tuple[float, int, dict]]) -> dict[str
 
 
 def run(args: argparse.Namespace, tmp: Path) -> int:
-    from rig import KEY, Display, cloud_server, play, private_pulse, speech_wav, wait_for
+    from rig import (
+        KEY,
+        Display,
+        child_defaults,
+        cloud_server,
+        interruptible,
+        play,
+        private_pulse,
+        speech_wav,
+        wait_for,
+    )
+
+    interruptible()
 
     wav = tmp / "speech.wav"
     _, text = speech_wav(wav, args.seconds + 2)
@@ -183,27 +195,34 @@ def run(args: argparse.Namespace, tmp: Path) -> int:
             log = (tmp / "child.log").open("wb")
             began = time.monotonic()
             cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(tmp / "spec.json")]
-            process = subprocess.Popen(cmd, env=env, cwd=args.source, stdout=log, stderr=log)
-            stamps = server.stamps
-            if not wait_for(
-                lambda: stamps.first_sent("Begin", began) or process.poll() is not None, 90
-            ):
-                process.kill()
-                raise SystemExit("latency: no session opened within 90 s")
-            if process.poll() is not None:
-                raise SystemExit(f"latency: the app exited ({process.returncode}); see the log")
-            opened = time.monotonic()
-            player = play(wav, sink, pulse_env)
-            wait_for(lambda: time.monotonic() > opened + args.seconds, args.seconds + 5, 0.1)
-            process.send_signal(signal.SIGINT)
-            process.wait(60)
-            player.terminate()
-            player.wait()
-            if not out.exists():
-                tail = (tmp / "child.log").read_text(errors="replace")[-3000:]
-                raise SystemExit(f"latency: the child wrote no results:\n{tail}")
-            result = json.loads(out.read_text())
-            audio, sent = list(stamps.audio), list(stamps.sent)
+            process = subprocess.Popen(
+                cmd, env=env, cwd=args.source, stdout=log, stderr=log, preexec_fn=child_defaults
+            )
+            try:
+                stamps = server.stamps
+                if not wait_for(
+                    lambda: stamps.first_sent("Begin", began) or process.poll() is not None, 90
+                ):
+                    process.kill()
+                    raise SystemExit("latency: no session opened within 90 s")
+                if process.poll() is not None:
+                    raise SystemExit(f"latency: the app exited ({process.returncode}); see the log")
+                opened = time.monotonic()
+                player = play(wav, sink, pulse_env)
+                wait_for(lambda: time.monotonic() > opened + args.seconds, args.seconds + 5, 0.1)
+                process.send_signal(signal.SIGINT)
+                process.wait(60)
+                player.terminate()
+                player.wait()
+                if not out.exists():
+                    tail = (tmp / "child.log").read_text(errors="replace")[-3000:]
+                    raise SystemExit(f"latency: the child wrote no results:\n{tail}")
+                result = json.loads(out.read_text())
+                audio, sent = list(stamps.audio), list(stamps.sent)
+            finally:  # the app never outlives the benchmark
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
     finally:
         display.close()
     mic = audio_latency(result, audio)

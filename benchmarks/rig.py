@@ -21,6 +21,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -268,6 +269,21 @@ def memory_mb(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0]) / 1024
     return values.get("VmRSS", 0.0), values.get("VmHWM", 0.0)
+
+
+def interruptible() -> None:
+    """Let Ctrl+C (SIGINT) stop this process and the programs it launches.
+
+    A shell starts background jobs with SIGINT ignored, and an ignored signal
+    stays ignored across exec: a program under test that relies on Python's
+    default handler (the quickstart's KeyboardInterrupt) would never stop.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def child_defaults() -> None:
+    """``preexec_fn`` for a program under test: SIGINT as a terminal would deliver it."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def wait_for(predicate, timeout: float, step: float = 0.005) -> bool:  # type: ignore[no-untyped-def]
