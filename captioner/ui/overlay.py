@@ -42,15 +42,6 @@ from captioner.ui.overlay_window import MARGIN, OverlayWindow
 
 __all__ = ["CaptionLine", "CaptionOverlay", "OverlayStyle"]
 
-MIN_POINT_SIZE = 8.0  # the font is shrunk no further to fit a tiny screen
-
-
-def unlock_hint(global_shortcut: str | None) -> str:
-    """What the locked overlay says about getting the mouse back."""
-    if global_shortcut:
-        return f"Locked (click-through) · {global_shortcut} unlocks"
-    return "Locked (click-through) · unlock: Ctrl+Shift+L in Captioner or the tray menu"
-
 
 class CaptionOverlay(OverlayWindow):
     """Always-on-top caption window: finished lines, then the line being spoken.
@@ -78,7 +69,7 @@ class CaptionOverlay(OverlayWindow):
         self._locked = False
         self._sample: list[Paragraph] | None = None  # shown instead of captions while placing
         self._done_rect = QRectF()
-        self._hint = unlock_hint(
+        self._hint = marks.unlock_hint(
             DEFAULT_HOTKEY_TEXT if QGuiApplication.platformName() == "xcb" else None
         )
         self._lines_shown = self._style.visible_lines  # fewer when the screen is small
@@ -176,7 +167,7 @@ class CaptionOverlay(OverlayWindow):
 
     def set_global_shortcut(self, shortcut: str | None) -> None:
         """The shortcut that unlocks from any application, once it is known to work."""
-        self._hint = unlock_hint(shortcut)
+        self._hint = marks.unlock_hint(shortcut)
         self.update()
 
     # -- sample text, for placing the overlay before a run ----------------------
@@ -322,14 +313,9 @@ class CaptionOverlay(OverlayWindow):
     def _fit_to(self, area: QRect) -> None:
         """Fewest lines dropped, then the font shrunk, so the box fits its share of ``area``."""
         self._font.setPointSizeF(self._style.font_point_size)
-        wanted = self._style.visible_lines
-        while True:
-            margins = self._top_margin() + MARGIN
-            lines = placement.lines_that_fit(wanted, self._line_height(), margins, area)
-            if lines >= 1 or self._font.pointSizeF() <= MIN_POINT_SIZE:
-                break
-            self._font.setPointSizeF(max(MIN_POINT_SIZE, self._font.pointSizeF() * 0.9))
-        self._lines_shown = max(1, lines)
+        self._lines_shown = placement.fit(
+            self._font, self._style.visible_lines, lambda: self._top_margin() + MARGIN, area
+        )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         if event.oldSize().width() != event.size().width():

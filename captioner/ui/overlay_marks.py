@@ -25,10 +25,17 @@ SAMPLE_LINES = (
 SAMPLE_PARTIAL = "Press Start to begin"
 
 
+def unlock_hint(global_shortcut: str | None) -> str:
+    """What the locked overlay says about getting the mouse back."""
+    if global_shortcut:
+        return f"Locked (click-through) · {global_shortcut} unlocks"
+    return "Locked (click-through) · unlock: Ctrl+Shift+L in Captioner or the tray menu"
+
+
 def mark_font(caption_font: QFont) -> QFont:
-    """Small but legible: 45 % of the caption size, never under 9 pt, bold."""
+    """Small but legible: half the caption size, never under 10 pt, bold."""
     font = QFont(caption_font)
-    font.setPointSizeF(max(9.0, caption_font.pointSizeF() * 0.45))
+    font.setPointSizeF(max(10.0, caption_font.pointSizeF() * 0.5))
     font.setWeight(QFont.Weight.Bold)
     return font
 

@@ -8,8 +8,10 @@ kept whole on one screen and never taller than a share of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QRect
-from PySide6.QtGui import QGuiApplication, QScreen
+from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QScreen
 
 from captioner.core.settings import Key, Settings
 
@@ -18,6 +20,7 @@ SCREEN_KEY = "overlay/screen"
 # The overlay never takes more of the screen's height than this: captions are
 # read over something else, which must stay visible.
 MAX_SCREEN_SHARE = 0.45
+MIN_POINT_SIZE = 8.0  # the font is shrunk no further to fit a tiny screen
 
 
 def default_rect(screen: QScreen | None, dock: str, width_percent: int, height: int) -> QRect:
@@ -99,6 +102,20 @@ def clamped(rect: QRect, area: QRect) -> QRect:
     y = min(max(out.y(), area.y()), area.y() + area.height() - out.height())
     out.moveTo(x, y)
     return out
+
+
+def fit(font: QFont, wanted: int, margins: Callable[[], int], area: QRect) -> int:
+    """How many lines to show in ``area``: fewer lines first, then ``font`` made smaller.
+
+    ``font`` is shrunk in place when even one line would not fit; ``margins``
+    is asked again each time, as it grows with the font.
+    """
+    while True:
+        line_height = QFontMetricsF(font).lineSpacing()
+        lines = lines_that_fit(wanted, line_height, margins(), area)
+        if lines >= 1 or font.pointSizeF() <= MIN_POINT_SIZE:
+            return max(1, lines)
+        font.setPointSizeF(max(MIN_POINT_SIZE, font.pointSizeF() * 0.9))
 
 
 def lines_that_fit(wanted: int, line_height: float, margins: int, area: QRect) -> int:
