@@ -282,18 +282,14 @@ def test_the_overlay_stays_whole_on_screen_whatever_font_and_lines(
 
 def test_a_place_saved_on_a_bigger_or_removed_screen_comes_back_whole(qtbot, tmp_path):
     screen = QGuiApplication.primaryScreen().availableGeometry()
+    # Last run: a wider screen (or one since unplugged); the overlay was dragged near
+    # its right edge.  Most of it is on this screen, the rest would hang off.
     settings = _settings(tmp_path, overlay__dock="float", overlay__screen="gone-HDMI-2")
-    # dragged to the bottom-right corner of a screen larger than this one
-    settings.set_raw(
-        "overlay/geometry/gone-HDMI-2",
-        QRect(screen.right() - 100, screen.bottom() - 40, 5000, 120),
-    )
-    settings.set_raw(
-        placement.screen_key(QGuiApplication.primaryScreen()),
-        QRect(screen.right() - 100, screen.bottom() - 40, 5000, 120),
-    )
+    saved = QRect(screen.right() - 300, screen.top() + 100, 500, 120)
+    settings.set_raw(placement.screen_key(QGuiApplication.primaryScreen()), saved)
     overlay = _overlay_with(qtbot, settings)
     assert screen.contains(overlay.geometry()), (overlay.geometry(), screen)
+    assert overlay.y() == saved.y()  # moved only as far as needed
 
 
 # -- issue 13.13: the locked state is plain to see -----------------------------------
