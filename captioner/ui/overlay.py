@@ -261,7 +261,7 @@ class CaptionOverlay(OverlayWindow):
 
     def captions_started(self) -> None:
         self._stopped = False
-        self._fade.show_fully()
+        self._fade.resume()
 
     def _on_faded_out(self) -> None:
         if self._stopped and self._sample is None:

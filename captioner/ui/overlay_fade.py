@@ -27,6 +27,7 @@ class OverlayFade(QObject):
         super().__init__(parent)
         self._window = window
         self._seconds = 0
+        self._after_stop = 0  # while stopped: fade this long after the last text
         self._idle = QTimer(self)
         self._idle.setSingleShot(True)
         self._idle.timeout.connect(self._start_fading)
@@ -36,7 +37,7 @@ class OverlayFade(QObject):
 
     def set_seconds(self, seconds: int) -> None:
         self._seconds = seconds
-        if seconds <= 0:
+        if seconds <= 0 and not self._after_stop:
             self._idle.stop()
             self.show_fully()
 
@@ -48,14 +49,23 @@ class OverlayFade(QObject):
     def activity(self) -> None:
         """New text: fully visible again, and the silence count starts over."""
         self.show_fully()
-        if self._seconds > 0:
-            self._idle.start(self._seconds * 1000)
+        # A last line that arrives after Stop restarts the count, never cancels it.
+        delay = self._seconds or self._after_stop
+        if delay > 0:
+            self._idle.start(delay * 1000)
         else:
-            self._idle.stop()  # a fade planned at Stop no longer applies
+            self._idle.stop()
 
     def fade_after(self, seconds: int) -> None:
-        """Fade out once, ``seconds`` from now (after Stop), whatever the silence setting."""
-        self._idle.start(max(0, seconds) * 1000)
+        """Stopped: fade out ``seconds`` after the last text, whatever the silence setting."""
+        self._after_stop = max(0, seconds)
+        if self._after_stop:
+            self._idle.start(self._after_stop * 1000)
+
+    def resume(self) -> None:
+        """Captioning again: only the silence setting applies."""
+        self._after_stop = 0
+        self.activity()
 
     def show_fully(self) -> None:
         self._step.stop()

@@ -7,11 +7,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QImage
+from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import contrast_ratio
 
 
@@ -366,3 +368,20 @@ def test_sample_captions_can_be_placed_even_when_locked_and_done_clicked(qtbot, 
     overlay.set_sample(False)
     assert overlay.windowFlags() & Qt.WindowType.WindowTransparentForInput  # locked again
     assert overlay.visible_text_lines() == []
+
+
+@pytest.mark.qt_log_ignore("does not support setting window opacity")
+def test_a_last_line_after_stop_delays_the_fade_but_never_cancels_it(qtbot):
+    window = QWidget()
+    qtbot.addWidget(window)
+    window.show()
+    fade = OverlayFade(window)
+    fade.set_seconds(0)  # "Fade out after: Never" during a run
+    fade.fade_after(1)  # Stop
+    fade.activity()  # the last final turn arrives just after Stop
+    fade.set_seconds(0)  # a style change (the Captions dialog) while stopped
+    with qtbot.waitSignal(fade.fadedOut, timeout=4000):
+        pass
+    fade.resume()  # the next run: no fade without its own silence setting
+    fade.activity()
+    assert not fade.faded
