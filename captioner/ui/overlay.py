@@ -405,6 +405,11 @@ class CaptionOverlay(OverlayWindow):
             self._done_rect = marks.draw_button(painter, font, "Done", right, 2)
             right = self._done_rect.left() - 6
         elif self._locked:
-            marks.draw_lock(painter, font, self._hint, MARGIN, 2)
+            room = (
+                right
+                - MARGIN
+                - (marks.pill_rect(font, self._badge, 0, 0).width() + 6) * bool(self._badge)
+            )
+            marks.draw_lock(painter, font, self._hint, MARGIN, 2, room)
         if self._badge:
             marks.draw_badge(painter, font, self._badge, right, 2)

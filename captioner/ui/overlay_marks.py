@@ -46,8 +46,24 @@ def pill_rect(font: QFont, text: str, x: float, y: float, icon: bool = False) ->
     return QRectF(x, y, metrics.horizontalAdvance(text) + icon_width + 2 * PAD, metrics.height())
 
 
-def draw_lock(painter: QPainter, font: QFont, text: str, x: float, y: float) -> QRectF:
+def lock_text_that_fits(font: QFont, text: str, width: float) -> str:
+    """``text``, or a shorter form of it that fits ``width`` (a narrow overlay, 2× scale).
+
+    The way back matters more than the word "click-through": the shortcut is
+    dropped last.
+    """
+    shortcut = text.split(" · ", 1)[1] if " · " in text else ""
+    for candidate in (text, f"Locked · {shortcut}", shortcut, "Locked"):
+        if candidate and pill_rect(font, candidate, 0, 0, icon=True).width() <= width:
+            return candidate
+    return "Locked"
+
+
+def draw_lock(
+    painter: QPainter, font: QFont, text: str, x: float, y: float, width: float = 1e9
+) -> QRectF:
     """A padlock and ``text`` (what locked means and how to unlock) on a dark pill."""
+    text = lock_text_that_fits(font, text, width)
     rect = pill_rect(font, text, x, y, icon=True)
     _pill(painter, rect)
     size = rect.height() * 0.8

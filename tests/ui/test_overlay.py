@@ -385,3 +385,15 @@ def test_a_last_line_after_stop_delays_the_fade_but_never_cancels_it(qtbot):
     fade.resume()  # the next run: no fade without its own silence setting
     fade.activity()
     assert not fade.faded
+
+
+def test_a_narrow_locked_overlay_still_names_the_way_back(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_global_shortcut("Ctrl+Alt+Shift+L")
+    overlay.set_locked(True)
+    font = marks.mark_font(overlay.caption_font)
+    for width in (900, 420, 300):  # 300: a 2x-scaled small screen
+        room = width - 32
+        shown = marks.lock_text_that_fits(font, overlay.lock_hint, room)
+        assert "Ctrl+Alt+Shift+L" in shown, (width, shown)
+        assert marks.pill_rect(font, shown, 0, 0, icon=True).width() <= room
