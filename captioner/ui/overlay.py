@@ -196,8 +196,6 @@ class CaptionOverlay(OverlayWindow):
             Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
             for line in lines
         ]
-        partial = CaptionLine(marks.SAMPLE_PARTIAL)
-        self._sample.append(Paragraph(partial, self._font, width, self._style.partial_color))
 
     # -- style, lock, fade -----------------------------------------------------
 

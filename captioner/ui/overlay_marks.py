@@ -17,12 +17,12 @@ BUTTON_TEXT = QColor("#ffffff")
 PAD = 6.0
 
 # The sample the overlay shows while it is being placed before a run: both call-mode
-# sides, so the colours and labels can be judged too.
+# sides, so the colours and labels can be judged too.  The last line is the one
+# always on screen, however small the overlay: it says what to do.
 SAMPLE_LINES = (
     ("You", "mic", "Captions look like this."),
-    ("Them", "system", "Drag me into place."),
+    ("Them", "system", "Drag me into place, then Done."),
 )
-SAMPLE_PARTIAL = "Press Start to begin"
 
 
 def unlock_hint(global_shortcut: str | None) -> str:
