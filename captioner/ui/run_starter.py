@@ -86,12 +86,14 @@ class RunStarter(QObject):
     def start(self) -> None:
         if self._controller.running:
             return
-        if self._inputs.loading:
-            # The picker still says "Looking for inputs…": start when it has them.
+        choice = self._window.selected_input()
+        needs_devices = self._call.enabled or choice is None or choice.file_path is None
+        if self._inputs.loading and needs_devices:
+            # The picker still says "Looking for inputs…": start when it has them
+            # (a file given with --input-file needs no devices and starts now).
             self._start_when_filled = True
             self._window.show_status(LOOKING, False)
             return
-        choice = self._window.selected_input()
         engine = self._engines.selected()
         if choice is None or engine is None:
             self._controller.report_error(NO_INPUT_MESSAGE)

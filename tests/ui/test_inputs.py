@@ -108,6 +108,23 @@ def test_inputs_are_looked_for_off_the_gui_thread_and_start_waits_for_them(
     qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
 
 
+def test_a_file_starts_at_once_without_waiting_for_devices(make_app, qtbot, loop) -> None:
+    from tests.conftest import DATA
+
+    server = SlowSoundServer([HEADSET])
+    clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"
+    app = make_app("--engine", "offline", "--input-file", str(clip), loop=loop, **server.hooks())
+    qtbot.waitUntil(lambda: server.calls == 1, timeout=5000)
+    assert combo_texts(app) == [f"File: {clip.name}", LOOKING]
+    app.start_captioning()
+    assert app.controller.running  # a file needs no devices
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+    server.gates[0].set()
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    assert combo_texts(app)[0] == f"File: {clip.name}"
+
+
 def test_an_older_answer_arriving_late_is_dropped(make_app, qtbot, loop) -> None:
     server = SlowSoundServer([BUILT_IN], [HEADSET])
     app = make_app(loop=loop, **server.hooks())
