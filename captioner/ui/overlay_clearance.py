@@ -85,6 +85,12 @@ class OverlayClearance(QObject):
         if _is_dialog(window) and not window.property(PLACED):
             window.setProperty(PLACED, True)  # once: afterwards the user may move it anywhere
             spot = placement.clear_spot(frame, home, area, GAP)  # the dialog, clear of it
+            if spot is None and frame.height() + GAP + home.height() <= area.height():
+                # Both fit, not with the overlay where it is: the dialog goes to the
+                # far edge and the overlay slides just beside it (below).
+                low = home.center().y() >= area.center().y()
+                top = area.y() if low else area.y() + area.height() - frame.height()
+                spot = QRect(frame.x(), top, frame.width(), frame.height())
             if spot is not None and spot != frame:
                 window.setFramePosition(QPoint(spot.x(), spot.y()))
                 return  # its Move event brings us back here
