@@ -287,12 +287,13 @@ class CallSources:
             # This side has nothing; the other's oldest chunk decides whether to wait.
             if not other.pending or now - other.pending[0][0] < self._max_wait:
                 return None
-        # Both waiting, but one was heard well before the other: read live, it
-        # would have gone out alone (with silence beside it) by now.
+        # Both waiting, but one was heard ``max_wait`` or more before the other:
+        # read live, it would have gone out alone (silence beside it) by then.
         late: _Side | None = None
         if mic.pending and system.pending:
             gap = system.pending[0][0] - mic.pending[0][0]
-            late = system if gap > self._max_wait else mic if -gap > self._max_wait else None
+            limit = self._max_wait - 1e-6  # stamps on a 50 ms grid must not flicker
+            late = system if gap >= limit else mic if -gap >= limit else None
         chunks: dict[str, bytes | None] = {}
         for entry in (mic, system):
             chunk = entry.pending.popleft()[1] if entry.pending and entry is not late else None

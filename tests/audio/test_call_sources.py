@@ -237,3 +237,33 @@ def test_echo_detector_ignores_a_silent_system_side() -> None:
     detector = EchoDetector(window_s=1.0, hop_s=0.1, confirmations=1)
     noise = _chunks(np.random.default_rng(2).normal(0, 0.1, 32000).astype(np.float32))
     assert not any(detector.feed(chunk, bytes(CHUNK_BYTES)) for chunk in noise)
+
+
+class CapturedAhead(ScriptedSource):
+    """A side captured before anyone read it: each chunk comes with when it was heard."""
+
+    def __init__(self, name: str, heard: list[tuple[float, bytes]]) -> None:
+        super().__init__(name, [])
+        self.heard = list(heard)
+
+    def read_stamped(self, timeout: float) -> tuple[float, bytes] | None:
+        return self.heard.pop(0) if self.heard else (99.0, b"")
+
+
+def test_sides_captured_ahead_are_lined_up_by_when_they_were_heard() -> None:
+    """Start opened both devices at once; the system side's first sound came 0.5 s later.
+
+    Read live, the microphone's first 0.2 s would have gone out beside silence;
+    read later from the early-capture buffers, they must too, instead of being
+    paired with system audio heard half a second after them.
+    """
+    mic = CapturedAhead("mic", [(i * 0.05, tone(100)) for i in range(20)])
+    system = CapturedAhead("system", [(0.5 + i * 0.05, tone(-200)) for i in range(10)])
+    clock = FakeClock()
+    clock.now = 10.0  # the engine reads long after all of it was captured
+    frames = read_all(CallSources(mic, system, clock=clock))
+    # 0.00-0.20 s went out alone (0.3 s or more before the system's first sound),
+    # from 0.25 s on every frame has both sides: none with silence in between.
+    system_heard = [split_frame(f)[1] == tone(-200) for f in frames]
+    assert system_heard[:15] == [False] * 5 + [True] * 10
+    assert all(split_frame(f)[0] == tone(100) for f in frames) and len(frames) == 20
