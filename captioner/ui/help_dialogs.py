@@ -37,16 +37,14 @@ LINKS = (
     ("PocketSphinx (offline engine)", "https://github.com/cmusphinx/pocketsphinx"),
     ("Qt for Python (PySide6, LGPL-3.0)", "https://www.qt.io/qt-for-python"),
 )
-# Keys that no menu shows: (where, what, key).
+# Keys that no menu shows (menu keys are read from the menus): (where, what, key).
 EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Anywhere on the desktop", "Lock or unlock the overlay (X11)", "Ctrl+Alt+Shift+L"),
-    ("Main window", "Hide the window (captioning goes on in the tray)", "Ctrl+W"),
-    ("Main window", "Jump to the latest line of the transcript", "Ctrl+End"),
     ("Main window", "Move between controls", "Tab / Shift+Tab"),
     ("Sessions", "Search in this session", "Ctrl+F"),
     ("Sessions", "Next match", "Enter"),
     ("Sessions", "Close the window", "Ctrl+W / Esc"),
-    ("Main window and Sessions", "Quit Captioner", "Ctrl+Q"),
+    ("Sessions", "Quit Captioner", "Ctrl+Q"),
     ("Dialogs", "Close without saving", "Esc"),
 )
 
