@@ -28,7 +28,12 @@ import pytest
 
 from captioner.engines.offline import OfflineEngine, OfflineModel
 from captioner.engines.offline import engine as offline
-from captioner.engines.offline.final_process import FinalDecodeError
+from captioner.engines.offline.final_process import (
+    NOISY_SNR_DB,
+    FinalDecodeError,
+    decode_with_context,
+    snr_db,
+)
 from captioner.engines.offline.model import new_decoder, restart_stream
 from captioner.engines.offline.utterances import BYTES_PER_MS
 from tests import speech
@@ -182,7 +187,7 @@ def test_the_decoder_process_gives_what_pocketsphinx_gives_for_the_whole_utteran
 ) -> None:
     """Determinism: same audio, same words, whichever process or run decodes it."""
     audio = clip.pcm[: 4000 * BYTES_PER_MS]
-    local = new_decoder({**model.params, "cmn": "batch"})
+    local = new_decoder(model.final_params)
     restart_stream(local)
     local.start_utt()
     local.process_raw(audio, False, True)
@@ -281,3 +286,44 @@ def test_no_decoder_process_outlives_a_killed_app() -> None:
         if process.poll() is None:
             process.kill()
             process.communicate()
+
+
+def test_noisy_utterances_get_pocketsphinx_s_own_decode_and_clean_ones_ours(
+    model: OfflineModel,
+) -> None:
+    """Under noise the plain decode loses fewer words; on clean speech ours wins."""
+    clean = speech.clips("librivox")[2]
+    noisy = speech.mixed(clean, "noise", 15.0)
+    assert snr_db(clean.pcm) > NOISY_SNR_DB > snr_db(noisy.pcm)
+
+    def plain(params: dict[str, Any], audio: bytes) -> list[str]:
+        decoder = new_decoder(params)
+        restart_stream(decoder)
+        decoder.start_utt()
+        decoder.process_raw(audio, False, True)
+        decoder.end_utt()
+        return [s.word for s in decoder.seg()]
+
+    model.run_started()
+    try:
+        got_noisy = [s.word for s in model.decode_final(noisy.pcm)]
+        got_clean = [s.word for s in model.decode_final(clean.pcm)]
+    finally:
+        model.run_ended()
+    assert got_noisy == plain({"loglevel": "FATAL"}, noisy.pcm)
+    assert got_clean == plain(model.final_params, clean.pcm)
+
+
+def test_left_context_is_decoded_but_its_words_are_not_returned(model: OfflineModel) -> None:
+    first, second = speech.clips("librivox")[3:5]
+    alone = model.params  # any decoder: the point is what is kept
+    decoder = new_decoder({**alone, "cmn": "batch"})
+    without = decode_with_context(decoder, b"", second.pcm, restart_stream)
+    with_context = decode_with_context(decoder, first.pcm, second.pcm, restart_stream)
+    words = [w for w, *_ in with_context if w[0] not in "<["]
+    # None of the context's words come back, and times count from the utterance.
+    first_words = set(first.reference.split()) - set(second.reference.split())
+    assert not {w.split("(")[0] for w in words} & first_words, words
+    assert all(start >= 0 and end >= start for _, start, end, _ in with_context)
+    recall = len(set(words) & set(second.reference.split())) / len(set(second.reference.split()))
+    assert recall >= 0.5, (words, [w for w, *_ in without])

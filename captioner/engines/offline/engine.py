@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -45,6 +44,7 @@ from captioner.engines.offline.utterances import (
     UtteranceSegmenter,
     UtteranceStarted,
 )
+from captioner.engines.offline.words import FRAME_MS, clean_word, words_from_segments
 
 if TYPE_CHECKING:
     from pocketsphinx import Decoder
@@ -61,7 +61,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FRAME_MS = 10  # PocketSphinx runs at 100 frames per second (-frate 100)
 
 # A partial at least this often (in audio time) while someone speaks: often
 # enough that captions feel live, rare enough that hyp() stays cheap.
@@ -72,6 +71,14 @@ PARTIAL_INTERVAL_MS = 250
 # model, and the GUI thread must never wait longer than ~50 ms (a 0.54 s
 # pre-roll fed at once stalled it for 113 ms).
 MAX_FEED_BYTES = 30 * BYTES_PER_MS
+# Left context for the finals of short utterances (see _Recogniser._context_for),
+# measured with benchmarks/offline_engine.py: 2 s of context for every final
+# lost words overall (the split clips 21.4 % -> 25.5 % WER); for utterances
+# under 2 s only, it mended "four | queen of clubs" (cards-002 split) and cost
+# one word elsewhere (0880 split), the same total.
+FINAL_CONTEXT_MS = 2_000
+FINAL_CONTEXT_BELOW_MS = 2_000
+FINAL_CONTEXT_GAP_MS = 3_000
 # How long one read may block; bounds how late a stop request is noticed.
 READ_TIMEOUT_S = 0.1
 # In real-time mode, skip partial hypotheses while decoding is this far behind
@@ -84,21 +91,6 @@ LOADING_DETAIL = "Loading offline model…"
 # once (one per source in call mode) must never produce the same turn key.
 _run_ids = itertools.count(1)
 
-_ALT_PRONUNCIATION = re.compile(r"\(\d+\)$")
-
-
-def clean_word(word: str) -> str | None:
-    """Return the spoken form of a decoder word, or ``None`` for non-words.
-
-    The decoder reports sentence markers (``<s>``, ``</s>``), silence
-    (``<sil>``) and noise fillers (``[NOISE]``, ``[SPEECH]``, ``++UH++`` in
-    older models) as words; captions must not show them.  Alternate
-    pronunciations come back as ``word(2)``; the reader wants ``word``.
-    """
-    if not word or word[0] in "<[" or word.startswith("++"):
-        return None
-    return _ALT_PRONUNCIATION.sub("", word) or None
-
 
 class _Recogniser:
     """One run's utterances: segmenter events in, turn updates out.
@@ -108,6 +100,11 @@ class _Recogniser:
     """
 
     redecode_finals = True  # see _end_utterance; the benchmark can turn it off
+    # The final of an utterance is decoded with this much of the audio before
+    # it (when that ended at most context_gap_ms earlier): see _end_utterance.
+    context_ms = FINAL_CONTEXT_MS
+    context_below_ms = FINAL_CONTEXT_BELOW_MS
+    context_gap_ms = FINAL_CONTEXT_GAP_MS
 
     def __init__(
         self,
@@ -117,7 +114,7 @@ class _Recogniser:
         run: int,
         source_label: str,
         segmenter: UtteranceSegmenter | None = None,
-        decode_final: Callable[[bytes], Iterable[Any]] | None = None,
+        decode_final: Callable[[bytes, bytes], Iterable[Any]] | None = None,
     ) -> None:
         self._decoder = decoder
         self._decode_final = decode_final or default_model().decode_final
@@ -130,6 +127,7 @@ class _Recogniser:
         self._since_partial = 0
         self._last_partial = ""
         self._partial_sent = False
+        self._previous: UtteranceEnded | None = None
 
     @property
     def audio_ms(self) -> int:
@@ -187,7 +185,7 @@ class _Recogniser:
             # (see OfflineModel.decode_final): the live pass is only for
             # partials.  With the pre-roll, it holds the first word's onset.
             try:
-                segments = self._decode_final(event.audio)
+                segments = self._decode_final(event.audio, self._context_for(event))
             except FinalDecodeError as exc:
                 # Keep the live pass's words (up to the cut): a caption a
                 # little less accurate rather than a lost one.
@@ -196,6 +194,7 @@ class _Recogniser:
                 segments = [seg for seg in self._decoder.seg() if seg.start_frame < last_frame]
         else:
             segments = self._decoder.seg()
+        self._previous = event
         words = tuple(
             words_from_segments(segments, offset_ms=self._utterance_start_ms, limit_ms=event.end_ms)
         )
@@ -204,6 +203,24 @@ class _Recogniser:
             # An empty final still goes out when a partial did, so the UI
             # drops the in-progress line of what turned out to be noise.
             self._listener.on_final(self._update(text, words, end_of_turn=True))
+
+    def _context_for(self, event: UtteranceEnded) -> bytes:
+        """For a short utterance, the end of the previous one if it was recent.
+
+        Decoded alone, an utterance that begins mid-sentence (after a short
+        pause, or at a forced cut) gives the language model no history, and
+        its first words suffer; decoded after the words that led into it, they
+        get their trigram context.  The context's own words are dropped.
+        """
+        previous = self._previous
+        if not self.context_ms or previous is None:
+            return b""
+        if len(event.audio) >= self.context_below_ms * BYTES_PER_MS:
+            return b""  # long enough to carry its own language-model context
+        if event.start_ms - previous.end_ms > self.context_gap_ms:
+            return b""
+        keep = min(len(previous.audio), self.context_ms * BYTES_PER_MS)
+        return previous.audio[len(previous.audio) - keep :]
 
     def _emit_partial(self) -> None:
         if self._decoder.hyp() is None:
@@ -235,30 +252,6 @@ class _Recogniser:
             formatted=False,
             source=self._source_label,
         )
-
-
-def words_from_segments(segments: Iterable[Any], *, offset_ms: int, limit_ms: int) -> list[Word]:
-    """Turn decoder segments into caption words on the session clock.
-
-    ``offset_ms`` is where the utterance began; frames are 10 ms.  Ends are
-    clamped to ``limit_ms`` (audio consumed so far) so a word never ends
-    after the audio that contains it.  The Python binding already converts
-    ``Segment.prob`` (the posterior) to a probability in 0…1; it is 1.0 for
-    words the second pass did not score, which is the documented fallback.
-    """
-    words: list[Word] = []
-    for segment in segments:
-        text = clean_word(segment.word)
-        if text is None:
-            continue
-        start = offset_ms + segment.start_frame * FRAME_MS
-        end = min(offset_ms + (segment.end_frame + 1) * FRAME_MS, limit_ms)
-        start = min(start, end)
-        confidence = float(getattr(segment, "prob", 1.0))
-        if not 0.0 <= confidence <= 1.0:
-            confidence = 1.0
-        words.append(Word(text=text, start_ms=start, end_ms=end, confidence=confidence))
-    return words
 
 
 class OfflineEngine(WorkerEngine):

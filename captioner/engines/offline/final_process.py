@@ -48,9 +48,18 @@ log = logging.getLogger(__name__)
 # on a slow, busy machine.  A decode gets this plus time per second of audio.
 STARTUP_TIMEOUT_S = 60.0
 DECODE_TIMEOUT_PER_AUDIO_S = 5.0
+# Below this signal-to-noise ratio (snr_db) an utterance is decoded with the
+# noisy-speech settings.  Measured with benchmarks/offline_engine.py: clean
+# recordings (one reader, seven other speakers, split clips) estimate 25-53 dB,
+# the same speech under white noise at 15 dB or music at 10 dB 16-21 dB; on
+# those, PocketSphinx's plain decode (a running cepstral mean from the model's
+# prior, the flat-lexicon and best-path passes, a wider search) lost fewer
+# words than the batch-normalised one, which is clearly better on clean speech.
+NOISY_SNR_DB = 22.0
 # Consecutive failures after which finals stay on the live pass for good.
 MAX_FAILURES = 3
 _BYTES_PER_SECOND = 32_000  # 16 kHz mono s16le
+FRAMES_PER_SECOND = 100  # PocketSphinx's -frate
 
 
 class Segment(NamedTuple):
@@ -67,15 +76,18 @@ class FinalDecodeError(RuntimeError):
 
 
 class FinalDecodeProcess:
-    """One child process with a batch-CMN decoder, shared by every run of a model.
+    """One child process with a decoder for finals, shared by every run of a model.
 
     Thread-safe: decodes from several engine threads (call mode) are served
     one at a time.  ``acquire``/``release`` bracket a run: the process starts
     at the first acquire and stops at the last release.
     """
 
-    def __init__(self, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, params: Mapping[str, Any], noisy_params: Mapping[str, Any] | None = None
+    ) -> None:
         self._params = dict(params)
+        self._noisy_params = dict(noisy_params) if noisy_params is not None else None
         self._lock = threading.Lock()  # one request in flight; guards the fields below
         self._state = threading.Lock()  # guards _users
         self._process: BaseProcess | None = None
@@ -123,8 +135,13 @@ class FinalDecodeProcess:
                     return  # a run began meanwhile (it may be waiting for this lock)
             self._stop()
 
-    def decode(self, audio: bytes) -> list[Segment]:
+    def decode(self, audio: bytes, context: bytes = b"") -> list[Segment]:
         """The words of one whole utterance, decoded in the child process.
+
+        ``context`` is audio just before the utterance (the end of the one
+        before): it is decoded with it, so the language model knows the words
+        that lead into this one, and its own words are dropped (see
+        :func:`decode_with_context`).  Frames count from the utterance's start.
 
         Blocks the calling (engine) thread, but not the GIL.  Raises
         :class:`FinalDecodeError` when the process is gone, failed or hung.
@@ -143,8 +160,8 @@ class FinalDecodeProcess:
                 if not self._ready:
                     self._expect(conn, "ready", STARTUP_TIMEOUT_S)
                     self._ready = True
-                conn.send_bytes(audio)
-                seconds = len(audio) / _BYTES_PER_SECOND
+                conn.send((context, audio))
+                seconds = (len(context) + len(audio)) / _BYTES_PER_SECOND
                 pid, rows = self._expect(conn, "words", 10.0 + DECODE_TIMEOUT_PER_AUDIO_S * seconds)
             except (OSError, EOFError, FinalDecodeError) as exc:
                 self._failures += 1
@@ -170,7 +187,7 @@ class FinalDecodeProcess:
         parent, child = context.Pipe(duplex=True)
         process = context.Process(
             target=serve,
-            args=(child, self._params),
+            args=(child, self._params, self._noisy_params),
             name="captioner-offline-final",
             daemon=True,  # never outlives the app, whatever happens to the pipe
         )
@@ -244,11 +261,15 @@ def _close_at_exit(ref: weakref.ref[FinalDecodeProcess]) -> Any:
     return close
 
 
-def serve(conn: Connection, params: Mapping[str, Any]) -> None:
+def serve(
+    conn: Connection, params: Mapping[str, Any], noisy_params: Mapping[str, Any] | None = None
+) -> None:
     """The child process: utterance PCM in, word segments out, until the pipe closes.
 
-    The decoder is configured like the live ones but with batch CMN, and the
-    front end is reset before each utterance (``start_stream``), so a final
+    ``params`` configure the decoder (the model's, with batch CMN); an
+    utterance whose signal-to-noise ratio is low goes to a second decoder
+    configured with ``noisy_params`` instead (see NOISY_SNR_DB).  A front
+    end is reset before each utterance (``start_stream``), so a final
     depends only on its own audio: the same audio gives the same words.
     """
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
@@ -256,25 +277,66 @@ def serve(conn: Connection, params: Mapping[str, Any]) -> None:
     try:
         from captioner.engines.offline.model import new_decoder, restart_stream
 
-        decoder = new_decoder({**params, "cmn": "batch"})
+        decoder = new_decoder(params)
     except Exception as exc:  # the parent logs it and falls back
         conn.send(("error", f"could not load the model: {exc}"))
         return
+    noisy = None  # built at the first noisy utterance (most sessions have none)
     conn.send(("ready", os.getpid()))
     while True:
         try:
-            audio = conn.recv_bytes()
+            context, audio = conn.recv()
         except (EOFError, OSError):
             return  # the app closed the pipe, or died: either way, done
-        restart_stream(decoder)
-        decoder.start_utt()
-        decoder.process_raw(audio, False, True)
-        decoder.end_utt()
-        rows = [
-            (seg.word, seg.start_frame, seg.end_frame, float(getattr(seg, "prob", 1.0)))
-            for seg in decoder.seg()
-        ]
+        if noisy_params and snr_db(audio) < NOISY_SNR_DB:
+            if noisy is None:
+                noisy = new_decoder(noisy_params)
+            rows = decode_with_context(noisy, b"", audio, restart_stream)
+        else:
+            rows = decode_with_context(decoder, context, audio, restart_stream)
         try:
             conn.send(("words", (os.getpid(), rows)))
         except (EOFError, OSError):
             return
+
+
+def decode_with_context(
+    decoder: Any, context: bytes, audio: bytes, restart: Any
+) -> list[tuple[str, int, int, float]]:
+    """Decode ``context + audio`` as one utterance; the words of ``audio`` only.
+
+    A word belongs to the utterance when the middle of its span lies after the
+    context; its frames are then counted from the utterance's start (a word
+    that began in the context starts at 0).  Without context this is a plain
+    whole-utterance decode.
+    """
+    restart(decoder)
+    decoder.start_utt()
+    decoder.process_raw(context + audio, False, True)
+    decoder.end_utt()
+    skip = len(context) // (_BYTES_PER_SECOND // FRAMES_PER_SECOND)
+    rows = []
+    for seg in decoder.seg():
+        if (seg.start_frame + seg.end_frame) / 2 < skip:
+            continue
+        start = max(seg.start_frame - skip, 0)
+        rows.append((seg.word, start, seg.end_frame - skip, float(getattr(seg, "prob", 1.0))))
+    return rows
+
+
+def snr_db(audio: bytes) -> float:
+    """A rough signal-to-noise ratio of an utterance, in dB.
+
+    The loud frames (95th percentile of 10 ms energies) against the quiet
+    ones (10th percentile): each utterance has its pre-roll and the pause
+    that ended it, so the quiet frames are the background.
+    """
+    import numpy as np
+
+    samples = np.frombuffer(audio, dtype="<i2", count=len(audio) // 2).astype(np.float64)
+    whole = len(samples) - len(samples) % 160
+    if whole < 160 * 10:
+        return float("inf")  # too short to tell: treat as clean
+    energy = (samples[:whole].reshape(-1, 160) ** 2).mean(axis=1) + 1.0
+    level = 10 * np.log10(energy)
+    return float(np.percentile(level, 95) - np.percentile(level, 10))

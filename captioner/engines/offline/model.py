@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the extension module is imported lazily (see new_decoder)
 
 __all__ = [
     "DEFAULT_DECODER_PARAMS",
+    "DEFAULT_FINAL_PARAMS",
     "FinalDecodeError",
     "OfflineModel",
     "Segment",
@@ -54,6 +55,13 @@ DEFAULT_DECODER_PARAMS: Mapping[str, Any] = {
     "maxhmmpf": 5000,
 }
 
+# What the final decoder does differently: normalise by the utterance's own
+# cepstral mean (see OfflineModel.decode_final).
+DEFAULT_FINAL_PARAMS: Mapping[str, Any] = {"cmn": "batch"}
+# Finals of noisy utterances (see final_process.NOISY_SNR_DB): PocketSphinx's
+# own defaults, which hold up better than ours under noise and music.
+NOISY_FINAL_PARAMS: Mapping[str, Any] = {"loglevel": "FATAL"}
+
 
 class OfflineModel:
     """Process-wide pool of PocketSphinx decoders built from one configuration.
@@ -65,8 +73,24 @@ class OfflineModel:
     builds so tests can check that a second run reuses the model.
     """
 
-    def __init__(self, **decoder_params: Any) -> None:
+    def __init__(
+        self,
+        *,
+        final_params: Mapping[str, Any] | None = None,
+        noisy_params: Mapping[str, Any] | None = NOISY_FINAL_PARAMS,
+        **decoder_params: Any,
+    ) -> None:
         self._params: dict[str, Any] = {**DEFAULT_DECODER_PARAMS, **decoder_params}
+        # ``noisy_params`` (None: no separate path) decode noisy utterances'
+        # finals (see final_process.NOISY_SNR_DB).
+        # The final decoder: the same model and settings, with batch CMN and
+        # whatever the final pass does differently (it runs in its own process,
+        # so a slower, more thorough search costs the GUI nothing).
+        self._final_params: dict[str, Any] = {
+            **self._params,
+            **DEFAULT_FINAL_PARAMS,
+            **(final_params or {}),
+        }
         self._cond = threading.Condition()
         self._idle: list[Decoder] = []
         self._pending = 0  # decoders being built for the pool (preload)
@@ -77,11 +101,15 @@ class OfflineModel:
         # One decoder with batch cepstral-mean normalisation, shared by every
         # run for final decodes (see decode_final), in a child process so
         # that its long native calls never hold this process's GIL.
-        self._finals = FinalDecodeProcess(self._params)
+        self._finals = FinalDecodeProcess(self._final_params, noisy_params)
 
     @property
     def params(self) -> dict[str, Any]:
         return dict(self._params)
+
+    @property
+    def final_params(self) -> dict[str, Any]:
+        return dict(self._final_params)
 
     @property
     def loaded(self) -> bool:
@@ -145,7 +173,7 @@ class OfflineModel:
         """The process that decodes finished utterances (see decode_final)."""
         return self._finals
 
-    def decode_final(self, audio: bytes) -> list[Segment]:
+    def decode_final(self, audio: bytes, context: bytes = b"") -> list[Segment]:
         """Decode one whole utterance as PocketSphinx decodes a file; its words.
 
         A live decoder normalises each frame by a running cepstral mean that
@@ -159,10 +187,12 @@ class OfflineModel:
         (finals are short and rare, and a decoder costs ~90 MB), and it runs
         in a child process (:mod:`~captioner.engines.offline.final_process`):
         a decode holds the GIL for about a second, which froze the GUI.
+        ``context``, the audio just before, gives the language model the words
+        that lead into the utterance (see FinalDecodeProcess.decode).
         Raises :class:`FinalDecodeError` when that process cannot answer.
         Call from a worker thread: it blocks (without the GIL) until done.
         """
-        return self._finals.decode(audio)
+        return self._finals.decode(audio, context)
 
     def run_started(self) -> None:
         """An engine run begins: have the final-decode process ready for it."""
