@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import builtins
 import logging
 import sys
 
 from captioner.cli import parse_args
+
+# Taken before anything imports PySide6 (see prepare_qt).
+_PLAIN_IMPORT = builtins.__import__
+
+
+def prepare_qt() -> None:
+    """Import Qt, then take back PySide6's hook on ``import``, before the app's modules load.
+
+    PySide6 replaces ``builtins.__import__`` to support ``from __feature__
+    import snake_case``, which this app does not use, and its hook reads the
+    source of every module imported afterwards (``inspect.getsource``, kept in
+    ``linecache``): the AssemblyAI SDK imported after Qt took 16 MB more and
+    ~40 % longer than imported before it (issue 14).  When Qt was already
+    imported before this module (an embedding test or benchmark), nothing changes.
+    """
+    import PySide6.QtCore  # noqa: F401  (installs the hook)
+
+    builtins.__import__ = _PLAIN_IMPORT
 
 
 def configure_logging(verbosity: int) -> None:
@@ -25,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_transcribe(args)
 
     if args.self_test:
+        prepare_qt()
         from captioner.selftest import run_self_test
 
         return run_self_test()
@@ -51,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             probe.close()
 
+    prepare_qt()
     from captioner.app import run_gui
 
     return run_gui(args)
