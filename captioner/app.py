@@ -12,7 +12,6 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
@@ -80,7 +79,7 @@ class CaptionerApp(QObject):
         self.overlay = CaptionOverlay(prefs)
         self.profanity = ProfanityFilter(prefs, self)
         self.levels = LevelMonitor(self)
-        self.sessions = SessionManager(Path(args.data_dir) if args.data_dir else None, self)
+        self.sessions = SessionManager(args.data_dir, self, prefs=prefs)
         use_tray = CaptionerTray.available() if use_tray is None else use_tray
         self.tray = CaptionerTray(app_icon(), self) if use_tray else None
         self.engines = EnginePicker(w, prefs, requested=args.engine, parent=self)
@@ -115,13 +114,12 @@ class CaptionerApp(QObject):
         self.dialogs = SettingsDialogs(
             w, self.overlay, c, self.engines, self.profanity, prefs, args.api_host, self
         )
-        self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.tray, self)
+        self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.sessions, self.tray, self)
         self.quit_sequence.finished.connect(self.quitFinished)
         self._wire()
         self.engines.load()
         self.inputs.refresh()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
-        self.session_actions.check_for_crashed_sessions()
         self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
         w.set_level(None)
         if self.tray is not None:
@@ -141,13 +139,11 @@ class CaptionerApp(QObject):
         c.runningChanged.connect(w.set_running)
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
-        self.sessions.problem.connect(lambda message: w.show_status(message, True))
         self.call.sourceLost.connect(lambda _side, message: w.show_status(message, True))
 
     def _wire_tray(self, tray: CaptionerTray) -> None:
         tray.startStopRequested.connect(self.runs.toggle)
         tray.showWindowRequested.connect(self.window.bring_to_front)
-        tray.quitRequested.connect(self.request_quit)
         self.controller.runningChanged.connect(tray.set_running)
         tray.show()
 
@@ -188,7 +184,7 @@ def run_gui(args: argparse.Namespace) -> int:
         hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)
     else:
         log.info("No global shortcut: %s", hotkey.problem or app.platformName())
-    notifier = install_signal_handlers(captioner.request_quit)
+    notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)
     captioner.window.show()
     if args.start:
         QTimer.singleShot(0, captioner.start_captioning)

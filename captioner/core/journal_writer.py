@@ -81,8 +81,9 @@ class JournalWriter:
     :meth:`close` to write the ``end`` record and join the thread.
     ``on_written(kinds)`` reports each durable batch by its record types
     (``"session"`` when the file exists, ``"turn"``, ``"rename"``, ``"end"``);
-    ``on_problem`` reports disk trouble.  Both run on the writer thread and
-    must not block.
+    ``on_problem`` reports disk trouble; ``on_done()`` says the thread has
+    finished (after :meth:`close`, or a failure), so that Stop need not wait
+    for it.  All run on the writer thread and must not block.
     """
 
     def __init__(
@@ -92,6 +93,7 @@ class JournalWriter:
         *,
         on_problem: Callable[[JournalProblem], None] | None = None,
         on_written: Callable[[frozenset[str]], None] | None = None,
+        on_done: Callable[[], None] | None = None,
     ) -> None:
         # A copy: the writer thread records the end time on its own info.
         self.info = replace(info, settings=dict(info.settings))
@@ -99,6 +101,7 @@ class JournalWriter:
         self._data_dir = Path(data_dir)
         self._on_problem = on_problem or (lambda _problem: None)
         self._on_written = on_written or (lambda _kinds: None)
+        self._on_done = on_done or (lambda: None)
         self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="journal-writer", daemon=True)
         self._state = threading.Condition()
@@ -211,6 +214,10 @@ class JournalWriter:
             with self._state:
                 self._done = True
                 self._state.notify_all()
+            try:
+                self._on_done()  # after every on_written/on_problem: the last word
+            except Exception:
+                log.exception("journal done listener failed")
 
     def _write_until_end(self, journal: TranscriptJournal | None) -> None:
         unwritten: list[tuple[int, dict[str, Any]]] = []  # a failed batch, retried first

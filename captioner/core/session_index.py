@@ -160,6 +160,14 @@ class SessionIndex:
 
         self._worker.submit(task)
 
+    def submit(self, task: Callable[[], None]) -> None:
+        """Run ``task`` on the index's worker, in order with every request.
+
+        For changes to the folder (recover, delete, import): a listing asked
+        for after one is answered after it, so it shows the change.
+        """
+        self._worker.submit(task)
+
     def invalidate(self, session_id: str) -> None:
         """Re-read this session before the next answer (it was written, renamed, deleted…)."""
         with self._lock:

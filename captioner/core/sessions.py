@@ -25,11 +25,13 @@ from captioner.core.journal import (
     JournalContents,
     JournalError,
     SessionLiveError,
+    TranscriptJournal,
     append_rename,
     default_sessions_dir,
     journal_path,
     read_journal,
     recover_journal,
+    turn_record,
 )
 from captioner.core.journal_lock import is_locked
 from captioner.core.session import SessionInfo
@@ -289,6 +291,19 @@ class SessionStore:
                 os.remove(lock)
         except OSError as exc:
             raise JournalError(f"Could not delete “{path}”: {disk_reason(exc)}.") from exc
+
+    def add(self, info: SessionInfo, turns: Sequence[Turn]) -> None:
+        """Write a whole, ended session (an import, a session held in memory) in one go.
+
+        Raises :class:`~captioner.core.journal.JournalError` (plain words)
+        when the folder refuses it.
+        """
+        journal = TranscriptJournal.create(info, self.data_dir)
+        journal.end(
+            duration_ms=info.duration_ms,
+            ended_at=info.ended_at,
+            preceding=[turn_record(turn) for turn in turns],
+        )
 
     def search(self, query: str) -> list[SearchHit]:
         """Matches across all sessions, newest session first, in reading order within one."""

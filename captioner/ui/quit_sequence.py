@@ -5,27 +5,82 @@ here.  A cloud session is billed while open, so the run is stopped and its
 end awaited (``Terminate`` sent, ``Termination`` received), with a bound in
 case the engine never answers.  Closing the window while captioning with a
 tray keeps captions going in the tray instead.
+
+Then the session journals are let finish (bounded), and sessions that the
+folder could not take — held only in memory — are never lost silently:
+quitting from the window asks ("Choose folder… / Quit without saving /
+Cancel"); a signal (SIGTERM, Ctrl+C in a terminal) cannot ask, so they are
+written to a ``captioner-unsaved-<date>`` folder and the log says where.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
 
 from captioner.core.settings import Key, Settings
+from captioner.core.unsaved import FallbackResult
 from captioner.ui.controller import CaptionController
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.session_manager import SessionManager
+from captioner.ui.storage_notice import ask_folder
 from captioner.ui.tray import CaptionerTray
 
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 10.0  # Terminate → Termination wait is 5 s; leave room for the flush
+SAVE_TIMEOUT_S = 5.0  # journals closing, sessions held in memory being written
+
+
+class Unsaved(Enum):
+    """What the user chose for sessions held only in memory."""
+
+    CHOOSE_FOLDER = "choose"
+    QUIT = "quit"
+    CANCEL = "cancel"
+
+
+def ask_unsaved(
+    parent: QWidget, count: int, reason: str, answer: Callable[[Unsaved], None]
+) -> QMessageBox:
+    """Ask whether to save the sessions held in memory before quitting; ``answer`` gets it.
+
+    Window-modal and not waited for (``open``, not ``exec``): the GUI thread
+    goes on (captions of a run still stopping, the journals' answers).
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Sessions not saved")
+    plural = "sessions were" if count > 1 else "session was"
+    box.setText(f"{count} {plural} not saved. Quitting now loses {'them' if count > 1 else 'it'}.")
+    box.setInformativeText(reason)
+    choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.AcceptRole)
+    quit_ = box.addButton("Quit without saving", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(choose)
+    box.setEscapeButton(cancel)
+
+    def finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        box.deleteLater()
+        if clicked is choose:
+            answer(Unsaved.CHOOSE_FOLDER)
+        else:
+            answer(Unsaved.QUIT if clicked is quit_ else Unsaved.CANCEL)
+
+    box.finished.connect(finished)
+    box.open()
+    return box
 
 
 class QuitSequence(QObject):
-    """Stops the run (bounded wait), then hides the tray and closes the windows.
+    """Stops the run (bounded wait), saves or asks about sessions, then closes the windows.
 
     Signals:
         finished(): captioning has ended and the windows are closed.
@@ -39,6 +94,7 @@ class QuitSequence(QObject):
         overlay: CaptionOverlay,
         controller: CaptionController,
         prefs: Settings,
+        sessions: SessionManager | None = None,
         tray: CaptionerTray | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -47,12 +103,27 @@ class QuitSequence(QObject):
         self._overlay = overlay
         self._controller = controller
         self._prefs = prefs
+        self._sessions = sessions
         self._tray = tray
         self._quitting = False
+        self._unattended = False
+        self._dialog: QWidget | None = None  # ours, while it is up
+        self._waiting = ""  # what the bound timer bounds: "run", "sessions", "" (nothing)
         self.done = False
+        self.ask_unsaved: Callable[
+            [QWidget, int, str, Callable[[Unsaved], None]], QWidget | None
+        ] = ask_unsaved  # tests replace it
+        self.ask_folder: Callable[[QWidget, str], str] = ask_folder
+        self._bound = QTimer(self)
+        self._bound.setSingleShot(True)
+        self._bound.timeout.connect(self._after_timeout)
         window.closeRequested.connect(self.window_closed)
         window.quitRequested.connect(self.request)
+        if tray is not None:
+            tray.quitRequested.connect(self.request)
         controller.runningChanged.connect(self._on_running)
+        if sessions is not None:
+            sessions.settled.connect(self._on_settled)
 
     def request(self) -> None:
         """Stop captioning (bounded wait for the session to end), then quit."""
@@ -60,11 +131,22 @@ class QuitSequence(QObject):
             return
         self._quitting = True
         if not self._controller.running:
-            self._finish()
+            self._after_run()
             return
         self._window.show_status("Stopping…")
         self._controller.stop()
-        QTimer.singleShot(int(SHUTDOWN_TIMEOUT_S * 1000), self._after_timeout)
+        self._wait("run", SHUTDOWN_TIMEOUT_S)
+
+    def request_unattended(self) -> None:
+        """Quit with nobody to ask (SIGTERM, Ctrl+C, a logout): unsaved sessions go to a fallback.
+
+        A dialog asked before the signal came is answered for the user.
+        """
+        self._unattended = True
+        if self._dialog is not None:
+            self._dialog.close()  # answers "Cancel"; _answered sees that nobody is there
+            return
+        self.request()
 
     def window_closed(self) -> None:
         """Closing the window keeps captioning in the tray, where there is one."""
@@ -80,19 +162,95 @@ class QuitSequence(QObject):
                 "show the window or quit.",
             )
 
+    def _wait(self, what: str, seconds: float) -> None:
+        self._waiting = what
+        self._bound.start(int(seconds * 1000))
+
     def _on_running(self, running: bool) -> None:
-        if not running and self._quitting:
-            self._finish()
+        if not running and self._quitting and self._waiting == "run":
+            self._after_run()
+
+    def _after_run(self) -> None:
+        """The run is over (the session manager has been told): let the journals finish."""
+        self._bound.stop()
+        if self._sessions is not None and self._sessions.pending:
+            self._window.show_status("Saving the session…")
+            self._wait("sessions", SAVE_TIMEOUT_S)  # _on_settled goes on
+            return
+        self._waiting = ""
+        self._check_unsaved()
+
+    def _on_settled(self) -> None:
+        if self._quitting and self._waiting == "sessions":
+            self._bound.stop()
+            self._waiting = ""
+            self._check_unsaved()
 
     def _after_timeout(self) -> None:
-        if not self.done:
+        waiting, self._waiting = self._waiting, ""
+        if self.done:
+            return
+        if waiting == "run":
             log.warning("The engine did not stop in %.0f s; quitting anyway", SHUTDOWN_TIMEOUT_S)
             self._finish()
+        elif waiting == "sessions":
+            log.warning("The session journals did not finish in %.0f s", SAVE_TIMEOUT_S)
+            self._check_unsaved()
+        elif waiting == "fallback":
+            log.warning("Writing the unsaved sessions did not finish; quitting anyway")
+            self._finish()
+
+    def _check_unsaved(self) -> None:
+        """Quit, unless sessions held only in memory would be lost without a word."""
+        sessions = self._sessions
+        count = sessions.unsaved_count if sessions is not None else 0
+        if sessions is None or count == 0:
+            self._finish()
+            return
+        if self._unattended:
+            self._wait("fallback", SAVE_TIMEOUT_S)
+            sessions.save_held_elsewhere(self._saved_elsewhere)
+            return
+        if self._dialog is None:
+            reason = sessions.not_saving or ""
+            self._dialog = self.ask_unsaved(self._window, count, reason, self._answered)
+
+    def _answered(self, choice: Unsaved) -> None:
+        self._dialog = None
+        sessions = self._sessions
+        assert sessions is not None
+        if self._unattended:  # a signal came while the dialog was up: nobody is there
+            self._check_unsaved()
+            return
+        count = sessions.unsaved_count
+        if choice is Unsaved.CHOOSE_FOLDER:
+            folder = self.ask_folder(self._window, str(sessions.store.data_dir.parent))
+            if folder:
+                self._window.show_status(f"Saving sessions in “{folder}”…")
+                sessions.use_folder(Path(folder))
+                self._wait("sessions", SAVE_TIMEOUT_S)  # then asked again if it failed too
+                return
+            choice = Unsaved.CANCEL
+        if choice is Unsaved.QUIT:
+            log.warning("Quitting without saving %d session(s) held in memory", count)
+            self._finish()
+            return
+        self._quitting = False
+        plural = "sessions are" if count > 1 else "session is"
+        self._window.show_status(f"Not quitting: {count} {plural} still only in memory.", True)
+
+    def _saved_elsewhere(self, result: FallbackResult) -> None:
+        if self._waiting == "fallback":
+            self._bound.stop()
+            self._waiting = ""
+        log.warning("Quitting: %s", result.describe())
+        self._finish()
 
     def _finish(self) -> None:
         if self.done:
             return
         self.done = True
+        self._bound.stop()
         if self._tray is not None:
             self._tray.hide()
         self._overlay.close()

@@ -13,9 +13,9 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from captioner.core.export import TranscriptFileError
 from captioner.core.session_index import Listing
 from captioner.core.settings import Settings
+from captioner.core.transcript import Turn
 from captioner.ui.controller import CaptionController
 from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.main_window import MainWindow
@@ -89,10 +89,12 @@ class SessionActions(QObject):
         path = self.ask_open_path(self._window)
         if not path:
             return
-        try:
-            session_id = self.sessions.import_file(path)
-        except TranscriptFileError as exc:
-            self._window.show_status(str(exc), True)
+        self._window.show_status(f"Importing “{path}”…")  # read and written off the GUI thread
+        self.sessions.import_file(path, self._imported)
+
+    def _imported(self, session_id: str | None, problem: str | None) -> None:
+        if session_id is None:
+            self._window.show_status(problem or "The transcript could not be imported.", True)
             return
         self._window.show_status("Transcript imported; it is in View ▸ Sessions.")
         self.show_sessions(session_id)
@@ -146,8 +148,14 @@ class SessionActions(QObject):
             return
         session_id, self._crashed_id = self._crashed_id, None
         self._window.hide_recovery()  # shown again if the index finds more
-        turns = self.sessions.recover(session_id)
-        self._window.show_status(f"Recovered {len(turns)} lines; they are in View ▸ Sessions.")
+        self._window.show_status("Recovering the session…")  # the disk work is off the GUI thread
+        self.sessions.recover(
+            session_id, lambda turns, problem: self._recovered(session_id, turns, problem)
+        )
+
+    def _recovered(self, session_id: str, turns: list[Turn], problem: str | None) -> None:
+        if problem is None:
+            self._window.show_status(f"Recovered {len(turns)} lines; they are in View ▸ Sessions.")
         self.check_for_crashed_sessions()
         self.show_sessions(session_id)
 

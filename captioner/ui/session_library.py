@@ -17,9 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal, SignalInstance
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
 from captioner.core.profanity import mask_text
 from captioner.core.session_index import Listing, SearchResult, SessionIndex
@@ -28,6 +28,7 @@ from captioner.ui.transcript_view import format_clock
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 Target = tuple[str, int | None]  # what picking a row opens: session id, turn index (or None)
 
 
@@ -95,10 +96,44 @@ class SessionLibrary(QObject):
     loaded = Signal(object)
     unfinishedFound = Signal(object)
     folderChecked = Signal(object)
+    _ran = Signal(object, object)  # done callback, result (from the worker: queued)
 
     def __init__(self, store: SessionStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.index = SessionIndex(store)
+        self._ran.connect(self._hand_back, Qt.ConnectionType.QueuedConnection)
+
+    def run(self, work: Callable[[], T], done: Callable[[T], None], *, changes: str = "") -> None:
+        """Run ``work`` (disk I/O) on the index's worker; ``done(result)`` on the GUI thread.
+
+        In order with every listing, search and load: one asked for after
+        this sees what it did (delete, then refresh).  ``changes``: the
+        session it writes, re-read by the next answer.  ``work`` must return
+        its failures (plain words) rather than raise: an exception is logged
+        and ``done`` never runs.
+        """
+
+        def task() -> None:
+            try:
+                result = work()
+            finally:
+                if changes:
+                    self.index.invalidate(changes)
+            try:
+                self._ran.emit(done, result)
+            except RuntimeError:  # the app was torn down while the worker wrote
+                log.debug("session change answer dropped: receiver gone")
+
+        self.index.submit(task)
+
+    @staticmethod
+    def _hand_back(done: Callable[[Any], None], result: Any) -> None:
+        try:
+            done(result)
+        except RuntimeError as exc:  # a window closed and deleted while the disk worked
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("session change answer dropped: %s", exc)
 
     def request_rows(self, query: str = "", *, mask: bool = False) -> None:
         """The listing (empty ``query``) or the hits of ``query``, as rows."""

@@ -16,34 +16,38 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from captioner.core.data_dir import FolderCheck
 from captioner.core.export import (
     ExportError,
     ExportFormat,
     ExportOptions,
-    TranscriptFileError,
     export,
-    import_json,
     to_txt,
 )
-from captioner.core.journal import JournalError, TranscriptJournal, turn_record
+from captioner.core.journal import JournalError
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
 from captioner.core.session import SessionInfo
 from captioner.core.session_index import Listing
-from captioner.core.sessions import SessionStore, SessionSummary
+from captioner.core.sessions import SessionStore
+from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Change, Transcript, Turn
+from captioner.core.unsaved import FallbackResult, fallback_folders, save_to_fallback
+from captioner.ui.damage_notes import DamageNotes
+from captioner.ui.session_changes import SessionChanges
 from captioner.ui.session_library import SessionLibrary
 
 log = logging.getLogger(__name__)
 
-# Stop and Quit wait this long at most for the journal's last records and
-# its end record: one fsync normally takes milliseconds.
+# Stop never waits for the journal's last records and end record (the writer
+# thread says when it is done); after this long without an answer the user is
+# told the disk is not answering.  One fsync normally takes milliseconds.
 CLOSE_TIMEOUT_S = 2.0
 
 _ADVICE = {
@@ -63,7 +67,7 @@ class _Unsaved:
     writer: JournalWriter | None = None  # the one writing it to a chosen folder, if any
 
 
-class SessionManager(QObject):
+class SessionManager(SessionChanges, QObject):
     """The journal of the live session, and the store of past ones.
 
     Whether sessions are being kept is one state, ``not_saving`` (a plain
@@ -77,7 +81,10 @@ class SessionManager(QObject):
         sessionsChanged(): a session started, ended, was renamed, recovered or deleted.
         savingProblem(str): sessions are not being saved now, and why.
         savingResumed(str): they are again (the folder they go to).
-        damageFound(str): stored sessions had records that could not be read (said once each).
+        damageFound(str): stored sessions had records that could not be read (said once
+            for each new damage, also across launches when ``prefs`` is given).
+        settled(): no journal is being closed or written from memory any more
+            (what Quit waits for before it counts the sessions held in memory).
     """
 
     problem = Signal(str)
@@ -85,13 +92,26 @@ class SessionManager(QObject):
     savingProblem = Signal(str)
     savingResumed = Signal(str)
     damageFound = Signal(str)
+    settled = Signal()
     # From the writer thread; queued to this object's (the GUI) thread.
     _journalProblem = Signal(object, object)  # JournalWriter, JournalProblem
     _journalWritten = Signal(object, object)  # JournalWriter, frozenset of record types
+    _journalDone = Signal(object)  # JournalWriter: its thread has ended
 
-    def __init__(self, data_dir: Path | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        parent: QObject | None = None,
+        *,
+        prefs: Settings | None = None,
+    ) -> None:
+        """``data_dir``: ``--data-dir``; without it, the folder the user chose last (``prefs``)."""
         super().__init__(parent)
-        self.store = SessionStore(data_dir)
+        self._prefs = prefs
+        remembered = prefs.get(Key.SESSIONS_FOLDER) if prefs is not None else ""
+        if not data_dir and remembered:
+            log.info("Sessions are kept in “%s” (the folder chosen last time)", remembered)
+        self.store = SessionStore(Path(data_dir or remembered) if data_dir or remembered else None)
         self.library = SessionLibrary(self.store, self)
         self.writer: JournalWriter | None = None
         self.info: SessionInfo | None = None
@@ -102,10 +122,13 @@ class SessionManager(QObject):
         self._folder_problem: str | None = None  # the last check of the current folder
         self._writer_problem: str | None = None  # the live journal's, while it lasts
         self._unsaved: list[_Unsaved] = []
-        self._told_damaged: set[str] = set()
+        self._closing: dict[JournalWriter, _Unsaved] = {}  # stopped, end record on its way
+        self._chosen: Path | None = None  # a folder the user picked, remembered once it works
+        self._damage = DamageNotes(prefs)
         queued = Qt.ConnectionType.QueuedConnection
         self._journalProblem.connect(self._on_journal_problem, queued)
         self._journalWritten.connect(self._on_journal_written, queued)
+        self._journalDone.connect(self._on_journal_done, queued)
         self.library.folderChecked.connect(self._on_folder_checked)
         self.library.unfinishedFound.connect(self._on_listing)
 
@@ -136,6 +159,7 @@ class SessionManager(QObject):
             self.store.data_dir,
             on_problem=lambda problem: self._journalProblem.emit(writer, problem),
             on_written=lambda kinds: self._journalWritten.emit(writer, kinds),
+            on_done=lambda: self._journalDone.emit(writer),
         )
         return writer
 
@@ -147,38 +171,65 @@ class SessionManager(QObject):
         """Wait (bounded) until every turn queued so far is on disk; for tests and tools."""
         return self.writer.wait_durable(timeout=timeout) if self.writer is not None else True
 
+    @property
+    def pending(self) -> bool:
+        """A stopped session's journal is still being closed, or one held in memory written."""
+        return bool(self._closing) or any(held.writer is not None for held in self._unsaved)
+
+    @property
+    def unsaved_count(self) -> int:
+        """Stopped sessions that are only in memory (quitting now would lose them)."""
+        return len(self._unsaved)
+
     def finish(self) -> None:
         """Clean stop: the queued turns and the end record, then the lock goes.
 
-        Waits for the writer (bounded by ``CLOSE_TIMEOUT_S``) so that Stop
-        and Quit leave a closed journal and report its problems at once.
+        Never waits: the writer thread finishes on its own and says so
+        (``_journalDone``); then problems are reported, a session that did
+        not reach the disk is held in memory, and ``settled`` fires.  The
+        transcript is copied now, while it is this session's.
         """
         writer, self.writer = self.writer, None
         if writer is None:
             return
-        done = writer.close(
-            duration_ms=int((time.monotonic() - self._started) * 1000), timeout=CLOSE_TIMEOUT_S
-        )
-        for problem in writer.problems:  # the queued signals for these are now stale
-            self._report(problem.message + _ADVICE[problem.stage])
-        if not done:
+        duration = int((time.monotonic() - self._started) * 1000)
+        turns = list(self._transcript.finished) if self._transcript is not None else []
+        self._closing[writer] = _Unsaved(writer.info, turns, duration)
+        writer.close(duration_ms=duration, timeout=0)
+        QTimer.singleShot(int(CLOSE_TIMEOUT_S * 1000), self, lambda: self._slow_close(writer))
+
+    def _slow_close(self, writer: JournalWriter) -> None:
+        if writer in self._closing:
             self._report(
                 f"Saving the session journal “{writer.path}” is taking long (the disk is not "
                 "answering); it carries on in the background."
             )
-        elif not writer.saved_everything and self._transcript is not None:
-            # Not on disk: keep it in memory until a folder that works takes it.
-            turns = list(self._transcript.finished)
-            if turns:
-                duration = int((time.monotonic() - self._started) * 1000)
-                self._unsaved.append(_Unsaved(writer.info, turns, duration))
-        self._writer_problem = None
+
+    def _on_journal_done(self, writer: JournalWriter) -> None:
+        stopped = self._closing.pop(writer, None)
+        if stopped is not None:
+            self._closed(writer, stopped)
+        for held in self._unsaved:
+            if held.writer is writer:  # it ended without its end record: still only in memory
+                held.writer = None
+        if not self.pending:
+            self.settled.emit()
+
+    def _closed(self, writer: JournalWriter, stopped: _Unsaved) -> None:
+        """A stopped session's writer has finished: report, and keep what did not reach disk."""
+        for problem in writer.problems:  # said once per session (problem_text)
+            self._report(problem.message + _ADVICE[problem.stage])
+        if not writer.saved_everything and stopped.turns:
+            stopped.info = writer.info  # with its title and end time
+            self._unsaved.append(stopped)
+        if self.writer is None:
+            self._writer_problem = None
         self._update_saving()
         self.library.invalidate(writer.info.id)
         self.sessionsChanged.emit()
 
     def _on_journal_problem(self, writer: JournalWriter, problem: JournalProblem) -> None:
-        if writer is self.writer:  # else finish() has reported it already
+        if writer is self.writer:  # else _closed() reports it
             self._report(problem.message + _ADVICE[problem.stage])
             if problem.stage is not WriteStage.CLOSE:
                 self._writer_problem = problem.message + _ADVICE[problem.stage]
@@ -205,8 +256,14 @@ class SessionManager(QObject):
     # -- where sessions are kept -----------------------------------------------------
 
     def check_folder(self) -> None:
-        """Ask (off the GUI thread) whether the folder works; ``savingProblem`` if not."""
+        """Ask (off the GUI thread) whether the folder works, and what a crash left in it.
+
+        ``savingProblem`` if it does not work; the crashed and damaged
+        sessions it holds come as ``library.unfinishedFound`` (the recovery
+        banner) and ``damageFound``.  At start-up, and for each new folder.
+        """
         self.library.request_folder_check()
+        self.library.request_unfinished()
 
     def use_folder(self, folder: Path) -> None:
         """Keep sessions in ``folder`` from now on, with everything held only in memory.
@@ -218,7 +275,7 @@ class SessionManager(QObject):
         banner stays and another can be chosen.
         """
         # The same store, pointed elsewhere: windows that hold it follow.
-        self.store.data_dir = Path(folder)
+        self.store.data_dir = self._chosen = Path(folder)
         self.library.use_store(self.store)
         self._folder_problem = None
         live = self.writer
@@ -260,18 +317,39 @@ class SessionManager(QObject):
             return
         self.not_saving = message
         if message is None:
+            if self._prefs is not None and self._chosen == self.store.data_dir:
+                # The user's choice works: the next launch starts there too.
+                self._prefs.set(Key.SESSIONS_FOLDER, str(self._chosen))
+                self._chosen = None
             self.savingResumed.emit(str(self.store.data_dir))
         else:
             log.warning("%s", message)
             self.savingProblem.emit(message)
 
     def _on_listing(self, listing: Listing) -> None:
-        """Say once per session (not once per line, nor at every check) what was damaged."""
-        new = [s for s in listing.damaged if s.id not in self._told_damaged]
-        if not new:
-            return
-        self._told_damaged.update(s.id for s in new)
-        self.damageFound.emit(damage_message(new))
+        """Say what was damaged once per new damage (not per line, check or launch)."""
+        message = self._damage.news(listing.damaged)
+        if message is not None:
+            self.damageFound.emit(message)
+
+    def save_held_elsewhere(self, done: Callable[[FallbackResult], None]) -> None:
+        """Write the sessions held in memory to a fallback folder (SIGTERM, logout: no dialog).
+
+        On the index's worker; ``done`` gets where they went (also logged).
+        """
+        held = list(self._unsaved)
+
+        def work() -> FallbackResult:
+            return save_to_fallback(
+                [(h.info, h.turns) for h in held], fallback_folders(date.today())
+            )
+
+        def saved(result: FallbackResult) -> None:
+            self._unsaved = [h for h in self._unsaved if h.info.id not in result.folders]
+            self._update_saving()
+            done(result)
+
+        self.library.run(work, saved)
 
     def rename(self, session_id: str, title: str) -> None:
         """Rename a session; the live one through its writer (lists follow once it is on disk)."""
@@ -293,70 +371,6 @@ class SessionManager(QObject):
         if self.problem_text is None:  # once per session: do not flood the status line
             self.problem_text = message
             self.problem.emit(message)
-
-    # -- past sessions -------------------------------------------------------------
-
-    def recover(self, session_id: str) -> list[Turn]:
-        """Close a crashed session and return its turns.
-
-        A folder that refuses the write (read-only) is said in ``problem``,
-        and the turns are returned as they read: nothing is lost to the user.
-        """
-        try:
-            turns = self.store.recover(session_id)
-        except JournalError as exc:
-            self.problem.emit(f"{exc} The session is shown as it was left.")
-            try:
-                turns = self.store.load(session_id)[1]
-            except (JournalError, KeyError):
-                turns = []
-        self.library.invalidate(session_id)
-        self.sessionsChanged.emit()
-        return turns
-
-    def import_file(self, path: str | Path) -> str:
-        """Bring a JSON export back into the history; returns the session id.
-
-        The imported session keeps its metadata, but gets a fresh id when one
-        with the same id is already here (importing twice makes two copies).
-        """
-        info, turns = import_json(path)  # TranscriptFileError: plain message
-        info = info or SessionInfo(engine="imported", source=Path(path).name)
-        if self.store.path(info.id).exists():  # one stat, not a read of every journal
-            info = replace(info, id=uuid.uuid4().hex)
-        try:
-            journal = TranscriptJournal.create(info, self.store.data_dir)
-            records = [turn_record(turn) for turn in turns]
-            journal.end(duration_ms=info.duration_ms, ended_at=info.ended_at, preceding=records)
-        except JournalError as exc:
-            raise TranscriptFileError(str(exc)) from exc
-        self.library.invalidate(info.id)
-        self.sessionsChanged.emit()
-        return info.id
-
-    def discard(self, session_id: str) -> None:
-        try:
-            self.store.delete(session_id)
-        except JournalError as exc:  # a read-only folder, a live session
-            self.problem.emit(str(exc))
-        self.library.invalidate(session_id)
-        self.sessionsChanged.emit()
-
-
-def damage_message(damaged: list[SessionSummary]) -> str:
-    """Which stored sessions had unreadable records, in one sentence."""
-    names = ", ".join(f"“{s.display_title}”" for s in damaged[:3])
-    names += " and others" if len(damaged) > 3 else ""
-    lines = sum(s.damaged_lines for s in damaged)
-    what = (
-        f"The saved session {names} was"
-        if len(damaged) == 1
-        else f"{len(damaged)} saved sessions ({names}) were"
-    )
-    return (
-        f"{what} damaged on disk: {lines} unreadable line{'s' if lines > 1 else ''} "
-        "skipped, everything else kept (View ▸ Sessions)."
-    )
 
 
 def export_turns(

@@ -360,10 +360,13 @@ class SessionsWindow(QWidget):
             self, f"Delete “{name}” and its transcript? This cannot be undone."
         ):
             return
-        self.manager.discard(self._current_id)
+        # On the index's worker: the refresh() asked for after it is answered after it.
+        self.manager.discard(
+            self._current_id, lambda problem: self.header.setText(problem or "Deleted.")
+        )
         self._current, self._current_id = None, None
         self._clear_view()
-        self.header.setText("Deleted.")
+        self.header.setText("Deleting…")
         self.refresh()
 
     def export_current(self) -> None:

@@ -15,8 +15,11 @@ failed write), in three places:
 
 Choosing a folder hands it to :meth:`SessionManager.use_folder`, which
 writes the transcript held in memory there (on the journal writer thread)
-and journals on into it.  Damaged stored sessions are said in the status
-line, once each (``damageFound``).
+and journals on into it; once saving works there, the folder is remembered
+for the next launches (``--data-dir`` still wins) and the status line says
+where sessions now go.  Disk problems of single sessions (``problem``) and
+damaged stored sessions (``damageFound``, once for each new damage) are said
+in the status line.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ class StorageNotice(QObject):
         self._sessions = sessions
         self._overlay_captions = overlay_captions
         self.ask_folder: Callable[[QWidget, str], str] = ask_folder  # tests replace it
+        self._chosen = ""  # the folder picked here, until saving works in it
         self.banner = FolderBanner()
         self.banner.chooseRequested.connect(self.choose_folder)
         # A top tool bar is QMainWindow's own place for a bar over the content:
@@ -72,6 +76,7 @@ class StorageNotice(QObject):
         sessions.savingProblem.connect(self._on_problem)
         sessions.savingResumed.connect(self._on_resumed)
         sessions.damageFound.connect(lambda message: window.show_status(message, True))
+        sessions.problem.connect(lambda message: window.show_status(message, True))
         # Queued: runs after every other receiver of this status, so "· Not being
         # saved" is added to what the window and the overlay have just shown.
         controller.statusChanged.connect(self._on_status, Qt.ConnectionType.QueuedConnection)
@@ -87,6 +92,7 @@ class StorageNotice(QObject):
         chosen = self.ask_folder(self._window, start)
         if not chosen:
             return
+        self._chosen = str(Path(chosen))
         self._sessions.use_folder(Path(chosen))
         self._window.show_status(f"Saving sessions in “{chosen}”…")
 
@@ -107,8 +113,14 @@ class StorageNotice(QObject):
             text = text.removesuffix(suffix)
             self._window.show_status(text)
             self._overlay_captions.show_status(text, False)
+        elif folder == self._chosen:
+            self._window.show_status(
+                f"Sessions are saved in “{folder}” from now on, also after a restart."
+            )
         else:
             self._window.show_status(f"Sessions are saved in “{folder}”.")
+        if folder == self._chosen:
+            self._chosen = ""
 
     def _on_status(self, text: str, is_error: bool) -> None:
         if self._sessions.not_saving is None or not self._controller.running:

@@ -92,9 +92,13 @@ def session(qtbot, tmp_path: Path):
         engine.join(5)
 
 
-def stop(qtbot, controller: CaptionController, engine: ScriptedEngine) -> None:
+def stop(
+    qtbot, controller: CaptionController, engine: ScriptedEngine, manager: SessionManager
+) -> None:
+    """Stop, then wait until the journal is closed (Stop itself no longer waits for it)."""
     with qtbot.waitSignal(controller.runningChanged):
         engine.stop()
+    qtbot.waitUntil(lambda: not manager.pending, timeout=5000)
 
 
 def test_a_finished_turn_is_on_disk_within_100_ms_of_being_shown(
@@ -115,7 +119,7 @@ def test_a_finished_turn_is_on_disk_within_100_ms_of_being_shown(
     print(
         f"\nshown → on disk: at most {max(latencies):.1f} ms, median {sorted(latencies)[5]:.1f} ms"
     )
-    stop(qtbot, controller, engine)
+    stop(qtbot, controller, engine, manager)
     contents = read_journal(writer.path)
     assert contents.ended and len(contents.turns) == 10
 
@@ -139,7 +143,7 @@ def test_the_gui_thread_never_waits_for_an_fsync_during_a_session(
     with qtbot.waitSignal(manager.sessionsChanged):  # once the new title is on disk
         manager.rename(manager.info.id, "Standup")
     assert SessionStore(tmp_path / "s").list()[0].title == "Standup"
-    stop(qtbot, controller, engine)
+    stop(qtbot, controller, engine, manager)
     assert synced_on and set(synced_on) == {"journal-writer"}
     [summary] = SessionStore(tmp_path / "s").list()
     assert summary.finished and summary.title == "Standup" and summary.turn_count == 5
@@ -165,7 +169,7 @@ def test_a_full_disk_reaches_the_user_on_the_gui_thread_and_costs_no_caption(
     assert on_gui_thread
     assert "disk is full" in message and "The transcript on screen is kept" in message
     qtbot.waitUntil(lambda: len(controller.transcript.finished) == 8)
-    stop(qtbot, controller, engine)
+    stop(qtbot, controller, engine, manager)
     assert len(controller.transcript.finished) == 8  # nothing lost from memory
     assert manager.problem_text == message and len(heard) == 1  # said once, kept for "Stopped."
 
@@ -188,7 +192,7 @@ def test_an_unusable_folder_is_said_while_the_session_runs_and_another_folder_ta
     for i in range(3, 5):
         with qtbot.waitSignal(controller.turnFinished):
             engine.say(i, f"after the switch {i}")
-    stop(qtbot, controller, engine)
+    stop(qtbot, controller, engine, manager)
     [journal] = good.glob("*.jsonl")
     contents = read_journal(journal)
     assert [t.text for t in contents.turns] == [t.text for t in controller.transcript.finished]
@@ -205,7 +209,7 @@ def test_a_stopped_unsaved_session_survives_a_chosen_folder_that_fails_too(
     for i in range(2):
         with qtbot.waitSignal(controller.turnFinished):
             engine.say(i, f"only in memory {i}")
-    stop(qtbot, controller, engine)
+    stop(qtbot, controller, engine, manager)
     assert "kept only in memory" in (manager.not_saving or "")
     with qtbot.waitSignal(manager.savingProblem, timeout=5000) as said:
         manager.use_folder(blocker / "still-under-the-file")

@@ -94,10 +94,11 @@ def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
     # The index looks for crashed sessions off the GUI thread; the banner follows.
     qtbot.waitUntil(lambda: app.window.recovery_banner.isVisibleTo(app.window), timeout=5000)
     assert "closed unexpectedly" in app.window.recovery_label.text()
-    app.window.recoverRequested.emit()
+    app.window.recoverRequested.emit()  # recovered off the GUI thread, then shown
+    qtbot.waitUntil(lambda: app.session_actions.sessions_window is not None, timeout=5000)
     window = app.session_actions.sessions_window
-    assert window is not None
     qtbot.waitUntil(lambda: bool(window.view.finished_texts()), timeout=5000)
+    assert app.window.status_text().startswith("Recovered ")
     recovered = [t.split("  ", 1)[1] for t in window.view.finished_texts()]
     assert shown and shown <= set(recovered), (shown, recovered)
     assert len(recovered) == len(set(recovered))  # each turn exactly once
@@ -206,7 +207,9 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     window.delete_current()
     assert SessionStore(tmp_path / "s").list()  # said no: kept
     window.ask_confirm = lambda _parent, _question: True
-    window.delete_current()
+    window.delete_current()  # off the GUI thread: pending, then done
+    assert window.header.text() == "Deleting…"
+    qtbot.waitUntil(lambda: window.header.text() == "Deleted.", timeout=2000)
     assert not SessionStore(tmp_path / "s").list()
     qtbot.waitUntil(lambda: window.list.count() == 0, timeout=2000)
 
@@ -220,7 +223,9 @@ def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_pa
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
     app.session_actions.export_current()
     app.session_actions.ask_open_path = lambda _parent: str(out)
-    app.window.importRequested.emit()
+    app.window.importRequested.emit()  # read and written off the GUI thread
+    assert app.window.status_text().startswith("Importing")
+    qtbot.waitUntil(lambda: "imported" in app.window.status_text(), timeout=5000)
     sessions = SessionStore(tmp_path / "s").list()
     assert len(sessions) == 2
     original, imported = (SessionStore(tmp_path / "s").load(s.id)[1] for s in sessions)
@@ -230,7 +235,7 @@ def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_pa
     notes.write_text('{"hello": 1}')
     app.session_actions.ask_open_path = lambda _parent: str(notes)
     app.window.importRequested.emit()
-    assert "not a Captioner transcript" in app.window.status_text()
+    qtbot.waitUntil(lambda: "not a Captioner transcript" in app.window.status_text(), timeout=5000)
 
 
 class FakeSystemAudio:

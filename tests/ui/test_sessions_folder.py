@@ -125,7 +125,8 @@ def test_a_read_only_data_dir_keeps_the_stopped_session_in_memory_until_a_folder
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
     shown = [turn.text for turn in app.controller.transcript.finished]
     assert len(shown) >= 3
-    assert "not being saved" in app.window.status_text()
+    # Stop does not wait for the journal: once it has answered, the status says what is held.
+    qtbot.waitUntil(lambda: "kept only in memory" in app.window.status_text(), timeout=5000)
     assert app.storage.shown and "kept only in memory" in app.storage.banner.label.text()
     assert list(read_only_dir.iterdir()) == []
 
@@ -257,10 +258,13 @@ def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
     qtbot.waitUntil(lambda: app.storage.shown, timeout=5000)
     assert "read-only" in app.storage.banner.label.text()
     app.window.recoverRequested.emit()  # raised before: the write is refused
-    assert problems and "read-only" in problems[0]
+    qtbot.waitUntil(lambda: bool(problems), timeout=5000)
+    assert "read-only" in problems[0]
+    qtbot.waitUntil(lambda: app.session_actions.sessions_window is not None, timeout=5000)
     window = app.session_actions.sessions_window
-    assert window is not None
     qtbot.waitUntil(lambda: len(window.view.finished_texts()) == 4, timeout=5000)
-    app.sessions.discard(info.id)
-    assert "read-only" in problems[-1]
+    answers: list[str | None] = []
+    app.sessions.discard(info.id, answers.append)
+    qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+    assert answers[0] is not None and "read-only" in answers[0] and "read-only" in problems[-1]
     assert writer.path.exists()

@@ -1,0 +1,119 @@
+"""Recover, import and delete: the disk work happens on the session index's worker.
+
+Each used to run on the GUI thread (a journal read and rewritten, a file
+deleted or written and fsynced): on a slow or stalled disk the window froze.
+They now run on the worker that answers listings, in order with them — a
+refresh asked for after a delete is answered after the delete — and the
+result comes back on the GUI thread, to the ``done`` callback and the
+manager's signals (``problem``, ``sessionsChanged``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import SignalInstance
+
+from captioner.core.export import TranscriptFileError, import_json
+from captioner.core.journal import JournalError
+from captioner.core.session import SessionInfo
+from captioner.core.sessions import SessionStore
+from captioner.core.transcript import Turn
+from captioner.ui.session_library import SessionLibrary
+
+
+class SessionChanges:
+    """Changes to stored sessions, for :class:`~captioner.ui.session_manager.SessionManager`."""
+
+    store: SessionStore
+    library: SessionLibrary
+    problem: SignalInstance
+    sessionsChanged: SignalInstance
+
+    def recover(
+        self, session_id: str, done: Callable[[list[Turn], str | None], None] | None = None
+    ) -> None:
+        """Close a crashed session (off the GUI thread); ``done(turns, problem)`` on it.
+
+        A folder that refuses the write (read-only) is said in ``problem``
+        (and the signal), and the turns are returned as they read: nothing
+        is lost to the user.
+        """
+        store = self.store
+
+        def work() -> tuple[list[Turn], str | None]:
+            try:
+                return store.recover(session_id), None
+            except (JournalError, KeyError) as exc:
+                said = f"{exc} The session is shown as it was left."
+                try:
+                    return store.load(session_id)[1], said
+                except (JournalError, KeyError):
+                    return [], said
+
+        def recovered(result: tuple[list[Turn], str | None]) -> None:
+            turns, said = result
+            if said is not None:
+                self.problem.emit(said)
+            self.sessionsChanged.emit()
+            if done is not None:
+                done(turns, said)
+
+        self.library.run(work, recovered, changes=session_id)
+
+    def import_file(
+        self, path: str | Path, done: Callable[[str | None, str | None], None] | None = None
+    ) -> None:
+        """Bring a JSON export back into the history, off the GUI thread.
+
+        ``done(session_id, None)``, or ``done(None, message)`` in plain words.
+        The imported session keeps its metadata, but gets a fresh id when one
+        with the same id is already here (importing twice makes two copies).
+        """
+        store = self.store
+
+        def work() -> tuple[str | None, str | None]:
+            try:
+                info, turns = import_json(path)
+                info = info or SessionInfo(engine="imported", source=Path(path).name)
+                if store.path(info.id).exists():
+                    info = replace(info, id=uuid.uuid4().hex)
+                store.add(info, turns)
+            except (TranscriptFileError, JournalError) as exc:
+                return None, str(exc)
+            self.library.index.invalidate(info.id)
+            return info.id, None
+
+        def imported(result: tuple[str | None, str | None]) -> None:
+            if result[0] is not None:
+                self.sessionsChanged.emit()
+            if done is not None:
+                done(*result)
+
+        self.library.run(work, imported)
+
+    def discard(self, session_id: str, done: Callable[[str | None], None] | None = None) -> None:
+        """Delete a stored session off the GUI thread; ``done(problem or None)`` on it.
+
+        A listing asked for after this call shows it gone (same worker, in order).
+        """
+        store = self.store
+
+        def work() -> str | None:
+            try:
+                store.delete(session_id)
+            except (JournalError, KeyError) as exc:  # a read-only folder, a live session
+                return str(exc) if isinstance(exc, JournalError) else None
+            return None
+
+        def deleted(problem: str | None) -> None:
+            if problem is not None:
+                self.problem.emit(problem)
+            self.sessionsChanged.emit()
+            if done is not None:
+                done(problem)
+
+        self.library.run(work, deleted, changes=session_id)
