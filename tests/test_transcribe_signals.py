@@ -112,13 +112,17 @@ def test_a_signal_stops_the_offline_engine_and_keeps_the_export(
 def test_a_server_that_goes_quiet_mid_turn_is_not_a_success(
     tmp_path: Path, processes: list[subprocess.Popen]
 ) -> None:
-    # Every session stalls (stops reading and sending) in the middle of the second
-    # turn, so no reconnect can recover it: whatever the engine does about it, the
-    # run has turns missing and must say so.
+    # The first session stalls (stops reading and sending) in the middle of the second
+    # turn and every later connection is refused, so nothing can redo the lost audio:
+    # the run has turns missing and must say so. (Were later sessions allowed, the
+    # engine's tail redo would recover the turns and exit 0, which is right.)
     out = tmp_path / "partial.json"
     script = TurnScript.from_text("and mister john dashwood. had then leisure to consider")
     clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
-    faults = Faults(stall_after_ms=2100)
+
+    def faults(index: int) -> Faults:
+        return Faults(stall_after_ms=2100) if index == 0 else Faults(reject_status=503)
+
     with FakeV3Server(api_key=KEY, script=script, ms_per_word=250, faults=faults) as server:
         proc = start_transcribe(
             *(str(clip), "--engine", "assemblyai", "--api-host", server.url, "-o", str(out)),
