@@ -21,8 +21,10 @@ JSON schema (``"schema": "captioner.transcript"``, ``"version": 1``)::
         {"key": str, "order": int, "text": str, "formatted": bool,
          "source": str, "speaker": str|null,
          "start_ms": int|null, "end_ms": int|null,      # derived from words
-         "words": [{"text": str, "start_ms": int, "end_ms": int, "confidence": float}],
-         "provisional": true}          # only present (and true) for a stand-in caption
+         "words": [{"text": str, "start_ms": int, "end_ms": int, "confidence": float,
+                    "speaker": str}],    # a word's speaker: only present when known
+         "provisional": true,          # only present (and true) for a stand-in caption
+         "translation": {"language": str, "text": str}}  # only present when translated
       ]
     }
 
@@ -43,7 +45,15 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
-from captioner.core.cues import CueLimits, build_cues, label_prefix
+from captioner.core.bilingual import (
+    SubtitleTranslation,
+    bilingual_cues,
+    language_path,
+    languages,
+    translated_turns,
+    translation_line,
+)
+from captioner.core.cues import Cue, CueLimits, build_cues, label_prefix
 from captioner.core.disk import disk_reason
 from captioner.core.profanity import mask_turns
 from captioner.core.session import SessionInfo, turn_from_dict, turn_to_dict
@@ -97,13 +107,17 @@ class ExportOptions:
     always has them; subtitles are all timing).  ``mask_profanity``: the
     user's profanity filter (see :mod:`captioner.core.profanity`); off by
     default at this level (the text as recognised), the app and the CLI pass
-    the user's choice.
+    the user's choice.  ``translations``: show turns' translations (TXT and
+    Markdown: a line under each turn; SRT/VTT as ``subtitle_translation``
+    says, see :mod:`captioner.core.bilingual`); JSON always carries them.
     """
 
     timestamps: bool = True
     labels: LabelMode = "auto"
     cue_limits: CueLimits = field(default_factory=CueLimits)
     mask_profanity: bool = False
+    translations: bool = True
+    subtitle_translation: SubtitleTranslation = "bilingual"
 
 
 def format_for_path(path: str | Path, explicit: str | ExportFormat | None = None) -> ExportFormat:
@@ -189,15 +203,25 @@ def to_txt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> s
         if label:
             parts.append(f"{label}:")
         parts.append(" ".join(turn.text.split()))
-        paragraphs.append(" ".join(parts))
+        translated = translation_line(turn) if options.translations else None
+        paragraphs.append(" ".join(parts) + (f"\n{translated}" if translated else ""))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
+
+
+def _cues(turns: Sequence[Turn], options: ExportOptions) -> list[Cue]:
+    """Subtitle cues: bilingual when asked and there is a translation to show."""
+    labels = turn_labels(turns, options.labels)
+    bilingual = options.translations and options.subtitle_translation == "bilingual"
+    if bilingual and any(turn.translation is not None for turn in turns):
+        return bilingual_cues(turns, labels, options.cue_limits)
+    return build_cues(turns, labels, options.cue_limits)
 
 
 def to_srt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> str:
     """SubRip: numbered cues; ``>> A:`` opens the first cue of each labelled turn."""
     turns = shown_turns(turns, options)
     blocks = []
-    cues = build_cues(turns, turn_labels(turns, options.labels), options.cue_limits)
+    cues = _cues(turns, options)
     for number, cue in enumerate(cues, start=1):
         lines = list(cue.lines)
         if cue.opens_turn and cue.label:
@@ -216,7 +240,7 @@ def to_vtt(turns: Sequence[Turn], options: ExportOptions = ExportOptions()) -> s
     """WebVTT: every cue of a labelled turn carries its voice, ``<v A>``."""
     turns = shown_turns(turns, options)
     blocks = ["WEBVTT"]
-    cues = build_cues(turns, turn_labels(turns, options.labels), options.cue_limits)
+    cues = _cues(turns, options)
     for cue in cues:
         lines = [_vtt_escape(line) for line in cue.lines]
         if cue.label:
@@ -240,13 +264,19 @@ def to_json(
     }
     text = json.dumps(document, ensure_ascii=False, indent=2)
     # One word per line rather than six: the file stays readable and diffable.
-    one_line = r'{"text": \1, "start_ms": \2, "end_ms": \3, "confidence": \4}'
-    return _WORD_OBJECT.sub(one_line, text) + "\n"
+    return _WORD_OBJECT.sub(_one_line, text) + "\n"
+
+
+def _one_line(match: re.Match[str]) -> str:
+    text, start, end, confidence, speaker = match.groups()
+    tail = f', "speaker": {speaker}' if speaker is not None else ""
+    timing = f'"start_ms": {start}, "end_ms": {end}, "confidence": {confidence}'
+    return f'{{"text": {text}, {timing}{tail}}}'
 
 
 _WORD_OBJECT = re.compile(
     r'\{\n\s+"text": (".*"),\n\s+"start_ms": (-?\d+),\n\s+"end_ms": (-?\d+),'
-    r'\n\s+"confidence": ([^\n]+)\n\s+\}'
+    r'\n\s+"confidence": ([^\n,]+)(?:,\n\s+"speaker": (".*"))?\n\s+\}'
 )
 
 
@@ -284,7 +314,12 @@ def to_markdown(
         if label:
             head = f"{head} {_md(label)}:".strip()
         text = _md(" ".join(turn.text.split()))
-        lines += [f"**{head}** {text}" if head else text, ""]
+        lines.append(f"**{head}** {text}" if head else text)
+        translated = translation_line(turn) if options.translations else None
+        if translated:  # a line of its own (a hard break: two trailing spaces)
+            lines[-1] += "  "
+            lines.append(f"*{_md(translated)}*")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -367,10 +402,35 @@ def export(
     fmt: ExportFormat | str | None = None,
     options: ExportOptions = ExportOptions(),
 ) -> ExportFormat:
-    """Render and atomically write an export; returns the format used."""
+    """Render and atomically write an export; returns the format used.
+
+    With ``subtitle_translation="separate"`` an SRT/VTT export also writes
+    each translation's track beside it (see :func:`translation_exports`).
+    """
     chosen = format_for_path(path, fmt)
     write_atomic(path, render(chosen, turns, info, options))
+    for extra, language in translation_exports(path, turns, chosen, options):
+        write_atomic(extra, render(chosen, translated_turns(turns, language), info, options))
     return chosen
+
+
+def translation_exports(
+    path: str | Path,
+    turns: Sequence[Turn],
+    fmt: ExportFormat | str,
+    options: ExportOptions = ExportOptions(),
+) -> list[tuple[Path, str]]:
+    """The extra files (and their languages) an export writes: ``talk.fr.srt`` …
+
+    Only subtitles exported with ``subtitle_translation="separate"`` have
+    them; a caller can show the list before writing or after.
+    """
+    fmt = ExportFormat(fmt)
+    if fmt not in (ExportFormat.SRT, ExportFormat.VTT) or not options.translations:
+        return []
+    if options.subtitle_translation != "separate":
+        return []
+    return [(language_path(path, language), language) for language in languages(turns)]
 
 
 def import_json(path: str | Path) -> tuple[SessionInfo | None, list[Turn]]:

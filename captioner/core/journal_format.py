@@ -4,6 +4,8 @@ Records (``"type"`` says which), one JSON object a line::
 
     {"type": "session", "schema": "captioner.journal", "version": 1, "session": {...}}
     {"type": "turn", "at": ISO, "turn": {...}}       # FINISHED, and again when REVISED
+                                                     # (better text, its translation
+                                                     # arrived, a speaker revision)
     {"type": "rename", "at": ISO, "title": str|null}
     {"type": "end", "at": ISO, "ended_at": ISO, "duration_ms": int, "recovered": bool}
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from captioner.core.transcript import Turn, Word
+from captioner.core.transcript import Translation, Turn, Word
 
 # Settings are written to disk in plain text and shared in exports: a key that
 # looks like a credential is refused outright rather than trusted to callers.
@@ -185,12 +185,15 @@ class SessionInfo:
 
 
 def word_to_dict(word: Word) -> dict[str, JSONValue]:
-    return {
+    data: dict[str, JSONValue] = {
         "text": word.text,
         "start_ms": word.start_ms,
         "end_ms": word.end_ms,
         "confidence": word.confidence,
     }
+    if word.speaker is not None:  # diarization only; absent means none
+        data["speaker"] = word.speaker
+    return data
 
 
 def word_from_dict(data: dict[str, JSONValue]) -> Word:
@@ -207,6 +210,7 @@ def word_from_dict(data: dict[str, JSONValue]) -> Word:
             and -MAX_MS <= end <= MAX_MS
             and type(confidence) is float
             and math.isfinite(confidence)
+            and "speaker" not in data
         ):
             return Word(text, start, end, confidence)
     return _checked_word(data)
@@ -220,6 +224,7 @@ def _checked_word(data: JSONValue) -> Word:
         start_ms=_int(_required(data, "start_ms"), "start_ms"),
         end_ms=_int(_required(data, "end_ms"), "end_ms"),
         confidence=_number(confidence, "confidence") if confidence is not None else 1.0,
+        speaker=_optional_str(data.get("speaker"), "word speaker"),
     )
 
 
@@ -238,7 +243,24 @@ def turn_to_dict(turn: Turn) -> dict[str, JSONValue]:
     }
     if turn.provisional:  # a stand-in caption (see Turn); absent means false
         data["provisional"] = True
+    if turn.translation is not None:  # absent: none (yet)
+        data["translation"] = {
+            "language": turn.translation.language,
+            "text": turn.translation.text,
+        }
     return data
+
+
+def _translation(value: JSONValue) -> Translation | None:
+    """A stored ``{"language": str, "text": str}``, both non-empty; ``None`` stays ``None``."""
+    if value is None:
+        return None
+    value = _object(value, "translation")
+    language = _str(_required(value, "language"), "translation language")
+    text = _str(_required(value, "text"), "translation text")
+    if not language.strip() or not text.strip():
+        raise RecordError("a translation needs a language and a text")
+    return Translation(language, text)
 
 
 def turn_from_dict(data: dict[str, JSONValue]) -> Turn:
@@ -265,6 +287,7 @@ def turn_from_dict(data: dict[str, JSONValue]) -> Turn:
         source=_optional_str(data.get("source"), "source") or "",
         speaker=_optional_str(data.get("speaker"), "speaker"),
         provisional=_bool(data.get("provisional", False), "provisional"),
+        translation=_translation(data.get("translation")),
     )
 
 

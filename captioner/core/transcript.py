@@ -10,7 +10,7 @@ the journal, exporters and tests can use it without a display.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -23,6 +23,23 @@ class Word:
     start_ms: int
     end_ms: int
     confidence: float = 1.0
+    # Diarization label of the word ("A", "B"); ``None``: none (yet).  A
+    # speaker revision (see :meth:`Transcript.apply_speaker_revision`) replaces it.
+    speaker: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """A finished turn's text in another language (AssemblyAI's LLM Gateway).
+
+    ``language`` is what the user asked for ("fr", "French"), as given;
+    ``text`` the model's answer, stripped.  Arrives after the turn finished,
+    sometimes seconds later and out of order; the original text is never
+    replaced by it.
+    """
+
+    language: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +86,7 @@ class Turn:
     source: str = ""
     speaker: str | None = None
     provisional: bool = False  # shown dimmed: see TurnUpdate.provisional
+    translation: Translation | None = None  # see Transcript.apply_translation
 
     @property
     def start_ms(self) -> int | None:
@@ -84,7 +102,7 @@ class ChangeKind(Enum):
 
     PARTIAL = "partial"  # the in-progress line of a turn was rewritten
     FINISHED = "finished"  # a turn became final (appended to the finished list)
-    REVISED = "revised"  # an already finished turn got better text (formatted final)
+    REVISED = "revised"  # a finished turn changed in place (see Change.aspect)
     DROPPED = "dropped"  # an in-progress turn ended with no words; its line goes away
     IGNORED = "ignored"  # stale or duplicate update; nothing to redraw
 
@@ -94,6 +112,11 @@ class Change:
     kind: ChangeKind
     turn: Turn | None
     index: int | None = None  # position in ``finished`` for FINISHED / REVISED
+    # What a REVISED change changed: ``"text"`` (a formatted final),
+    # ``"translation"`` (its translation arrived) or ``"speaker"`` (a speaker
+    # revision relabelled the turn and its words).  Views may redraw only that;
+    # the journal rewrites the whole turn whatever it is.
+    aspect: str = "text"
 
 
 Listener = Callable[[Change], None]
@@ -117,16 +140,80 @@ class Transcript:
     partials: dict[str, Turn] = field(default_factory=dict)
     _index: dict[str, int] = field(default_factory=dict, repr=False)
     _listeners: list[Listener] = field(default_factory=list, repr=False)
+    # Translations / speaker revisions for turns not finished yet (the event
+    # overtook the final, or the turn is still a partial): applied when it finishes.
+    _early_translations: dict[str, Translation] = field(default_factory=dict, repr=False)
+    _early_speakers: dict[str, tuple[str | None, tuple[str | None, ...]]] = field(
+        default_factory=dict, repr=False
+    )
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
     def apply(self, update: TurnUpdate) -> Change:
         change = self._apply(update)
+        self._tell(change)
+        if change.kind is ChangeKind.FINISHED:
+            translation = self._early_translations.pop(update.key, None)
+            if translation is not None:
+                self.apply_translation(update.key, translation.language, translation.text)
+            speakers = self._early_speakers.pop(update.key, None)
+            if speakers is not None:
+                self.apply_speaker_revision(update.key, *speakers)
+        return change
+
+    def _tell(self, change: Change) -> Change:
         if change.kind is not ChangeKind.IGNORED:
             for listener in list(self._listeners):
                 listener(change)
         return change
+
+    def apply_translation(self, key: str, language: str, text: str) -> Change:
+        """Attach a turn's translation (REVISED, ``aspect="translation"``).
+
+        A blank text is ignored (the original stays alone); the same
+        translation twice changes nothing.  For a turn not finished yet the
+        translation is kept and attached when it finishes.
+        """
+        text = text.strip()
+        if not text:
+            return Change(ChangeKind.IGNORED, None)
+        translation = Translation(language, text)
+        index = self._index.get(key)
+        if index is None:
+            self._early_translations[key] = translation
+            return Change(ChangeKind.IGNORED, None)
+        turn = self.finished[index]
+        if turn.translation == translation:
+            return Change(ChangeKind.IGNORED, turn, index)
+        revised = replace(turn, translation=translation)
+        self.finished[index] = revised
+        return self._tell(Change(ChangeKind.REVISED, revised, index, aspect="translation"))
+
+    def apply_speaker_revision(
+        self, key: str, speaker: str | None, word_speakers: Sequence[str | None] = ()
+    ) -> Change:
+        """Relabel a finished turn and its words (REVISED, ``aspect="speaker"``).
+
+        ``speaker`` ``None`` means "no label yet" (AssemblyAI's ``PENDING``).
+        ``word_speakers[i]`` is the new speaker of word *i*; when the list does
+        not match the turn's words (the turn was cut to a connection's window)
+        every word takes ``speaker``.
+        """
+        labels = tuple(word_speakers)
+        index = self._index.get(key)
+        if index is None:
+            self._early_speakers[key] = (speaker, labels)
+            return Change(ChangeKind.IGNORED, None)
+        turn = self.finished[index]
+        if len(labels) != len(turn.words):
+            labels = (speaker,) * len(turn.words)
+        words = tuple(replace(w, speaker=s) for w, s in zip(turn.words, labels, strict=True))
+        if turn.speaker == speaker and words == turn.words:
+            return Change(ChangeKind.IGNORED, turn, index)
+        revised = replace(turn, speaker=speaker, words=words)
+        self.finished[index] = revised
+        return self._tell(Change(ChangeKind.REVISED, revised, index, aspect="speaker"))
 
     def _apply(self, update: TurnUpdate) -> Change:
         if update.key in self._index:
