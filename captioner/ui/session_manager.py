@@ -8,7 +8,8 @@ killed, the power went) is found at the next launch and offered back.
 Disk trouble is reported in plain words and never costs the transcript on
 screen: when the folder cannot take it, it is held in memory, said at once
 (``savingProblem``), and written to the folder the user picks instead
-(:meth:`SessionManager.use_folder`).  The history is read through
+(:meth:`SessionManager.use_folder`).  Stop never waits for the disk: the
+writer says when it is done (``settled``).  The history is read through
 :class:`SessionLibrary`, an index kept off the GUI thread.
 """
 
@@ -65,6 +66,7 @@ class _Unsaved:
     turns: list[Turn]
     duration_ms: int
     writer: JournalWriter | None = None  # the one writing it to a chosen folder, if any
+    reason: str = ""  # why its journal failed (the disk is full…), said while it is held
 
 
 class SessionManager(SessionChanges, QObject):
@@ -221,6 +223,7 @@ class SessionManager(SessionChanges, QObject):
             self._report(problem.message + _ADVICE[problem.stage])
         if not writer.saved_everything and stopped.turns:
             stopped.info = writer.info  # with its title and end time
+            stopped.reason = writer.problems[0].message if writer.problems else ""
             self._unsaved.append(stopped)
         if self.writer is None:
             self._writer_problem = None
@@ -311,7 +314,8 @@ class SessionManager(SessionChanges, QObject):
             f"{held} stopped session{'s are' if held > 1 else ' is'} kept only in memory "
             "until a folder that works is chosen."
         )
-        parts = [self._writer_problem or self._folder_problem, memory if held else None]
+        reason = self._unsaved[-1].reason if held else None
+        parts = [self._writer_problem or self._folder_problem or reason, memory if held else None]
         message = " ".join(part for part in parts if part) or None
         if message == self.not_saving:
             return
@@ -337,19 +341,14 @@ class SessionManager(SessionChanges, QObject):
 
         On the index's worker; ``done`` gets where they went (also logged).
         """
-        held = list(self._unsaved)
-
-        def work() -> FallbackResult:
-            return save_to_fallback(
-                [(h.info, h.turns) for h in held], fallback_folders(date.today())
-            )
+        held = [(h.info, h.turns) for h in self._unsaved]
 
         def saved(result: FallbackResult) -> None:
             self._unsaved = [h for h in self._unsaved if h.info.id not in result.folders]
             self._update_saving()
             done(result)
 
-        self.library.run(work, saved)
+        self.library.run(lambda: save_to_fallback(held, fallback_folders(date.today())), saved)
 
     def rename(self, session_id: str, title: str) -> None:
         """Rename a session; the live one through its writer (lists follow once it is on disk)."""
