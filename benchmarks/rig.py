@@ -253,16 +253,47 @@ def play(wav: Path, sink: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
 # -- /proc ------------------------------------------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of every thread of ``pid`` and of its waited-for children."""
+def _stat(pid: int) -> list[str]:
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return sum(int(x) for x in fields[11:15]) / CLK_TCK
+    return stat[stat.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+
+
+def family(pid: int) -> list[int]:
+    """``pid`` and its live descendants (a worker process counts as the app's own)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int(_stat(int(entry.name))[1])
+    found, todo = [pid], [pid]
+    while todo:
+        parent = todo.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found += children
+        todo += children
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid``'s threads, its live descendants and its reaped children."""
+    total = 0
+    for member in family(pid):
+        with contextlib.suppress(OSError):
+            total += sum(int(x) for x in _stat(member)[11:15])
+    return total / CLK_TCK
+
+
+def family_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its live descendants, in MB."""
+    return sum(memory_mb(member)[0] for member in family(pid) if Path(f"/proc/{member}").exists())
 
 
 def memory_mb(pid: int) -> tuple[float, float]:
     """(resident now, the most it has been) in MB."""
-    status = Path(f"/proc/{pid}/status").read_text()
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:  # gone meanwhile
+        return 0.0, 0.0
     values = {}
     for line in status.splitlines():
         key, _, rest = line.partition(":")
