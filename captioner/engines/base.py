@@ -107,6 +107,52 @@ def report_state(
         on_status(EngineStatus(state, summary, detail))
 
 
+class TranslationListener(Protocol):
+    """Optional extra: a finished turn's translation (AssemblyAI's LLM Gateway).
+
+    ``turn_id`` is the ``TurnUpdate.key`` of a turn already reported with
+    ``on_final``; ``language`` the target the user chose; ``text`` the
+    translation (never empty).  Arrives late (seconds after the final) and
+    out of order; engines call it only on listeners that have it (see
+    :func:`report_translation`).
+    """
+
+    def on_translation(self, turn_id: str, language: str, text: str) -> None: ...
+
+
+class SpeakerRevisionListener(Protocol):
+    """Optional extra: the service re-clustered speakers and relabels a finished turn.
+
+    ``speaker`` is the turn's new label, ``None`` for "no label yet"
+    (AssemblyAI's ``PENDING``); ``word_speakers`` the new label of each of
+    the turn's words, in order (empty when the service sent none: every word
+    takes ``speaker``).
+    """
+
+    def on_speaker_revision(
+        self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
+    ) -> None: ...
+
+
+def report_translation(listener: EngineListener, turn_id: str, language: str, text: str) -> None:
+    """Tell ``listener`` a turn's translation, if it takes translations."""
+    on_translation = getattr(listener, "on_translation", None)
+    if on_translation is not None:
+        on_translation(turn_id, language, text)
+
+
+def report_speaker_revision(
+    listener: EngineListener,
+    turn_id: str,
+    speaker: str | None,
+    word_speakers: tuple[str | None, ...] = (),
+) -> None:
+    """Tell ``listener`` a turn's revised speaker labels, if it takes them."""
+    on_revision = getattr(listener, "on_speaker_revision", None)
+    if on_revision is not None:
+        on_revision(turn_id, speaker, word_speakers)
+
+
 class Engine(Protocol):
     """A recognition engine.  ``start`` and ``stop`` never block the caller.
 
@@ -160,6 +206,14 @@ class NullListener:
         pass
 
     def on_status(self, status: EngineStatus) -> None:
+        pass
+
+    def on_translation(self, turn_id: str, language: str, text: str) -> None:
+        pass
+
+    def on_speaker_revision(
+        self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
+    ) -> None:
         pass
 
 

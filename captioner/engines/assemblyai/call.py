@@ -50,6 +50,7 @@ from captioner.engines.assemblyai.config import SAMPLE_RATE, AssemblyAIConfig
 from captioner.engines.assemblyai.engine import AssemblyAIEngine
 from captioner.engines.assemblyai.link import ClientFactory, Link
 from captioner.engines.assemblyai.provisional import OfflineFactory
+from captioner.engines.assemblyai.turn_extras import speaker_label
 from captioner.engines.base import AudioSource, EngineListener
 from captioner.engines.call_labels import CallLabels, watch_call_source
 
@@ -99,7 +100,11 @@ class ChannelLink(Link):
                 self._turn_sides.pop(event.turn_order, None)
         if side is None:
             return "", None
-        return side, self.labels.speaker(side, event.speaker_label)
+        return side, self.labels.speaker(side, speaker_label(event.speaker_label))
+
+    def _revised_speaker(self, source: str, label: str | None) -> str | None:
+        # A speaker revision names the service's label; shown as the side's name.
+        return self.labels.speaker(source, label) if source in SIDES else label
 
 
 class AssemblyAICallEngine(AssemblyAIEngine):

@@ -18,6 +18,13 @@ from typing import TYPE_CHECKING, Any
 # The SDK is imported where it is used, not here: with its pydantic models it
 # takes ~0.4 s, and the settings dialog and the run starter import this module
 # before the main window shows (issue 14).
+from captioner.engines.assemblyai.translation import (
+    DEFAULT_TRANSLATION_MAX_TOKENS,
+    DEFAULT_TRANSLATION_MODEL,
+    language_problem,
+    translation_prompt,
+)
+
 if TYPE_CHECKING:
     from assemblyai.streaming.v3 import StreamingParameters
 
@@ -74,6 +81,12 @@ MAX_KEYTERM_CHARS = 50
 # server that does not honour ``session_heartbeat`` is never cut off for
 # being quiet during silence; websocket pings still watch that one.
 HEARTBEAT_SILENCE_LIMIT_S = 15.0
+# Speaker labels: the service tells at most this many speakers apart.
+MAX_SPEAKERS = 10
+# The service re-clusters speakers mid-session no more often than this.
+MIN_SPEAKER_REVISION_INTERVAL_S = 120
+STREAMING_MODES = ("min_latency", "balanced", "max_accuracy")
+MAX_PROMPT_CHARS = 1750
 _LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 
 
@@ -98,6 +111,19 @@ class AssemblyAIConfig:
     max_turn_silence_ms: int | None = None
     end_of_turn_confidence_threshold: float | None = None
     speaker_labels: bool = False
+    max_speakers: int | None = None  # 1..MAX_SPEAKERS; None: the service decides
+    # Re-cluster speakers every this many seconds (SpeakerRevision events);
+    # None: off (the service's default).  At least MIN_SPEAKER_REVISION_INTERVAL_S.
+    speaker_revision_interval_s: int | None = None
+    mode: str | None = None  # one of STREAMING_MODES; None: the service's default
+    prompt: str | None = None  # context for the speech model, ≤ MAX_PROMPT_CHARS
+    # -- live translation (LLM Gateway; paid, billed per token) --------------
+    translate_to: str = ""  # a language name or code; empty: off
+    translation_model: str = DEFAULT_TRANSLATION_MODEL
+    translation_max_tokens: int = DEFAULT_TRANSLATION_MAX_TOKENS
+    # At Stop, wait at most this long for translations of the last turns
+    # before sending Terminate (their answers come after the final).
+    translation_wait_s: float = 2.0
     # -- connection ---------------------------------------------------------
     connect_timeout_s: float = 5.0
     begin_timeout_s: float = 10.0
@@ -185,10 +211,47 @@ class AssemblyAIConfig:
         threshold = self.end_of_turn_confidence_threshold
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             problems.append("The end-of-turn confidence threshold must be between 0 and 1.")
+        problems += self._feature_problems()
         if self.buffer_s < 1:
             problems.append("The reconnect audio buffer must hold at least one second.")
         if self.rollover_after_s <= self.rollover_overlap_s + self.handover_margin_s:
             problems.append("The session rollover time is too short.")
+        return problems
+
+    @property
+    def translating(self) -> bool:
+        return bool(self.translate_to.strip())
+
+    def _feature_problems(self) -> list[str]:
+        """Speaker labels, mode, prompt and translation settings that cannot be sent."""
+        problems: list[str] = []
+        if self.max_speakers is not None and not 1 <= self.max_speakers <= MAX_SPEAKERS:
+            problems.append(f"Maximum speakers must be between 1 and {MAX_SPEAKERS}.")
+        interval = self.speaker_revision_interval_s
+        if interval is not None and interval < MIN_SPEAKER_REVISION_INTERVAL_S:
+            problems.append(
+                "The speaker revision interval must be at least "
+                f"{MIN_SPEAKER_REVISION_INTERVAL_S} s (or off)."
+            )
+        if self.mode is not None and self.mode not in STREAMING_MODES:
+            problems.append(
+                f"Unknown mode “{self.mode}”. Choose one of: {', '.join(STREAMING_MODES)}."
+            )
+        if self.prompt is not None and len(self.prompt) > MAX_PROMPT_CHARS:
+            problems.append(
+                f"The prompt may be at most {MAX_PROMPT_CHARS} characters "
+                f"({len(self.prompt)} given)."
+            )
+        if self.translating:
+            problem = language_problem(self.translate_to)
+            if problem is not None:
+                problems.append(problem)
+            if not self.translation_model.strip():
+                problems.append("Choose the model that translates (the LLM Gateway model).")
+            if not 1 <= self.translation_max_tokens <= 8192:
+                problems.append("The translation's token limit must be between 1 and 8192.")
+            if not 0 <= self.translation_wait_s <= 2:
+                problems.append("The wait for the last translations must be 0 to 2 seconds.")
         return problems
 
     def streaming_parameters(self) -> StreamingParameters:
@@ -217,6 +280,29 @@ class AssemblyAIConfig:
             params["end_of_turn_confidence_threshold"] = self.end_of_turn_confidence_threshold
         if self.speaker_labels:
             params["speaker_labels"] = True
+            if self.max_speakers is not None:
+                params["max_speakers"] = self.max_speakers
+            if self.speaker_revision_interval_s is not None:
+                params["speaker_labels_revision_interval_ms"] = (
+                    self.speaker_revision_interval_s * 1000
+                )
+        if self.mode is not None:
+            params["mode"] = self.mode
+        if self.prompt is not None and self.prompt.strip():
+            params["prompt"] = self.prompt.strip()
+        if self.translating:
+            params["llm_gateway"] = self.gateway_config()
         if self.session_heartbeat:
             params["session_heartbeat"] = True
         return StreamingParameters(**params)
+
+    def gateway_config(self) -> Any:
+        """The SDK's ``LLMGatewayConfig`` that translates every finished turn."""
+        from assemblyai.streaming.v3.models import LLMGatewayConfig, LLMGatewayMessage
+
+        prompt = translation_prompt(self.translate_to)
+        return LLMGatewayConfig(
+            model=self.translation_model.strip(),
+            messages=[LLMGatewayMessage(role="user", content=prompt)],
+            max_tokens=self.translation_max_tokens,
+        )

@@ -52,6 +52,7 @@ from captioner.engines.assemblyai.link import (
 )
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.session import MAX_AHEAD_MS, SessionSupervisor
+from captioner.engines.assemblyai.turn_extras import RunExtras
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -127,6 +128,8 @@ class AssemblyAIEngine(WorkerEngine):
         self._lock = threading.Lock()
         self._overrides: dict[str, Any] = {}
         self._links: list[Link] = []
+        # Translations owed to the current run (reset at every start).
+        self._extras = RunExtras(listener, config.translate_to)
 
     @property
     def connections(self) -> list[Link]:
@@ -186,6 +189,7 @@ class AssemblyAIEngine(WorkerEngine):
             source_label=self._source_label,
             retries=retries,
             clock=self._clock,
+            extras=self._extras,
         )
         with self._lock:
             self._links.append(link)
@@ -196,6 +200,7 @@ class AssemblyAIEngine(WorkerEngine):
         listener = self._listener
         with self._lock:
             self._links = []
+        self._extras = RunExtras(listener, cfg.translate_to)
         if not cfg.api_key:
             listener.on_error(EngineError(ErrorKind.NO_API_KEY, NO_KEY_MESSAGE))
             return
@@ -249,6 +254,7 @@ class AssemblyAIEngine(WorkerEngine):
             source_label=self._source_label,
             clock=self._clock,
             rng=self._rng,
+            extras=self._extras,
         ).run()
 
 

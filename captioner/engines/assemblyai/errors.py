@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import Enum
 
+from captioner.engines.assemblyai.translation import mentions_gateway, refusal_message
 from captioner.engines.base import EngineError, ErrorKind
 
 AUTH_CODES = {401, 403, 1008, 4001, 4003}
@@ -90,6 +91,8 @@ def describe_error(code: int | None, message: str, *, host: str, connected: bool
 
 
 def _describe_error(code: int | None, detail: str, *, host: str, connected: bool) -> EngineError:
+    if mentions_gateway(detail):  # about translation (the LLM Gateway), whatever the code
+        return EngineError(ErrorKind.SETTINGS, refusal_message(detail), code)
     if code in AUTH_CODES:
         return EngineError(
             ErrorKind.AUTH,

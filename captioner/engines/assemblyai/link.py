@@ -51,6 +51,7 @@ from captioner.engines.assemblyai.client import (
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.liveness import Liveness
+from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras, speaker_label
 from captioner.engines.base import EngineListener
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,7 @@ class Link:
         source_label: str,
         retries: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        extras: RunExtras | None = None,
     ) -> None:
         self.id = next(_connection_ids)
         self.role = role
@@ -122,6 +124,14 @@ class Link:
         self.client = client_factory(StreamingClientOptions(**options))
         self.liveness = Liveness(
             config, clock, getattr(self.client, "ping", None), written_ms=self._written_ms
+        )
+        # Translations and speaker revisions of the turns this connection finished.
+        self.extras = TurnExtras(
+            link_id=self.id,
+            run=extras or RunExtras(listener, ""),
+            owns=self._owns,
+            offset=lambda: self.offset_ms,
+            revised_speaker=self._revised_speaker,
         )
         self._register()
 
@@ -166,6 +176,18 @@ class Link:
     @property
     def usable(self) -> bool:
         return self.begun.is_set() and not self.failure_pending()
+
+    def has_open_turn(self) -> bool:
+        """Whether a line is being spoken (a partial with words not finished yet)."""
+        with self._lock:
+            return bool(self._open_partials)
+
+    def force_endpoint(self) -> None:
+        """Ask the server to finish the turn being spoken now (``ForceEndpoint``)."""
+        try:
+            self.client.force_endpoint()
+        except Exception:  # closing under us: Terminate finishes it anyway
+            log.debug("force_endpoint failed", exc_info=True)
 
     def failure_pending(self) -> bool:
         return self.failed.is_set() or client_closed(self.client)
@@ -232,6 +254,7 @@ class Link:
             if update.words:
                 log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
             self._listener.on_final(update)
+        self.extras.abandon()
 
     def close(self, *, terminate: bool = True) -> None:
         """Blocking: end the session politely (Terminate, wait for Termination)."""
@@ -249,6 +272,7 @@ class Link:
             log.debug("disconnect failed", exc_info=True)
         if self.begun.is_set() and not self.terminated.is_set() and not self.failed.is_set():
             log.warning("The server did not confirm Termination of connection %d", self.id)
+        self.extras.abandon()  # the session is over: no translation will come now
 
     # -- SDK handlers (read thread) --------------------------------------------
 
@@ -276,13 +300,35 @@ class Link:
             self.liveness.heard(heartbeat=True)
 
         def on_other(_client: Any, _event: Any) -> None:
-            self.liveness.heard()  # SpeechStarted, Warning…: the server is alive
+            self.liveness.heard()  # SpeechStarted, Silence…: the server is alive
+
+        def on_gateway(_client: Any, event: Any) -> None:
+            self.liveness.heard()
+            if not self.retired:
+                self.extras.on_gateway(event)
+
+        def on_revision(_client: Any, event: Any) -> None:
+            self.liveness.heard()
+            if not self.retired:
+                self.extras.on_revision(event)
+
+        def on_warning(_client: Any, event: Any) -> None:
+            self.liveness.heard()
+            log.warning(
+                "AssemblyAI warning on connection %d: %s (code %s)",
+                self.id,
+                getattr(event, "warning", ""),
+                getattr(event, "warning_code", None),
+            )
 
         client.on(StreamingEvents.Begin, on_begin)
         client.on(StreamingEvents.Heartbeat, on_heartbeat)
         self._turn_events().on(StreamingEvents.Turn, on_turn)
         client.on(StreamingEvents.Termination, on_termination)
         client.on(StreamingEvents.Error, on_error)
+        client.on(StreamingEvents.LLMGatewayResponse, on_gateway)
+        client.on(StreamingEvents.SpeakerRevision, on_revision)
+        client.on(StreamingEvents.Warning, on_warning)
         for event in StreamingEvents:
             if event not in (
                 StreamingEvents.Begin,
@@ -290,6 +336,9 @@ class Link:
                 StreamingEvents.Termination,
                 StreamingEvents.Error,
                 StreamingEvents.Heartbeat,
+                StreamingEvents.LLMGatewayResponse,
+                StreamingEvents.SpeakerRevision,
+                StreamingEvents.Warning,
             ):
                 client.on(event, on_other)
 
@@ -299,7 +348,16 @@ class Link:
 
     def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
         """``(source, speaker)`` of a turn; call mode derives them from the channel."""
-        return self._source_label, event.speaker_label
+        return self._source_label, speaker_label(event.speaker_label)
+
+    def _revised_speaker(self, source: str, label: str | None) -> str | None:
+        """A service speaker label as shown for a turn of ``source`` (call mode names sides)."""
+        return label
+
+    def _owns(self, start_ms: int) -> bool:
+        """Whether a word starting at ``start_ms`` (session clock) is this connection's."""
+        until = self.own_until_ms
+        return start_ms >= self.own_from_ms and (until is None or start_ms < until)
 
     def _on_turn(self, event: TurnEvent) -> None:
         key = f"aai-{self.id}:{event.turn_order}"
@@ -311,6 +369,7 @@ class Link:
                     start_ms=w.start + offset,
                     end_ms=w.end + offset,
                     confidence=w.confidence,
+                    speaker=self._revised_speaker(self._source_label, speaker_label(w.speaker)),
                 ),
                 bool(getattr(w, "word_is_final", True)),
             )
@@ -366,5 +425,7 @@ class Link:
         )
         if update.end_of_turn:
             self._listener.on_final(update)
+            if text.strip() and kept:
+                self.extras.finished(event.turn_order, source)
         else:
             self._listener.on_partial(update)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable
 
 from captioner.audio.errors import AudioError
@@ -54,6 +55,8 @@ from captioner.engines.assemblyai.errors import (
 from captioner.engines.assemblyai.link import Link
 from captioner.engines.assemblyai.outage import Outage, describe_losses
 from captioner.engines.assemblyai.provisional import OfflineFactory
+from captioner.engines.assemblyai.translation import mentions_gateway
+from captioner.engines.assemblyai.turn_extras import RunExtras
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -89,8 +92,10 @@ class SessionSupervisor:
         source_label: str,
         clock: Callable[[], float],
         rng: random.Random,
+        extras: RunExtras | None = None,
     ) -> None:
         self.cfg = config
+        self.extras = extras
         self.listener = listener
         self.source = source
         self.new_link = new_link
@@ -246,7 +251,8 @@ class SessionSupervisor:
             return
         recovery = recovery_for(code)
         floor = self._floor(recovery)
-        if recovery is Recovery.STOP or floor is None:
+        if recovery is Recovery.STOP or floor is None or mentions_gateway(message):
+            # A refused translation would be refused again on every reconnect.
             self.fatal = describe_error(code, message, host=self.host, connected=True)
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
@@ -338,9 +344,37 @@ class SessionSupervisor:
 
     # -- ending -----------------------------------------------------------------
 
+    def _await_translations(self) -> None:
+        """Before ``Terminate``: give the last turns' translations a bounded moment.
+
+        Translations come seconds after their turn; once ``Terminate`` is
+        answered the session is closed and an answer still on its way is
+        lost.  Returns as soon as every finished turn has its translation,
+        else after ``translation_wait_s`` (at most 2 s).
+        """
+        extras = self.extras
+        if extras is None or not extras.translating:
+            return
+        live = self.live
+        # The line being spoken is finished now (ForceEndpoint) so that it is
+        # translated too, rather than finalised by Terminate and never translated.
+        speaking = live is not None and live.usable and live.has_open_turn()
+        if speaking and live is not None:
+            live.force_endpoint()
+        # Real time, not self.clock: this bounds how long Stop takes.
+        deadline = time.monotonic() + min(2.0, self.cfg.translation_wait_s)
+        while time.monotonic() < deadline:
+            open_turn = live is not None and live.usable and live.has_open_turn()
+            if not open_turn and not extras.waiting():
+                return
+            extras.wait(0.02)  # returns early when a translation arrives
+        if extras.waiting():
+            log.info("Stopping without %d translation(s)", len(extras.waiting()))
+
     def _finish_input(self) -> None:
         """End of input: terminate the live session, let every backfill finish."""
         self.input_ended.set()
+        self._await_translations()
         if self.successor is not None:
             self.successor.abandon()
             self._reap(self.successor)
@@ -387,6 +421,8 @@ class SessionSupervisor:
         self.handover = None
         if any(link is not None and not link.failure_pending() for link in links):
             self.listener.on_state(EngineState.STOPPING, "Finishing the session…")
+            if self.fatal is None:
+                self._await_translations()
         for link in links:
             if link is not None:
                 link.abandon()

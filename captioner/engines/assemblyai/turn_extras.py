@@ -1,0 +1,183 @@
+"""What the service says about turns after they finished: translations and speaker revisions.
+
+Both name a turn by ``turn_order``, which every connection counts from 0; a
+run has many connections (reconnects, rollovers, backfills), so each
+:class:`~captioner.engines.assemblyai.link.Link` has a :class:`TurnExtras`
+that maps its own turn orders to the turn keys it reported
+(``aai-<connection>:<order>``) and forwards only events about turns it
+finished with words: a turn cut away by an ownership window, or one never
+finished, gets nothing.
+
+:class:`RunExtras` is shared by the connections of one run: it knows which
+finished turns still wait for their translation (so Stop can wait for them,
+bounded, before ``Terminate``) and makes sure the service's refusal of
+translation is reported once, not once per turn.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from captioner.engines.assemblyai.translation import (
+    gateway_error,
+    refusal_message,
+    translation_text,
+)
+from captioner.engines.base import (
+    EngineError,
+    EngineListener,
+    ErrorKind,
+    report_speaker_revision,
+    report_translation,
+)
+
+log = logging.getLogger(__name__)
+
+# The label AssemblyAI gives a turn too short (under a second) to tell its
+# speaker yet; shown as no label until a revision names one.
+PENDING = "PENDING"
+
+
+def speaker_label(label: str | None) -> str | None:
+    """A service label as the app keeps it: ``PENDING`` and blanks mean no label yet."""
+    if label is None or not label.strip() or label.strip().upper() == PENDING:
+        return None
+    return label
+
+
+class RunExtras:
+    """One run's translation bookkeeping, shared by all its connections (thread-safe)."""
+
+    def __init__(self, listener: EngineListener, language: str) -> None:
+        self.listener = listener
+        self.language = language.strip()
+        self._cond = threading.Condition()
+        self._waiting: set[str] = set()
+        self._refused = False
+
+    @property
+    def translating(self) -> bool:
+        return bool(self.language)
+
+    def expect(self, key: str) -> None:
+        if self.translating:
+            with self._cond:
+                self._waiting.add(key)
+
+    def settle(self, keys: Sequence[str]) -> None:
+        """These turns need no more waiting (translated, refused, or their link died)."""
+        with self._cond:
+            self._waiting.difference_update(keys)
+            self._cond.notify_all()
+
+    def waiting(self) -> set[str]:
+        with self._cond:
+            return set(self._waiting)
+
+    def wait(self, timeout: float) -> bool:
+        """Block until every finished turn has its translation, or ``timeout``; True if all."""
+        with self._cond:
+            return self._cond.wait_for(lambda: not self._waiting, timeout)
+
+    def refused(self, detail: str) -> None:
+        """The service will not translate: tell the user once, stop waiting for any."""
+        with self._cond:
+            first = not self._refused
+            self._refused = True
+            self._waiting.clear()
+            self._cond.notify_all()
+        if first:
+            log.warning("Translation refused: %s", detail)
+            self.listener.on_error(EngineError(ErrorKind.SETTINGS, refusal_message(detail)))
+
+
+class TurnExtras:
+    """One connection's turn orders → turn keys, and the events about those turns."""
+
+    def __init__(
+        self,
+        *,
+        link_id: int,
+        run: RunExtras,
+        owns: Callable[[int], bool],
+        offset: Callable[[], int],
+        revised_speaker: Callable[[str, str | None], str | None],
+    ) -> None:
+        self._link_id = link_id
+        self._run = run
+        self._owns = owns  # session ms → whether this connection keeps a word starting there
+        self._offset = offset
+        self._revised_speaker = revised_speaker
+        self._lock = threading.Lock()
+        self._finished: dict[int, str] = {}  # turn order → source of a finished turn
+        self._early: dict[int, str] = {}  # a translation that came before its final
+
+    def key(self, order: int) -> str:
+        return f"aai-{self._link_id}:{order}"
+
+    def finished(self, order: int, source: str) -> None:
+        """This connection reported turn ``order`` as a finished line with words."""
+        with self._lock:
+            first = order not in self._finished
+            self._finished[order] = source
+            early = self._early.pop(order, None)
+        key = self.key(order)
+        if early is not None:
+            self._forward(key, early)
+        elif first:
+            self._run.expect(key)
+
+    def abandon(self) -> None:
+        """The connection is gone: translations it owed will not come."""
+        with self._lock:
+            keys = [self.key(order) for order in self._finished]
+        self._run.settle(keys)
+
+    # -- SDK handlers (read thread) --------------------------------------------
+
+    def on_gateway(self, event: Any) -> None:
+        order = getattr(event, "turn_order", None)
+        data = getattr(event, "data", None)
+        refusal = gateway_error(data)
+        if refusal is not None:
+            self._run.refused(refusal)
+            return
+        text = translation_text(data)
+        if not isinstance(order, int) or text is None:
+            log.warning(
+                "Ignoring an LLM Gateway response without a translation (turn %s): %.200r",
+                order,
+                data,
+            )
+            if isinstance(order, int):
+                self._run.settle([self.key(order)])
+            return
+        with self._lock:
+            known = order in self._finished
+            if not known:
+                self._early[order] = text
+        if known:
+            self._forward(self.key(order), text)
+
+    def _forward(self, key: str, text: str) -> None:
+        self._run.settle([key])
+        if self._run.translating:
+            report_translation(self._run.listener, key, self._run.language, text)
+
+    def on_revision(self, event: Any) -> None:
+        offset = self._offset()
+        for item in getattr(event, "revisions", None) or []:
+            order = getattr(item, "turn_order", None)
+            with self._lock:
+                source = self._finished.get(order) if isinstance(order, int) else None
+            if source is None:
+                continue  # not a turn this connection showed
+            label = self._revised_speaker(source, speaker_label(item.speaker_label))
+            words = [w for w in item.words or [] if self._owns(w.start + offset)]
+            word_speakers = tuple(
+                self._revised_speaker(source, speaker_label(w.speaker)) for w in words
+            )
+            report_speaker_revision(self._run.listener, self.key(order), label, word_speakers)
