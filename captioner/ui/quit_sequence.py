@@ -21,6 +21,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from captioner.core.settings import Key, Settings
@@ -124,6 +125,9 @@ class QuitSequence(QObject):
         controller.runningChanged.connect(self._on_running)
         if sessions is not None:
             sessions.settled.connect(self._on_settled)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):  # the desktop session is ending: nobody to ask
+            app.commitDataRequest.connect(self._on_logout)  # gone with this object
 
     def request(self) -> None:
         """Stop captioning (bounded wait for the session to end), then quit."""
@@ -147,6 +151,9 @@ class QuitSequence(QObject):
             self._dialog.close()  # answers "Cancel"; _answered sees that nobody is there
             return
         self.request()
+
+    def _on_logout(self, _manager: object) -> None:
+        self.request_unattended()
 
     def window_closed(self) -> None:
         """Closing the window keeps captioning in the tray, where there is one."""
