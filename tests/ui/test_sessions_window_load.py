@@ -2,20 +2,22 @@
 
 A probe timer ticks every 10 ms on the GUI thread and records the longest
 gap between ticks: anything the GUI thread does in one go (reading a
-journal, filling the list) shows up as a long gap.  The bound asserted is
-generous (CI machines are noisy); the figures are printed (``-s``) and
-quoted in the change that introduced the session index.
+journal, filling the list) shows up as a long gap.  The gaps are printed
+(``-s``), not asserted: timings belong to ``benchmarks/gui_stalls.py``.  What is
+asserted is the cause of such stalls: no journal is read on the GUI thread.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 
+from captioner.core import session_index
 from captioner.core.session import SessionInfo, format_instant, turn_to_dict
 from captioner.core.transcript import Turn, Word
 from captioner.ui.session_manager import SessionManager
@@ -25,7 +27,6 @@ SESSIONS = 500
 TURNS = 12
 LONG = 450  # the newest session with a hit is a long one: about two hours, 720 turns
 LONG_TURNS = 720
-MAX_STALL_MS = 150  # the aim is ≤ 50 ms; CI machines stall for their own reasons
 WORDS = "the quick brown fox jumps over a lazy dog while we talk about the weekly plan".split()
 
 
@@ -116,9 +117,17 @@ def type_slowly(qtbot, window: SessionsWindow, text: str, every_ms: int = 60) ->
 
 
 def test_five_hundred_sessions_open_and_search_without_blocking_the_gui(
-    qtbot, tmp_path: Path
+    qtbot, tmp_path: Path, monkeypatch
 ) -> None:
     data_dir = tmp_path / "sessions"
+    readers: list[threading.Thread] = []
+    real_read = session_index.read_journal
+
+    def read_journal(path: Path):
+        readers.append(threading.current_thread())
+        return real_read(path)
+
+    monkeypatch.setattr(session_index, "read_journal", read_journal)
     write_journals(data_dir, SESSIONS)
     manager = SessionManager(data_dir)
     probe = StallProbe()
@@ -155,8 +164,9 @@ def test_five_hundred_sessions_open_and_search_without_blocking_the_gui(
         f"ticks, ms: {phases}; median {sorted(probe.gaps)[len(probe.gaps) // 2]:.1f} ms "
         f"over {len(probe.gaps)} ticks"
     )
-    assert probe.longest_ms <= MAX_STALL_MS
     assert manager.library.index.join(5)
+    assert len(readers) >= SESSIONS  # every journal was read, on the worker
+    assert threading.main_thread() not in readers, "a journal was read on the GUI thread"
 
 
 def test_typing_a_word_costs_one_search_after_the_pause(qtbot, tmp_path: Path) -> None:
