@@ -32,6 +32,15 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import EXTERNAL_CLOSE_CODES
 from websockets.http11 import Request, Response
 
+from tests.fakes.v3_extras import (
+    Extras,
+    begin_configuration,
+    gateway_message,
+    parse_gateway,
+    revision_message,
+    send_later,
+)
+
 
 @dataclass
 class ScriptTurn:
@@ -130,6 +139,10 @@ class SessionRecord:
     close_code: int | None = None
     offset_ms: float | None = None  # timeline mode: input position of the first chunk
     heartbeats_sent: int = 0
+    llm_gateway: dict[str, Any] | None = None  # the parsed connect parameter
+    gateway_sent: list[int] = field(default_factory=list)  # turn orders answered, in order
+    revisions_sent: list[dict[str, Any]] = field(default_factory=list)
+    warnings_sent: int = 0
 
 
 FaultsArg = Faults | Sequence[Faults] | Callable[[int], Faults] | None
@@ -183,6 +196,10 @@ class _Session:
     next_heartbeat_ms: float = 0.0
     speaker_labels: bool = False
     muted: bool = False
+    last_finals: dict[int, dict[str, Any]] = field(default_factory=dict)  # by turn order
+    extras_done: set[str] = field(default_factory=set)  # revisions/warnings already sent
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    first_turn: int = 0  # timeline mode: the script turn this session joined at
 
 
 class FakeV3Server:
@@ -201,8 +218,10 @@ class FakeV3Server:
         timeline: bool = False,
         heartbeat_every_ms: float = 1000.0,
         heartbeats: bool = True,
+        extras: Extras | None = None,
     ) -> None:
         self.api_key = api_key
+        self.extras = extras or Extras()
         self.script = script or TurnScript()
         self.ms_per_word = ms_per_word
         self.gap_ms = gap_ms
@@ -344,6 +363,10 @@ class FakeV3Server:
         asked = record.query.get("session_heartbeat", "").lower() == "true"
         session.heartbeat = asked and self.heartbeats
         session.speaker_labels = record.query.get("speaker_labels", "").lower() == "true"
+        try:
+            record.llm_gateway = parse_gateway(record.query)
+        except (ValueError, AssertionError) as exc:
+            return 400, f"Invalid llm_gateway: {exc}"
         return None, ""
 
     async def _handle(self, conn: ServerConnection) -> None:
@@ -355,6 +378,7 @@ class FakeV3Server:
                 "type": "Begin",
                 "id": record.session_id,
                 "expires_at": int(time.time()) + 10800,
+                "configuration": begin_configuration(record.query, self.extras),
             }
             await conn.send(json.dumps(begin))
             record.began = True
@@ -370,6 +394,8 @@ class FakeV3Server:
         except ConnectionClosed:
             pass
         finally:
+            for task in session.tasks:  # answers still on their way die with the session
+                task.cancel()
             await conn.close()  # idempotent; completes the close (or the abort)
             record.closed = True
             sent = conn.protocol.close_sent  # what the client saw; None after an abort
@@ -396,6 +422,7 @@ class FakeV3Server:
             await self._advance_timeline(session)
         else:
             await self._advance(session)
+        await self._send_extras(session)
         if session.heartbeat and record.audio_ms_received >= session.next_heartbeat_ms:
             session.next_heartbeat_ms = record.audio_ms_received + self.heartbeat_every_ms
             heartbeat = {
@@ -498,6 +525,7 @@ class FakeV3Server:
         for index, (start, due) in enumerate(self.schedule()):
             if due > offset:
                 session.turn_index = index
+                session.first_turn = index
                 session.turn_start_ms = start
                 first = 0
                 while start + first * self.ms_per_word < offset:
@@ -558,7 +586,7 @@ class FakeV3Server:
                 word["speaker"] = turn.speaker
         message = {
             "type": "Turn",
-            "turn_order": session.turn_index,
+            "turn_order": self._turn_order(session),
             "turn_is_formatted": formatted,
             "end_of_turn": end_of_turn,
             "transcript": transcript,
@@ -571,6 +599,54 @@ class FakeV3Server:
         session.record.turns_sent.append(message)
         if end_of_turn:
             session.record.finals_sent.append((session.turn_index, transcript, formatted))
+            order = self._turn_order(session)
+            session.last_finals[order] = message
+            if formatted or not session.format_turns:
+                await self._answer_gateway(session, order, transcript)
+
+    def _turn_order(self, session: _Session) -> int:
+        """The turn's number as the session reports it (the real service counts from 0)."""
+        if self.extras.relative_turn_order:
+            return session.turn_index - session.first_turn
+        return session.turn_index
+
+    async def _answer_gateway(self, session: _Session, order: int, transcript: str) -> None:
+        """Schedule the LLM Gateway's answer to a finished turn (late, maybe out of order)."""
+        config = session.record.llm_gateway
+        if config is None:
+            return
+        gateway = self.extras.gateway
+        if gateway.refuse is not None and gateway.how == "error":
+            message = f"LLM Gateway request failed: {gateway.refuse}"
+            await session.conn.send(json.dumps({"type": "Error", "error": message}))
+            await session.conn.close(1008, message[:120])
+            return
+        answer = gateway_message(gateway, config, order, transcript)
+        if answer is None:
+            return
+        delay = gateway.delays_s[order % len(gateway.delays_s)] if gateway.delays_s else 0.0
+        task = asyncio.create_task(
+            send_later(session.conn, delay, answer, session.record.gateway_sent)
+        )
+        session.tasks.append(task)
+
+    async def _send_extras(self, session: _Session) -> None:
+        """Speaker revisions and warnings that the audio received so far makes due."""
+        record = session.record
+        ms = record.audio_ms_received
+        for number, (due, labels) in enumerate(self.extras.revisions):
+            if ms >= due and f"revision-{number}" not in session.extras_done:
+                session.extras_done.add(f"revision-{number}")
+                message = revision_message(labels, session.last_finals)
+                if message is not None and session.speaker_labels:
+                    await session.conn.send(json.dumps(message))
+                    record.revisions_sent.append(message)
+        for number, (due, code, text) in enumerate(self.extras.warnings):
+            if ms >= due and f"warning-{number}" not in session.extras_done:
+                session.extras_done.add(f"warning-{number}")
+                warning = {"type": "Warning", "warning_code": code, "warning": text}
+                await session.conn.send(json.dumps(warning))
+                record.warnings_sent += 1
 
     # -- fault injection --------------------------------------------------------------
 
