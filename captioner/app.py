@@ -26,7 +26,7 @@ from captioner.ui.announcer import CaptionAnnouncer
 from captioner.ui.call_mode import CallMode
 from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.global_hotkey import GlobalHotkey
+from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT, GlobalHotkey
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.level_monitor import LevelMonitor
@@ -182,6 +182,7 @@ def run_gui(args: argparse.Namespace) -> int:
     hotkey = GlobalHotkey()
     if app.platformName() == "xcb" and hotkey.start():
         hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)
+        captioner.overlay.set_global_shortcut(DEFAULT_HOTKEY_TEXT)  # the locked label says it
     else:
         log.info("No global shortcut: %s", hotkey.problem or app.platformName())
     notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)

@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         overlaySettingsRequested(): Settings ▸ Captions… was chosen.
         assemblyaiSettingsRequested(): Settings ▸ AssemblyAI… was chosen.
         lockToggled(bool): lock (click-through) or unlock the overlay.
+        placeOverlayRequested(): View ▸ Place caption overlay… (sample captions, before a run).
         exportRequested(): File ▸ Export… (Ctrl+S).
         importRequested(): File ▸ Import transcript….
         copyRequested(): Edit ▸ Copy transcript.
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
     overlaySettingsRequested = Signal()
     assemblyaiSettingsRequested = Signal()
     lockToggled = Signal(bool)
+    placeOverlayRequested = Signal()
     exportRequested = Signal()
     importRequested = Signal()
     copyRequested = Signal()

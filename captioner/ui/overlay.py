@@ -25,7 +25,6 @@ from PySide6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
-    QGuiApplication,
     QPainter,
     QPaintEvent,
     QResizeEvent,
@@ -34,7 +33,6 @@ from PySide6.QtGui import (
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
-from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import CaptionLine, OverlayStyle, SpeakerColors
 from captioner.ui.overlay_text import Paragraph, tail_that_fits, whole_paragraphs
@@ -69,9 +67,7 @@ class CaptionOverlay(OverlayWindow):
         self._locked = False
         self._sample: list[Paragraph] | None = None  # shown instead of captions while placing
         self._done_rect = QRectF()
-        self._hint = marks.unlock_hint(
-            DEFAULT_HOTKEY_TEXT if QGuiApplication.platformName() == "xcb" else None
-        )
+        self._hint = marks.unlock_hint(None)  # until the app says a global shortcut works
         self._lines_shown = self._style.visible_lines  # fewer when the screen is small
         self._tails: dict[tuple[CaptionLine, int], Paragraph] = {}
         self.partial_layouts = 0  # how many times the in-progress line was laid out

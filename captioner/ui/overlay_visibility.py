@@ -47,6 +47,7 @@ class OverlayVisibility(QObject):
         window.lockToggled.connect(overlay.set_locked)
         overlay.lockedChanged.connect(window.set_locked)
         overlay.sampleDone.connect(self.end_sample)
+        window.placeOverlayRequested.connect(self.show_sample)
         # Never over Captioner's own dialogs and windows while they are in use.
         self.clearance = OverlayClearance(overlay, self)
         controller.runningChanged.connect(self._on_running)

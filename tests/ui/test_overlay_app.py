@@ -90,3 +90,19 @@ def test_fade_after_stop_is_kept_across_a_restart(make_app, tmp_path):
     again = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     assert again.get(Key.OVERLAY_FADE_AFTER_STOP) is False
     assert not make_app().overlay.style_settings.fade_after_stop
+
+
+def test_view_place_caption_overlay_shows_the_sample_until_start(make_app, qtbot):
+    from PySide6.QtGui import QAction
+
+    app = make_app("--input-file", str(SHORT_CLIP))
+    place = next(
+        a for a in app.window.findChildren(QAction) if a.text() == "&Place caption overlay…"
+    )
+    place.trigger()
+    assert app.overlay.isVisible() and app.overlay.showing_sample
+    qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(app.overlay.history_texts()), timeout=20000)
+    assert not app.overlay.showing_sample  # real captions replace the sample
+    assert not any(line.startswith("Them: Drag") for line in app.overlay.visible_text_lines())
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)  # the clip ends
