@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/offline_engine.py [--quick] [--long-minutes N]
-        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--no-noisy]
+        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--noisy]
         [--context-ms N]
         [--segmenter NAME=VALUE ...] [--no-redecode] [-v]
 
@@ -51,6 +51,7 @@ from captioner.core.transcript import TurnUpdate  # noqa: E402
 from captioner.engines.base import EngineError, EngineState  # noqa: E402
 from captioner.engines.offline import OfflineEngine, OfflineModel  # noqa: E402
 from captioner.engines.offline import engine as offline  # noqa: E402
+from captioner.engines.offline.model import NOISY_FINAL_PARAMS  # noqa: E402
 from tests import speech  # noqa: E402
 
 TARGET_RTF = 0.35
@@ -153,7 +154,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a decoder setting for the final re-decode only",
     )
     parser.add_argument(
-        "--no-noisy", action="store_true", help="no separate decoder for noisy utterances"
+        "--noisy",
+        action="store_true",
+        help="noisy utterances' finals with PocketSphinx's defaults (NOISY_FINAL_PARAMS)",
     )
     parser.add_argument("--context-ms", type=int, default=None, help="left context of finals")
     parser.add_argument("--segmenter", action="append", default=[], metavar="NAME=VALUE")
@@ -168,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.context_ms is not None:
         offline._Recogniser.context_ms = args.context_ms
-    noisy = {"noisy_params": None} if args.no_noisy else {}
+    noisy = {"noisy_params": NOISY_FINAL_PARAMS} if args.noisy else {}
     model = OfflineModel(
         final_params=parse_values(args.final_param), **noisy, **parse_values(args.param)
     )
@@ -180,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decoder params: {model.params}; segmenter: {segmenter or 'defaults'}")
     print(
         f"final decoder params: {model.final_params}; noisy utterances: "
-        f"{'same' if args.no_noisy else 'PocketSphinx defaults'}; "
+        f"{'PocketSphinx defaults' if args.noisy else 'the same'}; "
         f"left context {offline._Recogniser.context_ms} ms"
     )
     print(ROW.format("clip", "seconds", "WER", "base", "RTF", "base"))

@@ -34,7 +34,7 @@ from captioner.engines.offline.final_process import (
     decode_with_context,
     snr_db,
 )
-from captioner.engines.offline.model import new_decoder, restart_stream
+from captioner.engines.offline.model import NOISY_FINAL_PARAMS, new_decoder, restart_stream
 from captioner.engines.offline.utterances import BYTES_PER_MS
 from tests import speech
 from tests.recording import RecordingListener
@@ -288,10 +288,9 @@ def test_no_decoder_process_outlives_a_killed_app() -> None:
             process.communicate()
 
 
-def test_noisy_utterances_get_pocketsphinx_s_own_decode_and_clean_ones_ours(
-    model: OfflineModel,
-) -> None:
-    """Under noise the plain decode loses fewer words; on clean speech ours wins."""
+def test_a_model_with_noisy_settings_decodes_noisy_utterances_with_them() -> None:
+    """The opt-in noisy path (off by default, see NOISY_FINAL_PARAMS) routes by SNR."""
+    model = OfflineModel(noisy_params=NOISY_FINAL_PARAMS)
     clean = speech.clips("librivox")[2]
     noisy = speech.mixed(clean, "noise", 15.0)
     assert snr_db(clean.pcm) > NOISY_SNR_DB > snr_db(noisy.pcm)
@@ -310,7 +309,8 @@ def test_noisy_utterances_get_pocketsphinx_s_own_decode_and_clean_ones_ours(
         got_clean = [s.word for s in model.decode_final(clean.pcm)]
     finally:
         model.run_ended()
-    assert got_noisy == plain({"loglevel": "FATAL"}, noisy.pcm)
+        model.close()
+    assert got_noisy == plain(dict(NOISY_FINAL_PARAMS), noisy.pcm)
     assert got_clean == plain(model.final_params, clean.pcm)
 
 

@@ -29,6 +29,7 @@ words, so nothing is lost), and the next utterance starts a new process.  After
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -49,13 +50,13 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 60.0
 DECODE_TIMEOUT_PER_AUDIO_S = 5.0
 # Below this signal-to-noise ratio (snr_db) an utterance is decoded with the
-# noisy-speech settings.  Measured with benchmarks/offline_engine.py: clean
+# noisy-speech settings, if the model has them (off by default: see
+# model.NOISY_FINAL_PARAMS).  Measured with benchmarks/offline_engine.py: clean
 # recordings (one reader, seven other speakers, split clips) estimate 25-53 dB,
-# the same speech under white noise at 15 dB or music at 10 dB 16-21 dB; on
-# those, PocketSphinx's plain decode (a running cepstral mean from the model's
-# prior, the flat-lexicon and best-path passes, a wider search) lost fewer
-# words than the batch-normalised one, which is clearly better on clean speech.
+# the same speech under white noise at 15 dB or music at 10-15 dB 16-21 dB.
 NOISY_SNR_DB = 22.0
+# How much lower the decoder process's CPU priority is than the app's.
+NICE_INCREMENT = 5
 # Consecutive failures after which finals stay on the live pass for good.
 MAX_FAILURES = 3
 _BYTES_PER_SECOND = 32_000  # 16 kHz mono s16le
@@ -274,6 +275,11 @@ def serve(
     """
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Yield the CPU to the app: on a busy two-core machine, a final decode
+    # competing with the GUI and engine threads got the engine thread
+    # descheduled while it held the GIL, and the GUI waited for it.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(NICE_INCREMENT)
     try:
         from captioner.engines.offline.model import new_decoder, restart_stream
 
