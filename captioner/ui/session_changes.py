@@ -10,6 +10,7 @@ manager's signals (``problem``, ``sessionsChanged``).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -23,6 +24,8 @@ from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
 from captioner.core.transcript import Turn
 from captioner.ui.session_library import SessionLibrary
+
+log = logging.getLogger(__name__)
 
 
 class SessionChanges:
@@ -47,11 +50,15 @@ class SessionChanges:
         def work() -> tuple[list[Turn], str | None]:
             try:
                 return store.recover(session_id), None
-            except (JournalError, KeyError) as exc:
+            except KeyError:
+                return [], "This session no longer exists."
+            except Exception as exc:  # JournalError (read-only…), or unforeseen: never stuck
+                if not isinstance(exc, JournalError):
+                    log.exception("Could not recover session %s", session_id)
                 said = f"{exc} The session is shown as it was left."
                 try:
                     return store.load(session_id)[1], said
-                except (JournalError, KeyError):
+                except Exception:
                     return [], said
 
         def recovered(result: tuple[list[Turn], str | None]) -> None:
@@ -84,6 +91,9 @@ class SessionChanges:
                 store.add(info, turns)
             except (TranscriptFileError, JournalError) as exc:
                 return None, str(exc)
+            except Exception:  # unforeseen: say so rather than leave "Importing…" up
+                log.exception("Could not import %s", path)
+                return None, f"“{path}” could not be imported."
             self.library.index.invalidate(info.id)
             return info.id, None
 
@@ -105,8 +115,13 @@ class SessionChanges:
         def work() -> str | None:
             try:
                 store.delete(session_id)
-            except (JournalError, KeyError) as exc:  # a read-only folder, a live session
-                return str(exc) if isinstance(exc, JournalError) else None
+            except KeyError:
+                return None  # already gone
+            except JournalError as exc:  # a read-only folder, a live session
+                return str(exc)
+            except Exception:  # unforeseen: say so rather than leave "Deleting…" up
+                log.exception("Could not delete session %s", session_id)
+                return "The session could not be deleted."
             return None
 
         def deleted(problem: str | None) -> None:
