@@ -9,6 +9,7 @@ must never exit 0.
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -20,6 +21,9 @@ import pytest
 
 from captioner.cli import parse_args
 from captioner.core.export import import_json
+from captioner.core.transcript import TurnUpdate, Word
+from captioner.engines.base import AudioSource, EngineListener, EngineState
+from captioner.transcribe import run_transcribe
 from tests.conftest import DATA
 from tests.fakes.v3_server import FakeV3Server, Faults, TurnScript
 from tests.speech import read_wav, write_wav
@@ -109,33 +113,70 @@ def test_a_signal_stops_the_offline_engine_and_keeps_the_export(
 
 
 @pytest.mark.slow
-def test_a_server_that_goes_quiet_mid_turn_is_not_a_success(
+def test_speech_lost_for_good_is_not_a_success(
     tmp_path: Path, processes: list[subprocess.Popen]
 ) -> None:
-    # The first session stalls (stops reading and sending) in the middle of the second
-    # turn and every later connection is refused, so nothing can redo the lost audio:
-    # the run has turns missing and must say so. (Were later sessions allowed, the
-    # engine's tail redo would recover the turns and exit 0, which is right.)
+    # The session goes quiet after the first turn (connected, sending nothing), and
+    # every connection that would replace it or redo the gap is refused: the speech
+    # after the first turn is lost for good, and the run must say so.
     out = tmp_path / "partial.json"
     script = TurnScript.from_text("and mister john dashwood. had then leisure to consider")
-    clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
 
     def faults(index: int) -> Faults:
-        return Faults(stall_after_ms=2100) if index == 0 else Faults(reject_status=503)
+        return Faults(mute_after_ms=1500) if index == 0 else Faults(reject_status=503)
 
     with FakeV3Server(api_key=KEY, script=script, ms_per_word=250, faults=faults) as server:
         proc = start_transcribe(
-            *(str(clip), "--engine", "assemblyai", "--api-host", server.url, "-o", str(out)),
+            *(str(CLIP), "--engine", "assemblyai", "--api-host", server.url, "-o", str(out)),
             key=KEY,
         )
         processes.append(proc)
-        _, err = proc.communicate(timeout=90)
-        assert server.sessions[0].fault_fired == "stall"
+        _, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
-    assert "incomplete" in err or "missing" in err, err
-    assert "Traceback" not in err
-    _, turns = import_json(out)  # what was heard before the stall is kept
+    assert "captioner: " in err and "Traceback" not in err
+    _, turns = import_json(out)  # what was heard before the gap is kept
     assert turns[0].text == "And mister john dashwood."
+
+
+class HalfwayEngine:
+    """An engine whose reader dies halfway through the file without a word of error:
+    a turn is left in progress and the rest of the file is never read."""
+
+    name = "offline"
+
+    def __init__(self, listener: EngineListener, **_options: object) -> None:
+        self._listener = listener
+
+    def start(self, source: AudioSource) -> None:
+        source.open()
+        for _ in range(40):  # 2 s of the file
+            source.read(timeout=1.0)
+        source.close()
+        word = Word("mister", 300, 700)
+        self._listener.on_partial(TurnUpdate("halfway:0", 0, "and mister", (word,), False))
+        self._listener.on_state(EngineState.STOPPED, "")
+
+    def stop(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+
+def test_a_run_that_stops_short_without_an_error_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import captioner.engines.offline
+
+    monkeypatch.setattr(captioner.engines.offline, "OfflineEngine", HalfwayEngine)
+    out = tmp_path / "short.json"
+    args = parse_args(["transcribe", str(CLIP), "--engine", "offline", "-o", str(out)])
+    assert run_transcribe(args, io.StringIO()) == 1
+    err = capsys.readouterr().err
+    assert "before the end of the file" in err and "00:00:02.000" in err
+    assert "never finished" in err and "and mister" in err
+    _, turns = import_json(out)
+    assert [t.text for t in turns] == ["and mister"]  # kept as it stood
 
 
 def test_format_without_an_output_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
