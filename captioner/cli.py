@@ -71,6 +71,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_cloud_options(parser: argparse.ArgumentParser) -> None:
+    """Options only the AssemblyAI engine has (another engine with any of them: exit 2)."""
+    cloud = parser.add_argument_group("AssemblyAI only")
+    cloud.add_argument(
+        "--translate",
+        metavar="LANG",
+        help="translate each finished turn into LANG (a name or code: French, fr, pt-BR) "
+        "through AssemblyAI's LLM Gateway, printed under each line and exported beside it; "
+        "billed per token, needs a paid account",
+    )
+    cloud.add_argument("--translation-model", metavar="MODEL", help="LLM Gateway model")
+    cloud.add_argument(
+        "--subtitles",
+        choices=("bilingual", "separate"),
+        default="bilingual",
+        help="with --translate and an .srt/.vtt output: the translation under each cue "
+        "(bilingual, the default) or a track of its own beside it, OUT.<LANG>.srt",
+    )
+    cloud.add_argument(
+        "--speaker-labels", action="store_true", help="label speakers (A, B…), as revised"
+    )
+    cloud.add_argument(
+        "--max-speakers", type=int, metavar="N", help="at most N speakers, 1–10 (implies labels)"
+    )
+    cloud.add_argument(
+        "--mode", choices=("min_latency", "balanced", "max_accuracy"), help="latency/accuracy"
+    )
+    cloud.add_argument("--prompt", metavar="TEXT", help="context for the speech model")
+    cloud.add_argument(
+        "--keyterms", metavar="TERMS", help="comma-separated words and names to expect"
+    )
+
+
 def build_transcribe_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="captioner transcribe",
@@ -113,6 +146,7 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
         help="show strong profanity as f*** in the printed lines and the export (default: "
         "on, as in the app; --no-profanity-filter keeps the words as recognised)",
     )
+    add_cloud_options(parser)
     parser.add_argument("-v", "--verbose", action="count", default=0, help="log more")
     return parser
 

@@ -39,9 +39,10 @@ from captioner.core.export import (
 )
 from captioner.core.profanity import mask_text
 from captioner.core.session import SessionInfo
-from captioner.core.transcript import Transcript, Turn, TurnUpdate
+from captioner.core.transcript import Transcript, Translation, Turn, TurnUpdate
 from captioner.engines.base import Engine, EngineError, EngineState
 from captioner.engines.registry import EngineId, EngineOptions, choose_engine, spec
+from captioner.transcribe_cloud import cloud_config, offline_problem
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 # Stopped by signal N: exit 128 + N after the orderly stop (the shell's convention,
@@ -50,6 +51,9 @@ STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
 )
 TERMINATE_WAIT_S = 15
+# With --translate a printed line waits for its translation (so it prints
+# right under it) while at most this many later lines are ready.
+MAX_HELD_LINES = 3
 
 
 def say(message: str) -> None:
@@ -146,9 +150,16 @@ class TurnPrinter:
     """
 
     def __init__(
-        self, out: TextIO, *, expect_formatted: bool, mask_profanity: bool = False
+        self,
+        out: TextIO,
+        *,
+        expect_formatted: bool,
+        mask_profanity: bool = False,
+        translating: bool = False,
     ) -> None:
         self._out = out
+        self._translating = translating
+        self._held: list[tuple[str, str]] = []  # (key, line) waiting for a translation
         self._expect_formatted = expect_formatted
         self._mask_profanity = mask_profanity
         self._pending: TurnUpdate | None = None
@@ -185,12 +196,25 @@ class TurnPrinter:
         if state is EngineState.STOPPED:
             with self._lock:
                 self._flush()
+                self._drain(everything=True)
                 self.unfinished += [t for t in self.transcript.partials.values() if t.text.strip()]
                 self.transcript.finish_partials()
             self.stopped.set()
 
     def on_error(self, error: EngineError) -> None:
         self.errors.append(error)
+
+    def on_translation(self, turn_id: str, language: str, text: str) -> None:
+        with self._lock:
+            self.transcript.apply_translation(turn_id, language, text)
+            self._drain()
+
+    def on_speaker_revision(
+        self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
+    ) -> None:
+        # Lines already printed stay as they are; the -o export carries the new labels.
+        with self._lock:
+            self.transcript.apply_speaker_revision(turn_id, speaker, word_speakers)
 
     def finished_turns(self) -> list[Turn]:
         """A snapshot of the finished turns (safe even if an engine thread lingers)."""
@@ -205,10 +229,34 @@ class TurnPrinter:
         self._printed.add(turn.key)
         label = f"{turn.speaker}: " if turn.speaker else ""
         text = mask_text(turn.text) if self._mask_profanity else turn.text
+        line = f"[{format_timestamp(turn.start_ms)}] {label}{text}"
+        if self._translating:
+            self._held.append((turn.key, line))
+            self._drain()
+        else:
+            self._print(line)
+
+    def _translation(self, key: str) -> Translation | None:
+        turn = self.transcript.finished_turn(key)
+        return turn.translation if turn is not None else None
+
+    def _drain(self, *, everything: bool = False) -> None:
+        """Print held lines in order, each with its translation under it once it came."""
+        while self._held:
+            key, line = self._held[0]
+            translation = self._translation(key)
+            if translation is None and not everything and len(self._held) <= MAX_HELD_LINES:
+                return
+            self._held.pop(0)
+            self._print(line)
+            if translation is not None:
+                self._print(" " * 15 + f"({translation.language}) {translation.text}")
+
+    def _print(self, line: str) -> None:
         if self._out_gone:
             return
         try:
-            print(f"[{format_timestamp(turn.start_ms)}] {label}{text}", file=self._out, flush=True)
+            print(line, file=self._out, flush=True)
         except (OSError, ValueError):
             # stdout closed (a hung-up terminal, a closed pipe): keep recognising,
             # the turns still reach the -o export.
@@ -240,22 +288,32 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     started_at = datetime.now(timezone.utc)
 
     mask_profanity = bool(getattr(args, "profanity_filter", True))
-    printer = TurnPrinter(
-        out, expect_formatted=engine_id is EngineId.ASSEMBLYAI, mask_profanity=mask_profanity
-    )
     engine_options = EngineOptions(realtime=realtime)
     settings: dict[str, object] = {}
+    translating = False
     if engine_id is EngineId.ASSEMBLYAI:
-        from captioner.engines.assemblyai import AssemblyAIConfig
-
         key = keystore.load_api_key() or ""
         problem = keystore.api_key_problem()
         if problem:
             print(f"captioner: {problem}", file=sys.stderr)
             return 2
-        config = AssemblyAIConfig(api_key=key, api_host=args.api_host)
-        settings = {"speech_model": config.speech_model, "format_turns": config.format_turns}
+        config, settings, problems = cloud_config(args, key)
+        if problems:
+            print(f"captioner: {' '.join(problems)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        translating = config.translating
         engine_options = EngineOptions(realtime=realtime, assemblyai=config)
+    else:
+        problem = offline_problem(args)
+        if problem is not None:
+            print(f"captioner: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    printer = TurnPrinter(
+        out,
+        expect_formatted=engine_id is EngineId.ASSEMBLYAI,
+        mask_profanity=mask_profanity,
+        translating=translating,
+    )
     engine: Engine = spec(engine_id).create(printer, engine_options)
     tracker = EndTracker(WavFileSource(args.file, realtime=realtime))
     signals = StopSignals()
@@ -334,7 +392,10 @@ def finish(
         duration_ms=round(source.duration_s * 1000) if source.duration_s else None,
     )
     try:
-        options = ExportOptions(mask_profanity=bool(getattr(args, "profanity_filter", True)))
+        options = ExportOptions(
+            mask_profanity=bool(getattr(args, "profanity_filter", True)),
+            subtitle_translation=getattr(args, "subtitles", "bilingual"),
+        )
         export(output, printer.finished_turns(), info, fmt=fmt, options=options)
     except ExportError as exc:
         say(str(exc))

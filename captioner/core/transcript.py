@@ -298,6 +298,11 @@ class Transcript:
             changes.append(self.apply(update))
         return changes
 
+    def finished_turn(self, key: str) -> Turn | None:
+        """The finished turn with this key, or ``None``."""
+        index = self._index.get(key)
+        return self.finished[index] if index is not None else None
+
     def latest_partial(self) -> Turn | None:
         """The in-progress turn updated most recently (dicts keep insertion order)."""
         if not self.partials:

@@ -1,0 +1,75 @@
+"""The AssemblyAI-only options of ``captioner transcribe``: checked, then turned into a config.
+
+Kept out of :mod:`captioner.transcribe` so that the offline path never
+imports the cloud engine's modules, and so that the checks (which must all
+happen before recognition starts: exit 2, nothing transcribed) sit together.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+# The options only the cloud engine has, with the flag that names each.
+CLOUD_OPTIONS = {
+    "translate": "--translate",
+    "translation_model": "--translation-model",
+    "speaker_labels": "--speaker-labels",
+    "max_speakers": "--max-speakers",
+    "mode": "--mode",
+    "prompt": "--prompt",
+    "keyterms": "--keyterms",
+}
+
+
+def offline_problem(args: argparse.Namespace) -> str | None:
+    """The message for cloud-only options given to another engine; ``None`` if none were."""
+    given = [flag for name, flag in CLOUD_OPTIONS.items() if getattr(args, name, None)]
+    if not given:
+        return None
+    if getattr(args, "translate", None):
+        return (
+            "translation needs the cloud engine: add --engine assemblyai (and an AssemblyAI "
+            "API key); the offline engine cannot translate"
+        )
+    return f"{', '.join(given)} need the cloud engine: add --engine assemblyai"
+
+
+def cloud_config(args: argparse.Namespace, key: str) -> tuple[Any, dict[str, object], list[str]]:
+    """``(AssemblyAIConfig, session settings, problems)`` for this run's options.
+
+    ``problems`` (plain words) means the run must not start.  The settings
+    are what the export's session records about how the text was made
+    (never the key).
+    """
+    from captioner.engines.assemblyai import AssemblyAIConfig
+    from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL
+
+    max_speakers = getattr(args, "max_speakers", None)
+    labels = bool(getattr(args, "speaker_labels", False)) or max_speakers is not None
+    terms = tuple(t.strip() for t in (getattr(args, "keyterms", None) or "").split(","))
+    config = AssemblyAIConfig(
+        api_key=key,
+        api_host=args.api_host,
+        speaker_labels=labels,
+        max_speakers=max_speakers,
+        mode=getattr(args, "mode", None),
+        prompt=getattr(args, "prompt", None),
+        keyterms=tuple(t for t in terms if t),
+        translate_to=(getattr(args, "translate", None) or "").strip(),
+        translation_model=getattr(args, "translation_model", None) or DEFAULT_TRANSLATION_MODEL,
+    )
+    settings: dict[str, object] = {
+        "speech_model": config.speech_model,
+        "format_turns": config.format_turns,
+    }
+    if labels:
+        settings["speaker_labels"] = True
+        if max_speakers is not None:
+            settings["max_speakers"] = max_speakers
+    if config.mode:
+        settings["mode"] = config.mode
+    if config.translating:
+        settings["translate_to"] = config.translate_to
+        settings["translation_model"] = config.translation_model
+    return config, settings, config.validate()
