@@ -24,6 +24,9 @@ class EngineBridge(QObject):
         state(EngineState, str): the run changed state; the string is a detail.
         error(EngineError): the run failed; the message is for the user.
         status(EngineStatus): a state's summary with its technical detail (tooltip, log).
+        translation(str, str, str): turn key, language, text of a finished turn's translation.
+        speakerRevision(str, object, object): turn key, new label (``None``: no label
+            yet), tuple of the new label of each word (may be empty).
     """
 
     partial = Signal(object)
@@ -31,6 +34,8 @@ class EngineBridge(QObject):
     state = Signal(object, str)
     error = Signal(object)
     status = Signal(object)
+    translation = Signal(str, str, str)
+    speakerRevision = Signal(str, object, object)
 
     def on_partial(self, update: TurnUpdate) -> None:
         self.partial.emit(update)
@@ -46,3 +51,11 @@ class EngineBridge(QObject):
 
     def on_status(self, status: EngineStatus) -> None:
         self.status.emit(status)
+
+    def on_translation(self, turn_id: str, language: str, text: str) -> None:
+        self.translation.emit(turn_id, language, text)
+
+    def on_speaker_revision(
+        self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
+    ) -> None:
+        self.speakerRevision.emit(turn_id, speaker, word_speakers)
