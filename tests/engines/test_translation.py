@@ -143,6 +143,23 @@ def test_stop_waits_for_the_last_translations_before_terminate() -> None:
     assert turns and all(t.translation is not None for t in turns), turns
 
 
+def test_stop_mid_turn_finishes_the_line_being_spoken_so_it_is_translated_too() -> None:
+    extras = Extras(gateway=Gateway(delays_s=(0.2,)))
+    with FakeV3Server(api_key=KEY, script=SCRIPT, extras=extras) as server:
+        listener = run(
+            config(server.url),
+            SilenceSource(),
+            stop_when=lambda lis: server.wait_for(
+                lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 2
+            ),
+        )
+        session = server.sessions[0]
+    kinds = [m.get("type") for m in session.control_messages]
+    assert "ForceEndpoint" in kinds and kinds.index("ForceEndpoint") < kinds.index("Terminate")
+    [turn] = listener.transcript.finished
+    assert turn.translation is not None and turn.translation.text == "[fr] " + turn.text
+
+
 def test_stop_does_not_wait_beyond_the_bound_for_an_answer_that_never_comes() -> None:
     extras = Extras(gateway=Gateway(silent=frozenset({0, 1, 2})))
     with FakeV3Server(api_key=KEY, script=SCRIPT, extras=extras) as server:

@@ -344,7 +344,7 @@ class SessionSupervisor:
 
     # -- ending -----------------------------------------------------------------
 
-    def _await_translations(self) -> None:
+    def _await_translations(self, live: Link | None) -> None:
         """Before ``Terminate``: give the last turns' translations a bounded moment.
 
         Translations come seconds after their turn; once ``Terminate`` is
@@ -355,7 +355,6 @@ class SessionSupervisor:
         extras = self.extras
         if extras is None or not extras.translating:
             return
-        live = self.live
         # The line being spoken is finished now (ForceEndpoint) so that it is
         # translated too, rather than finalised by Terminate and never translated.
         speaking = live is not None and live.usable and live.has_open_turn()
@@ -374,7 +373,7 @@ class SessionSupervisor:
     def _finish_input(self) -> None:
         """End of input: terminate the live session, let every backfill finish."""
         self.input_ended.set()
-        self._await_translations()
+        self._await_translations(self.live)
         if self.successor is not None:
             self.successor.abandon()
             self._reap(self.successor)
@@ -422,7 +421,7 @@ class SessionSupervisor:
         if any(link is not None and not link.failure_pending() for link in links):
             self.listener.on_state(EngineState.STOPPING, "Finishing the session…")
             if self.fatal is None:
-                self._await_translations()
+                self._await_translations(links[0])
         for link in links:
             if link is not None:
                 link.abandon()
