@@ -157,6 +157,7 @@ class AssemblyAICallEngine(AssemblyAIEngine):
             source_label="",
             retries=retries,
             clock=self._clock,
+            extras=self._extras,
         )
         with self._lock:
             self._links.append(link)
