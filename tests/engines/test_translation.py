@@ -234,3 +234,27 @@ def test_speaker_revision_relabels_turns_and_words_and_pending_means_no_label() 
     assert {w.speaker for w in turns[0].words} == {"B"}
     assert {w.speaker for w in turns[1].words} == {"A"}
     assert not listener.errors
+
+
+def test_call_mode_translates_each_side_and_names_revised_speakers_by_side() -> None:
+    from captioner.engines.assemblyai.call import AssemblyAICallEngine
+    from tests.engines.test_call_engines import SCRIPT as CALL_SCRIPT
+    from tests.engines.test_call_engines import FrameSource, conversation_frames
+
+    listener = TranslationRecorder()
+    extras = Extras(revisions=[(5500.0, {2: "A"})])
+    with FakeV3Server(
+        api_key=KEY, script=CALL_SCRIPT, ms_per_word=300, gap_ms=400, extras=extras
+    ) as server:
+        engine = AssemblyAICallEngine(
+            listener,
+            config(server.url, speaker_labels=True),
+            names={"mic": "You", "system": "Them"},
+        )
+        engine.start(FrameSource(conversation_frames()))
+        listener.wait_stopped(30)
+        assert engine.join(5)
+    turns = listener.transcript.finished
+    assert [t.speaker for t in turns] == ["You", "Them (A)", "Them (A)"]  # B revised to A
+    assert all(t.translation is not None for t in turns), turns
+    assert turns[1].translation is not None and turns[1].translation.text == "[fr] " + turns[1].text
