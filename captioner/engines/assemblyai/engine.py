@@ -19,7 +19,10 @@ Modules: :mod:`~captioner.engines.assemblyai.config` (settings and their
 validation), :mod:`~captioner.engines.assemblyai.link` (one connection on the
 session timeline), :mod:`~captioner.engines.assemblyai.backfill` (the gap after a
 drop), :mod:`~captioner.engines.assemblyai.provisional` (offline captions meanwhile),
-:mod:`~captioner.engines.assemblyai.session` (the run loop).
+:mod:`~captioner.engines.assemblyai.session` (the run loop),
+:mod:`~captioner.engines.assemblyai.translation` (the LLM Gateway prompt and
+its answers), :mod:`~captioner.engines.assemblyai.turn_extras` (translations
+and speaker revisions matched to turns, per connection).
 """
 
 from __future__ import annotations
