@@ -23,6 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
+from shiboken6 import isValid
 
 from captioner.core.settings import Key, Settings
 from captioner.core.unsaved import FallbackResult
@@ -181,7 +182,8 @@ class QuitSequence(QObject):
         """The run is over (the session manager has been told): let the journals finish."""
         self._bound.stop()
         if self._sessions is not None and self._sessions.pending:
-            self._window.show_status("Saving the session…")
+            if isValid(self._window):  # Stop, then the journal: it may outlive a torn-down window
+                self._window.show_status("Saving the session…")
             self._wait("sessions", SAVE_TIMEOUT_S)  # _on_settled goes on
             return
         self._waiting = ""
@@ -258,9 +260,13 @@ class QuitSequence(QObject):
             return
         self.done = True
         self._bound.stop()
-        if self._tray is not None:
+        # The journals' answer may come after the widgets were deleted (a test's teardown,
+        # the desktop closing windows at logout): close what is still there.
+        if self._tray is not None and isValid(self._tray):
             self._tray.hide()
-        self._overlay.close()
-        self._window.allow_close()
-        self._window.close()
+        if isValid(self._overlay):
+            self._overlay.close()
+        if isValid(self._window):
+            self._window.allow_close()
+            self._window.close()
         self.finished.emit()
