@@ -23,8 +23,9 @@ from captioner.core.transcript import Transcript, Turn, TurnUpdate, Word
 from captioner.ui.quit_sequence import Unsaved
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
-from tests.ui.test_sessions import rows
-from tests.ui.test_sessions_folder import _damaged_data_dir
+from tests.fakes.v3_server import FakeV3Server
+from tests.ui.test_sessions import KEY, SCRIPT, rows
+from tests.ui.test_sessions_folder import SHORT_CLIP, _damaged_data_dir, cloud
 
 LINES = ["the budget is approved", "we meet again on friday"]
 
@@ -301,3 +302,28 @@ def test_stop_on_a_stalled_disk_returns_at_once_and_the_journal_ends_when_the_di
     contents = read_journal(path)
     assert contents.ended and [t.text for t in contents.turns] == ["last words"]
     assert manager.unsaved_count == 0 and manager.problem_text is None
+
+
+def test_quit_while_captioning_into_a_folder_that_cannot_take_it_asks_and_loses_nothing(
+    make_app, qtbot, tmp_path, monkeypatch
+) -> None:
+    """The run is stopped, its journal answers, and the session it could not save is asked about."""
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    asked: list[int] = []
+
+    def ask(_parent, count: int, _reason: str, answer) -> None:
+        asked.append(count)
+        answer(Unsaved.CHOOSE_FOLDER)
+
+    chosen = tmp_path / "chosen"
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, unusable(tmp_path), SHORT_CLIP))
+        app.quit_sequence.ask_unsaved = ask
+        app.quit_sequence.ask_folder = lambda _parent, _start: str(chosen)
+        app.start_captioning()
+        qtbot.waitUntil(lambda: len(app.controller.transcript.finished) >= 2, timeout=20000)
+        with qtbot.waitSignal(app.quitFinished, timeout=20000):
+            app.request_quit()
+    shown = [turn.text for turn in app.controller.transcript.finished]
+    assert asked == [1]
+    assert texts(chosen) == [shown]
