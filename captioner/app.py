@@ -17,8 +17,7 @@ from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from captioner import APP_NAME
-from captioner.audio.devices import InputDevice
-from captioner.audio.source import DeviceSource
+from captioner.audio.devices import InputDevice, open_device_source
 from captioner.audio.system import SystemAudioDevice
 from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
@@ -65,7 +64,7 @@ class CaptionerApp(QObject):
         settings: QSettings,
         *,
         list_devices: Callable[[], list[InputDevice]] | None = None,
-        open_device: Callable[[InputDevice], AudioSource] = DeviceSource,
+        open_device: Callable[[InputDevice], AudioSource] = open_device_source,
         rescan_devices: Callable[[], None] | None = None,
         list_system_sources: Callable[[], list[SystemAudioDevice]] | None = None,
         use_tray: bool | None = None,

@@ -39,13 +39,10 @@ import numpy as np
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
+from captioner.audio.sides import MIC, SIDE_NAMES, SIDES, SYSTEM
 
 log = logging.getLogger(__name__)
 
-MIC = "mic"
-SYSTEM = "system"
-SIDES: tuple[str, str] = (MIC, SYSTEM)
-SIDE_NAMES = {MIC: "microphone", SYSTEM: "system audio"}
 FRAME_BYTES = 2 * CHUNK_BYTES
 _SILENCE = bytes(CHUNK_BYTES)
 # How long read() blocks on the side it is missing before checking the other again.

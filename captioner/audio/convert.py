@@ -13,10 +13,16 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-TARGET_RATE = 16000
-CHUNK_MS = 50
-CHUNK_SAMPLES = TARGET_RATE * CHUNK_MS // 1000  # 800
-CHUNK_BYTES = CHUNK_SAMPLES * 2  # 1600: s16le mono
+from captioner.audio.pcm import CHUNK_BYTES, CHUNK_MS, CHUNK_SAMPLES, TARGET_RATE
+
+__all__ = [
+    "CHUNK_BYTES",
+    "CHUNK_MS",
+    "CHUNK_SAMPLES",
+    "TARGET_RATE",
+    "PcmConverter",
+    "to_float_mono",
+]
 
 _INT16_SCALE = 32768.0
 

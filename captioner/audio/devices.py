@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from captioner.audio.errors import AudioError
+
+if TYPE_CHECKING:
+    from captioner.audio.source import DeviceSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +173,14 @@ def rescan(sd: ModuleType | Any | None = None) -> None:
         initialize()
     except _portaudio_error(sd) as exc:
         raise AudioError(f"Cannot list audio devices: {exc}.") from exc
+
+
+def open_device_source(device: InputDevice) -> DeviceSource:
+    """A (not yet opened) source for ``device``, importing numpy and soxr only now.
+
+    The app's default device opener: :mod:`captioner.audio.source` converts with
+    numpy and soxr, which need not load before the main window shows.
+    """
+    from captioner.audio.source import DeviceSource
+
+    return DeviceSource(device)

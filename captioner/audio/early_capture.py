@@ -22,8 +22,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from captioner.audio.convert import CHUNK_MS
 from captioner.audio.errors import AudioError
+from captioner.audio.pcm import CHUNK_MS
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,10 @@ attenuated, with a room tail and microphone noise) 0.42–0.76.
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 FRAME_SAMPLES = 160  # 10 ms at 16 kHz
 FRAME_MS = 10
@@ -35,6 +37,8 @@ ECHO_HINT = (
 
 def frame_energies_db(chunk: bytes) -> np.ndarray:
     """Log energy (dBFS) of each 10 ms frame of 16 kHz s16le audio."""
+    import numpy as np  # here, not at the top: the controller imports ECHO_HINT at start-up
+
     samples = np.frombuffer(chunk, dtype="<i2").astype(np.float32) / 32768.0
     usable = samples.size - samples.size % FRAME_SAMPLES
     if usable == 0:
@@ -98,6 +102,8 @@ class EchoDetector:
         self._since_check = 0
 
     def _measure(self) -> float:
+        import numpy as np
+
         system = np.asarray(self._system, dtype=np.float64)
         mic = np.asarray(self._mic, dtype=np.float64)
         # Silence on either side proves nothing: the system side must be

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from captioner.audio.devices import InputDevice, find_device, list_input_devices
 from captioner.audio.errors import AudioError
-from captioner.audio.source import DeviceSource
+
+if TYPE_CHECKING:
+    from captioner.audio.source import DeviceSource
 
 SYSTEM_AUDIO_PREFIX = "System audio — "
 
@@ -63,6 +65,8 @@ class PulseMonitorSource:
                     "(install the ALSA PulseAudio plugin, libasound2-plugins)."
                 ) from exc
         device = dataclasses.replace(device, pulse_source=self.monitor)
+        from captioner.audio.source import DeviceSource  # numpy and soxr: only when opening
+
         inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
         inner.name = self.name
         inner.open()

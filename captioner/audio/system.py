@@ -38,12 +38,14 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from captioner.audio.devices import InputDevice, list_input_devices
 from captioner.audio.errors import AudioError
 from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX, PulseMonitorSource
-from captioner.audio.source import DeviceSource
+
+if TYPE_CHECKING:
+    from captioner.audio.source import DeviceSource
 
 MACOS_HELP_URL = "https://github.com/ExistentialAudio/BlackHole#installation"
 WINDOWS_HELP_URL = "https://github.com/spatialaudio/python-sounddevice/issues/510"
@@ -110,6 +112,8 @@ class SystemAudioDevice:
             return PulseMonitorSource(self.monitor, name=self.name, sd=sd)
         if self.device is None:
             raise AudioError(f"“{self.name}” has no capture device to open.")
+        from captioner.audio.source import DeviceSource  # numpy and soxr: only when opening
+
         source = DeviceSource(self.device, sd=sd)
         source.name = self.name
         source.is_system_audio = True  # its silence is a paused video, not a muted mic

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from captioner.audio.call import MIC, SIDES, SYSTEM, CallSources
+from captioner.audio.sides import MIC, SIDES, SYSTEM
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -51,6 +51,8 @@ class CallLabels:
 
 def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
     """Report a :class:`CallSources`' lost side and echo hint through ``listener``."""
+    from captioner.audio.call import CallSources  # numpy: loaded only once a run starts
+
     if not isinstance(source, CallSources):
         return
 

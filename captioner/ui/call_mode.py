@@ -11,17 +11,21 @@ sources' notices (from capture threads) onto the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.devices import InputDevice
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
+from captioner.audio.sides import MIC, SYSTEM
 from captioner.audio.system import help_text
 from captioner.core.settings import Key, Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.call_panel import CallPanel
+
+if TYPE_CHECKING:
+    from captioner.audio.call import CallSources
 
 NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
 LEVEL_POLL_MS = 50
@@ -89,6 +93,8 @@ class CallMode(QObject):
         ]
         for capture in captures:
             capture.start()
+        from captioner.audio.call import CallSources  # numpy: imported when a call starts
+
         sources = CallSources(
             *captures,
             on_source_lost=self.sourceLost.emit,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
 from captioner import keystore
 from captioner.core.settings import Key, Settings
@@ -65,6 +65,8 @@ class EnginePicker(QObject):
         self._picked = False  # the user chose in the window since the last load()
         self._asking = 0  # counts load()s: only the newest answer counts
         self.pending = False
+        self._painted = False  # the window has been painted once
+        self._deferred: EngineSpec | None = None  # preload waiting for that paint
         window.engineChosen.connect(self._on_chosen)
 
     def load(self) -> None:
@@ -103,9 +105,35 @@ class EnginePicker(QObject):
         if self._window.selected_engine() is not chosen or not self._window.engine_combo.count():
             self._window.set_engines(available_engines(), chosen)
         if preload:
-            # The offline model takes a moment to load: start now, in the background,
-            # so Start is instant when the user gets there.
-            spec(chosen).preload()
+            # The offline model takes a moment to load: start in the background, so
+            # Start is instant when the user gets there.
+            self._preload(spec(chosen))
+
+    def _preload(self, engine: EngineSpec) -> None:
+        """Preload ``engine`` now if the window has been painted, else just after.
+
+        Loading the offline model holds the GIL for whole decoder calls (~0.6 s
+        twice, even on its worker thread), which would keep the GUI thread from
+        painting the window at launch: preloading waits for the first paint.
+        """
+        if self._painted:
+            engine.preload()
+            return
+        if self._deferred is None:
+            self._window.installEventFilter(self)
+        self._deferred = engine  # the latest choice wins
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._run_deferred)  # after this paint reaches the screen
+        return False
+
+    def _run_deferred(self) -> None:
+        engine, self._deferred = self._deferred, None
+        if engine is not None:
+            engine.preload()
 
     def request(self, engine_id: EngineId) -> None:
         """Pick ``engine_id`` as ``--engine`` would (a later launch asked for it)."""
@@ -124,4 +152,4 @@ class EnginePicker(QObject):
         self._requested = None  # the user's pick now outranks the command line
         self._picked = True
         self.remember(engine.id)
-        engine.preload()
+        self._preload(engine)

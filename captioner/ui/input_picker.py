@@ -21,10 +21,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from captioner.audio.call import MIC, SYSTEM
 from captioner.audio.devices import InputDevice, list_input_devices, rescan
 from captioner.audio.errors import AudioError
 from captioner.audio.inventory import Inventory, find_input, scan_inputs
+from captioner.audio.sides import MIC, SYSTEM
 from captioner.audio.system import SystemAudioDevice, help_text, list_system_sources
 from captioner.core.settings import Key, Settings
 from captioner.ui.call_panel import CallPanel

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow
 
-from captioner.audio.call import MIC
+from captioner.audio.sides import MIC
 from captioner.ui.controller import CaptionController
 
 # RMS below this is digital silence (exact zeros: below one step of a 16-bit

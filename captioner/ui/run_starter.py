@@ -19,7 +19,6 @@ from captioner import keystore
 from captioner.audio.devices import InputDevice
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
 from captioner.core.settings import Key, Settings
 from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.engines.registry import EngineId, EngineOptions, EngineSpec
@@ -152,6 +151,8 @@ class RunStarter(QObject):
     def _open_source(self, choice: InputChoice) -> AudioSource:
         """The run's source; a live one is already capturing when this returns."""
         if choice.file_path is not None:
+            from captioner.audio.file_source import WavFileSource  # numpy, soxr: on Start
+
             return WavFileSource(choice.file_path, realtime=True)  # a file loses nothing
         if choice.system is not None:
             live = choice.system.make_source()

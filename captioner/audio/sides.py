@@ -1,0 +1,13 @@
+"""The two sides of a call-mode run, as names only.
+
+The picker, the call panel and the speaker labels need these names before any
+audio is captured; :mod:`captioner.audio.call` (which mixes the sides with numpy)
+is imported only when a call-mode run opens its sources.
+"""
+
+from __future__ import annotations
+
+MIC = "mic"
+SYSTEM = "system"
+SIDES: tuple[str, str] = (MIC, SYSTEM)
+SIDE_NAMES = {MIC: "microphone", SYSTEM: "system audio"}
