@@ -7,6 +7,7 @@ import sys
 
 from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL
 from captioner.engines.registry import engine_ids
 
 EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "md")
@@ -81,7 +82,11 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
         "through AssemblyAI's LLM Gateway, printed under each line and exported beside it; "
         "billed per token, needs a paid account",
     )
-    cloud.add_argument("--translation-model", metavar="MODEL", help="LLM Gateway model")
+    cloud.add_argument(
+        "--translation-model",
+        metavar="MODEL",
+        help=f"the LLM Gateway model that translates (default: {DEFAULT_TRANSLATION_MODEL})",
+    )
     cloud.add_argument(
         "--subtitles",
         choices=("bilingual", "separate"),
