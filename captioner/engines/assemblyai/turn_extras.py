@@ -63,9 +63,11 @@ class RunExtras:
         return bool(self.language)
 
     def expect(self, key: str) -> None:
+        """A finished turn whose translation is owed (none are once translation was refused)."""
         if self.translating:
             with self._cond:
-                self._waiting.add(key)
+                if not self._refused:
+                    self._waiting.add(key)
 
     def settle(self, keys: Sequence[str]) -> None:
         """These turns need no more waiting (translated, refused, or their link died)."""
