@@ -258,3 +258,17 @@ def test_call_mode_translates_each_side_and_names_revised_speakers_by_side() -> 
     assert [t.speaker for t in turns] == ["You", "Them (A)", "Them (A)"]  # B revised to A
     assert all(t.translation is not None for t in turns), turns
     assert turns[1].translation is not None and turns[1].translation.text == "[fr] " + turns[1].text
+
+
+def test_after_a_refusal_no_translation_is_owed_so_stop_does_not_wait() -> None:
+    from captioner.engines.assemblyai.turn_extras import RunExtras
+
+    listener = TranslationRecorder()
+    extras = RunExtras(listener, "fr")
+    extras.expect("aai-1:0")
+    assert extras.waiting() == {"aai-1:0"}
+    extras.refused("no access to the LLM Gateway")
+    extras.refused("no access to the LLM Gateway")
+    extras.expect("aai-1:1")
+    assert extras.waiting() == set() and extras.wait(0)
+    assert len(listener.errors) == 1 and listener.errors[0].kind is ErrorKind.SETTINGS
