@@ -84,6 +84,7 @@ class GlobalHotkey(QObject):
             return False
         self._display = display
         self._stop.clear()
+        self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
         self._thread = threading.Thread(target=self._listen, name="global-hotkey", daemon=True)
         self._thread.start()
         return True
@@ -95,7 +96,7 @@ class GlobalHotkey(QObject):
         assert display is not None
         while not self._stop.is_set():
             if not display.pending_events():
-                select.select([display.fileno()], [], [], 0.2)
+                select.select([display.fileno(), self._wake[0]], [], [])
                 continue
             event = display.next_event()
             if event.type == X.KeyPress:
@@ -106,8 +107,11 @@ class GlobalHotkey(QObject):
         if display is None:
             return
         self._stop.set()
+        os.write(self._wake[1], b"x")
         if self._thread is not None:
             self._thread.join(2)
+        for fd in self._wake:
+            os.close(fd)
         root = display.screen().root
         for keycode, modifiers in self._grabs:
             root.ungrab_key(keycode, modifiers)
