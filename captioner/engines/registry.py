@@ -16,6 +16,8 @@ Packages are imported only when an engine is built, so listing engines (for
 from __future__ import annotations
 
 import importlib.util
+import logging
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -26,6 +28,8 @@ from captioner.engines.base import Engine, EngineListener
 if TYPE_CHECKING:
     from captioner.engines.assemblyai.config import AssemblyAIConfig
     from captioner.engines.assemblyai.provisional import OfflineFactory
+
+log = logging.getLogger(__name__)
 
 
 class EngineId(str, Enum):
@@ -154,6 +158,33 @@ def _assemblyai(listener: EngineListener, options: EngineOptions) -> Engine:
     return cloud.AssemblyAIEngine(listener, options.assemblyai, offline_factory=offline_factory)
 
 
+_cloud_import: threading.Thread | None = None
+
+
+def _assemblyai_preload() -> None:
+    """Import the SDK (its pydantic models, ~0.4-0.7 s) on a worker thread, once.
+
+    Called once the window has been painted: the first session then opens
+    without that import.  The import holds the GIL in stretches, which
+    benchmarks/sdk_import_stall.py measured as the GUI thread's longest gap:
+    22-28 ms typically, 249 ms once with a cold disk cache under load 7 (the
+    floor is 13-15 ms); a price paid once, while the user has only just seen
+    the window, instead of on every first Start.
+    """
+    global _cloud_import
+    if _cloud_import is not None:
+        return
+
+    def load() -> None:
+        try:
+            import captioner.engines.assemblyai.engine  # noqa: F401 (what Start needs)
+        except Exception:  # Start reports it properly; a preload only saves time
+            log.debug("Preloading the AssemblyAI SDK failed", exc_info=True)
+
+    _cloud_import = threading.Thread(target=load, name="assemblyai-preload", daemon=True)
+    _cloud_import.start()
+
+
 def _assemblyai_missing_key() -> str:
     # The engine reports the same words when it is started without a key.
     from captioner.engines.assemblyai.config import NO_KEY_MESSAGE
@@ -181,6 +212,7 @@ ENGINES: dict[EngineId, EngineSpec] = {
         call_mode=True,
         requires="assemblyai",
         factory=_assemblyai,
+        warm_up=_assemblyai_preload,
         key_help=_assemblyai_missing_key,
     ),
 }

@@ -1,0 +1,153 @@
+"""Long-session soak (issue 14): does a cloud session stay flat as its transcript grows?
+
+Captioner runs on a private X display, captions a speech file read in real time
+(``--input-file``, the same audio path as a device after capture) through the
+cloud engine against the fake v3 server of ``tests/fakes``, and this script reads
+the process family's resident memory and CPU seconds once a minute.
+
+The server is made fast so the transcript grows quickly: two-word sentences at
+100 ms a word and a 100 ms gap give one finished turn every ~0.3 s of audio
+(~200 a minute), so 2,000 turns are in view after ten minutes and ~6,000 after
+thirty.  That is busier than any meeting: what grows with the transcript shows
+sooner.  The target (issue 14): RSS and CPU per minute at the last minute within
+5 % of minute 2.
+
+    .venv/bin/python benchmarks/soak.py [--minutes 30] [--source DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from rig import (
+    KEY,
+    ROOT,
+    Display,
+    child_defaults,
+    cpu_seconds,
+    family_rss_mb,
+    interruptible,
+    speech_wav,
+    wait_for,
+)
+
+from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
+
+WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima".split()
+
+
+class CountingServer(FakeV3Server):
+    """The fake v3 server, counting the turns it finished and the sessions it began."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.finished = 0
+
+    async def _finish_turn(self, session, next_turn_start_ms: float) -> None:  # type: ignore[no-untyped-def]
+        before = session.turn_index
+        await super()._finish_turn(session, next_turn_start_ms)
+        self.finished += session.turn_index - before
+
+
+def script(turns: int) -> TurnScript:
+    pairs = itertools.cycle(itertools.product(WORDS, WORDS))
+    made = []
+    for _ in range(turns):
+        first, second = next(pairs)
+        made.append(ScriptTurn(words=[first, second], formatted=f"{first.title()} {second}."))
+    return TurnScript(made)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="length of the session")
+    parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = parser.parse_args(argv)
+    interruptible()
+    source = args.source.resolve()
+    seconds = args.minutes * 60
+    tmp = Path(tempfile.mkdtemp(prefix="captioner-soak-"))
+    print(f"Captioner from {source}; {args.minutes:g} min; load {os.getloadavg()[0]:.2f}")
+    display = Display()
+    process: subprocess.Popen[bytes] | None = None
+    rows: list[tuple[int, float, float, int]] = []
+    try:
+        wav = tmp / "speech.wav"
+        speech_wav(wav, seconds + 30)
+        server = CountingServer(
+            KEY, script(int(seconds / 0.3) + 200), ms_per_word=100.0, gap_ms=100.0
+        )
+        with server:
+            home = tmp / "home"
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
+            env |= {"DISPLAY": display.name, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(source)}
+            env |= {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
+            env |= {"XDG_RUNTIME_DIR": str(home), "ASSEMBLYAI_API_KEY": KEY}
+            home.mkdir()
+            cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
+            cmd += ["--engine", "assemblyai", "--api-host", server.url]
+            cmd += ["--input-file", str(wav), "--start"]
+            with (tmp / "captioner.log").open("wb") as log:
+                process = subprocess.Popen(
+                    cmd,
+                    env=env,
+                    cwd=source,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    preexec_fn=child_defaults,
+                )
+            if not wait_for(lambda: server.finished > 0 or process.poll() is not None, 120):
+                print("no turn within 120 s")
+            if process.poll() is not None:
+                print(f"Captioner exited ({process.returncode}); see {tmp / 'captioner.log'}")
+                args.keep = True
+                return 1
+            began = time.monotonic()
+            last_cpu = cpu_seconds(process.pid)
+            print("minute  RSS MB  CPU s/min  turns finished")
+            for minute in range(1, int(args.minutes) + 1):
+                time.sleep(max(0.0, began + minute * 60 - time.monotonic()))
+                if process.poll() is not None:
+                    print(f"Captioner exited early ({process.returncode})")
+                    args.keep = True
+                    break
+                cpu = cpu_seconds(process.pid)
+                row = (minute, family_rss_mb(process.pid), cpu - last_cpu, server.finished)
+                last_cpu = cpu
+                rows.append(row)
+                print(f"{row[0]:6d}  {row[1]:6.1f}  {row[2]:9.2f}  {row[3]:14d}", flush=True)
+    finally:
+        if process is not None and process.poll() is None:
+            process.send_signal(2)  # SIGINT: the app's own quit
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(30)
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        display.close()
+        if args.keep:
+            print(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if len(rows) >= 3:
+        two, end = rows[1], rows[-1]
+        print(
+            f"minute 2 → minute {end[0]}: RSS {two[1]:.1f} → {end[1]:.1f} MB "
+            f"({(end[1] / two[1] - 1) * 100:+.1f} %), CPU {two[2]:.2f} → {end[2]:.2f} s/min "
+            f"({(end[2] / two[2] - 1) * 100:+.1f} %), {end[3]} turns in view (target: ±5 %)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
