@@ -327,3 +327,32 @@ def test_left_context_is_decoded_but_its_words_are_not_returned(model: OfflineMo
     assert all(start >= 0 and end >= start for _, start, end, _ in with_context)
     recall = len(set(words) & set(second.reference.split())) / len(set(second.reference.split()))
     assert recall >= 0.5, (words, [w for w, *_ in without])
+
+
+def test_a_short_utterance_after_a_pause_is_decoded_with_the_one_before_as_context(
+    model: OfflineModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "four | queen of clubs": the short second line gets the first as context."""
+    cards = next(c for c in speech.clips("pocketsphinx") if c.name == "cards-002")
+    split, pieces = speech.split_at_pauses(cards)
+    calls: list[tuple[bytes, bytes]] = []
+    decode = model.decode_final
+
+    def spy(audio: bytes, context: bytes = b"") -> Any:
+        calls.append((audio, context))
+        return decode(audio, context)
+
+    monkeypatch.setattr(model, "decode_final", spy)
+    listener = transcribe(model, HookedSource(split.pcm))
+
+    assert len(pieces) == 2 and len(calls) == 2, (pieces, len(calls))
+    (first, no_context), (second, context) = calls
+    assert no_context == b""
+    assert len(second) < offline.FINAL_CONTEXT_BELOW_MS * BYTES_PER_MS
+    # The context is the end of the utterance before, at most FINAL_CONTEXT_MS of it.
+    assert context and first.endswith(context)
+    assert len(context) <= offline.FINAL_CONTEXT_MS * BYTES_PER_MS
+    # Its words are not repeated in the second line.
+    texts = [final.text for final in listener.finals]
+    assert len(texts) == 2 and texts[0] and texts[1], texts
+    assert texts[0].split()[-1] not in texts[1].split()[:1], texts
