@@ -7,6 +7,11 @@ default place at the bottom, or dragged to the middle), opens each of the
 app's own windows in turn, and prints as JSON, for each, where the window,
 its buttons and the overlay are while the window is in use and after it
 closes.
+
+Nothing here waits a fixed time: the clearance decides over several loop
+turns (focus change, a zero timer, a dialog's Move, the overlay's hide or
+show), so a fixed 150 ms pause measured mid-decision on a loaded machine.
+Each step waits until the app is quiet instead (see :func:`when_quiet`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import sys
 import tempfile
 
-from PySide6.QtCore import QRect, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QRect, QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 
@@ -30,6 +35,42 @@ def buttons_of(widget: QWidget) -> dict[str, list[int]]:
             top_left = button.mapToGlobal(button.rect().topLeft())
             out[button.text().replace("&", "")] = rect(QRect(top_left, button.size()))
     return out
+
+
+POLL_MS = 20
+QUIET_POLLS = 3  # the same state this many polls in a row, each after a full loop turn
+GIVE_UP_MS = 30_000  # then measure anyway: the test names what was not reached
+
+
+def when_quiet(app: QApplication, clearance, state, then, focus=None) -> None:
+    """Call ``then`` once the clearance has settled (and ``focus`` has the focus).
+
+    Settled: its pending re-decision has run and ``state()`` (the overlay's and
+    the window's geometry and visibility) has not changed for a few loop
+    turns.  On the offscreen platform a shown window is activated (and so is
+    the overlay when it is shown again, unlike on a desktop), but only when
+    the event loop gets to it, so the focus is waited for as well.
+    """
+    timer = QTimer(app)
+    timer.setInterval(POLL_MS)
+    seen: list[object] = []
+    clock = QElapsedTimer()
+    clock.start()
+
+    def poll() -> None:
+        now = (state(), app.focusWindow())
+        busy = clearance._again.isActive() or (focus is not None and now[1] is not focus())
+        if busy or (seen and seen[-1] != now):
+            seen.clear()
+        if not busy:
+            seen.append(now)
+        if len(seen) >= QUIET_POLLS or clock.elapsed() > GIVE_UP_MS:
+            timer.stop()
+            timer.deleteLater()
+            then()
+
+    timer.timeout.connect(poll)
+    timer.start()
 
 
 def main() -> None:
@@ -63,8 +104,15 @@ def main() -> None:
         ("sessions", lambda: captioner.session_actions.show_sessions()),
     ]
 
-    def settle(then) -> None:
-        QTimer.singleShot(150, then)  # the clearance decides on the next loop turns
+    clearance = captioner.overlay_visibility.clearance
+    shown: list[QWidget] = []  # the window being measured, if any
+
+    def state() -> tuple:
+        window = [(rect(w.frameGeometry()), w.isVisible()) for w in shown]
+        return rect(overlay.geometry()), overlay.isVisible(), window
+
+    def settle(then, focus=None) -> None:
+        when_quiet(app, clearance, state, then, focus)
 
     def open_next() -> None:
         if not openers:
@@ -76,7 +124,8 @@ def main() -> None:
             return
         name, opener = openers.pop(0)
         window = opener()
-        window.show()
+        shown[:] = [window]
+        window.show()  # activates it on the offscreen platform (and on a desktop)
         window.activateWindow()
 
         def measure() -> None:
@@ -95,7 +144,7 @@ def main() -> None:
             report["windows"][name]["after"] = rect(overlay.geometry())
             open_next()
 
-        settle(measure)
+        settle(measure, focus=window.windowHandle)
 
     settle(open_next)
     app.exec()
