@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
@@ -147,8 +148,22 @@ class SingleInstance(QObject):
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
             self._clients[socket] = bytearray()
-            socket.readyRead.connect(lambda socket=socket: self._on_ready_read(socket))
-            socket.disconnected.connect(lambda socket=socket: self._on_disconnected(socket))
+            # Bound methods, not lambdas holding ``self``: a lambda kept by the socket's
+            # connection kept this object, its server and its sockets alive until
+            # interpreter exit, to be destroyed in no set order with the application
+            # (the likely cause of a segfault seen once in ~QLocalSocket).
+            socket.readyRead.connect(self._on_sender_ready_read)
+            socket.disconnected.connect(self._on_sender_disconnected)
+
+    def _on_sender_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._on_ready_read(socket)
+
+    def _on_sender_disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._on_disconnected(socket)
 
     def _on_disconnected(self, socket: QLocalSocket) -> None:
         if socket.bytesAvailable():
@@ -203,6 +218,9 @@ class SingleInstance(QObject):
     def close(self) -> None:
         for socket in list(self._clients):
             self._forget(socket)
-        if self._server is not None:
-            self._server.close()
-            self._server = None
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            # Now, on this thread, with its sockets (its children): not at interpreter
+            # exit, after the application, in whatever order the wrappers go.
+            shiboken6.delete(server)

@@ -7,9 +7,26 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
 
 from captioner.app import CaptionerApp
 from captioner.cli import parse_args
+
+
+def end_run_before_close(qtbot, app: CaptionerApp) -> None:
+    """Stop ``app``'s run and let its last signals arrive while its widgets still exist.
+
+    pytest-qt closes and deletes the widgets given to ``qtbot.addWidget``
+    *before* any fixture's teardown runs, so a run stopped in a fixture's
+    teardown delivered its last status to a deleted window and overlay
+    ("Internal C++ object … already deleted" as a teardown error whenever a
+    test ended with a run still going or a journal still closing).  Called
+    as the window's ``before_close_func``, this runs first.
+    """
+    if app.controller.running:
+        app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running and not app.sessions.pending, timeout=15000)
+    QApplication.processEvents()  # what the engine posted before it stopped
 
 
 @pytest.fixture
@@ -20,16 +37,14 @@ def make_app(qtbot, tmp_path: Path) -> Iterator:
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
         inject.setdefault("use_tray", False)
         app = CaptionerApp(parse_args(list(argv)), settings, **inject)
-        qtbot.addWidget(app.window)
+        # The window first: its before_close_func ends the run before either is deleted.
+        qtbot.addWidget(app.window, before_close_func=lambda _w: end_run_before_close(qtbot, app))
         qtbot.addWidget(app.overlay)
         app.window.show()
         apps.append(app)
         return app
 
     yield make
-    for app in apps:  # never leave an engine thread behind
-        if app.controller.running:
-            app.controller.stop()
-            qtbot.waitUntil(lambda app=app: not app.controller.running, timeout=15000)
+    for app in apps:
         if app.session_actions.sessions_window is not None:
             app.session_actions.sessions_window.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from captioner.ui.level_monitor import SILENCE_HINT_AFTER_S, LevelMonitor
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.single_instance import SingleInstance
 from tests.conftest import DATA
+from tests.ui.conftest import end_run_before_close
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 
@@ -32,14 +34,15 @@ def app(qtbot, tmp_path: Path) -> Iterator[CaptionerApp]:
         list_devices=list,
         use_tray=True,
     )
-    qtbot.addWidget(captioner.window)
+    # The run ends before pytest-qt deletes the widgets (it does that before this
+    # fixture's teardown), so its last status never reaches a deleted window.
+    qtbot.addWidget(
+        captioner.window, before_close_func=lambda _w: end_run_before_close(qtbot, captioner)
+    )
     qtbot.addWidget(captioner.overlay)
     captioner.window.show()
     qtbot.waitExposed(captioner.window)
     yield captioner
-    if captioner.controller.running:
-        captioner.controller.stop()
-        qtbot.waitUntil(lambda: not captioner.controller.running, timeout=15000)
     assert captioner.tray is not None
     captioner.tray.hide()
 
@@ -84,6 +87,20 @@ def test_a_second_instance_raises_the_first(qtbot, tmp_path) -> None:
         assert second.notify_running_instance()
     first.close()
     assert not SingleInstance(name).notify_running_instance()  # gone with the first
+
+
+def test_a_closed_instance_is_released_with_its_sockets_at_once(qtbot, tmp_path) -> None:
+    """Not kept alive until interpreter exit, where its sockets died after the application."""
+    name = f"captioner-test-{tmp_path.name}"
+    first = SingleInstance(name)
+    assert first.listen()
+    with qtbot.waitSignal(first.activationRequested, timeout=5000):
+        assert SingleInstance(name).notify_running_instance()
+    first.close()
+    released = weakref.ref(first)
+    del first
+    assert released() is None  # no garbage collection needed: nothing holds it
+    assert not SingleInstance(name).notify_running_instance()
 
 
 def test_keyboard_reaches_every_main_action(app, qtbot) -> None:
