@@ -194,16 +194,20 @@ def test_key_terms_changed_mid_session_reach_the_service(make_app, qtbot, monkey
             *cloud_args(server, DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav")
         )
         app.start_captioning()
-        server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].began)
+        # Wait with the GUI loop running (not server.wait_for, which blocks the GUI
+        # thread): a loaded machine takes longer than its 10 s, and anything the run
+        # hands to the GUI thread meanwhile must be delivered.
+        qtbot.waitUntil(lambda: bool(server.sessions) and server.sessions[0].began, timeout=30000)
         dialog = AssemblyAISettingsDialog(app.prefs, server.url, app.window)
         qtbot.addWidget(dialog)
         dialog.liveUpdate.connect(app.dialogs.update_running_session)
         dialog.keyterms_edit.setPlainText("Dashwood")
         dialog.accept()
-        server.wait_for(
-            lambda s: any(
-                m.get("type") == "UpdateConfiguration" for m in s.sessions[0].control_messages
-            )
+        qtbot.waitUntil(
+            lambda: any(
+                m.get("type") == "UpdateConfiguration" for m in server.sessions[0].control_messages
+            ),
+            timeout=30000,
         )
         update = next(
             m for m in server.sessions[0].control_messages if m.get("type") == "UpdateConfiguration"
