@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -40,6 +41,7 @@ from captioner.ui.contrast import readable_placeholders
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.keyring_access import off_gui_thread
+from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
 
 
 def config_from_settings(settings: Settings, api_key: str, api_host: str) -> AssemblyAIConfig:
@@ -112,11 +114,15 @@ class AssemblyAISettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("AssemblyAI settings")
-        self.setMinimumWidth(620)  # the key's placeholder and the model's description fit
         self._settings = settings
         self._api_host = api_host
         s = settings
-        form = QFormLayout(self)
+        # The form scrolls and OK/Cancel stay below it, in view: at 1024×600 with
+        # 2× scaling the screen (300 px) is shorter than the form.
+        inner = QWidget()
+        form = QFormLayout(inner)
+        if available_area(self).width() < 700:  # a narrow screen: labels above their fields
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
 
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -221,7 +227,13 @@ class AssemblyAISettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         self.ok_button: QAbstractButton = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        form.addRow(buttons)
+        self.scroll = FittingScroll(inner, "AssemblyAI options")
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(buttons)
+        # 620 px wide: the key's placeholder and the model's description fit.
+        fit_size(self, QSize(620, self.sizeHint().height()))
+        self.keep_on_screen = KeepOnScreen(self)
         self._check = KeyCheck(api_host, self)
         self._check.finished.connect(self._on_key_checked)
         install_close_keys(self, escape=False)  # Ctrl+W as Cancel; Esc already is

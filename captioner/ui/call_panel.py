@@ -80,6 +80,11 @@ class CallPanel(QWidget):
             title = QLabel(titles[side])
             picker = QComboBox()
             picker.setAccessibleName(f"{spoken[side].capitalize()} source")
+            # Long source names must not widen the window past a small screen.
+            picker.setMinimumContentsLength(12)
+            picker.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
             title.setBuddy(picker)
             picker.currentIndexChanged.connect(lambda _i, s=side: self._on_source(s))
             meter = QProgressBar()

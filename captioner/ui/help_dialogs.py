@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME, __version__
+from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
 
 LICENCE = "MIT"
 LINKS = (
@@ -116,7 +117,8 @@ class ShortcutsWindow(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
-        self.resize(760, 520)
+        fit_size(self, QSize(760, 520))  # roomy, or as much as a small screen holds
+        self.keep_on_screen = KeepOnScreen(self)
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [
@@ -165,4 +167,5 @@ class AboutDialog(QDialog):
             buttons.addButton(self.open_folder, QDialogButtonBox.ButtonRole.ActionRole)
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
-        self.setMinimumWidth(440)
+        self.setMinimumWidth(min(440, available_area(self).width() - 16))
+        self.keep_on_screen = KeepOnScreen(self)

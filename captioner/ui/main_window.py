@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -37,6 +37,7 @@ from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
+from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size
 from captioner.ui.status_line import StatusLine
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
 
@@ -124,7 +125,8 @@ class MainWindow(QMainWindow):
         input_label = QLabel("&Input:")
         self.input_combo = QComboBox()
         self.input_combo.setAccessibleName("Input device")
-        self.input_combo.setMinimumContentsLength(28)
+        # Narrow enough for a 512-px-wide screen (1024×600 at 2×); wider when there is room.
+        self.input_combo.setMinimumContentsLength(10)
         self.input_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -137,6 +139,10 @@ class MainWindow(QMainWindow):
         engine_label = QLabel("&Engine:")
         self.engine_combo = QComboBox()
         self.engine_combo.setAccessibleName("Recognition engine")
+        self.engine_combo.setMinimumContentsLength(8)
+        self.engine_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         engine_label.setBuddy(self.engine_combo)
         self.start_button = QPushButton("Start")
         self.start_button.setObjectName("startButton")
@@ -148,21 +154,27 @@ class MainWindow(QMainWindow):
         row.addWidget(input_label)
         row.addWidget(self.input_combo, 1)
         row.addWidget(self.refresh_button)
-        row.addSpacing(12)
+        row.addSpacing(6)
         row.addWidget(engine_label)
-        row.addWidget(self.engine_combo)
-        row.addSpacing(12)
+        row.addWidget(self.engine_combo, 1)
+        row.addSpacing(6)
         self.level_meter = QProgressBar()
         self.level_meter.setObjectName("levelMeter")
         self.level_meter.setAccessibleName("Input level")
         self.level_meter.setRange(0, 100)
         self.level_meter.setTextVisible(False)
-        self.level_meter.setFixedWidth(70)
+        self.level_meter.setFixedWidth(56)
         self.level_meter.setToolTip("Input level: it moves when the device hears sound")
         row.addWidget(self.level_meter)
         row.addWidget(self.start_button)
         layout.addLayout(row)
 
+        # Everything between the top row and the transcript scrolls when the
+        # screen is too short for it (call mode's rows, a recovery banner), so
+        # Start above and the transcript below always stay in the window.
+        controls = QWidget()
+        below = QVBoxLayout(controls)
+        below.setContentsMargins(0, 0, 0, 0)
         options = QHBoxLayout()
         self.engine_hint = QLabel()
         self.engine_hint.setObjectName("engineHint")
@@ -172,17 +184,19 @@ class MainWindow(QMainWindow):
         self.overlay_check.toggled.connect(self.overlayToggled)
         options.addWidget(self.engine_hint, 1)
         options.addWidget(self.overlay_check)
-        layout.addLayout(options)
+        below.addLayout(options)
 
         self.call_panel = CallPanel()
         self.call_panel.toggle.toggled.connect(self._update_input_enabled)
-        layout.addWidget(self.call_panel)
+        below.addWidget(self.call_panel)
 
         self.recovery_banner = RecoveryBanner()
         self.recovery_banner.recoverRequested.connect(self.recoverRequested)
         self.recovery_banner.discardRequested.connect(self.discardRequested)
         self.recovery_label = self.recovery_banner.label
-        layout.addWidget(self.recovery_banner)
+        below.addWidget(self.recovery_banner)
+        self.controls_scroll = FittingScroll(controls, "Options")
+        layout.addWidget(self.controls_scroll)
 
         self.transcript = TranscriptView()
         layout.addWidget(self.transcript, 1)
@@ -201,7 +215,8 @@ class MainWindow(QMainWindow):
         build_menus(self)
         self.focus_ring = FocusRing(self)
         self._apply_palette()
-        self.resize(820, 520)
+        fit_size(self, QSize(820, 520))  # roomy, or as much as a small screen holds
+        self.keep_on_screen = KeepOnScreen(self)
 
     # -- state from the app --------------------------------------------------
 

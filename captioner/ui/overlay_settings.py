@@ -35,6 +35,7 @@ from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
 from captioner.ui.overlay_style import MIN_CONTRAST, contrast_ratio, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
+from captioner.ui.screen_fit import KeepOnScreen
 
 WAYLAND_NOTE = (
     "Wayland: the compositor decides whether the overlay stays on top and where it "
@@ -209,6 +210,7 @@ class OverlaySettingsDialog(QDialog):
         self.stop_fade_check.toggled.connect(self.preview)
         self._show_contrast()
         self._fit_screen(inner)
+        self.keep_on_screen = KeepOnScreen(self)  # shrunk/moved once the real frame is known
         # Idle, the overlay shows sample captions so the changes can be judged
         # (and the overlay dragged into place); they go when the dialog closes.
         self._started_sample = not overlay.isVisible()

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -42,6 +43,7 @@ from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
+from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
 from captioner.ui.session_library import SessionRows, Target, describe
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
@@ -76,7 +78,8 @@ class SessionsWindow(QWidget):
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Sessions — Captioner")
-        self.resize(900, 560)
+        fit_size(self, QSize(900, 560))  # roomy, or as much as a small screen holds
+        self.keep_on_screen = KeepOnScreen(self)
         self.manager = manager
         self.profanity = profanity or ProfanityFilter(parent=self)
         self.export_place = export_place or ExportPlace(None)
@@ -135,14 +138,11 @@ class SessionsWindow(QWidget):
         left_layout.addWidget(self.search)
         left_layout.addWidget(self.list, 1)
         left_layout.addWidget(self.show_empty)
-        buttons = QHBoxLayout()
-        for button in (
-            self.rename_button,
-            self.delete_button,
-            self.export_button,
-            self.copy_button,
-        ):
-            buttons.addWidget(button)
+        buttons = QGridLayout()
+        # Two rows of two on a narrow screen (1024×600 at 2× is 512 px wide).
+        per_row = 4 if available_area(self).width() >= 700 else 2
+        for i, button in enumerate(self._actions()):
+            buttons.addWidget(button, i // per_row, i % per_row)
         left_layout.addLayout(buttons)
 
         self.find = QLineEdit()
