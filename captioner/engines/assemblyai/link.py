@@ -302,33 +302,12 @@ class Link:
         def on_other(_client: Any, _event: Any) -> None:
             self.liveness.heard()  # SpeechStarted, Silence…: the server is alive
 
-        def on_gateway(_client: Any, event: Any) -> None:
-            self.liveness.heard()
-            if not self.retired:
-                self.extras.on_gateway(event)
-
-        def on_revision(_client: Any, event: Any) -> None:
-            self.liveness.heard()
-            if not self.retired:
-                self.extras.on_revision(event)
-
-        def on_warning(_client: Any, event: Any) -> None:
-            self.liveness.heard()
-            log.warning(
-                "AssemblyAI warning on connection %d: %s (code %s)",
-                self.id,
-                getattr(event, "warning", ""),
-                getattr(event, "warning_code", None),
-            )
-
         client.on(StreamingEvents.Begin, on_begin)
         client.on(StreamingEvents.Heartbeat, on_heartbeat)
         self._turn_events().on(StreamingEvents.Turn, on_turn)
         client.on(StreamingEvents.Termination, on_termination)
         client.on(StreamingEvents.Error, on_error)
-        client.on(StreamingEvents.LLMGatewayResponse, on_gateway)
-        client.on(StreamingEvents.SpeakerRevision, on_revision)
-        client.on(StreamingEvents.Warning, on_warning)
+        self.extras.register(client, self.liveness, lambda: self.retired)
         for event in StreamingEvents:
             if event not in (
                 StreamingEvents.Begin,

@@ -38,7 +38,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 from collections.abc import Callable
 
 from captioner.audio.errors import AudioError
@@ -56,7 +55,7 @@ from captioner.engines.assemblyai.link import Link
 from captioner.engines.assemblyai.outage import Outage, describe_losses
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.translation import mentions_gateway
-from captioner.engines.assemblyai.turn_extras import RunExtras
+from captioner.engines.assemblyai.turn_extras import RunExtras, await_translations
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -345,30 +344,9 @@ class SessionSupervisor:
     # -- ending -----------------------------------------------------------------
 
     def _await_translations(self, live: Link | None) -> None:
-        """Before ``Terminate``: give the last turns' translations a bounded moment.
-
-        Translations come seconds after their turn; once ``Terminate`` is
-        answered the session is closed and an answer still on its way is
-        lost.  Returns as soon as every finished turn has its translation,
-        else after ``translation_wait_s`` (at most 2 s).
-        """
-        extras = self.extras
-        if extras is None or not extras.translating:
-            return
-        # The line being spoken is finished now (ForceEndpoint) so that it is
-        # translated too, rather than finalised by Terminate and never translated.
-        speaking = live is not None and live.usable and live.has_open_turn()
-        if speaking and live is not None:
-            live.force_endpoint()
-        # Real time, not self.clock: this bounds how long Stop takes.
-        deadline = time.monotonic() + min(2.0, self.cfg.translation_wait_s)
-        while time.monotonic() < deadline:
-            open_turn = live is not None and live.usable and live.has_open_turn()
-            if not open_turn and not extras.waiting():
-                return
-            extras.wait(0.02)  # returns early when a translation arrives
-        if extras.waiting():
-            log.info("Stopping without %d translation(s)", len(extras.waiting()))
+        """Before ``Terminate``: a bounded wait for the last turns' translations."""
+        if self.extras is not None:
+            await_translations(self.extras, live, self.cfg.translation_wait_s)
 
     def _finish_input(self) -> None:
         """End of input: terminate the live session, let every backfill finish."""

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from captioner.engines.assemblyai.translation import (
     gateway_error,
@@ -33,6 +34,9 @@ from captioner.engines.base import (
     report_speaker_revision,
     report_translation,
 )
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai.link import Link
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +144,33 @@ class TurnExtras:
 
     # -- SDK handlers (read thread) --------------------------------------------
 
+    def register(self, client: Any, liveness: Any, retired: Callable[[], bool]) -> None:
+        """Handle the client's LLMGatewayResponse, SpeakerRevision and Warning events."""
+        from assemblyai.streaming.v3 import StreamingEvents
+
+        def on_gateway(_client: Any, event: Any) -> None:
+            liveness.heard()
+            if not retired():
+                self.on_gateway(event)
+
+        def on_revision(_client: Any, event: Any) -> None:
+            liveness.heard()
+            if not retired():
+                self.on_revision(event)
+
+        def on_warning(_client: Any, event: Any) -> None:
+            liveness.heard()
+            log.warning(
+                "AssemblyAI warning on connection %d: %s (code %s)",
+                self._link_id,
+                getattr(event, "warning", ""),
+                getattr(event, "warning_code", None),
+            )
+
+        client.on(StreamingEvents.LLMGatewayResponse, on_gateway)
+        client.on(StreamingEvents.SpeakerRevision, on_revision)
+        client.on(StreamingEvents.Warning, on_warning)
+
     def on_gateway(self, event: Any) -> None:
         order = getattr(event, "turn_order", None)
         data = getattr(event, "data", None)
@@ -183,3 +214,28 @@ class TurnExtras:
                 self._revised_speaker(source, speaker_label(w.speaker)) for w in words
             )
             report_speaker_revision(self._run.listener, self.key(order), label, word_speakers)
+
+
+def await_translations(extras: RunExtras, live: Link | None, wait_s: float) -> None:
+    """Before ``Terminate``: give the last turns' translations a bounded moment.
+
+    Translations come seconds after their turn; once ``Terminate`` is
+    answered the session is closed and an answer still on its way is lost.
+    The line being spoken is finished first (``ForceEndpoint``) so that it is
+    translated too, rather than finalised by ``Terminate`` and never
+    translated.  Returns as soon as every finished turn has its translation,
+    else after ``wait_s`` (at most 2 s), in real time: it bounds how long
+    Stop takes.
+    """
+    if not extras.translating:
+        return
+    if live is not None and live.usable and live.has_open_turn():
+        live.force_endpoint()
+    deadline = time.monotonic() + min(2.0, wait_s)
+    while time.monotonic() < deadline:
+        open_turn = live is not None and live.usable and live.has_open_turn()
+        if not open_turn and not extras.waiting():
+            return
+        extras.wait(0.02)  # returns early when a translation arrives
+    if extras.waiting():
+        log.info("Stopping without %d translation(s)", len(extras.waiting()))
