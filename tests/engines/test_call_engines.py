@@ -229,7 +229,13 @@ def test_lost_side_is_reported_and_the_cloud_session_goes_on() -> None:
     system = Side("Speakers", [f[CHUNK_BYTES:] for f in frames], fail_at=None)
     listener = RecordingListener()
     seen: list[str] = []
-    sources = CallSources(mic, system, on_source_lost=lambda side, _m: seen.append(side))
+    # The sides are read as fast as asked, so on the test's clock every chunk is heard
+    # at once, in step.  On the wall clock a loaded machine pausing this thread for
+    # 0.3 s between the two sides' reads made CallSources frame one side as late
+    # (silence beside it), shifting the turns: the test failed under load.
+    sources = CallSources(
+        mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=lambda: 0.0
+    )
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
         engine = AssemblyAICallEngine(
             listener,
