@@ -72,17 +72,24 @@ def test_every_window_fits_the_screen_with_its_buttons_reachable(
     report = measure(tmp_path, width, height, scale, mode)
     screen = q(report["screen"])
     assert screen.width() == width // scale  # the scale really applied
+    problems = []  # every window is checked: the message names all that do not fit
     for name, actions in ACTIONS.items():
         seen = report["windows"][name]
         frame = q(seen["frame"])
-        assert screen.contains(frame), (name, frame, screen)
+        if not screen.contains(frame):
+            problems.append(f"{name}: frame {frame} outside {screen}")
         inside = QRect(0, 0, *seen["size"])
         for action in actions:
             button = seen["buttons"].get(action)
-            assert button is not None, (name, action, sorted(seen["buttons"]))
-            assert button["visible"] and button["whole"], (name, action, button)
-            assert inside.contains(q(button["in_window"])), (name, action, button, inside)
-            assert screen.contains(q(button["on_screen"])), (name, action, button, screen)
+            if button is None:
+                problems.append(f"{name}: no {action} among {sorted(seen['buttons'])}")
+            elif not (button["visible"] and button["whole"]):
+                problems.append(f"{name}: {action} hidden or clipped {button}")
+            elif not inside.contains(q(button["in_window"])):
+                problems.append(f"{name}: {action} outside the window {button['in_window']}")
+            elif not screen.contains(q(button["on_screen"])):
+                problems.append(f"{name}: {action} off the screen {button['on_screen']}")
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize(("width", "height", "scale"), SCREENS)
