@@ -11,10 +11,9 @@ or "Saving…" until the keyring answers.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QCheckBox,
@@ -40,6 +39,7 @@ from captioner.ui import assemblyai_help as helptext
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
+from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
 
@@ -70,34 +70,6 @@ def config_from_settings(settings: Settings, api_key: str, api_host: str) -> Ass
 
 def _split(text: str, sep: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.replace("\n", sep).split(sep) if part.strip())
-
-
-class KeyCheck(QObject):
-    """Runs ``test_api_key`` on a worker thread and reports on the GUI thread.
-
-    Signals:
-        finished(object): ``None`` when the key works, else an ``EngineError``.
-    """
-
-    finished = Signal(object)
-
-    def __init__(self, api_host: str, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._api_host = api_host
-        self.thread: threading.Thread | None = None
-
-    def start(self, key: str) -> None:
-        from captioner.engines.assemblyai import test_api_key
-
-        # Through off_gui_thread: the answer is dropped, not emitted on a deleted
-        # object, if the dialog is closed while the connection is still being tried.
-        task = off_gui_thread(
-            lambda: test_api_key(key, self._api_host),
-            self.finished.emit,
-            self,
-            name="key-check",
-        )
-        self.thread = task.thread
 
 
 class AssemblyAISettingsDialog(QDialog):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +27,13 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME
-from captioner.audio.devices import InputDevice
 from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.contrast import muted, readable_placeholders
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
+from captioner.ui.input_choice import InputChoice
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size
@@ -46,16 +45,6 @@ CALL_MODE_INPUT_TIP = (
     "Call mode captions the Microphone and System audio chosen below. "
     "Switch call mode off to caption a single input."
 )
-
-
-@dataclass(frozen=True)
-class InputChoice:
-    """One entry of the input picker: a capture device, or a WAV file path."""
-
-    label: str
-    device: InputDevice | None = None
-    file_path: str | None = None
-    system: Any = None  # a SystemAudioDevice: what the speakers play
 
 
 class MainWindow(QMainWindow):
@@ -169,9 +158,8 @@ class MainWindow(QMainWindow):
         row.addWidget(self.start_button)
         layout.addLayout(row)
 
-        # Everything between the top row and the transcript scrolls when the
-        # screen is too short for it (call mode's rows, a recovery banner), so
-        # Start above and the transcript below always stay in the window.
+        # What lies between the top row and the transcript scrolls on a short screen
+        # (call mode's rows, a banner): Start and the transcript stay in the window.
         controls = QWidget()
         below = QVBoxLayout(controls)
         below.setContentsMargins(0, 0, 0, 0)
