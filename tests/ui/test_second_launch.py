@@ -18,8 +18,8 @@ import pytest
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
 from captioner.ui.single_instance import HandoverReply, SingleInstance
 from tests.conftest import DATA
+from tests.speech import write_wav
 
-LONG = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 SHORT = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
 
 
@@ -88,11 +88,13 @@ def test_a_second_launch_starts_captioning_its_file(first_instance, qtbot) -> No
     app, name = first_instance("--engine", "offline")
     assert not app.controller.running
     reply = second_launch(qtbot, name, "--input-file", str(SHORT), "--start")
-    assert reply == HandoverReply(True, f"captioning {SHORT.name}")
-    qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
-    choice = app.window.selected_input()
-    assert choice is not None and choice.file_path == str(SHORT)
-    stop(app, qtbot)
+    try:
+        assert reply == HandoverReply(True, f"captioning {SHORT.name}")
+        qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
+        choice = app.window.selected_input()
+        assert choice is not None and choice.file_path == str(SHORT)
+    finally:
+        stop(app, qtbot)
 
 
 def test_a_second_launch_selects_an_engine_and_a_file_without_starting(
@@ -109,23 +111,28 @@ def test_a_second_launch_selects_an_engine_and_a_file_without_starting(
 
 
 def test_while_captioning_the_request_is_refused_on_both_sides(
-    first_instance, qtbot, capsys
+    first_instance, qtbot, capsys, tmp_path: Path
 ) -> None:
-    app, name = first_instance("--engine", "offline", "--input-file", str(LONG))
+    # Two minutes of silence paced at real time: the run is still going whenever the
+    # second launch gets through, however slow the machine.
+    long = write_wav(tmp_path / "long.wav", b"\x00\x00" * 16000 * 120)
+    app, name = first_instance("--engine", "offline", "--input-file", str(long))
     app.start_captioning()
-    qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
-    reply = second_launch(qtbot, name, "--input-file", str(SHORT), "--start")
-    assert reply is not None and not reply.applied
-    assert SHORT.name in reply.message and "not applied" in reply.message
-    assert "captioning is running" in reply.message
-    # The second process says it and fails; the first says it in its status line.
-    assert tell_handover(reply) == 1
-    assert "not applied" in capsys.readouterr().err
-    status = app.window.status_label.text()
-    assert "second launch" in status and SHORT.name in status and "not applied" in status
-    assert app.window.selected_input().file_path == str(LONG)  # the run was left alone
-    assert app.controller.running
-    stop(app, qtbot)
+    try:
+        qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
+        reply = second_launch(qtbot, name, "--input-file", str(SHORT), "--start")
+        assert reply is not None and not reply.applied
+        assert SHORT.name in reply.message and "not applied" in reply.message
+        assert "captioning is running" in reply.message
+        # The second process says it and fails; the first says it in its status line.
+        assert tell_handover(reply) == 1
+        assert "not applied" in capsys.readouterr().err
+        status = app.window.status_label.text()
+        assert "second launch" in status and SHORT.name in status and "not applied" in status
+        assert app.window.selected_input().file_path == str(long)  # the run was left alone
+        assert app.controller.running
+    finally:
+        stop(app, qtbot)
 
 
 def test_a_plain_second_launch_only_shows_the_window(first_instance, qtbot) -> None:
