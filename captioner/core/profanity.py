@@ -22,6 +22,15 @@ Rules, each tested:
   ("cock-sucker" gives "c***-******").
 * Masking is idempotent: masked text ("f***", or AssemblyAI's own
   server-side masking) is left as it is.
+* A turn's translation (live translation, see
+  :class:`~captioner.core.transcript.Translation`) is masked wherever its
+  original is, so the second line never shows what the first one hides.
+  The word list is English, though: in a translated line only words that
+  are on the English list are masked (an English swear word the model left
+  untranslated, or one spelled the same in both languages); profanity in
+  the target language itself ("putain", "Scheiße") is shown as the model
+  wrote it.  Masking a translation cannot misfire on innocent words any
+  more than on English text: whole words only, explicit forms only.
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from captioner.core.profanity_words import PROFANE_WORDS
-from captioner.core.transcript import Turn, Word
+from captioner.core.transcript import Translation, Turn, Word
 
 # A word: letters, with apostrophes or hyphens only *between* letters (so the
 # quote marks and dashes around a word are punctuation, not part of it).
@@ -89,13 +98,24 @@ def mask_turn(turn: Turn) -> Turn:
     """The turn as shown with the filter on; the same object when nothing changes.
 
     Both the text and each timed word are masked, so exports that use word
-    timings (SRT, WebVTT, JSON) show the same masked words at the same times.
+    timings (SRT, WebVTT, JSON) show the same masked words at the same times;
+    so is the translation's text (English-list words only, see the module
+    docstring), so a bilingual caption or export hides a word on both lines.
     """
     text = mask_text(turn.text)
     words = tuple(_mask_word(word) for word in turn.words)
-    if text == turn.text and all(a is b for a, b in zip(words, turn.words, strict=True)):
+    translation = turn.translation
+    if translation is not None:
+        masked = mask_text(translation.text)
+        if masked != translation.text:
+            translation = Translation(translation.language, masked)
+    if (
+        text == turn.text
+        and translation is turn.translation
+        and all(a is b for a, b in zip(words, turn.words, strict=True))
+    ):
         return turn
-    return replace(turn, text=text, words=words)
+    return replace(turn, text=text, words=words, translation=translation)
 
 
 def mask_turns(turns: Iterable[Turn]) -> list[Turn]:

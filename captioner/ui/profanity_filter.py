@@ -50,11 +50,17 @@ class ProfanityFilter(QObject):
             self.changed.emit(enabled)
 
     def turn(self, turn: Turn) -> Turn:
-        """The turn as it is shown (the same object when the filter is off)."""
+        """The turn as it is shown (the same object when the filter is off).
+
+        Its translation is masked too (English-list words only, see
+        :mod:`captioner.core.profanity`): a view showing the second line
+        takes it from this turn, never from the transcript's own.
+        """
         return mask_turn(turn) if self._enabled else turn
 
     def turns(self, turns: Sequence[Turn]) -> list[Turn]:
         return mask_turns(turns) if self._enabled else list(turns)
 
     def text(self, text: str) -> str:
+        """Any caption line as shown, an original or a translation that came on its own."""
         return mask_text(text) if self._enabled else text

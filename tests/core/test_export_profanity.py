@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import webvtt
 
 from captioner.core.export import ExportFormat, ExportOptions, export, import_json, render
 from captioner.core.session import SessionInfo
-from captioner.core.transcript import Turn, Word
+from captioner.core.transcript import Translation, Turn, Word
 
 INFO = SessionInfo(engine="offline", source="Built-in Microphone")
 RAW_WORDS = ("Shit,", "fucking", "bullshit.")
@@ -92,3 +93,32 @@ def test_the_filter_is_off_unless_asked_for_at_this_level() -> None:
     # The app and the CLI pass the user's choice; the library default is the text as recognised.
     assert "fucking" in render(ExportFormat.TXT, TURNS)
     assert TURNS[1].text == "That fucking printer again."  # exporting never edits the turns
+
+
+TRANSLATED = [
+    replace(
+        TURNS[0], translation=Translation("fr", "Shit, l'évaluation de la classe est en retard.")
+    ),
+    replace(TURNS[1], translation=Translation("fr", "Encore cette fucking imprimante.")),
+]
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_translations_are_masked_in_every_format_when_the_filter_is_on(
+    fmt: ExportFormat, tmp_path: Path
+) -> None:
+    masked = render(fmt, TRANSLATED, INFO, MASKED)
+    raw = render(fmt, TRANSLATED, INFO, RAW)
+    assert "imprimante" in masked and "imprimante" in raw  # the translation is exported
+    for word in ("Shit", "fucking"):
+        assert word not in masked
+    assert "Encore cette fucking imprimante." in raw.replace("\n", " ")
+
+
+@pytest.mark.parametrize("fmt", [ExportFormat.SRT, ExportFormat.VTT])
+def test_separate_translation_tracks_are_masked(fmt: ExportFormat, tmp_path: Path) -> None:
+    path = tmp_path / f"talk.{fmt.value}"
+    options = ExportOptions(mask_profanity=True, subtitle_translation="separate")
+    export(path, TRANSLATED, INFO, options=options)
+    track = (tmp_path / f"talk.fr.{fmt.value}").read_text(encoding="utf-8")
+    assert "imprimante" in track and "fucking" not in track and "f******" in track

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from captioner.core.profanity import contains_profanity, mask_text, mask_turn, mask_turns
 from captioner.core.profanity_words import PROFANE_WORDS
 from captioner.core.settings import DictStore, Key, Settings
-from captioner.core.transcript import Turn, Word
+from captioner.core.transcript import Translation, Turn, Word
 
 
 @pytest.mark.parametrize(
@@ -166,3 +166,22 @@ def test_the_setting_is_on_by_default_and_persists_in_the_store() -> None:
     assert Settings(store).get(Key.PROFANITY_FILTER) is False  # a new reader, same store
     store.data[Key.PROFANITY_FILTER.spec.name] = "false"  # as an INI file holds it
     assert Settings(store).get(Key.PROFANITY_FILTER) is False
+
+
+def test_a_translation_is_masked_wherever_its_original_is() -> None:
+    # The English list applies to the translated line too: an English word the
+    # model left as it was is masked; French profanity is not on the list.
+    words = (Word("Oh", 0, 200), Word("shit,", 250, 600), Word("the", 650, 700))
+    translation = Translation("fr", "Oh shit, putain, le classement.")
+    turn = Turn("k2", 2, "Oh shit, the ranking.", words, finished=True, translation=translation)
+    shown = mask_turn(turn)
+    assert shown.translation == Translation("fr", "Oh s***, putain, le classement.")
+    assert shown.text == "Oh s***, the ranking."
+    assert turn.translation is translation  # the transcript keeps what the model said
+    # Only the translation holds a listed word: the turn is still masked.
+    clean = Turn("k3", 3, "Oh dear.", (), finished=True, translation=Translation("en", "Fuck."))
+    assert mask_turn(clean).translation == Translation("en", "F***.")
+    assert mask_turn(clean).text == "Oh dear."
+    # A clean translation keeps the turn the same object.
+    fine = Turn("k4", 4, "Hello.", (), finished=True, translation=Translation("fr", "Bonjour."))
+    assert mask_turn(fine) is fine
