@@ -1,4 +1,10 @@
-"""Ctrl+C and SIGTERM while the Qt loop runs: stop captioning properly, then quit."""
+"""Ctrl+C, SIGTERM and SIGHUP while the Qt loop runs: stop captioning properly, then quit.
+
+SIGHUP is what a closed terminal sends the app it launched; left at its default it
+killed the app outright, so a cloud session was never terminated (the service kept
+billing until its timeout) and the journal had no end record.  It takes the same
+quit path as SIGTERM: nobody is there to ask, so unsaved sessions go to the fallback.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +17,15 @@ from collections.abc import Callable
 from PySide6.QtCore import QSocketNotifier, QTimer
 
 
+def _quit_signals() -> tuple[signal.Signals, ...]:
+    """The signals that mean "quit now, saving what you can" on this platform."""
+    if sys.platform == "win32":
+        return (signal.SIGINT,)
+    return (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | None:
-    """Route SIGINT/SIGTERM into the Qt loop.
+    """Route SIGINT, SIGTERM and SIGHUP into the Qt loop.
 
     Python runs signal handlers only when the interpreter gets control, which
     a C++ event loop may not give it for a long time; a wake-up socket that
@@ -25,7 +38,7 @@ def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | 
     reader.setblocking(False)
     writer.setblocking(False)
     signal.set_wakeup_fd(writer.fileno())
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _quit_signals():
         signal.signal(signum, lambda *_: None)
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
 
@@ -42,7 +55,7 @@ def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | 
 def restore_signal_handlers() -> None:
     if sys.platform != "win32":
         signal.set_wakeup_fd(-1)
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in _quit_signals():
         signal.signal(
-            signum, signal.SIG_DFL if signum == signal.SIGTERM else signal.default_int_handler
+            signum, signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL
         )
