@@ -109,6 +109,19 @@ class Key(Enum):
         "assemblyai/eot_threshold_percent", int, 0, 0, 100
     )  # 0: default
     AAI_SPEAKER_LABELS = Spec("assemblyai/speaker_labels", bool, False)
+    AAI_MAX_SPEAKERS = Spec("assemblyai/max_speakers", int, 0, 0, 10)  # 0: the service decides
+    # Mid-session speaker re-clustering, seconds: 0 is off, else at least 120
+    # (checked on load: a value 1-119 reads as off, see _problem).
+    AAI_SPEAKER_REVISION_S = Spec("assemblyai/speaker_revision_s", int, 0, 0, 86_400)
+    # Live translation (cloud only, paid): target language name or code ("": off),
+    # the LLM Gateway model ("": the engine's default), what the overlay shows,
+    # and how subtitle exports carry it (one bilingual cue, or a name.<lang>.srt).
+    TRANSLATE_TO = Spec("translation/language", str, "")
+    TRANSLATION_MODEL = Spec("translation/model", str, "")
+    TRANSLATION_DISPLAY = Spec("translation/display", str, "both", choices=("both", "translation"))
+    TRANSLATION_SUBTITLES = Spec(
+        "translation/subtitles", str, "bilingual", choices=("bilingual", "separate")
+    )
     TRAY_NOTICE_SHOWN = Spec("tray/notice_shown", bool, False)
     # Where the last export went and in which format ("": the user's Documents, txt).
     EXPORT_FOLDER = Spec("export/folder", str, "")
@@ -197,6 +210,8 @@ def _problem(raw: Any, spec: Spec) -> str | None:
         return "not one of " + ", ".join(spec.choices)
     if spec.color and not _HEX_COLOR.fullmatch(value):
         return "not a #rrggbb colour"
+    if spec.name == "assemblyai/speaker_revision_s" and 0 < value < 120:
+        return "below the service's minimum of 120 seconds (0 is off)"
     return None
 
 

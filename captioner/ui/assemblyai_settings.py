@@ -42,6 +42,7 @@ from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
+from captioner.ui.translation_settings import translation_config
 
 
 def config_from_settings(settings: Settings, api_key: str, api_host: str) -> AssemblyAIConfig:
@@ -65,6 +66,9 @@ def config_from_settings(settings: Settings, api_key: str, api_host: str) -> Ass
         max_turn_silence_ms=optional(Key.AAI_MAX_TURN_SILENCE_MS),
         end_of_turn_confidence_threshold=threshold / 100 if threshold else None,
         speaker_labels=settings.get(Key.AAI_SPEAKER_LABELS),
+        max_speakers=optional(Key.AAI_MAX_SPEAKERS),
+        speaker_revision_interval_s=optional(Key.AAI_SPEAKER_REVISION_S),
+        **translation_config(settings),
     )
 
 

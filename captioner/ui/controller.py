@@ -83,6 +83,14 @@ class CaptionController(QObject):
         self._bridge.state.connect(self._on_state)
         self._bridge.error.connect(self._on_error)
         self._bridge.status.connect(self._on_status)
+        # A translation or speaker revision changes a finished turn in place:
+        # the transcript says so as REVISED, which reaches every view as turnRevised.
+        self._bridge.translation.connect(
+            lambda k, lang, t: self.transcript.apply_translation(k, lang, t)
+        )
+        self._bridge.speakerRevision.connect(
+            lambda k, label, words: self.transcript.apply_speaker_revision(k, label, words)
+        )
         self._engine: Engine | None = None
         self._error: EngineError | None = None
         self.status_text = "Ready"

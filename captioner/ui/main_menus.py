@@ -78,6 +78,9 @@ def build_menus(window: MainWindow) -> None:
     key_action = _action(window, "&AssemblyAI (API key, model, key terms)…")
     key_action.triggered.connect(window.assemblyaiSettingsRequested)
     settings_menu.addAction(key_action)
+    # Connected by TranslationUi (the dialog needs the engine choice and settings).
+    window.translation_action = _action(window, "&Translation and speakers…")
+    settings_menu.addAction(window.translation_action)
     settings_menu.addSeparator()
     window.data_folder_action = _action(window, "Open &sessions folder")
     window.data_folder_action.triggered.connect(window.dataFolderRequested)

@@ -51,6 +51,7 @@ class CaptionOverlay(OverlayWindow):
 
     lockedChanged = Signal(bool)
     sampleDone = Signal()
+    translationDisplayChanged = Signal(str)
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
@@ -74,6 +75,8 @@ class CaptionOverlay(OverlayWindow):
         self._fade = OverlayFade(self, self)
         self._fade.fadedOut.connect(self._on_faded_out)
         self._stopped = False
+        # "both": a translation under its caption; "translation": it replaces it.
+        self.translation_display = settings.get(Key.TRANSLATION_DISPLAY) if settings else "both"
         self.apply_style(self._style)
         self._restore_geometry()
         if settings is not None and settings.get(Key.OVERLAY_LOCKED):
@@ -125,6 +128,12 @@ class CaptionOverlay(OverlayWindow):
             self._badge = text
             self.update()
 
+    def set_translation_display(self, display: str) -> None:
+        """How finished lines show a translation: "both" or "translation" (only)."""
+        if display != self.translation_display:
+            self.translation_display = display
+            self.translationDisplayChanged.emit(display)
+
     @property
     def badge(self) -> str:
         return self._badge
@@ -140,11 +149,7 @@ class CaptionOverlay(OverlayWindow):
         """The text lines actually on screen, top to bottom (for tests and screen readers)."""
         out: list[str] = []
         for paragraph in self._shown_paragraphs():
-            layout = paragraph.layout
-            for i in range(layout.lineCount()):
-                line = layout.lineAt(i)
-                start = line.textStart()
-                out.append(paragraph.text[start : start + line.textLength()].strip())
+            out += paragraph.text_lines()
         return out
 
     @property
@@ -338,7 +343,7 @@ class CaptionOverlay(OverlayWindow):
                 color.setAlphaF(0.78)
             color = color or self._style.partial_color
             paragraph = Paragraph(line, self._font, width, color)
-            if paragraph.layout.lineCount() > budget:
+            if paragraph.line_count > budget:
                 paragraph = tail_that_fits(line, self._font, width, color, budget)
             self._partials.append(paragraph)
         self.partial_layouts += 1
@@ -385,11 +390,10 @@ class CaptionOverlay(OverlayWindow):
             y = bottom - paragraph.height
             if self._style.outline:
                 # A dark halo keeps captions legible over any background.
-                painter.setPen(QColor(0, 0, 0, 200))
+                halo = QColor(0, 0, 0, 200)
                 for dx, dy in ((-1.5, 0), (1.5, 0), (0, -1.5), (0, 1.5)):
-                    paragraph.layout.draw(painter, QPointF(MARGIN + dx, y + dy))
-            painter.setPen(paragraph.color)
-            paragraph.layout.draw(painter, QPointF(MARGIN, y))
+                    paragraph.draw(painter, QPointF(MARGIN + dx, y + dy), halo)
+            paragraph.draw(painter, QPointF(MARGIN, y))
             bottom = y
 
     def _paint_marks(self, painter: QPainter) -> None:

@@ -35,6 +35,7 @@ class OverlayCaptions(QObject):
         self._controller = controller
         self._overlay = overlay
         self._profanity = profanity
+        overlay.translationDisplayChanged.connect(self.refresh_history)
         controller.turnFinished.connect(self.refresh_history)
         controller.turnRevised.connect(self.refresh_history)
         controller.transcriptReset.connect(self.refresh_history)
@@ -60,9 +61,18 @@ class OverlayCaptions(QObject):
             self._overlay.fade_after_stop()  # old captions don't stay over what comes next
 
     def line(self, turn: Turn) -> CaptionLine:
-        """A turn as an overlay line, as the filter shows it."""
+        """A turn as an overlay line, as the filter shows it, with its translation if any.
+
+        "Translation only" shows a finished line's translation in its place once
+        it has come, and the original until then (a translation that never comes
+        must not leave a hole where the caption was).
+        """
         shown = self._profanity.turn(turn)
-        return CaptionLine(shown.text, shown.speaker, shown.provisional, shown.source)
+        translated = shown.translation.text if shown.translation is not None else ""
+        text = shown.text
+        if translated and self._overlay.translation_display == "translation":
+            text, translated = translated, ""
+        return CaptionLine(text, shown.speaker, shown.provisional, shown.source, translated)
 
     def refresh(self) -> None:
         self.refresh_history()

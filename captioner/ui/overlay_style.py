@@ -149,6 +149,7 @@ class CaptionLine:
     speaker: str | None = None
     provisional: bool = False
     source: str = ""  # "mic" / "system" in call mode: decides the colour
+    translation: str = ""  # shown under the line, smaller and dimmer (live translation)
 
     @property
     def display(self) -> str:

@@ -11,51 +11,94 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from PySide6.QtCore import QPointF
-from PySide6.QtGui import QColor, QFont, QTextLayout, QTextOption
+from PySide6.QtGui import QColor, QFont, QPainter, QTextLayout, QTextOption
 
 from captioner.ui.overlay_style import CaptionLine
 
+# A translation under its caption: this much of the caption's size and opacity,
+# so the eye tells the two apart and the original stays the main line.
+TRANSLATION_SCALE = 0.78
+TRANSLATION_OPACITY = 0.82
+
+
+def _laid_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    y = 0.0
+    while True:
+        text_line = layout.createLine()
+        if not text_line.isValid():
+            break
+        text_line.setLineWidth(width)
+        text_line.setPosition(QPointF(0, y))
+        y += text_line.height()
+    layout.endLayout()
+    return layout, y
+
 
 class Paragraph:
-    """One laid-out caption line in its colour, and its height at the given width."""
+    """One laid-out caption line in its colour, and its height at the given width.
+
+    A line with a translation carries it as a second, smaller and dimmer
+    layout under the first; both move and are cut together (whole lines only).
+    """
 
     def __init__(self, line: CaptionLine, font: QFont, width: float, color: QColor) -> None:
         self.line = line
         self.text = line.display
         self.color = color
-        self.layout = QTextLayout(self.text, font)
-        option = QTextOption()
-        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
-        self.layout.setTextOption(option)
-        self.layout.beginLayout()
-        y = 0.0
-        while True:
-            text_line = self.layout.createLine()
-            if not text_line.isValid():
-                break
-            text_line.setLineWidth(width)
-            text_line.setPosition(QPointF(0, y))
-            y += text_line.height()
-        self.layout.endLayout()
-        self.height = y
+        self.layout, self.height = _laid_out(self.text, font, width)
+        self.line_count = self.layout.lineCount()
+        self.sub: QTextLayout | None = None
+        self.sub_color = QColor(color)
+        self.sub_color.setAlphaF(color.alphaF() * TRANSLATION_OPACITY)
+        self.sub_top = self.height
+        if line.translation:
+            small = QFont(font)
+            small.setPointSizeF(max(6.0, font.pointSizeF() * TRANSLATION_SCALE))
+            self.sub, sub_height = _laid_out(line.translation, small, width)
+            self.height += sub_height
+            self.line_count += self.sub.lineCount()
+
+    def draw(self, painter: QPainter, at: QPointF, halo: QColor | None = None) -> None:
+        """Paint the caption (and its translation under it); ``halo``: one colour for both."""
+        painter.setPen(halo or self.color)
+        self.layout.draw(painter, at)
+        if self.sub is not None:
+            painter.setPen(halo or self.sub_color)
+            self.sub.draw(painter, at + QPointF(0, self.sub_top))
+
+    def text_lines(self) -> list[str]:
+        """The text of each line on screen, top to bottom (original, then translation)."""
+        out = []
+        for layout, text in ((self.layout, self.text), (self.sub, self.line.translation)):
+            for i in range(layout.lineCount() if layout is not None else 0):
+                line = layout.lineAt(i)  # type: ignore[union-attr]
+                out.append(text[line.textStart() : line.textStart() + line.textLength()].strip())
+        return out
 
 
 def tail_that_fits(
     line: CaptionLine, font: QFont, width: float, color: QColor, budget: int
 ) -> Paragraph:
     """``line`` cut at the front ("… rest") so that it takes at most ``budget`` lines."""
+    if Paragraph(replace(line, text="…"), font, width, color).line_count > budget:
+        line = replace(line, translation="")  # no room for both: the original, cut
     words = line.text.split()
     low, high = 1, max(1, len(words) - 1)
     while low < high:  # the earliest word from which "label: … rest" fits
         mid = (low + high) // 2
         candidate = replace(line, text="… " + " ".join(words[mid:]))
-        if Paragraph(candidate, font, width, color).layout.lineCount() <= budget:
+        if Paragraph(candidate, font, width, color).line_count <= budget:
             high = mid
         else:
             low = mid + 1
     rest = " ".join(words[low:])
     paragraph = Paragraph(replace(line, text="… " + rest), font, width, color)
-    while paragraph.layout.lineCount() > budget and len(rest) > 1:
+    while paragraph.line_count > budget and len(rest) > 1:
         # Even the last word is too wide for the box (a huge font on a small
         # screen): its last letters, rather than lines below the window's edge.
         rest = rest[1:]
@@ -78,9 +121,9 @@ def whole_paragraphs(
     by ``cut`` ("You: … newest words").
     """
     shown = list(reversed(partials))
-    remaining = lines - sum(p.layout.lineCount() for p in partials)
+    remaining = lines - sum(p.line_count for p in partials)
     for paragraph in reversed(history):
-        count = paragraph.layout.lineCount()
+        count = paragraph.line_count
         if count <= remaining:
             shown.append(paragraph)
             remaining -= count

@@ -14,7 +14,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.session_index import Listing
-from captioner.core.settings import Settings
+from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.ui.controller import CaptionController
 from captioner.ui.export_place import ExportPlace, ask_save_path
@@ -48,6 +48,7 @@ class SessionActions(QObject):
         self._controller = controller
         self.sessions = sessions
         self.export_place = ExportPlace(prefs)
+        self._prefs = prefs  # the subtitle choice (bilingual cue or a file per language)
         self.sessions_window: SessionsWindow | None = None
         self._crashed_id: str | None = None
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
@@ -73,7 +74,11 @@ class SessionActions(QObject):
         if not path:
             return
         written, message = export_turns(
-            path, turns, self.sessions.info, mask_profanity=self.profanity.enabled
+            path,
+            turns,
+            self.sessions.info,
+            mask_profanity=self.profanity.enabled,
+            subtitles=self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs else "bilingual",
         )
         if written is None:
             self._window.show_status(message, True)

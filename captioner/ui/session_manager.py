@@ -29,6 +29,7 @@ from captioner.core.export import (
     ExportError,
     ExportFormat,
     ExportOptions,
+    SubtitleTranslation,
     export,
     to_txt,
 )
@@ -380,11 +381,14 @@ def export_turns(
     fmt: str | None = None,
     timestamps: bool = True,
     mask_profanity: bool = False,
+    subtitles: SubtitleTranslation = "bilingual",
 ) -> tuple[ExportFormat | None, str]:
     """Export and say what happened in plain words: (format or None, message)."""
     if not turns:
         return None, "There is nothing to export yet."
-    options = ExportOptions(timestamps=timestamps, mask_profanity=mask_profanity)
+    options = ExportOptions(
+        timestamps=timestamps, mask_profanity=mask_profanity, subtitle_translation=subtitles
+    )
     try:
         written = export(path, turns, info, fmt=fmt, options=options)
     except ExportError as exc:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from captioner.core.settings import Settings
+from captioner.core.settings import Key, Settings
+from captioner.engines.registry import EngineId
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
 from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
@@ -21,6 +22,7 @@ from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.profanity_filter import ProfanityFilter
+from captioner.ui.translation_settings import TranslationSettingsDialog
 
 if TYPE_CHECKING:
     from captioner.engines.assemblyai import AssemblyAIConfig
@@ -54,6 +56,7 @@ class SettingsDialogs(QObject):
         self._api_host = api_host
         window.overlaySettingsRequested.connect(self.edit_captions)
         window.assemblyaiSettingsRequested.connect(self.edit_assemblyai)
+        window.translation_action.triggered.connect(self.edit_translation)
 
     def edit_captions(self) -> OverlaySettingsDialog:
         dialog = OverlaySettingsDialog(self._overlay, self._prefs, self._window, self._profanity)
@@ -65,6 +68,18 @@ class SettingsDialogs(QObject):
         dialog = AssemblyAISettingsDialog(self._prefs, self._api_host, self._window)
         dialog.liveUpdate.connect(self.update_running_session)
         dialog.accepted.connect(self._engines.load)  # a new key may change the default
+        dialog.setModal(True)
+        dialog.open()
+        return dialog
+
+    def edit_translation(self) -> TranslationSettingsDialog:
+        """Translation and speaker options; offline selected: shown unavailable, with why."""
+        selected = self._engines.selected()
+        offline = selected is not None and selected.id is EngineId.OFFLINE
+        dialog = TranslationSettingsDialog(self._prefs, offline, self._window)
+        dialog.accepted.connect(
+            lambda: self._overlay.set_translation_display(self._prefs.get(Key.TRANSLATION_DISPLAY))
+        )
         dialog.setModal(True)
         dialog.open()
         return dialog

@@ -77,6 +77,8 @@ class TranscriptView(QPlainTextEdit):
         self._text_format = QTextCharFormat()
         self._partial_format = QTextCharFormat()
         self._partial_format.setFontItalic(True)
+        self._translation_format = QTextCharFormat()  # a finished line's translation
+        self._translation_format.setFontPointSize(font.pointSizeF() * 0.9)
         self._side_formats: dict[str, QTextCharFormat] = {}
         self._apply_palette()
         # Following: the view shows the newest line until the reader scrolls up,
@@ -235,8 +237,14 @@ class TranscriptView(QPlainTextEdit):
             label.setFontItalic(style.fontItalic())
             cursor.insertText(f"{shown.speaker}: ", label)
             cursor.insertText(shown.text, style)
-            return
-        cursor.insertText(turn_caption(shown), style)
+        else:
+            cursor.insertText(turn_caption(shown), style)
+        if shown.translation is not None and shown.translation.text:
+            # In the same block (one block per turn: revisions find it by index),
+            # on its own line under the words, in the quiet colour.
+            indent = " " * len(f"{format_clock(turn.start_ms)}  ")
+            cursor.insertText(f"\u2028{indent}", self._time_format)
+            cursor.insertText(shown.translation.text, self._translation_format)
 
     def _remove_partial(self) -> None:
         self._partial_turn = None
@@ -329,6 +337,7 @@ class TranscriptView(QPlainTextEdit):
         quiet = muted(text, base)
         self._time_format.setForeground(quiet)
         self._partial_format.setForeground(quiet)
+        self._translation_format.setForeground(quiet)
         for side, hue in SIDE_HUES.items():
             fmt = QTextCharFormat()
             fmt.setForeground(readable(hue, base))

@@ -1,0 +1,217 @@
+"""Settings ▸ Translation and speakers…: live translation and speaker-label options.
+
+Translation goes through AssemblyAI's LLM Gateway inside the streaming
+session, so it exists only with the cloud engine and costs money per token:
+the dialog says both in plain words, and with the offline engine selected it
+shows the options greyed out with the reason rather than hiding them (people
+look for the feature and must learn why it is not there).  Values persist
+through typed settings and apply on the next Start; how the overlay shows a
+translation applies on OK.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from captioner.core.settings import Key, Settings
+from captioner.engines.assemblyai.translation import (
+    COMMON_LANGUAGES,
+    DEFAULT_TRANSLATION_MODEL,
+    language_problem,
+)
+from captioner.ui.contrast import readable_placeholders
+from captioner.ui.focus_ring import FocusRing
+from captioner.ui.help_dialogs import install_close_keys
+from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
+
+COST_NOTE = (
+    "Translation is done by a language model through AssemblyAI's LLM Gateway. "
+    "It is billed per token, on top of transcription, and needs a paid AssemblyAI "
+    "account; a free account's sessions are refused and the status line says why."
+)
+OFFLINE_NOTE = (
+    "Unavailable with the offline engine: translation and speaker labels are done by "
+    "AssemblyAI's service. Choose AssemblyAI as the engine to use them."
+)
+OFF = "Off"
+DISPLAY_CHOICES = (("both", "Original and translation"), ("translation", "Translation only"))
+SUBTITLE_CHOICES = (
+    ("bilingual", "One cue with both lines (bilingual subtitles)"),
+    ("separate", "A separate file per language (name.srt and name.fr.srt)"),
+)
+
+
+def translation_config(settings: Settings) -> dict[str, Any]:
+    """The AssemblyAIConfig fields for translation, from what the user chose here."""
+    return {
+        "translate_to": settings.get(Key.TRANSLATE_TO).strip(),
+        "translation_model": settings.get(Key.TRANSLATION_MODEL).strip()
+        or DEFAULT_TRANSLATION_MODEL,
+    }
+
+
+def language_label(code: str) -> str:
+    return f"{COMMON_LANGUAGES[code]} ({code})"
+
+
+class TranslationSettingsDialog(QDialog):
+    """Target language, gateway model, how translations show, and speaker options."""
+
+    def __init__(self, settings: Settings, offline: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Translation and speakers")
+        self._settings = settings
+        self._offline = offline
+        s = settings
+        inner = QWidget()
+        form = QFormLayout(inner)
+        if available_area(self).width() < 700:  # a narrow screen: labels above their fields
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.unavailable = QLabel(OFFLINE_NOTE if offline else "")
+        self.unavailable.setObjectName("translationUnavailable")
+        self.unavailable.setWordWrap(True)
+        self.unavailable.setVisible(offline)
+        form.addRow(self.unavailable)
+        self.cost_note = QLabel(COST_NOTE)
+        self.cost_note.setObjectName("translationCost")
+        self.cost_note.setWordWrap(True)
+        form.addRow(self.cost_note)
+
+        self.language_combo = QComboBox()
+        self.language_combo.setEditable(True)  # any language name or code as free text
+        self.language_combo.addItem(OFF, "")
+        for code in sorted(COMMON_LANGUAGES, key=lambda c: COMMON_LANGUAGES[c]):
+            self.language_combo.addItem(language_label(code), code)
+        self.set_language(s.get(Key.TRANSLATE_TO))
+        self.language_combo.setToolTip(
+            "Pick a language or type any language name or code (“Catalan”, “pt-BR”)."
+        )
+        self.model_edit = QLineEdit(s.get(Key.TRANSLATION_MODEL))
+        self.model_edit.setPlaceholderText(DEFAULT_TRANSLATION_MODEL)
+        self.model_edit.setToolTip(
+            f"The LLM Gateway model that translates (empty: {DEFAULT_TRANSLATION_MODEL})."
+        )
+        self.display_combo = _choices(DISPLAY_CHOICES, s.get(Key.TRANSLATION_DISPLAY))
+        self.display_combo.setToolTip("What the caption overlay shows; the transcript shows both.")
+        self.subtitles_combo = _choices(SUBTITLE_CHOICES, s.get(Key.TRANSLATION_SUBTITLES))
+        self.subtitles_combo.setToolTip("How SRT and WebVTT exports carry the translation.")
+        self.speakers_check = QCheckBox("Tell &speakers apart (A, B, C…)")
+        self.speakers_check.setChecked(s.get(Key.AAI_SPEAKER_LABELS))
+        self.speakers_check.setToolTip("The same switch as in Settings ▸ AssemblyAI.")
+        self.max_speakers = QSpinBox()
+        self.max_speakers.setRange(0, 10)
+        self.max_speakers.setSpecialValueText("Service decides")
+        self.max_speakers.setValue(s.get(Key.AAI_MAX_SPEAKERS))
+        self.revision = QSpinBox()
+        self.revision.setRange(119, 3600)  # 119 shows as "Off": the service's minimum is 120
+        self.revision.setSpecialValueText("Off")
+        self.revision.setSuffix(" s")
+        self.revision.setSingleStep(30)
+        self.revision.setValue(s.get(Key.AAI_SPEAKER_REVISION_S) or 119)
+        self.revision.setToolTip(
+            "Every this many seconds the service may re-sort who said what and relabel "
+            "lines already shown (at least 120 s)."
+        )
+        for label, widget in (
+            ("&Translate captions to:", self.language_combo),
+            ("Translation &model:", self.model_edit),
+            ("&Overlay shows:", self.display_combo),
+            ("S&ubtitle exports:", self.subtitles_combo),
+            ("", self.speakers_check),
+            ("Ma&ximum speakers:", self.max_speakers),
+            ("Speaker &revision every:", self.revision),
+        ):
+            if label:
+                widget.setAccessibleName(label.replace("&", "").rstrip(":"))
+                form.addRow(label, widget)
+            else:
+                form.addRow(widget)
+            widget.setEnabled(not offline)
+        self.speakers_check.toggled.connect(self._speaker_options)
+        self._speaker_options()
+        if offline:
+            self.language_combo.setToolTip(OFFLINE_NOTE)
+        self.problems = QLabel()
+        self.problems.setObjectName("problems")
+        self.problems.setWordWrap(True)
+        self.problems.setStyleSheet("color: #c0392b;")
+        form.addRow(self.problems)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.scroll = FittingScroll(inner, "Translation and speaker options")
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.scroll, 1)
+        outer.addWidget(buttons)
+        fit_size(self, QSize(560, self.sizeHint().height()))
+        self.keep_on_screen = KeepOnScreen(self)
+        install_close_keys(self, escape=False)
+        readable_placeholders(self)
+        self.focus_ring = FocusRing(self)
+
+    def set_language(self, language: str) -> None:
+        index = self.language_combo.findData(language.strip())
+        if index >= 0:
+            self.language_combo.setCurrentIndex(index)
+        else:
+            self.language_combo.setEditText(language.strip())
+
+    def chosen_language(self) -> str:
+        """A listed language's code, else the typed text ("" is off)."""
+        text = self.language_combo.currentText().strip()
+        index = self.language_combo.findText(text)
+        if index >= 0:
+            return str(self.language_combo.itemData(index) or "")
+        return "" if text.lower() == OFF.lower() else text
+
+    def _speaker_options(self) -> None:
+        on = self.speakers_check.isChecked() and not self._offline
+        self.max_speakers.setEnabled(on)
+        self.revision.setEnabled(on)
+
+    def accept(self) -> None:
+        language = self.chosen_language()
+        problems = []
+        if language:
+            problem = language_problem(language)
+            if problem:
+                problems.append(problem)
+        model = self.model_edit.text().strip()
+        if problems:
+            self.problems.setText("\n".join(problems))  # keep the dialog open
+            return
+        s = self._settings
+        s.set(Key.TRANSLATE_TO, language)
+        s.set(Key.TRANSLATION_MODEL, "" if model == DEFAULT_TRANSLATION_MODEL else model)
+        s.set(Key.TRANSLATION_DISPLAY, self.display_combo.currentData())
+        s.set(Key.TRANSLATION_SUBTITLES, self.subtitles_combo.currentData())
+        s.set(Key.AAI_SPEAKER_LABELS, self.speakers_check.isChecked())
+        s.set(Key.AAI_MAX_SPEAKERS, self.max_speakers.value())
+        revision = self.revision.value()
+        s.set(Key.AAI_SPEAKER_REVISION_S, 0 if revision < 120 else revision)
+        super().accept()
+
+
+def _choices(choices: tuple[tuple[str, str], ...], current: str) -> QComboBox:
+    combo = QComboBox()
+    for value, text in choices:
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
