@@ -81,6 +81,7 @@ def main() -> None:
         ("main_call_mode", call_mode),
         ("assemblyai", lambda: captioner.dialogs.edit_assemblyai()),
         ("captions", lambda: captioner.dialogs.edit_captions()),
+        ("translation", lambda: captioner.dialogs.edit_translation()),
         ("sessions", lambda: captioner.session_actions.show_sessions()),
         ("shortcuts", lambda: main_window.show_shortcuts()),
         ("about", lambda: main_window.show_about()),

@@ -26,6 +26,7 @@ ACTIONS = {
     "main_call_mode": ("Start",),
     "assemblyai": ("OK", "Cancel", "Test key"),
     "captions": ("OK", "Cancel"),
+    "translation": ("OK", "Cancel"),
     "sessions": ("Rename…", "Delete…", "Export…", "Copy", "Open folder"),
     "shortcuts": ("Close",),
     "about": ("Close", "Open sessions folder"),
