@@ -1,0 +1,63 @@
+"""The subtitle formats: SubRip and WebVTT, built from :mod:`captioner.core.cues`.
+
+With translations shown and ``subtitle_translation="bilingual"`` a cue
+carries the original lines and, under them, its share of the translation
+(see :mod:`captioner.core.bilingual`); the ``"separate"`` tracks are written
+by :func:`captioner.core.export.export`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from captioner.core.bilingual import bilingual_cues
+from captioner.core.cues import Cue, build_cues, label_prefix
+from captioner.core.export_base import (
+    DEFAULT_OPTIONS,
+    ExportOptions,
+    clock,
+    shown_turns,
+    turn_labels,
+)
+from captioner.core.transcript import Turn
+
+
+def _cues(turns: Sequence[Turn], options: ExportOptions) -> list[Cue]:
+    """Subtitle cues: bilingual when asked and there is a translation to show."""
+    labels = turn_labels(turns, options.labels)
+    bilingual = options.translations and options.subtitle_translation == "bilingual"
+    if bilingual and any(turn.translation is not None for turn in turns):
+        return bilingual_cues(turns, labels, options.cue_limits)
+    return build_cues(turns, labels, options.cue_limits)
+
+
+def to_srt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
+    """SubRip: numbered cues; ``>> A:`` opens the first cue of each labelled turn."""
+    turns = shown_turns(turns, options)
+    blocks = []
+    cues = _cues(turns, options)
+    for number, cue in enumerate(cues, start=1):
+        lines = list(cue.lines)
+        if cue.opens_turn and cue.label:
+            lines[0] = label_prefix(cue.label) + lines[0]
+        timing = f"{clock(cue.start_ms, sep=',')} --> {clock(cue.end_ms, sep=',')}"
+        blocks.append("\n".join([str(number), timing, *lines]))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+def _vtt_escape(text: str) -> str:
+    # "<" and "&" start tags and entities; ">" is escaped so "-->" never appears.
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def to_vtt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
+    """WebVTT: every cue of a labelled turn carries its voice, ``<v A>``."""
+    turns = shown_turns(turns, options)
+    blocks = ["WEBVTT"]
+    cues = _cues(turns, options)
+    for cue in cues:
+        lines = [_vtt_escape(line) for line in cue.lines]
+        if cue.label:
+            lines[0] = f"<v {_vtt_escape(cue.label)}>{lines[0]}"
+        blocks.append("\n".join([f"{clock(cue.start_ms)} --> {clock(cue.end_ms)}", *lines]))
+    return "\n\n".join(blocks) + "\n"
