@@ -16,7 +16,8 @@ How a test records what it plays::
         monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
         source = DeviceSource(pulse_input_device())   # the ALSA "pulse" device
         source.open()
-        play_wav(WAV, pulse_sink)
+        with playing(WAV, pulse_sink) as player:
+            player.communicate(timeout=30)
 
 ``PULSE_SOURCE`` is read by libpulse whenever the ALSA pulse plugin opens a
 stream, so it picks the capture source per stream; changing the server's
@@ -40,7 +41,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from typing import Any
 import pytest
 
 from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
+from captioner.audio.pcm import TARGET_RATE
 
 DEFAULT_SINK = "captioner_test"
 _START_TIMEOUT_S = 15.0
@@ -152,6 +154,26 @@ def play_wav(path: str | os.PathLike[str], sink: str = DEFAULT_SINK) -> subproce
     )
 
 
+@contextlib.contextmanager
+def playing(
+    path: str | os.PathLike[str], sink: str = DEFAULT_SINK
+) -> Iterator[subprocess.Popen[bytes]]:
+    """:func:`play_wav` whose player is always ended, waited for and its pipe closed.
+
+    A test that fails (or stops early) while the clip plays must not leave a
+    paplay behind, nor its stderr pipe open (a ResourceWarning, an fd leak across
+    a long session).  Popen's own ``with`` closes the pipe and waits; this kills
+    the player first, so the wait is short.
+    """
+    player = play_wav(path, sink)
+    with player:
+        try:
+            yield player
+        finally:
+            if player.poll() is None:
+                player.kill()
+
+
 def reinitialize_portaudio() -> None:
     """Make PortAudio enumerate devices again.
 
@@ -188,7 +210,10 @@ def _wait_until_ready(server: PulseServer) -> None:
             return
         except (RuntimeError, subprocess.TimeoutExpired) as exc:
             last_error = str(exc)
-        time.sleep(0.1)
+        # Between asks, wait on the daemon itself: an exit (a bad config) is
+        # reported at once, above, instead of after the whole start timeout.
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.process.wait(timeout=0.1)
     raise RuntimeError(f"pulseaudio did not answer within {_START_TIMEOUT_S:g} s: {last_error}")
 
 
@@ -309,14 +334,32 @@ def pulse_headset(pulse_server: PulseServer, pulse_sink: str) -> Iterator[str]:
 
 
 class Flowing:
-    """Passes an audio source through and says when its first chunk arrived.
+    """Passes an audio source through; says when its first chunk arrived and how much
+    audio the reader (the engine) has taken since.
 
     Real capture can take a couple of seconds to start; tests play their clip
     only once audio flows, so no speech is lost before the stream is live.
+    Tests then wait on this audio clock ("the engine has read a second of the
+    pause after the clip"), not on the wall clock, which a loaded machine
+    stretches: the engine hears the same audio whatever the load.
     """
 
     def __init__(self, inner: Any) -> None:
         self.inner, self.name, self.flowing = inner, inner.name, threading.Event()
+        self._read = threading.Condition()  # an RLock: predicates may read heard_s
+        self._bytes = 0
+
+    @property
+    def heard_s(self) -> float:
+        """Seconds of audio the reader has taken (16 kHz s16 mono, the engines' format)."""
+        with self._read:
+            return self._bytes / (TARGET_RATE * 2)
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Check ``predicate`` after each chunk the reader takes, until it holds or
+        ``timeout`` passes (a reader that stopped reading cannot hang a test)."""
+        with self._read:
+            return self._read.wait_for(predicate, timeout)
 
     def open(self) -> None:
         self.inner.open()
@@ -324,6 +367,9 @@ class Flowing:
     def read(self, timeout: float) -> bytes | None:
         chunk = self.inner.read(timeout)
         if chunk:
+            with self._read:
+                self._bytes += len(chunk)
+                self._read.notify_all()
             self.flowing.set()
         return chunk
 

@@ -14,9 +14,10 @@ import pytest
 
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.errors import AudioError
+from captioner.audio.pcm import CHUNK_MS
 from captioner.audio.source import DeviceSource
 from tests.audio.helpers import CLIP_0890
-from tests.pulse import PulseServer, play_wav, pulse_input_device
+from tests.pulse import PulseServer, playing, pulse_input_device
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
@@ -52,19 +53,20 @@ def capture_while_playing(source: DeviceSource, sink: str, tail_s: float = 1.0) 
     while not (chunk := source.read(0.5)):
         assert time.monotonic() - started < 15, "the capture stream never started"
     chunks.append(chunk)
-    player = play_wav(CLIP_0890, sink)
-    stop_at: float | None = None
-    hard_deadline = time.monotonic() + 30
-    try:
+    with playing(CLIP_0890, sink) as player:  # killed, waited for and closed on the way out
+        # Read on until ``tail_s`` of audio after the player ended has been captured:
+        # counted in audio, which a loaded machine does not stretch as it does time.
+        tail_chunks = round(tail_s * 1000 / CHUNK_MS)
+        stop_after: int | None = None
+        hard_deadline = time.monotonic() + 30
         while time.monotonic() < hard_deadline:
             chunk = source.read(0.5)
             if chunk:
                 chunks.append(chunk)
-            if stop_at is None and player.poll() is not None:
-                stop_at = time.monotonic() + tail_s
-            if stop_at is not None and time.monotonic() >= stop_at:
+            if stop_after is None and player.poll() is not None:
+                stop_after = len(chunks) + tail_chunks
+            if stop_after is not None and len(chunks) >= stop_after:
                 break
-    finally:
         if player.poll() is None:
             player.kill()
         _, stderr = player.communicate(timeout=5)

@@ -10,8 +10,6 @@ OfflineEngine per side.
 
 from __future__ import annotations
 
-import threading
-
 import jiwer
 import pytest
 
@@ -19,7 +17,7 @@ from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.system import list_system_sources
 from captioner.engines.offline import OfflineCallEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import Flowing, PulseServer, play_wav
+from tests.pulse import Flowing, PulseServer, playing
 from tests.recording import RecordingListener
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
@@ -27,6 +25,8 @@ pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 # Few shared words ("had", "might"), and each clip is 6-7 s.
 SYSTEM_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 MIC_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
+ANSWER_AFTER_S = 3.0  # you answer while they are still talking
+TAIL_S = 1.5  # the pause after both clips that ends both turns
 
 
 def test_call_mode_puts_each_voice_on_its_own_side(pulse_server: PulseServer) -> None:
@@ -42,13 +42,33 @@ def test_call_mode_puts_each_voice_on_its_own_side(pulse_server: PulseServer) ->
         engine.start(sources)
         try:
             assert mic.flowing.wait(20) and system.flowing.wait(20), "capture never started"
-            them = play_wav(SYSTEM_CLIP, call_sink)
-            threading.Event().wait(3.0)  # you answer while they are still talking
-            you = play_wav(MIC_CLIP, mic_sink)
-            for player in (them, you):
-                _, stderr = player.communicate(timeout=30)
-                assert player.returncode == 0, stderr
-            threading.Event().wait(1.5)  # the pause ends both turns
+            # Waits on the audio the engine has read, not the wall clock: under load
+            # the overlap and the pause are the same to the engine.
+            with playing(SYSTEM_CLIP, call_sink) as them:
+                them_from = system.heard_s
+                assert system.wait_until(
+                    lambda: system.heard_s >= them_from + ANSWER_AFTER_S, 20
+                ), "the engine stopped reading their side"
+                with playing(MIC_CLIP, mic_sink) as you:
+                    for player in (them, you):
+                        _, stderr = player.communicate(timeout=30)
+                        assert player.returncode == 0, stderr
+            mic_until, system_until = mic.heard_s, system.heard_s
+
+            def settled() -> bool:
+                with listener.lock:
+                    open_turns = dict(listener.transcript.partials)
+                return (
+                    mic.heard_s >= mic_until + TAIL_S
+                    and system.heard_s >= system_until + TAIL_S
+                    and not open_turns
+                )
+
+            # Checked after each chunk read on the mic side: both sides are read in
+            # step, so the system side's progress is seen as well.
+            assert mic.wait_until(settled, 30), (
+                f"not settled; open turns: {listener.transcript.partials}"
+            )
         finally:
             engine.stop()
             listener.wait_stopped(30)

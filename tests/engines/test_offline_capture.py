@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import jiwer
@@ -13,7 +12,7 @@ from captioner.audio.source import DeviceSource
 from captioner.engines.offline import OfflineEngine
 from tests import speech
 from tests.conftest import DATA, reference_text
-from tests.pulse import Flowing, PulseServer, play_wav, pulse_input_device
+from tests.pulse import Flowing, PulseServer, playing, pulse_input_device
 from tests.recording import RecordingListener
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"
@@ -28,6 +27,17 @@ ONSET_CLIPS = (
     "sense_and_sensibility_01_austen_64kb-0930",
 )
 CLIP_GAP_S = 1.2  # the same pause split_at_pauses puts between pieces
+# Audio the engine reads after the clip has played, before it is stopped: the
+# last words reach the recogniser and the pause after them ends their turn.
+TAIL_S = 1.5
+
+
+def settled(source: Flowing, listener: RecordingListener, played_until_s: float) -> bool:
+    """The engine has read ``TAIL_S`` of the silence after the clip and left no turn open."""
+    with listener.lock:
+        open_turn = bool(listener.transcript.partials)
+    return source.heard_s >= played_until_s + TAIL_S and not open_turn
+
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
@@ -43,11 +53,14 @@ def caption_through_sink(
     engine.start(source)
     try:
         assert source.flowing.wait(20), "capture never started"
-        player = play_wav(wav, pulse_sink)
-        _, stderr = player.communicate(timeout=play_timeout)
+        with playing(wav, pulse_sink) as player:
+            _, stderr = player.communicate(timeout=play_timeout)
         assert player.returncode == 0, stderr
-        # let the last words reach the recogniser and the pause end the turn
-        threading.Event().wait(1.5)
+        played_until_s = source.heard_s
+        assert source.wait_until(lambda: settled(source, listener, played_until_s), 30), (
+            f"the engine read {source.heard_s - played_until_s:.1f} s after the clip; "
+            f"open turn: {listener.transcript.latest_partial()}"
+        )
     finally:
         engine.stop()
         listener.wait_stopped(30)

@@ -14,7 +14,7 @@ from captioner.engines.base import AudioSource, EngineListener, EngineState
 from captioner.engines.offline import OfflineEngine
 from captioner.engines.registry import EngineId, EngineOptions
 from tests.conftest import DATA, reference_text
-from tests.pulse import HEADSET, PulseServer, play_wav
+from tests.pulse import HEADSET, PulseServer, playing
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
 
@@ -60,11 +60,11 @@ def test_speech_during_engine_start_up_is_captioned_from_a_named_microphone(
     capture = app.runs.source
     assert isinstance(capture, EarlyCapture)
     qtbot.waitUntil(lambda: capture.buffered_s > 0, timeout=20000)  # the microphone is open
-    player = play_wav(CLIP, pulse_sink)
-    # The meter moves with the speech although no engine reads yet.
-    qtbot.waitUntil(lambda: app.window.level_meter.value() > 20, timeout=10000)
-    qtbot.waitUntil(lambda: player.poll() is not None, timeout=30000)
-    _, stderr = player.communicate()
+    with playing(CLIP, pulse_sink) as player:  # killed, waited for and closed on the way out
+        # The meter moves with the speech although no engine reads yet.
+        qtbot.waitUntil(lambda: app.window.level_meter.value() > 20, timeout=10000)
+        qtbot.waitUntil(lambda: player.poll() is not None, timeout=30000)
+        _, stderr = player.communicate()
     assert player.returncode == 0, stderr
     assert "Loading" in app.window.status_text()  # the whole clip played before the engine
     ready.set()
