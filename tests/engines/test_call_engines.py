@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
@@ -265,4 +263,3 @@ def test_offline_engine_pool_gives_each_side_its_own_decoder() -> None:
     assert engine.join(5)
     assert model.decoders_created == 2
     assert isinstance(OfflineEngine, type)
-    threading.Event().wait(0)
