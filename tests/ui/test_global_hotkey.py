@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
-import time
 from collections.abc import Iterator
+from typing import TextIO
 
 import pytest
 
 from captioner.ui.global_hotkey import GlobalHotkey
+
+
+def _read_line(stream: TextIO, timeout: float) -> str:
+    """One line from ``stream``, or "" at its end or after ``timeout`` seconds."""
+    readable, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline() if readable else ""
 
 
 @pytest.fixture
@@ -19,20 +26,24 @@ def x_display() -> Iterator[str]:
         if os.environ.get("CAPTIONER_REQUIRE_PULSE"):  # CI installs both
             pytest.fail("Xvfb and xdotool are needed for the global-shortcut test")
         pytest.skip("needs Xvfb and xdotool")
-    number = 90 + os.getpid() % 100
-    name = f":{number}"
+    # -displayfd: Xvfb picks a free display and writes its number to the pipe once
+    # it accepts clients, so the test waits for exactly that, not for a socket file.
+    ready_read, ready_write = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", name, "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        pass_fds=(ready_write,),
     )
-    deadline = time.monotonic() + 10
-    while not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-        assert time.monotonic() < deadline, "Xvfb did not start"
-        time.sleep(0.05)
-    yield name
-    server.terminate()
-    server.wait(5)
+    os.close(ready_write)
+    try:
+        with os.fdopen(ready_read) as ready:
+            number = _read_line(ready, timeout=10).strip()
+        assert number.isdigit(), f"Xvfb did not start (exit status {server.poll()})"
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(5)
 
 
 def test_the_shortcut_works_whichever_window_has_focus(qtbot, x_display: str) -> None:
