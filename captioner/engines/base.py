@@ -153,6 +153,70 @@ def report_speaker_revision(
         on_revision(turn_id, speaker, word_speakers)
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceSession:
+    """What the service says it runs for a session, next to what was asked.
+
+    AssemblyAI answers every connection with ``Begin.configuration`` (the
+    speech model and mode actually in use); a service that does not know a
+    parameter ignores it rather than refusing the session, so the model in
+    use may not be the one asked for.  ``None``: the service did not say.
+    A UI shows ``model`` in its status bar and keeps it in the session's
+    metadata, so nobody takes captions from one model for another's.
+    """
+
+    model: str | None
+    mode: str | None = None
+    requested_model: str | None = None
+    requested_mode: str | None = None
+
+    @property
+    def model_differs(self) -> bool:
+        """The service named a model, and not the one asked for."""
+        return bool(self.model and self.requested_model and self.model != self.requested_model)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineNotice:
+    """Something the user may want to know that is neither a state change nor an error.
+
+    A service warning, or the service using another model than the one
+    asked for: shown unobtrusively (a status-bar message, the log), never
+    as an error dialog, and the run goes on.  ``message`` is plain words;
+    ``detail`` the technical side (warning code, connection) for a tooltip.
+    """
+
+    message: str
+    detail: str = ""
+
+
+class ServiceListener(Protocol):
+    """Optional extras: what the service says it does, and notices (see :func:`report_notice`).
+
+    ``on_service_session`` comes when a connection begins and the model or
+    mode in use differs from what was last reported (so once per run in the
+    usual case, again only if a reconnect lands on another model).
+    """
+
+    def on_service_session(self, session: ServiceSession) -> None: ...
+
+    def on_notice(self, notice: EngineNotice) -> None: ...
+
+
+def report_service_session(listener: EngineListener, session: ServiceSession) -> None:
+    """Tell ``listener`` the model and mode in use, if it takes them."""
+    on_service_session = getattr(listener, "on_service_session", None)
+    if on_service_session is not None:
+        on_service_session(session)
+
+
+def report_notice(listener: EngineListener, notice: EngineNotice) -> None:
+    """Tell ``listener`` a notice, if it takes them (the engine logs it either way)."""
+    on_notice = getattr(listener, "on_notice", None)
+    if on_notice is not None:
+        on_notice(notice)
+
+
 class Engine(Protocol):
     """A recognition engine.  ``start`` and ``stop`` never block the caller.
 
@@ -214,6 +278,12 @@ class NullListener:
     def on_speaker_revision(
         self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
     ) -> None:
+        pass
+
+    def on_service_session(self, session: ServiceSession) -> None:
+        pass
+
+    def on_notice(self, notice: EngineNotice) -> None:
         pass
 
 

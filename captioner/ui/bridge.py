@@ -12,7 +12,13 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from captioner.core.transcript import TurnUpdate
-from captioner.engines.base import EngineError, EngineState, EngineStatus
+from captioner.engines.base import (
+    EngineError,
+    EngineNotice,
+    EngineState,
+    EngineStatus,
+    ServiceSession,
+)
 
 
 class EngineBridge(QObject):
@@ -27,6 +33,8 @@ class EngineBridge(QObject):
         translation(str, str, str): turn key, language, text of a finished turn's translation.
         speakerRevision(str, object, object): turn key, new label (``None``: no label
             yet), tuple of the new label of each word (may be empty).
+        serviceSession(ServiceSession): the model and mode the service says it runs.
+        notice(EngineNotice): a service warning or the like: shown quietly, not an error.
     """
 
     partial = Signal(object)
@@ -36,6 +44,8 @@ class EngineBridge(QObject):
     status = Signal(object)
     translation = Signal(str, str, str)
     speakerRevision = Signal(str, object, object)
+    serviceSession = Signal(object)
+    notice = Signal(object)
 
     def on_partial(self, update: TurnUpdate) -> None:
         self.partial.emit(update)
@@ -59,3 +69,9 @@ class EngineBridge(QObject):
         self, turn_id: str, speaker: str | None, word_speakers: tuple[str | None, ...]
     ) -> None:
         self.speakerRevision.emit(turn_id, speaker, word_speakers)
+
+    def on_service_session(self, session: ServiceSession) -> None:
+        self.serviceSession.emit(session)
+
+    def on_notice(self, notice: EngineNotice) -> None:
+        self.notice.emit(notice)

@@ -20,8 +20,10 @@ from captioner.engines.base import (
     Engine,
     EngineError,
     EngineListener,
+    EngineNotice,
     EngineState,
     EngineStatus,
+    ServiceSession,
 )
 from captioner.ui.bridge import EngineBridge
 
@@ -63,6 +65,10 @@ class CaptionController(QObject):
             its technical detail (for a tooltip) is :attr:`status_detail` by then.
         runningChanged(bool): a run started (True) or fully ended (False).
         transcriptReset(): a new session began with an empty transcript.
+        serviceChanged(ServiceSession): the model (and mode) the service says this run
+            uses, for the status bar and the session's metadata (:attr:`service_session`).
+        noticed(str, str): a notice to show quietly (a service warning, another model
+            than the one asked for) and its technical detail; never an error.
     """
 
     partialChanged = Signal(object)
@@ -72,6 +78,8 @@ class CaptionController(QObject):
     statusChanged = Signal(str, bool)
     runningChanged = Signal(bool)
     transcriptReset = Signal()
+    serviceChanged = Signal(object)
+    noticed = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +99,9 @@ class CaptionController(QObject):
         self._bridge.speakerRevision.connect(
             lambda k, label, words: self.transcript.apply_speaker_revision(k, label, words)
         )
+        self._bridge.serviceSession.connect(self._on_service_session)
+        self._bridge.notice.connect(self._on_notice)
+        self.service_session: ServiceSession | None = None  # what the service said it runs
         self._engine: Engine | None = None
         self._error: EngineError | None = None
         self.status_text = "Ready"
@@ -129,6 +140,7 @@ class CaptionController(QObject):
         if self._engine is not None:
             raise RuntimeError("A captioning run is already in progress")
         self._error = None
+        self.service_session = None
         self._engine = engine_factory(self._bridge)
         self.runningChanged.emit(True)
         self._set_status(STATE_TEXT[EngineState.CONNECTING], False)
@@ -197,6 +209,14 @@ class CaptionController(QObject):
             return
         log.info("%s: %s", summary, detail)
         self._set_status(summary, False, detail)
+
+    def _on_service_session(self, session: ServiceSession) -> None:
+        self.service_session = session
+        self.serviceChanged.emit(session)
+
+    def _on_notice(self, notice: EngineNotice) -> None:
+        log.info("Notice: %s %s", notice.message, notice.detail)
+        self.noticed.emit(notice.message, notice.detail)
 
     def _on_error(self, error: EngineError) -> None:
         detail = error.detail  # the technical cause, when the engine gives one

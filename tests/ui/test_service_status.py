@@ -1,0 +1,57 @@
+"""The controller hands the UI what the service said it runs, and its notices (issue 15.4).
+
+Real SDK against the fake v3 server, which names another model in
+``Begin.configuration`` than the one asked for and sends a ``Warning``.
+"""
+
+from __future__ import annotations
+
+from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+from captioner.engines.base import EngineListener, ServiceSession
+from captioner.ui.controller import CaptionController
+from tests.engines.test_assemblyai import SilenceSource
+from tests.fakes.v3_extras import Extras
+from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
+
+KEY = "service-status-key-19d4"
+SCRIPT = TurnScript([ScriptTurn(["good", "morning"], "Good morning.")])
+
+
+def test_the_model_in_use_and_notices_reach_the_gui_thread_and_are_not_errors(qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller = CaptionController()
+    models: list[ServiceSession] = []
+    notices: list[tuple[str, str]] = []
+    controller.serviceChanged.connect(models.append)
+    controller.noticed.connect(lambda message, detail: notices.append((message, detail)))
+    extras = Extras(
+        served_model="universal-streaming-multilingual", warnings=[(200.0, 7, "Odd audio")]
+    )
+    with FakeV3Server(api_key=KEY, script=SCRIPT, extras=extras) as server:
+        config = AssemblyAIConfig(
+            api_key=KEY,
+            api_host=server.url,
+            connect_timeout_s=2.0,
+            provisional_offline=False,
+            speech_model="universal-streaming-english",
+        )
+
+        def factory(listener: EngineListener) -> AssemblyAIEngine:
+            return AssemblyAIEngine(listener, config)
+
+        controller.new_transcript()
+        with qtbot.waitSignal(
+            controller.runningChanged, timeout=30_000, check_params_cb=lambda running: not running
+        ):
+            controller.start(factory, SilenceSource(chunks=60))
+        assert controller.join(5)
+    assert models == [
+        ServiceSession(
+            "universal-streaming-multilingual", "balanced", "universal-streaming-english", None
+        )
+    ]
+    assert controller.service_session == models[0]
+    said = [message for message, _ in notices]
+    assert len(said) == 2, notices
+    assert any("universal-streaming-multilingual" in m for m in said)
+    assert "AssemblyAI warning: Odd audio" in said
+    assert controller.last_error is None and controller.status_text == "Stopped"
