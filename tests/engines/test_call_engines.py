@@ -30,6 +30,19 @@ def tone_chunk(index: int, freq: float = 440.0, amplitude: float = 0.3) -> bytes
     return (amplitude * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2").tobytes()
 
 
+def read_at_once_clock() -> float:
+    """CallSources' clock for sides read as fast as asked (files, lists): all heard at once.
+
+    On the wall clock, a loaded machine pausing the reader 0.3 s between the
+    two sides' reads made CallSources take one side as late: it was framed
+    beside silence, then its backlog trimmed as clock skew, shifting turns or
+    emptying that side (with a clock stepping 0.2 s per read: the lost-side
+    test gets ['mic', 'mic', 'system'], the vanished-microphone test no system
+    words).  Live devices are stamped as they are heard; these are not live.
+    """
+    return 0.0
+
+
 class FrameSource:
     """Call frames from a list (as fast as asked), optionally failing on one side."""
 
@@ -77,7 +90,9 @@ def test_the_registry_builds_each_engines_call_mode() -> None:
 def test_offline_call_engine_captions_each_side_with_its_own_label() -> None:
     listener = RecordingListener()
     sources = CallSources(
-        WavFileSource(MIC_CLIP, realtime=False), WavFileSource(SYSTEM_CLIP, realtime=False)
+        WavFileSource(MIC_CLIP, realtime=False),
+        WavFileSource(SYSTEM_CLIP, realtime=False),
+        clock=read_at_once_clock,
     )
     engine = OfflineCallEngine(listener, names={"mic": "Ana"}, realtime=False)
     engine.start(sources)
@@ -121,7 +136,9 @@ class LosingSource:
 def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
     listener = RecordingListener()
     sources = CallSources(
-        LosingSource("Headset", MIC_CLIP, good=20), LosingSource("Speakers", SYSTEM_CLIP, None)
+        LosingSource("Headset", MIC_CLIP, good=20),
+        LosingSource("Speakers", SYSTEM_CLIP, None),
+        clock=read_at_once_clock,
     )
     engine = OfflineCallEngine(listener, realtime=False)
     engine.start(sources)
@@ -227,12 +244,8 @@ def test_lost_side_is_reported_and_the_cloud_session_goes_on() -> None:
     system = Side("Speakers", [f[CHUNK_BYTES:] for f in frames], fail_at=None)
     listener = RecordingListener()
     seen: list[str] = []
-    # The sides are read as fast as asked, so on the test's clock every chunk is heard
-    # at once, in step.  On the wall clock a loaded machine pausing this thread for
-    # 0.3 s between the two sides' reads made CallSources frame one side as late
-    # (silence beside it), shifting the turns: the test failed under load.
     sources = CallSources(
-        mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=lambda: 0.0
+        mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=read_at_once_clock
     )
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
         engine = AssemblyAICallEngine(
