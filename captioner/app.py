@@ -37,6 +37,7 @@ from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.quit_sequence import QuitSequence
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.run_starter import RunStarter
+from captioner.ui.service_status import ServiceStatus
 from captioner.ui.session_actions import SessionActions
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.settings_dialogs import SettingsDialogs
@@ -120,6 +121,7 @@ class CaptionerApp(QObject):
         self.inputs.refresh()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
+        self.service_status = ServiceStatus(w, c, self)
         w.set_level(None)
         if self.tray is not None:
             self._wire_tray(self.tray)

@@ -1,0 +1,87 @@
+"""The status bar says which model the service actually runs, and shows its notices.
+
+AssemblyAI names the model in use when a session begins; it may not be the
+one chosen in Settings (the service ignores parameters it does not know).
+A small permanent label at the right of the main window's status bar shows
+it for the run ("Model: universal-streaming-english"), with what was asked
+for in its tooltip; the offline engine names no model and the label hides.
+Notices (a service warning, another model than the one asked for) show for
+a while in a second permanent label, the whole text in its tooltip: seen,
+not alarming, and never in the way of the status line, which keeps saying
+what the run is doing (the bar's transient message would hide it, errors
+included, and every status change clears that message).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
+
+from captioner.engines.base import ServiceSession
+from captioner.ui.controller import CaptionController
+
+NOTICE_MS = 15_000  # long enough to read a sentence twice
+
+
+def model_text(session: ServiceSession) -> str:
+    return f"Model: {session.model}" if session.model else ""
+
+
+def model_tooltip(session: ServiceSession) -> str:
+    lines = [f"Speech model in use (as AssemblyAI reports it): {session.model or 'not said'}"]
+    if session.mode:
+        lines.append(f"Mode: {session.mode}")
+    if session.requested_model:
+        lines.append(f"Asked for: {session.requested_model}")
+    if session.model_differs:
+        lines.append("AssemblyAI did not use the model chosen in Settings.")
+    return "\n".join(lines)
+
+
+class ServiceStatus(QObject):
+    """Keeps the main window's model label and notices in step with the controller."""
+
+    def __init__(
+        self, window: QMainWindow, controller: CaptionController, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._bar = window.statusBar()
+        self.label = QLabel(window)
+        self.label.setObjectName("serviceModel")
+        # Never widens the window: on a small screen the label is cut, not the window.
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.label.hide()
+        self.notice = QLabel(window)
+        self.notice.setObjectName("serviceNotice")
+        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice.hide()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.timeout.connect(self.notice.hide)
+        self._bar.addPermanentWidget(self.notice)
+        self._bar.addPermanentWidget(self.label)
+        controller.serviceChanged.connect(self.show_session)
+        controller.noticed.connect(self.show_notice)
+        controller.runningChanged.connect(self._on_running)
+
+    def show_session(self, session: ServiceSession) -> None:
+        text = model_text(session)
+        self.label.setText(text)
+        self.label.setToolTip(model_tooltip(session))
+        self.label.setAccessibleName(text)
+        self.label.setMinimumWidth(min(self.label.sizeHint().width(), 160))
+        self.label.setVisible(bool(text))
+
+    def show_notice(self, message: str, detail: str) -> None:
+        """Show ``message`` for ``NOTICE_MS``; a narrow window cuts it, the tooltip has it all."""
+        self.notice.setText(message)
+        self.notice.setToolTip(f"{message}\n{detail}" if detail else message)
+        self.notice.setAccessibleName(message)
+        self.notice.setMinimumWidth(min(self.notice.sizeHint().width(), 200))
+        self.notice.show()
+        self._notice_timer.start(NOTICE_MS)
+
+    def _on_running(self, running: bool) -> None:
+        if running:  # a new run: the last run's model is no longer news
+            self.label.clear()
+            self.label.hide()
