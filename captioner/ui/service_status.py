@@ -48,12 +48,15 @@ class ServiceStatus(QObject):
         self._bar = window.statusBar()
         self.label = QLabel(window)
         self.label.setObjectName("serviceModel")
-        # Never widens the window: on a small screen the label is cut, not the window.
-        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # Never widens the window: its natural width when there is room, cut
+        # (down to nothing) on a small screen, where the status line comes first.
+        self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.label.setMinimumWidth(1)
         self.label.hide()
         self.notice = QLabel(window)
         self.notice.setObjectName("serviceNotice")
-        self.notice.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        self.notice.setMinimumWidth(1)
         self.notice.hide()
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
@@ -69,7 +72,6 @@ class ServiceStatus(QObject):
         self.label.setText(text)
         self.label.setToolTip(model_tooltip(session))
         self.label.setAccessibleName(text)
-        self.label.setMinimumWidth(min(self.label.sizeHint().width(), 160))
         self.label.setVisible(bool(text))
 
     def show_notice(self, message: str, detail: str) -> None:
@@ -77,7 +79,6 @@ class ServiceStatus(QObject):
         self.notice.setText(message)
         self.notice.setToolTip(f"{message}\n{detail}" if detail else message)
         self.notice.setAccessibleName(message)
-        self.notice.setMinimumWidth(min(self.notice.sizeHint().width(), 200))
         self.notice.show()
         self._notice_timer.start(NOTICE_MS)
 
