@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -42,15 +42,21 @@ class Recorder:
 
     def __init__(self) -> None:
         self.events: list[tuple[StreamingEvents, Any]] = []
+        self._arrived = threading.Condition()
+
+    def add(self, kind: StreamingEvents, event: Any) -> None:
+        with self._arrived:
+            self.events.append((kind, event))
+            self._arrived.notify_all()
 
     def of(self, kind: StreamingEvents) -> list[Any]:
-        return [event for k, event in list(self.events) if k is kind]
+        with self._arrived:
+            return [event for k, event in self.events if k is kind]
 
     def wait(self, predicate: Callable[[], bool], timeout: float = 5) -> None:
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, f"timed out; events={self.events!r}"
-            time.sleep(0.01)
+        """Re-check ``predicate`` as each event arrives, until it holds or ``timeout``."""
+        with self._arrived:
+            assert self._arrived.wait_for(predicate, timeout), f"timed out; events={self.events!r}"
 
 
 @contextmanager
@@ -63,7 +69,7 @@ def sdk_client(
         StreamingClientOptions(api_key=api_key, api_host=server.url, **options)
     )
     for kind in StreamingEvents:
-        client.on(kind, lambda _c, event, kind=kind: recorder.events.append((kind, event)))
+        client.on(kind, lambda _c, event, kind=kind: recorder.add(kind, event))
     client.connect(
         StreamingParameters(sample_rate=16000, format_turns=True, speech_model="universal-3-5-pro")
     )
@@ -225,7 +231,9 @@ def test_silent_close_is_clean_and_sends_no_termination() -> None:
         with sdk_client(server) as (client, rec):
             stream_ms(client, 200)
             server.wait_for(lambda s: s.sessions[0].closed)
-            time.sleep(0.1)
+            # The SDK's read thread ends once it has handled the close: all it reported is in.
+            client._read_thread.join(timeout=5)
+            assert not client._read_thread.is_alive(), "the SDK never saw the close"
             assert rec.of(StreamingEvents.Error) == rec.of(StreamingEvents.Termination) == []
         assert server.sessions[0].close_code == 1000
 
@@ -256,10 +264,10 @@ def test_stall_stops_all_traffic_then_drops() -> None:
         with sdk_client(server) as (client, rec):
             stream_ms(client, 1000)
             server.wait_for(lambda s: s.sessions[0].fault_fired == "stall")
-            time.sleep(0.2)
-            assert [t.transcript for t in rec.of(StreamingEvents.Turn)] == ["hello"]
             assert server.sessions[0].audio_ms_received == pytest.approx(300)
             rec.wait(lambda: error_codes(rec) == [1006])
+            # Nothing came through the stall, nor after it: the connection is gone.
+            assert [t.transcript for t in rec.of(StreamingEvents.Turn)] == ["hello"]
         assert server.sessions[0].close_code == 1006
 
 

@@ -243,6 +243,10 @@ class FakeV3Server:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._shutdown: asyncio.Event | None = None
         self._ready = threading.Event()
+        # Bumped (and waiters woken) by the loop thread whenever a session's record
+        # may have changed: wait_for re-checks on that, not on a polling clock.
+        self._changed = threading.Condition()
+        self._changes = 0
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="FakeV3Server", daemon=True)
         self.port = 0
@@ -262,12 +266,26 @@ class FakeV3Server:
         return future.result(timeout=5)
 
     def wait_for(self, predicate: Callable[[FakeV3Server], bool], timeout: float = 10) -> None:
-        """Poll until ``predicate(self)`` holds; the TimeoutError shows the sessions."""
+        """Wait until ``predicate(self)`` holds, re-checking it whenever the server's
+        state changes (a connection, a message in, a delayed answer sent, a close);
+        the TimeoutError shows the sessions."""
         deadline = time.monotonic() + timeout
-        while not predicate(self):
-            if time.monotonic() > deadline:
+        while True:
+            with self._changed:
+                seen = self._changes
+            if predicate(self):
+                return
+            with self._changed:
+                remaining = max(deadline - time.monotonic(), 0)
+                changed = self._changed.wait_for(lambda seen=seen: self._changes != seen, remaining)
+            if not changed:  # outside the lock: reading the sessions needs the loop thread
                 raise TimeoutError(f"condition not met in {timeout}s; sessions={self.sessions!r}")
-            time.sleep(0.01)
+
+    def _touch(self) -> None:
+        """A record may have changed (loop thread): wake wait_for."""
+        with self._changed:
+            self._changes += 1
+            self._changed.notify_all()
 
     def __enter__(self) -> FakeV3Server:
         self._thread.start()
@@ -309,6 +327,7 @@ class FakeV3Server:
             self._ready.set()
             await self._shutdown.wait()
         self._final_snapshot = await self._snapshot()
+        self._touch()
 
     async def _snapshot(self) -> list[SessionRecord]:
         return [
@@ -342,8 +361,10 @@ class FakeV3Server:
         if status is not None:
             record.rejected_status = status
             record.closed = True
+            self._touch()
             return conn.respond(status, text + "\n")
         session.conn = conn
+        self._touch()
         return None
 
     def _reject_reason(self, session: _Session) -> tuple[int | None, str]:
@@ -382,6 +403,7 @@ class FakeV3Server:
             }
             await conn.send(json.dumps(begin))
             record.began = True
+            self._touch()
             if await self._check_faults(session):
                 return
             async for message in conn:
@@ -389,6 +411,7 @@ class FakeV3Server:
                     done = await self._on_audio(session, message)
                 else:
                     done = await self._on_text(session, message)
+                self._touch()
                 if done:
                     return
         except ConnectionClosed:
@@ -400,6 +423,7 @@ class FakeV3Server:
             record.closed = True
             sent = conn.protocol.close_sent  # what the client saw; None after an abort
             record.close_code = int(sent.code) if sent is not None else 1006
+            self._touch()
 
     async def _on_audio(self, session: _Session, data: bytes) -> bool:
         """Account for one audio chunk, emit any turns it completes; True ends the session."""
@@ -628,6 +652,7 @@ class FakeV3Server:
         task = asyncio.create_task(
             send_later(session.conn, delay, answer, session.record.gateway_sent)
         )
+        task.add_done_callback(lambda _task: self._touch())
         session.tasks.append(task)
 
     async def _send_extras(self, session: _Session) -> None:
@@ -693,6 +718,7 @@ class FakeV3Server:
             return True
         if due(faults.stall_after_ms):
             record.fault_fired = "stall"
+            self._touch()  # the stall holds this message's handling: say so now
             conn.transport.pause_reading()
             assert self._shutdown is not None
             with contextlib.suppress(asyncio.TimeoutError):
