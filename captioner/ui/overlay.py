@@ -77,6 +77,7 @@ class CaptionOverlay(OverlayWindow):
         self._stopped = False
         # "both": a translation under its caption; "translation": it replaces it.
         self.translation_display = settings.get(Key.TRANSLATION_DISPLAY) if settings else "both"
+        self._translating = bool(settings and settings.get(Key.TRANSLATE_TO).strip())
         self.apply_style(self._style)
         self._restore_geometry()
         if settings is not None and settings.get(Key.OVERLAY_LOCKED):
@@ -128,10 +129,18 @@ class CaptionOverlay(OverlayWindow):
             self._badge = text
             self.update()
 
-    def set_translation_display(self, display: str) -> None:
-        """How finished lines show a translation: "both" or "translation" (only)."""
+    def set_translation_display(self, display: str, translating: bool | None = None) -> None:
+        """How finished lines show a translation: "both" or "translation" (only).
+
+        While translating with both shown, the box is one line taller per finished
+        line, so the history keeps as many captions as the user asked for.
+        """
+        if translating is not None and translating != self._translating:
+            self._translating = translating
+            self.apply_style(self._style)
         if display != self.translation_display:
             self.translation_display = display
+            self.apply_style(self._style)
             self.translationDisplayChanged.emit(display)
 
     @property
@@ -312,8 +321,11 @@ class CaptionOverlay(OverlayWindow):
     def _fit_to(self, area: QRect) -> None:
         """Fewest lines dropped, then the font shrunk, so the box fits its share of ``area``."""
         self._font.setPointSizeF(self._style.font_point_size)
+        extra = self._style.history_lines if self._translating else 0
+        if self.translation_display == "translation":
+            extra = 0
         self._lines_shown = placement.fit(
-            self._font, self._style.visible_lines, lambda: self._top_margin() + MARGIN, area
+            self._font, self._style.visible_lines + extra, lambda: self._top_margin() + MARGIN, area
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:

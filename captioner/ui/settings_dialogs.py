@@ -78,7 +78,9 @@ class SettingsDialogs(QObject):
         offline = selected is not None and selected.id is EngineId.OFFLINE
         dialog = TranslationSettingsDialog(self._prefs, offline, self._window)
         dialog.accepted.connect(
-            lambda: self._overlay.set_translation_display(self._prefs.get(Key.TRANSLATION_DISPLAY))
+            lambda: self._overlay.set_translation_display(
+                self._prefs.get(Key.TRANSLATION_DISPLAY), bool(self._prefs.get(Key.TRANSLATE_TO))
+            )
         )
         dialog.setModal(True)
         dialog.open()

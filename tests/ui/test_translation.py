@@ -217,3 +217,25 @@ def test_a_refused_translation_is_said_in_the_status_line(make_app, qtbot, monke
     assert app.controller.last_error is not None
     assert "refused live translation" in app.window.status_text()
     assert "insufficient balance" in app.window.status_text() + app.controller.status_detail
+
+
+def test_the_overlay_keeps_as_many_captions_with_their_translations(
+    make_app, qtbot, monkeypatch
+) -> None:
+    """Two finished lines asked for (the default): both stay, each with its French line."""
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=script(), ms_per_word=200) as server:
+        app = make_app(
+            "--engine", "assemblyai", "--input-file", str(CLIP), "--api-host", server.url
+        )
+        height = app.overlay.height()
+        choose(app, qtbot, "fr")
+        assert app.overlay.height() > height  # room for the translation lines
+        run_to_end(app, qtbot)
+    assert app.overlay.visible_text_lines() == [
+        LINES[1],
+        f"[fr] {LINES[1]}",
+        LINES[2],
+        f"[fr] {LINES[2]}",
+    ]
+    assert app.overlay.screen().availableGeometry().contains(app.overlay.frameGeometry())
