@@ -59,6 +59,7 @@ class Paragraph:
         if line.translation:
             small = QFont(font)
             small.setPointSizeF(max(6.0, font.pointSizeF() * TRANSLATION_SCALE))
+            small.setItalic(True)  # told apart from the (dimmer) line being spoken
             self.sub, sub_height = _laid_out(line.translation, small, width)
             self.height += sub_height
             self.line_count += self.sub.lineCount()
