@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from captioner.core.settings import Key
+from captioner.core.transcript import Translation, Turn, TurnUpdate
+from captioner.ui.contrast import AA_NORMAL, text_colours
 from captioner.ui.translation_settings import OFFLINE_NOTE, TranslationSettingsDialog
 from tests.conftest import DATA
 from tests.fakes.v3_extras import Extras, Gateway
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
+from tests.ui.test_main_window_ux import styled  # noqa: F401  (light and dark palettes)
 
 KEY = "test-key-translation"
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7 s
@@ -120,8 +124,6 @@ def test_a_speaker_revision_relabels_lines_already_shown(
 
 def test_a_pending_speaker_shows_unlabelled(make_app) -> None:
     app = make_app("--engine", "offline")
-    from captioner.core.transcript import TurnUpdate
-
     bridge = app.controller._bridge  # what an engine calls, on any thread
     bridge.on_final(TurnUpdate("s:0", 0, "Hello there.", end_of_turn=True, speaker="A"))
     assert app.overlay.history_texts() == ["A: Hello there."]
@@ -239,3 +241,25 @@ def test_the_overlay_keeps_as_many_captions_with_their_translations(
         f"[fr] {LINES[2]}",
     ]
     assert app.overlay.screen().availableGeometry().contains(app.overlay.frameGeometry())
+
+
+@pytest.mark.usefixtures("styled")
+def test_translations_and_the_translation_dialog_read_at_aa(make_app, qtbot) -> None:
+    """Light and dark: the dimmer translation line and every text of the dialog reach 4.5:1."""
+    app = make_app("--engine", "offline")
+    done = Turn("k0", 0, "We should start.", finished=True)
+    app.window.add_turn(0, done)
+    app.window.revise_turn(
+        0, Turn("k0", 0, done.text, finished=True, translation=Translation("fr", "Commençons."))
+    )
+    assert "Commençons." in app.window.transcript.finished_texts()[0]
+    dialog = app.dialogs.edit_translation()  # offline: the "unavailable" note shows too
+    qtbot.addWidget(dialog)
+    found = [(type(root).__name__, t) for root in (app.window, dialog) for t in text_colours(root)]
+    assert any("Commençons" in t.text for _, t in found), "the translation was walked"
+    low = [
+        f"{name} {t.where} {t.text[:30]!r}: {t.ratio:.2f}"
+        for name, t in found
+        if t.ratio < AA_NORMAL
+    ]
+    assert not low, low
