@@ -41,7 +41,8 @@ from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area,
 COST_NOTE = (
     "Translation is done by a language model through AssemblyAI's LLM Gateway. "
     "It is billed per token, on top of transcription, and needs a paid AssemblyAI "
-    "account; a free account's sessions are refused and the status line says why."
+    "account; a free account's sessions are refused and the status line says why. "
+    "Changes apply from the next Start."
 )
 OFFLINE_NOTE = (
     "Unavailable with the offline engine: translation and speaker labels are done by "
