@@ -146,7 +146,20 @@ def key_source() -> str:
 
 def api_key_problem() -> str | None:
     """What is wrong with the key a run would use, naming where it comes from."""
+    return _problem(*_current_key())
+
+
+def key_for_run() -> tuple[str | None, str | None]:
+    """The key a run would use and what is wrong with it, from one keyring read.
+
+    Start calls this on a worker thread: a keyring call may wait for the user
+    to unlock a collection, and the GUI thread must not wait with it.
+    """
     key, source = _current_key()
+    return key, _problem(key, source)
+
+
+def _problem(key: str | None, source: str) -> str | None:
     problem = key_problem(key) if key else None
     if problem is None:
         return None

@@ -1,8 +1,10 @@
 """Start: turn the user's picks into an audio source and an engine, and begin a run.
 
-Everything a run needs is checked before anything starts (an input, a key
-for an engine that needs one, both sources in call mode), so a problem is
-reported at once and nothing half-starts.  A live input starts capturing the
+Everything a run needs is checked before the engine starts (an input, both
+sources in call mode, a key for an engine that needs one), so a problem is
+reported at once and nothing half-starts.  The key is read on a worker thread
+(the keyring may wait for an unlock prompt) while the source already captures;
+a missing or malformed key closes the source again and says why.  A live input starts capturing the
 moment Start is pressed (:class:`~captioner.audio.early_capture.EarlyCapture`),
 while the engine loads or connects, so the first words are not lost.  Start
 pressed while the inputs are still being looked for waits for them.  When the
@@ -27,11 +29,13 @@ from captioner.ui.call_mode import CallMode
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.input_picker import LOOKING, InputPicker
+from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import InputChoice, MainWindow
 from captioner.ui.session_manager import SessionManager
 
 NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
+READING_KEY = "Reading the API key from the system keyring…"
 
 
 class RunStarter(QObject):
@@ -72,6 +76,7 @@ class RunStarter(QObject):
         self._open_device = open_device
         self._source: AudioSource | None = None
         self._start_when_filled = False
+        self._key_pending = False  # Start waits for the keyring's answer
         controller.runningChanged.connect(self._on_running)
         levels.show_hints_in(window, controller)
         inputs.filled.connect(self._on_inputs_filled)
@@ -83,7 +88,7 @@ class RunStarter(QObject):
         return self._source
 
     def start(self) -> None:
-        if self._controller.running:
+        if self._controller.running or self._key_pending:
             return
         choice = self._window.selected_input()
         needs_devices = self._call.enabled or choice is None or choice.file_path is None
@@ -97,9 +102,6 @@ class RunStarter(QObject):
         if choice is None or engine is None:
             self._controller.report_error(NO_INPUT_MESSAGE)
             return
-        factory = self._engine_factory(engine)
-        if factory is None:
-            return
         try:
             if self._call.enabled:
                 source: AudioSource = self._call.open_sources(self.captureOverflowed.emit)
@@ -108,6 +110,50 @@ class RunStarter(QObject):
         except AudioError as exc:
             self._controller.report_error(str(exc))
             return
+        if not engine.needs_key:
+            self._begin(engine, choice, source, None)
+            return
+        if keystore.env_key():  # the environment answers at once: no keyring call
+            self._with_key(engine, choice, source, keystore.key_for_run())
+            return
+        # The key comes from the keyring, which may wait for an unlock prompt: ask it
+        # on a worker while the source already captures, and begin when it answers.
+        self._key_pending = True
+        self._window.show_status(READING_KEY, False)
+        off_gui_thread(
+            keystore.key_for_run,
+            lambda answer: self._with_key(engine, choice, source, answer),
+            self,
+            on_error=lambda exc: self._with_key(
+                engine,
+                choice,
+                source,
+                (
+                    None,
+                    f"Could not read the API key from the system keyring ({type(exc).__name__}).",
+                ),
+            ),
+            name="keyring-start",
+        )
+
+    def _with_key(
+        self,
+        engine: EngineSpec,
+        choice: InputChoice,
+        source: AudioSource,
+        answer: tuple[str | None, str | None],
+    ) -> None:
+        self._key_pending = False
+        key, problem = answer
+        if not key or problem:  # name the key, never echo it, and don't send it anywhere
+            source.close()
+            self._controller.report_error(problem or engine.missing_key_message())
+            return
+        self._begin(engine, choice, source, key)
+
+    def _begin(
+        self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None
+    ) -> None:
         self._source = source
         self._engines.remember(engine.id)
         self._inputs.remember(choice)
@@ -118,7 +164,7 @@ class RunStarter(QObject):
             source=getattr(source, "name", ""),
             settings=self._text_settings(engine.id),
         )
-        self._controller.start(factory, source)
+        self._controller.start(self._engine_factory(engine, key), source)
         self._levels.watch(source)
 
     def toggle(self) -> None:
@@ -128,18 +174,10 @@ class RunStarter(QObject):
         else:
             self.start()
 
-    def _engine_factory(self, engine: EngineSpec) -> EngineFactory | None:
-        """How to build the engine, or None (after saying why) when it cannot run."""
+    def _engine_factory(self, engine: EngineSpec, key: str | None) -> EngineFactory:
+        """How to build the engine (``key`` is the API key of one that needs it)."""
         options = EngineOptions(call_names=self._call.names() if self._call.enabled else None)
-        if engine.needs_key:
-            key = keystore.load_api_key()
-            if not key:
-                self._controller.report_error(engine.missing_key_message())
-                return None
-            problem = keystore.api_key_problem()
-            if problem:  # name the key, never echo it, and don't send it anywhere
-                self._controller.report_error(problem)
-                return None
+        if key is not None:
             config = config_from_settings(self._prefs, key, self._api_host)
             options = EngineOptions(call_names=options.call_names, assemblyai=config)
 

@@ -80,7 +80,7 @@ def test_closing_the_window_ends_the_session_first(make_app, qtbot, monkeypatch)
 def test_no_api_key_explains_how_to_set_one(make_app, qtbot) -> None:
     app = make_app("--engine", "assemblyai", "--input-file", str(SHORT_CLIP))
     qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
-    assert "No AssemblyAI API key" in app.window.status_text()
+    qtbot.waitUntil(lambda: "No AssemblyAI API key" in app.window.status_text(), timeout=5000)
     assert "Settings ▸ AssemblyAI…" in app.window.status_text()
     assert app.window.start_button.isEnabled() and app.window.start_button.text() == "Start"
     assert not app.controller.running

@@ -21,8 +21,10 @@ from captioner import keystore
 from captioner.core.settings import Settings
 from captioner.engines.registry import EngineId
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+from tests.conftest import DATA
 
 KEY = "0123456789abcdef0123456789abcdef"
+SHORT_CLIP_PATH = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
 
 
 class SlowKeyring(keyring.backend.KeyringBackend):
@@ -156,3 +158,40 @@ def test_closing_the_dialog_while_the_keyring_thinks_is_safe(qtbot, prefs, slow_
     worker.join(5)
     gui_keeps_running(qtbot)  # the queued answer is processed here: no crash, no exception
     assert not worker.is_alive()
+
+
+def test_start_does_not_wait_for_the_keyring(make_app, qtbot, slow_keyring, monkeypatch) -> None:
+    """Start with the key in the keyring: capture begins, the window answers, then the run."""
+    from tests.fakes.v3_server import FakeV3Server, TurnScript
+    from tests.ui.test_app import SHORT_CLIP, cloud_args
+
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    slow_keyring.store[(keystore.SERVICE, keystore.ACCOUNT)] = KEY
+    slow_keyring.release.set()  # the app's own start-up read is quick
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        app = make_app(*cloud_args(server, SHORT_CLIP))
+        qtbot.waitUntil(lambda: not app.engines.pending, timeout=5000)
+        slow_keyring.release.clear()
+        slow_keyring.entered.clear()
+        app.start_captioning()  # returns at once, though the keyring is blocked
+        assert slow_keyring.entered.wait(5)
+        gui_keeps_running(qtbot)
+        assert "Reading the API key" in app.window.status_text()
+        assert not app.controller.running
+        app.start_captioning()  # a second press while waiting starts nothing more
+        slow_keyring.release.set()
+        qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)  # end of file
+        assert len(server.sessions) == 1 and server.sessions[0].terminate_received
+    assert "MainThread" not in slow_keyring.threads
+
+
+def test_a_malformed_key_in_the_keyring_is_named_at_start(make_app, qtbot, slow_keyring) -> None:
+    slow_keyring.store[(keystore.SERVICE, keystore.ACCOUNT)] = "bad\nkey"
+    slow_keyring.release.set()
+    app = make_app("--engine", "assemblyai", "--input-file", str(SHORT_CLIP_PATH))
+    qtbot.waitUntil(lambda: not app.engines.pending, timeout=5000)
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "system keyring" in app.window.status_text(), timeout=5000)
+    assert "bad" not in app.window.status_text()  # the key is named, never echoed
+    assert not app.controller.running
