@@ -35,7 +35,14 @@ from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import CaptionLine, OverlayStyle, SpeakerColors
-from captioner.ui.overlay_text import Paragraph, tail_that_fits, whole_paragraphs
+from captioner.ui.overlay_text import (
+    Paragraph,
+    draw_bottom_up,
+    draw_placeholder,
+    partial_paragraphs,
+    tail_that_fits,
+    whole_paragraphs,
+)
 from captioner.ui.overlay_window import MARGIN, OverlayWindow
 
 __all__ = ["CaptionLine", "CaptionOverlay", "OverlayStyle"]
@@ -99,7 +106,7 @@ class CaptionOverlay(OverlayWindow):
             or Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
             for line in keep
         ]
-        self._on_activity()
+        self._fade.activity()
         self.update()
 
     def set_partial(self, text: str, speaker: str | None = None, provisional: bool = False) -> None:
@@ -114,7 +121,7 @@ class CaptionOverlay(OverlayWindow):
         self._partial_lines = wanted
         self._partial_dirty = True
         if wanted:
-            self._on_activity()
+            self._fade.activity()
         self.update()
 
     def set_placeholder(self, text: str) -> None:
@@ -194,7 +201,7 @@ class CaptionOverlay(OverlayWindow):
         self._layout_sample()
         self._apply_input_flag()
         if on:
-            self._on_activity()
+            self._fade.activity()
         self.update()
 
     def _layout_sample(self) -> None:
@@ -282,9 +289,6 @@ class CaptionOverlay(OverlayWindow):
         """True while fading out or faded (after ``fade_seconds`` of no new text)."""
         return self._fade.faded
 
-    def _on_activity(self) -> None:
-        self._fade.activity()
-
     def _color_for(self, speaker: str | None, source: str = "") -> QColor:
         return self._speaker_colors.color_for(speaker, source)
 
@@ -344,20 +348,14 @@ class CaptionOverlay(OverlayWindow):
         if not self._partial_dirty:
             return
         self._partial_dirty = False
-        self._partials = []
-        width = self._text_width()
-        # Several sides mid-sentence share the box; a labelled line that does
-        # not fit shows "Them: … newest words" so the label is never scrolled off.
-        budget = max(1, self._lines_shown // max(1, len(self._partial_lines)))
-        for line in self._partial_lines:
-            color = QColor(self._color_for(line.speaker, line.source)) if line.speaker else None
-            if color is not None:
-                color.setAlphaF(0.78)
-            color = color or self._style.partial_color
-            paragraph = Paragraph(line, self._font, width, color)
-            if paragraph.line_count > budget:
-                paragraph = tail_that_fits(line, self._font, width, color, budget)
-            self._partials.append(paragraph)
+        self._partials = partial_paragraphs(
+            self._partial_lines,
+            self._font,
+            self._text_width(),
+            self._lines_shown,
+            lambda line: self._color_for(line.speaker, line.source),
+            self._style.partial_color,
+        )
         self.partial_layouts += 1
 
     def _shown_paragraphs(self) -> list[Paragraph]:
@@ -384,42 +382,19 @@ class CaptionOverlay(OverlayWindow):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._style.background)
         painter.drawRoundedRect(QRectF(self.rect()), 12, 12)
-        self._paint_marks(painter)
-        painter.setFont(self._font)
-        if not shown:
-            if self._placeholder:
-                painter.setPen(QColor(255, 255, 255, 150))
-                painter.drawText(
-                    self.rect().adjusted(MARGIN, self._top_margin(), -MARGIN, -MARGIN),
-                    int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom)
-                    | int(Qt.TextFlag.TextWordWrap),
-                    self._placeholder,
-                )
-            return
-        # Whole caption lines, bottom-anchored: the newest words sit on the last line.
-        bottom = self._top_margin() + self._lines_shown * self._line_height()
-        for paragraph in reversed(shown):
-            y = bottom - paragraph.height
-            if self._style.outline:
-                # A dark halo keeps captions legible over any background.
-                halo = QColor(0, 0, 0, 200)
-                for dx, dy in ((-1.5, 0), (1.5, 0), (0, -1.5), (0, 1.5)):
-                    paragraph.draw(painter, QPointF(MARGIN + dx, y + dy), halo)
-            paragraph.draw(painter, QPointF(MARGIN, y))
-            bottom = y
-
-    def _paint_marks(self, painter: QPainter) -> None:
-        font = marks.mark_font(self._font)
-        right = self.width() - MARGIN
-        if self._sample is not None:
-            self._done_rect = marks.draw_button(painter, font, "Done", right, 2)
-            right = self._done_rect.left() - 6
-        elif self._locked:
-            room = (
-                right
-                - MARGIN
-                - (marks.pill_rect(font, self._badge, 0, 0).width() + 6) * bool(self._badge)
-            )
-            marks.draw_lock(painter, font, self._hint, MARGIN, 2, room)
-        if self._badge:
-            marks.draw_badge(painter, font, self._badge, right, 2)
+        self._done_rect = marks.draw_marks(
+            painter,
+            self._font,
+            MARGIN,
+            self.width() - MARGIN,
+            sample=self._sample is not None,
+            locked=self._locked,
+            hint=self._hint,
+            badge=self._badge,
+        )
+        if shown:  # whole caption lines, bottom-anchored: the newest words on the last line
+            bottom = self._top_margin() + self._lines_shown * self._line_height()
+            draw_bottom_up(painter, shown, MARGIN, bottom, self._style.outline)
+        elif self._placeholder:
+            text_area = self.rect().adjusted(MARGIN, self._top_margin(), -MARGIN, -MARGIN)
+            draw_placeholder(painter, self._font, text_area, self._placeholder)

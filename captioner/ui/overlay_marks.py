@@ -109,6 +109,38 @@ def draw_button(painter: QPainter, font: QFont, text: str, right: float, y: floa
     return rect
 
 
+def draw_marks(
+    painter: QPainter,
+    caption_font: QFont,
+    left: float,
+    right: float,
+    *,
+    sample: bool,
+    locked: bool,
+    hint: str,
+    badge: str,
+) -> QRectF:
+    """The whole top-margin row between ``left`` and ``right``; returns the Done button's rect.
+
+    While the sample is shown the Done button takes the right end (the lock
+    notice is left out: the mouse works while placing); otherwise a locked
+    overlay says how to unlock at the left, shortened to leave room for the
+    badge.  The badge ends at ``right``, or just left of Done.  The returned
+    rect is empty when there is no Done button.
+    """
+    font = mark_font(caption_font)
+    done = QRectF()
+    if sample:
+        done = draw_button(painter, font, "Done", right, 2)
+        right = done.left() - 6
+    elif locked:
+        room = right - left - (pill_rect(font, badge, 0, 0).width() + 6) * bool(badge)
+        draw_lock(painter, font, hint, left, 2, room)
+    if badge:
+        draw_badge(painter, font, badge, right, 2)
+    return done
+
+
 def _pill(painter: QPainter, rect: QRectF) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(PILL)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QTextLayout, QTextOption
 
 from captioner.ui.overlay_style import CaptionLine
@@ -105,6 +105,61 @@ def tail_that_fits(
         rest = rest[1:]
         paragraph = Paragraph(replace(line, text="…" + rest), font, width, color)
     return paragraph
+
+
+def partial_paragraphs(
+    lines: tuple[CaptionLine, ...],
+    font: QFont,
+    width: float,
+    lines_shown: int,
+    color_for: Callable[[CaptionLine], QColor],
+    partial_color: QColor,
+) -> list[Paragraph]:
+    """The lines being spoken, laid out, each cut to its share of ``lines_shown``.
+
+    Several sides mid-sentence share the box; a labelled line that does not
+    fit shows "Them: … newest words" so the label is never scrolled off.  A
+    labelled line is drawn in its speaker's colour, a little transparent, so
+    it reads as not final yet; an unlabelled one in ``partial_color``.
+    """
+    out = []
+    budget = max(1, lines_shown // max(1, len(lines)))
+    for line in lines:
+        color = QColor(color_for(line)) if line.speaker else None
+        if color is not None:
+            color.setAlphaF(0.78)
+        color = color or partial_color
+        paragraph = Paragraph(line, font, width, color)
+        if paragraph.line_count > budget:
+            paragraph = tail_that_fits(line, font, width, color, budget)
+        out.append(paragraph)
+    return out
+
+
+def draw_bottom_up(
+    painter: QPainter, shown: list[Paragraph], x: float, bottom: float, outline: bool
+) -> None:
+    """Paint ``shown`` (top to bottom) so the last one ends at ``bottom``.
+
+    With ``outline`` each line first gets a dark halo, which keeps captions
+    legible over any background.
+    """
+    halo = QColor(0, 0, 0, 200)
+    for paragraph in reversed(shown):
+        y = bottom - paragraph.height
+        if outline:
+            for dx, dy in ((-1.5, 0), (1.5, 0), (0, -1.5), (0, 1.5)):
+                paragraph.draw(painter, QPointF(x + dx, y + dy), halo)
+        paragraph.draw(painter, QPointF(x, y))
+        bottom = y
+
+
+def draw_placeholder(painter: QPainter, font: QFont, area: QRect, text: str) -> None:
+    """A dim hint ("Listening…") at the bottom left of ``area``, while no caption is shown."""
+    painter.setFont(font)
+    painter.setPen(QColor(255, 255, 255, 150))
+    flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom
+    painter.drawText(area, int(flags) | int(Qt.TextFlag.TextWordWrap), text)
 
 
 def whole_paragraphs(
