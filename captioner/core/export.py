@@ -34,7 +34,6 @@ do not know; a change that old readers would misread bumps ``version``.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from collections.abc import Sequence
@@ -65,6 +64,7 @@ from captioner.core.export_base import (
 from captioner.core.export_import import TranscriptFileError, import_json
 from captioner.core.export_subtitles import to_srt, to_vtt
 from captioner.core.export_text import to_json, to_markdown, to_txt
+from captioner.core.safe_write import check_target, write_text
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Turn
 
@@ -122,15 +122,18 @@ def _write_message(path: Path, exc: OSError) -> str:
     return f"Could not write “{path}”: {disk_reason(exc)}."
 
 
-def check_writable(path: str | Path) -> None:
+def check_writable(
+    path: str | Path, *, overwrite: bool = True, inputs: Sequence[str | Path] = ()
+) -> None:
     """Prove ``path`` can be written (create and remove a temp file beside it).
 
     Call before a long job, so nobody waits a minute to learn the folder is
-    read-only.  Raises :class:`ExportError`.
+    read-only, or that ``path`` is the input, a symlink, a device or (without
+    ``overwrite``) an existing file: see :mod:`captioner.core.safe_write`.
+    Raises :class:`ExportError`.
     """
     path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"Could not write “{path}”: it is a folder.")
+    check_target(path, overwrite=overwrite, inputs=inputs)
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
@@ -139,35 +142,15 @@ def check_writable(path: str | Path) -> None:
     os.unlink(temp)
 
 
-def write_atomic(path: str | Path, text: str) -> None:
+def write_atomic(
+    path: str | Path, text: str, *, overwrite: bool = True, inputs: Sequence[str | Path] = ()
+) -> None:
     """Write ``text`` (UTF-8) so ``path`` is either the old file or the whole new one.
 
-    Temp file in the same folder, flush, fsync, ``os.replace``.  On failure
-    the temp file is removed and :class:`ExportError` names the path.
+    Through :func:`captioner.core.safe_write.write_text`: temp file in the
+    same folder, fsync, rename; never onto the input, a symlink or a device.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"Could not write “{path}”: it is a folder.")
-    data = text.encode("utf-8")
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise ExportError(_write_message(path, exc)) from exc
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        with contextlib.suppress(OSError):
-            # mkstemp makes 0600 files; an export is an ordinary document.
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise ExportError(_write_message(path, exc)) from exc
+    write_text(path, text, overwrite=overwrite, inputs=inputs)
 
 
 def export(
@@ -177,16 +160,24 @@ def export(
     *,
     fmt: ExportFormat | str | None = None,
     options: ExportOptions = DEFAULT_OPTIONS,
+    overwrite: bool = True,
+    inputs: Sequence[str | Path] = (),
 ) -> ExportFormat:
     """Render and atomically write an export; returns the format used.
 
     With ``subtitle_translation="separate"`` an SRT/VTT export also writes
     each translation's track beside it (see :func:`translation_exports`).
+    Every file obeys the same rules (``overwrite``, ``inputs``: see
+    :mod:`captioner.core.safe_write`), all checked before any is written.
     """
     chosen = format_for_path(path, fmt)
-    write_atomic(path, render(chosen, turns, info, options))
-    for extra, language in translation_exports(path, turns, chosen, options):
-        write_atomic(extra, render(chosen, translated_turns(turns, language), info, options))
+    extras = translation_exports(path, turns, chosen, options)
+    for target in [Path(path), *(extra for extra, _language in extras)]:
+        check_target(target, overwrite=overwrite, inputs=inputs)
+    write_atomic(path, render(chosen, turns, info, options), overwrite=overwrite, inputs=inputs)
+    for extra, language in extras:
+        text = render(chosen, translated_turns(turns, language), info, options)
+        write_atomic(extra, text, overwrite=overwrite, inputs=inputs)
     return chosen
 
 
