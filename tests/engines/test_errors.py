@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from captioner.engines.assemblyai.errors import describe_drop, describe_error
+from captioner.engines.assemblyai.errors import (
+    Recovery,
+    describe_drop,
+    describe_error,
+    recovery_for,
+)
 from captioner.engines.base import ErrorKind
 
 HOST = "streaming.assemblyai.com"
@@ -67,3 +72,110 @@ def test_an_error_keeps_the_raw_cause_apart_from_its_message() -> None:
     assert refused.detail == "WebSocket handshake rejected (HTTP 503)"  # the code is in it already
     server = describe_error(3005, "Server error", host=HOST, connected=True)
     assert server.detail == "Server error (code 3005)"
+
+
+# The texts AssemblyAI sends with its own close codes (its "Common session
+# errors and closures" table), what the user must read, and what the engine does.
+SERVICE_CLOSES = [
+    (
+        1008,
+        "Unauthorized Connection: Missing Authorization header",
+        ErrorKind.AUTH,
+        "check the AssemblyAI key in Settings",
+        Recovery.STOP,
+    ),
+    (
+        1008,
+        "Unauthorized Connection: Invalid API key",
+        ErrorKind.AUTH,
+        "check the AssemblyAI key in Settings",
+        Recovery.STOP,
+    ),
+    (
+        1008,
+        "Unauthorized Connection: Insufficient account balance",
+        ErrorKind.LIMIT,
+        "out of credit",
+        Recovery.STOP,
+    ),
+    (
+        1008,
+        "Unauthorized Connection: Too many concurrent sessions",
+        ErrorKind.LIMIT,
+        "Too many AssemblyAI sessions",
+        Recovery.RETRY_LATER,
+    ),
+    (
+        3009,
+        "Unauthorized Connection: Too many concurrent sessions",
+        ErrorKind.LIMIT,
+        "Stop captioning on other computers",
+        Recovery.RETRY_LATER,
+    ),
+    (1011, "Internal server error", ErrorKind.SERVER, "Press Start to try again", Recovery.RETRY),
+    (
+        3005,
+        "Session Cancelled: An error occurred",
+        ErrorKind.SERVER,
+        "Press Start to try again",
+        Recovery.RETRY,
+    ),
+    (
+        3005,
+        "Session Expired: Maximum session duration exceeded",
+        ErrorKind.SERVER,
+        "time limit",
+        Recovery.RECONNECT_NOW,
+    ),
+    (
+        3006,
+        "Invalid Message Type: Foo",
+        ErrorKind.INTERNAL,
+        "please report it",
+        Recovery.RETRY_ONCE_SLOWLY,
+    ),
+    (
+        3007,
+        "Audio Transmission Rate Exceeded: Received 12 sec. audio in 5 sec",
+        ErrorKind.INTERNAL,
+        "faster than real time",
+        Recovery.RETRY_ONCE_SLOWLY,
+    ),
+    (
+        3007,
+        "Input duration violation: 20 ms. Expected between 50 and 1000 ms",
+        ErrorKind.INTERNAL,
+        "please report it",
+        Recovery.RETRY_ONCE_SLOWLY,
+    ),
+    (
+        3008,
+        "Session Expired: Maximum session duration exceeded",
+        ErrorKind.SERVER,
+        "Press Start to begin a new session",
+        Recovery.RECONNECT_NOW,
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "text", "kind", "advice", "recovery"), SERVICE_CLOSES)
+def test_each_assemblyai_close_code_says_what_happened_and_what_to_do(
+    code: int, text: str, kind: ErrorKind, advice: str, recovery: Recovery
+) -> None:
+    err = describe_error(code, text, host=HOST, connected=True)
+    assert err.kind is kind
+    assert advice in err.message
+    assert "AssemblyAI error:" not in err.message  # not the catch-all
+    assert str(code) in err.detail  # the technical cause stays for the tooltip and the log
+    assert recovery_for(code, text) is recovery
+
+
+def test_a_drop_for_too_many_sessions_or_the_time_limit_says_so_whatever_the_code() -> None:
+    busy, _ = describe_drop(
+        1008, "Unauthorized Connection: Too many concurrent sessions", host=HOST
+    )
+    assert busy == "Reconnecting… (AssemblyAI is busy)"
+    expired, _ = describe_drop(
+        3005, "Session Expired: Maximum session duration exceeded", host=HOST
+    )
+    assert expired == "Reconnecting… (session time limit)"

@@ -6,9 +6,12 @@ Real SDK against the fake v3 server, which names another model in
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QMainWindow
+
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import EngineListener, ServiceSession
 from captioner.ui.controller import CaptionController
+from captioner.ui.service_status import ServiceStatus
 from tests.engines.test_assemblyai import SilenceSource
 from tests.fakes.v3_extras import Extras
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
@@ -19,6 +22,10 @@ SCRIPT = TurnScript([ScriptTurn(["good", "morning"], "Good morning.")])
 
 def test_the_model_in_use_and_notices_reach_the_gui_thread_and_are_not_errors(qtbot) -> None:  # type: ignore[no-untyped-def]
     controller = CaptionController()
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    status = ServiceStatus(window, controller)
+    window.show()
     models: list[ServiceSession] = []
     notices: list[tuple[str, str]] = []
     controller.serviceChanged.connect(models.append)
@@ -55,3 +62,12 @@ def test_the_model_in_use_and_notices_reach_the_gui_thread_and_are_not_errors(qt
     assert any("universal-streaming-multilingual" in m for m in said)
     assert "AssemblyAI warning: Odd audio" in said
     assert controller.last_error is None and controller.status_text == "Stopped"
+    # The status bar: the model in use, and the latest notice, beside the status line.
+    assert status.label.isVisible()
+    assert status.label.text() == "Model: universal-streaming-multilingual"
+    assert "Asked for: universal-streaming-english" in status.label.toolTip()
+    assert status.notice.isVisible() and status.notice.text() in said
+    assert window.statusBar().currentMessage() == ""  # the status line is not hidden
+    # A new run forgets the last run's model until its service says again.
+    controller.runningChanged.emit(True)
+    assert not status.label.isVisible()

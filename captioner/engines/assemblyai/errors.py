@@ -33,12 +33,58 @@ class Recovery(Enum):
     RECONNECT_NOW = "reconnect_now"  # the session expired (3008): take a new one at once
 
 
-def recovery_for(code: int | None) -> Recovery:
-    """The action for a failure with this code, once a session has run.
+# What a failure is about, read from its text where the code is ambiguous
+# (AssemblyAI's 1008 covers a bad key, an empty account and too many
+# sessions; older servers sent 3005 for every session-level error).
+KEY, CREDIT, SESSIONS, TOO_FAST, CHUNKS, BAD_MESSAGE, EXPIRED, CANCELLED, INTERNAL = (
+    "key credit sessions too_fast chunks bad_message expired cancelled internal".split()
+)
+_CODE_CAUSES = {1008: KEY, 1011: INTERNAL, 3005: CANCELLED, 3006: BAD_MESSAGE}
+_CODE_CAUSES |= {3007: CHUNKS, 3008: EXPIRED, 3009: SESSIONS}
+_SERVICE_CODES = set(_CODE_CAUSES)
+
+
+def cause_of(code: int | None, message: str) -> str | None:
+    """What an AssemblyAI close (1008, 1011, 3005–3009) is about; ``None`` for other codes.
+
+    The text decides first (it names the cause; the code may be shared),
+    then the code (the service's table of close codes).
+    """
+    if code not in _SERVICE_CODES:
+        return None
+    text = message.lower()
+    if "concurrent" in text or ("too many" in text and ("session" in text or "stream" in text)):
+        return SESSIONS
+    if any(word in text for word in ("balance", "insufficient", "funds", "credit")):
+        return CREDIT
+    if "transmission rate" in text or "faster than real" in text or "too fast" in text:
+        return TOO_FAST
+    if "input duration" in text:
+        return CHUNKS
+    if "expired" in text or "maximum session duration" in text:
+        return EXPIRED
+    if "invalid message" in text or "invalid json" in text:
+        return BAD_MESSAGE
+    return _CODE_CAUSES[code]  # type: ignore[index]
+
+
+def recovery_for(code: int | None, message: str = "") -> Recovery:
+    """The action for a failure with this code (and text), once a session has run.
 
     (Before any session began, every failure ends the start attempt: the user
     sees the reason and can press Start again.)
     """
+    cause = cause_of(code, message)
+    if cause in (KEY, CREDIT):
+        return Recovery.STOP
+    if cause == SESSIONS:
+        return Recovery.RETRY_LATER
+    if cause in (TOO_FAST, CHUNKS, BAD_MESSAGE):
+        return Recovery.RETRY_ONCE_SLOWLY
+    if cause == EXPIRED:
+        return Recovery.RECONNECT_NOW
+    if cause in (CANCELLED, INTERNAL):
+        return Recovery.RETRY
     if code in AUTH_CODES or code in ACCOUNT_CODES or code in BAD_REQUEST_CODES:
         return Recovery.STOP
     if code in LIMIT_CODES:
@@ -62,14 +108,15 @@ def describe_drop(code: int | None, message: str, *, host: str) -> tuple[str, st
     technical cause for a tooltip and the log.
     """
     detail = message.strip().rstrip(".") or "connection lost"
-    if code in EXPIRED_CODES:
+    cause = cause_of(code, message)
+    if cause == EXPIRED or (cause is None and code in EXPIRED_CODES):
         return (
             f"{RECONNECTING} (session time limit)",
             f"the session reached its time limit: {detail}",
         )
-    if code in LIMIT_CODES:
+    if cause == SESSIONS or (cause is None and code in LIMIT_CODES):
         return f"{RECONNECTING} (AssemblyAI is busy)", f"AssemblyAI is busy: {detail}, code {code}"
-    if code in BAD_AUDIO_CODES:
+    if cause in (TOO_FAST, CHUNKS, BAD_MESSAGE) or (cause is None and code in BAD_AUDIO_CODES):
         return RECONNECTING, f"AssemblyAI rejected our audio: {detail}, code {code}"
     if code is None or str(code) in detail:
         return RECONNECTING, f"lost the connection to {host}: {detail}"
@@ -93,6 +140,10 @@ def describe_error(code: int | None, message: str, *, host: str, connected: bool
 def _describe_error(code: int | None, detail: str, *, host: str, connected: bool) -> EngineError:
     if mentions_gateway(detail):  # about translation (the LLM Gateway), whatever the code
         return EngineError(ErrorKind.SETTINGS, refusal_message(detail), code)
+    cause = cause_of(code, detail)
+    if cause is not None and cause != KEY:
+        kind, message = _SERVICE_MESSAGES[cause]
+        return EngineError(kind, message.format(detail=detail, code=code, host=host), code)
     if code in AUTH_CODES:
         return EngineError(
             ErrorKind.AUTH,
@@ -129,6 +180,52 @@ def _describe_error(code: int | None, detail: str, *, host: str, connected: bool
         # The socket-level cause ("Connection closed (code=1006)") goes to ``detail``.
         return EngineError(ErrorKind.NETWORK, f"Lost the connection to {host}.", code)
     return EngineError(ErrorKind.SERVER, f"AssemblyAI error: {detail} (code {code}).", code)
+
+
+# Plain words for AssemblyAI's own close codes: what happened, then what to do.
+_SERVICE_MESSAGES = {
+    CREDIT: (
+        ErrorKind.LIMIT,
+        "Your AssemblyAI account is out of credit ({detail}). Add funds or a card on "
+        "the AssemblyAI dashboard (app.assemblyai.com, Billing), then press Start.",
+    ),
+    SESSIONS: (
+        ErrorKind.LIMIT,
+        "Too many AssemblyAI sessions are open on this account ({detail}). Stop "
+        "captioning on other computers or apps that use this key, or try again later.",
+    ),
+    TOO_FAST: (
+        ErrorKind.INTERNAL,
+        "AssemblyAI closed the session because audio reached it faster than real time "
+        "({detail}, code {code}). Captioner paces its audio, so this is a bug in "
+        "Captioner; please report it. Press Start to continue.",
+    ),
+    CHUNKS: (
+        ErrorKind.INTERNAL,
+        "AssemblyAI rejected the audio we sent ({detail}, code {code}). "
+        "This is a bug in Captioner; please report it.",
+    ),
+    BAD_MESSAGE: (
+        ErrorKind.INTERNAL,
+        "AssemblyAI could not read a message Captioner sent ({detail}, code {code}). "
+        "This is a bug in Captioner; please report it.",
+    ),
+    EXPIRED: (
+        ErrorKind.SERVER,
+        "The AssemblyAI session reached its time limit ({detail}): 3 hours, or the "
+        "limit of a temporary token. Press Start to begin a new session.",
+    ),
+    CANCELLED: (
+        ErrorKind.SERVER,
+        "AssemblyAI cancelled the session because of an error on its side ({detail}). "
+        "Press Start to try again; if it keeps happening, check status.assemblyai.com.",
+    ),
+    INTERNAL: (
+        ErrorKind.SERVER,
+        "AssemblyAI had an internal error and closed the session ({detail}). "
+        "Press Start to try again; if it keeps happening, check status.assemblyai.com.",
+    ),
+}
 
 
 def _strip_prefix(detail: str) -> str:

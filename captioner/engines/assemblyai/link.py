@@ -19,6 +19,9 @@ single-use SDK client and
   will not change), and the resume point moves past them so the backfill
   does not say them twice; a line without such words is dropped with an
   empty final (the backfill redoes it);
+  (the turn side lives in :mod:`~captioner.engines.assemblyai.turn_placement`);
+* tells the run what the service says it runs (``Begin.configuration``, see
+  :mod:`~captioner.engines.assemblyai.service_report`);
 * watches for a dead server (:mod:`~captioner.engines.assemblyai.liveness`):
   a stall, or a session gone quiet although its socket answers pings.
 """
@@ -30,7 +33,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from assemblyai.streaming.v3 import (
@@ -42,7 +44,7 @@ from assemblyai.streaming.v3 import (
 )
 
 from captioner.audio.ring import CHUNK_MS
-from captioner.core.transcript import TurnUpdate, Word
+from captioner.core.transcript import TurnUpdate
 from captioner.engines.assemblyai.client import (
     ClientFactory,
     TolerantStreamingClient,
@@ -51,7 +53,8 @@ from captioner.engines.assemblyai.client import (
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.liveness import Liveness
-from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras, speaker_label
+from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras
+from captioner.engines.assemblyai.turn_placement import TurnPlacement
 from captioner.engines.base import EngineListener
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ MAX_BACKLOG_AT_STOP = 20  # chunks, 1 s
 _connection_ids = itertools.count(1)
 
 
-class Link:
+class Link(TurnPlacement):
     """One connection: connect on a thread, stream, watch, terminate."""
 
     def __init__(
@@ -125,10 +128,11 @@ class Link:
         self.liveness = Liveness(
             config, clock, getattr(self.client, "ping", None), written_ms=self._written_ms
         )
+        self._run = extras or RunExtras(listener, "")
         # Translations and speaker revisions of the turns this connection finished.
         self.extras = TurnExtras(
             link_id=self.id,
-            run=extras or RunExtras(listener, ""),
+            run=self._run,
             owns=self._owns,
             offset=lambda: self.offset_ms,
             revised_speaker=self._revised_speaker,
@@ -177,11 +181,6 @@ class Link:
     def usable(self) -> bool:
         return self.begun.is_set() and not self.failure_pending()
 
-    def has_open_turn(self) -> bool:
-        """Whether a line is being spoken (a partial with words not finished yet)."""
-        with self._lock:
-            return bool(self._open_partials)
-
     def force_endpoint(self) -> None:
         """Ask the server to finish the turn being spoken now (``ForceEndpoint``)."""
         try:
@@ -225,37 +224,6 @@ class Link:
 
     # -- ending ----------------------------------------------------------------
 
-    def resume_point(self) -> int:
-        """Session time from which a backfill must redo this connection's work."""
-        with self._lock:
-            end = self.last_final_end_ms
-        return max(self.own_from_ms, end if end is not None else self.own_from_ms)
-
-    def retire(self) -> None:
-        """The connection died: ignore late events, finish the lines it showed.
-
-        A line being spoken keeps its finalised words as a finished line (the
-        user saw them; the protocol says they will not change), and the resume
-        point moves to their end; a line with none is dropped.
-        """
-        with self._lock:
-            if self.retired:
-                return
-            self.retired = True
-            partials, self._open_partials = self._open_partials, {}
-            for update in partials.values():
-                end = update.end_ms
-                if end is not None and (
-                    self.last_final_end_ms is None or end > self.last_final_end_ms
-                ):
-                    self.last_final_end_ms = end
-        for key in sorted(partials):
-            update = partials[key]
-            if update.words:
-                log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
-            self._listener.on_final(update)
-        self.extras.abandon()
-
     def close(self, *, terminate: bool = True) -> None:
         """Blocking: end the session politely (Terminate, wait for Termination)."""
         self._abandon.set()
@@ -279,10 +247,18 @@ class Link:
     def _register(self) -> None:
         client = self.client
 
-        def on_begin(_client: Any, _event: Any) -> None:
+        def on_begin(_client: Any, event: Any) -> None:
             self.started_at = self._clock()
             self.liveness.heard()
-            self.begun.set()
+            try:  # the model in use, before any caption of it is reported
+                self._run.service.begun(
+                    self.id,
+                    event,
+                    requested_model=self._config.speech_model,
+                    requested_mode=self._config.mode,
+                )
+            finally:
+                self.begun.set()
 
         def on_turn(_client: Any, event: TurnEvent) -> None:
             self.liveness.heard()
@@ -324,87 +300,3 @@ class Link:
     def _turn_events(self) -> Any:
         """Where Turn events come from: the client (call mode: its ChannelStreamer)."""
         return self.client
-
-    def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
-        """``(source, speaker)`` of a turn; call mode derives them from the channel."""
-        return self._source_label, speaker_label(event.speaker_label)
-
-    def _revised_speaker(self, source: str, label: str | None) -> str | None:
-        """A service speaker label as shown for a turn of ``source`` (call mode names sides)."""
-        return label
-
-    def _owns(self, start_ms: int) -> bool:
-        """Whether a word starting at ``start_ms`` (session clock) is this connection's."""
-        until = self.own_until_ms
-        return start_ms >= self.own_from_ms and (until is None or start_ms < until)
-
-    def _on_turn(self, event: TurnEvent) -> None:
-        key = f"aai-{self.id}:{event.turn_order}"
-        offset = self.offset_ms
-        words = [
-            (
-                Word(
-                    text=w.text,
-                    start_ms=w.start + offset,
-                    end_ms=w.end + offset,
-                    confidence=w.confidence,
-                    speaker=self._revised_speaker(self._source_label, speaker_label(w.speaker)),
-                ),
-                bool(getattr(w, "word_is_final", True)),
-            )
-            for w in event.words
-        ]
-        with self._lock:
-            if self.retired:
-                return
-            until = self.own_until_ms
-            owned = [
-                (w, final)
-                for w, final in words
-                if w.start_ms >= self.own_from_ms and (until is None or w.start_ms < until)
-            ]
-            kept = [w for w, _ in owned]
-            # When part of the turn lies in another connection's window, the
-            # text is rebuilt from the words this connection owns.
-            text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
-            if event.end_of_turn:
-                self._open_partials.pop(key, None)
-                if words and event.transcript.strip():
-                    end = words[-1][0].end_ms
-                    if self.last_final_end_ms is None or end > self.last_final_end_ms:
-                        self.last_final_end_ms = end
-            elif text.strip():
-                final_words = tuple(w for w, final in owned if final)
-                self._open_partials[key] = TurnUpdate(
-                    key=key,
-                    order=event.turn_order,
-                    text=" ".join(w.text for w in final_words),
-                    words=final_words,
-                    end_of_turn=True,
-                )
-            elif self._open_partials.pop(key, None) is not None:
-                # The visible words moved out of our window: drop the line.
-                text = ""
-            else:
-                return
-        source, speaker = self._labels(event)
-        with self._lock:  # the line kept if the connection dies carries the same labels
-            kept_line = self._open_partials.get(key)
-            if kept_line is not None and not event.end_of_turn:
-                self._open_partials[key] = replace(kept_line, source=source, speaker=speaker)
-        update = TurnUpdate(
-            key=key,
-            order=event.turn_order,
-            text=text,
-            words=tuple(kept),
-            end_of_turn=event.end_of_turn or not text.strip(),
-            formatted=event.turn_is_formatted,
-            source=source,
-            speaker=speaker,
-        )
-        if update.end_of_turn:
-            self._listener.on_final(update)
-            if text.strip() and kept:
-                self.extras.finished(event.turn_order, source)
-        else:
-            self._listener.on_partial(update)

@@ -26,9 +26,10 @@ connection.  Around that it handles what the service and the network do:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
   (our bug) is retried once slowly, everything else retries until
   ``give_up_after_s``.
-* **Stop / end of input**: every connection gets ``Terminate`` and a bounded
-  wait for ``Termination``; a live one that never confirms it has the audio
-  after its last final redone.  At the end of input the backfills may finish;
+* **Stop / end of input** (:mod:`~captioner.engines.assemblyai.session_end`):
+  every connection gets ``Terminate`` and a bounded wait for
+  ``Termination``; a live one that never confirms it has the audio after its
+  last final redone.  At the end of input the backfills may finish;
   at Stop they are cut short (their provisional captions stay, made final).
   Speech no connection transcribed is reported last, as ``INCOMPLETE``.
 """
@@ -52,10 +53,11 @@ from captioner.engines.assemblyai.errors import (
     recovery_for,
 )
 from captioner.engines.assemblyai.link import Link
-from captioner.engines.assemblyai.outage import Outage, describe_losses
+from captioner.engines.assemblyai.outage import Outage
 from captioner.engines.assemblyai.provisional import OfflineFactory
+from captioner.engines.assemblyai.session_end import SessionEnding
 from captioner.engines.assemblyai.translation import mentions_gateway
-from captioner.engines.assemblyai.turn_extras import RunExtras, await_translations
+from captioner.engines.assemblyai.turn_extras import RunExtras
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -75,7 +77,7 @@ MAX_AHEAD_MS = 400
 STABLE_AFTER_S = 30.0
 
 
-class SessionSupervisor:
+class SessionSupervisor(SessionEnding):
     """One run of the cloud engine after its first connection began."""
 
     def __init__(
@@ -248,7 +250,7 @@ class SessionSupervisor:
         if not self.cfg.reconnect:
             self.fatal = describe_error(code, message, host=self.host, connected=True)
             return
-        recovery = recovery_for(code)
+        recovery = recovery_for(code, message)
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None or mentions_gateway(message):
             # A refused translation would be refused again on every reconnect.
@@ -278,7 +280,7 @@ class SessionSupervisor:
             log.warning("Could not open the next session (%s); the current one continues", message)
             self.rollover_retry_at = now + self.backoff.next_delay(5.0)
             return
-        recovery = recovery_for(code)
+        recovery = recovery_for(code, message)
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None:
             self.fatal = describe_error(code, message, host=self.host, connected=False)
@@ -340,80 +342,3 @@ class SessionSupervisor:
         thread = threading.Thread(target=link.close, name=f"aai-close-{link.id}", daemon=True)
         self.reapers.append(thread)
         thread.start()
-
-    # -- ending -----------------------------------------------------------------
-
-    def _await_translations(self, live: Link | None) -> None:
-        """Before ``Terminate``: a bounded wait for the last turns' translations."""
-        if self.extras is not None:
-            await_translations(self.extras, live, self.cfg.translation_wait_s)
-
-    def _finish_input(self) -> None:
-        """End of input: terminate the live session, let every backfill finish."""
-        self.input_ended.set()
-        self._await_translations(self.live)
-        if self.successor is not None:
-            self.successor.abandon()
-            self._reap(self.successor)
-            self.successor = None
-        if self.outage is not None:
-            outage, self.outage = self.outage, None
-            if outage.provisional is not None:
-                outage.provisional.end()
-            self._start_backfill(outage, self.pos)
-        if self.handover is not None:
-            self._reap(self.handover[0])
-            self.handover = None
-        live, self.live = self.live, None
-        if live is not None:
-            live.close()
-            if live.begun.is_set() and not live.terminated.is_set():
-                # Dropped during Terminate, or never confirmed it (a server
-                # gone quiet): its last turns may never have come, so the
-                # audio after its last final is redone.
-                _code, message = live.failure() or (None, "no Termination")
-                log.warning("Connection %d ended without Termination: %s", live.id, message)
-                live.retire()
-                self._start_backfill(Outage(live.resume_point(), self.clock(), None), self.pos)
-        while not all(b.done.is_set() for b in self.backfills):
-            if self.stop_requested.wait(0.05):
-                for backfill in self.backfills:
-                    backfill.cancel()
-                break
-
-    def _cut_short(self) -> None:
-        """Stop or a fatal error: terminate everything now."""
-        self.input_ended.set()
-        for backfill in self.backfills:
-            backfill.cancel()
-        if self.outage is not None:
-            outage, self.outage = self.outage, None
-            if outage.provisional is not None:
-                outage.provisional.end()
-            outage.end_ms = self.pos
-            self.pending.append(outage)
-            self.outages.append(outage)
-        links = [self.live, self.successor, self.handover[0] if self.handover else None]
-        self.live = self.successor = None
-        self.handover = None
-        if any(link is not None and not link.failure_pending() for link in links):
-            self.listener.on_state(EngineState.STOPPING, "Finishing the session…")
-            if self.fatal is None:
-                self._await_translations(links[0])
-        for link in links:
-            if link is not None:
-                link.abandon()
-                self._reap(link)
-
-    def _wind_down(self) -> None:
-        for backfill in self.backfills:
-            backfill.join()
-        for thread in self.reapers:
-            thread.join()
-        for outage in self.pending:
-            outage.resolve()
-        losses = describe_losses(self.outages, host=self.host)
-        self.pending.clear()
-        if losses is not None and self.fatal is None:  # a fatal error already says it stopped
-            log.warning("%s (%s)", losses.message, losses.detail)
-            self.listener.on_error(losses)

@@ -11,7 +11,9 @@ finished, gets nothing.
 :class:`RunExtras` is shared by the connections of one run: it knows which
 finished turns still wait for their translation (so Stop can wait for them,
 bounded, before ``Terminate``) and makes sure the service's refusal of
-translation is reported once, not once per turn.
+translation is reported once, not once per turn; its
+:class:`~captioner.engines.assemblyai.service_report.ServiceReport` does the
+same for the model in use and the service's warnings.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from captioner.engines.assemblyai.service_report import ServiceReport
 from captioner.engines.assemblyai.translation import (
     gateway_error,
     refusal_message,
@@ -61,6 +64,8 @@ class RunExtras:
         self._cond = threading.Condition()
         self._waiting: set[str] = set()
         self._refused = False
+        # The model in use and the service's warnings, told once per run.
+        self.service = ServiceReport(listener)
 
     @property
     def translating(self) -> bool:
@@ -160,12 +165,7 @@ class TurnExtras:
 
         def on_warning(_client: Any, event: Any) -> None:
             liveness.heard()
-            log.warning(
-                "AssemblyAI warning on connection %d: %s (code %s)",
-                self._link_id,
-                getattr(event, "warning", ""),
-                getattr(event, "warning_code", None),
-            )
+            self._run.service.warning(self._link_id, event)
 
         client.on(StreamingEvents.LLMGatewayResponse, on_gateway)
         client.on(StreamingEvents.SpeakerRevision, on_revision)

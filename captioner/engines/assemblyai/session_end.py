@@ -1,0 +1,138 @@
+"""How a cloud run ends: Terminate every connection, settle the backfills, report losses.
+
+The ending half of :class:`~captioner.engines.assemblyai.session.SessionSupervisor`
+(a mixin; the supervisor owns the state):
+
+* **End of input**: a bounded wait for the last turns' translations, then
+  ``Terminate`` on the live connection; one that never confirms
+  ``Termination`` has the audio after its last final redone by a backfill,
+  and every backfill may finish (Stop still cuts them short).
+* **Stop or a fatal error**: backfills are cancelled (their provisional
+  captions stay, made final), a still-working live connection gets the
+  bounded translation wait (not after a fatal error), and every connection
+  is terminated in the background.
+* **Wind-down**: wait for the backfills and the closing threads, settle
+  every outage, and report speech no connection transcribed, last, as
+  ``INCOMPLETE`` (unless a fatal error already said the run stopped).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from captioner.engines.assemblyai.outage import Outage, describe_losses
+from captioner.engines.assemblyai.turn_extras import RunExtras, await_translations
+from captioner.engines.base import EngineError, EngineListener, EngineState
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai.backfill import Backfill
+    from captioner.engines.assemblyai.config import AssemblyAIConfig
+    from captioner.engines.assemblyai.link import Link
+
+log = logging.getLogger("captioner.engines.assemblyai.session")
+
+
+class SessionEnding:
+    """The end of a run (a mixin of ``SessionSupervisor``, which sets this state)."""
+
+    cfg: AssemblyAIConfig
+    extras: RunExtras | None
+    listener: EngineListener
+    clock: Callable[[], float]
+    host: str
+    stop_requested: threading.Event
+    input_ended: threading.Event
+    live: Link | None
+    successor: Link | None
+    handover: tuple[Link, int] | None
+    outage: Outage | None
+    pending: list[Outage]
+    outages: list[Outage]
+    backfills: list[Backfill]
+    reapers: list[threading.Thread]
+    fatal: EngineError | None
+    pos: int  # the session clock: ms of audio read from the source
+
+    def _start_backfill(self, outage: Outage, until_ms: int) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _reap(self, link: Link) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def _await_translations(self, live: Link | None) -> None:
+        """Before ``Terminate``: a bounded wait for the last turns' translations."""
+        if self.extras is not None:
+            await_translations(self.extras, live, self.cfg.translation_wait_s)
+
+    def _finish_input(self) -> None:
+        """End of input: terminate the live session, let every backfill finish."""
+        self.input_ended.set()
+        self._await_translations(self.live)
+        if self.successor is not None:
+            self.successor.abandon()
+            self._reap(self.successor)
+            self.successor = None
+        if self.outage is not None:
+            outage, self.outage = self.outage, None
+            if outage.provisional is not None:
+                outage.provisional.end()
+            self._start_backfill(outage, self.pos)
+        if self.handover is not None:
+            self._reap(self.handover[0])
+            self.handover = None
+        live, self.live = self.live, None
+        if live is not None:
+            live.close()
+            if live.begun.is_set() and not live.terminated.is_set():
+                # Dropped during Terminate, or never confirmed it (a server
+                # gone quiet): its last turns may never have come, so the
+                # audio after its last final is redone.
+                _code, message = live.failure() or (None, "no Termination")
+                log.warning("Connection %d ended without Termination: %s", live.id, message)
+                live.retire()
+                self._start_backfill(Outage(live.resume_point(), self.clock(), None), self.pos)
+        while not all(b.done.is_set() for b in self.backfills):
+            if self.stop_requested.wait(0.05):
+                for backfill in self.backfills:
+                    backfill.cancel()
+                break
+
+    def _cut_short(self) -> None:
+        """Stop or a fatal error: terminate everything now."""
+        self.input_ended.set()
+        for backfill in self.backfills:
+            backfill.cancel()
+        if self.outage is not None:
+            outage, self.outage = self.outage, None
+            if outage.provisional is not None:
+                outage.provisional.end()
+            outage.end_ms = self.pos
+            self.pending.append(outage)
+            self.outages.append(outage)
+        links = [self.live, self.successor, self.handover[0] if self.handover else None]
+        self.live = self.successor = None
+        self.handover = None
+        if any(link is not None and not link.failure_pending() for link in links):
+            self.listener.on_state(EngineState.STOPPING, "Finishing the session…")
+            if self.fatal is None:
+                self._await_translations(links[0])
+        for link in links:
+            if link is not None:
+                link.abandon()
+                self._reap(link)
+
+    def _wind_down(self) -> None:
+        for backfill in self.backfills:
+            backfill.join()
+        for thread in self.reapers:
+            thread.join()
+        for outage in self.pending:
+            outage.resolve()
+        losses = describe_losses(self.outages, host=self.host)
+        self.pending.clear()
+        if losses is not None and self.fatal is None:  # a fatal error already says it stopped
+            log.warning("%s (%s)", losses.message, losses.detail)
+            self.listener.on_error(losses)

@@ -1,0 +1,171 @@
+"""Where a connection's turns land on the session timeline, and the lines a dropped one showed.
+
+:class:`TurnPlacement` is the part of
+:class:`~captioner.engines.assemblyai.link.Link` that turns the server's
+``Turn`` events into the app's :class:`~captioner.core.transcript.TurnUpdate`
+lines: words offset by ``offset_ms`` onto the session clock, only the words
+inside the connection's ownership window ``[own_from_ms, own_until_ms)``
+kept (so overlapping connections never show a word twice), turn keys built
+from the connection id, and, for each line being spoken, the words the server
+already finalised, so that a connection dying mid-turn leaves a finished line
+with them (:meth:`TurnPlacement.retire`) and a resume point past them.
+
+Its state is set up by ``Link.__init__``; call mode
+(:class:`~captioner.engines.assemblyai.call.ChannelLink`) overrides
+``_labels`` and ``_revised_speaker`` to name each side.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from captioner.core.transcript import TurnUpdate, Word
+from captioner.engines.assemblyai.turn_extras import speaker_label
+from captioner.engines.base import EngineListener
+
+if TYPE_CHECKING:
+    from assemblyai.streaming.v3 import TurnEvent
+
+    from captioner.engines.assemblyai.turn_extras import TurnExtras
+
+log = logging.getLogger("captioner.engines.assemblyai.link")
+
+
+class TurnPlacement:
+    """A connection's turns on the session timeline (a mixin of ``Link``; thread-safe)."""
+
+    id: int
+    offset_ms: int
+    own_from_ms: int
+    own_until_ms: int | None
+    last_final_end_ms: int | None
+    retired: bool
+    extras: TurnExtras
+    _lock: threading.Lock
+    _listener: EngineListener
+    _source_label: str
+    # The partial line each open turn shows, reduced to its finalised words.
+    _open_partials: dict[str, TurnUpdate]
+
+    def has_open_turn(self) -> bool:
+        """Whether a line is being spoken (a partial with words not finished yet)."""
+        with self._lock:
+            return bool(self._open_partials)
+
+    def resume_point(self) -> int:
+        """Session time from which a backfill must redo this connection's work."""
+        with self._lock:
+            end = self.last_final_end_ms
+        return max(self.own_from_ms, end if end is not None else self.own_from_ms)
+
+    def retire(self) -> None:
+        """The connection died: ignore late events, finish the lines it showed.
+
+        A line being spoken keeps its finalised words as a finished line (the
+        user saw them; the protocol says they will not change), and the resume
+        point moves to their end; a line with none is dropped.
+        """
+        with self._lock:
+            if self.retired:
+                return
+            self.retired = True
+            partials, self._open_partials = self._open_partials, {}
+            for update in partials.values():
+                end = update.end_ms
+                if end is not None and (
+                    self.last_final_end_ms is None or end > self.last_final_end_ms
+                ):
+                    self.last_final_end_ms = end
+        for key in sorted(partials):
+            update = partials[key]
+            if update.words:
+                log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
+            self._listener.on_final(update)
+        self.extras.abandon()
+
+    def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
+        """``(source, speaker)`` of a turn; call mode derives them from the channel."""
+        return self._source_label, speaker_label(event.speaker_label)
+
+    def _revised_speaker(self, source: str, label: str | None) -> str | None:
+        """A service speaker label as shown for a turn of ``source`` (call mode names sides)."""
+        return label
+
+    def _owns(self, start_ms: int) -> bool:
+        """Whether a word starting at ``start_ms`` (session clock) is this connection's."""
+        until = self.own_until_ms
+        return start_ms >= self.own_from_ms and (until is None or start_ms < until)
+
+    def _on_turn(self, event: TurnEvent) -> None:
+        key = f"aai-{self.id}:{event.turn_order}"
+        offset = self.offset_ms
+        words = [
+            (
+                Word(
+                    text=w.text,
+                    start_ms=w.start + offset,
+                    end_ms=w.end + offset,
+                    confidence=w.confidence,
+                    speaker=self._revised_speaker(self._source_label, speaker_label(w.speaker)),
+                ),
+                bool(getattr(w, "word_is_final", True)),
+            )
+            for w in event.words
+        ]
+        with self._lock:
+            if self.retired:
+                return
+            until = self.own_until_ms
+            owned = [
+                (w, final)
+                for w, final in words
+                if w.start_ms >= self.own_from_ms and (until is None or w.start_ms < until)
+            ]
+            kept = [w for w, _ in owned]
+            # When part of the turn lies in another connection's window, the
+            # text is rebuilt from the words this connection owns.
+            text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
+            if event.end_of_turn:
+                self._open_partials.pop(key, None)
+                if words and event.transcript.strip():
+                    end = words[-1][0].end_ms
+                    if self.last_final_end_ms is None or end > self.last_final_end_ms:
+                        self.last_final_end_ms = end
+            elif text.strip():
+                final_words = tuple(w for w, final in owned if final)
+                self._open_partials[key] = TurnUpdate(
+                    key=key,
+                    order=event.turn_order,
+                    text=" ".join(w.text for w in final_words),
+                    words=final_words,
+                    end_of_turn=True,
+                )
+            elif self._open_partials.pop(key, None) is not None:
+                # The visible words moved out of our window: drop the line.
+                text = ""
+            else:
+                return
+        source, speaker = self._labels(event)
+        with self._lock:  # the line kept if the connection dies carries the same labels
+            kept_line = self._open_partials.get(key)
+            if kept_line is not None and not event.end_of_turn:
+                self._open_partials[key] = replace(kept_line, source=source, speaker=speaker)
+        update = TurnUpdate(
+            key=key,
+            order=event.turn_order,
+            text=text,
+            words=tuple(kept),
+            end_of_turn=event.end_of_turn or not text.strip(),
+            formatted=event.turn_is_formatted,
+            source=source,
+            speaker=speaker,
+        )
+        if update.end_of_turn:
+            self._listener.on_final(update)
+            if text.strip() and kept:
+                self.extras.finished(event.turn_order, source)
+        else:
+            self._listener.on_partial(update)
