@@ -230,3 +230,36 @@ def test_modules_imported_after_qt_are_not_read_for_their_source(tmp_path):
         tmp_path,
     )
     assert found["read"] == []
+
+
+def test_an_offline_run_never_loads_pocketsphinx_in_the_apps_process(tmp_path):
+    """The recogniser runs in child processes: its native calls hold *their* GIL (issue 11)
+    and its model their memory (issue 14), never the app's."""
+    found = fresh(
+        """
+        from captioner.audio.source import WavFileSource
+        from captioner.engines.registry import ENGINES, EngineId, EngineOptions
+        from tests.conftest import DATA
+
+        class Listener:
+            def __init__(self):
+                self.finals, self.errors = [], []
+            def on_partial(self, update): pass
+            def on_final(self, update): self.finals.append(update.text)
+            def on_state(self, state, detail): pass
+            def on_error(self, error): self.errors.append(error.message)
+
+        listener = Listener()
+        engine = ENGINES[EngineId.OFFLINE].create(listener, EngineOptions(realtime=False))
+        clip = sorted((DATA / "librivox").glob("*.wav"))[0]
+        engine.start(WavFileSource(clip, realtime=False))
+        found["joined"] = engine.join(120)
+        found["text"] = " ".join(t for t in listener.finals if t)
+        found["errors"] = listener.errors
+        """,
+        tmp_path,
+    )
+    assert found["joined"] and not found["errors"]
+    assert found["text"]  # it did caption the clip
+    assert "pocketsphinx" not in found["modules"]
+    assert "captioner.engines.offline.utterances" not in found["modules"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -127,6 +128,16 @@ def _offline_preload() -> None:
     preload()
 
 
+def _release_offline() -> None:
+    """Another engine was chosen: end the offline recogniser pre-started for Start.
+
+    Looked up in ``sys.modules`` so that choosing the cloud engine imports nothing.
+    """
+    model = sys.modules.get("captioner.engines.offline.model")
+    if model is not None:
+        model.release_preloaded()
+
+
 # -- the cloud engine ----------------------------------------------------------
 
 
@@ -172,6 +183,7 @@ def _assemblyai_preload() -> None:
     the window, instead of on every first Start.
     """
     global _cloud_import
+    _release_offline()
     if _cloud_import is not None:
         return
 

@@ -112,9 +112,9 @@ class EnginePicker(QObject):
     def _preload(self, engine: EngineSpec) -> None:
         """Preload ``engine`` now if the window has been painted, else just after.
 
-        Loading the offline model holds the GIL for whole decoder calls (~0.6 s
-        twice, even on its worker thread), which would keep the GUI thread from
-        painting the window at launch: preloading waits for the first paint.
+        The offline model loads in a child process now, but spawning it and the
+        cloud SDK's import still cost the GUI thread a little, so preloading
+        waits for the first paint.
         """
         if self._painted:
             engine.preload()

@@ -8,7 +8,9 @@ the real PocketSphinx decoder; speed is measured by
 from __future__ import annotations
 
 import itertools
+import os
 import random
+import signal
 import struct
 import threading
 import wave
@@ -29,6 +31,7 @@ from captioner.engines.offline import (
     clean_word,
     default_model,
 )
+from captioner.engines.offline.live_process import LiveProcess
 from tests.conftest import DATA
 
 CLIP_DIR = DATA / "librivox"
@@ -168,8 +171,10 @@ class Recorder:
 
 
 def run_engine(
-    source: ChunkSource | HookedSource, model: OfflineModel, *, label: str = ""
+    source: ChunkSource | HookedSource, model: OfflineModel, *, label: str = "", ready: bool = True
 ) -> tuple[Recorder, OfflineEngine]:
+    if ready:
+        model.load()  # as in the app with the offline engine chosen: a recogniser waits
     recorder = Recorder()
     engine = OfflineEngine(recorder, source_label=label, realtime=False, model=model)
     engine.start(source)
@@ -191,6 +196,7 @@ def model() -> Iterator[OfflineModel]:
     shared.run_started()
     yield shared
     shared.run_ended()
+    shared.close()
 
 
 @pytest.fixture
@@ -414,43 +420,79 @@ def test_chunk_that_splits_a_sample_is_an_internal_error(model: OfflineModel) ->
 # --------------------------------------------------------------------------- model loading
 
 
-def test_model_loads_once_and_runs_reuse_it(clip_source: Callable[[str], HookedSource]) -> None:
+class ProcessSpy:
+    """Records the recogniser process each run of ``model`` gets."""
+
+    def __init__(self, model: OfflineModel, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.processes: list[LiveProcess] = []
+        self.pids: list[int | None] = []
+        original = model.acquire
+
+        def acquire() -> LiveProcess:
+            process = original()
+            self.processes.append(process)
+            self.pids.append(process.pid)
+            return process
+
+        monkeypatch.setattr(model, "acquire", acquire)
+
+
+def test_each_run_gets_its_own_recogniser_process_which_ends_with_it(
+    clip_source: Callable[[str], HookedSource], monkeypatch: pytest.MonkeyPatch
+) -> None:
     fresh = OfflineModel()
+    spy = ProcessSpy(fresh, monkeypatch)
     assert not fresh.loaded
 
-    first, _ = run_engine(clip_source(CLIPS[1]), fresh)
+    first, _ = run_engine(clip_source(CLIPS[1]), fresh, ready=False)
     assert first.events[0] == ("state", (EngineState.LOADING, LOADING_DETAIL))
     assert first.states[:2] == [EngineState.LOADING, EngineState.LISTENING]
-    assert fresh.loaded and fresh.decoders_created == 1
+    second, _ = run_engine(clip_source(CLIPS[1]), fresh, ready=False)
 
-    second, _ = run_engine(clip_source(CLIPS[1]), fresh)
-    assert EngineState.LOADING not in second.states
-    assert fresh.decoders_created == 1
-    # A reused decoder starts from the same state: same audio, same words.
+    assert spy.pids[0] != os.getpid() and spy.pids[1] != os.getpid()
+    assert spy.pids[0] != spy.pids[1]
+    # The run's process is gone with its run: nothing of it stays in memory.
+    assert not any(process.alive for process in spy.processes)
+    # Each starts from the same warmed-up state: same audio, same words.
     assert second.text() == first.text()
+    assert fresh.spare_pid is None  # not preloaded: nothing kept for a next run
+    fresh.close()
 
 
-def test_preloading_in_the_background_serves_the_first_run(
-    clip_source: Callable[[str], HookedSource],
+def test_preloading_serves_the_first_run_and_keeps_one_ready_until_dropped(
+    clip_source: Callable[[str], HookedSource], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh = OfflineModel()
     fresh.ensure_loaded_async()
     fresh.ensure_loaded_async()  # idempotent: the GUI may call it freely
+    fresh.load()
+    preloaded = fresh.spare_pid
+    assert preloaded is not None and fresh.decoders_created == 1
+    assert fresh.loaded
+    spy = ProcessSpy(fresh, monkeypatch)
+
     recorder, _ = run_engine(clip_source(CLIPS[1]), fresh)
     assert recorder.text()
-    assert fresh.decoders_created == 1
+    assert EngineState.LOADING not in recorder.states
+    assert spy.pids == [preloaded]
+    # The offline engine is still chosen: a new one waits for the next Start.
+    assert fresh.spare_pid not in (None, preloaded)
+    fresh.drop_spare()  # the user picked another engine
+    assert fresh.spare_pid is None and not fresh.loaded
+    fresh.close()
 
 
-def test_engines_running_at_once_get_their_own_decoder(
-    clip_source: Callable[[str], HookedSource],
+def test_engines_running_at_once_get_their_own_recogniser(
+    clip_source: Callable[[str], HookedSource], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fresh = OfflineModel()
     fresh.load()
+    spy = ProcessSpy(fresh, monkeypatch)
     gate = threading.Barrier(2, timeout=JOIN_TIMEOUT)
     recorders, engines = [], []
     for label, name in (("mic", CLIPS[1]), ("system", CLIPS[4])):
         source = clip_source(name)
-        # Both engines hold their decoder before either finishes.
+        # Both engines hold their recogniser before either finishes.
         source.on_read = lambda index: gate.wait() if index == 0 else None
         recorder = Recorder()
         engine = OfflineEngine(recorder, source_label=label, realtime=False, model=fresh)
@@ -459,12 +501,46 @@ def test_engines_running_at_once_get_their_own_decoder(
         engines.append(engine)
     assert all(engine.join(JOIN_TIMEOUT) for engine in engines)
 
-    assert fresh.decoders_created == 2
+    assert len(set(spy.pids)) == 2
     for recorder, label in zip(recorders, ("mic", "system"), strict=True):
         assert recorder.text()
         assert {f.source for f in recorder.finals} == {label}
     keys = [f.key for r in recorders for f in r.finals]
     assert len(keys) == len(set(keys))
+    fresh.close()
+
+
+def test_a_recogniser_that_dies_mid_run_ends_the_run_with_a_clear_error_keeping_words(
+    model: OfflineModel,
+    clip_source: Callable[[str], HookedSource],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    spy = ProcessSpy(model, monkeypatch)
+    model.load()
+    # Two utterances: the first one's final is shown before the recogniser dies.
+    source = HookedSource(ChunkSource(read_pcm(CLIPS[1]) + silence(2.0) + read_pcm(CLIPS[4])))
+    finals_before: list[int] = []
+
+    def kill_after_first_final(index: int) -> None:
+        if recorder.finals and not finals_before:
+            finals_before.append(len(recorder.finals))
+            os.kill(spy.pids[0], signal.SIGKILL)
+
+    recorder = Recorder()
+    source.on_read = kill_after_first_final
+    engine = OfflineEngine(recorder, realtime=False, model=model)
+    engine.start(source)
+    assert engine.join(JOIN_TIMEOUT), "the run hung on a dead recogniser"
+
+    assert finals_before, "the clip gave no final before the end"
+    assert len(recorder.finals) == finals_before[0]  # what was shown stays
+    [error] = recorder.errors
+    assert error.kind is ErrorKind.INTERNAL
+    assert "Offline captions stopped" in error.message and str(spy.pids[0]) in error.message
+    assert recorder.states[-1] is EngineState.STOPPED
+    model.load()  # the next run gets a healthy one
+    again, _ = run_engine(clip_source(CLIPS[1]), model)
+    assert again.text() and not again.errors
 
 
 def test_engines_share_the_process_wide_model_by_default() -> None:

@@ -21,6 +21,7 @@ near-silent hum almost nothing.  Thresholds leave a margin of several words.
 
 from __future__ import annotations
 
+import resource
 import time
 from collections.abc import Callable, Iterator
 
@@ -31,12 +32,8 @@ import soxr
 from captioner.engines.base import EngineState
 from captioner.engines.offline import OfflineEngine, OfflineModel
 from captioner.engines.offline import engine as offline
-from captioner.engines.offline.utterances import (
-    BYTES_PER_MS,
-    Event,
-    UtteranceEnded,
-    UtteranceSegmenter,
-)
+from captioner.engines.offline.engine import UtteranceEnded
+from captioner.engines.offline.utterances import BYTES_PER_MS
 from tests import speech
 from tests.recording import RecordingListener
 
@@ -54,28 +51,11 @@ FULL_SCALE = 32768.0
 # --------------------------------------------------------------------------- helpers
 
 
-class RecordingSegmenter(UtteranceSegmenter):
-    """The engine's real segmenter, noting every utterance it ends.
-
-    Turns with no words (hum decoded as nothing) say nothing about how long
-    an utterance ran; the segmenter's own events do.
-    """
-
-    def __init__(self, ended: list[UtteranceEnded]) -> None:
-        super().__init__()
-        self._ended = ended
-
-    def feed(self, chunk: bytes) -> Iterator[Event]:
-        return self._note(super().feed(chunk))
-
-    def finish(self) -> Iterator[Event]:
-        return self._note(super().finish())
-
-    def _note(self, events: Iterator[Event]) -> Iterator[Event]:
-        for event in events:
-            if isinstance(event, UtteranceEnded):
-                self._ended.append(event)
-            yield event
+def cpu_seconds() -> float:
+    """CPU of this process and of its reaped children (a run's recogniser
+    process is reaped when the run ends; the live pass runs there)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 class Run:
@@ -171,6 +151,7 @@ def model() -> Iterator[OfflineModel]:
     shared.run_started()
     yield shared
     shared.run_ended()
+    shared.close()
 
 
 @pytest.fixture
@@ -178,15 +159,25 @@ def run_engine(model: OfflineModel, monkeypatch: pytest.MonkeyPatch) -> Callable
     """Feed PCM to a real OfflineEngine as fast as it reads; wait for it to stop."""
 
     def run(pcm: bytes) -> Run:
+        # Every utterance the recogniser ends, as the engine receives it: turns
+        # with no words (hum decoded as nothing) say nothing about how long an
+        # utterance ran; the segmenter's own events do.
         utterances: list[UtteranceEnded] = []
-        monkeypatch.setattr(offline, "UtteranceSegmenter", lambda: RecordingSegmenter(utterances))
+        original = offline._Recogniser._end_utterance
+
+        def note(recogniser: object, event: UtteranceEnded, live: list) -> None:
+            utterances.append(event)
+            original(recogniser, event, live)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(offline._Recogniser, "_end_utterance", note)
+        model.load()  # as in the app with the offline engine chosen: a recogniser waits
         listener = RecordingListener()
         engine = OfflineEngine(listener, realtime=False, model=model)
         source = speech.MemorySource(pcm)
-        cpu_before = time.process_time()  # every thread of the process
+        cpu_before = cpu_seconds()  # every thread of the process, and the recogniser
         engine.start(source)
         assert engine.join(JOIN_TIMEOUT), "the engine did not finish"
-        cpu_s = time.process_time() - cpu_before
+        cpu_s = cpu_seconds() - cpu_before
         listener.wait_stopped(1)
         assert source.exhausted, "the engine stopped before the end of the audio"
         return Run(listener, utterances, len(pcm) / 2 / RATE, cpu_s)

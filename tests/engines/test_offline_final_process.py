@@ -125,7 +125,8 @@ def test_finals_are_decoded_in_another_process_and_it_ends_with_the_run(
     # The run is over: the process was stopped and reaped, not left behind.
     assert model.finals.pid is None
     assert gone(child)
-    assert multiprocessing.active_children() == []
+    # Only a recogniser pre-started for the next run remains (the run's own is gone).
+    assert [p.pid for p in multiprocessing.active_children()] == [model.spare_pid]
 
 
 def test_a_crashed_decoder_process_loses_no_words_and_is_logged(
@@ -205,35 +206,49 @@ def test_the_decoder_process_gives_what_pocketsphinx_gives_for_the_whole_utteran
     assert again == first
 
 
-def test_the_live_decoder_is_fed_at_most_30_ms_per_call(
-    model: OfflineModel, clip: speech.Clip, monkeypatch: pytest.MonkeyPatch
+def test_the_live_pass_feeds_small_pieces_and_reports_utterances_in_order(
+    model: OfflineModel, clip: speech.Clip
 ) -> None:
-    """One native call holds the GIL: a 0.5 s pre-roll fed at once stalled the GUI."""
+    """The recogniser process's live pass (run here, in-process, to look inside).
+
+    Pieces of at most 30 ms keep its words what they were when it ran in the
+    app's process (where a 0.5 s pre-roll fed at once stalled the GUI); its
+    events come in utterance order: start, partials, end.
+    """
+    from captioner.engines.offline.live_process import LivePass
+    from captioner.engines.offline.model import warm_up
+    from captioner.engines.offline.utterances import UtteranceSegmenter
+
+    decoder = new_decoder(model.params)
+    warm_up(decoder)
     sizes: list[int] = []
-    original = offline._Recogniser._decode
 
-    def spy(self: Any, audio: bytes, *, partials: bool) -> None:
-        decoder = self._decoder
+    class Counting:
+        def process_raw(self, data: bytes, *args: bool) -> Any:
+            sizes.append(len(data))
+            return decoder.process_raw(data, *args)
 
-        class Counting:
-            def process_raw(self, data: bytes, *args: bool) -> Any:
-                sizes.append(len(data))
-                return decoder.process_raw(data, *args)
+        def __getattr__(self, name: str) -> Any:
+            return getattr(decoder, name)
 
-            def __getattr__(self, name: str) -> Any:
-                return getattr(decoder, name)
+    live = LivePass(Counting(), UtteranceSegmenter())
+    events: list[tuple[Any, ...]] = []
+    chunk = 50 * BYTES_PER_MS
+    for at in range(0, len(clip.pcm), chunk):
+        events += live.feed(clip.pcm[at : at + chunk], True)
+    events += live.finish()
 
-        self._decoder = Counting()
-        try:
-            original(self, audio, partials=partials)
-        finally:
-            self._decoder = decoder
-
-    monkeypatch.setattr(offline._Recogniser, "_decode", spy)
-    listener = transcribe(model, HookedSource(clip.pcm))
-    assert any(final.text for final in listener.finals)
     assert sizes and max(sizes) <= 30 * BYTES_PER_MS
     assert sum(sizes) >= len(clip.pcm) * 0.8  # the speech itself went through
+    kinds = [event[0] for event in events]
+    assert kinds[0] == "start" and kinds[-1] == "end" and "partial" in kinds
+    assert kinds.count("start") == kinds.count("end")
+    open_utterance = False
+    for kind in kinds:  # every partial lies inside an utterance
+        assert kind != "partial" or open_utterance
+        open_utterance = {"start": True, "end": False}.get(kind, open_utterance)
+    words = [row[0] for event in events if event[0] == "end" for row in event[5]]
+    assert any(word[0].isalpha() for word in words)
 
 
 QUIT_SCRIPT = """

@@ -31,6 +31,7 @@ def model() -> Iterator[OfflineModel]:
     model.run_started()
     yield model
     model.run_ended()
+    model.close()
 
 
 def transcribe(model: OfflineModel, pcm: bytes) -> list[TurnUpdate]:

@@ -1,14 +1,17 @@
 """The offline engine: PocketSphinx on this computer, no network and no account.
 
-``engine`` runs one source (utterances cut by ``utterances``, decoders from
-the shared pool in ``model``); ``call`` runs one recogniser per side of a
-call.  Nothing here imports the cloud engine: the registry
-(:mod:`captioner.engines.registry`) is what puts the two together.
+``engine`` runs one source: its thread moves PCM to a recogniser process
+(``live_process``: utterances cut by ``utterances``, the live decoder) and
+finished utterances to the shared final-decode process (``final_process``),
+both started by ``model``, so the app's process never loads PocketSphinx;
+``call`` runs one recogniser per side of a call.  Nothing here imports the
+cloud engine: the registry (:mod:`captioner.engines.registry`) is what puts
+the two together.
 
 The names below are loaded on first use (PEP 562), so that asking the
-registry about engines, or preloading the model (``model`` imports
-PocketSphinx only on the loading thread), pulls in neither the engine's
-numpy code nor the decoder before an offline run needs them (issue 14).
+registry about engines, or preloading the model (which only starts a child
+process), pulls in neither the engine's code nor the decoder before an
+offline run needs them (issue 14).
 """
 
 from __future__ import annotations

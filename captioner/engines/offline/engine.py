@@ -1,22 +1,27 @@
 """Offline recognition with PocketSphinx: no network, no account, modest accuracy.
 
-The engine runs entirely on a worker thread.  Audio arrives as 50 ms chunks
-of 16 kHz mono s16le; an :class:`~captioner.engines.offline.utterances.UtteranceSegmenter`
-cuts the stream into utterances (with a pre-roll before each, so first words
-are not lost, and a cut at the quietest point when someone never pauses), and
-each utterance is decoded incrementally so partial captions appear while
-someone speaks.  At each end the whole utterance is decoded again for the
-final text and word timings.  The decoders come from the shared
-:class:`~captioner.engines.offline.model.OfflineModel` pool.
+The engine's thread only moves bytes and events: PocketSphinx runs in child
+processes, because its binding holds the GIL for every native call (issue
+11) and its model costs ~90 MB (issue 14).  Audio arrives as 50 ms chunks of
+16 kHz mono s16le and goes to the run's recogniser process
+(:mod:`~captioner.engines.offline.live_process`), where an
+:class:`~captioner.engines.offline.utterances.UtteranceSegmenter` cuts the
+stream into utterances (with a pre-roll before each, so first words are not
+lost, and a cut at the quietest point when someone never pauses) and each
+utterance is decoded incrementally so partial captions appear while someone
+speaks.  At each end the whole utterance is decoded again, in the shared
+final-decode process, for the final text and word timings.  Both processes
+come from the :class:`~captioner.engines.offline.model.OfflineModel`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from captioner.audio.errors import AudioError
 from captioner.core.transcript import TurnUpdate, Word
@@ -28,26 +33,26 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
+from captioner.engines.offline.live_process import (
+    BYTES_PER_MS,
+    MAX_FEED_BYTES,  # noqa: F401  (re-exported for tests and the benchmark)
+    PARTIAL_INTERVAL_MS,  # noqa: F401
+    LiveProcess,
+    LiveProcessError,
+)
 from captioner.engines.offline.model import (
     DEFAULT_DECODER_PARAMS,
     FinalDecodeError,
     OfflineModel,
+    Segment,
     default_model,
     preload,
 )
-from captioner.engines.offline.utterances import (
-    BYTES_PER_MS,
-    BYTES_PER_SAMPLE,
-    Event,
-    UtteranceAudio,
-    UtteranceEnded,
-    UtteranceSegmenter,
-    UtteranceStarted,
-)
 from captioner.engines.offline.words import FRAME_MS, clean_word, words_from_segments
 
-if TYPE_CHECKING:
-    from pocketsphinx import Decoder
+# Not imported from .utterances: that module needs numpy and PocketSphinx,
+# which only the recogniser process loads.
+BYTES_PER_SAMPLE = 2
 
 __all__ = [
     "DEFAULT_DECODER_PARAMS",
@@ -62,15 +67,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-# A partial at least this often (in audio time) while someone speaks: often
-# enough that captions feel live, rare enough that hyp() stays cheap.
-PARTIAL_INTERVAL_MS = 250
-# The live decoder is fed at most this much audio per native call (the
-# endpointer's frame, as while speech goes on): the binding holds the GIL for
-# the whole call, which costs up to about its audio's duration in CPU on this
-# model, and the GUI thread must never wait longer than ~50 ms (a 0.54 s
-# pre-roll fed at once stalled it for 113 ms).
-MAX_FEED_BYTES = 30 * BYTES_PER_MS
+# PARTIAL_INTERVAL_MS and MAX_FEED_BYTES (imported above) pace the live pass,
+# which runs in the recogniser process (see live_process).
 # Left context for the finals of short utterances (see _Recogniser._context_for),
 # measured with benchmarks/offline_engine.py: 2 s of context for every final
 # lost words overall (the split clips 21.4 % -> 25.5 % WER); for utterances
@@ -92,11 +90,24 @@ LOADING_DETAIL = "Loading offline model…"
 _run_ids = itertools.count(1)
 
 
-class _Recogniser:
-    """One run's utterances: segmenter events in, turn updates out.
+class UtteranceEnded(NamedTuple):
+    """A finished utterance as the recogniser process reports it (see live_process)."""
 
-    The segmenter keeps the session clock (bytes fed), so word times are
-    right whether audio arrives in real time or as fast as a file reads.
+    start_ms: int
+    end_ms: int
+    audio: bytes
+    cut: bool = False
+
+
+class _Recogniser:
+    """One run's utterances: PCM to the recogniser process, its events to turn updates.
+
+    The live pass (endpointer, segmenter, live decoder) runs in ``live``, a
+    child process; this side only moves bytes and events (no GIL-heavy
+    work), asks the final-decode process for each finished utterance's words
+    and builds the turn updates.  The child keeps the session clock (bytes
+    fed), so word times are right whether audio arrives in real time or as
+    fast as a file reads.
     """
 
     redecode_finals = True  # see _end_utterance; the benchmark can turn it off
@@ -108,75 +119,68 @@ class _Recogniser:
 
     def __init__(
         self,
-        decoder: Decoder,
+        live: LiveProcess,
         listener: EngineListener,
         *,
         run: int,
         source_label: str,
-        segmenter: UtteranceSegmenter | None = None,
         decode_final: Callable[[bytes, bytes], Iterable[Any]] | None = None,
     ) -> None:
-        self._decoder = decoder
+        self._live = live
         self._decode_final = decode_final or default_model().decode_final
         self._listener = listener
         self._run = run
         self._source_label = source_label
-        self._segmenter = segmenter if segmenter is not None else UtteranceSegmenter()
+        self._fed = 0  # bytes sent to the child: the session clock, for lag
         self._order = -1
         self._utterance_start_ms = 0
-        self._since_partial = 0
         self._last_partial = ""
         self._partial_sent = False
+        self._in_utterance = False
         self._previous: UtteranceEnded | None = None
 
     @property
     def audio_ms(self) -> int:
-        """Milliseconds of audio consumed since the run started."""
-        return self._segmenter.position_ms
+        """Milliseconds of audio sent since the run started."""
+        return self._fed // BYTES_PER_MS
 
     @property
     def in_utterance(self) -> bool:
-        return self._segmenter.in_utterance
+        return self._in_utterance
 
     def feed(self, chunk: bytes, *, partials: bool = True) -> None:
-        """Consume one chunk; emit partials and finals as utterances progress."""
-        self._handle(self._segmenter.feed(chunk), partials=partials)
+        """Consume one chunk; emit partials and finals as utterances progress.
+
+        Raises :class:`LiveProcessError` when the recogniser process fails.
+        """
+        self._fed += len(chunk)
+        self._handle(self._live.feed(chunk, partials=partials))
 
     def finish(self) -> None:
         """Flush the segmenter and end the utterance in progress (its final)."""
-        self._handle(self._segmenter.finish(), partials=False)
+        self._handle(self._live.finish())
 
-    def _handle(self, events: Iterable[Event], *, partials: bool) -> None:
+    def _handle(self, events: Iterable[tuple[Any, ...]]) -> None:
         for event in events:
-            if isinstance(event, UtteranceAudio):
-                self._decode(event.audio, partials=partials)
-            elif isinstance(event, UtteranceStarted):
-                self._start_utterance(event)
-                self._decode(event.audio, partials=partials)
-            elif isinstance(event, UtteranceEnded):
-                self._end_utterance(event)
+            kind = event[0]
+            if kind == "start":
+                self._start_utterance(event[1])
+            elif kind == "partial":
+                self._emit_partial([Segment(*row) for row in event[1]], limit_ms=event[2])
+            elif kind == "end":
+                start_ms, end_ms, audio, cut, rows = event[1:]
+                live = [Segment(*row) for row in rows]
+                self._end_utterance(UtteranceEnded(start_ms, end_ms, audio, cut), live)
 
-    def _decode(self, audio: bytes, *, partials: bool) -> None:
-        if not audio:
-            return
-        for at in range(0, len(audio), MAX_FEED_BYTES):
-            self._decoder.process_raw(audio[at : at + MAX_FEED_BYTES], False, False)
-        self._since_partial += len(audio)
-        if self._since_partial >= PARTIAL_INTERVAL_MS * BYTES_PER_MS:
-            self._since_partial = 0
-            if partials:
-                self._emit_partial()
-
-    def _start_utterance(self, event: UtteranceStarted) -> None:
+    def _start_utterance(self, start_ms: int) -> None:
         self._order += 1
-        self._utterance_start_ms = event.start_ms
-        self._since_partial = 0
+        self._utterance_start_ms = start_ms
         self._last_partial = ""
         self._partial_sent = False
-        self._decoder.start_utt()
+        self._in_utterance = True
 
-    def _end_utterance(self, event: UtteranceEnded) -> None:
-        self._decoder.end_utt()
+    def _end_utterance(self, event: UtteranceEnded, live: list[Segment]) -> None:
+        self._in_utterance = False
         segments: Iterable[Any]
         # A cut utterance was fed past its end (the next one's first samples),
         # so its final must come from its own audio.
@@ -191,9 +195,9 @@ class _Recogniser:
                 # little less accurate rather than a lost one.
                 log.error("Final decode failed, keeping the live words of this line: %s", exc)
                 last_frame = (event.end_ms - self._utterance_start_ms) // FRAME_MS
-                segments = [seg for seg in self._decoder.seg() if seg.start_frame < last_frame]
+                segments = [seg for seg in live if seg.start_frame < last_frame]
         else:
-            segments = self._decoder.seg()
+            segments = live
         self._previous = event
         words = tuple(
             words_from_segments(segments, offset_ms=self._utterance_start_ms, limit_ms=event.end_ms)
@@ -222,25 +226,16 @@ class _Recogniser:
         keep = min(len(previous.audio), self.context_ms * BYTES_PER_MS)
         return previous.audio[len(previous.audio) - keep :]
 
-    def _emit_partial(self) -> None:
-        if self._decoder.hyp() is None:
-            return
-        words = self._words(limit_ms=self.audio_ms)
+    def _emit_partial(self, segments: list[Segment], *, limit_ms: int) -> None:
+        words = tuple(
+            words_from_segments(segments, offset_ms=self._utterance_start_ms, limit_ms=limit_ms)
+        )
         text = " ".join(word.text for word in words)
         if not text or text == self._last_partial:
             return
         self._last_partial = text
         self._partial_sent = True
         self._listener.on_partial(self._update(text, words, end_of_turn=False))
-
-    def _words(self, *, limit_ms: int) -> tuple[Word, ...]:  # of the live pass
-        return tuple(
-            words_from_segments(
-                self._decoder.seg(),
-                offset_ms=self._utterance_start_ms,
-                limit_ms=limit_ms,
-            )
-        )
 
     def _update(self, text: str, words: tuple[Word, ...], *, end_of_turn: bool) -> TurnUpdate:
         return TurnUpdate(
@@ -297,39 +292,50 @@ class OfflineEngine(WorkerEngine):
     def _run_with_model(self, source: AudioSource, run: int) -> None:
         if not self._model.loaded:
             self._listener.on_state(EngineState.LOADING, LOADING_DETAIL)
+        live: LiveProcess | None = None
         try:
-            decoder = self._model.acquire()
-        except Exception as exc:  # missing or corrupt model files
-            log.exception("Loading the offline model failed")
+            live = self._model.acquire()
+            live.begin(self._segmenter_options)  # waits for its model without the GIL
+        except (LiveProcessError, OSError) as exc:  # missing or corrupt model files
+            log.error("Loading the offline model failed: %s", exc)
+            if live is not None:
+                live.close()
             self._listener.on_error(
                 EngineError(ErrorKind.INTERNAL, f"The offline speech model could not load: {exc}")
             )
             return
-        clean = False
         try:
-            self._listen(source, decoder, run)
-            clean = True
+            self._listen(source, live, run)
         finally:
-            # A decoder that failed mid-utterance is dropped rather than pooled.
-            if clean:
-                self._model.release(decoder)
+            self._model.release(live)
 
-    def _listen(self, source: AudioSource, decoder: Decoder, run: int) -> None:
+    def _listen(self, source: AudioSource, live: LiveProcess, run: int) -> None:
         recogniser = _Recogniser(
-            decoder,
+            live,
             self._listener,
             run=run,
             source_label=self._source_label,
-            segmenter=UtteranceSegmenter(**self._segmenter_options),
             decode_final=self._model.decode_final,
         )
         try:
             source.open()
             self._listener.on_state(EngineState.LISTENING, "")
             self._pump(source, recogniser)
+            recogniser.finish()
         except AudioError as exc:
-            recogniser.finish()  # keep what was heard before the device failed
+            with contextlib.suppress(LiveProcessError):
+                recogniser.finish()  # keep what was heard before the device failed
             self._listener.on_error(EngineError(ErrorKind.AUDIO, str(exc)))
+        except LiveProcessError as exc:
+            # The captions already shown stay; the run ends with a clear message.
+            log.error("Offline recognition stopped: %s", exc)
+            self._listener.on_error(
+                EngineError(
+                    ErrorKind.INTERNAL,
+                    f"Offline captions stopped: the speech recogniser failed ({exc}). "
+                    "Press Start to go on.",
+                )
+            )
         finally:
             source.close()
 
@@ -363,4 +369,3 @@ class OfflineEngine(WorkerEngine):
                 lag_ms = (time.monotonic() - origin) * 1000 - recogniser.audio_ms
                 partials = lag_ms <= MAX_LAG_MS
             recogniser.feed(chunk, partials=partials)
-        recogniser.finish()

@@ -1,20 +1,22 @@
-"""The offline speech model: a process-wide pool of PocketSphinx decoders.
+"""The offline speech model: its settings and the processes that decode with it.
 
 Building a :class:`~pocketsphinx.Decoder` reads the acoustic model, the
-dictionary and the language model from disk, which is slow enough (a quarter
-of a second warm, more from a cold disk cache) that it must never happen on
-the GUI thread and should happen once.  :class:`OfflineModel` owns a small
-pool of decoders: the GUI preloads the first one in the background at
-start-up, each run borrows one and gives it back, and only engines that run
-at the same time (one per audio source in call mode) cause extra decoders to
-be built, because a PocketSphinx decoder cannot be shared between threads.
+dictionary and the language model from disk (~0.5 s in one native call that
+holds the GIL), and warming it up (:func:`warm_up`) is another ~0.8 s call.
+None of that happens in the app's process: each run's live pass runs in a
+recogniser process of its own (:mod:`~captioner.engines.offline.live_process`)
+and finals in a shared final-decode process
+(:mod:`~captioner.engines.offline.final_process`).  :class:`OfflineModel`
+starts them: the GUI pre-starts a recogniser when the offline engine is chosen,
+so its model loads while the user reaches for Start, and each process ends
+with its run, so an idle app (or one captioning via the cloud) holds no
+decoder.  The functions below that touch PocketSphinx run in those children.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from captioner.engines.offline.final_process import (
     FinalDecodeProcess,
     Segment,
 )
+from captioner.engines.offline.live_process import LiveProcess
 
 if TYPE_CHECKING:  # the extension module is imported lazily (see new_decoder)
     from pocketsphinx import Decoder
@@ -39,6 +42,7 @@ __all__ = [
     "new_decoder",
     "preload",
     "restart_stream",
+    "warm_up",
 ]
 
 log = logging.getLogger(__name__)
@@ -70,13 +74,15 @@ NOISY_FINAL_PARAMS: Mapping[str, Any] = {"loglevel": "FATAL"}
 
 
 class OfflineModel:
-    """Process-wide pool of PocketSphinx decoders built from one configuration.
+    """One configuration of the offline recogniser, and the processes that run it.
 
-    ``ensure_loaded_async`` builds the first decoder on a background thread
-    (the GUI calls it at start-up); ``acquire`` hands out an idle decoder,
-    waits for one that is being preloaded, or builds a new one on the calling
-    (worker) thread when every decoder is busy.  ``decoders_created`` counts
-    builds so tests can check that a second run reuses the model.
+    Each run gets a live recogniser process of its own
+    (:class:`~captioner.engines.offline.live_process.LiveProcess`: the app's
+    process never loads PocketSphinx); ``ensure_loaded_async`` starts one
+    ahead of time (the GUI calls it when the offline engine is chosen) so
+    its model loads while the user reaches for Start, and ``acquire`` hands
+    that one out, or starts a new one.  ``release`` ends it: an idle app
+    holds no decoder.  ``decoders_created`` counts the processes started.
     """
 
     def __init__(
@@ -97,13 +103,13 @@ class OfflineModel:
             **DEFAULT_FINAL_PARAMS,
             **(final_params or {}),
         }
-        self._cond = threading.Condition()
-        self._idle: list[Decoder] = []
-        self._pending = 0  # decoders being built for the pool (preload)
-        self._building = 0  # decoders being built for a caller of acquire()
+        self._lock = threading.Lock()
+        self._spawning = threading.Lock()
+        self._spare: LiveProcess | None = None  # started ahead of a run (preload)
         self._created = 0
-        self._load_seconds: float | None = None
-        self._initial_cmn: str | None = None
+        # Keep a recogniser pre-started between runs: set by ensure_loaded_async
+        # (the offline engine is the user's choice), cleared by drop_spare.
+        self._keep_spare = False
         # One decoder with batch cepstral-mean normalisation, shared by every
         # run for final decodes (see decode_final), in a child process so
         # that its long native calls never hold this process's GIL.
@@ -119,60 +125,112 @@ class OfflineModel:
 
     @property
     def loaded(self) -> bool:
-        """True once a decoder exists, i.e. a run can start without loading."""
-        with self._cond:
-            return self._created > 0
+        """True when a run can start without waiting for a model to load."""
+        with self._lock:
+            spare = self._spare
+            return spare is not None and spare.ready
 
     @property
     def decoders_created(self) -> int:
-        with self._cond:
+        """How many live recogniser processes were started."""
+        with self._lock:
             return self._created
 
     @property
-    def load_seconds(self) -> float | None:
-        """How long building the first decoder took (for the benchmark)."""
-        return self._load_seconds
+    def spare_pid(self) -> int | None:
+        """The process id of the pre-started recogniser, if one waits."""
+        with self._lock:
+            return self._spare.pid if self._spare is not None else None
 
     def load(self) -> None:
-        """Block until at least one decoder exists (building it if needed)."""
-        self.release(self.acquire())
+        """Block until a pre-started recogniser has loaded its model."""
+        self._start_spare(keep=True)
+        with self._lock:
+            spare = self._spare
+        if spare is not None:
+            spare.wait_ready()
 
     def ensure_loaded_async(self) -> None:
-        """Start building the first decoder in the background; never blocks.
+        """Start a recogniser process ahead of the next run; never blocks long.
 
-        Does nothing when a decoder exists or is already being built, so the
-        GUI may call it as often as it likes.
+        Does nothing when one is already waiting, so the GUI may call it as
+        often as it likes.  The model loads in the child, so the GIL here is
+        never held for it; spawning it (importing multiprocessing, pickling,
+        fork-exec) still took 41 ms at load 8, so that runs on a short-lived
+        thread too.  Until drop_spare, a new one is pre-started after each run
+        (see release).
         """
-        with self._cond:
-            if self._created > 0 or self._pending > 0 or self._building > 0:
+        with self._lock:
+            self._keep_spare = True
+        threading.Thread(
+            target=self._start_spare, kwargs={"keep": True}, name="offline-model-load", daemon=True
+        ).start()
+
+    def _start_spare(self, *, keep: bool) -> None:
+        with self._spawning:  # one spawn at a time: never two spares
+            self._start_spare_locked(keep=keep)
+
+    def _start_spare_locked(self, *, keep: bool) -> None:
+        with self._lock:
+            self._keep_spare = self._keep_spare or keep
+            if self._spare is not None and self._spare.alive:
                 return
-            self._pending += 1
-        threading.Thread(target=self._preload, name="offline-model-load", daemon=True).start()
-
-    def acquire(self) -> Decoder:
-        """Borrow a decoder with fresh adaptation state; build one if none is idle.
-
-        Call from a worker thread: this may take a noticeable time.
-        """
-        with self._cond:
-            while not self._idle and self._pending > 0:
-                self._cond.wait()  # a preload is under way; it is cheaper to wait
-            if self._idle:
-                decoder = self._idle.pop()
-                self._reset(decoder)
-                return decoder
-            self._building += 1
+            old, self._spare = self._spare, None
+            new = self._new_process()
+        if old is not None:
+            old.close()
         try:
-            return self._build()
-        finally:
-            with self._cond:
-                self._building -= 1
+            new.start()  # outside the lock: acquire() never waits for a spawn
+        except OSError:
+            log.exception("Could not start the offline recogniser process")
+            return
+        with self._lock:
+            if self._spare is None:
+                self._spare = new
+                return
+        new.close()  # another caller pre-started one meanwhile
 
-    def release(self, decoder: Decoder) -> None:
-        """Give a decoder back.  It must not be in the middle of an utterance."""
-        with self._cond:
-            self._idle.append(decoder)
-            self._cond.notify_all()
+    def drop_spare(self) -> None:
+        """Stop the pre-started recogniser (the offline engine is no longer chosen)."""
+        with self._lock:
+            self._keep_spare = False
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close(kill=True)  # it may be mid-load; it holds nothing of value
+
+    def acquire(self) -> LiveProcess:
+        """A live recogniser for one run: the pre-started one, or a new one.
+
+        The process may still be loading its model; ``LiveProcess.begin``
+        waits for it (in a pipe read, without the GIL).
+        """
+        with self._lock:
+            process, self._spare = self._spare, None
+        if process is None or not process.alive:
+            if process is not None:
+                process.close()
+            with self._lock:
+                process = self._new_process()
+            process.start()
+        return process
+
+    def release(self, process: LiveProcess) -> None:
+        """A run is over: end its recogniser process.
+
+        While the offline engine stays chosen (see ensure_loaded_async), a
+        fresh one is pre-started for the next Start: a recogniser is not
+        reused, so each run starts from the same warmed-up state (the same
+        audio gives the same words) and a crashed one never carries over.
+        """
+        process.close()
+        with self._lock:
+            keep = self._keep_spare
+        if keep:
+            self._start_spare(keep=True)  # on the engine thread, which is ending
+
+    def _new_process(self) -> LiveProcess:  # called with self._lock held
+        self._created += 1
+        return LiveProcess(self._params)
 
     @property
     def finals(self) -> FinalDecodeProcess:
@@ -209,50 +267,13 @@ class OfflineModel:
         self._finals.release()
 
     def close(self) -> None:
-        """Stop the final-decode process now (decoders here are freed by the GC)."""
+        """Stop the final-decode process and any pre-started recogniser now."""
+        self.drop_spare()
         self._finals.close()
 
-    def _preload(self) -> None:
-        try:
-            decoder = self._build()
-        except Exception:
-            # The run that needs the model will try again and report the error.
-            log.exception("Preloading the offline model failed")
-            with self._cond:
-                self._pending -= 1
-                self._cond.notify_all()
-            return
-        with self._cond:
-            self._pending -= 1
-            self._idle.append(decoder)
-            self._cond.notify_all()
 
-    def _build(self) -> Decoder:
-        started = time.perf_counter()
-        decoder = new_decoder(self._params)
-        elapsed = time.perf_counter() - started
-        with self._cond:
-            self._created += 1
-            if self._load_seconds is None:
-                self._load_seconds = elapsed
-        cmn = _warm_up(decoder)
-        with self._cond:
-            if self._initial_cmn is None:
-                self._initial_cmn = cmn
-        log.info("Offline decoder built in %.2f s", elapsed)
-        return decoder
-
-    def _reset(self, decoder: Decoder) -> None:
-        # A new run may listen to a different source: start from the model's
-        # initial channel estimate, as a new decoder would, and forget what
-        # the front end learnt from the last run.
-        if self._initial_cmn is not None:
-            decoder.set_cmn(self._initial_cmn)
-        restart_stream(decoder)
-
-
-def _warm_up(decoder: Decoder) -> str:
-    """Give a new decoder a speech-like channel estimate; return it.
+def warm_up(decoder: Decoder) -> str:
+    """Give a new decoder a speech-like channel estimate; return it (in a child process).
 
     The model's built-in cepstral-mean prior (``cmninit`` 40,3,-1) is far
     from real speech through a real microphone (C0 near 60), and it carries
@@ -261,8 +282,8 @@ def _warm_up(decoder: Decoder) -> str:
     the final re-decode inherits the half-adapted estimate the live pass
     leaves.  (A plain whole-file decode does not suffer: it normalises by the
     file's own mean.)  Decoding the bundled 3-second speech clip once puts
-    the estimate where speech is; each run then starts from there
-    (``OfflineModel._reset``) and adapts to its own channel.
+    the estimate where speech is; each run's recogniser process does it
+    once, after loading, and then adapts to its own channel.
     """
     from importlib import resources
 
@@ -328,5 +349,11 @@ def default_model() -> OfflineModel:
 
 
 def preload() -> None:
-    """Start loading the shared model in the background (call at start-up)."""
+    """Pre-start a recogniser for the shared model (the offline engine was chosen)."""
     default_model().ensure_loaded_async()
+
+
+def release_preloaded() -> None:
+    """Another engine was chosen: end the pre-started recogniser, if any."""
+    if _default_model is not None:
+        _default_model.drop_spare()
