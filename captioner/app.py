@@ -106,6 +106,7 @@ class CaptionerApp(QObject):
             prefs=prefs,
             api_host=args.api_host,
             open_device=open_device,
+            tray=self.tray,
             parent=self,
         )
         self.overlay_captions = OverlayCaptions(c, self.overlay, self.profanity, self)
@@ -124,12 +125,11 @@ class CaptionerApp(QObject):
         self.service_status = ServiceStatus(w, c, self)
         w.set_level(None)
         if self.tray is not None:
-            self._wire_tray(self.tray)
+            self.tray.showWindowRequested.connect(w.bring_to_front)
+            self.tray.show()
 
     def _wire(self) -> None:
         c, w = self.controller, self.window
-        w.startRequested.connect(self.start_captioning)
-        w.stopRequested.connect(c.stop)
         self.levels.levelChanged.connect(w.set_level)
         c.transcriptReset.connect(w.clear_transcript)
         c.turnFinished.connect(w.add_turn)
@@ -141,12 +141,6 @@ class CaptionerApp(QObject):
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
         self.call.sourceLost.connect(lambda _side, message: w.show_status(message, True))
-
-    def _wire_tray(self, tray: CaptionerTray) -> None:
-        tray.startStopRequested.connect(self.runs.toggle)
-        tray.showWindowRequested.connect(self.window.bring_to_front)
-        self.controller.runningChanged.connect(tray.set_running)
-        tray.show()
 
     def start_captioning(self) -> None:
         self.runs.start()

@@ -14,8 +14,9 @@ run ends, what it held is let go and its session record is closed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from captioner import keystore
 from captioner.audio.devices import InputDevice
@@ -33,6 +34,7 @@ from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import InputChoice, MainWindow
 from captioner.ui.session_manager import SessionManager
+from captioner.ui.tray import CaptionerTray
 
 NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
 READING_KEY = "Reading the API key from the system keyring…"
@@ -41,12 +43,16 @@ READING_KEY = "Reading the API key from the system keyring…"
 class RunStarter(QObject):
     """Starts a captioning run from the window's picks; tidies up when it ends.
 
+    It answers the window's Start and Stop and the tray's one Start/Stop item,
+    whose label follows whether a run is in progress.
+
     Signals:
         captureOverflowed(str): the engine fell so far behind that captured audio
             was dropped (emitted on the capture thread, shown on the GUI thread).
     """
 
     captureOverflowed = Signal(str)
+    fileWarning = Signal(str)  # a file input read despite a damaged header (reader thread)
 
     def __init__(
         self,
@@ -61,6 +67,7 @@ class RunStarter(QObject):
         prefs: Settings,
         api_host: str,
         open_device: Callable[[InputDevice], AudioSource],
+        tray: CaptionerTray | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -81,6 +88,17 @@ class RunStarter(QObject):
         levels.show_hints_in(window, controller)
         inputs.filled.connect(self._on_inputs_filled)
         self.captureOverflowed.connect(self._on_overflow)
+        self._file_warning: str | None = None
+        self.fileWarning.connect(self._on_file_warning)
+        # Queued: after the window has shown the engine's status, so "Listening" keeps it.
+        controller.statusChanged.connect(
+            self._keep_file_warning, Qt.ConnectionType.QueuedConnection
+        )
+        window.startRequested.connect(self.start)
+        window.stopRequested.connect(controller.stop)
+        if tray is not None:
+            tray.startStopRequested.connect(self.toggle)
+            controller.runningChanged.connect(tray.set_running)
 
     @property
     def source(self) -> AudioSource | None:
@@ -191,7 +209,12 @@ class RunStarter(QObject):
         if choice.file_path is not None:
             from captioner.audio.file_source import WavFileSource  # numpy, soxr: on Start
 
-            return WavFileSource(choice.file_path, realtime=True)  # a file loses nothing
+            name = Path(choice.file_path).name
+            return WavFileSource(  # realtime: a file loses nothing
+                choice.file_path,
+                realtime=True,
+                on_warning=lambda warning: self.fileWarning.emit(f"{name}: {warning}"),
+            )
         if choice.system is not None:
             live = choice.system.make_source()
         elif choice.device is not None:
@@ -208,6 +231,16 @@ class RunStarter(QObject):
             if self._window.status_text() == LOOKING:
                 self._window.show_status(self._controller.status_text, False)
             self.start()
+
+    def _on_file_warning(self, warning: str) -> None:
+        self._file_warning = warning
+        self._window.show_status(self._file_warning, False)
+
+    def _keep_file_warning(self, text: str, is_error: bool) -> None:
+        """The engine's "Listening" would hide the file's warning: show both, once."""
+        if self._file_warning and not is_error and text == "Listening":
+            self._window.show_status(f"Listening. {self._file_warning}", False)
+            self._file_warning = None
 
     def _on_overflow(self, message: str) -> None:
         self._window.show_status(message, True)
