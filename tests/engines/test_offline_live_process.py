@@ -73,3 +73,21 @@ def test_no_recogniser_outlives_an_app_that_exits() -> None:
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
     assert wait_exit(child, WAIT_S), f"recogniser process {child} still runs"
+
+
+def test_choosing_the_cloud_engine_ends_the_pre_started_recogniser() -> None:
+    """Issue 14: with the cloud engine chosen, no PocketSphinx model stays in memory."""
+    from captioner.engines import registry
+    from captioner.engines.offline.model import default_model
+
+    registry.ENGINES[registry.EngineId.OFFLINE].preload()  # the user picks offline
+    model = default_model()
+    model.load()
+    pid = model.spare_pid
+    assert pid is not None and not wait_exit(pid, 0)
+
+    registry.ENGINES[registry.EngineId.ASSEMBLYAI].preload()  # then the cloud
+    if registry._cloud_import is not None:
+        registry._cloud_import.join(WAIT_S)  # the SDK import it starts, in the background
+    assert model.spare_pid is None
+    assert wait_exit(pid, WAIT_S), f"recogniser process {pid} still runs"
