@@ -145,6 +145,12 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
         "there is nothing to export, which is an error)",
     )
     parser.add_argument(
+        "--force",
+        action="store_true",
+        help="let -o replace an existing file (never the input WAV, a symlink or a device: "
+        "those are always refused); without it an existing OUT is an error",
+    )
+    parser.add_argument(
         "--profanity-filter",
         action=argparse.BooleanOptionalAction,
         default=True,

@@ -29,6 +29,7 @@ from typing import TextIO
 from captioner import keystore
 from captioner.audio.errors import AudioError
 from captioner.audio.source import WavFileSource
+from captioner.core.bilingual import language_path
 from captioner.core.export import (
     ExportError,
     ExportFormat,
@@ -275,13 +276,16 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         return EXIT_BAD_INPUT
     finally:
         source.close()
+    if source.warning:  # e.g. a header that disagrees with the file: read anyway, say so
+        print(f"captioner: warning: {source.warning}", file=sys.stderr)
 
     output: Path | None = Path(args.output) if getattr(args, "output", None) else None
     fmt: ExportFormat | None = None
     if output is not None:
         try:  # before recognition: nobody should wait a minute to learn this
             fmt = format_for_path(output, getattr(args, "format", None))
-            check_writable(output)
+            for target in early_targets(args, output, fmt):
+                check_writable(target, overwrite=forcing(args), inputs=[args.file])
         except ExportError as exc:
             print(f"captioner: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -348,6 +352,20 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     return EXIT_ENGINE_ERROR if problems else EXIT_OK
 
 
+def forcing(args: argparse.Namespace) -> bool:
+    """``--force``: -o may replace an existing file (never the input, a link or a device)."""
+    return bool(getattr(args, "force", False))
+
+
+def early_targets(args: argparse.Namespace, output: Path, fmt: ExportFormat) -> list[Path]:
+    """The files ``-o`` will write, as far as known before recognition (``OUT.<LANG>.srt`` too)."""
+    language = (getattr(args, "translate", None) or "").strip()
+    separate = getattr(args, "subtitles", "bilingual") == "separate"
+    if language and separate and fmt in (ExportFormat.SRT, ExportFormat.VTT):
+        return [output, language_path(output, language)]
+    return [output]
+
+
 def run_problems(printer: TurnPrinter, tracker: EndTracker, stopped: bool) -> list[str]:
     """Why a run that was not interrupted has turns missing (empty: it is complete)."""
     problems = [error.message for error in printer.errors]
@@ -396,7 +414,15 @@ def finish(
             mask_profanity=bool(getattr(args, "profanity_filter", True)),
             subtitle_translation=getattr(args, "subtitles", "bilingual"),
         )
-        export(output, printer.finished_turns(), info, fmt=fmt, options=options)
+        export(
+            output,
+            printer.finished_turns(),
+            info,
+            fmt=fmt,
+            options=options,
+            overwrite=forcing(args),
+            inputs=[args.file],
+        )
     except ExportError as exc:
         say(str(exc))
         return EXIT_BAD_INPUT

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import io
+import math
+import os
+import stat
+import struct
 import time
+import wave
 from pathlib import Path
 
 import jiwer
@@ -108,3 +113,96 @@ def test_cloud_export_uses_the_formatted_text_and_records_the_settings(
     assert info is not None and info.engine == "assemblyai"
     assert set(info.settings) == {"speech_model", "format_turns"}
     assert key not in out.read_text(encoding="utf-8")
+
+
+# -o never destroys anything (issue 12 item 6): each case exits 2 before recognition.
+
+
+def _refused(*args: str) -> None:
+    """Run ``transcribe`` in-process; it must refuse with exit 2 and print nothing."""
+    out = io.StringIO()
+    parsed = parse_args(["transcribe", *args])
+    assert run_transcribe(parsed, out) == 2
+    assert out.getvalue() == ""  # refused before any recognition
+
+
+def test_o_onto_the_input_wav_is_refused_even_with_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = tmp_path / "talk.wav"
+    wav.write_bytes(CLIP.read_bytes())
+    link = tmp_path / "talk-link.wav"
+    os.link(wav, link)  # a hard link to the input is the input too
+    for output in (wav, link):
+        _refused(str(wav), "--engine", "offline", "-o", str(output), "--format", "txt", "--force")
+        assert "input file" in capsys.readouterr().err
+    assert wav.read_bytes() == CLIP.read_bytes()
+
+
+def test_an_existing_output_needs_force(out_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = out_dir / "clip.txt"
+    out.write_text("yesterday's transcript")
+    _refused(str(CLIP), "--engine", "offline", "-o", str(out))
+    err = capsys.readouterr().err
+    assert "already exists" in err and "--force" in err
+    assert out.read_text() == "yesterday's transcript"
+    args = parse_args(["transcribe", str(CLIP), "--engine", "offline", "-o", str(out), "--force"])
+    assert run_transcribe(args, io.StringIO()) == 0
+    assert out.read_text(encoding="utf-8").startswith("[00:00:00] ")
+
+
+def test_a_symlink_or_fifo_output_is_never_replaced(
+    out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = out_dir / "real.txt"
+    real.write_text("linked document")
+    link = out_dir / "link.txt"
+    link.symlink_to(real)
+    fifo = out_dir / "pipe.txt"  # a FIFO stands in for a device node
+    os.mkfifo(fifo)
+    _refused(str(CLIP), "--engine", "offline", "-o", str(link), "--force")
+    assert "symbolic link" in capsys.readouterr().err
+    _refused(str(CLIP), "--engine", "offline", "-o", str(fifo), "--force")
+    assert "not a regular file" in capsys.readouterr().err
+    assert link.is_symlink() and real.read_text() == "linked document"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def _short_header_wav(path: Path) -> None:
+    """One second of tone whose header claims half the audio that is there."""
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 16000))) for i in range(16000)
+    )
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(frames)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"data")
+    data[at + 4 : at + 8] = struct.pack("<I", len(frames) // 2)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_header_warning_is_printed_once(tmp_path: Path) -> None:
+    wav = tmp_path / "short-header.wav"
+    _short_header_wav(wav)
+    result = transcribe(str(wav), "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("header gives") == 1, result.stderr
+    assert "captioner: warning: the file's header gives 16,000 bytes" in result.stderr
+
+
+def test_an_existing_translation_track_is_refused_before_recognition(
+    out_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = out_dir / "talk.srt"
+    track = out_dir / "talk.fr.srt"
+    track.write_text("an earlier French track")
+    _refused(
+        str(CLIP), "--engine", "assemblyai", "--translate", "fr", "--subtitles", "separate",
+        "-o", str(out),
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert "talk.fr.srt" in err and "--force" in err
+    assert track.read_text() == "an earlier French track" and not out.exists()

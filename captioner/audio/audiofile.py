@@ -71,7 +71,8 @@ class AudioFileReader:
                     f"the file's header gives {declared:,} bytes of audio but "
                     f"{actual:,} are there; reading all of them"
                 )
-                log.warning("%s: %s", self.path, self.warning)
+                # The caller shows it (stderr, status line); the log keeps a trace.
+                log.info("%s: %s", self.path, self.warning)
             self._raw.seek(0)
             try:
                 self._file = soundfile.SoundFile(source)
