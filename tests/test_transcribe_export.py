@@ -168,10 +168,11 @@ def test_a_symlink_or_fifo_output_is_never_replaced(
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
-def _short_header_wav(path: Path) -> None:
-    """One second of tone whose header claims half the audio that is there."""
+def short_header_wav(path: Path, seconds: int = 1) -> None:
+    """A tone whose header claims half the audio that is there (also used by the GUI test)."""
     frames = b"".join(
-        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 16000))) for i in range(16000)
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / 16000)))
+        for i in range(16000 * seconds)
     )
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
@@ -186,7 +187,7 @@ def _short_header_wav(path: Path) -> None:
 
 def test_a_damaged_header_warning_is_printed_once(tmp_path: Path) -> None:
     wav = tmp_path / "short-header.wav"
-    _short_header_wav(wav)
+    short_header_wav(wav)
     result = transcribe(str(wav), "--engine", "offline")
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("header gives") == 1, result.stderr

@@ -37,6 +37,7 @@ class WavFileSource:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         block_seconds: float = 0.25,
+        on_warning: Callable[[str], None] | None = None,
     ) -> None:
         self.path = Path(path)
         self.name = self.path.name
@@ -46,6 +47,9 @@ class WavFileSource:
         self._block_seconds = block_seconds
         self._reader: AudioFileReader | None = None
         self.warning: str | None = None  # e.g. a damaged header, read anyway
+        # Called (on the thread that opens the source) with that warning, so the
+        # GUI can show it: logging it alone left the user unaware.
+        self._on_warning = on_warning
         self._converter: PcmConverter | None = None
         self._chunks: deque[bytes] = deque()
         self._opened = False
@@ -76,6 +80,8 @@ class WavFileSource:
             why = exc.strerror or reason(exc)
             raise AudioError(f"“{self.path}” is not a readable audio file: {why}.") from exc
         self.warning = reader.warning
+        if reader.warning and self._on_warning is not None:
+            self._on_warning(reader.warning)
         info = reader.info
         self._reader = reader
         self._converter = PcmConverter(info.sample_rate, info.channels)
