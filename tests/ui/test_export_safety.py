@@ -1,0 +1,74 @@
+"""GUI exports never destroy what is at the chosen path (issue 12 item 6).
+
+The save dialog asks before replacing a regular file (Qt's own confirmation,
+which must stay on); the write itself goes through core.safe_write, so a
+symlink or a device node (a FIFO here) is refused with a message and kept.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from captioner.ui import export_place
+from tests.fakes.v3_server import FakeV3Server
+from tests.ui.test_sessions import KEY, SCRIPT, cloud, run_session
+
+
+def test_both_export_windows_refuse_a_symlink_and_a_fifo(
+    make_app, qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120) as server:
+        app = make_app(*cloud(server, tmp_path / "s"))
+        run_session(app, qtbot)
+    real = tmp_path / "real.txt"
+    real.write_text("linked document")
+    link = tmp_path / "link.txt"
+    link.symlink_to(real)
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+
+    # File ▸ Export in the main window.
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(link)
+    app.session_actions.export_current()
+    assert "symbolic link" in app.window.status_text()
+    app.session_actions.ask_save_path = lambda _parent, _suggested: str(fifo)
+    app.session_actions.export_current()
+    assert "not a regular file" in app.window.status_text()
+
+    # View ▸ Sessions ▸ Export.
+    session_id = app.sessions.store.list()[0].id
+    window = app.session_actions.show_sessions(session_id)
+    qtbot.waitUntil(lambda: window.list.count() == 1 and bool(window.view.finished_texts()))
+    window.ask_save_path = lambda _parent, _suggested: str(link)
+    window.export_current()
+    assert "symbolic link" in window.header.text()
+
+    assert link.is_symlink() and real.read_text() == "linked document"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+    # A regular file the user agreed to replace in the dialog is replaced whole.
+    old = tmp_path / "old.txt"
+    old.write_text("yesterday")
+    window.ask_save_path = lambda _parent, _suggested: str(old)
+    window.export_current()
+    assert "Saved" in window.header.text() and "yesterday" not in old.read_text()
+
+
+def test_the_save_dialog_keeps_its_overwrite_confirmation(qtbot, monkeypatch) -> None:
+    seen: list[object] = []
+
+    def fake_dialog(*args: object, **kwargs: object) -> tuple[str, str]:
+        seen.append(kwargs.get("options", args[5] if len(args) > 5 else None))
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    export_place.ask_save_path(parent, "/tmp/x.txt")
+    options = seen[0]
+    assert options is None or not (options & QFileDialog.Option.DontConfirmOverwrite)
