@@ -251,7 +251,8 @@ class TurnPrinter:
             self._held.pop(0)
             self._print(line)
             if translation is not None:
-                self._print(" " * 15 + f"({translation.language}) {translation.text}")
+                text = mask_text(translation.text) if self._mask_profanity else translation.text
+                self._print(" " * 15 + f"({translation.language}) {text}")
 
     def _print(self, line: str) -> None:
         if self._out_gone:

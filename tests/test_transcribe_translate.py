@@ -107,3 +107,17 @@ def test_bad_cloud_options_exit_2_before_connecting(monkeypatch: pytest.MonkeyPa
         code, _ = run_cloud(monkeypatch, server.url, "--max-speakers", "11")
         assert server.sessions == []
     assert code == 2
+
+
+def test_printed_translations_are_masked_like_the_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The word list is English; a translation that keeps an English swear word
+    # is masked in the printout as in the export (the filter is on by default).
+    extras = Extras(gateway=Gateway(translate=lambda text: "[fr] " + text + " shit"))
+    with FakeV3Server(api_key=KEY, script=SCRIPT, extras=extras, ms_per_word=250) as server:
+        code, printed = run_cloud(monkeypatch, server.url, "--translate", "fr")
+    assert code == 0, printed
+    translations = [line.strip() for line in printed.splitlines() if "(fr)" in line]
+    assert len(translations) == 2
+    assert all("shit" not in line and "s***" in line for line in translations), translations
