@@ -125,18 +125,31 @@ class TurnExtras:
         self._lock = threading.Lock()
         self._finished: dict[int, str] = {}  # turn order → source of a finished turn
         self._early: dict[int, str] = {}  # a translation that came before its final
+        # Finished turns shown only in part (their other words belong to another
+        # connection's window): the service translates the whole turn, so its
+        # translation would repeat words another line shows; they get none.
+        self._trimmed: set[int] = set()
 
     def key(self, order: int) -> str:
         return f"aai-{self._link_id}:{order}"
 
-    def finished(self, order: int, source: str) -> None:
-        """This connection reported turn ``order`` as a finished line with words."""
+    def finished(self, order: int, source: str, *, whole: bool = True) -> None:
+        """This connection reported turn ``order`` as a finished line with words.
+
+        ``whole`` is False when the line shows only part of the service's turn.
+        """
         with self._lock:
             first = order not in self._finished
             self._finished[order] = source
+            if whole:
+                self._trimmed.discard(order)
+            else:
+                self._trimmed.add(order)
             early = self._early.pop(order, None)
         key = self.key(order)
-        if early is not None:
+        if not whole:
+            self._run.settle([key])  # its translation will not be shown: don't wait for it
+        elif early is not None:
             self._forward(key, early)
         elif first:
             self._run.expect(key)
@@ -190,9 +203,15 @@ class TurnExtras:
             return
         with self._lock:
             known = order in self._finished
+            trimmed = order in self._trimmed
             if not known:
                 self._early[order] = text
-        if known:
+        if trimmed:
+            log.info(
+                "Not showing the translation of turn %s: it covers words of another line", order
+            )
+            self._run.settle([self.key(order)])
+        elif known:
             self._forward(self.key(order), text)
 
     def _forward(self, key: str, text: str) -> None:

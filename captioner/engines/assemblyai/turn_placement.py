@@ -166,6 +166,6 @@ class TurnPlacement:
         if update.end_of_turn:
             self._listener.on_final(update)
             if text.strip() and kept:
-                self.extras.finished(event.turn_order, source)
+                self.extras.finished(event.turn_order, source, whole=len(kept) == len(words))
         else:
             self._listener.on_partial(update)
