@@ -12,7 +12,7 @@ import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from captioner.core.export import ExportError, ExportFormat, format_for_path
 from captioner.core.settings import Key, Settings
@@ -38,7 +38,28 @@ def ask_save_path(parent: QWidget, suggested: str) -> str:
         # No extension typed: the file type picked in the dialog decides.
         index = EXPORT_FILTERS.index(chosen) if chosen in EXPORT_FILTERS else 0
         path += f".{list(ExportFormat)[index].value}"
+        if not confirm_replace(parent, path):
+            return ""
     return path
+
+
+def confirm_replace(parent: QWidget, path: str) -> bool:
+    """Ask before replacing ``path`` when Captioner, not the dialog, chose its name.
+
+    The save dialog asks before replacing the file the user typed; an
+    extension added afterwards names another file, which the dialog never saw.
+    (One ``stat`` on the GUI thread, as the dialog itself does for every name.)
+    """
+    if not Path(path).is_file():
+        return True
+    answer = QMessageBox.question(
+        parent,
+        "Replace file?",
+        f"“{Path(path).name}” already exists in “{Path(path).parent}”. Replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
 
 
 class ExportPlace:

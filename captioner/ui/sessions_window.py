@@ -39,7 +39,7 @@ from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
 from captioner.ui.contrast import readable_placeholders
-from captioner.ui.export_place import ExportPlace, ask_save_path
+from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_replace
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
@@ -380,6 +380,8 @@ class SessionsWindow(QWidget):
             format_for_path(path)
         except ExportError:  # no known extension: plain text
             path += ".txt"
+            if not confirm_replace(self, path):
+                return
         written, message = export_turns(path, turns, info, mask_profanity=self.profanity.enabled)
         if written is not None:
             self.export_place.remember(path)

@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from captioner.ui import export_place
 from tests.fakes.v3_server import FakeV3Server
@@ -72,3 +72,41 @@ def test_the_save_dialog_keeps_its_overwrite_confirmation(qtbot, monkeypatch) ->
     export_place.ask_save_path(parent, "/tmp/x.txt")
     options = seen[0]
     assert options is None or not (options & QFileDialog.Option.DontConfirmOverwrite)
+
+
+def test_a_name_captioner_completes_asks_before_replacing(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    """The dialog confirmed "notes"; "notes.txt" is another file: it is not replaced unasked."""
+    existing = tmp_path / "notes.txt"
+    existing.write_text("yesterday's notes")
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.No]
+
+    def question(_parent: object, _title: str, text: str, *_args: object) -> object:
+        asked.append(text)
+        return answer[0]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *_a, **_k: (str(tmp_path / "notes"), export_place.EXPORT_FILTERS[0]),
+    )
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert export_place.EXPORT_FILTERS[0].endswith("(*.txt)")
+    assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")) == ""  # declined
+    assert asked and "notes.txt" in asked[0]
+    answer[0] = QMessageBox.StandardButton.Yes
+    assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")) == str(existing)
+    # A new name is not asked about.
+    asked.clear()
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda *_a, **_k: (str(tmp_path / "fresh"), export_place.EXPORT_FILTERS[0]),
+    )
+    assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")).endswith("fresh.txt")
+    assert asked == []
+    assert existing.read_text() == "yesterday's notes"
