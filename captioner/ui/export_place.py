@@ -14,8 +14,15 @@ from pathlib import Path
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from captioner.core.export import ExportError, ExportFormat, format_for_path
+from captioner.core.export import (
+    ExportError,
+    ExportFormat,
+    ExportOptions,
+    format_for_path,
+    translation_exports,
+)
 from captioner.core.settings import Key, Settings
+from captioner.core.transcript import Turn
 
 EXPORT_FILTERS = [f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat]
 
@@ -56,6 +63,31 @@ def confirm_replace(parent: QWidget, path: str) -> bool:
         parent,
         "Replace file?",
         f"“{Path(path).name}” already exists in “{Path(path).parent}”. Replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def confirm_tracks(parent: QWidget, path: str, turns: list[Turn], subtitles: str) -> bool:
+    """Ask before replacing translation tracks (``talk.fr.srt``) written beside ``path``.
+
+    The save dialog only asked about the file the user named; a separate
+    subtitle track per language is another file it never saw.
+    """
+    try:
+        fmt = format_for_path(path)
+    except ExportError:
+        return True
+    options = ExportOptions(subtitle_translation=subtitles)  # type: ignore[arg-type]
+    existing = [p for p, _ in translation_exports(path, turns, fmt, options) if p.is_file()]
+    if not existing:
+        return True
+    names = ", ".join(f"“{p.name}”" for p in existing)
+    answer = QMessageBox.question(
+        parent,
+        "Replace subtitle tracks?",
+        f"The translation tracks {names} already exist beside it. Replace them?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No,
     )

@@ -17,7 +17,7 @@ from captioner.core.session_index import Listing
 from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.ui.controller import CaptionController
-from captioner.ui.export_place import ExportPlace, ask_save_path
+from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.main_window import MainWindow
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_manager import SessionManager, export_turns, plain_text
@@ -73,12 +73,15 @@ class SessionActions(QObject):
         path = self.ask_save_path(self._window, self.export_place.suggest(f"Transcript {stamp}"))
         if not path:
             return
+        subtitles = self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs else "bilingual"
+        if not confirm_tracks(self._window, path, turns, subtitles):
+            return
         written, message = export_turns(
             path,
             turns,
             self.sessions.info,
             mask_profanity=self.profanity.enabled,
-            subtitles=self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs else "bilingual",
+            subtitles=subtitles,
         )
         if written is None:
             self._window.show_status(message, True)

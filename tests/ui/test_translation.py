@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from captioner.core.settings import Key
 from captioner.core.transcript import Translation, Turn, TurnUpdate
@@ -204,7 +205,22 @@ def test_export_from_the_window_writes_a_bilingual_srt(
     app.session_actions.ask_save_path = lambda *_: str(separate)
     app.session_actions.export_current()
     assert "[fr]" not in separate.read_text(encoding="utf-8")
-    assert f"[fr] {LINES[0]}" in (tmp_path / "two.fr.srt").read_text(encoding="utf-8")
+    track = tmp_path / "two.fr.srt"
+    assert f"[fr] {LINES[0]}" in track.read_text(encoding="utf-8")
+    # Exporting again beside that track: the dialog only asked about two.srt, so
+    # replacing two.fr.srt is asked separately; No writes nothing at all.
+    track.write_text("edited by hand", encoding="utf-8")
+    asked: list[str] = []
+
+    def question(_parent: object, _title: str, text: str, *_args: object) -> object:
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    separate.unlink()
+    app.session_actions.export_current()
+    assert asked and "two.fr.srt" in asked[0]
+    assert track.read_text(encoding="utf-8") == "edited by hand" and not separate.exists()
 
 
 def test_a_refused_translation_is_said_in_the_status_line(make_app, qtbot, monkeypatch) -> None:
