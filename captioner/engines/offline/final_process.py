@@ -235,22 +235,34 @@ class FinalDecodeProcess:
         process, conn = self._process, self._conn
         self._process = self._conn = None
         self._ready = False
-        if conn is not None:
-            conn.close()  # the child sees EOF and returns
         if process is None:
+            if conn is not None:
+                conn.close()
             return None
         pid = process.pid
-        if kill and process.is_alive():
-            process.kill()
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join(5)
-        code = process.exitcode
-        if code is not None:
-            process.close()  # releases its sentinel: no ResourceWarning
+        code = reap(process, conn, kill=kill)
         log.debug("Final-decode process %s stopped (exit code %s)", pid, code)
         return code
+
+
+def reap(process: BaseProcess, conn: Connection | None, *, kill: bool = False) -> int | None:
+    """Close a child's pipe (it sees EOF and returns), wait for it, kill it if it hangs.
+
+    Shared by the final-decode and the live recogniser processes.  ``kill``
+    ends it at once instead.  Returns its exit code (None if it would not die).
+    """
+    if conn is not None:
+        conn.close()
+    if kill and process.is_alive():
+        process.kill()
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
+    code = process.exitcode
+    if code is not None:
+        process.close()  # releases its sentinel: no ResourceWarning
+    return code
 
 
 def _close_at_exit(ref: weakref.ref[FinalDecodeProcess]) -> Any:

@@ -41,6 +41,8 @@ import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from captioner.engines.offline.final_process import reap
+
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
@@ -189,19 +191,11 @@ class LiveProcess:
         """
         process, conn = self._process, self._conn
         self._process = self._conn = None
-        if conn is not None:
-            conn.close()
         if process is None:
+            if conn is not None:
+                conn.close()
             return None
-        if kill and process.is_alive():
-            process.kill()
-        process.join(5)
-        if process.is_alive():
-            process.kill()
-            process.join(5)
-        code = process.exitcode
-        if code is not None:
-            process.close()  # releases its sentinel: no ResourceWarning
+        code = reap(process, conn, kill=kill)
         log.debug("Live recogniser process %s stopped (exit code %s)", self._pid, code)
         return code
 
