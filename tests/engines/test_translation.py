@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import pytest
 
@@ -156,6 +157,31 @@ def test_stop_mid_turn_finishes_the_line_being_spoken_so_it_is_translated_too() 
         session = server.sessions[0]
     kinds = [m.get("type") for m in session.control_messages]
     assert "ForceEndpoint" in kinds and kinds.index("ForceEndpoint") < kinds.index("Terminate")
+    [turn] = listener.transcript.finished
+    assert turn.translation is not None and turn.translation.text == "[fr] " + turn.text
+
+
+class SlowFinals(TranslationRecorder):
+    """Takes its time over each final, as a busy GUI queue does."""
+
+    def on_final(self, update) -> None:  # type: ignore[no-untyped-def]
+        time.sleep(0.3)
+        super().on_final(update)
+
+
+def test_stop_keeps_waiting_while_the_forced_final_is_still_being_taken() -> None:
+    # The final answering ForceEndpoint is no longer "being spoken" but not yet
+    # owed a translation while the listener takes it: Stop must not see that
+    # gap as "nothing to wait for" and terminate before the answer comes.
+    extras = Extras(gateway=Gateway(delays_s=(0.2,)))
+    with FakeV3Server(api_key=KEY, script=SCRIPT, extras=extras) as server:
+        listener = SlowFinals()
+        engine = AssemblyAIEngine(listener, config(server.url))
+        engine.start(SilenceSource())
+        server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 2)
+        engine.stop()
+        listener.wait_stopped()
+        assert engine.join(5)
     [turn] = listener.transcript.finished
     assert turn.translation is not None and turn.translation.text == "[fr] " + turn.text
 

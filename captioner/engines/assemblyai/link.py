@@ -114,6 +114,7 @@ class Link(TurnPlacement):
         self._lock = threading.Lock()
         # The partial line each open turn shows, reduced to its finalised words.
         self._open_partials: dict[str, TurnUpdate] = {}
+        self._closing = 0
         self._abandon = threading.Event()
         self._connect_thread: threading.Thread | None = None
         options: dict[str, Any] = {

@@ -49,11 +49,14 @@ class TurnPlacement:
     _source_label: str
     # The partial line each open turn shows, reduced to its finalised words.
     _open_partials: dict[str, TurnUpdate]
+    # Finals on their way from "no longer open" to "translation expected": Stop
+    # must not see a gap between the two, or it terminates before the answer.
+    _closing: int
 
     def has_open_turn(self) -> bool:
-        """Whether a line is being spoken (a partial with words not finished yet)."""
+        """Whether a line is being spoken (or its final is still being handed on)."""
         with self._lock:
-            return bool(self._open_partials)
+            return bool(self._open_partials) or self._closing > 0
 
     def resume_point(self) -> int:
         """Session time from which a backfill must redo this connection's work."""
@@ -128,8 +131,10 @@ class TurnPlacement:
             # When part of the turn lies in another connection's window, the
             # text is rebuilt from the words this connection owns.
             text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
+            closing = False
             if event.end_of_turn:
-                self._open_partials.pop(key, None)
+                closing = self._open_partials.pop(key, None) is not None
+                self._closing += closing
                 if words and event.transcript.strip():
                     end = words[-1][0].end_ms
                     if self.last_final_end_ms is None or end > self.last_final_end_ms:
@@ -164,8 +169,13 @@ class TurnPlacement:
             speaker=speaker,
         )
         if update.end_of_turn:
-            self._listener.on_final(update)
-            if text.strip() and kept:
-                self.extras.finished(event.turn_order, source, whole=len(kept) == len(words))
+            try:
+                self._listener.on_final(update)
+                if text.strip() and kept:
+                    self.extras.finished(event.turn_order, source, whole=len(kept) == len(words))
+            finally:
+                if closing:
+                    with self._lock:
+                        self._closing -= 1
         else:
             self._listener.on_partial(update)
