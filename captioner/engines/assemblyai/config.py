@@ -124,6 +124,9 @@ class AssemblyAIConfig:
     # At Stop, wait at most this long for translations of the last turns
     # before sending Terminate (their answers come after the final).
     translation_wait_s: float = 2.0
+    # Low-bandwidth audio: Opus packets instead of PCM (~10x fewer bytes; needs
+    # PyAV, see opus.py).  Call mode streams PCM whatever this says.
+    low_bandwidth: bool = False
     # -- connection ---------------------------------------------------------
     connect_timeout_s: float = 5.0
     begin_timeout_s: float = 10.0
@@ -294,6 +297,8 @@ class AssemblyAIConfig:
             params["llm_gateway"] = self.gateway_config()
         if self.session_heartbeat:
             params["session_heartbeat"] = True
+        if self.low_bandwidth:
+            params["encoding"] = "opus"  # one Opus packet per message (opus.py)
         return StreamingParameters(**params)
 
     def gateway_config(self) -> Any:
