@@ -22,7 +22,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -219,8 +219,12 @@ class FakeV3Server:
         heartbeat_every_ms: float = 1000.0,
         heartbeats: bool = True,
         extras: Extras | None = None,
+        tokens: Container[str] | None = None,
     ) -> None:
         self.api_key = api_key
+        # Temporary tokens also accepted in place of the key (a token endpoint's,
+        # see tests/fakes/token_endpoint.py); checked at each handshake.
+        self.tokens = tokens
         self.extras = extras or Extras()
         self.script = script or TurnScript()
         self.ms_per_word = ms_per_word
@@ -373,7 +377,8 @@ class FakeV3Server:
             return session.faults.reject_status, "Injected rejection"
         if record.path != "/v3/ws":
             return 404, "Not Found"
-        if record.authorization != self.api_key:
+        auth = record.authorization
+        if auth != self.api_key and not (auth and self.tokens is not None and auth in self.tokens):
             return 401, "Unauthorized"
         rate = record.query.get("sample_rate", "")
         if not rate.isdigit() or int(rate) <= 0:

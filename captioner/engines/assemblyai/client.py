@@ -18,7 +18,7 @@ from assemblyai.streaming.v3 import (
     StreamingError,
     StreamingParameters,
 )
-from assemblyai.streaming.v3.models import TerminateSession
+from assemblyai.streaming.v3.models import TerminateSession, UpdateConfiguration
 from pydantic import ValidationError
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
@@ -30,6 +30,17 @@ log = logging.getLogger(__name__)
 # loop hands it to ``_handle_message`` (which drops it) instead of logging it
 # as an unsupported type through ``message.get`` (which a list or a number lacks).
 _SKIP = object()
+
+
+class LiveUpdate(UpdateConfiguration):
+    """``UpdateConfiguration`` with ``mode``, which the SDK's model (1.8.2) lacks.
+
+    The service's reference lists ``mode`` among the fields a running session
+    may change; the SDK's ``set_params`` rebuilds its own model and would drop
+    it, so :meth:`TolerantStreamingClient.set_params` queues this one as it is.
+    """
+
+    mode: str | None = None
 
 
 class TolerantStreamingClient(StreamingClient):
@@ -110,6 +121,13 @@ class TolerantStreamingClient(StreamingClient):
         websocket = self._websocket
         if websocket is not None and self.close_timeout is not None:
             websocket.close_timeout = self.close_timeout
+
+    def set_params(self, params: Any) -> None:
+        """Send ``UpdateConfiguration``; a :class:`LiveUpdate` keeps its ``mode``."""
+        if isinstance(params, LiveUpdate):
+            self._write_queue.put(params)
+            return
+        super().set_params(params)
 
     def ping(self) -> threading.Event | None:
         """Send a websocket ping; the returned event is set when the pong arrives."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 # The SDK is imported where it is used, not here: with its pydantic models it
 # takes ~0.4 s, and the settings dialog and the run starter import this module
 # before the main window shows (issue 14).
+from captioner.engines.assemblyai.session_options import option_params, option_problems
 from captioner.engines.assemblyai.translation import (
     DEFAULT_TRANSLATION_MAX_TOKENS,
     DEFAULT_TRANSLATION_MODEL,
@@ -117,6 +118,19 @@ class AssemblyAIConfig:
     speaker_revision_interval_s: int | None = None
     mode: str | None = None  # one of STREAMING_MODES; None: the service's default
     prompt: str | None = None  # context for the speech model, ≤ MAX_PROMPT_CHARS
+    # -- session options (issue 15.3; limits in session_options) ------------
+    voice_focus: str | None = None  # "near-field" / "far-field"; None: off
+    voice_focus_threshold: float | None = None  # 0..1, how hard the background is cut
+    # Personal information replaced in finished lines; the service then sends no
+    # partial lines (they would be unredacted), and neither does the engine.
+    redact_pii: bool = False
+    redact_pii_policies: tuple[str, ...] = ()  # empty: every kind the service knows
+    redact_pii_sub: str | None = None  # "hash" / "entity_name"; None: the service's default
+    domain: str | None = None  # "medical-v1"; None: general speech
+    inactivity_timeout_s: int | None = None  # close after this long without audio; None: never
+    # Instead of a stored key: GET a temporary streaming token from this URL
+    # before every connection (the answer is JSON {"token": "…"}).
+    token_url: str = ""
     # -- live translation (LLM Gateway; paid, billed per token) --------------
     translate_to: str = ""  # a language name or code; empty: off
     translation_model: str = DEFAULT_TRANSLATION_MODEL
@@ -162,6 +176,11 @@ class AssemblyAIConfig:
 
     def __repr__(self) -> str:  # never print the key, even in a traceback
         return f"AssemblyAIConfig(api_host={self.api_host!r}, speech_model={self.speech_model!r})"
+
+    @property
+    def has_credentials(self) -> bool:
+        """A key to send, or a token URL to fetch a token from before each connection."""
+        return bool(self.api_key or self.token_url.strip())
 
     @property
     def host_name(self) -> str:
@@ -215,6 +234,7 @@ class AssemblyAIConfig:
         if threshold is not None and not 0.0 <= threshold <= 1.0:
             problems.append("The end-of-turn confidence threshold must be between 0 and 1.")
         problems += self._feature_problems()
+        problems += option_problems(self)
         if self.buffer_s < 1:
             problems.append("The reconnect audio buffer must hold at least one second.")
         if self.rollover_after_s <= self.rollover_overlap_s + self.handover_margin_s:
@@ -293,6 +313,7 @@ class AssemblyAIConfig:
             params["mode"] = self.mode
         if self.prompt is not None and self.prompt.strip():
             params["prompt"] = self.prompt.strip()
+        params.update(option_params(self))
         if self.translating:
             params["llm_gateway"] = self.gateway_config()
         if self.session_heartbeat:

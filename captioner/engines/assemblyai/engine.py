@@ -34,9 +34,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assemblyai.streaming.v3 import StreamingParameters, StreamingSessionParameters
+from assemblyai.streaming.v3 import StreamingParameters
 
 from captioner.audio.errors import AudioError
+from captioner.engines.assemblyai.client import LiveUpdate
 from captioner.engines.assemblyai.config import (
     DEFAULT_HOST,
     DEFAULT_MODEL,
@@ -125,7 +126,9 @@ class AssemblyAIEngine(WorkerEngine):
         self._config = config
         self._client_factory = client_factory or default_client_factory(config)
         self._source_label = source_label
-        self._offline_factory = offline_factory if config.provisional_offline else None
+        # Offline stand-in captions would show what redaction hides from the cloud's.
+        stand_in = config.provisional_offline and not config.redact_pii
+        self._offline_factory = offline_factory if stand_in else None
         self._clock = clock
         self._rng = rng or random.Random()
         self._lock = threading.Lock()
@@ -146,11 +149,17 @@ class AssemblyAIEngine(WorkerEngine):
         keyterms: Sequence[str] | None = None,
         min_turn_silence: int | None = None,
         max_turn_silence: int | None = None,
+        **fields: Any,
     ) -> None:
-        """Change key terms / turn silences mid-session (``UpdateConfiguration``).
+        """Change settings mid-session (``UpdateConfiguration``).
 
-        Sent at once to every open connection and used for every connection
-        opened later in this run (reconnects, rollovers, backfills).
+        ``fields`` are other connect parameters the service lets a session
+        change (``prompt``, ``language_codes``, ``mode``…, see
+        ``session_options.live_changes``); ``None`` there means "back to the
+        service's default", which cannot be sent, so it only applies to the
+        connections opened later.  Sent at once to every open connection and
+        used for every connection opened later in this run (reconnects,
+        rollovers, backfills).
         """
         changes: dict[str, Any] = {}
         if keyterms is not None:
@@ -159,11 +168,14 @@ class AssemblyAIEngine(WorkerEngine):
             changes["min_turn_silence"] = int(min_turn_silence)
         if max_turn_silence is not None:
             changes["max_turn_silence"] = int(max_turn_silence)
-        if not changes:
-            return
-        message = StreamingSessionParameters(**changes)
+        changes.update(fields)
+        sendable = {name: value for name, value in changes.items() if value is not None}
         with self._lock:
             self._overrides.update(changes)
+        if not sendable:
+            return
+        message = LiveUpdate(**sendable)
+        with self._lock:
             # Not only links past Begin: one still in its handshake would
             # otherwise miss a change made in that instant (it queues and goes
             # out once the socket is open).
@@ -180,7 +192,10 @@ class AssemblyAIEngine(WorkerEngine):
         params = self._config.streaming_parameters()
         with self._lock:
             overrides = dict(self._overrides)
-        return params.model_copy(update=overrides) if overrides else params
+        if not overrides:
+            return params
+        # Rebuilt, not model_copy'd: the overrides are validated (a mode as the enum).
+        return StreamingParameters(**(params.model_dump() | overrides))
 
     def _new_link(self, role: str, retries: int | None) -> Link:
         link = Link(
@@ -204,7 +219,7 @@ class AssemblyAIEngine(WorkerEngine):
         with self._lock:
             self._links = []
         self._extras = RunExtras(listener, cfg.translate_to)
-        if not cfg.api_key:
+        if not cfg.has_credentials:
             listener.on_error(EngineError(ErrorKind.NO_API_KEY, NO_KEY_MESSAGE))
             return
         problems = cfg.validate()

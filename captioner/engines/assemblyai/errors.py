@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import Enum
 
+from captioner.engines.assemblyai.token_source import TOKEN_FAILURE
 from captioner.engines.assemblyai.translation import mentions_gateway, refusal_message
 from captioner.engines.base import EngineError, ErrorKind
 
@@ -138,6 +139,9 @@ def describe_error(code: int | None, message: str, *, host: str, connected: bool
 
 
 def _describe_error(code: int | None, detail: str, *, host: str, connected: bool) -> EngineError:
+    if detail.startswith(TOKEN_FAILURE):  # our organisation's endpoint, not AssemblyAI
+        kind = ErrorKind.AUTH if code in AUTH_CODES else ErrorKind.NETWORK
+        return EngineError(kind, f"{detail}. Check Settings ▸ AssemblyAI ▸ Token URL.", code)
     if mentions_gateway(detail):  # about translation (the LLM Gateway), whatever the code
         return EngineError(ErrorKind.SETTINGS, refusal_message(detail), code)
     cause = cause_of(code, detail)

@@ -53,6 +53,7 @@ from captioner.engines.assemblyai.client import (
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.liveness import Liveness
+from captioner.engines.assemblyai.token_source import TokenError, fetch_token, use_token
 from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras
 from captioner.engines.assemblyai.turn_placement import TurnPlacement
 from captioner.engines.base import EngineListener
@@ -155,6 +156,8 @@ class Link(TurnPlacement):
     def connect_and_wait(self) -> None:
         """Blocking: open the connection and wait for Begin, a failure or the timeout."""
         try:
+            if self._config.token_url and not self._fetch_token():
+                return
             self.client.connect(self._params)
             deadline = self._clock() + self._config.begin_timeout_s
             while not self.begun.wait(0.02):
@@ -166,6 +169,23 @@ class Link(TurnPlacement):
             log.exception("Connecting failed")
         finally:
             self.connect_done.set()
+
+    def _fetch_token(self) -> bool:
+        """Token URL set: a fresh token for this connection (one per session); False: failed.
+
+        A refusal (401, 403, 404…) keeps its HTTP status as the code, so the run
+        stops; an unreachable endpoint or a bad answer is a failure like a
+        dropped connection (the run retries, or a Start reports it).
+        """
+        try:
+            token = fetch_token(self._config.token_url, timeout_s=self._config.connect_timeout_s)
+        except TokenError as exc:
+            log.warning("Connection %d: %s", self.id, exc)
+            self.error = StreamingError(message=str(exc), code=exc.status if exc.refused else None)
+            self.failed.set()
+            return False
+        use_token(self.client, token)
+        return True
 
     def abandon(self) -> None:
         """Stop waiting for Begin (the run is ending)."""
@@ -263,6 +283,8 @@ class Link(TurnPlacement):
 
         def on_turn(_client: Any, event: TurnEvent) -> None:
             self.liveness.heard()
+            if self._config.redact_pii and not event.end_of_turn:
+                return  # only finished lines are redacted: a partial would show the words
             self._on_turn(event)
 
         def on_termination(_client: Any, _event: Any) -> None:
