@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("assemblyai", "pocketsphinx")
+HEAVY = ("assemblyai", "pocketsphinx", "av")  # av: the optional Opus encoder (PyAV)
 
 
 def fresh(code: str, tmp_path: Path, **env: str) -> dict:

@@ -143,6 +143,11 @@ class SessionRecord:
     gateway_sent: list[int] = field(default_factory=list)  # turn orders answered, in order
     revisions_sent: list[dict[str, Any]] = field(default_factory=list)
     warnings_sent: int = 0
+    # encoding=opus: the packets as received (one per message; audio_bytes then
+    # holds their decoded 16 kHz PCM), and messages that were not one valid packet.
+    encoding: str = "pcm_s16le"
+    opus_packets: list[bytes] = field(default_factory=list)
+    opus_invalid: int = 0
 
 
 FaultsArg = Faults | Sequence[Faults] | Callable[[int], Faults] | None
@@ -200,6 +205,7 @@ class _Session:
     extras_done: set[str] = field(default_factory=set)  # revisions/warnings already sent
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
     first_turn: int = 0  # timeline mode: the script turn this session joined at
+    opus: Any = None  # encoding=opus: this session's OpusStream (tests/fakes/v3_opus.py)
 
 
 class FakeV3Server:
@@ -381,6 +387,13 @@ class FakeV3Server:
         if auth != self.api_key and not (auth and self.tokens is not None and auth in self.tokens):
             return 401, "Unauthorized"
         rate = record.query.get("sample_rate", "")
+        if record.query.get("encoding") == "opus":
+            # Self-describing packets: the sample rate may be omitted (the service ignores it).
+            from tests.fakes.v3_opus import OUT_RATE, OpusStream
+
+            record.encoding = "opus"
+            session.opus = OpusStream()
+            rate = str(OUT_RATE)
         if not rate.isdigit() or int(rate) <= 0:
             return 400, "sample_rate must be a positive integer"
         session.sample_rate = int(rate)
@@ -433,9 +446,20 @@ class FakeV3Server:
     async def _on_audio(self, session: _Session, data: bytes) -> bool:
         """Account for one audio chunk, emit any turns it completes; True ends the session."""
         record = session.record
+        if session.opus is not None:
+            decoded = session.opus.decode(data)
+            record.opus_invalid = session.opus.invalid
+            if decoded is None:  # not one Opus packet: refused like bad PCM
+                await session.conn.close(3007, "Invalid Opus packet")
+                return True
+            record.opus_packets.append(data)
+            data, opus_ms = decoded
         ms = len(data) / session.bytes_per_sample / session.sample_rate * 1000
+        if session.opus is not None:
+            ms = opus_ms  # exact, while the resampler holds a few samples back
         record.chunk_ms.append(ms)
-        if not self.min_chunk_ms <= ms <= self.max_chunk_ms:
+        # Opus packets are 2.5-120 ms each: the PCM chunk limits do not apply to them.
+        if session.opus is None and not self.min_chunk_ms <= ms <= self.max_chunk_ms:
             # The real service closes the socket with 3007 rather than sending an Error.
             record.chunk_violations += 1
             await session.conn.close(3007, f"Input duration violation: {ms:.0f} ms")

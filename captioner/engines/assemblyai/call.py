@@ -36,6 +36,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from assemblyai.streaming.v3 import (
@@ -131,9 +132,11 @@ class AssemblyAICallEngine(AssemblyAIEngine):
     ) -> None:
         self.labels = CallLabels(names)
         self._attribution = attribution
+        # The SDK's ChannelStreamer attributes words by each side's PCM and sends the
+        # mix as PCM itself: call mode has no low-bandwidth (Opus) mode.
         super().__init__(
             listener,
-            config,
+            replace(config, low_bandwidth=False),
             client_factory=client_factory,
             source_label="",
             offline_factory=offline_factory,

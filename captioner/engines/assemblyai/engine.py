@@ -54,6 +54,7 @@ from captioner.engines.assemblyai.link import (
     TolerantStreamingClient,
     default_client_factory,
 )
+from captioner.engines.assemblyai.opus import pcm_unless_opus_works
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.session import MAX_AHEAD_MS, SessionSupervisor
 from captioner.engines.assemblyai.turn_extras import RunExtras
@@ -226,6 +227,7 @@ class AssemblyAIEngine(WorkerEngine):
         if problems:
             listener.on_error(EngineError(ErrorKind.SETTINGS, " ".join(problems)))
             return
+        cfg = self._config = pcm_unless_opus_works(cfg, listener)  # PyAV may be missing
         try:
             source.open()
         except AudioError as exc:

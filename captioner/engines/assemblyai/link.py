@@ -23,7 +23,12 @@ single-use SDK client and
 * tells the run what the service says it runs (``Begin.configuration``, see
   :mod:`~captioner.engines.assemblyai.service_report`);
 * watches for a dead server (:mod:`~captioner.engines.assemblyai.liveness`):
-  a stall, or a session gone quiet although its socket answers pings.
+  a stall, or a session gone quiet although its socket answers pings;
+* in low-bandwidth mode (``encoding=opus``) encodes what it sends with an
+  Opus encoder of its own (:mod:`~captioner.engines.assemblyai.opus`): every
+  connection is a fresh Opus stream, whichever point of the session clock
+  its audio starts at (a backfill's resume point), and the encoder is
+  flushed before ``ForceEndpoint``/``Terminate`` so the last words arrive.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assemblyai.streaming.v3 import (
     StreamingClientOptions,
@@ -53,10 +58,14 @@ from captioner.engines.assemblyai.client import (
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.liveness import Liveness
+from captioner.engines.assemblyai.opus import FRAME_MS
 from captioner.engines.assemblyai.token_source import TokenError, fetch_token, use_token
 from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras
 from captioner.engines.assemblyai.turn_placement import TurnPlacement
 from captioner.engines.base import EngineListener
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai.opus import OpusEncoder
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +127,11 @@ class Link(TurnPlacement):
         self._closing = 0
         self._abandon = threading.Event()
         self._connect_thread: threading.Thread | None = None
+        # Opus (low-bandwidth mode): this connection's own stream; None: PCM.
+        self._encoder = _opus_encoder(params)
+        self._encoder_lock = threading.Lock()
+        self._message_ms = FRAME_MS if self._encoder is not None else CHUNK_MS
+        self.audio_bytes_sent = 0  # what went into websocket messages (PCM or Opus)
         options: dict[str, Any] = {
             "api_key": config.api_key,
             "api_host": config.api_host,
@@ -194,9 +208,30 @@ class Link(TurnPlacement):
     # -- streaming -------------------------------------------------------------
 
     def send(self, chunk: bytes) -> None:
-        self.client.stream(chunk)
+        if self._encoder is None:
+            self.client.stream(chunk)
+            self.audio_bytes_sent += len(chunk)
+        else:
+            with self._encoder_lock:
+                if self._encoder.finished:  # audio after a flush: a new Opus stream
+                    log.debug("Audio after the Opus flush on connection %d", self.id)
+                    self._encoder = _opus_encoder(self._params)
+                assert self._encoder is not None
+                self._stream_packets(self._encoder.encode(chunk))
         self.sent_ms += CHUNK_MS
         self.liveness.sent()
+
+    def flush_audio(self) -> None:
+        """Send what the Opus encoder still holds (the last partial frame); PCM: nothing."""
+        if self._encoder is None:
+            return
+        with self._encoder_lock:
+            self._stream_packets(self._encoder.flush())
+
+    def _stream_packets(self, packets: list[bytes]) -> None:
+        for packet in packets:  # one Opus packet per websocket message
+            self.client.stream(packet)
+            self.audio_bytes_sent += len(packet)
 
     @property
     def usable(self) -> bool:
@@ -205,6 +240,7 @@ class Link(TurnPlacement):
     def force_endpoint(self) -> None:
         """Ask the server to finish the turn being spoken now (``ForceEndpoint``)."""
         try:
+            self.flush_audio()  # only at the end of a run: its last words first
             self.client.force_endpoint()
         except Exception:  # closing under us: Terminate finishes it anyway
             log.debug("force_endpoint failed", exc_info=True)
@@ -241,7 +277,7 @@ class Link(TurnPlacement):
     def _written_ms(self) -> int:
         """Audio actually written to the socket (sent minus what is still queued)."""
         pending = getattr(self.client, "pending_audio_chunks", lambda: 0)()
-        return max(0, self.sent_ms - pending * CHUNK_MS)
+        return max(0, self.sent_ms - pending * self._message_ms)
 
     # -- ending ----------------------------------------------------------------
 
@@ -251,10 +287,14 @@ class Link(TurnPlacement):
         thread = self._connect_thread
         if thread is not None:
             thread.join()
+        try:
+            self.flush_audio()
+        except Exception:  # the encoder must not keep Terminate from going out
+            log.exception("Flushing the Opus encoder failed")
         pending = getattr(self.client, "pending_audio_chunks", lambda: 0)()
-        if pending > MAX_BACKLOG_AT_STOP:
+        if pending * self._message_ms > MAX_BACKLOG_AT_STOP * CHUNK_MS:
             dropped = self.client.drop_pending_audio()
-            log.warning("Dropped %d unsent audio chunks so that Terminate goes out", dropped)
+            log.warning("Dropped %d unsent audio messages so that Terminate goes out", dropped)
         try:
             self.client.disconnect(terminate=terminate)
         except Exception:  # the socket may already be gone; nothing left to bill
@@ -323,3 +363,12 @@ class Link(TurnPlacement):
     def _turn_events(self) -> Any:
         """Where Turn events come from: the client (call mode: its ChannelStreamer)."""
         return self.client
+
+
+def _opus_encoder(params: StreamingParameters) -> OpusEncoder | None:
+    """A fresh Opus stream when the connection asks for ``encoding=opus``, else ``None``."""
+    if str(getattr(params, "encoding", None) or "") != "opus":
+        return None
+    from captioner.engines.assemblyai.opus import OpusEncoder  # PyAV: only when used
+
+    return OpusEncoder()
