@@ -90,12 +90,18 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { echo "Creating the venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The opus extra (PyAV, low-bandwidth audio) only from a wheel: where none exists for
+# this Python/platform the app is installed without it and the setting says so.
 $(VENV)/.stamp-run: pyproject.toml .stamp-system-run | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --only-binary=av -e '.[opus]' || { \
+	  echo "No PyAV wheel here: installing without low-bandwidth audio (Opus)"; \
+	  $(BIN)/python -m pip install -q -e .; }
 	@touch $@
 
 $(VENV)/.stamp-dev: pyproject.toml .stamp-system-test | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --only-binary=av -e '.[dev,opus]' || { \
+	  echo "No PyAV wheel here: installing without low-bandwidth audio (Opus)"; \
+	  $(BIN)/python -m pip install -q -e '.[dev]'; }
 	@touch $(VENV)/.stamp-run $@
 
 clean:
