@@ -126,6 +126,40 @@ def test_speech_models_come_from_the_sdk_when_first_asked_for(tmp_path):
     assert "universal-3-5-pro" in found["unknown"][0]
 
 
+def test_a_run_imports_the_sdks_streaming_client_without_its_other_clients(tmp_path):
+    # The SDK package's __init__ imports every client it has (transcripts, LeMUR, TTS…)
+    # and their pydantic models: 0.1 s and 5 MB on the way to the first session.
+    found = fresh(
+        """
+        import captioner.engines.assemblyai.engine  # what Start (or the preload) imports
+        from assemblyai.streaming.v3 import StreamingClient
+
+        found["sdk"] = sorted(m for m in sys.modules if m.split(".")[0] == "assemblyai")
+        found["client"] = StreamingClient.__module__
+        import assemblyai  # code that wants the whole SDK still gets it
+
+        found["version"] = assemblyai.__version__
+        found["transcriber"] = assemblyai.Transcriber.__name__
+        found["listed"] = "Transcriber" in dir(assemblyai) and "Transcriber" in assemblyai.__all__
+        found["streaming"] = assemblyai.streaming.__name__
+        try:
+            assemblyai.NoSuchThing
+        except AttributeError as exc:
+            found["missing"] = str(exc)
+        """,
+        tmp_path,
+    )
+    assert "assemblyai.streaming.v3" in found["sdk"]
+    others = ("transcriber", "types", "client", "llm_gateway", "tts", "dictation", "prerecorded")
+    assert not [m for m in found["sdk"] if m.split(".")[1:2] and m.split(".")[1] in others]
+    assert found["client"] == "assemblyai.streaming.v3.client"
+    assert found["version"][0].isdigit()
+    assert found["transcriber"] == "Transcriber"
+    assert found["listed"] is True
+    assert found["streaming"] == "assemblyai.streaming"
+    assert "NoSuchThing" in found["missing"]
+
+
 APP_WITH_ENGINE = """
 import threading
 

@@ -16,8 +16,9 @@ offline run needs them (issue 14).
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from captioner.engines import lazy_exports
 
 if TYPE_CHECKING:  # for type checkers, and for PyInstaller, which finds modules by import
     from captioner.engines.offline.call import OfflineCallEngine
@@ -58,14 +59,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOME.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home), name)
-    globals()[name] = value  # next time a plain attribute: no lookup
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_exports(__name__, _HOME, globals())

@@ -1,0 +1,117 @@
+"""Import the SDK's streaming client without the rest of the SDK (issue 14).
+
+``assemblyai/__init__.py`` imports every client the SDK has (transcripts,
+LeMUR, the LLM gateway, dictation, text to speech) with their pydantic models.
+Captioner uses only ``assemblyai.streaming.v3``, which needs nothing of the
+package itself but ``__version__``.  Measured after the app's own imports: the
+whole package 0.29 s of CPU and 23.4 MB, the streaming client alone 0.18 s
+and 18.6 MB (load ~5).  That import is on the way to the first session (and
+the background preload's memory counts in the idle figure).
+
+:func:`install` puts a finder first on ``sys.meta_path`` that, the first time
+anything imports ``assemblyai``, makes the package module without running its
+``__init__`` (only ``__version__`` is set), so submodules import as usual.
+The first lookup of any other name on the package (``assemblyai.Transcriber``,
+``from assemblyai import *``) runs the real ``__init__`` then, once, under a
+lock: code that wants the whole SDK still gets it, a moment later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.abc
+import sys
+import threading
+from collections.abc import Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any
+
+PACKAGE = "assemblyai"
+
+
+class _DeferredInit(importlib.abc.Loader):
+    """The package's own loader, with its ``__init__`` run on first attribute lookup."""
+
+    def __init__(self, real: importlib.abc.Loader) -> None:
+        self._real = real
+        self._lock = threading.RLock()
+        self._loading = False
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        return self._real.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        module.__version__ = importlib.import_module(f"{PACKAGE}.__version__").__version__  # type: ignore[attr-defined]
+
+        def complete(name: str) -> Any:
+            return self._complete(module, complete, name)
+
+        def listing() -> list[str]:
+            with contextlib.suppress(AttributeError):
+                complete("__all__")
+            return sorted(module.__dict__)
+
+        module.__getattr__ = complete  # type: ignore[method-assign]  (PEP 562)
+        module.__dir__ = listing  # type: ignore[method-assign]
+
+    def _complete(self, module: ModuleType, hook: object, name: str) -> Any:
+        # Dunder probes (pytest, inspect, copy) must not cost the whole SDK; __all__ does.
+        if name.startswith("__") and name != "__all__":
+            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+        with self._lock:  # another thread asking meanwhile waits for the whole package
+            if self._loading:  # the package's own __init__ asking (same thread)
+                raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+            if module.__dict__.get("__getattr__") is hook:
+                self._loading = True
+                try:
+                    self._real.exec_module(module)  # defines the SDK's own __getattr__
+                finally:
+                    self._loading = False
+                if module.__dict__.get("__getattr__") is hook:
+                    del module.__dict__["__getattr__"]
+                module.__dict__.pop("__dir__", None)
+        if name in module.__dict__:
+            return module.__dict__[name]
+        theirs = module.__dict__.get("__getattr__")
+        if theirs is not None and theirs is not hook:
+            return theirs(name)
+        raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, is_package, …
+        return getattr(self._real, name)
+
+
+class _StreamingFirst(importlib.abc.MetaPathFinder):
+    """Finds ``assemblyai`` with the other finders and defers its ``__init__``."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if fullname != PACKAGE:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is None or spec.submodule_search_locations is None:
+            return spec  # not the package we know: import it as it is
+        spec.loader = _DeferredInit(spec.loader)
+        return spec
+
+
+_FINDER = _StreamingFirst()
+
+
+def install() -> None:
+    """Defer the SDK package's ``__init__`` for its next import (idempotent).
+
+    Nothing happens when the SDK is already imported.
+    """
+    if PACKAGE not in sys.modules and _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
