@@ -20,7 +20,9 @@ server's word that ``Terminate`` came and ``Termination`` went.
 
     .venv/bin/python benchmarks/footprint.py [--quick] [--repeat N] [--source DIR]
 
-``--quick``: one round, 10 s of captioning.  Medians over ``--repeat`` rounds
+Captioner runs from a copy of the checkout's package with its bytecode compiled,
+as an install has it (``rig.installed``); ``--no-bytecode`` runs the checkout as
+it is.  ``--quick``: one round, 10 s of captioning.  Medians over ``--repeat`` rounds
 (each round launches every program once, interleaved).  A benchmark, not a
 test: the exit status is 1 only when a program cannot be measured.
 """
@@ -50,6 +52,7 @@ from rig import (
     cloud_server,
     cpu_seconds,
     family_rss_mb,
+    installed,
     interruptible,
     memory_mb,
     play,
@@ -90,6 +93,8 @@ class Bench:
         self.wav = tmp / "speech.wav"
         _, self.text = speech_wav(self.wav, args.caption_seconds + 2)
         self.server: StampedServer | None = None
+        # What Captioner runs from: a compiled copy (as installed), or the checkout as it is.
+        self.site = args.source if args.no_bytecode else installed(args.source, tmp)
         self.runs = 0
         self.live: list[subprocess.Popen] = []
 
@@ -101,7 +106,7 @@ class Bench:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
         env |= {"DISPLAY": self.display.name, "XDG_CONFIG_HOME": str(home / "config")}
         env |= {"XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache")}
-        env |= {"XDG_RUNTIME_DIR": str(home), "PYTHONPATH": str(self.args.source)}
+        env |= {"XDG_RUNTIME_DIR": str(home), "PYTHONPATH": str(self.site)}
         env |= {"QT_QPA_PLATFORM": "xcb", **self.pulse_env}
         env.pop("ASSEMBLYAI_API_KEY", None)
         env.update(extra)
@@ -117,7 +122,7 @@ class Bench:
         process = subprocess.Popen(
             cmd,
             env=env,
-            cwd=self.args.source,
+            cwd=self.site,
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=child_defaults,
@@ -370,17 +375,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=5.0, help="idle seconds before reading RSS")
     parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--no-bytecode",
+        action="store_true",
+        help="run the checkout as it is (no .pyc under PYTHONDONTWRITEBYTECODE), not compiled",
+    )
     args = parser.parse_args(argv)
     interruptible()
     if args.quick:
         args.repeat, args.caption_seconds, args.settle = 1, 10.0, 3.0
     args.source = args.source.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="footprint-"))
-    print(f"Captioner from {args.source}; load average {os.getloadavg()[0]:.2f}", flush=True)
+    how = "as it is" if args.no_bytecode else "compiled, as installed"
+    print(f"Captioner from {args.source} ({how}); load average {os.getloadavg()}", flush=True)
     try:
         return report(measure(args, tmp), args)
     finally:
-        print(f"load average {os.getloadavg()[0]:.2f}")
+        print(f"load average {os.getloadavg()}")
         print(f"(kept {tmp})") if args.keep else shutil.rmtree(tmp, ignore_errors=True)
 
 
