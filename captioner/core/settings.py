@@ -108,6 +108,8 @@ class Key(Enum):
     AAI_EOT_THRESHOLD_PERCENT = Spec(
         "assemblyai/eot_threshold_percent", int, 0, 0, 100
     )  # 0: default
+    # Low-bandwidth audio: Opus instead of PCM (needs the optional PyAV; call mode keeps PCM).
+    AAI_LOW_BANDWIDTH = Spec("assemblyai/low_bandwidth", bool, False)
     AAI_SPEAKER_LABELS = Spec("assemblyai/speaker_labels", bool, False)
     AAI_MAX_SPEAKERS = Spec("assemblyai/max_speakers", int, 0, 0, 10)  # 0: the service decides
     # Mid-session speaker re-clustering, seconds: 0 is off, else at least 120

@@ -41,6 +41,7 @@ from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
+from captioner.ui.low_bandwidth_setting import LowBandwidthSetting, low_bandwidth_config
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
 from captioner.ui.translation_settings import translation_config
 
@@ -69,6 +70,7 @@ def config_from_settings(settings: Settings, api_key: str, api_host: str) -> Ass
         max_speakers=optional(Key.AAI_MAX_SPEAKERS),
         speaker_revision_interval_s=optional(Key.AAI_SPEAKER_REVISION_S),
         **translation_config(settings),
+        **low_bandwidth_config(settings),
     )
 
 
@@ -191,6 +193,7 @@ class AssemblyAISettingsDialog(QDialog):
                 form.addRow(label, widget)
             else:
                 form.addRow(widget)
+        self.low_bandwidth = LowBandwidthSetting(s, form, self)  # asks for PyAV off-thread
         self.problems = QLabel()
         self.problems.setObjectName("problems")
         self.problems.setWordWrap(True)
@@ -295,6 +298,7 @@ class AssemblyAISettingsDialog(QDialog):
                 self.threshold.value() / 100 if self.threshold.value() else None
             ),
             speaker_labels=self.speakers_check.isChecked(),
+            **self.low_bandwidth.values(),
         )
 
     def accept(self) -> None:
@@ -369,6 +373,7 @@ class AssemblyAISettingsDialog(QDialog):
         s.set(Key.AAI_MIN_TURN_SILENCE_MS, self.min_silence.value())
         s.set(Key.AAI_MAX_TURN_SILENCE_MS, self.max_silence.value())
         s.set(Key.AAI_EOT_THRESHOLD_PERCENT, self.threshold.value())
+        self.low_bandwidth.save(s)
         live = replace(before, api_key="")
         if (config.keyterms, config.min_turn_silence_ms, config.max_turn_silence_ms) != (
             live.keyterms,
