@@ -73,7 +73,10 @@ def confirm_tracks(parent: QWidget, path: str, turns: list[Turn], subtitles: str
     """Ask before replacing translation tracks (``talk.fr.srt``) written beside ``path``.
 
     The save dialog only asked about the file the user named; a separate
-    subtitle track per language is another file it never saw.
+    subtitle track per language is another file it never saw.  Asked on the
+    GUI thread before the export is handed to its worker: one ``stat`` per
+    track (a handful at most), as the dialog does for the name it shows;
+    the write itself never happens here.
     """
     try:
         fmt = format_for_path(path)

@@ -20,7 +20,8 @@ from captioner.ui.controller import CaptionController
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.main_window import MainWindow
 from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.session_manager import SessionManager, export_turns, plain_text
+from captioner.ui.session_export import ExportOutcome, plain_text
+from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_open_path
 from captioner.ui.sessions_window import SessionsWindow
 
@@ -29,8 +30,9 @@ class SessionActions(QObject):
     """Export/copy the current transcript, open history, recover a crashed session.
 
     Exports and copies show profanity as the screen does (``profanity``).
-    Exports start in the folder and format used last (``prefs``), and the
-    status line then offers to open the folder.
+    Exports start in the folder and format used last (``prefs``); the file
+    is written off the GUI thread (``sessions.exports``), and the status
+    line then says where and offers to open the folder, or says what went wrong.
     """
 
     def __init__(
@@ -74,20 +76,27 @@ class SessionActions(QObject):
         if not path:
             return
         subtitles = self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs else "bilingual"
+        # Asked here, before the write: a question belongs on the GUI thread
+        # (it costs one stat per translation track, as the save dialog does).
         if not confirm_tracks(self._window, path, turns, subtitles):
             return
-        written, message = export_turns(
+        self._window.show_status(f"Exporting to “{path}”…")
+        self.sessions.exports.write(
             path,
             turns,
             self.sessions.info,
+            self._exported,
+            owner=self,
             mask_profanity=self.profanity.enabled,
             subtitles=subtitles,
         )
-        if written is None:
-            self._window.show_status(message, True)
+
+    def _exported(self, outcome: ExportOutcome) -> None:
+        if not outcome.ok:
+            self._window.show_status(outcome.message, True)
             return
-        self.export_place.remember(path)
-        self._window.show_saved(message, path)
+        self.export_place.remember(outcome.path)
+        self._window.show_saved(outcome.message, outcome.path)
 
     def open_data_folder(self) -> None:
         """Show the folder where sessions are kept in the file manager."""

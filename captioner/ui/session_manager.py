@@ -10,7 +10,8 @@ screen: when the folder cannot take it, it is held in memory, said at once
 (``savingProblem``), and written to the folder the user picks instead
 (:meth:`SessionManager.use_folder`).  Stop never waits for the disk: the
 writer says when it is done (``settled``).  The history is read through
-:class:`SessionLibrary`, an index kept off the GUI thread.
+:class:`SessionLibrary`, an index kept off the GUI thread; exports are
+written off it too (:class:`~captioner.ui.session_export.Exports`).
 """
 
 from __future__ import annotations
@@ -25,14 +26,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from captioner.core.data_dir import FolderCheck
-from captioner.core.export import (
-    ExportError,
-    ExportFormat,
-    ExportOptions,
-    SubtitleTranslation,
-    export,
-    to_txt,
-)
 from captioner.core.journal import JournalError
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
 from captioner.core.session import SessionInfo
@@ -43,6 +36,7 @@ from captioner.core.transcript import Change, Transcript, Turn
 from captioner.core.unsaved import FallbackResult, fallback_folders, save_to_fallback
 from captioner.ui.damage_notes import DamageNotes
 from captioner.ui.session_changes import SessionChanges
+from captioner.ui.session_export import Exports
 from captioner.ui.session_library import SessionLibrary
 
 log = logging.getLogger(__name__)
@@ -86,8 +80,9 @@ class SessionManager(SessionChanges, QObject):
         savingResumed(str): they are again (the folder they go to).
         damageFound(str): stored sessions had records that could not be read (said once
             for each new damage, also across launches when ``prefs`` is given).
-        settled(): no journal is being closed or written from memory any more
-            (what Quit waits for before it counts the sessions held in memory).
+        settled(): no journal is being closed or written from memory, and no export
+            written, any more (what Quit waits for before it counts the sessions
+            held in memory).
     """
 
     problem = Signal(str)
@@ -116,6 +111,7 @@ class SessionManager(SessionChanges, QObject):
             log.info("Sessions are kept in “%s” (the folder chosen last time)", remembered)
         self.store = SessionStore(Path(data_dir or remembered) if data_dir or remembered else None)
         self.library = SessionLibrary(self.store, self)
+        self.exports = Exports(self)  # both windows' exports, written off the GUI thread
         self.writer: JournalWriter | None = None
         self.info: SessionInfo | None = None
         self._started = 0.0
@@ -134,6 +130,7 @@ class SessionManager(SessionChanges, QObject):
         self._journalDone.connect(self._on_journal_done, queued)
         self.library.folderChecked.connect(self._on_folder_checked)
         self.library.unfinishedFound.connect(self._on_listing)
+        self.exports.settled.connect(self._on_exports_settled)
 
     # -- the live session --------------------------------------------------------
 
@@ -176,8 +173,16 @@ class SessionManager(SessionChanges, QObject):
 
     @property
     def pending(self) -> bool:
-        """A stopped session's journal is still being closed, or one held in memory written."""
-        return bool(self._closing) or any(held.writer is not None for held in self._unsaved)
+        """A stopped journal is still being closed, one held in memory or an export written."""
+        return (
+            bool(self._closing)
+            or any(held.writer is not None for held in self._unsaved)
+            or self.exports.busy
+        )
+
+    def _on_exports_settled(self) -> None:
+        if not self.pending:
+            self.settled.emit()
 
     @property
     def unsaved_count(self) -> int:
@@ -371,31 +376,3 @@ class SessionManager(SessionChanges, QObject):
         if self.problem_text is None:  # once per session: do not flood the status line
             self.problem_text = message
             self.problem.emit(message)
-
-
-def export_turns(
-    path: str | Path,
-    turns: list[Turn],
-    info: SessionInfo | None,
-    *,
-    fmt: str | None = None,
-    timestamps: bool = True,
-    mask_profanity: bool = False,
-    subtitles: SubtitleTranslation = "bilingual",
-) -> tuple[ExportFormat | None, str]:
-    """Export and say what happened in plain words: (format or None, message)."""
-    if not turns:
-        return None, "There is nothing to export yet."
-    options = ExportOptions(
-        timestamps=timestamps, mask_profanity=mask_profanity, subtitle_translation=subtitles
-    )
-    try:
-        written = export(path, turns, info, fmt=fmt, options=options)
-    except ExportError as exc:
-        return None, str(exc)
-    return written, f"Saved {len(turns)} lines to {path} ({written.value.upper()})."
-
-
-def plain_text(turns: list[Turn], *, mask_profanity: bool = False) -> str:
-    """The transcript for the clipboard: one paragraph per turn, no timestamps."""
-    return to_txt(turns, ExportOptions(timestamps=False, mask_profanity=mask_profanity))

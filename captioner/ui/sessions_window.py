@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeySequence, QShortcut, QTextCursor
+from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
     QGridLayout,
@@ -29,31 +29,34 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from captioner.core.export import ExportError, format_for_path
 from captioner.core.session import SessionInfo
 from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
+from captioner.ui.accessible_window import announced_as_window
 from captioner.ui.contrast import readable_placeholders
-from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_replace
+from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
 from captioner.ui.session_library import SessionRows, Target, describe
-from captioner.ui.session_manager import SessionManager, export_turns, plain_text
+from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
+from captioner.ui.session_window_actions import SessionWindowActions
 from captioner.ui.transcript_view import TranscriptView
 
 SEARCH_DEBOUNCE_MS = 200  # a pause in typing; shorter searches for half-typed words
 SHOW_TURNS_PER_PASS = 60  # about 12 ms of drawing between two looks at the event loop
 
 
-class SessionsWindow(QWidget):
+@announced_as_window
+class SessionsWindow(SessionWindowActions, QWidget):
     """Past sessions on the left, the chosen one on the right.
 
     Sessions with no speech (a Start and Stop with nobody talking) are hidden
@@ -107,6 +110,8 @@ class SessionsWindow(QWidget):
         self.search.setPlaceholderText("Search all sessions")
         self.search.setAccessibleName("Search all sessions")
         self.search.setClearButtonEnabled(True)
+        for clear in self.search.findChildren(QToolButton):  # Qt leaves it unnamed
+            clear.setAccessibleName("Clear the search")
         self.search.textChanged.connect(self._on_search_edited)
         self.list = QListWidget()
         self.list.setAccessibleName("Sessions")
@@ -337,68 +342,5 @@ class SessionsWindow(QWidget):
         self._find_hits = []
         self._find_index = -1
 
-    # -- actions ----------------------------------------------------------------------
-
-    def rename_current(self) -> None:
-        if self._current is None or self._current_id is None:
-            return
-        title = self.ask_title(self, self._current[0].title or "")
-        if title is None:
-            return
-        self.manager.rename(self._current_id, title)
-        self._current[0].title = title.strip() or None  # a loaded copy: ours to update
-
-    def delete_current(self) -> None:
-        if self._current is None or self._current_id is None:
-            return
-        summary = next((s for s in self._summaries if s.id == self._current_id), None)
-        if summary is not None and summary.live:
-            self.header.setText("This session is still running; stop captioning first.")
-            return
-        name = summary.display_title if summary else "this session"
-        if not self.ask_confirm(
-            self, f"Delete “{name}” and its transcript? This cannot be undone."
-        ):
-            return
-        # On the index's worker: the refresh() asked for after it is answered after it.
-        self.manager.discard(
-            self._current_id, lambda problem: self.header.setText(problem or "Deleted.")
-        )
-        self._current, self._current_id = None, None
-        self._clear_view()
-        self.header.setText("Deleting…")
-        self.refresh()
-
-    def export_current(self) -> None:
-        if self._current is None:
-            return
-        info, turns = self._current
-        path = self.ask_save_path(self, self.export_place.suggest(_file_stem(info)))
-        if not path:
-            return
-        try:
-            format_for_path(path)
-        except ExportError:  # no known extension: plain text
-            path += ".txt"
-            if not confirm_replace(self, path):
-                return
-        written, message = export_turns(path, turns, info, mask_profanity=self.profanity.enabled)
-        if written is not None:
-            self.export_place.remember(path)
-        self.header.setText(message)
-
-    def copy_current(self) -> None:
-        if self._current is None:
-            return
-        selected = self.view.textCursor().selectedText().replace("\u2029", "\n")
-        whole = plain_text(self._current[1], mask_profanity=self.profanity.enabled)
-        QGuiApplication.clipboard().setText(selected or whole)
-        self.header.setText("Copied to the clipboard.")
-
     def _describe(self, summary: SessionSummary) -> str:
         return describe(summary, mask=self.profanity.enabled)
-
-
-def _file_stem(info: SessionInfo) -> str:
-    stamp = info.started_at.astimezone().strftime("%Y-%m-%d %H-%M")
-    return f"Transcript {info.title or stamp}".replace("/", "-")

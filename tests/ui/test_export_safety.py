@@ -33,11 +33,15 @@ def test_both_export_windows_refuse_a_symlink_and_a_fifo(
     os.mkfifo(fifo)
 
     # File ▸ Export in the main window.
+    # The write (and its refusal) happens off the GUI thread: wait for the answer.
+    exported = app.sessions.exports.finished
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(link)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(exported, timeout=10000):
+        app.session_actions.export_current()
     assert "symbolic link" in app.window.status_text()
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(fifo)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(exported, timeout=10000):
+        app.session_actions.export_current()
     assert "not a regular file" in app.window.status_text()
 
     # View ▸ Sessions ▸ Export.
@@ -45,7 +49,8 @@ def test_both_export_windows_refuse_a_symlink_and_a_fifo(
     window = app.session_actions.show_sessions(session_id)
     qtbot.waitUntil(lambda: window.list.count() == 1 and bool(window.view.finished_texts()))
     window.ask_save_path = lambda _parent, _suggested: str(link)
-    window.export_current()
+    with qtbot.waitSignal(exported, timeout=10000):
+        window.export_current()
     assert "symbolic link" in window.header.text()
 
     assert link.is_symlink() and real.read_text() == "linked document"
@@ -55,7 +60,8 @@ def test_both_export_windows_refuse_a_symlink_and_a_fifo(
     old = tmp_path / "old.txt"
     old.write_text("yesterday")
     window.ask_save_path = lambda _parent, _suggested: str(old)
-    window.export_current()
+    with qtbot.waitSignal(exported, timeout=10000):
+        window.export_current()
     assert "Saved" in window.header.text() and "yesterday" not in old.read_text()
 
 

@@ -39,7 +39,8 @@ def test_the_export_dialog_remembers_folder_and_format_across_restarts(
     app.session_actions.ask_save_path = lambda _parent, suggested: (
         asked.append(suggested) or str(out)
     )
-    app.window.exportRequested.emit()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):  # written off-thread
+        app.window.exportRequested.emit()
     documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     first = Path(asked[0])
     assert str(first.parent) == documents and first.suffix == ".txt"  # first time: Documents
@@ -50,7 +51,8 @@ def test_the_export_dialog_remembers_folder_and_format_across_restarts(
     assert button.isVisible()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(out.parent))]
-    app.window.exportRequested.emit()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.window.exportRequested.emit()
     assert Path(asked[1]).parent == out.parent and Path(asked[1]).suffix == ".srt"
     with qtbot.waitSignal(app.quitFinished, timeout=15000):
         app.request_quit()
@@ -62,13 +64,14 @@ def test_the_export_dialog_remembers_folder_and_format_across_restarts(
     assert Path(asked[2]).parent == out.parent and Path(asked[2]).suffix == ".srt"
 
 
-def test_a_failed_export_offers_no_folder_and_is_not_remembered(make_app, tmp_path) -> None:
+def test_a_failed_export_offers_no_folder_and_is_not_remembered(make_app, qtbot, tmp_path) -> None:
     app = make_app("--data-dir", str(tmp_path / "sessions"))
     say(app, 0, "Words.")
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     app.session_actions.ask_save_path = lambda _p, _s: str(blocker / "out.vtt")
-    app.window.exportRequested.emit()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.window.exportRequested.emit()
     assert app.window.status_line.is_error()
     assert not app.window.status_line.open_folder.isVisible()
     asked: list[str] = []

@@ -120,7 +120,8 @@ def test_cloud_session_is_masked_on_screen_and_in_exports_but_kept_raw_on_disk(
     # File ▸ Export and Edit ▸ Copy show what the screen shows.
     out = tmp_path / "masked.srt"
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
-    app.window.exportRequested.emit()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):  # written off-thread
+        app.window.exportRequested.emit()
     masked_cues = list(srt.parse(out.read_text(encoding="utf-8")))
     assert " ".join(c.content for c in masked_cues) == " ".join(shown)
     app.window.copyRequested.emit()
@@ -141,7 +142,8 @@ def test_cloud_session_is_masked_on_screen_and_in_exports_but_kept_raw_on_disk(
     assert [line.split("  ", 1)[1] for line in app.window.transcript.finished_texts()] == raw
     raw_out = tmp_path / "raw.srt"
     window.ask_save_path = lambda _parent, _suggested: str(raw_out)
-    window.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        window.export_current()
     raw_cues = list(srt.parse(raw_out.read_text(encoding="utf-8")))
     assert " ".join(c.content for c in raw_cues) == " ".join(raw)
     assert [(c.start, c.end) for c in raw_cues] == [(c.start, c.end) for c in masked_cues]

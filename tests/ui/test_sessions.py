@@ -129,7 +129,8 @@ def test_export_writes_srt_with_cue_times_from_word_timings(make_app, qtbot, tmp
         run_session(app, qtbot)
     out = tmp_path / "call.srt"
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
-    app.window.exportRequested.emit()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):  # written off-thread
+        app.window.exportRequested.emit()
     cues = list(srt.parse(out.read_text(encoding="utf-8")))
     turns = app.controller.transcript.finished
     assert "Saved" in app.window.status_text()
@@ -148,7 +149,8 @@ def test_export_to_an_unwritable_place_says_so_and_keeps_the_transcript(
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(blocker / "out.txt")
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.session_actions.export_current()
     assert "not-a-folder" in app.window.status_text()
     assert app.window.transcript.finished_texts()
     assert not list(tmp_path.glob("**/*.tmp"))
@@ -221,7 +223,8 @@ def test_a_json_export_can_be_imported_back_into_history(make_app, qtbot, tmp_pa
         run_session(app, qtbot)
     out = tmp_path / "call.json"
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.session_actions.export_current()
     app.session_actions.ask_open_path = lambda _parent: str(out)
     app.window.importRequested.emit()  # read and written off the GUI thread
     assert app.window.status_text().startswith("Importing")
@@ -292,10 +295,12 @@ def test_call_mode_labels_each_side_in_overlay_transcript_and_export(qtbot, tmp_
     assert not any("Me: " in line for line in app.window.transcript.finished_texts())
     out = tmp_path / "call.txt"
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(out)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.session_actions.export_current()
     assert "Alex: " in out.read_text(encoding="utf-8")
     vtt = tmp_path / "call.vtt"
     app.session_actions.ask_save_path = lambda _parent, _suggested: str(vtt)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.session_actions.export_current()
     assert "<v Alex>" in vtt.read_text(encoding="utf-8")
     app.overlay.close()

@@ -195,7 +195,8 @@ def test_export_from_the_window_writes_a_bilingual_srt(
         run_to_end(app, qtbot)
     target = tmp_path / "out.srt"
     app.session_actions.ask_save_path = lambda *_: str(target)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):  # written off-thread
+        app.session_actions.export_current()
     srt = target.read_text(encoding="utf-8")
     for line in LINES:
         assert f"{line}\n[fr] {line}" in srt
@@ -203,7 +204,8 @@ def test_export_from_the_window_writes_a_bilingual_srt(
     app.prefs.set(Key.TRANSLATION_SUBTITLES, "separate")
     separate = tmp_path / "two.srt"
     app.session_actions.ask_save_path = lambda *_: str(separate)
-    app.session_actions.export_current()
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        app.session_actions.export_current()
     assert "[fr]" not in separate.read_text(encoding="utf-8")
     track = tmp_path / "two.fr.srt"
     assert f"[fr] {LINES[0]}" in track.read_text(encoding="utf-8")
