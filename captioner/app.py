@@ -175,13 +175,19 @@ def run_gui(args: argparse.Namespace) -> int:
     instance.activationRequested.connect(captioner.window.bring_to_front)
     instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
     hotkey = GlobalHotkey()
-    if app.platformName() == "xcb" and hotkey.start():
-        hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)
-        captioner.overlay.set_global_shortcut(DEFAULT_HOTKEY_TEXT)  # the locked label says it
-    else:
-        log.info("No global shortcut: %s", hotkey.problem or app.platformName())
+
+    def grab_hotkey() -> None:
+        # After the window shows: importing python-xlib and grabbing the keys took
+        # 55-120 ms, which delayed the first paint (issue 14).
+        if app.platformName() == "xcb" and hotkey.start():
+            hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)
+            captioner.overlay.set_global_shortcut(DEFAULT_HOTKEY_TEXT)  # the locked label says it
+        else:
+            log.info("No global shortcut: %s", hotkey.problem or app.platformName())
+
     notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)
     captioner.window.show()
+    QTimer.singleShot(0, grab_hotkey)
     if args.start:
         QTimer.singleShot(0, captioner.start_captioning)
     done: asyncio.Future[None] = loop.create_future()

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.ui import test_global_hotkey
+
 ROOT = Path(__file__).resolve().parent.parent
 HEAVY = ("assemblyai", "pocketsphinx", "av")  # av: the optional Opus encoder (PyAV)
+x_display = test_global_hotkey.x_display  # the fixture: a private Xvfb
 
 
 def fresh(code: str, tmp_path: Path, **env: str) -> dict:
@@ -297,3 +300,41 @@ def test_an_offline_run_never_loads_pocketsphinx_in_the_apps_process(tmp_path):
     assert found["text"]  # it did caption the clip
     assert "pocketsphinx" not in found["modules"]
     assert "captioner.engines.offline.utterances" not in found["modules"]
+
+
+def test_the_global_shortcut_is_grabbed_after_the_window_shows(tmp_path, x_display):
+    # Importing python-xlib and grabbing the keys took 55-120 ms before the first paint.
+    code = """
+    import os
+    from captioner.__main__ import main
+    from captioner.ui.global_hotkey import GlobalHotkey
+    from captioner.ui.main_window import MainWindow
+
+    show, start = MainWindow.show, GlobalHotkey.start
+
+    def showing(window):
+        found["xlib_at_show"] = "Xlib" in sys.modules
+        show(window)
+
+    def grabbing(hotkey):
+        found["grabbed"] = start(hotkey)
+        found["shown_before"] = "xlib_at_show" in found
+        print(json.dumps(found), flush=True)
+        hotkey.stop()
+        os._exit(0)
+
+    MainWindow.show, GlobalHotkey.start = showing, grabbing
+    main(["--data-dir", DATA, "--engine", "offline"])
+    """.replace("DATA", repr(str(tmp_path / "sessions")))
+    home = {f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
+    found = fresh(
+        code,
+        tmp_path,
+        QT_QPA_PLATFORM="xcb",
+        DISPLAY=x_display,
+        XDG_RUNTIME_DIR=str(tmp_path),
+        **home,
+    )
+    assert found["shown_before"] is True
+    assert found["xlib_at_show"] is False
+    assert found["grabbed"] is True  # and the shortcut is still there
