@@ -115,6 +115,25 @@ class Key(Enum):
     # Mid-session speaker re-clustering, seconds: 0 is off, else at least 120
     # (checked on load: a value 1-119 reads as off, see _problem).
     AAI_SPEAKER_REVISION_S = Spec("assemblyai/speaker_revision_s", int, 0, 0, 86_400)
+    # Session options (issue 15.3): "" or 0 is the service's default / off.
+    AAI_MODE = Spec(
+        "assemblyai/mode", str, "", choices=("", "min_latency", "balanced", "max_accuracy")
+    )
+    AAI_PROMPT = Spec("assemblyai/prompt", str, "")  # ≤ 1,750 characters (checked on OK)
+    AAI_VOICE_FOCUS = Spec(
+        "assemblyai/voice_focus", str, "", choices=("", "near-field", "far-field")
+    )
+    AAI_VOICE_FOCUS_PERCENT = Spec("assemblyai/voice_focus_percent", int, 0, 0, 100)
+    AAI_REDACT_PII = Spec("assemblyai/redact_pii", bool, False)
+    AAI_REDACT_PII_POLICIES = Spec("assemblyai/redact_pii_policies", str, "")  # one a line
+    AAI_REDACT_PII_SUB = Spec(
+        "assemblyai/redact_pii_sub", str, "", choices=("", "hash", "entity_name")
+    )
+    AAI_DOMAIN = Spec("assemblyai/domain", str, "", choices=("", "medical-v1"))
+    # Seconds without audio before the service ends the session: 0 is off, else 5-3600.
+    AAI_INACTIVITY_TIMEOUT_S = Spec("assemblyai/inactivity_timeout_s", int, 0, 0, 3600)
+    # Instead of a stored key, fetch a temporary token here before each connection.
+    AAI_TOKEN_URL = Spec("assemblyai/token_url", str, "")
     # Live translation (cloud only, paid): target language name or code ("": off),
     # the LLM Gateway model ("": the engine's default), what the overlay shows,
     # and how subtitle exports carry it (one bilingual cue, or a name.<lang>.srt).
@@ -214,6 +233,8 @@ def _problem(raw: Any, spec: Spec) -> str | None:
         return "not a #rrggbb colour"
     if spec.name == "assemblyai/speaker_revision_s" and 0 < value < 120:
         return "below the service's minimum of 120 seconds (0 is off)"
+    if spec.name == "assemblyai/inactivity_timeout_s" and 0 < value < 5:
+        return "below the service's minimum of 5 seconds (0 is off)"
     return None
 
 

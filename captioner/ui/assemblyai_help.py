@@ -140,3 +140,59 @@ def key_status_text(source: str, keyring_problem: str | None) -> str:
     if source == "run":
         return "Used for this run only: it is not stored anywhere."
     return "Kept in the system keyring, never in a file."
+
+
+# -- session options (issue 15.3): one line each, under its field ----------------
+MODE_CHOICES = (
+    ("", "Service default"),
+    ("min_latency", "Fastest captions"),
+    ("balanced", "Balanced"),
+    ("max_accuracy", "Most accurate"),
+)
+MODE_HELP = "Trades delay for accuracy (Universal-3 Pro models; mode). Reaches a running session."
+PROMPT_HELP = (
+    "What the talk is about and how to write it, in a sentence or two (prompt, at most "
+    "1,750 characters). Leave empty unless needed: the model's own prompt is tuned. "
+    "Reaches a running session."
+)
+VOICE_FOCUS_CHOICES = (
+    ("", "Off"),
+    ("near-field", "Near: headset or handset microphone"),
+    ("far-field", "Far: room or laptop microphone"),
+)
+VOICE_FOCUS_HELP = (
+    "Cuts background noise and other voices before recognition (voice_focus); strength "
+    "from 1 % (gentle) to 100 % (aggressive). From the next Start."
+)
+REDACT_HELP = (
+    "AssemblyAI replaces personal information in finished lines before Captioner gets "
+    "them (redact_pii). While this is on, partial captions are off: each line appears "
+    "when it is finished, and no offline captions stand in during an outage. "
+    "Unticked kinds below: all of them. From the next Start."
+)
+PII_SUB_CHOICES = (
+    ("", "Service default"),
+    ("hash", "#### (hash)"),
+    ("entity_name", "[PERSON_NAME] (entity_name)"),
+)
+DOMAIN_CHOICES = (("", "General speech"), ("medical-v1", "Medical"))
+DOMAIN_HELP = "Medical: better on drugs, conditions and procedures (domain). From the next Start."
+INACTIVITY_HELP = (
+    "AssemblyAI ends the session after this long without audio, so a forgotten session "
+    "stops costing (inactivity_timeout, 5 s to 3,600 s). From the next Start."
+)
+TOKEN_URL_HELP = (
+    "Optional: your organisation's address that hands out temporary AssemblyAI tokens, "
+    "used instead of a key stored here. Captioner asks it (HTTP GET) before every "
+    'connection; it must answer JSON {"token": "…"}, as AssemblyAI\'s /v3/token does. '
+    "https:// only (http:// for this computer)."
+)
+LANGUAGES_HELP = (
+    "Codes such as en, es or pt-BR. Language changes reach a running session; "
+    "detection applies from the next Start."
+)
+
+
+def policy_label(policy: str) -> str:
+    """``person_name`` → "Person name" (the id stays in the tooltip)."""
+    return policy.replace("_", " ").capitalize().replace("Us ", "US ")

@@ -1,8 +1,9 @@
 """Settings ▸ AssemblyAI…: the API key (kept in the keyring) and recognition options.
 
 Options are persisted through typed settings and applied on the next Start;
-key terms and turn silences also reach a running session through
-``UpdateConfiguration``.  The key is shown masked and never written to the
+key terms, turn silences, languages, prompt and mode also reach a running
+session through ``UpdateConfiguration`` (the session options' rows are in
+:mod:`~captioner.ui.assemblyai_options`).  The key is shown masked and never written to the
 settings file.  "Test key" opens a real connection off the GUI thread, and
 every keyring call (reading the key when the dialog opens, storing it on
 OK) runs off the GUI thread too: the dialog shows "Checking the keyring…"
@@ -11,15 +12,11 @@ or "Saving…" until the keyring answers.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -34,9 +31,12 @@ from PySide6.QtWidgets import (
 from captioner import keystore
 from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAIConfig
+from captioner.engines.assemblyai.session_options import live_changes
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
+from captioner.ui.assemblyai_options import SessionOptions, options_from_settings
 from captioner.ui.contrast import readable_placeholders
+from captioner.ui.dialog_footer import DialogFooter
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.key_check import KeyCheck
@@ -71,6 +71,7 @@ def config_from_settings(settings: Settings, api_key: str, api_host: str) -> Ass
         speaker_revision_interval_s=optional(Key.AAI_SPEAKER_REVISION_S),
         **translation_config(settings),
         **low_bandwidth_config(settings),
+        **options_from_settings(settings),
     )
 
 
@@ -82,7 +83,8 @@ class AssemblyAISettingsDialog(QDialog):
     """API key, speech model, languages, key terms and turn-taking options.
 
     Signals:
-        liveUpdate(object): key terms / turn silences changed; sent to a running session.
+        liveUpdate(object): the settings a running session can take changed: a dict of
+            connect parameter names and new values (``session_options.live_changes``).
     """
 
     liveUpdate = Signal(object)
@@ -177,6 +179,7 @@ class AssemblyAISettingsDialog(QDialog):
             (" ", self.model_description),  # under the model, in the field column
             ("L&anguages:", self.languages_edit),
             ("", self.detect_check),
+            (" ", QLabel(helptext.LANGUAGES_HELP, objectName="optionHelp", wordWrap=True)),
             ("Key &terms:", self.keyterms_edit),
             ("", self.profanity_check),
             ("", self.format_check),
@@ -194,22 +197,16 @@ class AssemblyAISettingsDialog(QDialog):
             else:
                 form.addRow(widget)
         self.low_bandwidth = LowBandwidthSetting(s, form, self)  # asks for PyAV off-thread
-        self.problems = QLabel()
-        self.problems.setObjectName("problems")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #c0392b;")
+        self.options = SessionOptions(s, form, self)
+        footer = DialogFooter(self)
+        self.problems = footer.problems
         form.addRow(self.problems)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button: QAbstractButton = buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = footer.ok_button
+        self.cancel_button = footer.cancel_button
         self.scroll = FittingScroll(inner, "AssemblyAI options")
         outer = QVBoxLayout(self)
         outer.addWidget(self.scroll, 1)
-        outer.addWidget(buttons)
+        outer.addWidget(footer.buttons)
         # 620 px wide: the key's placeholder and the model's description fit.
         fit_size(self, QSize(620, self.sizeHint().height()))
         self.keep_on_screen = KeepOnScreen(self)
@@ -299,6 +296,7 @@ class AssemblyAISettingsDialog(QDialog):
             ),
             speaker_labels=self.speakers_check.isChecked(),
             **self.low_bandwidth.values(),
+            **self.options.values(),
         )
 
     def accept(self) -> None:
@@ -374,13 +372,10 @@ class AssemblyAISettingsDialog(QDialog):
         s.set(Key.AAI_MAX_TURN_SILENCE_MS, self.max_silence.value())
         s.set(Key.AAI_EOT_THRESHOLD_PERCENT, self.threshold.value())
         self.low_bandwidth.save(s)
-        live = replace(before, api_key="")
-        if (config.keyterms, config.min_turn_silence_ms, config.max_turn_silence_ms) != (
-            live.keyterms,
-            live.min_turn_silence_ms,
-            live.max_turn_silence_ms,
-        ):
-            self.liveUpdate.emit(config)
+        self.options.save(s)
+        changes = live_changes(before, config)
+        if changes:
+            self.liveUpdate.emit(changes)
 
 
 def _spin(key: Key, settings: Settings, suffix: str, tip: str) -> QSpinBox:

@@ -97,6 +97,7 @@ class EnginePicker(QObject):
         self.keyKnown.emit(has_key)
 
     def _fill(self, *, has_key: bool, preload: bool) -> None:
+        has_key = has_key or bool(self._prefs.get(Key.AAI_TOKEN_URL).strip())  # key-less cloud
         chosen = choose_engine(
             requested=self._requested,
             remembered=self._prefs.get(Key.ENGINE),

@@ -131,6 +131,11 @@ class RunStarter(QObject):
         if not engine.needs_key:
             self._begin(engine, choice, source, None)
             return
+        if self._prefs.get(Key.AAI_TOKEN_URL).strip():
+            # A token URL instead of a key: the engine fetches a token before each
+            # connection (on its own threads), so no keyring is asked.
+            self._begin(engine, choice, source, "")
+            return
         if keystore.env_key():  # the environment answers at once: no keyring call
             self._with_key(engine, choice, source, keystore.key_for_run())
             return
@@ -255,6 +260,8 @@ class RunStarter(QObject):
             "speaker_labels": self._prefs.get(Key.AAI_SPEAKER_LABELS),
             # The server's filter masks before the journal sees the words (ours does not).
             "filter_profanity": self._prefs.get(Key.AAI_FILTER_PROFANITY),
+            # Likewise redaction: the record never held the words it hid.
+            "redact_pii": self._prefs.get(Key.AAI_REDACT_PII),
         }
 
     def _on_running(self, running: bool) -> None:

@@ -2,14 +2,14 @@
 
 Captions… restyles the overlay (the dialog previews on it live);
 AssemblyAI… may bring a key (so the default engine may change) and
-changes key terms and turn silences, which reach a running cloud session
-without a restart.
+changes key terms, turn silences, languages, prompt and mode, which reach a
+running cloud session without a restart.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QObject
 
@@ -23,9 +23,6 @@ from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.translation_settings import TranslationSettingsDialog
-
-if TYPE_CHECKING:
-    from captioner.engines.assemblyai import AssemblyAIConfig
 
 # Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
 # only an engine already built from it can be running.
@@ -86,13 +83,14 @@ class SettingsDialogs(QObject):
         dialog.open()
         return dialog
 
-    def update_running_session(self, config: AssemblyAIConfig) -> None:
-        """Key terms and turn silences reach a live cloud session without a restart."""
+    def update_running_session(self, changes: dict[str, Any]) -> None:
+        """Key terms, turn silences, languages, prompt and mode reach a live cloud session.
+
+        ``changes`` are connect parameter names and values
+        (``session_options.live_changes``); the engine sends them as one
+        ``UpdateConfiguration`` without blocking (the SDK queues it).
+        """
         engine = self._controller.engine
         module = sys.modules.get(ENGINE_MODULE)
         if module is not None and isinstance(engine, module.AssemblyAIEngine):
-            engine.update_configuration(
-                keyterms=config.keyterms,
-                min_turn_silence=config.min_turn_silence_ms,
-                max_turn_silence=config.max_turn_silence_ms,
-            )
+            engine.update_configuration(**changes)

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -34,6 +33,7 @@ from captioner.engines.assemblyai.translation import (
     language_problem,
 )
 from captioner.ui.contrast import readable_placeholders
+from captioner.ui.dialog_footer import DialogFooter
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
@@ -146,21 +146,14 @@ class TranslationSettingsDialog(QDialog):
         self._speaker_options()
         if offline:
             self.language_combo.setToolTip(OFFLINE_NOTE)
-        self.problems = QLabel()
-        self.problems.setObjectName("problems")
-        self.problems.setWordWrap(True)
-        self.problems.setStyleSheet("color: #c0392b;")
+        footer = DialogFooter(self)
+        self.problems = footer.problems
         form.addRow(self.problems)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button = footer.ok_button
         self.scroll = FittingScroll(inner, "Translation and speaker options")
         outer = QVBoxLayout(self)
         outer.addWidget(self.scroll, 1)
-        outer.addWidget(buttons)
+        outer.addWidget(footer.buttons)
         fit_size(self, QSize(560, self.sizeHint().height()))
         self.keep_on_screen = KeepOnScreen(self)
         install_close_keys(self, escape=False)
