@@ -19,6 +19,7 @@ CLOUD_OPTIONS = {
     "mode": "--mode",
     "prompt": "--prompt",
     "keyterms": "--keyterms",
+    "low_bandwidth": "--low-bandwidth",
 }
 
 
@@ -58,6 +59,7 @@ def cloud_config(args: argparse.Namespace, key: str) -> tuple[Any, dict[str, obj
         keyterms=tuple(t for t in terms if t),
         translate_to=(getattr(args, "translate", None) or "").strip(),
         translation_model=getattr(args, "translation_model", None) or DEFAULT_TRANSLATION_MODEL,
+        low_bandwidth=bool(getattr(args, "low_bandwidth", False)),
     )
     settings: dict[str, object] = {
         "speech_model": config.speech_model,
@@ -72,4 +74,12 @@ def cloud_config(args: argparse.Namespace, key: str) -> tuple[Any, dict[str, obj
     if config.translating:
         settings["translate_to"] = config.translate_to
         settings["translation_model"] = config.translation_model
-    return config, settings, config.validate()
+    problems = config.validate()
+    if config.low_bandwidth:
+        from captioner.engines.assemblyai.opus import opus_problem
+
+        settings["audio_encoding"] = "opus"
+        problem = opus_problem()  # asked for by name: refused, not quietly sent as PCM
+        if problem is not None:
+            problems.append(f"--low-bandwidth: {problem}")
+    return config, settings, problems
