@@ -123,6 +123,7 @@ class CaptionerApp(QObject):
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
         self.service_status = ServiceStatus(w, c, self)
+        c.serviceChanged.connect(self.sessions.note_service)  # the model in use, journaled
         w.set_level(None)
         if self.tray is not None:
             self.tray.showWindowRequested.connect(w.bring_to_front)

@@ -7,6 +7,10 @@ Records (``"type"`` says which), one JSON object a line::
                                                      # (better text, its translation
                                                      # arrived, a speaker revision)
     {"type": "rename", "at": ISO, "title": str|null}
+    {"type": "service", "at": ISO, "model": str|null, "mode": str|null}
+                                                     # what the cloud service said it
+                                                     # runs (Begin.configuration), when
+                                                     # a connection began with news
     {"type": "end", "at": ISO, "ended_at": ISO, "duration_ms": int, "recovered": bool}
 
 Reading trusts nothing.  A journal lives for years on disks that tear
@@ -91,6 +95,26 @@ def turn_record(turn: Turn) -> dict[str, Any]:
     return {"type": "turn", "at": format_instant(utc_now()), "turn": turn_to_dict(turn)}
 
 
+# The session settings the "service" record sets: what ran, next to what was asked
+# ("speech_model"), in the Sessions list and every JSON export.
+MODEL_IN_USE = "model_in_use"
+MODE_IN_USE = "mode_in_use"
+_MAX_NAME = 200  # a model or mode name; longer is damage
+
+
+def service_record(model: str | None, mode: str | None) -> dict[str, Any]:
+    """The record of the model (and mode) the service says the session runs."""
+    return {"type": "service", "at": format_instant(utc_now()), "model": model, "mode": mode}
+
+
+def apply_service(settings: dict[str, Any], model: str | None, mode: str | None) -> None:
+    """Note in a session's ``settings`` what the service runs (a name it did not give: kept)."""
+    if model:
+        settings[MODEL_IN_USE] = model
+    if mode:
+        settings[MODE_IN_USE] = mode
+
+
 def rename_record(title: str | None) -> dict[str, Any]:
     """The record of a new title (blank or ``None``: back to the start date)."""
     title = (title or "").strip() or None
@@ -138,6 +162,8 @@ class _Record:
     ended_at: datetime | None = None
     duration_ms: int | None = None
     recovered: bool = False
+    model: str | None = None
+    mode: str | None = None
 
 
 def _reject_constant(name: str) -> float:
@@ -166,6 +192,12 @@ def _body_record(record: dict[str, Any]) -> _Record:
         if title is not None and not isinstance(title, str):
             raise RecordError("a title must be a string")
         return _Record("rename", _at(record), title=title or None)
+    if kind == "service":
+        names = [record.get("model"), record.get("mode")]
+        for name in names:
+            if name is not None and (not isinstance(name, str) or len(name) > _MAX_NAME):
+                raise RecordError("a model or mode must be a short string")
+        return _Record("service", _at(record), model=names[0] or None, mode=names[1] or None)
     if kind == "end":
         duration = record.get("duration_ms")
         if duration is not None and (
@@ -335,6 +367,8 @@ def _apply(
                     index[turns[i].key] = i
         elif record.kind == "rename":
             info.title = record.title
+        elif record.kind == "service":
+            apply_service(info.settings, record.model, record.mode)
         elif record.kind == "end":
             contents.ended = True
             contents.recovered = record.recovered

@@ -42,6 +42,7 @@ from captioner.core.journal import (
     rename_record,
     turn_record,
 )
+from captioner.core.journal_format import apply_service, service_record
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Change, ChangeKind, Turn
 
@@ -127,6 +128,17 @@ class JournalWriter:
         """Queue what needs journaling from a transcript change (FINISHED, REVISED)."""
         if change.kind in (ChangeKind.FINISHED, ChangeKind.REVISED) and change.turn is not None:
             self.append_turn(change.turn)
+
+    def service(self, model: str | None, mode: str | None) -> int:
+        """Queue what the service says the session runs (model, mode); kept in ``info`` too.
+
+        ``info.settings`` is replaced, not changed in place: the writer thread
+        may be writing the header from the old dict at this moment.
+        """
+        settings = dict(self.info.settings)
+        apply_service(settings, model, mode)
+        self.info.settings = settings
+        return self._submit(service_record(model, mode))
 
     def rename(self, title: str | None) -> int:
         record = rename_record(title)

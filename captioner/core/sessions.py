@@ -33,6 +33,7 @@ from captioner.core.journal import (
     recover_journal,
     turn_record,
 )
+from captioner.core.journal_format import MODEL_IN_USE
 from captioner.core.journal_lock import is_locked
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Turn
@@ -67,6 +68,7 @@ class SessionSummary:
     recovered: bool
     path: Path
     damaged_lines: int = 0  # records that could not be read and were skipped
+    model: str | None = None  # the speech model the service said it ran (cloud sessions)
 
     @property
     def display_title(self) -> str:
@@ -191,7 +193,12 @@ def summarize(contents: JournalContents, path: Path, *, live: bool) -> SessionSu
         recovered=contents.recovered,
         path=path,
         damaged_lines=contents.damaged_lines,
+        model=_text_or_none(info.settings.get(MODEL_IN_USE)),
     )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def read_or_skip(path: Path) -> JournalContents | None:

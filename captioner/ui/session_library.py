@@ -56,7 +56,8 @@ def describe(summary: SessionSummary, *, mask: bool) -> str:
     state += " · damaged" if summary.damaged_lines else ""
     duration = format_clock(summary.duration_ms) if summary.duration_ms is not None else "—"
     first = (mask_text(summary.first_words) if mask else summary.first_words) or "(no speech)"
-    return f"{summary.display_title} · {duration} · {summary.engine}{state}\n{first}"
+    engine = f"{summary.engine} ({summary.model})" if summary.model else summary.engine
+    return f"{summary.display_title} · {duration} · {engine}{state}\n{first}"
 
 
 def _hit_text(hit: SearchHit, titles: dict[str, str], *, mask: bool) -> str:

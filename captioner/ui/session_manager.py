@@ -27,6 +27,7 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from captioner.core.data_dir import FolderCheck
 from captioner.core.journal import JournalError
+from captioner.core.journal_format import apply_service
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
 from captioner.core.session import SessionInfo
 from captioner.core.session_index import Listing
@@ -34,6 +35,7 @@ from captioner.core.sessions import SessionStore
 from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Change, Transcript, Turn
 from captioner.core.unsaved import FallbackResult, fallback_folders, save_to_fallback
+from captioner.engines.base import ServiceSession
 from captioner.ui.damage_notes import DamageNotes
 from captioner.ui.session_changes import SessionChanges
 from captioner.ui.session_export import Exports
@@ -355,6 +357,17 @@ class SessionManager(SessionChanges, QObject):
             done(result)
 
         self.library.run(lambda: save_to_fallback(held, fallback_folders(date.today())), saved)
+
+    def note_service(self, session: ServiceSession) -> None:
+        """The service said which model the live session runs: into its journal and exports.
+
+        A journal record (durable like a turn), so a session killed mid-run
+        still says which model made its text.
+        """
+        if self.info is not None:
+            apply_service(self.info.settings, session.model, session.mode)
+        if self.writer is not None:
+            self.writer.service(session.model, session.mode)
 
     def rename(self, session_id: str, title: str) -> None:
         """Rename a session; the live one through its writer (lists follow once it is on disk)."""
