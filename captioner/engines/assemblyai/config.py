@@ -35,8 +35,8 @@ SAMPLE_RATE = 16000
 # The one wording for a missing key, shown by the engine and by the app before a run;
 # it names the menu item that holds the key.
 NO_KEY_MESSAGE = (
-    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI… (or set "
-    "ASSEMBLYAI_API_KEY), or pick the offline engine."
+    "No AssemblyAI API key. Choose Settings ▸ AssemblyAI… for a key or a token URL (or "
+    "set ASSEMBLYAI_API_KEY), or pick the offline engine."
 )
 
 
