@@ -5,8 +5,9 @@ Usage: python -m tests.core.service_journal_writer DATA_DIR SESSION_ID
 The session asked for one model; the service began with another (what
 ``Begin.configuration`` says, which the app hands to
 :meth:`~captioner.core.journal_writer.JournalWriter.service`) after a turn
-finished, as a reconnect landing on another model would.  Prints ``ready`` once it is all fsynced, then holds the session
-lock until the parent SIGKILLs it.
+finished, as a reconnect landing on another model would.  Prints ``ready``
+once it is all fsynced, then holds the session lock until the parent
+SIGKILLs it.
 """
 
 from __future__ import annotations
