@@ -5,7 +5,8 @@ A finished turn may carry a :class:`~captioner.core.transcript.Translation`
 the original, never instead of it:
 
 * **TXT / Markdown**: the translation is a line of its own under the turn's
-  paragraph, marked with its language (``(fr) Bonjour.``).
+  paragraph, marked with its language (``(fr) Bonjour.``: see
+  :attr:`captioner.core.caption_line.CaptionLine.translation_note`).
 * **JSON**: every turn carries ``"translation": {"language", "text"}`` (see
   :func:`captioner.core.session.turn_to_dict`).
 * **SRT / WebVTT**, the user's choice (:data:`SubtitleTranslation`):
@@ -44,14 +45,6 @@ def languages(turns: Sequence[Turn]) -> list[str]:
         if turn.translation is not None and turn.translation.language not in seen:
             seen.append(turn.translation.language)
     return seen
-
-
-def translation_line(turn: Turn) -> str | None:
-    """``(fr) Bonjour.`` for TXT and Markdown; ``None`` when the turn has none."""
-    if turn.translation is None:
-        return None
-    text = " ".join(turn.translation.text.split())
-    return f"({turn.translation.language}) {text}" if text else None
 
 
 def translated_turns(turns: Sequence[Turn], language: str) -> list[Turn]:

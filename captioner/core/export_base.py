@@ -4,6 +4,8 @@ Split from :mod:`captioner.core.export` (which re-exports all of it) so the
 text formats (:mod:`~captioner.core.export_text`), the subtitle formats
 (:mod:`~captioner.core.export_subtitles`) and the importer
 (:mod:`~captioner.core.export_import`) each build on one small module.
+The label rule (``LabelMode``, ``turn_labels``) lives with the caption-line
+model in :mod:`captioner.core.caption_line` and is re-exported from here.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Literal
 
 from captioner.core.bilingual import SubtitleTranslation
+from captioner.core.caption_line import LabelMode as LabelMode
+from captioner.core.caption_line import turn_labels as turn_labels
 from captioner.core.cues import CueLimits
 from captioner.core.profanity import mask_turns
 from captioner.core.session import SessionInfo
@@ -22,8 +25,6 @@ from captioner.core.transcript import Turn
 
 JSON_SCHEMA = "captioner.transcript"
 JSON_VERSION = 1
-
-LabelMode = Literal["auto", "speaker", "source", "none"]
 
 
 class ExportError(Exception):
@@ -57,10 +58,10 @@ _EXTENSIONS |= {".json": ExportFormat.JSON, ".md": ExportFormat.MD, ".markdown":
 class ExportOptions:
     """Choices the user makes in the export dialog.
 
-    ``labels``: ``"auto"`` labels a turn with its speaker when the engine gave
-    one, else with its source when the transcript has several sources (a
-    single source's name on every line is noise); ``"speaker"``/``"source"``
-    force one; ``"none"`` drops them.  ``timestamps`` applies to TXT (Markdown
+    ``labels``: which label each line gets (see
+    :func:`captioner.core.caption_line.turn_labels`): ``"auto"`` the speaker,
+    else the source when there are several; ``"speaker"``/``"source"`` force
+    one; ``"none"`` drops them.  ``timestamps`` applies to TXT (Markdown
     always has them; subtitles are all timing).  ``mask_profanity``: the
     user's profanity filter (see :mod:`captioner.core.profanity`); off by
     default at this level (the text as recognised), the app and the CLI pass
@@ -99,22 +100,6 @@ def format_for_path(path: str | Path, explicit: str | ExportFormat | None = None
             "use .txt, .srt, .vtt, .json or .md (or choose a format)."
         )
     return _EXTENSIONS[suffix]
-
-
-def turn_labels(turns: Sequence[Turn], mode: LabelMode = "auto") -> list[str | None]:
-    """The label of each turn under ``mode`` (see :class:`ExportOptions`)."""
-    if mode == "none":
-        return [None] * len(turns)
-    several_sources = len({t.source for t in turns if t.source}) > 1
-    labels: list[str | None] = []
-    for turn in turns:
-        if mode == "speaker":
-            labels.append(turn.speaker or None)
-        elif mode == "source":
-            labels.append(turn.source or None)
-        else:
-            labels.append(turn.speaker or (turn.source if several_sources else None) or None)
-    return labels
 
 
 def clock(ms: int | None, *, sep: str = ".", millis: bool = True) -> str:

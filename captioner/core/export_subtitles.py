@@ -11,29 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from captioner.core.bilingual import bilingual_cues
+from captioner.core.caption_line import caption_lines
 from captioner.core.cues import Cue, build_cues, label_prefix
-from captioner.core.export_base import (
-    DEFAULT_OPTIONS,
-    ExportOptions,
-    clock,
-    shown_turns,
-    turn_labels,
-)
+from captioner.core.export_base import DEFAULT_OPTIONS, ExportOptions, clock
 from captioner.core.transcript import Turn
 
 
 def _cues(turns: Sequence[Turn], options: ExportOptions) -> list[Cue]:
-    """Subtitle cues: bilingual when asked and there is a translation to show."""
-    labels = turn_labels(turns, options.labels)
+    """Subtitle cues of the turns as shown: labelled and filtered as caption lines are.
+
+    Bilingual when asked and there is a translation to show.
+    """
+    lines = caption_lines(turns, mask_profanity=options.mask_profanity, labels=options.labels)
+    shown = [line.turn or turn for line, turn in zip(lines, turns, strict=True)]
+    labels = [line.speaker for line in lines]
     bilingual = options.translations and options.subtitle_translation == "bilingual"
-    if bilingual and any(turn.translation is not None for turn in turns):
-        return bilingual_cues(turns, labels, options.cue_limits)
-    return build_cues(turns, labels, options.cue_limits)
+    if bilingual and any(line.translation for line in lines):
+        return bilingual_cues(shown, labels, options.cue_limits)
+    return build_cues(shown, labels, options.cue_limits)
 
 
 def to_srt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
     """SubRip: numbered cues; ``>> A:`` opens the first cue of each labelled turn."""
-    turns = shown_turns(turns, options)
     blocks = []
     cues = _cues(turns, options)
     for number, cue in enumerate(cues, start=1):
@@ -52,7 +51,6 @@ def _vtt_escape(text: str) -> str:
 
 def to_vtt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
     """WebVTT: every cue of a labelled turn carries its voice, ``<v A>``."""
-    turns = shown_turns(turns, options)
     blocks = ["WEBVTT"]
     cues = _cues(turns, options)
     for cue in cues:

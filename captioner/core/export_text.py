@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from captioner.core.bilingual import translation_line
+from captioner.core.caption_line import CaptionLine, caption_lines
 from captioner.core.export_base import (
     DEFAULT_OPTIONS,
     JSON_SCHEMA,
@@ -21,7 +21,6 @@ from captioner.core.export_base import (
     duration_text,
     session_duration,
     shown_turns,
-    turn_labels,
 )
 from captioner.core.session import SessionInfo, turn_to_dict
 from captioner.core.transcript import Turn
@@ -29,19 +28,22 @@ from captioner.core.transcript import Turn
 
 def to_txt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
     """One paragraph per turn: ``[00:01:05] A: text`` (stamp and label optional)."""
-    turns = shown_turns(turns, options)
-    labels = turn_labels(turns, options.labels)
     paragraphs = []
-    for turn, label in zip(turns, labels, strict=True):
+    for line in _lines(turns, options):
         parts = []
-        if options.timestamps and turn.start_ms is not None:
-            parts.append(f"[{clock(turn.start_ms, millis=False)}]")
-        if label:
-            parts.append(f"{label}:")
-        parts.append(" ".join(turn.text.split()))
-        translated = translation_line(turn) if options.translations else None
+        if options.timestamps and line.start_ms is not None:
+            parts.append(f"[{clock(line.start_ms, millis=False)}]")
+        if line.speaker:
+            parts.append(f"{line.speaker}:")
+        parts.append(" ".join(line.text.split()))
+        translated = line.translation_note if options.translations else None
         paragraphs.append(" ".join(parts) + (f"\n{translated}" if translated else ""))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
+
+
+def _lines(turns: Sequence[Turn], options: ExportOptions) -> list[CaptionLine]:
+    """The turns as caption lines, labelled and filtered as the user chose."""
+    return caption_lines(turns, mask_profanity=options.mask_profanity, labels=options.labels)
 
 
 def to_json(
@@ -89,7 +91,6 @@ def to_markdown(
     options: ExportOptions = DEFAULT_OPTIONS,
 ) -> str:
     """A heading with date and duration, then ``**[00:01:05] A:** text`` paragraphs."""
-    turns = shown_turns(turns, options)
     title = info.title if info is not None and info.title else "Transcript"
     lines = [f"# {_md(title)}", ""]
     facts = []
@@ -104,13 +105,13 @@ def to_markdown(
         facts.append(_md(info.source))
     if facts:
         lines += ["*" + " · ".join(facts) + "*", ""]
-    for turn, label in zip(turns, turn_labels(turns, options.labels), strict=True):
-        head = f"[{clock(turn.start_ms, millis=False)}]" if turn.start_ms is not None else ""
-        if label:
-            head = f"{head} {_md(label)}:".strip()
-        text = _md(" ".join(turn.text.split()))
+    for caption in _lines(turns, options):
+        head = f"[{clock(caption.start_ms, millis=False)}]" if caption.start_ms is not None else ""
+        if caption.speaker:
+            head = f"{head} {_md(caption.speaker)}:".strip()
+        text = _md(" ".join(caption.text.split()))
         lines.append(f"**{head}** {text}" if head else text)
-        translated = translation_line(turn) if options.translations else None
+        translated = caption.translation_note if options.translations else None
         if translated:  # a line of its own (a hard break: two trailing spaces)
             lines[-1] += "  "
             lines.append(f"*{_md(translated)}*")

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import (
-    QColor,
     QFont,
     QFontMetricsF,
     QPainter,
@@ -30,11 +29,12 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 
+from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay_fade import OverlayFade
-from captioner.ui.overlay_style import CaptionLine, OverlayStyle, SpeakerColors
+from captioner.ui.overlay_style import OverlayStyle, SpeakerColors
 from captioner.ui.overlay_text import (
     Paragraph,
     draw_bottom_up,
@@ -92,26 +92,29 @@ class CaptionOverlay(OverlayWindow):
 
     # -- content -------------------------------------------------------------
 
+    @property
+    def history_lines(self) -> int:
+        """How many finished lines the overlay shows: the one cut of the history."""
+        return self._style.history_lines
+
     def set_history(self, lines: list[CaptionLine | str]) -> None:
         """Show the last finished lines (only the newest ``history_lines`` are kept)."""
         wanted = [line if isinstance(line, CaptionLine) else CaptionLine(line) for line in lines]
         wanted = [line for line in wanted if line.text.strip()]
-        keep = wanted[-self._style.history_lines :] if self._style.history_lines else []
+        keep = wanted[-self.history_lines :] if self.history_lines else []
         if keep == [p.line for p in self._history]:
             return
         cached = {p.line: p for p in self._history}
         width = self._text_width()
-        self._history = [
-            cached.get(line)
-            or Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
-            for line in keep
-        ]
+        paint = self._speaker_colors.color_for
+        self._history = [cached.get(k) or Paragraph(k, self._font, width, paint(k)) for k in keep]
         self._fade.activity()
         self.update()
 
     def set_partial(self, text: str, speaker: str | None = None, provisional: bool = False) -> None:
         """Rewrite the in-progress line in place (laid out at the next paint)."""
-        self.set_partials([CaptionLine(text, speaker, provisional)] if text else [])
+        line = CaptionLine(text, speaker, finished=False, provisional=provisional)
+        self.set_partials([line] if text else [])
 
     def set_partials(self, lines: list[CaptionLine]) -> None:
         """The in-progress lines, oldest first (one per speaking side in call mode)."""
@@ -208,11 +211,9 @@ class CaptionOverlay(OverlayWindow):
         if self._sample is None:
             return
         width = self._text_width()
-        lines = [CaptionLine(text, who, source=side) for who, side, text in marks.SAMPLE_LINES]
-        self._sample = [
-            Paragraph(line, self._font, width, self._color_for(line.speaker, line.source))
-            for line in lines
-        ]
+        lines = [CaptionLine(text, who, Side(side)) for who, side, text in marks.SAMPLE_LINES]
+        color_for = self._speaker_colors.color_for
+        self._sample = [Paragraph(line, self._font, width, color_for(line)) for line in lines]
 
     # -- style, lock, fade -----------------------------------------------------
 
@@ -289,9 +290,6 @@ class CaptionOverlay(OverlayWindow):
         """True while fading out or faded (after ``fade_seconds`` of no new text)."""
         return self._fade.faded
 
-    def _color_for(self, speaker: str | None, source: str = "") -> QColor:
-        return self._speaker_colors.color_for(speaker, source)
-
     # -- geometry ------------------------------------------------------------
 
     def _line_height(self) -> float:
@@ -353,7 +351,7 @@ class CaptionOverlay(OverlayWindow):
             self._font,
             self._text_width(),
             self._lines_shown,
-            lambda line: self._color_for(line.speaker, line.source),
+            self._speaker_colors.color_for,
             self._style.partial_color,
         )
         self.partial_layouts += 1

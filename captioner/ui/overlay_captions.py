@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from captioner.core.caption_line import CaptionLine, caption_line
 from captioner.core.transcript import Turn
 from captioner.ui.controller import CaptionController
-from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.profanity_filter import ProfanityFilter
-
-# The overlay's largest history (Key.OVERLAY_HISTORY_LINES); it keeps the newest it shows.
-HISTORY_TURNS = 5
 
 
 class OverlayCaptions(QObject):
@@ -67,19 +65,18 @@ class OverlayCaptions(QObject):
         it has come, and the original until then (a translation that never comes
         must not leave a hole where the caption was).
         """
-        shown = self._profanity.turn(turn)
-        translated = shown.translation.text if shown.translation is not None else ""
-        text = shown.text
-        if translated and self._overlay.translation_display == "translation":
-            text, translated = translated, ""
-        return CaptionLine(text, shown.speaker, shown.provisional, shown.source, translated)
+        line = caption_line(turn, mask_profanity=self._profanity.enabled)
+        if self._overlay.translation_display == "translation":
+            return line.translation_in_place()
+        return line
 
     def refresh(self) -> None:
         self.refresh_history()
         self.refresh_partials()
 
     def refresh_history(self, *_changed: object) -> None:
-        finished = self._controller.transcript.finished[-HISTORY_TURNS:]
+        count = self._overlay.history_lines  # only the lines it shows are built
+        finished = self._controller.transcript.finished[-count:] if count else []
         self._overlay.set_history([self.line(turn) for turn in finished])
 
     def refresh_partials(self, *_changed: object) -> None:

@@ -1,7 +1,8 @@
-"""How captions look on the overlay: the style, the lines, and each speaker's colour.
+"""How captions look on the overlay: the style and each speaker's colour.
 
-Kept apart from the widget so the settings dialog and the presenter can
-build styles and lines without the painting code.
+Kept apart from the widget so the settings dialog can build styles without
+the painting code.  The lines themselves are
+:class:`captioner.core.caption_line.CaptionLine`, shared with every view.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass, field
 
 from PySide6.QtGui import QColor
 
+from captioner.core.caption_line import CaptionLine
 from captioner.core.settings import Key, Settings
 
 log = logging.getLogger(__name__)
@@ -137,47 +139,24 @@ def readable_text_color(text: QColor, background: QColor) -> QColor:
     return black
 
 
-@dataclass(frozen=True)
-class CaptionLine:
-    """One line: its text, who said it (call mode), and whether it is stand-in text.
-
-    Provisional lines come from the offline engine while the cloud connection
-    is down; they are tagged so readers know better text may replace them.
-    """
-
-    text: str
-    speaker: str | None = None
-    provisional: bool = False
-    source: str = ""  # "mic" / "system" in call mode: decides the colour
-    translation: str = ""  # shown under the line, smaller and dimmer (live translation)
-
-    @property
-    def display(self) -> str:
-        label = f"{self.speaker}: " if self.speaker else ""
-        tag = "(offline) " if self.provisional else ""
-        return f"{tag}{label}{self.text}"
-
-
 class SpeakerColors:
     """A stable colour per speaker for one style (reset when the style changes).
 
-    In call mode the local side is always the text colour and the remote side
-    always the second colour, whoever speaks first; other speakers (remote
-    speakers told apart, "Them (B)") take the next free colours.
+    The local side of a call and unlabelled lines are always the text colour;
+    every other voice (see :attr:`CaptionLine.voice`: "Them", "Them (B)", a
+    diarized "A") takes the next free colour when first seen, and keeps it.
     """
 
     def __init__(self, style: OverlayStyle) -> None:
         self._style = style
         self._assigned: dict[str, QColor] = {}
 
-    def color_for(self, speaker: str | None, source: str = "") -> QColor:
-        if source == "mic" or not speaker:
+    def color_for(self, line: CaptionLine) -> QColor:
+        voice = line.voice
+        if voice is None:
             return self._style.text_color
-        if source == "system" and not speaker.endswith(")"):
-            return QColor(SPEAKER_COLORS[1])
-        if speaker not in self._assigned:
+        if voice not in self._assigned:
             palette = [QColor(c) for c in SPEAKER_COLORS]
-            palette[0] = self._style.text_color
             index = 1 + len(self._assigned) % (len(palette) - 1)  # never the local colour
-            self._assigned[speaker] = palette[index]
-        return self._assigned[speaker]
+            self._assigned[voice] = palette[index]
+        return self._assigned[voice]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from PySide6.QtCore import QPointF, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QTextLayout, QTextOption
 
-from captioner.ui.overlay_style import CaptionLine
+from captioner.core.caption_line import CaptionLine
 
 # A translation under its caption: this much of the caption's size and opacity,
 # so the eye tells the two apart and the original stays the main line.

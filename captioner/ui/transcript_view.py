@@ -21,22 +21,14 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 
-from captioner.core.profanity import mask_turn
+from captioner.core.caption_line import CaptionLine, Side, caption_line
 from captioner.core.transcript import Turn
 from captioner.ui.contrast import muted, readable
 
-PROVISIONAL_TAG = "(offline) "
 IDLE_PLACEHOLDER = "Captions appear here. Pick an input and press Start."
 # In call mode each side's label has its own hue (as on the overlay); the
 # exact shade is chosen per palette so it reads at AA on light and dark themes.
-SIDE_HUES = {"mic": QColor("#1f6fb2"), "system": QColor("#b35c00")}
-
-
-def turn_caption(turn: Turn) -> str:
-    """A turn as readers see it: speaker label, and a tag on stand-in offline text."""
-    label = f"{turn.speaker}: " if turn.speaker else ""
-    tag = PROVISIONAL_TAG if turn.provisional else ""
-    return f"{tag}{label}{turn.text}"
+SIDE_HUES = {Side.MIC: QColor("#1f6fb2"), Side.SYSTEM: QColor("#b35c00")}
 
 
 def format_clock(ms: int | None) -> str:
@@ -79,7 +71,7 @@ class TranscriptView(QPlainTextEdit):
         self._partial_format.setFontItalic(True)
         self._translation_format = QTextCharFormat()  # a finished line's translation
         self._translation_format.setFontPointSize(font.pointSizeF() * 0.9)
-        self._side_formats: dict[str, QTextCharFormat] = {}
+        self._side_formats: dict[Side, QTextCharFormat] = {}
         self._apply_palette()
         # Following: the view shows the newest line until the reader scrolls up,
         # and again once they scroll back down (or press "Jump to latest").  It is
@@ -136,17 +128,12 @@ class TranscriptView(QPlainTextEdit):
         if turn is None:
             self._write_partial("")
             return
-        shown = self._shown(turn)
-        side = self._side_formats.get(turn.source)
-        if side is None or not shown.speaker:
-            self._write_partial(turn_caption(shown))
+        line = self._line(turn)
+        label = self._label_format(line, self._partial_format)
+        if label is None:
+            self._write_partial(line.display)
             return
-        label = QTextCharFormat(side)  # the speaker's colour, in progress (italic)
-        label.setFontItalic(True)
-        tag = PROVISIONAL_TAG if shown.provisional else ""
-        self._write_partial(
-            f"{tag}{shown.speaker}: {shown.text}", (len(tag), len(shown.speaker) + 2, label)
-        )
+        self._write_partial(line.display, (len(line.tag), len(line.label), label))
 
     def set_partial(self, text: str) -> None:
         """Rewrite the in-progress line with this text as it is (empty text removes it)."""
@@ -159,7 +146,7 @@ class TranscriptView(QPlainTextEdit):
             return
         self._mask_profanity = mask
         for index, turn in enumerate(self._turns):
-            if mask_turn(turn) is not turn:
+            if caption_line(turn, mask_profanity=True) != caption_line(turn):
                 self.revise_turn(index, turn)
         if self._partial_turn is not None:
             self.show_partial(self._partial_turn)
@@ -221,30 +208,35 @@ class TranscriptView(QPlainTextEdit):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _shown(self, turn: Turn) -> Turn:
-        return mask_turn(turn) if self._mask_profanity else turn
+    def _line(self, turn: Turn) -> CaptionLine:
+        return caption_line(turn, mask_profanity=self._mask_profanity)
+
+    def _label_format(self, line: CaptionLine, style: QTextCharFormat) -> QTextCharFormat | None:
+        """Call mode: the label in its side's colour (italic like the words); else ``None``."""
+        side = self._side_formats.get(line.side)
+        if side is None or not line.label:
+            return None
+        label = QTextCharFormat(side)
+        label.setFontItalic(style.fontItalic())
+        return label
 
     def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
-        cursor.insertText(f"{format_clock(turn.start_ms)}  ", self._time_format)
-        style = self._partial_format if turn.provisional else self._text_format
-        shown = self._shown(turn)
-        side = self._side_formats.get(turn.source)
-        if side is not None and shown.speaker:
-            # Call mode: the label in its side's colour, the words as usual.
-            if turn.provisional:
-                cursor.insertText(PROVISIONAL_TAG, style)
-            label = QTextCharFormat(side)
-            label.setFontItalic(style.fontItalic())
-            cursor.insertText(f"{shown.speaker}: ", label)
-            cursor.insertText(shown.text, style)
+        line = self._line(turn)
+        stamp = f"{format_clock(line.start_ms)}  "
+        cursor.insertText(stamp, self._time_format)
+        style = self._partial_format if line.provisional else self._text_format
+        label = self._label_format(line, style)
+        if label is None:
+            cursor.insertText(line.display, style)
         else:
-            cursor.insertText(turn_caption(shown), style)
-        if shown.translation is not None and shown.translation.text:
+            cursor.insertText(line.tag, style)
+            cursor.insertText(line.label, label)
+            cursor.insertText(line.text, style)
+        if line.translation:
             # In the same block (one block per turn: revisions find it by index),
             # on its own line under the words, in the quiet colour.
-            indent = " " * len(f"{format_clock(turn.start_ms)}  ")
-            cursor.insertText(f"\u2028{indent}", self._time_format)
-            cursor.insertText(shown.translation.text, self._translation_format)
+            cursor.insertText(f"\u2028{' ' * len(stamp)}", self._time_format)
+            cursor.insertText(line.translation, self._translation_format)
 
     def _remove_partial(self) -> None:
         self._partial_turn = None

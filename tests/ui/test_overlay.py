@@ -9,10 +9,11 @@ from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QWidget
 
+from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
-from captioner.ui.overlay import CaptionLine, CaptionOverlay
+from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import contrast_ratio
 
@@ -190,8 +191,8 @@ def test_call_mode_colours_are_fixed_per_side_and_labels_never_scroll_off(qtbot,
     long_text = " ".join(f"word{i}" for i in range(60))
     overlay.set_partials(
         [
-            CaptionLine(long_text, "Them", source="system"),
-            CaptionLine("hi there", "You", source="mic"),
+            CaptionLine(long_text, "Them", side=Side.SYSTEM),
+            CaptionLine("hi there", "You", side=Side.MIC),
         ]
     )
     lines = overlay.visible_text_lines()
@@ -200,9 +201,27 @@ def test_call_mode_colours_are_fixed_per_side_and_labels_never_scroll_off(qtbot,
     assert "word59" in " ".join(lines)
     colours = {p.line.speaker: p.color.name() for p in overlay._partials}
     assert colours["You"] == "#ffffff" and colours["Them"] != "#ffffff"
-    overlay.set_partials([CaptionLine("first", "Them", source="system")])
+    overlay.set_partials([CaptionLine("first", "Them", side=Side.SYSTEM)])
     overlay.visible_text_lines()
     assert overlay._partials[0].color.name() == colours["Them"]  # the same, whoever spoke first
+
+
+def test_remote_speakers_told_apart_never_share_a_colour(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    style = overlay.style_settings
+    style.history_lines = 3
+    overlay.apply_style(style)
+    overlay.set_history(
+        [
+            CaptionLine("before diarization", "Them", Side.SYSTEM),
+            CaptionLine("hello", "Them (A)", Side.SYSTEM),
+            CaptionLine("hi", "Them (B)", Side.SYSTEM),
+        ]
+    )
+    colours = [p.color.name() for p in overlay._history]
+    assert len(set(colours)) == 3 and "#ffffff" not in colours  # white is the local side's
+    overlay.set_history([CaptionLine("me", "You", Side.MIC)])
+    assert overlay._history[0].color.name() == "#ffffff"
 
 
 # -- issue 13.8: whole lines, labelled -------------------------------------------
@@ -218,7 +237,7 @@ def test_the_top_line_always_starts_a_caption_with_its_label(qtbot, tmp_path):
     for width in (300, 420, 560, 800):  # wraps differently at each width
         overlay.resize(width, overlay.height())
         overlay.set_history(said)
-        overlay.set_partials([CaptionLine("and the", "You", source="mic")])
+        overlay.set_partials([CaptionLine("and the", "You", side=Side.MIC)])
         lines = overlay.visible_text_lines()
         assert lines[0].startswith(("You: ", "Them: ")), (width, lines)
         # what shows is the newest captions, each whole: never the tail of one
