@@ -29,7 +29,7 @@ from PySide6.QtGui import (
     QResizeEvent,
 )
 
-from captioner.core.caption_line import CaptionLine, Side
+from captioner.core.caption_line import CaptionLine
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
@@ -211,9 +211,8 @@ class CaptionOverlay(OverlayWindow):
         if self._sample is None:
             return
         width = self._text_width()
-        lines = [CaptionLine(text, who, Side(side)) for who, side, text in marks.SAMPLE_LINES]
-        color_for = self._speaker_colors.color_for
-        self._sample = [Paragraph(line, self._font, width, color_for(line)) for line in lines]
+        paint = self._speaker_colors.color_for
+        self._sample = [Paragraph(k, self._font, width, paint(k)) for k in marks.SAMPLE_LINES]
 
     # -- style, lock, fade -----------------------------------------------------
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
 
+from captioner.core.caption_line import CaptionLine, Side
+
 PILL = QColor(20, 20, 20, 240)
 LOCK_TEXT = QColor("#ffd54f")
 BADGE_TEXT = QColor("#ffd54f")
@@ -20,8 +22,8 @@ PAD = 6.0
 # sides, so the colours and labels can be judged too.  The last line is the one
 # always on screen, however small the overlay: it says what to do.
 SAMPLE_LINES = (
-    ("You", "mic", "Captions look like this."),
-    ("Them", "system", "Drag me into place, then Done."),
+    CaptionLine("Captions look like this.", "You", Side.MIC),
+    CaptionLine("Drag me into place, then Done.", "Them", Side.SYSTEM),
 )
 
 
