@@ -82,7 +82,8 @@ def export_turns(
         written = export(path, turns, info, fmt=fmt, options=options)
     except ExportError as exc:
         return None, str(exc)
-    return written, f"Saved {len(turns)} lines to {path} ({written.value.upper()})."
+    lines = f"{len(turns)} line{'' if len(turns) == 1 else 's'}"
+    return written, f"Saved {lines} to {path} ({written.value.upper()})."
 
 
 def plain_text(turns: list[Turn], *, mask_profanity: bool = False) -> str:

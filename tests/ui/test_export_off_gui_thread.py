@@ -17,9 +17,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtWidgets import QWidget
+
 from captioner.core.journal import TranscriptJournal
 from captioner.core.session import SessionInfo
-from captioner.core.transcript import Turn, Word
+from captioner.core.transcript import Translation, Turn, Word
+from captioner.ui import session_export
+from captioner.ui.session_export import Exports
 from tests.ui.test_exports_and_history import say
 
 
@@ -89,7 +93,7 @@ def test_an_export_is_written_off_the_gui_thread_and_the_same_file_only_once(
         held.release.set()
     assert done.args[0].ok and done.args[0].path == str(out)
     assert out.read_text(encoding="utf-8").strip().endswith("Minutes of the meeting.")
-    assert "Saved 1 lines" in app.window.status_text()
+    assert "Saved 1 line to" in app.window.status_text()
     assert app.window.status_line.open_folder.isVisible()
     assert held.threads and threading.main_thread() not in held.threads
     assert not app.sessions.pending
@@ -158,3 +162,48 @@ def test_quit_waits_for_an_export_being_written(make_app, qtbot, tmp_path, monke
     with qtbot.waitSignal(app.quitFinished, timeout=10000):
         held.release.set()
     assert "The last words before quitting." in out.read_text(encoding="utf-8")
+
+
+def test_a_translation_track_being_written_is_not_written_again_and_a_crash_is_said(
+    qtbot, tmp_path, monkeypatch
+) -> None:
+    """The Exports object alone: a track counts as a file being written; a bug never hangs."""
+    owner = QWidget()
+    qtbot.addWidget(owner)
+    exports = Exports()
+    turns = [
+        Turn(
+            "k0",
+            0,
+            "Good morning.",
+            words=(Word("Good", 0, 300), Word("morning.", 300, 700)),
+            finished=True,
+            translation=Translation("fr", "Bonjour."),
+        )
+    ]
+    talk = tmp_path / "talk.srt"
+    held = HeldFsync(os.fsync, talk.name)  # talk.srt is held; its track talk.fr.srt comes after
+    monkeypatch.setattr(os, "fsync", held)
+    said: list[str] = []
+    exports.write(
+        str(talk), turns, None, lambda o: said.append(o.message), owner=owner, subtitles="separate"
+    )
+    qtbot.waitUntil(held.reached.is_set, timeout=5000)
+    exports.write(
+        str(tmp_path / "talk.fr.srt"), turns, None, lambda o: said.append(o.message), owner=owner
+    )
+    assert said == ["“talk.fr.srt” is still being exported; try again once it is saved."]
+    with qtbot.waitSignal(exports.settled, timeout=10000):
+        held.release.set()
+    assert said[-1].startswith("Saved 1 line to") and (tmp_path / "talk.fr.srt").exists()
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("a bug in a format")
+
+    monkeypatch.setattr(session_export, "export", broken)
+    with qtbot.waitSignal(exports.settled, timeout=10000):
+        exports.write(
+            str(tmp_path / "x.txt"), turns, None, lambda o: said.append(o.message), owner=owner
+        )
+    assert "Could not export" in said[-1] and "a bug in a format" in said[-1]
+    assert not exports.busy
