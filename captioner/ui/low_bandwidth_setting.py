@@ -19,7 +19,7 @@ from captioner.core.settings import Key, Settings
 from captioner.engines.assemblyai.opus import opus_problem
 from captioner.ui.keyring_access import off_gui_thread
 
-LABEL = "Low-bandwidth a&udio (Opus)"
+LABEL = "Low-&bandwidth audio (Opus)"  # Alt+U is Token URL
 EXPLANATION = (
     "Sends compressed audio, about a tenth of the data (≈180 kB instead of 1.9 MB a "
     "minute), for metered or poor connections."
