@@ -6,7 +6,9 @@ that its scripted recogniser is driven by the audio it really decoded (its
 duration), and tests can check what went over the wire: every message one
 valid packet (its TOC byte's duration equals what the decoder made of it),
 the packet sizes, and the decoded speech itself (16 kHz PCM, like a PCM
-session's ``audio_bytes``).
+session's ``audio_bytes``).  Timeline mode does not apply: its coded chunks
+(a constant sample value each) do not survive a lossy codec, so Opus sessions
+use the script driven by the duration of audio received.
 """
 
 from __future__ import annotations
