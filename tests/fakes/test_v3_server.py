@@ -188,7 +188,7 @@ def test_short_chunk_closes_with_3007() -> None:
         client.stream(CHUNK_50MS)
         client.stream(b"\x00\x00" * 320)  # 20 ms
         rec.wait(lambda: error_codes(rec) == [3007])
-        server.wait_for(lambda s: s.sessions[0].closed)
+        server.wait_for(lambda s: s.sessions[0].close_code is not None)
         session = server.sessions[0]
         assert (session.chunk_violations, session.close_code) == (1, 3007)
         assert session.chunk_ms == [50.0, 20.0]
@@ -200,7 +200,7 @@ def test_error_frame_reaches_the_sdk_with_its_code_and_message() -> None:
         with sdk_client(server) as (client, rec):
             stream_ms(client, 200)
             rec.wait(lambda: rec.of(StreamingEvents.Error) != [])
-            server.wait_for(lambda s: s.sessions[0].closed)
+            server.wait_for(lambda s: s.sessions[0].close_code is not None)
             (error,) = rec.of(StreamingEvents.Error)
             assert isinstance(error, StreamingError)
             assert (error.code, str(error)) == (3005, "Internal server error")
@@ -223,6 +223,8 @@ def test_abnormal_closes_are_reported_to_the_sdk(faults: Faults, code: int) -> N
         with sdk_client(server) as (client, rec):
             stream_ms(client, 200)
             rec.wait(lambda: error_codes(rec) == [code])
+        # The SDK can see the close before the server has finished recording it.
+        server.wait_for(lambda s: s.sessions[0].close_code is not None)
         assert server.sessions[0].close_code == code
 
 
@@ -230,7 +232,7 @@ def test_silent_close_is_clean_and_sends_no_termination() -> None:
     with FakeV3Server(script=SCRIPT, faults=Faults(silent_close_after_ms=100)) as server:
         with sdk_client(server) as (client, rec):
             stream_ms(client, 200)
-            server.wait_for(lambda s: s.sessions[0].closed)
+            server.wait_for(lambda s: s.sessions[0].close_code is not None)
             # The SDK's read thread ends once it has handled the close: all it reported is in.
             client._read_thread.join(timeout=5)
             assert not client._read_thread.is_alive(), "the SDK never saw the close"
@@ -277,7 +279,7 @@ def test_no_termination_makes_the_sdk_wait_out_its_terminate_timeout() -> None:
             stream_ms(client, 400)
             client.disconnect(terminate=True)
             assert rec.of(StreamingEvents.Termination) == []
-        server.wait_for(lambda s: s.sessions[0].closed)
+        server.wait_for(lambda s: s.sessions[0].close_code is not None)
         session = server.sessions[0]
         assert (session.terminate_received, session.termination_sent) == (True, False)
         assert session.finals_sent[0] == (0, "hello", False)  # Terminate still flushes

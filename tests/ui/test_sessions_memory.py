@@ -182,8 +182,12 @@ def test_damaged_sessions_are_said_once_across_launches_and_new_damage_is_said(
     second = make_app("--data-dir", str(folder))
     told: list[str] = []
     second.sessions.damageFound.connect(told.append)
-    with qtbot.waitSignal(second.sessions.library.unfinishedFound, timeout=5000):
-        second.session_actions.check_for_crashed_sessions()
+    # A list, not waitSignal: the library also answers the start-up check from its
+    # worker, and a queued emission reaching a finished waitSignal blocker breaks it.
+    found: list[object] = []
+    second.sessions.library.unfinishedFound.connect(lambda *args: found.append(args))
+    second.session_actions.check_for_crashed_sessions()
+    qtbot.waitUntil(lambda: bool(found), timeout=5000)
     assert told == [] and "damaged" not in second.window.status_text()
     window = second.session_actions.show_sessions()
     qtbot.waitUntil(lambda: len(rows(window)) == 2, timeout=5000)
