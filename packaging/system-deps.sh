@@ -2,7 +2,8 @@
 # Installs the system libraries Captioner needs on Debian/Ubuntu, and only the
 # missing ones (so a second `make run` costs one dpkg-query).
 #   packaging/system-deps.sh run    - PortAudio and the Qt xcb libraries
-#   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests)
+#   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests), Xvfb
+#                                      and the AT-SPI accessibility bus
 #   packaging/system-deps.sh package - plus binutils (PyInstaller needs objdump/objcopy) and
 #                                      the validators for the AppStream and .desktop files;
 #                                      the run libraries are bundled from this machine
@@ -14,7 +15,10 @@ RUN_PKGS=(
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 )
-TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool)
+# AT-SPI: the accessibility bus and the GObject bindings a screen reader uses, for the
+# test that reads the app as one (tests/ui/test_accessibility_atspi.py).
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool
+  dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
 want=("${RUN_PKGS[@]}")

@@ -117,6 +117,8 @@ class OverlaySettingsDialog(QDialog):
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # Tab goes to the fields inside, not to the area (a screen reader said "filler").
+        self.scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         inner = QWidget()
         form = QFormLayout(inner)
 
@@ -180,6 +182,9 @@ class OverlaySettingsDialog(QDialog):
             form.addRow(label, widget)
             widget.setAccessibleName(label.replace("&", "").rstrip(":"))
         self.fade_spin.setAccessibleName("Fade out after")
+        # Typing a font name happens in the combo box's line edit, which Qt leaves
+        # unnamed: a screen reader said only "text" there.
+        self.font_combo.lineEdit().setAccessibleName("Font")
         form.itemAt(form.rowCount() - 1, QFormLayout.ItemRole.LabelRole).widget().setBuddy(
             self.fade_spin
         )

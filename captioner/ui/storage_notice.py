@@ -28,7 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QWidget
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QToolButton, QWidget
 
 from captioner.ui.controller import CaptionController
 from captioner.ui.overlay_captions import OverlayCaptions
@@ -70,6 +70,10 @@ class StorageNotice(QObject):
         self._bar.setMovable(False)
         self._bar.setFloatable(False)
         self._bar.toggleViewAction().setVisible(False)
+        # Its overflow button (a narrow window) has no text: name it for screen readers.
+        overflow = self._bar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if overflow is not None:
+            overflow.setAccessibleName("More of the saving-sessions notice")
         self._bar.addWidget(self.banner)
         window.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._bar)
         self._bar.hide()

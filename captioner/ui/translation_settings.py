@@ -94,6 +94,8 @@ class TranslationSettingsDialog(QDialog):
 
         self.language_combo = QComboBox()
         self.language_combo.setEditable(True)  # any language name or code as free text
+        # Focus lands in its line edit, which Qt leaves unnamed (a screen reader said "text").
+        self.language_combo.lineEdit().setAccessibleName("Translate captions to")
         self.language_combo.addItem(OFF, "")
         for code in sorted(COMMON_LANGUAGES, key=lambda c: COMMON_LANGUAGES[c]):
             self.language_combo.addItem(language_label(code), code)
