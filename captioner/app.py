@@ -199,4 +199,5 @@ def run_gui(args: argparse.Namespace) -> int:
     hotkey.stop()
     instance.close()
     restore_signal_handlers()
+    settings.sync()  # now: the entry point then ends the process without Python's teardown
     return 0

@@ -1,0 +1,62 @@
+"""Quitting ends the process at once, with what the app keeps already on disk (issue 14).
+
+The entry point skips the interpreter's teardown once the GUI has quit
+(``captioner.__main__.end_process``): 0.7 s of freeing objects one by one.
+Nothing may be lost for it: the settings written while quitting (the window's
+geometry is saved as it hides), the session journal, the log.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from captioner.core.sessions import SessionStore
+from tests.conftest import DATA
+from tests.fakes.v3_server import FakeV3Server, TurnScript
+
+CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
+KEY = "test-key-exit"
+
+
+def test_what_the_app_keeps_is_on_disk_when_a_quit_process_has_gone(tmp_path: Path) -> None:
+    sessions, config = tmp_path / "sessions", tmp_path / "config"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's keyring
+        "ASSEMBLYAI_API_KEY": KEY,
+        "XDG_CONFIG_HOME": str(config),  # its own settings and single-instance name
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    argv = ["--engine", "assemblyai", "--input-file", str(CLIP), "--data-dir", str(sessions)]
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        argv += ["--api-host", server.url, "--start", "-v"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "captioner", *argv],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 1, 30)
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+        session = server.sessions[0]
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert session.terminate_received and session.termination_sent
+    # The geometry is saved as the window hides, during the quit: after the event loop.
+    settings = (config / "Captioner" / "Captioner.ini").read_text()
+    assert "geometry=" in settings
+    [kept] = SessionStore(sessions).list()
+    assert kept.finished
+    assert "Later launches hand over to this instance" in err  # the log reached stderr
