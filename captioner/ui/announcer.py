@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QWidget
 
+from captioner.core.caption_line import caption_line
 from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
 from captioner.ui.controller import CaptionController
@@ -37,6 +38,6 @@ class CaptionAnnouncer(QObject):
     def announce(self, _index: int, turn: Turn) -> None:
         if not self._prefs.get(Key.ANNOUNCE_CAPTIONS):
             return
-        shown = self._profanity.turn(turn)
-        text = f"{shown.speaker}: {shown.text}" if shown.speaker else shown.text
+        line = caption_line(turn, mask_profanity=self._profanity.enabled)
+        text = line.label + line.text  # "Them: …", as the overlay labels it
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self._speaker, text))
