@@ -304,3 +304,24 @@ def test_the_encoder_runs_on_many_threads_at_once() -> None:
     for thread in threads:
         thread.join()
     assert len(results) == 4 and all(r == results[0] for r in results)
+
+
+def test_the_fake_server_refuses_a_message_that_is_not_an_opus_packet() -> None:
+    """What the checks above rely on: a message that is no Opus packet is noticed, not heard."""
+    need_opus()
+    from assemblyai.streaming.v3 import (
+        StreamingClient,
+        StreamingClientOptions,
+        StreamingParameters,
+    )
+
+    with FakeV3Server(api_key=KEY) as server:
+        client = StreamingClient(StreamingClientOptions(api_key=KEY, api_host=server.url))
+        client.connect(StreamingParameters(sample_rate=16000, encoding="opus"))
+        # A TOC byte announcing 63 frames of 20 ms: more than a packet may hold.
+        client.stream(b"\xff" * 1600)
+        server.wait_for(lambda s: s.sessions[0].closed)
+        client.disconnect(terminate=False)
+        (session,) = server.sessions
+    assert session.opus_invalid == 1 and session.opus_packets == []
+    assert session.close_code == 3007 and session.audio_ms_received == 0
