@@ -138,17 +138,20 @@ def test_options_changed_during_a_run_are_sent_live_and_reach_the_next_connectio
 
 def test_back_to_the_service_default_is_not_sent_but_later_connections_go_without() -> None:
     def clear(engine: AssemblyAIEngine, config, server: FakeV3Server) -> None:
-        engine.update_configuration(**live_changes(config, replace(config, prompt=None)))
+        cleared = replace(config, prompt=None, min_turn_silence_ms=None)
+        engine.update_configuration(**live_changes(config, cleared))
 
     _listener, sessions = _run(
-        {"prompt": "Lecture."},
+        {"prompt": "Lecture.", "min_turn_silence_ms": 300},
         chunks=60,
         faults=[Faults(drop_after_ms=1500), Faults()],
         during=clear,
     )
     assert not [m for m in sessions[0].control_messages if m.get("type") == "UpdateConfiguration"]
     assert sessions[0].query["prompt"] == "Lecture."
+    assert sessions[0].query["min_turn_silence"] == "300"
     assert "prompt" not in sessions[-1].query
+    assert "min_turn_silence" not in sessions[-1].query
 
 
 def test_redaction_shows_no_partial_lines_even_if_the_service_sends_them() -> None:

@@ -148,28 +148,21 @@ class AssemblyAIEngine(WorkerEngine):
         self,
         *,
         keyterms: Sequence[str] | None = None,
-        min_turn_silence: int | None = None,
-        max_turn_silence: int | None = None,
         **fields: Any,
     ) -> None:
         """Change settings mid-session (``UpdateConfiguration``).
 
-        ``fields`` are other connect parameters the service lets a session
-        change (``prompt``, ``language_codes``, ``mode``…, see
-        ``session_options.live_changes``); ``None`` there means "back to the
+        ``fields`` are the connect parameters the service lets a session
+        change (``min_turn_silence``, ``prompt``, ``language_codes``, ``mode``…,
+        see ``session_options.live_changes``); ``None`` means "back to the
         service's default", which cannot be sent, so it only applies to the
         connections opened later.  Sent at once to every open connection and
         used for every connection opened later in this run (reconnects,
         rollovers, backfills).
         """
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = dict(fields)
         if keyterms is not None:
             changes["keyterms_prompt"] = [t.strip() for t in keyterms if t.strip()]
-        if min_turn_silence is not None:
-            changes["min_turn_silence"] = int(min_turn_silence)
-        if max_turn_silence is not None:
-            changes["max_turn_silence"] = int(max_turn_silence)
-        changes.update(fields)
         sendable = {name: value for name, value in changes.items() if value is not None}
         with self._lock:
             self._overrides.update(changes)
