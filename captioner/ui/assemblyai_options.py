@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -73,12 +73,14 @@ def _help(text: str) -> QLabel:
     return label
 
 
-class SessionOptions(QWidget):
-    """The rows, added to ``form``; :meth:`values` and :meth:`save` read them back."""
+class SessionOptions(QObject):
+    """The rows, added to ``form``; :meth:`values` and :meth:`save` read them back.
+
+    A plain object owned by the dialog: the widgets themselves live in the form.
+    """
 
     def __init__(self, settings: Settings, form: QFormLayout, parent: QWidget) -> None:
         super().__init__(parent)
-        self.hide()  # owns the rows' logic; the rows themselves live in the form
         s = settings
         self.mode_combo = _combo(helptext.MODE_CHOICES, s.get(Key.AAI_MODE))
         self.prompt_edit = QPlainTextEdit(s.get(Key.AAI_PROMPT))
