@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 from typing import TextIO
 
-from captioner.core.profanity import mask_text
-from captioner.core.transcript import Transcript, Translation, Turn, TurnUpdate
+from captioner.core.caption_line import caption_line
+from captioner.core.transcript import Transcript, Turn, TurnUpdate
 from captioner.engines.base import EngineError, EngineState
 
 # With --translate a printed line waits for its translation (so it prints
@@ -111,18 +111,24 @@ class TurnPrinter:
         if turn is None or turn.key in self._printed:
             return
         self._printed.add(turn.key)
-        label = f"{turn.speaker}: " if turn.speaker else ""
-        text = mask_text(turn.text) if self._mask_profanity else turn.text
-        line = f"[{format_timestamp(turn.start_ms)}] {label}{text}"
+        finished = self.transcript.finished_turn(turn.key)  # the final was applied first
+        shown = caption_line(
+            finished or Turn(turn.key, turn.order, turn.text, turn.words, speaker=turn.speaker),
+            mask_profanity=self._mask_profanity,
+        )
+        line = f"[{format_timestamp(turn.start_ms)}] {shown.label}{shown.text}"
         if self._translating:
             self._held.append((turn.key, line))
             self._drain()
         else:
             self._print(line)
 
-    def _translation(self, key: str) -> Translation | None:
+    def _translation(self, key: str) -> str | None:
+        """``(fr) Bonjour.`` once the turn's translation came (filtered like its line)."""
         turn = self.transcript.finished_turn(key)
-        return turn.translation if turn is not None else None
+        if turn is None:
+            return None
+        return caption_line(turn, mask_profanity=self._mask_profanity).translation_note
 
     def _drain(self, *, everything: bool = False) -> None:
         """Print held lines in order, each with its translation under it once it came."""
@@ -134,8 +140,7 @@ class TurnPrinter:
             self._held.pop(0)
             self._print(line)
             if translation is not None:
-                text = mask_text(translation.text) if self._mask_profanity else translation.text
-                self._print(" " * 15 + f"({translation.language}) {text}")
+                self._print(" " * 15 + translation)
 
     def _print(self, line: str) -> None:
         if self._out_gone:
