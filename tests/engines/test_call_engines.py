@@ -276,3 +276,27 @@ def test_offline_engine_pool_gives_each_side_its_own_decoder() -> None:
     assert engine.join(5)
     assert model.decoders_created == 2
     assert isinstance(OfflineEngine, type)
+
+
+@pytest.mark.parametrize("input_first", [True, False], ids=["input-opens-first", "sides-first"])
+def test_offline_call_mode_says_listening_once_both_sides_have_loaded(input_first: bool) -> None:
+    # The two sides load their recognisers on their own threads, before or
+    # after the input opens: whichever comes last must leave the status at
+    # "Listening", never at "Loading offline model…" while captions flow.
+    from captioner.engines.offline.call import _SideListener
+
+    listener = RecordingListener()
+    engine = OfflineCallEngine(listener)
+    sides = {side: _SideListener(engine, side) for side in (MIC, SYSTEM)}
+    if input_first:
+        engine._input_opened()
+    for side in sides.values():
+        side.on_state(EngineState.LOADING, "Loading offline model…")
+    sides[MIC].on_state(EngineState.LISTENING, "")
+    assert listener.states[-1][0] is EngineState.LOADING  # the system side still loads
+    sides[SYSTEM].on_state(EngineState.LISTENING, "")
+    if not input_first:
+        assert listener.states[-1][0] is EngineState.LOADING  # no input yet
+        engine._input_opened()
+    assert listener.states[-1][0] is EngineState.LISTENING
+    assert [s for s, _ in listener.states].count(EngineState.LOADING) == 1

@@ -54,7 +54,9 @@ class _SideListener:
 
     def on_state(self, state: EngineState, detail: str) -> None:
         if state is EngineState.LOADING:
-            self._owner._report_loading(detail)
+            self._owner._side_loading(self._side, detail)
+        elif state is EngineState.LISTENING:
+            self._owner._side_listening(self._side)
 
     def on_error(self, error: EngineError) -> None:
         self._owner._listener.on_error(error)
@@ -86,15 +88,42 @@ class OfflineCallEngine(WorkerEngine):
         self.labels = CallLabels(names)
         self._realtime = realtime
         self._model = model
-        self._loading_reported = threading.Event()
+        # The run is "Listening" once its input is open and no side is still
+        # loading; the sides load on their own threads, before or after the
+        # input opens, so either event may be the one that completes it.
+        self._state_lock = threading.Lock()
+        self._loading: set[str] = set()
+        self._loading_said = False
+        self._opened = False
 
-    def _report_loading(self, detail: str) -> None:
-        if not self._loading_reported.is_set():
-            self._loading_reported.set()
+    def _side_loading(self, side: str, detail: str) -> None:
+        with self._state_lock:
+            self._loading.add(side)
+            say = not self._loading_said
+            self._loading_said = True
+        if say:
             self._listener.on_state(EngineState.LOADING, detail)
 
+    def _side_listening(self, side: str) -> None:
+        with self._state_lock:
+            was_loading = side in self._loading
+            self._loading.discard(side)
+            say = was_loading and self._opened and not self._loading
+        if say:
+            self._listener.on_state(EngineState.LISTENING, "")
+
+    def _input_opened(self) -> None:
+        with self._state_lock:
+            self._opened = True
+            say = not self._loading
+        if say:
+            self._listener.on_state(EngineState.LISTENING, "")
+
     def _run(self, source: AudioSource) -> None:
-        self._loading_reported.clear()
+        with self._state_lock:
+            self._loading.clear()
+            self._loading_said = False
+            self._opened = False
         watch_call_source(source, self._listener)
         feeds = {side: PushSource(f"call {side}") for side in SIDES}
         engines: dict[str, Engine] = {}
@@ -115,7 +144,7 @@ class OfflineCallEngine(WorkerEngine):
                 self._listener.on_error(EngineError(ErrorKind.AUDIO, str(exc)))
                 return
             try:
-                self._listener.on_state(EngineState.LISTENING, "")
+                self._input_opened()
                 self._pump(source, feeds, ended)
             finally:
                 source.close()
