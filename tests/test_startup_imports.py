@@ -81,6 +81,7 @@ def test_parsing_arguments_and_listing_engines_loads_no_engine_library(tmp_path)
         tmp_path,
     )
     assert heavy(found) == []
+    assert "importlib.resources" not in found["modules"]  # (via importlib.abc: tempfile, shutil)
     assert found["engines"] == ["offline", "assemblyai"]
     assert found["chosen"] == "assemblyai"
     assert "Settings ▸ AssemblyAI" in found["hint"]
