@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/offline_engine.py [--quick] [--long-minutes N]
-        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--noisy]
+        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--no-noisy]
         [--context-ms N]
         [--segmenter NAME=VALUE ...] [--no-redecode] [-v]
 
@@ -53,6 +53,7 @@ from captioner.core.transcript import TurnUpdate  # noqa: E402
 from captioner.engines.base import EngineError, EngineState  # noqa: E402
 from captioner.engines.offline import OfflineEngine, OfflineModel  # noqa: E402
 from captioner.engines.offline import engine as offline  # noqa: E402
+from captioner.engines.offline.final_process import NOISY_SNR_DB  # noqa: E402
 from captioner.engines.offline.model import NOISY_FINAL_PARAMS  # noqa: E402
 from tests import speech  # noqa: E402
 
@@ -170,9 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         help="a decoder setting for the final re-decode only",
     )
     parser.add_argument(
-        "--noisy",
+        "--no-noisy",
         action="store_true",
-        help="noisy utterances' finals with PocketSphinx's defaults (NOISY_FINAL_PARAMS)",
+        help="noisy utterances' finals with our settings too, not PocketSphinx's defaults",
     )
     parser.add_argument("--context-ms", type=int, default=None, help="left context of finals")
     parser.add_argument("--segmenter", action="append", default=[], metavar="NAME=VALUE")
@@ -185,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.context_ms is not None:
         offline._Recogniser.context_ms = args.context_ms
-    noisy = {"noisy_params": NOISY_FINAL_PARAMS} if args.noisy else {}
+    noisy = {"noisy_params": None if args.no_noisy else NOISY_FINAL_PARAMS}
     model = OfflineModel(
         final_params=parse_values(args.final_param), **noisy, **parse_values(args.param)
     )
@@ -196,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decoder params: {model.params}; segmenter: {segmenter or 'defaults'}")
     print(
         f"final decoder params: {model.final_params}; noisy utterances: "
-        f"{'PocketSphinx defaults' if args.noisy else 'the same'}; "
+        f"{'the same' if args.no_noisy else 'PocketSphinx defaults'} "
+        f"(below {NOISY_SNR_DB:g} dB SNR); "
         f"left context {offline._Recogniser.context_ms} ms"
     )
     print(ROW.format("clip", "seconds", "WER", "base", "RTF", "base"))

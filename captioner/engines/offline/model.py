@@ -63,13 +63,14 @@ DEFAULT_DECODER_PARAMS: Mapping[str, Any] = {
 # What the final decoder does differently: normalise by the utterance's own
 # cepstral mean (see OfflineModel.decode_final).
 DEFAULT_FINAL_PARAMS: Mapping[str, Any] = {"cmn": "batch"}
-# Finals of noisy utterances (see final_process.NOISY_SNR_DB), when a model is
-# given them: PocketSphinx's own defaults.  Off by default: measured with
-# benchmarks/offline_engine.py --noisy, they lost fewer words on the clips
-# under white noise at 15 dB (77.5 % -> 71.8 % WER) and music at 10 dB
-# (53.5 % -> 50.7 %) but more on the 5-minute file with music at 15 dB
-# (37.4 % -> 40.0 %, worse than the plain decode's 38.8 %), a net loss of words;
-# the SNR estimate cannot tell those apart (18-20.5 dB for all three).
+# Finals of noisy utterances (see final_process.NOISY_SNR_DB): PocketSphinx's
+# own defaults, whose flat-lexicon second pass (fwdflat) and best-path search
+# cost clean speech words (see DEFAULT_DECODER_PARAMS) but keep more of them
+# under noise: measured with benchmarks/offline_engine.py on the LibriVox
+# clips under white noise at 15 dB and music at 10 dB, where our settings lost
+# to the plain decode on five clips of ten (the search cap, maxhmmpf, made no
+# difference; fwdflat alone helped some clips and hurt others).  An utterance
+# in that much noise is decoded as PocketSphinx alone would decode it.
 NOISY_FINAL_PARAMS: Mapping[str, Any] = {"loglevel": "FATAL"}
 
 
@@ -89,12 +90,12 @@ class OfflineModel:
         self,
         *,
         final_params: Mapping[str, Any] | None = None,
-        noisy_params: Mapping[str, Any] | None = None,
+        noisy_params: Mapping[str, Any] | None = NOISY_FINAL_PARAMS,
         **decoder_params: Any,
     ) -> None:
         self._params: dict[str, Any] = {**DEFAULT_DECODER_PARAMS, **decoder_params}
         # ``noisy_params`` (None: no separate path) decode noisy utterances'
-        # finals (see final_process.NOISY_SNR_DB).
+        # finals (see final_process.NOISY_SNR_DB and NOISY_FINAL_PARAMS).
         # The final decoder: the same model and settings, with batch CMN and
         # whatever the final pass does differently (it runs in its own process,
         # so a slower, more thorough search costs the GUI nothing).
