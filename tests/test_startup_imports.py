@@ -339,3 +339,51 @@ def test_the_global_shortcut_is_grabbed_after_the_window_shows(tmp_path, x_displ
     assert found["shown_before"] is True
     assert found["xlib_at_show"] is False
     assert found["grabbed"] is True  # and the shortcut is still there
+
+
+@pytest.mark.parametrize("engine", ["assemblyai", "offline"])
+def test_start_imports_the_engine_off_the_gui_thread(engine, tmp_path):
+    # Start pressed before the background preload has run (or while it is importing)
+    # used to import the engine's modules, the SDK's models with them, on the GUI
+    # thread: 0.2-0.45 s of frozen window right as captions should begin.
+    code = """
+    import threading
+    from PySide6.QtCore import QDeadlineTimer, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    TARGET = "captioner.engines.ENGINE.engine"
+
+    class Watch:
+        def find_spec(self, name, path=None, target=None):
+            if name == TARGET:
+                found["importer"] = threading.current_thread().name
+                found["on_main"] = threading.current_thread() is threading.main_thread()
+            return None
+
+    sys.meta_path.insert(0, Watch())
+    qt = QApplication([])
+    from captioner.app import CaptionerApp
+    from captioner.cli import parse_args
+    from tests.conftest import DATA
+
+    clip = sorted((DATA / "librivox").glob("*.wav"))[0]
+    settings = QSettings(TMP + "/settings.ini", QSettings.Format.IniFormat)
+    argv = ["--engine", "ENGINE", "--data-dir", TMP + "/sessions", "--input-file", str(clip)]
+    app = CaptionerApp(parse_args(argv), settings, list_devices=list, use_tray=False)
+    found["loaded_before_start"] = TARGET in sys.modules
+    app.runs.start()  # the window was never shown: no preload has run
+    found["status_at_start"] = app.window.status_text()
+    deadline = QDeadlineTimer(30000)
+    while not deadline.hasExpired() and not app.controller.running:
+        qt.processEvents()
+    found["running"] = app.controller.running
+    app.controller.stop()
+    deadline = QDeadlineTimer(30000)
+    while not deadline.hasExpired() and app.controller.running:
+        qt.processEvents()
+    """.replace("ENGINE", engine).replace("TMP", repr(str(tmp_path)))
+    found = fresh(code, tmp_path, ASSEMBLYAI_API_KEY="k" * 32)
+    assert found["loaded_before_start"] is False
+    assert found["on_main"] is False, found["importer"]
+    assert found["status_at_start"] == "Starting…"
+    assert found["running"] is True

@@ -84,6 +84,10 @@ class EngineSpec:
     factory: Callable[[EngineListener, EngineOptions], Engine]
     warm_up: Callable[[], None] | None = None
     key_help: Callable[[], str] | None = None
+    # The engine's own modules, which ``factory`` imports: Start imports them on a
+    # worker (:meth:`load`) so that a slow import, or one a preload thread is in
+    # the middle of, never holds the GUI thread.
+    modules: tuple[str, ...] = ()
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.requires) is not None
@@ -94,6 +98,21 @@ class EngineSpec:
         if options.call_names is not None and not self.call_mode:
             raise ValueError(f"the {self.display_name} engine has no call mode")
         return self.factory(listener, options)
+
+    def loaded(self) -> bool:
+        """Whether :meth:`create` can run without importing anything (not even waiting
+        for another thread that is importing the engine right now)."""
+        for name in self.modules:
+            module = sys.modules.get(name)
+            spec = getattr(module, "__spec__", None)
+            if module is None or getattr(spec, "_initializing", False):
+                return False
+        return True
+
+    def load(self) -> None:
+        """Import the engine's modules (call it off the GUI thread); raises what they raise."""
+        for name in self.modules:
+            importlib.import_module(name)
 
     def preload(self) -> None:
         """Start loading what the engine needs (in the background), so Start is instant."""
@@ -221,6 +240,7 @@ ENGINES: dict[EngineId, EngineSpec] = {
         requires="pocketsphinx",
         factory=_offline,
         warm_up=_offline_preload,
+        modules=("captioner.engines.offline.engine", "captioner.engines.offline.call"),
     ),
     EngineId.ASSEMBLYAI: EngineSpec(
         EngineId.ASSEMBLYAI,
@@ -232,6 +252,7 @@ ENGINES: dict[EngineId, EngineSpec] = {
         factory=_assemblyai,
         warm_up=_assemblyai_preload,
         key_help=_assemblyai_missing_key,
+        modules=("captioner.engines.assemblyai.engine", "captioner.engines.assemblyai.call"),
     ),
 }
 

@@ -38,6 +38,7 @@ from captioner.ui.tray import CaptionerTray
 
 NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
 READING_KEY = "Reading the API key from the system keyring…"
+STARTING = "Starting…"
 
 
 class RunStarter(QObject):
@@ -83,7 +84,7 @@ class RunStarter(QObject):
         self._open_device = open_device
         self._source: AudioSource | None = None
         self._start_when_filled = False
-        self._key_pending = False  # Start waits for the keyring's answer
+        self._key_pending = False  # Start waits for the keyring's answer, or the engine's import
         controller.runningChanged.connect(self._on_running)
         levels.show_hints_in(window, controller)
         inputs.filled.connect(self._on_inputs_filled)
@@ -175,6 +176,31 @@ class RunStarter(QObject):
         self._begin(engine, choice, source, key)
 
     def _begin(
+        self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None
+    ) -> None:
+        if engine.loaded():
+            self._begin_loaded(engine, choice, source, key)
+            return
+        # The engine's code is not imported yet, or the background preload is in the
+        # middle of importing it (the SDK's models take ~0.5 s): import it on a worker
+        # while the source already captures, so the GUI thread never waits on it.
+        self._key_pending = True
+        self._window.show_status(STARTING, False)
+
+        def loaded(_: object) -> None:
+            self._key_pending = False
+            self._begin_loaded(engine, choice, source, key)
+
+        def failed(exc: Exception) -> None:
+            self._key_pending = False
+            source.close()
+            self._controller.report_error(
+                f"The {engine.display_name} engine could not load ({type(exc).__name__}: {exc})."
+            )
+
+        off_gui_thread(engine.load, loaded, self, on_error=failed, name="engine-import")
+
+    def _begin_loaded(
         self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None
     ) -> None:
         self._source = source
