@@ -139,6 +139,11 @@ class AssemblyAIEngine(WorkerEngine):
         self._extras = RunExtras(listener, config.translate_to)
 
     @property
+    def formats_turns(self) -> bool:
+        """Whether a formatted final follows each plain one (screen readers wait for it)."""
+        return self._config.format_turns
+
+    @property
     def connections(self) -> list[Link]:
         """Every connection of the current (or last) run, in the order opened."""
         with self._lock:
