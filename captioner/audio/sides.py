@@ -11,3 +11,5 @@ MIC = "mic"
 SYSTEM = "system"
 SIDES: tuple[str, str] = (MIC, SYSTEM)
 SIDE_NAMES = {MIC: "microphone", SYSTEM: "system audio"}
+# What each side's lines are labelled until the user names them (the call panel).
+DEFAULT_NAMES: dict[str, str] = {MIC: "You", SYSTEM: "Them"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from captioner.audio.sides import MIC, SIDES, SYSTEM
+from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDES, SYSTEM
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -19,7 +19,6 @@ from captioner.engines.base import (
     ErrorKind,
 )
 
-DEFAULT_NAMES: dict[str, str] = {MIC: "You", SYSTEM: "Them"}
 # AssemblyAI labels words it cannot place with a speaker this way.
 _NO_SPEAKER = {"", "UNKNOWN", "unknown", None}
 

@@ -24,9 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-MIC = "mic"
-SYSTEM = "system"
-DEFAULT_NAMES = {MIC: "You", SYSTEM: "Them"}
+from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDE_NAMES, SYSTEM
+
 # Meters show -60..0 dBFS: speech sits around -30..-10, so a linear RMS bar
 # would hardly move.
 METER_FLOOR_DB = -60.0
@@ -75,7 +74,7 @@ class CallPanel(QWidget):
         self.name_fields: dict[str, QLineEdit] = {}
         grid = QGridLayout()
         titles = {MIC: "&Microphone:", SYSTEM: "&System audio:"}
-        spoken = {MIC: "microphone", SYSTEM: "system audio"}
+        spoken = SIDE_NAMES
         for row, side in enumerate((MIC, SYSTEM)):
             title = QLabel(titles[side])
             picker = QComboBox()
