@@ -1,0 +1,142 @@
+"""Screen-reader announcements of finished lines wait for AssemblyAI's formatted text.
+
+With ``format_turns`` the service ends each turn twice: plain text first, the
+formatted text a moment later.  Speech cannot be taken back, so the announcer
+holds a plain line for its formatted version (bounded), speaks each line once,
+and keeps the order in which lines finished.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QWidget
+
+import captioner.ui.announcer
+from captioner.core.settings import Key, Settings
+from captioner.core.transcript import TurnUpdate
+from captioner.engines.assemblyai.config import AssemblyAIConfig
+from captioner.engines.assemblyai.engine import AssemblyAIEngine
+from captioner.engines.base import NullListener
+from captioner.ui.announcer import FORMAT_WAIT_MS, CaptionAnnouncer
+from captioner.ui.controller import CaptionController
+from captioner.ui.profanity_filter import ProfanityFilter
+
+PLAIN = "and mister john dashwood had then"
+FORMATTED = "And Mr. John Dashwood had then."
+
+
+class StubEngine:
+    """Stands in for a run's engine: only what the announcer asks (formats_turns)."""
+
+    def __init__(self, formats_turns: bool) -> None:
+        self.formats_turns = formats_turns
+
+    def start(self, source: object) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        return True
+
+    @property
+    def running(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def heard(monkeypatch) -> list[str]:
+    spoken: list[str] = []
+
+    class Accessible:
+        @staticmethod
+        def updateAccessibility(event) -> None:  # Qt naming
+            spoken.append(event.message())
+
+    monkeypatch.setattr(captioner.ui.announcer, "QAccessible", Accessible)
+    return spoken
+
+
+@pytest.fixture
+def controller(qtbot, tmp_path: Path):
+    """A controller whose finished lines an announcer (option on) speaks."""
+
+    def make(*, formats_turns: bool) -> CaptionController:
+        prefs = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+        prefs.set(Key.ANNOUNCE_CAPTIONS, True)
+        ctl = CaptionController()
+        overlay = QWidget()
+        qtbot.addWidget(overlay)
+        ctl.announcer = CaptionAnnouncer(ctl, overlay, ProfanityFilter(prefs, ctl), prefs, ctl)
+        ctl.start(lambda _listener: StubEngine(formats_turns), source=None)
+        return ctl
+
+    return make
+
+
+def cloud(order: int, text: str, *, formatted: bool) -> TurnUpdate:
+    return TurnUpdate(f"c1:{order}", order, text, end_of_turn=True, formatted=formatted)
+
+
+def test_the_formatted_line_is_announced_once_instead_of_the_plain_one(
+    controller, heard, qtbot
+) -> None:
+    ctl = controller(formats_turns=True)
+    ctl._on_update(cloud(0, PLAIN, formatted=False))
+    assert heard == []  # held for the formatted version
+    ctl._on_update(cloud(0, FORMATTED, formatted=True))
+    assert heard == [FORMATTED]
+    # The plain text is never spoken after all: a later line that waits out its
+    # own bound (which ends after the first one's) is the next thing heard.
+    ctl._on_update(cloud(1, "so it goes", formatted=False))
+    qtbot.waitUntil(lambda: len(heard) > 1, timeout=FORMAT_WAIT_MS * 3)
+    assert heard == [FORMATTED, "so it goes"]
+
+
+def test_without_a_formatted_version_the_plain_line_is_announced_after_the_bound(
+    controller, heard, qtbot
+) -> None:
+    ctl = controller(formats_turns=True)
+    ctl._on_update(cloud(0, PLAIN, formatted=False))
+    assert heard == []
+    qtbot.waitUntil(lambda: heard == [PLAIN], timeout=FORMAT_WAIT_MS * 3)
+    ctl._on_update(cloud(0, FORMATTED, formatted=True))  # too late: never twice
+    assert heard == [PLAIN]
+
+
+def test_lines_of_an_engine_that_does_not_format_are_announced_at_once(controller, heard) -> None:
+    ctl = controller(formats_turns=False)
+    ctl._on_update(TurnUpdate("offline-1:0", 0, "well hello there", end_of_turn=True))
+    assert heard == ["well hello there"]
+
+
+@pytest.mark.parametrize("format_turns", [True, False])
+def test_the_cloud_engine_says_whether_it_formats_turns(format_turns: bool) -> None:
+    engine = AssemblyAIEngine(
+        NullListener(), AssemblyAIConfig(api_key="k", format_turns=format_turns)
+    )
+    assert engine.formats_turns is format_turns
+
+
+def test_lines_are_announced_in_the_order_they_finished(controller, heard) -> None:
+    ctl = controller(formats_turns=True)
+    ctl._on_update(cloud(0, "hello there", formatted=False))
+    ctl._on_update(cloud(1, "how are you", formatted=False))
+    ctl._on_update(cloud(1, "How are you?", formatted=True))  # the second is ready first
+    assert heard == []  # …but waits behind the first
+    ctl._on_update(cloud(0, "Hello there.", formatted=True))
+    assert heard == ["Hello there.", "How are you?"]
+
+
+def test_a_stand_in_line_is_not_spoken_before_an_earlier_waiting_line(controller, heard) -> None:
+    ctl = controller(formats_turns=True)
+    ctl._on_update(cloud(0, PLAIN, formatted=False))
+    stand_in = TurnUpdate("offline-1:0", 1, "good morning", end_of_turn=True, provisional=True)
+    ctl._on_update(stand_in)  # never formatted: no wait of its own
+    assert heard == []
+    ctl._on_update(cloud(0, FORMATTED, formatted=True))
+    assert heard == [FORMATTED, "good morning"]
