@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from captioner.app import CaptionerApp
 from captioner.cli import parse_args
+from captioner.engines.registry import ENGINES
 
 
 def end_run_before_close(qtbot, app: CaptionerApp) -> None:
@@ -31,6 +32,12 @@ def end_run_before_close(qtbot, app: CaptionerApp) -> None:
 
 @pytest.fixture
 def make_app(qtbot, tmp_path: Path) -> Iterator:
+    # Start imports an engine that is not imported yet on a worker and begins the
+    # run when it is ("Starting…"; tests/test_startup_imports.py covers that in a
+    # fresh interpreter).  Here the engines are imported up front, so that a test's
+    # Start begins its run at once, whichever test happens to run first.
+    for engine in ENGINES.values():
+        engine.load()
     apps: list[CaptionerApp] = []
 
     def make(*argv: str, **inject) -> CaptionerApp:
