@@ -30,14 +30,18 @@ def end_run_before_close(qtbot, app: CaptionerApp) -> None:
     QApplication.processEvents()  # what the engine posted before it stopped
 
 
-@pytest.fixture
-def make_app(qtbot, tmp_path: Path) -> Iterator:
-    # Start imports an engine that is not imported yet on a worker and begins the
-    # run when it is ("Starting…"; tests/test_startup_imports.py covers that in a
-    # fresh interpreter).  Here the engines are imported up front, so that a test's
-    # Start begins its run at once, whichever test happens to run first.
+@pytest.fixture(autouse=True, scope="session")
+def engines_imported() -> None:
+    """Start imports an engine that is not imported yet on a worker and begins the
+    run when it is ("Starting…"; tests/test_startup_imports.py covers that in a
+    fresh interpreter).  Here the engines are imported up front, so that a test's
+    Start begins its run at once, whichever test happens to run first."""
     for engine in ENGINES.values():
         engine.load()
+
+
+@pytest.fixture
+def make_app(qtbot, tmp_path: Path) -> Iterator:
     apps: list[CaptionerApp] = []
 
     def make(*argv: str, **inject) -> CaptionerApp:
