@@ -108,6 +108,13 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
         "--keyterms", metavar="TERMS", help="comma-separated words and names to expect"
     )
     cloud.add_argument(
+        "--token-url",
+        metavar="URL",
+        help="no API key here: before each connection GET a temporary streaming token from "
+        'URL, your organisation\'s endpoint that holds the key (an answer {"token": "…"}; '
+        "https://, or http:// to this computer only); default: $CAPTIONER_TOKEN_URL",
+    )
+    cloud.add_argument(
         "--low-bandwidth",
         action="store_true",
         help="send the audio as Opus, about a tenth of the data of PCM "

@@ -38,10 +38,11 @@ from captioner.core.export import (
     export,
     format_for_path,
 )
+from captioner.core.journal_format import apply_service
 from captioner.core.session import SessionInfo
 from captioner.engines.base import Engine
 from captioner.engines.registry import EngineId, EngineOptions, choose_engine, spec
-from captioner.transcribe_cloud import cloud_config, offline_problem
+from captioner.transcribe_cloud import cloud_config, offline_problem, token_url
 from captioner.transcribe_printer import TurnPrinter, format_timestamp
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -132,7 +133,8 @@ class EndTracker:
 
 
 def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
-    engine_id = choose_engine(requested=args.engine, has_key=bool(keystore.load_api_key()))
+    url = token_url(args)  # a token URL stands in for the key
+    engine_id = choose_engine(requested=args.engine, has_key=bool(url or keystore.load_api_key()))
     # The cloud service rejects audio sent faster than real time.
     realtime = args.realtime or engine_id is EngineId.ASSEMBLYAI
     source = WavFileSource(args.file, realtime=realtime)
@@ -163,12 +165,14 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     settings: dict[str, object] = {}
     translating = False
     if engine_id is EngineId.ASSEMBLYAI:
-        key = keystore.load_api_key() or ""
-        problem = keystore.api_key_problem()
+        # With a token URL no key is read or sent (not even a stored one): the
+        # token alone authorises each connection.
+        key = "" if url else keystore.load_api_key() or ""
+        problem = None if url else keystore.api_key_problem()
         if problem:
             print(f"captioner: {problem}", file=sys.stderr)
             return 2
-        config, settings, problems = cloud_config(args, key)
+        config, settings, problems = cloud_config(args, key, url)
         if problems:
             print(f"captioner: {' '.join(problems)}", file=sys.stderr)
             return EXIT_BAD_INPUT
@@ -184,6 +188,7 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         expect_formatted=engine_id is EngineId.ASSEMBLYAI,
         mask_profanity=mask_profanity,
         translating=translating,
+        notify=say,
     )
     engine: Engine = spec(engine_id).create(printer, engine_options)
     tracker = EndTracker(WavFileSource(args.file, realtime=realtime))
@@ -205,6 +210,8 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
             engine.stop()  # for the cloud: Terminate, so the session is not left open
             printer.stopped.wait(TERMINATE_WAIT_S)
         stopped = engine.join(TERMINATE_WAIT_S)
+        if printer.service is not None:  # the model that made the text, as the app records it
+            apply_service(settings, printer.service.model, printer.service.mode)
         code = finish(args, output, fmt, printer, engine_id, settings, source, started_at)
     if interrupted_by is not None:
         problems = [error.message for error in printer.errors]

@@ -8,7 +8,13 @@ happen before recognition starts: exit 2, nothing transcribed) sit together.
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
+
+# The token URL when --token-url is not given (a deployment sets it once for
+# every run, like ASSEMBLYAI_API_KEY); used only by the cloud engine, so an
+# offline run with it set is not an error.
+TOKEN_URL_ENV = "CAPTIONER_TOKEN_URL"
 
 # The options only the cloud engine has, with the flag that names each.
 CLOUD_OPTIONS = {
@@ -20,7 +26,14 @@ CLOUD_OPTIONS = {
     "prompt": "--prompt",
     "keyterms": "--keyterms",
     "low_bandwidth": "--low-bandwidth",
+    "token_url": "--token-url",
 }
+
+
+def token_url(args: argparse.Namespace) -> str:
+    """The token URL of this run: ``--token-url``, else ``$CAPTIONER_TOKEN_URL``, else ""."""
+    given = (getattr(args, "token_url", None) or "").strip()
+    return given or os.environ.get(TOKEN_URL_ENV, "").strip()
 
 
 def offline_problem(args: argparse.Namespace) -> str | None:
@@ -36,12 +49,16 @@ def offline_problem(args: argparse.Namespace) -> str | None:
     return f"{', '.join(given)} need the cloud engine: add --engine assemblyai"
 
 
-def cloud_config(args: argparse.Namespace, key: str) -> tuple[Any, dict[str, object], list[str]]:
+def cloud_config(
+    args: argparse.Namespace, key: str, url: str = ""
+) -> tuple[Any, dict[str, object], list[str]]:
     """``(AssemblyAIConfig, session settings, problems)`` for this run's options.
 
     ``problems`` (plain words) means the run must not start.  The settings
     are what the export's session records about how the text was made
-    (never the key).
+    (never the key, nor the token URL: it may carry a secret in its query).
+    ``url``, the token URL, replaces the key: a token is fetched from it
+    before each connection.
     """
     from captioner.engines.assemblyai import AssemblyAIConfig
     from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL
@@ -60,6 +77,7 @@ def cloud_config(args: argparse.Namespace, key: str) -> tuple[Any, dict[str, obj
         translate_to=(getattr(args, "translate", None) or "").strip(),
         translation_model=getattr(args, "translation_model", None) or DEFAULT_TRANSLATION_MODEL,
         low_bandwidth=bool(getattr(args, "low_bandwidth", False)),
+        token_url=url,
     )
     settings: dict[str, object] = {
         "speech_model": config.speech_model,

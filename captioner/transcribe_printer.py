@@ -7,11 +7,12 @@ A listener of its own (the engine calls it on its threads), so the run in
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TextIO
 
 from captioner.core.caption_line import caption_line
 from captioner.core.transcript import Transcript, Turn, TurnUpdate
-from captioner.engines.base import EngineError, EngineState
+from captioner.engines.base import EngineError, EngineNotice, EngineState, ServiceSession
 
 # With --translate a printed line waits for its translation (so it prints
 # right under it) while at most this many later lines are ready.
@@ -40,8 +41,14 @@ class TurnPrinter:
         expect_formatted: bool,
         mask_profanity: bool = False,
         translating: bool = False,
+        notify: Callable[[str], None] | None = None,
     ) -> None:
         self._out = out
+        self._notify = notify or (lambda _message: None)
+        # What the service said it runs (Begin.configuration), for the export's
+        # settings; the last connection's, like the app's session record.
+        self.service: ServiceSession | None = None
+        self._told_substitution = False
         self._translating = translating
         self._held: list[tuple[str, str]] = []  # (key, line) waiting for a translation
         self._expect_formatted = expect_formatted
@@ -99,6 +106,35 @@ class TurnPrinter:
         # Lines already printed stay as they are; the -o export carries the new labels.
         with self._lock:
             self.transcript.apply_speaker_revision(turn_id, speaker, word_speakers)
+
+    def on_service_session(self, session: ServiceSession) -> None:
+        """Keep the model in use; say once if it is not the one asked for."""
+        with self._lock:
+            self.service = session
+            tell = session.model_differs and not self._told_substitution
+            self._told_substitution = self._told_substitution or tell
+        if tell:
+            self._notify(
+                f"AssemblyAI is using the “{session.model}” model, not “{session.requested_model}” "
+                "that was asked for (the service ignored the choice): the transcript is that "
+                "model's"
+            )
+
+    def on_notice(self, notice: EngineNotice) -> None:
+        """Service warnings on stderr; the model substitution is said by on_service_session.
+
+        The engine's own wording of the substitution points at the app's
+        Settings, which a terminal user has not got.
+        """
+        # Imported here: only the cloud engine sends notices, and the offline
+        # path imports none of its modules.
+        from captioner.engines.assemblyai.service_report import substitution_message
+
+        with self._lock:
+            session = self.service
+        if session is not None and notice.message == substitution_message(session):
+            return
+        self._notify(notice.message)
 
     def finished_turns(self) -> list[Turn]:
         """A snapshot of the finished turns (safe even if an engine thread lingers)."""

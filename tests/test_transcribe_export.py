@@ -111,7 +111,9 @@ def test_cloud_export_uses_the_formatted_text_and_records_the_settings(
     assert [t.text for t in turns] == ["And mister john dashwood.", "Had then leisure to consider."]
     assert all(t.formatted for t in turns)
     assert info is not None and info.engine == "assemblyai"
-    assert set(info.settings) == {"speech_model", "format_turns"}
+    # What was asked, and what the service said it ran (Begin.configuration), as the app records.
+    assert set(info.settings) == {"speech_model", "format_turns", "model_in_use", "mode_in_use"}
+    assert info.settings["model_in_use"] == info.settings["speech_model"]
     assert key not in out.read_text(encoding="utf-8")
 
 
