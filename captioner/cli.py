@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.assemblyai.session_options import (
+    DOMAINS,
+    MAX_INACTIVITY_TIMEOUT_S,
+    MIN_INACTIVITY_TIMEOUT_S,
+    PII_SUBSTITUTIONS,
+    VOICE_FOCUS_CHOICES,
+)
 from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL
 from captioner.engines.registry import engine_ids
 
@@ -107,6 +115,7 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
     cloud.add_argument(
         "--keyterms", metavar="TERMS", help="comma-separated words and names to expect"
     )
+    add_session_options(cloud)
     cloud.add_argument(
         "--token-url",
         metavar="URL",
@@ -119,6 +128,60 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="send the audio as Opus, about a tenth of the data of PCM "
         "(needs pip install 'captioner[opus]')",
+    )
+
+
+def _bounded(kind: type, low: float, high: float, unit: str = "") -> Any:
+    """An argparse type: a ``kind`` number from ``low`` to ``high`` (a clear error otherwise)."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}{unit}, not {text}")
+        return value
+
+    return parse
+
+
+def add_session_options(cloud: argparse._ArgumentGroup) -> None:
+    """The session options of issue 15.3, as Settings ▸ AssemblyAI has them."""
+    cloud.add_argument(
+        "--voice-focus",
+        choices=VOICE_FOCUS_CHOICES,
+        help="cut background voices and noise: near-field (a headset, one speaker close to "
+        "the microphone) or far-field (a room)",
+    )
+    cloud.add_argument(
+        "--voice-focus-threshold",
+        type=_bounded(float, 0.0, 1.0),
+        metavar="X",
+        help="how hard --voice-focus cuts the background, 0 to 1",
+    )
+    cloud.add_argument(
+        "--redact-pii",
+        action="store_true",
+        help="replace personal information (names, numbers, addresses…) in the transcript",
+    )
+    cloud.add_argument(
+        "--redact-pii-policies",
+        metavar="KINDS",
+        help="with --redact-pii: only these comma-separated kinds (default: every kind)",
+    )
+    cloud.add_argument(
+        "--redact-pii-sub",
+        choices=PII_SUBSTITUTIONS,
+        help="with --redact-pii: what replaces a redacted word (default: the service's)",
+    )
+    cloud.add_argument("--domain", choices=DOMAINS, help="specialised vocabulary (medical)")
+    cloud.add_argument(
+        "--inactivity-timeout",
+        type=_bounded(int, MIN_INACTIVITY_TIMEOUT_S, MAX_INACTIVITY_TIMEOUT_S, " seconds"),
+        metavar="SECONDS",
+        help=f"the service ends the session after this long without audio "
+        f"({MIN_INACTIVITY_TIMEOUT_S}-{MAX_INACTIVITY_TIMEOUT_S} s; default: never)",
     )
 
 

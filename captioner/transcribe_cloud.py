@@ -27,6 +27,13 @@ CLOUD_OPTIONS = {
     "keyterms": "--keyterms",
     "low_bandwidth": "--low-bandwidth",
     "token_url": "--token-url",
+    "voice_focus": "--voice-focus",
+    "voice_focus_threshold": "--voice-focus-threshold",
+    "redact_pii": "--redact-pii",
+    "redact_pii_policies": "--redact-pii-policies",
+    "redact_pii_sub": "--redact-pii-sub",
+    "domain": "--domain",
+    "inactivity_timeout": "--inactivity-timeout",
 }
 
 
@@ -78,6 +85,13 @@ def cloud_config(
         translation_model=getattr(args, "translation_model", None) or DEFAULT_TRANSLATION_MODEL,
         low_bandwidth=bool(getattr(args, "low_bandwidth", False)),
         token_url=url,
+        voice_focus=getattr(args, "voice_focus", None),
+        voice_focus_threshold=getattr(args, "voice_focus_threshold", None),
+        redact_pii=bool(getattr(args, "redact_pii", False)),
+        redact_pii_policies=comma_list(getattr(args, "redact_pii_policies", None)),
+        redact_pii_sub=getattr(args, "redact_pii_sub", None),
+        domain=getattr(args, "domain", None),
+        inactivity_timeout_s=getattr(args, "inactivity_timeout", None),
     )
     settings: dict[str, object] = {
         "speech_model": config.speech_model,
@@ -92,7 +106,11 @@ def cloud_config(
     if config.translating:
         settings["translate_to"] = config.translate_to
         settings["translation_model"] = config.translation_model
+    settings.update(session_option_settings(config))
     problems = config.validate()
+    if (config.redact_pii_policies or config.redact_pii_sub) and not config.redact_pii:
+        # Sent without it they would do nothing: the user would believe the text redacted.
+        problems.append("--redact-pii-policies and --redact-pii-sub need --redact-pii.")
     if config.low_bandwidth:
         from captioner.engines.assemblyai.opus import opus_problem
 
@@ -101,3 +119,31 @@ def cloud_config(
         if problem is not None:
             problems.append(f"--low-bandwidth: {problem}")
     return config, settings, problems
+
+
+def comma_list(text: str | None) -> tuple[str, ...]:
+    """``"a, b,,c"`` → ``("a", "b", "c")``."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def session_option_settings(config: Any) -> dict[str, object]:
+    """The session options (issue 15.3) an export records; nothing for the service defaults.
+
+    Redaction above all: a reader of the export must know the text was redacted.
+    """
+    settings: dict[str, object] = {}
+    if config.voice_focus is not None:
+        settings["voice_focus"] = config.voice_focus
+        if config.voice_focus_threshold is not None:
+            settings["voice_focus_threshold"] = config.voice_focus_threshold
+    if config.redact_pii:
+        settings["redact_pii"] = True
+        if config.redact_pii_policies:
+            settings["redact_pii_policies"] = list(config.redact_pii_policies)
+        if config.redact_pii_sub is not None:
+            settings["redact_pii_sub"] = config.redact_pii_sub
+    if config.domain is not None:
+        settings["domain"] = config.domain
+    if config.inactivity_timeout_s is not None:
+        settings["inactivity_timeout_s"] = config.inactivity_timeout_s
+    return settings
