@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         choices=engine_ids(),
-        help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
+        help="recognition engine (default: AssemblyAI when an API key or a token URL is set, "
+        "else offline)",
     )
     parser.add_argument(
         "--device",
@@ -199,7 +200,8 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         choices=engine_ids(),
-        help="recognition engine (default: AssemblyAI when an API key is set, else offline)",
+        help="recognition engine (default: AssemblyAI when an API key or a token URL is set, "
+        "else offline)",
     )
     parser.add_argument("--api-host", default=DEFAULT_HOST, metavar="HOST", help="AssemblyAI host")
     parser.add_argument(
