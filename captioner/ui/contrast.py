@@ -12,6 +12,7 @@ measures the way the guideline defines it.  Tests walk the widgets with
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from PySide6.QtGui import QColor, QPalette, QTextCharFormat
 from PySide6.QtWidgets import (
@@ -68,10 +69,33 @@ def muted(text: QColor, background: QColor, minimum: float = TARGET) -> QColor:
     """``text`` faded towards ``background`` as far as it can go and still read at ``minimum``.
 
     Secondary text (hints, times, the line still being spoken) looks quieter
-    than the rest without dropping below AA on any theme.
+    than the rest without dropping below AA on any theme.  Answers are cached:
+    the same few palette pairs are asked for again and again while the window
+    is built, and each search costs ~1 ms of the GUI thread.
     """
+    return QColor.fromRgba(_muted(text.rgba(), background.rgba(), minimum))
+
+
+def readable(colour: QColor, background: QColor, minimum: float = TARGET) -> QColor:
+    """``colour`` (a hue that means something: red for errors, a speaker's colour),
+    darkened or lightened just enough to read at ``minimum`` on ``background``
+    (cached, as :func:`muted`)."""
+    return QColor.fromRgba(_readable(colour.rgba(), background.rgba(), minimum))
+
+
+@lru_cache(maxsize=256)
+def _muted(text_rgba: int, background_rgba: int, minimum: float) -> int:
+    return _search_muted(QColor.fromRgba(text_rgba), QColor.fromRgba(background_rgba), minimum)
+
+
+@lru_cache(maxsize=256)
+def _readable(colour_rgba: int, background_rgba: int, minimum: float) -> int:
+    return _search_readable(QColor.fromRgba(colour_rgba), QColor.fromRgba(background_rgba), minimum)
+
+
+def _search_muted(text: QColor, background: QColor, minimum: float) -> int:
     if contrast_ratio(text, background) <= minimum:
-        return QColor(text)
+        return text.rgba()
     low, high = 0.0, 1.0  # binary search on the fade: contrast falls as t grows
     for _ in range(20):
         mid = (low + high) / 2
@@ -79,14 +103,12 @@ def muted(text: QColor, background: QColor, minimum: float = TARGET) -> QColor:
             low = mid
         else:
             high = mid
-    return _mix(text, background, low)
+    return _mix(text, background, low).rgba()
 
 
-def readable(colour: QColor, background: QColor, minimum: float = TARGET) -> QColor:
-    """``colour`` (a hue that means something: red for errors, a speaker's colour),
-    darkened or lightened just enough to read at ``minimum`` on ``background``."""
+def _search_readable(colour: QColor, background: QColor, minimum: float) -> int:
     if contrast_ratio(colour, background) >= minimum:
-        return QColor(colour)
+        return colour.rgba()
     towards = (
         QColor("black") if relative_luminance(background) > 0.18 else QColor("white")
     )  # 0.18: where black and white text give equal contrast
@@ -97,7 +119,7 @@ def readable(colour: QColor, background: QColor, minimum: float = TARGET) -> QCo
             high = mid
         else:
             low = mid
-    return _mix(colour, towards, high)
+    return _mix(colour, towards, high).rgba()
 
 
 @dataclass(frozen=True)
