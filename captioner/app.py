@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from collections.abc import Callable
 
@@ -25,7 +24,7 @@ from captioner.ui.announcer import CaptionAnnouncer
 from captioner.ui.call_mode import CallMode
 from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT, GlobalHotkey
+from captioner.ui.global_hotkey import GlobalHotkey, grab_for
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.level_monitor import LevelMonitor
@@ -46,8 +45,6 @@ from captioner.ui.storage_notice import StorageNotice
 from captioner.ui.tray import CaptionerTray
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 from captioner.ui.window_memory import WindowMemory
-
-log = logging.getLogger(__name__)
 
 
 class CaptionerApp(QObject):
@@ -176,19 +173,17 @@ def run_gui(args: argparse.Namespace) -> int:
     instance.activationRequested.connect(captioner.window.bring_to_front)
     instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
     hotkey = GlobalHotkey()
-
-    def grab_hotkey() -> None:
-        # After the window shows: importing python-xlib and grabbing the keys took
-        # 55-120 ms, which delayed the first paint (issue 14).
-        if app.platformName() == "xcb" and hotkey.start():
-            hotkey.activated.connect(captioner.overlay_visibility.toggle_lock)
-            captioner.overlay.set_global_shortcut(DEFAULT_HOTKEY_TEXT)  # the locked label says it
-        else:
-            log.info("No global shortcut: %s", hotkey.problem or app.platformName())
-
     notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)
     captioner.window.show()
-    QTimer.singleShot(0, grab_hotkey)
+    QTimer.singleShot(  # after the first paint (issue 14)
+        0,
+        lambda: grab_for(
+            hotkey,
+            app.platformName(),
+            captioner.overlay_visibility.toggle_lock,
+            captioner.overlay.set_global_shortcut,
+        ),
+    )
     if args.start:
         QTimer.singleShot(0, captioner.start_captioning)
     done: asyncio.Future[None] = loop.create_future()

@@ -15,6 +15,7 @@ import os
 import re
 import select
 import threading
+from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
@@ -119,3 +120,22 @@ class GlobalHotkey(QObject):
         display.close()
         self._display = None
         self._grabs.clear()
+
+
+def grab_for(
+    hotkey: GlobalHotkey,
+    platform: str,
+    on_press: Callable[[], None],
+    announce: Callable[[str], None],
+) -> None:
+    """Grab the shortcut where the platform allows it and route its presses.
+
+    Called once the window shows: importing python-xlib and grabbing the keys
+    took 55-120 ms, which delayed the first paint (issue 14).  ``announce``
+    gets the combination's text (the locked overlay's label says it).
+    """
+    if platform == "xcb" and hotkey.start():
+        hotkey.activated.connect(on_press)
+        announce(DEFAULT_HOTKEY_TEXT)
+    else:
+        log.info("No global shortcut: %s", hotkey.problem or platform)
