@@ -131,19 +131,9 @@ def session_option_settings(config: Any) -> dict[str, object]:
 
     Redaction above all: a reader of the export must know the text was redacted.
     """
-    settings: dict[str, object] = {}
-    if config.voice_focus is not None:
-        settings["voice_focus"] = config.voice_focus
-        if config.voice_focus_threshold is not None:
-            settings["voice_focus_threshold"] = config.voice_focus_threshold
-    if config.redact_pii:
-        settings["redact_pii"] = True
-        if config.redact_pii_policies:
-            settings["redact_pii_policies"] = list(config.redact_pii_policies)
-        if config.redact_pii_sub is not None:
-            settings["redact_pii_sub"] = config.redact_pii_sub
-    if config.domain is not None:
-        settings["domain"] = config.domain
-    if config.inactivity_timeout_s is not None:
-        settings["inactivity_timeout_s"] = config.inactivity_timeout_s
+    from captioner.engines.assemblyai.session_options import option_params
+
+    settings: dict[str, object] = option_params(config)  # what the session was asked for
+    if "inactivity_timeout" in settings:  # exports name the unit
+        settings["inactivity_timeout_s"] = settings.pop("inactivity_timeout")
     return settings
