@@ -9,10 +9,7 @@ it), read back into the session's settings as ``model_in_use`` /
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,35 +18,12 @@ from captioner.core.export import render
 from captioner.core.journal import journal_path, read_journal
 from captioner.core.sessions import SessionStore
 from captioner.ui.session_library import describe
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _killed_session(tmp_path: Path) -> str:
-    session_id = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.service_journal_writer", str(tmp_path), session_id],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(10) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
-    return session_id
+from tests.core.killed_writer import killed_session
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_the_model_in_use_survives_sigkill_and_reaches_the_list_and_json(tmp_path: Path) -> None:
-    session_id = _killed_session(tmp_path)
+    session_id = killed_session("tests.core.service_journal_writer", tmp_path)
     store = SessionStore(tmp_path)
     [summary] = store.list()
     assert summary.crashed and summary.model == "universal-streaming-english"
@@ -68,7 +42,7 @@ def test_the_model_in_use_survives_sigkill_and_reaches_the_list_and_json(tmp_pat
     "damage", [{"model": 7}, {"model": "m" * 500}, {"mode": ["balanced"]}, {"model": None}]
 )
 def test_a_damaged_service_record_costs_only_that_record(tmp_path: Path, damage) -> None:
-    session_id = _killed_session(tmp_path)
+    session_id = killed_session("tests.core.service_journal_writer", tmp_path)
     path = journal_path(tmp_path, session_id)
     lines = path.read_bytes().splitlines(keepends=True)
     index = next(i for i, line in enumerate(lines) if b'"type":"service"' in line)

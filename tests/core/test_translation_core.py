@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -23,8 +20,7 @@ from captioner.core.journal import TranscriptJournal, read_journal
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
 from captioner.core.transcript import ChangeKind, Transcript, Translation, Turn, TurnUpdate, Word
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.core.killed_writer import killed_session
 
 
 def final(i: int, text: str, speaker: str | None = "A") -> TurnUpdate:
@@ -155,24 +151,7 @@ def test_a_damaged_translation_record_costs_only_that_record(tmp_path: Path, dam
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_keeps_translations_and_revised_labels_already_shown(tmp_path: Path) -> None:
-    session_id = uuid.uuid4().hex
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.core.translation_journal_writer", str(tmp_path), session_id],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
-        proc.send_signal(signal.SIGKILL)
-        assert proc.wait(10) == -signal.SIGKILL
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait(10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+    session_id = killed_session("tests.core.translation_journal_writer", tmp_path)
     turns = SessionStore(tmp_path).recover(session_id)
     assert [t.translation for t in turns] == [
         Translation("fr", "Bonjour."),
