@@ -181,7 +181,8 @@ def loading():
 
 def model_made():
     model = sys.modules.get("captioner.engines.offline.model")
-    return model is not None and model._default_model is not None
+    # getattr: the preload imports the module on a worker, it may be half-initialised
+    return getattr(model, "_default_model", None) is not None
 
 
 settings = QSettings(sys.argv[1] + "/settings.ini", QSettings.Format.IniFormat)

@@ -141,20 +141,53 @@ def _offline(listener: EngineListener, options: EngineOptions) -> Engine:
     return offline.OfflineEngine(listener, realtime=options.realtime)
 
 
-def _offline_preload() -> None:
-    from captioner.engines.offline import preload
+# Whether the offline engine is the one chosen (its recogniser should be pre-started).
+# Guarded by _offline_lock, which also orders a preload thread's start of the
+# recogniser against a release from the GUI thread.
+_offline_lock = threading.Lock()
+_offline_wanted = False
 
-    preload()
+
+def _offline_preload() -> None:
+    """Import the offline engine and pre-start its recogniser, on a worker thread.
+
+    Importing the package and its process plumbing (multiprocessing, the
+    final-decode process module) took 45-76 ms on the GUI thread right after
+    the first paint (benchmarks/gui_stalls.py, start-up with 500 sessions),
+    long enough to freeze the window it had just shown.  Start never waits
+    on this import's lock: it checks :meth:`EngineSpec.loaded` first.
+    """
+    global _offline_wanted
+    with _offline_lock:
+        _offline_wanted = True
+
+    def load() -> None:
+        try:
+            from captioner.engines.offline import model
+        except Exception:  # Start reports it properly; a preload only saves time
+            log.debug("Preloading the offline engine failed", exc_info=True)
+            return
+        with _offline_lock:
+            if _offline_wanted:  # not released while importing
+                model.preload()
+
+    threading.Thread(target=load, name="offline-preload", daemon=True).start()
 
 
 def _release_offline() -> None:
     """Another engine was chosen: end the offline recogniser pre-started for Start.
 
-    Looked up in ``sys.modules`` so that choosing the cloud engine imports nothing.
+    Looked up in ``sys.modules`` so that choosing the cloud engine imports
+    nothing; a module still being imported by the preload thread has started
+    nothing yet, and that thread sees the flag cleared here.
     """
-    model = sys.modules.get("captioner.engines.offline.model")
-    if model is not None:
-        model.release_preloaded()
+    global _offline_wanted
+    with _offline_lock:
+        _offline_wanted = False
+        model = sys.modules.get("captioner.engines.offline.model")
+        spec = getattr(model, "__spec__", None)
+        if model is not None and not getattr(spec, "_initializing", False):
+            model.release_preloaded()
 
 
 # -- the cloud engine ----------------------------------------------------------

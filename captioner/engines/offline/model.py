@@ -164,15 +164,23 @@ class OfflineModel:
         with self._lock:
             self._keep_spare = True
         threading.Thread(
-            target=self._start_spare, kwargs={"keep": True}, name="offline-model-load", daemon=True
-        ).start()
+            target=self._start_spare, kwargs={"keep": False}, name="offline-model-load", daemon=True
+        ).start()  # keep=False: a drop_spare before it runs wins
 
     def _start_spare(self, *, keep: bool) -> None:
         with self._spawning:  # one spawn at a time: never two spares
             self._start_spare_locked(keep=keep)
 
     def _start_spare_locked(self, *, keep: bool) -> None:
+        """Pre-start a recogniser if one is wanted (``keep``: wanted from now on).
+
+        Without ``keep`` it starts only while the engine is still chosen, so a
+        preload or a run's end racing with :meth:`drop_spare` never leaves a
+        recogniser (and its model's memory) behind.
+        """
         with self._lock:
+            if not (keep or self._keep_spare):
+                return
             self._keep_spare = self._keep_spare or keep
             if self._spare is not None and self._spare.alive:
                 return
@@ -186,10 +194,10 @@ class OfflineModel:
             log.exception("Could not start the offline recogniser process")
             return
         with self._lock:
-            if self._spare is None:
+            if self._spare is None and self._keep_spare:
                 self._spare = new
                 return
-        new.close()  # another caller pre-started one meanwhile
+        new.close()  # another caller pre-started one meanwhile, or drop_spare ran
 
     def drop_spare(self) -> None:
         """Stop the pre-started recogniser (the offline engine is no longer chosen)."""
@@ -227,7 +235,7 @@ class OfflineModel:
         with self._lock:
             keep = self._keep_spare
         if keep:
-            self._start_spare(keep=True)  # on the engine thread, which is ending
+            self._start_spare(keep=False)  # on the engine thread, which is ending
 
     def _new_process(self) -> LiveProcess:  # called with self._lock held
         self._created += 1
