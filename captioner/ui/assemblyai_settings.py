@@ -12,19 +12,17 @@ or "Saving…" until the keyring answers.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -35,14 +33,10 @@ from captioner.engines.assemblyai.session_options import live_changes
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
 from captioner.ui.assemblyai_options import SessionOptions, options_from_settings
-from captioner.ui.contrast import readable_placeholders
-from captioner.ui.dialog_footer import DialogFooter
-from captioner.ui.focus_ring import FocusRing
-from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.low_bandwidth_setting import LowBandwidthSetting, low_bandwidth_config
-from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
+from captioner.ui.settings_form import SettingsForm
 from captioner.ui.translation_settings import translation_config
 
 
@@ -99,10 +93,8 @@ class AssemblyAISettingsDialog(QDialog):
         s = settings
         # The form scrolls and OK/Cancel stay below it, in view: at 1024×600 with
         # 2× scaling the screen (300 px) is shorter than the form.
-        inner = QWidget()
-        form = QFormLayout(inner)
-        if available_area(self).width() < 700:  # a narrow screen: labels above their fields
-            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.frame = frame = SettingsForm(self)
+        form = frame.form
 
         self.key_edit = QLineEdit()
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -174,47 +166,32 @@ class AssemblyAISettingsDialog(QDialog):
         )
         turns.setObjectName("turnHelp")
         turns.setWordWrap(True)
-        for label, widget in (
-            ("Speech &model:", self.model_combo),
-            (" ", self.model_description),  # under the model, in the field column
-            ("L&anguages:", self.languages_edit),
-            ("", self.detect_check),
-            (" ", QLabel(helptext.LANGUAGES_HELP, objectName="optionHelp", wordWrap=True)),
-            ("Key &terms:", self.keyterms_edit),
-            ("", self.profanity_check),
-            ("", self.format_check),
-            ("", self.speakers_check),
-            ("", turns),
-            (helptext.MIN_SILENCE_LABEL, self.min_silence),
-            (helptext.MAX_SILENCE_LABEL, self.max_silence),
-            (helptext.THRESHOLD_LABEL, self.threshold),
-        ):
-            if label == " ":
-                form.addRow("", widget)
-            elif label:
-                widget.setAccessibleName(label.replace("&", "").rstrip(":"))
-                form.addRow(label, widget)
-            else:
-                form.addRow(widget)
+        frame.add_rows(
+            (
+                ("Speech &model:", self.model_combo),
+                (" ", self.model_description),  # under the model, in the field column
+                ("L&anguages:", self.languages_edit),
+                ("", self.detect_check),
+                (" ", QLabel(helptext.LANGUAGES_HELP, objectName="optionHelp", wordWrap=True)),
+                ("Key &terms:", self.keyterms_edit),
+                ("", self.profanity_check),
+                ("", self.format_check),
+                ("", self.speakers_check),
+                ("", turns),
+                (helptext.MIN_SILENCE_LABEL, self.min_silence),
+                (helptext.MAX_SILENCE_LABEL, self.max_silence),
+                (helptext.THRESHOLD_LABEL, self.threshold),
+            )
+        )
         self.low_bandwidth = LowBandwidthSetting(s, form, self)  # asks for PyAV off-thread
         self.options = SessionOptions(s, form, self)
-        footer = DialogFooter(self)
+        # 620 px wide: the key's placeholder and the model's description fit.
+        footer = frame.finish("AssemblyAI options", width=620)
         self.problems = footer.problems
-        form.addRow(self.problems)
         self.ok_button = footer.ok_button
         self.cancel_button = footer.cancel_button
-        self.scroll = FittingScroll(inner, "AssemblyAI options")
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.scroll, 1)
-        outer.addWidget(footer.buttons)
-        # 620 px wide: the key's placeholder and the model's description fit.
-        fit_size(self, QSize(620, self.sizeHint().height()))
-        self.keep_on_screen = KeepOnScreen(self)
         self._check = KeyCheck(api_host, self)
         self._check.finished.connect(self._on_key_checked)
-        install_close_keys(self, escape=False)  # Ctrl+W as Cancel; Esc already is
-        readable_placeholders(self)
-        self.focus_ring = FocusRing(self)
         self._set_key_pending("Checking the keyring…")
         self.keyring_call = off_gui_thread(
             keystore.key_state, self._on_key_state, self, on_error=self._on_keyring_failed

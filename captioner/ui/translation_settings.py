@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -32,11 +29,7 @@ from captioner.engines.assemblyai.translation import (
     DEFAULT_TRANSLATION_MODEL,
     language_problem,
 )
-from captioner.ui.contrast import readable_placeholders
-from captioner.ui.dialog_footer import DialogFooter
-from captioner.ui.focus_ring import FocusRing
-from captioner.ui.help_dialogs import install_close_keys
-from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
+from captioner.ui.settings_form import SettingsForm
 
 COST_NOTE = (
     "Translation is done by a language model through AssemblyAI's LLM Gateway. "
@@ -78,10 +71,8 @@ class TranslationSettingsDialog(QDialog):
         self._settings = settings
         self._offline = offline
         s = settings
-        inner = QWidget()
-        form = QFormLayout(inner)
-        if available_area(self).width() < 700:  # a narrow screen: labels above their fields
-            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.frame = frame = SettingsForm(self)  # scrolls; OK/Cancel stay in view below
+        form = frame.form
         self.unavailable = QLabel(OFFLINE_NOTE if offline else "")
         self.unavailable.setObjectName("translationUnavailable")
         self.unavailable.setWordWrap(True)
@@ -129,7 +120,7 @@ class TranslationSettingsDialog(QDialog):
             "Every this many seconds the service may re-sort who said what and relabel "
             "lines already shown (at least 120 s)."
         )
-        for label, widget in (
+        rows = (
             ("&Translate captions to:", self.language_combo),
             ("Translation &model:", self.model_edit),
             ("&Overlay shows:", self.display_combo),
@@ -137,30 +128,17 @@ class TranslationSettingsDialog(QDialog):
             ("", self.speakers_check),
             ("Ma&ximum speakers:", self.max_speakers),
             ("Speaker &revision every:", self.revision),
-        ):
-            if label:
-                widget.setAccessibleName(label.replace("&", "").rstrip(":"))
-                form.addRow(label, widget)
-            else:
-                form.addRow(widget)
+        )
+        frame.add_rows(rows)
+        for _label, widget in rows:
             widget.setEnabled(not offline)
         self.speakers_check.toggled.connect(self._speaker_options)
         self._speaker_options()
         if offline:
             self.language_combo.setToolTip(OFFLINE_NOTE)
-        footer = DialogFooter(self)
+        footer = frame.finish("Translation and speaker options", width=560)
         self.problems = footer.problems
-        form.addRow(self.problems)
         self.ok_button = footer.ok_button
-        self.scroll = FittingScroll(inner, "Translation and speaker options")
-        outer = QVBoxLayout(self)
-        outer.addWidget(self.scroll, 1)
-        outer.addWidget(footer.buttons)
-        fit_size(self, QSize(560, self.sizeHint().height()))
-        self.keep_on_screen = KeepOnScreen(self)
-        install_close_keys(self, escape=False)
-        readable_placeholders(self)
-        self.focus_ring = FocusRing(self)
 
     def set_language(self, language: str) -> None:
         index = self.language_combo.findData(language.strip())
