@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -174,8 +176,10 @@ def conversation_frames() -> list[bytes]:
 
 
 def run_cloud(
-    frames: list[bytes], *, speaker_labels: bool
+    source: list[bytes] | CallSources, **config: Any
 ) -> tuple[RecordingListener, FakeV3Server]:
+    """One AssemblyAI call-mode run of ``source`` (call frames, or two sides) to its end,
+    against the fake v3 server speaking :data:`SCRIPT`; ``config``: AssemblyAIConfig fields."""
     listener = RecordingListener()
     with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
         engine = AssemblyAICallEngine(
@@ -185,11 +189,11 @@ def run_cloud(
                 api_host=server.url,
                 connect_timeout_s=2.0,
                 provisional_offline=False,
-                speaker_labels=speaker_labels,
+                **config,
             ),
             names={"mic": "You", "system": "Them"},
         )
-        engine.start(FrameSource(frames))
+        engine.start(FrameSource(source) if isinstance(source, list) else source)
         listener.wait_stopped(30)
         assert engine.join(5)
     return listener, server
@@ -242,21 +246,11 @@ def test_lost_side_is_reported_and_the_cloud_session_goes_on() -> None:
     frames = conversation_frames()
     mic = Side("Headset", [f[:CHUNK_BYTES] for f in frames], fail_at=40)
     system = Side("Speakers", [f[CHUNK_BYTES:] for f in frames], fail_at=None)
-    listener = RecordingListener()
     seen: list[str] = []
     sources = CallSources(
         mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=read_at_once_clock
     )
-    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
-        engine = AssemblyAICallEngine(
-            listener,
-            AssemblyAIConfig(
-                api_key=KEY, api_host=server.url, connect_timeout_s=2.0, provisional_offline=False
-            ),
-        )
-        engine.start(sources)
-        listener.wait_stopped(30)
-        assert engine.join(5)
+    listener, _ = run_cloud(sources)
     assert seen == [MIC]
     assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
     assert "Headset" in listener.errors[0].message

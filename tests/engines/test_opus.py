@@ -18,12 +18,10 @@ import soundfile as sf
 
 from captioner.audio.source import WavFileSource
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine, opus
-from captioner.engines.assemblyai.call import AssemblyAICallEngine
 from captioner.engines.base import EngineNotice
 from tests.conftest import reference_text
 from tests.engines.resilience_harness import StatusRecorder
-from tests.engines.test_call_engines import SCRIPT as CALL_SCRIPT
-from tests.engines.test_call_engines import FrameSource, conversation_frames
+from tests.engines.test_call_engines import conversation_frames, run_cloud
 from tests.fakes.v3_server import FakeV3Server, Faults, TurnScript
 
 KEY = "opus-key-4b7e21"
@@ -218,22 +216,8 @@ def test_after_a_drop_every_connection_is_a_fresh_opus_stream_of_its_own_audio(
 
 def test_call_mode_keeps_pcm_when_low_bandwidth_is_on() -> None:
     """The SDK's ChannelStreamer mixes both sides' PCM and sends PCM itself."""
-    listener = StatusRecorder()
-    with FakeV3Server(api_key=KEY, script=CALL_SCRIPT, ms_per_word=300, gap_ms=400) as server:
-        engine = AssemblyAICallEngine(
-            listener,
-            AssemblyAIConfig(
-                api_key=KEY,
-                api_host=server.url,
-                connect_timeout_s=2.0,
-                provisional_offline=False,
-                low_bandwidth=True,
-            ),
-            names={"mic": "You", "system": "Them"},
-        )
-        engine.start(FrameSource(conversation_frames()))
-        finish(engine, listener)
-        (session,) = server.sessions
+    listener, server = run_cloud(conversation_frames(), low_bandwidth=True)
+    (session,) = server.sessions
     assert not listener.errors
     assert "encoding" not in session.query
     assert set(session.chunk_ms) == {50.0}
