@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from captioner import __version__
 from captioner.core.sessions import SessionStore
+from tests.app_process import captioner, captioning_cloud, end_with, run
 from tests.conftest import DATA
 from tests.fakes.v3_server import FakeV3Server, TurnScript
-
-CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
-
-
-def captioner(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.Popen:
-    full_env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",  # never the user's keyring
-        **(env or {}),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "captioner", *args],
-        env=full_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kw,
-    )
-
-
-def run(*args: str, **kw) -> subprocess.CompletedProcess:
-    proc = captioner(*args, **kw)
-    out, err = proc.communicate(timeout=60)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
 def test_version_and_help() -> None:
@@ -81,26 +54,8 @@ def test_list_devices_prints_a_table_or_says_there_are_none() -> None:
 def test_ctrl_c_ends_the_cloud_session_cleanly(signum: int) -> None:
     key = "test-key-cli"
     with FakeV3Server(api_key=key, script=TurnScript.from_text("and mister john")) as server:
-        proc = captioner(
-            "--engine",
-            "assemblyai",
-            "--input-file",
-            str(CLIP),
-            "--api-host",
-            server.url,
-            "--start",
-            env={"ASSEMBLYAI_API_KEY": key},
-        )
-        try:
-            server.wait_for(
-                lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received >= 1000, timeout=20
-            )
-            proc.send_signal(signum)
-            _, err = proc.communicate(timeout=20)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+        with captioning_cloud(server, key) as proc:
+            err = end_with(proc, signum)
         session = server.sessions[0]
     assert proc.returncode == 0, err
     assert "Traceback" not in err

@@ -17,12 +17,9 @@ from pathlib import Path
 import pytest
 
 from captioner.core.sessions import SessionStore
-from tests.conftest import DATA
+from tests.app_process import CLIP, captioner, captioning_cloud, end_with
 from tests.fakes.v3_server import FakeV3Server, TurnScript
 from tests.speech import RATE, write_wav
-from tests.test_cli import captioner
-
-CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"
 
 pytestmark = pytest.mark.slow
 
@@ -32,41 +29,13 @@ def last_record(journal: Path) -> dict:
     return json.loads(lines[-1])
 
 
-def hang_up(proc) -> str:
-    """SIGHUP, as a closed terminal sends it; the process's stderr once it has ended."""
-    try:
-        proc.send_signal(signal.SIGHUP)
-        _, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    return err
-
-
 def test_hangup_ends_the_cloud_session_and_closes_the_journal(tmp_path: Path, qtbot) -> None:
     key = "test-key-hangup"
     sessions = tmp_path / "sessions"
-    env = {"ASSEMBLYAI_API_KEY": key, "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config")}
     with FakeV3Server(api_key=key, script=TurnScript.from_text("and mister john")) as server:
-        proc = captioner(
-            "--engine",
-            "assemblyai",
-            "--input-file",
-            str(CLIP),
-            "--api-host",
-            server.url,
-            "--data-dir",
-            str(sessions),
-            "--start",
-            env=env,
-        )
-        try:
-            server.wait_for(
-                lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received >= 1000, timeout=30
-            )
-        finally:
-            err = hang_up(proc)
+        with captioning_cloud(server, key, "--data-dir", str(sessions), env=env) as proc:
+            err = end_with(proc, signal.SIGHUP)  # as a closed terminal sends it
         session = server.sessions[0]
     assert proc.returncode == 0, err
     assert "Traceback" not in err
@@ -103,7 +72,7 @@ def test_hangup_closes_an_offline_session_cleanly(tmp_path: Path, qtbot) -> None
             timeout=30000,
         )
     finally:
-        err = hang_up(proc)
+        err = end_with(proc, signal.SIGHUP)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
     [summary] = SessionStore(sessions).list()
