@@ -15,10 +15,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-import select
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -35,9 +32,9 @@ from captioner.engines.offline.final_process import (
 from captioner.engines.offline.model import new_decoder, restart_stream
 from captioner.engines.offline.utterances import BYTES_PER_MS
 from tests import speech
+from tests.orphans import app_like, wait_exit
 from tests.recording import RecordingListener
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 120
 
 
@@ -83,19 +80,6 @@ def gone(pid: int) -> bool:
         return True
     # A recycled pid would belong to something else; ours were children of this process.
     return int(stat.rsplit(")", 1)[1].split()[1]) != os.getpid()
-
-
-def wait_exit(pid: int, timeout: float) -> bool:
-    """Block until process ``pid`` has exited (a pidfd becomes readable then)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(fd)
 
 
 @pytest.fixture
@@ -265,24 +249,9 @@ if sys.argv[1] == "wait":
 """
 
 
-def start_app_like(mode: str) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(
-        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", QUIT_SCRIPT, mode],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    process.stdout.readline()  # words: the child answered
-    pid = int(process.stdout.readline())
-    return process, pid
-
-
 def test_no_decoder_process_outlives_an_app_that_exits_mid_run() -> None:
-    process, child = start_app_like("exit")
-    _, stderr = process.communicate(timeout=WAIT_S)
+    with app_like(QUIT_SCRIPT, "exit", lines_before_pid=1) as (process, child):  # words, then pid
+        _, stderr = process.communicate(timeout=WAIT_S)
     assert process.returncode == 0, stderr
     assert "Warning" not in stderr and "Traceback" not in stderr, stderr
     assert wait_exit(child, WAIT_S)
@@ -290,15 +259,10 @@ def test_no_decoder_process_outlives_an_app_that_exits_mid_run() -> None:
 
 
 def test_no_decoder_process_outlives_a_killed_app() -> None:
-    process, child = start_app_like("wait")
-    try:
+    with app_like(QUIT_SCRIPT, "wait", lines_before_pid=1) as (process, child):
         process.kill()  # SIGKILL: no exit handler runs; the pipe closes with the process
         process.communicate(timeout=WAIT_S)
         assert wait_exit(child, WAIT_S), f"decoder process {child} still runs"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 def test_left_context_is_decoded_but_its_words_are_not_returned(model: OfflineModel) -> None:

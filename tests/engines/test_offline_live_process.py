@@ -6,13 +6,8 @@ runs), the pipe closes and the child returns from its read and exits.
 
 from __future__ import annotations
 
-import os
-import select
-import subprocess
-import sys
-from pathlib import Path
+from tests.orphans import app_like, wait_exit
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 60  # a hang guard, not a speed requirement
 
 APP_LIKE = """
@@ -28,48 +23,17 @@ if sys.argv[1] == "wait":
 """
 
 
-def wait_exit(pid: int, timeout: float) -> bool:
-    """Block until process ``pid`` has exited (a pidfd becomes readable then)."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-        return bool(ready)
-    finally:
-        os.close(fd)
-
-
-def start_app_like(mode: str) -> tuple[subprocess.Popen[str], int]:
-    process = subprocess.Popen(
-        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", APP_LIKE, mode],
-        cwd=ROOT,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    return process, int(process.stdout.readline())
-
-
 def test_no_recogniser_outlives_a_killed_app() -> None:
-    process, child = start_app_like("wait")
-    try:
+    with app_like(APP_LIKE, "wait") as (process, child):
         assert not wait_exit(child, 0), "the recogniser did not wait for a run"
         process.kill()  # SIGKILL: no exit handler runs; the pipe closes with the process
         process.communicate(timeout=WAIT_S)
         assert wait_exit(child, WAIT_S), f"recogniser process {child} still runs"
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
 
 
 def test_no_recogniser_outlives_an_app_that_exits() -> None:
-    process, child = start_app_like("exit")
-    _, stderr = process.communicate(timeout=WAIT_S)
+    with app_like(APP_LIKE, "exit") as (process, child):
+        _, stderr = process.communicate(timeout=WAIT_S)
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
     assert wait_exit(child, WAIT_S), f"recogniser process {child} still runs"

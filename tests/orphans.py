@@ -1,0 +1,64 @@
+"""No child process outlives the app (issues 11 and 14): what the orphan checks share.
+
+The offline engine runs PocketSphinx in child processes (the final decoder,
+the live recogniser).  Their pipe is their lifeline: when the app ends, even
+by SIGKILL (no exit handler runs), the pipe closes and the child exits.  The
+tests run a small script that starts such a child as the app would, prints
+its pid, then either exits or waits to be killed; :func:`wait_exit` then
+blocks until that pid has gone.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_exit(pid: int, timeout: float) -> bool:
+    """Block until process ``pid`` has exited (a pidfd becomes readable then)."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+        return bool(ready)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def app_like(
+    script: str, mode: str, *, lines_before_pid: int = 0
+) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    """Run ``script`` (Python source) with argument ``mode`` as the app runs: from the
+    project root, ``-X dev``, ResourceWarnings as errors, stdin/stdout/stderr piped.
+
+    Yields the process and the child pid it prints (after ``lines_before_pid``
+    other lines); the process is killed on the way out if it still runs.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-X", "dev", "-W", "error::ResourceWarning", "-c", script, mode],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with process:  # its pipes are closed on the way out
+        try:
+            assert process.stdout is not None
+            for _ in range(lines_before_pid):
+                process.stdout.readline()
+            yield process, int(process.stdout.readline())
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
