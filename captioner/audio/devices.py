@@ -175,6 +175,11 @@ def rescan(sd: ModuleType | Any | None = None) -> None:
         raise AudioError(f"Cannot list audio devices: {exc}.") from exc
 
 
+# What opening any live or file source imports (numpy, soxr): Start loads these on a
+# worker first when they are not loaded yet (see captioner.core.lazy_import).
+CAPTURE_MODULES = ("captioner.audio.source", "captioner.audio.call")
+
+
 def open_device_source(device: InputDevice) -> DeviceSource:
     """A (not yet opened) source for ``device``, importing numpy and soxr only now.
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from captioner.core import lazy_import
 from captioner.engines.base import Engine, EngineListener
 
 if TYPE_CHECKING:
@@ -102,17 +103,11 @@ class EngineSpec:
     def loaded(self) -> bool:
         """Whether :meth:`create` can run without importing anything (not even waiting
         for another thread that is importing the engine right now)."""
-        for name in self.modules:
-            module = sys.modules.get(name)
-            spec = getattr(module, "__spec__", None)
-            if module is None or getattr(spec, "_initializing", False):
-                return False
-        return True
+        return lazy_import.ready(self.modules)
 
     def load(self) -> None:
         """Import the engine's modules (call it off the GUI thread); raises what they raise."""
-        for name in self.modules:
-            importlib.import_module(name)
+        lazy_import.load(self.modules)
 
     def preload(self) -> None:
         """Start loading what the engine needs (in the background), so Start is instant."""
@@ -145,6 +140,7 @@ def _offline(listener: EngineListener, options: EngineOptions) -> Engine:
 # Guarded by _offline_lock, which also orders a preload thread's start of the
 # recogniser against a release from the GUI thread.
 _offline_lock = threading.Lock()
+_OFFLINE_MODEL = "captioner.engines.offline.model"
 _offline_wanted = False
 
 
@@ -184,10 +180,8 @@ def _release_offline() -> None:
     global _offline_wanted
     with _offline_lock:
         _offline_wanted = False
-        model = sys.modules.get("captioner.engines.offline.model")
-        spec = getattr(model, "__spec__", None)
-        if model is not None and not getattr(spec, "_initializing", False):
-            model.release_preloaded()
+        if lazy_import.ready([_OFFLINE_MODEL]):
+            sys.modules[_OFFLINE_MODEL].release_preloaded()
 
 
 # -- the cloud engine ----------------------------------------------------------

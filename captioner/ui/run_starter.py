@@ -19,9 +19,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 
 from captioner import keystore
-from captioner.audio.devices import InputDevice
+from captioner.audio.devices import CAPTURE_MODULES, InputDevice
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
+from captioner.core import lazy_import
 from captioner.core.settings import Key, Settings
 from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.engines.registry import EngineId, EngineOptions, EngineSpec
@@ -39,6 +40,10 @@ from captioner.ui.tray import CaptionerTray
 NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
 READING_KEY = "Reading the API key from the system keyring…"
 STARTING = "Starting…"
+
+
+def _ignore(_: object) -> None:
+    """A warm-up's answer: nothing to do (a failure is reported when Start needs it)."""
 
 
 class RunStarter(QObject):
@@ -116,10 +121,17 @@ class RunStarter(QObject):
             # (a file given with --input-file needs no devices and starts now).
             self._start_when_filled = True
             self._window.show_status(LOOKING, False)
+            if not lazy_import.ready(CAPTURE_MODULES):  # meanwhile: what opening will need
+                off_gui_thread(
+                    lambda: lazy_import.load(CAPTURE_MODULES), _ignore, self, name="capture-import"
+                )
             return
         engine = self._engines.selected()
         if choice is None or engine is None:
             self._controller.report_error(NO_INPUT_MESSAGE)
+            return
+        if not lazy_import.ready(CAPTURE_MODULES):
+            self._load_then_start(lambda: lazy_import.load(CAPTURE_MODULES), "Audio capture")
             return
         try:
             if self._call.enabled:
@@ -159,6 +171,25 @@ class RunStarter(QObject):
             ),
             name="keyring-start",
         )
+
+    def _load_then_start(self, load: Callable[[], None], what: str) -> None:
+        """Import what Start needs on a worker ("Starting…"), then start again.
+
+        numpy and soxr (capture) took 110-130 ms to import on the GUI thread at
+        the first Start, freezing the window just as captions were to begin.
+        """
+        self._key_pending = True
+        self._window.show_status(STARTING, False)
+
+        def loaded(_: object) -> None:
+            self._key_pending = False
+            self.start()
+
+        def failed(exc: Exception) -> None:
+            self._key_pending = False
+            self._controller.report_error(f"{what} could not load ({type(exc).__name__}: {exc}).")
+
+        off_gui_thread(load, loaded, self, on_error=failed, name="start-import")
 
     def _with_key(
         self,

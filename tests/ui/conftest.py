@@ -10,7 +10,9 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from captioner.app import CaptionerApp
+from captioner.audio.devices import CAPTURE_MODULES
 from captioner.cli import parse_args
+from captioner.core import lazy_import
 from captioner.engines.registry import ENGINES
 
 
@@ -38,6 +40,7 @@ def engines_imported() -> None:
     Start begins its run at once, whichever test happens to run first."""
     for engine in ENGINES.values():
         engine.load()
+    lazy_import.load(CAPTURE_MODULES)  # numpy, soxr: likewise imported by Start on a worker
 
 
 @pytest.fixture
