@@ -18,6 +18,7 @@ from assemblyai.streaming.v3 import (
     StreamingError,
     StreamingParameters,
 )
+from assemblyai.streaming.v3 import client as sdk_client
 from assemblyai.streaming.v3.models import TerminateSession, UpdateConfiguration
 from pydantic import ValidationError
 
@@ -30,6 +31,39 @@ log = logging.getLogger(__name__)
 # loop hands it to ``_handle_message`` (which drops it) instead of logging it
 # as an unsupported type through ``message.get`` (which a list or a number lacks).
 _SKIP = object()
+
+
+class LazyHTTPClient:
+    """The SDK's REST helper (temporary tokens), built the first time it is used.
+
+    Every ``StreamingClient`` builds one at construction: an ``httpx.Client``
+    whose TLS context loads the CA bundle, 38-61 ms of CPU on this machine,
+    paid again at each reconnection (clients are single-use) and on the
+    critical path of every session opening.  The app never uses it (a token
+    URL is fetched by :mod:`.token_source`), so it is only made if something
+    calls it; then it behaves exactly as the SDK's.
+    """
+
+    def __init__(self, api_host: str, api_key: str | None = None) -> None:
+        self._args = (api_host, api_key)
+        self._real: Any = None
+        self._lock = threading.Lock()
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._real is None:
+                self._real = _SDK_HTTP_CLIENT(*self._args)
+            return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client(), name)
+
+
+# Installed once, where the SDK looks the class up when a client is constructed;
+# tests/engines/test_assemblyai_client_cost.py notices if an SDK release moves it.
+_SDK_HTTP_CLIENT: Any = getattr(sdk_client, "_HTTPClient", None)
+if _SDK_HTTP_CLIENT is not None:
+    sdk_client._HTTPClient = LazyHTTPClient  # type: ignore[attr-defined]
 
 
 class LiveUpdate(UpdateConfiguration):
