@@ -57,7 +57,8 @@ class CaptionController(QObject):
     """Starts and stops engine runs and folds their events into the transcript.
 
     Signals:
-        partialChanged(Turn): the in-progress line changed (rewrite it in place).
+        partialChanged(Turn): the in-progress line changed (rewrite it in place); a
+            turn without text ended with no words: its line goes, other turns' stay.
         partialCleared(): no turn is in progress any more.
         turnFinished(int, Turn): a turn was inserted at this index of the finished list.
         turnRevised(int, Turn): the finished turn at this index got better text.
@@ -173,6 +174,8 @@ class CaptionController(QObject):
         elif change.kind is ChangeKind.REVISED and turn is not None and change.index is not None:
             self.turnRevised.emit(change.index, turn)
         elif change.kind in (ChangeKind.PARTIAL, ChangeKind.DROPPED):
+            if change.kind is ChangeKind.DROPPED and turn is not None and self.transcript.partials:
+                self.partialChanged.emit(turn)  # its text is empty: views drop its line
             self._emit_partial()
 
     def _emit_partial(self) -> None:
