@@ -1,12 +1,10 @@
 """Run by test_overlay_clearance.py in a process of its own, on a screen of a given size.
 
-The offscreen platform takes its screen from a JSON file and its scale from
-QT_SCALE_FACTOR, both fixed when the QApplication starts, hence a process per
-screen.  This builds the real app, puts the overlay where a user would (its
-default place at the bottom, or dragged to the middle), opens each of the
-app's own windows in turn, and prints as JSON, for each, where the window,
-its buttons and the overlay are while the window is in use and after it
-closes.
+See screen_probe.py for why a process per screen.  This builds the real app, puts the
+overlay where a user would (its default place at the bottom, or dragged to the
+middle), opens each of the app's own windows in turn, and prints as JSON, for each,
+where the window, its buttons and the overlay are while the window is in use and
+after it closes.
 
 Nothing here waits a fixed time: the clearance decides over several loop
 turns (focus change, a zero timer, a dialog's Move, the overlay's hide or
@@ -16,16 +14,12 @@ Each step waits until the app is quiet instead (see :func:`when_quiet`).
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 
-from PySide6.QtCore import QElapsedTimer, QRect, QSettings, QTimer
+from PySide6.QtCore import QElapsedTimer, QRect, QTimer
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
-
-def rect(r: QRect) -> list[int]:
-    return [r.x(), r.y(), r.width(), r.height()]
+from tests.ui.screen_probe import probe_app, rect, report_and_quit
 
 
 def buttons_of(widget: QWidget) -> dict[str, list[int]]:
@@ -75,21 +69,9 @@ def when_quiet(app: QApplication, clearance, state, then, focus=None) -> None:
 
 def main() -> None:
     place = sys.argv[1]  # "bottom" or "middle"
-    app = QApplication(sys.argv[:1])
-    from captioner.app import CaptionerApp
-    from captioner.cli import parse_args
+    app, captioner, settings = probe_app()
     from captioner.ui import overlay_placement as placement
 
-    data = tempfile.mkdtemp()
-    settings = QSettings(data + "/settings.ini", QSettings.Format.IniFormat)
-    captioner = CaptionerApp(
-        parse_args(["--data-dir", data]),
-        settings,
-        use_tray=False,
-        list_devices=lambda: [],
-        list_system_sources=lambda: [],
-        rescan_devices=lambda: None,
-    )
     overlay = captioner.overlay
     screen = app.primaryScreen().availableGeometry()
     captioner.window.show()
@@ -118,9 +100,7 @@ def main() -> None:
         if not openers:
             saved = settings.value(placement.screen_key(overlay.screen()))
             report["saved"] = rect(saved) if isinstance(saved, QRect) else None
-            print(json.dumps(report), flush=True)
-            captioner.quitFinished.connect(app.quit)  # workers stopped, as a user's quit does
-            captioner.request_quit()
+            report_and_quit(app, captioner, report)
             return
         name, opener = openers.pop(0)
         window = opener()

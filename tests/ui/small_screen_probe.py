@@ -1,12 +1,11 @@
 """Run by test_small_screens.py in a process of its own, on a screen of a given size.
 
-The offscreen platform takes its screen from a JSON file and its scale from
-QT_SCALE_FACTOR, both fixed when the QApplication starts, hence a process per
-screen.  This builds the real app, shows the main window (idle, and with the
-call-mode panel open) and each of the app's own windows in turn, and prints as
-JSON where each window's frame is, the screen's available area, and for each
-action button where it is and how much of it can be seen (its visible region:
-a button pushed out of its window or under a scroll area's edge is clipped).
+See screen_probe.py for why a process per screen.  This builds the real app, shows
+the main window (idle, and with the call-mode panel open) and each of the app's own
+windows in turn, and prints as JSON where each window's frame is, the screen's
+available area, and for each action button where it is and how much of it can be
+seen (its visible region: a button pushed out of its window or under a scroll area's
+edge is clipped).
 
 argv[1]: "fresh" or "restored" (a geometry saved on a 1920×1080 screen at
 1800×1000 is stored before the app starts, as a user coming from a bigger
@@ -15,16 +14,12 @@ monitor would have).
 
 from __future__ import annotations
 
-import json
 import sys
-import tempfile
 
 from PySide6.QtCore import QRect, QSettings, QTimer
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QWidget
 
-
-def rect(r: QRect) -> list[int]:
-    return [r.x(), r.y(), r.width(), r.height()]
+from tests.ui.screen_probe import probe_app, rect, report_and_quit
 
 
 def buttons_of(window: QWidget) -> dict[str, dict[str, object]]:
@@ -48,25 +43,14 @@ def buttons_of(window: QWidget) -> dict[str, dict[str, object]]:
 
 def main() -> None:
     mode = sys.argv[1]
-    app = QApplication(sys.argv[:1])
-    from captioner.app import CaptionerApp
-    from captioner.cli import parse_args
 
-    data = tempfile.mkdtemp()
-    settings = QSettings(data + "/settings.ini", QSettings.Format.IniFormat)
-    if mode == "restored":
+    def from_a_bigger_monitor(settings: QSettings) -> None:
         big = QWidget()
         big.setGeometry(60, 40, 1800, 1000)
         settings.setValue("window/geometry", big.saveGeometry())
         big.deleteLater()
-    captioner = CaptionerApp(
-        parse_args(["--data-dir", data]),
-        settings,
-        use_tray=False,
-        list_devices=lambda: [],
-        list_system_sources=lambda: [],
-        rescan_devices=lambda: None,
-    )
+
+    app, captioner, _ = probe_app(from_a_bigger_monitor if mode == "restored" else None)
     captioner.overlay.hide()
     main_window = captioner.window
     screen = app.primaryScreen().availableGeometry()
@@ -89,9 +73,7 @@ def main() -> None:
 
     def open_next() -> None:
         if not openers:
-            print(json.dumps(report), flush=True)
-            captioner.quitFinished.connect(app.quit)
-            captioner.request_quit()
+            report_and_quit(app, captioner, report)
             return
         name, opener = openers.pop(0)
         window = opener()

@@ -7,16 +7,13 @@ overlay dragged to the middle of the screen.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
 
 from captioner.ui.overlay_clearance import GAP
+from tests.ui.screen_probe import run_probe
 
 PROBE = Path(__file__).with_name("clearance_probe.py")
 WINDOWS = ("captions", "assemblyai", "sessions")
@@ -30,31 +27,8 @@ def measure(tmp_path: Path, width: int, height: int, scale: int, place: str) -> 
     """The probe's report for one screen (each screen is measured once per test run)."""
     key = (width, height, scale, place)
     if key not in _MEASURED:
-        _MEASURED[key] = _run_probe(tmp_path, width, height, scale, place)
+        _MEASURED[key] = run_probe(PROBE, tmp_path, width, height, scale, place)
     return _MEASURED[key]
-
-
-def _run_probe(tmp_path: Path, width: int, height: int, scale: int, place: str) -> dict:
-    config = tmp_path / "screen.json"
-    screen = {"name": "S", "x": 0, "y": 0, "width": width, "height": height}
-    screen.update({"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1})
-    config.write_text(json.dumps({"screens": [screen]}))
-    env = dict(os.environ)
-    env.update(
-        QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-        QT_SCALE_FACTOR=str(scale),
-        XDG_CONFIG_HOME=str(tmp_path / "config"),
-        PYTHONPATH=str(Path(__file__).resolve().parents[2]),  # this checkout's captioner
-    )
-    done = subprocess.run(
-        [sys.executable, str(PROBE), place],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def q(values: list[int]) -> QRect:

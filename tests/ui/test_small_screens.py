@@ -9,14 +9,12 @@ fresh and with a geometry saved on a bigger monitor.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect
+
+from tests.ui.screen_probe import run_probe
 
 PROBE = Path(__file__).with_name("small_screen_probe.py")
 
@@ -38,26 +36,7 @@ _MEASURED: dict[tuple[int, int, int, str], dict] = {}
 def measure(tmp_path: Path, width: int, height: int, scale: int, mode: str) -> dict:
     key = (width, height, scale, mode)
     if key not in _MEASURED:
-        config = tmp_path / "screen.json"
-        screen = {"name": "S", "x": 0, "y": 0, "width": width, "height": height}
-        screen.update({"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1})
-        config.write_text(json.dumps({"screens": [screen]}))
-        env = dict(os.environ)
-        env.update(
-            QT_QPA_PLATFORM=f"offscreen:configfile={config}",
-            QT_SCALE_FACTOR=str(scale),
-            XDG_CONFIG_HOME=str(tmp_path / "config"),
-            PYTHONPATH=str(Path(__file__).resolve().parents[2]),  # this checkout's captioner
-        )
-        done = subprocess.run(
-            [sys.executable, str(PROBE), mode],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        _MEASURED[key] = json.loads(done.stdout.strip().splitlines()[-1])
+        _MEASURED[key] = run_probe(PROBE, tmp_path, width, height, scale, mode)
     return _MEASURED[key]
 
 
