@@ -46,18 +46,25 @@ def read_at_once_clock() -> float:
 
 
 class FrameSource:
-    """Call frames from a list (as fast as asked), optionally failing on one side."""
+    """Chunks from a list (call frames, or one side's), as fast as asked, then the end;
+    with ``fail_at``, the device is lost after that many chunks instead (unplugged)."""
 
-    name = "test call"
-
-    def __init__(self, frames: list[bytes]) -> None:
-        self.frames = list(frames)
+    def __init__(
+        self, frames: list[bytes], name: str = "test call", fail_at: int | None = None
+    ) -> None:
+        self.frames, self.name, self.fail_at = list(frames), name, fail_at
+        self.sent = 0
 
     def open(self) -> None:
         pass
 
     def read(self, timeout: float) -> bytes | None:
-        return self.frames.pop(0) if self.frames else b""
+        if self.fail_at is not None and self.sent >= self.fail_at:
+            raise AudioError(f"Lost the audio device “{self.name}”: unplugged.")
+        if self.sent >= len(self.frames):
+            return b""
+        self.sent += 1
+        return self.frames[self.sent - 1]
 
     def close(self) -> None:
         pass
@@ -225,27 +232,9 @@ def test_speaker_labels_tell_remote_speakers_apart() -> None:
 
 
 def test_lost_side_is_reported_and_the_cloud_session_goes_on() -> None:
-    class Side:
-        def __init__(self, name: str, chunks: list, fail_at: int | None) -> None:
-            self.name, self.chunks, self.fail_at, self.n = name, chunks, fail_at, 0
-
-        def open(self) -> None:
-            pass
-
-        def read(self, timeout: float) -> bytes | None:
-            if self.fail_at is not None and self.n >= self.fail_at:
-                raise AudioError(f"Lost the audio device “{self.name}”: unplugged.")
-            if self.n >= len(self.chunks):
-                return b""
-            self.n += 1
-            return self.chunks[self.n - 1]
-
-        def close(self) -> None:
-            pass
-
     frames = conversation_frames()
-    mic = Side("Headset", [f[:CHUNK_BYTES] for f in frames], fail_at=40)
-    system = Side("Speakers", [f[CHUNK_BYTES:] for f in frames], fail_at=None)
+    mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=40)
+    system = FrameSource([f[CHUNK_BYTES:] for f in frames], "Speakers")
     seen: list[str] = []
     sources = CallSources(
         mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=read_at_once_clock

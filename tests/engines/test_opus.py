@@ -21,7 +21,7 @@ from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine, opu
 from captioner.engines.base import EngineNotice
 from tests.conftest import reference_text
 from tests.engines.resilience_harness import StatusRecorder
-from tests.engines.test_call_engines import conversation_frames, run_cloud
+from tests.engines.test_call_engines import FrameSource, conversation_frames, run_cloud
 from tests.fakes.v3_server import FakeV3Server, Faults, TurnScript
 
 KEY = "opus-key-4b7e21"
@@ -48,27 +48,11 @@ class NoticeRecorder(StatusRecorder):
             self.notices.append(notice)
 
 
-class PcmSource:
-    """Given PCM in 50 ms chunks, as fast as asked, then the end."""
-
-    name = "speech"
-
-    def __init__(self, pcm: bytes) -> None:
-        self.chunks = [pcm[i : i + CHUNK_BYTES] for i in range(0, len(pcm), CHUNK_BYTES)]
-        self.chunks[-1] = self.chunks[-1].ljust(CHUNK_BYTES, b"\0")
-        self.sent = 0
-
-    def open(self) -> None:
-        pass
-
-    def read(self, timeout: float) -> bytes | None:
-        if self.sent >= len(self.chunks):
-            return b""
-        self.sent += 1
-        return self.chunks[self.sent - 1]
-
-    def close(self) -> None:
-        pass
+def pcm_source(pcm: bytes) -> FrameSource:
+    """Given PCM in 50 ms chunks (the last one padded), as fast as asked, then the end."""
+    chunks = [pcm[i : i + CHUNK_BYTES] for i in range(0, len(pcm), CHUNK_BYTES)]
+    chunks[-1] = chunks[-1].ljust(CHUNK_BYTES, b"\0")
+    return FrameSource(chunks, "speech")
 
 
 def clip_pcm(clip: Path) -> bytes:
@@ -193,7 +177,7 @@ def test_after_a_drop_every_connection_is_a_fresh_opus_stream_of_its_own_audio(
     faults = [Faults(drop_after_ms=1500), Faults(), Faults()]
     listener = StatusRecorder()
     with FakeV3Server(api_key=KEY, script=TurnScript.from_text("a b c"), faults=faults) as server:
-        engine = run(server, PcmSource(pcm), listener, low_bandwidth=True)
+        engine = run(server, pcm_source(pcm), listener, low_bandwidth=True)
         finish(engine, listener)
         sessions = server.sessions
     assert not listener.errors
@@ -243,7 +227,7 @@ def test_without_pyav_a_low_bandwidth_run_sends_pcm_and_says_why(clip: Path) -> 
     assert problem is not None and "captioner[opus]" in problem
     listener = NoticeRecorder()
     with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
-        engine = run(server, PcmSource(clip_pcm(clip)[:64000]), listener, low_bandwidth=True)
+        engine = run(server, pcm_source(clip_pcm(clip)[:64000]), listener, low_bandwidth=True)
         finish(engine, listener)
         (session,) = server.sessions
     assert not listener.errors  # the run goes on, in PCM
