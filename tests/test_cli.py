@@ -92,12 +92,8 @@ def test_start_runs_a_file_to_the_end_and_keeps_running(tmp_path: Path, qtbot) -
             second = run(env=env)
             assert second.returncode == 0 and "already running" in second.stderr
             assert proc.poll() is None
-            proc.send_signal(signal.SIGTERM)
-            proc.communicate(timeout=20)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
+            end_with(proc, signal.SIGTERM)
     assert proc.returncode == 0
 
 
@@ -135,12 +131,8 @@ def test_a_second_launch_hands_its_file_and_start_to_the_running_instance(
         assert other.returncode == 1
         assert "--data-dir not applied" in other.stderr and "quit it first" in other.stderr
         assert first.poll() is None
-        first.send_signal(signal.SIGTERM)
-        first.communicate(timeout=20)
     finally:
-        if first.poll() is None:
-            first.kill()
-        first.communicate()
+        end_with(first, signal.SIGTERM)
     assert first.returncode == 0
 
 
