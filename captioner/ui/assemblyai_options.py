@@ -19,7 +19,6 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -38,6 +37,7 @@ from captioner.engines.assemblyai.session_options import (
 )
 from captioner.ui import assemblyai_help as helptext
 from captioner.ui.keyring_access import off_gui_thread
+from captioner.ui.settings_form import choice_combo
 
 
 def options_from_settings(settings: Settings) -> dict[str, Any]:
@@ -58,14 +58,6 @@ def options_from_settings(settings: Settings) -> dict[str, Any]:
     }
 
 
-def _combo(choices: tuple[tuple[str, str], ...], current: str) -> QComboBox:
-    combo = QComboBox()
-    for value, text in choices:
-        combo.addItem(text, value)
-    combo.setCurrentIndex(max(0, combo.findData(current)))
-    return combo
-
-
 def _help(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("optionHelp")
@@ -82,7 +74,7 @@ class SessionOptions(QObject):
     def __init__(self, settings: Settings, form: QFormLayout, parent: QWidget) -> None:
         super().__init__(parent)
         s = settings
-        self.mode_combo = _combo(helptext.MODE_CHOICES, s.get(Key.AAI_MODE))
+        self.mode_combo = choice_combo(helptext.MODE_CHOICES, s.get(Key.AAI_MODE))
         self.prompt_edit = QPlainTextEdit(s.get(Key.AAI_PROMPT))
         self.prompt_edit.setTabChangesFocus(True)
         self.prompt_edit.setFixedHeight(64)
@@ -91,7 +83,7 @@ class SessionOptions(QObject):
         self.prompt_count.setObjectName("promptCount")
         self.prompt_edit.textChanged.connect(self._count_prompt)
         self._count_prompt()
-        self.voice_combo = _combo(helptext.VOICE_FOCUS_CHOICES, s.get(Key.AAI_VOICE_FOCUS))
+        self.voice_combo = choice_combo(helptext.VOICE_FOCUS_CHOICES, s.get(Key.AAI_VOICE_FOCUS))
         self.voice_strength = QSpinBox()
         self.voice_strength.setRange(0, 100)
         self.voice_strength.setSpecialValueText("Service default")
@@ -108,8 +100,8 @@ class SessionOptions(QObject):
         self._fill_policies(sorted(self._chosen_policies))
         self.policies_known = False
         off_gui_thread(lambda: tuple(PII_POLICIES), self._on_policies, self, name="pii-policies")
-        self.sub_combo = _combo(helptext.PII_SUB_CHOICES, s.get(Key.AAI_REDACT_PII_SUB))
-        self.domain_combo = _combo(helptext.DOMAIN_CHOICES, s.get(Key.AAI_DOMAIN))
+        self.sub_combo = choice_combo(helptext.PII_SUB_CHOICES, s.get(Key.AAI_REDACT_PII_SUB))
+        self.domain_combo = choice_combo(helptext.DOMAIN_CHOICES, s.get(Key.AAI_DOMAIN))
         self.inactivity = QSpinBox()
         # One below the service's minimum shows as "Off" (stored as 0).
         self.inactivity.setRange(MIN_INACTIVITY_TIMEOUT_S - 1, 3600)

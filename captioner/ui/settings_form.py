@@ -10,10 +10,10 @@ the two cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QDialog, QFormLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QVBoxLayout, QWidget
 
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.dialog_footer import DialogFooter
@@ -22,6 +22,15 @@ from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
 
 NARROW_SCREEN_PX = 700  # below this width, labels above their fields
+
+
+def choice_combo(choices: Sequence[tuple[str, str]], current: str) -> QComboBox:
+    """A picker of ``(value, text)`` choices showing ``current`` (the first if unknown)."""
+    combo = QComboBox()
+    for value, text in choices:
+        combo.addItem(text, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
 
 
 class SettingsForm:

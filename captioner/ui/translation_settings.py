@@ -29,7 +29,7 @@ from captioner.engines.assemblyai.translation import (
     DEFAULT_TRANSLATION_MODEL,
     language_problem,
 )
-from captioner.ui.settings_form import SettingsForm
+from captioner.ui.settings_form import SettingsForm, choice_combo
 
 COST_NOTE = (
     "Translation is done by a language model through AssemblyAI's LLM Gateway. "
@@ -99,9 +99,9 @@ class TranslationSettingsDialog(QDialog):
         self.model_edit.setToolTip(
             f"The LLM Gateway model that translates (empty: {DEFAULT_TRANSLATION_MODEL})."
         )
-        self.display_combo = _choices(DISPLAY_CHOICES, s.get(Key.TRANSLATION_DISPLAY))
+        self.display_combo = choice_combo(DISPLAY_CHOICES, s.get(Key.TRANSLATION_DISPLAY))
         self.display_combo.setToolTip("What the caption overlay shows; the transcript shows both.")
-        self.subtitles_combo = _choices(SUBTITLE_CHOICES, s.get(Key.TRANSLATION_SUBTITLES))
+        self.subtitles_combo = choice_combo(SUBTITLE_CHOICES, s.get(Key.TRANSLATION_SUBTITLES))
         self.subtitles_combo.setToolTip("How SRT and WebVTT exports carry the translation.")
         self.speakers_check = QCheckBox("Tell &speakers apart (A, B, C…)")
         self.speakers_check.setChecked(s.get(Key.AAI_SPEAKER_LABELS))
@@ -181,11 +181,3 @@ class TranslationSettingsDialog(QDialog):
         revision = self.revision.value()
         s.set(Key.AAI_SPEAKER_REVISION_S, 0 if revision < 120 else revision)
         super().accept()
-
-
-def _choices(choices: tuple[tuple[str, str], ...], current: str) -> QComboBox:
-    combo = QComboBox()
-    for value, text in choices:
-        combo.addItem(text, value)
-    combo.setCurrentIndex(max(0, combo.findData(current)))
-    return combo
