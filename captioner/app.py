@@ -174,6 +174,8 @@ def run_gui(args: argparse.Namespace) -> int:
     instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
     hotkey = GlobalHotkey()
     notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)
+    if args.start:  # the session is what was asked for: its engine loads with the window
+        captioner.engines.preload_now()
     captioner.window.show()
     QTimer.singleShot(  # after the first paint (issue 14)
         0,

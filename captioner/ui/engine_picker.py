@@ -124,6 +124,20 @@ class EnginePicker(QObject):
             self._window.installEventFilter(self)
         self._deferred = engine  # the latest choice wins
 
+    def preload_now(self) -> None:
+        """Preload without waiting for the first paint: a run starts at once (``--start``).
+
+        The session is then what the user asked for, and the engine's import
+        is on its critical path: started with the window instead of after its
+        first paint, it overlaps the window's own start-up.
+        """
+        if self._painted:
+            return
+        self._painted = True
+        if self._deferred is not None:
+            self._window.removeEventFilter(self)
+            self._run_deferred()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
