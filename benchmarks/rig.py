@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +69,51 @@ def installed(source: Path, tmp: Path) -> Path:
     if not compileall.compile_dir(str(root / "captioner"), quiet=1, workers=1):
         raise RuntimeError(f"the captioner package in {source} does not compile")
     return root
+
+
+# -- Captioner, launched on the private display --------------------------------------------
+
+
+def captioner_env(display: Display, pythonpath: Sequence[Path], home: Path) -> dict[str, str]:
+    """A clean environment per launch: the private display, own settings, data and instance lock."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
+    env |= {"DISPLAY": display.name, "QT_QPA_PLATFORM": "xcb", "XDG_RUNTIME_DIR": str(home)}
+    env |= {"PYTHONPATH": os.pathsep.join(str(path) for path in pythonpath)}
+    env |= {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
+    return env
+
+
+def launch_cloud_captioning(
+    site: Path,
+    tmp: Path,
+    display: Display,
+    server_url: str,
+    wav: Path,
+    *,
+    home: Path | None = None,
+    pythonpath: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Captioner from ``site`` captioning ``wav`` (``--input-file``: read in real time, the
+    audio path of a device after capture) through the cloud engine at ``server_url``, begun
+    at once (``--start``).  Sessions in ``tmp/sessions``, output in ``tmp/captioner.log``,
+    settings under ``home`` (default ``tmp``); ``pythonpath`` goes before ``site``.
+    """
+    home = home or tmp
+    home.mkdir(parents=True, exist_ok=True)
+    environment = captioner_env(display, [*pythonpath, site], home)
+    environment |= {"ASSEMBLYAI_API_KEY": KEY, **(env or {})}
+    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
+    cmd += ["--engine", "assemblyai", "--api-host", server_url, "--input-file", str(wav), "--start"]
+    with (tmp / "captioner.log").open("wb") as log:
+        return subprocess.Popen(
+            cmd,
+            env=environment,
+            cwd=site,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=child_defaults,
+        )
 
 
 # -- speech -------------------------------------------------------------------------------

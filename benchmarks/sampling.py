@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,12 +25,11 @@ from pathlib import Path
 
 from rig import (
     CLK_TCK,
-    KEY,
     Display,
     StampedServer,
-    child_defaults,
     cloud_server,
     installed,
+    launch_cloud_captioning,
     speech_wav,
     wait_for,
 )
@@ -184,26 +181,12 @@ def captioning(
     process = None
     try:
         with cloud_server(text) as server:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
-            env |= {"DISPLAY": display.name, "QT_QPA_PLATFORM": "xcb"}
-            env |= {"PYTHONPATH": f"{tmp / 'site'}:{site}"}
-            env |= {f"XDG_{d}_HOME": str(tmp / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
-            env |= {"XDG_RUNTIME_DIR": str(tmp), "ASSEMBLYAI_API_KEY": KEY}
-            env |= {"SAMPLER_GO": str(tmp / "go"), "SAMPLER_OUT": str(tmp / "samples")}
-            env |= {"SAMPLER_PERIOD": str(period), "SAMPLER_DEPTH": str(depth)}
-            env |= {"SAMPLER_SECONDS": str(seconds)}
-            cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
-            cmd += ["--engine", "assemblyai", "--api-host", server.url]
-            cmd += ["--input-file", str(wav), "--start"]
-            with (tmp / "captioner.log").open("wb") as log:
-                process = subprocess.Popen(
-                    cmd,
-                    env=env,
-                    cwd=site,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=child_defaults,
-                )
+            sampler = {"SAMPLER_GO": str(tmp / "go"), "SAMPLER_OUT": str(tmp / "samples")}
+            sampler |= {"SAMPLER_PERIOD": str(period), "SAMPLER_DEPTH": str(depth)}
+            sampler |= {"SAMPLER_SECONDS": str(seconds)}
+            process = launch_cloud_captioning(
+                site, tmp, display, server.url, wav, pythonpath=[tmp / "site"], env=sampler
+            )
             stamps = server.stamps
             wait_for(lambda: stamps.first_sent("Begin") or process.poll() is not None, 60)
             if process.poll() is not None:

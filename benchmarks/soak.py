@@ -25,7 +25,6 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,11 +33,11 @@ from rig import (
     KEY,
     ROOT,
     Display,
-    child_defaults,
     cpu_seconds,
     family_rss_mb,
     installed,
     interruptible,
+    launch_cloud_captioning,
     speech_wav,
     wait_for,
 )
@@ -101,24 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         site = installed(source, tmp)
         with server:
-            home = tmp / "home"
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("QT_", "PULSE_"))}
-            env |= {"DISPLAY": display.name, "QT_QPA_PLATFORM": "xcb", "PYTHONPATH": str(site)}
-            env |= {f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
-            env |= {"XDG_RUNTIME_DIR": str(home), "ASSEMBLYAI_API_KEY": KEY}
-            home.mkdir()
-            cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
-            cmd += ["--engine", "assemblyai", "--api-host", server.url]
-            cmd += ["--input-file", str(wav), "--start"]
-            with (tmp / "captioner.log").open("wb") as log:
-                process = subprocess.Popen(
-                    cmd,
-                    env=env,
-                    cwd=site,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    preexec_fn=child_defaults,
-                )
+            process = launch_cloud_captioning(
+                site, tmp, display, server.url, wav, home=tmp / "home"
+            )
             if not wait_for(lambda: server.finished > 0 or process.poll() is not None, 120):
                 print("no turn within 120 s")
             if process.poll() is not None:
