@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME, __version__
+from captioner.ui.close_keys import install_close_keys
 from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
 
 LICENCE = "MIT"
@@ -48,25 +49,6 @@ EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Sessions", "Quit Captioner", "Ctrl+Q"),
     ("Dialogs", "Close without saving", "Esc"),
 )
-
-
-def install_close_keys(window: QWidget, *, escape: bool = True) -> None:
-    """Ctrl+W (and Esc) close ``window``; Ctrl+Q is the app's Quit (see MainWindow).
-
-    Standard keys people try first; without them keyboard users are stuck in
-    a window they cannot leave except with the window manager.
-    """
-    keys = [QKeySequence(QKeySequence.StandardKey.Close), QKeySequence("Ctrl+W")]
-    if escape:
-        keys.append(QKeySequence(Qt.Key.Key_Escape))
-    seen: set[str] = set()
-    for key in keys:
-        text = key.toString()
-        if text and text not in seen:
-            seen.add(text)
-            shortcut = QShortcut(key, window)
-            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
-            shortcut.activated.connect(window.close)
 
 
 def menu_shortcuts(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:

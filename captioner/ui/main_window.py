@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
@@ -32,13 +32,15 @@ from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.contrast import muted, readable_placeholders
 from captioner.ui.focus_ring import FocusRing
-from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 from captioner.ui.input_choice import InputChoice
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size
 from captioner.ui.status_line import StatusLine
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
+
+if TYPE_CHECKING:  # the help dialogs load when first opened, not before the window shows
+    from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 
 RUNNING_PLACEHOLDER = "Listening. Captions appear here as soon as someone speaks."
 CALL_MODE_INPUT_TIP = (
@@ -359,12 +361,14 @@ class MainWindow(QMainWindow):
             self.engine_hint.setText(self._engines[index].hint)
 
     def show_about(self) -> AboutDialog:
-        dialog = AboutDialog(self.data_dir_provider(), self)
-        return self._show_dialog("about", dialog)
+        from captioner.ui import help_dialogs  # on first use (issue 14)
+
+        return self._show_dialog("about", help_dialogs.AboutDialog(self.data_dir_provider(), self))
 
     def show_shortcuts(self) -> ShortcutsWindow:
-        dialog = ShortcutsWindow(self.menuBar(), self)
-        return self._show_dialog("shortcuts", dialog)
+        from captioner.ui import help_dialogs
+
+        return self._show_dialog("shortcuts", help_dialogs.ShortcutsWindow(self.menuBar(), self))
 
     def _show_dialog(self, name: str, dialog: Any) -> Any:
         old = self._dialogs.pop(name, None)

@@ -39,10 +39,10 @@ from captioner.core.session_index import LoadedSession
 from captioner.core.sessions import SearchHit, SessionSummary, search_in
 from captioner.core.transcript import Turn
 from captioner.ui.accessible_window import announced_as_window
+from captioner.ui.close_keys import install_close_keys
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.focus_ring import FocusRing
-from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
 from captioner.ui.session_library import SessionRows, Target, describe

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Sequence
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QVBoxLayout, QWidget
 
+from captioner.ui.close_keys import install_close_keys
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.dialog_footer import DialogFooter
 from captioner.ui.focus_ring import FocusRing
-from captioner.ui.help_dialogs import install_close_keys
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
 
 NARROW_SCREEN_PX = 700  # below this width, labels above their fields
