@@ -9,22 +9,35 @@ full path; :func:`ask_save_path` preselects the matching file type.
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from captioner.core.export import (
-    ExportError,
-    ExportFormat,
-    ExportOptions,
-    format_for_path,
-    translation_exports,
-)
 from captioner.core.settings import Key, Settings
-from captioner.core.transcript import Turn
 
-EXPORT_FILTERS = [f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat]
+if TYPE_CHECKING:
+    # captioner.core.export (its formats, cues and subtitle layout) is imported on
+    # the first export, not before the main window shows (issue 14's launch time).
+    from captioner.core.export import ExportFormat
+    from captioner.core.transcript import Turn
+
+
+@functools.cache
+def export_filters() -> list[str]:
+    """The save dialog's file types, one per export format ("Plain text (*.txt)", …)."""
+    from captioner.core.export import ExportFormat
+
+    return [f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat]
+
+
+def __getattr__(name: str) -> object:
+    """``EXPORT_FILTERS``, built when first asked for (see :func:`export_filters`)."""
+    if name == "EXPORT_FILTERS":
+        return export_filters()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def documents_folder() -> str:
@@ -36,14 +49,17 @@ def documents_folder() -> str:
 
 def ask_save_path(parent: QWidget, suggested: str) -> str:
     """The save dialog, opened on ``suggested`` with its file type preselected."""
+    from captioner.core.export import ExportFormat
+
+    filters = export_filters()
     suffix = Path(suggested).suffix.lstrip(".").lower()
-    selected = next((f for f in EXPORT_FILTERS if f.endswith(f"(*.{suffix})")), EXPORT_FILTERS[0])
+    selected = next((f for f in filters if f.endswith(f"(*.{suffix})")), filters[0])
     path, chosen = QFileDialog.getSaveFileName(
-        parent, "Export transcript", suggested, ";;".join(EXPORT_FILTERS), selected
+        parent, "Export transcript", suggested, ";;".join(filters), selected
     )
     if path and not Path(path).suffix:
         # No extension typed: the file type picked in the dialog decides.
-        index = EXPORT_FILTERS.index(chosen) if chosen in EXPORT_FILTERS else 0
+        index = filters.index(chosen) if chosen in filters else 0
         path += f".{list(ExportFormat)[index].value}"
         if not confirm_replace(parent, path):
             return ""
@@ -78,6 +94,13 @@ def confirm_tracks(parent: QWidget, path: str, turns: list[Turn], subtitles: str
     track (a handful at most), as the dialog does for the name it shows;
     the write itself never happens here.
     """
+    from captioner.core.export import (
+        ExportError,
+        ExportOptions,
+        format_for_path,
+        translation_exports,
+    )
+
     try:
         fmt = format_for_path(path)
     except ExportError:
@@ -108,6 +131,8 @@ class ExportPlace:
         return remembered or documents_folder()
 
     def format(self) -> ExportFormat:
+        from captioner.core.export import ExportFormat
+
         value = self._prefs.get(Key.EXPORT_FORMAT) if self._prefs is not None else "txt"
         return ExportFormat(value)
 
@@ -119,6 +144,8 @@ class ExportPlace:
         """After a successful export: start there next time, in the same format."""
         if self._prefs is None:
             return
+        from captioner.core.export import ExportError, format_for_path
+
         self._prefs.set(Key.EXPORT_FOLDER, str(Path(path).parent))
         # An unknown extension was exported as text: keep the last format.
         with contextlib.suppress(ExportError):

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from PySide6.QtCore import SignalInstance
 
-from captioner.core.export import TranscriptFileError, import_json
 from captioner.core.journal import JournalError
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
@@ -83,6 +82,10 @@ class SessionChanges:
         store = self.store
 
         def work() -> tuple[str | None, str | None]:
+            # Imported here, on the worker: captioner.core.export (formats, cues) is
+            # not needed before the main window shows (issue 14).
+            from captioner.core.export import TranscriptFileError, import_json
+
             try:
                 info, turns = import_json(path)
                 info = info or SessionInfo(engine="imported", source=Path(path).name)

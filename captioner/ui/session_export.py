@@ -25,23 +25,17 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from shiboken6 import isValid
 
-from captioner.core.export import (
-    ExportError,
-    ExportFormat,
-    ExportOptions,
-    SubtitleTranslation,
-    export,
-    format_for_path,
-    to_txt,
-    translation_exports,
-)
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Turn
 from captioner.ui.keyring_access import off_gui_thread
+
+if TYPE_CHECKING:  # imported at the first export, not before the window shows (issue 14)
+    from captioner.core.export import ExportFormat, SubtitleTranslation
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +67,8 @@ def export_turns(
 
     Blocks on the disk: call it from a worker (:meth:`Exports.write`).
     """
+    from captioner.core.export import ExportError, ExportOptions, export
+
     if not turns:
         return None, "There is nothing to export yet."
     options = ExportOptions(
@@ -88,6 +84,8 @@ def export_turns(
 
 def plain_text(turns: list[Turn], *, mask_profanity: bool = False) -> str:
     """The transcript for the clipboard: one paragraph per turn, no timestamps."""
+    from captioner.core.export import ExportOptions, to_txt
+
     return to_txt(turns, ExportOptions(timestamps=False, mask_profanity=mask_profanity))
 
 
@@ -98,6 +96,13 @@ def _targets(path: str, turns: Sequence[Turn], fmt: str | None, subtitles: str) 
     (two spellings of one file through a symlinked folder are not caught;
     the atomic rename still keeps either export whole).
     """
+    from captioner.core.export import (
+        ExportError,
+        ExportOptions,
+        format_for_path,
+        translation_exports,
+    )
+
     names = [Path(path)]
     try:
         chosen = format_for_path(path, fmt)

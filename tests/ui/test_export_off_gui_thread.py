@@ -19,10 +19,10 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+from captioner.core import export as core_export
 from captioner.core.journal import TranscriptJournal
 from captioner.core.session import SessionInfo
 from captioner.core.transcript import Translation, Turn, Word
-from captioner.ui import session_export
 from captioner.ui.session_export import Exports
 from tests.ui.test_exports_and_history import say
 
@@ -200,7 +200,7 @@ def test_a_translation_track_being_written_is_not_written_again_and_a_crash_is_s
     def broken(*_args: object, **_kwargs: object) -> object:
         raise RuntimeError("a bug in a format")
 
-    monkeypatch.setattr(session_export, "export", broken)
+    monkeypatch.setattr(core_export, "export", broken)  # what session_export calls
     with qtbot.waitSignal(exports.settled, timeout=10000):
         exports.write(
             str(tmp_path / "x.txt"), turns, None, lambda o: said.append(o.message), owner=owner
