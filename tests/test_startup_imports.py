@@ -396,3 +396,60 @@ def test_start_imports_the_engine_off_the_gui_thread(engine, tmp_path):
         assert importers.get(name) not in (None, "MainThread"), importers
     assert found["status_at_start"] == "Starting…"
     assert found["running"] is True
+
+
+# Code that only a user action needs (issue 14): the help dialogs, the settings
+# dialogs, the Sessions window, the export formats and importlib.resources'
+# reader.  Imported before the window showed, they cost ~50 ms of every launch.
+ON_FIRST_USE = (
+    "captioner.ui.help_dialogs",
+    "captioner.ui.overlay_settings",
+    "captioner.ui.sessions_window",
+    "captioner.ui.session_window_actions",
+    "captioner.ui.session_prompts",
+    "captioner.core.export",
+    "captioner.core.cues",
+    "captioner.core.bilingual",
+    "importlib.resources",
+)
+
+
+def test_dialogs_and_export_code_load_when_first_used_not_before_the_window(tmp_path):
+    code = """
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    qt = QApplication([])
+    from captioner.app import CaptionerApp
+    from captioner.cli import parse_args
+
+    settings = QSettings(TMP + "/settings.ini", QSettings.Format.IniFormat)
+    argv = ["--engine", "offline", "--data-dir", TMP + "/sessions"]
+    app = CaptionerApp(parse_args(argv), settings, list_devices=list, use_tray=False)
+    app.window.show()
+    found["before_use"] = sorted(sys.modules)
+    found["icon"] = not app.window.windowIcon().isNull()
+    opened = [
+        app.window.show_about(),
+        app.window.show_shortcuts(),
+        app.dialogs.edit_captions(),
+        app.dialogs.edit_translation(),
+        app.session_actions.show_sessions(),
+    ]
+    qt.processEvents()
+    found["shown"] = [type(w).__name__ for w in opened if w.isVisible()]
+    found["suggested"] = app.session_actions.export_place.suggest("Talk")
+    """.replace("TMP", repr(str(tmp_path)))
+    found = fresh(code, tmp_path)
+    assert [m for m in ON_FIRST_USE if m in found["before_use"]] == []
+    assert found["icon"] is True  # the icon is still read from captioner.resources
+    assert found["shown"] == [
+        "AboutDialog",
+        "ShortcutsWindow",
+        "OverlaySettingsDialog",
+        "TranslationSettingsDialog",
+        "SessionsWindow",
+    ]
+    assert found["suggested"].endswith("Talk.txt")  # the export formats, loaded when asked
+    used = [m for m in ON_FIRST_USE if m != "importlib.resources"]
+    assert [m for m in used if m not in found["modules"]] == []  # (the test opens the right things)

@@ -8,22 +8,34 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from captioner.core.session_index import Listing
 from captioner.core.settings import Key, Settings
-from captioner.core.transcript import Turn
-from captioner.ui.controller import CaptionController
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
-from captioner.ui.main_window import MainWindow
 from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.session_export import ExportOutcome, plain_text
-from captioner.ui.session_manager import SessionManager
-from captioner.ui.session_prompts import ask_open_path
-from captioner.ui.sessions_window import SessionsWindow
+from captioner.ui.session_export import plain_text
+
+if TYPE_CHECKING:
+    # The Sessions window (and its export, search and rename code) is imported when
+    # first opened, not before the main window shows (issue 14's launch time).
+    from captioner.core.session_index import Listing
+    from captioner.core.transcript import Turn
+    from captioner.ui.controller import CaptionController
+    from captioner.ui.main_window import MainWindow
+    from captioner.ui.session_export import ExportOutcome
+    from captioner.ui.session_manager import SessionManager
+    from captioner.ui.sessions_window import SessionsWindow
+
+
+def ask_open_path(parent: QWidget) -> str:
+    """The Import dialog (:func:`captioner.ui.session_prompts.ask_open_path`), loaded when asked."""
+    from captioner.ui import session_prompts
+
+    return session_prompts.ask_open_path(parent)
 
 
 class SessionActions(QObject):
@@ -126,6 +138,8 @@ class SessionActions(QObject):
 
     def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
         if self.sessions_window is None:
+            from captioner.ui.sessions_window import SessionsWindow
+
             self.sessions_window = SessionsWindow(
                 self.sessions, profanity=self.profanity, export_place=self.export_place
             )

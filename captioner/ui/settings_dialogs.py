@@ -9,20 +9,24 @@ running cloud session without a restart.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 
 from captioner.core.settings import Key, Settings
 from captioner.engines.registry import EngineId
-from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
-from captioner.ui.controller import CaptionController
-from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.main_window import MainWindow
-from captioner.ui.overlay import CaptionOverlay
-from captioner.ui.overlay_settings import OverlaySettingsDialog
-from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.translation_settings import TranslationSettingsDialog
+
+if TYPE_CHECKING:
+    # The dialogs are imported when first opened (a few ms of bytecode then), not
+    # before the main window shows: issue 14's launch time.
+    from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+    from captioner.ui.controller import CaptionController
+    from captioner.ui.engine_picker import EnginePicker
+    from captioner.ui.main_window import MainWindow
+    from captioner.ui.overlay import CaptionOverlay
+    from captioner.ui.overlay_settings import OverlaySettingsDialog
+    from captioner.ui.profanity_filter import ProfanityFilter
+    from captioner.ui.translation_settings import TranslationSettingsDialog
 
 # Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
 # only an engine already built from it can be running.
@@ -56,12 +60,16 @@ class SettingsDialogs(QObject):
         window.translation_action.triggered.connect(self.edit_translation)
 
     def edit_captions(self) -> OverlaySettingsDialog:
+        from captioner.ui.overlay_settings import OverlaySettingsDialog
+
         dialog = OverlaySettingsDialog(self._overlay, self._prefs, self._window, self._profanity)
         dialog.setModal(True)
         dialog.open()
         return dialog
 
     def edit_assemblyai(self) -> AssemblyAISettingsDialog:
+        from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+
         dialog = AssemblyAISettingsDialog(self._prefs, self._api_host, self._window)
         dialog.liveUpdate.connect(self.update_running_session)
         dialog.accepted.connect(self._engines.load)  # a new key may change the default
@@ -71,6 +79,8 @@ class SettingsDialogs(QObject):
 
     def edit_translation(self) -> TranslationSettingsDialog:
         """Translation and speaker options; offline selected: shown unavailable, with why."""
+        from captioner.ui.translation_settings import TranslationSettingsDialog
+
         selected = self._engines.selected()
         offline = selected is not None and selected.id is EngineId.OFFLINE
         dialog = TranslationSettingsDialog(self._prefs, offline, self._window)
