@@ -108,7 +108,7 @@ class TranscriptLines:
         self._dropped = 0  # finished turns before them, no longer in the document
         self._packed = 0  # of _turns, how many are folded (a multiple of pack)
         self._partials: dict[str, Turn] = {}  # in progress, by turn key
-        self._partial_blocks = 0
+        self._partial_keys: list[str] = []  # the lines in progress written, in order
 
     # -- finished turns --------------------------------------------------------
 
@@ -155,6 +155,12 @@ class TranscriptLines:
         """Show this turn in progress; with no text its line goes (a dropped turn)."""
         if turn.text.strip():
             self._partials[turn.key] = turn
+            if self._partial_order() == self._partial_keys:  # the same lines: rewrite this one
+                number = self._finished_blocks() + self._partial_keys.index(turn.key)
+                cursor = self._select_block(number)
+                cursor.removeSelectedText()
+                self._write_words(cursor, self._line(turn), self._styles.partial)
+                return
         elif self._partials.pop(turn.key, None) is None:
             return
         self._remove_partials()
@@ -186,7 +192,8 @@ class TranscriptLines:
     def clear(self) -> None:
         self._doc.clear()
         self._turns, self._partials = [], {}
-        self._dropped = self._packed = self._partial_blocks = 0
+        self._dropped = self._packed = 0
+        self._partial_keys = []
 
     @property
     def earlier(self) -> int:
@@ -209,7 +216,7 @@ class TranscriptLines:
 
     def partial_texts(self) -> list[str]:
         first = self._finished_blocks()
-        return [self._block(first + i).text() for i in range(self._partial_blocks)]
+        return [self._block(first + i).text() for i in range(len(self._partial_keys))]
 
     @contextmanager
     def _editing(self) -> Iterator[None]:
@@ -373,7 +380,7 @@ class TranscriptLines:
             self._fold_next()
 
     def _remove_partials(self) -> None:
-        if not self._partial_blocks:
+        if not self._partial_keys:
             return
         cursor = QTextCursor(self._doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
@@ -386,15 +393,18 @@ class TranscriptLines:
             cursor.movePosition(QTextCursor.MoveOperation.Start, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         cursor.setCharFormat(self._styles.text)
-        self._partial_blocks = 0
+        self._partial_keys = []
 
     def _write_partials(self) -> None:
         """One line per turn in progress, oldest start first (as on the overlay)."""
-        turns = sorted(self._partials.values(), key=lambda t: t.start_ms or 0)
         cursor = QTextCursor(self._doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        for turn in turns:
-            if self._finished_blocks() or self._partial_blocks:
+        for key in self._partial_order():
+            if self._finished_blocks() or self._partial_keys:
                 cursor.insertBlock()
-            self._write_words(cursor, self._line(turn), self._styles.partial)
-            self._partial_blocks += 1
+            self._write_words(cursor, self._line(self._partials[key]), self._styles.partial)
+            self._partial_keys.append(key)
+
+    def _partial_order(self) -> list[str]:
+        turns = sorted(self._partials.values(), key=lambda t: t.start_ms or 0)
+        return [turn.key for turn in turns]
