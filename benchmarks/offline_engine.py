@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/offline_engine.py [--quick] [--long-minutes N]
-        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--no-noisy]
+        [--param NAME=VALUE ...] [--final-param NAME=VALUE ...] [--no-noisy] [--no-denoise]
         [--context-ms N]
         [--segmenter NAME=VALUE ...] [--no-redecode] [-v]
 
@@ -175,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="noisy utterances' finals with our settings too, not PocketSphinx's defaults",
     )
+    parser.add_argument(
+        "--no-denoise",
+        action="store_true",
+        help="noisy utterances decoded without filtering out steady background noise",
+    )
     parser.add_argument("--context-ms", type=int, default=None, help="left context of finals")
     parser.add_argument("--segmenter", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--no-redecode", action="store_true", help="finals from the live pass")
@@ -186,7 +191,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.context_ms is not None:
         offline._Recogniser.context_ms = args.context_ms
-    noisy = {"noisy_params": None if args.no_noisy else NOISY_FINAL_PARAMS}
+    noisy = {
+        "noisy_params": None if args.no_noisy else NOISY_FINAL_PARAMS,
+        "denoise": not args.no_denoise,
+    }
     model = OfflineModel(
         final_params=parse_values(args.final_param), **noisy, **parse_values(args.param)
     )
@@ -197,7 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"decoder params: {model.params}; segmenter: {segmenter or 'defaults'}")
     print(
         f"final decoder params: {model.final_params}; noisy utterances: "
-        f"{'the same' if args.no_noisy else 'PocketSphinx defaults'} "
+        f"{'the same' if args.no_noisy else 'PocketSphinx defaults'}"
+        f"{'' if args.no_noisy or args.no_denoise else ' after steady-noise filtering'} "
         f"(below {NOISY_SNR_DB:g} dB SNR); "
         f"left context {offline._Recogniser.context_ms} ms"
     )

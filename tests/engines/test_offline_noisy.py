@@ -13,20 +13,25 @@ from __future__ import annotations
 
 from typing import Any
 
+import jiwer
+import numpy as np
+
 from captioner.engines.offline import OfflineModel
+from captioner.engines.offline.denoise import suppress_steady_noise
 from captioner.engines.offline.final_process import NOISY_SNR_DB, decode_with_context, snr_db
 from captioner.engines.offline.model import NOISY_FINAL_PARAMS, new_decoder, restart_stream
 from captioner.engines.offline.utterances import UtteranceEnded, UtteranceSegmenter
 from tests import speech
 
 
-def test_noisy_utterances_are_decoded_as_plain_pocketsphinx_would_by_default() -> None:
+def test_noisy_utterances_are_decoded_with_pocketsphinx_defaults() -> None:
     """Under noise our settings lost words that PocketSphinx alone keeps (issue 10.2).
 
     The default model sends an utterance whose SNR is low to a decoder with
-    PocketSphinx's own defaults (its words are then those of a plain decode,
-    the benchmark's baseline) and a clean one to ours.  LibriVox 0890 under
-    white noise at 15 dB read 71.4 % WER with our settings, 64.3 % plain.
+    PocketSphinx's own defaults (after filtering out steady noise: see
+    test_steady_noise_costs_fewer_words_than_plain_pocketsphinx) and a clean
+    one to ours.  LibriVox 0890 under white noise at 15 dB read 71.4 % WER
+    with our settings, 64.3 % plain.
     """
     model = OfflineModel()
     clean = speech.clips("librivox")[2]
@@ -47,7 +52,9 @@ def test_noisy_utterances_are_decoded_as_plain_pocketsphinx_would_by_default() -
     finally:
         model.run_ended()
         model.close()
-    assert got_noisy == plain(dict(NOISY_FINAL_PARAMS), noisy.pcm)
+    cleaned = suppress_steady_noise(noisy.pcm)
+    assert cleaned is not None  # white noise is steady: filtered before the decode
+    assert got_noisy == plain(dict(NOISY_FINAL_PARAMS), cleaned)
     assert got_clean == plain(model.final_params, clean.pcm)
     assert got_noisy != plain(model.final_params, noisy.pcm)  # the two paths differ here
 
@@ -98,3 +105,62 @@ def test_snr_hears_the_background_between_the_words_of_continuous_speech() -> No
     clear = [value for value in over_quiet_music if value >= NOISY_SNR_DB]
     assert len(clear) >= len(over_quiet_music) * 3 / 4, over_quiet_music
     assert min(unbroken_clean) > NOISY_SNR_DB + 3, unbroken_clean
+
+
+def _decode_all(model: OfflineModel, clips: list[speech.Clip]) -> list[str]:
+    model.run_started()
+    try:
+        return [
+            " ".join(
+                s.word for s in model.decode_final(clip.pcm) if not s.word.startswith(("<", "["))
+            )
+            for clip in clips
+        ]
+    finally:
+        model.run_ended()
+        model.close()
+
+
+def _pink(clip: speech.Clip, snr: float) -> speech.Clip:
+    """``clip`` under pink (1/f) noise, a steady background that is not white."""
+    samples = np.frombuffer(clip.pcm, dtype="<i2").astype(np.float64)
+    spectrum = np.fft.rfft(np.random.default_rng(11).standard_normal(len(samples)))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1))
+    noise = np.fft.irfft(spectrum, n=len(samples))
+    noise *= np.sqrt(np.mean(samples**2) / (np.mean(noise**2) * 10 ** (snr / 10)))
+    pcm = np.clip(np.round(samples + noise), -32768, 32767).astype("<i2").tobytes()
+    return speech.Clip(f"{clip.name}+pink{snr:g}dB", pcm, clip.reference)
+
+
+def test_steady_noise_costs_fewer_words_than_plain_pocketsphinx() -> None:
+    """A sentence under a steady hiss keeps more of its words than PocketSphinx alone gives.
+
+    Before the steady-noise filter the noisy path *was* the plain decode, so
+    the benchmark's noise rows only equalled its baseline.  Other speakers
+    than the LibriVox reader, at an SNR the filter was not tuned on, say
+    the filter works beyond the clips it was chosen with.
+    """
+    clips = [speech.mixed(clip, "noise", 12.0, seed=5) for clip in speech.clips("librivox")]
+    clips += [speech.mixed(clip, "noise", 15.0, seed=6) for clip in speech.clips("pocketsphinx")]
+    assert all(snr_db(clip.pcm) < NOISY_SNR_DB for clip in clips)
+    refs = [clip.reference for clip in clips]
+    ours = jiwer.wer(refs, _decode_all(OfflineModel(), clips))
+    plain = jiwer.wer(refs, _decode_all(OfflineModel(denoise=False), clips))
+    assert ours < plain - 0.05, f"WER with the filter {ours:.1%}, plain PocketSphinx {plain:.1%}"
+
+
+def test_only_a_steady_broadband_background_is_filtered() -> None:
+    """Music under speech is left alone: filtering it as if it were steady cost words.
+
+    White and pink noise are filtered, to the same length (word times stay
+    put); synthetic music and too little audio to tell are not.
+    """
+    clip = speech.clips("librivox")[0]
+    for steady in (speech.mixed(clip, "noise", 15.0), _pink(clip, 15.0)):
+        filtered = suppress_steady_noise(steady.pcm)
+        assert filtered is not None, steady.name
+        assert len(filtered) == len(steady.pcm)
+        assert filtered != steady.pcm
+    for other in (speech.mixed(clip, "music", 10.0), speech.mixed(clip, "music", 5.0)):
+        assert suppress_steady_noise(other.pcm) is None, other.name
+    assert suppress_steady_noise(clip.pcm[:2000]) is None

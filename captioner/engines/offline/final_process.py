@@ -93,10 +93,15 @@ class FinalDecodeProcess:
     """
 
     def __init__(
-        self, params: Mapping[str, Any], noisy_params: Mapping[str, Any] | None = None
+        self,
+        params: Mapping[str, Any],
+        noisy_params: Mapping[str, Any] | None = None,
+        *,
+        denoise: bool = True,
     ) -> None:
         self._params = dict(params)
         self._noisy_params = dict(noisy_params) if noisy_params is not None else None
+        self._denoise = denoise
         self._lock = threading.Lock()  # one request in flight; guards the fields below
         self._state = threading.Lock()  # guards _users
         self._process: BaseProcess | None = None
@@ -196,7 +201,7 @@ class FinalDecodeProcess:
         parent, child = context.Pipe(duplex=True)
         process = context.Process(
             target=serve,
-            args=(child, self._params, self._noisy_params),
+            args=(child, self._params, self._noisy_params, self._denoise),
             name="captioner-offline-final",
             daemon=True,  # never outlives the app, whatever happens to the pipe
         )
@@ -283,14 +288,19 @@ def _close_at_exit(ref: weakref.ref[FinalDecodeProcess]) -> Any:
 
 
 def serve(
-    conn: Connection, params: Mapping[str, Any], noisy_params: Mapping[str, Any] | None = None
+    conn: Connection,
+    params: Mapping[str, Any],
+    noisy_params: Mapping[str, Any] | None = None,
+    denoise: bool = True,
 ) -> None:
     """The child process: utterance PCM in, word segments out, until the pipe closes.
 
     ``params`` configure the decoder (the model's, with batch CMN); an
     utterance whose signal-to-noise ratio is low goes to a second decoder
     configured with ``noisy_params`` instead (see NOISY_SNR_DB), without left
-    context (measured: the same words on the benchmark's noisy rows).  A front
+    context (measured: the same words on the benchmark's noisy rows), and,
+    with ``denoise``, with its steady background noise filtered out first
+    (see :mod:`~captioner.engines.offline.denoise`).  A front
     end is reset before each utterance (``start_stream``), so a final
     depends only on its own audio: the same audio gives the same words.
     """
@@ -302,6 +312,7 @@ def serve(
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE_INCREMENT)
     try:
+        from captioner.engines.offline.denoise import suppress_steady_noise
         from captioner.engines.offline.model import new_decoder, restart_stream
 
         decoder = new_decoder(params)
@@ -318,7 +329,8 @@ def serve(
         if noisy_params and snr_db(audio) < NOISY_SNR_DB:
             if noisy is None:
                 noisy = new_decoder(noisy_params)
-            rows = decode_with_context(noisy, b"", audio, restart_stream)
+            cleaned = suppress_steady_noise(audio) if denoise else None
+            rows = decode_with_context(noisy, b"", cleaned or audio, restart_stream)
         else:
             rows = decode_with_context(decoder, context, audio, restart_stream)
         try:

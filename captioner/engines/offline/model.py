@@ -91,11 +91,14 @@ class OfflineModel:
         *,
         final_params: Mapping[str, Any] | None = None,
         noisy_params: Mapping[str, Any] | None = NOISY_FINAL_PARAMS,
+        denoise: bool = True,
         **decoder_params: Any,
     ) -> None:
         self._params: dict[str, Any] = {**DEFAULT_DECODER_PARAMS, **decoder_params}
         # ``noisy_params`` (None: no separate path) decode noisy utterances'
-        # finals (see final_process.NOISY_SNR_DB and NOISY_FINAL_PARAMS).
+        # finals (see final_process.NOISY_SNR_DB and NOISY_FINAL_PARAMS);
+        # ``denoise`` filters steady background noise out of them first (see
+        # the denoise module).
         # The final decoder: the same model and settings, with batch CMN and
         # whatever the final pass does differently (it runs in its own process,
         # so a slower, more thorough search costs the GUI nothing).
@@ -114,7 +117,7 @@ class OfflineModel:
         # One decoder with batch cepstral-mean normalisation, shared by every
         # run for final decodes (see decode_final), in a child process so
         # that its long native calls never hold this process's GIL.
-        self._finals = FinalDecodeProcess(self._final_params, noisy_params)
+        self._finals = FinalDecodeProcess(self._final_params, noisy_params, denoise=denoise)
 
     @property
     def params(self) -> dict[str, Any]:
