@@ -9,7 +9,8 @@ machine inflates (several jobs on two cores doubled it).  This measures the
 same decodes by CPU time (``time.process_time``), in one process, which load
 changes far less: per group of the same material, the live pass (our live
 settings, fed in the engine's pieces), the final re-decode (batch CMN, or
-PocketSphinx's defaults for an utterance below ``NOISY_SNR_DB``), each over
+PocketSphinx's defaults for a noisy utterance, after the steady-noise
+filter where it applies: ``noisy.noisy_path``), each over
 the utterances the segmenter cuts, and the plain whole-file decode with a
 fresh default decoder (the baseline).  In the app the live pass and the
 final decode run in two processes, so on two idle cores the wall time is
@@ -26,11 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from captioner.engines.offline.final_process import (  # noqa: E402
-    NOISY_SNR_DB,
-    decode_with_context,
-    snr_db,
-)
+from captioner.engines.offline.final_process import decode_with_context  # noqa: E402
 from captioner.engines.offline.live_process import MAX_FEED_BYTES  # noqa: E402
 from captioner.engines.offline.model import (  # noqa: E402
     DEFAULT_DECODER_PARAMS,
@@ -40,6 +37,7 @@ from captioner.engines.offline.model import (  # noqa: E402
     restart_stream,
     warm_up,
 )
+from captioner.engines.offline.noisy import noisy_path  # noqa: E402
 from captioner.engines.offline.utterances import UtteranceEnded, UtteranceSegmenter  # noqa: E402
 from tests import speech  # noqa: E402
 
@@ -77,8 +75,11 @@ def main() -> int:
             live.end_utt()
         t1 = time.process_time()
         for end in ends:
-            decoder = noisy if snr_db(end.audio) < NOISY_SNR_DB else final
-            decode_with_context(decoder, b"", end.audio, restart_stream)
+            noisy_audio = noisy_path(end.audio)
+            if noisy_audio is None:
+                decode_with_context(final, b"", end.audio, restart_stream)
+            else:
+                decode_with_context(noisy, b"", noisy_audio, restart_stream)
         t2 = time.process_time()
         plain = new_decoder({"loglevel": "FATAL"})
         t3 = time.process_time()

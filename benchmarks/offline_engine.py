@@ -53,8 +53,8 @@ from captioner.core.transcript import TurnUpdate  # noqa: E402
 from captioner.engines.base import EngineError, EngineState  # noqa: E402
 from captioner.engines.offline import OfflineEngine, OfflineModel  # noqa: E402
 from captioner.engines.offline import engine as offline  # noqa: E402
-from captioner.engines.offline.final_process import NOISY_SNR_DB  # noqa: E402
 from captioner.engines.offline.model import NOISY_FINAL_PARAMS  # noqa: E402
+from captioner.engines.offline.noisy import NOISY_SNR_DB, STEADY_NOISE_SNR_DB  # noqa: E402
 from tests import speech  # noqa: E402
 
 TARGET_RTF = 0.35
@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         f"final decoder params: {model.final_params}; noisy utterances: "
         f"{'the same' if args.no_noisy else 'PocketSphinx defaults'}"
         f"{'' if args.no_noisy or args.no_denoise else ' after steady-noise filtering'} "
-        f"(below {NOISY_SNR_DB:g} dB SNR); "
+        f"(below {NOISY_SNR_DB:g} dB SNR, {STEADY_NOISE_SNR_DB:g} dB for steady noise); "
         f"left context {offline._Recogniser.context_ms} ms"
     )
     print(ROW.format("clip", "seconds", "WER", "base", "RTF", "base"))

@@ -49,20 +49,6 @@ log = logging.getLogger(__name__)
 # on a slow, busy machine.  A decode gets this plus time per second of audio.
 STARTUP_TIMEOUT_S = 60.0
 DECODE_TIMEOUT_PER_AUDIO_S = 5.0
-# Below this signal-to-noise ratio (snr_db) an utterance's final is decoded
-# with the noisy-speech settings (model.NOISY_FINAL_PARAMS).  Chosen with
-# benchmarks/offline_engine.py on LibriVox 0870-0890 under white noise at 15 dB
-# and music at 10 dB (estimates 20.5-23.4 dB; each clip is one utterance there,
-# so with the noisy settings its final is the plain decode's) and the 5-minute
-# continuous file under music at 15 dB (its 15 s lines 23.7-26.3 dB; our
-# settings lose fewer words there): any threshold from 23.5 to 25 dB kept every
-# one of those rows at or under the baseline.  Held out, 0920 and 0930 under
-# the same mixes (20.2-23.0 dB) did too at 24 dB.  The margin is thin (music
-# at 10 dB and at 15 dB are 0.3 dB apart at the edges); clean speech, paused
-# or not, reads 30 dB and more.
-NOISY_SNR_DB = 24.0
-# The noise floor is the quietest 1 % of 10 ms frames (see snr_db).
-NOISE_FLOOR_PERCENTILE = 1.0
 # How much lower the decoder process's CPU priority is than the app's.
 NICE_INCREMENT = 5
 # Consecutive failures after which finals stay on the live pass for good.
@@ -297,7 +283,7 @@ def serve(
 
     ``params`` configure the decoder (the model's, with batch CMN); an
     utterance whose signal-to-noise ratio is low goes to a second decoder
-    configured with ``noisy_params`` instead (see NOISY_SNR_DB), without left
+    configured with ``noisy_params`` instead (see noisy.noisy_path), without left
     context (measured: the same words on the benchmark's noisy rows), and,
     with ``denoise``, with its steady background noise filtered out first
     (see :mod:`~captioner.engines.offline.denoise`).  A front
@@ -312,8 +298,8 @@ def serve(
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE_INCREMENT)
     try:
-        from captioner.engines.offline.denoise import suppress_steady_noise
         from captioner.engines.offline.model import new_decoder, restart_stream
+        from captioner.engines.offline.noisy import noisy_path
 
         decoder = new_decoder(params)
     except Exception as exc:  # the parent logs it and falls back
@@ -326,11 +312,11 @@ def serve(
             context, audio = conn.recv()
         except (EOFError, OSError):
             return  # the app closed the pipe, or died: either way, done
-        if noisy_params and snr_db(audio) < NOISY_SNR_DB:
+        noisy_audio = noisy_path(audio, denoise=denoise) if noisy_params else None
+        if noisy_audio is not None:
             if noisy is None:
                 noisy = new_decoder(noisy_params)
-            cleaned = suppress_steady_noise(audio) if denoise else None
-            rows = decode_with_context(noisy, b"", cleaned or audio, restart_stream)
+            rows = decode_with_context(noisy, b"", noisy_audio, restart_stream)
         else:
             rows = decode_with_context(decoder, context, audio, restart_stream)
         try:
@@ -361,25 +347,3 @@ def decode_with_context(
         start = max(seg.start_frame - skip, 0)
         rows.append((seg.word, start, seg.end_frame - skip, float(getattr(seg, "prob", 1.0))))
     return rows
-
-
-def snr_db(audio: bytes) -> float:
-    """A rough signal-to-noise ratio of an utterance, in dB.
-
-    The loud frames (95th percentile of 10 ms energies) against the quietest
-    (NOISE_FLOOR_PERCENTILE): even someone who never pauses leaves gaps of a
-    few frames between words, where only the background sounds.  The 10th
-    percentile used before landed on weak speech sounds in continuous speech,
-    so a lecture over quiet music (15 dB) read as noisy as a sentence under
-    white noise (18-20 dB for both) and got the noisy-speech settings, which
-    lost words there (benchmarks/offline_engine.py: 37.4 -> 40.0 % WER).
-    """
-    import numpy as np
-
-    samples = np.frombuffer(audio, dtype="<i2", count=len(audio) // 2).astype(np.float64)
-    whole = len(samples) - len(samples) % 160
-    if whole < 160 * 10:
-        return float("inf")  # too short to tell: treat as clean
-    energy = (samples[:whole].reshape(-1, 160) ** 2).mean(axis=1) + 1.0
-    level = 10 * np.log10(energy)
-    return float(np.percentile(level, 95) - np.percentile(level, NOISE_FLOOR_PERCENTILE))
