@@ -27,6 +27,7 @@ lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check captioner tests benchmarks
 	$(BIN)/ruff format --check captioner tests benchmarks
 	$(BIN)/lint-imports
+	$(BIN)/python .ci/module_size.py
 
 benchmark: $(VENV)/.stamp-dev
 	$(BIN)/python benchmarks/offline_engine.py

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
@@ -31,6 +31,7 @@ from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.contrast import muted, readable_placeholders
+from captioner.ui.dialog_slots import DialogSlots
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.input_choice import InputChoice
 from captioner.ui.main_menus import build_menus
@@ -107,7 +108,7 @@ class MainWindow(QMainWindow):
         # Where sessions are kept, asked when shown (About, the folder action's tip):
         # the folder can be changed while the app runs.
         self.data_dir_provider: Callable[[], Path | None] = lambda: None
-        self._dialogs: dict[str, QWidget] = {}
+        self._dialogs = DialogSlots()
 
         central = QWidget(self)
         layout = QVBoxLayout(central)
@@ -363,22 +364,12 @@ class MainWindow(QMainWindow):
     def show_about(self) -> AboutDialog:
         from captioner.ui import help_dialogs  # on first use (issue 14)
 
-        return self._show_dialog("about", help_dialogs.AboutDialog(self.data_dir_provider(), self))
+        return self._dialogs.show("about", help_dialogs.AboutDialog(self.data_dir_provider(), self))
 
     def show_shortcuts(self) -> ShortcutsWindow:
         from captioner.ui import help_dialogs
 
-        return self._show_dialog("shortcuts", help_dialogs.ShortcutsWindow(self.menuBar(), self))
-
-    def _show_dialog(self, name: str, dialog: Any) -> Any:
-        old = self._dialogs.pop(name, None)
-        if old is not None:
-            old.close()
-            old.deleteLater()
-        self._dialogs[name] = dialog
-        dialog.show()
-        dialog.raise_()
-        return dialog
+        return self._dialogs.show("shortcuts", help_dialogs.ShortcutsWindow(self.menuBar(), self))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from captioner.core.profanity import mask_text
 from captioner.core.session_index import Listing, SearchResult, SessionIndex
 from captioner.core.sessions import SearchHit, SessionStore, SessionSummary
-from captioner.ui.transcript_view import format_clock
+from captioner.ui.line_styles import format_clock
 
 log = logging.getLogger(__name__)
 

@@ -26,48 +26,18 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
-from captioner.core.caption_line import CaptionLine, Side, caption_line
+from captioner.core.caption_line import CaptionLine, caption_line
 from captioner.core.transcript import Turn
+from captioner.ui.line_styles import LineStyles, earlier_notice, format_clock
 
 LINE_BREAK = "\u2028"  # a new visual line inside a block (not a new block)
 RECENT = 50  # newest finished turns kept one block each
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-def format_clock(ms: int | None) -> str:
-    if ms is None:
-        return "--:--"
-    seconds = ms // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
-
-
-def earlier_notice(count: int) -> str:
-    """The first line of a live view that dropped its oldest lines: where they are."""
-    lines = "line is" if count == 1 else "lines are"
-    return (
-        f"{count:,} earlier {lines} not shown here but kept with this session: "
-        "View ▸ Sessions… (Ctrl+H) shows and searches all of it, File ▸ Export… saves it."
-    )
-
-
-@dataclass
-class LineStyles:
-    """The character formats lines are written in (the view updates them with the palette)."""
-
-    time: QTextCharFormat = field(default_factory=QTextCharFormat)
-    text: QTextCharFormat = field(default_factory=QTextCharFormat)
-    partial: QTextCharFormat = field(default_factory=QTextCharFormat)
-    translation: QTextCharFormat = field(default_factory=QTextCharFormat)
-    notice: QTextCharFormat = field(default_factory=QTextCharFormat)
-    sides: dict[Side, QTextCharFormat] = field(default_factory=dict)
 
 
 def _edit(

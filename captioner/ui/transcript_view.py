@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 from captioner.core.caption_line import Side
 from captioner.core.transcript import Turn
 from captioner.ui.contrast import muted, readable
-from captioner.ui.transcript_lines import LineStyles, TranscriptLines, format_clock
+from captioner.ui.line_styles import LineStyles, format_clock
+from captioner.ui.transcript_lines import TranscriptLines
 
 __all__ = ["IDLE_PLACEHOLDER", "LIVE_KEEP", "LIVE_PACK", "TranscriptView", "format_clock"]
 
