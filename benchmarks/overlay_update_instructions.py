@@ -36,7 +36,7 @@ def child(history: int, updates: int, data: Path) -> None:
     """Build the app, add ``history`` finished turns, then ``updates`` painted partials."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(HERE.parent))
-    from overlay_updates import SENTENCE, turn
+    from overlay_updates import SENTENCE, partial, turn
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
@@ -54,9 +54,7 @@ def child(history: int, updates: int, data: Path) -> None:
         controller._on_update(turn(f"h:{i}", i, SENTENCE, i * 5000, final=True))
     QApplication.processEvents()
     for n in range(updates):
-        words = SENTENCE[: 1 + n % len(SENTENCE)]
-        update = turn(f"p:{n // len(SENTENCE)}", history + n, words, history * 5000, False)
-        controller._on_update(update)
+        controller._on_update(partial(history, n))
         app.overlay.grab()
         app.window.transcript.viewport().grab()
     os._exit(0)  # the teardown is not what is measured

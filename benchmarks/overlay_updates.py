@@ -38,6 +38,17 @@ def turn(key: str, order: int, words: list[str], start_ms: int, final: bool) -> 
     return TurnUpdate(key, order, " ".join(words), timed, end_of_turn=final, formatted=final)
 
 
+def partial(history: int, n: int) -> TurnUpdate:
+    """The ``n``-th partial after ``history`` finished turns: one turn in progress.
+
+    Its words grow and start over, always under the same key, as one turn
+    that keeps being rewritten: partials of turns that never finish would
+    pile up as lines in progress (the main window shows one per turn).
+    """
+    words = SENTENCE[: 1 + n % len(SENTENCE)]
+    return turn("p", history, words, history * 5000, final=False)
+
+
 def measure(history: int, updates: int, tmp: Path) -> list[float]:
     settings = QSettings(str(tmp / f"bench-{history}.ini"), QSettings.Format.IniFormat)
     app = CaptionerApp(parse_args([]), settings, list_devices=list, use_tray=False)
@@ -49,8 +60,7 @@ def measure(history: int, updates: int, tmp: Path) -> list[float]:
     QApplication.processEvents()
     timings = []
     for n in range(updates):
-        words = SENTENCE[: 1 + n % len(SENTENCE)]
-        update = turn(f"p:{n // len(SENTENCE)}", history + n, words, history * 5000, False)
+        update = partial(history, n)
         began = time.perf_counter()
         controller._on_update(update)
         app.overlay.grab()  # lay out and paint the overlay as a frame would
