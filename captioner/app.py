@@ -118,7 +118,7 @@ class CaptionerApp(QObject):
         self.engines.load()
         self.inputs.refresh()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
-        self.storage = StorageNotice(w, c, self.sessions, self.overlay_captions, self)
+        self.storage = StorageNotice(w, c, self.sessions, self)
         self.service_status = ServiceStatus(w, c, self)
         c.serviceChanged.connect(self.sessions.note_service)  # the model in use, journaled
         w.set_level(None)

@@ -107,6 +107,8 @@ class CaptionController(QObject):
         self._error: EngineError | None = None
         self.status_text = "Ready"
         self.status_detail = ""
+        self.status_note = ""  # said after each state of a run (see set_status_note)
+        self._state_text = "Ready"  # the last status set, without the note
 
     # -- commands ------------------------------------------------------------
 
@@ -156,6 +158,20 @@ class CaptionController(QObject):
         """Wait (off the GUI thread) for the engine's worker to end."""
         engine = self._engine
         return engine.join(timeout) if engine is not None else True
+
+    def set_status_note(self, note: str) -> None:
+        """Say ``note`` after each state of a run from now on, as a problem ("" stops).
+
+        "Listening · Not being saved" (StorageNotice): the note is part of
+        the one status every receiver shows, so the window and the overlay
+        never say a state without it, not even for one event-loop turn.  An
+        engine error is not noted: it says itself.
+        """
+        if note == self.status_note:
+            return
+        self.status_note = note
+        if self.running and self._error is None:
+            self._set_status(self._state_text, False, self.status_detail)
 
     def report_error(self, message: str) -> None:
         """Show a problem found before any engine ran (no key, bad device…)."""
@@ -228,6 +244,9 @@ class CaptionController(QObject):
         self._set_status(error.message, True, detail)
 
     def _set_status(self, text: str, is_error: bool, detail: str = "") -> None:
+        self._state_text = text
+        if self.status_note and self.running and not is_error:
+            text, is_error = f"{text} · {self.status_note}", True
         self.status_text = text
         self.status_detail = detail
         self.statusChanged.emit(text, is_error)

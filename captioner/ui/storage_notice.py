@@ -31,7 +31,6 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QToolBar, QToolButton, QWidget
 
 from captioner.ui.controller import CaptionController
-from captioner.ui.overlay_captions import OverlayCaptions
 from captioner.ui.recovery_banner import FolderBanner
 from captioner.ui.session_manager import SessionManager
 
@@ -51,14 +50,12 @@ class StorageNotice(QObject):
         window: QMainWindow,
         controller: CaptionController,
         sessions: SessionManager,
-        overlay_captions: OverlayCaptions,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._window = window
         self._controller = controller
         self._sessions = sessions
-        self._overlay_captions = overlay_captions
         self.ask_folder: Callable[[QWidget, str], str] = ask_folder  # tests replace it
         self._chosen = ""  # the folder picked here, until saving works in it
         self.banner = FolderBanner()
@@ -81,9 +78,6 @@ class StorageNotice(QObject):
         sessions.savingResumed.connect(self._on_resumed)
         sessions.damageFound.connect(lambda message: window.show_status(message, True))
         sessions.problem.connect(lambda message: window.show_status(message, True))
-        # Queued: runs after every other receiver of this status, so "· Not being
-        # saved" is added to what the window and the overlay have just shown.
-        controller.statusChanged.connect(self._on_status, Qt.ConnectionType.QueuedConnection)
         sessions.check_folder()
 
     @property
@@ -103,36 +97,16 @@ class StorageNotice(QObject):
     def _on_problem(self, message: str) -> None:
         self.banner.set_text(message)
         self._bar.show()
-        if self._controller.running:
-            if self._controller.last_error is None:  # a real error says itself
-                self._mark(self._controller.status_text)
-        else:
+        self._controller.set_status_note(NOT_SAVED)  # each state of a run says it
+        if not self._controller.running:
             self._controller.report_error(message)
 
     def _on_resumed(self, folder: str) -> None:
         self._bar.hide()
-        text = self._controller.status_text
-        suffix = f" · {NOT_SAVED}"
-        if self._controller.running and text.endswith(suffix):
-            text = text.removesuffix(suffix)
-            self._window.show_status(text)
-            self._overlay_captions.show_status(text, False)
-        elif folder == self._chosen:
-            self._window.show_status(
-                f"Sessions are saved in “{folder}” from now on, also after a restart."
-            )
-        else:
-            self._window.show_status(f"Sessions are saved in “{folder}”.")
+        noted = self._controller.running and bool(self._controller.status_note)
+        self._controller.set_status_note("")  # a run's state is said again without it
+        if not noted:  # said where sessions go now
+            lasting = " from now on, also after a restart" if folder == self._chosen else ""
+            self._window.show_status(f"Sessions are saved in “{folder}”{lasting}.")
         if folder == self._chosen:
             self._chosen = ""
-
-    def _on_status(self, text: str, is_error: bool) -> None:
-        if self._sessions.not_saving is None or not self._controller.running:
-            return
-        if is_error or text != self._controller.status_text:
-            return  # a real error says itself; a stale status was overtaken
-        self._mark(text)
-
-    def _mark(self, text: str) -> None:
-        if not text.endswith(NOT_SAVED):
-            self._controller.report_error(f"{text} · {NOT_SAVED}")

@@ -268,3 +268,29 @@ def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
     qtbot.waitUntil(lambda: bool(answers), timeout=5000)
     assert answers[0] is not None and "read-only" in answers[0] and "read-only" in problems[-1]
     assert writer.path.exists()
+
+
+def test_every_state_of_a_run_says_not_saved_the_moment_it_is_shown(
+    make_app, qtbot, tmp_path, monkeypatch
+) -> None:
+    # The note was added by a queued handler after the window and the overlay had
+    # shown the bare state: for one event-loop turn (and in CI, at an assertion)
+    # a reconnection said "Reconnecting…" while nothing was being saved.
+    from captioner.engines.base import EngineState, EngineStatus
+
+    monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=150) as server:
+        app = make_app(*cloud(server, tmp_path / "sessions"))
+        app.start_captioning()
+        qtbot.waitUntil(lambda: app.window.status_text() == "Listening", timeout=10000)
+        app.sessions.savingProblem.emit("Sessions cannot be saved: the disk is full.")
+        assert app.window.status_text() == f"Listening · {NOT_SAVED}"
+        assert app.overlay.badge == f"Listening · {NOT_SAVED}"
+        app.controller._bridge.status.emit(  # the engine's next state, as it arrives
+            EngineStatus(EngineState.CONNECTING, "Reconnecting…", "lost the connection")
+        )
+        assert app.window.status_text() == f"Reconnecting… · {NOT_SAVED}"
+        assert app.overlay.badge == f"Reconnecting… · {NOT_SAVED}"
+        app.controller.stop()
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+    assert NOT_SAVED not in app.window.status_text()
