@@ -44,3 +44,12 @@ def test_the_sdks_http_client_is_still_there_when_used(monkeypatch) -> None:
     assert str(http.base_url) == "https://streaming.example.com"
     assert http.headers["Authorization"] == "secret-key"
     assert client._client._http_client is http  # built once
+
+
+def test_a_copy_of_the_lazy_client_does_not_recurse() -> None:
+    import copy
+
+    from captioner.engines.assemblyai.client import LazyHTTPClient
+
+    lazy = LazyHTTPClient("streaming.example.com", "k")
+    assert copy.copy(lazy)._args == ("streaming.example.com", "k")

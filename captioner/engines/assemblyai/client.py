@@ -56,6 +56,8 @@ class LazyHTTPClient:
             return self._real
 
     def __getattr__(self, name: str) -> Any:
+        if name in ("_args", "_real", "_lock"):  # not set yet (a copy, an unpickling)
+            raise AttributeError(name)
         return getattr(self._client(), name)
 
 
