@@ -411,6 +411,13 @@ ON_FIRST_USE = (
     "captioner.core.cues",
     "captioner.core.bilingual",
     "importlib.resources",
+    # The cloud engine's settings dialogs: Start reads their keys through the
+    # widget-free captioner.ui.assemblyai_config.
+    "captioner.ui.assemblyai_settings",
+    "captioner.ui.assemblyai_options",
+    "captioner.ui.translation_settings",
+    "captioner.ui.low_bandwidth_setting",
+    "captioner.ui.settings_form",
 )
 
 
@@ -434,6 +441,7 @@ def test_dialogs_and_export_code_load_when_first_used_not_before_the_window(tmp_
         app.window.show_shortcuts(),
         app.dialogs.edit_captions(),
         app.dialogs.edit_translation(),
+        app.dialogs.edit_assemblyai(),
         app.session_actions.show_sessions(),
     ]
     qt.processEvents()
@@ -448,6 +456,7 @@ def test_dialogs_and_export_code_load_when_first_used_not_before_the_window(tmp_
         "ShortcutsWindow",
         "OverlaySettingsDialog",
         "TranslationSettingsDialog",
+        "AssemblyAISettingsDialog",
         "SessionsWindow",
     ]
     assert found["suggested"].endswith("Talk.txt")  # the export formats, loaded when asked

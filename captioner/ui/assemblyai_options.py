@@ -40,24 +40,6 @@ from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.settings_form import choice_combo
 
 
-def options_from_settings(settings: Settings) -> dict[str, Any]:
-    """The AssemblyAIConfig fields these rows set, from what was saved."""
-    percent = settings.get(Key.AAI_VOICE_FOCUS_PERCENT)
-    policies = settings.get(Key.AAI_REDACT_PII_POLICIES).split()
-    return {
-        "mode": settings.get(Key.AAI_MODE) or None,
-        "prompt": settings.get(Key.AAI_PROMPT).strip() or None,
-        "voice_focus": settings.get(Key.AAI_VOICE_FOCUS) or None,
-        "voice_focus_threshold": percent / 100 if percent else None,
-        "redact_pii": settings.get(Key.AAI_REDACT_PII),
-        "redact_pii_policies": tuple(policies),
-        "redact_pii_sub": settings.get(Key.AAI_REDACT_PII_SUB) or None,
-        "domain": settings.get(Key.AAI_DOMAIN) or None,
-        "inactivity_timeout_s": settings.get(Key.AAI_INACTIVITY_TIMEOUT_S) or None,
-        "token_url": settings.get(Key.AAI_TOKEN_URL).strip(),
-    }
-
-
 def _help(text: str) -> QLabel:
     label = QLabel(text)
     label.setObjectName("optionHelp")

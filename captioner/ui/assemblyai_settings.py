@@ -32,45 +32,12 @@ from captioner.engines.assemblyai import DEFAULT_HOST, SPEECH_MODELS, AssemblyAI
 from captioner.engines.assemblyai.session_options import live_changes
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
-from captioner.ui.assemblyai_options import SessionOptions, options_from_settings
+from captioner.ui.assemblyai_config import config_from_settings, split_list
+from captioner.ui.assemblyai_options import SessionOptions
 from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
-from captioner.ui.low_bandwidth_setting import LowBandwidthSetting, low_bandwidth_config
+from captioner.ui.low_bandwidth_setting import LowBandwidthSetting
 from captioner.ui.settings_form import SettingsForm
-from captioner.ui.translation_settings import translation_config
-
-
-def config_from_settings(settings: Settings, api_key: str, api_host: str) -> AssemblyAIConfig:
-    """The engine config for a Start, from what the user chose in this dialog."""
-
-    def optional(key: Key) -> int | None:
-        value = settings.get(key)
-        return value or None  # 0 means "the service's default"
-
-    threshold = settings.get(Key.AAI_EOT_THRESHOLD_PERCENT)
-    return AssemblyAIConfig(
-        api_key=api_key,
-        api_host=api_host,
-        speech_model=settings.get(Key.AAI_SPEECH_MODEL),
-        language_codes=_split(settings.get(Key.AAI_LANGUAGE_CODES), ","),
-        language_detection=settings.get(Key.AAI_LANGUAGE_DETECTION),
-        keyterms=_split(settings.get(Key.AAI_KEYTERMS), "\n"),
-        filter_profanity=settings.get(Key.AAI_FILTER_PROFANITY),
-        format_turns=settings.get(Key.AAI_FORMAT_TURNS),
-        min_turn_silence_ms=optional(Key.AAI_MIN_TURN_SILENCE_MS),
-        max_turn_silence_ms=optional(Key.AAI_MAX_TURN_SILENCE_MS),
-        end_of_turn_confidence_threshold=threshold / 100 if threshold else None,
-        speaker_labels=settings.get(Key.AAI_SPEAKER_LABELS),
-        max_speakers=optional(Key.AAI_MAX_SPEAKERS),
-        speaker_revision_interval_s=optional(Key.AAI_SPEAKER_REVISION_S),
-        **translation_config(settings),
-        **low_bandwidth_config(settings),
-        **options_from_settings(settings),
-    )
-
-
-def _split(text: str, sep: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.replace("\n", sep).split(sep) if part.strip())
 
 
 class AssemblyAISettingsDialog(QDialog):
@@ -261,9 +228,9 @@ class AssemblyAISettingsDialog(QDialog):
             api_key="",
             api_host=self._api_host,
             speech_model=self.model_combo.currentData() or self.model_combo.currentText(),
-            language_codes=_split(self.languages_edit.text(), ","),
+            language_codes=split_list(self.languages_edit.text(), ","),
             language_detection=self.detect_check.isChecked(),
-            keyterms=_split(self.keyterms_edit.toPlainText(), "\n"),
+            keyterms=split_list(self.keyterms_edit.toPlainText(), "\n"),
             filter_profanity=self.profanity_check.isChecked(),
             format_turns=self.format_check.isChecked(),
             min_turn_silence_ms=optional(self.min_silence),

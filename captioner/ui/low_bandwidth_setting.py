@@ -31,11 +31,6 @@ TIP = (
 )
 
 
-def low_bandwidth_config(settings: Settings) -> dict[str, Any]:
-    """The ``AssemblyAIConfig`` field this setting sets, for a Start."""
-    return {"low_bandwidth": settings.get(Key.AAI_LOW_BANDWIDTH)}
-
-
 class LowBandwidthSetting(QObject):
     """The checkbox and its explanation, as two rows of the dialog's form."""
 

@@ -26,7 +26,7 @@ from captioner.core import lazy_import
 from captioner.core.settings import Key, Settings
 from captioner.engines.base import AudioSource, Engine, EngineListener
 from captioner.engines.registry import EngineId, EngineOptions, EngineSpec
-from captioner.ui.assemblyai_settings import config_from_settings
+from captioner.ui.assemblyai_config import config_from_settings
 from captioner.ui.call_mode import CallMode
 from captioner.ui.controller import CaptionController, EngineFactory
 from captioner.ui.engine_picker import EnginePicker

@@ -11,8 +11,6 @@ translation applies on OK.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,15 +45,6 @@ SUBTITLE_CHOICES = (
     ("bilingual", "One cue with both lines (bilingual subtitles)"),
     ("separate", "A separate file per language (name.srt and name.fr.srt)"),
 )
-
-
-def translation_config(settings: Settings) -> dict[str, Any]:
-    """The AssemblyAIConfig fields for translation, from what the user chose here."""
-    return {
-        "translate_to": settings.get(Key.TRANSLATE_TO).strip(),
-        "translation_model": settings.get(Key.TRANSLATION_MODEL).strip()
-        or DEFAULT_TRANSLATION_MODEL,
-    }
 
 
 def language_label(code: str) -> str:
