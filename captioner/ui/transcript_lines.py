@@ -38,6 +38,7 @@ LINE_BREAK = "\u2028"  # a new visual line inside a block (not a new block)
 RECENT = 50  # newest finished turns kept one block each
 P = ParamSpec("P")
 R = TypeVar("R")
+Segment = tuple[str, QTextCharFormat]  # text and the format it is written in
 
 
 def _edit(
@@ -113,8 +114,7 @@ class TranscriptLines:
         if self._pack is None:
             return
         # Both change blocks above the lines in progress only.
-        while len(self._turns) - self._packed >= RECENT + self._pack:
-            self._fold_next()
+        self._fold_old()
         while self._keep is not None and len(self._turns) > self._keep and self._packed:
             self._drop_first_fold()
 
@@ -129,7 +129,7 @@ class TranscriptLines:
                 number = self._finished_blocks() + self._partial_keys.index(turn.key)
                 cursor = self._select_block(number)
                 cursor.removeSelectedText()
-                self._write_words(cursor, self._line(turn), self._styles.partial)
+                self._write(cursor, self._partial_segments(turn))
                 return
         elif self._partials.pop(turn.key, None) is None:
             return
@@ -227,14 +227,6 @@ class TranscriptLines:
     def _line(self, turn: Turn) -> CaptionLine:
         return caption_line(turn, mask_profanity=self.mask_profanity)
 
-    def _turn_text(self, turn: Turn) -> str:
-        """The text :meth:`_write_turn` writes for ``turn``."""
-        line = self._line(turn)
-        stamp = f"{format_clock(line.start_ms)}  "
-        if not line.translation:
-            return stamp + line.display
-        return f"{stamp}{line.display}{LINE_BREAK}{' ' * len(stamp)}{line.translation}"
-
     def _label_format(self, line: CaptionLine, style: QTextCharFormat) -> QTextCharFormat | None:
         """Call mode: the label in its side's colour (italic like the words); else ``None``."""
         side = self._styles.sides.get(line.side)
@@ -244,25 +236,41 @@ class TranscriptLines:
         label.setFontItalic(style.fontItalic())
         return label
 
-    def _write_words(self, cursor: QTextCursor, line: CaptionLine, style: QTextCharFormat) -> None:
+    def _word_segments(self, line: CaptionLine, style: QTextCharFormat) -> list[Segment]:
+        """The line's words (tag, label, text) in ``style``, the label in its side's colour."""
         label = self._label_format(line, style)
         if label is None:
-            cursor.insertText(line.display, style)
-        else:
-            cursor.insertText(line.tag, style)
-            cursor.insertText(line.label, label)
-            cursor.insertText(line.text, style)
+            return [(line.display, style)]
+        return [(line.tag, style), (line.label, label), (line.text, style)]
 
-    def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
+    def _turn_segments(self, turn: Turn) -> list[Segment]:
+        """A finished turn as written: its time, its words, its translation under them."""
         styles = self._styles
         line = self._line(turn)
         stamp = f"{format_clock(line.start_ms)}  "
-        cursor.insertText(stamp, styles.time)
-        self._write_words(cursor, line, styles.partial if line.provisional else styles.text)
+        words = styles.partial if line.provisional else styles.text
+        segments = [(stamp, styles.time), *self._word_segments(line, words)]
         if line.translation:
             # On its own line under the words (in the turn's block), in the quiet colour.
-            cursor.insertText(f"{LINE_BREAK}{' ' * len(stamp)}", styles.time)
-            cursor.insertText(line.translation, styles.translation)
+            segments.append((f"{LINE_BREAK}{' ' * len(stamp)}", styles.time))
+            segments.append((line.translation, styles.translation))
+        return segments
+
+    def _partial_segments(self, turn: Turn) -> list[Segment]:
+        """A turn in progress as written: its words only, in the in-progress style."""
+        return self._word_segments(self._line(turn), self._styles.partial)
+
+    def _turn_text(self, turn: Turn) -> str:
+        """The text :meth:`_write_turn` writes for ``turn``."""
+        return "".join(text for text, _style in self._turn_segments(turn))
+
+    @staticmethod
+    def _write(cursor: QTextCursor, segments: list[Segment]) -> None:
+        for text, style in segments:
+            cursor.insertText(text, style)
+
+    def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
+        self._write(cursor, self._turn_segments(turn))
 
     def _write_fold(self, cursor: QTextCursor, first: int) -> None:
         for at in range(first, min(first + self._fold(), len(self._turns))):
@@ -299,6 +307,11 @@ class TranscriptLines:
             cursor.setPosition(self._block(number).position())
             self._write_turn(cursor, turn)
             cursor.insertBlock()
+
+    def _fold_old(self) -> None:
+        """Fold whole groups of ``pack`` turns while more than RECENT stay unfolded."""
+        while self._pack and len(self._turns) - self._packed >= RECENT + self._pack:
+            self._fold_next()
 
     def _fold_next(self) -> None:
         """Join the oldest ``pack`` single-block turns into one block (positions unchanged)."""
@@ -346,8 +359,7 @@ class TranscriptLines:
             if at or dropped:
                 cursor.insertBlock()
             self._write_turn(cursor, turn)
-        while self._pack and len(self._turns) - self._packed >= RECENT + self._pack:
-            self._fold_next()
+        self._fold_old()
 
     def _remove_partials(self) -> None:
         if not self._partial_keys:
@@ -372,7 +384,7 @@ class TranscriptLines:
         for key in self._partial_order():
             if self._finished_blocks() or self._partial_keys:
                 cursor.insertBlock()
-            self._write_words(cursor, self._line(self._partials[key]), self._styles.partial)
+            self._write(cursor, self._partial_segments(self._partials[key]))
             self._partial_keys.append(key)
 
     def _partial_order(self) -> list[str]:
