@@ -33,13 +33,6 @@ def export_filters() -> list[str]:
     return [f"{fmt.description} (*.{fmt.value})" for fmt in ExportFormat]
 
 
-def __getattr__(name: str) -> object:
-    """``EXPORT_FILTERS``, built when first asked for (see :func:`export_filters`)."""
-    if name == "EXPORT_FILTERS":
-        return export_filters()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def documents_folder() -> str:
     """The user's Documents folder (home when the desktop names none); no disk access."""
     return QStandardPaths.writableLocation(

@@ -97,11 +97,11 @@ def test_a_name_captioner_completes_asks_before_replacing(
     monkeypatch.setattr(
         QFileDialog,
         "getSaveFileName",
-        lambda *_a, **_k: (str(tmp_path / "notes"), export_place.EXPORT_FILTERS[0]),
+        lambda *_a, **_k: (str(tmp_path / "notes"), export_place.export_filters()[0]),
     )
     parent = QWidget()
     qtbot.addWidget(parent)
-    assert export_place.EXPORT_FILTERS[0].endswith("(*.txt)")
+    assert export_place.export_filters()[0].endswith("(*.txt)")
     assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")) == ""  # declined
     assert asked and "notes.txt" in asked[0]
     answer[0] = QMessageBox.StandardButton.Yes
@@ -111,7 +111,7 @@ def test_a_name_captioner_completes_asks_before_replacing(
     monkeypatch.setattr(
         QFileDialog,
         "getSaveFileName",
-        lambda *_a, **_k: (str(tmp_path / "fresh"), export_place.EXPORT_FILTERS[0]),
+        lambda *_a, **_k: (str(tmp_path / "fresh"), export_place.export_filters()[0]),
     )
     assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")).endswith("fresh.txt")
     assert asked == []
