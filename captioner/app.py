@@ -3,6 +3,13 @@
 Behaviour lives in small objects in :mod:`captioner.ui` with one job each (starting
 a run, presenting captions on the overlay, the quit sequence, call mode, …); this
 module only decides which objects exist and which signals reach which slots.
+
+Start-up is progressive (issue 14): what the first paint shows (the main window,
+its engine and input pickers, the call panel) is built first; everything else
+(the controller, overlay, sessions, run starter, dialogs, quit sequence, …) is
+imported on a worker thread while the window paints, then built on the GUI
+thread (:meth:`CaptionerApp.complete`).  The modules of that second part are
+:data:`LATER_MODULES`, imported only inside ``complete``.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QTimer, Signal
 from PySide6.QtWidgets import QApplication
@@ -18,43 +26,60 @@ from PySide6.QtWidgets import QApplication
 from captioner import APP_NAME
 from captioner.audio.devices import InputDevice, open_device_source
 from captioner.audio.system import SystemAudioDevice
+from captioner.core import lazy_import
 from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
-from captioner.ui.announcer import CaptionAnnouncer
 from captioner.ui.call_mode import CallMode
-from captioner.ui.controller import CaptionController
 from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.global_hotkey import GlobalHotkey, grab_for
 from captioner.ui.input_picker import InputPicker
+from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
-from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import MainWindow
-from captioner.ui.overlay import CaptionOverlay
-from captioner.ui.overlay_captions import OverlayCaptions
-from captioner.ui.overlay_visibility import OverlayVisibility
-from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.quit_sequence import QuitSequence
 from captioner.ui.resources import app_icon, read_text
-from captioner.ui.run_starter import RunStarter
-from captioner.ui.service_status import ServiceStatus
-from captioner.ui.session_actions import SessionActions
-from captioner.ui.session_manager import SessionManager
-from captioner.ui.settings_dialogs import SettingsDialogs
-from captioner.ui.single_instance import SingleInstance, server_name
-from captioner.ui.storage_notice import StorageNotice
-from captioner.ui.tray import CaptionerTray
+from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 from captioner.ui.window_memory import WindowMemory
+
+if TYPE_CHECKING:
+    from captioner.ui.global_hotkey import GlobalHotkey
+
+# What CaptionerApp.complete imports: loaded on a worker while the window first paints.
+LATER_MODULES = (
+    "captioner.ui.announcer",
+    "captioner.ui.controller",
+    "captioner.ui.global_hotkey",
+    "captioner.ui.level_monitor",
+    "captioner.ui.overlay",
+    "captioner.ui.overlay_captions",
+    "captioner.ui.overlay_visibility",
+    "captioner.ui.profanity_filter",
+    "captioner.ui.quit_sequence",
+    "captioner.ui.run_starter",
+    "captioner.ui.service_status",
+    "captioner.ui.session_actions",
+    "captioner.ui.session_manager",
+    "captioner.ui.settings_dialogs",
+    "captioner.ui.storage_notice",
+    "captioner.ui.tray",
+)
+# What the window may ask for before the rest exists: asked again once it does.
+EARLY_REQUESTS = ("startRequested", "closeRequested", "quitRequested")
 
 
 class CaptionerApp(QObject):
     """The running application: one main window, one overlay, one controller.
 
+    Built in two steps: the constructor makes what the window's first paint
+    shows; :meth:`complete` makes the rest (at once unless ``complete=False``,
+    which ``run_gui`` passes so the window shows first).
+
     Signals:
         quitFinished(): captioning has ended and the windows are closed.
+        completed(): everything is built and wired (:meth:`complete` has run).
     """
 
     quitFinished = Signal()
+    completed = Signal()
 
     def __init__(
         self,
@@ -67,18 +92,13 @@ class CaptionerApp(QObject):
         list_system_sources: Callable[[], list[SystemAudioDevice]] | None = None,
         use_tray: bool | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        complete: bool = True,
     ) -> None:
         super().__init__()
+        self.args, self._open_device, self._use_tray = args, open_device, use_tray
         self.settings, self.prefs = settings, (prefs := Settings(settings))
-        self.controller = c = CaptionController(self)
         self.window = w = MainWindow(app_icon())
         self.window_memory = WindowMemory(w, prefs, self)
-        self.overlay = CaptionOverlay(prefs)
-        self.profanity = ProfanityFilter(prefs, self)
-        self.levels = LevelMonitor(self)
-        self.sessions = SessionManager(args.data_dir, self, prefs=prefs)
-        use_tray = CaptionerTray.available() if use_tray is None else use_tray
-        self.tray = CaptionerTray(app_icon(), self) if use_tray else None
         self.engines = EnginePicker(w, prefs, requested=args.engine, parent=self)
         self.inputs = InputPicker(
             w,
@@ -92,6 +112,52 @@ class CaptionerApp(QObject):
             parent=self,
         )
         self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
+        self.engines.load()
+        self.inputs.refresh()
+        w.set_level(None)
+        self.is_complete = False
+        self._early: list[str] = []  # the window's requests made before complete()
+        self._after: list[Callable[[], None]] = []
+        self._recorders = [
+            (getattr(w, name), lambda name=name: self._early.append(name))
+            for name in EARLY_REQUESTS
+        ]
+        for signal, record in self._recorders:
+            signal.connect(record)
+        if complete:
+            self.complete()
+
+    def complete(self) -> None:
+        """Build and wire the rest; replay what the window asked for meanwhile.
+
+        Imports :data:`LATER_MODULES` (already loaded when ``run_gui`` calls this).
+        """
+        if self.is_complete:
+            return
+        from captioner.ui.announcer import CaptionAnnouncer
+        from captioner.ui.controller import CaptionController
+        from captioner.ui.level_monitor import LevelMonitor
+        from captioner.ui.overlay import CaptionOverlay
+        from captioner.ui.overlay_captions import OverlayCaptions
+        from captioner.ui.overlay_visibility import OverlayVisibility
+        from captioner.ui.profanity_filter import ProfanityFilter
+        from captioner.ui.quit_sequence import QuitSequence
+        from captioner.ui.run_starter import RunStarter
+        from captioner.ui.service_status import ServiceStatus
+        from captioner.ui.session_actions import SessionActions
+        from captioner.ui.session_manager import SessionManager
+        from captioner.ui.settings_dialogs import SettingsDialogs
+        from captioner.ui.storage_notice import StorageNotice
+        from captioner.ui.tray import CaptionerTray
+
+        args, prefs, w = self.args, self.prefs, self.window
+        self.controller = c = CaptionController(self)
+        self.overlay = CaptionOverlay(prefs)
+        self.profanity = ProfanityFilter(prefs, self)
+        self.levels = LevelMonitor(self)
+        self.sessions = SessionManager(args.data_dir, self, prefs=prefs)
+        use_tray = CaptionerTray.available() if self._use_tray is None else self._use_tray
+        self.tray = CaptionerTray(app_icon(), self) if use_tray else None
         self.runs = RunStarter(
             w,
             c,
@@ -102,7 +168,7 @@ class CaptionerApp(QObject):
             levels=self.levels,
             prefs=prefs,
             api_host=args.api_host,
-            open_device=open_device,
+            open_device=self._open_device,
             tray=self.tray,
             parent=self,
         )
@@ -115,16 +181,30 @@ class CaptionerApp(QObject):
         self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.sessions, self.tray, self)
         self.quit_sequence.finished.connect(self.quitFinished)
         self._wire()
-        self.engines.load()
-        self.inputs.refresh()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)
         self.service_status = ServiceStatus(w, c, self)
         c.serviceChanged.connect(self.sessions.note_service)  # the model in use, journaled
-        w.set_level(None)
         if self.tray is not None:
             self.tray.showWindowRequested.connect(w.bring_to_front)
             self.tray.show()
+        self.is_complete = True
+        for signal, record in self._recorders:
+            signal.disconnect(record)
+        early, self._early = self._early, []
+        for name in dict.fromkeys(early):  # each once, in the order first asked
+            getattr(w, name).emit()
+        after, self._after = self._after, []
+        for call in after:
+            call()
+        self.completed.emit()
+
+    def after_complete(self, call: Callable[[], None]) -> None:
+        """Run ``call`` now if the app is complete, else as soon as it is."""
+        if self.is_complete:
+            call()
+        else:
+            self._after.append(call)
 
     def _wire(self) -> None:
         c, w = self.controller, self.window
@@ -141,10 +221,14 @@ class CaptionerApp(QObject):
         self.call.sourceLost.connect(lambda _side, message: w.show_status(message, True))
 
     def start_captioning(self) -> None:
-        self.runs.start()
+        self.after_complete(lambda: self.runs.start())
 
     def request_quit(self) -> None:
-        self.quit_sequence.request()
+        self.after_complete(lambda: self.quit_sequence.request())
+
+    def request_unattended_quit(self) -> None:
+        """SIGINT, SIGTERM, SIGHUP: quit without questions (saved sessions stay saved)."""
+        self.after_complete(lambda: self.quit_sequence.request_unattended())
 
 
 def make_settings() -> QSettings:
@@ -169,31 +253,56 @@ def run_gui(args: argparse.Namespace) -> int:
     if reply is not None:
         return tell_handover(reply)
     instance.listen()
-    captioner = CaptionerApp(args, settings, loop=loop)  # inputs are looked for on the loop
+    # The window first; the rest loads while it paints (inputs are looked for on the loop).
+    captioner = CaptionerApp(args, settings, loop=loop, complete=False)
     instance.activationRequested.connect(captioner.window.bring_to_front)
-    instance.launchRequested.connect(LaunchRequests.of(captioner, args).handle)
-    hotkey = GlobalHotkey()
-    notifier = install_signal_handlers(captioner.quit_sequence.request_unattended)
+    requests: list[LaunchRequest] = []  # a second launch's, until the app can apply them
+    instance.launchRequested.connect(requests.append)
+    notifier = install_signal_handlers(captioner.request_unattended_quit)
+    hotkey: list[GlobalHotkey] = []  # once complete
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish_start_up(_: object) -> None:
+        from captioner.ui.global_hotkey import GlobalHotkey, grab_for
+
+        captioner.complete()
+        handle = LaunchRequests.of(captioner, args).handle
+        instance.launchRequested.disconnect(requests.append)
+        instance.launchRequested.connect(handle)
+        for request in requests:
+            handle(request)
+        hotkey.append(GlobalHotkey())
+        QTimer.singleShot(  # a turn of its own: python-xlib's import and the grab (issue 14)
+            0,
+            lambda: grab_for(
+                hotkey[0],
+                app.platformName(),
+                captioner.overlay_visibility.toggle_lock,
+                captioner.overlay.set_global_shortcut,
+            ),
+        )
+
+    def start_up_failed(exc: Exception) -> None:  # a module that does not import: as before
+        if not done.done():
+            done.set_exception(exc)
+
     if args.start:  # the session is what was asked for: its engine loads with the window
         captioner.engines.preload_now()
+        captioner.start_captioning()  # once complete
     captioner.window.show()
-    QTimer.singleShot(  # after the first paint (issue 14)
-        0,
-        lambda: grab_for(
-            hotkey,
-            app.platformName(),
-            captioner.overlay_visibility.toggle_lock,
-            captioner.overlay.set_global_shortcut,
-        ),
+    off_gui_thread(
+        lambda: lazy_import.load(LATER_MODULES),
+        finish_start_up,
+        captioner,
+        on_error=start_up_failed,
+        name="start-up-import",
     )
-    if args.start:
-        QTimer.singleShot(0, captioner.start_captioning)
-    done: asyncio.Future[None] = loop.create_future()
     captioner.quitFinished.connect(lambda: done.done() or done.set_result(None))
     with loop:
         loop.run_until_complete(done)
     del notifier
-    hotkey.stop()
+    if hotkey:
+        hotkey[0].stop()
     instance.close()
     restore_signal_handlers()
     settings.sync()  # now: the entry point then ends the process without Python's teardown

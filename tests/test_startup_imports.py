@@ -462,3 +462,54 @@ def test_dialogs_and_export_code_load_when_first_used_not_before_the_window(tmp_
     assert found["suggested"].endswith("Talk.txt")  # the export formats, loaded when asked
     used = [m for m in ON_FIRST_USE if m != "importlib.resources"]
     assert [m for m in used if m not in found["modules"]] == []  # (the test opens the right things)
+
+
+def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, x_display):
+    # Progressive start-up: the overlay, controller, sessions, run starter, dialogs and
+    # quit sequence (LATER_MODULES, ~0.1 s of imports) are not on the way to the first
+    # paint; a worker imports them while the window paints, then the app completes.
+    code = """
+    import os, threading
+    from captioner.__main__ import main
+    from captioner.app import LATER_MODULES, CaptionerApp
+    from captioner.ui.main_window import MainWindow
+
+    found["importers"] = {}
+
+    class Watch:
+        def find_spec(self, name, path=None, target=None):
+            if name in LATER_MODULES:
+                found["importers"][name] = threading.current_thread().name
+            return None
+
+    sys.meta_path.insert(0, Watch())
+    show, complete = MainWindow.show, CaptionerApp.complete
+
+    def showing(window):
+        found["later_at_show"] = [m for m in LATER_MODULES if m in sys.modules]
+        show(window)
+
+    def completing(app):
+        found["visible_before_complete"] = app.window.isVisible()
+        complete(app)
+        found["wired"] = app.runs is not None and app.quit_sequence is not None
+        print(json.dumps(found), flush=True)
+        os._exit(0)
+
+    MainWindow.show, CaptionerApp.complete = showing, completing
+    main(["--data-dir", DATA, "--engine", "offline"])
+    """.replace("DATA", repr(str(tmp_path / "sessions")))
+    home = {f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
+    found = fresh(
+        code,
+        tmp_path,
+        QT_QPA_PLATFORM="xcb",
+        DISPLAY=x_display,
+        XDG_RUNTIME_DIR=str(tmp_path),
+        **home,
+    )
+    assert found["later_at_show"] == []
+    assert found["visible_before_complete"] is True
+    assert found["wired"] is True
+    importers = found["importers"]
+    assert importers and "MainThread" not in importers.values(), importers

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from PySide6.QtCore import QObject
 
 from captioner.engines.assemblyai import DEFAULT_HOST
 from captioner.engines.registry import EngineId, spec
-from captioner.ui.controller import CaptionController
-from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.input_picker import InputPicker
-from captioner.ui.main_window import MainWindow
-from captioner.ui.run_starter import RunStarter
 from captioner.ui.single_instance import HandoverReply, LaunchRequest
+
+if TYPE_CHECKING:  # the second launch needs only launch_options and tell_handover (issue 14)
+    from captioner.ui.controller import CaptionController
+    from captioner.ui.engine_picker import EnginePicker
+    from captioner.ui.input_picker import InputPicker
+    from captioner.ui.main_window import MainWindow
+    from captioner.ui.run_starter import RunStarter
 
 # Options fixed when an instance starts: a running one cannot switch to others.
 START_UP_ONLY = {"data_dir": "--data-dir", "api_host": "--api-host", "call_mode": "--call-mode"}

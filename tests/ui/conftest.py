@@ -26,6 +26,8 @@ def end_run_before_close(qtbot, app: CaptionerApp) -> None:
     test ended with a run still going or a journal still closing).  Called
     as the window's ``before_close_func``, this runs first.
     """
+    if not app.is_complete:
+        return  # built without complete(): no run can have started
     if app.controller.running:
         app.controller.stop()
     qtbot.waitUntil(lambda: not app.controller.running and not app.sessions.pending, timeout=15000)
@@ -53,12 +55,12 @@ def make_app(qtbot, tmp_path: Path) -> Iterator:
         app = CaptionerApp(parse_args(list(argv)), settings, **inject)
         # The window first: its before_close_func ends the run before either is deleted.
         qtbot.addWidget(app.window, before_close_func=lambda _w: end_run_before_close(qtbot, app))
-        qtbot.addWidget(app.overlay)
+        app.after_complete(lambda: qtbot.addWidget(app.overlay))  # complete=False: later
         app.window.show()
         apps.append(app)
         return app
 
     yield make
-    for app in apps:
+    for app in (app for app in apps if app.is_complete):
         if app.session_actions.sessions_window is not None:
             app.session_actions.sessions_window.close()

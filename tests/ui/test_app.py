@@ -274,3 +274,26 @@ def test_a_network_drop_shows_reconnecting_with_the_cause_in_a_tooltip(
     after_start = seen[[text for text, _e, _d in seen].index("Listening") :]
     assert not any("1006" in text or "127.0.0.1" in text for text, _e, _d in after_start)
     assert w.status_text() == "Stopped"
+
+
+def test_start_pressed_while_the_app_is_still_loading_starts_once_it_has(make_app, qtbot) -> None:
+    # Progressive start-up shows the window before the run starter exists: a Start
+    # clicked in that moment must not be lost (nor a close, below).
+    app = make_app("--input-file", str(SHORT_CLIP), complete=False)
+    qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+    assert not app.is_complete
+    app.complete()
+    qtbot.waitUntil(lambda: bool(app.overlay.partial_text()), timeout=15000)
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+    assert "young man" in " ".join(app.overlay.history_texts())
+
+
+def test_closing_the_window_while_the_app_is_still_loading_quits_once_it_has(
+    make_app, qtbot
+) -> None:
+    app = make_app("--input-file", str(SHORT_CLIP), complete=False)
+    app.window.close()
+    assert app.window.isVisible()  # nothing can quit yet: the window stays
+    with qtbot.waitSignal(app.quitFinished, timeout=15000):
+        app.complete()
+    assert not app.window.isVisible()
