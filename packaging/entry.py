@@ -1,13 +1,15 @@
 """PyInstaller entry script for the frozen app: the same ``main`` as ``captioner``."""
 
-import multiprocessing
 import sys
 
-from captioner.__main__ import main
-
 if __name__ == "__main__":
-    # The offline engine decodes finished utterances in a child process
-    # ("spawn": it re-runs this executable with --multiprocessing-fork);
-    # freeze_support() turns such a run into that child instead of the app.
-    multiprocessing.freeze_support()
+    if len(sys.argv) == 3 and sys.argv[1] == "--captioner-child":
+        # The offline engine's recognisers run in child processes, started as this
+        # executable with that flag (captioner/engines/offline/child.py).
+        from captioner.engines.offline.child import child_main
+
+        child_main()
+        sys.exit(0)
+    from captioner.__main__ import main
+
     sys.exit(main())

@@ -62,3 +62,20 @@ def app_like(
             if process.poll() is None:
                 process.kill()
                 process.communicate()
+
+
+def recogniser_children() -> list[int]:
+    """This process's live children that run an offline recogniser, by pid."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue  # gone meanwhile
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == os.getpid() and state != "Z" and b"offline.child" in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)

@@ -13,7 +13,6 @@ the same audio still gives the same words.  The stall itself is measured by
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Iterator
@@ -32,7 +31,7 @@ from captioner.engines.offline.final_process import (
 from captioner.engines.offline.model import new_decoder, restart_stream
 from captioner.engines.offline.utterances import BYTES_PER_MS
 from tests import speech
-from tests.orphans import app_like, wait_exit
+from tests.orphans import app_like, recogniser_children, wait_exit
 from tests.recording import RecordingListener
 
 WAIT_S = 120
@@ -108,7 +107,7 @@ def test_finals_are_decoded_in_another_process_and_it_ends_with_the_run(
     assert model.finals.pid is None
     assert gone(child)
     # Only a recogniser pre-started for the next run remains (the run's own is gone).
-    assert [p.pid for p in multiprocessing.active_children()] == [model.spare_pid]
+    assert recogniser_children() == [model.spare_pid]
 
 
 def test_a_crashed_decoder_process_loses_no_words_and_is_logged(

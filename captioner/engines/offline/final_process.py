@@ -10,9 +10,9 @@ in a small child process: the engine thread sends it the utterance's PCM
 through a pipe and waits for the words *without* the GIL (a blocking pipe
 read), while the GUI thread goes on.
 
-Lifetime.  The process is started (``multiprocessing``'s "spawn" context: no
-fork of a process that runs Qt and audio threads; it also works in the
-PyInstaller-frozen app, whose entry point calls ``freeze_support``) when an
+Lifetime.  The process is started (a new interpreter, no fork of a process
+that runs Qt and audio threads; it also works in the PyInstaller-frozen app:
+see :mod:`~captioner.engines.offline.child`) when an
 offline run begins, so it loads its model (~1.5 s) while the first utterance
 is spoken, and it is stopped when the last run ends, so an idle app holds no
 second model in memory (issue 14), and at interpreter exit.  It also exits by
@@ -31,7 +31,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -39,9 +38,10 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from captioner.engines.offline.child import ChildProcess
+
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class FinalDecodeProcess:
         self._denoise = denoise
         self._lock = threading.Lock()  # one request in flight; guards the fields below
         self._state = threading.Lock()  # guards _users
-        self._process: BaseProcess | None = None
+        self._process: ChildProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
         self._failures = 0
@@ -183,24 +183,13 @@ class FinalDecodeProcess:
     def _start(self) -> None:
         if self._process is not None:
             return
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe(duplex=True)
-        process = context.Process(
-            target=serve,
-            args=(child, self._params, self._noisy_params, self._denoise),
-            name="captioner-offline-final",
-            daemon=True,  # never outlives the app, whatever happens to the pipe
+        process = ChildProcess(
+            serve,
+            (self._params, self._noisy_params, self._denoise),
+            "captioner-offline-final",
         )
-        try:
-            process.start()
-        except BaseException:
-            parent.close()
-            child.close()
-            raise
-        child.close()  # the child holds its own copy: EOF reaches us when it dies
-        # At exit, end it politely *before* multiprocessing's own exit handler
-        # (registered when the first process starts) terminates it: handlers
-        # run last registered first.
+        parent = process.start()  # the child exits when this pipe closes: no orphan
+        # At exit, end it politely (it may be decoding): see close().
         atexit.unregister(self._atexit)
         atexit.register(self._atexit)
         self._process, self._conn, self._ready = process, parent, False
@@ -244,7 +233,7 @@ class FinalDecodeProcess:
         return code
 
 
-def reap(process: BaseProcess, conn: Connection | None, *, kill: bool = False) -> int | None:
+def reap(process: ChildProcess, conn: Connection | None, *, kill: bool = False) -> int | None:
     """Close a child's pipe (it sees EOF and returns), wait for it, kill it if it hangs.
 
     Shared by the final-decode and the live recogniser processes.  ``kill``

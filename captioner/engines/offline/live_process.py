@@ -7,9 +7,9 @@ more: in the app's process they stalled the GUI thread at start-up, and the
 decoder with its model stayed in the app's memory (~98 MB) even after the
 user switched to the cloud engine (issues 11 and 14).
 
-So the live pass runs in a child process ("spawn" context, like
-:mod:`~captioner.engines.offline.final_process`; the frozen app's entry point
-calls ``freeze_support``).  The child holds the endpointer (the
+So the live pass runs in a child process (a new interpreter, like
+:mod:`~captioner.engines.offline.final_process`: see
+:mod:`~captioner.engines.offline.child`).  The child holds the endpointer (the
 :class:`~captioner.engines.offline.utterances.UtteranceSegmenter`) and the
 live decoder; the engine thread sends it each chunk of 16 kHz PCM and gets
 back, in order, the events that chunk completed: an utterance started, a
@@ -35,17 +35,16 @@ Events: ``("start", start_ms)``, ``("partial", rows, limit_ms)``,
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from captioner.engines.offline.child import ChildProcess
 from captioner.engines.offline.final_process import reap
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
-    from multiprocessing.process import BaseProcess
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +82,7 @@ class LiveProcess:
 
     def __init__(self, params: Mapping[str, Any]) -> None:
         self._params = dict(params)
-        self._process: BaseProcess | None = None
+        self._process: ChildProcess | None = None
         self._conn: Connection | None = None
         self._ready = False
         self._pid: int | None = None
@@ -104,21 +103,8 @@ class LiveProcess:
         """Spawn the child; it starts loading its model at once.  Never blocks long."""
         if self._process is not None:
             return
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe(duplex=True)
-        process = context.Process(
-            target=serve,
-            args=(child, self._params),
-            name="captioner-offline-live",
-            daemon=True,  # never outlives the app
-        )
-        try:
-            process.start()
-        except BaseException:
-            parent.close()
-            child.close()
-            raise
-        child.close()  # EOF reaches us when the child dies
+        process = ChildProcess(serve, (self._params,), "captioner-offline-live")
+        parent = process.start()  # the child exits when this pipe closes: never outlives the app
         self._process, self._conn, self._pid = process, parent, process.pid
         log.debug("Live recogniser process started (pid %s)", process.pid)
 

@@ -1,0 +1,148 @@
+"""A Python child process that runs one function, joined to the parent by a socket pipe.
+
+The offline engine's recognisers run in child processes (see
+:mod:`~captioner.engines.offline.live_process` and
+:mod:`~captioner.engines.offline.final_process`).  ``multiprocessing``'s
+"spawn" start method did that, at a price measured in issue 14: it starts a
+*resource tracker* process beside the first child (a whole interpreter, 13 MB,
+for semaphores this app never makes), and each child re-imported the app's
+``__main__`` (the command line, the engine registry: ~8 MB and 50 ms per child).
+
+:class:`ChildProcess` starts ``python -c`` (or, frozen, the app's own
+executable with :data:`CHILD_FLAG`) with one end of a socket pair, sends it the
+function to run and its arguments as the first message, and offers the part
+of ``multiprocessing.Process`` that the engine uses: ``pid``, ``is_alive``,
+``join``, ``kill``, ``exitcode``, ``close``.  The pipe is a
+``multiprocessing.connection.Connection`` on both sides, as before.  When the
+app dies its end closes, the child reads EOF and exits: no orphans.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib
+import os
+import socket
+import subprocess
+import sys
+import weakref
+from collections.abc import Callable, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+# The frozen app's entry point turns ``<app> CHILD_FLAG FD`` into :func:`child_main`.
+CHILD_FLAG = "--captioner-child"
+# How long a child may take to leave after its pipe closed, at exit, before it is killed.
+EXIT_GRACE_S = 2.0
+
+
+class ChildProcess:
+    """Runs ``target(conn, *args)`` in a new interpreter; ``conn`` is its end of the pipe."""
+
+    def __init__(self, target: Callable[..., Any], args: Sequence[Any], name: str) -> None:
+        self._target = (target.__module__, target.__qualname__)
+        self._args = tuple(args)
+        self.name = name
+        self._popen: subprocess.Popen[bytes] | None = None
+        self._conn: Connection | None = None
+
+    def start(self) -> Connection:
+        """Start the child; returns the parent's end of the pipe.  Raises OSError."""
+        ours, theirs = socket.socketpair()
+        try:
+            fd = theirs.fileno()
+            self._popen = subprocess.Popen(
+                [*_interpreter(), str(fd)],
+                pass_fds=(fd,),
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()  # the child holds its own copy: EOF reaches us when it dies
+        conn = Connection(ours.detach())
+        # Small, and the child reads it first: never blocks.  If the child died at
+        # once, is_alive() and the first read say so.
+        with contextlib.suppress(OSError):
+            conn.send((list(sys.path), self._target, self._args, self.name))
+        self._conn = conn
+        _running.add(self)
+        return conn
+
+    @property
+    def pid(self) -> int | None:
+        return self._popen.pid if self._popen is not None else None
+
+    def is_alive(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(timeout)
+
+    def kill(self) -> None:
+        if self.is_alive():
+            assert self._popen is not None
+            with contextlib.suppress(ProcessLookupError):
+                self._popen.kill()
+
+    terminate = kill
+
+    @property
+    def exitcode(self) -> int | None:
+        """Its exit status once it has ended (negative: the signal that ended it)."""
+        return self._popen.poll() if self._popen is not None else None
+
+    def close(self) -> None:
+        """Release what is kept of an ended child (nothing is left to reap)."""
+        if self._popen is not None and self._popen.poll() is not None:
+            self._popen = None
+
+    def _end_at_exit(self) -> None:
+        """The app is exiting: close the pipe (the child leaves), reap it, kill a slow one."""
+        if self._conn is not None:
+            self._conn.close()
+        self.join(EXIT_GRACE_S)
+        self.kill()
+        self.join(EXIT_GRACE_S)
+
+
+_running: weakref.WeakSet[ChildProcess] = weakref.WeakSet()
+
+
+@atexit.register
+def _end_children() -> None:
+    """As multiprocessing did for its daemon children: none outlives a normal exit."""
+    for child in list(_running):
+        if child.is_alive():
+            child._end_at_exit()
+
+
+def _interpreter() -> list[str]:
+    if getattr(sys, "frozen", False):  # PyInstaller: the app's executable is the interpreter
+        return [sys.executable, CHILD_FLAG]
+    flags = subprocess._args_from_interpreter_flags()  # -B, -X …: as this interpreter runs
+    code = "from captioner.engines.offline.child import child_main; child_main()"
+    # The package is found where this process found it (a checkout, a venv, PYTHONPATH).
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    bootstrap = f"import sys; sys.path.insert(0, {package_root!r}); {code}"
+    return [sys.executable, *flags, "-c", bootstrap]
+
+
+def child_main(argv: Sequence[str] | None = None) -> None:
+    """In the child: read what to run from the pipe, run it, exit."""
+    argv = sys.argv[1:] if argv is None else argv
+    conn = Connection(int(argv[-1]))
+    try:
+        path, (module, qualname), args, _name = conn.recv()
+    except (EOFError, OSError):
+        sys.exit(1)  # the parent went away before saying what to run
+    sys.path[:] = [*path, *(p for p in sys.path if p not in path)]
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    target(conn, *args)
