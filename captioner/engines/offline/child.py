@@ -45,10 +45,13 @@ class ChildProcess:
         self._args = tuple(args)
         self.name = name
         self._popen: subprocess.Popen[bytes] | None = None
+        self._process: Any = None  # a multiprocessing Process, on Windows
         self._conn: Connection | None = None
 
     def start(self) -> Connection:
         """Start the child; returns the parent's end of the pipe.  Raises OSError."""
+        if sys.platform == "win32":  # no pass_fds there: multiprocessing, as before
+            return self._start_multiprocessing()
         ours, theirs = socket.socketpair()
         try:
             fd = theirs.fileno()
@@ -72,20 +75,43 @@ class ChildProcess:
         _running.add(self)
         return conn
 
+    def _start_multiprocessing(self) -> Connection:
+        import multiprocessing  # Windows only: its spawn needs freeze_support when frozen
+
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe(duplex=True)
+        process = context.Process(
+            target=_run, args=(theirs, self._target, self._args), name=self.name, daemon=True
+        )
+        try:
+            process.start()
+        finally:
+            theirs.close()
+        self._process = process
+        return ours
+
     @property
     def pid(self) -> int | None:
+        if self._process is not None:
+            return self._process.pid
         return self._popen.pid if self._popen is not None else None
 
     def is_alive(self) -> bool:
+        if self._process is not None:
+            return self._process.is_alive()
         return self._popen is not None and self._popen.poll() is None
 
     def join(self, timeout: float | None = None) -> None:
-        if self._popen is not None:
+        if self._process is not None:
+            self._process.join(timeout)
+        elif self._popen is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._popen.wait(timeout)
 
     def kill(self) -> None:
-        if self.is_alive():
+        if self._process is not None:
+            self._process.kill()
+        elif self.is_alive():
             assert self._popen is not None
             with contextlib.suppress(ProcessLookupError):
                 self._popen.kill()
@@ -95,11 +121,15 @@ class ChildProcess:
     @property
     def exitcode(self) -> int | None:
         """Its exit status once it has ended (negative: the signal that ended it)."""
+        if self._process is not None:
+            return self._process.exitcode
         return self._popen.poll() if self._popen is not None else None
 
     def close(self) -> None:
         """Release what is kept of an ended child (nothing is left to reap)."""
-        if self._popen is not None and self._popen.poll() is not None:
+        if self._process is not None and self._process.exitcode is not None:
+            self._process.close()
+        elif self._popen is not None and self._popen.poll() is not None:
             self._popen = None
 
     def _end_at_exit(self) -> None:
@@ -142,6 +172,11 @@ def child_main(argv: Sequence[str] | None = None) -> None:
     except (EOFError, OSError):
         sys.exit(1)  # the parent went away before saying what to run
     sys.path[:] = [*path, *(p for p in sys.path if p not in path)]
+    _run(conn, (module, qualname), args)
+
+
+def _run(conn: Connection, where: tuple[str, str], args: Sequence[Any]) -> None:
+    module, qualname = where
     target: Any = importlib.import_module(module)
     for part in qualname.split("."):
         target = getattr(target, part)
