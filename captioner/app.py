@@ -62,6 +62,8 @@ LATER_MODULES = (
     "captioner.ui.storage_notice",
     "captioner.ui.tray",
 )
+# The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
+START_UP_SWITCH_S = 0.001
 # What the window may ask for before the rest exists: asked again once it does.
 EARLY_REQUESTS = ("startRequested", "closeRequested", "quitRequested")
 
@@ -283,6 +285,7 @@ def run_gui(args: argparse.Namespace) -> int:
         )
 
     def start_up_failed(exc: Exception) -> None:  # a module that does not import: as before
+        sys.setswitchinterval(switch_interval)
         if not done.done():
             done.set_exception(exc)
 
@@ -290,9 +293,18 @@ def run_gui(args: argparse.Namespace) -> int:
         captioner.engines.preload_now()
         captioner.start_captioning()  # once complete
     captioner.window.show()
+    # While the worker imports, the GUI thread must get the GIL back quickly to paint
+    # and react: Python hands it over every 5 ms by default, every 1 ms until then.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, START_UP_SWITCH_S))
+
+    def imported(result: object) -> None:
+        sys.setswitchinterval(switch_interval)
+        finish_start_up(result)
+
     off_gui_thread(
         lambda: lazy_import.load(LATER_MODULES),
-        finish_start_up,
+        imported,
         captioner,
         on_error=start_up_failed,
         name="start-up-import",

@@ -147,8 +147,8 @@ _offline_wanted = False
 def _offline_preload() -> None:
     """Import the offline engine and pre-start its recogniser, on a worker thread.
 
-    Importing the package and its process plumbing (multiprocessing, the
-    final-decode process module) took 45-76 ms on the GUI thread right after
+    Importing the package and its process plumbing (the child-process and
+    final-decode process modules) took 45-76 ms on the GUI thread right after
     the first paint (benchmarks/gui_stalls.py, start-up with 500 sessions),
     long enough to freeze the window it had just shown.  Start never waits
     on this import's lock: it checks :meth:`EngineSpec.loaded` first.

@@ -159,7 +159,7 @@ class OfflineModel:
 
         Does nothing when one is already waiting, so the GUI may call it as
         often as it likes.  The model loads in the child, so the GIL here is
-        never held for it; spawning it (importing multiprocessing, pickling,
+        never held for it; spawning it (importing the process plumbing,
         fork-exec) still took 41 ms at load 8, so that runs on a short-lived
         thread too.  Until drop_spare, a new one is pre-started after each run
         (see release).
