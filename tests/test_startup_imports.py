@@ -304,6 +304,21 @@ def test_an_offline_run_never_loads_pocketsphinx_in_the_apps_process(tmp_path):
     assert "captioner.engines.offline.utterances" not in found["modules"]
 
 
+def launched_on_x(code: str, tmp_path: Path, x_display: str) -> dict:
+    """Run ``code`` (which patches the app), then the app's own ``main`` on a private X
+    display with the offline engine, in a fresh interpreter; ``code`` ends the process."""
+    code = textwrap.dedent(code) + '\nmain(["--data-dir", DATA, "--engine", "offline"])\n'
+    home = {f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
+    return fresh(
+        code.replace("DATA", repr(str(tmp_path / "sessions"))),
+        tmp_path,
+        QT_QPA_PLATFORM="xcb",
+        DISPLAY=x_display,
+        XDG_RUNTIME_DIR=str(tmp_path),
+        **home,
+    )
+
+
 def test_the_global_shortcut_is_grabbed_after_the_window_shows(tmp_path, x_display):
     # Importing python-xlib and grabbing the keys took 55-120 ms before the first paint.
     code = """
@@ -326,17 +341,8 @@ def test_the_global_shortcut_is_grabbed_after_the_window_shows(tmp_path, x_displ
         os._exit(0)
 
     MainWindow.show, GlobalHotkey.start = showing, grabbing
-    main(["--data-dir", DATA, "--engine", "offline"])
-    """.replace("DATA", repr(str(tmp_path / "sessions")))
-    home = {f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
-    found = fresh(
-        code,
-        tmp_path,
-        QT_QPA_PLATFORM="xcb",
-        DISPLAY=x_display,
-        XDG_RUNTIME_DIR=str(tmp_path),
-        **home,
-    )
+    """
+    found = launched_on_x(code, tmp_path, x_display)
     assert found["shown_before"] is True
     assert found["xlib_at_show"] is False
     assert found["grabbed"] is True  # and the shortcut is still there
@@ -497,17 +503,8 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
         os._exit(0)
 
     MainWindow.show, CaptionerApp.complete = showing, completing
-    main(["--data-dir", DATA, "--engine", "offline"])
-    """.replace("DATA", repr(str(tmp_path / "sessions")))
-    home = {f"XDG_{d}_HOME": str(tmp_path / d.lower()) for d in ("CONFIG", "DATA", "CACHE")}
-    found = fresh(
-        code,
-        tmp_path,
-        QT_QPA_PLATFORM="xcb",
-        DISPLAY=x_display,
-        XDG_RUNTIME_DIR=str(tmp_path),
-        **home,
-    )
+    """
+    found = launched_on_x(code, tmp_path, x_display)
     assert found["later_at_show"] == []
     assert found["visible_before_complete"] is True
     assert found["wired"] is True
