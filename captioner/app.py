@@ -120,8 +120,11 @@ class CaptionerApp(QObject):
         self.is_complete = False
         self._early: list[str] = []  # the window's requests made before complete()
         self._after: list[Callable[[], None]] = []
+        # The recorders hold the list, not self: no reference cycle through this QObject,
+        # which Python's cycle collector could then free on whichever thread it runs
+        # (an engine's), taking its Qt children with it.
         self._recorders = [
-            (getattr(w, name), lambda name=name: self._early.append(name))
+            (getattr(w, name), lambda name=name, early=self._early: early.append(name))
             for name in EARLY_REQUESTS
         ]
         for signal, record in self._recorders:
@@ -193,6 +196,7 @@ class CaptionerApp(QObject):
         self.is_complete = True
         for signal, record in self._recorders:
             signal.disconnect(record)
+        self._recorders = []
         early, self._early = self._early, []
         for name in dict.fromkeys(early):  # each once, in the order first asked
             getattr(w, name).emit()

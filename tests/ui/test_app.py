@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
+import weakref
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+import pytest
+from PySide6.QtCore import QSettings, Qt
 
+from captioner.app import CaptionerApp
 from captioner.audio.devices import InputDevice
 from captioner.audio.errors import AudioError
+from captioner.cli import parse_args
 from tests.conftest import DATA, reference_text
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
 
@@ -297,3 +302,26 @@ def test_closing_the_window_while_the_app_is_still_loading_quits_once_it_has(
     with qtbot.waitSignal(app.quitFinished, timeout=15000):
         app.complete()
     assert not app.window.isVisible()
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_dropped_app_is_freed_at_once_not_by_the_cycle_collector(
+    qapp, tmp_path, progressive
+) -> None:
+    # Python's cycle collector runs on whichever thread happens to allocate: an engine's
+    # or the SDK's. A CaptionerApp (a QObject with Qt children) kept alive only by a
+    # reference cycle was deleted there, and Qt objects deleted off the GUI thread crash
+    # the interpreter (a segfault in a later test's SDK thread, Python 3.13, CI).
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    argv = ["--engine", "offline", "--data-dir", str(tmp_path / "sessions")]
+    gc.disable()
+    try:
+        app = CaptionerApp(
+            parse_args(argv), settings, list_devices=list, use_tray=False, complete=not progressive
+        )
+        app.complete()
+        freed = weakref.ref(app)
+        del app
+        assert freed() is None
+    finally:
+        gc.enable()
