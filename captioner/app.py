@@ -77,11 +77,9 @@ class CaptionerApp(QObject):
 
     Signals:
         quitFinished(): captioning has ended and the windows are closed.
-        completed(): everything is built and wired (:meth:`complete` has run).
     """
 
     quitFinished = Signal()
-    completed = Signal()
 
     def __init__(
         self,
@@ -203,7 +201,6 @@ class CaptionerApp(QObject):
         after, self._after = self._after, []
         for call in after:
             call()
-        self.completed.emit()
 
     def after_complete(self, call: Callable[[], None]) -> None:
         """Run ``call`` now if the app is complete, else as soon as it is."""

@@ -64,8 +64,8 @@ def app_like(
                 process.communicate()
 
 
-def recogniser_children() -> list[int]:
-    """This process's live children that run an offline recogniser, by pid."""
+def live_children(cmdline_part: bytes) -> list[int]:
+    """This process's live (not zombie) children whose command line holds ``cmdline_part``."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -76,6 +76,11 @@ def recogniser_children() -> list[int]:
         except OSError:
             continue  # gone meanwhile
         state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if int(ppid) == os.getpid() and state != "Z" and b"offline.child" in cmdline:
+        if int(ppid) == os.getpid() and state != "Z" and cmdline_part in cmdline:
             found.append(int(entry.name))
     return sorted(found)
+
+
+def recogniser_children() -> list[int]:
+    """This process's live children that run an offline recogniser, by pid."""
+    return live_children(b"offline.child")

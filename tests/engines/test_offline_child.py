@@ -9,7 +9,7 @@ from multiprocessing.connection import Connection
 import pytest
 
 from captioner.engines.offline.child import ChildProcess
-from tests.orphans import wait_exit
+from tests.orphans import live_children, wait_exit
 
 WAIT_S = 60  # a hang guard
 
@@ -23,19 +23,6 @@ def echo(conn: Connection, prefix: str) -> None:
         except EOFError:
             return
         conn.send(prefix + message)
-
-
-def children_named(fragment: bytes) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if fragment in f.read():
-                        found.append(int(entry))
-            except OSError:
-                continue
-    return found
 
 
 @pytest.mark.parametrize("how", ["subprocess", "multiprocessing"])
@@ -57,11 +44,11 @@ def test_a_child_runs_its_function_and_leaves_when_its_pipe_closes(how: str) -> 
 
 
 def test_no_resource_tracker_is_started_for_a_child() -> None:
-    before = children_named(b"resource_tracker")
+    before = live_children(b"resource_tracker")
     child = ChildProcess(echo, ("",), "test-echo")
     conn = child.start()
     assert conn.poll(WAIT_S) and conn.recv()[0] == "pid"
-    assert children_named(b"resource_tracker") == before  # 13 MB it used to cost
+    assert live_children(b"resource_tracker") == before  # 13 MB it used to cost
     conn.close()
     child.join(WAIT_S)
     assert child.exitcode == 0

@@ -70,7 +70,7 @@ class ChildProcess:
         # Small, and the child reads it first: never blocks.  If the child died at
         # once, is_alive() and the first read say so.
         with contextlib.suppress(OSError):
-            conn.send((list(sys.path), self._target, self._args, self.name))
+            conn.send((list(sys.path), self._target, self._args))
         self._conn = conn
         _running.add(self)
         return conn
@@ -168,11 +168,11 @@ def child_main(argv: Sequence[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     conn = Connection(int(argv[-1]))
     try:
-        path, (module, qualname), args, _name = conn.recv()
+        path, target, args = conn.recv()
     except (EOFError, OSError):
         sys.exit(1)  # the parent went away before saying what to run
     sys.path[:] = [*path, *(p for p in sys.path if p not in path)]
-    _run(conn, (module, qualname), args)
+    _run(conn, target, args)
 
 
 def _run(conn: Connection, where: tuple[str, str], args: Sequence[Any]) -> None:
