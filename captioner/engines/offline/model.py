@@ -344,7 +344,10 @@ def new_decoder(params: Mapping[str, Any]) -> Decoder:
     # engines in the settings dialog) does not load the extension.
     from pocketsphinx import Decoder
 
-    return Decoder(**params)
+    from captioner.engines.offline.vocabulary import with_trimmed_dictionary
+
+    # The same words and scores in 12.7 MB less (see the vocabulary module).
+    return Decoder(**with_trimmed_dictionary(params))
 
 
 _default_model: OfflineModel | None = None
