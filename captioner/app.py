@@ -15,7 +15,6 @@ thread (:meth:`CaptionerApp.complete`).  The modules of that second part are
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
 from captioner.ui.engine_picker import EnginePicker
+from captioner.ui.first_paint import wait_for_first_paint
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
@@ -41,6 +41,8 @@ from captioner.ui.unix_signals import install_signal_handlers, restore_signal_ha
 from captioner.ui.window_memory import WindowMemory
 
 if TYPE_CHECKING:
+    import asyncio  # with qasync, after the window's first paint (run_gui)
+
     from captioner.ui.global_hotkey import GlobalHotkey
 
 # What CaptionerApp.complete imports: loaded on a worker while the window first paints.
@@ -93,6 +95,7 @@ class CaptionerApp(QObject):
         use_tray: bool | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
         complete: bool = True,
+        loop_later: bool = False,
     ) -> None:
         super().__init__()
         self.args, self._open_device, self._use_tray = args, open_device, use_tray
@@ -109,11 +112,12 @@ class CaptionerApp(QObject):
             list_system_sources=list_system_sources,
             args=args,
             loop=loop,
+            loop_later=loop_later,
             parent=self,
         )
         self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
         self.engines.load()
-        self.inputs.refresh()
+        self.inputs.refresh()  # with loop_later, it starts once inputs.use_loop is called
         w.set_level(None)
         self.is_complete = False
         self._early: list[str] = []  # the window's requests made before complete()
@@ -234,13 +238,46 @@ class CaptionerApp(QObject):
         self.after_complete(lambda: self.quit_sequence.request_unattended())
 
 
+class LoopOutcome:
+    """How ``run_gui``'s loop ends, which may be known before the loop exists.
+
+    The loop is made after the window's first paint, and the start-up import
+    (or even the whole app) may end while the window is still painting.
+    """
+
+    def __init__(self) -> None:
+        self._future: asyncio.Future[None] | None = None
+        self._error: Exception | None = None
+        self._finished = False
+
+    def fail(self, error: Exception) -> None:
+        self._error = self._error or error
+        self._settle()
+
+    def finish(self) -> None:
+        self._finished = True
+        self._settle()
+
+    def future(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        self._future = loop.create_future()
+        self._settle()
+        return self._future
+
+    def _settle(self) -> None:
+        future = self._future
+        if future is None or future.done():
+            return
+        if self._error is not None:
+            future.set_exception(self._error)
+        elif self._finished:
+            future.set_result(None)
+
+
 def make_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    import qasync
-
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
@@ -248,8 +285,6 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after stopping the engine
     app.setStyleSheet(read_text("main.qss"))
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     settings = make_settings()
     instance = SingleInstance(server_name(settings.fileName()))
     reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
@@ -257,13 +292,13 @@ def run_gui(args: argparse.Namespace) -> int:
         return tell_handover(reply)
     instance.listen()
     # The window first; the rest loads while it paints (inputs are looked for on the loop).
-    captioner = CaptionerApp(args, settings, loop=loop, complete=False)
+    captioner = CaptionerApp(args, settings, complete=False, loop_later=True)
     instance.activationRequested.connect(captioner.window.bring_to_front)
     requests: list[LaunchRequest] = []  # a second launch's, until the app can apply them
     instance.launchRequested.connect(requests.append)
     notifier = install_signal_handlers(captioner.request_unattended_quit)
     hotkey: list[GlobalHotkey] = []  # once complete
-    done: asyncio.Future[None] = loop.create_future()
+    outcome = LoopOutcome()  # how the loop ends, though it starts after the first paint
 
     def finish_start_up(_: object) -> None:
         from captioner.ui.global_hotkey import GlobalHotkey, grab_for
@@ -287,9 +322,9 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def start_up_failed(exc: Exception) -> None:  # a module that does not import: as before
         sys.setswitchinterval(switch_interval)
-        if not done.done():
-            done.set_exception(exc)
+        outcome.fail(exc)
 
+    captioner.quitFinished.connect(outcome.finish)
     if args.start:  # the session is what was asked for: its engine loads with the window
         captioner.engines.preload_now()
         captioner.start_captioning()  # once complete
@@ -310,9 +345,18 @@ def run_gui(args: argparse.Namespace) -> int:
         on_error=start_up_failed,
         name="start-up-import",
     )
-    captioner.quitFinished.connect(lambda: done.done() or done.set_result(None))
+    # asyncio and qasync (~30 ms) only once the window has painted: nothing before
+    # needs the loop (the input scan, the one user of it, starts right after).
+    wait_for_first_paint(captioner.window)
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    captioner.inputs.use_loop(loop)  # the scan starts
     with loop:
-        loop.run_until_complete(done)
+        loop.run_until_complete(outcome.future(loop))
     del notifier
     if hotkey:
         hotkey[0].stop()

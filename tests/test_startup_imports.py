@@ -493,7 +493,30 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
 
     def showing(window):
         found["later_at_show"] = [m for m in LATER_MODULES if m in sys.modules]
+        found["asyncio_at_show"] = "asyncio" in sys.modules
         show(window)
+
+    import captioner.app
+    from PySide6.QtCore import QEvent, QObject
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint:
+                Paints.count += 1
+            return False
+
+    wait = captioner.app.wait_for_first_paint
+
+    def waiting(window):
+        paints = Paints()
+        window.installEventFilter(paints)
+        wait(window)
+        window.removeEventFilter(paints)
+        found["painted_before_asyncio"] = Paints.count > 0 and "asyncio" not in sys.modules
+
+    captioner.app.wait_for_first_paint = waiting
 
     def completing(app):
         found["visible_before_complete"] = app.window.isVisible()
@@ -506,6 +529,9 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
     """
     found = launched_on_x(code, tmp_path, x_display)
     assert found["later_at_show"] == []
+    # asyncio and qasync (~30 ms) wait for the window's first paint too.
+    assert found["asyncio_at_show"] is False
+    assert found["painted_before_asyncio"] is True
     assert found["visible_before_complete"] is True
     assert found["wired"] is True
     importers = found["importers"]

@@ -14,10 +14,10 @@ Picks are remembered by name (PortAudio's indexes change when devices come and g
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -29,6 +29,9 @@ from captioner.audio.system import SystemAudioDevice, help_text, list_system_sou
 from captioner.core.settings import Key, Settings
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.main_window import InputChoice, MainWindow
+
+if TYPE_CHECKING:  # asyncio (~28 ms to import) loads after the window's first paint
+    import asyncio
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +69,7 @@ class InputPicker(QObject):
         rescan_devices: Callable[[], None] | None = None,
         list_system_sources: Callable[[], list[SystemAudioDevice]] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        loop_later: bool = False,
         args: argparse.Namespace | None = None,
         parent: QObject | None = None,
     ) -> None:
@@ -78,6 +82,9 @@ class InputPicker(QObject):
             scan = _scan_with(*hooks) if any(h is not None for h in hooks) else _real_scan
         self._scan = scan
         self._loop = loop
+        # use_loop() will bring the loop: a scan asked for before then waits for it.
+        self._loop_later = loop is None and loop_later
+        self._waiting: bool | None = None  # that scan's rescan_first
         self._last_scan: asyncio.Future[None] | None = None
         self._generation = 0
         self._input_file: str | None = getattr(args, "input_file", None)
@@ -90,6 +97,13 @@ class InputPicker(QObject):
 
     # -- scanning ------------------------------------------------------------
 
+    def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Scan on ``loop`` from now on (the app makes it after the window's first paint)."""
+        self._loop, self._loop_later = loop, False
+        waiting, self._waiting = self._waiting, None
+        if waiting is not None:
+            self.refresh(rescan_first=waiting)
+
     def rescan(self) -> None:
         """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""
         self.refresh(rescan_first=True)
@@ -100,6 +114,9 @@ class InputPicker(QObject):
         generation = self._generation
         self.loading = True
         self._show_looking()
+        if self._loop_later:
+            self._waiting = bool(self._waiting) or rescan_first
+            return
         if self._loop is None or self._loop.is_closed():
             self._fill(generation, self._scan_safely(rescan_first))
             return

@@ -1,0 +1,61 @@
+"""Start-up lets the window paint before it imports asyncio and qasync (issue 14)."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QEvent, QEventLoop, QObject
+from PySide6.QtWidgets import QLabel
+
+from captioner.ui import first_paint
+from captioner.ui.first_paint import wait_for_first_paint
+
+
+class Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def test_it_returns_once_the_window_has_painted(qtbot) -> None:
+    window = QLabel("Captioner")
+    qtbot.addWidget(window)
+    paints = Paints()
+    window.installEventFilter(paints)
+    window.show()
+    assert paints.count == 0  # show() alone paints nothing: the event loop must turn
+    wait_for_first_paint(window, timeout_ms=10_000)
+    assert paints.count >= 1
+
+
+def test_a_hidden_window_is_not_waited_for(qtbot) -> None:
+    window = QLabel("Captioner")
+    qtbot.addWidget(window)
+    paints = Paints()
+    window.installEventFilter(paints)
+    wait_for_first_paint(window, timeout_ms=10_000)  # would hang the test for 10 s if it waited
+    assert paints.count == 0
+
+
+def test_what_it_makes_is_freed_at_once_on_the_gui_thread(qtbot) -> None:
+    # A reference cycle between its event loop and the paint watcher was freed later by
+    # the cycle collector, on another thread: Qt killed timers from the wrong thread and
+    # the app crashed (SIGSEGV) in a launch with --start.
+    window = QLabel("Captioner")
+    qtbot.addWidget(window)
+    window.show()
+    gc.collect()
+    gc.disable()
+    try:
+        wait_for_first_paint(window, timeout_ms=10_000)
+        left = [
+            o for o in gc.get_objects() if isinstance(o, (QEventLoop, first_paint._PaintWatcher))
+        ]
+    finally:
+        gc.enable()
+    assert left == []
