@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if inventory.problems and not (inventory.devices or inventory.systems) else 0
 
     if args.input_file:
-        from captioner.audio.source import WavFileSource
+        from captioner.audio.file_source import WavFileSource
 
         probe = WavFileSource(args.input_file, realtime=False)
         try:

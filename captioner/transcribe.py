@@ -28,7 +28,7 @@ from typing import TextIO
 
 from captioner import keystore
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from captioner.core.bilingual import language_path
 from captioner.core.export import (
     ExportError,

@@ -175,9 +175,12 @@ def rescan(sd: ModuleType | Any | None = None) -> None:
         raise AudioError(f"Cannot list audio devices: {exc}.") from exc
 
 
-# What opening any live or file source imports (numpy, soxr): Start loads these on a
-# worker first when they are not loaded yet (see captioner.core.lazy_import).
-CAPTURE_MODULES = ("captioner.audio.source", "captioner.audio.call")
+# What opening a live or file source imports: Start loads these on a worker first when
+# they are not loaded yet (see captioner.core.lazy_import).  A device that gives 16 kHz
+# mono needs no numpy (captioner.audio.blocks); call mode mixes its sides with numpy.
+CAPTURE_MODULES = ("captioner.audio.source",)
+CALL_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.call")
+FILE_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.file_source")  # numpy, soxr
 
 
 def open_device_source(device: InputDevice) -> DeviceSource:

@@ -21,12 +21,10 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-
-from captioner.audio.convert import CHUNK_MS, TARGET_RATE, PcmConverter, to_float_mono
+from captioner.audio.blocks import ConvertedBlocks, NativeBlocks
 from captioner.audio.devices import InputDevice, load_sounddevice
 from captioner.audio.errors import AudioError, reason
-from captioner.audio.file_source import WavFileSource  # most callers know both sources here
+from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
 
 CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
@@ -43,7 +41,6 @@ __all__ = [
     "CHUNK_SECONDS",
     "DEVICE_OPEN_LOCK",
     "DeviceSource",
-    "WavFileSource",
     "pulse_source_selected",
 ]
 
@@ -112,7 +109,7 @@ class DeviceSource:
         self._got_block = False
         self._stream: Any = None
         self._queue: queue.Queue[bytes] = queue.Queue(self._queue_blocks)
-        self._converter: PcmConverter | None = None
+        self._blocks: NativeBlocks | ConvertedBlocks | None = None
         self._chunks: deque[bytes] = deque()
         self._closing = threading.Event()
         self._finished = threading.Event()
@@ -170,8 +167,13 @@ class DeviceSource:
             self._open(sd, error_types)
 
     def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:
-        channels = max(1, min(2, self.device.max_input_channels))
-        samplerate = self._choose_rate(sd, channels, error_types)
+        blocks: NativeBlocks | ConvertedBlocks
+        if self._takes_native(sd, error_types):
+            samplerate, channels, blocks = TARGET_RATE, 1, NativeBlocks()
+        else:
+            channels = max(1, min(2, self.device.max_input_channels))
+            samplerate = self._choose_rate(sd, channels, error_types)
+            blocks = ConvertedBlocks(samplerate, channels)
 
         self._queue = queue.Queue(self._queue_blocks)
         self._chunks.clear()
@@ -190,7 +192,7 @@ class DeviceSource:
                 device=self.device.index,
                 samplerate=samplerate,
                 channels=channels,
-                dtype="float32",
+                dtype=blocks.dtype,
                 # 50 ms blocks: one block ≈ one chunk, and the queue bound is exact.
                 blocksize=round(samplerate * CHUNK_SECONDS),
                 callback=self._on_block,
@@ -207,7 +209,7 @@ class DeviceSource:
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
         self.samplerate = samplerate
         self.channels = channels
-        self._converter = PcmConverter(samplerate, channels)
+        self._blocks = blocks
         self._last_block_at = time.monotonic()
         self._got_block = False
         self._stream = stream
@@ -221,7 +223,7 @@ class DeviceSource:
         """
         if self._chunks:
             return self._chunks.popleft()
-        stream, converter, blocks = self._stream, self._converter, self._queue
+        stream, converter, blocks = self._stream, self._blocks, self._queue
         if stream is None or converter is None:
             if self._closing.is_set():
                 return b""
@@ -240,10 +242,7 @@ class DeviceSource:
                 continue
             self._last_block_at = time.monotonic()
             self._got_block = True
-            frames = np.frombuffer(block, dtype=np.float32)
-            mono = to_float_mono(frames.reshape(-1, self.channels))
-            self._level = float(np.sqrt(np.mean(np.square(mono)))) if mono.size else 0.0
-            chunks = converter.feed(mono)
+            chunks, self._level = converter.feed(block)
             if chunks:
                 self._chunks.extend(chunks[1:])
                 return chunks[0]
@@ -254,7 +253,7 @@ class DeviceSource:
         """Stop capturing and release the device; safe to call any number of times."""
         self._closing.set()
         stream, self._stream = self._stream, None
-        self._converter = None
+        self._blocks = None
         self._chunks.clear()
         if stream is None:
             return
@@ -265,6 +264,16 @@ class DeviceSource:
                 action()
 
     # -- internals ---------------------------------------------------------
+
+    def _takes_native(self, sd: Any, error_types: tuple[type, ...]) -> bool:
+        """Whether the device gives 16 kHz mono int16 itself (see captioner.audio.blocks)."""
+        try:
+            sd.check_input_settings(
+                device=self.device.index, samplerate=TARGET_RATE, channels=1, dtype="int16"
+            )
+        except error_types:
+            return False
+        return True
 
     def _choose_rate(self, sd: Any, channels: int, error_types: tuple[type, ...]) -> int:
         """16 kHz when the device accepts it (no resampling), else its native rate."""

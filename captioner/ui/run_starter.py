@@ -19,7 +19,12 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 
 from captioner import keystore
-from captioner.audio.devices import CAPTURE_MODULES, InputDevice
+from captioner.audio.devices import (
+    CALL_CAPTURE_MODULES,
+    CAPTURE_MODULES,
+    FILE_CAPTURE_MODULES,
+    InputDevice,
+)
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.core import lazy_import
@@ -111,6 +116,14 @@ class RunStarter(QObject):
         """The audio source of the run in progress (capturing since Start), or None."""
         return self._source
 
+    def _capture_modules(self, choice: InputChoice | None) -> tuple[str, ...]:
+        """What opening the run's source will import (loaded on a worker first)."""
+        if self._call.enabled:
+            return CALL_CAPTURE_MODULES
+        if choice is not None and choice.file_path is not None:
+            return FILE_CAPTURE_MODULES
+        return CAPTURE_MODULES
+
     def start(self) -> None:
         if self._controller.running or self._key_pending:
             return
@@ -121,17 +134,19 @@ class RunStarter(QObject):
             # (a file given with --input-file needs no devices and starts now).
             self._start_when_filled = True
             self._window.show_status(LOOKING, False)
-            if not lazy_import.ready(CAPTURE_MODULES):  # meanwhile: what opening will need
+            modules = self._capture_modules(choice)
+            if not lazy_import.ready(modules):  # meanwhile: what opening will need
                 off_gui_thread(
-                    lambda: lazy_import.load(CAPTURE_MODULES), _ignore, self, name="capture-import"
+                    lambda: lazy_import.load(modules), _ignore, self, name="capture-import"
                 )
             return
         engine = self._engines.selected()
         if choice is None or engine is None:
             self._controller.report_error(NO_INPUT_MESSAGE)
             return
-        if not lazy_import.ready(CAPTURE_MODULES):
-            self._load_then_start(lambda: lazy_import.load(CAPTURE_MODULES), "Audio capture")
+        modules = self._capture_modules(choice)
+        if not lazy_import.ready(modules):
+            self._load_then_start(lambda: lazy_import.load(modules), "Audio capture")
             return
         try:
             if self._call.enabled:

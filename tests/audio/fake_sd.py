@@ -64,6 +64,8 @@ class FakeSoundDevice:
     hostapis: list[dict[str, Any]] = field(default_factory=lambda: [{"name": "ALSA"}])
     default_input: int = -1
     rates: dict[int, set[int]] = field(default_factory=dict)  # accepted rates per device
+    # Also takes mono int16 at 16 kHz, as the ALSA "pulse" device does (PulseAudio converts).
+    native: bool = False
     query_error: str | None = None
     open_error: str | None = None
     start_error: str | None = None
@@ -93,6 +95,8 @@ class FakeSoundDevice:
     def check_input_settings(
         self, device: int, samplerate: float, channels: int, dtype: str
     ) -> None:
+        if dtype == "int16" and not (self.native and channels == 1 and samplerate == 16000):
+            raise PortAudioError("Sample format not supported [PaErrorCode -9994]")
         accepted = self.rates.get(device, {round(self.devices[device]["default_samplerate"])})
         if round(samplerate) not in accepted:
             raise PortAudioError("Invalid sample rate [PaErrorCode -9997]")
@@ -118,7 +122,8 @@ class FakeInputStream:
         callback: Callable[..., None],
         finished_callback: Callable[[], None],
     ) -> None:
-        assert dtype == "float32"
+        assert dtype in ("float32", "int16")
+        self.dtype = dtype
         self.sd = sd
         self.device = device
         self.samplerate = samplerate
@@ -153,9 +158,11 @@ class FakeInputStream:
             every = scenario.overflow_every
             status = Status(input_overflow=bool(every) and n % every == every - 1)
             began = time.perf_counter()
+            if self.dtype == "int16":
+                block = np.clip(np.rint(np.asarray(block) * 32768), -32768, 32767).astype("<i2")
             # Like sounddevice's RawInputStream: a buffer of interleaved samples.
             self.callback(
-                memoryview(np.ascontiguousarray(block, np.float32).tobytes()),
+                memoryview(np.ascontiguousarray(block).astype(self.dtype, copy=False).tobytes()),
                 self.blocksize,
                 None,
                 status,

@@ -11,7 +11,7 @@ import soundfile
 
 from captioner.audio.audiofile import AudioFileError, AudioFileReader
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from tests.audio.helpers import CLIP_0880, sine, write_wav
 
 

@@ -66,6 +66,28 @@ def test_opens_at_16k_when_supported(sources) -> None:
     assert source.level_dbfs == pytest.approx(-20.0, abs=0.01)
 
 
+def test_a_device_that_gives_16k_mono_samples_is_read_as_they_come(sources) -> None:
+    # PulseAudio and PipeWire convert themselves: no downmix or resampling here, no numpy.
+    sd = make_sd(rates={0: {16000, 48000}}, native=True)
+
+    def ramp(n: int, frames: int, channels: int) -> np.ndarray:
+        values = ((np.arange(frames) + n * frames) % 200 - 100) / 1000
+        return np.repeat(values[:, None], channels, axis=1).astype(np.float32)
+
+    sd.scenario = Scenario(signal=ramp)
+    source = open_source(sd, sources)
+    (stream,) = sd.streams
+    assert (stream.samplerate, stream.channels, stream.dtype) == (16000, 1, "int16")
+    assert (source.samplerate, source.channels) == (16000, 1)
+    chunks = read_chunks(source, 10)
+    assert all(len(c) == CHUNK_BYTES for c in chunks)
+    samples = np.frombuffer(b"".join(chunks), "<i2")
+    expected = np.rint(((np.arange(len(samples)) % 200 - 100) / 1000) * 32768)
+    assert np.array_equal(samples, expected)  # every sample, in order, unchanged
+    rms = float(np.sqrt(np.mean((expected[-800:] / 32768) ** 2)))
+    assert source.level == pytest.approx(rms, rel=1e-6)
+
+
 def test_falls_back_to_the_native_rate_and_resamples(sources) -> None:
     sd = make_sd(rate=44100.0, inputs=1)
 

@@ -6,6 +6,10 @@ the sink's monitor with :class:`DeviceSource`, then compared with the file.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
 import time
 import wave
 
@@ -118,3 +122,35 @@ def test_removed_source_is_a_lost_device(pulse_server: PulseServer, monkeypatch)
                     source.read(0.5)
     finally:
         pulse_server.remove_sink(sink)
+
+
+def test_sound_server_capture_needs_no_numpy(pulse_server: PulseServer, pulse_sink: str):
+    """PulseAudio gives 16 kHz mono 16-bit itself: no numpy or soxr on the way (issue 14).
+
+    In a fresh interpreter, as a launch with ``--start`` has it: importing numpy and
+    soxr cost ~0.1 s of the way to the session and ~15 MB.
+    """
+    code = textwrap.dedent(
+        """
+        import json, sys
+        from captioner.audio.devices import find_device, list_input_devices
+        from captioner.audio.source import DeviceSource
+
+        with DeviceSource(find_device("pulse", list_input_devices())) as source:
+            chunks = []
+            while len(chunks) < 10:
+                chunk = source.read(5.0)
+                assert chunk is not None, "no audio from the sound server"
+                chunks.append(chunk)
+            shape = (source.samplerate, source.channels)
+        print(json.dumps({"loaded": sorted({"numpy", "soxr"} & set(sys.modules)),
+                          "shape": shape, "sizes": sorted({len(c) for c in chunks})}))
+        """
+    )
+    env = {**pulse_server.env(), "PULSE_SOURCE": f"{pulse_sink}.monitor"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    found = json.loads(done.stdout)
+    assert found == {"loaded": [], "shape": [16000, 1], "sizes": [CHUNK_BYTES]}

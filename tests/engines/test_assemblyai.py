@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from captioner.engines.assemblyai import MAX_AHEAD_MS, AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import EngineState, ErrorKind
 from tests.conftest import reference_text

@@ -10,7 +10,7 @@ import pytest
 from captioner.audio.call import MIC, SYSTEM, CallSources, join_frame
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from captioner.engines.assemblyai import AssemblyAIConfig
 from captioner.engines.assemblyai.call import AssemblyAICallEngine
 from captioner.engines.base import EngineState, ErrorKind

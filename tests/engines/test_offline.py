@@ -21,7 +21,7 @@ import jiwer
 import pytest
 
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from captioner.core.transcript import ChangeKind, Transcript, TurnUpdate
 from captioner.engines.base import AudioSource, EngineError, EngineState, ErrorKind
 from captioner.engines.offline import (

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine, opus
 from captioner.engines.base import EngineNotice
 from tests.conftest import reference_text

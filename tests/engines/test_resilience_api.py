@@ -167,7 +167,7 @@ def test_the_key_never_reaches_logs_or_files(
 
 
 def test_real_offline_engine_captions_the_outage_provisionally(clip: Path) -> None:
-    from captioner.audio.source import WavFileSource
+    from captioner.audio.file_source import WavFileSource
     from captioner.engines.registry import EngineId, EngineOptions, spec
     from tests.conftest import reference_text
     from tests.fakes.v3_server import TurnScript

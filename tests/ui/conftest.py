@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
 from captioner.app import CaptionerApp
-from captioner.audio.devices import CAPTURE_MODULES
+from captioner.audio.devices import CALL_CAPTURE_MODULES, FILE_CAPTURE_MODULES
 from captioner.cli import parse_args
 from captioner.core import lazy_import
 from captioner.engines.registry import ENGINES
@@ -42,7 +42,8 @@ def engines_imported() -> None:
     Start begins its run at once, whichever test happens to run first."""
     for engine in ENGINES.values():
         engine.load()
-    lazy_import.load(CAPTURE_MODULES)  # numpy, soxr: likewise imported by Start on a worker
+    # numpy, soxr: likewise imported by Start on a worker
+    lazy_import.load((*CALL_CAPTURE_MODULES, *FILE_CAPTURE_MODULES))
 
 
 @pytest.fixture

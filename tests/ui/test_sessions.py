@@ -251,7 +251,7 @@ class FakeSystemAudio:
         self.is_default = True
 
     def make_source(self):
-        from captioner.audio.source import WavFileSource
+        from captioner.audio.file_source import WavFileSource
 
         return WavFileSource(self.clip, realtime=True)
 
@@ -260,7 +260,7 @@ def test_call_mode_labels_each_side_in_overlay_transcript_and_export(qtbot, tmp_
     import wave
 
     from captioner.audio.devices import InputDevice
-    from captioner.audio.source import WavFileSource
+    from captioner.audio.file_source import WavFileSource
 
     quiet = tmp_path / "quiet-mic.wav"
     with wave.open(str(quiet), "wb") as wav:

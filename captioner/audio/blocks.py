@@ -1,0 +1,80 @@
+"""Capture blocks → 50 ms chunks of 16 kHz mono s16le, and each block's level.
+
+Two ways, chosen when a device opens (see :class:`~captioner.audio.source.DeviceSource`):
+
+* :class:`NativeBlocks`: the device already gives 16 kHz mono 16-bit samples,
+  which PulseAudio and PipeWire (the ALSA ``pulse`` device and every named
+  source) always can: the blocks *are* chunks, and nothing heavier than the
+  standard library is needed.  This is how AssemblyAI's own quickstart
+  captures; numpy and soxr (~0.1 s of imports, ~15 MB) stay unloaded, which
+  matters on the way from Start (or ``--start``) to the session (issue 14).
+* :class:`ConvertedBlocks`: anything else (a sound card that only runs at
+  44.1/48 kHz, stereo only): float32 at the device's rate, downmixed and
+  resampled with numpy and soxr (:class:`~captioner.audio.convert.PcmConverter`).
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import sys
+from array import array
+from typing import TYPE_CHECKING
+
+from captioner.audio.pcm import CHUNK_BYTES
+
+if TYPE_CHECKING:
+    from captioner.audio.convert import PcmConverter
+
+_INT16_FULL_SCALE = 32768.0
+
+
+class NativeBlocks:
+    """16 kHz mono int16 blocks in PortAudio's (the machine's) byte order."""
+
+    dtype = "int16"
+
+    def __init__(self) -> None:
+        self._pending = bytearray()
+
+    def feed(self, block: bytes) -> tuple[list[bytes], float]:
+        """The complete chunks now available, and the block's RMS level (0..1)."""
+        samples = array("h")
+        samples.frombytes(block[: len(block) - len(block) % 2])
+        if sys.byteorder == "big":  # chunks are little-endian
+            samples.byteswap()
+            block = samples.tobytes()
+        level = (
+            math.sqrt(sum(map(operator.mul, samples, samples)) / len(samples)) / _INT16_FULL_SCALE
+            if samples
+            else 0.0
+        )
+        self._pending.extend(block)
+        whole = len(self._pending) - len(self._pending) % CHUNK_BYTES
+        pending = self._pending
+        chunks = [bytes(pending[at : at + CHUNK_BYTES]) for at in range(0, whole, CHUNK_BYTES)]
+        del self._pending[:whole]
+        return chunks, level
+
+
+class ConvertedBlocks:
+    """float32 blocks at the device's rate and channel count, converted with numpy and soxr."""
+
+    dtype = "float32"
+
+    def __init__(self, samplerate: int, channels: int) -> None:
+        from captioner.audio.convert import PcmConverter
+
+        self._channels = channels
+        self._converter: PcmConverter = PcmConverter(samplerate, channels)
+
+    def feed(self, block: bytes) -> tuple[list[bytes], float]:
+        """The complete chunks now available, and the block's RMS level (0..1)."""
+        import numpy as np
+
+        from captioner.audio.convert import to_float_mono
+
+        frames = np.frombuffer(block, dtype=np.float32)
+        mono = to_float_mono(frames.reshape(-1, self._channels))
+        level = float(np.sqrt(np.mean(np.square(mono)))) if mono.size else 0.0
+        return self._converter.feed(mono), level
