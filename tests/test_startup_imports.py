@@ -276,7 +276,7 @@ def test_an_offline_run_never_loads_pocketsphinx_in_the_apps_process(tmp_path):
     and its model their memory (issue 14), never the app's."""
     found = fresh(
         """
-        from captioner.audio.source import WavFileSource
+        from captioner.audio.file_source import WavFileSource
         from captioner.engines.registry import ENGINES, EngineId, EngineOptions
         from tests.conftest import DATA
 

@@ -17,7 +17,7 @@ from captioner.audio.call import (
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from tests.audio.helpers import LIBRIVOX
 
 

@@ -13,7 +13,7 @@ import pytest
 from captioner.audio.audiofile import AudioFileReader
 from captioner.audio.convert import CHUNK_BYTES, TARGET_RATE
 from captioner.audio.errors import AudioError
-from captioner.audio.source import WavFileSource
+from captioner.audio.file_source import WavFileSource
 from tests.audio.helpers import (
     CLIP_0880,
     LIBRIVOX,
