@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,9 +84,12 @@ class InputPicker(QObject):
             scan = _scan_with(*hooks) if any(h is not None for h in hooks) else _real_scan
         self._scan = scan
         self._loop = loop
-        # use_loop() will bring the loop: a scan asked for before then waits for it.
+        # use_loop() will bring the loop.  The first scan starts at once on a thread
+        # of its own (PortAudio and pactl work while the window is built and paints:
+        # with --start the session waits for it); any later one waits for the loop.
         self._loop_later = loop is None and loop_later
-        self._waiting: bool | None = None  # that scan's rescan_first
+        self._early: tuple[int, Future[Inventory]] | None = None
+        self._waiting: bool | None = None  # a later scan's rescan_first
         self._last_scan: asyncio.Future[None] | None = None
         self._generation = 0
         self._input_file: str | None = getattr(args, "input_file", None)
@@ -100,6 +105,9 @@ class InputPicker(QObject):
     def use_loop(self, loop: asyncio.AbstractEventLoop) -> None:
         """Scan on ``loop`` from now on (the app makes it after the window's first paint)."""
         self._loop, self._loop_later = loop, False
+        early, self._early = self._early, None
+        if early is not None:  # the pickers fill when the first scan answers
+            loop.create_task(self._fill_when_done(*early))
         waiting, self._waiting = self._waiting, None
         if waiting is not None:
             self.refresh(rescan_first=waiting)
@@ -115,7 +123,10 @@ class InputPicker(QObject):
         self.loading = True
         self._show_looking()
         if self._loop_later:
-            self._waiting = bool(self._waiting) or rescan_first
+            if self._early is None and self._waiting is None and not rescan_first:
+                self._early = (generation, self._scan_on_a_thread())
+            else:
+                self._waiting = bool(self._waiting) or rescan_first
             return
         if self._loop is None or self._loop.is_closed():
             self._fill(generation, self._scan_safely(rescan_first))
@@ -134,6 +145,28 @@ class InputPicker(QObject):
             if generation != self._generation:
                 return  # a newer scan was asked for while this one waited
             inventory = await loop.run_in_executor(None, self._scan_safely, rescan_first)
+        finally:
+            done.set_result(None)
+        self._fill(generation, inventory)
+
+    def _scan_on_a_thread(self) -> Future[Inventory]:
+        answer: Future[Inventory] = Future()
+        threading.Thread(
+            target=lambda: answer.set_result(self._scan_safely(False)),
+            name="first-input-scan",
+            daemon=True,
+        ).start()
+        return answer
+
+    async def _fill_when_done(self, generation: int, answer: Future[Inventory]) -> None:
+        import asyncio
+
+        loop = self._loop
+        assert loop is not None
+        # Counts as the scan in progress: a ⟳ meanwhile waits for it (see _scan_and_fill).
+        self._last_scan = done = loop.create_future()
+        try:
+            inventory = await asyncio.wrap_future(answer)
         finally:
             done.set_result(None)
         self._fill(generation, inventory)
