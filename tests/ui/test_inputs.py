@@ -108,6 +108,32 @@ def test_inputs_are_looked_for_off_the_gui_thread_and_start_waits_for_them(
     qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
 
 
+def test_the_first_look_begins_before_the_loop_exists_and_start_waits_for_it(
+    make_app, qtbot, loop
+) -> None:
+    # At launch the window paints before asyncio and qasync load (issue 14); the sound
+    # server is asked at once meanwhile, on a thread of its own, and --start waits for it.
+    server = SlowSoundServer([HEADSET], [BUILT_IN])
+    mic = SilentMic()
+    app = make_app(
+        "--engine", "offline", loop_later=True, open_device=lambda _d: mic, **server.hooks()
+    )
+    qtbot.waitUntil(lambda: server.calls == 1, timeout=5000)  # asked with no loop yet
+    assert server.threads[0] != threading.main_thread().name
+    app.start_captioning()
+    app.window.refreshDevicesRequested.emit()  # ⟳ before the loop: asked again after
+    app.inputs.use_loop(loop)
+    assert combo_texts(app) == [LOOKING] and not app.controller.running
+    server.gates[0].set()
+    server.gates[1].set()
+    qtbot.waitUntil(lambda: server.calls == 2 and not app.inputs.loading, timeout=5000)
+    assert combo_texts(app)[0] == "Built-in Audio — default"  # the newer look
+    qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+    assert mic.opened.wait(5)
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
 def test_a_file_starts_at_once_without_waiting_for_devices(make_app, qtbot, loop) -> None:
     from tests.conftest import DATA
 
