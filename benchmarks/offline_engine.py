@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-denoise",
         action="store_true",
-        help="noisy utterances decoded without filtering out steady background noise",
+        help="noisy utterances decoded as they are (no steady-noise filter, no music suppression)",
     )
     parser.add_argument("--context-ms", type=int, default=None, help="left context of finals")
     parser.add_argument("--segmenter", action="append", default=[], metavar="NAME=VALUE")
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"final decoder params: {model.final_params}; noisy utterances: "
         f"{'the same' if args.no_noisy else 'PocketSphinx defaults'}"
-        f"{'' if args.no_noisy or args.no_denoise else ' after steady-noise filtering'} "
+        f"{'' if args.no_noisy or args.no_denoise else ' after steady-noise or music suppression'} "
         f"(below {NOISY_SNR_DB:g} dB SNR, {STEADY_NOISE_SNR_DB:g} dB for steady noise); "
         f"left context {offline._Recogniser.context_ms} ms"
     )

@@ -20,6 +20,7 @@ from captioner.engines.offline import OfflineModel
 from captioner.engines.offline.denoise import suppress_steady_noise
 from captioner.engines.offline.final_process import decode_with_context
 from captioner.engines.offline.model import NOISY_FINAL_PARAMS, new_decoder, restart_stream
+from captioner.engines.offline.music import suppress_sustained_tones
 from captioner.engines.offline.noisy import (
     NOISY_SNR_DB,
     STEADY_NOISE_SNR_DB,
@@ -192,3 +193,50 @@ def test_only_a_steady_broadband_background_is_filtered() -> None:
     for other in (speech.mixed(clip, "music", 10.0), speech.mixed(clip, "music", 5.0)):
         assert suppress_steady_noise(other.pcm) is None, other.name
     assert suppress_steady_noise(clip.pcm[:2000]) is None
+
+
+def test_music_under_speech_costs_fewer_words_than_plain_pocketsphinx() -> None:
+    """A sentence over music keeps more of its words than PocketSphinx alone gives.
+
+    Before the sustained-tone suppression (engines/offline/music.py) a noisy
+    utterance over music was decoded as it was, so the benchmark's music row
+    only equalled its baseline (issue 10.2).  Music at 8 dB with seeds the
+    suppression was not tuned on, all five LibriVox clips: each one goes the
+    noisy path and is not taken for steady noise.
+    """
+    clips = [
+        speech.mixed(clip, "music", 8.0, seed=seed)
+        for seed in (10, 11)
+        for clip in speech.clips("librivox")
+    ]
+    assert all(snr_db(clip.pcm) < NOISY_SNR_DB for clip in clips)
+    assert all(suppress_steady_noise(clip.pcm) is None for clip in clips)
+    refs = [clip.reference for clip in clips]
+    ours = jiwer.wer(refs, _decode_all(OfflineModel(), clips))
+    plain = jiwer.wer(refs, _decode_all(OfflineModel(denoise=False), clips))
+    assert ours < plain - 0.03, f"WER suppressed {ours:.1%}, plain PocketSphinx {plain:.1%}"
+
+
+def test_sustained_tones_are_taken_down_and_speech_kept() -> None:
+    """Held notes lose most of their power, speech alone very little.
+
+    Measured: the music alone -7 dB, each clean clip -0.2 to -1.9 dB.  The
+    length is kept, so word times stay put; too little audio to hold two
+    frames comes back as it is.
+    """
+
+    def samples(pcm: bytes) -> np.ndarray:
+        return np.frombuffer(pcm, dtype="<i2").astype(np.float64)
+
+    def loss_db(pcm: bytes) -> float:
+        filtered = suppress_sustained_tones(pcm)
+        assert len(filtered) == len(pcm)
+        return float(10 * np.log10(np.mean(samples(pcm) ** 2) / np.mean(samples(filtered) ** 2)))
+
+    clip = speech.clips("librivox")[3]
+    music = speech.mixed(clip, "music", 10.0, seed=21).pcm
+    music = (samples(music) - samples(clip.pcm)).astype("<i2").tobytes()  # the music alone
+    assert loss_db(music) > 5.0
+    for clean in speech.clips("librivox") + speech.clips("pocketsphinx"):
+        assert loss_db(clean.pcm) < 2.5, clean.name
+    assert suppress_sustained_tones(music[:2000]) == music[:2000]

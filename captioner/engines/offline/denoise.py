@@ -16,7 +16,7 @@ under synthetic music at 5 dB: 45 -> 52 % WER, at 15 dB: 35 -> 44 %).  So
 the filter runs only when the background is broadband, measured by the
 spectral flatness of the quietest frames: white noise read 0.90-0.98, pink
 noise 0.52-0.68, the music 0.004-0.15; an utterance whose background is not
-flat enough is decoded as it is.
+flat enough gets music.py's sustained-tone suppression instead.
 
 Everything here is numpy, run in the final-decode process; the cost grows
 linearly with the utterance (one short-time Fourier transform and back).
@@ -45,25 +45,30 @@ MIN_FLATNESS = 0.3
 _LOW_BIN, _HIGH_BIN = 4, 218
 
 
-def _spectra(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _spectra(
+    samples: np.ndarray, size: int = _FRAME, hop: int = _HOP
+) -> tuple[np.ndarray, np.ndarray]:
     """Short-time spectra of ``samples`` (padded by a frame each side), and the window."""
-    window = np.hanning(_FRAME + 1)[:-1]
-    padded = np.concatenate([np.zeros(_FRAME), samples, np.zeros(_FRAME)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, _FRAME)[::_HOP] * window
+    window = np.hanning(size + 1)[:-1]
+    padded = np.concatenate([np.zeros(size), samples, np.zeros(size)])
+    frames = np.lib.stride_tricks.sliding_window_view(padded, size)[::hop] * window
     return np.fft.rfft(frames, axis=1), window
 
 
-def _resynthesise(spectra: np.ndarray, window: np.ndarray, length: int) -> np.ndarray:
+def _resynthesise(
+    spectra: np.ndarray, window: np.ndarray, length: int, hop: int = _HOP
+) -> np.ndarray:
     """Weighted overlap-add of the filtered frames back to ``length`` samples."""
-    frames = np.fft.irfft(spectra, n=_FRAME, axis=1) * window
-    total = (len(frames) - 1) * _HOP + _FRAME
+    size = len(window)
+    frames = np.fft.irfft(spectra, n=size, axis=1) * window
+    total = (len(frames) - 1) * hop + size
     out = np.zeros(total)
     norm = np.zeros(total)
     for i, frame in enumerate(frames):
-        out[i * _HOP : i * _HOP + _FRAME] += frame
-        norm[i * _HOP : i * _HOP + _FRAME] += window**2
+        out[i * hop : i * hop + size] += frame
+        norm[i * hop : i * hop + size] += window**2
     out /= np.maximum(norm, 1e-9)
-    return out[_FRAME : _FRAME + length]
+    return out[size : size + length]
 
 
 def background_flatness(power: np.ndarray) -> float:

@@ -275,7 +275,8 @@ def serve(
     configured with ``noisy_params`` instead (see noisy.noisy_path), without left
     context (measured: the same words on the benchmark's noisy rows), and,
     with ``denoise``, with its steady background noise filtered out first
-    (see :mod:`~captioner.engines.offline.denoise`).  A front
+    (see :mod:`~captioner.engines.offline.denoise`), or else its sustained
+    tones, music, taken down (:mod:`~captioner.engines.offline.music`).  A front
     end is reset before each utterance (``start_stream``), so a final
     depends only on its own audio: the same audio gives the same words.
     """

@@ -37,19 +37,26 @@ NOISE_FLOOR_PERCENTILE = 1.0
 def noisy_path(audio: bytes, *, denoise: bool = True) -> bytes | None:
     """The audio to decode with the noisy-speech settings, or None for ours.
 
-    Below NOISY_SNR_DB: the utterance, with its steady background noise
-    filtered out when it has one (and ``denoise``).  Up to
-    STEADY_NOISE_SNR_DB: the filtered utterance, if its background is steady.
+    Below NOISY_SNR_DB: the utterance, with (``denoise``) its steady
+    background noise filtered out when it has one, else its sustained tones
+    (music) taken down.  Up to STEADY_NOISE_SNR_DB: the filtered utterance,
+    if its background is steady.
     """
     snr = snr_db(audio)
     if snr >= STEADY_NOISE_SNR_DB or (snr >= NOISY_SNR_DB and not denoise):
         return None
+    if not denoise:
+        return audio
     from captioner.engines.offline.denoise import suppress_steady_noise  # numpy
 
-    cleaned = suppress_steady_noise(audio) if denoise else None
+    cleaned = suppress_steady_noise(audio)
     if cleaned is not None:
         return cleaned
-    return audio if snr < NOISY_SNR_DB else None
+    if snr >= NOISY_SNR_DB:
+        return None
+    from captioner.engines.offline.music import suppress_sustained_tones  # numpy
+
+    return suppress_sustained_tones(audio)
 
 
 def snr_db(audio: bytes) -> float:
