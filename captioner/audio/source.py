@@ -161,10 +161,59 @@ class DeviceSource:
         """Start capturing; raises :class:`AudioError` naming the device on failure."""
         if self._stream is not None:
             raise RuntimeError(f"“{self.name}” is already open")
+        if self._sd is None and self._open_on_sound_server():
+            return
         sd = self._sd if self._sd is not None else load_sounddevice()
         error_types = (getattr(sd, "PortAudioError", OSError), ValueError, OSError)
         with DEVICE_OPEN_LOCK, pulse_source_selected(self.device.pulse_source):
             self._open(sd, error_types)
+
+    def _open_on_sound_server(self) -> bool:
+        """Record a PulseAudio/PipeWire source with libpulse-simple (see pulse_simple).
+
+        For the ALSA ``pulse`` device and the sound server's named sources, when
+        libpulse-simple loads; False means: open it through PortAudio instead.
+        """
+        from captioner.audio import pulse_simple
+
+        device = self.device
+        if not (device.pulse_source or device.name == "pulse") or pulse_simple.library() is None:
+            return False
+        self._reset()
+        try:
+            stream = pulse_simple.PulseRecordStream(
+                source=device.pulse_source or None,  # None: the default (or $PULSE_SOURCE)
+                description=f"Captions: {self.name}",
+                samplerate=TARGET_RATE,
+                blocksize=round(TARGET_RATE * CHUNK_SECONDS),
+                callback=self._on_block,
+                finished_callback=self._on_finished,
+            )
+        except pulse_simple.PulseError as exc:
+            raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
+        stream.start()
+        self._started(stream, TARGET_RATE, 1, NativeBlocks())
+        return True
+
+    def _reset(self) -> None:
+        self._queue = queue.Queue(self._queue_blocks)
+        self._chunks.clear()
+        self._closing.clear()
+        self._finished.clear()
+        self._lost = None
+        self._overflows = 0
+        self._xruns = 0
+        self._level = 0.0
+
+    def _started(
+        self, stream: Any, samplerate: int, channels: int, blocks: NativeBlocks | ConvertedBlocks
+    ) -> None:
+        self.samplerate = samplerate
+        self.channels = channels
+        self._blocks = blocks
+        self._last_block_at = time.monotonic()
+        self._got_block = False
+        self._stream = stream
 
     def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:
         blocks: NativeBlocks | ConvertedBlocks
@@ -175,14 +224,7 @@ class DeviceSource:
             samplerate = self._choose_rate(sd, channels, error_types)
             blocks = ConvertedBlocks(samplerate, channels)
 
-        self._queue = queue.Queue(self._queue_blocks)
-        self._chunks.clear()
-        self._closing.clear()
-        self._finished.clear()
-        self._lost = None
-        self._overflows = 0
-        self._xruns = 0
-        self._level = 0.0
+        self._reset()
         try:
             # RawInputStream hands the callback a plain buffer: the audio thread
             # copies bytes and touches no NumPy array (sounddevice's InputStream
@@ -207,12 +249,7 @@ class DeviceSource:
             with contextlib.suppress(Exception):
                 stream.close()
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
-        self.samplerate = samplerate
-        self.channels = channels
-        self._blocks = blocks
-        self._last_block_at = time.monotonic()
-        self._got_block = False
-        self._stream = stream
+        self._started(stream, samplerate, channels, blocks)
 
     def read(self, timeout: float) -> bytes | None:
         """Next 50 ms chunk; ``None`` if none within ``timeout``; ``b""`` after :meth:`close`.

@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 import wave
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -154,3 +155,27 @@ def test_sound_server_capture_needs_no_numpy(pulse_server: PulseServer, pulse_si
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
     assert found == {"loaded": [], "shape": [16000, 1], "sizes": [CHUNK_BYTES]}
+
+
+def test_sound_server_sources_are_recorded_with_its_own_api(pulse_server, pulse_sink, monkeypatch):
+    """libpulse-simple, not PortAudio's ALSA plugin (which spins ~2 s of CPU at each start:
+    benchmarks/footprint.py), and PortAudio still when libpulse-simple cannot be loaded."""
+    from captioner.audio import pulse_simple
+
+    monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
+    with DeviceSource(pulse_input_device()) as source:
+        assert isinstance(source._stream, pulse_simple.PulseRecordStream)
+        captured = capture_while_playing(source, pulse_sink, tail_s=0.2)
+    assert np.sqrt(np.mean(captured**2)) > 0.01, "captured audio is silent"
+
+    monkeypatch.setattr(pulse_simple, "library", lambda: None)
+    with DeviceSource(pulse_input_device()) as source:
+        assert not isinstance(source._stream, pulse_simple.PulseRecordStream)
+        captured = capture_while_playing(source, pulse_sink, tail_s=0.2)
+    assert np.sqrt(np.mean(captured**2)) > 0.01, "captured audio is silent"
+
+
+def test_a_source_the_server_does_not_have_is_a_clear_error(pulse_server):
+    device = replace(pulse_input_device(), name="Headset", pulse_source="no_such_source")
+    with pytest.raises(AudioError, match=r"^Cannot open “Headset”: .+\.$"):
+        DeviceSource(device).open()
