@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries Captioner needs on Debian/Ubuntu, and only the
 # missing ones (so a second `make run` costs one dpkg-query).
-#   packaging/system-deps.sh run    - PortAudio and the Qt xcb libraries
+#   packaging/system-deps.sh run    - PortAudio, libpulse and the Qt xcb libraries
 #   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests), Xvfb
 #                                      and the AT-SPI accessibility bus
 #   packaging/system-deps.sh package - plus binutils (PyInstaller needs objdump/objcopy) and
@@ -9,8 +9,10 @@
 #                                      the run libraries are bundled from this machine
 set -euo pipefail
 
+# libpulse0: libpulse-simple records PulseAudio/PipeWire sources (captioner/audio/pulse_simple.py;
+# PortAudio is the fallback and lists the devices).
 RUN_PKGS=(
-  libportaudio2
+  libportaudio2 libpulse0
   libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
