@@ -87,8 +87,10 @@ class EngineSpec:
     key_help: Callable[[], str] | None = None
     # The engine's own modules, which ``factory`` imports: Start imports them on a
     # worker (:meth:`load`) so that a slow import, or one a preload thread is in
-    # the middle of, never holds the GUI thread.
+    # the middle of, never holds the GUI thread.  ``call_modules``: what call mode
+    # adds (numpy, to mix the sides), which a one-source run does without.
     modules: tuple[str, ...] = ()
+    call_modules: tuple[str, ...] = ()
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.requires) is not None
@@ -100,14 +102,17 @@ class EngineSpec:
             raise ValueError(f"the {self.display_name} engine has no call mode")
         return self.factory(listener, options)
 
-    def loaded(self) -> bool:
+    def loaded(self, *, call: bool = False) -> bool:
         """Whether :meth:`create` can run without importing anything (not even waiting
-        for another thread that is importing the engine right now)."""
-        return lazy_import.ready(self.modules)
+        for another thread that is importing the engine right now); ``call``: in call mode."""
+        return lazy_import.ready(self._needed(call))
 
-    def load(self) -> None:
+    def load(self, *, call: bool = False) -> None:
         """Import the engine's modules (call it off the GUI thread); raises what they raise."""
-        lazy_import.load(self.modules)
+        lazy_import.load(self._needed(call))
+
+    def _needed(self, call: bool) -> tuple[str, ...]:
+        return (*self.modules, *self.call_modules) if call else self.modules
 
     def preload(self) -> None:
         """Start loading what the engine needs (in the background), so Start is instant."""
@@ -267,7 +272,8 @@ ENGINES: dict[EngineId, EngineSpec] = {
         requires="pocketsphinx",
         factory=_offline,
         warm_up=_offline_preload,
-        modules=("captioner.engines.offline.engine", "captioner.engines.offline.call"),
+        modules=("captioner.engines.offline.engine",),
+        call_modules=("captioner.engines.offline.call",),
     ),
     EngineId.ASSEMBLYAI: EngineSpec(
         EngineId.ASSEMBLYAI,
@@ -279,7 +285,8 @@ ENGINES: dict[EngineId, EngineSpec] = {
         factory=_assemblyai,
         warm_up=_assemblyai_preload,
         key_help=_assemblyai_missing_key,
-        modules=("captioner.engines.assemblyai.engine", "captioner.engines.assemblyai.call"),
+        modules=("captioner.engines.assemblyai.engine",),
+        call_modules=("captioner.engines.assemblyai.call",),
     ),
 }
 

@@ -224,7 +224,8 @@ class RunStarter(QObject):
     def _begin(
         self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None
     ) -> None:
-        if engine.loaded():
+        call = self._call.enabled
+        if engine.loaded(call=call):
             self._begin_loaded(engine, choice, source, key)
             return
         # The engine's code is not imported yet, or the background preload is in the
@@ -244,7 +245,9 @@ class RunStarter(QObject):
                 f"The {engine.display_name} engine could not load ({type(exc).__name__}: {exc})."
             )
 
-        off_gui_thread(engine.load, loaded, self, on_error=failed, name="engine-import")
+        off_gui_thread(
+            lambda: engine.load(call=call), loaded, self, on_error=failed, name="engine-import"
+        )
 
     def _begin_loaded(
         self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -83,3 +86,18 @@ def test_the_registry_gives_the_cloud_engine_offline_stand_in_captions() -> None
 def test_offline_options_reach_the_engine() -> None:
     engine = OFFLINE.create(RecordingListener(), EngineOptions(realtime=False))
     assert isinstance(engine, OfflineEngine) and not engine._realtime
+
+
+def test_a_one_source_run_does_not_wait_for_call_modes_code() -> None:
+    """Call mode mixes its sides with numpy (~0.1 s to import); a run that captures one
+    source must not import it before its session can begin (issue 14: --start)."""
+    code = (
+        "import json, sys\n"
+        "import captioner.engines.assemblyai.engine\n"
+        "from captioner.engines.registry import ENGINES, EngineId\n"
+        "spec = ENGINES[EngineId.ASSEMBLYAI]\n"
+        "print(json.dumps([spec.loaded(), spec.loaded(call=True), 'numpy' in sys.modules]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [True, False, False]

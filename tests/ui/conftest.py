@@ -41,7 +41,7 @@ def engines_imported() -> None:
     fresh interpreter).  Here the engines are imported up front, so that a test's
     Start begins its run at once, whichever test happens to run first."""
     for engine in ENGINES.values():
-        engine.load()
+        engine.load(call=True)
     # numpy, soxr: likewise imported by Start on a worker
     lazy_import.load((*CALL_CAPTURE_MODULES, *FILE_CAPTURE_MODULES))
 
