@@ -21,7 +21,7 @@ import sys
 from array import array
 from typing import TYPE_CHECKING
 
-from captioner.audio.pcm import CHUNK_BYTES
+from captioner.audio.pcm import take_chunks
 
 if TYPE_CHECKING:
     from captioner.audio.convert import PcmConverter
@@ -30,7 +30,7 @@ _INT16_FULL_SCALE = 32768.0
 
 
 class NativeBlocks:
-    """16 kHz mono int16 blocks in PortAudio's (the machine's) byte order."""
+    """16 kHz mono int16 blocks in the machine's byte order (PortAudio's and pulse_simple's)."""
 
     dtype = "int16"
 
@@ -50,11 +50,7 @@ class NativeBlocks:
             else 0.0
         )
         self._pending.extend(block)
-        whole = len(self._pending) - len(self._pending) % CHUNK_BYTES
-        pending = self._pending
-        chunks = [bytes(pending[at : at + CHUNK_BYTES]) for at in range(0, whole, CHUNK_BYTES)]
-        del self._pending[:whole]
-        return chunks, level
+        return take_chunks(self._pending), level
 
 
 class ConvertedBlocks:

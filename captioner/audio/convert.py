@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
-from captioner.audio.pcm import CHUNK_BYTES, CHUNK_MS, CHUNK_SAMPLES, TARGET_RATE
+from captioner.audio.pcm import CHUNK_BYTES, CHUNK_MS, CHUNK_SAMPLES, TARGET_RATE, take_chunks
 
 __all__ = [
     "CHUNK_BYTES",
@@ -112,9 +112,4 @@ class PcmConverter:
             # Round rather than truncate so silence stays silence and the error is symmetric.
             scaled = np.clip(np.rint(mono * _INT16_SCALE), -32768, 32767)
             self._pending.extend(scaled.astype("<i2").tobytes())
-        chunks: list[bytes] = []
-        full = len(self._pending) - len(self._pending) % CHUNK_BYTES
-        for start in range(0, full, CHUNK_BYTES):
-            chunks.append(bytes(self._pending[start : start + CHUNK_BYTES]))
-        del self._pending[:full]
-        return chunks
+        return take_chunks(self._pending)

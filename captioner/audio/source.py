@@ -260,8 +260,8 @@ class DeviceSource:
         """
         if self._chunks:
             return self._chunks.popleft()
-        stream, converter, blocks = self._stream, self._blocks, self._queue
-        if stream is None or converter is None:
+        stream, blocks, queued = self._stream, self._blocks, self._queue
+        if stream is None or blocks is None:
             if self._closing.is_set():
                 return b""
             raise RuntimeError(f"read() called before open() on “{self.name}”")
@@ -271,7 +271,7 @@ class DeviceSource:
                 return b""
             remaining = deadline - time.monotonic()
             try:
-                block = blocks.get(timeout=min(max(remaining, 0.0), _POLL_SECONDS))
+                block = queued.get(timeout=min(max(remaining, 0.0), _POLL_SECONDS))
             except queue.Empty:
                 self._raise_if_lost(stream)
                 if time.monotonic() >= deadline:
@@ -279,7 +279,7 @@ class DeviceSource:
                 continue
             self._last_block_at = time.monotonic()
             self._got_block = True
-            chunks, self._level = converter.feed(block)
+            chunks, self._level = blocks.feed(block)
             if chunks:
                 self._chunks.extend(chunks[1:])
                 return chunks[0]
