@@ -291,7 +291,7 @@ def run_gui(args: argparse.Namespace) -> int:
     if reply is not None:
         return tell_handover(reply)
     instance.listen()
-    # The window first; the rest loads while it paints (inputs are looked for on the loop).
+    # The window first; the rest loads while it paints (the inputs are looked for meanwhile).
     captioner = CaptionerApp(args, settings, complete=False, loop_later=True)
     instance.activationRequested.connect(captioner.window.bring_to_front)
     requests: list[LaunchRequest] = []  # a second launch's, until the app can apply them

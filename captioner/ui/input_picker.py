@@ -5,8 +5,10 @@ Looking for inputs blocks: PortAudio starts up (and lists its devices) and
 the scan runs off the GUI thread, as a coroutine on the qasync loop awaiting
 an executor; meanwhile the picker says "Looking for inputs…", and Start waits
 for the answer (:attr:`InputPicker.loading`, ``filled``).  An answer from an
-older scan (⟳ pressed twice) is dropped.  Without a loop (tests, the self
-test) the scan runs in place.
+older scan (⟳ pressed twice) is dropped.  At launch the loop comes after the
+window's first paint (``loop_later``): the first scan starts at once on a thread
+of its own and its answer is awaited once the loop exists.  Without a loop
+(tests, the self test) the scan runs in place.
 
 Picks are remembered by name (PortAudio's indexes change when devices come and go).
 """
