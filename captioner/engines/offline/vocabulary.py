@@ -65,10 +65,8 @@ def with_trimmed_dictionary(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def trimmed_dictionary(dictionary: Path, language_model: Path) -> Path | None:
     """The cached trimmed copy of ``dictionary`` (made now if missing), or None."""
-    stamp = "-".join(
-        f"{path.stat().st_size:x}.{path.stat().st_mtime_ns:x}"
-        for path in (dictionary, language_model)
-    )
+    stats = [path.stat() for path in (dictionary, language_model)]
+    stamp = "-".join(f"{stat.st_size:x}.{stat.st_mtime_ns:x}" for stat in stats)
     cache = _cache_dir() / f"dictionary-{stamp}.dict"
     if cache.exists():
         return cache
