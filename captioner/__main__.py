@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_devices:
         from captioner.audio.inventory import format_inventory, scan_inputs
 
-        inventory = scan_inputs()
+        inventory = scan_inputs(portaudio=True)  # everything --device accepts
         print(format_inventory(inventory))
         # No inputs is an answer; PortAudio failing with nothing else found is a failure.
         return 1 if inventory.problems and not (inventory.devices or inventory.systems) else 0

@@ -34,6 +34,7 @@ from captioner.ui.first_paint import wait_for_first_paint
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
+from captioner.ui.light_asyncio import import_asyncio
 from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
@@ -348,8 +349,7 @@ def run_gui(args: argparse.Namespace) -> int:
     # asyncio and qasync (~30 ms) only once the window has painted: nothing before
     # needs the loop (the input scan, the one user of it, starts right after).
     wait_for_first_paint(captioner.window)
-    import asyncio
-
+    asyncio = import_asyncio()  # without OpenSSL, which its loop never needs (light_asyncio)
     import qasync
 
     loop = qasync.QEventLoop(app)

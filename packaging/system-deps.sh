@@ -18,8 +18,9 @@ RUN_PKGS=(
   libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 )
 # AT-SPI: the accessibility bus and the GObject bindings a screen reader uses, for the
-# test that reads the app as one (tests/ui/test_accessibility_atspi.py).
-TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool
+# test that reads the app as one (tests/ui/test_accessibility_atspi.py); openssl makes the
+# certificate of the asyncio TLS test (tests/ui/test_light_asyncio.py).
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openssl
   dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 

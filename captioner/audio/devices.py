@@ -19,6 +19,12 @@ if TYPE_CHECKING:
     from captioner.audio.source import DeviceSource
 
 
+SOUND_SERVER_API = "PulseAudio"
+# The index of a sound-server source found without PortAudio: it is recorded with
+# libpulse-simple, and only looked up as PortAudio's "pulse" device if that fails.
+NOT_LISTED = -1
+
+
 @dataclass(frozen=True, slots=True)
 class InputDevice:
     """One capture device as PortAudio reports it, or a sound server's source reached through it.
@@ -27,6 +33,8 @@ class InputDevice:
     output's monitor) that is recorded through PortAudio's ALSA ``pulse``
     device (``index``): PortAudio itself only ever shows that one device, so
     this is how a real microphone gets its real name ("USB Headset").
+    ``index`` is :data:`NOT_LISTED` when PortAudio was not asked (the
+    source is recorded with libpulse-simple, see :mod:`.pulse_simple`).
     """
 
     index: int
@@ -47,6 +55,37 @@ class InputDevice:
         shown_api = self.host_api and not self.pulse_source
         text = f"{self.name} ({self.host_api})" if shown_api else self.name
         return f"{text} — default" if self.is_default else text
+
+
+def sound_server_input(source: str, name: str = "", *, is_default: bool = False) -> InputDevice:
+    """A PulseAudio/PipeWire source (microphone or monitor) as a capture device.
+
+    Recorded at 16 kHz mono, which the server converts to; PortAudio's
+    "pulse" device is looked up only if libpulse-simple cannot record it.
+    """
+    return InputDevice(
+        index=NOT_LISTED,
+        name=name or source,
+        host_api=SOUND_SERVER_API,
+        max_input_channels=1,
+        default_samplerate=16000.0,
+        is_default=is_default,
+        pulse_source=source,
+    )
+
+
+def portaudio_pulse_device(sd: ModuleType | Any | None = None) -> InputDevice:
+    """PortAudio's ALSA "pulse" device, through which any sound-server source can be recorded.
+
+    Raises :class:`AudioError` saying which package provides it.
+    """
+    try:
+        return find_device("pulse", list_input_devices(sd))
+    except AudioError as exc:
+        raise AudioError(
+            "PortAudio has no “pulse” device to record the sound server through "
+            "(install libpulse0, or the ALSA PulseAudio plugin libasound2-plugins)"
+        ) from exc
 
 
 def load_sounddevice() -> ModuleType:

@@ -3,10 +3,15 @@
 PortAudio alone only shows the sound server as two devices called "pulse" and
 "default", so a user never sees the name of their microphone.  On Linux the
 sound server (PulseAudio, or PipeWire through pipewire-pulse) is asked for its
-sources instead: each microphone is listed by its own description ("USB
-Headset") and recorded through PortAudio's "pulse" device with
-``PULSE_SOURCE`` naming it (:attr:`InputDevice.pulse_source`), the way system
-audio monitors are.  One scan asks ``pactl`` two or three times in all.
+sources instead (``pactl``, two or three calls): each microphone is listed by
+its own description ("USB Headset") and recorded with libpulse-simple, the
+way system-audio monitors are (:attr:`InputDevice.pulse_source`).
+
+Where the sound server answers and libpulse-simple is there, that is the
+whole list, as in browsers and OBS: PortAudio is not even initialised (its
+ALSA plugins cost ~18 MB and a few hundred ms, issue 14).  It is asked too
+when something wanted (``--device``, a remembered pick) is not among the
+sound server's sources, for ``--list-devices``, and everywhere else.
 
 A scan blocks (PortAudio start-up, ``pactl`` may take seconds on a busy
 server): callers with a GUI run it off their GUI thread.
@@ -20,7 +25,13 @@ from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
-from captioner.audio.devices import InputDevice, list_input_devices, load_sounddevice, rescan
+from captioner.audio.devices import (
+    InputDevice,
+    list_input_devices,
+    load_sounddevice,
+    rescan,
+    sound_server_input,
+)
 from captioner.audio.errors import AudioError
 from captioner.audio.system import (
     PulseSnapshot,
@@ -31,7 +42,9 @@ from captioner.audio.system import (
     run_command,
 )
 
-SOUND_SERVER_API = "PulseAudio"
+# What PortAudio's ALSA devices recording the sound server's default source are called:
+# ``--device pulse`` still means that source when PortAudio was not asked.
+DEFAULT_SOURCE_ALIASES = ("pulse", "default")
 
 
 @dataclass(frozen=True)
@@ -40,39 +53,49 @@ class Inventory:
 
     ``devices``: microphones and other inputs (the sound server's named
     sources first, then what PortAudio lists); ``systems``: what the
-    computer plays; ``problems``: what went wrong, in words for the user.
+    computer plays; ``problems``: what went wrong, in words for the user;
+    ``default_source``: the sound server's default source (a microphone or
+    a monitor), what PortAudio's "pulse" device would record.
     """
 
     devices: list[InputDevice] = field(default_factory=list)
     systems: list[SystemAudioDevice] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    default_source: str = ""
 
 
 def named_pulse_inputs(
-    snapshot: PulseSnapshot, portaudio: Sequence[InputDevice]
+    snapshot: PulseSnapshot, portaudio: Sequence[InputDevice] | None = None
 ) -> list[InputDevice]:
     """The sound server's capture sources that are not monitors, by their descriptions.
 
-    Empty when PortAudio has no "pulse" device to record them through (the
-    ALSA PulseAudio plugin is missing): listing what cannot open would only
+    ``portaudio`` None: they are recorded with libpulse-simple.  Otherwise
+    through PortAudio's "pulse" device; empty when it has none (the ALSA
+    PulseAudio plugin is missing): listing what cannot open would only
     disappoint.  The server's default source comes first and is marked.
     """
-    pulse = next((d for d in portaudio if d.name == "pulse"), None)
-    if pulse is None:
-        return []
-    found = [
-        InputDevice(
-            index=pulse.index,
-            name=source.description or source.name,
-            host_api=SOUND_SERVER_API,
-            max_input_channels=pulse.max_input_channels,
-            default_samplerate=pulse.default_samplerate,
+    pulse = None
+    if portaudio is not None:
+        pulse = next((d for d in portaudio if d.name == "pulse"), None)
+        if pulse is None:
+            return []
+    found = []
+    for source in snapshot.sources:
+        if source.monitor_of_sink or not source.name:
+            continue
+        device = sound_server_input(
+            source.name,
+            source.description,
             is_default=source.name == snapshot.default_source,
-            pulse_source=source.name,
         )
-        for source in snapshot.sources
-        if not source.monitor_of_sink and source.name
-    ]
+        if pulse is not None:
+            device = replace(
+                device,
+                index=pulse.index,
+                max_input_channels=pulse.max_input_channels,
+                default_samplerate=pulse.default_samplerate,
+            )
+        found.append(device)
     return sorted(found, key=lambda d: not d.is_default)
 
 
@@ -82,14 +105,35 @@ def scan_inputs(
     sd: ModuleType | Any | None = None,
     run: Runner = run_command,
     platform: str = sys.platform,
+    wanted: Sequence[str] = (),
+    portaudio: bool | None = None,
 ) -> Inventory:
     """Look for every input once (blocking); never raises, problems are in the answer.
 
     ``rescan_first`` makes PortAudio enumerate again (a headset plugged in
-    since start-up); only safe while no stream is open.
+    since start-up); only safe while no stream is open.  ``portaudio`` None
+    asks PortAudio only where the sound server's sources are not enough (see
+    the module's docstring): when it is not there, libpulse-simple is
+    missing, ``sd`` is given, or a ``wanted`` spec (what :func:`find_input`
+    takes) finds nothing among them.
     """
+    on_linux = platform.startswith(("linux", "freebsd"))
+    snapshot = read_pulse(run) if on_linux else None
+    default_source = (snapshot.default_source or "") if snapshot is not None else ""
+    if portaudio is None:
+        from captioner.audio import pulse_simple  # ctypes: on the scanning thread
+
+        portaudio = sd is not None or snapshot is None or not pulse_simple.available()
+    if not portaudio and snapshot is not None:
+        server_only = Inventory(
+            devices=named_pulse_inputs(snapshot),
+            systems=list_system_sources(platform=platform, pulse=snapshot),
+            default_source=default_source,
+        )
+        if all(_finds(spec, server_only) for spec in wanted if spec):
+            return server_only
     problems: list[str] = []
-    portaudio: list[InputDevice] = []
+    devices: list[InputDevice] = []
     try:
         if sd is None:
             sd = load_sounddevice()
@@ -99,21 +143,29 @@ def scan_inputs(
         problems.append(str(exc))
     if sd is not None:
         try:
-            portaudio = list_input_devices(sd)
+            devices = list_input_devices(sd)
         except AudioError as exc:
             problems.append(str(exc))
-    on_linux = platform.startswith(("linux", "freebsd"))
-    snapshot = read_pulse(run) if on_linux else None
-    named = named_pulse_inputs(snapshot, portaudio) if snapshot is not None else []
+    named = named_pulse_inputs(snapshot, devices) if snapshot is not None else []
     if any(d.is_default for d in named):
         # The server's default microphone, by name, is the better default than
         # PortAudio's "default" device (which leads to it anyway).
-        portaudio = [replace(d, is_default=False) for d in portaudio]
+        devices = [replace(d, is_default=False) for d in devices]
     if on_linux:
         systems = list_system_sources(platform=platform, pulse=snapshot) if snapshot else []
     else:
-        systems = list_system_sources(platform=platform, devices=portaudio)
-    return Inventory(devices=named + portaudio, systems=systems, problems=problems)
+        systems = list_system_sources(platform=platform, devices=devices)
+    return Inventory(
+        devices=named + devices, systems=systems, problems=problems, default_source=default_source
+    )
+
+
+def _finds(spec: str, inventory: Inventory) -> bool:
+    try:
+        find_input(spec, inventory)
+    except AudioError:
+        return False
+    return True
 
 
 Choice = InputDevice | SystemAudioDevice
@@ -136,10 +188,15 @@ def find_input(spec: str | int, inventory: Inventory) -> Choice:
 
     Names cover the named microphones and system audio ("System audio"
     matches the monitors; the default one wins when there are several).  An
-    exact name wins over partial matches.  Errors list what is available.
+    exact name wins over partial matches; "pulse" and "default", when
+    PortAudio's devices of those names are not listed, mean the sound
+    server's default source, as they would.  Errors list what is available.
     """
     portaudio = [d for d in inventory.devices if not d.pulse_source]
     choices: list[Choice] = [*inventory.devices, *inventory.systems]
+    alias = _default_source_choice(spec, inventory, choices)
+    if alias is not None:
+        return alias
     if isinstance(spec, int) or spec.strip().isdigit():
         index = int(spec)
         for device in portaudio:
@@ -163,6 +220,21 @@ def find_input(spec: str | int, inventory: Inventory) -> Choice:
         f"“{spec}” matches more than one audio input ({names}); "
         "use more of the name, or the number."
     )
+
+
+def _default_source_choice(
+    spec: str | int, inventory: Inventory, choices: Sequence[Choice]
+) -> Choice | None:
+    if not isinstance(spec, str) or spec.strip().casefold() not in DEFAULT_SOURCE_ALIASES:
+        return None
+    if any(c.name.casefold() == spec.strip().casefold() for c in choices):
+        return None  # PortAudio's own device of that name is listed
+    source = inventory.default_source
+    for choice in choices:
+        recorded = choice.pulse_source if isinstance(choice, InputDevice) else choice.monitor
+        if source and recorded == source:
+            return choice
+    return None
 
 
 def format_inventory(inventory: Inventory) -> str:

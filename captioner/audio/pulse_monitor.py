@@ -1,10 +1,10 @@
-"""Recording a PulseAudio/PipeWire monitor (what an output plays) through PortAudio.
+"""Recording a PulseAudio/PipeWire monitor (what an output plays).
 
-PortAudio's ALSA device list does not show monitors, so a monitor is recorded
-through the ALSA ``pulse`` device with ``PULSE_SOURCE`` naming it while the
-stream opens (libpulse reads it then): a :class:`DeviceSource` on that device
-with ``pulse_source`` set, exactly as a named microphone is recorded (see
-:func:`~captioner.audio.source.pulse_source_selected`).
+A monitor is recorded exactly as a named microphone is: a :class:`DeviceSource`
+on a sound-server input with ``pulse_source`` set, read with libpulse-simple
+(:mod:`.pulse_simple`), or where that library is missing through PortAudio's
+ALSA ``pulse`` device with ``PULSE_SOURCE`` naming the monitor while the
+stream opens (see :func:`~captioner.audio.source.pulse_source_selected`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ import dataclasses
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from captioner.audio.devices import InputDevice, find_device, list_input_devices
-from captioner.audio.errors import AudioError
+from captioner.audio.devices import InputDevice, sound_server_input
 
 if TYPE_CHECKING:
     from captioner.audio.source import DeviceSource
@@ -23,7 +22,7 @@ SYSTEM_AUDIO_PREFIX = "System audio — "
 
 
 class PulseMonitorSource:
-    """Records a PulseAudio/PipeWire monitor through PortAudio's ALSA ``pulse`` device.
+    """Records a PulseAudio/PipeWire monitor (``device``: PortAudio's "pulse", else looked up).
 
     An :class:`~captioner.engines.base.AudioSource`; ``level`` is the level of
     the underlying :class:`DeviceSource`.
@@ -57,13 +56,7 @@ class PulseMonitorSource:
     def open(self) -> None:
         device = self._device
         if device is None:
-            try:
-                device = find_device("pulse", list_input_devices(self._sd))
-            except AudioError as exc:
-                raise AudioError(
-                    f"Cannot open “{self.name}”: PortAudio has no “pulse” device "
-                    "(install the ALSA PulseAudio plugin, libasound2-plugins)."
-                ) from exc
+            device = sound_server_input(self.monitor, self.name)
         device = dataclasses.replace(device, pulse_source=self.monitor)
         from captioner.audio.source import DeviceSource  # numpy and soxr: only when opening
 

@@ -62,6 +62,18 @@ def library() -> Any | None:
         return _library or None
 
 
+def available() -> bool:
+    """Whether :func:`library` would load, found without loading it (a device scan asks).
+
+    Loading libpulse maps its dependencies into an app that may never record;
+    the dynamic linker's cache answers the question as well.
+    """
+    with _load_lock:
+        if _library is not None:
+            return bool(_library)
+    return ctypes.util.find_library("pulse-simple") is not None
+
+
 def _load() -> Any | None:
     for name in ("libpulse-simple.so.0", ctypes.util.find_library("pulse-simple")):
         if not name:

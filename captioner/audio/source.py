@@ -11,6 +11,7 @@ names the device or file, ready to show to the user.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import os
 import queue
@@ -22,7 +23,12 @@ from types import ModuleType
 from typing import Any
 
 from captioner.audio.blocks import ConvertedBlocks, NativeBlocks
-from captioner.audio.devices import InputDevice, load_sounddevice
+from captioner.audio.devices import (
+    NOT_LISTED,
+    InputDevice,
+    load_sounddevice,
+    portaudio_pulse_device,
+)
 from captioner.audio.errors import AudioError, reason
 from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
 
@@ -165,6 +171,12 @@ class DeviceSource:
             return
         sd = self._sd if self._sd is not None else load_sounddevice()
         error_types = (getattr(sd, "PortAudioError", OSError), ValueError, OSError)
+        if self.device.index == NOT_LISTED:  # a sound-server source found without PortAudio
+            try:
+                pulse = portaudio_pulse_device(sd)
+            except AudioError as exc:
+                raise AudioError(f"Cannot open “{self.name}”: {exc}.") from exc
+            self.device = dataclasses.replace(pulse, pulse_source=self.device.pulse_source)
         with DEVICE_OPEN_LOCK, pulse_source_selected(self.device.pulse_source):
             self._open(sd, error_types)
 

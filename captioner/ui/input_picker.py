@@ -11,6 +11,9 @@ of its own and its answer is awaited once the loop exists.  Without a loop
 (tests, the self test) the scan runs in place.
 
 Picks are remembered by name (PortAudio's indexes change when devices come and go).
+The scan is told the names wanted (``--device``, the remembered picks): where a
+sound server lists everything, PortAudio is only asked when one of them is not
+among its sources (see :mod:`captioner.audio.inventory`).
 """
 
 from __future__ import annotations
@@ -82,9 +85,10 @@ class InputPicker(QObject):
         self._panel = panel
         self._prefs = prefs
         hooks = (list_devices, rescan_devices, list_system_sources)
-        if scan is None:
-            scan = _scan_with(*hooks) if any(h is not None for h in hooks) else _real_scan
-        self._scan = scan
+        if scan is None and any(h is not None for h in hooks):
+            scan = _scan_with(*hooks)
+        self._scan = scan  # None: the real scan (not a bound method: no cycle through self)
+        self._wanted_names: tuple[str, ...] = ()
         self._loop = loop
         # use_loop() will bring the loop.  The first scan starts at once on a thread
         # of its own (PortAudio and pactl work while the window is built and paints:
@@ -124,6 +128,7 @@ class InputPicker(QObject):
         generation = self._generation
         self.loading = True
         self._show_looking()
+        self._wanted_names = self._names_wanted()  # read here: the scan runs on a thread
         if self._loop_later:
             if self._early is None and self._waiting is None and not rescan_first:
                 self._early = (generation, self._scan_on_a_thread())
@@ -173,8 +178,17 @@ class InputPicker(QObject):
             done.set_result(None)
         self._fill(generation, inventory)
 
+    def _names_wanted(self) -> tuple[str, ...]:
+        """What the scan must be able to find: ``--device`` or the remembered picks."""
+        if self._device is not None:
+            return (self._device,)
+        keys = (Key.DEVICE_NAME, *CALL_SOURCE_KEYS.values())
+        return tuple(name for key in keys if isinstance(name := self._prefs.get(key), str) and name)
+
     def _scan_safely(self, rescan_first: bool) -> Inventory:
         try:
+            if self._scan is None:
+                return scan_inputs(rescan_first=rescan_first, wanted=self._wanted_names)
             return self._scan(rescan_first)
         except Exception as exc:  # a bug in a scan must not leave the picker "looking" forever
             log.exception("Looking for inputs failed")
@@ -262,10 +276,6 @@ class InputPicker(QObject):
         name = getattr(item, "name", None)
         if isinstance(name, str) and side in CALL_SOURCE_KEYS:
             self._prefs.set(CALL_SOURCE_KEYS[side], name)
-
-
-def _real_scan(rescan_first: bool) -> Inventory:
-    return scan_inputs(rescan_first=rescan_first)
 
 
 def _scan_with(

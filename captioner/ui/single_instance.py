@@ -18,9 +18,9 @@ A bare ``show`` line (the old protocol) still just raises the window.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import json
 import logging
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +39,12 @@ MAX_REQUEST_BYTES = 64 * 1024  # a request is a few hundred bytes; more is not o
 
 
 def server_name(config_path: str = "") -> str:
-    """One name per user and settings file (a portable or test config is its own app)."""
-    digest = hashlib.sha1(f"{getpass.getuser()}:{config_path}".encode()).hexdigest()[:12]
-    return f"captioner-{digest}"
+    """One name per user and settings file (a portable or test config is its own app).
+
+    A CRC, not hashlib: that would load OpenSSL (~4 MB) for a name (issue 14).
+    """
+    digest = zlib.crc32(f"{getpass.getuser()}:{config_path}".encode())
+    return f"captioner-{digest:08x}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import textwrap
 import threading
 
 import jiwer
@@ -51,6 +52,45 @@ def test_the_microphone_is_listed_by_its_name_and_device_finds_it(
     found = find_input("usb headset", inventory)  # part of the name, any case
     assert found.name == HEADSET and found.pulse_source == pulse_headset  # type: ignore[union-attr]
     assert find_input("System audio", inventory).name == f"System audio — {pulse_server.sink}"
+
+
+def test_the_microphone_and_system_audio_are_found_and_heard_without_portaudio(
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
+) -> None:
+    """The sound server lists them and libpulse-simple records them (issue 14: no ALSA
+    plugins in an app open all day), in a fresh interpreter that never loads PortAudio."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from captioner.audio.inventory import find_input, scan_inputs
+        from captioner.audio.source import DeviceSource
+
+        inventory = scan_inputs()
+        microphone = DeviceSource(find_input({HEADSET!r}, inventory))
+        system_audio = find_input("System audio", inventory).make_source()
+        for spec, source in (({HEADSET!r}, microphone), ("System audio", system_audio)):
+            source.open()
+            try:
+                chunk = None
+                while chunk is None:
+                    chunk = source.read(10.0)
+                print(spec, len(chunk))
+            finally:
+                source.close()
+        print("portaudio loaded:", "sounddevice" in sys.modules)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PULSE_SERVER": pulse_server.server},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{HEADSET} 1600" in result.stdout and "System audio 1600" in result.stdout
+    assert "portaudio loaded: False" in result.stdout
 
 
 def test_list_devices_names_the_microphone_and_system_audio(

@@ -1,0 +1,96 @@
+"""Importing asyncio for the Qt loop without OpenSSL, which it loads and this loop never uses.
+
+asyncio imports :mod:`ssl` at once (for ``create_connection(ssl=...)``), which
+maps OpenSSL into the process: ~5 MB resident (issue 14), all day, in an app
+whose loop only runs GUI coroutines (the input scan, the sessions list) and
+never opens a socket.  The cloud engine's TLS is the SDK's own websocket on
+its own thread, which imports ssl itself when a run starts.
+
+So the GUI thread imports asyncio with ``import ssl`` refused *for that thread
+only* (another thread importing ssl meanwhile, such as the SDK preload, gets
+the real module, and asyncio then simply has it too).  asyncio's modules keep
+``ssl = None`` until something imports ssl; from then on they hold the real
+module (and what :mod:`asyncio.sslproto` derives from it at import time), so
+TLS through asyncio works as usual once OpenSSL is loaded anyway.
+tests/ui/test_light_asyncio.py proves that with a TLS echo on every Python CI
+runs: a Python whose asyncio derives more from ssl at import time fails there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import sys
+import threading
+from collections.abc import Sequence
+from types import ModuleType
+
+
+def import_asyncio() -> ModuleType:
+    """``import asyncio``, leaving OpenSSL unloaded when nothing has loaded it yet."""
+    if "asyncio" in sys.modules or "ssl" in sys.modules:
+        import asyncio
+
+        return asyncio
+    finder = _SslLater(threading.get_ident())
+    sys.meta_path.insert(0, finder)
+    try:
+        import asyncio
+    finally:
+        finder.refusing = False
+    if "ssl" in sys.modules:  # another thread imported it meanwhile
+        finder.leave()
+        _give_asyncio(sys.modules["ssl"])
+    return asyncio
+
+
+class _SslLater(importlib.abc.MetaPathFinder):
+    """Refuses ``ssl`` to one thread while asyncio imports; hands it to asyncio when it comes."""
+
+    def __init__(self, thread: int) -> None:
+        self.thread = thread
+        self.refusing = True
+
+    def leave(self) -> None:
+        with contextlib.suppress(ValueError):
+            sys.meta_path.remove(self)
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != "ssl":
+            return None
+        if self.refusing and threading.get_ident() == self.thread:
+            raise ModuleNotFoundError("ssl is imported when first needed", name="ssl")
+        self.leave()  # the real import, found by the other finders
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _ThenGiveAsyncio(spec.loader)
+        return spec
+
+
+class _ThenGiveAsyncio(importlib.abc.Loader):
+    """ssl's own loader, then asyncio's modules get the module."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        _give_asyncio(module)
+
+
+def _give_asyncio(ssl: ModuleType) -> None:
+    for name, module in list(sys.modules.items()):
+        if name.startswith("asyncio.") and getattr(module, "ssl", False) is None:
+            module.ssl = ssl  # type: ignore[attr-defined]
+    # asyncio.sslproto (3.11+) derives this tuple from ssl when it is imported with it.
+    sslproto = sys.modules.get("asyncio.sslproto")
+    if sys.version_info >= (3, 11) and sslproto is not None:
+        if not hasattr(sslproto, "SSLAgainErrors"):
+            sslproto.SSLAgainErrors = (ssl.SSLWantReadError, ssl.SSLSyscallError)  # type: ignore[attr-defined]

@@ -1,0 +1,77 @@
+"""The picker on a desktop whose sound server lists every input (issue 14).
+
+The sound server's sources are offered without initialising PortAudio; a pick
+only PortAudio knows (an ALSA card chosen by a user of an earlier version, or
+``--device 0``) is still found and selected, because the scan is told what
+is wanted.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from captioner.audio import inventory, pulse_simple, system
+from captioner.core.settings import Key, Settings
+from tests.audio.fake_sd import FakeSoundDevice
+from tests.audio.test_inventory import INFO, SOURCES, pactl, portaudio
+
+CARD = "HDA Intel PCH: ALC3246 Analog (hw:0,0)"
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux desktop")
+
+
+@pytest.fixture
+def desktop(monkeypatch: pytest.MonkeyPatch) -> list[FakeSoundDevice]:
+    """PipeWire with a headset and a built-in microphone; PortAudio if anyone loads it."""
+    loaded: list[FakeSoundDevice] = []
+
+    def load() -> FakeSoundDevice:
+        loaded.append(portaudio())
+        return loaded[-1]
+
+    server = pactl(
+        {("pactl", "-f", "json", "list", "sources"): json.dumps(SOURCES), ("pactl", "info"): INFO}
+    )
+    monkeypatch.setattr(inventory, "read_pulse", lambda _run: system.read_pulse(server))
+    monkeypatch.setattr(pulse_simple, "available", lambda: True)
+    monkeypatch.setattr(inventory, "load_sounddevice", load)
+    return loaded
+
+
+def texts(app) -> list[str]:
+    combo = app.window.input_combo
+    return [combo.itemText(i) for i in range(combo.count())]
+
+
+def test_the_sound_servers_inputs_are_offered_without_portaudio(make_app, desktop) -> None:
+    app = make_app()
+    assert texts(app) == [
+        "USB Headset — default",
+        "Built-in Audio Analog Stereo",
+        "System audio — Built-in Audio Analog Stereo — default",
+        "System audio — WH-1000XM4",
+    ]
+    assert app.window.selected_input().label == "USB Headset — default"
+    app.inputs.rescan()  # ⟳ looks again, still without PortAudio
+    assert desktop == []
+
+
+def test_a_remembered_card_only_portaudio_lists_is_still_chosen(
+    make_app, desktop, tmp_path
+) -> None:
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    Settings(store).set(Key.DEVICE_NAME, CARD)  # picked with an earlier version
+    store.sync()
+    app = make_app()
+    assert app.window.selected_input().device.name == CARD
+    assert len(desktop) == 1
+
+
+def test_device_by_number_is_a_portaudio_device(make_app, desktop) -> None:
+    app = make_app("--device", "0")
+    assert app.window.selected_input().device.name == CARD
+    assert len(desktop) == 1
