@@ -19,13 +19,17 @@ runs: a Python whose asyncio derives more from ssl at import time fails there.
 from __future__ import annotations
 
 import contextlib
-import importlib.abc
-import importlib.machinery
-import importlib.util
 import sys
 import threading
 from collections.abc import Sequence
 from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+
+# The finder and loader follow importlib's protocols without subclassing importlib.abc,
+# whose import pulls in importlib.resources, tempfile and shutil (see sdk_import).
 
 
 def import_asyncio() -> ModuleType:
@@ -46,7 +50,7 @@ def import_asyncio() -> ModuleType:
     return asyncio
 
 
-class _SslLater(importlib.abc.MetaPathFinder):
+class _SslLater:
     """Refuses ``ssl`` to one thread while asyncio imports; hands it to asyncio when it comes."""
 
     def __init__(self, thread: int) -> None:
@@ -59,30 +63,38 @@ class _SslLater(importlib.abc.MetaPathFinder):
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> importlib.machinery.ModuleSpec | None:
+    ) -> ModuleSpec | None:
         if fullname != "ssl":
             return None
         if self.refusing and threading.get_ident() == self.thread:
             raise ModuleNotFoundError("ssl is imported when first needed", name="ssl")
         self.leave()  # the real import, found by the other finders
-        spec = importlib.util.find_spec(fullname)
-        if spec is not None and spec.loader is not None:
-            spec.loader = _ThenGiveAsyncio(spec.loader)
-        return spec
+        for finder in list(sys.meta_path):
+            spec = (
+                finder.find_spec(fullname, path, target) if hasattr(finder, "find_spec") else None
+            )
+            if spec is not None:
+                if spec.loader is not None:
+                    spec.loader = _ThenGiveAsyncio(spec.loader)
+                return spec
+        return None
 
 
-class _ThenGiveAsyncio(importlib.abc.Loader):
+class _ThenGiveAsyncio:
     """ssl's own loader, then asyncio's modules get the module."""
 
-    def __init__(self, loader: importlib.abc.Loader) -> None:
+    def __init__(self, loader: Any) -> None:
         self._loader = loader
 
-    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
         return self._loader.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
         self._loader.exec_module(module)
         _give_asyncio(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename, …
+        return getattr(self._loader, name)
 
 
 def _give_asyncio(ssl: ModuleType) -> None:
