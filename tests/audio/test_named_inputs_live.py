@@ -54,6 +54,18 @@ def test_the_microphone_is_listed_by_its_name_and_device_finds_it(
     assert find_input("System audio", inventory).name == f"System audio — {pulse_server.sink}"
 
 
+def python_on(server: PulseServer, *args: str) -> subprocess.CompletedProcess[str]:
+    """A fresh interpreter run with ``args``, talking to ``server``."""
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PULSE_SERVER": server.server},
+        check=False,
+    )
+
+
 def test_the_microphone_and_system_audio_are_found_and_heard_without_portaudio(
     pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
@@ -80,14 +92,7 @@ def test_the_microphone_and_system_audio_are_found_and_heard_without_portaudio(
         print("portaudio loaded:", "sounddevice" in sys.modules)
         """
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PULSE_SERVER": pulse_server.server},
-        check=False,
-    )
+    result = python_on(pulse_server, "-c", script)
     assert result.returncode == 0, result.stderr
     assert f"{HEADSET} 1600" in result.stdout and "System audio 1600" in result.stdout
     assert "portaudio loaded: False" in result.stdout
@@ -96,14 +101,7 @@ def test_the_microphone_and_system_audio_are_found_and_heard_without_portaudio(
 def test_list_devices_names_the_microphone_and_system_audio(
     pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "captioner", "--list-devices"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PULSE_SERVER": pulse_server.server},
-        check=False,
-    )
+    result = python_on(pulse_server, "-m", "captioner", "--list-devices")
     assert result.returncode == 0, result.stderr
     assert f"  {HEADSET}" in result.stdout
     assert f"System audio — {pulse_sink}" in result.stdout

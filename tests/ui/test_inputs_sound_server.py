@@ -14,32 +14,27 @@ import sys
 import pytest
 from PySide6.QtCore import QSettings
 
-from captioner.audio import inventory, pulse_simple, system
+from captioner.audio import inventory, system
 from captioner.core.settings import Key, Settings
+from tests.audio import test_inventory_server_only
 from tests.audio.fake_sd import FakeSoundDevice
-from tests.audio.test_inventory import INFO, SOURCES, pactl, portaudio
+from tests.audio.test_inventory import INFO, SOURCES, pactl
 
+# The fixture: libpulse-simple is there, PortAudio (if loaded) is the desktop's fake one.
+portaudio_asked = test_inventory_server_only.portaudio_asked
 CARD = "HDA Intel PCH: ALC3246 Analog (hw:0,0)"
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a Linux desktop")
 
 
 @pytest.fixture
-def desktop(monkeypatch: pytest.MonkeyPatch) -> list[FakeSoundDevice]:
+def desktop(portaudio_asked, monkeypatch: pytest.MonkeyPatch) -> list[FakeSoundDevice]:
     """PipeWire with a headset and a built-in microphone; PortAudio if anyone loads it."""
-    loaded: list[FakeSoundDevice] = []
-
-    def load() -> FakeSoundDevice:
-        loaded.append(portaudio())
-        return loaded[-1]
-
     server = pactl(
         {("pactl", "-f", "json", "list", "sources"): json.dumps(SOURCES), ("pactl", "info"): INFO}
     )
     monkeypatch.setattr(inventory, "read_pulse", lambda _run: system.read_pulse(server))
-    monkeypatch.setattr(pulse_simple, "available", lambda: True)
-    monkeypatch.setattr(inventory, "load_sounddevice", load)
-    return loaded
+    return portaudio_asked
 
 
 def texts(app) -> list[str]:
