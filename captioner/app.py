@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
 
 from captioner import APP_NAME
@@ -30,7 +30,7 @@ from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
 from captioner.ui.engine_picker import EnginePicker
-from captioner.ui.first_paint import wait_for_first_paint
+from captioner.ui.first_paint import FirstPaint, wait_until
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 # What CaptionerApp.complete imports: loaded on a worker while the window first paints.
 LATER_MODULES = (
+    "captioner.ui.after_opening",
     "captioner.ui.announcer",
     "captioner.ui.controller",
     "captioner.ui.global_hotkey",
@@ -65,6 +66,8 @@ LATER_MODULES = (
     "captioner.ui.storage_notice",
     "captioner.ui.tray",
 )
+# With --start, how long the event loop's asyncio may wait for the session to open.
+SESSION_WAIT_MS = 5000
 # The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
 START_UP_SWITCH_S = 0.001
 # What the window may ask for before the rest exists: asked again once it does.
@@ -97,6 +100,7 @@ class CaptionerApp(QObject):
         loop: asyncio.AbstractEventLoop | None = None,
         complete: bool = True,
         loop_later: bool = False,
+        look_now: bool = True,
     ) -> None:
         super().__init__()
         self.args, self._open_device, self._use_tray = args, open_device, use_tray
@@ -118,7 +122,8 @@ class CaptionerApp(QObject):
         )
         self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
         self.engines.load()
-        self.inputs.refresh()  # with loop_later, it starts once inputs.use_loop is called
+        if look_now:  # else the caller asks (run_gui: once the window is shown)
+            self.inputs.refresh()
         w.set_level(None)
         self.is_complete = False
         self._early: list[str] = []  # the window's requests made before complete()
@@ -274,6 +279,12 @@ class LoopOutcome:
             future.set_result(None)
 
 
+def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
+    from captioner.ui.after_opening import after_opening  # loaded by now (LATER_MODULES)
+
+    after_opening(captioner.controller, call, opening=True, parent=captioner)
+
+
 def make_settings() -> QSettings:
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
 
@@ -293,7 +304,7 @@ def run_gui(args: argparse.Namespace) -> int:
         return tell_handover(reply)
     instance.listen()
     # The window first; the rest loads while it paints (the inputs are looked for meanwhile).
-    captioner = CaptionerApp(args, settings, complete=False, loop_later=True)
+    captioner = CaptionerApp(args, settings, complete=False, loop_later=True, look_now=False)
     instance.activationRequested.connect(captioner.window.bring_to_front)
     requests: list[LaunchRequest] = []  # a second launch's, until the app can apply them
     instance.launchRequested.connect(requests.append)
@@ -302,6 +313,7 @@ def run_gui(args: argparse.Namespace) -> int:
     outcome = LoopOutcome()  # how the loop ends, though it starts after the first paint
 
     def finish_start_up(_: object) -> None:
+        from captioner.ui.after_opening import after_opening
         from captioner.ui.global_hotkey import GlobalHotkey, grab_for
 
         captioner.complete()
@@ -311,29 +323,49 @@ def run_gui(args: argparse.Namespace) -> int:
         for request in requests:
             handle(request)
         hotkey.append(GlobalHotkey())
-        QTimer.singleShot(  # a turn of its own: python-xlib's import and the grab (issue 14)
-            0,
+        # A turn of its own (python-xlib's import and the grab), and with --start only
+        # once the session has opened: it would delay the first caption (issue 14).
+        after_opening(
+            captioner.controller,
             lambda: grab_for(
                 hotkey[0],
                 app.platformName(),
                 captioner.overlay_visibility.toggle_lock,
                 captioner.overlay.set_global_shortcut,
             ),
+            opening=bool(args.start),
+            parent=captioner,
         )
+
+    # With --start: whether the session has opened (or failed, or the app quit), and
+    # what waits for that (see below: asyncio's import).
+    settled: list[bool] = []
+    waiting: list[Callable[[], None]] = []
+
+    def session_settled() -> None:
+        settled.append(True)
+        for end in waiting:
+            end()
 
     def start_up_failed(exc: Exception) -> None:  # a module that does not import: as before
         sys.setswitchinterval(switch_interval)
         outcome.fail(exc)
+        session_settled()
 
     captioner.quitFinished.connect(outcome.finish)
-    if args.start:  # the session is what was asked for: its engine loads with the window
-        captioner.engines.preload_now()
-        captioner.start_captioning()  # once complete
-    captioner.window.show()
-    # While the worker imports, the GUI thread must get the GIL back quickly to paint
+    first_paint = FirstPaint(captioner.window)
+    captioner.window.show()  # before any thread starts: they would slow it down
+    app.processEvents()  # sends the map request now (xcb buffers it until the loop turns)
+    captioner.inputs.refresh()  # the first look for inputs, on a thread of its own
+    # While the workers import, the GUI thread must get the GIL back quickly to paint
     # and react: Python hands it over every 5 ms by default, every 1 ms until then.
     switch_interval = sys.getswitchinterval()
     sys.setswitchinterval(min(switch_interval, START_UP_SWITCH_S))
+    if args.start:  # the session is what was asked for: its engine loads with the window
+        captioner.engines.preload_now()
+        captioner.quitFinished.connect(session_settled)
+        captioner.after_complete(lambda: _after_opening(captioner, session_settled))
+        captioner.start_captioning()  # once complete
 
     def imported(result: object) -> None:
         sys.setswitchinterval(switch_interval)
@@ -348,7 +380,11 @@ def run_gui(args: argparse.Namespace) -> int:
     )
     # asyncio and qasync (~30 ms) only once the window has painted: nothing before
     # needs the loop (the input scan, the one user of it, starts right after).
-    wait_for_first_paint(captioner.window)
+    first_paint.wait()
+    if args.start and not settled:
+        # Nothing but the input picker uses the loop, and its first scan fills it
+        # without one: asyncio's import (~30 ms of CPU) waits until the session is open.
+        wait_until(waiting.append, SESSION_WAIT_MS)
     asyncio = import_asyncio()  # without OpenSSL, which its loop never needs (light_asyncio)
     import qasync
 

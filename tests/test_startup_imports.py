@@ -136,10 +136,19 @@ def test_a_run_imports_the_sdks_streaming_client_without_its_other_clients(tmp_p
     found = fresh(
         """
         import captioner.engines.assemblyai.engine  # what Start (or the preload) imports
-        from assemblyai.streaming.v3 import StreamingClient
 
         found["sdk"] = sorted(m for m in sys.modules if m.split(".")[0] == "assemblyai")
+        found["httpx_cli"] = "httpx._main" in sys.modules
+        try:  # where httpx's command-line extras are installed, asking for it still works
+            import httpx._main
+
+            found["cli_later"] = httpx._main.__name__
+        except ImportError as exc:
+            found["cli_later"] = exc.name
+        from assemblyai.streaming.v3 import AsyncStreamingClient, StreamingClient
+
         found["client"] = StreamingClient.__module__
+        found["async"] = AsyncStreamingClient.__module__  # v3's own __init__ ran for it
         import assemblyai  # code that wants the whole SDK still gets it
 
         found["version"] = assemblyai.__version__
@@ -153,10 +162,18 @@ def test_a_run_imports_the_sdks_streaming_client_without_its_other_clients(tmp_p
         """,
         tmp_path,
     )
-    assert "assemblyai.streaming.v3" in found["sdk"]
+    assert "assemblyai.streaming.v3.client" in found["sdk"]
     others = ("transcriber", "types", "client", "llm_gateway", "tts", "dictation", "prerecorded")
     assert not [m for m in found["sdk"] if m.split(".")[1:2] and m.split(".")[1] in others]
+    # Nor the streaming package's asyncio client and extras (its __init__ waits too).
+    assert not {"assemblyai.streaming.v3.async_client", "assemblyai.streaming.v3.extras"} & set(
+        found["sdk"]
+    )
+    # Nor httpx's command-line client (rich, click, pygments where they are installed).
+    assert found["httpx_cli"] is False
+    assert found["cli_later"] in ("httpx._main", "click", "rich", "pygments")
     assert found["client"] == "assemblyai.streaming.v3.client"
+    assert found["async"] == "assemblyai.streaming.v3.async_client"
     assert found["version"][0].isdigit()
     assert found["transcriber"] == "Transcriber"
     assert found["listed"] is True
@@ -507,16 +524,17 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
                 Paints.count += 1
             return False
 
-    wait = captioner.app.wait_for_first_paint
+    class Counting(captioner.app.FirstPaint):
+        def __init__(self, window):  # made before show(): counts every paint
+            super().__init__(window)
+            self.paints = Paints()
+            window.installEventFilter(self.paints)
 
-    def waiting(window):
-        paints = Paints()
-        window.installEventFilter(paints)
-        wait(window)
-        window.removeEventFilter(paints)
-        found["painted_before_asyncio"] = Paints.count > 0 and "asyncio" not in sys.modules
+        def wait(self, timeout_ms=500):
+            super().wait(timeout_ms)
+            found["painted_before_asyncio"] = Paints.count > 0 and "asyncio" not in sys.modules
 
-    captioner.app.wait_for_first_paint = waiting
+    captioner.app.FirstPaint = Counting
 
     def completing(app):
         found["visible_before_complete"] = app.window.isVisible()

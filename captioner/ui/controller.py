@@ -70,6 +70,8 @@ class CaptionController(QObject):
             uses, for the status bar and the session's metadata (:attr:`service_session`).
         noticed(str, str): a notice to show quietly (a service warning, another model
             than the one asked for) and its technical detail; never an error.
+        engineStateChanged(EngineState): the run's engine moved to this state
+            (LISTENING: the session is open and captions can come).
     """
 
     partialChanged = Signal(object)
@@ -81,6 +83,7 @@ class CaptionController(QObject):
     transcriptReset = Signal()
     serviceChanged = Signal(object)
     noticed = Signal(str, str)
+    engineStateChanged = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +205,7 @@ class CaptionController(QObject):
             self.partialChanged.emit(latest)
 
     def _on_state(self, state: EngineState, detail: str) -> None:
+        self.engineStateChanged.emit(state)
         if state is EngineState.STOPPED:
             self.transcript.finish_partials()
             self._engine = None

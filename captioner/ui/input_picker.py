@@ -6,9 +6,11 @@ the scan runs off the GUI thread, as a coroutine on the qasync loop awaiting
 an executor; meanwhile the picker says "Looking for inputs…", and Start waits
 for the answer (:attr:`InputPicker.loading`, ``filled``).  An answer from an
 older scan (⟳ pressed twice) is dropped.  At launch the loop comes after the
-window's first paint (``loop_later``): the first scan starts at once on a thread
-of its own and its answer is awaited once the loop exists.  Without a loop
-(tests, the self test) the scan runs in place.
+window's first paint, or with ``--start`` after the session opened
+(``loop_later``): the first scan starts at once on a thread of its own and its
+answer fills the pickers through a queued signal, loop or not (awaited on the
+loop if the loop came first).  Without a loop (tests, the self test) the scan
+runs in place.
 
 Picks are remembered by name (PortAudio's indexes change when devices come and go).
 The scan is told the names wanted (``--device``, the remembered picks): where a
@@ -64,6 +66,7 @@ class InputPicker(QObject):
     """
 
     filled = Signal()
+    _firstScanned = Signal()  # the first scan's thread has its answer (queued to this thread)
 
     def __init__(
         self,
@@ -102,6 +105,7 @@ class InputPicker(QObject):
         self._device: str | None = getattr(args, "device", None)
         self.loading = False
         self.inventory = Inventory()
+        self._firstScanned.connect(self._on_first_scan)
         window.refreshDevicesRequested.connect(self.rescan)
         window.inputChosen.connect(self._on_input_chosen)
         panel.sourceChanged.connect(self._on_call_source_chosen)
@@ -158,12 +162,21 @@ class InputPicker(QObject):
 
     def _scan_on_a_thread(self) -> Future[Inventory]:
         answer: Future[Inventory] = Future()
-        threading.Thread(
-            target=lambda: answer.set_result(self._scan_safely(False)),
-            name="first-input-scan",
-            daemon=True,
-        ).start()
+        done = self._firstScanned
+
+        def scan() -> None:
+            answer.set_result(self._scan_safely(False))
+            done.emit()
+
+        threading.Thread(target=scan, name="first-input-scan", daemon=True).start()
         return answer
+
+    def _on_first_scan(self) -> None:
+        """The first scan answered before the loop took it over: fill the pickers now."""
+        early, self._early = self._early, None
+        if early is not None:
+            generation, answer = early
+            self._fill(generation, answer.result())
 
     async def _fill_when_done(self, generation: int, answer: Future[Inventory]) -> None:
         import asyncio

@@ -59,3 +59,29 @@ def test_what_it_makes_is_freed_at_once_on_the_gui_thread(qtbot) -> None:
     finally:
         gc.enable()
     assert left == []
+
+
+def test_a_paint_while_the_show_is_flushed_is_not_waited_for_again(qtbot) -> None:
+    # The app flushes show() to the display at once (processEvents); on some platforms the
+    # window paints right then.  Watched from before show(), that paint counts: waiting
+    # for another would hold start-up for the whole timeout.
+    window = QLabel("Captioner")
+    qtbot.addWidget(window)
+    paints = Paints()
+    window.installEventFilter(paints)
+    watch = first_paint.FirstPaint(window)
+    window.show()
+    qtbot.waitUntil(lambda: paints.count >= 1, timeout=10_000)  # painted before the wait
+    loops = []
+
+    class NoLoop(QEventLoop):
+        def exec(self) -> int:  # type: ignore[override]
+            loops.append(self)
+            return 0
+
+    original, first_paint.QEventLoop = first_paint.QEventLoop, NoLoop
+    try:
+        watch.wait(timeout_ms=10_000)
+    finally:
+        first_paint.QEventLoop = original
+    assert loops == []  # it returned at once, without running a loop until the timeout

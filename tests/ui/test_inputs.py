@@ -134,6 +134,28 @@ def test_the_first_look_begins_before_the_loop_exists_and_start_waits_for_it(
     qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
 
 
+def test_with_start_the_first_look_fills_the_pickers_and_starts_before_any_loop(
+    make_app, qtbot
+) -> None:
+    # With --start the loop (asyncio's import) waits until the session is open (issue 14):
+    # the first scan's answer must fill the pickers and begin the run without it.
+    server = SlowSoundServer([HEADSET])
+    mic = SilentMic()
+    app = make_app(
+        "--engine", "offline", loop_later=True, open_device=lambda _d: mic, **server.hooks()
+    )
+    qtbot.waitUntil(lambda: server.calls == 1, timeout=5000)
+    app.start_captioning()
+    assert combo_texts(app) == [LOOKING] and not app.controller.running
+    server.gates[0].set()
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    assert combo_texts(app) == ["USB Headset", "System audio — Speakers"]
+    qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+    assert mic.opened.wait(5)
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
 def test_a_file_starts_at_once_without_waiting_for_devices(make_app, qtbot, loop) -> None:
     from tests.conftest import DATA
 

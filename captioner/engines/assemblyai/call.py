@@ -39,11 +39,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from assemblyai.streaming.v3 import (
-    ChannelAttributionOptions,
-    ChannelStreamer,
-    TurnEvent,
-)
+from assemblyai.streaming.v3.extras import ChannelAttributionOptions, ChannelStreamer
+from assemblyai.streaming.v3.models import TurnEvent
 
 from captioner.audio.call import MIC, SIDES, SYSTEM, split_frame
 from captioner.audio.ring import CHUNK_MS

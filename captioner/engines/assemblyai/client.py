@@ -12,14 +12,15 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from assemblyai.streaming.v3 import (
-    StreamingClient,
+import assemblyai.streaming.v3.client as sdk_client
+from assemblyai.streaming.v3.client import StreamingClient
+from assemblyai.streaming.v3.models import (
     StreamingClientOptions,
     StreamingError,
     StreamingParameters,
+    TerminateSession,
+    UpdateConfiguration,
 )
-from assemblyai.streaming.v3 import client as sdk_client
-from assemblyai.streaming.v3.models import TerminateSession, UpdateConfiguration
 from pydantic import ValidationError
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig

@@ -27,7 +27,7 @@ from captioner.engines.assemblyai.translation import (
 )
 
 if TYPE_CHECKING:
-    from assemblyai.streaming.v3 import StreamingParameters
+    from assemblyai.streaming.v3.models import StreamingParameters
 
 DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
@@ -50,7 +50,7 @@ class _SpeechModels(Sequence[str]):
 
     @cached_property
     def _values(self) -> tuple[str, ...]:
-        from assemblyai.streaming.v3 import SpeechModel
+        from assemblyai.streaming.v3.models import SpeechModel
 
         return tuple(m.value for m in SpeechModel if m is not SpeechModel.u3_pro)  # an alias
 
@@ -279,7 +279,7 @@ class AssemblyAIConfig:
 
     def streaming_parameters(self) -> StreamingParameters:
         """The SDK parameters for one connection of this run."""
-        from assemblyai.streaming.v3 import StreamingParameters
+        from assemblyai.streaming.v3.models import StreamingParameters
 
         params: dict[str, Any] = {
             "sample_rate": SAMPLE_RATE,

@@ -34,7 +34,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from assemblyai.streaming.v3 import StreamingParameters
+from assemblyai.streaming.v3.models import StreamingParameters
 
 from captioner.audio.errors import AudioError
 from captioner.engines.assemblyai.client import LiveUpdate

@@ -40,7 +40,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from assemblyai.streaming.v3 import (
+from assemblyai.streaming.v3.models import (
     StreamingClientOptions,
     StreamingError,
     StreamingEvents,

@@ -6,14 +6,27 @@ Captioner uses only ``assemblyai.streaming.v3``, which needs nothing of the
 package itself but ``__version__``.  Measured after the app's own imports: the
 whole package 0.29 s of CPU and 23.4 MB, the streaming client alone 0.18 s
 and 18.6 MB (load ~5).  That import is on the way to the first session (and
-the background preload's memory counts in the idle figure).
+the background preload's memory counts in the idle figure).  The same holds
+one level down: ``assemblyai.streaming.v3``'s ``__init__`` imports the asyncio
+client (websockets' asyncio side) and the extras besides the thread-based
+client and the models the app uses (~25 ms of CPU more), so the app imports
+``assemblyai.streaming.v3.client`` and ``.models`` by name and that
+``__init__`` is deferred too.
 
 :func:`install` puts a finder first on ``sys.meta_path`` that, the first time
-anything imports ``assemblyai``, makes the package module without running its
-``__init__`` (only ``__version__`` is set), so submodules import as usual.
-The first lookup of any other name on the package (``assemblyai.Transcriber``,
-``from assemblyai import *``) runs the real ``__init__`` then, once, under a
-lock: code that wants the whole SDK still gets it, a moment later.
+anything imports one of :data:`DEFERRED`, makes the package module without
+running its ``__init__`` (for ``assemblyai`` only ``__version__`` is set), so
+submodules import as usual.  The first lookup of any other name on the
+package (``assemblyai.Transcriber``, ``from assemblyai.streaming.v3 import
+TurnEvent``, ``from assemblyai import *``) runs the real ``__init__`` then,
+once, under a lock: code that wants the whole SDK still gets it, a moment later.
+
+The streaming client imports httpx (for temporary tokens), whose ``__init__``
+imports its command-line client when rich, click and pygments happen to be
+installed: 40-70 ms of CPU on the way to the first session, for a program
+Captioner never runs.  While httpx's own ``__init__`` runs, the finder says
+``httpx._main`` is missing, so httpx keeps its stub ``httpx.main`` (which
+names ``httpx[cli]``); an explicit ``import httpx._main`` later still works.
 """
 
 from __future__ import annotations
@@ -34,6 +47,11 @@ if TYPE_CHECKING:
 # (~10 ms) for every command, --help included.
 
 PACKAGE = "assemblyai"
+STREAMING = "assemblyai.streaming.v3"
+DEFERRED = (PACKAGE, STREAMING)  # packages whose __init__ waits for a name lookup
+# httpx's command-line client, which its __init__ imports when rich, click and pygments
+# are installed (as in a developer's environment or a desktop's system Python).
+HTTPX_CLI = "httpx._main"
 
 
 class _DeferredInit:
@@ -48,7 +66,8 @@ class _DeferredInit:
         return self._real.create_module(spec)
 
     def exec_module(self, module: ModuleType) -> None:
-        module.__version__ = importlib.import_module(f"{PACKAGE}.__version__").__version__  # type: ignore[attr-defined]
+        if module.__name__ == PACKAGE:  # what the streaming client reads of its package
+            module.__version__ = importlib.import_module(f"{PACKAGE}.__version__").__version__  # type: ignore[attr-defined]
 
         def complete(name: str) -> Any:
             return self._complete(module, complete, name)
@@ -62,12 +81,13 @@ class _DeferredInit:
         module.__dir__ = listing  # type: ignore[method-assign]
 
     def _complete(self, module: ModuleType, hook: object, name: str) -> Any:
+        missing = f"module {module.__name__!r} has no attribute {name!r}"
         # Dunder probes (pytest, inspect, copy) must not cost the whole SDK; __all__ does.
         if name.startswith("__") and name != "__all__":
-            raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+            raise AttributeError(missing)
         with self._lock:  # another thread asking meanwhile waits for the whole package
             if self._loading:  # the package's own __init__ asking (same thread)
-                raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+                raise AttributeError(missing)
             if module.__dict__.get("__getattr__") is hook:
                 self._loading = True
                 try:
@@ -82,19 +102,22 @@ class _DeferredInit:
         theirs = module.__dict__.get("__getattr__")
         if theirs is not None and theirs is not hook:
             return theirs(name)
-        raise AttributeError(f"module {PACKAGE!r} has no attribute {name!r}")
+        raise AttributeError(missing)
 
     def __getattr__(self, name: str) -> Any:  # get_source, get_filename, is_package, …
         return getattr(self._real, name)
 
 
 class _StreamingFirst:
-    """Finds ``assemblyai`` with the other finders and defers its ``__init__``."""
+    """Finds the :data:`DEFERRED` packages with the other finders and defers their ``__init__``."""
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname != PACKAGE:
+        if fullname == HTTPX_CLI and _initializing("httpx"):
+            # httpx's __init__ falls back to a stub that names httpx[cli] when it is missing.
+            raise ModuleNotFoundError("httpx's command-line client is not used", name=fullname)
+        if fullname not in DEFERRED:
             return None
         for finder in sys.meta_path:
             if finder is self or not hasattr(finder, "find_spec"):
@@ -110,11 +133,17 @@ class _StreamingFirst:
         return spec
 
 
+def _initializing(name: str) -> bool:
+    """Whether module ``name`` is being imported right now (its own code running)."""
+    spec = getattr(sys.modules.get(name), "__spec__", None)
+    return bool(getattr(spec, "_initializing", False))
+
+
 _FINDER = _StreamingFirst()
 
 
 def install() -> None:
-    """Defer the SDK package's ``__init__`` for its next import (idempotent).
+    """Defer the SDK packages' ``__init__`` for their next import (idempotent).
 
     Nothing happens when the SDK is already imported.
     """

@@ -164,7 +164,7 @@ class TurnExtras:
 
     def register(self, client: Any, liveness: Any, retired: Callable[[], bool]) -> None:
         """Handle the client's LLMGatewayResponse, SpeakerRevision and Warning events."""
-        from assemblyai.streaming.v3 import StreamingEvents
+        from assemblyai.streaming.v3.models import StreamingEvents
 
         def on_gateway(_client: Any, event: Any) -> None:
             liveness.heard()

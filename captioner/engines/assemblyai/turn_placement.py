@@ -27,7 +27,7 @@ from captioner.engines.assemblyai.turn_extras import speaker_label
 from captioner.engines.base import EngineListener
 
 if TYPE_CHECKING:
-    from assemblyai.streaming.v3 import TurnEvent
+    from assemblyai.streaming.v3.models import TurnEvent
 
     from captioner.engines.assemblyai.turn_extras import TurnExtras
 
