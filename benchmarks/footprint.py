@@ -21,7 +21,10 @@ most resident memory while captioning; resident memory once idle (summed RSS, an
 page counted once across the family: ``benchmarks/pagemap.py``, root only, which the
 offline target is read against); launch → first window mapped (X11
 MapNotify); launch → the server sent ``Begin``; SIGINT → process gone, with the
-server's word that ``Terminate`` came and ``Termination`` went.
+server's word that ``Terminate`` came and ``Termination`` went.  Three long
+rounds give start-up figures that swing with the machine, so the run ends with
+``benchmarks/startup.py``'s many short interleaved launches (``--startup-rounds``),
+whose table is the one to read for the two start-up rows.
 
     .venv/bin/python benchmarks/footprint.py [--quick] [--repeat N] [--source DIR]
 
@@ -39,15 +42,15 @@ import os
 import select
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
+import startup
+from footprint_table import LABELS, Figures, report
 from pagemap import family_distinct_mb
 from rig import (
     KEY,
@@ -68,26 +71,6 @@ from rig import (
 )
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
-
-
-@dataclass
-class Figures:
-    """One program's readings, one list per figure (one value per round)."""
-
-    values: dict[str, list[float]] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, name: str, value: float | None) -> None:
-        if value is not None:
-            self.values.setdefault(name, []).append(value)
-
-    def median(self, name: str) -> float | None:
-        got = self.values.get(name)
-        return statistics.median(got) if got else None
-
-    def spread(self, name: str) -> str:
-        got = self.values.get(name) or []
-        return f"{min(got):.2f}–{max(got):.2f}" if len(got) > 1 else ""
 
 
 class Bench:
@@ -288,119 +271,6 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Figures]:
     return figures
 
 
-LABELS = {
-    "cloud": "Captioner captioning via the cloud",
-    "quick": "AssemblyAI quickstart captioning",
-    "idle-cloud": "Captioner idle, cloud selected",
-    "idle-offline": "Captioner idle, offline selected",
-    "bare": "bare PySide6 window",
-    "model": "PocketSphinx model only",
-}
-REFERENCES = {"quick": "quickstart", "bare": "bare window", "model": "model only"}
-
-
-@dataclass(frozen=True)
-class Row:
-    """One line of the table: a figure of Captioner against one of a reference."""
-
-    label: str
-    mine: str  # Figures name
-    theirs: str
-    key: str
-    unit: str  # "s" or "MB"
-    target: str
-    max_ratio: float | None = None
-    max_value: float | None = None
-    max_over: float | None = None  # at most this much above the reference
-
-
-def rows(seconds: float) -> list[Row]:
-    return [
-        Row(f"CPU s, {seconds:g} s of cloud captioning (start-up incl.)", "cloud", "quick",
-            "cpu", "s", "≤ 1.2×", max_ratio=1.2),
-        Row("max RSS while captioning via the cloud", "cloud", "quick", "max_rss", "MB",
-            "≤ 150 MB", max_value=150),
-        Row("idle RSS, window open, cloud selected", "idle-cloud", "bare", "idle_rss", "MB",
-            "≤ 130 MB", max_value=130),
-        Row("idle RSS, window open, offline selected", "idle-offline", "model", "idle_rss", "MB",
-            "(summed)"),
-        Row("  the same, each shared page counted once", "idle-offline", "model", "idle_distinct",
-            "MB", "≤ model+80", max_over=80),
-        Row("launch → window visible", "windows", "bare", "visible", "s", "≤ 2×", max_ratio=2),
-        Row("launch → session open", "cloud", "quick", "open", "s", "≤ 1.2×", max_ratio=1.2),
-        Row("SIGINT → process gone (Terminate, Termination)", "cloud", "quick", "stop", "s",
-            "≤ 1.2×", max_ratio=1.2),
-    ]  # fmt: skip
-
-
-def report(figures: dict[str, Figures], args: argparse.Namespace) -> int:
-    launches = ("cloud", "idle-cloud", "idle-offline")
-    figures["windows"] = Figures(
-        {"visible": [v for n in launches for v in figures[n].values.get("visible", [])]}
-    )
-    line = "{:<50} {:>9} {:>9} {:<11} {:>5}  {:<9} {}"
-    head = line.format("figure", "Captioner", "reference", "", "ratio", "target", "met")
-    print("\n" + head + "\n" + "-" * len(head))
-    ranges = []
-    for row in rows(args.caption_seconds):
-        mine, theirs = figures[row.mine], figures[row.theirs]
-        a, b = mine.median(row.key), theirs.median(row.key)
-        shown = [
-            "—" if v is None else (f"{v:.0f} MB" if row.unit == "MB" else f"{v:.2f} s")
-            for v in (a, b)
-        ]
-        ratio, met = "", "?"
-        if a is not None and b is not None:
-            ratio, met = f"{a / b:.2f}", "—"
-            if row.max_ratio is not None:
-                met = "yes" if a / b <= row.max_ratio else "NO"
-            elif row.max_value is not None:
-                met = "yes" if a <= row.max_value else "NO"
-            elif row.max_over is not None:
-                met = "yes" if a <= b + row.max_over else "NO"
-        reference = REFERENCES[row.theirs]
-        print(line.format(row.label, *shown, reference, ratio, row.target, met))
-        if mine.spread(row.key) or theirs.spread(row.key):
-            ranges.append(
-                f"  {row.label}: {mine.spread(row.key) or '—'} / {theirs.spread(row.key) or '—'}"
-            )
-    print(
-        f"\nmedians of {args.repeat} round(s); ranges (Captioner / reference):", *ranges, sep="\n"
-    )
-    for name in ("cloud", "quick"):
-        seen = figures[name].values.get("terminated", [])
-        turns = figures[name].median("turns")
-        print(
-            f"  {LABELS[name]}: Terminate and Termination before exit "
-            f"{int(sum(seen))}/{len(seen)}; {turns} Turns per session"
-        )
-    for name in ("cloud", "quick"):
-        before, after = (
-            figures[name].median("to_terminate"),
-            figures[name].median("after_termination"),
-        )
-        if before is not None and after is not None:
-            print(
-                f"  {LABELS[name]}: SIGINT → Terminate at the server {before:.2f} s, "
-                f"Termination sent → process gone {after:.2f} s"
-            )
-    shown = [(n, figures[n].median("visible")) for n in launches]
-    print(
-        "  launch → window visible by launch:",
-        ", ".join(f"{LABELS[n].removeprefix('Captioner ')} {v:.2f} s" for n, v in shown if v),
-    )
-    offline, cloud = (
-        figures["idle-offline"].median("idle_rss"),
-        figures["idle-cloud"].median("idle_rss"),
-    )
-    if offline and cloud:
-        print(f"  offline minus cloud selected, idle (the offline model): {offline - cloud:.0f} MB")
-    for name, fig in figures.items():
-        for note in fig.notes:
-            print(f"  {LABELS.get(name, name)}: {note}", file=sys.stderr)
-    return 1 if any(fig.notes for fig in figures.values()) else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one round, 10 s of captioning")
@@ -410,6 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
+        "--startup-rounds",
+        type=int,
+        default=10,
+        help="then benchmarks/startup.py's short launches, the steadier start-up figures (0: no)",
+    )
+    parser.add_argument(
         "--no-bytecode",
         action="store_true",
         help="run the checkout as it is (no .pyc under PYTHONDONTWRITEBYTECODE), not compiled",
@@ -418,12 +294,21 @@ def main(argv: list[str] | None = None) -> int:
     interruptible()
     if args.quick:
         args.repeat, args.caption_seconds, args.settle = 1, 10.0, 3.0
+        args.startup_rounds = min(args.startup_rounds, 3)
     args.source = args.source.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="footprint-"))
     how = "as it is" if args.no_bytecode else "compiled, as installed"
     print(f"Captioner from {args.source} ({how}); load average {os.getloadavg()}", flush=True)
     try:
-        return report(measure(args, tmp), args)
+        status = report(measure(args, tmp), args)
+        if args.startup_rounds:  # the start-up rows again, from many short launches
+            print(f"\nstart-up, {args.startup_rounds} rounds of short launches (startup.py):")
+            rounds = argparse.Namespace(
+                rounds=args.startup_rounds, source=[args.source], linger=1.0, python=sys.executable
+            )
+            (tmp / "startup").mkdir()
+            status |= startup.report(startup.measure(rounds, tmp / "startup"))
+        return status
     finally:
         print(f"load average {os.getloadavg()}")
         print(f"(kept {tmp})") if args.keep else shutil.rmtree(tmp, ignore_errors=True)

@@ -66,6 +66,13 @@ def installed(source: Path, tmp: Path) -> Path:
         root / "captioner",
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
+    # resources/ ships as the package captioner.resources (pyproject.toml): as in a wheel,
+    # so the copy also runs on an interpreter without the checkout's editable install.
+    shutil.copytree(
+        source / "resources",
+        root / "captioner" / "resources",
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
     if not compileall.compile_dir(str(root / "captioner"), quiet=1, workers=1):
         raise RuntimeError(f"the captioner package in {source} does not compile")
     return root

@@ -10,12 +10,14 @@ same private display, sound server and v3 server (``benchmarks/rig.py``):
   sent ``Begin``;
 * Captioner captioning via the cloud (``--engine assemblyai --start``), from
   each ``--source`` given: launch → window mapped and launch → ``Begin``;
+* Captioner launched idle with the offline engine selected (no key, nothing
+  started: the first launch of a new user): launch → window mapped;
 
 and ends each with SIGINT as soon as it is measured.  The table gives medians
 and the median of the per-round ratios (each round's launches share the
 machine's state of the moment, so the paired ratio is the steadier figure).
 
-    .venv/bin/python benchmarks/startup.py [--rounds 12] [--source DIR ...]
+    .venv/bin/python benchmarks/startup.py [--rounds 12] [--source DIR ...] [--python PATH]
 
 With two or more ``--source`` (say a ``git worktree`` of an older commit and
 this checkout) it is an A/B comparison under the same conditions.  A benchmark,
@@ -50,6 +52,7 @@ from rig import (
 )
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
+IDLE = "(idle)"  # the launch with the offline engine selected and nothing started
 TARGETS = {"visible": 2.0, "open": 1.2}  # issue 14: ≤ 2× the bare window, ≤ 1.2× the quickstart
 
 
@@ -71,8 +74,9 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, list[flo
         (tmp / f"site{i}").mkdir()
         sites[f"Captioner {source.name or source}"] = installed(source, tmp / f"site{i}")
     _, text = speech_wav(tmp / "speech.wav", 5)
+    names = ["bare", "quick", *sites, *(f"{name} {IDLE}" for name in sites)]
     figures: dict[str, dict[str, list[float | None]]] = {
-        name: {"visible": [], "open": []} for name in ("bare", "quick", *sites)
+        name: {"visible": [], "open": []} for name in names
     }
     display = Display()
     runs = 0
@@ -86,16 +90,18 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, list[flo
                 home.mkdir()
                 env = captioner_env(display, [site] if site else [], home) | pulse_env | extra
                 began = time.monotonic()
-                process = subprocess.Popen(
-                    cmd,
-                    env=env,
-                    cwd=site or tmp,
-                    stdout=subprocess.DEVNULL,
-                    stderr=(home / "log").open("wb"),
-                    preexec_fn=child_defaults,
-                )
+                with (home / "log").open("wb") as log:
+                    process = subprocess.Popen(
+                        cmd,
+                        env=env,
+                        cwd=site or tmp,
+                        stdout=subprocess.DEVNULL,
+                        stderr=log,
+                        preexec_fn=child_defaults,
+                    )
                 try:
-                    want_window, want_open = name != "quick", name != "bare"
+                    want_window = name != "quick"
+                    want_open = name not in ("bare",) and not name.endswith(IDLE)
 
                     def done() -> bool:
                         if process.poll() is not None:
@@ -116,16 +122,20 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, list[flo
                     stop(process)
 
             key = {"ASSEMBLYAI_API_KEY": KEY}
+            python = str(args.python)
             for round_ in range(args.rounds):
                 print(f"  round {round_ + 1}/{args.rounds}", flush=True)
-                run("bare", [sys.executable, str(REFERENCE / "bare_window.py")], None, {})
+                run("bare", [python, str(REFERENCE / "bare_window.py")], None, {})
                 quick_env = key | {"QUICKSTART_HOST": server.url, "QUICKSTART_DEVICE": "pulse"}
-                run("quick", [sys.executable, str(REFERENCE / "quickstart.py")], None, quick_env)
+                run("quick", [python, str(REFERENCE / "quickstart.py")], None, quick_env)
                 for name, site in sites.items():
                     data = tmp / f"run-{runs + 1}-sessions"
-                    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(data)]
-                    cmd += ["--engine", "assemblyai", "--api-host", server.url]
-                    run(name, [*cmd, "--device", "pulse", "--start"], site, key)
+                    cmd = [python, "-m", "captioner", "--data-dir", str(data)]
+                    cloud = [*cmd, "--engine", "assemblyai", "--api-host", server.url]
+                    run(name, [*cloud, "--device", "pulse", "--start"], site, key)
+                    data = tmp / f"run-{runs + 1}-sessions"
+                    cmd = [python, "-m", "captioner", "--data-dir", str(data)]
+                    run(f"{name} {IDLE}", [*cmd, "--engine", "offline"], site, {})
     finally:
         display.close()
     return figures
@@ -133,7 +143,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, dict[str, list[flo
 
 def report(figures: dict[str, dict[str, list[float | None]]]) -> int:
     """The table: medians, the median of per-round ratios, and whether the target is met."""
-    line = "{:<34} {:>9} {:>9} {:>7} {:>7}  {:<6} {}"
+    line = "{:<44} {:>9} {:>9} {:>7} {:>7}  {:<6} {}"
     head = line.format("figure", "Captioner", "reference", "ratio", "paired", "target", "met")
     print("\n" + head + "\n" + "-" * len(head))
     failed = False
@@ -143,7 +153,7 @@ def report(figures: dict[str, dict[str, list[float | None]]]) -> int:
     ):
         theirs = figures[reference][key]
         for name, values in figures.items():
-            if name in ("bare", "quick"):
+            if name in ("bare", "quick") or not values[key]:  # not a figure of this launch
                 continue
             pairs = [(a, b) for a, b in zip(values[key], theirs, strict=True) if a and b]
             if not pairs:
@@ -157,7 +167,7 @@ def report(figures: dict[str, dict[str, list[float | None]]]) -> int:
             met = "yes" if max(mine / ref, paired) <= target else "NO"
             print(
                 line.format(
-                    f"{label} ({name.removeprefix('Captioner ')})"[:34],
+                    f"{label} ({name.removeprefix('Captioner ')})"[:44],
                     f"{mine:.3f} s",
                     f"{ref:.3f} s",
                     f"{mine / ref:.2f}",
@@ -186,12 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--linger", type=float, default=1.0, help="seconds each program runs after its figures"
     )
+    parser.add_argument(
+        "--python",
+        type=Path,
+        default=Path(sys.executable),
+        help="the interpreter the programs run on (say a venv without the dev tools)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
     interruptible()
     args.source = [s.resolve() for s in (args.source or [ROOT])]
+    args.python = args.python.absolute()  # not resolved: a venv's python is a symlink
     tmp = Path(tempfile.mkdtemp(prefix="startup-"))
-    print(f"{args.rounds} rounds; load average {os.getloadavg()}", flush=True)
+    print(f"{args.rounds} rounds on {args.python}; load {os.getloadavg()}", flush=True)
     try:
         return report(measure(args, tmp))
     finally:

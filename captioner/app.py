@@ -35,6 +35,7 @@ from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.light_asyncio import import_asyncio
+from captioner.ui.loop_outcome import LoopOutcome
 from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
@@ -121,8 +122,8 @@ class CaptionerApp(QObject):
             parent=self,
         )
         self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
-        self.engines.load()
-        if look_now:  # else the caller asks (run_gui: once the window is shown)
+        self.engines.load(ask_now=look_now)
+        if look_now:  # else the caller calls start_looking (run_gui: once the window shows)
             self.inputs.refresh()
         w.set_level(None)
         self.is_complete = False
@@ -212,6 +213,16 @@ class CaptionerApp(QObject):
         for call in after:
             call()
 
+    def start_looking(self) -> None:
+        """The first look for inputs and the keyring's answer, each on a thread of its own.
+
+        Made with ``look_now=False``, the app starts them here: run_gui calls it
+        once the window is shown, as the threads' imports would slow down the
+        window's own start-up (they share the GIL with it).
+        """
+        self.inputs.refresh()
+        self.engines.ask_keyring()
+
     def after_complete(self, call: Callable[[], None]) -> None:
         """Run ``call`` now if the app is complete, else as soon as it is."""
         if self.is_complete:
@@ -242,41 +253,6 @@ class CaptionerApp(QObject):
     def request_unattended_quit(self) -> None:
         """SIGINT, SIGTERM, SIGHUP: quit without questions (saved sessions stay saved)."""
         self.after_complete(lambda: self.quit_sequence.request_unattended())
-
-
-class LoopOutcome:
-    """How ``run_gui``'s loop ends, which may be known before the loop exists.
-
-    The loop is made after the window's first paint, and the start-up import
-    (or even the whole app) may end while the window is still painting.
-    """
-
-    def __init__(self) -> None:
-        self._future: asyncio.Future[None] | None = None
-        self._error: Exception | None = None
-        self._finished = False
-
-    def fail(self, error: Exception) -> None:
-        self._error = self._error or error
-        self._settle()
-
-    def finish(self) -> None:
-        self._finished = True
-        self._settle()
-
-    def future(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
-        self._future = loop.create_future()
-        self._settle()
-        return self._future
-
-    def _settle(self) -> None:
-        future = self._future
-        if future is None or future.done():
-            return
-        if self._error is not None:
-            future.set_exception(self._error)
-        elif self._finished:
-            future.set_result(None)
 
 
 def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
@@ -356,7 +332,7 @@ def run_gui(args: argparse.Namespace) -> int:
     first_paint = FirstPaint(captioner.window)
     captioner.window.show()  # before any thread starts: they would slow it down
     app.processEvents()  # sends the map request now (xcb buffers it until the loop turns)
-    captioner.inputs.refresh()  # the first look for inputs, on a thread of its own
+    captioner.start_looking()
     # While the workers import, the GUI thread must get the GIL back quickly to paint
     # and react: Python hands it over every 5 ms by default, every 1 ms until then.
     switch_interval = sys.getswitchinterval()

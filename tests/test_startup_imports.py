@@ -139,6 +139,14 @@ def test_a_run_imports_the_sdks_streaming_client_without_its_other_clients(tmp_p
 
         found["sdk"] = sorted(m for m in sys.modules if m.split(".")[0] == "assemblyai")
         found["httpx_cli"] = "httpx._main" in sys.modules
+        # httpx itself only when the SDK's REST helper is used (the app never does)
+        found["httpx_ran"] = "httpx._client" in sys.modules
+        from assemblyai.streaming.v3.client import StreamingClient as Client
+        from assemblyai.streaming.v3.models import StreamingClientOptions
+
+        made = Client(StreamingClientOptions(api_key="k" * 32, api_host="127.0.0.1:9"))
+        found["httpx_ran_after_client"] = "httpx._client" in sys.modules
+        found["helper"] = type(made._client._client()._http_client).__name__
         try:  # where httpx's command-line extras are installed, asking for it still works
             import httpx._main
 
@@ -171,6 +179,8 @@ def test_a_run_imports_the_sdks_streaming_client_without_its_other_clients(tmp_p
     )
     # Nor httpx's command-line client (rich, click, pygments where they are installed).
     assert found["httpx_cli"] is False
+    assert found["httpx_ran"] is False and found["httpx_ran_after_client"] is False
+    assert found["helper"] == "Client"  # httpx's, made the moment the helper is used
     assert found["cli_later"] in ("httpx._main", "click", "rich", "pygments")
     assert found["client"] == "assemblyai.streaming.v3.client"
     assert found["async"] == "assemblyai.streaming.v3.async_client"

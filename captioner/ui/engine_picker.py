@@ -67,11 +67,18 @@ class EnginePicker(QObject):
         self.pending = False
         self._painted = False  # the window has been painted once
         self._deferred: EngineSpec | None = None  # preload waiting for that paint
+        self._ask_later = False  # load(ask_now=False) left the keyring's question for later
         window.engineChosen.connect(self._on_chosen)
 
-    def load(self) -> None:
-        """(Re)fill the picker; call again when the key changes (it may change the default)."""
+    def load(self, *, ask_now: bool = True) -> None:
+        """(Re)fill the picker; call again when the key changes (it may change the default).
+
+        ``ask_now=False``: the keyring is asked only at :meth:`ask_keyring` (at launch,
+        once the window is shown: the keyring's import on a worker would slow the
+        window's own start-up, the GIL being shared).
+        """
         self._picked = False
+        self._ask_later = False
         if self._requested or keystore.env_key():
             # Known without the keyring: final now.
             self._fill(has_key=bool(keystore.env_key()), preload=True)
@@ -79,8 +86,19 @@ class EnginePicker(QObject):
         # Until the keyring answers, a remembered engine is taken at its word.
         self._fill(has_key=self._prefs.get(Key.ENGINE) != "", preload=False)
         self._asking += 1
-        asking = self._asking
         self.pending = True
+        if ask_now:
+            self._ask(self._asking)
+        else:
+            self._ask_later = True
+
+    def ask_keyring(self) -> None:
+        """Ask the keyring now if :meth:`load` was told to wait."""
+        if self._ask_later:
+            self._ask_later = False
+            self._ask(self._asking)
+
+    def _ask(self, asking: int) -> None:
         off_gui_thread(
             self._has_key,
             lambda has_key: self._on_key_known(asking, bool(has_key)),

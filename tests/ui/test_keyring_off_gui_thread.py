@@ -132,6 +132,25 @@ def test_the_app_starts_without_waiting_for_the_keyring(make_app, qtbot, slow_ke
     assert "MainThread" not in slow_keyring.threads
 
 
+def test_at_launch_the_keyring_is_asked_once_the_window_shows(
+    make_app, qtbot, slow_keyring
+) -> None:
+    # run_gui builds the app with look_now=False and calls start_looking() after show():
+    # the keyring's import on a worker would share the GIL with the window's start-up.
+    slow_keyring.store[(keystore.SERVICE, keystore.ACCOUNT)] = KEY
+    app = make_app(look_now=False)
+    gui_keeps_running(qtbot)
+    assert not slow_keyring.entered.is_set()  # not asked yet
+    assert app.engines.pending and app.window.selected_engine() is EngineId.OFFLINE
+    app.start_looking()
+    assert slow_keyring.entered.wait(5)
+    with qtbot.waitSignal(app.engines.keyKnown, timeout=5000) as known:
+        slow_keyring.release.set()
+    assert known.args == [True]
+    assert app.window.selected_engine() is EngineId.ASSEMBLYAI
+    assert "MainThread" not in slow_keyring.threads
+
+
 def test_a_pick_made_while_the_keyring_thinks_is_kept(make_app, qtbot, slow_keyring) -> None:
     slow_keyring.store[(keystore.SERVICE, keystore.ACCOUNT)] = KEY
     app = make_app()

@@ -21,12 +21,17 @@ package (``assemblyai.Transcriber``, ``from assemblyai.streaming.v3 import
 TurnEvent``, ``from assemblyai import *``) runs the real ``__init__`` then,
 once, under a lock: code that wants the whole SDK still gets it, a moment later.
 
-The streaming client imports httpx (for temporary tokens), whose ``__init__``
-imports its command-line client when rich, click and pygments happen to be
-installed: 40-70 ms of CPU on the way to the first session, for a program
-Captioner never runs.  While httpx's own ``__init__`` runs, the finder says
-``httpx._main`` is missing, so httpx keeps its stub ``httpx.main`` (which
-names ``httpx[cli]``); an explicit ``import httpx._main`` later still works.
+The streaming client imports httpx at the top for one thing, ``_HTTPClient``
+(temporary tokens, a REST call), which :mod:`.client` builds only if it is
+used (``LazyHTTPClient``): the app never does, it fetches tokens from a token
+URL itself.  So httpx imported by the streaming client is a lazy module
+(``importlib.util.LazyLoader``): its code (http.cookiejar, email, urllib; 40-75 ms
+of CPU on the way to the first session) runs at its first attribute lookup, if
+ever.  When httpx is imported the usual way first (by other code), the finder
+says ``httpx._main`` is missing while httpx's own ``__init__`` runs, so its
+command-line client (rich, click and pygments where installed: 40-70 ms) is
+not imported and httpx keeps its stub ``httpx.main`` (which names
+``httpx[cli]``); ``import httpx._main`` still works.
 """
 
 from __future__ import annotations
@@ -52,6 +57,8 @@ DEFERRED = (PACKAGE, STREAMING)  # packages whose __init__ waits for a name look
 # httpx's command-line client, which its __init__ imports when rich, click and pygments
 # are installed (as in a developer's environment or a desktop's system Python).
 HTTPX_CLI = "httpx._main"
+HTTPX = "httpx"
+STREAMING_CLIENT = "assemblyai.streaming.v3.client"  # imports httpx for its REST helper only
 
 
 class _DeferredInit:
@@ -114,23 +121,34 @@ class _StreamingFirst:
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        if fullname == HTTPX_CLI and _initializing("httpx"):
+        if fullname == HTTPX_CLI and _initializing(HTTPX):
             # httpx's __init__ falls back to a stub that names httpx[cli] when it is missing.
             raise ModuleNotFoundError("httpx's command-line client is not used", name=fullname)
+        if fullname == HTTPX and _initializing(STREAMING_CLIENT):
+            spec = self._others(fullname, path, target)
+            if spec is not None and hasattr(spec.loader, "exec_module"):
+                from importlib.util import LazyLoader
+
+                spec.loader = LazyLoader(spec.loader)  # runs on first attribute lookup
+            return spec
         if fullname not in DEFERRED:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        if spec.loader is None or spec.submodule_search_locations is None:
+        spec = self._others(fullname, path, target)
+        if spec is None or spec.loader is None or spec.submodule_search_locations is None:
             return spec  # not the package we know: import it as it is
         spec.loader = _DeferredInit(spec.loader)
         return spec
+
+    def _others(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> ModuleSpec | None:
+        """What the other finders on ``sys.meta_path`` find for ``fullname``."""
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    return spec
+        return None
 
 
 def _initializing(name: str) -> bool:
