@@ -25,6 +25,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,7 @@ from captioner.audio.sides import MIC, SYSTEM
 from captioner.audio.system import SystemAudioDevice, help_text, list_system_sources
 from captioner.core.settings import Key, Settings
 from captioner.ui.call_panel import CallPanel
+from captioner.ui.gui_relay import to_gui
 from captioner.ui.main_window import InputChoice, MainWindow
 
 if TYPE_CHECKING:  # asyncio (~28 ms to import) loads after the window's first paint
@@ -66,7 +68,6 @@ class InputPicker(QObject):
     """
 
     filled = Signal()
-    _firstScanned = Signal()  # the first scan's thread has its answer (queued to this thread)
 
     def __init__(
         self,
@@ -105,7 +106,6 @@ class InputPicker(QObject):
         self._device: str | None = getattr(args, "device", None)
         self.loading = False
         self.inventory = Inventory()
-        self._firstScanned.connect(self._on_first_scan)
         window.refreshDevicesRequested.connect(self.rescan)
         window.inputChosen.connect(self._on_input_chosen)
         panel.sourceChanged.connect(self._on_call_source_chosen)
@@ -140,7 +140,7 @@ class InputPicker(QObject):
                 self._waiting = bool(self._waiting) or rescan_first
             return
         if self._loop is None or self._loop.is_closed():
-            self._fill(generation, self._scan_safely(rescan_first))
+            self._fill(generation, self._scan_safely(rescan_first)())
             return
         self._loop.create_task(self._scan_and_fill(generation, rescan_first))
 
@@ -155,18 +155,19 @@ class InputPicker(QObject):
                 await previous
             if generation != self._generation:
                 return  # a newer scan was asked for while this one waited
-            inventory = await loop.run_in_executor(None, self._scan_safely, rescan_first)
+            inventory = await loop.run_in_executor(None, self._scan_safely(rescan_first))
         finally:
             done.set_result(None)
         self._fill(generation, inventory)
 
     def _scan_on_a_thread(self) -> Future[Inventory]:
         answer: Future[Inventory] = Future()
-        done = self._firstScanned
+        done = to_gui(self, lambda picker, _none: picker._on_first_scan())  # may be deleted
+        scan_safely = self._scan_safely(False)
 
         def scan() -> None:
-            answer.set_result(self._scan_safely(False))
-            done.emit()
+            answer.set_result(scan_safely())
+            done(None)
 
         threading.Thread(target=scan, name="first-input-scan", daemon=True).start()
         return answer
@@ -198,14 +199,9 @@ class InputPicker(QObject):
         keys = (Key.DEVICE_NAME, *CALL_SOURCE_KEYS.values())
         return tuple(name for key in keys if isinstance(name := self._prefs.get(key), str) and name)
 
-    def _scan_safely(self, rescan_first: bool) -> Inventory:
-        try:
-            if self._scan is None:
-                return scan_inputs(rescan_first=rescan_first, wanted=self._wanted_names)
-            return self._scan(rescan_first)
-        except Exception as exc:  # a bug in a scan must not leave the picker "looking" forever
-            log.exception("Looking for inputs failed")
-            return Inventory(problems=[f"Could not look for inputs: {exc}"])
+    def _scan_safely(self, rescan_first: bool) -> Callable[[], Inventory]:
+        """The scan to run on a thread; it holds no reference to the picker (see gui_relay)."""
+        return partial(_scan_safely, self._scan, self._wanted_names, rescan_first)
 
     def request(self, *, input_file: str | None, device: str | None) -> None:
         """Offer and select what ``--input-file``/``--device`` name (a later launch asked)."""
@@ -322,3 +318,13 @@ def _name(choice: InputChoice) -> str:
     if choice.system is not None:
         return str(choice.system.name)
     return ""
+
+
+def _scan_safely(scan: Scan | None, wanted: tuple[str, ...], rescan_first: bool) -> Inventory:
+    try:
+        if scan is None:
+            return scan_inputs(rescan_first=rescan_first, wanted=wanted)
+        return scan(rescan_first)
+    except Exception as exc:  # a bug in a scan must not leave the picker "looking" forever
+        log.exception("Looking for inputs failed")
+        return Inventory(problems=[f"Could not look for inputs: {exc}"])

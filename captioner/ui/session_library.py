@@ -2,9 +2,11 @@
 
 :class:`~captioner.core.session_index.SessionIndex` is pure Python and
 answers on its worker thread; this adapter re-emits each answer as a Qt
-signal.  Emitted from the worker thread, it reaches receivers on the GUI
-thread through a queued connection, so widgets only ever touch results on
-the GUI thread and never wait for a disk.
+signal on the GUI thread, so widgets only ever touch results there and
+never wait for a disk.
+
+The worker never emits on the library itself: the window that owns it can
+be deleted on the GUI thread at any moment (see :mod:`captioner.ui.gui_relay`).
 
 The rows of the Sessions list are also written on the worker: masking
 profanity costs about 30 µs a line, which for a search with thousands of
@@ -19,11 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6.QtCore import QObject, Signal
 
 from captioner.core.profanity import mask_text
 from captioner.core.session_index import Listing, SearchResult, SessionIndex
 from captioner.core.sessions import SearchHit, SessionStore, SessionSummary
+from captioner.ui.gui_relay import to_gui
 from captioner.ui.line_styles import format_clock
 
 log = logging.getLogger(__name__)
@@ -97,12 +100,10 @@ class SessionLibrary(QObject):
     loaded = Signal(object)
     unfinishedFound = Signal(object)
     folderChecked = Signal(object)
-    _ran = Signal(object, object)  # done callback, result (from the worker: queued)
 
     def __init__(self, store: SessionStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.index = SessionIndex(store)
-        self._ran.connect(self._hand_back, Qt.ConnectionType.QueuedConnection)
 
     def run(self, work: Callable[[], T], done: Callable[[T], None], *, changes: str = "") -> None:
         """Run ``work`` (disk I/O) on the index's worker; ``done(result)`` on the GUI thread.
@@ -114,43 +115,33 @@ class SessionLibrary(QObject):
         and ``done`` never runs.
         """
 
+        index, hand_back = self.index, to_gui(self, lambda _library, result: done(result))
+
         def task() -> None:
             try:
                 result = work()
             finally:
                 if changes:
-                    self.index.invalidate(changes)
-            try:
-                self._ran.emit(done, result)
-            except RuntimeError:  # the app was torn down while the worker wrote
-                log.debug("session change answer dropped: receiver gone")
+                    index.invalidate(changes)
+            hand_back(result)
 
-        self.index.submit(task)
-
-    @staticmethod
-    def _hand_back(done: Callable[[Any], None], result: Any) -> None:
-        try:
-            done(result)
-        except RuntimeError as exc:  # a window closed and deleted while the disk worked
-            if "already deleted" not in str(exc):
-                raise
-            log.debug("session change answer dropped: %s", exc)
+        index.submit(task)
 
     def request_rows(self, query: str = "", *, mask: bool = False) -> None:
         """The listing (empty ``query``) or the hits of ``query``, as rows."""
         if query:
-            self.index.search(query, self._deliver(self.rowsReady, search_rows, mask))
+            self.index.search(query, self._deliver("rowsReady", search_rows, mask))
         else:
-            self.index.list(self._deliver(self.rowsReady, listing_rows, mask))
+            self.index.list(self._deliver("rowsReady", listing_rows, mask))
 
     def request_load(self, session_id: str) -> None:
-        self.index.load(session_id, self._deliver(self.loaded))
+        self.index.load(session_id, self._deliver("loaded"))
 
     def request_unfinished(self) -> None:
-        self.index.unfinished(self._deliver(self.unfinishedFound))
+        self.index.unfinished(self._deliver("unfinishedFound"))
 
     def request_folder_check(self) -> None:
-        self.index.check_folder(self._deliver(self.folderChecked))
+        self.index.check_folder(self._deliver("folderChecked"))
 
     def use_store(self, store: SessionStore) -> None:
         """List and search another folder from now on."""
@@ -160,20 +151,16 @@ class SessionLibrary(QObject):
         """A session's journal changed: the next answer re-reads it."""
         self.index.invalidate(session_id)
 
-    @staticmethod
     def _deliver(
-        signal: SignalInstance,
+        self,
+        signal: str,
         prepare: Callable[..., Any] | None = None,
         mask: bool = False,
     ) -> Callable[[Any], None]:
-        """A callback for the worker thread: prepare the answer there, then emit it."""
+        """For the worker: prepare the answer there, emit ``signal`` on the GUI thread."""
+        hand_back = to_gui(self, lambda library, answer: getattr(library, signal).emit(answer))
 
         def emit(answer: Any) -> None:
-            if prepare is not None:
-                answer = prepare(answer, mask=mask)
-            try:
-                signal.emit(answer)
-            except RuntimeError:  # the app was torn down while the worker read
-                log.debug("session index answer dropped: receiver gone")
+            hand_back(prepare(answer, mask=mask) if prepare is not None else answer)
 
         return emit

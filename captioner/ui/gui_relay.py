@@ -1,0 +1,72 @@
+"""Hand a worker thread's answer to the GUI thread, for an owner that may be gone by then.
+
+A worker must never emit a signal on a QObject the GUI thread may delete
+meanwhile (a window closed, an app dropped at once): PySide's "already
+deleted" check and the emit are not atomic, and losing that race is a
+use-after-free (CI saw the segfault: the session index answering a window
+deleted in the same instant).  Answers cross instead on one relay object
+that lives as long as the process; on the GUI thread, where deletion
+happens, the owner is checked and a deleted one's answer dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Owner = TypeVar("Owner", bound=QObject)
+
+
+class _Relay(QObject):
+    """Carries ``(function, argument)`` from any thread to the GUI thread.
+
+    Created on the GUI thread (by the first :func:`to_gui`, which owners
+    call from their own init) and never deleted, so a worker can always
+    emit on it, however late its answer comes.
+    """
+
+    carry = Signal(object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.carry.connect(self._call, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object, object)
+    def _call(self, function: Callable[[Any], None], argument: Any) -> None:
+        function(argument)
+
+
+_relay: _Relay | None = None
+
+
+def _the_relay() -> _Relay:
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
+
+
+def to_gui(owner: Owner, callback: Callable[[Owner, Any], None]) -> Callable[[Any], None]:
+    """A function any thread may call: ``callback(owner, value)`` then runs on the GUI thread.
+
+    Call this on the GUI thread (the relay is made there).  Only a weak
+    reference to ``owner`` crosses: the worker keeps nothing alive, and an
+    owner deleted by the time the answer arrives gets no callback.
+    """
+    me, carry = weakref.ref(owner), _the_relay().carry
+
+    def on_gui(value: Any) -> None:
+        alive = me()
+        if alive is None or not shiboken6.isValid(alive):
+            log.debug("answer dropped: %s is gone", type(owner).__name__)
+            return
+        callback(alive, value)
+
+    return lambda value: carry.emit(on_gui, value)

@@ -1,0 +1,95 @@
+"""Worker answers reach the GUI thread, and never an owner deleted meanwhile.
+
+CI once segfaulted here: an app dropped at once (its window, session manager
+and library deleted on the GUI thread) while the session index's worker was
+still emitting the library's first listing from its own thread.  The first
+input scan's thread had the same pattern.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject, QThread
+
+from captioner.core.sessions import SessionStore
+from captioner.ui.gui_relay import to_gui
+from captioner.ui.session_library import SessionLibrary
+
+
+def _settle(library: SessionLibrary) -> None:
+    assert library.index._worker.join(10)
+    QCoreApplication.processEvents()
+
+
+def test_answers_arrive_on_the_gui_thread(qapp, tmp_path: Path) -> None:
+    library = SessionLibrary(SessionStore(tmp_path))
+    threads: list[QThread] = []
+    library.rowsReady.connect(lambda _rows: threads.append(QThread.currentThread()))
+    done: list[object] = []
+    library.request_rows()
+    library.run(lambda: 42, lambda result: done.append((result, QThread.currentThread())))
+    _settle(library)
+    assert threads == [qapp.thread()]
+    assert done == [(42, qapp.thread())]
+
+
+def test_an_answer_for_a_library_deleted_meanwhile_is_dropped(qapp, tmp_path: Path) -> None:
+    parent = QObject()
+    library = SessionLibrary(SessionStore(tmp_path), parent)
+    index = library.index
+    rows: list[object] = []
+    done: list[object] = []
+    library.rowsReady.connect(rows.append)
+    started, release = threading.Event(), threading.Event()
+    index.submit(lambda: (started.set(), release.wait(10)))
+    library.request_rows()
+    library.run(lambda: 1, done.append)
+    assert started.wait(10)
+    shiboken6.delete(parent)  # the window closes: its library goes with it
+    assert not shiboken6.isValid(library)
+    release.set()
+    assert index._worker.join(10)
+    QCoreApplication.processEvents()
+    assert rows == [] and done == []
+
+
+def test_libraries_deleted_while_their_worker_answers_do_not_crash(qapp, tmp_path: Path) -> None:
+    # The race itself, as an app dropped at once meets it: no gate, the worker and the
+    # deletion run concurrently. Before the relay this segfaulted now and then.
+    (tmp_path / "s").mkdir()
+    workers = []
+    for _ in range(1000):
+        parent = QObject()
+        library = SessionLibrary(SessionStore(tmp_path / "s"), parent)
+        library.request_rows()
+        library.request_folder_check()
+        workers.append(library.index._worker)
+        shiboken6.delete(parent)
+    assert all(worker.join(10) for worker in workers)
+    QCoreApplication.processEvents()
+
+
+def test_to_gui_calls_back_on_the_gui_thread_only_while_the_owner_lives(qapp) -> None:
+    kept, dropped = QObject(), QObject()
+    calls: list[tuple[str, object, QThread]] = []
+    hand_kept = to_gui(kept, lambda o, v: calls.append(("kept", v, QThread.currentThread())))
+    hand_dropped = to_gui(dropped, lambda o, v: calls.append(("dropped", v, o.thread())))
+    started, release = threading.Event(), threading.Event()
+
+    def work() -> None:
+        started.set()
+        release.wait(10)
+        hand_kept(1)
+        hand_dropped(2)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    assert started.wait(10)
+    shiboken6.delete(dropped)
+    release.set()
+    worker.join(10)
+    QCoreApplication.processEvents()
+    assert calls == [("kept", 1, qapp.thread())]
