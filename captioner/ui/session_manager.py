@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from captioner.core.data_dir import FolderCheck
 from captioner.core.journal import JournalError
@@ -37,6 +37,7 @@ from captioner.core.transcript import Change, Transcript, Turn
 from captioner.core.unsaved import FallbackResult, fallback_folders, save_to_fallback
 from captioner.engines.base import ServiceSession
 from captioner.ui.damage_notes import DamageNotes
+from captioner.ui.gui_relay import to_gui
 from captioner.ui.session_changes import SessionChanges
 from captioner.ui.session_export import Exports
 from captioner.ui.session_library import SessionLibrary
@@ -93,10 +94,6 @@ class SessionManager(SessionChanges, QObject):
     savingResumed = Signal(str)
     damageFound = Signal(str)
     settled = Signal()
-    # From the writer thread; queued to this object's (the GUI) thread.
-    _journalProblem = Signal(object, object)  # JournalWriter, JournalProblem
-    _journalWritten = Signal(object, object)  # JournalWriter, frozenset of record types
-    _journalDone = Signal(object)  # JournalWriter: its thread has ended
 
     def __init__(
         self,
@@ -126,10 +123,6 @@ class SessionManager(SessionChanges, QObject):
         self._closing: dict[JournalWriter, _Unsaved] = {}  # stopped, end record on its way
         self._chosen: Path | None = None  # a folder the user picked, remembered once it works
         self._damage = DamageNotes(prefs)
-        queued = Qt.ConnectionType.QueuedConnection
-        self._journalProblem.connect(self._on_journal_problem, queued)
-        self._journalWritten.connect(self._on_journal_written, queued)
-        self._journalDone.connect(self._on_journal_done, queued)
         self.library.folderChecked.connect(self._on_folder_checked)
         self.library.unfinishedFound.connect(self._on_listing)
         self.exports.settled.connect(self._on_exports_settled)
@@ -154,14 +147,22 @@ class SessionManager(SessionChanges, QObject):
         self.sessionsChanged.emit()
 
     def _writer(self, info: SessionInfo) -> JournalWriter:
-        """A journal writer into the current folder, reporting back through queued signals."""
+        """A journal writer into the current folder, reporting back on the GUI thread.
+
+        Through :func:`to_gui`, not signals of this object: the writer may
+        still be closing a file when the app is dropped, and it must not
+        emit on a manager the GUI thread has deleted.
+        """
         writer: JournalWriter
+        problem = to_gui(self, lambda manager, found: manager._on_journal_problem(writer, found))
+        written = to_gui(self, lambda manager, kinds: manager._on_journal_written(writer, kinds))
+        done = to_gui(self, lambda manager, _none: manager._on_journal_done(writer))
         writer = JournalWriter(
             info,
             self.store.data_dir,
-            on_problem=lambda problem: self._journalProblem.emit(writer, problem),
-            on_written=lambda kinds: self._journalWritten.emit(writer, kinds),
-            on_done=lambda: self._journalDone.emit(writer),
+            on_problem=problem,
+            on_written=written,
+            on_done=lambda: done(None),
         )
         return writer
 
@@ -195,7 +196,7 @@ class SessionManager(SessionChanges, QObject):
         """Clean stop: the queued turns and the end record, then the lock goes.
 
         Never waits: the writer thread finishes on its own and says so
-        (``_journalDone``); then problems are reported, a session that did
+        (``on_done``, on the GUI thread); then problems are reported, a session that did
         not reach the disk is held in memory, and ``settled`` fires.  The
         transcript is copied now, while it is this session's.
         """

@@ -93,3 +93,37 @@ def test_to_gui_calls_back_on_the_gui_thread_only_while_the_owner_lives(qapp) ->
     worker.join(10)
     QCoreApplication.processEvents()
     assert calls == [("kept", 1, qapp.thread())]
+
+
+def test_engine_events_from_a_thread_arrive_in_order_and_not_after_the_bridge_is_gone(
+    qapp,
+) -> None:
+    from captioner.core.transcript import TurnUpdate
+    from captioner.ui.bridge import EngineBridge
+
+    parent = QObject()
+    bridge = EngineBridge(parent)
+    seen: list[tuple[str, QThread]] = []
+    bridge.partial.connect(lambda u: seen.append((u.text, QThread.currentThread())))
+    bridge.final.connect(lambda u: seen.append((u.text.upper(), QThread.currentThread())))
+
+    def sdk_thread(words: list[str], final: bool) -> None:
+        for i in range(len(words)):
+            bridge.on_partial(TurnUpdate("s:0", 0, " ".join(words[: i + 1])))
+        if final:
+            bridge.on_final(TurnUpdate("s:0", 0, " ".join(words), end_of_turn=True))
+
+    worker = threading.Thread(target=sdk_thread, args=(["a", "b", "c"], True))
+    worker.start()
+    worker.join(10)
+    QCoreApplication.processEvents()
+    assert seen == [(t, qapp.thread()) for t in ("a", "a b", "a b c", "A B C")]
+
+    # A late SDK callback racing the app's teardown: dropped, no crash.
+    seen.clear()
+    worker = threading.Thread(target=sdk_thread, args=(["x"] * 2000, False))
+    worker.start()
+    shiboken6.delete(parent)
+    worker.join(10)
+    QCoreApplication.processEvents()
+    assert not shiboken6.isValid(bridge)
