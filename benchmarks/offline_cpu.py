@@ -10,7 +10,7 @@ same decodes by CPU time (``time.process_time``), in one process, which load
 changes far less: per group of the same material, the live pass (our live
 settings, fed in the engine's pieces), the final re-decode (batch CMN, or
 PocketSphinx's defaults for a noisy utterance, after the steady-noise
-filter where it applies: ``noisy.noisy_path``), each over
+filter or music mask where it applies: ``noisy.final_route``), each over
 the utterances the segmenter cuts, and the plain whole-file decode with a
 fresh default decoder (the baseline).  In the app the live pass and the
 final decode run in two processes, so on two idle cores the wall time is
@@ -37,7 +37,7 @@ from captioner.engines.offline.model import (  # noqa: E402
     restart_stream,
     warm_up,
 )
-from captioner.engines.offline.noisy import noisy_path  # noqa: E402
+from captioner.engines.offline.noisy import final_route  # noqa: E402
 from captioner.engines.offline.utterances import UtteranceEnded, UtteranceSegmenter  # noqa: E402
 from tests import speech  # noqa: E402
 
@@ -75,11 +75,13 @@ def main() -> int:
             live.end_utt()
         t1 = time.process_time()
         for end in ends:
-            noisy_audio = noisy_path(end.audio)
-            if noisy_audio is None:
+            route = final_route(end.audio)
+            if route is None:
                 decode_with_context(final, b"", end.audio, restart_stream)
             else:
-                decode_with_context(noisy, b"", noisy_audio, restart_stream)
+                decode_with_context(
+                    noisy if route.plain else final, b"", route.audio, restart_stream
+                )
         t2 = time.process_time()
         plain = new_decoder({"loglevel": "FATAL"})
         t3 = time.process_time()

@@ -7,11 +7,14 @@ Usage::
 ``offline_engine.py`` has one music row (five clips, one seed, 10 dB), too
 few words to tell a setting that works from one fitted to those clips.  This
 is the check ``engines/offline/music.py`` was chosen and held out with: each
-clip under music is decoded with PocketSphinx's defaults (a fresh decoder),
-once as it is (the baseline, and what the noisy path did before) and once
-after ``suppress_sustained_tones``, as the final-decode process does for an
-utterance under ``noisy.NOISY_SNR_DB`` whose background is not steady noise;
-clips the engine would route elsewhere are left out.  The tuning group is
+clip under music is decoded with PocketSphinx's defaults (a fresh decoder)
+as it is (the baseline, and what the noisy path did before cb50973); then
+after ``suppress_sustained_tones`` with the same defaults (the noisy path
+from cb50973 on) and with our final settings, as the final-decode process
+now does for an utterance under ``noisy.NOISY_SNR_DB`` whose background is
+not steady noise (``noisy.final_route``); clips the engine would route
+elsewhere are left out.  The better/same/worse counts compare the last
+column, the engine's, with the baseline clip by clip.  The tuning group is
 first; the others are held out, among them a second music generator written
 for this check only (:func:`other_music`: note lengths, decays, vibrato and a
 beat unlike ``tests/speech.py``'s), so the result is not fitted to one
@@ -85,10 +88,10 @@ def other_mixed(clip: speech.Clip, snr: float, seed: int) -> speech.Clip:
     return speech.Clip(f"{clip.name}+other{snr:g}dB", pcm, clip.reference)
 
 
-def decode(pcm: bytes) -> str:
+def decode(pcm: bytes, **params: object) -> str:
     from pocketsphinx import Decoder
 
-    decoder = Decoder(loglevel="FATAL")
+    decoder = Decoder(loglevel="FATAL", **params)
     decoder.start_utt()  # type: ignore[attr-defined]
     decoder.process_raw(pcm, False, True)  # type: ignore[attr-defined]
     decoder.end_utt()  # type: ignore[attr-defined]
@@ -125,9 +128,12 @@ def groups() -> dict[str, list[speech.Clip]]:
 
 
 def main() -> int:
-    held: tuple[list[str], list[str], list[str]] = ([], [], [])
+    from captioner.engines.offline.model import DEFAULT_DECODER_PARAMS, DEFAULT_FINAL_PARAMS
+
+    final = {**DEFAULT_DECODER_PARAMS, **DEFAULT_FINAL_PARAMS}
+    held: tuple[list[str], ...] = ([], [], [], [])
     counts = [0, 0, 0]
-    print(f"{'group':<34} clips  suppressed   plain  better same worse")
+    print(f"{'group':<34} clips   plain  masked+defaults  masked+ours  better same worse")
     for name, material in groups().items():
         clips = [
             c
@@ -135,25 +141,29 @@ def main() -> int:
             if snr_db(c.pcm) < NOISY_SNR_DB and suppress_steady_noise(c.pcm) is None
         ]
         refs = [c.reference for c in clips]
+        masked = [suppress_sustained_tones(c.pcm) for c in clips]
         plain = [decode(c.pcm) for c in clips]
-        ours = [decode(suppress_sustained_tones(c.pcm)) for c in clips]
+        before = [decode(pcm) for pcm in masked]
+        ours = [decode(pcm, **final) for pcm in masked]
         diffs = [wer(r, o) - wer(r, p) for r, o, p in zip(refs, ours, plain, strict=True)]
         row = [sum(d < 0 for d in diffs), sum(d == 0 for d in diffs), sum(d > 0 for d in diffs)]
-        print(
-            f"{name:<34} {len(clips):>5}  {jiwer.wer(refs, ours):>9.1%}  "
-            f"{jiwer.wer(refs, plain):>6.1%}  {row[0]:>6} {row[1]:>4} {row[2]:>5}",
-            flush=True,
-        )
+        print(f"{name:<34} {len(clips):>5}  {_cells(refs, plain, before, ours, row)}", flush=True)
         if not name.startswith("tune"):
-            for total, part in zip(held, (refs, ours, plain), strict=True):
+            for total, part in zip(held, (refs, plain, before, ours), strict=True):
                 total += part
             counts = [a + b for a, b in zip(counts, row, strict=True)]
-    refs, ours, plain = held
-    print(
-        f"{'held out, all':<34} {len(refs):>5}  {jiwer.wer(refs, ours):>9.1%}  "
-        f"{jiwer.wer(refs, plain):>6.1%}  {counts[0]:>6} {counts[1]:>4} {counts[2]:>5}"
-    )
+    print(f"{'held out, all':<34} {len(held[0]):>5}  {_cells(*held, counts)}")
     return 0
+
+
+def _cells(
+    refs: list[str], plain: list[str], before: list[str], ours: list[str], row: list[int]
+) -> str:
+    rates = [jiwer.wer(refs, [h or "<none>" for h in hyps]) for hyps in (plain, before, ours)]
+    return (
+        f"{rates[0]:>6.1%}  {rates[1]:>15.1%}  {rates[2]:>11.1%}  "
+        f"{row[0]:>6} {row[1]:>4} {row[2]:>5}"
+    )
 
 
 if __name__ == "__main__":

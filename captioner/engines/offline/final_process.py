@@ -270,13 +270,15 @@ def serve(
 ) -> None:
     """The child process: utterance PCM in, word segments out, until the pipe closes.
 
-    ``params`` configure the decoder (the model's, with batch CMN); an
-    utterance whose signal-to-noise ratio is low goes to a second decoder
-    configured with ``noisy_params`` instead (see noisy.noisy_path), without left
-    context (measured: the same words on the benchmark's noisy rows), and,
-    with ``denoise``, with its steady background noise filtered out first
-    (see :mod:`~captioner.engines.offline.denoise`), or else its sustained
-    tones, music, taken down (:mod:`~captioner.engines.offline.music`).  A front
+    ``params`` configure the decoder (the model's, with batch CMN).  An
+    utterance whose signal-to-noise ratio is low (see noisy.final_route) is
+    decoded without left context, and, with ``denoise``, filtered first:
+    steady background noise taken out
+    (:mod:`~captioner.engines.offline.denoise`) and then decoded by a second
+    decoder configured with ``noisy_params``, or else its sustained tones,
+    music, taken down (:mod:`~captioner.engines.offline.music`) and then
+    decoded with ``params``.  Without ``noisy_params`` every utterance is
+    decoded as it is, with ``params``.  A front
     end is reset before each utterance (``start_stream``), so a final
     depends only on its own audio: the same audio gives the same words.
     """
@@ -289,7 +291,7 @@ def serve(
         os.nice(NICE_INCREMENT)
     try:
         from captioner.engines.offline.model import new_decoder, restart_stream
-        from captioner.engines.offline.noisy import noisy_path
+        from captioner.engines.offline.noisy import final_route
 
         decoder = new_decoder(params)
     except Exception as exc:  # the parent logs it and falls back
@@ -302,13 +304,15 @@ def serve(
             context, audio = conn.recv()
         except (EOFError, OSError):
             return  # the app closed the pipe, or died: either way, done
-        noisy_audio = noisy_path(audio, denoise=denoise) if noisy_params else None
-        if noisy_audio is not None:
+        route = final_route(audio, denoise=denoise) if noisy_params else None
+        if route is None:
+            rows = decode_with_context(decoder, context, audio, restart_stream)
+        elif route.plain:
             if noisy is None:
                 noisy = new_decoder(noisy_params)
-            rows = decode_with_context(noisy, b"", noisy_audio, restart_stream)
+            rows = decode_with_context(noisy, b"", route.audio, restart_stream)
         else:
-            rows = decode_with_context(decoder, context, audio, restart_stream)
+            rows = decode_with_context(decoder, b"", route.audio, restart_stream)
         try:
             conn.send(("words", (os.getpid(), rows)))
         except (EOFError, OSError):
