@@ -158,6 +158,15 @@ def wer(reference: str, hypothesis: str) -> float:
 ROW = "{:<46} {:>7} {:>7} {:>7} {:>7} {:>7}"
 
 
+def _noisy_route(args: argparse.Namespace) -> str:
+    """How the run decodes noisy utterances' finals (see noisy.final_route), in words."""
+    if args.no_noisy:
+        return "the same"
+    if args.no_denoise:
+        return "PocketSphinx defaults"
+    return "steady noise filtered + PocketSphinx defaults, music masked + ours"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="skip the mixes and the long file")
@@ -204,9 +213,7 @@ def main(argv: list[str] | None = None) -> int:
     model.run_started()
     print(f"decoder params: {model.params}; segmenter: {segmenter or 'defaults'}")
     print(
-        f"final decoder params: {model.final_params}; noisy utterances: "
-        f"{'the same' if args.no_noisy else 'PocketSphinx defaults'}"
-        f"{'' if args.no_noisy or args.no_denoise else ' after steady-noise or music suppression'} "
+        f"final decoder params: {model.final_params}; noisy utterances: {_noisy_route(args)} "
         f"(below {NOISY_SNR_DB:g} dB SNR, {STEADY_NOISE_SNR_DB:g} dB for steady noise); "
         f"left context {offline._Recogniser.context_ms} ms"
     )

@@ -12,7 +12,8 @@ as it is (the baseline, and what the noisy path did before cb50973); then
 after ``suppress_sustained_tones`` with the same defaults (the noisy path
 from cb50973 on) and with our final settings, as the final-decode process
 now does for an utterance under ``noisy.NOISY_SNR_DB`` whose background is
-not steady noise (``noisy.final_route``); clips the engine would route
+not steady noise (``noisy.final_route``), less the faint first or last words
+``music.drop_faint_edges`` takes out; clips the engine would route
 elsewhere are left out.  The better/same/worse counts compare the last
 column, the engine's, with the baseline clip by clip.  The tuning group is
 first; the others are held out, among them a second music generator written
@@ -33,8 +34,12 @@ import jiwer  # noqa: E402
 import numpy as np  # noqa: E402
 
 from captioner.engines.offline.denoise import suppress_steady_noise  # noqa: E402
-from captioner.engines.offline.music import suppress_sustained_tones  # noqa: E402
+from captioner.engines.offline.music import (  # noqa: E402
+    drop_faint_edges,
+    suppress_sustained_tones,
+)
 from captioner.engines.offline.noisy import NOISY_SNR_DB, snr_db  # noqa: E402
+from captioner.engines.offline.words import clean_word  # noqa: E402
 from tests import speech  # noqa: E402
 
 
@@ -88,13 +93,19 @@ def other_mixed(clip: speech.Clip, snr: float, seed: int) -> speech.Clip:
     return speech.Clip(f"{clip.name}+other{snr:g}dB", pcm, clip.reference)
 
 
-def decode(pcm: bytes, **params: object) -> str:
+def decode(pcm: bytes, *, edges: bool = False, **params: object) -> str:
+    """The words of ``pcm``; ``edges``: less faint first/last words, as the engine's music path."""
     from pocketsphinx import Decoder
 
-    decoder = Decoder(loglevel="FATAL", **params)
+    decoder = Decoder(**{"loglevel": "FATAL", **params})
     decoder.start_utt()  # type: ignore[attr-defined]
     decoder.process_raw(pcm, False, True)  # type: ignore[attr-defined]
     decoder.end_utt()  # type: ignore[attr-defined]
+    if edges:
+        segments = decoder.seg()  # type: ignore[attr-defined]
+        rows = [(seg.word, seg.start_frame, seg.end_frame) for seg in segments]
+        spoken = (clean_word(row[0]) for row in drop_faint_edges(rows, pcm))
+        return " ".join(word for word in spoken if word)
     hyp = decoder.hyp()  # type: ignore[attr-defined]
     return hyp.hypstr if hyp else ""
 
@@ -144,7 +155,7 @@ def main() -> int:
         masked = [suppress_sustained_tones(c.pcm) for c in clips]
         plain = [decode(c.pcm) for c in clips]
         before = [decode(pcm) for pcm in masked]
-        ours = [decode(pcm, **final) for pcm in masked]
+        ours = [decode(pcm, edges=True, **final) for pcm in masked]
         diffs = [wer(r, o) - wer(r, p) for r, o, p in zip(refs, ours, plain, strict=True)]
         row = [sum(d < 0 for d in diffs), sum(d == 0 for d in diffs), sum(d > 0 for d in diffs)]
         print(f"{name:<34} {len(clips):>5}  {_cells(refs, plain, before, ours, row)}", flush=True)

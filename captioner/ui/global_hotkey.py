@@ -19,6 +19,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from captioner.ui.gui_relay import to_gui
+
 log = logging.getLogger(__name__)
 
 DEFAULT_HOTKEY_TEXT = "Ctrl+Alt+Shift+L"
@@ -86,6 +88,9 @@ class GlobalHotkey(QObject):
         self._display = display
         self._stop.clear()
         self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
+        # Presses cross to the GUI thread on the relay, never as a signal emitted on
+        # this object from the listener thread (see gui_relay).
+        self._pressed = to_gui(self, lambda hotkey, _none: hotkey.activated.emit())
         self._thread = threading.Thread(target=self._listen, name="global-hotkey", daemon=True)
         self._thread.start()
         return True
@@ -101,7 +106,7 @@ class GlobalHotkey(QObject):
                 continue
             event = display.next_event()
             if event.type == X.KeyPress:
-                self.activated.emit()
+                self._pressed(None)
 
     def stop(self) -> None:
         display = self._display

@@ -277,10 +277,11 @@ def serve(
     (:mod:`~captioner.engines.offline.denoise`) and then decoded by a second
     decoder configured with ``noisy_params``, or else its sustained tones,
     music, taken down (:mod:`~captioner.engines.offline.music`) and then
-    decoded with ``params``.  Without ``noisy_params`` every utterance is
-    decoded as it is, with ``params``.  A front
-    end is reset before each utterance (``start_stream``), so a final
-    depends only on its own audio: the same audio gives the same words.
+    decoded with ``params``, less a first or last word the music alone
+    made.  Without ``noisy_params`` every utterance is decoded as it is,
+    with ``params``.  A front end is reset before each utterance
+    (``start_stream``), so a final depends only on its own audio: the same
+    audio gives the same words.
     """
     # Ctrl+C in a terminal reaches the whole process group; the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -313,6 +314,9 @@ def serve(
             rows = decode_with_context(noisy, b"", route.audio, restart_stream)
         else:
             rows = decode_with_context(decoder, b"", route.audio, restart_stream)
+            from captioner.engines.offline.music import drop_faint_edges  # loaded by the mask
+
+            rows = drop_faint_edges(rows, route.audio)  # words the music alone made
         try:
             conn.send(("words", (os.getpid(), rows)))
         except (EOFError, OSError):
