@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal, Slot
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,10 @@ Owner = TypeVar("Owner", bound=QObject)
 class _Relay(QObject):
     """Carries ``(function, argument)`` from any thread to the GUI thread.
 
-    Created on the GUI thread (by the first :func:`to_gui`, which owners
-    call from their own init) and never deleted, so a worker can always
-    emit on it, however late its answer comes.
+    Made by the first :func:`to_gui` (owners call it from their own init,
+    on the GUI thread; one made elsewhere is moved there) and never
+    deleted, so a worker can always emit on it, however late its answer
+    comes.
     """
 
     carry = Signal(object, object)
@@ -49,7 +50,11 @@ _relay: _Relay | None = None
 def _the_relay() -> _Relay:
     global _relay
     if _relay is None:
-        _relay = _Relay()
+        relay = _Relay()
+        app = QCoreApplication.instance()
+        if app is not None and relay.thread() is not app.thread():
+            relay.moveToThread(app.thread())  # first asked for off the GUI thread
+        _relay = relay
     return _relay
 
 

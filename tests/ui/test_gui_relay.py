@@ -9,6 +9,7 @@ input scan's thread had the same pattern.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import shiboken6
@@ -127,3 +128,22 @@ def test_engine_events_from_a_thread_arrive_in_order_and_not_after_the_bridge_is
     worker.join(10)
     QCoreApplication.processEvents()
     assert not shiboken6.isValid(bridge)
+
+
+def test_a_relay_first_asked_for_off_the_gui_thread_still_calls_back_on_it(
+    qapp, monkeypatch
+) -> None:
+    from captioner.ui import gui_relay
+
+    monkeypatch.setattr(gui_relay, "_relay", None)
+    owner = QObject()
+    threads: list[QThread] = []
+    worker = threading.Thread(
+        target=lambda: to_gui(owner, lambda _o, _v: threads.append(QThread.currentThread()))(1)
+    )
+    worker.start()
+    worker.join(10)
+    deadline = time.monotonic() + 5
+    while not threads and time.monotonic() < deadline:
+        QCoreApplication.processEvents()
+    assert threads == [qapp.thread()]
