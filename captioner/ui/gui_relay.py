@@ -52,7 +52,7 @@ def _the_relay() -> _Relay:
     if _relay is None:
         relay = _Relay()
         app = QCoreApplication.instance()
-        if app is not None and relay.thread() is not app.thread():
+        if app is not None and relay.thread() != app.thread():
             relay.moveToThread(app.thread())  # first asked for off the GUI thread
         _relay = relay
     return _relay
@@ -65,12 +65,12 @@ def to_gui(owner: Owner, callback: Callable[[Owner, Any], None]) -> Callable[[An
     reference to ``owner`` crosses: the worker keeps nothing alive, and an
     owner deleted by the time the answer arrives gets no callback.
     """
-    me, carry = weakref.ref(owner), _the_relay().carry
+    me, carry, kind = weakref.ref(owner), _the_relay().carry, type(owner).__name__
 
     def on_gui(value: Any) -> None:
         alive = me()
         if alive is None or not shiboken6.isValid(alive):
-            log.debug("answer dropped: %s is gone", type(owner).__name__)
+            log.debug("answer dropped: %s is gone", kind)
             return
         callback(alive, value)
 

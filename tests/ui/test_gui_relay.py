@@ -147,3 +147,19 @@ def test_a_relay_first_asked_for_off_the_gui_thread_still_calls_back_on_it(
     while not threads and time.monotonic() < deadline:
         QCoreApplication.processEvents()
     assert threads == [qapp.thread()]
+
+
+def test_the_worker_holds_no_reference_to_the_owner(qapp) -> None:
+    # The owner's last reference must never go on a worker thread: a QObject freed
+    # there is deleted off the GUI thread.
+    import gc
+    import weakref
+
+    owner = QObject()
+    hand = to_gui(owner, lambda _o, _v: None)
+    gone = weakref.ref(owner)
+    del owner
+    gc.collect()
+    assert gone() is None
+    hand(1)  # an answer for it now: dropped on the GUI thread
+    QCoreApplication.processEvents()
