@@ -115,7 +115,7 @@ class SessionLibrary(QObject):
         and ``done`` never runs.
         """
 
-        index, hand_back = self.index, to_gui(self, lambda _library, result: done(result))
+        index, hand_back = self.index, to_gui(self, lambda _library, result: _call(done, result))
 
         def task() -> None:
             try:
@@ -164,3 +164,13 @@ class SessionLibrary(QObject):
             hand_back(prepare(answer, mask=mask) if prepare is not None else answer)
 
         return emit
+
+
+def _call(done: Callable[[Any], None], result: Any) -> None:
+    """``done(result)``, unless what it updates (a window) was deleted while the disk worked."""
+    try:
+        done(result)
+    except RuntimeError as exc:
+        if "already deleted" not in str(exc):
+            raise
+        log.debug("session change answer dropped: %s", exc)

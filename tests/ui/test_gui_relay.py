@@ -163,3 +163,18 @@ def test_the_worker_holds_no_reference_to_the_owner(qapp) -> None:
     assert gone() is None
     hand(1)  # an answer for it now: dropped on the GUI thread
     QCoreApplication.processEvents()
+
+
+def test_a_change_answered_after_its_window_was_deleted_is_dropped(qapp, tmp_path: Path) -> None:
+    # The library lives on (the session manager owns it); the window that asked does not.
+    from PySide6.QtWidgets import QLabel
+
+    library = SessionLibrary(SessionStore(tmp_path))
+    window = QLabel()
+    started, release = threading.Event(), threading.Event()
+    library.index.submit(lambda: (started.set(), release.wait(10)))
+    library.run(lambda: "deleted 1 session", window.setText)
+    assert started.wait(10)
+    shiboken6.delete(window)
+    release.set()
+    _settle(library)  # no "already deleted" error escapes into the event loop
