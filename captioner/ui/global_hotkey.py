@@ -42,6 +42,7 @@ class GlobalHotkey(QObject):
         self._grabs: list[tuple[int, int]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lost = False  # the X connection broke under the listener
         self.problem = ""
 
     def start(self) -> bool:
@@ -87,6 +88,7 @@ class GlobalHotkey(QObject):
             return False
         self._display = display
         self._stop.clear()
+        self._lost = False
         self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
         # Presses cross to the GUI thread on the relay, never as a signal emitted on
         # this object from the listener thread (see gui_relay).
@@ -100,13 +102,17 @@ class GlobalHotkey(QObject):
 
         display = self._display
         assert display is not None
-        while not self._stop.is_set():
-            if not display.pending_events():
-                select.select([display.fileno(), self._wake[0]], [], [])
-                continue
-            event = display.next_event()
-            if event.type == X.KeyPress:
-                self._pressed(None)
+        try:
+            while not self._stop.is_set():
+                if not display.pending_events():
+                    select.select([display.fileno(), self._wake[0]], [], [])
+                    continue
+                event = display.next_event()
+                if event.type == X.KeyPress:
+                    self._pressed(None)
+        except Exception as exc:  # the X server went away (the session is ending)
+            self._lost = True
+            log.info("Global shortcut: lost the X display (%s)", type(exc).__name__)
 
     def stop(self) -> None:
         display = self._display
@@ -118,13 +124,18 @@ class GlobalHotkey(QObject):
             self._thread.join(2)
         for fd in self._wake:
             os.close(fd)
-        root = display.screen().root
-        for keycode, modifiers in self._grabs:
-            root.ungrab_key(keycode, modifiers)
-        display.sync()
-        display.close()
         self._display = None
-        self._grabs.clear()
+        grabs, self._grabs = self._grabs, []
+        if self._lost:
+            return  # no server to ungrab from: its grabs went with it
+        try:
+            root = display.screen().root
+            for keycode, modifiers in grabs:
+                root.ungrab_key(keycode, modifiers)
+            display.sync()
+            display.close()
+        except Exception as exc:  # the server went away between the check and here
+            log.info("Global shortcut: could not ungrab (%s)", type(exc).__name__)
 
 
 def grab_for(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
 from typing import TextIO
 
@@ -22,6 +24,13 @@ def _read_line(stream: TextIO, timeout: float) -> str:
 
 @pytest.fixture
 def x_display() -> Iterator[str]:
+    with _xvfb() as (name, _server):
+        yield name
+
+
+@contextlib.contextmanager
+def _xvfb() -> Iterator[tuple[str, subprocess.Popen]]:
+    """A private Xvfb: its display name and process."""
     if not (shutil.which("Xvfb") and shutil.which("xdotool")):
         if os.environ.get("CAPTIONER_REQUIRE_PULSE"):  # CI installs both
             pytest.fail("Xvfb and xdotool are needed for the global-shortcut test")
@@ -40,7 +49,7 @@ def x_display() -> Iterator[str]:
         with os.fdopen(ready_read) as ready:
             number = _read_line(ready, timeout=10).strip()
         assert number.isdigit(), f"Xvfb did not start (exit status {server.poll()})"
-        yield f":{number}"
+        yield f":{number}", server
     finally:
         server.terminate()
         server.wait(5)
@@ -67,3 +76,20 @@ def test_without_an_x_server_it_says_why() -> None:
     hotkey = GlobalHotkey(":999")
     assert not hotkey.start()
     assert "No X display" in hotkey.problem
+
+
+def test_the_x_server_going_away_ends_the_listener_quietly(monkeypatch) -> None:
+    # The desktop session ends under the app: no thread traceback, and quitting still works.
+    crashes: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", crashes.append)
+    with _xvfb() as (name, server):
+        hotkey = GlobalHotkey(name)
+        assert hotkey.start(), hotkey.problem
+        listener = hotkey._thread
+        assert listener is not None
+        server.kill()
+        server.wait(5)
+        listener.join(5)
+        assert not listener.is_alive()
+        hotkey.stop()
+    assert crashes == []
