@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings, Signal, SignalInstance
 from PySide6.QtWidgets import QApplication
 
 from captioner import APP_NAME
@@ -72,7 +72,27 @@ SESSION_WAIT_MS = 5000
 # The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
 START_UP_SWITCH_S = 0.001
 # What the window may ask for before the rest exists: asked again once it does.
-EARLY_REQUESTS = ("startRequested", "closeRequested", "quitRequested")
+# The menus are live as soon as the window shows, but their handlers (dialogs,
+# session actions, the run starter) are built by complete(): a menu item chosen
+# in that moment (a fast user, a screen reader's activate) was lost.
+EARLY_REQUESTS = (
+    "startRequested",
+    "stopRequested",
+    "closeRequested",
+    "quitRequested",
+    "overlaySettingsRequested",
+    "assemblyaiSettingsRequested",
+    "placeOverlayRequested",
+    "exportRequested",
+    "importRequested",
+    "copyRequested",
+    "sessionsRequested",
+    "dataFolderRequested",
+    "recoverRequested",
+    "discardRequested",
+    "translation_action",
+)
+TRANSLATION_REQUEST = "translation_action"  # a QAction's triggered(bool), not a window signal
 
 
 class CaptionerApp(QObject):
@@ -133,7 +153,7 @@ class CaptionerApp(QObject):
         # which Python's cycle collector could then free on whichever thread it runs
         # (an engine's), taking its Qt children with it.
         self._recorders = [
-            (getattr(w, name), lambda name=name, early=self._early: early.append(name))
+            (_request(w, name), lambda *_a, name=name, early=self._early: early.append(name))
             for name in EARLY_REQUESTS
         ]
         for signal, record in self._recorders:
@@ -208,7 +228,10 @@ class CaptionerApp(QObject):
         self._recorders = []
         early, self._early = self._early, []
         for name in dict.fromkeys(early):  # each once, in the order first asked
-            getattr(w, name).emit()
+            if name == TRANSLATION_REQUEST:
+                w.translation_action.trigger()
+            else:
+                getattr(w, name).emit()
         after, self._after = self._after, []
         for call in after:
             call()
@@ -253,6 +276,13 @@ class CaptionerApp(QObject):
     def request_unattended_quit(self) -> None:
         """SIGINT, SIGTERM, SIGHUP: quit without questions (saved sessions stay saved)."""
         self.after_complete(lambda: self.quit_sequence.request_unattended())
+
+
+def _request(window: MainWindow, name: str) -> SignalInstance:
+    """The signal that says the window asked for ``name`` (see EARLY_REQUESTS)."""
+    if name == TRANSLATION_REQUEST:
+        return window.translation_action.triggered
+    return getattr(window, name)
 
 
 def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:

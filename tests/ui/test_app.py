@@ -304,6 +304,36 @@ def test_closing_the_window_while_the_app_is_still_loading_quits_once_it_has(
     assert not app.window.isVisible()
 
 
+def test_a_menu_item_chosen_while_the_app_is_still_loading_opens_once_it_has(
+    make_app, qtbot
+) -> None:
+    # The menus work as soon as the window shows; their dialogs are built by complete().
+    # A screen reader's activate (or a fast click) in that moment was lost (CI, AT-SPI test).
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    app = make_app("--input-file", str(SHORT_CLIP), complete=False)
+    app.window.overlaySettingsRequested.emit()  # Settings ▸ Captions…
+    app.window.translation_action.trigger()
+
+    def dialogs() -> list[str]:
+        return sorted(
+            w.windowTitle()
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, QDialog) and w.isVisible()
+        )
+
+    assert dialogs() == []
+    app.complete()
+    qtbot.waitUntil(lambda: len(dialogs()) == 2, timeout=5000)
+    assert [title.removesuffix(" — Captioner") for title in dialogs()] == [
+        "Caption settings",
+        "Translation and speakers",
+    ]
+    for w in QApplication.topLevelWidgets():
+        if isinstance(w, QDialog):
+            w.close()
+
+
 @pytest.mark.parametrize("progressive", [False, True])
 def test_a_dropped_app_is_freed_at_once_not_by_the_cycle_collector(
     qapp, tmp_path, progressive
