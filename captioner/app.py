@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, Signal, SignalInstance
+from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
 
 from captioner import APP_NAME
@@ -29,6 +29,7 @@ from captioner.core import lazy_import
 from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
+from captioner.ui.early_requests import EARLY_REQUESTS, TRANSLATION_REQUEST, request_signal
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.first_paint import FirstPaint, wait_until
 from captioner.ui.input_picker import InputPicker
@@ -71,28 +72,6 @@ LATER_MODULES = (
 SESSION_WAIT_MS = 5000
 # The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
 START_UP_SWITCH_S = 0.001
-# What the window may ask for before the rest exists: asked again once it does.
-# The menus are live as soon as the window shows, but their handlers (dialogs,
-# session actions, the run starter) are built by complete(): a menu item chosen
-# in that moment (a fast user, a screen reader's activate) was lost.
-EARLY_REQUESTS = (
-    "startRequested",
-    "stopRequested",
-    "closeRequested",
-    "quitRequested",
-    "overlaySettingsRequested",
-    "assemblyaiSettingsRequested",
-    "placeOverlayRequested",
-    "exportRequested",
-    "importRequested",
-    "copyRequested",
-    "sessionsRequested",
-    "dataFolderRequested",
-    "recoverRequested",
-    "discardRequested",
-    "translation_action",
-)
-TRANSLATION_REQUEST = "translation_action"  # a QAction's triggered(bool), not a window signal
 
 
 class CaptionerApp(QObject):
@@ -153,7 +132,7 @@ class CaptionerApp(QObject):
         # which Python's cycle collector could then free on whichever thread it runs
         # (an engine's), taking its Qt children with it.
         self._recorders = [
-            (_request(w, name), lambda *_a, name=name, early=self._early: early.append(name))
+            (request_signal(w, name), lambda *_a, name=name, early=self._early: early.append(name))
             for name in EARLY_REQUESTS
         ]
         for signal, record in self._recorders:
@@ -276,13 +255,6 @@ class CaptionerApp(QObject):
     def request_unattended_quit(self) -> None:
         """SIGINT, SIGTERM, SIGHUP: quit without questions (saved sessions stay saved)."""
         self.after_complete(lambda: self.quit_sequence.request_unattended())
-
-
-def _request(window: MainWindow, name: str) -> SignalInstance:
-    """The signal that says the window asked for ``name`` (see EARLY_REQUESTS)."""
-    if name == TRANSLATION_REQUEST:
-        return window.translation_action.triggered
-    return getattr(window, name)
 
 
 def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
