@@ -29,7 +29,7 @@ from captioner.core import lazy_import
 from captioner.core.settings import Settings
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
-from captioner.ui.early_requests import EARLY_REQUESTS, TRANSLATION_REQUEST, request_signal
+from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.first_paint import FirstPaint, wait_until
 from captioner.ui.input_picker import InputPicker
@@ -207,10 +207,7 @@ class CaptionerApp(QObject):
         self._recorders = []
         early, self._early = self._early, []
         for name in dict.fromkeys(early):  # each once, in the order first asked
-            if name == TRANSLATION_REQUEST:
-                w.translation_action.trigger()
-            else:
-                getattr(w, name).emit()
+            ask_again(w, name)
         after, self._after = self._after, []
         for call in after:
             call()

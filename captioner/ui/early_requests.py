@@ -13,6 +13,7 @@ from PySide6.QtCore import SignalInstance
 
 from captioner.ui.main_window import MainWindow
 
+TRANSLATION_REQUEST = "translation_action"  # a QAction's triggered(bool), not a window signal
 EARLY_REQUESTS = (
     "startRequested",
     "stopRequested",
@@ -28,9 +29,8 @@ EARLY_REQUESTS = (
     "dataFolderRequested",
     "recoverRequested",
     "discardRequested",
-    "translation_action",
+    TRANSLATION_REQUEST,
 )
-TRANSLATION_REQUEST = "translation_action"  # a QAction's triggered(bool), not a window signal
 
 
 def request_signal(window: MainWindow, name: str) -> SignalInstance:
@@ -38,3 +38,11 @@ def request_signal(window: MainWindow, name: str) -> SignalInstance:
     if name == TRANSLATION_REQUEST:
         return window.translation_action.triggered
     return getattr(window, name)
+
+
+def ask_again(window: MainWindow, name: str) -> None:
+    """Make the request ``name`` once more (complete() has built what answers it)."""
+    if name == TRANSLATION_REQUEST:
+        window.translation_action.trigger()
+    else:
+        getattr(window, name).emit()

@@ -28,6 +28,7 @@ from captioner.engines.offline.noisy import (
     snr_db,
 )
 from captioner.engines.offline.utterances import UtteranceEnded, UtteranceSegmenter
+from captioner.engines.offline.words import clean_word
 from tests import speech
 
 
@@ -46,13 +47,7 @@ def test_noisy_utterances_are_decoded_with_pocketsphinx_defaults() -> None:
     assert snr_db(clean.pcm) > NOISY_SNR_DB > snr_db(noisy.pcm)
 
     plain = _decode
-    model.run_started()
-    try:
-        got_noisy = [s.word for s in model.decode_final(noisy.pcm)]
-        got_clean = [s.word for s in model.decode_final(clean.pcm)]
-    finally:
-        model.run_ended()
-        model.close()
+    got_noisy, got_clean = _finals(model, noisy.pcm, clean.pcm)
     cleaned = suppress_steady_noise(noisy.pcm)
     assert cleaned is not None  # white noise is steady: filtered before the decode
     assert got_noisy == plain(dict(NOISY_FINAL_PARAMS), cleaned)
@@ -75,12 +70,7 @@ def test_music_is_taken_down_then_decoded_with_our_settings() -> None:
     assert route is not None and not route.plain
     masked = suppress_sustained_tones(clip.pcm)
     assert route.audio == masked
-    model.run_started()
-    try:
-        got = [s.word for s in model.decode_final(clip.pcm)]
-    finally:
-        model.run_ended()
-        model.close()
+    [got] = _finals(model, clip.pcm)
     assert got == _decode(model.final_params, masked, edges=True)
     assert got != _decode(dict(NOISY_FINAL_PARAMS), masked)
 
@@ -95,7 +85,7 @@ def test_a_word_the_music_alone_made_at_an_utterance_edge_is_dropped() -> None:
     masked = suppress_sustained_tones(clip.pcm)
 
     def spoken(words: list[str]) -> list[str]:
-        return [word for word in words if word[0] not in "<["]
+        return [word for word in words if clean_word(word)]
 
     words = spoken(_decode(OfflineModel().final_params, masked))
     assert words[0] == "oh" and "oh" not in clip.reference.split()
@@ -110,12 +100,7 @@ def test_a_word_the_music_alone_made_at_an_utterance_edge_is_dropped() -> None:
 def test_a_model_without_a_noisy_path_decodes_every_utterance_alike() -> None:
     model = OfflineModel(noisy_params=None)
     noisy = speech.mixed(speech.clips("librivox")[2], "noise", 15.0)
-    model.run_started()
-    try:
-        got = [s.word for s in model.decode_final(noisy.pcm)]
-    finally:
-        model.run_ended()
-        model.close()
+    [got] = _finals(model, noisy.pcm)
     decoder = new_decoder(model.final_params)
     expected = [w for w, *_ in decode_with_context(decoder, b"", noisy.pcm, restart_stream)]
     assert got == expected
@@ -167,18 +152,19 @@ def _decode(params: dict[str, Any], audio: bytes, *, edges: bool = False) -> lis
     return [row[0] for row in (drop_faint_edges(rows, audio) if edges else rows)]
 
 
-def _decode_all(model: OfflineModel, clips: list[speech.Clip]) -> list[str]:
+def _finals(model: OfflineModel, *audio: bytes) -> list[list[str]]:
+    """The decoder words of each final of ``audio``, in one run; the processes closed after."""
     model.run_started()
     try:
-        return [
-            " ".join(
-                s.word for s in model.decode_final(clip.pcm) if not s.word.startswith(("<", "["))
-            )
-            for clip in clips
-        ]
+        return [[s.word for s in model.decode_final(pcm)] for pcm in audio]
     finally:
         model.run_ended()
         model.close()
+
+
+def _decode_all(model: OfflineModel, clips: list[speech.Clip]) -> list[str]:
+    finals = _finals(model, *(clip.pcm for clip in clips))
+    return [" ".join(w for w in words if not w.startswith(("<", "["))) for words in finals]
 
 
 def _pink(clip: speech.Clip, snr: float) -> speech.Clip:

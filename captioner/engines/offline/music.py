@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from captioner.engines.offline.denoise import _resynthesise, _spectra
+from captioner.engines.offline.words import clean_word
 
 _FRAME = 2048  # 128 ms at 16 kHz: partials 8 Hz apart are resolved
 _HOP = 512  # 32 ms: 75 % overlap, so the Hann windows' overlap-add is flat
@@ -117,7 +118,7 @@ def drop_faint_edges(rows: Sequence[Sequence[Any]], audio: bytes) -> list[Sequen
     fillers (``<sil>``, ``[NOISE]``) count as neither words nor edges.  With
     fewer than three words there is no median to trust: nothing is dropped.
     """
-    spoken = [k for k, row in enumerate(rows) if row[0] and row[0][0] not in "<[+"]
+    spoken = [k for k, row in enumerate(rows) if clean_word(row[0]) is not None]
     if len(spoken) < 3:
         return list(rows)
     samples = np.frombuffer(audio, dtype="<i2", count=len(audio) // 2).astype(np.float64)
