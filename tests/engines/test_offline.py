@@ -517,23 +517,24 @@ def test_a_recogniser_that_dies_mid_run_ends_the_run_with_a_clear_error_keeping_
 ) -> None:
     spy = ProcessSpy(model, monkeypatch)
     model.load()
-    # Two utterances: the first one's final is shown before the recogniser dies.
+    # Two utterances: the recogniser dies while the second one is being captioned.
     source = HookedSource(ChunkSource(read_pcm(CLIPS[1]) + silence(2.0) + read_pcm(CLIPS[4])))
-    finals_before: list[int] = []
+    killed: list[int] = []
 
-    def kill_after_first_final(index: int) -> None:
-        if recorder.finals and not finals_before:
-            finals_before.append(len(recorder.finals))
+    def kill_in_the_second_line(index: int) -> None:
+        if not killed and any(update.order == 1 for update in recorder.partials):
+            killed.append(index)
             os.kill(spy.pids[0], signal.SIGKILL)
 
     recorder = Recorder()
-    source.on_read = kill_after_first_final
+    source.on_read = kill_in_the_second_line
     engine = OfflineEngine(recorder, realtime=False, model=model)
     engine.start(source)
     assert engine.join(JOIN_TIMEOUT), "the run hung on a dead recogniser"
 
-    assert finals_before, "the clip gave no final before the end"
-    assert len(recorder.finals) == finals_before[0]  # what was shown stays
+    assert killed, "the clip's second line was never captioned"
+    # The first line, finished before the recogniser died, keeps its final.
+    assert [f.order for f in recorder.finals if f.text] == [0]
     [error] = recorder.errors
     assert error.kind is ErrorKind.INTERNAL
     assert "Offline captions stopped" in error.message and str(spy.pids[0]) in error.message

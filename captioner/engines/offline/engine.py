@@ -10,8 +10,10 @@ stream into utterances (with a pre-roll before each, so first words are not
 lost, and a cut at the quietest point when someone never pauses) and each
 utterance is decoded incrementally so partial captions appear while someone
 speaks.  At each end the whole utterance is decoded again, in the shared
-final-decode process, for the final text and word timings.  Both processes
-come from the :class:`~captioner.engines.offline.model.OfflineModel`.
+final-decode process, for the final text and word timings; a thread of the
+run's own waits for that (:mod:`~captioner.engines.offline.in_order`), so the
+live pass never does.  Both processes come from the
+:class:`~captioner.engines.offline.model.OfflineModel`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
+from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.live_process import (
     BYTES_PER_MS,
     MAX_FEED_BYTES,  # noqa: F401  (re-exported for tests and the benchmark)
@@ -99,18 +102,29 @@ class UtteranceEnded(NamedTuple):
     cut: bool = False
 
 
+class _Line(NamedTuple):
+    """A finished utterance waiting for its final, with what the final needs of the run."""
+
+    event: UtteranceEnded
+    live: list[Segment]  # the live pass's words: the fallback if the final decode fails
+    context: bytes  # audio just before it (see _Recogniser._context_for)
+    start_ms: int
+    order: int
+    partial_sent: bool
+
+
 class _Recogniser:
     """One run's utterances: PCM to the recogniser process, its events to turn updates.
 
     The live pass (endpointer, segmenter, live decoder) runs in ``live``, a
     child process; this side only moves bytes and events (no GIL-heavy
-    work), asks the final-decode process for each finished utterance's words
-    and builds the turn updates.  The child keeps the session clock (bytes
-    fed), so word times are right whether audio arrives in real time or as
-    fast as a file reads.
+    work) and builds the turn updates; each finished utterance's words come
+    from the final-decode process, asked on the run's finals thread.  The
+    child keeps the session clock (bytes fed), so word times are right
+    whether audio arrives in real time or as fast as a file reads.
     """
 
-    redecode_finals = True  # see _end_utterance; the benchmark can turn it off
+    redecode_finals = True  # see _final; the benchmark can turn it off
     # The final of an utterance is decoded with this much of the audio before
     # it (when that ended at most context_gap_ms earlier): see _end_utterance.
     context_ms = FINAL_CONTEXT_MS
@@ -136,17 +150,13 @@ class _Recogniser:
         self._utterance_start_ms = 0
         self._last_partial = ""
         self._partial_sent = False
-        self._in_utterance = False
         self._previous: UtteranceEnded | None = None
+        self._finals = InOrder(f"offline-finals-{run}")
 
     @property
     def audio_ms(self) -> int:
         """Milliseconds of audio sent since the run started."""
         return self._fed // BYTES_PER_MS
-
-    @property
-    def in_utterance(self) -> bool:
-        return self._in_utterance
 
     def feed(self, chunk: bytes, *, partials: bool = True) -> None:
         """Consume one chunk; emit partials and finals as utterances progress.
@@ -159,6 +169,10 @@ class _Recogniser:
     def finish(self) -> None:
         """Flush the segmenter and end the utterance in progress (its final)."""
         self._handle(self._live.finish())
+
+    def close(self) -> None:
+        """Wait for the finals still being decoded: they are reported before the run ends."""
+        self._finals.close()
 
     def _handle(self, events: Iterable[tuple[Any, ...]]) -> None:
         for event in events:
@@ -177,10 +191,19 @@ class _Recogniser:
         self._utterance_start_ms = start_ms
         self._last_partial = ""
         self._partial_sent = False
-        self._in_utterance = True
 
     def _end_utterance(self, event: UtteranceEnded, live: list[Segment]) -> None:
-        self._in_utterance = False
+        """Hand the utterance to the finals thread; the live pass goes straight on."""
+        context = self._context_for(event)
+        self._previous = event
+        line = _Line(
+            event, live, context, self._utterance_start_ms, self._order, self._partial_sent
+        )
+        self._finals.submit(lambda: self._final(line))
+
+    def _final(self, line: _Line) -> None:
+        """One utterance's final, on the finals thread (see :mod:`.in_order`)."""
+        event = line.event
         segments: Iterable[Any]
         # A cut utterance was fed past its end (the next one's first samples),
         # so its final must come from its own audio.
@@ -189,24 +212,21 @@ class _Recogniser:
             # (see OfflineModel.decode_final): the live pass is only for
             # partials.  With the pre-roll, it holds the first word's onset.
             try:
-                segments = self._decode_final(event.audio, self._context_for(event))
+                segments = self._decode_final(event.audio, line.context)
             except FinalDecodeError as exc:
                 # Keep the live pass's words (up to the cut): a caption a
                 # little less accurate rather than a lost one.
                 log.error("Final decode failed, keeping the live words of this line: %s", exc)
-                last_frame = (event.end_ms - self._utterance_start_ms) // FRAME_MS
-                segments = [seg for seg in live if seg.start_frame < last_frame]
+                last_frame = (event.end_ms - line.start_ms) // FRAME_MS
+                segments = [seg for seg in line.live if seg.start_frame < last_frame]
         else:
-            segments = live
-        self._previous = event
-        words = tuple(
-            words_from_segments(segments, offset_ms=self._utterance_start_ms, limit_ms=event.end_ms)
-        )
+            segments = line.live
+        words = tuple(words_from_segments(segments, offset_ms=line.start_ms, limit_ms=event.end_ms))
         text = " ".join(word.text for word in words)
-        if text or self._partial_sent:
+        if text or line.partial_sent:
             # An empty final still goes out when a partial did, so the UI
             # drops the in-progress line of what turned out to be noise.
-            self._listener.on_final(self._update(text, words, end_of_turn=True))
+            self._listener.on_final(self._update(text, words, end_of_turn=True, order=line.order))
 
     def _context_for(self, event: UtteranceEnded) -> bytes:
         """For a short utterance, the end of the previous one if it was recent.
@@ -237,10 +257,13 @@ class _Recogniser:
         self._partial_sent = True
         self._listener.on_partial(self._update(text, words, end_of_turn=False))
 
-    def _update(self, text: str, words: tuple[Word, ...], *, end_of_turn: bool) -> TurnUpdate:
+    def _update(
+        self, text: str, words: tuple[Word, ...], *, end_of_turn: bool, order: int | None = None
+    ) -> TurnUpdate:
+        order = self._order if order is None else order
         return TurnUpdate(
-            key=f"offline-{self._run}:{self._order}",
-            order=self._order,
+            key=f"offline-{self._run}:{order}",
+            order=order,
             text=text,
             words=words,
             end_of_turn=end_of_turn,
@@ -337,6 +360,7 @@ class OfflineEngine(WorkerEngine):
                 )
             )
         finally:
+            recogniser.close()  # every final out before the run ends
             source.close()
 
     def _pump(self, source: AudioSource, recogniser: _Recogniser) -> None:
