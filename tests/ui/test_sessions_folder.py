@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from captioner.core.journal import read_journal
+from captioner.core.journal_format import JournalError
 from captioner.core.journal_writer import JournalWriter
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
@@ -206,6 +207,17 @@ def test_damaged_journals_do_not_stop_the_app_and_the_user_is_told_which(
     qtbot.waitUntil(lambda: len(window.view.finished_texts()) == 4, timeout=5000)
 
 
+def _ended_journal(folder: Path) -> bool:
+    """Whether ``folder`` holds one session journal, written to its end."""
+    journals = list(folder.glob("*.jsonl"))
+    if len(journals) != 1:
+        return False
+    try:
+        return read_journal(journals[0]).ended
+    except (OSError, ValueError, JournalError):  # still being written
+        return False
+
+
 def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_folder_gets_it_all(
     make_app, qtbot, tmp_path, monkeypatch, tiny_tmpfs
 ) -> None:
@@ -228,6 +240,8 @@ def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_fold
         app.storage.choose_folder()
         qtbot.waitUntil(lambda: not app.storage.shown, timeout=5000)
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
+        # The journal is written off the GUI thread: a loaded machine may still be at it.
+        qtbot.waitUntil(lambda: _ended_journal(chosen), timeout=10000)
     [journal] = chosen.glob("*.jsonl")
     contents = read_journal(journal)
     assert [t.text for t in contents.turns] == [t.text for t in app.controller.transcript.finished]
