@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             probe.close()
 
+    if args.start and args.engine == "assemblyai":
+        # The SDK imports in the cloud engine's own process while the window builds.
+        from captioner.engines import cloud_host
+
+        cloud_host.prestart()
     prepare_qt()
     from captioner.app import run_gui
 

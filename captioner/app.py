@@ -27,6 +27,7 @@ from captioner.audio.devices import InputDevice, open_device_source
 from captioner.audio.system import SystemAudioDevice
 from captioner.core import lazy_import
 from captioner.core.settings import Settings
+from captioner.engines import registry
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
 from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
@@ -265,6 +266,7 @@ def make_settings() -> QSettings:
 
 
 def run_gui(args: argparse.Namespace) -> int:
+    registry.host_cloud_sessions()  # cloud sessions off the window's interpreter lock
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)

@@ -60,3 +60,39 @@ def test_what_the_app_keeps_is_on_disk_when_a_quit_process_has_gone(tmp_path: Pa
     [kept] = SessionStore(sessions).list()
     assert kept.finished
     assert "Later launches hand over to this instance" in err  # the log reached stderr
+
+
+def test_ctrl_c_in_a_terminal_still_ends_the_cloud_session_properly(tmp_path: Path) -> None:
+    # Ctrl+C reaches every process of the terminal's foreground group: the app
+    # and the process that holds its cloud session (engines/cloud_host.py).
+    # The session must still end with Terminate, not a dropped connection.
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "ASSEMBLYAI_API_KEY": KEY,
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    argv = ["--engine", "assemblyai", "--input-file", str(CLIP)]
+    argv += ["--data-dir", str(tmp_path / "sessions"), "--start"]
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "captioner", *argv, "--api-host", server.url],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # a group of its own, as a terminal's job
+        )
+        try:
+            server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 1, 30)
+            os.killpg(proc.pid, signal.SIGINT)
+            _, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+        session = server.sessions[0]
+    assert "Traceback" not in err
+    assert session.terminate_received and session.termination_sent, err

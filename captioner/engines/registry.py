@@ -112,6 +112,8 @@ class EngineSpec:
         lazy_import.load(self._needed(call))
 
     def _needed(self, call: bool) -> tuple[str, ...]:
+        if _hosting and self.id is EngineId.ASSEMBLYAI:  # the SDK is the host's
+            return ("captioner.engines.cloud_host",)
         return (*self.modules, *self.call_modules) if call else self.modules
 
     def preload(self) -> None:
@@ -161,6 +163,9 @@ def _offline_preload() -> None:
     global _offline_wanted
     with _offline_lock:
         _offline_wanted = True
+    host = sys.modules.get("captioner.engines.cloud_host")
+    if host is not None:
+        host.drop_spare()  # a cloud host kept ready for a Start that will not come
 
     def load() -> None:
         try:
@@ -204,7 +209,32 @@ def _provisional_factory(call_names: Mapping[str, str] | None) -> OfflineFactory
     return make
 
 
+_hosting = False  # see host_cloud_sessions
+
+
+def host_cloud_sessions(on: bool = True) -> None:
+    """Run cloud sessions in a host process of their own (the app's choice; see cloud_host).
+
+    The GUI turns it on: its interpreter lock is the window's, and the SDK
+    imports on the other core while the window builds.  ``captioner
+    transcribe`` keeps the engine in its own process.
+    """
+    global _hosting
+    _hosting = on
+
+
 def _assemblyai(listener: EngineListener, options: EngineOptions) -> Engine:
+    if options.assemblyai is None:
+        raise ValueError("the AssemblyAI engine needs its config (EngineOptions.assemblyai)")
+    if _hosting:
+        from captioner.engines.cloud_host import HostedCloudEngine
+
+        return HostedCloudEngine(listener, options)  # type: ignore[return-value]
+    return in_process_assemblyai(listener, options)
+
+
+def in_process_assemblyai(listener: EngineListener, options: EngineOptions) -> Engine:
+    """The AssemblyAI engine in this process (in the host, or without hosting)."""
     if options.assemblyai is None:
         raise ValueError("the AssemblyAI engine needs its config (EngineOptions.assemblyai)")
     from captioner.engines import assemblyai as cloud
@@ -241,6 +271,11 @@ def _assemblyai_preload() -> None:
     """
     global _cloud_import
     _release_offline()
+    if _hosting:  # the host imports the SDK, on the other core
+        from captioner.engines import cloud_host
+
+        threading.Thread(target=cloud_host.prestart, name="cloud-host-start", daemon=True).start()
+        return
     if _cloud_import is not None:
         return
 

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
 # only an engine already built from it can be running.
 ENGINE_MODULE = "captioner.engines.assemblyai.engine"
+HOST_MODULE = "captioner.engines.cloud_host"  # the engine in a host process (cloud_host)
 
 
 class SettingsDialogs(QObject):
@@ -101,6 +102,7 @@ class SettingsDialogs(QObject):
         ``UpdateConfiguration`` without blocking (the SDK queues it).
         """
         engine = self._controller.engine
-        module = sys.modules.get(ENGINE_MODULE)
-        if module is not None and isinstance(engine, module.AssemblyAIEngine):
-            engine.update_configuration(**changes)
+        for name, kind in ((ENGINE_MODULE, "AssemblyAIEngine"), (HOST_MODULE, "HostedCloudEngine")):
+            module = sys.modules.get(name)
+            if module is not None and isinstance(engine, getattr(module, kind)):
+                engine.update_configuration(**changes)

@@ -1,0 +1,192 @@
+"""The cloud engine in a host process (engines/cloud_host.py), against the fake v3 server.
+
+The app runs each cloud session in a process of its own; these tests drive
+that path end to end (the real SDK in the host, the app's audio and the
+listener calls across the pipe) and check what a user would notice: the same
+captions, Terminate on Stop, a clear message when the host dies or the device
+fails, and no host left behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from captioner.audio.file_source import WavFileSource
+from captioner.engines import cloud_host, registry
+from captioner.engines.assemblyai import AssemblyAIConfig
+from captioner.engines.base import EngineState, ErrorKind
+from tests.conftest import reference_text
+from tests.engines.resilience_harness import StatusRecorder
+from tests.engines.test_assemblyai import KEY, SCRIPT, SilenceSource
+from tests.fakes.v3_server import FakeV3Server, TurnScript
+
+JOIN_S = 30  # a hang guard
+
+
+@pytest.fixture(autouse=True)
+def hosting() -> Iterator[None]:
+    registry.host_cloud_sessions(True)
+    yield
+    registry.host_cloud_sessions(False)
+    cloud_host.drop_spare()
+
+
+def make_engine(server_url: str, listener: StatusRecorder, **config: object):  # type: ignore[no-untyped-def]
+    options = registry.EngineOptions(
+        assemblyai=AssemblyAIConfig(
+            api_key=KEY,
+            api_host=server_url,
+            connect_timeout_s=2.0,
+            backoff_base_s=0.05,
+            provisional_offline=False,
+            **config,  # type: ignore[arg-type]
+        )
+    )
+    engine = registry.ENGINES[registry.EngineId.ASSEMBLYAI].create(listener, options)
+    assert isinstance(engine, cloud_host.HostedCloudEngine)
+    return engine
+
+
+def test_a_clip_is_captioned_through_the_host_as_in_process(clip: Path) -> None:
+    script = TurnScript.from_text(reference_text(clip))
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=script, ms_per_word=250) as server:
+        engine = make_engine(server.url, listener)
+        engine.start(WavFileSource(clip, realtime=False))
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+        session = server.sessions[0]
+    assert not listener.errors
+    assert session.authorization == KEY
+    assert set(session.chunk_ms) == {50.0}
+    assert session.audio_ms_received == pytest.approx(7100, abs=50)
+    assert session.terminate_received
+    assert [t.text for t in listener.transcript] == [reference_text(clip).capitalize() + "."]
+    assert listener.transcript.finished[0].formatted
+    states = [s for s, _ in listener.states]
+    assert EngineState.LISTENING in states
+    assert states.count(EngineState.STOPPED) == 1 and states[-1] is EngineState.STOPPED
+    assert engine.formats_turns
+
+
+def test_stop_sends_terminate_and_the_host_leaves() -> None:
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        engine = make_engine(server.url, listener)
+        engine.start(SilenceSource())
+        server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 2)
+        host = engine._conn
+        assert host is not None
+        engine.stop()
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+        session = server.sessions[0]
+    assert session.terminate_received and session.termination_sent
+    assert not listener.errors
+    assert listener.transcript.finished
+    assert engine._conn is None
+
+
+def test_a_host_killed_mid_session_ends_the_run_with_a_clear_error() -> None:
+    listener = StatusRecorder()
+    pids: list[int] = []
+    original = cloud_host._take_host
+
+    def take():  # type: ignore[no-untyped-def]
+        process, conn = original()
+        pids.append(process.pid)
+        return process, conn
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cloud_host, "_take_host", take)
+        with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+            engine = make_engine(server.url, listener)
+            engine.start(SilenceSource())
+            server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 1)
+            os.kill(pids[0], signal.SIGKILL)
+            listener.wait_stopped(JOIN_S)
+            assert engine.join(JOIN_S)
+    [error] = listener.errors
+    assert error.kind is ErrorKind.INTERNAL
+    assert "process ended unexpectedly" in error.message
+    assert "captions so far are kept" in error.message
+    assert [s for s, _ in listener.states][-1] is EngineState.STOPPED
+
+
+def test_a_vanished_device_is_reported_as_in_process() -> None:
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        engine = make_engine(server.url, listener)
+        source = SilenceSource(fail_after=40)
+        engine.start(source)
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+        session = server.sessions[0]
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
+    assert "device unplugged" in listener.errors[0].message
+    assert session.terminate_received  # the session was closed, not left open
+    assert source.closed
+
+
+def test_a_host_started_ahead_serves_the_next_run_and_is_dropped_when_not_wanted() -> None:
+    cloud_host.prestart()
+    ready = cloud_host.spare_pid()
+    assert ready is not None
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        engine = make_engine(server.url, listener)
+        engine.start(SilenceSource(chunks=40))
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+    assert not listener.errors
+    # another is kept ready for the next Start while the cloud engine stays chosen …
+    deadline = time.monotonic() + 5
+    while cloud_host.spare_pid() in (None, ready) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    spare = cloud_host.spare_pid()
+    assert spare not in (None, ready)
+    # … and ends when another engine is chosen
+    cloud_host.drop_spare()
+    assert cloud_host.spare_pid() is None
+    deadline = time.monotonic() + 10
+    while _alive(spare) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(spare)
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_settings_changed_during_a_session_reach_it_through_the_host() -> None:
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        engine = make_engine(server.url, listener)
+        engine.start(SilenceSource())
+        server.wait_for(lambda s: bool(s.sessions) and len(s.sessions[0].turns_sent) >= 1)
+        engine.update_configuration(keyterms_prompt=["Barton", "Norland"])
+        server.wait_for(
+            lambda s: any(
+                m.get("type") == "UpdateConfiguration" for m in s.sessions[0].control_messages
+            )
+        )
+        engine.stop()
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+        updates = [
+            m for m in server.sessions[0].control_messages if m.get("type") == "UpdateConfiguration"
+        ]
+    assert updates == [{"type": "UpdateConfiguration", "keyterms_prompt": ["Barton", "Norland"]}]
+    assert not listener.errors
