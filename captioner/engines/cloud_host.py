@@ -19,9 +19,11 @@ passes the host's listener calls on to the app's listener.  Messages, app →
 host: ``("start", EngineOptions)``, ``("opened",)``, ``("audio", bytes)``
 (``b""``: the input ended), ``("audio_error", str)``, ``("stop",)``,
 ``("configure", dict)``; host → app: ``("call", method, args)``, ``("ended",)``.
-A host serves one run and exits; one more is started ahead for the next Start
-while the cloud engine stays chosen.  If the host dies, the run ends with a
-clear error and the captions so far stay.
+A host serves one run and exits.  None waits while the app is idle (a host
+with the SDK costs ~50 MB, which an app open all day should not hold for a
+Start that may not come): Start starts one, and ``--start`` at launch, before
+Qt is imported.  If the host dies, the run ends with a clear error and the
+captions so far stay.
 """
 
 from __future__ import annotations
@@ -56,16 +58,13 @@ HOST_GONE = (
 
 _spare_lock = threading.Lock()
 _spare: tuple[ChildProcess, Connection] | None = None
-_keep_spare = False
 
 
 def prestart() -> None:
-    """Start a host now, so the SDK is imported before Start; keep one ready until dropped.
+    """Start a host now, so the SDK is imported by the time the run starts (``--start``).
 
     Safe from any thread; the start itself (a fork and exec) takes milliseconds.
     """
-    global _keep_spare
-    _keep_spare = True
     try:
         _ensure_spare()
     except OSError:
@@ -73,9 +72,8 @@ def prestart() -> None:
 
 
 def drop_spare() -> None:
-    """The cloud engine is no longer chosen: end the host kept ready (it exits on EOF)."""
-    global _keep_spare, _spare
-    _keep_spare = False
+    """The cloud engine is no longer chosen: end a host started ahead (it exits on EOF)."""
+    global _spare
     with _spare_lock:
         spare, _spare = _spare, None
     if spare is not None:
@@ -190,9 +188,6 @@ class HostedCloudEngine(WorkerEngine):
             self._conn = None
             conn.close()
             _reap(process)
-            if _keep_spare:
-                with contextlib.suppress(OSError):
-                    _ensure_spare()  # the next Start finds the SDK imported
 
     def _pump(self, source: AudioSource, ended: threading.Event) -> None:
         """The app's audio to the host until its engine ends (it decides, as in-process)."""

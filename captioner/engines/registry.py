@@ -271,10 +271,7 @@ def _assemblyai_preload() -> None:
     """
     global _cloud_import
     _release_offline()
-    if _hosting:  # the host imports the SDK, on the other core
-        from captioner.engines import cloud_host
-
-        threading.Thread(target=cloud_host.prestart, name="cloud-host-start", daemon=True).start()
+    if _hosting:  # Start's host imports the SDK, on the other core; none waits idle
         return
     if _cloud_import is not None:
         return
