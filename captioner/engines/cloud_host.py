@@ -45,6 +45,7 @@ from captioner.engines.base import (
     ErrorKind,
     WorkerEngine,
 )
+from captioner.engines.call_labels import watch_call_source
 from captioner.engines.offline.child import ChildProcess
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,11 @@ class HostedCloudEngine(WorkerEngine):
         to the pipe, which could block while the host is busy.
         """
         self._control.put(("configure", changes))
+
+    def start(self, source: AudioSource) -> None:
+        if self._options.call_names is not None:  # call mode: a side lost, an echo hint
+            watch_call_source(source, self._listener)  # the source is this process's
+        super().start(source)
 
     def _send(self, message: tuple[Any, ...]) -> bool:
         """Write to the host (the run's thread only); False if it is gone."""

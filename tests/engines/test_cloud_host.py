@@ -193,3 +193,45 @@ def test_settings_changed_during_a_session_reach_it_through_the_host() -> None:
         ]
     assert updates == [{"type": "UpdateConfiguration", "keyterms_prompt": ["Barton", "Norland"]}]
     assert not listener.errors
+
+
+def test_call_mode_through_the_host_labels_both_sides_and_reports_a_lost_one() -> None:
+    from captioner.audio.call import MIC, CallSources
+    from captioner.audio.convert import CHUNK_BYTES
+    from tests.engines.test_call_engines import (
+        SCRIPT as CALL_SCRIPT,
+    )
+    from tests.engines.test_call_engines import (
+        FrameSource,
+        conversation_frames,
+        read_at_once_clock,
+    )
+
+    frames = conversation_frames()
+    mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=40)
+    system = FrameSource([f[CHUNK_BYTES:] for f in frames], "Speakers")
+    seen: list[str] = []
+    sources = CallSources(
+        mic, system, on_source_lost=lambda side, _m: seen.append(side), clock=read_at_once_clock
+    )
+    listener = StatusRecorder()
+    with FakeV3Server(api_key=KEY, script=CALL_SCRIPT, ms_per_word=300, gap_ms=400) as server:
+        options = registry.EngineOptions(
+            call_names={"mic": "You", "system": "Them"},
+            assemblyai=AssemblyAIConfig(
+                api_key=KEY, api_host=server.url, connect_timeout_s=2.0, provisional_offline=False
+            ),
+        )
+        engine = registry.ENGINES[registry.EngineId.ASSEMBLYAI].create(listener, options)
+        assert isinstance(engine, cloud_host.HostedCloudEngine)
+        engine.start(sources)
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+    assert seen == [MIC]
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
+    assert "Headset" in listener.errors[0].message
+    assert [(t.source, t.speaker) for t in listener.transcript] == [
+        ("mic", "You"),
+        ("system", "Them"),
+        ("system", "Them"),
+    ]
