@@ -256,18 +256,20 @@ _cloud_import: threading.Thread | None = None
 def _assemblyai_preload() -> None:
     """Import the SDK (its pydantic models, ~0.4-0.7 s) on a worker thread, once.
 
-    Called once the window has been painted: the first session then opens
-    without that import.  The import holds the GIL in stretches, which
-    benchmarks/sdk_import_stall.py measured as the GUI thread's longest gap:
-    22-28 ms typically, 249 ms once with a cold disk cache under load 7 (the
-    floor is 13-15 ms); a price paid once, while the user has only just seen
-    the window, instead of on every first Start.  Kept after measuring it
-    against the idle-memory target (issue 14, load ~7, 4-6 rounds each): with
-    it idle RSS is 125.7 MB, without 106.8 MB (target 130, met either way since
-    only the SDK's streaming client is imported); launch → session open with
-    ``--device pulse --start`` 1.71 vs 1.65 s (within the rounds' spread);
-    without it the first Start would import the SDK on the GUI thread
-    (0.2-0.4 s frozen).
+    Not in the app, which hosts cloud sessions in a process of their own
+    (:mod:`captioner.engines.cloud_host`): Start starts that process, and no
+    SDK is held while idle.  Without hosting, called once the window has been
+    painted: the first session then opens without that import.  The import
+    holds the GIL in stretches, which benchmarks/sdk_import_stall.py measured
+    as the GUI thread's longest gap: 22-28 ms typically, 249 ms once with a
+    cold disk cache under load 7 (the floor is 13-15 ms); a price paid once,
+    while the user has only just seen the window, instead of on every first
+    Start.  Kept after measuring it against the idle-memory target (issue 14,
+    load ~7, 4-6 rounds each): with it idle RSS is 125.7 MB, without 106.8 MB
+    (target 130, met either way since only the SDK's streaming client is
+    imported); launch → session open with ``--device pulse --start`` 1.71 vs
+    1.65 s (within the rounds' spread); without it the first Start would
+    import the SDK on the GUI thread (0.2-0.4 s frozen).
     """
     global _cloud_import
     _release_offline()
