@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,19 @@ def end_run_before_close(qtbot, app: CaptionerApp) -> None:
         app.controller.stop()
     qtbot.waitUntil(lambda: not app.controller.running and not app.sessions.pending, timeout=15000)
     QApplication.processEvents()  # what the engine posted before it stopped
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """Cyclic garbage a test leaves (Qt wrappers among it) is freed here, on the GUI thread.
+
+    Left to the cycle collector, it is freed by whichever thread next allocates
+    enough: a CI run on Python 3.13 crashed (SIGSEGV, "Garbage-collecting") in
+    an engine thread creating a thread in tests/ui/test_translation.py.  PySide
+    objects must be deleted on the thread they live on.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True, scope="session")
