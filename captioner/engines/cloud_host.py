@@ -96,8 +96,7 @@ def _ensure_spare() -> None:
     with _spare_lock:
         if _spare is not None and _spare[0].is_alive():
             return
-        process = ChildProcess(host_main, (), name="cloud-host")
-        _spare = (process, process.start())
+        _spare = _new_host()
 
 
 def _take_host() -> tuple[ChildProcess, Connection]:
@@ -108,6 +107,11 @@ def _take_host() -> tuple[ChildProcess, Connection]:
         return spare
     if spare is not None:
         spare[1].close()
+    return _new_host()
+
+
+def _new_host() -> tuple[ChildProcess, Connection]:
+    """A host process just started (a fork and exec), and the app's end of its pipe."""
     process = ChildProcess(host_main, (), name="cloud-host")
     return process, process.start()
 
