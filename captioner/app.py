@@ -33,6 +33,7 @@ from captioner.ui.call_mode import CallMode
 from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.first_paint import FirstPaint, wait_until
+from captioner.ui.gui_collector import GuiThreadCollector
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
@@ -274,6 +275,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after stopping the engine
     app.setStyleSheet(read_text("main.qss"))
+    collector = GuiThreadCollector(app)  # Qt wrappers die on the GUI thread only
+    collector.start()
     settings = make_settings()
     instance = SingleInstance(server_name(settings.fileName()))
     reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
@@ -294,6 +297,7 @@ def run_gui(args: argparse.Namespace) -> int:
         from captioner.ui.global_hotkey import GlobalHotkey, grab_for
 
         captioner.complete()
+        collector.freeze_start_up()
         handle = LaunchRequests.of(captioner, args).handle
         instance.launchRequested.disconnect(requests.append)
         instance.launchRequested.connect(handle)
@@ -375,5 +379,6 @@ def run_gui(args: argparse.Namespace) -> int:
         hotkey[0].stop()
     instance.close()
     restore_signal_handlers()
+    collector.stop()
     settings.sync()  # now: the entry point then ends the process without Python's teardown
     return 0

@@ -1,0 +1,141 @@
+"""Cyclic garbage is destroyed on the GUI thread, whichever thread made it collectable."""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QObject
+
+from captioner.ui import gui_collector
+from captioner.ui.gui_collector import GuiThreadCollector
+
+
+class _Cycle:
+    """Garbage only the cycle collector can free; says which thread freed it."""
+
+    def __init__(self, freed_on: list[str]) -> None:
+        self.me = self
+        self._freed_on = freed_on
+
+    def __del__(self) -> None:
+        self._freed_on.append(threading.current_thread().name)
+
+
+# What the worker allocated, kept until the test ends (freed, the counts would drop again).
+_KEPT: list[list[int]] = []
+
+
+def _allocate_a_lot() -> None:
+    """What an engine's thread does all day: enough allocations to pass gen 0's threshold."""
+    _KEPT.extend([index] for index in range(3 * gc.get_threshold()[0]))
+
+
+@pytest.fixture(autouse=True)
+def _forget_allocations() -> Iterator[None]:
+    yield
+    _KEPT.clear()
+
+
+@pytest.fixture
+def collector(qapp) -> Iterator[GuiThreadCollector]:
+    made = GuiThreadCollector()
+    made.start()
+    yield made
+    made.stop()
+    del made
+
+
+def _drop_a_cycle_then_allocate_on_a_worker(freed_on: list[str]) -> None:
+    gc.collect()  # start from empty generations
+    _Cycle(freed_on)  # unreachable at once
+    worker = threading.Thread(target=_allocate_a_lot, name="engine-like-worker")
+    worker.start()
+    worker.join()
+
+
+def test_garbage_is_freed_on_the_gui_thread_not_on_the_worker(collector, qtbot) -> None:
+    freed_on: list[str] = []
+    _drop_a_cycle_then_allocate_on_a_worker(freed_on)
+    assert freed_on == [], "collected by the worker's allocations"
+    qtbot.waitUntil(lambda: freed_on != [], timeout=5000)  # the timer's next look
+    assert freed_on == [threading.main_thread().name]
+    assert collector.collections[0] >= 1
+
+
+def test_without_it_python_frees_it_on_the_worker(qapp) -> None:
+    """What the collector is for: this is what automatic collection does."""
+    assert gc.isenabled()
+    freed_on: list[str] = []
+    _drop_a_cycle_then_allocate_on_a_worker(freed_on)
+    assert freed_on == ["engine-like-worker"]
+
+
+def test_a_qobject_in_a_cycle_is_deleted_on_the_gui_thread(collector, qtbot) -> None:
+    freed_on: list[str] = []
+    gc.collect()
+    orphan = QObject()
+    orphan.setObjectName("dialog-slot-like")
+    orphan.destroyed.connect(lambda: freed_on.append(threading.current_thread().name))
+    orphan.me = orphan  # the cycle: a Python attribute back to the wrapper
+    del orphan
+    worker = threading.Thread(target=_allocate_a_lot, name="engine-like-worker")
+    worker.start()
+    worker.join()
+    assert freed_on == []
+    qtbot.waitUntil(lambda: freed_on != [], timeout=5000)
+    assert freed_on == [threading.main_thread().name]
+
+
+def test_stop_gives_collection_back_to_python(qapp) -> None:
+    made = GuiThreadCollector()
+    made.start()
+    assert not gc.isenabled()
+    made.stop()
+    assert gc.isenabled()
+
+
+def test_older_generations_are_collected_when_their_turn_comes(collector) -> None:
+    """As automatic collection would: a long session's garbage that survived gen 0 is freed."""
+    freed_on: list[str] = []
+    gc.collect()
+    survivor = _Cycle(freed_on)
+    while collector.collections[1] == 0:  # it survives a gen 1 collection: in gen 2 now
+        _allocate_a_lot_here_and_collect(collector)
+    young = collector.collections[:2]
+    del survivor
+    rounds = 0
+    while not freed_on and rounds < 1000:
+        _allocate_a_lot_here_and_collect(collector)
+        rounds += 1
+    assert freed_on == [threading.main_thread().name]
+    assert collector.collections[2] == 1, f"since {young}: {collector.collections}"
+
+
+def _allocate_a_lot_here_and_collect(collector: GuiThreadCollector) -> None:
+    kept = [[index] for index in range(2 * gc.get_threshold()[0])]
+    assert collector.collect_due() is not None
+    del kept
+
+
+def test_full_collections_do_not_come_back_to_back(collector, monkeypatch) -> None:
+    """A long session's full collection is a pause: the next one waits (≈100× its length)."""
+    clock, step = [1000.0], [0.001]
+
+    def monotonic() -> float:
+        clock[0] += step[0]
+        return clock[0]
+
+    monkeypatch.setattr(gui_collector.time, "monotonic", monotonic)
+    while collector.collections[2] == 0:  # each look at the clock "takes" 1 ms
+        _allocate_a_lot_here_and_collect(collector)
+    step[0] = 0.0  # the rounds below take no time at all
+    for _ in range(300):  # three times what Python's thresholds ask for a full one
+        _allocate_a_lot_here_and_collect(collector)
+    assert collector.collections[2] == 1
+    clock[0] += 1.0  # later on
+    for _ in range(300):
+        _allocate_a_lot_here_and_collect(collector)
+    assert collector.collections[2] >= 2
