@@ -67,79 +67,74 @@ class CallPanel(QWidget):
             "Caption your microphone and the call audio at the same time, each line labelled"
         )
         self.toggle.toggled.connect(self.callModeToggled)
-
-        self.pickers: dict[str, QComboBox] = {}
-        self.meters: dict[str, QProgressBar] = {}
-        self.mute_buttons: dict[str, QPushButton] = {}
-        self.name_fields: dict[str, QLineEdit] = {}
-        grid = QGridLayout()
-        titles = {MIC: "&Microphone:", SYSTEM: "&System audio:"}
-        spoken = SIDE_NAMES
-        for row, side in enumerate((MIC, SYSTEM)):
-            title = QLabel(titles[side])
-            picker = QComboBox()
-            picker.setAccessibleName(f"{spoken[side].capitalize()} source")
-            # Long source names must not widen the window past a small screen.
-            picker.setMinimumContentsLength(12)
-            picker.setSizeAdjustPolicy(
-                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-            )
-            title.setBuddy(picker)
-            picker.currentIndexChanged.connect(lambda _i, s=side: self._on_source(s))
-            meter = QProgressBar()
-            meter.setRange(0, 100)
-            meter.setTextVisible(False)
-            meter.setMaximumHeight(10)
-            meter.setAccessibleName(f"{spoken[side].capitalize()} level")
-            mute = QPushButton("Mute")
-            mute.setCheckable(True)
-            mute.setAccessibleName(f"Mute {spoken[side]}")
-            mute.toggled.connect(lambda on, s=side: self._on_mute(s, on))
-            name = QLineEdit(DEFAULT_NAMES[side])
-            name.setMaxLength(40)
-            name.setAccessibleName(f"Name shown for the {spoken[side]}")
-            name.setToolTip("Label shown before this side's captions")
-            name.editingFinished.connect(self._on_names)
-            grid.addWidget(title, row, 0)
-            grid.addWidget(picker, row, 1)
-            grid.addWidget(meter, row, 2)
-            grid.addWidget(mute, row, 3)
-            grid.addWidget(name, row, 4)
-            self.pickers[side] = picker
-            self.meters[side] = meter
-            self.mute_buttons[side] = mute
-            self.name_fields[side] = name
-        grid.setColumnStretch(1, 2)
-        grid.setColumnStretch(2, 1)
-
-        self.echo_hint = QLabel()
-        self.echo_hint.setWordWrap(True)
-        self.echo_hint.setAccessibleName("Echo hint")
-        self.echo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.echo_hint.hide()
-        self.help = QLabel()
-        self.help.setWordWrap(True)
-        self.help.setOpenExternalLinks(True)
-        self.help.setAccessibleName("System audio help")
-        self.help.hide()
-
-        # The source rows only matter in call mode: folded away otherwise, so
-        # the main window stays simple for people captioning one source.
-        self.details = QWidget()
-        details = QVBoxLayout(self.details)
-        details.setContentsMargins(0, 0, 0, 0)
-        details.addLayout(grid)
-        details.addWidget(self.echo_hint)
-        details.addWidget(self.help)
-        self.details.setVisible(False)
-        self.toggle.toggled.connect(self.details.setVisible)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.toggle)
-        layout.addWidget(self.details)
+        self.toggle.toggled.connect(self._show_details)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.toggle)
         self._names = dict(DEFAULT_NAMES)
+        self._running = False
         self._updating = False
+        # The source rows only matter in call mode: folded away otherwise, so the
+        # main window stays simple for people captioning one source.  They are
+        # built on first use, after the window has shown (their first line edit
+        # alone costs ~4 ms of the launch, issue 14).
+        self._details: _Details | None = None
+
+    # -- the folded rows, built on first use -------------------------------------
+
+    @property
+    def details(self) -> QWidget:
+        """The source rows, echo hint and help (hidden unless call mode is on)."""
+        return self._built()
+
+    @property
+    def pickers(self) -> dict[str, QComboBox]:
+        return self._built().pickers
+
+    @property
+    def meters(self) -> dict[str, QProgressBar]:
+        return self._built().meters
+
+    @property
+    def mute_buttons(self) -> dict[str, QPushButton]:
+        return self._built().mute_buttons
+
+    @property
+    def name_fields(self) -> dict[str, QLineEdit]:
+        return self._built().name_fields
+
+    @property
+    def echo_hint(self) -> QLabel:
+        return self._built().echo_hint
+
+    @property
+    def help(self) -> QLabel:
+        return self._built().help
+
+    def _built(self) -> _Details:
+        if self._details is None:
+            details = _Details(self._names)
+            details.setVisible(self.toggle.isChecked())
+            self._layout.addWidget(details)
+            for side in (MIC, SYSTEM):
+                details.pickers[side].currentIndexChanged.connect(
+                    lambda _i, s=side: self._on_source(s)
+                )
+                details.mute_buttons[side].toggled.connect(lambda on, s=side: self._on_mute(s, on))
+                details.name_fields[side].editingFinished.connect(self._on_names)
+            # Built after the rest of the window: put the rows back after the toggle
+            # in the Tab order (a widget added late goes to the end of the chain).
+            previous: QWidget = self.toggle
+            for widget in details.focus_order():
+                QWidget.setTabOrder(previous, widget)
+                previous = widget
+            self._details = details
+            self.set_running(self._running)
+        return self._details
+
+    def _show_details(self, on: bool) -> None:
+        if on or self._details is not None:
+            self._built().setVisible(on)
 
     # -- state from the app ----------------------------------------------------
 
@@ -166,7 +161,7 @@ class CallPanel(QWidget):
                         0 if items else -1,
                     )
                 picker.setCurrentIndex(index)
-                picker.setEnabled(bool(items))
+                picker.setEnabled(bool(items) and not self._running)  # fixed during a run
         finally:
             self._updating = False
 
@@ -199,18 +194,22 @@ class CallPanel(QWidget):
 
     def set_running(self, running: bool) -> None:
         """Sources and call mode are fixed during a run; mute and names are not."""
+        self._running = running
         self.toggle.setEnabled(not running)
-        for picker in self.pickers.values():
+        if self._details is None:
+            return  # applied when the rows are built
+        for picker in self._details.pickers.values():
             picker.setEnabled(not running and picker.count() > 0)
 
     def set_call_mode(self, on: bool) -> None:
         self.toggle.setChecked(on)
 
     def set_names(self, names: dict[str, str]) -> None:
-        for side, field in self.name_fields.items():
-            if names.get(side):
-                field.setText(names[side])
-        self._names = self.names()
+        """The remembered side names (an empty one keeps the default)."""
+        self._names = {side: names.get(side) or name for side, name in self._names.items()}
+        if self._details is not None:
+            for side, field in self._details.name_fields.items():
+                field.setText(self._names[side])
 
     # -- what the user chose -----------------------------------------------------
 
@@ -222,13 +221,15 @@ class CallPanel(QWidget):
         return self.pickers[side].currentData()
 
     def muted(self, side: str) -> bool:
-        return self.mute_buttons[side].isChecked()
+        return self._details is not None and self._details.mute_buttons[side].isChecked()
 
     def names(self) -> dict[str, str]:
         """Side names, falling back to the defaults for an empty field."""
+        if self._details is None:
+            return dict(self._names)
         return {
             side: field.text().strip() or DEFAULT_NAMES[side]
-            for side, field in self.name_fields.items()
+            for side, field in self._details.name_fields.items()
         }
 
     # -- internals ---------------------------------------------------------------
@@ -246,3 +247,71 @@ class CallPanel(QWidget):
         if names != self._names:
             self._names = names
             self.namesChanged.emit(dict(names))
+
+
+class _Details(QWidget):
+    """Per side a picker, level meter, mute button and name field; the echo hint and help."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__()
+        self.pickers: dict[str, QComboBox] = {}
+        self.meters: dict[str, QProgressBar] = {}
+        self.mute_buttons: dict[str, QPushButton] = {}
+        self.name_fields: dict[str, QLineEdit] = {}
+        grid = QGridLayout()
+        titles = {MIC: "&Microphone:", SYSTEM: "&System audio:"}
+        spoken = SIDE_NAMES
+        for row, side in enumerate((MIC, SYSTEM)):
+            title = QLabel(titles[side])
+            picker = QComboBox()
+            picker.setAccessibleName(f"{spoken[side].capitalize()} source")
+            # Long source names must not widen the window past a small screen.
+            picker.setMinimumContentsLength(12)
+            picker.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
+            title.setBuddy(picker)
+            meter = QProgressBar()
+            meter.setRange(0, 100)
+            meter.setTextVisible(False)
+            meter.setMaximumHeight(10)
+            meter.setAccessibleName(f"{spoken[side].capitalize()} level")
+            mute = QPushButton("Mute")
+            mute.setCheckable(True)
+            mute.setAccessibleName(f"Mute {spoken[side]}")
+            name = QLineEdit(names[side])
+            name.setMaxLength(40)
+            name.setAccessibleName(f"Name shown for the {spoken[side]}")
+            name.setToolTip("Label shown before this side's captions")
+            for column, widget in enumerate((title, picker, meter, mute, name)):
+                grid.addWidget(widget, row, column)
+            self.pickers[side] = picker
+            self.meters[side] = meter
+            self.mute_buttons[side] = mute
+            self.name_fields[side] = name
+        grid.setColumnStretch(1, 2)
+        grid.setColumnStretch(2, 1)
+
+        self.echo_hint = QLabel()
+        self.echo_hint.setWordWrap(True)
+        self.echo_hint.setAccessibleName("Echo hint")
+        self.echo_hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.echo_hint.hide()
+        self.help = QLabel()
+        self.help.setWordWrap(True)
+        self.help.setOpenExternalLinks(True)
+        self.help.setAccessibleName("System audio help")
+        self.help.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(grid)
+        layout.addWidget(self.echo_hint)
+        layout.addWidget(self.help)
+
+    def focus_order(self) -> list[QWidget]:
+        """The rows' focusable widgets, side by side, left to right; then the help's links."""
+        order: list[QWidget] = []
+        for side in (MIC, SYSTEM):
+            order += [self.pickers[side], self.mute_buttons[side], self.name_fields[side]]
+        return [*order, self.help]

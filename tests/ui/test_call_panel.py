@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
 from captioner.ui.call_panel import CallPanel, level_to_percent
 
@@ -120,3 +120,49 @@ def test_every_control_has_an_accessible_name(qtbot) -> None:
     assert set(focusable) <= set(controls)
     for widget in controls:
         assert widget.accessibleName(), widget
+
+
+def test_tab_goes_from_the_toggle_through_both_rows_then_on(qtbot) -> None:
+    """The rows are built after the rest of the window (issue 14), yet Tab still
+    visits them right after the toggle, side by side, before what follows the panel."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    layout = QVBoxLayout(window)
+    panel = CallPanel()
+    after = QPushButton("Start")
+    layout.addWidget(panel)
+    layout.addWidget(after)
+    window.show()
+    panel.set_call_mode(True)
+    panel.set_sources(MICS, SYSTEMS)
+    expected = [
+        panel.pickers["mic"],
+        panel.mute_buttons["mic"],
+        panel.name_fields["mic"],
+        panel.pickers["system"],
+        panel.mute_buttons["system"],
+        panel.name_fields["system"],
+        after,
+    ]
+    visited = []
+    widget = panel.toggle
+    while len(visited) < len(expected):
+        widget = widget.nextInFocusChain()
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.isVisible():
+            visited.append(widget)
+    assert [w.accessibleName() or w.text() for w in visited] == [
+        w.accessibleName() or w.text() for w in expected
+    ]
+
+
+def test_names_and_running_state_given_before_the_rows_exist_are_shown_in_them(qtbot) -> None:
+    panel = CallPanel()
+    qtbot.addWidget(panel)
+    panel.set_names({"mic": "Ana", "system": ""})
+    panel.set_running(True)
+    assert panel.names() == {"mic": "Ana", "system": "Them"}
+    panel.set_sources(MICS, SYSTEMS)  # the rows are built now
+    assert panel.name_fields["mic"].text() == "Ana"
+    assert panel.name_fields["system"].text() == "Them"
+    assert not panel.pickers["mic"].isEnabled()  # fixed during the run
+    assert not panel.muted("mic")
