@@ -82,7 +82,9 @@ def drop_spare() -> None:
     if spare is not None:
         process, conn = spare
         conn.close()
-        threading.Thread(target=_reap, args=(process,), name="cloud-host-reap", daemon=True).start()
+        threading.Thread(
+            target=process.end, args=(EXIT_GRACE_S,), name="cloud-host-reap", daemon=True
+        ).start()
 
 
 def spare_pid() -> int | None:
@@ -114,13 +116,6 @@ def _new_host() -> tuple[ChildProcess, Connection]:
     """A host process just started (a fork and exec), and the app's end of its pipe."""
     process = ChildProcess(host_main, (), name="cloud-host")
     return process, process.start()
-
-
-def _reap(process: ChildProcess) -> None:
-    process.join(EXIT_GRACE_S)
-    process.kill()
-    process.join(EXIT_GRACE_S)
-    process.close()
 
 
 class HostedCloudEngine(WorkerEngine):
@@ -199,7 +194,7 @@ class HostedCloudEngine(WorkerEngine):
         finally:
             self._conn = None
             conn.close()
-            _reap(process)
+            process.end(EXIT_GRACE_S)
 
     def _pump(self, source: AudioSource, ended: threading.Event) -> None:
         """The app's audio to the host until its engine ends (it decides, as in-process)."""

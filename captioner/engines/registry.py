@@ -91,6 +91,9 @@ class EngineSpec:
     # adds (numpy, to mix the sides), which a one-source run does without.
     modules: tuple[str, ...] = ()
     call_modules: tuple[str, ...] = ()
+    # What ``factory`` imports instead when sessions run in a host process
+    # (:func:`host_cloud_sessions`): the engine's own modules are the host's then.
+    hosted_modules: tuple[str, ...] = ()
 
     def available(self) -> bool:
         return importlib.util.find_spec(self.requires) is not None
@@ -112,8 +115,8 @@ class EngineSpec:
         lazy_import.load(self._needed(call))
 
     def _needed(self, call: bool) -> tuple[str, ...]:
-        if _hosting and self.id is EngineId.ASSEMBLYAI:  # the SDK is the host's
-            return ("captioner.engines.cloud_host",)
+        if _hosting and self.hosted_modules:
+            return self.hosted_modules
         return (*self.modules, *self.call_modules) if call else self.modules
 
     def preload(self) -> None:
@@ -321,6 +324,7 @@ ENGINES: dict[EngineId, EngineSpec] = {
         key_help=_assemblyai_missing_key,
         modules=("captioner.engines.assemblyai.engine",),
         call_modules=("captioner.engines.assemblyai.call",),
+        hosted_modules=("captioner.engines.cloud_host",),
     ),
 }
 

@@ -8,7 +8,6 @@ running cloud session without a restart.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 
 # Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
 # only an engine already built from it can be running.
-ENGINE_MODULE = "captioner.engines.assemblyai.engine"
-HOST_MODULE = "captioner.engines.cloud_host"  # the engine in a host process (cloud_host)
 
 
 class SettingsDialogs(QObject):
@@ -101,8 +98,7 @@ class SettingsDialogs(QObject):
         (``session_options.live_changes``); the engine sends them as one
         ``UpdateConfiguration`` without blocking (the SDK queues it).
         """
-        engine = self._controller.engine
-        for name, kind in ((ENGINE_MODULE, "AssemblyAIEngine"), (HOST_MODULE, "HostedCloudEngine")):
-            module = sys.modules.get(name)
-            if module is not None and isinstance(engine, getattr(module, kind)):
-                engine.update_configuration(**changes)
+        # Only the cloud engines (in-process or hosted) take changes mid-session.
+        update = getattr(self._controller.engine, "update_configuration", None)
+        if update is not None:
+            update(**changes)

@@ -132,13 +132,14 @@ class ChildProcess:
         elif self._popen is not None and self._popen.poll() is not None:
             self._popen = None
 
-    def _end_at_exit(self) -> None:
-        """The app is exiting: close the pipe (the child leaves), reap it, kill a slow one."""
+    def end(self, grace: float = EXIT_GRACE_S) -> None:
+        """Close the pipe (the child leaves on EOF), reap it, kill one slower than ``grace``."""
         if self._conn is not None:
             self._conn.close()
-        self.join(EXIT_GRACE_S)
+        self.join(grace)
         self.kill()
-        self.join(EXIT_GRACE_S)
+        self.join(grace)
+        self.close()
 
 
 _running: weakref.WeakSet[ChildProcess] = weakref.WeakSet()
@@ -149,7 +150,7 @@ def _end_children() -> None:
     """As multiprocessing did for its daemon children: none outlives a normal exit."""
     for child in list(_running):
         if child.is_alive():
-            child._end_at_exit()
+            child.end()
 
 
 def _interpreter() -> list[str]:
