@@ -14,7 +14,7 @@ import signal
 import struct
 import threading
 import wave
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import jiwer
@@ -184,19 +184,6 @@ def run_engine(
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[OfflineModel]:
-    """One model for the module, as in the app: loaded once, reused by every run."""
-    shared = OfflineModel()
-    shared.load()
-    # One final-decode process for the module's runs, as an app that keeps
-    # captioning: each run would otherwise start (and load) its own.
-    shared.run_started()
-    yield shared
-    shared.run_ended()
-    shared.close()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -31,16 +30,6 @@ from tests.engines.test_offline import (
 # far longer than the live pass needs to reach it, short enough for a failure
 # to show in reasonable time.
 GATE_S = 20.0
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[OfflineModel]:
-    shared = OfflineModel()
-    shared.load()
-    shared.run_started()
-    yield shared
-    shared.run_ended()
-    shared.close()
 
 
 def test_the_next_line_is_captioned_while_the_last_one_is_decoded_again(
