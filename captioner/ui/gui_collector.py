@@ -31,10 +31,10 @@ from PySide6.QtCore import QObject, Qt, QTimer
 # allocation rate while captioning, a few hundred milliseconds' worth.
 CHECK_MS = 250
 # A full collection walks every object the session added (≈14 ms at 10,000 turns,
-# benchmarks/gc_pauses.py): after one, the next waits this many times as long, so
-# full collections take at most ~1 % of the GUI thread.  Python itself puts them
-# off until the long-lived objects have grown by a quarter, a count it does not expose.
-FULL_SPACING = 100
+# benchmarks/gc_pauses.py).  As Python does, one runs only once the oldest
+# generation has grown by this fraction since the last one: the cost stays linear
+# in what the session allocates, however long the transcript.
+FULL_GROWTH = 0.25
 
 
 class GuiThreadCollector(QObject):
@@ -48,7 +48,8 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.collect_due)
         self.collections = [0, 0, 0]  # per generation, for tests and benchmarks
-        self._full_not_before = 0.0  # time.monotonic() of the earliest next full collection
+        self.seconds = [0.0, 0.0, 0.0]  # time spent collecting, per generation
+        self._long_lived = 0  # objects in the oldest generation after the last full collection
 
     def start(self) -> None:
         """Turn automatic collection off and collect from the timer instead."""
@@ -81,17 +82,26 @@ class GuiThreadCollector(QObject):
         thresholds = gc.get_threshold()
         if counts[0] <= thresholds[0]:
             return None  # Python looks at the older generations only then, too
-        oldest = len(counts) - 1
         generation = 0
-        for index in range(oldest, 0, -1):
-            if thresholds[index] and counts[index] > thresholds[index]:
-                generation = index
-                break
-        if generation == oldest and time.monotonic() < self._full_not_before:
-            generation -= 1  # a full collection ran recently: the middle one for now
-        started = time.monotonic()
+        # Python's own rule for the older ones: the middle generation after ten young
+        # collections, the oldest after ten of those, and only once it has grown by a
+        # quarter (looked at only when the middle one is due: counting is O(objects)).
+        if thresholds[1] and counts[1] > thresholds[1]:
+            generation = 1
+            if thresholds[2] and counts[2] > thresholds[2] and self._grown_enough():
+                generation = 2
+        started = time.perf_counter()
         gc.collect(generation)
-        if generation == oldest:
-            self._full_not_before = time.monotonic() + FULL_SPACING * (time.monotonic() - started)
+        self.seconds[generation] += time.perf_counter() - started
+        if generation == 2:
+            self._long_lived = _size(2)
         self.collections[generation] += 1
         return generation
+
+    def _grown_enough(self) -> bool:
+        return _size(2) - self._long_lived > FULL_GROWTH * self._long_lived
+
+
+def _size(generation: int) -> int:
+    """How many objects are tracked in ``generation`` (it lists them: ~1 ms per 100,000)."""
+    return len(gc.get_objects(generation))

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 import pytest
 from PySide6.QtCore import QObject
 
-from captioner.ui import gui_collector
 from captioner.ui.gui_collector import GuiThreadCollector
 
 
@@ -120,22 +119,17 @@ def _allocate_a_lot_here_and_collect(collector: GuiThreadCollector) -> None:
     del kept
 
 
-def test_full_collections_do_not_come_back_to_back(collector, monkeypatch) -> None:
-    """A long session's full collection is a pause: the next one waits (≈100× its length)."""
-    clock, step = [1000.0], [0.001]
-
-    def monotonic() -> float:
-        clock[0] += step[0]
-        return clock[0]
-
-    monkeypatch.setattr(gui_collector.time, "monotonic", monotonic)
-    while collector.collections[2] == 0:  # each look at the clock "takes" 1 ms
+def test_a_full_collection_waits_until_the_old_objects_have_grown(collector) -> None:
+    """As Python does: a long session's full collection (a pause of the captions) comes
+    again only once the objects that live long have grown by a quarter, not every time
+    the counts say so."""
+    while collector.collections[2] == 0:
         _allocate_a_lot_here_and_collect(collector)
-    step[0] = 0.0  # the rounds below take no time at all
-    for _ in range(300):  # three times what Python's thresholds ask for a full one
+    for _ in range(300):  # three times what the counts alone ask for a full one
         _allocate_a_lot_here_and_collect(collector)
-    assert collector.collections[2] == 1
-    clock[0] += 1.0  # later on
+    assert collector.collections[2] == 1, "short-lived garbage made it walk the old objects"
+    grown = [[index] for index in range(len(gc.get_objects(2)))]  # a transcript's worth
     for _ in range(300):
         _allocate_a_lot_here_and_collect(collector)
     assert collector.collections[2] >= 2
+    del grown
