@@ -127,8 +127,10 @@ class HostedCloudEngine(WorkerEngine):
         super().__init__(listener)
         self._options = options  # registry.EngineOptions (pickled to the host)
         self._conn: Connection | None = None  # the run's thread's own
-        self._control: queue.SimpleQueue[tuple[Any, ...]] = queue.SimpleQueue()
-        self._stop_sent = False
+        # Stop and setting changes, written by the run's control thread as they come
+        # (the GUI thread never writes the pipe: it could block while the host is busy).
+        self._control: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+        self._write_lock = threading.Lock()  # the pump's audio and the control messages
 
     @property
     def formats_turns(self) -> bool:
@@ -144,31 +146,33 @@ class HostedCloudEngine(WorkerEngine):
         """
         self._control.put(("configure", changes))
 
+    def stop(self) -> None:
+        """Ask the host to end the session now (Terminate), not after the next chunk."""
+        super().stop()
+        self._control.put(("stop",))
+
     def start(self, source: AudioSource) -> None:
         if self._options.call_names is not None:  # call mode: a side lost, an echo hint
             watch_call_source(source, self._listener)  # the source is this process's
         super().start(source)
 
     def _send(self, message: tuple[Any, ...]) -> bool:
-        """Write to the host (the run's thread only); False if it is gone."""
+        """Write to the host (the run's threads only); False if it is gone."""
         conn = self._conn
         if conn is None:
             return False
         try:
-            conn.send(message)
+            with self._write_lock:
+                conn.send(message)
         except (OSError, ValueError):  # the host is gone: the relay reports it
             return False
         return True
 
-    def _send_control(self) -> None:
-        """Stop and setting changes asked for since the last chunk, in order."""
-        if self._stop_requested.is_set() and not self._stop_sent:
-            self._stop_sent = self._send(("stop",))
-        while True:
-            try:
-                message = self._control.get_nowait()
-            except queue.Empty:
-                return
+    def _forward_control(self) -> None:
+        """Stop and setting changes to the host as they are asked for, in order."""
+        while (message := self._control.get()) is not None:
+            if message[0] == "stop" and not self._stop_requested.is_set():
+                continue  # asked of an earlier run
             self._send(message)
 
     def _run(self, source: AudioSource) -> None:
@@ -180,18 +184,25 @@ class HostedCloudEngine(WorkerEngine):
             )
             return
         ended = threading.Event()
-        self._conn, self._stop_sent = conn, False
+        self._conn = conn
         relay = threading.Thread(
             target=self._relay, args=(conn, process, ended), name="cloud-host-events", daemon=True
+        )
+        control = threading.Thread(
+            target=self._forward_control, name="cloud-host-control", daemon=True
         )
         try:
             if self._send(("start", self._options)):
                 relay.start()
+                control.start()
                 self._pump(source, ended)
                 relay.join()
             else:
                 self._relay(conn, process, ended)  # reports why the host cannot be reached
         finally:
+            if control.is_alive():
+                self._control.put(None)  # the control thread leaves
+                control.join()
             self._conn = None
             conn.close()
             process.end(EXIT_GRACE_S)
@@ -205,8 +216,9 @@ class HostedCloudEngine(WorkerEngine):
             return
         try:
             self._send(("opened",))
-            while not ended.is_set():
-                self._send_control()
+            # Until the host's engine ends (it decides, as in-process), or Stop: the
+            # host then needs no more audio, and a read could block a chunk longer.
+            while not ended.is_set() and not self._stop_requested.is_set():
                 try:
                     chunk = source.read(READ_TIMEOUT_S)
                 except AudioError as exc:
@@ -216,8 +228,7 @@ class HostedCloudEngine(WorkerEngine):
                     continue
                 if not self._send(("audio", chunk)) or not chunk:
                     break
-            while not ended.wait(READ_TIMEOUT_S):  # the input ended: Stop may still come
-                self._send_control()
+            ended.wait()  # the input ended or Stop was asked: the host ends the session
         finally:
             source.close()
 
