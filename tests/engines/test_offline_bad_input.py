@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import resource
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -140,18 +140,6 @@ def assert_survived(run: Run) -> None:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[OfflineModel]:
-    shared = OfflineModel()
-    shared.load()
-    # One final-decode process for the module's runs, as an app that keeps
-    # captioning: each run would otherwise start (and load) its own.
-    shared.run_started()
-    yield shared
-    shared.run_ended()
-    shared.close()
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ utterance and its first word is an onset the endpointer must not swallow.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 
 import jiwer
 import pytest
@@ -20,18 +19,6 @@ from tests import speech
 from tests.recording import RecordingListener
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def model() -> Iterator[OfflineModel]:
-    model = OfflineModel()
-    model.load()
-    # One final-decode process for the module's runs, as an app that keeps
-    # captioning: each run would otherwise start (and load) its own.
-    model.run_started()
-    yield model
-    model.run_ended()
-    model.close()
 
 
 def transcribe(model: OfflineModel, pcm: bytes) -> list[TurnUpdate]:
