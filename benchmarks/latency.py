@@ -87,11 +87,16 @@ def child(spec_path: str) -> int:
     CaptionOverlay.paintEvent = timed_paint
     from captioner.__main__ import main as entry
 
-    try:
-        return entry(spec["argv"])
-    finally:
+    def write_results() -> None:
         out = {"blocks": blocks, "chunks": chunks, "rates": rates, "paints": paints}
         Path(spec["out"]).write_text(json.dumps(out))
+
+    # The entry point ends the process with os._exit once the GUI has quit (no
+    # ``finally`` runs after it), but it runs the atexit handlers first.
+    import atexit
+
+    atexit.register(write_results)
+    return entry(spec["argv"])
 
 
 # -- parent: the run and the arithmetic ----------------------------------------------------
