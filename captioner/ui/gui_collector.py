@@ -22,7 +22,6 @@ not walk the Qt wrappers and modules that live as long as the app.
 from __future__ import annotations
 
 import gc
-import time
 
 from PySide6.QtCore import QObject, Qt, QTimer
 
@@ -48,7 +47,6 @@ class GuiThreadCollector(QObject):
         self._timer.setInterval(CHECK_MS)
         self._timer.timeout.connect(self.collect_due)
         self.collections = [0, 0, 0]  # per generation, for tests and benchmarks
-        self.seconds = [0.0, 0.0, 0.0]  # time spent collecting, per generation
         self._long_lived = 0  # objects in the oldest generation after the last full collection
 
     def start(self) -> None:
@@ -90,9 +88,7 @@ class GuiThreadCollector(QObject):
             generation = 1
             if thresholds[2] and counts[2] > thresholds[2] and self._grown_enough():
                 generation = 2
-        started = time.perf_counter()
         gc.collect(generation)
-        self.seconds[generation] += time.perf_counter() - started
         if generation == 2:
             self._long_lived = _size(2)
         self.collections[generation] += 1

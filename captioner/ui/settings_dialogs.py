@@ -27,9 +27,6 @@ if TYPE_CHECKING:
     from captioner.ui.profanity_filter import ProfanityFilter
     from captioner.ui.translation_settings import TranslationSettingsDialog
 
-# Not imported here: the engine module pulls in the AssemblyAI SDK (~0.7 s), and
-# only an engine already built from it can be running.
-
 
 class SettingsDialogs(QObject):
     """Settings ▸ Captions… and Settings ▸ AssemblyAI…, both window-modal."""
