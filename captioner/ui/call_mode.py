@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from captioner.audio.call import CallSources
 
 NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
-LEVEL_POLL_MS = 50
+LEVEL_POLL_MS = 100  # as the main meter's (level_monitor.POLL_MS): each move is a paint
 
 
 class CallMode(QObject):

@@ -7,7 +7,6 @@ and a call engine.  No audio or engine code is imported here.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,25 +17,13 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDE_NAMES, SYSTEM
-
-# Meters show -60..0 dBFS: speech sits around -30..-10, so a linear RMS bar
-# would hardly move.
-METER_FLOOR_DB = -60.0
-
-
-def level_to_percent(level: float) -> int:
-    """0..1 RMS → 0..100 on a dB scale (-60 dBFS and below is 0)."""
-    if level <= 0:
-        return 0
-    db = 20.0 * math.log10(min(level, 1.0))
-    return max(0, min(100, round((db - METER_FLOOR_DB) / -METER_FLOOR_DB * 100)))
+from captioner.ui.level_meter import LevelMeter
 
 
 def _item_text(item: Any) -> str:
@@ -92,7 +79,7 @@ class CallPanel(QWidget):
         return self._built().pickers
 
     @property
-    def meters(self) -> dict[str, QProgressBar]:
+    def meters(self) -> dict[str, LevelMeter]:
         return self._built().meters
 
     @property
@@ -179,8 +166,8 @@ class CallPanel(QWidget):
 
     def set_levels(self, mic: float, system: float) -> None:
         """Show both sides' RMS levels (0..1)."""
-        self.meters[MIC].setValue(level_to_percent(mic))
-        self.meters[SYSTEM].setValue(level_to_percent(system))
+        self.meters[MIC].set_level(mic)
+        self.meters[SYSTEM].set_level(system)
 
     def show_echo_hint(self, text: str) -> None:
         """Show the "use headphones" hint; an empty text hides it."""
@@ -255,7 +242,7 @@ class _Details(QWidget):
     def __init__(self, names: dict[str, str]) -> None:
         super().__init__()
         self.pickers: dict[str, QComboBox] = {}
-        self.meters: dict[str, QProgressBar] = {}
+        self.meters: dict[str, LevelMeter] = {}
         self.mute_buttons: dict[str, QPushButton] = {}
         self.name_fields: dict[str, QLineEdit] = {}
         grid = QGridLayout()
@@ -271,10 +258,8 @@ class _Details(QWidget):
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
             )
             title.setBuddy(picker)
-            meter = QProgressBar()
-            meter.setRange(0, 100)
-            meter.setTextVisible(False)
-            meter.setMaximumHeight(10)
+            meter = LevelMeter()
+            meter.setFixedHeight(10)
             meter.setAccessibleName(f"{spoken[side].capitalize()} level")
             mute = QPushButton("Mute")
             mute.setCheckable(True)

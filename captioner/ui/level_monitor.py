@@ -27,7 +27,10 @@ from captioner.ui.controller import CaptionController
 # sample, ~3e-5), never a quiet room.
 SILENCE_LEVEL = 1e-6
 SILENCE_HINT_AFTER_S = 5.0
-POLL_MS = 50
+# Ten looks a second: enough for a meter to follow speech, and each look that
+# moves the bar is a paint of the main window (issue 14: at 20 a second the
+# meter was a third of the GUI thread's CPU while captioning).
+POLL_MS = 100
 
 
 def silence_hint(name: str) -> str:

@@ -6,12 +6,11 @@ Start (which engine, which source, which key) is decided by the app.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressBar,
     QPushButton,
     QToolButton,
     QVBoxLayout,
@@ -34,6 +32,7 @@ from captioner.ui.contrast import muted, readable_placeholders
 from captioner.ui.dialog_slots import DialogSlots
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.input_choice import InputChoice
+from captioner.ui.level_meter import LevelMeter
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size
@@ -150,14 +149,12 @@ class MainWindow(QMainWindow):
         row.addWidget(engine_label)
         row.addWidget(self.engine_combo, 1)
         row.addSpacing(6)
-        self.level_meter = QProgressBar()
+        self.level_meter = LevelMeter()
         self.level_meter.setObjectName("levelMeter")
         self.level_meter.setAccessibleName("Input level")
-        self.level_meter.setRange(0, 100)
-        self.level_meter.setTextVisible(False)
         self.level_meter.setFixedWidth(56)
         self.level_meter.setToolTip("Input level: it moves when the device hears sound")
-        row.addWidget(self.level_meter)
+        row.addWidget(self.level_meter, 0, Qt.AlignmentFlag.AlignVCenter)
         row.addWidget(self.start_button)
         layout.addLayout(row)
 
@@ -288,8 +285,7 @@ class MainWindow(QMainWindow):
         self.level_meter.setVisible(level is not None)
         if level is None:
             return
-        db = 20 * math.log10(level) if level > 1e-5 else -100.0
-        self.level_meter.setValue(int(max(0.0, min(1.0, (db + 60) / 60)) * 100))
+        self.level_meter.set_level(level)
 
     def set_locked(self, locked: bool) -> None:
         self.lock_action.blockSignals(True)

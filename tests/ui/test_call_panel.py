@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from captioner.ui.call_panel import CallPanel, level_to_percent
+from captioner.ui.call_panel import CallPanel
+from captioner.ui.level_meter import level_to_percent
 
 
 @dataclass(frozen=True)
