@@ -4,7 +4,8 @@ A frameless, translucent window that never takes focus and stays out of the
 task bar.  It shows the last finished lines above the in-progress line.  The
 in-progress line is rewritten in place: finished paragraphs are laid out once
 and cached, the in-progress paragraph is laid out lazily at paint time (so a
-burst of partials costs one layout per frame), the window never changes size,
+burst of partials costs one layout per frame) and only its strip is repainted
+while it keeps its height (:mod:`overlay_strip`), the window never changes size,
 and when the text no longer fits the newest words stay visible at the bottom
 while older caption lines leave the top whole: the top line always starts a
 caption, with its label in call mode.  The window is kept whole on one screen
@@ -14,26 +15,15 @@ are dropped, then the font is shrunk, rather than spilling off the screen.
 
 from __future__ import annotations
 
-from PySide6.QtCore import (
-    QPointF,
-    QRect,
-    QRectF,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import (
-    QFont,
-    QFontMetricsF,
-    QPainter,
-    QPaintEvent,
-    QResizeEvent,
-)
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 
 from captioner.core.caption_line import CaptionLine
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay_fade import OverlayFade
+from captioner.ui.overlay_strip import PaintedStrip, strip_of
 from captioner.ui.overlay_style import OverlayStyle, SpeakerColors
 from captioner.ui.overlay_text import (
     Paragraph,
@@ -69,6 +59,7 @@ class CaptionOverlay(OverlayWindow):
         self._partial_lines: tuple[CaptionLine, ...] = ()
         self._partials: list[Paragraph] = []
         self._partial_dirty = False
+        self._painted = PaintedStrip()  # repaint only the lines in progress when possible
         self._placeholder = ""
         self._badge = ""
         self._speaker_colors = SpeakerColors(self._style)
@@ -125,7 +116,7 @@ class CaptionOverlay(OverlayWindow):
         self._partial_dirty = True
         if wanted:
             self._fade.activity()
-        self.update()
+        self._painted.ask_repaint(self, self._sample is not None)
 
     def set_placeholder(self, text: str) -> None:
         """A dim hint shown while there is nothing to caption (e.g. "Listening…")."""
@@ -301,6 +292,10 @@ class CaptionOverlay(OverlayWindow):
         """Room above the text for the lock, badge and Done notices."""
         return max(MARGIN, int(QFontMetricsF(marks.mark_font(self._font)).height()) + 4)
 
+    def _text_bottom(self) -> float:
+        """Where the last caption line ends (captions are anchored at the bottom)."""
+        return self._top_margin() + self._lines_shown * self._line_height()
+
     def _content_height(self) -> int:
         return int(self._lines_shown * self._line_height() + self._top_margin() + MARGIN)
 
@@ -373,25 +368,31 @@ class CaptionOverlay(OverlayWindow):
         return self._tails[key]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        shown = self._shown_paragraphs()
+        strip = None
+        if self._sample is None:
+            self._ensure_partial_layout()
+            strip = strip_of(self._partials, self.width(), self._text_bottom())
+        part, shown = self._painted.paint(self, event.rect(), strip, self._shown_paragraphs())
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._style.background)
         painter.drawRoundedRect(QRectF(self.rect()), 12, 12)
-        self._done_rect = marks.draw_marks(
-            painter,
-            self._font,
-            MARGIN,
-            self.width() - MARGIN,
-            sample=self._sample is not None,
-            locked=self._locked,
-            hint=self._hint,
-            badge=self._badge,
-        )
+        if part is None or part.top() < self._top_margin():
+            self._done_rect = marks.draw_marks(
+                painter,
+                self._font,
+                MARGIN,
+                self.width() - MARGIN,
+                sample=self._sample is not None,
+                locked=self._locked,
+                hint=self._hint,
+                badge=self._badge,
+            )
         if shown:  # whole caption lines, bottom-anchored: the newest words on the last line
-            bottom = self._top_margin() + self._lines_shown * self._line_height()
-            draw_bottom_up(painter, shown, MARGIN, bottom, self._style.outline)
+            bottom = self._text_bottom()
+            draw_bottom_up(painter, shown, MARGIN, bottom, self._style.outline, part)
         elif self._placeholder:
             text_area = self.rect().adjusted(MARGIN, self._top_margin(), -MARGIN, -MARGIN)
             draw_placeholder(painter, self._font, text_area, self._placeholder)
+        painter.end()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QPointF, QRect, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QTextLayout, QTextOption
 
 from captioner.core.caption_line import CaptionLine
@@ -136,19 +136,33 @@ def partial_paragraphs(
     return out
 
 
+HALO_PX = 1.5  # how far the outline reaches beyond a line's glyphs
+
+
 def draw_bottom_up(
-    painter: QPainter, shown: list[Paragraph], x: float, bottom: float, outline: bool
+    painter: QPainter,
+    shown: list[Paragraph],
+    x: float,
+    bottom: float,
+    outline: bool,
+    dirty: QRectF | None = None,
 ) -> None:
     """Paint ``shown`` (top to bottom) so the last one ends at ``bottom``.
 
     With ``outline`` each line first gets a dark halo, which keeps captions
-    legible over any background.
+    legible over any background.  Paragraphs wholly outside ``dirty`` (the
+    part being repainted, when not all of it) are skipped: a growing line in
+    progress does not redraw the finished lines above it.
     """
     halo = QColor(0, 0, 0, 200)
     for paragraph in reversed(shown):
         y = bottom - paragraph.height
+        reach = QRectF(0, y - HALO_PX - 1, 1e9, paragraph.height + 2 * HALO_PX + 2)
+        if dirty is not None and not reach.intersects(dirty):
+            bottom = y
+            continue
         if outline:
-            for dx, dy in ((-1.5, 0), (1.5, 0), (0, -1.5), (0, 1.5)):
+            for dx, dy in ((-HALO_PX, 0), (HALO_PX, 0), (0, -HALO_PX), (0, HALO_PX)):
                 paragraph.draw(painter, QPointF(x + dx, y + dy), halo)
         paragraph.draw(painter, QPointF(x, y))
         bottom = y

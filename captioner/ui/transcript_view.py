@@ -12,7 +12,7 @@ are laid out in the document, and what a long session costs in memory, is
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QTextCharFormat
+from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QShowEvent, QTextCharFormat
 from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 
 from captioner.core.caption_line import Side
@@ -212,10 +212,30 @@ class TranscriptView(QPlainTextEdit):
         if self._following:
             self._follow()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._opaque_viewport()  # the style sheet has polished the view by now
+
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._apply_palette()
+        if event.type() == QEvent.Type.StyleChange:
+            self._opaque_viewport()
+
+    def _opaque_viewport(self) -> None:
+        """Let the text area paint alone, as it does without a style sheet (issue 14).
+
+        A style-sheet rule for the view (our border and focus ring) makes Qt's
+        style stop filling the viewport's background; Qt must then paint the
+        window, the central widget and the view's frame under it on every
+        partial, three paints more each time the line in progress grows.  The
+        viewport lies inside the border and padding, so filling it with the
+        palette's Base, as a plain text view does, changes nothing on screen.
+        """
+        viewport = self.viewport()
+        if not viewport.autoFillBackground():
+            viewport.setAutoFillBackground(True)
 
     def _apply_palette(self) -> None:
         """Secondary text (times, the line in progress) as quiet as AA contrast allows.
