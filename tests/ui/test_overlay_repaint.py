@@ -2,7 +2,11 @@
 
 What is checked is what the window really shows: the offscreen platform's
 ``grabWindow`` reads the window's backing store (what partial repaints leave
-on screen), while ``QWidget.grab`` paints the whole overlay afresh.
+on screen), while ``QWidget.grab`` paints the whole overlay afresh.  Under
+``QT_SCALE_FACTOR`` the offscreen ``grabWindow`` returns only a logical-size
+crop of the device-pixel store, so these comparisons hold at scale 1 (the
+suite's); the strip keeps a margin of a pixel or more around the outline, as
+fractional scales round the repainted rectangle to device pixels.
 """
 
 from __future__ import annotations
