@@ -368,10 +368,10 @@ class CaptionOverlay(OverlayWindow):
         return self._tails[key]
 
     def paintEvent(self, event: QPaintEvent) -> None:
-        strip = None
+        strip, bottom = None, self._text_bottom()
         if self._sample is None:
             self._ensure_partial_layout()
-            strip = strip_of(self._partials, self.width(), self._text_bottom())
+            strip = strip_of(self._partials, self.width(), bottom)
         part, shown = self._painted.paint(self, event.rect(), strip, self._shown_paragraphs())
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -390,7 +390,6 @@ class CaptionOverlay(OverlayWindow):
                 badge=self._badge,
             )
         if shown:  # whole caption lines, bottom-anchored: the newest words on the last line
-            bottom = self._text_bottom()
             draw_bottom_up(painter, shown, MARGIN, bottom, self._style.outline, part)
         elif self._placeholder:
             text_area = self.rect().adjusted(MARGIN, self._top_margin(), -MARGIN, -MARGIN)

@@ -157,8 +157,8 @@ def draw_bottom_up(
     halo = QColor(0, 0, 0, 200)
     for paragraph in reversed(shown):
         y = bottom - paragraph.height
-        reach = QRectF(0, y - HALO_PX - 1, 1e9, paragraph.height + 2 * HALO_PX + 2)
-        if dirty is not None and not reach.intersects(dirty):
+        reach = (y - HALO_PX - 1, bottom + HALO_PX + 1)  # the rows its outline may touch
+        if dirty is not None and (reach[1] < dirty.top() or reach[0] > dirty.bottom()):
             bottom = y
             continue
         if outline:
