@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QLabel
 
 from captioner.ui import first_paint
 from captioner.ui.first_paint import wait_for_first_paint
-
-
-class Paints(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
+from tests.ui.paints import Paints
 
 
 def test_it_returns_once_the_window_has_painted(qtbot) -> None:
     window = QLabel("Captioner")
     qtbot.addWidget(window)
-    paints = Paints()
-    window.installEventFilter(paints)
+    paints = Paints(window)
     window.show()
     assert paints.count == 0  # show() alone paints nothing: the event loop must turn
     wait_for_first_paint(window, timeout_ms=10_000)
@@ -36,8 +25,7 @@ def test_it_returns_once_the_window_has_painted(qtbot) -> None:
 def test_a_hidden_window_is_not_waited_for(qtbot) -> None:
     window = QLabel("Captioner")
     qtbot.addWidget(window)
-    paints = Paints()
-    window.installEventFilter(paints)
+    paints = Paints(window)
     wait_for_first_paint(window, timeout_ms=10_000)  # would hang the test for 10 s if it waited
     assert paints.count == 0
 
@@ -67,8 +55,7 @@ def test_a_paint_while_the_show_is_flushed_is_not_waited_for_again(qtbot) -> Non
     # for another would hold start-up for the whole timeout.
     window = QLabel("Captioner")
     qtbot.addWidget(window)
-    paints = Paints()
-    window.installEventFilter(paints)
+    paints = Paints(window)
     watch = first_paint.FirstPaint(window)
     window.show()
     qtbot.waitUntil(lambda: paints.count >= 1, timeout=10_000)  # painted before the wait

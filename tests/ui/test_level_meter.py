@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QColor, QPalette
 
 from captioner.ui.level_meter import LevelMeter, level_to_percent
+from tests.ui.paints import Paints
 
 
 def filled_columns(meter: LevelMeter) -> int:
@@ -31,17 +31,6 @@ def test_the_bar_is_filled_in_proportion_to_the_level_on_a_db_scale(qtbot) -> No
     assert level_to_percent(0.0005) == 0  # below -60 dBFS: empty
 
 
-class PaintCounter(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.paints = 0
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.paints += 1
-        return False
-
-
 def test_a_level_that_moves_the_bar_by_less_than_a_pixel_paints_nothing(qtbot) -> None:
     """A meter that moves ten times a second all day must not repaint for nothing."""
     meter = LevelMeter()
@@ -49,14 +38,13 @@ def test_a_level_that_moves_the_bar_by_less_than_a_pixel_paints_nothing(qtbot) -
     meter.resize(22, 10)  # 20 columns: one per five percent
     meter.show()
     qtbot.waitExposed(meter)
-    counter = PaintCounter()
-    meter.installEventFilter(counter)
+    paints = Paints(meter)
     meter.setValue(50)
-    qtbot.waitUntil(lambda: counter.paints == 1)
+    qtbot.waitUntil(lambda: paints.count == 1)
     meter.setValue(51)  # 10.2 columns round to 10, as 50 did: the same bar
     meter.setValue(52)
     qtbot.wait(50)
-    assert counter.paints == 1
+    assert paints.count == 1
     meter.setValue(60)
-    qtbot.waitUntil(lambda: counter.paints == 2)
+    qtbot.waitUntil(lambda: paints.count == 2)
     assert meter.value() == 60

@@ -13,24 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSettings
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
 from captioner.core.settings import Settings
 from captioner.ui.overlay import CaptionOverlay
-
-
-class PaintRects(QObject):
-    """Records the rectangle of each paint the overlay gets."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rects: list[QRect] = []
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self.rects.append(event.rect())  # type: ignore[attr-defined]
-        return False
+from tests.ui.paints import Paints
 
 
 def on_screen(overlay: CaptionOverlay) -> QImage:
@@ -42,7 +30,7 @@ def painted_afresh(overlay: CaptionOverlay) -> QImage:
     return overlay.grab().toImage().convertToFormat(on_screen(overlay).format())
 
 
-def shown(qtbot, tmp_path: Path) -> tuple[CaptionOverlay, PaintRects]:
+def shown(qtbot, tmp_path: Path) -> tuple[CaptionOverlay, Paints]:
     settings = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
     overlay = CaptionOverlay(Settings(settings))
     qtbot.addWidget(overlay)
@@ -50,10 +38,9 @@ def shown(qtbot, tmp_path: Path) -> tuple[CaptionOverlay, PaintRects]:
     qtbot.waitExposed(overlay)
     overlay.set_history(["The first finished line.", "And the second one."])
     overlay.set_partial("so")
-    rects = PaintRects()
-    overlay.installEventFilter(rects)
+    rects = Paints(overlay)
     qtbot.wait(200)  # the paints of showing and of the first text are over
-    rects.rects.clear()
+    rects.clear()
     return overlay, rects
 
 
@@ -66,7 +53,7 @@ def test_a_growing_line_repaints_only_its_strip_and_the_screen_is_right(qtbot, t
         assert all(r.height() < overlay.height() / 2 for r in rects.rects), rects.rects
         assert all(r.width() == overlay.width() for r in rects.rects)
         assert on_screen(overlay) == painted_afresh(overlay)
-        rects.rects.clear()  # (painted_afresh paints the whole overlay, off screen)
+        rects.clear()  # (painted_afresh paints the whole overlay, off screen)
     assert on_screen(overlay) != before  # the words really changed on screen
 
 
@@ -79,7 +66,7 @@ def test_a_line_that_wraps_moves_the_finished_lines_up_on_screen(qtbot, tmp_path
     assert on_screen(overlay) == painted_afresh(overlay)
     assert "The first finished line." not in overlay.visible_text_lines()  # pushed out
     # And back to one line: everything moves down again.
-    rects.rects.clear()
+    rects.clear()
     overlay.set_partial("short")
     qtbot.waitUntil(lambda: any(r == overlay.rect() for r in rects.rects))
     qtbot.wait(30)

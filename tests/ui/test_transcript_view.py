@@ -10,13 +10,13 @@ mid-sentence at once: each keeps its own line in progress, as on the overlay
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication, QMainWindow, QVBoxLayout, QWidget
 
 from captioner.core.transcript import Translation, Turn, TurnUpdate, Word
 from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import read_text
 from captioner.ui.transcript_view import LIVE_PACK, TranscriptView
+from tests.ui.paints import Paints
 
 
 def turn(n: int, text: str = "", **extra: object) -> Turn:
@@ -168,17 +168,6 @@ def test_a_side_whose_turn_ends_without_words_loses_only_its_own_line(make_app) 
 def test_a_growing_partial_repaints_the_text_area_alone_under_the_app_style(qtbot) -> None:
     """With the app's style sheet on, the window under the view must not repaint per partial."""
 
-    class Paints(QObject):
-        def __init__(self) -> None:
-            super().__init__()
-            self.seen: dict[str, int] = {}
-
-        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-            if event.type() == QEvent.Type.Paint:
-                name = watched.objectName() or type(watched).__name__
-                self.seen[name] = self.seen.get(name, 0) + 1
-            return False
-
     window = QMainWindow()
     qtbot.addWidget(window)
     window.setStyleSheet(read_text("main.qss"))
@@ -190,9 +179,7 @@ def test_a_growing_partial_repaints_the_text_area_alone_under_the_app_style(qtbo
     qtbot.waitExposed(window)
     shown_view.show_partial(turn(0, "so"))
     qtbot.wait(100)
-    paints = Paints()
-    for watched in (window, central, shown_view, shown_view.viewport()):
-        watched.installEventFilter(paints)
+    paints = Paints(window, central, shown_view, shown_view.viewport())
     shown_view.viewport().setObjectName("text area")
     for words in ("so what", "so what we", "so what we saw"):
         shown_view.show_partial(turn(0, words))
