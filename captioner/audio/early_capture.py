@@ -9,6 +9,13 @@ open to have happened (and raises its error), and ``read()`` hands out the
 queued chunks in order.  The queue is bounded (30 s by default): if the engine
 falls that far behind, the oldest audio is dropped and ``on_overflow`` says so
 once, in words for the user.
+
+Each hop between threads costs a wake-up per 50 ms chunk, which an app open all
+day pays 1,200 times a minute (issue 14).  So a source that can hand its chunks
+over on its own capture thread (``push_to``, as sound-server capture does) is not
+read by a thread of ours, and a reader that only passes chunks on (the cloud
+engine's pipe to its host) can ask for them with :meth:`EarlyCapture.forward`
+instead of reading.
 """
 
 from __future__ import annotations
@@ -81,6 +88,7 @@ class EarlyCapture:
         self._failure: AudioError | None = None
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._send: Callable[[bytes], object] | None = None  # see forward()
         self.dropped = 0
 
     # -- what the source is ------------------------------------------------
@@ -113,6 +121,9 @@ class EarlyCapture:
         self._thread.start()
 
     def _capture(self) -> None:
+        push_to = getattr(self.inner, "push_to", None)
+        if push_to is not None:  # chunks come to _keep on the source's own thread
+            push_to(self._keep)
         try:
             self.inner.open()
         except AudioError as exc:
@@ -134,7 +145,7 @@ class EarlyCapture:
                 except AudioError as exc:
                     failure = exc
                     break
-                if chunk is None:
+                if chunk is None:  # also when pushed: the read only watches for the end
                     continue
                 if chunk == b"":
                     break
@@ -145,15 +156,22 @@ class EarlyCapture:
             self._finish(failure)
 
     def _keep(self, chunk: bytes) -> None:
+        """A chunk from the source (the capture thread, or the source's own when pushed)."""
         overflowed = False
         with self._cond:
-            self._chunks.append((self._clock(), chunk))
-            if len(self._chunks) > self._max_chunks:
-                self._chunks.popleft()
-                self.dropped += 1
-                overflowed = self.dropped == 1
-            self._cond.notify_all()
-        if overflowed:
+            if self._closing.is_set():
+                return
+            send = self._send
+            if send is None:
+                self._chunks.append((self._clock(), chunk))
+                if len(self._chunks) > self._max_chunks:
+                    self._chunks.popleft()
+                    self.dropped += 1
+                    overflowed = self.dropped == 1
+                self._cond.notify_all()
+        if send is not None:  # outside the lock: chunks come from one thread, in order
+            send(chunk)
+        elif overflowed:
             message = (
                 f"Captioning fell more than {self._buffer_s:g} s behind “{self.name}”: "
                 "the oldest audio was dropped."
@@ -178,6 +196,20 @@ class EarlyCapture:
                 return
         if self._open_error is not None:
             raise self._open_error
+
+    def forward(self, send: Callable[[bytes], object]) -> None:
+        """Hand every chunk to ``send`` from now on: first those queued, then each as it comes.
+
+        For a reader that only passes chunks on (the cloud engine's pipe to its
+        host): it saves that reader a wake-up per chunk.  ``send`` runs on the
+        capture thread, must not raise, and should not block for long (the
+        source's own buffer fills meanwhile).  :meth:`read` then returns no
+        chunks: only the end (``b""``) or the device's failure.
+        """
+        with self._cond:  # the capture thread waits: nothing overtakes the backlog
+            while self._chunks:
+                send(self._chunks.popleft()[1])
+            self._send = send
 
     def read_stamped(self, timeout: float) -> tuple[float, bytes] | None:
         """Like :meth:`read`, with the time the chunk was captured (``(t, b"")`` at the end)."""

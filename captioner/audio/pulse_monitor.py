@@ -4,12 +4,13 @@ A monitor is recorded exactly as a named microphone is: a :class:`DeviceSource`
 on a sound-server input with ``pulse_source`` set, read with libpulse-simple
 (:mod:`.pulse_simple`), or where that library is missing through PortAudio's
 ALSA ``pulse`` device with ``PULSE_SOURCE`` naming the monitor while the
-stream opens (see :func:`~captioner.audio.source.pulse_source_selected`).
+stream opens (see :func:`~captioner.audio.device_open.pulse_source_selected`).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,7 @@ class PulseMonitorSource:
         self._device = device
         self._stall_seconds = stall_seconds
         self._inner: DeviceSource | None = None
+        self._push: Callable[[bytes], None] | None = None
 
     # Silence is normal here: a paused video, a call on hold.  The level monitor
     # only warns about silence where it is suspicious (a microphone).
@@ -53,6 +55,15 @@ class PulseMonitorSource:
         inner = self._inner
         return inner.level if inner is not None else 0.0
 
+    def push_to(self, receive: Callable[[bytes], None] | None) -> None:
+        """As :meth:`DeviceSource.push_to` (chunks handed over where they arrive)."""
+        self._push = receive
+
+    @property
+    def pushing(self) -> bool:
+        inner = self._inner
+        return inner is not None and inner.pushing
+
     def open(self) -> None:
         device = self._device
         if device is None:
@@ -62,6 +73,7 @@ class PulseMonitorSource:
 
         inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
         inner.name = self.name
+        inner.push_to(self._push)
         inner.open()
         self._inner = inner
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
-import os
 import queue
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from captioner.audio.blocks import ConvertedBlocks, NativeBlocks
+from captioner.audio.device_open import DEVICE_OPEN_LOCK, pulse_source_selected
 from captioner.audio.devices import (
     NOT_LISTED,
     InputDevice,
@@ -36,42 +36,12 @@ CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
 _POLL_SECONDS = 0.1
 
-# Held while a stream is opened.  The ALSA "pulse" device picks its capture
-# source from the PULSE_SOURCE environment variable at open time, so code that
-# sets it for one stream (system audio, see captioner.audio.system) must not
-# let another stream open in between.  Re-entrant: that code holds it around
-# DeviceSource.open().
-DEVICE_OPEN_LOCK = threading.RLock()
-
 __all__ = [
     "CHUNK_SECONDS",
     "DEVICE_OPEN_LOCK",
     "DeviceSource",
     "pulse_source_selected",
 ]
-
-
-@contextlib.contextmanager
-def pulse_source_selected(source: str) -> Iterator[None]:
-    """``PULSE_SOURCE`` names ``source`` inside the block, and is put back after it.
-
-    libpulse reads the variable when the ALSA ``pulse`` device opens a stream,
-    which is how one stream records a chosen PulseAudio/PipeWire source while
-    others keep theirs.  Hold :data:`DEVICE_OPEN_LOCK` around it.  An empty
-    ``source`` leaves the environment alone.
-    """
-    if not source:
-        yield
-        return
-    saved = os.environ.get("PULSE_SOURCE")
-    os.environ["PULSE_SOURCE"] = source
-    try:
-        yield
-    finally:
-        if saved is None:
-            os.environ.pop("PULSE_SOURCE", None)
-        else:
-            os.environ["PULSE_SOURCE"] = saved
 
 
 class DeviceSource:
@@ -88,6 +58,9 @@ class DeviceSource:
     blocks simply stop coming (the ALSA "pulse" device does this when its
     PulseAudio source is removed) for ``stall_seconds`` (``start_seconds``
     before the first block).
+
+    :meth:`push_to` hands chunks over from the capture thread itself instead
+    (issue 14): each queue between threads costs a wake-up per 50 ms chunk.
     """
 
     # True when this device records what the computer plays (a loopback input):
@@ -124,6 +97,8 @@ class DeviceSource:
         self._overflows = 0
         self._xruns = 0
         self._level = 0.0
+        self._push: Callable[[bytes], None] | None = None  # see push_to()
+        self._pushing: NativeBlocks | None = None  # this stream's blocks, when pushed
         self.samplerate: int | None = None  # the rate the device actually runs at
         self.channels: int | None = None
 
@@ -153,6 +128,24 @@ class DeviceSource:
     def xruns(self) -> int:
         """Input overflows PortAudio itself reported (the OS buffer overran)."""
         return self._xruns
+
+    def push_to(self, receive: Callable[[bytes], None] | None) -> None:
+        """From the next :meth:`open` on, call ``receive(chunk)`` on the capture thread.
+
+        Only where the sound server's own API records (:mod:`.pulse_simple`: 16 kHz
+        mono 16-bit, nothing to convert, on a reading thread of our own): the
+        chunks never queue, so the reader saves a thread wake-up per 50 ms
+        (issue 14).  :meth:`read` then returns no chunks, but still notices a
+        lost device and the end.  Through PortAudio chunks queue as before: its
+        callback runs on a real-time audio thread, where a receiver that blocks
+        would cost dropouts.  ``receive`` must never raise.
+        """
+        self._push = receive
+
+    @property
+    def pushing(self) -> bool:
+        """Whether the open stream's chunks go to :meth:`push_to`'s receiver."""
+        return self._pushing is not None
 
     # -- AudioSource -------------------------------------------------------
 
@@ -192,6 +185,7 @@ class DeviceSource:
         if not (device.pulse_source or device.name == "pulse") or pulse_simple.library() is None:
             return False
         self._reset()
+        self._pushing = NativeBlocks() if self._push is not None else None
         try:
             stream = pulse_simple.PulseRecordStream(
                 source=device.pulse_source or None,  # None: the default (or $PULSE_SOURCE)
@@ -208,6 +202,7 @@ class DeviceSource:
         return True
 
     def _reset(self) -> None:
+        self._pushing = None
         self._queue = queue.Queue(self._queue_blocks)
         self._chunks.clear()
         self._closing.clear()
@@ -303,6 +298,7 @@ class DeviceSource:
         self._closing.set()
         stream, self._stream = self._stream, None
         self._blocks = None
+        self._pushing = None
         self._chunks.clear()
         if stream is None:
             return
@@ -341,9 +337,19 @@ class DeviceSource:
         return rate
 
     def _on_block(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
-        """PortAudio audio thread: copy the raw buffer and enqueue, nothing else."""
+        """The capture thread: copy the raw buffer and enqueue (or push), nothing else."""
         if status and getattr(status, "input_overflow", False):
             self._xruns += 1
+        pushing, receive = self._pushing, self._push
+        if pushing is not None and receive is not None:
+            if self._closing.is_set():
+                return
+            chunks, self._level = pushing.feed(bytes(indata))
+            self._last_block_at = time.monotonic()  # read() checks stalls from it
+            self._got_block = True
+            for chunk in chunks:
+                receive(chunk)
+            return
         try:
             self._queue.put_nowait(bytes(indata))
         except queue.Full:

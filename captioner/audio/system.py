@@ -8,7 +8,7 @@ not list it everywhere:
   so the sound server's own tool (``pactl``) lists them, and a monitor is
   recorded through PortAudio's ALSA ``pulse`` device with ``PULSE_SOURCE``
   naming the monitor while the stream opens (libpulse reads it then).  Opens
-  are serialised by :data:`~captioner.audio.source.DEVICE_OPEN_LOCK` and the
+  are serialised by :data:`~captioner.audio.device_open.DEVICE_OPEN_LOCK` and the
   variable is restored afterwards, so other streams are unaffected.
 * **Windows:** WASAPI can record an output in loopback mode.  sounddevice
   (0.5) has no switch for it: ``sd.WasapiSettings`` only offers

@@ -216,6 +216,9 @@ class HostedCloudEngine(WorkerEngine):
             return
         try:
             self._send(("opened",))
+            forward = getattr(source, "forward", None)
+            if forward is not None:  # chunks go down the pipe from the capture thread
+                forward(self._send_audio)
             # Until the host's engine ends (it decides, as in-process), or Stop: the
             # host then needs no more audio, and a read could block a chunk longer.
             while not ended.is_set() and not self._stop_requested.is_set():
@@ -231,6 +234,11 @@ class HostedCloudEngine(WorkerEngine):
             ended.wait()  # the input ended or Stop was asked: the host ends the session
         finally:
             source.close()
+
+    def _send_audio(self, chunk: bytes) -> None:
+        """One chunk to the host, written by the source's capture thread (see _pump)."""
+        if not self._stop_requested.is_set():
+            self._send(("audio", chunk))
 
     def _relay(self, conn: Connection, process: ChildProcess, ended: threading.Event) -> None:
         """The host's listener calls, passed on in order (STOPPED is ours to say, last)."""

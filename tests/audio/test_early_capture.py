@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -117,3 +118,94 @@ def test_close_before_the_engine_opened_releases_the_device() -> None:
     capture.close()
     assert mic.closed.is_set()  # released when close() returns, not some time after
     assert capture.read(0.1) == b""
+
+
+class PushingMic:
+    """A live source that hands its chunks over on a thread of its own (``push_to``).
+
+    Like sound-server capture: ``read`` returns no chunks, only watches for the
+    end (``b""``) or the loss of the device.
+    """
+
+    def __init__(self, count: int, after: str = "end", interval: float = 0.0) -> None:
+        self.name = "Desk mic"
+        self.level = 0.0
+        self.count, self.after, self.interval = count, after, interval
+        self.receive = None
+        self.pushed = 0
+        self.go = threading.Event()  # the test lets the "hardware" run on
+        self.done = threading.Event()
+        self.closed = threading.Event()
+
+    def push_to(self, receive) -> None:
+        self.receive = receive
+
+    def open(self) -> None:
+        assert self.receive is not None, "EarlyCapture asks for pushed chunks before opening"
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def push(self, upto: int) -> None:
+        while self.pushed < min(upto, self.count):
+            self.level = 0.25
+            self.receive(chunk(self.pushed))
+            self.pushed += 1
+            if self.interval:
+                time.sleep(self.interval)
+
+    def _run(self) -> None:
+        self.push(self.count // 2)  # before the reader forwards
+        self.go.wait(5)
+        self.push(self.count)  # while and after it does
+        self.done.set()
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.done.is_set():
+            if self.after == "lost":
+                raise AudioError("Lost the audio device “Desk mic”: unplugged.")
+            return b""
+        self.closed.wait(min(timeout, 0.01))
+        return None
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+@pytest.mark.parametrize("interval", [0.0, 0.0005])
+def test_forwarded_chunks_arrive_once_each_in_order_across_the_switch(interval: float) -> None:
+    """The backlog first, then each chunk as it comes: none lost, doubled or overtaken.
+
+    The source keeps pushing while the reader switches over (``interval`` 0: as
+    fast as it can, so the switch lands in the middle of a burst).
+    """
+    mic = PushingMic(400, interval=interval)
+    capture = EarlyCapture(mic)
+    capture.start()
+    capture.open()
+    deadline = time.monotonic() + 5
+    while mic.pushed < 200:
+        assert time.monotonic() < deadline, "the source never pushed"
+        time.sleep(0.001)
+    assert capture.level == 0.25  # the meter moves though nobody reads
+    assert capture.buffered_s == pytest.approx(200 * 0.05)
+    sent: list[bytes] = []
+    mic.go.set()
+    capture.forward(sent.append)
+    assert mic.done.wait(5)
+    assert sent == [chunk(n) for n in range(400)]
+    assert capture.read(1.0) == b""  # the reader sees the end, and no chunk
+    capture.close()
+    assert mic.closed.wait(5)
+
+
+def test_a_device_lost_while_forwarding_raises_in_read() -> None:
+    mic = PushingMic(10, after="lost")
+    capture = EarlyCapture(mic)
+    capture.start()
+    capture.open()
+    sent: list[bytes] = []
+    capture.forward(sent.append)
+    mic.go.set()
+    with pytest.raises(AudioError, match="unplugged"):
+        while capture.read(1.0) is None:
+            pass
+    assert sent == [chunk(n) for n in range(10)]

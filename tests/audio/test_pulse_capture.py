@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.audio.pcm import CHUNK_MS
 from captioner.audio.source import DeviceSource
@@ -179,3 +180,64 @@ def test_a_source_the_server_does_not_have_is_a_clear_error(pulse_server):
     device = replace(pulse_input_device(), name="Headset", pulse_source="no_such_source")
     with pytest.raises(AudioError, match=r"^Cannot open “Headset”: .+\.$"):
         DeviceSource(device).open()
+
+
+def test_sound_server_audio_is_forwarded_from_its_own_thread(pulse_server, pulse_sink, monkeypatch):
+    """Sound-server capture hands each chunk on where it arrives (issue 14: no thread of
+    ours wakes per chunk to move it), and what reaches the receiver is the clip, whole."""
+    with wave.open(str(CLIP_0890), "rb") as w:
+        reference = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
+    monkeypatch.setenv("PULSE_SOURCE", f"{pulse_sink}.monitor")
+    device = DeviceSource(pulse_input_device())
+    capture = EarlyCapture(device)
+    sent: list[bytes] = []
+    capture.start()
+    try:
+        capture.open()
+        assert device.pushing
+        capture.forward(sent.append)
+        deadline = time.monotonic() + 15
+        while not sent:
+            assert time.monotonic() < deadline, "the capture stream never started"
+            assert capture.read(0.1) is None  # the reader only watches: chunks went on
+        with playing(CLIP_0890, pulse_sink) as player:
+            stop_after: int | None = None
+            while time.monotonic() < deadline + 30:
+                assert capture.read(0.1) is None
+                if stop_after is None and player.poll() is not None:
+                    stop_after = len(sent) + 20  # one second of audio after the clip
+                if stop_after is not None and len(sent) >= stop_after:
+                    break
+    finally:
+        capture.close()
+    assert all(len(c) == CHUNK_BYTES for c in sent)
+    captured = np.frombuffer(b"".join(sent), "<i2").astype(np.float32) / 32768.0
+    lag = find_lag(reference, captured)
+    ref_part, cap_part = overlap(reference, captured, lag)
+    assert len(ref_part) > 0.9 * len(reference), f"most of the clip is missing (lag {lag})"
+    corr = float(np.corrcoef(envelope(ref_part), envelope(cap_part))[0, 1])
+    assert corr > 0.8, f"envelope correlation {corr:.2f} at lag {lag / 16:.0f} ms"
+
+
+def test_a_removed_source_is_a_lost_device_while_forwarding(pulse_server: PulseServer, monkeypatch):
+    sink = pulse_server.create_sink()
+    try:
+        monkeypatch.setenv("PULSE_SOURCE", f"{sink}.monitor")
+        device = DeviceSource(pulse_input_device(), stall_seconds=1.0)
+        capture = EarlyCapture(device)
+        sent: list[bytes] = []
+        capture.start()
+        capture.open()
+        capture.forward(sent.append)
+        deadline = time.monotonic() + 5
+        while not sent:
+            assert time.monotonic() < deadline, "no audio from the monitor"
+            capture.read(0.1)
+        pulse_server.remove_sink(sink)
+        began = time.monotonic()
+        with pytest.raises(AudioError, match=r"^Lost the audio device “pulse”"):
+            while time.monotonic() - began < 15:
+                capture.read(0.5)
+        capture.close()
+    finally:
+        pulse_server.remove_sink(sink)
