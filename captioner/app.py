@@ -57,6 +57,7 @@ LATER_MODULES = (
     "captioner.ui.controller",
     "captioner.ui.global_hotkey",
     "captioner.ui.level_monitor",
+    "captioner.ui.meter_pace",
     "captioner.ui.overlay",
     "captioner.ui.overlay_captions",
     "captioner.ui.overlay_visibility",
@@ -152,6 +153,7 @@ class CaptionerApp(QObject):
         from captioner.ui.announcer import CaptionAnnouncer
         from captioner.ui.controller import CaptionController
         from captioner.ui.level_monitor import LevelMonitor
+        from captioner.ui.meter_pace import MeterPace
         from captioner.ui.overlay import CaptionOverlay
         from captioner.ui.overlay_captions import OverlayCaptions
         from captioner.ui.overlay_visibility import OverlayVisibility
@@ -170,6 +172,7 @@ class CaptionerApp(QObject):
         self.overlay = CaptionOverlay(prefs)
         self.profanity = ProfanityFilter(prefs, self)
         self.levels = LevelMonitor(self)
+        self.meter_pace = MeterPace(w, self.levels.timer, self.call.level_timer)
         self.sessions = SessionManager(args.data_dir, self, prefs=prefs)
         use_tray = CaptionerTray.available() if self._use_tray is None else self._use_tray
         self.tray = CaptionerTray(app_icon(), self) if use_tray else None

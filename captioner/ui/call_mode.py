@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from captioner.audio.call import CallSources
 
 NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
-LEVEL_POLL_MS = 100  # as the main meter's (level_monitor.POLL_MS): each move is a paint
+LEVEL_POLL_MS = 100  # as the main meter's (level_monitor.POLL_MS; meter_pace: fewer behind)
 
 
 class CallMode(QObject):
@@ -67,6 +67,11 @@ class CallMode(QObject):
         panel.namesChanged.connect(self._remember_names)
         panel.muteToggled.connect(self._on_mute)
         self.echo.connect(panel.show_echo_hint)
+
+    @property
+    def level_timer(self) -> QTimer:
+        """The timer that looks at the two sides' levels (paced by ``MeterPace``)."""
+        return self._levels
 
     @property
     def enabled(self) -> bool:

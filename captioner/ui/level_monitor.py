@@ -29,7 +29,8 @@ SILENCE_LEVEL = 1e-6
 SILENCE_HINT_AFTER_S = 5.0
 # Ten looks a second: enough for a meter to follow speech, and each look that
 # moves the bar is a paint of the main window (issue 14: at 20 a second the
-# meter was a third of the GUI thread's CPU while captioning).
+# meter was a third of the GUI thread's CPU while captioning).  Fewer while
+# the window is in the background: see meter_pace.
 POLL_MS = 100
 
 
@@ -69,6 +70,11 @@ class LevelMonitor(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self.poll)
+
+    @property
+    def timer(self) -> QTimer:
+        """The timer that looks at the level (for :class:`~captioner.ui.meter_pace.MeterPace`)."""
+        return self._timer
 
     def watch(self, source: object | None) -> None:
         """Start watching ``source`` (None stops); sources without ``level`` hide the meter.
