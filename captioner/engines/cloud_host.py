@@ -16,13 +16,9 @@ the GUI's interpreter lock.
 reads the app's audio source and sends each 50 ms chunk down the pipe (a
 ``multiprocessing`` connection over a socket pair: ~32 kB/s); a second thread
 passes the host's listener calls on to the app's listener.  Messages, app →
-host: ``("start", EngineOptions, has_audio_channel)``, ``("opened",)``,
-``("audio", bytes)`` (``b""``: the input ended), ``("audio_error", str)``,
-``("stop",)``, ``("configure", dict)``; host → app: ``("call", method, args)``,
-``("ended",)``.  Where the system can pass a socket to another process (not
-Windows), the audio takes a socket pair of its own instead, sent right after
-``start``, which the host's engine reads on its own thread
-(:mod:`.cloud_host_process`): kind byte ``a`` + chunk, or ``e`` + message.
+host: ``("start", EngineOptions)``, ``("opened",)``, ``("audio", bytes)``
+(``b""``: the input ended), ``("audio_error", str)``, ``("stop",)``,
+``("configure", dict)``; host → app: ``("call", method, args)``, ``("ended",)``.
 A host serves one run and exits.  None waits while the app is idle (a host
 with the SDK costs ~50 MB, which an app open all day should not hold for a
 Start that may not come): Start starts one, and ``--start`` at launch, before
@@ -32,9 +28,11 @@ captions so far stay.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import queue
-import socket
+import signal
 import sys
 import threading
 from multiprocessing.connection import Connection
@@ -50,7 +48,6 @@ from captioner.engines.base import (
     WorkerEngine,
 )
 from captioner.engines.call_labels import watch_call_source
-from captioner.engines.cloud_host_process import AUDIO, AUDIO_ERROR, host_main
 from captioner.engines.offline.child import ChildProcess
 
 log = logging.getLogger(__name__)
@@ -61,9 +58,6 @@ HOST_GONE = (
     "The connection to AssemblyAI stopped: its process ended unexpectedly ({why}). "
     "The captions so far are kept; press Start to go on."
 )
-
-# A socket can be handed to another process here (SCM_RIGHTS); Windows' pipes: no.
-_CAN_PASS_SOCKETS = sys.platform != "win32"
 
 _spare_lock = threading.Lock()
 _spare: tuple[ChildProcess, Connection] | None = None
@@ -137,8 +131,6 @@ class HostedCloudEngine(WorkerEngine):
         # (the GUI thread never writes the pipe: it could block while the host is busy).
         self._control: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._write_lock = threading.Lock()  # the pump's audio and the control messages
-        self._audio: Connection | None = None  # the run's audio channel, if it has one
-        self._audio_lock = threading.Lock()
 
     @property
     def formats_turns(self) -> bool:
@@ -200,9 +192,7 @@ class HostedCloudEngine(WorkerEngine):
             target=self._forward_control, name="cloud-host-control", daemon=True
         )
         try:
-            if self._send(("start", self._options, _CAN_PASS_SOCKETS)) and self._open_audio(
-                conn, process
-            ):
+            if self._send(("start", self._options)):
                 relay.start()
                 control.start()
                 self._pump(source, ended)
@@ -215,28 +205,7 @@ class HostedCloudEngine(WorkerEngine):
                 control.join()
             self._conn = None
             conn.close()
-            audio, self._audio = self._audio, None
-            if audio is not None:
-                audio.close()
             process.end(EXIT_GRACE_S)
-
-    def _open_audio(self, conn: Connection, process: ChildProcess) -> bool:
-        """Give the host the audio's own channel (see the module's doc); False if it is gone."""
-        if not _CAN_PASS_SOCKETS:
-            return True
-        from multiprocessing.reduction import send_handle
-
-        ours, theirs = socket.socketpair()
-        try:
-            with self._write_lock:
-                send_handle(conn, theirs.fileno(), process.pid or 0)
-        except OSError:
-            ours.close()
-            return False
-        finally:
-            theirs.close()
-        self._audio = Connection(ours.detach())
-        return True
 
     def _pump(self, source: AudioSource, ended: threading.Event) -> None:
         """The app's audio to the host until its engine ends (it decides, as in-process)."""
@@ -249,51 +218,27 @@ class HostedCloudEngine(WorkerEngine):
             self._send(("opened",))
             forward = getattr(source, "forward", None)
             if forward is not None:  # chunks go down the pipe from the capture thread
-                forward(self._forward_audio)
+                forward(self._send_audio)
             # Until the host's engine ends (it decides, as in-process), or Stop: the
             # host then needs no more audio, and a read could block a chunk longer.
             while not ended.is_set() and not self._stop_requested.is_set():
                 try:
                     chunk = source.read(READ_TIMEOUT_S)
                 except AudioError as exc:
-                    self._send_audio_error(str(exc))
+                    self._send(("audio_error", str(exc)))
                     break
                 if chunk is None:
                     continue
-                if not self._send_audio(chunk) or not chunk:
+                if not self._send(("audio", chunk)) or not chunk:
                     break
             ended.wait()  # the input ended or Stop was asked: the host ends the session
         finally:
             source.close()
 
-    def _forward_audio(self, chunk: bytes) -> None:
+    def _send_audio(self, chunk: bytes) -> None:
         """One chunk to the host, written by the source's capture thread (see _pump)."""
         if not self._stop_requested.is_set():
-            self._send_audio(chunk)
-
-    def _send_audio(self, chunk: bytes) -> bool:
-        """A chunk (``b""``: the input ended) to the host, in order; False if it is gone."""
-        audio = self._audio
-        if audio is None:
-            return self._send(("audio", chunk))
-        try:
-            with self._audio_lock:
-                audio.send_bytes(AUDIO + chunk)
-        except (OSError, ValueError):  # the host is gone: the relay reports it
-            return False
-        return True
-
-    def _send_audio_error(self, message: str) -> None:
-        """The source failed mid-run: after the audio it delivered, on the same channel."""
-        audio = self._audio
-        if audio is None:
-            self._send(("audio_error", message))
-            return
-        try:
-            with self._audio_lock:
-                audio.send_bytes(AUDIO_ERROR + message.encode())
-        except (OSError, ValueError):
-            pass
+            self._send(("audio", chunk))
 
     def _relay(self, conn: Connection, process: ChildProcess, ended: threading.Event) -> None:
         """The host's listener calls, passed on in order (STOPPED is ours to say, last)."""
@@ -318,3 +263,117 @@ class HostedCloudEngine(WorkerEngine):
             self._listener.on_error(EngineError(ErrorKind.INTERNAL, HOST_GONE.format(why=why)))
         finally:
             ended.set()
+
+
+# --------------------------------------------------------------------------- in the host
+
+
+class _PipeListener:
+    """Every listener call, sent to the app as it happens (the SDK's threads call it)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+
+    def __getattr__(self, method: str) -> Any:
+        if not method.startswith("on_"):
+            raise AttributeError(method)
+
+        def send(*args: Any) -> None:
+            with self._lock, contextlib.suppress(OSError, ValueError):
+                self._conn.send(("call", method, args))
+
+        return send
+
+
+class _PipeSource:
+    """The app's audio source, as the host's engine reads it."""
+
+    name = "app"
+
+    def __init__(self) -> None:
+        self._chunks: queue.SimpleQueue[bytes | AudioError] = queue.SimpleQueue()
+        self._opened = threading.Event()
+        self._open_error: str | None = None
+
+    def opened(self, error: str | None = None) -> None:
+        self._open_error = error
+        self._opened.set()
+
+    def fail(self, message: str) -> None:
+        """The app's source failed: on open, or later (then the next read raises)."""
+        if self._opened.is_set():
+            self.push(AudioError(message))
+        else:
+            self.opened(message)
+
+    def push(self, item: bytes | AudioError) -> None:
+        self._chunks.put(item)
+
+    def open(self) -> None:
+        self._opened.wait()
+        if self._open_error is not None:
+            raise AudioError(self._open_error)
+
+    def read(self, timeout: float) -> bytes | None:
+        try:
+            item = self._chunks.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(item, AudioError):
+            raise item
+        return item
+
+    def close(self) -> None:
+        pass
+
+
+def host_main(conn: Connection) -> None:
+    """In the host: import the engine now, then run the one run the app asks for."""
+    # Ctrl+C in a terminal reaches the whole process group; the app decides (and
+    # its Stop, or its end of the pipe, makes the engine send Terminate).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from captioner.engines import registry
+
+    registry.ENGINES[registry.EngineId.ASSEMBLYAI].load()  # the SDK, while the app starts
+    try:
+        message = conn.recv()
+    except (EOFError, OSError):
+        return  # dropped unused (another engine was chosen, or the app quit)
+    if message[0] != "start":
+        return
+    source = _PipeSource()
+    engine = registry.in_process_assemblyai(_PipeListener(conn), message[1])
+    threading.Thread(
+        target=_commands, args=(conn, engine, source), name="cloud-host-commands", daemon=True
+    ).start()
+    engine.start(source)
+    engine.join()
+    with contextlib.suppress(OSError, ValueError):
+        conn.send(("ended",))
+    # Nothing is left to save here, and the app waits for this process to go: skip
+    # the interpreter's teardown (~0.1 s with the SDK loaded).  Children of its
+    # own (stand-in offline captions) see their pipes close and leave.
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def _commands(conn: Connection, engine: Any, source: _PipeSource) -> None:
+    """The app's messages during the run; EOF (the app died or quit) stops the session."""
+    try:
+        while True:
+            kind, *rest = conn.recv()
+            if kind == "audio":
+                source.push(rest[0])
+            elif kind == "opened":
+                source.opened()
+            elif kind == "audio_error":
+                source.fail(rest[0])
+            elif kind == "stop":
+                engine.stop()
+            elif kind == "configure":
+                engine.update_configuration(**rest[0])
+    except (EOFError, OSError):
+        engine.stop()  # Terminate is still sent: the session must not stay open (billed)
+        source.fail("the app closed")
+        source.push(b"")
