@@ -29,6 +29,15 @@ if TYPE_CHECKING:
 _INT16_FULL_SCALE = 32768.0
 
 
+def rms_int16(block: bytes) -> float:
+    """RMS level (0..1) of 16-bit samples in the machine's byte order."""
+    samples = array("h")
+    samples.frombytes(block[: len(block) - len(block) % 2])
+    if not samples:
+        return 0.0
+    return math.sqrt(sum(map(operator.mul, samples, samples)) / len(samples)) / _INT16_FULL_SCALE
+
+
 class NativeBlocks:
     """16 kHz mono int16 blocks in the machine's byte order (PortAudio's and pulse_simple's)."""
 
@@ -39,18 +48,22 @@ class NativeBlocks:
 
     def feed(self, block: bytes) -> tuple[list[bytes], float]:
         """The complete chunks now available, and the block's RMS level (0..1)."""
-        samples = array("h")
-        samples.frombytes(block[: len(block) - len(block) % 2])
+        return self.chunks(block), rms_int16(block)
+
+    def chunks(self, block: bytes) -> list[bytes]:
+        """The complete chunks now available (the level left for whoever looks at it).
+
+        A block's level costs more than cutting it into chunks (~35 µs for 50 ms
+        in pure Python), and a meter looks at most ten times a second of the twenty.
+        """
+        block = block[: len(block) - len(block) % 2]
         if sys.byteorder == "big":  # chunks are little-endian
+            samples = array("h")
+            samples.frombytes(block)
             samples.byteswap()
             block = samples.tobytes()
-        level = (
-            math.sqrt(sum(map(operator.mul, samples, samples)) / len(samples)) / _INT16_FULL_SCALE
-            if samples
-            else 0.0
-        )
         self._pending.extend(block)
-        return take_chunks(self._pending), level
+        return take_chunks(self._pending)
 
 
 class ConvertedBlocks:

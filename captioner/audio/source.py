@@ -21,7 +21,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from captioner.audio.blocks import ConvertedBlocks, NativeBlocks
+from captioner.audio.blocks import ConvertedBlocks, NativeBlocks, rms_int16
 from captioner.audio.device_open import DEVICE_OPEN_LOCK, pulse_source_selected
 from captioner.audio.devices import (
     NOT_LISTED,
@@ -97,6 +97,7 @@ class DeviceSource:
         self._overflows = 0
         self._xruns = 0
         self._level = 0.0
+        self._level_block: bytes | None = None  # a pushed block not yet measured
         self._push: Callable[[bytes], None] | None = None  # see push_to()
         self._pushing: NativeBlocks | None = None  # this stream's blocks, when pushed
         self.samplerate: int | None = None  # the rate the device actually runs at
@@ -109,14 +110,20 @@ class DeviceSource:
         """RMS of the most recently read block, 0..1 (linear, full scale = 1).
 
         A single float attribute written by the reading thread; reading it from
-        another thread (a level meter's timer) is atomic in CPython.
+        another thread (a level meter's timer) is atomic in CPython.  Pushed
+        blocks (:meth:`push_to`) are measured here, when someone looks, not
+        as each arrives.
         """
+        block = self._level_block
+        if block is not None:
+            self._level_block = None
+            self._level = rms_int16(block)
         return self._level
 
     @property
     def level_dbfs(self) -> float:
         """:attr:`level` in dBFS, floored at -100 dB for silence."""
-        level = self._level
+        level = self.level
         return 20.0 * math.log10(level) if level > 1e-5 else -100.0
 
     @property
@@ -211,6 +218,7 @@ class DeviceSource:
         self._overflows = 0
         self._xruns = 0
         self._level = 0.0
+        self._level_block = None
 
     def _started(
         self, stream: Any, samplerate: int, channels: int, blocks: NativeBlocks | ConvertedBlocks
@@ -344,7 +352,9 @@ class DeviceSource:
         if pushing is not None and receive is not None:
             if self._closing.is_set():
                 return
-            chunks, self._level = pushing.feed(bytes(indata))
+            block = bytes(indata)
+            chunks = pushing.chunks(block)
+            self._level_block = block  # measured when the meter looks (see level)
             self._last_block_at = time.monotonic()  # read() checks stalls from it
             self._got_block = True
             for chunk in chunks:

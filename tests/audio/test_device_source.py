@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -245,3 +247,66 @@ def test_context_manager(sources) -> None:
     with DeviceSource(mic(sd), sd=sd) as source:
         assert read_chunks(source, 1)
     assert sd.streams[0].closed
+
+
+class FakePulseStream:
+    """Stands in for pulse_simple.PulseRecordStream: ``blocks`` delivered on its own thread."""
+
+    made: ClassVar[list[FakePulseStream]] = []
+    blocks: ClassVar[list[bytes]] = []
+
+    def __init__(self, *, callback, finished_callback, **_kwargs) -> None:  # type: ignore[no-untyped-def]
+        self._callback = callback
+        self.active = False
+        self.delivered = threading.Event()
+        FakePulseStream.made.append(self)
+
+    def start(self) -> None:
+        self.active = True
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        for block in self.blocks:
+            self._callback(block, len(block) // 2, None, None)
+        self.delivered.set()
+
+    def abort(self) -> None:
+        self.active = False
+
+    close = abort
+
+
+def test_sound_server_chunks_are_pushed_in_order_and_the_level_is_the_last_blocks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """push_to: each chunk handed over on the capture thread, none queued for read(), and
+    the meter's level that of the newest block (measured when looked at, issue 14)."""
+    from captioner.audio import pulse_simple
+
+    rng = np.random.default_rng(7)
+    blocks = [
+        (rng.standard_normal(800) * scale).clip(-32768, 32767).astype("<i2").tobytes()
+        for scale in (100, 3000, 800, 12000, 50)
+    ]
+    monkeypatch.setattr(FakePulseStream, "blocks", blocks)
+    monkeypatch.setattr(FakePulseStream, "made", [])
+    monkeypatch.setattr(pulse_simple, "library", lambda: object())
+    monkeypatch.setattr(pulse_simple, "PulseRecordStream", FakePulseStream)
+    device = InputDevice(
+        index=-1, name="pulse", host_api="", max_input_channels=1, default_samplerate=16000.0
+    )
+    source = DeviceSource(device)
+    pushed: list[bytes] = []
+    source.push_to(pushed.append)
+    source.open()
+    try:
+        assert source.pushing
+        (stream,) = FakePulseStream.made
+        assert stream.delivered.wait(5)
+        assert pushed == blocks  # 50 ms blocks are the chunks, in order
+        assert source.read(0.2) is None  # nothing left queued for a reader
+        last = np.frombuffer(blocks[-1], "<i2").astype(np.float64) / 32768
+        assert source.level == pytest.approx(float(np.sqrt(np.mean(last**2))), rel=1e-9)
+        assert source.level_dbfs == pytest.approx(20 * np.log10(source.level))
+    finally:
+        source.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,8 @@ def make_engine(server_url: str, listener: StatusRecorder, **config: object):  #
 def test_a_clip_is_captioned_through_the_host_as_in_process(clip: Path) -> None:
     script = TurnScript.from_text(reference_text(clip))
     listener = StatusRecorder()
+    with wave.open(str(clip), "rb") as w:
+        pcm = w.readframes(w.getnframes())
     with FakeV3Server(api_key=KEY, script=script, ms_per_word=250) as server:
         engine = make_engine(server.url, listener)
         engine.start(WavFileSource(clip, realtime=False))
@@ -66,6 +69,8 @@ def test_a_clip_is_captioned_through_the_host_as_in_process(clip: Path) -> None:
     assert session.authorization == KEY
     assert set(session.chunk_ms) == {50.0}
     assert session.audio_ms_received == pytest.approx(7100, abs=50)
+    whole = len(pcm) // 1600 * 1600
+    assert session.audio_bytes[:whole] == pcm[:whole]  # every sample across the pipe, in order
     assert session.terminate_received
     assert [t.text for t in listener.transcript] == [reference_text(clip).capitalize() + "."]
     assert listener.transcript.finished[0].formatted
