@@ -241,7 +241,7 @@ def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_fold
         qtbot.waitUntil(lambda: not app.storage.shown, timeout=5000)
         qtbot.waitUntil(lambda: not app.controller.running, timeout=20000)
         # The journal is written off the GUI thread: a loaded machine may still be at it.
-        qtbot.waitUntil(lambda: _ended_journal(chosen), timeout=10000)
+        qtbot.waitUntil(lambda: _ended_journal(chosen), timeout=30000)
     [journal] = chosen.glob("*.jsonl")
     contents = read_journal(journal)
     assert [t.text for t in contents.turns] == [t.text for t in app.controller.transcript.finished]
