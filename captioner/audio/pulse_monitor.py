@@ -59,11 +59,6 @@ class PulseMonitorSource:
         """As :meth:`DeviceSource.push_to` (chunks handed over where they arrive)."""
         self._push = receive
 
-    @property
-    def pushing(self) -> bool:
-        inner = self._inner
-        return inner is not None and inner.pushing
-
     def open(self) -> None:
         device = self._device
         if device is None:

@@ -37,11 +37,6 @@ class MeterPace(QObject):
         QGuiApplication.instance().focusWindowChanged.connect(self._apply)
         self._apply()
 
-    def add(self, timer: QTimer) -> None:
-        """Pace one more timer (a meter built later: the call panel's)."""
-        self._timers.append(timer)
-        timer.setInterval(self.interval())
-
     def interval(self) -> int:
         """The interval a meter's timer should have now, in milliseconds."""
         return FOREGROUND_MS if self._window.isActiveWindow() else BACKGROUND_MS
