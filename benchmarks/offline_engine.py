@@ -16,8 +16,9 @@ Every row is run twice in the same process:
   (a new ``Decoder()`` for each clip with its default configuration, one
   utterance, as its own ``pocketsphinx single`` command does).
 
-Material (see ``tests/speech.py``): the LibriVox reader (5 clips), seven
-recordings of other speakers from PocketSphinx's test data, the LibriVox
+Material (see ``tests/speech.py``): the LibriVox reader (5 clips), eight
+recordings of other speakers from PocketSphinx's test data and eight short
+phrases of ALSA's speaker-test voice (``tests/data/alsa``), the LibriVox
 clips with white noise at 15 dB and synthetic music at 10 dB SNR, the LibriVox
 clips split at their quietest word boundaries with 1.2 s pauses put in (so
 each piece's first word is an onset; the onset column gives the share of
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for clip in speech.clips("librivox"):
         run("LibriVox reader", clip)
-    for clip in speech.clips("pocketsphinx"):
+    for clip in speech.clips("pocketsphinx") + speech.clips("alsa"):
         run("other speakers", clip)
     if not args.quick:
         for kind, snr in (("noise", 15.0), ("music", 10.0)):
