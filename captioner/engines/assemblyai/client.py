@@ -22,6 +22,7 @@ from assemblyai.streaming.v3.models import (
     UpdateConfiguration,
 )
 from pydantic import ValidationError
+from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 
@@ -67,6 +68,32 @@ class LazyHTTPClient:
 _SDK_HTTP_CLIENT: Any = getattr(sdk_client, "_HTTPClient", None)
 if _SDK_HTTP_CLIENT is not None:
     sdk_client._HTTPClient = LazyHTTPClient  # type: ignore[attr-defined]
+
+
+def stored_deflate() -> ClientPerMessageDeflateFactory:
+    """permessage-deflate that still lets the server compress, but stores what we send.
+
+    websockets offers the extension by default and then deflates every
+    message at zlib's default level.  Ours are audio: 16-bit speech shrinks
+    by 11 % for ~110 µs of CPU per 50 ms chunk (0.13 CPU s a minute on the
+    host's write thread, measured on the LibriVox clips), and Opus packets
+    not at all.  At level 0 a chunk costs under a microsecond and goes out
+    as it is (+0.6 %), while the server's JSON (each Turn repeats the turn's
+    words, timestamps and confidences) still comes compressed.
+    """
+    return ClientPerMessageDeflateFactory(compress_settings={"level": 0, "memLevel": 5})
+
+
+def _connect_storing_audio(uri: str, **kwargs: Any) -> Any:
+    kwargs.setdefault("extensions", [stored_deflate()])
+    return _SDK_WEBSOCKET_CONNECT(uri, **kwargs)
+
+
+# Installed like _HTTPClient: the SDK opens every connection through this module
+# function (tests/engines/test_deflate.py notices if a release stops doing so).
+_SDK_WEBSOCKET_CONNECT: Any = getattr(sdk_client, "websocket_connect", None)
+if _SDK_WEBSOCKET_CONNECT is not None:
+    sdk_client.websocket_connect = _connect_storing_audio
 
 
 class LiveUpdate(UpdateConfiguration):
