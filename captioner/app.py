@@ -172,7 +172,10 @@ class CaptionerApp(QObject):
         self.overlay = CaptionOverlay(prefs)
         self.profanity = ProfanityFilter(prefs, self)
         self.levels = LevelMonitor(self)
-        self.meter_pace = MeterPace(w, self.levels.timer, self.call.level_timer)
+        self.meter_pace = MeterPace(
+            w, (self.levels.timer, self.levels.poll), (self.call.level_timer, self.call.show_levels)
+        )
+        self.meter_pace.ride(c.partialChanged, c.partialCleared)
         self.sessions = SessionManager(args.data_dir, self, prefs=prefs)
         use_tray = CaptionerTray.available() if self._use_tray is None else self._use_tray
         self.tray = CaptionerTray(app_icon(), self) if use_tray else None

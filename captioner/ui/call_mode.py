@@ -58,7 +58,7 @@ class CallMode(QObject):
         self._sources: CallSources | None = None
         self._levels = QTimer(self)
         self._levels.setInterval(LEVEL_POLL_MS)
-        self._levels.timeout.connect(self._show_levels)
+        self._levels.timeout.connect(self.show_levels)
         panel.set_names({side: prefs.get(key) for side, key in NAME_KEYS.items()})
         panel.set_call_mode(prefs.get(Key.CALL_MODE))
         panel.callModeToggled.connect(lambda on: prefs.set(Key.CALL_MODE, on))
@@ -120,7 +120,8 @@ class CallMode(QObject):
             if side in names:
                 self._prefs.set(key, names[side])
 
-    def _show_levels(self) -> None:
+    def show_levels(self) -> None:
+        """Both sides' levels on the call panel's meters (its timer's look; see MeterPace)."""
         if self._sources is not None:
             self._panel.set_levels(self._sources.level(MIC), self._sources.level(SYSTEM))
 
