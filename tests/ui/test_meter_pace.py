@@ -1,5 +1,6 @@
-"""The input meters look at the level ten times a second while the window is in use,
-four times behind another window (issue 14: each look that moves a bar is a paint)."""
+"""The input meters look at the level ten times a second while the window is in use, less
+often behind another window, and there with each caption (issue 14: a look that moves a
+bar is a paint, and one made with a caption shares the caption's)."""
 
 from __future__ import annotations
 
