@@ -1,8 +1,9 @@
-"""Opening a stream on a chosen PulseAudio/PipeWire source through PortAudio's ``pulse`` device.
+"""Opening a PortAudio input stream: the format a device takes, and its PulseAudio source.
 
 The ALSA ``pulse`` device picks its capture source from the ``PULSE_SOURCE``
-environment variable when a stream opens; these two keep that choice to one
-stream at a time (see :class:`~captioner.audio.source.DeviceSource`).
+environment variable when a stream opens; the lock and context manager keep
+that choice to one stream at a time (see
+:class:`~captioner.audio.source.DeviceSource`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ import contextlib
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
+
+from captioner.audio.devices import InputDevice
+from captioner.audio.errors import AudioError
+from captioner.audio.pcm import TARGET_RATE
 
 # Held while a stream is opened.  The ALSA "pulse" device picks its capture
 # source from the PULSE_SOURCE environment variable at open time, so code that
@@ -41,3 +47,31 @@ def pulse_source_selected(source: str) -> Iterator[None]:
             os.environ.pop("PULSE_SOURCE", None)
         else:
             os.environ["PULSE_SOURCE"] = saved
+
+
+def takes_native(sd: Any, device: InputDevice, error_types: tuple[type, ...]) -> bool:
+    """Whether the device gives 16 kHz mono int16 itself (see captioner.audio.blocks)."""
+    try:
+        sd.check_input_settings(
+            device=device.index, samplerate=TARGET_RATE, channels=1, dtype="int16"
+        )
+    except error_types:
+        return False
+    return True
+
+
+def choose_rate(
+    sd: Any, device: InputDevice, name: str, channels: int, error_types: tuple[type, ...]
+) -> int:
+    """16 kHz when the device accepts it (no resampling), else its native rate."""
+    try:
+        sd.check_input_settings(
+            device=device.index, samplerate=TARGET_RATE, channels=channels, dtype="float32"
+        )
+        return TARGET_RATE
+    except error_types:
+        pass
+    rate = round(device.default_samplerate)
+    if rate <= 0:
+        raise AudioError(f"Cannot open “{name}”: the device reports no usable sample rate.")
+    return rate

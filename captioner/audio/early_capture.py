@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BUFFER_S = 30.0
 # How long the capture thread waits for a chunk before checking for close().
 _POLL_S = 0.1
+# How long one read of a source that close() can wake may wait (see _capture).
+_WOKEN_WAIT_S = 5.0
 # close() waits this long at most for the device to be released (a hung driver).
 _CLOSE_WAIT_S = 5.0
 
@@ -89,6 +91,7 @@ class EarlyCapture:
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
         self._send: Callable[[bytes], object] | None = None  # see forward()
+        self._on_end: Callable[[], object] | None = None  # see forward()
         self.dropped = 0
 
     # -- what the source is ------------------------------------------------
@@ -138,10 +141,13 @@ class EarlyCapture:
         finally:
             self._opened.set()
         failure: AudioError | None = None
+        # A source that close() can wake is read without a poll: when its chunks
+        # are pushed this thread only waits for the end (issue 14).
+        wait_s = _WOKEN_WAIT_S if hasattr(self.inner, "wake") else _POLL_S
         try:
             while not self._closing.is_set():
                 try:
-                    chunk = self.inner.read(_POLL_S)
+                    chunk = self.inner.read(wait_s)
                 except AudioError as exc:
                     failure = exc
                     break
@@ -185,6 +191,9 @@ class EarlyCapture:
             self._failure = failure
             self._ended = True
             self._cond.notify_all()
+            on_end = self._on_end
+        if on_end is not None:
+            on_end()
 
     # -- AudioSource -------------------------------------------------------
 
@@ -197,19 +206,27 @@ class EarlyCapture:
         if self._open_error is not None:
             raise self._open_error
 
-    def forward(self, send: Callable[[bytes], object]) -> None:
+    def forward(
+        self, send: Callable[[bytes], object], on_end: Callable[[], object] | None = None
+    ) -> None:
         """Hand every chunk to ``send`` from now on: first those queued, then each as it comes.
 
         For a reader that only passes chunks on (the cloud engine's pipe to its
         host): it saves that reader a wake-up per chunk.  ``send`` runs on the
         capture thread, must not raise, and should not block for long (the
         source's own buffer fills meanwhile).  :meth:`read` then returns no
-        chunks: only the end (``b""``) or the device's failure.
+        chunks: only the end (``b""``) or the device's failure.  ``on_end`` is
+        called once capture has ended (at once if it already has), so the
+        reader can sleep until then instead of polling :meth:`read`.
         """
         with self._cond:  # the capture thread waits: nothing overtakes the backlog
             while self._chunks:
                 send(self._chunks.popleft()[1])
             self._send = send
+            self._on_end = on_end
+            ended = self._ended
+        if ended and on_end is not None:
+            on_end()
 
     def read_stamped(self, timeout: float) -> tuple[float, bytes] | None:
         """Like :meth:`read`, with the time the chunk was captured (``(t, b"")`` at the end)."""
@@ -248,6 +265,9 @@ class EarlyCapture:
         with self._cond:
             self._chunks.clear()
             self._cond.notify_all()
+        wake = getattr(self.inner, "wake", None)
+        if wake is not None:
+            wake()  # its read returns, and the capture thread sees the close
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(_CLOSE_WAIT_S)

@@ -78,6 +78,12 @@ class PulseMonitorSource:
             raise RuntimeError(f"read() called before open() on “{self.name}”")
         return inner.read(timeout)
 
+    def wake(self) -> None:
+        """As :meth:`DeviceSource.wake`."""
+        inner = self._inner
+        if inner is not None:
+            inner.wake()
+
     def close(self) -> None:
         inner = self._inner
         if inner is not None:

@@ -22,7 +22,12 @@ from types import ModuleType
 from typing import Any
 
 from captioner.audio.blocks import ConvertedBlocks, NativeBlocks, rms_int16
-from captioner.audio.device_open import DEVICE_OPEN_LOCK, pulse_source_selected
+from captioner.audio.device_open import (
+    DEVICE_OPEN_LOCK,
+    choose_rate,
+    pulse_source_selected,
+    takes_native,
+)
 from captioner.audio.devices import (
     NOT_LISTED,
     InputDevice,
@@ -92,6 +97,7 @@ class DeviceSource:
         self._chunks: deque[bytes] = deque()
         self._closing = threading.Event()
         self._finished = threading.Event()
+        self._wake = threading.Event()  # see wake(): also set at the end and by close()
         self._lost: str | None = None
         self._last_block_at = 0.0
         self._overflows = 0
@@ -214,6 +220,7 @@ class DeviceSource:
         self._chunks.clear()
         self._closing.clear()
         self._finished.clear()
+        self._wake.clear()
         self._lost = None
         self._overflows = 0
         self._xruns = 0
@@ -232,11 +239,11 @@ class DeviceSource:
 
     def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:
         blocks: NativeBlocks | ConvertedBlocks
-        if self._takes_native(sd, error_types):
+        if takes_native(sd, self.device, error_types):
             samplerate, channels, blocks = TARGET_RATE, 1, NativeBlocks()
         else:
             channels = max(1, min(2, self.device.max_input_channels))
-            samplerate = self._choose_rate(sd, channels, error_types)
+            samplerate = choose_rate(sd, self.device, self.name, channels, error_types)
             blocks = ConvertedBlocks(samplerate, channels)
 
         self._reset()
@@ -284,12 +291,17 @@ class DeviceSource:
         while True:
             if self._closing.is_set():
                 return b""
-            remaining = deadline - time.monotonic()
+            remaining = max(0.0, deadline - time.monotonic())
+            if self._pushing is not None:  # nothing queues: wait for the end, a stall, wake()
+                return self._await_pushed(stream, remaining)
             try:
-                block = queued.get(timeout=min(max(remaining, 0.0), _POLL_SECONDS))
+                block = queued.get(timeout=min(remaining, _POLL_SECONDS))
             except queue.Empty:
                 self._raise_if_lost(stream)
-                if time.monotonic() >= deadline:
+                if self._closing.is_set():
+                    continue  # the end, said at the top
+                if self._wake.is_set() or time.monotonic() >= deadline:
+                    self._wake.clear()
                     return None
                 continue
             self._last_block_at = time.monotonic()
@@ -301,9 +313,14 @@ class DeviceSource:
             if time.monotonic() >= deadline:
                 return None
 
+    def wake(self) -> None:
+        """Make a :meth:`read` in progress return ``None`` now (for a reader that is closing)."""
+        self._wake.set()
+
     def close(self) -> None:
         """Stop capturing and release the device; safe to call any number of times."""
         self._closing.set()
+        self._wake.set()
         stream, self._stream = self._stream, None
         self._blocks = None
         self._pushing = None
@@ -317,32 +334,6 @@ class DeviceSource:
                 action()
 
     # -- internals ---------------------------------------------------------
-
-    def _takes_native(self, sd: Any, error_types: tuple[type, ...]) -> bool:
-        """Whether the device gives 16 kHz mono int16 itself (see captioner.audio.blocks)."""
-        try:
-            sd.check_input_settings(
-                device=self.device.index, samplerate=TARGET_RATE, channels=1, dtype="int16"
-            )
-        except error_types:
-            return False
-        return True
-
-    def _choose_rate(self, sd: Any, channels: int, error_types: tuple[type, ...]) -> int:
-        """16 kHz when the device accepts it (no resampling), else its native rate."""
-        try:
-            sd.check_input_settings(
-                device=self.device.index, samplerate=TARGET_RATE, channels=channels, dtype="float32"
-            )
-            return TARGET_RATE
-        except error_types:
-            pass
-        rate = round(self.device.default_samplerate)
-        if rate <= 0:
-            raise AudioError(
-                f"Cannot open “{self.name}”: the device reports no usable sample rate."
-            )
-        return rate
 
     def _on_block(self, indata: Any, frames: int, time_info: Any, status: Any) -> None:
         """The capture thread: copy the raw buffer and enqueue (or push), nothing else."""
@@ -368,6 +359,24 @@ class DeviceSource:
     def _on_finished(self) -> None:
         """PortAudio: the stream ended, by our close() or because the device went away."""
         self._finished.set()
+        self._wake.set()
+
+    def _await_pushed(self, stream: Any, timeout: float) -> bytes | None:
+        """A read while chunks are pushed: sleeps until the end, a stall, wake() or ``timeout``.
+
+        Not a poll every 100 ms (issue 14: the reader, which only waits for the
+        end, woke 10 times a second): only a stall needs a clock.
+        """
+        limit = self._stall_seconds if self._got_block else self._start_seconds
+        until_stall = self._last_block_at + limit - time.monotonic() + 0.01
+        # At most a stall's length: the first block may come meanwhile, and then a
+        # stall counts from the last one, not from the start's longer grace.
+        if self._wake.wait(max(0.0, min(timeout, until_stall, self._stall_seconds))):
+            self._wake.clear()
+        if self._closing.is_set():
+            return b""
+        self._raise_if_lost(stream)
+        return None
 
     def _raise_if_lost(self, stream: Any) -> None:
         if self._closing.is_set():

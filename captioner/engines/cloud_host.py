@@ -131,6 +131,8 @@ class HostedCloudEngine(WorkerEngine):
         # (the GUI thread never writes the pipe: it could block while the host is busy).
         self._control: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._write_lock = threading.Lock()  # the pump's audio and the control messages
+        # Wakes a pump whose chunks are forwarded: Stop, the host's end or the input's.
+        self._wake = threading.Event()
 
     @property
     def formats_turns(self) -> bool:
@@ -149,6 +151,7 @@ class HostedCloudEngine(WorkerEngine):
     def stop(self) -> None:
         """Ask the host to end the session now (Terminate), not after the next chunk."""
         super().stop()
+        self._wake.set()
         self._control.put(("stop",))
 
     def start(self, source: AudioSource) -> None:
@@ -218,12 +221,15 @@ class HostedCloudEngine(WorkerEngine):
             self._send(("opened",))
             forward = getattr(source, "forward", None)
             if forward is not None:  # chunks go down the pipe from the capture thread
-                forward(self._send_audio)
+                forward(self._send_audio, self._wake.set)
             # Until the host's engine ends (it decides, as in-process), or Stop: the
             # host then needs no more audio, and a read could block a chunk longer.
             while not ended.is_set() and not self._stop_requested.is_set():
+                if forward is not None:  # sleep until one of the three ends (no poll)
+                    self._wake.wait()
+                    self._wake.clear()  # before looking: a wake after it is not lost
                 try:
-                    chunk = source.read(READ_TIMEOUT_S)
+                    chunk = source.read(0.0 if forward is not None else READ_TIMEOUT_S)
                 except AudioError as exc:
                     self._send(("audio_error", str(exc)))
                     break
@@ -263,6 +269,7 @@ class HostedCloudEngine(WorkerEngine):
             self._listener.on_error(EngineError(ErrorKind.INTERNAL, HOST_GONE.format(why=why)))
         finally:
             ended.set()
+            self._wake.set()
 
 
 # --------------------------------------------------------------------------- in the host

@@ -145,7 +145,7 @@ class PushingMic:
         threading.Thread(target=self._run, daemon=True).start()
 
     def push(self, upto: int) -> None:
-        while self.pushed < min(upto, self.count):
+        while self.pushed < min(upto, self.count) and not self.closed.is_set():
             self.level = 0.25
             self.receive(chunk(self.pushed))
             self.pushed += 1
@@ -209,3 +209,68 @@ def test_a_device_lost_while_forwarding_raises_in_read() -> None:
         while capture.read(1.0) is None:
             pass
     assert sent == [chunk(n) for n in range(10)]
+
+
+class WakeableMic(PushingMic):
+    """A pushing source whose ``read`` sleeps its whole ``timeout`` unless woken (``wake``).
+
+    Like :class:`~captioner.audio.source.DeviceSource` on the sound server: a
+    reader that only waits for the end is not woken ten times a second.
+    """
+
+    def __init__(self, count: int, after: str = "end", interval: float = 0.0) -> None:
+        super().__init__(count, after, interval)
+        self.reads = 0
+        self._wake = threading.Event()
+
+    def _run(self) -> None:
+        super()._run()
+        self._wake.set()  # the end (or the loss) wakes the reader, as a stream's end does
+
+    def read(self, timeout: float) -> bytes | None:
+        self.reads += 1
+        if not self.done.is_set() and self._wake.wait(timeout):
+            self._wake.clear()
+        return super().read(0.0)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+
+def test_a_forwarding_reader_sleeps_until_the_end_and_is_told_once() -> None:
+    """``on_end`` says the end to the reader that forwards: it need not poll ``read``."""
+    mic = WakeableMic(30, interval=0.05)  # 1.5 s of live audio
+    capture = EarlyCapture(mic)
+    capture.start()
+    capture.open()
+    sent: list[bytes] = []
+    ends: list[float] = []
+    mic.go.set()
+    capture.forward(sent.append, lambda: ends.append(time.monotonic()))
+    assert mic.done.wait(5)
+    deadline = time.monotonic() + 5
+    while not ends:
+        assert time.monotonic() < deadline, "the end was never said"
+        time.sleep(0.01)
+    assert sent == [chunk(n) for n in range(30)]
+    assert mic.reads <= 3  # not a read every 100 ms while the audio went on
+    assert capture.read(0.0) == b""
+    capture.close()
+    assert len(ends) == 1
+    late: list[int] = []
+    capture.forward(sent.append, lambda: late.append(1))  # asked after the end: told at once
+    assert late == [1]
+
+
+def test_close_wakes_a_capture_thread_waiting_on_a_live_source() -> None:
+    mic = WakeableMic(10**6, interval=0.05)  # never ends by itself
+    capture = EarlyCapture(mic)
+    capture.start()
+    capture.open()
+    capture.forward(lambda _chunk: None)
+    mic.go.set()
+    time.sleep(0.3)
+    began = time.monotonic()
+    capture.close()
+    assert mic.closed.wait(0)  # the device was released before close() returned
+    assert time.monotonic() - began < 2.0  # not after the source's long wait (5 s)

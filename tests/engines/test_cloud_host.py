@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 import wave
 from collections.abc import Iterator
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from captioner.audio.early_capture import EarlyCapture
+from captioner.audio.errors import AudioError
 from captioner.audio.file_source import WavFileSource
 from captioner.engines import cloud_host, registry
 from captioner.engines.assemblyai import AssemblyAIConfig
@@ -240,3 +243,77 @@ def test_call_mode_through_the_host_labels_both_sides_and_reports_a_lost_one() -
         ("system", "Them"),
         ("system", "Them"),
     ]
+
+
+class PushedSilence:
+    """Live silence handed over on a thread of its own, as sound-server capture does.
+
+    ``read`` only watches for the end or the loss, and sleeps until then
+    unless woken: the hosted pump forwards chunks and must be told of the end
+    (``EarlyCapture.forward``'s ``on_end``), not find it by polling.
+    """
+
+    name = "test mic"
+
+    def __init__(self, chunks: int | None = None, fail_after: int | None = None) -> None:
+        self.limit, self.fail_after = chunks if chunks is not None else fail_after, fail_after
+        self.receive = None
+        self.sent = 0
+        self.closed = threading.Event()
+        self._over = threading.Event()
+
+    def push_to(self, receive) -> None:  # type: ignore[no-untyped-def]
+        self.receive = receive
+
+    def open(self) -> None:
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while not self.closed.is_set() and (self.limit is None or self.sent < self.limit):
+            self.receive(b"\x00\x00" * 800)  # type: ignore[misc]
+            self.sent += 1
+            time.sleep(0.05)
+        self._over.set()
+
+    def read(self, timeout: float) -> bytes | None:
+        if not self._over.wait(timeout):
+            return None
+        if self.fail_after is not None and not self.closed.is_set():
+            raise AudioError("Lost the audio device “test mic”: device unplugged.")
+        return b""
+
+    def wake(self) -> None:
+        self._over.set()
+
+    def close(self) -> None:
+        self.closed.set()
+        self._over.set()
+
+
+@pytest.mark.parametrize("ending", ["stop", "end", "lost"])
+def test_forwarded_live_audio_ends_the_session_on_stop_end_or_loss(ending: str) -> None:
+    """The pump sleeps while chunks go down the pipe; each way of ending still ends the run."""
+    listener = StatusRecorder()
+    mic = PushedSilence(
+        chunks=30 if ending == "end" else None, fail_after=30 if ending == "lost" else None
+    )
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        engine = make_engine(server.url, listener)
+        capture = EarlyCapture(mic)
+        capture.start()
+        engine.start(capture)
+        if ending == "stop":
+            server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received >= 500)
+            engine.stop()
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+        capture.close()
+        session = server.sessions[0]
+    assert session.terminate_received  # the session was closed, not left open
+    assert session.audio_ms_received >= 500  # the chunks went on as they came
+    if ending == "lost":
+        assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
+        assert "device unplugged" in listener.errors[0].message
+    else:
+        assert not listener.errors
+    assert mic.closed.is_set()
