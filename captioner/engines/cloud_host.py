@@ -53,6 +53,8 @@ from captioner.engines.offline.child import ChildProcess
 log = logging.getLogger(__name__)
 
 READ_TIMEOUT_S = 0.1  # how long one read of the app's source may block (bounds stop latency)
+# A pump whose chunks are forwarded sleeps until woken; it looks this often anyway.
+FORWARD_CHECK_S = 5.0
 EXIT_GRACE_S = 5.0  # how long a host may take to leave after its run (Terminate is bounded too)
 HOST_GONE = (
     "The connection to AssemblyAI stopped: its process ended unexpectedly ({why}). "
@@ -226,7 +228,7 @@ class HostedCloudEngine(WorkerEngine):
             # host then needs no more audio, and a read could block a chunk longer.
             while not ended.is_set() and not self._stop_requested.is_set():
                 if forward is not None:  # sleep until one of the three ends (no poll)
-                    self._wake.wait()
+                    self._wake.wait(FORWARD_CHECK_S)
                     self._wake.clear()  # before looking: a wake after it is not lost
                 try:
                     chunk = source.read(0.0 if forward is not None else READ_TIMEOUT_S)
