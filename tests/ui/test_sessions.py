@@ -66,17 +66,27 @@ def test_a_session_killed_with_sigkill_is_recovered_at_the_next_launch(
         "ASSEMBLYAI_API_KEY": KEY,
         "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
     }
-    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120, gap_ms=200) as server:
+    # The app's stderr goes to a file: a pipe nobody reads until the end could
+    # fill and stall the app, and on a timeout the failure shows what it said.
+    app_log = tmp_path / "app-stderr.txt"
+    with (
+        FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=120, gap_ms=200) as server,
+        app_log.open("wb") as log_file,
+    ):
         proc = subprocess.Popen(
             [sys.executable, "-m", "captioner", *cloud(server, data_dir), "--start"],
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=log_file,
         )
         try:
-            server.wait_for(
-                lambda s: bool(s.sessions) and len(s.sessions[0].finals_sent) >= 6, timeout=30
-            )
+            try:
+                server.wait_for(
+                    lambda s: bool(s.sessions) and len(s.sessions[0].finals_sent) >= 6, timeout=30
+                )
+            except TimeoutError as exc:
+                said = app_log.read_text("utf-8", "replace")[-4000:]
+                raise AssertionError(f"{exc}\nthe app's stderr:\n{said}") from exc
             shown = {
                 text for _order, text, formatted in server.sessions[0].finals_sent if formatted
             }
