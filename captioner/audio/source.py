@@ -362,13 +362,8 @@ class DeviceSource:
         self._wake.set()
 
     def _await_pushed(self, stream: Any, timeout: float) -> bytes | None:
-        """A read while chunks are pushed: sleeps until the end, a stall, wake() or ``timeout``.
-
-        Not a poll every 100 ms (issue 14: the reader, which only waits for the
-        end, woke 10 times a second): only a stall needs a clock.
-        """
-        limit = self._stall_seconds if self._got_block else self._start_seconds
-        until_stall = self._last_block_at + limit - time.monotonic() + 0.01
+        """While chunks are pushed: sleep until the end, a stall, wake() or ``timeout``, no poll."""
+        until_stall = self._last_block_at + self._stall_limit() - time.monotonic() + 0.01
         # At most a stall's length: the first block may come meanwhile, and then a
         # stall counts from the last one, not from the start's longer grace.
         if self._wake.wait(max(0.0, min(timeout, until_stall, self._stall_seconds))):
@@ -377,6 +372,9 @@ class DeviceSource:
             return b""
         self._raise_if_lost(stream)
         return None
+
+    def _stall_limit(self) -> float:
+        return self._stall_seconds if self._got_block else self._start_seconds
 
     def _raise_if_lost(self, stream: Any) -> None:
         if self._closing.is_set():
@@ -392,7 +390,7 @@ class DeviceSource:
                 if not active and self._lost is None:
                     self._lost = "the audio stream is no longer running"
                 else:
-                    limit = self._stall_seconds if self._got_block else self._start_seconds
+                    limit = self._stall_limit()
                     if time.monotonic() - self._last_block_at > limit:
                         unit = "second" if limit == 1 else "seconds"
                         self._lost = f"no audio arrived for {limit:g} {unit}"
