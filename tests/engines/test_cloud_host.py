@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import threading
 import time
 import wave
 from collections.abc import Iterator
@@ -20,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from captioner.audio.early_capture import EarlyCapture
-from captioner.audio.errors import AudioError
 from captioner.audio.file_source import WavFileSource
 from captioner.engines import cloud_host, registry
 from captioner.engines.assemblyai import AssemblyAIConfig
 from captioner.engines.base import EngineState, ErrorKind
+from tests.audio.test_early_capture import WakeableMic
 from tests.conftest import reference_text
 from tests.engines.resilience_harness import StatusRecorder
 from tests.engines.test_assemblyai import KEY, SCRIPT, SilenceSource
@@ -245,58 +244,23 @@ def test_call_mode_through_the_host_labels_both_sides_and_reports_a_lost_one() -
     ]
 
 
-class PushedSilence:
-    """Live silence handed over on a thread of its own, as sound-server capture does.
-
-    ``read`` only watches for the end or the loss, and sleeps until then
-    unless woken: the hosted pump forwards chunks and must be told of the end
-    (``EarlyCapture.forward``'s ``on_end``), not find it by polling.
-    """
-
-    name = "test mic"
-
-    def __init__(self, chunks: int | None = None, fail_after: int | None = None) -> None:
-        self.limit, self.fail_after = chunks if chunks is not None else fail_after, fail_after
-        self.receive = None
-        self.sent = 0
-        self.closed = threading.Event()
-        self._over = threading.Event()
-
-    def push_to(self, receive) -> None:  # type: ignore[no-untyped-def]
-        self.receive = receive
-
-    def open(self) -> None:
-        threading.Thread(target=self._run, daemon=True).start()
-
-    def _run(self) -> None:
-        while not self.closed.is_set() and (self.limit is None or self.sent < self.limit):
-            self.receive(b"\x00\x00" * 800)  # type: ignore[misc]
-            self.sent += 1
-            time.sleep(0.05)
-        self._over.set()
-
-    def read(self, timeout: float) -> bytes | None:
-        if not self._over.wait(timeout):
-            return None
-        if self.fail_after is not None and not self.closed.is_set():
-            raise AudioError("Lost the audio device “test mic”: device unplugged.")
-        return b""
-
-    def wake(self) -> None:
-        self._over.set()
-
-    def close(self) -> None:
-        self.closed.set()
-        self._over.set()
-
-
 @pytest.mark.parametrize("ending", ["stop", "end", "lost"])
-def test_forwarded_live_audio_ends_the_session_on_stop_end_or_loss(ending: str) -> None:
+def test_forwarded_live_audio_ends_the_session_on_stop_end_or_loss(
+    ending: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The pump sleeps while chunks go down the pipe; each way of ending still ends the run."""
+    # The pump's once-in-a-while look made longer than the test's guard: a wake-up
+    # that never comes fails the test instead of being hidden by that look.
+    monkeypatch.setattr(cloud_host, "FORWARD_CHECK_S", 2 * JOIN_S)
     listener = StatusRecorder()
-    mic = PushedSilence(
-        chunks=30 if ending == "end" else None, fail_after=30 if ending == "lost" else None
+    # Pushed on a thread of its own and woken only at the end, as sound-server capture is:
+    # the pump is told of the end (EarlyCapture.forward's on_end), it does not poll for it.
+    mic = WakeableMic(
+        10**6 if ending == "stop" else 30,
+        after="lost" if ending == "lost" else "end",
+        interval=0.05,
     )
+    mic.go.set()
     with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
         engine = make_engine(server.url, listener)
         capture = EarlyCapture(mic)
@@ -313,7 +277,7 @@ def test_forwarded_live_audio_ends_the_session_on_stop_end_or_loss(ending: str) 
     assert session.audio_ms_received >= 500  # the chunks went on as they came
     if ending == "lost":
         assert [e.kind for e in listener.errors] == [ErrorKind.AUDIO]
-        assert "device unplugged" in listener.errors[0].message
+        assert "“Desk mic”: unplugged" in listener.errors[0].message
     else:
         assert not listener.errors
     assert mic.closed.is_set()
