@@ -133,7 +133,8 @@ class HostedCloudEngine(WorkerEngine):
         # (the GUI thread never writes the pipe: it could block while the host is busy).
         self._control: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
         self._write_lock = threading.Lock()  # the pump's audio and the control messages
-        # Wakes a pump whose chunks are forwarded: Stop, the host's end or the input's.
+        # Wakes a pump whose chunks are forwarded: the input's end or the host's (Stop
+        # ends the host, and until then the pump has nothing to do but wait for it).
         self._wake = threading.Event()
 
     @property
@@ -153,7 +154,6 @@ class HostedCloudEngine(WorkerEngine):
     def stop(self) -> None:
         """Ask the host to end the session now (Terminate), not after the next chunk."""
         super().stop()
-        self._wake.set()
         self._control.put(("stop",))
 
     def start(self, source: AudioSource) -> None:
@@ -227,7 +227,7 @@ class HostedCloudEngine(WorkerEngine):
             # Until the host's engine ends (it decides, as in-process), or Stop: the
             # host then needs no more audio, and a read could block a chunk longer.
             while not ended.is_set() and not self._stop_requested.is_set():
-                if forward is not None:  # sleep until one of the three ends (no poll)
+                if forward is not None:  # sleep until the input or the host ends (no poll)
                     self._wake.wait(FORWARD_CHECK_S)
                     self._wake.clear()  # before looking: a wake after it is not lost
                 try:
