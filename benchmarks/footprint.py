@@ -19,7 +19,9 @@ Figures, read from outside the processes (``/proc``; a program's worker processe
 count as its own): CPU seconds from launch to 30 s after the session opened; the
 most resident memory while captioning; resident memory once idle (summed RSS, and each
 page counted once across the family: ``benchmarks/pagemap.py``, root only, which the
-offline target is read against); launch → first window mapped (X11
+offline target is read against); wake-ups a second once idle (voluntary context
+switches of every thread over ``--idle-seconds``: what keeps a laptop's processor
+out of its low-power states); launch → first window mapped (X11
 MapNotify); launch → the server sent ``Begin``; SIGINT → process gone, with the
 server's word that ``Terminate`` came and ``Termination`` went.  Three long
 rounds give start-up figures that swing with the machine, so the run ends with
@@ -68,6 +70,7 @@ from rig import (
     private_pulse,
     speech_wav,
     wait_for,
+    wakeups,
 )
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -200,10 +203,17 @@ class Bench:
             time.sleep(self.args.settle)
             out.add("idle_rss", family_rss_mb(pid))
             out.add("idle_distinct", family_distinct_mb(pid))
+            out.add("idle_wakes", self.wakes_per_second(pid))
         else:
             out.notes.append(f"no window (exit {process.poll()}); see run-{self.runs}.log")
         if process.poll() is None:
             out.add("idle_stop", self.interrupt(process))
+
+    def wakes_per_second(self, pid: int) -> float:
+        """Wake-ups a second of a settled, idle program, over ``--idle-seconds``."""
+        before, began = wakeups(pid), time.monotonic()
+        time.sleep(self.args.idle_seconds)
+        return (wakeups(pid) - before) / (time.monotonic() - began)
 
     def resident(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
         """Launch a windowless reference that prints ``ready``, let it settle, read its memory."""
@@ -277,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="rounds (medians are shown)")
     parser.add_argument("--caption-seconds", type=float, default=30.0)
     parser.add_argument("--settle", type=float, default=5.0, help="idle seconds before reading RSS")
+    parser.add_argument(
+        "--idle-seconds", type=float, default=10.0, help="then how long its wake-ups are counted"
+    )
     parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument(
@@ -293,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     interruptible()
     if args.quick:
-        args.repeat, args.caption_seconds, args.settle = 1, 10.0, 3.0
+        args.repeat, args.caption_seconds, args.settle, args.idle_seconds = 1, 10.0, 3.0, 4.0
         args.startup_rounds = min(args.startup_rounds, 3)
     args.source = args.source.resolve()
     tmp = Path(tempfile.mkdtemp(prefix="footprint-"))

@@ -47,7 +47,7 @@ class Row:
     mine: str  # Figures name
     theirs: str
     key: str
-    unit: str  # "s" or "MB"
+    unit: str  # "s", "MB" or "/s"
     target: str
     max_ratio: float | None = None
     max_value: float | None = None
@@ -66,6 +66,10 @@ def rows(seconds: float) -> list[Row]:
             "(summed)"),
         Row("  the same, each shared page counted once", "idle-offline", "model", "idle_distinct",
             "MB", "≤ model+80", max_over=80),
+        Row("idle wake-ups a second, window open, cloud selected", "idle-cloud", "bare",
+            "idle_wakes", "/s", "≤ 1 /s", max_value=1),
+        Row("  the same, offline selected", "idle-offline", "bare", "idle_wakes", "/s", "≤ 1 /s",
+            max_value=1),
         Row("launch → window visible", "windows", "bare", "visible", "s", "≤ 2×", max_ratio=2),
         Row("launch → session open", "cloud", "quick", "open", "s", "≤ 1.2×", max_ratio=1.2),
         Row("SIGINT → process gone (Terminate, Termination)", "cloud", "quick", "stop", "s",
@@ -86,12 +90,12 @@ def report(figures: dict[str, Figures], args: argparse.Namespace) -> int:
         mine, theirs = figures[row.mine], figures[row.theirs]
         a, b = mine.median(row.key), theirs.median(row.key)
         shown = [
-            "—" if v is None else (f"{v:.0f} MB" if row.unit == "MB" else f"{v:.2f} s")
+            "—" if v is None else (f"{v:.0f} MB" if row.unit == "MB" else f"{v:.2f} {row.unit}")
             for v in (a, b)
         ]
         ratio, met = "", "?"
         if a is not None and b is not None:
-            ratio, met = f"{a / b:.2f}", "—"
+            ratio, met = (f"{a / b:.2f}" if b else "—"), "—"
             if row.max_ratio is not None:
                 met = "yes" if a / b <= row.max_ratio else "NO"
             elif row.max_value is not None:

@@ -17,6 +17,13 @@ their own thresholds say, and everything that start-up built is frozen
 (:func:`gc.freeze`) once the app is complete, so that a full collection does
 not walk the Qt wrappers and modules that live as long as the app.
 ``benchmarks/gc_pauses.py`` measures what a collection costs the GUI thread.
+
+The looks are paced by what the app allocates: four a second while it does
+(captioning, a window being built), fewer and fewer while it does not, down
+to one every ``IDLE_CHECK_MS``.  An app left open all day with nothing to
+caption then wakes the processor once in two seconds instead of four times a
+second (issue 14: a laptop on battery; ``benchmarks/footprint.py``'s idle
+wake-ups row), and garbage made after a quiet spell waits at most that long.
 """
 
 from __future__ import annotations
@@ -29,6 +36,12 @@ from PySide6.QtCore import QObject, Qt, QTimer
 # gen 0 after 2,000 net allocations (Python's default threshold): at the app's
 # allocation rate while captioning, a few hundred milliseconds' worth.
 CHECK_MS = 250
+# The longest gap between looks, reached by doubling while a look finds the
+# young generation hardly grown: what a burst after a quiet spell may wait.
+IDLE_CHECK_MS = 2000
+# "Hardly grown": fewer net new objects than this since the last look (an idle
+# event loop's timers and repaints make and free their objects at once).
+QUIET_GROWTH = 100
 # A full collection walks every object the session added (≈14 ms at 10,000 turns,
 # benchmarks/gc_pauses.py).  As Python does, one runs only once the oldest
 # generation has grown by this fraction since the last one: the cost stays linear
@@ -45,14 +58,29 @@ class GuiThreadCollector(QObject):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.CoarseTimer)
         self._timer.setInterval(CHECK_MS)
-        self._timer.timeout.connect(self.collect_due)
+        self._timer.timeout.connect(self._look)
         self.collections = [0, 0, 0]  # per generation, for tests and benchmarks
         self._long_lived = 0  # objects in the oldest generation after the last full collection
+        self._young_after_look = 0  # gen 0's count when the last look ended
 
     def start(self) -> None:
         """Turn automatic collection off and collect from the timer instead."""
         gc.disable()
+        self._young_after_look = gc.get_count()[0]
         self._timer.start()
+
+    def interval(self) -> int:
+        """Milliseconds until the next look (for tests and benchmarks)."""
+        return self._timer.interval()
+
+    def _look(self) -> None:
+        grown = gc.get_count()[0] - self._young_after_look
+        self.collect_due()
+        self._young_after_look = gc.get_count()[0]
+        busy = grown > QUIET_GROWTH
+        pace = CHECK_MS if busy else min(2 * self._timer.interval(), IDLE_CHECK_MS)
+        if pace != self._timer.interval():
+            self._timer.setInterval(pace)  # restarts the count from now, as a timeout would
 
     def stop(self) -> None:
         """Give collection back to Python (the app's loop has ended)."""

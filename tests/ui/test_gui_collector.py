@@ -133,3 +133,29 @@ def test_a_full_collection_waits_until_the_old_objects_have_grown(collector) -> 
         _allocate_a_lot_here_and_collect(collector)
     assert collector.collections[2] >= 2
     del grown
+
+
+def test_an_idle_app_looks_rarely_and_a_burst_brings_the_pace_back(qapp, qtbot, monkeypatch):
+    """Left open with nothing to do, the app wakes the processor ever more rarely (a laptop
+    on battery); as soon as something allocates again, garbage is looked for at full pace."""
+    from captioner.ui import gui_collector
+
+    monkeypatch.setattr(gui_collector, "CHECK_MS", 20)
+    monkeypatch.setattr(gui_collector, "IDLE_CHECK_MS", 160)
+    made = GuiThreadCollector()
+    paces: list[int] = []  # the interval each look chose (this slot runs after the look's)
+    made._timer.timeout.connect(lambda: paces.append(made.interval()))
+    made.start()
+    try:
+        assert made.interval() == 20
+        qtbot.waitUntil(lambda: made.interval() == 160, timeout=5000)
+        qtbot.wait(400)  # several idle looks: it stays at the idle pace, no further
+        assert made.interval() == 160
+        paces.clear()
+        freed_on: list[str] = []
+        _drop_a_cycle_then_allocate_on_a_worker(freed_on)
+        qtbot.waitUntil(lambda: freed_on != [], timeout=5000)
+        assert freed_on == [threading.main_thread().name]
+        assert paces[-1] == 20, f"the look that collected left the pace at {paces}"
+    finally:
+        made.stop()
