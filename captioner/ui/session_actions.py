@@ -130,7 +130,7 @@ class SessionActions(QObject):
 
     def copy_current(self) -> None:
         view = self._window.transcript
-        selected = view.textCursor().selectedText().replace("\u2029", "\n")
+        selected = view.textCursor().selection().toPlainText()  # line breaks as \n, as Ctrl+C
         turns = list(self._controller.transcript.finished)
         text = selected or plain_text(turns, mask_profanity=self.profanity.enabled)
         QGuiApplication.clipboard().setText(text)

@@ -102,7 +102,7 @@ class SessionWindowActions:
     def copy_current(self) -> None:
         if self._current is None:
             return
-        selected = self.view.textCursor().selectedText().replace("\u2029", "\n")
+        selected = self.view.textCursor().selection().toPlainText()  # as Ctrl+C
         whole = plain_text(self._current[1], mask_profanity=self.profanity.enabled)
         QGuiApplication.clipboard().setText(selected or whole)
         self.header.setText("Copied to the clipboard.")

@@ -358,3 +358,31 @@ def test_a_one_line_status_keeps_the_status_bar_one_line_high(window, qtbot) -> 
     window.resize(520, 520)
     window.show_status("The microphone “USB Headset” stopped sending sound. " * 3, True)
     qtbot.waitUntil(lambda: window.status_label.height() >= 2 * line)  # long: it wraps
+
+
+def test_copying_a_selection_gives_plain_line_breaks(make_app, tmp_path) -> None:
+    """Edit ▸ Copy transcript with a selection pastes line by line, as Ctrl+C does: the
+    view's own in-block breaks (a translation under its line, older turns folded into
+    one block) are newlines on the clipboard, not U+2028, which many apps show as one
+    run-on line."""
+    from PySide6.QtGui import QGuiApplication
+
+    from captioner.core.transcript import TurnUpdate
+
+    app = make_app("--data-dir", str(tmp_path))
+    transcript = app.controller.transcript
+    for i in range(100):  # enough for older turns to be folded together
+        text = f"Line number {i}."
+        transcript.apply(
+            TurnUpdate(f"k{i}", i, text, (Word(text, i * 1000, i * 1000 + 500),), end_of_turn=True)
+        )
+    transcript.apply_translation("k99", "fr", "Ligne.")
+    app.window.transcript.selectAll()
+    app.session_actions.copy_current()
+    copied = QGuiApplication.clipboard().text()
+    assert "\u2028" not in copied and "\u2029" not in copied
+    lines = copied.splitlines()
+    assert [line.split()[-1] for line in lines if "Line number" in line] == [
+        f"{i}." for i in range(100)
+    ]
+    assert lines[-1].strip() == "Ligne."
