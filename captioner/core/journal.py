@@ -40,6 +40,7 @@ from captioner.core.journal_format import (
     SessionLiveError,
     encode,
     end_record,
+    is_whole_record,
     read_journal,
     rename_record,
     turn_record,
@@ -275,7 +276,13 @@ def append_rename(path: Path, title: str | None) -> None:
 
 
 def _truncate_torn_tail(fd: int, path: Path) -> None:
-    """Cut a half-written last line so the next record starts on a line of its own."""
+    """Cut a half-written last line so the next record starts on a line of its own.
+
+    A last line that is a whole record and lacks only its newline (a hand-edited
+    journal, or a crash between a record and its newline) is read as one, so it
+    is kept and given its newline: cutting it would lose a turn, or the end
+    record of a session that was renamed.
+    """
     try:
         size = os.fstat(fd).st_size
         if size == 0:
@@ -285,6 +292,9 @@ def _truncate_torn_tail(fd: int, path: Path) -> None:
         if data.endswith(b"\n"):
             return
         keep = data.rfind(b"\n") + 1
+        if is_whole_record(data[keep:]):
+            os.write(fd, b"\n")  # the fd appends; the record written next is synced with it
+            return
         log.warning("%s: removing a torn last line (%d bytes)", path, size - keep)
         os.ftruncate(fd, keep)
     except OSError as exc:

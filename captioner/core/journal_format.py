@@ -178,6 +178,15 @@ def _load(line: bytes) -> dict[str, Any]:
     return record
 
 
+def is_whole_record(line: bytes) -> bool:
+    """Whether ``line`` (without its newline) reads as a record: complete, only unterminated."""
+    try:
+        _load(line)
+    except Exception:  # any failure, as read_journal counts it: damage
+        return False
+    return True
+
+
 def _at(record: dict[str, Any]) -> datetime | None:
     return parse_instant(record["at"]) if "at" in record else None
 

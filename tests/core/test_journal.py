@@ -300,3 +300,32 @@ def test_recovery_cuts_a_torn_tail_so_the_end_record_is_readable(data_dir: Path)
     assert [t.key for t in store.recover(journal.info.id)] == ["k0"]
     contents = read_journal(journal.path)
     assert contents.ended and contents.recovered and contents.damaged_lines == 0
+
+
+def test_a_whole_last_record_without_its_newline_survives_recovery_and_rename(
+    data_dir: Path,
+) -> None:
+    """A hand-edited journal (or a crash between a record and its newline) whose last line is
+    complete: it is read, so recovering or renaming the session must not cut it away."""
+    from captioner.core.journal import append_rename, recover_journal
+
+    def unterminated() -> Path:
+        journal = TranscriptJournal.create(new_info(), data_dir)
+        for i in range(3):
+            journal.append_turn(make_turn(i))
+        journal.close()
+        journal.path.write_bytes(journal.path.read_bytes().rstrip(b"\n"))
+        return journal.path
+
+    path = unterminated()
+    assert [t.key for t in read_journal(path).turns] == ["k0", "k1", "k2"]
+    assert [t.key for t in recover_journal(path).turns] == ["k0", "k1", "k2"]
+    after = read_journal(path)
+    assert [t.key for t in after.turns] == ["k0", "k1", "k2"]
+    assert after.ended and after.damaged_lines == 0
+
+    path = unterminated()
+    append_rename(path, "My talk")
+    renamed = read_journal(path)
+    assert [t.key for t in renamed.turns] == ["k0", "k1", "k2"]
+    assert renamed.info.title == "My talk" and renamed.damaged_lines == 0
