@@ -353,10 +353,13 @@ def host_main(conn: Connection) -> None:
         return
     source = _PipeSource()
     engine = registry.in_process_assemblyai(_PipeListener(conn), message[1])
+    # Started before the app's messages are read: a Stop sent right after Start (it may
+    # be in the pipe already) must find a running engine, or start() would forget it and
+    # the session would stay open, billed, with the app waiting for its end.
+    engine.start(source)
     threading.Thread(
         target=_commands, args=(conn, engine, source), name="cloud-host-commands", daemon=True
     ).start()
-    engine.start(source)
     engine.join()
     with contextlib.suppress(OSError, ValueError):
         conn.send(("ended",))

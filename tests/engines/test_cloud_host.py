@@ -100,6 +100,23 @@ def test_stop_sends_terminate_and_the_host_leaves() -> None:
     assert engine._conn is None
 
 
+def test_stop_right_after_start_still_ends_the_session() -> None:
+    """Stop pressed while the host is still starting: the Stop may reach the host before its
+    engine runs, and must not be forgotten there (the session would stay open, billed, and
+    the app wait for an end that never comes).  A race: several runs (3 in 8 were lost)."""
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        for _ in range(8):
+            listener = StatusRecorder()
+            engine = make_engine(server.url, listener)
+            engine.start(SilenceSource())
+            engine.stop()
+            listener.wait_stopped(10)  # a lost Stop never ends: fail sooner than the guard
+            assert engine.join(JOIN_S)
+        time.sleep(0.2)  # the last session's close, as the server sees it
+        sessions = [(s.began, s.terminate_received) for s in server.sessions]
+    assert all(terminated for began, terminated in sessions if began), sessions
+
+
 def test_a_host_killed_mid_session_ends_the_run_with_a_clear_error() -> None:
     listener = StatusRecorder()
     pids: list[int] = []
