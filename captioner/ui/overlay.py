@@ -72,6 +72,7 @@ class CaptionOverlay(OverlayWindow):
         self.partial_layouts = 0  # how many times the in-progress line was laid out
         self._fade = OverlayFade(self, self)
         self._fade.fadedOut.connect(self._on_faded_out)
+        self._fade.shown.connect(self._apply_input_flag)
         self._stopped = False
         # "both": a translation under its caption; "translation": it replaces it.
         self.translation_display = settings.get(Key.TRANSLATION_DISPLAY) if settings else "both"
@@ -249,8 +250,8 @@ class CaptionOverlay(OverlayWindow):
         self.lockedChanged.emit(locked)
 
     def _apply_input_flag(self) -> None:
-        """Click-through while locked, except while the sample asks to be dragged into place."""
-        through = self._locked and self._sample is None
+        """Click-through while locked or faded out, except while the sample is being placed."""
+        through = (self._locked or self._fade.gone) and self._sample is None
         if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
             return
         visible = self.isVisible()
@@ -274,6 +275,8 @@ class CaptionOverlay(OverlayWindow):
             # Gone until the next run: an invisible window would still catch clicks.
             self.hide()
             self._fade.show_fully()
+        else:  # faded in silence during a run: out of sight, so out of the mouse's way
+            self._apply_input_flag()
 
     @property
     def faded(self) -> bool:

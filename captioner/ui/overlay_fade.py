@@ -19,9 +19,11 @@ class OverlayFade(QObject):
 
     Signals:
         fadedOut(): the window has become fully transparent.
+        shown(): it is fully visible again after a fade (new text, or asked to).
     """
 
     fadedOut = Signal()
+    shown = Signal()
 
     def __init__(self, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +42,11 @@ class OverlayFade(QObject):
         if seconds <= 0 and not self._after_stop:
             self._idle.stop()
             self.show_fully()
+
+    @property
+    def gone(self) -> bool:
+        """Fully transparent: out of sight, yet still a window the mouse could hit."""
+        return self._window.windowOpacity() <= 0.0
 
     @property
     def faded(self) -> bool:
@@ -71,6 +78,7 @@ class OverlayFade(QObject):
         self._step.stop()
         if self._window.windowOpacity() < 1.0:
             self._window.setWindowOpacity(1.0)
+            self.shown.emit()
 
     def _start_fading(self) -> None:
         self._step.start()

@@ -416,3 +416,25 @@ def test_a_narrow_locked_overlay_still_names_the_way_back(qtbot, tmp_path):
         shown = marks.lock_text_that_fits(font, overlay.lock_hint, room)
         assert "Ctrl+Alt+Shift+L" in shown, (width, shown)
         assert marks.pill_rect(font, shown, 0, 0, icon=True).width() <= room
+
+
+@pytest.mark.qt_log_ignore("does not support setting window opacity")
+def test_a_faded_overlay_lets_clicks_through_until_it_shows_again(qtbot, tmp_path):
+    """Faded out in a silence during a run, the overlay is invisible: the video's or the
+    call's controls under it must get the clicks, not an unseen window."""
+    settings = Settings(QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat))
+    settings.set(Key.OVERLAY_FADE_SECONDS, 1)
+    overlay = CaptionOverlay(settings)
+    qtbot.addWidget(overlay)
+    overlay.show()
+    overlay.captions_started()
+    overlay.set_partial("hello")
+    through = Qt.WindowType.WindowTransparentForInput
+    assert not overlay.windowFlags() & through
+    qtbot.waitUntil(lambda: overlay.windowOpacity() == 0.0, timeout=3000)
+    qtbot.waitUntil(lambda: bool(overlay.windowFlags() & through), timeout=1000)
+    assert overlay.isVisible()  # still there for the next words, and not locked
+    assert not overlay.locked
+    overlay.set_partial("hello again")
+    assert overlay.windowOpacity() == 1.0 and overlay.isVisible()
+    assert not overlay.windowFlags() & through  # it can be dragged again
