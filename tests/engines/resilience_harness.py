@@ -45,7 +45,7 @@ SCRIPT = TurnScript(
         ScriptTurn(["really", "the", "end"], None),
     ]
 )
-FAULT_FIRED = {"drop", "error", "close", "silent_close", "stall", "drop_on_terminate"}
+FAULT_FIRED = {"drop", "error", "close", "silent_close", "stall", "drop_on_terminate", "terminate"}
 
 
 class StatusRecorder(RecordingListener):

@@ -49,6 +49,12 @@ def reconnected(outcome) -> bool:
         pytest.param([Faults(drop_after_ms=50), OK], id="drop-right-after-begin"),
         pytest.param([Faults(drop_on_terminate=True), OK], id="drop-during-terminate"),
         pytest.param([Faults(silent_close_after_ms=1000), OK], id="silent-close-1000"),
+        # The service ends the session itself (Termination, unasked): captions go on.
+        pytest.param([Faults(terminate_after_ms=1000), OK], id="ended-by-service"),
+        pytest.param(
+            [Faults(drop_after_ms=700), Faults(terminate_after_ms=300), OK, OK],
+            id="backfill-ended-by-service",
+        ),
         pytest.param([Faults(close_after_ms=(1000, 1011, "Internal error")), OK], id="close-1011"),
         pytest.param([Faults(close_after_ms=(1000, 1001, "Going away")), OK], id="close-1001"),
         pytest.param([Faults(error_after_ms=(1000, 3005, "Server error")), OK], id="error-3005"),
@@ -102,6 +108,16 @@ def test_no_word_is_lost_or_doubled(faults: list[Faults]) -> None:
     assert reconnected(outcome) == bool(terminal) - (fired == ["drop_on_terminate"])
     if fired == ["malformed"]:
         assert len(outcome.sessions) == 1  # logged and ignored, no reconnect
+
+
+def test_a_session_ended_after_silence_ends_the_run_and_says_why() -> None:
+    """With End after silence set, a Termination the app did not ask for is that setting at
+    work (a forgotten session stops costing): no reconnect, and the user is told why."""
+    outcome = run_scenario([Faults(terminate_after_ms=1000), OK], inactivity_timeout_s=30)
+    check_common(outcome)
+    assert len(outcome.sessions) == 1
+    assert [e.kind for e in outcome.errors] == [ErrorKind.SERVER]
+    assert "End after silence is set to 30 s" in outcome.errors[0].message
 
 
 def test_stall_is_detected_by_the_watchdog_not_by_tcp() -> None:

@@ -101,6 +101,9 @@ class Faults:
     error_after_ms: tuple[float, int, str] | None = None  # (ms, error_code, message)
     close_after_ms: tuple[float, int, str] | None = None  # (ms, close_code, reason)
     silent_close_after_ms: float | None = None  # 1000 close, no Termination
+    # The service ends the session itself, unasked (its inactivity_timeout): a
+    # Termination, then a 1000 close, with no Terminate from the client.
+    terminate_after_ms: float | None = None
     drop_after_ms: float | None = None  # abort TCP: the client sees 1006
     stall_after_ms: float | None = None  # stop reading and sending
     stall_seconds: float | None = None  # then abort after this long (None: until shutdown)
@@ -736,6 +739,20 @@ class FakeV3Server:
             _, code, reason = faults.close_after_ms
             record.fault_fired = "close"
             await conn.close(code, reason)
+            return True
+        if due(faults.terminate_after_ms):
+            record.fault_fired = "terminate"
+            await conn.send(
+                json.dumps(
+                    {
+                        "type": "Termination",
+                        "audio_duration_seconds": round(ms / 1000),
+                        "session_duration_seconds": round(time.monotonic() - session.started),
+                    }
+                )
+            )
+            record.termination_sent = True
+            await conn.close(1000)
             return True
         if due(faults.silent_close_after_ms):
             record.fault_fired = "silent_close"

@@ -21,6 +21,13 @@ BAD_AUDIO_CODES = {3006, 3007, 4029, 4032, 4033, 4034}
 EXPIRED_CODES = {3008, 4008, 4031}
 # Retrying cannot help: the account or the request itself is the problem.
 ACCOUNT_CODES = {402, 4002, 4003}
+# A Termination the app did not ask for (no Terminate sent): the service ended the
+# session itself, e.g. after the inactivity_timeout ("End after silence").
+ENDED_BY_SERVICE = "the service ended the session without being asked"
+ENDED_AFTER_SILENCE = (
+    "AssemblyAI ended the session: End after silence is set to {seconds} s "
+    "(Settings ▸ AssemblyAI). The captions so far are kept; press Start to go on."
+)
 BAD_REQUEST_CODES = {400, 404, 4000, 4100, 4101}
 
 

@@ -57,6 +57,7 @@ from captioner.engines.assemblyai.client import (
     default_client_factory,
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
+from captioner.engines.assemblyai.errors import ENDED_BY_SERVICE
 from captioner.engines.assemblyai.liveness import Liveness
 from captioner.engines.assemblyai.opus import FRAME_MS
 from captioner.engines.assemblyai.token_source import TokenError, fetch_token, use_token
@@ -111,6 +112,7 @@ class Link(TurnPlacement):
         self.last_final_end_ms: int | None = None
         self.begun = threading.Event()
         self.terminated = threading.Event()
+        self.closing = False  # we asked for the end (close): a Termination is the answer
         self.failed = threading.Event()
         self.connect_done = threading.Event()
         self.error: StreamingError | None = None
@@ -259,7 +261,9 @@ class Link(TurnPlacement):
             if self.failed.wait(0.3):
                 return self.failure()
             if self.terminated.is_set():
-                return None
+                # Termination answers our Terminate; unasked, the service ended the
+                # session itself (End after silence, its own reasons): not a working link.
+                return None if self.closing else (None, ENDED_BY_SERVICE)
             return None, f"{self._config.host_name} closed the session unexpectedly"
         return None
 
@@ -283,6 +287,7 @@ class Link(TurnPlacement):
 
     def close(self, *, terminate: bool = True) -> None:
         """Blocking: end the session politely (Terminate, wait for Termination)."""
+        self.closing = True
         self._abandon.set()
         thread = self._connect_thread
         if thread is not None:

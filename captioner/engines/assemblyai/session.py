@@ -47,6 +47,8 @@ from captioner.engines.assemblyai.backfill import Backfill
 from captioner.engines.assemblyai.backoff import Backoff
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.errors import (
+    ENDED_AFTER_SILENCE,
+    ENDED_BY_SERVICE,
     Recovery,
     describe_drop,
     describe_error,
@@ -249,6 +251,14 @@ class SessionSupervisor(SessionEnding):
         self.live = None
         if not self.cfg.reconnect:
             self.fatal = describe_error(code, message, host=self.host, connected=True)
+            return
+        if message == ENDED_BY_SERVICE and self.cfg.inactivity_timeout_s:
+            # What the user asked for: a session left running in silence stops costing.
+            self.fatal = EngineError(
+                ErrorKind.SERVER,
+                ENDED_AFTER_SILENCE.format(seconds=self.cfg.inactivity_timeout_s),
+                code,
+            )
             return
         recovery = recovery_for(code, message)
         floor = self._floor(recovery)
