@@ -7,7 +7,9 @@ tests replace to count or break connections.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -125,7 +127,12 @@ class TolerantStreamingClient(StreamingClient):
     * The websocket close handshake waits 10 s for a server that no longer
       answers; ``close_timeout`` shortens that.
     * ``ping`` sends a websocket ping (every server answers those, speech or
-      not), which is how a stall is told from silence.
+      not), which is how a stall is told from silence; never behind a write in
+      progress, which may be stuck on a full socket (then the stall shows).
+    * ``disconnect`` cannot hang: the SDK joins its threads without a bound,
+      and a write thread stuck on a socket nobody reads (a dead network path,
+      a server that stopped reading) never ends.  Once Terminate has had its
+      time, such a socket is shut down, which ends both threads.
     """
 
     close_timeout: float | None = None
@@ -198,10 +205,34 @@ class TolerantStreamingClient(StreamingClient):
         websocket = self._websocket
         if websocket is None or self._stop_event.is_set():
             return None
+        mutex = getattr(websocket, "protocol_mutex", None)
+        if mutex is not None and mutex.locked():
+            return None  # a frame is being written, maybe into a full socket: don't wait
         try:
             return websocket.ping()  # type: ignore[no-any-return]
         except Exception:  # closed under us: the read thread reports it
             return None
+
+    def disconnect(self, terminate: bool = False) -> None:
+        """The SDK's disconnect, with a bound: a socket still stuck after it is cut."""
+        bound = (self._options.terminate_timeout or 0.0) if terminate else 0.0
+        bound += self.close_timeout if self.close_timeout is not None else 1.0
+        cutter = threading.Timer(bound, self._cut_socket)
+        cutter.daemon = True
+        cutter.start()
+        try:
+            super().disconnect(terminate)
+        finally:
+            cutter.cancel()
+
+    def _cut_socket(self) -> None:
+        websocket = self._websocket
+        raw = getattr(websocket, "socket", None)
+        if raw is None:
+            return
+        log.warning("The connection is stuck (nothing is read from it); closing its socket")
+        with contextlib.suppress(OSError):  # already closed
+            raw.shutdown(socket.SHUT_RDWR)
 
     @property
     def session_closed(self) -> bool:
