@@ -120,6 +120,18 @@ def test_a_session_ended_after_silence_ends_the_run_and_says_why() -> None:
     assert "End after silence is set to 30 s" in outcome.errors[0].message
 
 
+def test_a_close_frame_keeps_the_services_reason() -> None:
+    """The service may just close with a code and a reason (no Error message first): the
+    reason, not the SDK's table text for the code ("Server error"), decides what happens."""
+    expired = Faults(close_after_ms=(1000, 3005, "Session Expired: Maximum session duration"))
+    outcome = run_scenario([expired, OK])
+    check_complete(outcome)
+    assert reconnected(outcome)
+    summaries = [status.summary for status in outcome.listener.statuses]
+    assert "Reconnecting… (session time limit)" in summaries, summaries
+    assert any("Maximum session duration" in detail for detail in outcome.details)
+
+
 def test_stall_is_detected_by_the_watchdog_not_by_tcp() -> None:
     outcome = run_scenario([Faults(stall_after_ms=800, stall_seconds=5.0), OK])
     check_complete(outcome)

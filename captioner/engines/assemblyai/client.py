@@ -24,6 +24,7 @@ from assemblyai.streaming.v3.models import (
     UpdateConfiguration,
 )
 from pydantic import ValidationError
+from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
@@ -142,6 +143,21 @@ class TolerantStreamingClient(StreamingClient):
         self.reader_failure: BaseException | None = None
         # Same thread as the SDK's (not started yet), with a guard around it.
         self._read_thread = threading.Thread(target=self._guarded_read, name="aai-read")
+
+    @staticmethod
+    def _build_connection_closed_error(error: Any) -> Any:
+        """The SDK's, but a close keeps the service's own reason.
+
+        For every code in its table (3005, 4001…) the SDK puts the table's
+        text in place of the reason the service gave ("Server error" for a
+        3005 that said "Session Expired: Maximum session duration exceeded"),
+        and the reason is what tells a session's time limit from a refusal.
+        """
+        built = StreamingClient._build_connection_closed_error(error)
+        reason = getattr(error, "reason", "") if isinstance(error, ConnectionClosed) else ""
+        if built is not None and reason and reason.strip():
+            return StreamingError(message=reason.strip(), code=built.code)
+        return built
 
     @classmethod
     def _parse_message(cls, data: Any) -> Any:
