@@ -54,6 +54,11 @@ _EXTENSIONS = {".txt": ExportFormat.TXT, ".srt": ExportFormat.SRT, ".vtt": Expor
 _EXTENSIONS |= {".json": ExportFormat.JSON, ".md": ExportFormat.MD, ".markdown": ExportFormat.MD}
 
 
+def has_export_extension(path: str | Path) -> bool:
+    """Whether ``path`` ends in an export format's extension ("Standup 10.30" does not)."""
+    return Path(path).suffix.lower() in _EXTENSIONS
+
+
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
     """Choices the user makes in the export dialog.

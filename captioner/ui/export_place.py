@@ -43,6 +43,7 @@ def documents_folder() -> str:
 def ask_save_path(parent: QWidget, suggested: str) -> str:
     """The save dialog, opened on ``suggested`` with its file type preselected."""
     from captioner.core.export import ExportFormat
+    from captioner.core.export_base import has_export_extension
 
     filters = export_filters()
     suffix = Path(suggested).suffix.lstrip(".").lower()
@@ -50,8 +51,9 @@ def ask_save_path(parent: QWidget, suggested: str) -> str:
     path, chosen = QFileDialog.getSaveFileName(
         parent, "Export transcript", suggested, ";;".join(filters), selected
     )
-    if path and not Path(path).suffix:
-        # No extension typed: the file type picked in the dialog decides.
+    if path and not has_export_extension(path):
+        # No export extension typed ("Standup 10.30" has none): the file type picked in
+        # the dialog decides, and is added.
         index = filters.index(chosen) if chosen in filters else 0
         path += f".{list(ExportFormat)[index].value}"
         if not confirm_replace(parent, path):

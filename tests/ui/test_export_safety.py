@@ -116,3 +116,19 @@ def test_a_name_captioner_completes_asks_before_replacing(
     assert export_place.ask_save_path(parent, str(tmp_path / "x.txt")).endswith("fresh.txt")
     assert asked == []
     assert existing.read_text() == "yesterday's notes"
+
+
+def test_a_name_with_a_dot_gets_the_chosen_file_type(qtbot, tmp_path: Path, monkeypatch) -> None:
+    """ "Standup 10.30" with SubRip chosen is saved as "Standup 10.30.srt": a dot in a name
+    is not an extension, and the export must not fail for want of one."""
+    srt = next(f for f in export_place.export_filters() if f.endswith("(*.srt)"))
+    typed = ["Standup 10.30", "notes.SRT", "talk.md"]
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *_a, **_k: (str(tmp_path / typed[0]), srt)
+    )
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert export_place.ask_save_path(parent, "x.txt") == str(tmp_path / "Standup 10.30.srt")
+    for name in typed[1:]:  # a real extension, whatever its case or the type chosen, stays
+        typed[0] = name
+        assert export_place.ask_save_path(parent, "x.txt") == str(tmp_path / name)
