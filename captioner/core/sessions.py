@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -305,10 +305,15 @@ class SessionStore:
         Raises :class:`~captioner.core.journal.JournalError` (plain words)
         when the folder refuses it.
         """
+        duration = info.duration_ms
+        if duration is None:  # exported while live, or crashed: the turns say how long it ran
+            duration = max((t.end_ms for t in turns if t.end_ms is not None), default=0)
+        # Never "now": an import made days later is not a session that lasted days.
+        ended_at = info.ended_at or info.started_at + timedelta(milliseconds=duration)
         journal = TranscriptJournal.create(info, self.data_dir)
         journal.end(
-            duration_ms=info.duration_ms,
-            ended_at=info.ended_at,
+            duration_ms=duration,
+            ended_at=ended_at,
             preceding=[turn_record(turn) for turn in turns],
         )
 

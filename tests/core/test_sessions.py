@@ -145,3 +145,27 @@ def test_unreadable_directory_is_a_journal_error(tmp_path: Path) -> None:
     not_a_dir.write_text("x")
     with pytest.raises(JournalError):
         SessionStore(not_a_dir).list()
+
+
+def test_a_session_exported_while_live_imports_with_the_length_of_its_turns(
+    data_dir: Path,
+) -> None:
+    """A JSON exported mid-session has no end; imported three days later it is a session
+    as long as its speech, not one that ran for three days."""
+    from captioner.core.export import export, import_json
+
+    started = datetime.now(timezone.utc) - timedelta(days=3)
+    info = SessionInfo(engine="assemblyai", started_at=started)
+    words = (Word("Hello", 0, 400), Word("there.", 400, 900))
+    path = data_dir.parent / "live.json"
+    export(path, [Turn("k1", 1, "Hello there.", words, finished=True)], info)
+    imported_info, imported_turns = import_json(path)
+    assert imported_info.duration_ms is None  # what a live export holds
+    store = SessionStore(data_dir)
+    store.add(imported_info, imported_turns)
+    [listed] = store.list()
+    assert listed.finished and listed.duration_ms == 900
+    loaded_info, _ = store.load(listed.id)
+    assert loaded_info.ended_at is not None
+    expected_end = started + timedelta(milliseconds=900)
+    assert abs(loaded_info.ended_at - expected_end) < timedelta(seconds=1)
