@@ -12,7 +12,7 @@ the user put it.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QMouseEvent, QMoveEvent, QScreen
+from PySide6.QtGui import QGuiApplication, QHideEvent, QMouseEvent, QMoveEvent, QScreen
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
@@ -20,6 +20,7 @@ from captioner.ui import overlay_placement as placement
 
 MARGIN = 16
 EDGE = 8  # px at the left/right border that resize instead of move
+SAVE_AFTER_MS = 500  # a place is saved once the window has rested this long
 
 
 class OverlayWindow(QWidget):
@@ -55,6 +56,13 @@ class OverlayWindow(QWidget):
         self._refit_timer = QTimer(self)
         self._refit_timer.setSingleShot(True)
         self._refit_timer.timeout.connect(self.keep_on_screen)
+        # A drag moves the window dozens of times; its place is saved once it rests
+        # (each save is a settings file written and synced on the GUI thread).
+        self._unsaved_place: tuple[QScreen | None, QRect] | None = None
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(SAVE_AFTER_MS)
+        self._save_timer.timeout.connect(self.save_place)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.screenAdded.connect(self._watch_screen)
@@ -126,7 +134,19 @@ class OverlayWindow(QWidget):
 
     def _remember_geometry(self) -> None:
         if self._settings is not None and self.isVisible() and not self._held:
-            placement.remember(self._settings, self.screen(), self.geometry())
+            self._unsaved_place = (self.screen(), self.geometry())
+            self._save_timer.start()  # again: saved once the moves stop
+
+    def save_place(self) -> None:
+        """Save where the user last put it now, if not saved yet (also when it hides)."""
+        self._save_timer.stop()
+        place, self._unsaved_place = self._unsaved_place, None
+        if place is not None and self._settings is not None:
+            placement.remember(self._settings, *place)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        self.save_place()  # hidden, closed or quitting: a place just chosen is not lost
 
     # -- stepping aside for the app's own windows ------------------------------------
 

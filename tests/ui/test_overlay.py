@@ -438,3 +438,27 @@ def test_a_faded_overlay_lets_clicks_through_until_it_shows_again(qtbot, tmp_pat
     overlay.set_partial("hello again")
     assert overlay.windowOpacity() == 1.0 and overlay.isVisible()
     assert not overlay.windowFlags() & through  # it can be dragged again
+
+
+def test_a_drag_saves_the_place_once_when_it_rests_not_at_every_step(qtbot, tmp_path):
+    """Each save is the settings file rewritten and synced on the GUI thread: a drag of
+    thirty steps must not do that thirty times (a slow disk would make the drag stutter),
+    yet the place it ends at is kept, also when the overlay is hidden at once."""
+    from captioner.ui import overlay_placement
+
+    overlay = make_overlay(qtbot, tmp_path)
+    settings = overlay._settings
+    writes: list[object] = []
+    original = settings.set_raw
+    settings.set_raw = lambda name, value: (writes.append(value), original(name, value))
+    start = overlay.pos()
+    for step in range(1, 31):
+        overlay.move(start.x() + step, start.y() + step)
+    assert writes == []  # still moving
+    qtbot.waitUntil(lambda: bool(writes), timeout=3000)
+    qtbot.wait(100)
+    saved = settings.raw(overlay_placement.screen_key(overlay.screen()))
+    assert saved == overlay.geometry() and len(writes) == 2  # the screen's name and the rect
+    overlay.move(start)
+    overlay.hide()  # hidden (or quitting) before it rested: saved anyway
+    assert settings.raw(overlay_placement.screen_key(overlay.screen())).topLeft() == start
