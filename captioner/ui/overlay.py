@@ -335,7 +335,7 @@ class CaptionOverlay(OverlayWindow):
             self._partial_dirty = True
             self._layout_sample()
         super().resizeEvent(event)
-        self._remember_geometry()
+        self.remember_place()
 
     # -- painting ------------------------------------------------------------
 

@@ -8,7 +8,7 @@ switch for what every view and export shows; it applies on OK.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -218,7 +218,13 @@ class OverlaySettingsDialog(QDialog):
         self.keep_on_screen = KeepOnScreen(self)  # shrunk/moved once the real frame is known
         # Idle, the overlay shows sample captions so the changes can be judged
         # (and the overlay dragged into place); they go when the dialog closes.
-        self._started_sample = not overlay.isVisible()
+        # Position and Width are tried out on the overlay itself: not remembered as the
+        # user's place unless OK keeps them, and Cancel puts it back where it was.
+        self._original_rect = QRect(overlay.geometry())
+        overlay.previewing = True
+        # (Not when it is only stepped aside for Captioner's own window: it is wanted,
+        # and hiding it at the end would leave a run without captions.)
+        self._started_sample = not overlay.wanted_visible
         if self._started_sample:
             overlay.set_sample(True)
             overlay.show()
@@ -244,6 +250,7 @@ class OverlaySettingsDialog(QDialog):
         self.resize(min(width, area.width() - 8), height)
 
     def _end_sample(self) -> None:
+        self._overlay.previewing = False
         if self._started_sample and self._overlay.showing_sample:
             self._overlay.set_sample(False)
             self._overlay.hide()
@@ -283,9 +290,19 @@ class OverlaySettingsDialog(QDialog):
         self._preview_dock()
 
     def _preview_dock(self) -> None:
-        where = self.dock_combo.currentData()
+        overlay, where = self._overlay, self.dock_combo.currentData()
         if where in ("top", "bottom"):
-            self._overlay.setGeometry(self._overlay.default_rect(self._overlay.screen(), where))
+            overlay.setGeometry(overlay.default_rect(overlay.screen(), where))
+            return
+        # Where the user put it, at the width asked for here (if it was changed here),
+        # around the same centre.
+        rect = QRect(self._original_rect.topLeft(), QSize(self._original_rect.width(), 1))
+        if self.width_spin.value() != self._original.width_percent:
+            rect.setWidth(overlay.default_rect(overlay.screen(), "bottom").width())
+            rect.moveCenter(QPoint(self._original_rect.center().x(), rect.center().y()))
+        rect.setHeight(overlay.height())
+        overlay.setGeometry(rect)
+        overlay.keep_on_screen()
 
     def accept(self) -> None:
         s = self._settings
@@ -306,11 +323,16 @@ class OverlaySettingsDialog(QDialog):
         else:
             s.set(Key.PROFANITY_FILTER, self.profanity_check.isChecked())
         self._overlay.apply_style(style)
+        self._preview_dock()
+        self._overlay.previewing = False
         self._overlay.dock(self.dock_combo.currentData())
+        self._overlay.remember_place()  # the place tried out (or dragged to) is kept
         super().accept()
 
     def reject(self) -> None:
         self._overlay.apply_style(self._original)  # undo the live preview
+        self._overlay.previewing = False
+        self._overlay.setGeometry(self._original_rect)
         super().reject()
 
 

@@ -59,6 +59,7 @@ class OverlayWindow(QWidget):
         # A drag moves the window dozens of times; its place is saved once it rests
         # (each save is a settings file written and synced on the GUI thread).
         self._unsaved_place: tuple[QScreen | None, QRect] | None = None
+        self.previewing = False  # a settings dialog is trying places out: not the user's
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)
@@ -130,10 +131,14 @@ class OverlayWindow(QWidget):
 
     def moveEvent(self, event: QMoveEvent) -> None:
         super().moveEvent(event)
-        self._remember_geometry()
+        self.remember_place()
 
-    def _remember_geometry(self) -> None:
-        if self._settings is not None and self.isVisible() and not self._held:
+    def remember_place(self) -> None:
+        """Note the user's place; a docked overlay's place follows from its screen."""
+        settings = self._settings
+        if settings is None or not self.isVisible() or self._held or self.previewing:
+            return
+        if settings.get(Key.OVERLAY_DOCK) == "float":
             self._unsaved_place = (self.screen(), self.geometry())
             self._save_timer.start()  # again: saved once the moves stop
 
@@ -243,4 +248,4 @@ class OverlayWindow(QWidget):
         self._drag_offset = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self.keep_on_screen()
-        self._remember_geometry()
+        self.remember_place()

@@ -462,3 +462,23 @@ def test_a_drag_saves_the_place_once_when_it_rests_not_at_every_step(qtbot, tmp_
     overlay.move(start)
     overlay.hide()  # hidden (or quitting) before it rested: saved anyway
     assert settings.raw(overlay_placement.screen_key(overlay.screen())).topLeft() == start
+
+
+def test_the_captions_dialog_leaves_an_overlay_stepped_aside_wanted(qtbot, tmp_path):
+    """During a run the overlay may be out of sight only because Captioner's own window
+    covers it; Settings ▸ Captions… must not take that for "hidden" (show samples, then
+    hide it for good at Cancel): the captions must come back when the window goes."""
+    from captioner.ui.overlay_settings import OverlaySettingsDialog
+
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.captions_started()
+    overlay.set_partial("live words")
+    home = overlay.geometry()
+    overlay.hold(None)  # stepped out of sight for the main window
+    assert not overlay.isVisible() and overlay.wanted_visible
+    dialog = OverlaySettingsDialog(overlay, overlay._settings)
+    qtbot.addWidget(dialog)
+    assert not overlay.showing_sample  # the live captions stay what it shows
+    dialog.reject()
+    overlay.release(home)  # the main window is left
+    assert overlay.isVisible() and not overlay.showing_sample

@@ -168,6 +168,47 @@ def test_overlay_dragged_somewhere(make_app, restart, qtbot) -> None:
     assert again.prefs.get(Key.OVERLAY_DOCK) == "float"
 
 
+def test_a_position_tried_out_then_cancelled_is_not_kept(make_app, restart, qtbot) -> None:
+    """Settings ▸ Captions…: Position "Top" is previewed on the overlay itself; Cancel puts
+    it back where the user had dragged it, now and after a restart."""
+    app = make_app(**HARDWARE)
+    overlay = app.overlay
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    overlay.move(overlay.pos() + QPoint(-60, -40))  # the user's place
+    placed = overlay.geometry()
+    dialog = app.dialogs.edit_captions()
+    qtbot.addWidget(dialog)
+    dialog.dock_combo.setCurrentIndex(dialog.dock_combo.findData("top"))
+    assert overlay.geometry() == overlay.default_rect(dock="top")  # the preview
+    qtbot.wait(700)  # longer than a place takes to be saved
+    dialog.reject()
+    assert overlay.geometry() == placed
+    again = restart(app)
+    assert again.overlay.geometry() == placed
+    assert again.prefs.get(Key.OVERLAY_DOCK) == "float"
+
+
+def test_the_width_setting_applies_where_the_user_put_the_overlay(make_app, restart, qtbot) -> None:
+    """Width (a share of the screen) works in the default Position, "Where I drag it", too:
+    around the overlay's centre, kept after a restart."""
+    app = make_app(**HARDWARE)
+    overlay = app.overlay
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    centre = overlay.geometry().center().x()
+    dialog = app.dialogs.edit_captions()
+    qtbot.addWidget(dialog)
+    assert dialog.dock_combo.currentData() == "float"
+    screen_width = overlay.screen().availableGeometry().width()
+    dialog.width_spin.setValue(40)
+    dialog.accept()
+    assert abs(overlay.width() - screen_width * 0.4) <= 2
+    assert abs(overlay.geometry().center().x() - centre) <= 2
+    again = restart(app)
+    assert again.overlay.width() == overlay.width()
+
+
 def test_overlay_shown_or_hidden_and_locked(make_app, restart, qtbot) -> None:
     app = make_app(**HARDWARE)
     app.window.overlay_action.trigger()  # View ▸ Caption overlay: off
