@@ -131,6 +131,12 @@ class ExportPlace:
         value = self._prefs.get(Key.EXPORT_FORMAT) if self._prefs is not None else "txt"
         return ExportFormat(value)
 
+    def subtitles(self) -> str:
+        """How translations go into subtitle exports: "bilingual" cues or a file per language."""
+        return (
+            self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs is not None else "bilingual"
+        )
+
     def suggest(self, stem: str) -> str:
         """A full path for a new export called ``stem`` (no extension)."""
         return str(Path(self.folder()) / f"{stem}.{self.format().value}")

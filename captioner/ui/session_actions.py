@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QWidget
 
-from captioner.core.settings import Key, Settings
+from captioner.core.settings import Settings
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_export import plain_text
@@ -87,7 +87,7 @@ class SessionActions(QObject):
         path = self.ask_save_path(self._window, self.export_place.suggest(f"Transcript {stamp}"))
         if not path:
             return
-        subtitles = self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs else "bilingual"
+        subtitles = self.export_place.subtitles()
         # Asked here, before the write: a question belongs on the GUI thread
         # (it costs one stat per translation track, as the save dialog does).
         if not confirm_tracks(self._window, path, turns, subtitles):

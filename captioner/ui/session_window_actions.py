@@ -20,7 +20,7 @@ from captioner.core.export import ExportError, format_for_path
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionSummary
 from captioner.core.transcript import Turn
-from captioner.ui.export_place import ExportPlace, confirm_replace
+from captioner.ui.export_place import ExportPlace, confirm_replace, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_export import ExportOutcome, plain_text
 from captioner.ui.session_manager import SessionManager
@@ -89,9 +89,18 @@ class SessionWindowActions:
             path += ".txt"
             if not confirm_replace(parent, path):  # one stat, as the save dialog does
                 return
+        subtitles = self.export_place.subtitles()  # as the main window's export
+        if not confirm_tracks(parent, path, list(turns), subtitles):
+            return
         self.header.setText(f"Exporting to “{path}”…")
         self.manager.exports.write(
-            path, turns, info, self._exported, owner=parent, mask_profanity=self.profanity.enabled
+            path,
+            turns,
+            info,
+            self._exported,
+            owner=parent,
+            mask_profanity=self.profanity.enabled,
+            subtitles=subtitles,
         )
 
     def _exported(self, outcome: ExportOutcome) -> None:

@@ -223,6 +223,15 @@ def test_export_from_the_window_writes_a_bilingual_srt(
     app.session_actions.export_current()
     assert asked and "two.fr.srt" in asked[0]
     assert track.read_text(encoding="utf-8") == "edited by hand" and not separate.exists()
+    # The same session exported from View ▸ Sessions follows the same setting.
+    window = app.session_actions.show_sessions(app.sessions.store.list()[0].id)
+    qtbot.waitUntil(lambda: window.list.count() == 1 and bool(window.view.finished_texts()))
+    history = tmp_path / "history.srt"
+    window.ask_save_path = lambda *_: str(history)
+    with qtbot.waitSignal(app.sessions.exports.finished, timeout=10000):
+        window.export_current()
+    assert "[fr]" not in history.read_text(encoding="utf-8")
+    assert f"[fr] {LINES[0]}" in (tmp_path / "history.fr.srt").read_text(encoding="utf-8")
 
 
 def test_a_refused_translation_is_said_in_the_status_line(make_app, qtbot, monkeypatch) -> None:
