@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -51,6 +52,10 @@ from captioner.core.session import SessionInfo, utc_now
 from captioner.core.transcript import Change, ChangeKind, Turn
 
 log = logging.getLogger(__name__)
+
+# How long a rewrite waits for the journal's lock: the writer that failed on it may
+# still be closing (it is never waited for on the GUI thread).
+REWRITE_LOCK_WAIT_S = 2.0
 
 # Re-exported: callers import the journal's names from here.
 __all__ = [
@@ -128,18 +133,32 @@ class TranscriptJournal:
         self._ended = False
 
     @classmethod
-    def create(cls, info: SessionInfo, data_dir: Path | None = None) -> TranscriptJournal:
-        """Start the journal of a new session: create, lock, write the header."""
+    def create(
+        cls, info: SessionInfo, data_dir: Path | None = None, *, rewrite: bool = False
+    ) -> TranscriptJournal:
+        """Start the journal of a new session: create, lock, write the header.
+
+        ``rewrite``: the whole session is about to be written again (its folder
+        was chosen anew after a failure), so a partial journal of it already
+        there (the disk filled up) is replaced once no writer holds it, rather
+        than refused as "File exists".
+        """
         directory = Path(data_dir) if data_dir is not None else default_sessions_dir()
         path = journal_path(directory, info.id)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | (0 if rewrite else os.O_EXCL)
         try:
             directory.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = os.open(path, flags, 0o600)
         except OSError as exc:
             raise JournalError(_disk_message("create", path, exc)) from exc
         lock = FileLock(path, fd)
+        if rewrite and not _acquire(lock, wait_s=REWRITE_LOCK_WAIT_S):
+            os.close(fd)  # another writer's file: left as it is
+            raise SessionLiveError(f"The session journal “{path}” is in use.")
         try:
-            if not lock.acquire():
+            if rewrite:
+                os.ftruncate(fd, 0)
+            elif not lock.acquire():
                 raise SessionLiveError(f"The session journal “{path}” is in use.")
             header = {
                 "type": "session",
@@ -273,6 +292,16 @@ def append_rename(path: Path, title: str | None) -> None:
     finally:
         lock.release()
         os.close(fd)
+
+
+def _acquire(lock: FileLock, *, wait_s: float) -> bool:
+    """Take ``lock``, trying again for ``wait_s`` (a writer that failed may still be closing)."""
+    deadline = time.monotonic() + wait_s
+    while not lock.acquire():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 def _truncate_torn_tail(fd: int, path: Path) -> None:

@@ -95,11 +95,13 @@ class JournalWriter:
         on_problem: Callable[[JournalProblem], None] | None = None,
         on_written: Callable[[frozenset[str]], None] | None = None,
         on_done: Callable[[], None] | None = None,
+        rewrite: bool = False,
     ) -> None:
         # A copy: the writer thread records the end time on its own info.
         self.info = replace(info, settings=dict(info.settings))
         self.path = journal_path(Path(data_dir), info.id)
         self._data_dir = Path(data_dir)
+        self._rewrite = rewrite  # the whole session again: a partial file of it is replaced
         self._on_problem = on_problem or (lambda _problem: None)
         self._on_written = on_written or (lambda _kinds: None)
         self._on_done = on_done or (lambda: None)
@@ -268,7 +270,7 @@ class JournalWriter:
     def _open(self) -> TranscriptJournal | None:
         started = time.monotonic()
         try:
-            journal = TranscriptJournal.create(self.info, self._data_dir)
+            journal = TranscriptJournal.create(self.info, self._data_dir, rewrite=self._rewrite)
         except JournalError as exc:
             self._report(WriteStage.OPEN, str(exc))
             return None

@@ -146,8 +146,10 @@ class SessionManager(SessionChanges, QObject):
         transcript.subscribe(self._on_change)
         self.sessionsChanged.emit()
 
-    def _writer(self, info: SessionInfo) -> JournalWriter:
+    def _writer(self, info: SessionInfo, *, rewrite: bool = False) -> JournalWriter:
         """A journal writer into the current folder, reporting back on the GUI thread.
+
+        ``rewrite``: all of the session is written again, over a partial file of it.
 
         Through :func:`to_gui`, not signals of this object: the writer may
         still be closing a file when the app is dropped, and it must not
@@ -163,6 +165,7 @@ class SessionManager(SessionChanges, QObject):
             on_problem=problem,
             on_written=written,
             on_done=lambda: done(None),
+            rewrite=rewrite,
         )
         return writer
 
@@ -294,12 +297,12 @@ class SessionManager(SessionChanges, QObject):
         if live is not None and self._transcript is not None and not live.saved_everything:
             live.close(timeout=0)  # its thread ends on its own; the GUI does not wait
             self._writer_problem = None
-            self.writer = self._writer(live.info)
+            self.writer = self._writer(live.info, rewrite=True)
             self.writer.start()
             for turn in self._transcript.finished:
                 self.writer.append_turn(turn)
         for held in self._unsaved:
-            held.writer = self._writer(held.info)
+            held.writer = self._writer(held.info, rewrite=True)
             held.writer.start()
             for turn in held.turns:
                 held.writer.append_turn(turn)

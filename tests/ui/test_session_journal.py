@@ -221,3 +221,55 @@ def test_a_stopped_unsaved_session_survives_a_chosen_folder_that_fails_too(
     [summary] = SessionStore(good).list()
     assert summary.finished and summary.turn_count == 2
     assert summary.first_words == "only in memory 0 only in memory 1"
+
+
+def _disk_fills_on_the_writer(monkeypatch) -> threading.Event:
+    """Set the event and the journal writer's fsyncs fail as on a full disk."""
+    import errno
+
+    full = threading.Event()
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if full.is_set() and threading.current_thread().name == "journal-writer":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return full
+
+
+@pytest.mark.parametrize("when", ["stopped", "live"])
+def test_the_same_folder_chosen_again_after_a_full_disk_saves_the_whole_session(
+    qtbot, tmp_path: Path, session, monkeypatch, when: str
+) -> None:
+    """The disk filled mid-session; space is freed and the same folder chosen in the banner
+    (the natural thing to do): the session's partial file there is replaced by all of it,
+    not refused as "File exists" (which left a live session unsaved from then on)."""
+    full = _disk_fills_on_the_writer(monkeypatch)
+    folder = tmp_path / "sessions"
+    controller, manager, engine = session(folder)
+    with qtbot.waitSignal(controller.turnFinished):
+        engine.say(0, "saved before")
+    assert manager.wait_durable(2)
+    full.set()
+    with (
+        qtbot.waitSignal(manager.savingProblem, timeout=5000),
+        qtbot.waitSignal(controller.turnFinished),
+    ):
+        engine.say(1, "said while the disk was full")
+    if when == "stopped":
+        stop(qtbot, controller, engine, manager)
+    full.clear()  # space freed
+    problems: list[str] = []
+    manager.problem.connect(problems.append)
+    manager.use_folder(folder)
+    if when == "live":
+        with qtbot.waitSignal(controller.turnFinished):
+            engine.say(2, "said after choosing the folder")
+        stop(qtbot, controller, engine, manager)
+    qtbot.waitUntil(lambda: manager.unsaved_count == 0 and manager.not_saving is None, timeout=5000)
+    assert problems == []
+    [stored] = SessionStore(folder).list()
+    assert stored.finished and not stored.crashed
+    assert stored.turn_count == (2 if when == "stopped" else 3)
