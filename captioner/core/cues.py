@@ -8,11 +8,15 @@ Hypothesis properties):
   newline inside a word would end a cue early in every player); empty words
   are dropped.  A cue never spans two turns.
 * **Layout.** At most ``max_lines`` (2) lines of at most ``max_chars`` (42)
-  characters (code points).  The first line of a turn's first cue also makes
-  room for the speaker prefix (``">> A: "``).  The only line allowed to be
-  longer is one holding a single word that is longer on its own; words are
-  never broken.  Two lines are balanced (the split with the shortest longer
-  line).
+  columns (a wide character, as in Chinese and Japanese, takes two).  The
+  first line of a turn's first cue also makes room for the speaker prefix
+  (``">> A: "``).  The only line allowed to be longer is one holding a single
+  word that is longer on its own; words are never broken.  Two lines are
+  balanced (the split with the shortest longer line).
+* **Scripts without spaces.** Chinese and Japanese text (a translation, most
+  often) has no spaces to break at: a run of it is cut into pieces after its
+  punctuation (、。！？…) or every ``PIECE_CHARS`` characters (never before a
+  closing mark), and two such pieces are joined without a space again.
 * **Breaks.** A new cue starts when the next word would not fit the layout,
   would make the cue span more than ``max_ms`` (7 s), follows a pause of
   ``pause_ms`` or more, or follows a sentence end (``. ? !``) once the cue
@@ -39,7 +43,16 @@ from dataclasses import dataclass, replace
 
 from captioner.core.transcript import Turn, Word
 
-_SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
+_SENTENCE_END = re.compile(r"[.?!…。！？][\"'”’)\]」』]*$")
+# Scripts written without spaces between words: CJK punctuation, kana, ideographs,
+# full-width forms (not Hangul, which spaces its words).
+_UNSPACED = re.compile(
+    "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff"
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]"
+)
+PIECE_CHARS = 12  # the longest piece an unspaced run is cut into (24 columns)
+_CLAUSE_END = "、。，．！？；：…"
+_NO_LINE_START = "、。，．！？；：…）」』】〉》〕］｝ーっゃゅょッャュョ"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +85,52 @@ def label_prefix(label: str | None) -> str:
 
 
 def clean_tokens(text: str) -> list[str]:
-    """Whitespace-separated tokens with control characters removed; no empty ones."""
+    """Whitespace-separated tokens with control characters removed; no empty ones.
+
+    A token of a script without spaces longer than ``PIECE_CHARS`` comes as pieces
+    (see "Scripts without spaces" above).
+    """
     tokens = []
     for token in text.split():
         cleaned = "".join(ch for ch in token if unicodedata.category(ch) != "Cc")
-        if cleaned:
+        if len(cleaned) > PIECE_CHARS and _UNSPACED.search(cleaned):
+            tokens.extend(_pieces(cleaned))
+        elif cleaned:
             tokens.append(cleaned)
     return tokens
+
+
+def _pieces(token: str) -> list[str]:
+    """An unspaced run cut after its clause marks, then every ``PIECE_CHARS`` characters."""
+    pieces, current = [], ""
+    for index, char in enumerate(token):
+        current += char
+        following = token[index + 1 : index + 2]
+        if following in _NO_LINE_START and following:
+            continue  # a closing mark stays with what it closes
+        if char in _CLAUSE_END or len(current) >= PIECE_CHARS:
+            pieces.append(current)
+            current = ""
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _glued(left: str, right: str) -> bool:
+    return bool(_UNSPACED.match(left[-1:]) and _UNSPACED.match(right[:1]))
+
+
+def join_words(texts: Sequence[str]) -> str:
+    """Words as a line: spaces between them, none between two pieces of unspaced script."""
+    out = ""
+    for text in texts:
+        out += text if not out or _glued(out, text) else " " + text
+    return out
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes: two for a wide (East Asian) character, else one."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _spread(tokens: Sequence[str], start_ms: int, end_ms: int, confidence: float) -> list[Word]:
@@ -120,7 +172,7 @@ def timed_words(turn: Turn, not_before_ms: int, limits: CueLimits = CueLimits())
     timed = normalise_words(turn.words)
     if timed:
         return _spread(tokens, timed[0].start_ms, max(w.end_ms for w in timed), 1.0)
-    duration = max(limits.min_ms, limits.ms_per_char * len(" ".join(tokens)))
+    duration = max(limits.min_ms, limits.ms_per_char * len(join_words(tokens)))
     return _spread(tokens, not_before_ms, not_before_ms + duration, 1.0)
 
 
@@ -130,7 +182,7 @@ def _greedy_lines(texts: Sequence[str], reserve: int, limits: CueLimits) -> list
     for text in texts:
         if lines:
             budget = limits.max_chars - (reserve if len(lines) == 1 else 0)
-            if len(" ".join([*lines[-1], text])) <= budget:
+            if width(join_words([*lines[-1], text])) <= budget:
                 lines[-1].append(text)
                 continue
         lines.append([text])
@@ -143,18 +195,18 @@ def _fits(texts: Sequence[str], reserve: int, limits: CueLimits) -> bool:
 
 def layout(texts: Sequence[str], reserve: int = 0, limits: CueLimits = CueLimits()) -> list[str]:
     """Lines for one cue's words: one line if it fits, else balanced lines."""
-    one = " ".join(texts)
-    if len(texts) <= 1 or len(one) + reserve <= limits.max_chars:
+    one = join_words(texts)
+    if len(texts) <= 1 or width(one) + reserve <= limits.max_chars:
         return [one]
-    greedy = [" ".join(line) for line in _greedy_lines(texts, reserve, limits)]
+    greedy = [join_words(line) for line in _greedy_lines(texts, reserve, limits)]
     if len(greedy) != 2:
         return greedy
-    best: tuple[int, list[str]] = (max(len(greedy[0]) + reserve, len(greedy[1])), greedy)
+    best: tuple[int, list[str]] = (max(width(greedy[0]) + reserve, width(greedy[1])), greedy)
     for split in range(1, len(texts)):
-        top, bottom = " ".join(texts[:split]), " ".join(texts[split:])
-        top_ok = len(top) + reserve <= limits.max_chars or split == 1
-        bottom_ok = len(bottom) <= limits.max_chars or split == len(texts) - 1
-        longest = max(len(top) + reserve, len(bottom))
+        top, bottom = join_words(texts[:split]), join_words(texts[split:])
+        top_ok = width(top) + reserve <= limits.max_chars or split == 1
+        bottom_ok = width(bottom) <= limits.max_chars or split == len(texts) - 1
+        longest = max(width(top) + reserve, width(bottom))
         if top_ok and bottom_ok and longest < best[0]:
             best = (longest, [top, bottom])
     return best[1]

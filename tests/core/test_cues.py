@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from captioner.core.cues import (
+    _UNSPACED,
     Cue,
     CueLimits,
     build_cues,
@@ -15,6 +16,7 @@ from captioner.core.cues import (
     layout,
     schedule,
     timed_words,
+    width,
 )
 from captioner.core.transcript import Turn, Word
 
@@ -54,7 +56,11 @@ def check_cues(cues: list[Cue], limits: CueLimits = LIMITS) -> None:
             reserve = len(label_prefix(cue.label)) if cue.opens_turn and number == 0 else 0
             assert line == line.strip() and line
             assert len(line) + reserve <= limits.max_chars or " " not in line, (line, reserve)
-        assert " ".join(cue.lines).split() == [w.text for w in cue.words]
+        texts = [w.text for w in cue.words]
+        if any(_UNSPACED.search(text) for text in texts):  # pieces may be glued back together
+            assert "".join("".join(cue.lines).split()) == "".join(texts)
+        else:
+            assert " ".join(cue.lines).split() == texts
         # Duration: ≤ 7 s unless one word is longer on its own.
         duration = cue.end_ms - cue.start_ms
         lone_long = len(cue.words) == 1 and cue.words[0].end_ms - cue.words[0].start_ms
@@ -201,12 +207,33 @@ def test_layout_prefers_one_line_then_balance() -> None:
     assert max(len(top), len(bottom)) <= 42
 
 
+def test_japanese_without_spaces_is_cut_into_readable_lines_and_cues() -> None:
+    """Chinese and Japanese have no spaces: a long sentence is cut after its commas (or
+    every few characters), never before a closing mark, and pieces rejoin without a
+    space; a line is at most 42 columns, a wide character taking two."""
+    ja = (
+        "今四半期の計画は、まず新しいインポーターを出荷し、"
+        "その後、長い講演の字幕レイアウトをもう一度見直すことです。"
+    )
+    tokens = clean_tokens(ja)
+    assert "".join(tokens) == ja and len(tokens) > 3
+    assert tokens[0] == "今四半期の計画は、"
+    assert all(not t.startswith(("、", "。")) for t in tokens)
+    cues = schedule(cues_from_words([Word(ja, 0, 10_000)]))
+    check_cues(cues)
+    assert len(cues) >= 2
+    assert "".join(line for c in cues for line in c.lines) == ja  # no space slipped in
+    assert all(width(line) <= 42 for c in cues for line in c.lines)
+    assert layout(["Tokyo", "東京は", "大きい"]) == ["Tokyo 東京は大きい"]
+
+
 # -- properties --------------------------------------------------------------------
 
 word_text = st.one_of(
     st.text(min_size=1, max_size=12),
     st.text(alphabet="abcdefghijklmnopqrstuvwxyzé,.?!'", min_size=1, max_size=9),
     st.text(alphabet="xyz", min_size=40, max_size=60),  # longer than a line
+    st.text(alphabet="今日は東京の天気、。」ーabc", min_size=1, max_size=40),  # no spaces
 )
 
 
