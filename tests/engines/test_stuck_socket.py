@@ -9,6 +9,7 @@ reading) fills it within the test.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -58,3 +59,48 @@ def test_disconnect_and_ping_return_while_the_write_thread_is_stuck() -> None:
         assert backlog > 0, "the write thread never blocked: the test proves nothing"
         assert _returns_within(2.0, client.ping), "a ping queued behind the stuck write"
         assert _returns_within(10.0, lambda: client.disconnect(terminate=True)), "Stop hangs"
+
+
+def test_stop_while_a_host_never_answers_the_handshake_ends_the_run_at_once() -> None:
+    """A blackholed network: the server takes the TCP connection and never answers.  The
+    SDK would retry for ~15 s; Stop must not wait for that (the attempt ends on its own)."""
+    from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
+    from tests.engines.resilience_harness import StatusRecorder
+    from tests.engines.test_assemblyai import SilenceSource
+
+    listener_socket = socket.socket()
+    listener_socket.bind(("127.0.0.1", 0))
+    listener_socket.listen(16)
+    held: list[tuple[socket.socket, object]] = []  # accepted and never answered
+
+    done = threading.Event()
+    listener_socket.settimeout(0.1)
+
+    def accept_and_say_nothing() -> None:
+        while not done.is_set():
+            with contextlib.suppress(OSError):  # TimeoutError: look at done again
+                held.append(listener_socket.accept())
+
+    threading.Thread(target=accept_and_say_nothing, daemon=True).start()
+    port = listener_socket.getsockname()[1]
+    # The SDK tries 3 times, 3 s each: ~9 s before it gives up by itself.
+    config = AssemblyAIConfig(api_key=KEY, api_host=f"ws://127.0.0.1:{port}", connect_timeout_s=3)
+    recorder = StatusRecorder()
+    engine = AssemblyAIEngine(recorder, config)
+    engine.start(SilenceSource())
+    deadline = time.monotonic() + 5
+    while not held and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert held, "the engine never connected"
+    stopped_at = time.monotonic()
+    engine.stop()
+    assert engine.join(10)
+    assert time.monotonic() - stopped_at < 3.0  # not the rest of the SDK's retries
+    assert recorder.errors == []  # a Stop, not a failure
+    for thread in threading.enumerate():  # the abandoned attempt gives up by itself
+        if thread.name.startswith("aai-abandon"):
+            thread.join(20)
+    done.set()
+    listener_socket.close()
+    for connection, _address in held:
+        connection.close()

@@ -84,6 +84,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# How long Stop waits for a first connection still being opened (its Begin, or the
+# SDK giving up) before it lets the attempt finish in the background.
+STOP_CONNECT_WAIT_S = 1.0
+
 
 class _HideAuthorization(logging.Filter):
     """websockets logs every request header at DEBUG, the API key included."""
@@ -244,6 +248,14 @@ class AssemblyAIEngine(WorkerEngine):
         while not first.connect_done.wait(0.05):
             if self._stop_requested.is_set():
                 first.abandon()
+                if not first.connect_done.wait(STOP_CONNECT_WAIT_S):
+                    # The SDK may be retrying a host that does not answer (~15 s):
+                    # Stop does not wait for it.  The attempt ends on its own thread,
+                    # and Terminates a session it opened after all.
+                    threading.Thread(
+                        target=first.close, name=f"aai-abandon-{first.id}", daemon=True
+                    ).start()
+                    return
         if not first.begun.is_set() or first.failure_pending():
             if not self._stop_requested.is_set():
                 failure = first.failure()
