@@ -208,7 +208,9 @@ class OverlayWindow(QWidget):
         return None
 
     def _floated(self) -> None:
-        if self._settings is not None:
+        """The user moves it: its place is theirs (no longer docked, nor standing aside)."""
+        self._held = False  # where it is dropped is its home now, not where it stood before
+        if self._settings is not None and self._settings.get(Key.OVERLAY_DOCK) != "float":
             self._settings.set(Key.OVERLAY_DOCK, "float")
 
     def mousePressEvent(self, event: QMouseEvent) -> None:

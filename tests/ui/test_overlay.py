@@ -482,3 +482,22 @@ def test_the_captions_dialog_leaves_an_overlay_stepped_aside_wanted(qtbot, tmp_p
     dialog.reject()
     overlay.release(home)  # the main window is left
     assert overlay.isVisible() and not overlay.showing_sample
+
+
+def test_a_drag_while_standing_aside_becomes_the_overlays_place(qtbot, tmp_path):
+    """Standing aside for the main window (View ▸ Place caption overlay… shows it there),
+    the overlay dragged by the user is put where they drop it: it is not sent back to its
+    old place, and it is remembered."""
+    overlay = make_overlay(qtbot, tmp_path)
+    old_home = overlay.geometry()
+    overlay.hold(old_home.translated(0, -200))  # slid aside
+    assert overlay.held
+    grab = QPoint(overlay.width() // 2, overlay.height() // 2)
+    qtbot.mousePress(overlay, Qt.MouseButton.LeftButton, pos=grab)
+    qtbot.mouseMove(overlay, grab + QPoint(-30, -20))
+    qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=grab + QPoint(-30, -20))
+    dropped = overlay.geometry()
+    assert dropped != old_home and not overlay.held
+    overlay.save_place()
+    saved = overlay._settings.raw(placement.screen_key(overlay.screen()))
+    assert saved == dropped
