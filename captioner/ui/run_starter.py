@@ -13,6 +13,7 @@ run ends, what it held is let go and its session record is closed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -216,7 +217,7 @@ class RunStarter(QObject):
         self._key_pending = False
         key, problem = answer
         if not key or problem:  # name the key, never echo it, and don't send it anywhere
-            source.close()
+            _close_off_gui_thread(source)
             self._controller.report_error(problem or engine.missing_key_message())
             return
         self._begin(engine, choice, source, key)
@@ -240,7 +241,7 @@ class RunStarter(QObject):
 
         def failed(exc: Exception) -> None:
             self._key_pending = False
-            source.close()
+            _close_off_gui_thread(source)
             self._controller.report_error(
                 f"The {engine.display_name} engine could not load ({type(exc).__name__}: {exc})."
             )
@@ -344,10 +345,17 @@ class RunStarter(QObject):
             return
         source, self._source = self._source, None
         if source is not None:
-            source.close()  # an engine that never opened it (a failed start) did not close it
+            # An engine that never opened it (a failed start) did not close it.
+            _close_off_gui_thread(source)
         self._levels.watch(None)
         self._call.run_ended()
         self._sessions.finish()
         if self._sessions.problem_text and self._controller.last_error is None:
             # "Stopped" must not hide that this session was not saved.
             self._window.show_status(f"Stopped. {self._sessions.problem_text}", True)
+
+
+def _close_off_gui_thread(source: AudioSource) -> None:
+    """Close an input on a thread of its own: one still opening (a slow device, a Bluetooth
+    headset waking up) holds its close for up to seconds, which would freeze the window."""
+    threading.Thread(target=source.close, name="input-close", daemon=True).start()

@@ -214,3 +214,40 @@ def test_a_malformed_key_in_the_keyring_is_named_at_start(make_app, qtbot, slow_
     qtbot.waitUntil(lambda: "system keyring" in app.window.status_text(), timeout=5000)
     assert "bad" not in app.window.status_text()  # the key is named, never echoed
     assert not app.controller.running
+
+
+class SlowToClose:
+    """An input still opening (a Bluetooth headset waking up): its close takes seconds."""
+
+    name = "slow headset"
+
+    def __init__(self) -> None:
+        self.closed_on: list[str] = []
+
+    def open(self) -> None:
+        pass
+
+    def read(self, timeout: float) -> bytes | None:
+        return None
+
+    def close(self) -> None:
+        self.closed_on.append(threading.current_thread().name)
+        threading.Event().wait(1.5)
+
+
+def test_a_start_that_fails_does_not_wait_for_the_input_to_close(
+    make_app, qtbot, slow_keyring, monkeypatch
+) -> None:
+    """Start fails (here, an unusable key): the input already capturing is let go off the
+    GUI thread, which keeps painting while the device takes its time."""
+    slow_keyring.store[(keystore.SERVICE, keystore.ACCOUNT)] = "bad\nkey"
+    slow_keyring.release.set()
+    app = make_app("--engine", "assemblyai", "--input-file", str(SHORT_CLIP_PATH))
+    qtbot.waitUntil(lambda: not app.engines.pending, timeout=5000)
+    slow = SlowToClose()
+    monkeypatch.setattr(app.runs, "_open_source", lambda _choice: slow)
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "system keyring" in app.window.status_text(), timeout=5000)
+    qtbot.waitUntil(lambda: bool(slow.closed_on), timeout=5000)
+    assert "MainThread" not in slow.closed_on
+    gui_keeps_running(qtbot)
