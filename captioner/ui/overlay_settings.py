@@ -206,6 +206,7 @@ class OverlaySettingsDialog(QDialog):
         outer.addWidget(buttons)
         self.buttons = buttons
 
+        self.width_spin.valueChanged.connect(self._width_changed)
         for spin in (self.size_spin, self.lines_spin, self.width_spin, self.fade_spin):
             spin.valueChanged.connect(self.preview)
         self.font_combo.currentFontChanged.connect(self.preview)
@@ -221,6 +222,8 @@ class OverlaySettingsDialog(QDialog):
         # Position and Width are tried out on the overlay itself: not remembered as the
         # user's place unless OK keeps them, and Cancel puts it back where it was.
         self._original_rect = QRect(overlay.geometry())
+        self._float_rect: QRect | None = None  # its floating place, while a dock is tried
+        self._width_tried = False  # Width was changed here
         overlay.previewing = True
         # (Not when it is only stepped aside for Captioner's own window: it is wanted,
         # and hiding it at the end would leave a run without captions.)
@@ -289,20 +292,36 @@ class OverlaySettingsDialog(QDialog):
         self._overlay.apply_style(self.chosen_style())
         self._preview_dock()
 
+    def _width_changed(self) -> None:
+        self._width_tried = True
+
     def _preview_dock(self) -> None:
         overlay, where = self._overlay, self.dock_combo.currentData()
         if where in ("top", "bottom"):
+            if self._float_rect is None:
+                self._float_rect = QRect(overlay.geometry())  # to come back to
             overlay.setGeometry(overlay.default_rect(overlay.screen(), where))
             return
-        # Where the user put it, at the width asked for here (if it was changed here),
-        # around the same centre.
-        rect = QRect(self._original_rect.topLeft(), QSize(self._original_rect.width(), 1))
-        if self.width_spin.value() != self._original.width_percent:
-            rect.setWidth(overlay.default_rect(overlay.screen(), "bottom").width())
-            rect.moveCenter(QPoint(self._original_rect.center().x(), rect.center().y()))
-        rect.setHeight(overlay.height())
-        overlay.setGeometry(rect)
-        overlay.keep_on_screen()
+        # Floating: where it was (or was dragged to meanwhile), at the width asked
+        # for here if Width was changed, around the same centre.
+        rect = QRect(self._float_rect if self._float_rect is not None else overlay.geometry())
+        self._float_rect = None
+        self._place(rect, self._float_width(rect))
+
+    def _float_width(self, rect: QRect) -> int:
+        if not self._width_tried:
+            return rect.width()  # its own (perhaps resized by the user meanwhile)
+        if self.width_spin.value() == self._original.width_percent:
+            return self._original_rect.width()
+        return self._overlay.default_rect(self._overlay.screen(), "bottom").width()
+
+    def _place(self, rect: QRect, width: int) -> None:
+        centre = rect.center().x()
+        rect = QRect(rect.topLeft(), QSize(width, self._overlay.height()))
+        rect.moveCenter(QPoint(centre, rect.center().y()))
+        if rect != self._overlay.geometry():
+            self._overlay.setGeometry(rect)
+            self._overlay.keep_on_screen()
 
     def accept(self) -> None:
         s = self._settings
@@ -323,16 +342,19 @@ class OverlaySettingsDialog(QDialog):
         else:
             s.set(Key.PROFANITY_FILTER, self.profanity_check.isChecked())
         self._overlay.apply_style(style)
-        self._preview_dock()
         self._overlay.previewing = False
         self._overlay.dock(self.dock_combo.currentData())
         self._overlay.remember_place()  # the place tried out (or dragged to) is kept
         super().accept()
 
     def reject(self) -> None:
-        self._overlay.apply_style(self._original)  # undo the live preview
-        self._overlay.previewing = False
-        self._overlay.setGeometry(self._original_rect)
+        """Undo what was tried here; a drag of the overlay itself meanwhile is the user's."""
+        overlay = self._overlay
+        overlay.apply_style(self._original)  # undo the live preview
+        overlay.previewing = False
+        rect = QRect(self._float_rect if self._float_rect is not None else overlay.geometry())
+        self._place(rect, self._original_rect.width() if self._width_tried else rect.width())
+        overlay.remember_place()
         super().reject()
 
 

@@ -189,6 +189,26 @@ def test_a_position_tried_out_then_cancelled_is_not_kept(make_app, restart, qtbo
     assert again.prefs.get(Key.OVERLAY_DOCK) == "float"
 
 
+def test_a_drag_while_the_captions_dialog_is_open_is_kept(make_app, restart, qtbot) -> None:
+    """Settings ▸ Captions… shows the overlay to be dragged into place: another change tried
+    afterwards (a bigger font) does not send it back, and OK keeps where it was dropped."""
+    app = make_app(**HARDWARE)
+    overlay = app.overlay
+    dialog = app.dialogs.edit_captions()
+    qtbot.addWidget(dialog)
+    qtbot.waitExposed(overlay)
+    grab = QPoint(overlay.width() // 2, overlay.height() // 2)
+    qtbot.mousePress(overlay, Qt.MouseButton.LeftButton, pos=grab)
+    qtbot.mouseMove(overlay, grab + QPoint(-50, -60))
+    qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=grab + QPoint(-50, -60))
+    dropped = overlay.pos()
+    dialog.size_spin.setValue(dialog.size_spin.value() + 4)  # previewed at once
+    assert overlay.pos() == dropped
+    dialog.accept()
+    again = restart(app)
+    assert again.overlay.pos() == dropped
+
+
 def test_the_width_setting_applies_where_the_user_put_the_overlay(make_app, restart, qtbot) -> None:
     """Width (a share of the screen) works in the default Position, "Where I drag it", too:
     around the overlay's centre, kept after a restart."""
