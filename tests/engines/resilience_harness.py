@@ -190,6 +190,7 @@ def run_scenario(
     stop_after_s: float | None = None,
     seed: int = 0,
     heartbeats: bool = True,
+    heartbeat_every_ms: float = 1000.0,
     **config: Any,
 ) -> Outcome:
     chunks = round(seconds * 1000 / CHUNK_MS)
@@ -201,6 +202,7 @@ def run_scenario(
         gap_ms=GAP_MS,
         timeline=True,
         heartbeats=heartbeats,
+        heartbeat_every_ms=heartbeat_every_ms,
     ) as server:
         listener = StatusRecorder()
         engine = AssemblyAIEngine(

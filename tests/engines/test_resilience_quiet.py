@@ -96,6 +96,34 @@ def test_a_quiet_room_never_trips_the_watchdog(heartbeats: bool) -> None:
     assert not [s for s, _ in listener.states if s is EngineState.CONNECTING][1:]
 
 
+def test_a_server_whose_heartbeat_is_slower_than_the_limit_is_not_cut_off_in_a_quiet_room() -> None:
+    # The service documents the Heartbeat, not its period.  Here it comes every
+    # 2.5 s of audio, over the 1.5 s limit: nobody speaks for 9 s, the session
+    # is healthy all along and must not be replaced again and again.
+    with FakeV3Server(KEY, TurnScript([]), timeline=True, heartbeat_every_ms=2500.0) as server:
+        listener = StatusRecorder()
+        engine = AssemblyAIEngine(listener, fast_config(server.url))
+        engine.start(CodedSource(9000 // CHUNK_MS))
+        listener.wait_stopped(40)
+        assert engine.join(10)
+        sessions = server.sessions
+    assert sessions[0].heartbeats_sent >= 3
+    reconnected = [s for s, _ in listener.states if s is EngineState.CONNECTING][1:]
+    assert len(sessions) == 1 and not reconnected, [s.detail for s in listener.statuses]
+    assert sessions[0].termination_sent and not listener.errors
+
+
+def test_a_slow_heartbeat_server_gone_quiet_is_still_replaced() -> None:
+    # The limit grows to three of the server's own periods (2 s here), no more:
+    # a session that stops talking is still caught, and its gap redone.
+    outcome = run_scenario(
+        [Faults(mute_after_ms=4100), OK], seconds=12.0, heartbeat_every_ms=2000.0
+    )
+    check_complete(outcome)
+    assert outcome.sessions[0].fault_fired == "mute"
+    assert any("sent no message" in d for d in reconnects(outcome))
+
+
 # -- issue 13 item 7: what the user keeps and reads when the connection drops ---------
 
 
