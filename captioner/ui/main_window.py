@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
 
     Signals:
         startRequested(): the user pressed Start.
-        stopRequested(): the user pressed Stop.
+        stopRequested(): the user pressed Stop (or Cancel, while a Start waits).
         refreshDevicesRequested(): the user asked to re-scan input devices.
         inputChosen(object): the user picked another input (its InputChoice).
         engineChosen(str): the user picked another engine (its EngineId value).
@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         if icon is not None:
             self.setWindowIcon(icon)
         self._running = False
+        self._starting = False  # a Start waits (the keyring, imports): Start is Cancel
         self._busy = False
         self._may_close = False
         self._engines: list[EngineSpec] = []
@@ -243,19 +244,26 @@ class MainWindow(QMainWindow):
         self._running = running
         self._busy = False
         self.start_button.setEnabled(True)
-        self.start_button.setText("Stop" if running else "Start")
-        self.start_action.setText("&Stop captioning" if running else "&Start captioning")
-        self.call_panel.set_running(running)
-        self.refresh_button.setEnabled(not running)
-        self.engine_combo.setEnabled(not running)
-        self._update_input_enabled()
+        self.set_starting(self._starting)
         # The empty transcript must not say "press Start" while captioning.
         self.transcript.setPlaceholderText(RUNNING_PLACEHOLDER if running else IDLE_PLACEHOLDER)
+
+    def set_starting(self, starting: bool) -> None:
+        """While a Start waits (maybe for good, on a keyring) Start is Cancel; pickers lock."""
+        self._starting = starting
+        busy = self._running or starting
+        word = "Stop" if self._running else "Cancel" if starting else "Start"
+        self.start_button.setText(word)
+        self.start_action.setText("&Cancel start" if word == "Cancel" else f"&{word} captioning")
+        self.call_panel.set_running(busy)
+        self.refresh_button.setEnabled(not busy)
+        self.engine_combo.setEnabled(not busy)
+        self._update_input_enabled()
 
     def _update_input_enabled(self) -> None:
         """The single-input picker is off during a run and in call mode (say why)."""
         call_mode = self.call_panel.call_mode()
-        self.input_combo.setEnabled(not self._running and not call_mode)
+        self.input_combo.setEnabled(not (self._running or self._starting) and not call_mode)
         self.input_combo.setToolTip(CALL_MODE_INPUT_TIP if call_mode else "")
         self.input_combo.setAccessibleDescription(CALL_MODE_INPUT_TIP if call_mode else "")
 
@@ -338,8 +346,8 @@ class MainWindow(QMainWindow):
             self._busy = True
             self.start_button.setEnabled(False)  # until the session has ended
             self.stopRequested.emit()
-        else:
-            self.startRequested.emit()
+        else:  # Start; or Cancel while a Start waits (at once: there is nothing to wait for)
+            (self.stopRequested if self._starting else self.startRequested).emit()
 
     def _on_engine_changed(self) -> None:
         self._show_engine_hint()

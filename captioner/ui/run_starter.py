@@ -7,13 +7,13 @@ reported at once and nothing half-starts.  The key is read on a worker thread
 a missing or malformed key closes the source again and says why.  A live input starts capturing the
 moment Start is pressed (:class:`~captioner.audio.early_capture.EarlyCapture`),
 while the engine loads or connects, so the first words are not lost.  Start
-pressed while the inputs are still being looked for waits for them.  When the
+pressed while the inputs are still being looked for waits for them.  A Start
+that waits can be cancelled (:mod:`captioner.ui.pending_start`).  When the
 run ends, what it held is let go and its session record is closed.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -40,12 +40,14 @@ from captioner.ui.input_picker import LOOKING, InputPicker
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.level_monitor import LevelMonitor
 from captioner.ui.main_window import InputChoice, MainWindow
+from captioner.ui.pending_start import PendingStart, close_off_gui_thread
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.tray import CaptionerTray
 
 NO_INPUT_MESSAGE = "No input device. Connect a microphone and press ⟳."
 READING_KEY = "Reading the API key from the system keyring…"
 STARTING = "Starting…"
+CANCELLED = "Start cancelled."
 
 
 def _ignore(_: object) -> None:
@@ -56,7 +58,8 @@ class RunStarter(QObject):
     """Starts a captioning run from the window's picks; tidies up when it ends.
 
     It answers the window's Start and Stop and the tray's one Start/Stop item,
-    whose label follows whether a run is in progress.
+    whose label follows whether a run is in progress; while a Start waits, the
+    same control cancels it.
 
     Signals:
         captureOverflowed(str): the engine fell so far behind that captured audio
@@ -94,8 +97,8 @@ class RunStarter(QObject):
         self._api_host = api_host
         self._open_device = open_device
         self._source: AudioSource | None = None
-        self._start_when_filled = False
-        self._key_pending = False  # Start waits for the keyring's answer, or the engine's import
+        self._pending = PendingStart(self)
+        self._start_when_filled: int | None = None  # the attempt waiting for the inputs
         controller.runningChanged.connect(self._on_running)
         levels.show_hints_in(window, controller)
         inputs.filled.connect(self._on_inputs_filled)
@@ -107,10 +110,12 @@ class RunStarter(QObject):
             self._keep_file_warning, Qt.ConnectionType.QueuedConnection
         )
         window.startRequested.connect(self.start)
-        window.stopRequested.connect(controller.stop)
+        window.stopRequested.connect(self.stop)
+        self._pending.changed.connect(window.set_starting)
         if tray is not None:
             tray.startStopRequested.connect(self.toggle)
             controller.runningChanged.connect(tray.set_running)
+            self._pending.changed.connect(tray.set_starting)
 
     @property
     def source(self) -> AudioSource | None:
@@ -125,16 +130,53 @@ class RunStarter(QObject):
             return FILE_CAPTURE_MODULES
         return CAPTURE_MODULES
 
+    @property
+    def pending(self) -> bool:
+        """Whether a Start is waiting (inputs, imports, the keyring) for its run to begin."""
+        return self._pending.active
+
     def start(self) -> None:
-        if self._controller.running or self._key_pending:
+        """Start pressed: begin a run, or wait for what it needs (cancellable meanwhile)."""
+        if self._controller.running or self._pending.active:
             return
+        self._proceed()
+
+    def stop(self) -> None:
+        """Stop pressed: end the run, or cancel a Start that is still waiting."""
+        if self._controller.running:
+            self._controller.stop()
+        else:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Cancel a waiting Start: what it waits for begins nothing when it answers, the
+        input it opened is closed off the GUI thread, and a new Start works at once."""
+        if not self._pending.cancel():
+            return
+        self._start_when_filled = None
+        self._window.show_status(CANCELLED, False)
+
+    def _wait(self, status: str, source: AudioSource | None = None) -> int:
+        """Start waits for something (say what): the attempt its answer must belong to."""
+        attempt = self._pending.wait(source)
+        self._window.show_status(status, False)
+        return attempt
+
+    def _fail(self, message: str, source: AudioSource | None = None) -> None:
+        """Start cannot go on: close what it opened (off the GUI thread) and say why."""
+        self._pending.settle()
+        if source is not None:
+            close_off_gui_thread(source)
+        self._controller.report_error(message)
+
+    def _proceed(self) -> None:
+        """Start's steps; each wait goes on here, or in ``_with_key``/``_begin``, on its answer."""
         choice = self._window.selected_input()
         needs_devices = self._call.enabled or choice is None or choice.file_path is None
         if self._inputs.loading and needs_devices:
             # The picker still says "Looking for inputs…": start when it has them
             # (a file given with --input-file needs no devices and starts now).
-            self._start_when_filled = True
-            self._window.show_status(LOOKING, False)
+            self._start_when_filled = self._wait(LOOKING)
             modules = self._capture_modules(choice)
             if not lazy_import.ready(modules):  # meanwhile: what opening will need
                 off_gui_thread(
@@ -143,7 +185,7 @@ class RunStarter(QObject):
             return
         engine = self._engines.selected()
         if choice is None or engine is None:
-            self._controller.report_error(NO_INPUT_MESSAGE)
+            self._fail(NO_INPUT_MESSAGE)
             return
         modules = self._capture_modules(choice)
         if not lazy_import.ready(modules):
@@ -155,7 +197,7 @@ class RunStarter(QObject):
             else:
                 source = self._open_source(choice)
         except AudioError as exc:
-            self._controller.report_error(str(exc))
+            self._fail(str(exc))
             return
         if not engine.needs_key:
             self._begin(engine, choice, source, None)
@@ -169,20 +211,20 @@ class RunStarter(QObject):
             self._with_key(engine, choice, source, keystore.key_for_run())
             return
         # The key comes from the keyring, which may wait for an unlock prompt: ask it
-        # on a worker while the source already captures, and begin when it answers.
-        self._key_pending = True
-        self._window.show_status(READING_KEY, False)
+        # on a worker while the source already captures, and begin when it answers
+        # (unless this Start was cancelled by then).
+        attempt = self._wait(READING_KEY, source)
         off_gui_thread(
             keystore.key_for_run,
-            lambda answer: self._with_key(engine, choice, source, answer),
+            self._pending.answer(
+                attempt, lambda answer: self._with_key(engine, choice, source, answer)
+            ),
             self,
-            on_error=lambda exc: self._with_key(
-                engine,
-                choice,
-                source,
-                (
-                    None,
+            on_error=self._pending.answer(
+                attempt,
+                lambda exc: self._fail(
                     f"Could not read the API key from the system keyring ({type(exc).__name__}).",
+                    source,
                 ),
             ),
             name="keyring-start",
@@ -194,18 +236,18 @@ class RunStarter(QObject):
         numpy and soxr (capture) took 110-130 ms to import on the GUI thread at
         the first Start, freezing the window just as captions were to begin.
         """
-        self._key_pending = True
-        self._window.show_status(STARTING, False)
-
-        def loaded(_: object) -> None:
-            self._key_pending = False
-            self.start()
+        attempt = self._wait(STARTING)
 
         def failed(exc: Exception) -> None:
-            self._key_pending = False
-            self._controller.report_error(f"{what} could not load ({type(exc).__name__}: {exc}).")
+            self._fail(f"{what} could not load ({type(exc).__name__}: {exc}).")
 
-        off_gui_thread(load, loaded, self, on_error=failed, name="start-import")
+        off_gui_thread(
+            load,
+            self._pending.answer(attempt, lambda _: self._proceed()),
+            self,
+            on_error=self._pending.answer(attempt, failed),
+            name="start-import",
+        )
 
     def _with_key(
         self,
@@ -214,11 +256,9 @@ class RunStarter(QObject):
         source: AudioSource,
         answer: tuple[str | None, str | None],
     ) -> None:
-        self._key_pending = False
         key, problem = answer
         if not key or problem:  # name the key, never echo it, and don't send it anywhere
-            _close_off_gui_thread(source)
-            self._controller.report_error(problem or engine.missing_key_message())
+            self._fail(problem or engine.missing_key_message(), source)
             return
         self._begin(engine, choice, source, key)
 
@@ -232,27 +272,28 @@ class RunStarter(QObject):
         # The engine's code is not imported yet, or the background preload is in the
         # middle of importing it (the SDK's models take ~0.5 s): import it on a worker
         # while the source already captures, so the GUI thread never waits on it.
-        self._key_pending = True
-        self._window.show_status(STARTING, False)
-
-        def loaded(_: object) -> None:
-            self._key_pending = False
-            self._begin_loaded(engine, choice, source, key)
+        attempt = self._wait(STARTING, source)
 
         def failed(exc: Exception) -> None:
-            self._key_pending = False
-            _close_off_gui_thread(source)
-            self._controller.report_error(
-                f"The {engine.display_name} engine could not load ({type(exc).__name__}: {exc})."
+            self._fail(
+                f"The {engine.display_name} engine could not load ({type(exc).__name__}: {exc}).",
+                source,
             )
 
         off_gui_thread(
-            lambda: engine.load(call=call), loaded, self, on_error=failed, name="engine-import"
+            lambda: engine.load(call=call),
+            self._pending.answer(
+                attempt, lambda _: self._begin_loaded(engine, choice, source, key)
+            ),
+            self,
+            on_error=self._pending.answer(attempt, failed),
+            name="engine-import",
         )
 
     def _begin_loaded(
         self, engine: EngineSpec, choice: InputChoice, source: AudioSource, key: str | None
     ) -> None:
+        self._pending.settle()  # the run owns the source from here
         self._source = source
         self._engines.remember(engine.id)
         self._inputs.remember(choice)
@@ -267,9 +308,9 @@ class RunStarter(QObject):
         self._levels.watch(source)
 
     def toggle(self) -> None:
-        """Start, or stop the run in progress (the tray's one Start/Stop item)."""
-        if self._controller.running:
-            self._controller.stop()
+        """Start, or stop the run in progress or cancel a waiting Start (the tray's one item)."""
+        if self._controller.running or self._pending.active:
+            self.stop()
         else:
             self.start()
 
@@ -307,11 +348,11 @@ class RunStarter(QObject):
         return capture
 
     def _on_inputs_filled(self) -> None:
-        if self._start_when_filled:
-            self._start_when_filled = False
+        attempt, self._start_when_filled = self._start_when_filled, None
+        if attempt is not None and self._pending.current(attempt):
             if self._window.status_text() == LOOKING:
                 self._window.show_status(self._controller.status_text, False)
-            self.start()
+            self._proceed()
 
     def _on_file_warning(self, warning: str) -> None:
         self._file_warning = warning
@@ -346,16 +387,10 @@ class RunStarter(QObject):
         source, self._source = self._source, None
         if source is not None:
             # An engine that never opened it (a failed start) did not close it.
-            _close_off_gui_thread(source)
+            close_off_gui_thread(source)
         self._levels.watch(None)
         self._call.run_ended()
         self._sessions.finish()
         if self._sessions.problem_text and self._controller.last_error is None:
             # "Stopped" must not hide that this session was not saved.
             self._window.show_status(f"Stopped. {self._sessions.problem_text}", True)
-
-
-def _close_off_gui_thread(source: AudioSource) -> None:
-    """Close an input on a thread of its own: one still opening (a slow device, a Bluetooth
-    headset waking up) holds its close for up to seconds, which would freeze the window."""
-    threading.Thread(target=source.close, name="input-close", daemon=True).start()

@@ -47,6 +47,8 @@ class CaptionerTray(QObject):
         self.icon.setToolTip("Captioner")
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
+        self._running = False
+        self._starting = False
 
     @staticmethod
     def available() -> bool:
@@ -59,8 +61,24 @@ class CaptionerTray(QObject):
         self.icon.hide()
 
     def set_running(self, running: bool) -> None:
-        self.start_action.setText("Stop captioning" if running else "Start captioning")
-        self.icon.setToolTip("Captioner — captioning" if running else "Captioner")
+        self._running = running
+        self._show_run_state()
+
+    def set_starting(self, starting: bool) -> None:
+        """A Start waits (the keyring, imports): the item cancels it."""
+        self._starting = starting
+        self._show_run_state()
+
+    def _show_run_state(self) -> None:
+        if self._running:
+            self.start_action.setText("Stop captioning")
+            self.icon.setToolTip("Captioner — captioning")
+        elif self._starting:
+            self.start_action.setText("Cancel start")
+            self.icon.setToolTip("Captioner — starting")
+        else:
+            self.start_action.setText("Start captioning")
+            self.icon.setToolTip("Captioner")
 
     def set_overlay_visible(self, visible: bool) -> None:
         self.overlay_action.blockSignals(True)
