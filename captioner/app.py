@@ -201,6 +201,7 @@ class CaptionerApp(QObject):
         )
         self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.sessions, self.tray, self)
         self.quit_sequence.finished.connect(self.quitFinished)
+        self.quit_sequence.quitting.connect(self.runs.cancel)
         self._wire()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)

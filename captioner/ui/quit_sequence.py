@@ -85,9 +85,12 @@ class QuitSequence(QObject):
     """Stops the run (bounded wait), saves or asks about sessions, then closes the windows.
 
     Signals:
+        quitting(): quitting has begun: a Start still waiting (for the keyring) must
+            be cancelled, or its answer would begin a run while the app quits.
         finished(): captioning has ended and the windows are closed.
     """
 
+    quitting = Signal()
     finished = Signal()
 
     def __init__(
@@ -135,6 +138,7 @@ class QuitSequence(QObject):
         if self._quitting:
             return
         self._quitting = True
+        self.quitting.emit()
         if not self._controller.running:
             self._after_run()
             return

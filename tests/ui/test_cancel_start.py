@@ -177,6 +177,25 @@ def test_the_tray_and_the_file_menu_cancel_a_waiting_start(
         tray.hide()
 
 
+def test_quitting_while_the_keyring_is_asked_cancels_the_start(
+    make_app, qtbot, slow_keyring, monkeypatch
+) -> None:
+    """Quit while Start waits: the input is let go, and the keyring's late answer opens
+    no cloud session behind the closing windows (one the app would never stop)."""
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        app = cloud_app(make_app, qtbot, slow_keyring, server)
+        opened = note_inputs(app, monkeypatch)
+        app.window.start_button.click()
+        assert slow_keyring.entered.wait(5)
+        with qtbot.waitSignal(app.quitFinished, timeout=5000):
+            app.request_quit()
+        qtbot.waitUntil(lambda: bool(opened[0].closed_on), timeout=5000)
+        assert "MainThread" not in opened[0].closed_on
+        slow_keyring.release.set()
+        answers_delivered(qtbot)
+        assert not app.controller.running and server.sessions == []
+
+
 def test_cancel_while_the_inputs_are_looked_for(make_app, qtbot) -> None:
     server = SlowSoundServer([HEADSET])
     mic = SilentMic()
