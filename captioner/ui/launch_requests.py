@@ -4,9 +4,10 @@
 over to the running instance (:mod:`captioner.ui.single_instance`).  What it
 asked for is applied here as if the user had picked it in the window: the
 engine, the input (a file or ``--device``), then Start.  When it cannot be
-applied — a run is going, or the option belongs to start-up only (another
-data folder or host) — both sides say so plainly: the second launch prints the
-answer, and this window's status line tells what was asked and not done.
+applied — a run is going or a Start waits, or the option belongs to start-up
+only (another data folder or host) — both sides say so plainly: the second
+launch prints the answer, and this window's status line tells what was asked
+and not done.
 """
 
 from __future__ import annotations
@@ -117,12 +118,18 @@ class LaunchRequests(QObject):
         if not wanted:
             self._window.show_status(f"A second launch's {', '.join(fixed)} was not applied.", True)
             return False, why_fixed
-        if self._controller.running:
-            why = "captioning is running; stop it, then launch again"
-            self._window.show_status(
-                f"A second launch asked for {wanted}: not applied, captioning is running.", True
+        if self._controller.running or self._runs.pending:
+            # A waiting Start (the keyring) has its picks already: it would begin with
+            # them, not with these, though the other launch was told "captioning".
+            busy, undo = (
+                ("captioning is running", "stop")
+                if self._controller.running
+                else ("a Start is waiting", "cancel")
             )
-            return False, f"{wanted} not applied: {why}{note}"
+            self._window.show_status(
+                f"A second launch asked for {wanted}: not applied, {busy}.", True
+            )
+            return False, f"{wanted} not applied: {busy}; {undo} it, then launch again{note}"
         engine_id = EngineId.parse(options.get("engine"))
         if engine_id is not None:
             self._engines.request(engine_id)

@@ -248,3 +248,31 @@ def test_cancel_while_what_capture_needs_is_imported(make_app, qtbot, monkeypatc
     assert app.controller.running
     app.controller.stop()
     qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
+def test_a_second_launch_is_refused_while_a_start_waits(
+    make_app, qtbot, slow_keyring, monkeypatch
+) -> None:
+    """``captioner --input-file other.wav --start`` while Start waits for the keyring: the
+    waiting Start would begin on its own input, so the other launch must not hear
+    "captioning other.wav"; it is told to cancel first, and the waiting Start goes on."""
+    from captioner.cli import parse_args
+    from captioner.ui.launch_requests import LaunchRequests
+    from tests.conftest import DATA
+
+    other = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        app = cloud_app(make_app, qtbot, slow_keyring, server)
+        opened = note_inputs(app, monkeypatch)
+        requests = LaunchRequests.of(app, parse_args(cloud_args(server, SHORT_CLIP)))
+        app.window.start_button.click()
+        assert slow_keyring.entered.wait(5)
+        applied, message = requests.apply({"input_file": str(other), "start": True})
+        assert not applied and "a Start is waiting; cancel it" in message
+        assert "not applied" in app.window.status_text()
+        assert app.window.selected_input().file_path == str(SHORT_CLIP)  # picks left alone
+        slow_keyring.release.set()
+        qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+        assert app.runs.source is opened[0] and len(opened) == 1
+        app.window.start_button.click()  # Stop
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
