@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -329,3 +330,31 @@ def test_a_server_that_ignores_session_heartbeat_sends_none() -> None:
         session = server.sessions[0]
     assert session.query["session_heartbeat"].lower() == "true"
     assert session.heartbeats_sent == 0
+
+
+def test_defects_change_the_messages_they_name_and_only_those() -> None:
+    script = TurnScript.from_text("hello. there")  # turn 0: "hello", turn 1: "there"
+    faults = Faults(
+        defects=("turn_no_end_of_turn_confidence", "turn_words_null", "begin_no_expires_at"),
+        defective_turns=frozenset({0}),
+    )
+    with FakeV3Server(script=script, faults=faults) as server:
+        url = f"{server.url}/v3/ws?sample_rate=16000"
+        with connect(url, additional_headers={"Authorization": "test-key"}) as ws:
+            begin = json.loads(ws.recv(timeout=5))
+            for _ in range(40):  # 2 s: both turns, partial and final
+                ws.send(CHUNK_50MS)
+            turns = [json.loads(ws.recv(timeout=5)) for _ in range(4)]
+        sent = server.sessions[0].turns_sent
+    assert begin["type"] == "Begin" and "expires_at" not in begin and begin["id"]
+    assert [(t["turn_order"], t["end_of_turn"]) for t in turns] == [
+        (0, False),
+        (0, True),
+        (1, False),
+        (1, True),
+    ]
+    for turn in turns[:2]:  # turn 0: both defects
+        assert "end_of_turn_confidence" not in turn and turn["words"] is None
+    for turn in turns[2:]:  # turn 1: as the service sends it
+        assert turn["end_of_turn_confidence"] in (0.1, 0.9) and turn["words"][0]["text"] == "there"
+    assert sent == turns  # the record holds what was sent

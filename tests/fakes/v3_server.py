@@ -32,6 +32,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import EXTERNAL_CLOSE_CODES
 from websockets.http11 import Request, Response
 
+from tests.fakes.v3_defects import with_defects
 from tests.fakes.v3_extras import (
     Extras,
     begin_configuration,
@@ -98,6 +99,11 @@ class Faults:
     # JSON non-objects "json_number", "json_null", "json_array", "json_string",
     # and "deep_nesting", which no JSON parser reads without a RecursionError).
     malformed_kinds: tuple[str, ...] = ("not_json", "unknown_type")
+    # Defects in every matching message sent from Begin on (not one-shot): names
+    # from ``tests.fakes.v3_defects.DEFECTS``, one field of one message type off
+    # ("turn_no_end_of_turn_confidence", "turn_words_null", "turn_no_turn_order"…).
+    defects: tuple[str, ...] = ()
+    defective_turns: frozenset[int] | None = None  # Turn defects only for these orders
     error_after_ms: tuple[float, int, str] | None = None  # (ms, error_code, message)
     close_after_ms: tuple[float, int, str] | None = None  # (ms, close_code, reason)
     silent_close_after_ms: float | None = None  # 1000 close, no Termination
@@ -422,7 +428,7 @@ class FakeV3Server:
                 "expires_at": int(time.time()) + 10800,
                 "configuration": begin_configuration(record.query, self.extras),
             }
-            await conn.send(json.dumps(begin))
+            await conn.send(self._dumps(session, begin))
             record.began = True
             self._touch()
             if await self._check_faults(session):
@@ -487,7 +493,7 @@ class FakeV3Server:
                 "total_duration_ms": round((time.monotonic() - session.started) * 1000),
                 "realtime_factor": 1.0,
             }
-            await session.conn.send(json.dumps(heartbeat))
+            await session.conn.send(self._dumps(session, heartbeat))
             record.heartbeats_sent += 1
         return await self._check_faults(session)
 
@@ -521,7 +527,7 @@ class FakeV3Server:
                 "audio_duration_seconds": round(record.audio_ms_received / 1000),
                 "session_duration_seconds": round(time.monotonic() - session.started),
             }
-            await session.conn.send(json.dumps(termination))
+            await session.conn.send(self._dumps(session, termination))
             record.termination_sent = True
             await session.conn.close(1000)
             return True
@@ -651,8 +657,9 @@ class FakeV3Server:
         }
         if turn.speaker is not None and session.speaker_labels:
             message["speaker_label"] = turn.speaker
-        await session.conn.send(json.dumps(message))
-        session.record.turns_sent.append(message)
+        sent = with_defects(message, session.faults.defects, session.faults.defective_turns)
+        await session.conn.send(json.dumps(sent))
+        session.record.turns_sent.append(sent)
         if end_of_turn:
             session.record.finals_sent.append((session.turn_index, transcript, formatted))
             order = self._turn_order(session)
@@ -696,16 +703,22 @@ class FakeV3Server:
                 session.extras_done.add(f"revision-{number}")
                 message = revision_message(labels, session.last_finals)
                 if message is not None and session.speaker_labels:
-                    await session.conn.send(json.dumps(message))
+                    await session.conn.send(self._dumps(session, message))
                     record.revisions_sent.append(message)
         for number, (due, code, text) in enumerate(self.extras.warnings):
             if ms >= due and f"warning-{number}" not in session.extras_done:
                 session.extras_done.add(f"warning-{number}")
                 warning = {"type": "Warning", "warning_code": code, "warning": text}
-                await session.conn.send(json.dumps(warning))
+                await session.conn.send(self._dumps(session, warning))
                 record.warnings_sent += 1
 
     # -- fault injection --------------------------------------------------------------
+
+    @staticmethod
+    def _dumps(session: _Session, message: dict[str, Any]) -> str:
+        """A message as sent: with the session's ``Faults.defects`` that apply to it."""
+        faults = session.faults
+        return json.dumps(with_defects(message, faults.defects, faults.defective_turns))
 
     async def _check_faults(self, session: _Session) -> bool:
         """Fire any fault that is due; True means the session is over."""
@@ -743,12 +756,13 @@ class FakeV3Server:
         if due(faults.terminate_after_ms):
             record.fault_fired = "terminate"
             await conn.send(
-                json.dumps(
+                self._dumps(
+                    session,
                     {
                         "type": "Termination",
                         "audio_duration_seconds": round(ms / 1000),
                         "session_duration_seconds": round(time.monotonic() - session.started),
-                    }
+                    },
                 )
             )
             record.termination_sent = True

@@ -28,6 +28,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
+from captioner.engines.assemblyai.salvage import Salvager
 
 log = logging.getLogger(__name__)
 
@@ -116,10 +117,13 @@ class TolerantStreamingClient(StreamingClient):
     * The SDK parses server messages on its read thread, and an exception
       there ends the thread: the session then silently stops captioning while
       the socket stays open.  A frame that is JSON but not an object (``42``,
-      ``null``, ``[…]``, ``"text"``) raised ``TypeError``/``AttributeError``,
-      and a known type with a missing field raised ``ValidationError``; we log
-      and skip such frames, as the SDK already does for bad JSON and unknown
-      types.
+      ``null``, ``[…]``, ``"text"``) raised ``TypeError``/``AttributeError``;
+      we log and skip such frames, as the SDK already does for bad JSON and
+      unknown types.
+    * A known type that fails the SDK's model (a field missing or of another
+      type) is not dropped whole: :mod:`.salvage` keeps what the app can use
+      (a Turn's text when its confidences or words are off), and only a
+      message without what it cannot do without is skipped.
     * Whatever else kills the read thread (a frame nested so deeply that
       ``json.loads`` raises ``RecursionError``, a bug in a later SDK) is
       reported through the Error handler as a lost connection, at once, so
@@ -141,6 +145,7 @@ class TolerantStreamingClient(StreamingClient):
     def __init__(self, options: StreamingClientOptions) -> None:
         super().__init__(options)
         self.reader_failure: BaseException | None = None
+        self.salvager = Salvager()
         # Same thread as the SDK's (not started yet), with a guard around it.
         self._read_thread = threading.Thread(target=self._guarded_read, name="aai-read")
 
@@ -159,16 +164,15 @@ class TolerantStreamingClient(StreamingClient):
             return StreamingError(message=reason.strip(), code=built.code)
         return built
 
-    @classmethod
-    def _parse_message(cls, data: Any) -> Any:
+    def _parse_message(self, data: Any) -> Any:  # the SDK's is a classmethod, called on self
         if not isinstance(data, dict):
             log.warning("Ignoring a server message that is not a JSON object: %.80r", data)
             return _SKIP
         try:
             return super()._parse_message(data)
         except ValidationError as exc:
-            log.warning("Ignoring malformed %r message from the server: %s", data.get("type"), exc)
-            return _SKIP
+            message = self.salvager(data, exc)
+            return _SKIP if message is None else message
 
     def _handle_message(self, message: Any) -> None:
         if message is _SKIP:
@@ -240,6 +244,9 @@ class TolerantStreamingClient(StreamingClient):
             super().disconnect(terminate)
         finally:
             cutter.cancel()
+            summary = self.salvager.summary()
+            if summary is not None:
+                log.info("Malformed server messages on this connection: %s", summary)
 
     def _cut_socket(self) -> None:
         websocket = self._websocket
