@@ -22,6 +22,14 @@ def test_auth_failures_say_the_key_was_rejected(code: int) -> None:
     assert "API key rejected" in err.message
 
 
+@pytest.mark.parametrize("code", [401, 403, 1008, 4001, 4003])
+def test_auth_failures_with_a_token_url_say_the_token_was_refused(code: int) -> None:
+    err = describe_error(code, "Unauthorized", host=HOST, connected=code > 1000, token=True)
+    assert err.kind is ErrorKind.AUTH
+    assert "refused the streaming token from the token URL" in err.message
+    assert "Token URL" in err.message and "API key" not in err.message
+
+
 def test_socket_error_before_the_session_names_the_host() -> None:
     err = describe_error(
         None, "Connection failed: [Errno 111] Connection refused", host=HOST, connected=False

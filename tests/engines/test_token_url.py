@@ -10,6 +10,7 @@ start with a plain message, and mid-run is retried like a dropped connection.
 from __future__ import annotations
 
 import socket
+from collections.abc import Container
 
 import pytest
 
@@ -24,10 +25,18 @@ from tests.recording import RecordingListener
 SERVER_KEY = "the-organisation-key-never-on-the-laptop"
 
 
-def _run(endpoint: TokenEndpoint, *, faults=None, chunks: int = 40, url: str | None = None):
-    with FakeV3Server(
-        SERVER_KEY, SCRIPT, faults, ms_per_word=200, tokens=endpoint.issued
-    ) as server:
+def _run(
+    endpoint: TokenEndpoint,
+    *,
+    faults=None,
+    chunks: int = 40,
+    url: str | None = None,
+    accepted: Container[str] | None = None,
+):
+    """A run authorised by ``endpoint``'s tokens; the service takes those in ``accepted``
+    (default: every token the endpoint issued)."""
+    tokens = endpoint.issued if accepted is None else accepted
+    with FakeV3Server(SERVER_KEY, SCRIPT, faults, ms_per_word=200, tokens=tokens) as server:
         listener = RecordingListener()
         config = fast_config(
             server.url, api_key="", token_url=url or endpoint.url, provisional_offline=False
@@ -114,3 +123,45 @@ def test_the_token_is_what_the_endpoint_answered() -> None:
     with TokenEndpoint([(200, b"[1, 2]")]) as endpoint, pytest.raises(TokenError) as caught:
         fetch_token(endpoint.url, timeout_s=5)
     assert not caught.value.refused
+
+
+def assert_token_refusal(error) -> None:
+    """The user is told the token was refused and where to look, not about a key they lack."""
+    assert error.kind is ErrorKind.AUTH
+    assert "refused the streaming token from the token URL" in error.message
+    assert "Settings ▸ AssemblyAI ▸ Token URL" in error.message
+    assert "token service" in error.message
+    assert "key" not in error.message.lower()
+
+
+def test_a_token_the_service_refuses_at_start_is_named_not_a_key() -> None:
+    with TokenEndpoint() as endpoint:
+        listener, sessions = _run(endpoint, accepted=frozenset())  # the service takes none
+    assert [s.rejected_status for s in sessions] == [401]  # one try: a refusal is not retried
+    assert len(listener.errors) == 1
+    assert_token_refusal(listener.errors[0])
+    assert "401" in listener.errors[0].detail
+
+
+def test_a_token_refused_at_a_reconnect_is_named_not_a_key() -> None:
+    """The first token works; after a drop, the service refuses the next one."""
+    with TokenEndpoint() as endpoint:
+        listener, sessions = _run(
+            endpoint,
+            faults=[Faults(drop_after_ms=800), Faults()],
+            chunks=60,
+            accepted=frozenset({"temp-token-1"}),
+        )
+    assert sessions[0].began and sessions[1].rejected_status == 401
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUTH]
+    assert_token_refusal(listener.errors[0])
+
+
+def test_a_session_closed_for_its_token_mid_run_is_named_not_a_key() -> None:
+    faults = Faults(close_after_ms=(800, 1008, "Unauthorized: invalid token"))
+    with TokenEndpoint() as endpoint:
+        listener, sessions = _run(endpoint, faults=faults, chunks=60)
+    assert len(sessions) == 1 and sessions[0].began  # not retried: a refusal stops the run
+    assert [e.kind for e in listener.errors] == [ErrorKind.AUTH]
+    assert_token_refusal(listener.errors[0])
+    assert "invalid token" in listener.errors[0].message

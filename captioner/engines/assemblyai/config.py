@@ -185,6 +185,11 @@ class AssemblyAIConfig:
         return bool(self.api_key or self.token_url.strip())
 
     @property
+    def uses_token_url(self) -> bool:
+        """Connections authorise with a token fetched from ``token_url``, not with the key."""
+        return bool(self.token_url.strip())
+
+    @property
     def host_name(self) -> str:
         host = self.api_host
         for prefix in ("wss://", "ws://"):

@@ -262,7 +262,13 @@ class AssemblyAIEngine(WorkerEngine):
                 if failure is not None:
                     code, message = failure
                     self._listener.on_error(
-                        describe_error(code, message, host=cfg.host_name, connected=False)
+                        describe_error(
+                            code,
+                            message,
+                            host=cfg.host_name,
+                            connected=False,
+                            token=cfg.uses_token_url,
+                        )
                     )
                 else:
                     self._listener.on_error(

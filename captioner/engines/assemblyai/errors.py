@@ -131,21 +131,27 @@ def describe_drop(code: int | None, message: str, *, host: str) -> tuple[str, st
     return RECONNECTING, f"lost the connection to {host}: {detail}, code {code}"
 
 
-def describe_error(code: int | None, message: str, *, host: str, connected: bool) -> EngineError:
+def describe_error(
+    code: int | None, message: str, *, host: str, connected: bool, token: bool = False
+) -> EngineError:
     """Map an SDK error to what the user reads and what the app should do.
 
     ``connected`` says whether the session had begun: a socket error before
     that means the host is unreachable, after it that the link dropped.
+    ``token`` says the run authorises with tokens from a token URL: a refusal
+    is then about the token (and whoever hands it out), as no key is set.
     """
     detail = message.strip().rstrip(".")
-    error = _describe_error(code, detail, host=host, connected=connected)
+    error = _describe_error(code, detail, host=host, connected=connected, token=token)
     technical = (
         f"{detail} (code {code})" if code is not None and str(code) not in detail else detail
     )
     return replace(error, detail=technical)
 
 
-def _describe_error(code: int | None, detail: str, *, host: str, connected: bool) -> EngineError:
+def _describe_error(
+    code: int | None, detail: str, *, host: str, connected: bool, token: bool
+) -> EngineError:
     if detail.startswith(TOKEN_FAILURE):  # our organisation's endpoint, not AssemblyAI
         kind = ErrorKind.AUTH if code in AUTH_CODES else ErrorKind.NETWORK
         return EngineError(kind, f"{detail}. Check Settings ▸ AssemblyAI ▸ Token URL.", code)
@@ -155,6 +161,14 @@ def _describe_error(code: int | None, detail: str, *, host: str, connected: bool
     if cause is not None and cause != KEY:
         kind, message = _SERVICE_MESSAGES[cause]
         return EngineError(kind, message.format(detail=detail, code=code, host=host), code)
+    if code in AUTH_CODES and token:
+        return EngineError(
+            ErrorKind.AUTH,
+            "AssemblyAI refused the streaming token from the token URL, or the account "
+            f"behind it has a problem ({detail}). Check Settings ▸ AssemblyAI ▸ Token URL, "
+            "or ask whoever runs that token service.",
+            code,
+        )
     if code in AUTH_CODES:
         return EngineError(
             ErrorKind.AUTH,

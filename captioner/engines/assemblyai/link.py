@@ -172,7 +172,7 @@ class Link(TurnPlacement):
     def connect_and_wait(self) -> None:
         """Blocking: open the connection and wait for Begin, a failure or the timeout."""
         try:
-            if self._config.token_url and not self._fetch_token():
+            if self._config.uses_token_url and not self._fetch_token():
                 return
             self.client.connect(self._params)
             deadline = self._clock() + self._config.begin_timeout_s

@@ -250,7 +250,9 @@ class SessionSupervisor(SessionEnding):
         self._reap(link)
         self.live = None
         if not self.cfg.reconnect:
-            self.fatal = describe_error(code, message, host=self.host, connected=True)
+            self.fatal = describe_error(
+                code, message, host=self.host, connected=True, token=self.cfg.uses_token_url
+            )
             return
         if message == ENDED_BY_SERVICE and self.cfg.inactivity_timeout_s:
             # What the user asked for: a session left running in silence stops costing.
@@ -264,7 +266,9 @@ class SessionSupervisor(SessionEnding):
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None or mentions_gateway(message):
             # A refused translation would be refused again on every reconnect.
-            self.fatal = describe_error(code, message, host=self.host, connected=True)
+            self.fatal = describe_error(
+                code, message, host=self.host, connected=True, token=self.cfg.uses_token_url
+            )
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
         if self.outage is None:
@@ -293,7 +297,9 @@ class SessionSupervisor(SessionEnding):
         recovery = recovery_for(code, message)
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None:
-            self.fatal = describe_error(code, message, host=self.host, connected=False)
+            self.fatal = describe_error(
+                code, message, host=self.host, connected=False, token=self.cfg.uses_token_url
+            )
             return
         delay = self.backoff.next_delay(floor)
         self.next_attempt_at = now + delay
