@@ -237,7 +237,9 @@ class Salvager:
         kind = kind_of(data)
         try:
             message = salvage(data)
-        except RecursionError:  # nested deeper than mending can walk: as unusable
+        except Exception:  # nested deeper than mending can walk, or a bug here: as unusable
+            # (never let mending kill the SDK's read thread: that costs the connection)
+            log.debug("Could not mend a server %s message", kind, exc_info=True)
             message = None
         kept = message is not None
         (self.mended if kept else self.ignored)[kind] += 1
