@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtWidgets import QApplication
+from shiboken6 import isValid
 
 from captioner import APP_NAME
 from captioner.audio.devices import InputDevice, open_device_source
@@ -41,6 +42,7 @@ from captioner.ui.light_asyncio import import_asyncio
 from captioner.ui.loop_outcome import LoopOutcome
 from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import app_icon, read_text
+from captioner.ui.settings_store import WriteBehindSettings, user_settings
 from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
 from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 from captioner.ui.window_memory import WindowMemory
@@ -93,7 +95,7 @@ class CaptionerApp(QObject):
     def __init__(
         self,
         args: argparse.Namespace,
-        settings: QSettings,
+        settings: QSettings | WriteBehindSettings,
         *,
         list_devices: Callable[[], list[InputDevice]] | None = None,
         open_device: Callable[[InputDevice], AudioSource] = open_device_source,
@@ -109,6 +111,8 @@ class CaptionerApp(QObject):
         self.args, self._open_device, self._use_tray = args, open_device, use_tray
         self.settings, self.prefs = settings, (prefs := Settings(settings))
         self.window = w = MainWindow(app_icon())
+        if isinstance(settings, WriteBehindSettings):  # said once, in the status line
+            settings.saveFailed.connect(self._settings_not_saved)
         self.window_memory = WindowMemory(w, prefs, self)
         self.engines = EnginePicker(w, prefs, requested=args.engine, parent=self)
         self.inputs = InputPicker(
@@ -252,6 +256,10 @@ class CaptionerApp(QObject):
         self.profanity.changed.connect(w.set_mask_profanity)
         self.call.sourceLost.connect(lambda _side, message: w.show_status(message, True))
 
+    def _settings_not_saved(self, text: str, detail: str) -> None:
+        if isValid(self.window):
+            self.window.show_status(text, True, detail)
+
     def start_captioning(self) -> None:
         self.after_complete(lambda: self.runs.start())
 
@@ -269,8 +277,8 @@ def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
     after_opening(captioner.controller, call, opening=True, parent=captioner)
 
 
-def make_settings() -> QSettings:
-    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME)
+def make_settings() -> WriteBehindSettings:
+    return user_settings(APP_NAME)  # written off the GUI thread
 
 
 def run_gui(args: argparse.Namespace) -> int:
@@ -387,5 +395,5 @@ def run_gui(args: argparse.Namespace) -> int:
     instance.close()
     restore_signal_handlers()
     collector.stop()
-    settings.sync()  # now: the entry point then ends the process without Python's teardown
+    settings.close()  # written now (bounded): the entry point then ends the process at once
     return 0

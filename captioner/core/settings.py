@@ -1,9 +1,11 @@
-"""Typed application settings over any key/value store (QSettings in the app).
+"""Typed application settings over any key/value store (a QSettings file in the app).
 
 Every setting has one entry in :class:`Key` with its storage name, type and
 default, so there is one place to read what the app remembers and no stray
-string keys in widgets.  The store is injected: the app passes a QSettings
-(an INI file in the user's config directory), tests pass a dict-backed store.
+string keys in widgets.  The store is injected: the app passes its settings
+store (an INI file in the user's config directory, read into memory at launch
+and written by a thread of its own: captioner.ui.settings_store), tests pass
+a QSettings or a dict-backed store.
 Secrets never go here; the API key lives in the OS keyring (see keystore).
 """
 

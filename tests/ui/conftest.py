@@ -15,6 +15,7 @@ from captioner.audio.devices import CALL_CAPTURE_MODULES, FILE_CAPTURE_MODULES
 from captioner.cli import parse_args
 from captioner.core import lazy_import
 from captioner.engines.registry import ENGINES
+from captioner.ui.settings_store import WriteBehindSettings
 
 
 def end_run_before_close(qtbot, app: CaptionerApp) -> None:
@@ -63,9 +64,16 @@ def engines_imported() -> None:
 @pytest.fixture
 def make_app(qtbot, tmp_path: Path) -> Iterator:
     apps: list[CaptionerApp] = []
+    stores: list[WriteBehindSettings] = []
 
-    def make(*argv: str, **inject) -> CaptionerApp:
-        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    def make(*argv: str, settings_file: Path | None = None, **inject) -> CaptionerApp:
+        # The app's own store (run_gui's), on a file of the test's: written off the GUI thread.
+        # Another app here stands for a later launch: what the earlier ones changed is on disk.
+        for store in stores:
+            store.sync()
+        path = str(settings_file or tmp_path / "settings.ini")
+        settings = WriteBehindSettings(lambda: QSettings(path, QSettings.Format.IniFormat))
+        stores.append(settings)
         inject.setdefault("use_tray", False)
         app = CaptionerApp(parse_args(list(argv)), settings, **inject)
         # The window first: its before_close_func ends the run before either is deleted.
@@ -79,3 +87,5 @@ def make_app(qtbot, tmp_path: Path) -> Iterator:
     for app in (app for app in apps if app.is_complete):
         if app.session_actions.sessions_window is not None:
             app.session_actions.sessions_window.close()
+    for store in stores:
+        store.close()
