@@ -251,13 +251,7 @@ class CaptionOverlay(OverlayWindow):
 
     def _apply_input_flag(self) -> None:
         """Click-through while locked or faded out, except while the sample is being placed."""
-        through = (self._locked or self._fade.gone) and self._sample is None
-        if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
-            return
-        visible = self.isVisible()
-        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)
-        if visible:
-            self.show()  # changing window flags hides a window
+        self._set_click_through((self._locked or self._fade.gone) and self._sample is None)
 
     def fade_after_stop(self) -> None:
         """Captioning stopped: the last captions fade after a while, unless the user said never."""

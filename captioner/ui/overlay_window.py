@@ -198,6 +198,15 @@ class OverlayWindow(QWidget):
         """Visible, or would be if it were not stepped out of sight."""
         return self._wants_visible if self._hidden_while_held else self.isVisible()
 
+    def _set_click_through(self, through: bool) -> None:
+        """Mouse input passes to the window below (or no longer does)."""
+        if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
+            return
+        visible = self.isVisible()
+        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)
+        if visible:
+            self.show()  # changing window flags hides a window
+
     # -- dragging and resizing ---------------------------------------------------------
 
     def _edges_at(self, pos: QPoint) -> Qt.Edge | None:
