@@ -15,6 +15,8 @@ are dropped, then the font is shrunk, rather than spilling off the screen.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 
@@ -305,6 +307,9 @@ class CaptionOverlay(OverlayWindow):
     def _width_percent(self) -> int:
         return self._style.width_percent
 
+    def _set_width_percent(self, percent: int) -> None:
+        self._style = replace(self._style, width_percent=percent)
+
     def _clicked(self, pos: QPointF) -> bool:
         if self._sample is not None and self._done_rect.contains(pos):
             self.sampleDone.emit()
@@ -329,7 +334,6 @@ class CaptionOverlay(OverlayWindow):
             self._partial_dirty = True
             self._layout_sample()
         super().resizeEvent(event)
-        self.remember_place()
 
     # -- painting ------------------------------------------------------------
 

@@ -106,6 +106,7 @@ class OverlaySettingsDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Caption settings")
+        overlay.save_place()  # a side dragged just now: its Width is what is read below
         self._overlay = overlay
         self._settings = settings
         self._profanity = profanity
@@ -225,6 +226,8 @@ class OverlaySettingsDialog(QDialog):
         self._float_rect: QRect | None = None  # its floating place, while a dock is tried
         self._width_tried = False  # Width was changed here
         overlay.previewing = True
+        overlay.widthDragged.connect(self._width_dragged)
+        self._following = True  # a side of the overlay dragged meanwhile sets Width
         # (Not when it is only stepped aside for Captioner's own window: it is wanted,
         # and hiding it at the end would leave a run without captions.)
         self._started_sample = not overlay.wanted_visible
@@ -253,6 +256,9 @@ class OverlaySettingsDialog(QDialog):
         self.resize(min(width, area.width() - 8), height)
 
     def _end_sample(self) -> None:
+        if self._following:  # once, though a dialog can be finished again
+            self._following = False
+            self._overlay.widthDragged.disconnect(self._width_dragged)  # the dialog is kept
         self._overlay.previewing = False
         if self._started_sample and self._overlay.showing_sample:
             self._overlay.set_sample(False)
@@ -295,12 +301,18 @@ class OverlaySettingsDialog(QDialog):
     def _width_changed(self) -> None:
         self._width_tried = True
 
+    def _width_dragged(self, percent: int) -> None:
+        """A side of the overlay was dragged meanwhile: docked, that is Width (OK keeps it)."""
+        if self.dock_combo.currentData() in ("top", "bottom"):
+            self.width_spin.setValue(percent)
+            self._preview_dock()  # centred on its edge at that width, even if Width was that
+
     def _preview_dock(self) -> None:
         overlay, where = self._overlay, self.dock_combo.currentData()
         if where in ("top", "bottom"):
             if self._float_rect is None:
                 self._float_rect = QRect(overlay.geometry())  # to come back to
-            overlay.setGeometry(overlay.default_rect(overlay.screen(), where))
+            overlay.place(overlay.default_rect(overlay.screen(), where))
             return
         # Floating: where it was (or was dragged to meanwhile), at the width asked
         # for here if Width was changed, around the same centre.
@@ -320,7 +332,7 @@ class OverlaySettingsDialog(QDialog):
         rect = QRect(rect.topLeft(), QSize(width, self._overlay.height()))
         rect.moveCenter(QPoint(centre, rect.center().y()))
         if rect != self._overlay.geometry():
-            self._overlay.setGeometry(rect)
+            self._overlay.place(rect)
             self._overlay.keep_on_screen()
 
     def accept(self) -> None:

@@ -6,13 +6,21 @@ dragging and resizing by its sides, docking, remembering its place per
 screen, staying whole on a screen whatever its size (screens come, go and
 change scale), and stepping aside while one of Captioner's own windows is
 in use (see :mod:`captioner.ui.overlay_clearance`) without forgetting where
-the user put it.
+the user put it.  A docked overlay's width is a share of its screen (Width
+in Settings ▸ Captions…): dragging its side changes that share.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QHideEvent, QMouseEvent, QMoveEvent, QScreen
+from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QGuiApplication,
+    QHideEvent,
+    QMouseEvent,
+    QMoveEvent,
+    QResizeEvent,
+    QScreen,
+)
 from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
@@ -27,9 +35,16 @@ class OverlayWindow(QWidget):
     """A frameless always-on-top window placed by the user and kept whole on a screen.
 
     Subclasses say how tall they are (``_content_height``), how they refit to
-    a screen's area (``_refit``), how wide they want to be (``_width_percent``)
-    and whether a click was theirs (``_clicked``).
+    a screen's area (``_refit``), how wide they want to be (``_width_percent``,
+    changed by ``_set_width_percent`` when a side is dragged) and whether a
+    click was theirs (``_clicked``).
+
+    Signals:
+        widthDragged(int): a side was dragged (to this % of the screen's width)
+            while a settings dialog is trying things out: the dialog decides.
     """
+
+    widthDragged = Signal(int)
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(None)
@@ -59,6 +74,9 @@ class OverlayWindow(QWidget):
         # A drag moves the window dozens of times; its place is saved once it rests
         # (each save is a settings file written and synced on the GUI thread).
         self._unsaved_place: tuple[QScreen | None, QRect] | None = None
+        self._unsaved_width: int | None = None  # % of the screen a side was dragged to
+        self._placing = False  # the app moves/sizes it (see place): not the user's width
+        self._seen_width = -1  # its width at the last resize, to tell a dragged side
         self.previewing = False  # a settings dialog is trying places out: not the user's
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -82,6 +100,9 @@ class OverlayWindow(QWidget):
     def _width_percent(self) -> int:
         return 70
 
+    def _set_width_percent(self, percent: int) -> None:
+        """A docked overlay's side was dragged: ``percent`` is its width from now on."""
+
     def _clicked(self, pos: QPointF) -> bool:
         """True when a left click at ``pos`` was a button of the content, not a drag."""
         return False
@@ -93,16 +114,43 @@ class OverlayWindow(QWidget):
         return placement.available_area(placement.screen_for(self.geometry()))
 
     def keep_on_screen(self) -> None:
-        """Refit to the screen the overlay is on, and move it wholly onto that screen."""
-        area = self.available_area()
+        """Refit to the screen the overlay is on, and move it wholly onto that screen.
+
+        A docked overlay goes back to its edge of that screen, centred, at its
+        share of the width: the screen's size or the overlay's height may have
+        changed.  (Only moved onto the screen, it stood off its edge after a new
+        resolution, and a smaller screen's width stuck to it.)
+        """
+        screen = placement.screen_for(self.geometry())
+        area = placement.available_area(screen)
         self._refit(area)
         height = self._content_height()
         if height != self.height():
             self.setFixedHeight(height)
         target = placement.clamped(QRect(self.pos(), QSize(self.width(), height)), area)
+        dock = self._dock()
+        if dock != "float" and not self.previewing:  # a dialog places what it tries out
+            dragged = self._unsaved_width  # a side dragged just now: that width
+            percent = dragged if dragged is not None else self._width_percent()
+            target = placement.default_rect(screen, dock, percent, height)
         if target != self.geometry() and not self._held:
-            self.setGeometry(target)
+            self.place(target)
         self.update()
+
+    def place(self, rect: QRect) -> None:
+        """Move and size it for the app (docking, refitting, a dialog's preview).
+
+        Unlike a side dragged by the user, a width set here is not taken for
+        the overlay's new width.
+        """
+        placing, self._placing = self._placing, True
+        try:
+            self.setGeometry(rect)
+        finally:
+            self._placing = placing
+
+    def _dock(self) -> str:
+        return self._settings.get(Key.OVERLAY_DOCK) if self._settings is not None else "float"
 
     def _watch_screen(self, screen: QScreen) -> None:
         # Bound methods (not lambdas), so a closed overlay is disconnected with it.
@@ -119,7 +167,7 @@ class OverlayWindow(QWidget):
             self._settings, self._width_percent(), self._content_height()
         )
         self.setMinimumWidth(min(240, rect.width()))
-        self.setGeometry(rect)
+        self.place(rect)
         self.keep_on_screen()  # the saved screen may be smaller, or scaled, since
 
     def dock(self, where: str) -> None:
@@ -127,10 +175,24 @@ class OverlayWindow(QWidget):
         if self._settings is not None:
             self._settings.set(Key.OVERLAY_DOCK, where)
         if where in ("top", "bottom"):
-            self.setGeometry(self.default_rect(self.screen(), where))
+            self.place(self.default_rect(self.screen(), where))
 
     def moveEvent(self, event: QMoveEvent) -> None:
         super().moveEvent(event)
+        self.remember_place()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Its own width is compared: a resize from the window system (a side dragged
+        # through startSystemResize) need not carry the old size in the event.
+        dragged = self.width() != self._seen_width and not self._placing
+        self._seen_width = self.width()
+        if dragged and self.isVisible() and not self._held:
+            area = self.available_area()
+            spec = Key.OVERLAY_WIDTH_PERCENT.spec
+            percent = round(self.width() * 100 / max(1, area.width()))
+            self._unsaved_width = int(min(spec.maximum or 100, max(spec.minimum or 0, percent)))
+            self._save_timer.start()  # kept once the drag rests (see save_place)
         self.remember_place()
 
     def remember_place(self) -> None:
@@ -146,8 +208,30 @@ class OverlayWindow(QWidget):
         """Save where the user last put it now, if not saved yet (also when it hides)."""
         self._save_timer.stop()
         place, self._unsaved_place = self._unsaved_place, None
+        percent, self._unsaved_width = self._unsaved_width, None
         if place is not None and self._settings is not None:
             placement.remember(self._settings, *place)
+        if percent is not None:
+            self._width_dragged(percent)
+
+    def _width_dragged(self, percent: int) -> None:
+        """A side was dragged to ``percent`` of the screen's width, and has rested.
+
+        Docked, that share is its width from now on, kept as Width in Settings ▸
+        Captions… is (pixels would be wrong on a screen of another size), and it is
+        centred on its edge again, as it will be at the next launch.  Floating, its
+        rect is its place (saved as such).  While that dialog is open, the dialog's
+        Width takes it, and its OK or Cancel decides.
+        """
+        if self.previewing:
+            self.widthDragged.emit(percent)
+            return
+        if self._dock() == "float":
+            return
+        if self._settings is not None:
+            self._settings.set(Key.OVERLAY_WIDTH_PERCENT, percent)
+        self._set_width_percent(percent)
+        self.keep_on_screen()
 
     def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
@@ -171,12 +255,12 @@ class OverlayWindow(QWidget):
             return
         self._reveal()
         if elsewhere != self.geometry():
-            self.setGeometry(elsewhere)
+            self.place(elsewhere)
 
     def release(self, home: QRect) -> None:
         """Back to ``home`` (where the user put it), shown again if it is still wanted."""
         if self.geometry() != home:
-            self.setGeometry(home)
+            self.place(home)
         self._reveal()
         self._held = False
 
