@@ -30,6 +30,23 @@ def test_auth_failures_with_a_token_url_say_the_token_was_refused(code: int) -> 
     assert "Token URL" in err.message and "API key" not in err.message
 
 
+@pytest.mark.parametrize(
+    ("detail", "said"),
+    [
+        ("Unauthorized Connection: Insufficient account balance", "out of credit"),
+        ("Unauthorized Connection: Too many concurrent sessions", "Too many AssemblyAI sessions"),
+    ],
+)
+def test_account_problems_with_a_token_url_point_at_the_token_service(
+    detail: str, said: str
+) -> None:
+    # The account behind a token URL is not the user's to top up or share out.
+    err = describe_error(1008, detail, host=HOST, connected=True, token=True)
+    assert err.kind is ErrorKind.LIMIT and said in err.message
+    assert "token URL" in err.message and "token service" in err.message
+    assert "this key" not in err.message and "dashboard" not in err.message
+
+
 def test_socket_error_before_the_session_names_the_host() -> None:
     err = describe_error(
         None, "Connection failed: [Errno 111] Connection refused", host=HOST, connected=False

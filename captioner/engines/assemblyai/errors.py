@@ -159,7 +159,10 @@ def _describe_error(
         return EngineError(ErrorKind.SETTINGS, refusal_message(detail), code)
     cause = cause_of(code, detail)
     if cause is not None and cause != KEY:
-        kind, message = _SERVICE_MESSAGES[cause]
+        # With a token URL the account is whoever runs that service's, not the user's.
+        kind, message = (_TOKEN_SERVICE_MESSAGES if token else {}).get(
+            cause, _SERVICE_MESSAGES[cause]
+        )
         return EngineError(kind, message.format(detail=detail, code=code, host=host), code)
     if code in AUTH_CODES and token:
         return EngineError(
@@ -256,3 +259,20 @@ _SERVICE_MESSAGES = {
 def _strip_prefix(detail: str) -> str:
     prefix = "Connection failed: "
     return detail[len(prefix) :] if detail.startswith(prefix) else detail
+
+
+# The same, for a run that authorises with tokens from a token URL: the account
+# is not the user's to top up or share out; whoever runs the token service is.
+_TOKEN_SERVICE_MESSAGES = {
+    CREDIT: (
+        ErrorKind.LIMIT,
+        "The AssemblyAI account behind the token URL is out of credit ({detail}). "
+        "Tell whoever runs that token service (Settings ▸ AssemblyAI ▸ Token URL), "
+        "then press Start.",
+    ),
+    SESSIONS: (
+        ErrorKind.LIMIT,
+        "Too many AssemblyAI sessions are open on the account behind the token URL "
+        "({detail}). Try again later, or tell whoever runs that token service.",
+    ),
+}
