@@ -327,7 +327,7 @@ class CaptionOverlay(OverlayWindow):
         )
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        if event.oldSize().width() != event.size().width():
+        if self.width() != self._seen_width:  # not oldSize(): see OverlayWindow.resizeEvent
             width = self._text_width()
             self._history = [Paragraph(p.line, self._font, width, p.color) for p in self._history]
             self._tails.clear()

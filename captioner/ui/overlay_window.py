@@ -81,7 +81,7 @@ class OverlayWindow(QWidget):
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)
-        self._save_timer.timeout.connect(self.save_place)
+        self._save_timer.timeout.connect(self._rested)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.screenAdded.connect(self._watch_screen)
@@ -203,6 +203,22 @@ class OverlayWindow(QWidget):
         if settings.get(Key.OVERLAY_DOCK) == "float":
             self._unsaved_place = (self.screen(), self.geometry())
             self._save_timer.start()  # again: saved once the moves stop
+
+    def _rested(self) -> None:
+        """The moves have stopped for a while: save the place, unless a side is still held.
+
+        A side is dragged by the window system (startSystemResize), which goes on
+        resizing from where the drag began: centring a docked overlay while the
+        button is still down made it jump under the pointer and back at the next
+        move.  The release (mouseReleaseEvent) saves and centres it instead.
+        """
+        if self._unsaved_width is not None and self._side_held():
+            self._save_timer.start()  # asked again, in case no release ever comes
+            return
+        self.save_place()
+
+    def _side_held(self) -> bool:
+        return bool(QGuiApplication.mouseButtons() & Qt.MouseButton.LeftButton)
 
     def save_place(self) -> None:
         """Save where the user last put it now, if not saved yet (also when it hides)."""
@@ -342,5 +358,7 @@ class OverlayWindow(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         self._drag_offset = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
+        if self._unsaved_width is not None:
+            self.save_place()  # a side was dragged: its width is kept, docked it is centred
         self.keep_on_screen()
         self.remember_place()

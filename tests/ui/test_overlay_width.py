@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
-from PySide6.QtGui import QScreen
+from PySide6.QtGui import QFontMetricsF, QScreen
 
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
-from captioner.ui.overlay_window import SAVE_AFTER_MS
+from captioner.ui.overlay_window import MARGIN, SAVE_AFTER_MS
 from tests.ui.screen_probe import run_probe
 
 PROBE = Path(__file__).with_name("dock_width_probe.py")
@@ -95,6 +95,44 @@ def test_a_docked_overlay_keeps_the_width_its_side_was_dragged_to(qtbot, tmp_pat
     again = relaunch(qtbot, tmp_path, overlay)
     assert again.geometry() == kept
     assert again.style_settings.width_percent == percent
+
+
+def test_a_docked_overlay_is_centred_when_its_side_is_let_go_not_while_held(
+    qtbot, tmp_path, monkeypatch
+):
+    """The window system resizes the overlay for as long as the button is down, from
+    where the drag began: centred at a pause in the drag, it jumped away from the pointer
+    and back at the next move (seen under Openbox).  It is centred once the side is let go."""
+    overlay = launch(qtbot, settings_file(tmp_path, overlay__dock="bottom"))
+    monkeypatch.setattr(overlay, "_side_held", lambda: True)
+    drag_side(overlay, "right", -200)
+    dragged = overlay.geometry()
+    rest(qtbot)  # a pause, the button still down
+    assert overlay.geometry() == dragged
+    assert overlay._settings.get(Key.OVERLAY_WIDTH_PERCENT) == 70
+    monkeypatch.setattr(overlay, "_side_held", lambda: False)
+    edge = QPoint(overlay.width() - 2, overlay.height() // 2)
+    qtbot.mouseRelease(overlay, Qt.MouseButton.LeftButton, pos=edge)
+    percent = share(overlay, dragged.width())
+    assert overlay.geometry() == docked_at(overlay, "bottom", percent)  # at once
+    assert overlay._settings.get(Key.OVERLAY_WIDTH_PERCENT) == percent
+
+
+def test_the_captions_are_rewrapped_when_the_window_system_resizes_it(qtbot, tmp_path):
+    """A side dragged ends as a resize from the window system, not QWidget.setGeometry:
+    the captions shown are wrapped at the new width, narrower and wider."""
+    overlay = launch(qtbot, settings_file(tmp_path))
+    overlay.set_history(["had he married a more amiable woman he might have been made"])
+    overlay.set_partial("still more respectable he might even have been made amiable")
+    metrics = QFontMetricsF(overlay.caption_font)
+    for width in (overlay.width() // 2, overlay.width()):
+        overlay.windowHandle().resize(width, overlay.height())
+        qtbot.waitUntil(lambda width=width: overlay.width() == width, timeout=2000)
+        lines = overlay.visible_text_lines()
+        room = overlay.width() - 2 * MARGIN
+        assert all(metrics.horizontalAdvance(line) <= room for line in lines)
+        widest = max(metrics.horizontalAdvance(line) for line in lines)
+        assert widest > room * 0.7  # wrapped at this width, not an older, narrower one
 
 
 def test_a_docked_overlay_follows_its_screen_at_its_share(qtbot, tmp_path, monkeypatch):
