@@ -19,32 +19,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QFontMetricsF, QScreen
 
-from captioner.core.settings import Key, Settings
+from captioner.core.settings import Key
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
 from captioner.ui.overlay_window import MARGIN, SAVE_AFTER_MS
 from tests.ui.screen_probe import run_probe
+from tests.ui.test_overlay import _overlay_with as launch
+from tests.ui.test_overlay import _settings as settings_file
 
 PROBE = Path(__file__).with_name("dock_width_probe.py")
-
-
-def settings_file(tmp_path: Path, **raw: object) -> Settings:
-    store = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
-    for name, value in raw.items():
-        store.setValue(name.replace("__", "/"), value)
-    return Settings(store)
-
-
-def launch(qtbot, settings: Settings) -> CaptionOverlay:
-    overlay = CaptionOverlay(settings)
-    qtbot.addWidget(overlay)
-    overlay.show()
-    qtbot.waitExposed(overlay)
-    return overlay
 
 
 def relaunch(qtbot, tmp_path: Path, overlay: CaptionOverlay) -> CaptionOverlay:
