@@ -1,8 +1,7 @@
 """The main window: pick an input and an engine, Start/Stop, read the transcript.
 
-Widgets here render state and forward intent as signals; what happens on
-Start (which engine, which source, which key) is decided by the app.
-"""
+Widgets here render state and forward intent as signals; what happens on Start
+(which engine, which source, which key) is decided by the app."""
 
 from __future__ import annotations
 
@@ -253,7 +252,9 @@ class MainWindow(QMainWindow):
         self._starting = starting
         busy = self._running or starting
         word = "Stop" if self._running else "Cancel" if starting else "Start"
+        name = "Cancel start" if word == "Cancel" else "Start or stop captioning"
         self.start_button.setText(word)
+        self.start_button.setAccessibleName(name)  # what a screen reader says it does now
         self.start_action.setText("&Cancel start" if word == "Cancel" else f"&{word} captioning")
         self.call_panel.set_running(busy)
         self.refresh_button.setEnabled(not busy)

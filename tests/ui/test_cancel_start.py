@@ -102,9 +102,11 @@ def test_cancel_while_the_keyring_is_asked_begins_no_run_when_it_answers(
         assert slow_keyring.entered.wait(5)
         assert app.window.status_text() == READING_KEY and len(opened) == 1  # capturing
         assert button.text() == "Cancel" and button.isEnabled()
+        assert button.accessibleName() == "Cancel start"  # what a screen reader says
         assert not app.window.engine_combo.isEnabled()  # the picks are in use
         button.click()  # the user backs out while the keyring hangs
         assert button.text() == "Start" and app.window.engine_combo.isEnabled()
+        assert button.accessibleName() == "Start or stop captioning"
         assert app.window.status_text() == CANCELLED
         qtbot.waitUntil(lambda: bool(opened[0].closed_on), timeout=5000)
         assert "MainThread" not in opened[0].closed_on  # let go off the GUI thread
