@@ -182,7 +182,7 @@ class AssemblyAIConfig:
     @property
     def has_credentials(self) -> bool:
         """A key to send, or a token URL to fetch a token from before each connection."""
-        return bool(self.api_key or self.token_url.strip())
+        return bool(self.api_key) or self.uses_token_url
 
     @property
     def uses_token_url(self) -> bool:

@@ -250,9 +250,7 @@ class SessionSupervisor(SessionEnding):
         self._reap(link)
         self.live = None
         if not self.cfg.reconnect:
-            self.fatal = describe_error(
-                code, message, host=self.host, connected=True, token=self.cfg.uses_token_url
-            )
+            self.fatal = self._describe(code, message, connected=True)
             return
         if message == ENDED_BY_SERVICE and self.cfg.inactivity_timeout_s:
             # What the user asked for: a session left running in silence stops costing.
@@ -266,9 +264,7 @@ class SessionSupervisor(SessionEnding):
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None or mentions_gateway(message):
             # A refused translation would be refused again on every reconnect.
-            self.fatal = describe_error(
-                code, message, host=self.host, connected=True, token=self.cfg.uses_token_url
-            )
+            self.fatal = self._describe(code, message, connected=True)
             return
         delay = 0.0 if recovery is Recovery.RECONNECT_NOW else self.backoff.next_delay(floor)
         if self.outage is None:
@@ -276,6 +272,12 @@ class SessionSupervisor(SessionEnding):
         self.next_attempt_at = self.clock() + delay
         summary, detail = describe_drop(code, message, host=self.host)
         report_state(self.listener, EngineState.CONNECTING, summary, detail)
+
+    def _describe(self, code: int | None, message: str, *, connected: bool) -> EngineError:
+        """What ends the run, in the user's words (a token URL's refusals are about it)."""
+        return describe_error(
+            code, message, host=self.host, connected=connected, token=self.cfg.uses_token_url
+        )
 
     def _floor(self, recovery: Recovery) -> float | None:
         """The least wait before retrying; ``None``: do not retry."""
@@ -297,9 +299,7 @@ class SessionSupervisor(SessionEnding):
         recovery = recovery_for(code, message)
         floor = self._floor(recovery)
         if recovery is Recovery.STOP or floor is None:
-            self.fatal = describe_error(
-                code, message, host=self.host, connected=False, token=self.cfg.uses_token_url
-            )
+            self.fatal = self._describe(code, message, connected=False)
             return
         delay = self.backoff.next_delay(floor)
         self.next_attempt_at = now + delay
