@@ -57,6 +57,23 @@ def end_process(status: int) -> NoReturn:
     os._exit(status)
 
 
+def keep_stderr() -> None:
+    """Point Python's ``sys.stderr`` (so the log and tracebacks) at a copy of fd 2.
+
+    ``sounddevice`` points fd 2 itself at ``/dev/null`` while PortAudio
+    initialises (to hide ALSA's noise), from whichever thread scans the inputs,
+    and two such scans at once can leave it there for good: a warning or a
+    start-up error written meanwhile by any other thread would vanish.  Native
+    libraries keep writing to fd 2, so ALSA stays quiet as intended.
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no stderr at all
+        copy = os.dup(sys.stderr.fileno())
+        stream = sys.stderr
+        sys.stderr = os.fdopen(
+            copy, "w", buffering=1, encoding=stream.encoding, errors="backslashreplace"
+        )
+
+
 def configure_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
@@ -66,6 +83,7 @@ def configure_logging(verbosity: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    keep_stderr()
     configure_logging(args.verbose)
 
     if args.command == "transcribe":
@@ -109,7 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     prepare_qt()
     from captioner.app import run_gui
 
-    end_process(run_gui(args))
+    try:
+        status = run_gui(args)
+    except Exception:  # a part of the app that does not import (a broken install)
+        logging.getLogger("captioner").exception("Captioner could not start")
+        status = 1
+    # Either way without the interpreter's teardown, which Qt's threads can crash.
+    end_process(status)
 
 
 if __name__ == "__main__":

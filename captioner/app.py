@@ -277,10 +277,6 @@ def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
     after_opening(captioner.controller, call, opening=True, parent=captioner)
 
 
-def make_settings() -> WriteBehindSettings:
-    return user_settings(APP_NAME)  # written off the GUI thread
-
-
 def run_gui(args: argparse.Namespace) -> int:
     registry.host_cloud_sessions()  # cloud sessions off the window's interpreter lock
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -292,7 +288,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setStyleSheet(read_text("main.qss"))
     collector = GuiThreadCollector(app)  # Qt wrappers die on the GUI thread only
     collector.start()
-    settings = make_settings()
+    settings = user_settings(APP_NAME)  # written off the GUI thread
     instance = SingleInstance(server_name(settings.fileName()))
     reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
     if reply is not None:
@@ -387,13 +383,15 @@ def run_gui(args: argparse.Namespace) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     captioner.inputs.use_loop(loop)  # the scan starts
-    with loop:
-        loop.run_until_complete(outcome.future(loop))
-    del notifier
-    if hotkey:
-        hotkey[0].stop()
-    instance.close()
-    restore_signal_handlers()
-    collector.stop()
-    settings.close()  # written now (bounded): the entry point then ends the process at once
+    try:
+        with loop:
+            loop.run_until_complete(outcome.future(loop))
+    finally:  # a start-up import that failed too: what was changed is still written
+        del notifier
+        if hotkey:
+            hotkey[0].stop()
+        instance.close()
+        restore_signal_handlers()
+        collector.stop()
+        settings.close()  # now (bounded): the entry point then ends the process at once
     return 0

@@ -96,3 +96,49 @@ def test_ctrl_c_in_a_terminal_still_ends_the_cloud_session_properly(tmp_path: Pa
         session = server.sessions[0]
     assert "Traceback" not in err
     assert session.terminate_received and session.termination_sent, err
+
+
+BROKEN_INSTALL = """
+import sys
+
+class _Missing:  # as a build that left the module out
+    def find_spec(self, name, path=None, target=None):
+        if name == "captioner.ui.tray":
+            raise ImportError("No module named 'captioner.ui.tray'", name=name)
+        return None
+
+sys.meta_path.insert(0, _Missing())
+"""
+
+
+def test_a_part_that_does_not_import_is_said_and_the_process_ends_cleanly(
+    tmp_path: Path,
+) -> None:
+    # A broken install (a module a build left out) fails the start-up import while
+    # the inputs are being scanned, and PortAudio's initialisation points fd 2 at
+    # /dev/null meanwhile: the reason must still reach the terminal, and the
+    # process must end with an error status, not a crash in the interpreter's
+    # teardown beside Qt's threads.
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "sitecustomize.py").write_text(BROKEN_INSTALL)
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")])
+        ),
+    }
+    for _ in range(3):  # the scan's timing varies: each launch must say it
+        proc = subprocess.run(
+            [sys.executable, "-m", "captioner", "--engine", "offline"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert proc.returncode == 1, (proc.returncode, proc.stderr)
+        assert "Captioner could not start" in proc.stderr
+        assert "No module named 'captioner.ui.tray'" in proc.stderr
