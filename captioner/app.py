@@ -37,6 +37,7 @@ from captioner.ui.first_paint import FirstPaint, wait_until
 from captioner.ui.gui_collector import GuiThreadCollector
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
+from captioner.ui.later_modules import LATER_MODULES
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.light_asyncio import import_asyncio
 from captioner.ui.loop_outcome import LoopOutcome
@@ -52,27 +53,6 @@ if TYPE_CHECKING:
 
     from captioner.ui.global_hotkey import GlobalHotkey
 
-# What CaptionerApp.complete imports: loaded on a worker while the window first paints.
-LATER_MODULES = (
-    "captioner.ui.after_opening",
-    "captioner.ui.announcer",
-    "captioner.ui.controller",
-    "captioner.ui.global_hotkey",
-    "captioner.ui.level_monitor",
-    "captioner.ui.meter_pace",
-    "captioner.ui.overlay",
-    "captioner.ui.overlay_captions",
-    "captioner.ui.overlay_visibility",
-    "captioner.ui.profanity_filter",
-    "captioner.ui.quit_sequence",
-    "captioner.ui.run_starter",
-    "captioner.ui.service_status",
-    "captioner.ui.session_actions",
-    "captioner.ui.session_manager",
-    "captioner.ui.settings_dialogs",
-    "captioner.ui.storage_notice",
-    "captioner.ui.tray",
-)
 # With --start, how long the event loop's asyncio may wait for the session to open.
 SESSION_WAIT_MS = 5000
 # The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
@@ -170,6 +150,7 @@ class CaptionerApp(QObject):
         from captioner.ui.settings_dialogs import SettingsDialogs
         from captioner.ui.storage_notice import StorageNotice
         from captioner.ui.tray import CaptionerTray
+        from captioner.ui.tray_alerts import TrayAlerts
 
         args, prefs, w = self.args, self.prefs, self.window
         self.controller = c = CaptionController(self)
@@ -206,6 +187,7 @@ class CaptionerApp(QObject):
         self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.sessions, self.tray, self)
         self.quit_sequence.finished.connect(self.quitFinished)
         self.quit_sequence.quitting.connect(self.runs.cancel)
+        self.quit_sequence.starting = lambda: self.runs.pending
         self._wire()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)
@@ -214,6 +196,8 @@ class CaptionerApp(QObject):
         if self.tray is not None:
             self.tray.showWindowRequested.connect(w.bring_to_front)
             self.tray.show()
+            self.tray_alerts = TrayAlerts(w, c, self.tray, self)
+            self.quit_sequence.quitting.connect(self.tray_alerts.hush)
         self.is_complete = True
         for signal, record in self._recorders:
             signal.disconnect(record)

@@ -119,6 +119,7 @@ class QuitSequence(QObject):
             [QWidget, int, str, Callable[[Unsaved], None]], QWidget | None
         ] = ask_unsaved  # tests replace it
         self.ask_folder: Callable[[QWidget, str], str] = ask_folder
+        self.starting: Callable[[], bool] = lambda: False  # a Start waits (the app sets it)
         self._bound = QTimer(self)
         self._bound.setSingleShot(True)
         self._bound.timeout.connect(self._after_timeout)
@@ -161,8 +162,9 @@ class QuitSequence(QObject):
         self.request_unattended()
 
     def window_closed(self) -> None:
-        """Closing the window keeps captioning in the tray, where there is one."""
-        if self._tray is None or not self._controller.running:
+        """Closing the window keeps captioning in the tray, where there is one: a Start
+        still waiting (for the keyring, say) goes on to caption there too."""
+        if self._tray is None or not (self._controller.running or self.starting()):
             self.request()
             return
         self._window.hide()

@@ -90,8 +90,13 @@ class CaptionerTray(QObject):
         self.lock_action.setChecked(locked)
         self.lock_action.blockSignals(False)
 
-    def notify(self, title: str, message: str) -> None:
-        self.icon.showMessage(title, message, QSystemTrayIcon.MessageIcon.Information, 8000)
+    def notify(self, title: str, message: str, *, warning: bool = False) -> None:
+        kind = (
+            QSystemTrayIcon.MessageIcon.Warning
+            if warning
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self.icon.showMessage(title, message, kind, 8000)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

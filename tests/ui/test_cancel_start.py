@@ -278,3 +278,22 @@ def test_a_second_launch_is_refused_while_a_start_waits(
         assert app.runs.source is opened[0] and len(opened) == 1
         app.window.start_button.click()  # Stop
         qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
+def test_closing_the_window_while_a_start_waits_keeps_it_going_in_the_tray(
+    make_app, qtbot, slow_keyring
+) -> None:
+    """With a tray, closing the window keeps captioning there: a Start still waiting for
+    the keyring is captioning that has not begun yet, so it goes on, and is not quit."""
+    with FakeV3Server(api_key=KEY, script=TurnScript.from_text("and mister john")) as server:
+        app = cloud_app(make_app, qtbot, slow_keyring, server, use_tray=True)
+        app.tray.start_action.trigger()
+        assert slow_keyring.entered.wait(5)
+        app.window.close()
+        assert not app.window.isVisible()
+        assert not app.quit_sequence.done
+        slow_keyring.release.set()
+        qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+        server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].began, 10)
+        assert app.tray.start_action.text() == "Stop captioning"
+        app.tray.hide()
