@@ -113,3 +113,27 @@ def test_a_service_warning_is_logged_and_passed_on_as_a_notice_not_an_error(capl
     assert len(listener.transcript.finished) == 2  # captioning went on
     logged = [r for r in caplog.records if "faster than real time" in r.getMessage()]
     assert logged and logged[0].levelno == logging.WARNING
+
+
+def test_turns_too_broken_to_read_are_said_once_so_missing_words_are_not_taken_for_silence() -> (
+    None
+):
+    # Both turns of the script arrive without a turn_order, partials and finals alike:
+    # every one is left out, and the reader is told once, not once per message.
+    faults = Faults(defects=("turn_no_turn_order",), defective_turns=frozenset({0, 1}))
+    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
+        listener = run(server.url, 120)
+        sent = len(server.sessions[0].turns_sent)
+    assert sent >= 4 and listener.errors == []
+    assert [t.text for t in listener.transcript] == []
+    (notice,) = listener.notices
+    assert notice.message == "Some captions from AssemblyAI could not be read and are missing."
+    assert "turn_order" in notice.detail
+
+
+def test_a_session_whose_turns_all_read_says_nothing_of_missing_captions() -> None:
+    faults = Faults(defects=("turn_no_turn_order",), defective_turns=frozenset())
+    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
+        listener = run(server.url, 120)
+    assert [t.text for t in listener.transcript] == [t.formatted for t in SCRIPT.turns]
+    assert listener.notices == []

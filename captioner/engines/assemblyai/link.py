@@ -352,6 +352,9 @@ class Link(TurnPlacement):
         client.on(StreamingEvents.Termination, on_termination)
         client.on(StreamingEvents.Error, on_error)
         self.extras.register(client, self.liveness, lambda: self.retired)
+        salvager = getattr(client, "salvager", None)  # TolerantStreamingClient's
+        if salvager is not None:  # a Turn too broken to keep: the reader is told
+            salvager.on_lost_turn = self._run.service.turn_lost
         for event in StreamingEvents:
             if event not in (
                 StreamingEvents.Begin,

@@ -29,7 +29,7 @@ import logging
 import types
 import typing
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Union
 
@@ -232,6 +232,8 @@ class Salvager:
         self._told: set[tuple[str, bool, str, str]] = set()
         self.mended: Counter[str] = Counter()
         self.ignored: Counter[str] = Counter()
+        # Called (read thread) for each Turn left out: words the reader never sees.
+        self.on_lost_turn: Callable[[], None] | None = None
 
     def __call__(self, data: dict[str, Any], error: ValidationError) -> BaseModel | None:
         kind = kind_of(data)
@@ -243,6 +245,8 @@ class Salvager:
             message = None
         kept = message is not None
         (self.mended if kept else self.ignored)[kind] += 1
+        if not kept and kind == "Turn" and self.on_lost_turn is not None:
+            self.on_lost_turn()
         new = [d for d in defects(error) if (kind, kept, *d) not in self._told]
         if new:
             self._told.update((kind, kept, *d) for d in new)

@@ -52,6 +52,12 @@ def substitution_message(session: ServiceSession) -> str:
     )
 
 
+LOST_TURN_MESSAGE = "Some captions from AssemblyAI could not be read and are missing."
+LOST_TURN_DETAIL = (
+    "A Turn message lacked its turn_order, transcript or end_of_turn; the log names the field."
+)
+
+
 class ServiceReport:
     """One run's account of what the service said it runs, and its warnings (thread-safe)."""
 
@@ -60,6 +66,7 @@ class ServiceReport:
         self._lock = threading.Lock()
         self._last: ServiceSession | None = None
         self._told_substitution = False
+        self._told_lost_turn = False
 
     @property
     def session(self) -> ServiceSession | None:
@@ -108,3 +115,11 @@ class ServiceReport:
         log.warning("AssemblyAI warning on connection %d: %s (code %s)", link_id, text, code)
         detail = f"warning code {code}" if code is not None else ""
         report_notice(self.listener, EngineNotice(f"AssemblyAI warning: {text}", detail))
+
+    def turn_lost(self) -> None:
+        """A Turn the service sent could not be read at all: say so once a run (the
+        log names the field), so nobody takes the missing words for silence."""
+        with self._lock:
+            tell, self._told_lost_turn = not self._told_lost_turn, True
+        if tell:
+            report_notice(self.listener, EngineNotice(LOST_TURN_MESSAGE, LOST_TURN_DETAIL))
