@@ -187,7 +187,8 @@ class CaptionerApp(QObject):
         self.quit_sequence = QuitSequence(w, self.overlay, c, prefs, self.sessions, self.tray, self)
         self.quit_sequence.finished.connect(self.quitFinished)
         self.quit_sequence.quitting.connect(self.runs.cancel)
-        self.quit_sequence.starting = lambda: self.runs.pending
+        runs = self.runs  # not self: no reference cycle through the app
+        self.quit_sequence.starting = lambda: runs.pending
         self._wire()
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)
@@ -238,7 +239,6 @@ class CaptionerApp(QObject):
         c.runningChanged.connect(w.set_running)
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
-        self.call.sourceLost.connect(lambda _side, message: w.show_status(message, True))
 
     def _settings_not_saved(self, text: str, detail: str) -> None:
         if isValid(self.window):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 from captioner.core.transcript import Transcript, TurnUpdate
-from captioner.engines.base import EngineError, EngineState
+from captioner.engines.base import EngineError, EngineNotice, EngineState
 
 
 class RecordingListener:
@@ -15,6 +15,7 @@ class RecordingListener:
         self.finals: list[TurnUpdate] = []
         self.states: list[tuple[EngineState, str]] = []
         self.errors: list[EngineError] = []
+        self.notices: list[EngineNotice] = []
         self.transcript = Transcript()
         self.stopped = threading.Event()
         self.listening = threading.Event()
@@ -40,6 +41,10 @@ class RecordingListener:
     def on_error(self, error: EngineError) -> None:
         with self.lock:
             self.errors.append(error)
+
+    def on_notice(self, notice: EngineNotice) -> None:
+        with self.lock:
+            self.notices.append(notice)
 
     def wait_stopped(self, timeout: float = 20) -> None:
         assert self.stopped.wait(timeout), f"engine did not stop; states: {self.states}"

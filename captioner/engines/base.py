@@ -184,10 +184,13 @@ class EngineNotice:
     asked for: shown unobtrusively (a status-bar message, the log), never
     as an error dialog, and the run goes on.  ``message`` is plain words;
     ``detail`` the technical side (warning code, connection) for a tooltip.
+    ``lasting`` is a few words that hold for the rest of the run (a call's
+    side lost: "microphone lost"), said after each of its states.
     """
 
     message: str
     detail: str = ""
+    lasting: str = ""
 
 
 class ServiceListener(Protocol):

@@ -11,13 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDES, SYSTEM
-from captioner.engines.base import (
-    AudioSource,
-    EngineError,
-    EngineListener,
-    EngineState,
-    ErrorKind,
-)
+from captioner.engines.base import AudioSource, EngineListener, EngineNotice, report_notice
 
 # AssemblyAI labels words it cannot place with a speaker this way.
 _NO_SPEAKER = {"", "UNKNOWN", "unknown", None}
@@ -48,17 +42,23 @@ class CallLabels:
         return name
 
 
+# What a call's status says for the rest of the run once a side's device is gone.
+LOST_SIDE = {MIC: "microphone lost", SYSTEM: "system audio lost"}
+
+
 def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
-    """Report a :class:`CallSources`' lost side and echo hint through ``listener``."""
+    """Report a :class:`CallSources`' lost side through ``listener``, as a lasting notice.
+
+    Not an error: the other side goes on being captioned, and an error would
+    be the run's last word (its later states, a reconnect, "Stopped", unsaid).
+    The echo hint is not the engine's to say: the call panel shows it.
+    """
     from captioner.audio.call import CallSources  # numpy: loaded only once a run starts
 
     if not isinstance(source, CallSources):
         return
 
     def lost(side: str, message: str) -> None:
-        listener.on_error(EngineError(ErrorKind.AUDIO, message))
+        report_notice(listener, EngineNotice(message, lasting=LOST_SIDE.get(side, "input lost")))
 
-    def echo(message: str) -> None:
-        listener.on_state(EngineState.LISTENING, message)
-
-    source.watch(on_source_lost=lost, on_echo=echo)
+    source.watch(on_source_lost=lost)

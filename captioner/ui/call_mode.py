@@ -36,11 +36,9 @@ class CallMode(QObject):
 
     Signals:
         echo(str): the microphone hears the speakers (suggest headphones).
-        sourceLost(str, str): one side's device vanished (side, message); the other goes on.
     """
 
     echo = Signal(str)
-    sourceLost = Signal(str, str)
 
     def __init__(
         self,
@@ -102,7 +100,6 @@ class CallMode(QObject):
 
         sources = CallSources(
             *captures,
-            on_source_lost=self.sourceLost.emit,
             on_echo=self.echo.emit,
         )
         for side in (MIC, SYSTEM):

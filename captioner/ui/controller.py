@@ -13,7 +13,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 
-from captioner.audio.echo import ECHO_HINT
 from captioner.core.transcript import Change, ChangeKind, Transcript, Turn, TurnUpdate
 from captioner.engines.base import (
     AudioSource,
@@ -28,6 +27,7 @@ from captioner.engines.base import (
 from captioner.ui.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
+ENGINE_NOTE = "engine"  # the status note of what an engine said lasts (a call's side lost)
 
 EngineFactory = Callable[[EngineListener], Engine]
 
@@ -110,7 +110,7 @@ class CaptionController(QObject):
         self._error: EngineError | None = None
         self.status_text = "Ready"
         self.status_detail = ""
-        self.status_note = ""  # said after each state of a run (see set_status_note)
+        self._notes: dict[str, str] = {}  # said after each state of a run (set_status_note)
         self._state_text = "Ready"  # the last status set, without the note
 
     # -- commands ------------------------------------------------------------
@@ -147,6 +147,7 @@ class CaptionController(QObject):
             raise RuntimeError("A captioning run is already in progress")
         self._error = None
         self.service_session = None
+        self._notes.pop(ENGINE_NOTE, None)  # the last run's lost side
         self._engine = engine_factory(self._bridge)
         self.runningChanged.emit(True)
         self._set_status(STATE_TEXT[EngineState.CONNECTING], False)
@@ -162,7 +163,12 @@ class CaptionController(QObject):
         engine = self._engine
         return engine.join(timeout) if engine is not None else True
 
-    def set_status_note(self, note: str) -> None:
+    @property
+    def status_note(self) -> str:
+        """What each state of the run is said with ("Not being saved · microphone lost")."""
+        return " · ".join(self._notes.values())
+
+    def set_status_note(self, note: str, key: str = "storage") -> None:
         """Say ``note`` after each state of a run from now on, as a problem ("" stops).
 
         "Listening · Not being saved" (StorageNotice): the note is part of
@@ -170,9 +176,12 @@ class CaptionController(QObject):
         never say a state without it, not even for one event-loop turn.  An
         engine error is not noted: it says itself.
         """
-        if note == self.status_note:
+        if note == self._notes.get(key, ""):
             return
-        self.status_note = note
+        if note:
+            self._notes[key] = note
+        else:
+            self._notes.pop(key, None)
         if self.running and self._error is None:
             self._set_status(self._state_text, False, self.status_detail)
 
@@ -213,10 +222,6 @@ class CaptionController(QObject):
                 self._set_status(STATE_TEXT[state], False)
             self.runningChanged.emit(False)
             return
-        if state is EngineState.LISTENING and detail == ECHO_HINT:
-            # Call mode's echo hint: the call panel shows it right above the
-            # transcript; saying it in the status line too said it twice.
-            detail = ""
         if self._error is None:
             text, technical = split_status(detail or STATE_TEXT[state])
             if technical:
@@ -228,8 +233,6 @@ class CaptionController(QObject):
         summary, detail = status.summary, status.detail
         if self._error is not None or not detail or not summary:
             return
-        if status.state is EngineState.LISTENING and summary == ECHO_HINT:
-            return
         log.info("%s: %s", summary, detail)
         self._set_status(summary, False, detail)
 
@@ -240,6 +243,10 @@ class CaptionController(QObject):
     def _on_notice(self, notice: EngineNotice) -> None:
         log.info("Notice: %s %s", notice.message, notice.detail)
         self.noticed.emit(notice.message, notice.detail)
+        if notice.lasting and self.running:
+            lasting = [*filter(None, self._notes.get(ENGINE_NOTE, "").split(" · "))]
+            if notice.lasting not in lasting:
+                self.set_status_note(" · ".join([*lasting, notice.lasting]), ENGINE_NOTE)
 
     def _on_error(self, error: EngineError) -> None:
         detail = error.detail  # the technical cause, when the engine gives one

@@ -131,7 +131,7 @@ def test_the_echo_warning_is_shown_once(make_app) -> None:
     w = app.window
     w.call_panel.toggle.setChecked(True)
     app.call.echo.emit(ECHO_HINT)  # what the call sources report
-    app.controller._bridge.on_state(EngineState.LISTENING, ECHO_HINT)  # and the engine
+    app.controller._bridge.on_state(EngineState.LISTENING, "")
     shown = [t for t in text_colours(w) if "headphones" in t.text]
     assert len(shown) == 1, [t.where for t in shown]
     assert w.status_text() == "Listening"

@@ -1,0 +1,64 @@
+"""A call's headset unplugged mid-call: said, and said for the rest of the call, while the
+status line goes on telling the run's states (a reconnect, Stop) as before.
+
+The lost side was reported as the run's error, which the status line keeps as the
+run's last word: a network drop afterwards never showed "Reconnecting…", Stop never
+showed "Stopped", and after Stop the line still said captioning continued.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QApplication
+
+from captioner.audio.call import CallSources
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.engines.assemblyai import AssemblyAIConfig
+from captioner.engines.assemblyai.call import AssemblyAICallEngine
+from captioner.ui.controller import CaptionController
+from tests.engines.test_call_engines import (
+    SCRIPT,
+    FrameSource,
+    conversation_frames,
+    read_at_once_clock,
+)
+from tests.fakes.v3_server import FakeV3Server, Faults
+
+KEY = "test-key-lost-side"
+
+
+def test_a_lost_side_stays_said_while_the_status_goes_on_and_stop_says_stopped(qtbot) -> None:
+    frames = conversation_frames() + [conversation_frames()[-1]] * 60  # ~8.7 s
+    mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=20)  # at 1 s
+    system = FrameSource([f[CHUNK_BYTES:] for f in frames], "Speakers")
+    sources = CallSources(mic, system, clock=read_at_once_clock)
+    controller = CaptionController()
+    seen: list[tuple[str, bool]] = []
+    notices: list[str] = []
+    controller.statusChanged.connect(lambda text, error: seen.append((text, error)))
+    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    faults = [Faults(drop_after_ms=3000), Faults()]  # the network drops after the headset
+    with FakeV3Server(api_key=KEY, script=SCRIPT, faults=faults) as server:
+        config = AssemblyAIConfig(
+            api_key=KEY,
+            api_host=server.url,
+            connect_timeout_s=2.0,
+            provisional_offline=False,
+            backoff_base_s=0.5,
+            backoff_cap_s=0.5,
+        )
+        controller.start(lambda listener: AssemblyAICallEngine(listener, config), sources)
+        deadline = time.monotonic() + 30
+        while controller.running and time.monotonic() < deadline:
+            QApplication.processEvents()
+            time.sleep(0.01)
+        began = sum(s.began for s in server.sessions)
+    assert not controller.running and began >= 2, (began, seen)
+    assert [n for n in notices if "Headset" in n], notices  # the whole message, once
+    lost = seen.index(next(s for s in seen if "microphone lost" in s[0]))
+    after = [text for text, _ in seen[lost:]]
+    assert any(t.startswith("Reconnecting") and t.endswith("· microphone lost") for t in after)
+    assert any(t.startswith("Listening") and t.endswith("· microphone lost") for t in after)
+    assert controller.status_text == "Stopped"
+    assert controller.last_error is None
