@@ -25,6 +25,11 @@ from PySide6.QtWidgets import (
 from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDE_NAMES, SYSTEM
 from captioner.ui.level_meter import LevelMeter
 
+NAME_TIP = "Label shown before this side's captions"
+NAME_TIP_RUNNING = (
+    "Label shown before this side's captions (fixed during a call: change it after Stop)"
+)
+
 
 def _item_text(item: Any) -> str:
     return str(getattr(item, "label", None) or getattr(item, "name", None) or item)
@@ -180,13 +185,21 @@ class CallPanel(QWidget):
         self.help.setVisible(bool(text))
 
     def set_running(self, running: bool) -> None:
-        """Sources and call mode are fixed during a run; mute and names are not."""
+        """Sources, call mode and names are fixed during a run; mute is not.
+
+        A name is written into each line as it is captioned (and so into the
+        session and its exports): a rename mid-call would label the call's lines
+        two ways, so the fields are read-only meanwhile, and say so.
+        """
         self._running = running
         self.toggle.setEnabled(not running)
         if self._details is None:
             return  # applied when the rows are built
         for picker in self._details.pickers.values():
             picker.setEnabled(not running and picker.count() > 0)
+        for field in self._details.name_fields.values():
+            field.setReadOnly(running)
+            field.setToolTip(NAME_TIP_RUNNING if running else NAME_TIP)
 
     def set_call_mode(self, on: bool) -> None:
         self.toggle.setChecked(on)
@@ -267,7 +280,7 @@ class _Details(QWidget):
             name = QLineEdit(names[side])
             name.setMaxLength(40)
             name.setAccessibleName(f"Name shown for the {spoken[side]}")
-            name.setToolTip("Label shown before this side's captions")
+            name.setToolTip(NAME_TIP)
             for column, widget in enumerate((title, picker, meter, mute, name)):
                 grid.addWidget(widget, row, column)
             self.pickers[side] = picker

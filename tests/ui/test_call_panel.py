@@ -167,3 +167,28 @@ def test_names_and_running_state_given_before_the_rows_exist_are_shown_in_them(q
     assert panel.name_fields["system"].text() == "Them"
     assert not panel.pickers["mic"].isEnabled()  # fixed during the run
     assert not panel.muted("mic")
+    assert panel.name_fields["mic"].isReadOnly()  # names too: each line carries its name
+
+
+def test_a_name_cannot_be_changed_mid_call_and_can_after_stop(qtbot) -> None:
+    # A name is written into each line as it is captioned: a rename mid-call changed
+    # nothing in that call (every later line kept the old name, exports too), unsaid.
+    panel = CallPanel()
+    qtbot.addWidget(panel)
+    panel.set_sources(MICS, SYSTEMS)
+    panel.toggle.setChecked(True)
+    field = panel.name_fields["system"]
+    changes: list[dict] = []
+    panel.namesChanged.connect(changes.append)
+    panel.set_running(True)
+    field.setFocus()
+    qtbot.keyClicks(field, "Bob")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert field.text() == "Them" and changes == [] and panel.names()["system"] == "Them"
+    assert "after Stop" in field.toolTip()
+    panel.set_running(False)
+    field.selectAll()
+    qtbot.keyClicks(field, "Bob")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert changes == [{"mic": "You", "system": "Bob"}]
+    assert "after Stop" not in field.toolTip()
