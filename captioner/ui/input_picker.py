@@ -230,6 +230,12 @@ class InputPicker(QObject):
         wanted = self._wanted()
         selected = 0 if self._input_file else self._preferred(choices, wanted)
         self._window.set_inputs(choices, selected)
+        remembered = self._prefs.get(Key.DEVICE_NAME)
+        absent = remembered and all(_name(choice) != remembered for choice in choices)
+        if choices and absent and not self._input_file and self._device is None:
+            # A headset left at the office: say what will be captioned instead.
+            used = choices[selected].label
+            self._window.show_status(f"“{remembered}” is not connected: using {used}.", False)
         self._panel.set_sources(devices, systems)
         for side, key in CALL_SOURCE_KEYS.items():
             self._panel.select(side, self._prefs.get(key))

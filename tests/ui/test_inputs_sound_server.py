@@ -70,3 +70,29 @@ def test_device_by_number_is_a_portaudio_device(make_app, desktop) -> None:
     app = make_app("--device", "0")
     assert app.window.selected_input().device.name == CARD
     assert len(desktop) == 1
+
+
+def test_a_remembered_input_that_is_not_connected_is_said_with_what_is_used_instead(
+    make_app, desktop, tmp_path
+) -> None:
+    # The headset was left at the office: captioning another microphone without a word
+    # (with --start, at once) is what a user must not have to find out from the captions.
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    Settings(store).set(Key.DEVICE_NAME, "Jabra Evolve2 65")
+    store.sync()
+    app = make_app()
+    assert app.window.selected_input().label == "USB Headset — default"
+    assert app.window.status_text() == (
+        "“Jabra Evolve2 65” is not connected: using USB Headset — default."
+    )
+
+
+def test_a_remembered_input_that_is_there_is_chosen_without_a_word(
+    make_app, desktop, tmp_path
+) -> None:
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    Settings(store).set(Key.DEVICE_NAME, "Built-in Audio Analog Stereo")
+    store.sync()
+    app = make_app()
+    assert app.window.selected_input().label == "Built-in Audio Analog Stereo"
+    assert "not connected" not in app.window.status_text()
