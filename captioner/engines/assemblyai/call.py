@@ -27,7 +27,9 @@ How it fits the resilient engine (:mod:`captioner.engines.assemblyai.session`):
 Simplification: a turn is labelled by its duration-weighted majority side
 (``turn.channel``); when both sides speak within one turn, the minority's
 words carry the majority's label.  A turn the VAD cannot attribute keeps the
-label it had in an earlier partial, or none.
+label it had in an earlier partial, or none, also after a speaker revision
+(see :meth:`ChannelLink._revised_speaker`).  Word speakers are named like
+their turn ("You", "Them (B)"), as first shown and as revised.
 """
 
 from __future__ import annotations
@@ -101,8 +103,18 @@ class ChannelLink(Link):
         return side, self.labels.speaker(side, speaker_label(event.speaker_label))
 
     def _revised_speaker(self, source: str, label: str | None) -> str | None:
-        # A speaker revision names the service's label; shown as the side's name.
-        return self.labels.speaker(source, label) if source in SIDES else label
+        """A service label on a turn (or word) of ``source``, named by side as ``_labels`` does.
+
+        Used for revisions and for word speakers from the first final on, so a
+        session keeps one scheme ("You", "Them (B)"), never raw "A"/"B" beside
+        it.  A turn with no side (both sides spoke at once, the VAD could not
+        tell them apart) stays unlabelled, whatever the service's label: the
+        diarization runs on the mixed audio and labels the microphone's speaker
+        too, so "B" says nothing about which side spoke; shown bare it reads as
+        a third participant, and taken as "Them (B)" it could put the user's
+        own words in the other side's mouth.
+        """
+        return self.labels.speaker(source, label) if source in SIDES else None
 
 
 class AssemblyAICallEngine(AssemblyAIEngine):

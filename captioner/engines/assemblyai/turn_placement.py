@@ -105,6 +105,9 @@ class TurnPlacement:
     def _on_turn(self, event: TurnEvent) -> None:
         key = f"aai-{self.id}:{event.turn_order}"
         offset = self.offset_ms
+        # Words are named from the turn's own source (its side in call mode), as a
+        # later speaker revision names them, so a session keeps one label scheme.
+        source, speaker = self._labels(event)
         words = [
             (
                 Word(
@@ -112,7 +115,7 @@ class TurnPlacement:
                     start_ms=w.start + offset,
                     end_ms=w.end + offset,
                     confidence=w.confidence,
-                    speaker=self._revised_speaker(self._source_label, speaker_label(w.speaker)),
+                    speaker=self._revised_speaker(source, speaker_label(w.speaker)),
                 ),
                 bool(getattr(w, "word_is_final", True)),
             )
@@ -153,7 +156,6 @@ class TurnPlacement:
                 text = ""
             else:
                 return
-        source, speaker = self._labels(event)
         with self._lock:  # the line kept if the connection dies carries the same labels
             kept_line = self._open_partials.get(key)
             if kept_line is not None and not event.end_of_turn:
