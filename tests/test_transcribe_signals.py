@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,7 +34,7 @@ KEY = "test-key-signals"
 SIGNALS = [signal.SIGTERM, signal.SIGHUP, signal.SIGINT]
 
 
-def start_transcribe(*args: str, key: str | None = None) -> subprocess.Popen:
+def start_transcribe(*args: str, key: str | None = None, group: bool = False) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # never the user's keyring
     if key is not None:
@@ -44,6 +45,7 @@ def start_transcribe(*args: str, key: str | None = None) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=group,  # a process group of its own, as a terminal's job
     )
 
 
@@ -110,6 +112,35 @@ def test_a_signal_stops_the_offline_engine_and_keeps_the_export(
     exported = out.read_text(encoding="utf-8")
     assert all(text in exported for text in printed)
     assert len(printed) < 3  # cut short: the third utterance was never reached
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_to_the_whole_group_still_finishes_the_line_in_progress(
+    tmp_path: Path, processes: list[subprocess.Popen], signum: int
+) -> None:
+    # A closed terminal, `timeout` or a service manager signals every process of the
+    # group: the recognisers died of it first, the line being spoken was lost and the
+    # run said the recogniser had failed.
+    pause = b"\x00\x00" * 16000
+    cards = [read_wav(DATA / "pocketsphinx" / f"cards-00{i}.wav") for i in (1, 2, 3)]
+    wav = write_wav(tmp_path / "three.wav", pause.join(cards) + pause)
+    out = tmp_path / "so-far.srt"
+    proc = start_transcribe(
+        str(wav), "--engine", "offline", "--realtime", "-o", str(out), group=True
+    )
+    processes.append(proc)
+    first = proc.stdout.readline()  # the first card is finished; the pause, then the second
+    assert LINE.match(first.strip()), first + proc.stderr.read()
+    time.sleep(2.0)  # into the second card, long before its end
+    os.killpg(proc.pid, signum)
+    rest, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signum, err
+    assert "failed" not in err and "Traceback" not in err, err
+    printed = [LINE.match(line).group(4) for line in (first + rest).splitlines()]
+    assert len(printed) == 2, printed  # the line in progress was finished and printed
+    exported = out.read_text(encoding="utf-8")
+    assert all(text in exported for text in printed)
 
 
 @pytest.mark.slow

@@ -37,6 +37,22 @@ CHILD_FLAG = "--captioner-child"
 EXIT_GRACE_S = 2.0
 
 
+def leave_signals_to_the_parent() -> None:
+    """In a child: ignore the signals a terminal or service manager sends the whole group.
+
+    Ctrl+C, a closed terminal (SIGHUP), ``timeout`` or a systemd stop (SIGTERM)
+    reach every process of the foreground group.  The app ends its run in
+    order on each (the line in progress finished, exported); a recogniser that
+    died of the same signal first took that line with it.  The child needs no
+    signal to end: it exits when its pipe closes (the parent gone, however).
+    """
+    import signal
+
+    for signum in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, signum):  # SIGHUP: not on Windows
+            signal.signal(getattr(signal, signum), signal.SIG_IGN)
+
+
 class ChildProcess:
     """Runs ``target(conn, *args)`` in a new interpreter; ``conn`` is its end of the pipe."""
 

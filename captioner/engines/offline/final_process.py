@@ -32,13 +32,12 @@ import atexit
 import contextlib
 import logging
 import os
-import signal
 import threading
 import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from captioner.engines.offline.child import ChildProcess
+from captioner.engines.offline.child import ChildProcess, leave_signals_to_the_parent
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -283,8 +282,7 @@ def serve(
     (``start_stream``), so a final depends only on its own audio: the same
     audio gives the same words.
     """
-    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_signals_to_the_parent()  # a terminal's signals reach the group; the parent decides
     # Yield the CPU to the app: on a busy two-core machine, a final decode
     # competing with the GUI and engine threads got the engine thread
     # descheduled while it held the GIL, and the GUI waited for it.

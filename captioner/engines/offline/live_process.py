@@ -36,11 +36,10 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from captioner.engines.offline.child import ChildProcess
+from captioner.engines.offline.child import ChildProcess, leave_signals_to_the_parent
 from captioner.engines.offline.final_process import reap
 
 if TYPE_CHECKING:
@@ -229,8 +228,7 @@ class LiveProcess:
 
 def serve(conn: Connection, params: Mapping[str, Any]) -> None:
     """The child process: load, warm up, then PCM in and events out until done."""
-    # Ctrl+C in a terminal reaches the whole process group; the parent decides.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    leave_signals_to_the_parent()  # a terminal's signals reach the group; the parent decides
     try:
         from captioner.engines.offline.model import new_decoder, warm_up
 
