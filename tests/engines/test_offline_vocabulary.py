@@ -107,3 +107,22 @@ def test_a_model_of_the_users_own_is_left_alone() -> None:
     own = {**DEFAULT_DECODER_PARAMS, "dict": "/somewhere/my.dict"}
     assert with_trimmed_dictionary(own) == own
     assert "dict" not in with_trimmed_dictionary({"lm": "/somewhere/my.lm.bin"})
+
+
+@pytest.mark.parametrize("damage", ["cut short", "emptied"])
+def test_a_damaged_cache_is_made_again_not_trusted(
+    damage: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A power loss or a full disk left the cached copy short or empty: every later
+    # run decoded with it, giving nonsense or no captions at all, and no error.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    made = trimmed_dictionary(DICTIONARY, LANGUAGE_MODEL)
+    assert made is not None
+    whole = made.read_bytes()
+    made.write_bytes(whole[: len(whole) // 3] if damage == "cut short" else b"")
+    again = trimmed_dictionary(DICTIONARY, LANGUAGE_MODEL)
+    assert again is not None and again.read_bytes() == whole
+    clip = speech.clips("librivox")[0]
+    ours = _hypothesis(new_decoder(DEFAULT_DECODER_PARAMS), clip.pcm)
+    theirs = _hypothesis(Decoder(**DEFAULT_DECODER_PARAMS), clip.pcm)
+    assert ours == theirs

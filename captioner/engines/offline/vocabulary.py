@@ -20,6 +20,7 @@ app's.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -64,28 +65,40 @@ def with_trimmed_dictionary(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def trimmed_dictionary(dictionary: Path, language_model: Path) -> Path | None:
-    """The cached trimmed copy of ``dictionary`` (made now if missing), or None."""
+    """The cached trimmed copy of ``dictionary`` (made now if missing or damaged), or None.
+
+    The cache's name carries its size: a copy cut short or left empty (a power
+    loss, a full disk, a half-synced home folder) would otherwise be trusted by
+    every later run, giving nonsense or no captions at all, and no error.
+    """
     stats = [path.stat() for path in (dictionary, language_model)]
     stamp = "-".join(f"{stat.st_size:x}.{stat.st_mtime_ns:x}" for stat in stats)
-    cache = _cache_dir() / f"dictionary-{stamp}.dict"
-    if cache.exists():
-        return cache
+    folder = _cache_dir()
+    prefix = f"dictionary-{stamp}-"
+    for found in sorted(folder.glob(f"{prefix}*.dict")):
+        with contextlib.suppress(ValueError, OSError):
+            if int(found.name[len(prefix) : -len(".dict")], 16) == found.stat().st_size:
+                return found
+        found.unlink(missing_ok=True)  # damaged: made again below
     words = language_model_words(language_model)
     if words is None:
         return None
-    kept = [
+    kept = "".join(
         line
         for line in dictionary.read_text("utf-8").splitlines(keepends=True)
         if line.strip() and _ALTERNATIVE.sub("", line.split(None, 1)[0]) in words
-    ]
+    ).encode("utf-8")
     if not kept:
         return None
-    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache = folder / f"{prefix}{len(kept):x}.dict"
+    folder.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: the live and final processes may both get here.
-    handle, temporary = tempfile.mkstemp(dir=cache.parent, suffix=".part")
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.writelines(kept)
+        with os.fdopen(handle, "wb") as out:
+            out.write(kept)
+            out.flush()
+            os.fsync(out.fileno())  # on disk before its name says it is whole
         os.replace(temporary, cache)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
