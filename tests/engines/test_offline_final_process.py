@@ -12,9 +12,12 @@ the same audio still gives the same words.  The stall itself is measured by
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ import pytest
 from captioner.engines.offline import OfflineEngine, OfflineModel
 from captioner.engines.offline import engine as offline
 from captioner.engines.offline.final_process import (
+    MAX_FAILURES,
     FinalDecodeError,
     decode_with_context,
 )
@@ -142,6 +146,49 @@ def test_a_crashed_decoder_process_loses_no_words_and_is_logged(
     assert "Final decode failed, keeping the live words" in errors[0]
     assert f"pid {killed[0]}" in errors[0] and "killed by signal 9" in errors[0]
     assert gone(killed[0])
+    # Said once on screen too: the line is less accurate than the others, not lost.
+    assert [n.message for n in crashed.notices] == [offline.FINAL_FAILED]
+
+
+def test_a_decoder_process_given_up_on_gets_a_new_chance_with_the_next_run(
+    model: OfflineModel, clip: speech.Clip
+) -> None:
+    # Killed MAX_FAILURES times in a row (an out-of-memory killer on a busy evening), the
+    # process is given up for the run; the next Start used to find it given up for good,
+    # every line of every later run keeping the live pass's rougher words.
+    audio = clip.pcm[: 3000 * BYTES_PER_MS]
+    killed: list[int] = []
+    done = threading.Event()
+
+    def killer() -> None:  # each new process, as it starts (its model takes ~1 s to load)
+        while not done.is_set() and len(killed) < MAX_FAILURES:
+            pid = model.finals.pid
+            if pid is not None and pid not in killed:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            time.sleep(0.005)
+
+    model.run_started()
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    try:
+        for _ in range(MAX_FAILURES):
+            with pytest.raises(FinalDecodeError):
+                model.decode_final(audio)
+        assert model.finals.given_up
+        with pytest.raises(FinalDecodeError, match="not restarted"):
+            model.decode_final(audio)
+    finally:
+        done.set()
+        thread.join(5)
+        model.run_ended()
+    model.run_started()  # Stop, then Start
+    try:
+        assert model.decode_final(audio)
+        assert model.finals.answered_by not in (None, os.getpid(), *killed)
+    finally:
+        model.run_ended()
 
 
 def test_decode_raises_a_clear_error_when_the_process_dies_and_recovers(

@@ -31,9 +31,11 @@ from captioner.engines.base import (
     AudioSource,
     EngineError,
     EngineListener,
+    EngineNotice,
     EngineState,
     ErrorKind,
     WorkerEngine,
+    report_notice,
 )
 from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.live_process import (
@@ -87,6 +89,7 @@ READ_TIMEOUT_S = 0.1
 MAX_LAG_MS = 1_000
 
 LOADING_DETAIL = "Loading offline model…"
+FINAL_FAILED = "Finished lines could not be checked again: they keep the live words."
 
 # Run ids are unique in the process, not per engine: two engines running at
 # once (one per source in call mode) must never produce the same turn key.
@@ -152,6 +155,7 @@ class _Recogniser:
         self._partial_sent = False
         self._previous: UtteranceEnded | None = None
         self._finals = InOrder(f"offline-finals-{run}")
+        self._told_final_failed = False  # said once a run, as a notice
 
     @property
     def audio_ms(self) -> int:
@@ -205,8 +209,7 @@ class _Recogniser:
         """One utterance's final, on the finals thread (see :mod:`.in_order`)."""
         event = line.event
         segments: Iterable[Any]
-        # A cut utterance was fed past its end (the next one's first samples),
-        # so its final must come from its own audio.
+        # A cut utterance was fed past its end: its final must come from its own audio.
         if (self.redecode_finals or event.cut) and event.audio:
             # The whole utterance again, normalised by its own cepstral mean
             # (see OfflineModel.decode_final): the live pass is only for
@@ -214,9 +217,11 @@ class _Recogniser:
             try:
                 segments = self._decode_final(event.audio, line.context)
             except FinalDecodeError as exc:
-                # Keep the live pass's words (up to the cut): a caption a
-                # little less accurate rather than a lost one.
+                # The live pass's words (up to the cut): less accurate, not lost.
                 log.error("Final decode failed, keeping the live words of this line: %s", exc)
+                if not self._told_final_failed:
+                    self._told_final_failed = True
+                    report_notice(self._listener, EngineNotice(FINAL_FAILED, str(exc)))
                 last_frame = (event.end_ms - line.start_ms) // FRAME_MS
                 segments = [seg for seg in line.live if seg.start_frame < last_frame]
         else:

@@ -118,7 +118,8 @@ class FinalDecodeProcess:
         with self._state:
             self._users += 1
         with self._lock:
-            if not self.given_up and not self._closed:
+            self._failures = 0  # a new run gives it a new chance (it was given up for good)
+            if not self._closed:
                 try:
                     self._start()
                 except OSError:
