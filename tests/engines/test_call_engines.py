@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from typing import Any
 
 import numpy as np
@@ -159,6 +162,69 @@ def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
     assert "continues for the system audio" in notice.message
     system_text = " ".join(t.text for t in listener.transcript if t.source == SYSTEM)
     assert len(set(system_text.split()) & set(reference_text(SYSTEM_CLIP).split())) >= 8
+
+
+class PacedCall:
+    """The same speech on both sides, read at real time (a call in progress)."""
+
+    name = "call"
+
+    def __init__(self, pcm: bytes) -> None:
+        self.pcm, self.chunks, self.read_chunks = pcm, len(pcm) // CHUNK_BYTES, 0
+        self.opened_at = 0.0
+
+    def open(self) -> None:
+        self.opened_at = time.monotonic()
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.read_chunks >= self.chunks:
+            return b""
+        wait = self.opened_at + self.read_chunks * 0.05 - time.monotonic()
+        if wait > 0:
+            time.sleep(min(timeout, wait))
+            return None
+        at = self.read_chunks * CHUNK_BYTES
+        self.read_chunks += 1
+        return join_frame(self.pcm[at : at + CHUNK_BYTES], self.pcm[at : at + CHUNK_BYTES])
+
+    def close(self) -> None:
+        pass
+
+
+def test_offline_a_side_whose_recogniser_dies_ends_the_call_with_the_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Going on with one side left the other silent for the rest of the call while the
+    # status said to press Start; a single input's run ends, and so does a call's.
+    from captioner.engines.offline import OfflineModel, live_process
+
+    pids: list[int] = []
+    begin = live_process.LiveProcess.begin
+
+    def noted(process: Any, options: Any) -> None:
+        begin(process, options)
+        pids.append(process.pid)
+
+    monkeypatch.setattr(live_process.LiveProcess, "begin", noted)
+    speech = WavFileSource(str(MIC_CLIP), realtime=False)
+    speech.open()
+    pcm = b"".join(iter(lambda: speech.read(0.1) or b"", b""))
+    speech.close()
+    source = PacedCall((pcm + b"\x00" * 32000) * 3)  # ~24 s
+    model = OfflineModel()
+    listener = RecordingListener()
+    engine = OfflineCallEngine(listener, realtime=True, model=model)
+    try:
+        engine.start(source)
+        assert listener.listening.wait(60)
+        time.sleep(2.0)
+        os.kill(pids[0], signal.SIGKILL)
+        listener.wait_stopped(60)
+        assert engine.join(20)
+    finally:
+        model.close()
+    assert source.read_chunks < source.chunks  # ended by the failure, not the input's end
+    assert len(listener.errors) == 1 and "recogniser" in listener.errors[0].message
 
 
 # -- AssemblyAI through the fake v3 server -----------------------------------------

@@ -59,7 +59,11 @@ class _SideListener:
             self._owner._side_listening(self._side)
 
     def on_error(self, error: EngineError) -> None:
+        # A side's recogniser died: the run ends, as a single input's does. Going on
+        # with one side left the other silent for the rest of the call, while the
+        # error said to press Start.
         self._owner._listener.on_error(error)
+        self._owner._side_failed.set()
 
     def _label(self, update: TurnUpdate) -> TurnUpdate:
         labels = self._owner.labels
@@ -95,6 +99,7 @@ class OfflineCallEngine(WorkerEngine):
         self._loading: set[str] = set()
         self._loading_said = False
         self._opened = False
+        self._side_failed = threading.Event()
 
     def _side_loading(self, side: str, detail: str) -> None:
         with self._state_lock:
@@ -124,6 +129,7 @@ class OfflineCallEngine(WorkerEngine):
             self._loading.clear()
             self._loading_said = False
             self._opened = False
+        self._side_failed.clear()
         watch_call_source(source, self._listener)
         feeds = {side: PushSource(f"call {side}") for side in SIDES}
         engines: dict[str, Engine] = {}
@@ -160,7 +166,7 @@ class OfflineCallEngine(WorkerEngine):
 
     def _pump(self, source: AudioSource, feeds: dict[str, PushSource], ended: set[str]) -> None:
         is_call = isinstance(source, CallSources)
-        while not self._stop_requested.is_set():
+        while not self._stop_requested.is_set() and not self._side_failed.is_set():
             try:
                 frame = source.read(0.1)
             except AudioError as exc:
