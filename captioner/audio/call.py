@@ -9,10 +9,13 @@ the mixing and per-word attribution of the SDK's ``ChannelStreamer``, one
 recogniser per side offline) without any of that code knowing about sides.
 
 The two devices run on their own clocks and start at different moments, so
-the frame is built from what each side delivered: a side that has nothing
-while the other side's oldest chunk has waited ``max_wait_s`` gets silence
-(a late start, a hiccup), and a side that runs ahead by more than
-``max_skew_s`` (clock drift) loses its oldest chunk.
+the frame is built from what each side delivered, lined up by when each
+chunk was heard: a side that has nothing while the other side's oldest chunk
+has waited ``max_wait_s`` gets silence (a late start, a hiccup), and so does
+a side whose chunks were heard ``max_wait_s`` after the other's (a device whose
+first block came late, read later from the early-capture buffers).  Only a
+side that runs more than ``max_skew_s`` ahead of the other by what it delivered
+(clock drift), not counting a head start, loses its oldest chunks after it.
 
 Per side: ``set_muted`` sends silence without stopping the device;
 ``level(side)`` is the RMS of its latest chunk for a meter; a device that
@@ -47,7 +50,8 @@ FRAME_BYTES = 2 * CHUNK_BYTES
 _SILENCE = bytes(CHUNK_BYTES)
 # How long read() blocks on the side it is missing before checking the other again.
 _SLICE_S = 0.02
-# At most this many chunks (10 s) are held per side, whatever the reader does.
+# At most this many chunks (10 s) are held per side, whatever the reader does: the
+# rest waits in the source (EarlyCapture's own bounded buffer, which says when it drops).
 _MAX_PENDING = 200
 
 SourceLost = Callable[[str, str], None]  # (side, message)
@@ -232,18 +236,47 @@ class CallSources:
             raise ValueError(f"unknown call side {side!r}; use {MIC!r} or {SYSTEM!r}") from None
 
     def _drain(self, entry: _Side) -> None:
-        """Take everything a side has ready, so its backlog is visible for the skew bound."""
-        for _ in range(_MAX_PENDING):
+        """Take what a side has ready (up to ``_MAX_PENDING`` queued), for the skew bound."""
+        while len(entry.pending) < _MAX_PENDING:
             if entry.done or not self._pull(entry, 0.0):
                 return
 
     def _bound_skew(self) -> None:
+        """Drop the oldest chunks of a side that delivered ``max_skew_s`` beyond the other.
+
+        That is clock drift (or a device bursting), so chunks heard ``max_wait``
+        or more before the other side's oldest queued one do not count: they are
+        a side that started earlier (a headset's first block can come seconds
+        late), and :meth:`_assemble` frames them beside silence.  Nothing is
+        dropped while the other side has nothing queued (not started yet, or a
+        hiccup) or has ended: this side then goes out beside silence after
+        ``max_wait``.  Memory stays bounded by :meth:`_drain` (``_MAX_PENDING``
+        per side, the rest waits in the source's own bounded buffer), and a side
+        that never delivers is declared lost by its source's start/stall check.
+        """
         mic, system = self._sides[MIC], self._sides[SYSTEM]
         for entry, other in ((mic, system), (system, mic)):
-            limit = _MAX_PENDING if other.done else len(other.pending) + self._max_pending
-            while len(entry.pending) > limit:
-                entry.pending.popleft()
+            if other.done or not other.pending:
+                continue
+            # The other side's own early chunks still count: leaving them out, each
+            # drop here would make more of them early, and drop more, on and on.
+            early = self._heard_before(entry, other)
+            excess = len(entry.pending) - early - len(other.pending) - self._max_pending
+            for _ in range(max(0, excess)):
+                del entry.pending[early]  # the oldest heard while both were delivering
                 entry.dropped += 1
+
+    def _heard_before(self, entry: _Side, other: _Side) -> int:
+        """How many of ``entry``'s first chunks :meth:`_assemble` sends beside silence."""
+        if not other.pending:
+            return 0
+        alone_until = other.pending[0][0] - self._max_wait + 1e-6  # as in _assemble
+        count = 0
+        for stamp, _ in entry.pending:
+            if stamp > alone_until:
+                break
+            count += 1
+        return count
 
     def _pull(self, entry: _Side, timeout: float) -> bool:
         """Read one chunk of ``entry``; True if one was queued.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -15,6 +18,7 @@ from captioner.audio.call import (
     split_frame,
 )
 from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
 from captioner.audio.file_source import WavFileSource
@@ -159,15 +163,18 @@ def test_a_side_that_cannot_open_is_reported_and_left_out() -> None:
 
 
 def test_a_side_running_ahead_is_trimmed_to_bound_the_skew() -> None:
-    mic = ScriptedSource("mic", [tone(1)] * 60 + [tone(2)])
-    system = ScriptedSource("sys", [None] * 2 + [tone(11)] * 80)
+    mic = ScriptedSource("mic", [tone(1)] * 49 + [tone(2)] * 12)
+    system = ScriptedSource("sys", [tone(11)] * 2 + [None] * 2 + [tone(12)] * 80)
     sources = CallSources(mic, system, max_skew_s=0.5, max_wait_s=100)
     sources.open()
     frame = None
     while frame is None:
         frame = sources.read(0.0)
-    # 60 mic chunks were ready while the system had none: only 10 (0.5 s) were kept.
-    assert sources._sides[MIC].dropped >= 50
+    # 61 mic chunks were ready while the system had delivered 2: only 2 + 10 (0.5 s)
+    # more were kept, the newest.
+    assert sources._sides[MIC].dropped == 49
+    assert split_frame(frame) == (tone(2), tone(11))
+    assert sources._sides[SYSTEM].dropped == 0
 
 
 def test_join_and_split_check_sizes() -> None:
@@ -267,3 +274,126 @@ def test_sides_captured_ahead_are_lined_up_by_when_they_were_heard() -> None:
     system_heard = [split_frame(f)[1] == tone(-200) for f in frames]
     assert system_heard[:15] == [False] * 5 + [True] * 10
     assert all(split_frame(f)[0] == tone(100) for f in frames) and len(frames) == 20
+
+
+def test_a_side_lost_at_start_costs_the_other_none_of_a_long_backlog() -> None:
+    """The engine read 15 s after Start; the microphone never delivered.  All 15 s of
+    the system side are framed: more than the 10 s held per side at once waits in the
+    source, it is not dropped (nearly 5 s of it were)."""
+    system = CapturedAhead("system", [(i * 0.05, tone(i + 1)) for i in range(300)])
+    mic = ScriptedSource("mic", [AudioError("Lost “Headset”: no audio arrived for 10 seconds.")])
+    clock = FakeClock()
+    clock.now = 15.0
+    sources = CallSources(mic, system, clock=clock)
+    sources.open()
+    heard = [int.from_bytes(split_frame(f)[1][:2], "little") for f in read_all(sources)]
+    assert heard == list(range(1, 301))
+    assert sources._sides[SYSTEM].dropped == 0
+
+
+# -- sides captured ahead by EarlyCapture, over devices paced in real time --------
+
+
+class PacedDevice:
+    """A capture device: a 50 ms chunk every ``every`` s, the first ``delay`` s after open.
+
+    Chunk ``n`` holds the number ``sign * (n + 1)``; ``heard[n]`` is when it came.
+    """
+
+    def __init__(self, name: str, *, delay: float = 0.0, every: float = 0.05, sign: int = 1):
+        self.name, self.delay, self.every, self.sign = name, delay, every, sign
+        self.heard: list[float] = []
+        self.closed = threading.Event()
+        self.t0 = 0.0
+
+    def open(self) -> None:
+        self.t0 = time.monotonic() + self.delay
+
+    def read(self, timeout: float) -> bytes | None:
+        wait = self.t0 + len(self.heard) * self.every - time.monotonic()
+        if wait > timeout:
+            self.closed.wait(timeout)
+            return b"" if self.closed.is_set() else None
+        if self.closed.wait(max(0.0, wait)):
+            return b""
+        self.heard.append(time.monotonic())
+        return tone(self.sign * len(self.heard))
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def _call_read_late(
+    mic_device: PacedDevice, system_device: PacedDevice, ready_s: float
+) -> tuple[list[tuple[int | None, int | None]], dict[str, int]]:
+    """Start capturing both sides, let the engine read from ``ready_s`` on until all
+    captured by then is framed.  Each frame as ``(mic chunk, system chunk)`` numbers,
+    and how many chunks of each side the skew bound dropped before the first frame."""
+    mic, system = EarlyCapture(mic_device), EarlyCapture(system_device)
+    mic.start()
+    system.start()
+    time.sleep(ready_s)  # keyring prompt, engine import, connecting
+    captured = {MIC: len(mic_device.heard), SYSTEM: len(system_device.heard)}
+    sources = CallSources(mic, system)
+    sources.open()
+    frames: list[tuple[int | None, int | None]] = []
+    framed = {MIC: -1, SYSTEM: -1}
+    dropped: dict[str, int] = {}
+    try:
+        deadline = time.monotonic() + 10
+        while any(framed[s] < captured[s] - 1 - sources._sides[s].dropped for s in framed):
+            assert time.monotonic() < deadline, f"framed only {framed} of {captured}"
+            frame = sources.read(0.2)
+            if not frame:
+                continue
+            dropped = dropped or {s: sources._sides[s].dropped for s in framed}
+            numbers = []
+            for side, chunk in zip((MIC, SYSTEM), split_frame(frame), strict=True):
+                value = abs(int.from_bytes(chunk[:2], "little", signed=True))
+                numbers.append(value - 1 if value else None)
+                framed[side] = max(framed[side], value - 1)
+            frames.append((numbers[0], numbers[1]))
+    finally:
+        sources.close()
+    return frames, dropped
+
+
+def _side(frames: list[tuple[int | None, int | None]], index: int) -> list[int]:
+    return [f[index] for f in frames if f[index] is not None]
+
+
+@pytest.mark.slow
+def test_a_side_whose_device_starts_seconds_late_costs_the_other_side_nothing() -> None:
+    """The microphone's first block came 3 s after Start (a Bluetooth headset switching
+    profile); the engine read only 5 s after Start.  The system side's first 3 s (their
+    "Hi, can you hear me?") are framed, beside silence, lined up by when they were heard."""
+    mic = PacedDevice("Headset", delay=3.0)
+    system = PacedDevice("Speakers", sign=-1)
+    frames, dropped = _call_read_late(mic, system, ready_s=5.0)
+    mic_numbers, system_numbers = _side(frames, 0), _side(frames, 1)
+    assert system_numbers == list(range(len(system_numbers)))  # every chunk, in order
+    assert mic_numbers == list(range(len(mic_numbers)))
+    assert dropped == {MIC: 0, SYSTEM: 0}
+    # Until the microphone's first chunk, the system side went out alone: what it heard
+    # 0.3 s (max_wait) or more before the microphone started, ~2.7 s of it.
+    start = next(i for i, (m, _) in enumerate(frames) if m is not None)
+    assert start >= 50
+    assert all(system.heard[s] <= mic.heard[0] - 0.3 + 0.02 for _, s in frames[:start])
+    for m, s in frames[start:]:  # then side by side, heard at the same moment
+        if m is not None and s is not None:
+            assert abs(mic.heard[m] - system.heard[s]) < 0.3 + 0.02
+
+
+@pytest.mark.slow
+def test_a_side_delivering_faster_than_the_other_is_still_trimmed() -> None:
+    """Both devices start together; the microphone delivers twice as fast (clock drift
+    or bursts, exaggerated).  Read 2 s later, the skew bound (1 s) still holds."""
+    mic = PacedDevice("Headset", every=0.025)
+    system = PacedDevice("Speakers", sign=-1)
+    frames, dropped = _call_read_late(mic, system, ready_s=2.0)
+    assert 15 <= dropped[MIC] <= 25  # ~80 mic chunks against ~40: 40 + 20 kept
+    mic_numbers = _side(frames, 0)
+    assert mic_numbers[0] >= dropped[MIC]  # its oldest went (and more since: it is 2x)
+    assert mic_numbers == sorted(set(mic_numbers))
+    assert _side(frames, 1) == list(range(len(_side(frames, 1))))  # the other lost none
+    assert dropped[SYSTEM] == 0
