@@ -4,7 +4,9 @@ When the live connection drops, the engine keeps capturing into an
 :class:`~captioner.audio.ring.AudioRing`.  As soon as a new live connection
 begins (captions resume at once, on live audio), a :class:`Backfill` opens a
 *second*, parallel connection and replays the gap from the ring at no more
-than real-time pace (the service rejects faster audio), then terminates it.
+than real-time pace (the service rejects faster audio), then terminates it,
+after a bounded wait for the translations of its last lines (none at Stop,
+which has a wait of its own).
 
 Its :class:`~captioner.engines.assemblyai.link.Link` owns the window
 ``[start_ms, until_ms)`` of the session timeline; it is sent a little more
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from captioner.audio.ring import CHUNK_MS, AudioRing
 from captioner.engines.assemblyai.backoff import Backoff
 from captioner.engines.assemblyai.link import Link
+from captioner.engines.assemblyai.turn_extras import await_link_translations
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,7 @@ class Backfill:
         input_ended: threading.Event,
         backoff: Backoff,
         clock: Callable[[], float] = time.monotonic,
+        translation_wait_s: float = 0.0,
     ) -> None:
         self.start_ms = start_ms
         self.until_ms = until_ms
@@ -64,6 +68,7 @@ class Backfill:
         self._input_ended = input_ended
         self._backoff = backoff
         self._clock = clock
+        self._translation_wait_s = translation_wait_s
         self._cancel = threading.Event()
         self._current: Link | None = None
         self._thread = threading.Thread(
@@ -130,6 +135,8 @@ class Backfill:
                 next_ms, overtaken = self._stream(link, next_ms)
                 failure = link.failure() if link.failure_pending() else None
                 if failure is None:
+                    if not overtaken:  # its stretch is sent: its last lines' translations
+                        await_link_translations(link, self._translation_wait_s, self._cancel.is_set)
                     link.close()
                     failure = link.failure() if link.failed.is_set() else None
                     if failure is None and not link.terminated.is_set():

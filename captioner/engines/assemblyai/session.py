@@ -20,7 +20,8 @@ connection.  Around that it handles what the service and the network do:
   while the old one keeps going; both hear ``rollover_overlap_s`` of audio,
   the handover point *H* splits the timeline between them (old: words
   before *H*, new: words from *H*), and the old one hears ``handover_margin_s``
-  past *H* so a word cut at *H* is still heard whole, then is terminated.
+  past *H* so a word cut at *H* is still heard whole, then is terminated (on
+  a closing thread, after a bounded wait for its last lines' translations).
   A 3008 close (expired) is handled as a drop with an immediate reconnect.
 * **Errors** are classified by :func:`~captioner.engines.assemblyai.errors.recovery_for`:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
@@ -59,7 +60,7 @@ from captioner.engines.assemblyai.outage import Outage
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.session_end import SessionEnding
 from captioner.engines.assemblyai.translation import mentions_gateway
-from captioner.engines.assemblyai.turn_extras import RunExtras
+from captioner.engines.assemblyai.turn_extras import RunExtras, await_link_translations
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -196,7 +197,7 @@ class SessionSupervisor(SessionEnding):
                 self._start_backfill(Outage(old.resume_point(), now, None), handover_ms)
             elif self.pos >= handover_ms + self.cfg.handover_margin_s * 1000:
                 self.handover = None
-                self._reap(old)
+                self._reap(old, settle=True)
         successor = self.successor
         if successor is not None and successor.connect_done.is_set():
             self.successor = None
@@ -345,6 +346,7 @@ class SessionSupervisor(SessionEnding):
             until_ms=until_ms,
             margin_ms=int(self.cfg.handover_margin_s * 1000),
             new_link=lambda: self.new_link("backfill", 0),
+            translation_wait_s=self.cfg.translation_wait_s,
             input_ended=self.input_ended,
             backoff=Backoff(self.cfg.backoff_base_s, self.cfg.backoff_cap_s, self.rng),
             clock=self.clock,
@@ -353,8 +355,18 @@ class SessionSupervisor(SessionEnding):
         self.backfills.append(backfill)
         backfill.start()
 
-    def _reap(self, link: Link) -> None:
-        """Terminate a connection in the background (a stalled server takes seconds)."""
-        thread = threading.Thread(target=link.close, name=f"aai-close-{link.id}", daemon=True)
+    def _reap(self, link: Link, *, settle: bool = False) -> None:
+        """Terminate a connection in the background (a stalled server takes seconds).
+
+        ``settle``: the run goes on without it (a rollover's old session), so
+        its owed translations get a bounded wait first, on that thread.
+        """
+
+        def close() -> None:
+            if settle:
+                await_link_translations(link, self.cfg.translation_wait_s)
+            link.close()
+
+        thread = threading.Thread(target=close, name=f"aai-close-{link.id}", daemon=True)
         self.reapers.append(thread)
         thread.start()

@@ -59,7 +59,7 @@ class SessionEnding:
     def _start_backfill(self, outage: Outage, until_ms: int) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _reap(self, link: Link) -> None:  # pragma: no cover
+    def _reap(self, link: Link, *, settle: bool = False) -> None:  # pragma: no cover
         raise NotImplementedError
 
     def _await_translations(self, live: Link | None) -> None:

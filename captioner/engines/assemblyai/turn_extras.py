@@ -10,8 +10,9 @@ finished, gets nothing.
 
 :class:`RunExtras` is shared by the connections of one run: it knows which
 finished turns still wait for their translation (so Stop can wait for them,
-bounded, before ``Terminate``) and makes sure the service's refusal of
-translation is reported once, not once per turn; its
+bounded, before ``Terminate``, and so can the closing of a connection the run
+goes on without: a rollover's old one, a finished backfill) and makes sure
+the service's refusal of translation is reported once, not once per turn; its
 :class:`~captioner.engines.assemblyai.service_report.ServiceReport` does the
 same for the model in use and the service's warnings.
 """
@@ -93,6 +94,11 @@ class RunExtras:
         with self._cond:
             return self._cond.wait_for(lambda: not self._waiting, timeout)
 
+    def nap(self, timeout: float) -> None:
+        """Sleep up to ``timeout``, woken early when any translation settles."""
+        with self._cond:
+            self._cond.wait(timeout)
+
     def refused(self, detail: str) -> None:
         """The service will not translate: tell the user once, stop waiting for any."""
         with self._cond:
@@ -153,6 +159,20 @@ class TurnExtras:
             self._forward(key, early)
         elif first:
             self._run.expect(key)
+
+    @property
+    def translating(self) -> bool:
+        return self._run.translating
+
+    def owed(self) -> set[str]:
+        """This connection's finished turns whose translation has not come yet."""
+        with self._lock:
+            keys = {self.key(order) for order in self._finished}
+        return keys & self._run.waiting()
+
+    def nap(self, timeout: float) -> None:
+        """Sleep up to ``timeout``, woken early when any translation of the run settles."""
+        self._run.nap(timeout)
 
     def abandon(self) -> None:
         """The connection is gone: translations it owed will not come."""
@@ -258,3 +278,41 @@ def await_translations(extras: RunExtras, live: Link | None, wait_s: float) -> N
         extras.wait(0.02)  # returns early when a translation arrives
     if extras.waiting():
         log.info("Stopping without %d translation(s)", len(extras.waiting()))
+
+
+def await_link_translations(
+    link: Link, wait_s: float, cancelled: Callable[[], bool] = lambda: False
+) -> None:
+    """Before ending a connection the run goes on without: a bounded moment for its translations.
+
+    A rollover's old session and a backfill that has sent its stretch are
+    terminated while the run continues; an answer still on its way when
+    ``Terminate`` is answered is lost, so each such line would stay without
+    its translation.  As Stop does for the whole run, this waits for the
+    link's own owed translations (its line still being spoken is finished
+    first, ``ForceEndpoint``, so it is translated too), for at most
+    ``wait_s`` (and 2 s) in real time; the link stays un-retired meanwhile,
+    so answers are still forwarded.  No wait when translation is off, nothing
+    is owed, the link has failed (no answer can come) or ``cancelled()``
+    (the run is stopping: Stop has a wait of its own).  It blocks: call it on
+    the thread that closes the link (a reaper or the backfill's), never the
+    audio loop.
+    """
+    extras = link.extras
+    if not extras.translating:
+        return
+
+    def pending() -> bool:
+        if cancelled() or link.failure_pending():
+            return False
+        return link.has_open_turn() or bool(extras.owed())
+
+    if link.usable and link.has_open_turn() and not cancelled():
+        link.force_endpoint()
+    deadline = time.monotonic() + min(2.0, wait_s)
+    while pending():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            log.info("Closing connection %d without %d translation(s)", link.id, len(extras.owed()))
+            return
+        extras.nap(min(0.02, left))
