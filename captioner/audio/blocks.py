@@ -39,7 +39,7 @@ def rms_int16(block: bytes) -> float:
 
 
 class NativeBlocks:
-    """16 kHz mono int16 blocks in the machine's byte order (PortAudio's and pulse_simple's)."""
+    """16 kHz mono int16 blocks in the machine's byte order (PortAudio's and pulse_record's)."""
 
     dtype = "int16"
 

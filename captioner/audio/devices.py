@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 SOUND_SERVER_API = "PulseAudio"
 # The index of a sound-server source found without PortAudio: it is recorded with
-# libpulse-simple, and only looked up as PortAudio's "pulse" device if that fails.
+# libpulse, and only looked up as PortAudio's "pulse" device if that fails.
 NOT_LISTED = -1
 
 
@@ -34,7 +34,7 @@ class InputDevice:
     device (``index``): PortAudio itself only ever shows that one device, so
     this is how a real microphone gets its real name ("USB Headset").
     ``index`` is :data:`NOT_LISTED` when PortAudio was not asked (the
-    source is recorded with libpulse-simple, see :mod:`.pulse_simple`).
+    source is recorded with libpulse, see :mod:`.pulse_record`).
     """
 
     index: int
@@ -61,7 +61,7 @@ def sound_server_input(source: str, name: str = "", *, is_default: bool = False)
     """A PulseAudio/PipeWire source (microphone or monitor) as a capture device.
 
     Recorded at 16 kHz mono, which the server converts to; PortAudio's
-    "pulse" device is looked up only if libpulse-simple cannot record it.
+    "pulse" device is looked up only if libpulse cannot record it.
     """
     return InputDevice(
         index=NOT_LISTED,

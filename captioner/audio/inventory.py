@@ -4,10 +4,10 @@ PortAudio alone only shows the sound server as two devices called "pulse" and
 "default", so a user never sees the name of their microphone.  On Linux the
 sound server (PulseAudio, or PipeWire through pipewire-pulse) is asked for its
 sources instead (``pactl``, two or three calls): each microphone is listed by
-its own description ("USB Headset") and recorded with libpulse-simple, the
+its own description ("USB Headset") and recorded with libpulse, the
 way system-audio monitors are (:attr:`InputDevice.pulse_source`).
 
-Where the sound server answers and libpulse-simple is there, that is the
+Where the sound server answers and libpulse is there, that is the
 whole list, as in browsers and OBS: PortAudio is not even initialised (its
 ALSA plugins cost ~18 MB and a few hundred ms, issue 14).  It is asked too
 when something wanted (``--device``, a remembered pick) is not among the
@@ -69,7 +69,7 @@ def named_pulse_inputs(
 ) -> list[InputDevice]:
     """The sound server's capture sources that are not monitors, by their descriptions.
 
-    ``portaudio`` None: they are recorded with libpulse-simple.  Otherwise
+    ``portaudio`` None: they are recorded with libpulse.  Otherwise
     through PortAudio's "pulse" device; empty when it has none (the ALSA
     PulseAudio plugin is missing): listing what cannot open would only
     disappoint.  The server's default source comes first and is marked.
@@ -113,7 +113,7 @@ def scan_inputs(
     ``rescan_first`` makes PortAudio enumerate again (a headset plugged in
     since start-up); only safe while no stream is open.  ``portaudio`` None
     asks PortAudio only where the sound server's sources are not enough (see
-    the module's docstring): when it is not there, libpulse-simple is
+    the module's docstring): when it is not there, libpulse is
     missing, ``sd`` is given, or a ``wanted`` spec (what :func:`find_input`
     takes) finds nothing among them.
     """
@@ -121,9 +121,9 @@ def scan_inputs(
     snapshot = read_pulse(run) if on_linux else None
     default_source = (snapshot.default_source or "") if snapshot is not None else ""
     if portaudio is None:
-        from captioner.audio import pulse_simple  # ctypes: on the scanning thread
+        from captioner.audio import pulse_record  # ctypes: on the scanning thread
 
-        portaudio = sd is not None or snapshot is None or not pulse_simple.available()
+        portaudio = sd is not None or snapshot is None or not pulse_record.available()
     if not portaudio and snapshot is not None:
         server_only = Inventory(
             devices=named_pulse_inputs(snapshot),

@@ -1,8 +1,8 @@
 """Recording a PulseAudio/PipeWire monitor (what an output plays).
 
 A monitor is recorded exactly as a named microphone is: a :class:`DeviceSource`
-on a sound-server input with ``pulse_source`` set, read with libpulse-simple
-(:mod:`.pulse_simple`), or where that library is missing through PortAudio's
+on a sound-server input with ``pulse_source`` set, read with libpulse
+(:mod:`.pulse_record`), or where that library is missing through PortAudio's
 ALSA ``pulse`` device with ``PULSE_SOURCE`` naming the monitor while the
 stream opens (see :func:`~captioner.audio.device_open.pulse_source_selected`).
 """

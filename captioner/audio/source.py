@@ -145,7 +145,7 @@ class DeviceSource:
     def push_to(self, receive: Callable[[bytes], None] | None) -> None:
         """From the next :meth:`open` on, call ``receive(chunk)`` on the capture thread.
 
-        Only where the sound server's own API records (:mod:`.pulse_simple`: 16 kHz
+        Only where the sound server's own API records (:mod:`.pulse_record`: 16 kHz
         mono 16-bit, nothing to convert, on a reading thread of our own): the
         chunks never queue, so the reader saves a thread wake-up per 50 ms
         (issue 14).  :meth:`read` then returns no chunks, but still notices a
@@ -187,20 +187,20 @@ class DeviceSource:
             self._open(sd, error_types)
 
     def _open_on_sound_server(self) -> bool:
-        """Record a PulseAudio/PipeWire source with libpulse-simple (see pulse_simple).
+        """Record a PulseAudio/PipeWire source with libpulse (see pulse_record).
 
         For the ALSA ``pulse`` device and the sound server's named sources, when
-        libpulse-simple loads; False means: open it through PortAudio instead.
+        libpulse loads; False means: open it through PortAudio instead.
         """
-        from captioner.audio import pulse_simple
+        from captioner.audio import pulse_record
 
         device = self.device
-        if not (device.pulse_source or device.name == "pulse") or pulse_simple.library() is None:
+        if not (device.pulse_source or device.name == "pulse") or pulse_record.library() is None:
             return False
         self._reset()
         self._pushing = NativeBlocks() if self._push is not None else None
         try:
-            stream = pulse_simple.PulseRecordStream(
+            stream = pulse_record.PulseRecordStream(
                 source=device.pulse_source or None,  # None: the default (or $PULSE_SOURCE)
                 description=f"Captions: {self.name}",
                 samplerate=TARGET_RATE,
@@ -208,7 +208,7 @@ class DeviceSource:
                 callback=self._on_block,
                 finished_callback=self._on_finished,
             )
-        except pulse_simple.PulseError as exc:
+        except pulse_record.PulseError as exc:
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
         stream.start()
         self._started(stream, TARGET_RATE, 1, NativeBlocks())

@@ -250,7 +250,7 @@ def test_context_manager(sources) -> None:
 
 
 class FakePulseStream:
-    """Stands in for pulse_simple.PulseRecordStream: ``blocks`` delivered on its own thread."""
+    """Stands in for pulse_record.PulseRecordStream: ``blocks`` delivered on its own thread."""
 
     made: ClassVar[list[FakePulseStream]] = []
     blocks: ClassVar[list[bytes]] = []
@@ -281,7 +281,7 @@ def test_sound_server_chunks_are_pushed_in_order_and_the_level_is_the_last_block
 ) -> None:
     """push_to: each chunk handed over on the capture thread, none queued for read(), and
     the meter's level that of the newest block (measured when looked at, issue 14)."""
-    from captioner.audio import pulse_simple
+    from captioner.audio import pulse_record
 
     rng = np.random.default_rng(7)
     blocks = [
@@ -290,8 +290,8 @@ def test_sound_server_chunks_are_pushed_in_order_and_the_level_is_the_last_block
     ]
     monkeypatch.setattr(FakePulseStream, "blocks", blocks)
     monkeypatch.setattr(FakePulseStream, "made", [])
-    monkeypatch.setattr(pulse_simple, "library", lambda: object())
-    monkeypatch.setattr(pulse_simple, "PulseRecordStream", FakePulseStream)
+    monkeypatch.setattr(pulse_record, "library", lambda: object())
+    monkeypatch.setattr(pulse_record, "PulseRecordStream", FakePulseStream)
     device = InputDevice(
         index=-1, name="pulse", host_api="", max_input_channels=1, default_samplerate=16000.0
     )

@@ -1,9 +1,9 @@
 """Where the sound server lists every input, PortAudio is left alone (issue 14: ~18 MB idle).
 
-The inputs are the sound server's sources, recorded with libpulse-simple;
+The inputs are the sound server's sources, recorded with libpulse;
 PortAudio (and the ALSA plugins it loads) is asked only when something wanted
 is not among them, and a source found this way still opens through PortAudio's
-"pulse" device where libpulse-simple cannot record it.
+"pulse" device where libpulse cannot record it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 import pytest
 
 from captioner.audio import inventory as inventory_module
-from captioner.audio import pulse_simple
+from captioner.audio import pulse_record
 from captioner.audio.devices import NOT_LISTED, InputDevice
 from captioner.audio.errors import AudioError
 from captioner.audio.inventory import find_input, scan_inputs
@@ -36,14 +36,14 @@ def server(info: str = INFO):
 
 @pytest.fixture
 def portaudio_asked(monkeypatch: pytest.MonkeyPatch) -> list[FakeSoundDevice]:
-    """libpulse-simple is there; PortAudio, if loaded at all, is the desktop's fake one."""
+    """libpulse is there; PortAudio, if loaded at all, is the desktop's fake one."""
     loaded: list[FakeSoundDevice] = []
 
     def load() -> FakeSoundDevice:
         loaded.append(portaudio())
         return loaded[-1]
 
-    monkeypatch.setattr(pulse_simple, "available", lambda: True)
+    monkeypatch.setattr(pulse_record, "available", lambda: True)
     monkeypatch.setattr(inventory_module, "load_sounddevice", load)
     return loaded
 
@@ -89,12 +89,12 @@ def test_a_wanted_input_only_portaudio_has_brings_portaudio_in(
     assert find_input("pulse", found).name == "pulse"
 
 
-def test_without_libpulse_simple_or_a_sound_server_portaudio_is_asked(
+def test_without_libpulse_or_a_sound_server_portaudio_is_asked(
     monkeypatch: pytest.MonkeyPatch, portaudio_asked: list[FakeSoundDevice]
 ) -> None:
     scan_inputs(run=pactl({}), platform="linux")
     assert len(portaudio_asked) == 1
-    monkeypatch.setattr(pulse_simple, "available", lambda: False)
+    monkeypatch.setattr(pulse_record, "available", lambda: False)
     found = scan_inputs(run=server(), platform="linux")
     assert len(portaudio_asked) == 2
     headset = find_input("USB Headset", found)
@@ -110,7 +110,7 @@ def test_list_devices_always_shows_portaudio_too(
 
 
 def test_a_source_found_without_portaudio_opens_through_its_pulse_device_if_it_must() -> None:
-    """libpulse-simple missing at open time: PortAudio's "pulse" device, PULSE_SOURCE set."""
+    """libpulse missing at open time: PortAudio's "pulse" device, PULSE_SOURCE set."""
     headset = scan_inputs(run=server(), platform="linux", portaudio=False).devices[0]
     sd = portaudio()
     sd.scenario = Scenario(blocks=None)

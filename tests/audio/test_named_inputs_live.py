@@ -69,7 +69,7 @@ def python_on(server: PulseServer, *args: str) -> subprocess.CompletedProcess[st
 def test_the_microphone_and_system_audio_are_found_and_heard_without_portaudio(
     pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
-    """The sound server lists them and libpulse-simple records them (issue 14: no ALSA
+    """The sound server lists them and libpulse records them (issue 14: no ALSA
     plugins in an app open all day), in a fresh interpreter that never loads PortAudio."""
     script = textwrap.dedent(
         f"""

@@ -20,7 +20,7 @@ from tests.audio import test_inventory_server_only
 from tests.audio.fake_sd import FakeSoundDevice
 from tests.audio.test_inventory import INFO, SOURCES, pactl
 
-# The fixture: libpulse-simple is there, PortAudio (if loaded) is the desktop's fake one.
+# The fixture: libpulse is there, PortAudio (if loaded) is the desktop's fake one.
 portaudio_asked = test_inventory_server_only.portaudio_asked
 CARD = "HDA Intel PCH: ALC3246 Analog (hw:0,0)"
 

@@ -1,0 +1,159 @@
+"""Real PulseAudio: a source unplugged mid-capture ends the capture, never moves it.
+
+A movable recording stream (libpulse-simple's) was moved by the server to its
+default source about 1.4 s after the picked one went away, under the 3 s
+stall check: a USB headset unplugged went on being captioned from the laptop's
+microphone, "System audio" captioned the user's own voice, and nothing said so.
+Here the server has another microphone as its default, speech is played into
+it from the moment of the removal, and the app's own stall limit is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from captioner.audio.call import CallSources, split_frame
+from captioner.audio.devices import sound_server_input
+from captioner.audio.early_capture import EarlyCapture
+from captioner.audio.errors import AudioError
+from captioner.audio.pulse_monitor import PulseMonitorSource
+from captioner.audio.source import DeviceSource
+from tests.audio.helpers import CLIP_0890
+from tests.pulse import PulseServer, playing
+
+pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+
+# The app's own: a move (~1.4 s) came well inside it, so the stall check never saw one.
+APP_STALL_SECONDS = 3.0
+
+
+@pytest.fixture
+def room(pulse_server: PulseServer) -> Iterator[str]:
+    """A second microphone, made the server's default source (as a laptop's built-in one
+    is); yields the sink it hears (what is played there, it hears); all undone after."""
+    sink = pulse_server.create_sink()
+    built_in = pulse_server.create_microphone("Built-in Microphone", hears=sink)
+    pulse_server.set_default_source(built_in)
+    try:
+        yield sink
+    finally:
+        pulse_server.set_default_source(pulse_server.monitor)
+        pulse_server.remove_sink(built_in)
+        pulse_server.remove_sink(sink)
+
+
+def unplug_while_capturing(
+    source: Any, unplug: Callable[[], None], room: str
+) -> tuple[AudioError | None, float, list[bytes]]:
+    """Capture (chunks pushed, as the app has them), unplug, and speak into the room:
+    the error read() raised (None: none within 10 s), when, and the chunks pushed after."""
+    pushed: list[tuple[float, bytes]] = []
+    source.push_to(lambda chunk: pushed.append((time.monotonic(), chunk)))
+    source.open()
+    error: AudioError | None = None
+    try:
+        deadline = time.monotonic() + 10
+        while not pushed:
+            assert time.monotonic() < deadline, "no audio from the picked source"
+            source.read(0.1)
+        with playing(CLIP_0890, room):
+            unplugged = time.monotonic()
+            unplug()
+            try:
+                while time.monotonic() - unplugged < 10:
+                    source.read(0.5)
+            except AudioError as exc:
+                error = exc
+            lost_after = time.monotonic() - unplugged
+            time.sleep(2.0)  # whatever a stream moved meanwhile would still hand on
+    finally:
+        source.close()
+    return error, lost_after, [chunk for at, chunk in pushed if at >= unplugged]
+
+
+def loudest(chunks: list[bytes]) -> float:
+    if not chunks:
+        return 0.0
+    return float(np.max(np.abs(np.frombuffer(b"".join(chunks), "<i2")))) / 32768
+
+
+def test_an_unplugged_microphone_is_a_lost_device_not_the_default_one(pulse_server, room):
+    headset_out = pulse_server.create_sink()
+    headset = pulse_server.create_microphone("USB Headset Microphone", hears=headset_out)
+    source = DeviceSource(
+        sound_server_input(headset, "USB Headset Microphone"), stall_seconds=APP_STALL_SECONDS
+    )
+    try:
+        error, lost_after, after = unplug_while_capturing(
+            source, lambda: pulse_server.remove_sink(headset), room
+        )
+    finally:
+        pulse_server.remove_sink(headset)
+        pulse_server.remove_sink(headset_out)
+    heard = loudest(after)
+    assert heard < 1e-3, f"the default microphone was captured (peak {heard:.2f})"
+    assert error is not None, "no error: capture went on after the microphone was unplugged"
+    assert str(error).startswith("Lost the audio device “USB Headset Microphone”")
+    assert lost_after < APP_STALL_SECONDS  # the stream's end, not a stall, says so
+
+
+def test_a_removed_output_is_a_lost_system_audio_not_the_default_microphone(pulse_server, room):
+    headset_out = pulse_server.create_sink()
+    source = PulseMonitorSource(
+        f"{headset_out}.monitor", name="System audio — Headset", stall_seconds=APP_STALL_SECONDS
+    )
+    try:
+        error, lost_after, after = unplug_while_capturing(
+            source, lambda: pulse_server.remove_sink(headset_out), room
+        )
+    finally:
+        pulse_server.remove_sink(headset_out)
+    heard = loudest(after)
+    assert heard < 1e-3, f"the default microphone was captured as system audio (peak {heard:.2f})"
+    assert error is not None, "no error: capture went on after the output was removed"
+    assert str(error).startswith("Lost the audio device “System audio — Headset”")
+    assert lost_after < APP_STALL_SECONDS
+
+
+def test_call_mode_stops_only_the_side_whose_output_was_removed(pulse_server, room):
+    """The headset whose output is "Them" goes away while the user talks into the laptop's
+    microphone ("You"): "Them" is said lost, and never becomes a copy of "You" (it did:
+    correlation 1.0, every word the user said captioned twice)."""
+    headset_out = pulse_server.create_sink()
+    built_in = pulse_server.pactl("get-default-source").strip()
+    lost: list[tuple[str, str]] = []
+    call = CallSources(
+        EarlyCapture(DeviceSource(sound_server_input(built_in, "Built-in Microphone"))),
+        EarlyCapture(PulseMonitorSource(f"{headset_out}.monitor", name="System audio — Headset")),
+        on_source_lost=lambda side, message: lost.append((side, message)),
+    )
+    you: list[bytes] = []
+    them: list[bytes] = []
+    try:
+        for side in (call.source("mic"), call.source("system")):
+            side.start()
+        call.open()
+        began = time.monotonic()
+        while time.monotonic() - began < 1.0:
+            call.read(0.5)
+        pulse_server.remove_sink(headset_out)
+        with playing(CLIP_0890, room):  # the user speaks
+            began = time.monotonic()
+            while time.monotonic() - began < 6:
+                if frame := call.read(0.5):
+                    mic, system = split_frame(frame)
+                    you.append(mic)
+                    them.append(system)
+    finally:
+        call.close()
+        pulse_server.remove_sink(headset_out)
+    assert loudest(you) > 0.05, "the microphone side heard nothing"
+    heard = loudest(them)
+    assert heard < 1e-3, f"the microphone was captured as the other party (peak {heard:.2f})"
+    assert [side for side, _ in lost] == ["system"]
+    assert lost[0][1].startswith("Lost the audio device “System audio — Headset”")
