@@ -168,6 +168,7 @@ class PulseRecordStream:
         self._thread: threading.Thread | None = None
         self._ended = threading.Lock()  # held while the handles are freed, and by abort()'s wakeup
         self._gone = False  # the server ended or moved the stream (set on the reading thread)
+        self._named = True  # a source asked for by name (see _connect)
         # Kept here: libpulse calls them for as long as the stream exists.
         self._on_state = _Notify(self._state_changed)
         self._on_moved = _Notify(self._moved)
@@ -202,7 +203,10 @@ class PulseRecordStream:
         # The server hands over one block at a time (fragsize): 50 ms, as PortAudio did.
         attr = _BufferAttr(_DEFAULT, _DEFAULT, _DEFAULT, _DEFAULT, self._bytes)
         device = source.encode() if source else None  # None: the default, or $PULSE_SOURCE
-        flags = _DONT_MOVE | _ADJUST_LATENCY
+        # A named source is that device or nothing; the server's default (``--device
+        # pulse``) is whichever source is the default now, so that stream may follow it.
+        self._named = bool(source)
+        flags = (_DONT_MOVE if source else 0) | _ADJUST_LATENCY
         if lib.pa_stream_connect_record(stream, device, ctypes.byref(attr), flags) < 0:
             raise PulseError(self._message())
         self._wait(lambda: lib.pa_stream_get_state(stream), _STREAM_READY, _STREAM_ENDED)
@@ -254,7 +258,8 @@ class PulseRecordStream:
             self._gone = True
 
     def _moved(self, _stream: int | None, _userdata: int | None) -> None:
-        self._gone = True  # to another source than the one asked for: that one is gone
+        if self._named:  # to another source than the one asked for: that one is gone
+            self._gone = True
 
     def _run(self) -> None:
         lib, mainloop, stream = self._lib, self._mainloop, self._stream

@@ -157,3 +157,25 @@ def test_call_mode_stops_only_the_side_whose_output_was_removed(pulse_server, ro
     assert heard < 1e-3, f"the microphone was captured as the other party (peak {heard:.2f})"
     assert [side for side, _ in lost] == ["system"]
     assert lost[0][1].startswith("Lost the audio device “System audio — Headset”")
+
+
+def test_the_servers_default_follows_a_new_default_when_its_microphone_goes(pulse_server, room):
+    """``--device pulse`` asks for whatever the server's default is: when the default
+    microphone is unplugged, the stream goes on from the new default, no error."""
+    built_in = pulse_server.pactl("get-default-source").strip()  # the room's (fixture)
+    headset_out = pulse_server.create_sink()
+    headset = pulse_server.create_microphone("USB Headset Microphone", hears=headset_out)
+    pulse_server.set_default_source(headset)
+    source = DeviceSource(sound_server_input("", "pulse"), stall_seconds=APP_STALL_SECONDS)
+
+    def unplug() -> None:
+        pulse_server.remove_sink(headset)
+        pulse_server.set_default_source(built_in)
+
+    try:
+        error, _, after = unplug_while_capturing(source, unplug, room)
+    finally:
+        pulse_server.remove_sink(headset)
+        pulse_server.remove_sink(headset_out)
+    assert error is None, error
+    assert loudest(after) > 0.05, "nothing heard from the new default microphone"
