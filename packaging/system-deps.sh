@@ -9,7 +9,7 @@
 #                                      the run libraries are bundled from this machine
 set -euo pipefail
 
-# libpulse0: libpulse-simple records PulseAudio/PipeWire sources (captioner/audio/pulse_simple.py;
+# libpulse0: libpulse records PulseAudio/PipeWire sources (captioner/audio/pulse_record.py;
 # PortAudio is the fallback and lists the devices).
 RUN_PKGS=(
   libportaudio2 libpulse0
