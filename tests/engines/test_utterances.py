@@ -9,10 +9,12 @@ import pytest
 
 from captioner.engines.offline.utterances import (
     BYTES_PER_MS,
+    CUT_SLACK_FRAMES,
     UtteranceAudio,
     UtteranceEnded,
     UtteranceSegmenter,
     UtteranceStarted,
+    cut_candidates,
 )
 from tests import speech
 
@@ -97,3 +99,56 @@ def test_speech_that_never_pauses_is_cut_at_a_quiet_point_before_the_limit() -> 
 def test_cut_search_must_fit_in_the_limit() -> None:
     with pytest.raises(ValueError):
         UtteranceSegmenter(max_utterance_ms=3000, cut_search_ms=3000)
+
+
+class _AlwaysSpeech:
+    """An endpointer that hears speech from the first frame on (30 ms frames)."""
+
+    frame_bytes = 30 * BYTES_PER_MS
+    in_speech = True
+    speech_start = 0.0
+
+    def process(self, frame: bytes) -> bytes:
+        return frame
+
+    def end_stream(self, frame: bytes) -> bytes:
+        return frame
+
+
+def test_a_forced_cut_goes_to_the_decoders_word_boundary_not_a_quiet_spot_inside_a_word() -> None:
+    """A stop gap inside a word is quieter than the edge between two words, yet no place to cut.
+
+    16 s of loud signal with a near-silent 80 ms dip at 13.0 s (inside a
+    word, as in "s|t|ill") and a merely softer stretch at 12.0 s, where the
+    decoder's segmentation puts the boundary between two words.
+    """
+    rng = np.random.default_rng(5)
+    samples = rng.normal(0, 3000, 16 * 16000)
+    samples[int(11.9 * 16000) : int(12.1 * 16000)] *= 0.5  # the edge between two words
+    samples[int(12.96 * 16000) : int(13.04 * 16000)] *= 0.01  # the gap inside a word
+    pcm = samples.astype("<i2").tobytes()
+    # (word, first frame, last frame), 10 ms frames from the utterance's start.
+    words = [("<s>", 0, 9), ("respectable", 10, 1199), ("still", 1200, 1700)]
+    seen: list[int] = []
+
+    def segments() -> list[tuple[str, int, int]]:
+        seen.append(1)
+        return words
+
+    with_words = UtteranceSegmenter(endpointer=_AlwaysSpeech(), segments=segments)  # type: ignore[arg-type]
+    [first, *_] = utterances(run(with_words, pcm))
+    assert seen, "the segmenter never asked for the decoder's words"
+    assert first.cut and abs(first.end_ms - 12_000) <= CUT_SLACK_FRAMES * 10, first.end_ms
+    # Without the decoder's words it can only go by energy: into the word.
+    energy_only = UtteranceSegmenter(endpointer=_AlwaysSpeech())  # type: ignore[arg-type]
+    [first, *_] = utterances(run(energy_only, pcm))
+    assert first.cut and abs(first.end_ms - 13_000) <= 60, first.end_ms
+
+
+def test_cut_candidates_are_pauses_and_word_edges_the_decoder_has_heard_past() -> None:
+    rows = [("<s>", 0, 9), ("a", 10, 50), ("<sil>", 51, 80), ("b", 81, 120), ("c", 121, 160)]
+    ranges = cut_candidates(rows, first=0, last=400)
+    assert (51, 81) in ranges  # anywhere in the pause, its edges included
+    assert (121 - CUT_SLACK_FRAMES, 121 + CUT_SLACK_FRAMES) in ranges  # between b and c
+    assert all(high < 161 for _, high in ranges)  # nothing at or past the last word's end
+    assert cut_candidates(rows, first=130, last=400) == []  # no boundary in the window

@@ -7,7 +7,7 @@ processes, because its binding holds the GIL for every native call (issue
 (:mod:`~captioner.engines.offline.live_process`), where an
 :class:`~captioner.engines.offline.utterances.UtteranceSegmenter` cuts the
 stream into utterances (with a pre-roll before each, so first words are not
-lost, and a cut at the quietest point when someone never pauses) and each
+lost, and a cut at the quietest word boundary when someone never pauses) and each
 utterance is decoded incrementally so partial captions appear while someone
 speaks.  At each end the whole utterance is decoded again, in the shared
 final-decode process, for the final text and word timings; a thread of the

@@ -250,7 +250,9 @@ def serve(conn: Connection, params: Mapping[str, Any]) -> None:
             if kind == "begin":
                 from captioner.engines.offline.utterances import UtteranceSegmenter
 
-                live = LivePass(decoder, UtteranceSegmenter(**message[1]))
+                # A forced cut goes to a word boundary of the live decoder's.
+                segmenter = UtteranceSegmenter(**message[1], segments=_segments_of(decoder))
+                live = LivePass(decoder, segmenter)
                 continue
             if live is None:
                 raise RuntimeError(f"{kind!r} before 'begin'")
@@ -268,6 +270,20 @@ def _send_quietly(conn: Connection, message: tuple[Any, ...]) -> bool:
     except (EOFError, OSError):
         return False
     return True
+
+
+def _segments_of(decoder: Any) -> Any:
+    """The decoder's (word, first frame, last frame) so far, for the segmenter's cuts.
+
+    Called only at a forced cut (once per 15 s of unbroken speech), after the
+    decoder has been fed the stream up to the cut's search window's end; a
+    backtrace over one utterance's words.
+    """
+
+    def segments() -> list[tuple[str, int, int]]:
+        return [(seg.word, seg.start_frame, seg.end_frame) for seg in decoder.seg()]
+
+    return segments
 
 
 class LivePass:

@@ -19,15 +19,21 @@ decision window either.
 Someone who never pauses (a lecture, a fast talker, speech over music) would
 otherwise make one endless utterance: no finished line for minutes, and a
 final decode that grows with its length.  After ``max_utterance_ms`` the
-segmenter cuts at the quietest 100 ms in the last ``cut_search_ms`` and starts
-the next utterance there, so every sample belongs to exactly one utterance.
+segmenter cuts in the last ``cut_search_ms`` and starts the next utterance
+there, so every sample belongs to exactly one utterance.  The cut goes to a
+*word boundary*: each half is decoded alone, so a cut inside a word (the stop
+gap in "s|t|ill" is as quiet as a pause) loses that word from both lines.
+``segments`` (the live decoder's word segmentation of the utterance so far,
+see :func:`cut_candidates`) gives the boundaries; the quietest of them wins.
+Only when the decoder offers none there (or none is given) does the cut go
+to the quietest 100 ms by energy alone.
 
 Pure Python plus numpy; no decoder here, so it is tested on its own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -40,7 +46,13 @@ SAMPLE_RATE = 16_000
 BYTES_PER_SAMPLE = 2
 BYTES_PER_MS = SAMPLE_RATE * BYTES_PER_SAMPLE // 1000
 ENERGY_FRAME_MS = 10  # resolution of the quietest-point search
-CUT_SMOOTH_MS = 100  # the cut goes to the middle of the quietest stretch this long
+CUT_SMOOTH_MS = 100  # without word boundaries: the middle of the quietest stretch this long
+# At a word boundary the cut may move this many 10 ms frames to a quieter spot
+# (the decoder places boundaries to about a frame or two), and a boundary's
+# quietness is the energy of this many frames on each side of it.
+CUT_SLACK_FRAMES = 2
+CUT_SCORE_FRAMES = 3
+_PAUSES = frozenset({"[NOISE]", "++NOISE++"})  # fillers that are not speech
 
 # Chosen with benchmarks/offline_engine.py over every clip and mix in it (see
 # the README table): 400 ms of pre-roll recovers the onsets the endpointer
@@ -103,6 +115,7 @@ class UtteranceSegmenter:
         window_s: float = DEFAULT_WINDOW_S,
         ratio: float = DEFAULT_RATIO,
         endpointer: Endpointer | None = None,
+        segments: Callable[[], Iterable[tuple[str, int, int]]] | None = None,
     ) -> None:
         if endpointer is None:
             from pocketsphinx import Endpointer
@@ -111,6 +124,10 @@ class UtteranceSegmenter:
         if not 0 < cut_search_ms < max_utterance_ms:
             raise ValueError("cut_search_ms must be positive and below max_utterance_ms")
         self._endpointer = endpointer
+        # (word, first frame, last frame) of the utterance so far, frames of
+        # 10 ms from its start: the live decoder's segmentation, which has
+        # been fed the stream up to here whenever a cut is decided.
+        self._segments = segments
         self._frame_bytes: int = endpointer.frame_bytes
         self._preroll_bytes = preroll_ms * BYTES_PER_MS
         self._max_bytes = max_utterance_ms * BYTES_PER_MS
@@ -173,7 +190,7 @@ class UtteranceSegmenter:
         if not self._endpointer.in_speech:
             yield self._end(self._pos, cut=False)
         elif self._pos - self._utt_start >= self._max_bytes:
-            cut = self._quietest_point()
+            cut = self._cut_point()
             yield self._end(cut, cut=True)
             yield self._begin(cut)
 
@@ -215,18 +232,85 @@ class UtteranceSegmenter:
         self._energy = []
         return event
 
-    def _quietest_point(self) -> int:
-        """Byte position of the middle of the quietest 100 ms near the end."""
+    def _cut_point(self) -> int:
+        """Byte position of the cut: the quietest word boundary near the end."""
         energy = np.asarray(self._energy, dtype=np.float64)
         frame_bytes = ENERGY_FRAME_MS * BYTES_PER_MS
-        smooth = CUT_SMOOTH_MS // ENERGY_FRAME_MS
         first = max(0, (self._pos - self._search_bytes - self._utt_start) // frame_bytes)
+        last = (self._pos - self._utt_start) // frame_bytes  # a cut before the stream's end
+        if self._segments is not None:
+            ranges = cut_candidates(self._segments(), first, last)
+            best = quietest_boundary(energy, ranges)
+            if best is not None:
+                return self._utt_start + best * frame_bytes
+        return self._quietest_point(energy, first)
+
+    def _quietest_point(self, energy: np.ndarray, first: int) -> int:
+        """Byte position of the middle of the quietest 100 ms near the end."""
+        frame_bytes = ENERGY_FRAME_MS * BYTES_PER_MS
+        smooth = CUT_SMOOTH_MS // ENERGY_FRAME_MS
         window = energy[first:]
         if len(window) <= smooth:
             return self._pos
         sums = np.convolve(window, np.ones(smooth), mode="valid")
         best = int(np.argmin(sums)) + first + smooth // 2
         return self._utt_start + best * frame_bytes
+
+
+def cut_candidates(
+    segments: Iterable[tuple[str, int, int]], first: int, last: int
+) -> list[tuple[int, int]]:
+    """Where a cut may go: ranges of frame boundaries (inclusive) in ``[first, last)``.
+
+    ``segments`` are the decoder's (word, first frame, last frame) in order.
+    A pause (``<sil>``, ``<s>``, ``</s>``, ``[NOISE]``) may be cut anywhere,
+    its edges included; between two words (``[SPEECH]`` counts as one) only
+    at their edge, give or take :data:`CUT_SLACK_FRAMES`.  Nothing at or after
+    the end of the last segment counts: the decoder has heard no further.
+    """
+    rows = list(segments)
+    if not rows:
+        return []
+    heard = rows[-1][2] + 1
+    ranges: list[tuple[int, int]] = []
+    previous_is_word = False
+    for word, start, end in rows:
+        pause = word.startswith("<") or word in _PAUSES
+        if pause:
+            ranges.append((start, end + 1))
+        elif previous_is_word:
+            ranges.append((start - CUT_SLACK_FRAMES, start + CUT_SLACK_FRAMES))
+        previous_is_word = not pause
+    bounded = []
+    for low, high in ranges:
+        low, high = max(low, first, 1), min(high, last - 1, heard - 1)
+        if low <= high:
+            bounded.append((low, high))
+    return bounded
+
+
+def quietest_boundary(energy: np.ndarray, ranges: list[tuple[int, int]]) -> int | None:
+    """The frame boundary in ``ranges`` with the least energy around it, or None.
+
+    Boundary ``b`` lies between energy frames ``b - 1`` and ``b``; its
+    quietness is the mean of the :data:`CUT_SCORE_FRAMES` frames on each side.
+    """
+    if not ranges or len(energy) < 2:
+        return None
+    half = CUT_SCORE_FRAMES
+    sums = np.concatenate(([0.0], np.cumsum(energy)))
+    best: tuple[float, int] | None = None
+    for low, high in ranges:
+        points = np.arange(low, min(high, len(energy) - 1) + 1)
+        if not len(points):
+            continue
+        left = np.maximum(points - half, 0)
+        right = np.minimum(points + half, len(energy))
+        score = (sums[right] - sums[left]) / (right - left)
+        at = int(np.argmin(score))
+        if best is None or score[at] < best[0]:
+            best = (float(score[at]), int(points[at]))
+    return None if best is None else best[1]
 
 
 def _energies(audio: bytes) -> list[float]:
