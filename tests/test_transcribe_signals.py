@@ -49,6 +49,13 @@ def start_transcribe(*args: str, key: str | None = None, group: bool = False) ->
     )
 
 
+def three_cards(tmp_path: Path) -> Path:
+    """Three utterances with 1 s pauses between and after them, as a WAV file."""
+    pause = b"\x00\x00" * 16000
+    cards = [read_wav(DATA / "pocketsphinx" / f"cards-00{i}.wav") for i in (1, 2, 3)]
+    return write_wav(tmp_path / "three.wav", pause.join(cards) + pause)
+
+
 @pytest.fixture
 def processes() -> Iterator[list[subprocess.Popen]]:
     """Every process a test starts is ended and waited for, its pipes closed."""
@@ -96,10 +103,7 @@ def test_a_signal_stops_the_offline_engine_and_keeps_the_export(
 ) -> None:
     # Three utterances with pauses between them, paced at real time: the signal
     # arrives after the first is printed, long before the last is spoken.
-    pause = b"\x00\x00" * 16000
-    cards = [read_wav(DATA / "pocketsphinx" / f"cards-00{i}.wav") for i in (1, 2, 3)]
-    wav = write_wav(tmp_path / "three.wav", pause.join(cards) + pause)
-    out = tmp_path / "so-far.srt"
+    wav, out = three_cards(tmp_path), tmp_path / "so-far.srt"
     proc = start_transcribe(str(wav), "--engine", "offline", "--realtime", "-o", str(out))
     processes.append(proc)
     first = proc.stdout.readline()
@@ -122,10 +126,7 @@ def test_a_signal_to_the_whole_group_still_finishes_the_line_in_progress(
     # A closed terminal, `timeout` or a service manager signals every process of the
     # group: the recognisers died of it first, the line being spoken was lost and the
     # run said the recogniser had failed.
-    pause = b"\x00\x00" * 16000
-    cards = [read_wav(DATA / "pocketsphinx" / f"cards-00{i}.wav") for i in (1, 2, 3)]
-    wav = write_wav(tmp_path / "three.wav", pause.join(cards) + pause)
-    out = tmp_path / "so-far.srt"
+    wav, out = three_cards(tmp_path), tmp_path / "so-far.srt"
     proc = start_transcribe(
         str(wav), "--engine", "offline", "--realtime", "-o", str(out), group=True
     )

@@ -72,15 +72,20 @@ def test_device_by_number_is_a_portaudio_device(make_app, desktop) -> None:
     assert len(desktop) == 1
 
 
+def launched_remembering(make_app, tmp_path, name: str):
+    """The app launched with ``name`` remembered as the input picked last time."""
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    Settings(store).set(Key.DEVICE_NAME, name)
+    store.sync()
+    return make_app()
+
+
 def test_a_remembered_input_that_is_not_connected_is_said_with_what_is_used_instead(
     make_app, desktop, tmp_path
 ) -> None:
     # The headset was left at the office: captioning another microphone without a word
     # (with --start, at once) is what a user must not have to find out from the captions.
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    Settings(store).set(Key.DEVICE_NAME, "Jabra Evolve2 65")
-    store.sync()
-    app = make_app()
+    app = launched_remembering(make_app, tmp_path, "Jabra Evolve2 65")
     assert app.window.selected_input().label == "USB Headset — default"
     assert app.window.status_text() == (
         "“Jabra Evolve2 65” is not connected: using USB Headset — default."
@@ -90,9 +95,6 @@ def test_a_remembered_input_that_is_not_connected_is_said_with_what_is_used_inst
 def test_a_remembered_input_that_is_there_is_chosen_without_a_word(
     make_app, desktop, tmp_path
 ) -> None:
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    Settings(store).set(Key.DEVICE_NAME, "Built-in Audio Analog Stereo")
-    store.sync()
-    app = make_app()
+    app = launched_remembering(make_app, tmp_path, "Built-in Audio Analog Stereo")
     assert app.window.selected_input().label == "Built-in Audio Analog Stereo"
     assert "not connected" not in app.window.status_text()
