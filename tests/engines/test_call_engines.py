@@ -250,12 +250,20 @@ def conversation_frames() -> list[bytes]:
 
 
 def run_cloud(
-    source: list[bytes] | CallSources, **config: Any
+    source: list[bytes] | CallSources,
+    *,
+    script: TurnScript = SCRIPT,
+    extras: Any = None,
+    listener: RecordingListener | None = None,
+    **config: Any,
 ) -> tuple[RecordingListener, FakeV3Server]:
     """One AssemblyAI call-mode run of ``source`` (call frames, or two sides) to its end,
-    against the fake v3 server speaking :data:`SCRIPT`; ``config``: AssemblyAIConfig fields."""
-    listener = RecordingListener()
-    with FakeV3Server(api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400) as server:
+    against the fake v3 server speaking ``script`` (with ``extras``: revisions, the
+    gateway…); ``config``: AssemblyAIConfig fields."""
+    listener = listener or RecordingListener()
+    with FakeV3Server(
+        api_key=KEY, script=script, ms_per_word=300, gap_ms=400, extras=extras
+    ) as server:
         engine = AssemblyAICallEngine(
             listener,
             AssemblyAIConfig(

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 from captioner.audio.call import join_frame
 from captioner.core.export import ExportOptions, render
-from captioner.engines.assemblyai import AssemblyAIConfig
-from captioner.engines.assemblyai.call import AssemblyAICallEngine
-from tests.engines.test_call_engines import SILENCE, FrameSource, tone_chunk
+from tests.engines.test_call_engines import SILENCE, run_cloud, tone_chunk
 from tests.engines.test_translation import TranslationRecorder
 from tests.fakes.v3_extras import Extras
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
@@ -39,29 +37,18 @@ def crosstalk_frames() -> list[bytes]:
 
 def run_call(revisions: dict[int, str] | None) -> TranslationRecorder:
     """One call-mode run with speaker labels; ``revisions`` sent after the last turn."""
-    listener = TranslationRecorder()
     extras = Extras(revisions=[(5500.0, revisions)] if revisions else [])
-    with FakeV3Server(
-        api_key=KEY, script=SCRIPT, ms_per_word=300, gap_ms=400, extras=extras
-    ) as server:
-        engine = AssemblyAICallEngine(
-            listener,
-            AssemblyAIConfig(
-                api_key=KEY,
-                api_host=server.url,
-                connect_timeout_s=2.0,
-                provisional_offline=False,
-                speaker_labels=True,
-            ),
-            names={"mic": "You", "system": "Them"},
-        )
-        engine.start(FrameSource(crosstalk_frames()))
-        listener.wait_stopped(30)
-        assert engine.join(5)
-        if revisions:
-            assert server.sessions[0].revisions_sent
+    listener, server = run_cloud(
+        crosstalk_frames(),
+        script=SCRIPT,
+        extras=extras,
+        listener=TranslationRecorder(),
+        speaker_labels=True,
+    )
+    if revisions:
+        assert server.sessions[0].revisions_sent
     assert not listener.errors
-    return listener
+    return listener  # type: ignore[return-value]
 
 
 def test_a_revision_leaves_an_unattributed_call_line_unlabelled() -> None:
