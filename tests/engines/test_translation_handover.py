@@ -15,7 +15,11 @@ import pytest
 from captioner.core.transcript import Turn
 from captioner.engines.assemblyai import AssemblyAIEngine
 from captioner.engines.assemblyai.link import Link, default_client_factory
-from captioner.engines.assemblyai.turn_extras import RunExtras, await_link_translations
+from captioner.engines.assemblyai.turn_extras import (
+    RunExtras,
+    await_link_translations,
+    await_translations,
+)
 from tests.engines.resilience_harness import (
     GAP_MS,
     KEY,
@@ -161,3 +165,33 @@ def test_closing_a_connection_that_owes_no_translation_does_not_wait(language: s
         _link, waited = _owing_link(server, listener, translate_to=language)
     assert waited < 0.05, waited
     assert len(listener.translations) == (1 if language else 0)
+
+
+class _LastLineStillOpen:
+    """A connection whose last line is being finished (ForceEndpoint sent) for ``for_s``."""
+
+    usable = True
+
+    def __init__(self, for_s: float) -> None:
+        self.until = time.monotonic() + for_s
+
+    def has_open_turn(self) -> bool:
+        return time.monotonic() < self.until
+
+    def force_endpoint(self) -> None:
+        pass
+
+
+def test_stop_waits_for_the_forced_final_without_spinning_a_core() -> None:
+    # Nothing owed yet, only the line being finished: the wait returned at once each
+    # time round and spun a core (up to 2 s at each Stop, beside the SDK's read thread
+    # that has to deliver that very final).
+    from tests.recording import RecordingListener
+
+    extras = RunExtras(RecordingListener(), "fr")
+    link = _LastLineStillOpen(0.4)
+    began, cpu = time.monotonic(), time.thread_time()
+    await_translations(extras, link, 2.0)  # type: ignore[arg-type]
+    waited, spent = time.monotonic() - began, time.thread_time() - cpu
+    assert waited >= 0.35  # it did wait for the final
+    assert spent < 0.5 * waited, f"{spent:.2f} s of CPU in {waited:.2f} s of waiting"

@@ -275,7 +275,9 @@ def await_translations(extras: RunExtras, live: Link | None, wait_s: float) -> N
         open_turn = live is not None and live.usable and live.has_open_turn()
         if not open_turn and not extras.waiting():
             return
-        extras.wait(0.02)  # returns early when a translation arrives
+        # Sleeps (woken early when a translation settles); wait() would return at once
+        # while only the forced final is awaited, and spin a core until it came.
+        extras.nap(0.02)
     if extras.waiting():
         log.info("Stopping without %d translation(s)", len(extras.waiting()))
 
