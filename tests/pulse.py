@@ -135,6 +135,13 @@ class PulseServer:
     def set_default_source(self, name: str) -> None:
         self.pactl("set-default-source", name)
 
+    def set_default_sink(self, name: str) -> None:
+        """Make ``name`` the default output (as a desktop does for headphones plugged in)."""
+        self.pactl("set-default-sink", name)
+
+    def default_sink(self) -> str:
+        return self.pactl("get-default-sink").strip()
+
     def log(self) -> str:
         with contextlib.suppress(OSError):
             return self.log_path.read_text(errors="replace")

@@ -42,7 +42,7 @@ import numpy as np
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
-from captioner.audio.sides import MIC, SIDE_NAMES, SIDES, SYSTEM
+from captioner.audio.sides import ALONE_AFTER_S, MIC, SIDE_NAMES, SIDES, SYSTEM
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +118,7 @@ class CallSources:
         on_source_lost: SourceLost | None = None,
         on_echo: EchoHint | None = None,
         echo: EchoDetector | None = None,
-        max_wait_s: float = 0.3,
+        max_wait_s: float = ALONE_AFTER_S,
         max_skew_s: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:

@@ -5,6 +5,9 @@ on a sound-server input with ``pulse_source`` set, read with libpulse
 (:mod:`.pulse_record`), or where that library is missing through PortAudio's
 ALSA ``pulse`` device with ``PULSE_SOURCE`` naming the monitor while the
 stream opens (see :func:`~captioner.audio.device_open.pulse_source_selected`).
+
+``follow_default``: the monitor is that of the default output, and follows the
+server's default output when it changes during the run (with libpulse only).
 """
 
 from __future__ import annotations
@@ -37,8 +40,10 @@ class PulseMonitorSource:
         sd: ModuleType | Any | None = None,
         device: InputDevice | None = None,
         stall_seconds: float = 3.0,
+        follow_default: bool = False,
     ) -> None:
         self.monitor = monitor
+        self.follow_default = follow_default
         self.name = name or f"{SYSTEM_AUDIO_PREFIX}{monitor}"
         self._sd = sd
         self._device = device
@@ -68,6 +73,7 @@ class PulseMonitorSource:
 
         inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
         inner.name = self.name
+        inner.follows_default_output = self.follow_default
         inner.push_to(self._push)
         inner.open()
         self._inner = inner

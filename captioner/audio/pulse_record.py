@@ -22,6 +22,17 @@ PipeWire's pipewire-pulse maps ``DONT_MOVE`` to ``node.dont-reconnect`` (as
 far as is known; the tests run a real PulseAudio); it is the moved callback
 that keeps a server which ignored the flag from captioning another source.
 
+The monitor of the output that is the default ("System audio — … — default")
+follows the default instead (``follow_default_output``): a user who plugs in
+headphones, as the echo hint asks, has the call's audio moved there by the
+desktop, and the old output's monitor would give silence, unsaid.  The stream's
+own context is subscribed to the server's changes (only those: a change of a
+default is one), and when the default output is another, or the followed one
+went while another became the default, the stream is remade on the new
+default's monitor: the old one let go first (no audio twice), the gap before
+the new one's first audio bridged with silence (see ``_arrived``: call mode's
+"Them" stays in step with "You").  Nothing wakes while nothing changes.
+
 One thread of ours ("pulse-record") runs libpulse's plain ``pa_mainloop``
 and hands each 50 ms block on from it: no thread of libpulse's own, and no
 hand-over between threads per block (libpulse-simple had both).
@@ -34,108 +45,28 @@ before.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
-import sys
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-_S16_NATIVE = 3 if sys.byteorder == "little" else 4  # pa_sample_format_t: what NativeBlocks reads
-_DEFAULT = 0xFFFFFFFF  # (uint32_t) -1: the server's choice for a buffer attribute
-_DONT_MOVE, _ADJUST_LATENCY = 0x0200, 0x2000  # pa_stream_flags_t
-_CONTEXT_READY, _STREAM_READY = 4, 2  # pa_context_state_t, pa_stream_state_t
-_CONTEXT_ENDED, _STREAM_ENDED = (5, 6), (3, 4)  # FAILED, TERMINATED
+from captioner.audio import pulse_lib as pa
+from captioner.audio.pulse_lib import PulseError, available, library
+from captioner.audio.sides import ALONE_AFTER_S
+
+__all__ = ["PulseError", "PulseRecordStream", "available", "library"]
+
+log = logging.getLogger(__name__)
+
 _CONNECT_SECONDS = 10.0  # how long opening waits for the server's answers
 _POLL_USEC = 100_000  # while opening: how often the wait looks at the clock
 
-_Notify = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)  # pa_stream_notify_cb_t
 
-
-class PulseError(OSError):
-    """libpulse refused: the message is pa_strerror's, ready to show."""
-
-
-class _SampleSpec(ctypes.Structure):
-    _fields_ = [("format", ctypes.c_int), ("rate", ctypes.c_uint32), ("channels", ctypes.c_uint8)]
-
-
-class _BufferAttr(ctypes.Structure):
-    _fields_ = [
-        ("maxlength", ctypes.c_uint32),
-        ("tlength", ctypes.c_uint32),
-        ("prebuf", ctypes.c_uint32),
-        ("minreq", ctypes.c_uint32),
-        ("fragsize", ctypes.c_uint32),
-    ]
-
-
-_library: Any = None
-_load_lock = threading.Lock()
-
-_P, _I, _S = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p
-_PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
-    "pa_mainloop_new": (_P, []),
-    "pa_mainloop_get_api": (_P, [_P]),
-    "pa_mainloop_prepare": (_I, [_P, _I]),
-    "pa_mainloop_poll": (_I, [_P]),
-    "pa_mainloop_dispatch": (_I, [_P]),
-    "pa_mainloop_iterate": (_I, [_P, _I, _P]),
-    "pa_mainloop_wakeup": (None, [_P]),
-    "pa_mainloop_free": (None, [_P]),
-    "pa_context_new": (_P, [_P, _S]),
-    "pa_context_connect": (_I, [_P, _S, _I, _P]),
-    "pa_context_get_state": (_I, [_P]),
-    "pa_context_errno": (_I, [_P]),
-    "pa_context_disconnect": (None, [_P]),
-    "pa_context_unref": (None, [_P]),
-    "pa_stream_new": (_P, [_P, _S, ctypes.POINTER(_SampleSpec), _P]),
-    "pa_stream_connect_record": (_I, [_P, _S, ctypes.POINTER(_BufferAttr), _I]),
-    "pa_stream_get_state": (_I, [_P]),
-    "pa_stream_set_state_callback": (None, [_P, _Notify, _P]),
-    "pa_stream_set_moved_callback": (None, [_P, _Notify, _P]),
-    "pa_stream_peek": (_I, [_P, ctypes.POINTER(_P), ctypes.POINTER(ctypes.c_size_t)]),
-    "pa_stream_drop": (_I, [_P]),
-    "pa_stream_disconnect": (_I, [_P]),
-    "pa_stream_unref": (None, [_P]),
-    "pa_strerror": (_S, [_I]),
-}
-
-
-def library() -> Any | None:
-    """libpulse with the prototypes used here declared, or None where it is missing."""
-    global _library
-    with _load_lock:
-        if _library is None:
-            _library = _load() or False
-        return _library or None
-
-
-def available() -> bool:
-    """Whether :func:`library` would load, found without loading it (a device scan asks).
-
-    Loading libpulse maps its dependencies into an app that may never record;
-    the dynamic linker's cache answers the question as well.
-    """
-    with _load_lock:
-        if _library is not None:
-            return bool(_library)
-    return ctypes.util.find_library("pulse") is not None
-
-
-def _load() -> Any | None:
-    for name in ("libpulse.so.0", ctypes.util.find_library("pulse")):
-        if not name:
-            continue
-        try:
-            lib = ctypes.CDLL(name)
-            for function, (restype, argtypes) in _PROTOTYPES.items():
-                prototype = getattr(lib, function)
-                prototype.restype, prototype.argtypes = restype, argtypes
-        except (OSError, AttributeError):  # missing, or too old for a function used here
-            continue
-        return lib
-    return None
+def bridge_seconds(since_last: float, came: float) -> float:
+    """Silence before a new stream's first audio (``came`` s of it, arriving ``since_last``
+    s after the old stream's last): see :meth:`PulseRecordStream._arrived`."""
+    return max(0.0, min(since_last, ALONE_AFTER_S) - came)
 
 
 class PulseRecordStream:
@@ -145,6 +76,12 @@ class PulseRecordStream:
     reading.  When the server ends the stream (the source was removed, the
     server quit) or moves it, ``active`` turns False and ``finished_callback``
     runs; no audio read after that is handed on.
+
+    ``follow_default_output`` (for the monitor of the output that is the
+    default): when the server's default output changes, or the followed one
+    is removed while another becomes the default, the stream is remade on
+    the new default's monitor instead (see :meth:`_server_changed`), and
+    ``switched_callback()`` runs: a new stream's first audio may take a while.
     """
 
     def __init__(
@@ -156,22 +93,36 @@ class PulseRecordStream:
         blocksize: int,
         callback: Callable[[bytes, int, Any, Any], None],
         finished_callback: Callable[[], None],
+        follow_default_output: bool = False,
+        switched_callback: Callable[[], None] | None = None,
     ) -> None:
         lib = library()
         if lib is None:
             raise PulseError("libpulse is not available")
         self._lib = lib
         self._callback, self._finished_callback = callback, finished_callback
+        self._switched_callback = switched_callback
         self._frames = blocksize
         self._bytes = blocksize * 2
+        self._rate = samplerate
+        self._description = description.encode()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._ended = threading.Lock()  # held while the handles are freed, and by abort()'s wakeup
         self._gone = False  # the server ended or moved the stream (set on the reading thread)
         self._named = True  # a source asked for by name (see _connect)
+        # Following the default output (all on the reading thread once started):
+        self._follow = bool(follow_default_output and source)
+        self._sink = (source or "").removesuffix(".monitor")  # the output recorded now
+        self._orphaned = False  # its stream ended or moved: waiting for the new default
+        self._last_data_at = 0.0  # when the stream last delivered audio
+        self._bridge_from: float | None = None  # since a switch: the gap to fill (see _run)
         # Kept here: libpulse calls them for as long as the stream exists.
-        self._on_state = _Notify(self._state_changed)
-        self._on_moved = _Notify(self._moved)
+        self._on_state = pa.Notify(self._state_changed)
+        self._on_moved = pa.Notify(self._moved)
+        self._on_event = pa.Subscribed(self._server_changed)
+        self._on_server_info = pa.ServerInfoCallback(self._default_known)
+        self._on_sink_info = pa.SinkInfoCallback(self._sink_found)
         self.active = False
         self._mainloop: int | None = lib.pa_mainloop_new()
         self._context: int | None = None
@@ -179,12 +130,12 @@ class PulseRecordStream:
         if not self._mainloop:
             raise PulseError("libpulse could not make a main loop")
         try:
-            self._connect(source, description, samplerate)
+            self._connect(source, samplerate)
         except BaseException:
             self._free()
             raise
 
-    def _connect(self, source: str | None, description: str, samplerate: int) -> None:
+    def _connect(self, source: str | None, samplerate: int) -> None:
         lib, mainloop = self._lib, self._mainloop
         context = lib.pa_context_new(lib.pa_mainloop_get_api(mainloop), b"Captioner")
         if not context:
@@ -192,24 +143,35 @@ class PulseRecordStream:
         self._context = context
         if lib.pa_context_connect(context, None, 0, None) < 0:
             raise PulseError(self._message())
-        self._wait(lambda: lib.pa_context_get_state(context), _CONTEXT_READY, _CONTEXT_ENDED)
-        spec = _SampleSpec(_S16_NATIVE, samplerate, 1)
-        stream = lib.pa_stream_new(context, description.encode(), ctypes.byref(spec), None)
+        self._wait(lambda: lib.pa_context_get_state(context), pa.CONTEXT_READY, pa.CONTEXT_ENDED)
+        self._spec = pa.SampleSpec(pa.S16_NATIVE, samplerate, 1)
+        # A named source is that device or nothing; the server's default (``--device
+        # pulse``) is whichever source is the default now, so that stream may follow it.
+        self._named = bool(source)
+        stream = self._record(source)
+        self._wait(lambda: lib.pa_stream_get_state(stream), pa.STREAM_READY, pa.STREAM_ENDED)
+        if self._follow:
+            # Told of changes to the server's defaults: nothing comes while none happens.
+            lib.pa_context_set_subscribe_callback(context, self._on_event, None)
+            self._done(lib.pa_context_subscribe(context, pa.MASK_SERVER, None, None))
+            self._ask_default()  # it may have changed since the device scan
+
+    def _record(self, source: str | None) -> int:
+        """A new stream recording ``source`` (None: the default), connecting; it is ``_stream``."""
+        lib = self._lib
+        stream = lib.pa_stream_new(self._context, self._description, ctypes.byref(self._spec), None)
         if not stream:
             raise PulseError(self._message())
         self._stream = stream
         lib.pa_stream_set_state_callback(stream, self._on_state, None)
         lib.pa_stream_set_moved_callback(stream, self._on_moved, None)
         # The server hands over one block at a time (fragsize): 50 ms, as PortAudio did.
-        attr = _BufferAttr(_DEFAULT, _DEFAULT, _DEFAULT, _DEFAULT, self._bytes)
+        attr = pa.BufferAttr(pa.DEFAULT, pa.DEFAULT, pa.DEFAULT, pa.DEFAULT, self._bytes)
         device = source.encode() if source else None  # None: the default, or $PULSE_SOURCE
-        # A named source is that device or nothing; the server's default (``--device
-        # pulse``) is whichever source is the default now, so that stream may follow it.
-        self._named = bool(source)
-        flags = (_DONT_MOVE if source else 0) | _ADJUST_LATENCY
+        flags = (pa.DONT_MOVE if source else 0) | pa.ADJUST_LATENCY
         if lib.pa_stream_connect_record(stream, device, ctypes.byref(attr), flags) < 0:
             raise PulseError(self._message())
-        self._wait(lambda: lib.pa_stream_get_state(stream), _STREAM_READY, _STREAM_ENDED)
+        return stream
 
     def _wait(self, state: Callable[[], int], ready: int, ended: tuple[int, ...]) -> None:
         """Run the main loop until ``state()`` is ``ready``; PulseError if it ends or times out."""
@@ -254,15 +216,80 @@ class PulseRecordStream:
     # -- the reading thread --------------------------------------------------
 
     def _state_changed(self, stream: int | None, _userdata: int | None) -> None:
-        if self._lib.pa_stream_get_state(stream) in _STREAM_ENDED:
+        if stream != self._stream or self._lib.pa_stream_get_state(stream) not in pa.STREAM_ENDED:
+            return
+        if self._follow and self.active:  # its output was removed: on to the new default?
+            self._orphaned = True
+            self._ask_default()
+        else:
             self._gone = True
 
-    def _moved(self, _stream: int | None, _userdata: int | None) -> None:
-        if self._named:  # to another source than the one asked for: that one is gone
+    def _moved(self, stream: int | None, _userdata: int | None) -> None:
+        if stream != self._stream:
+            return
+        if self._follow:  # wherever it went, the default's monitor is recorded, or nothing
+            self._orphaned = True
+            self._ask_default()
+        elif self._named:  # to another source than the one asked for: that one is gone
             self._gone = True
+
+    def _server_changed(self, _context: int | None, event: int, _index: int, _data: Any) -> None:
+        """The server's defaults changed (the subscription asks for no other events)."""
+        if event & pa.FACILITY_MASK == pa.FACILITY_SERVER:
+            self._ask_default()
+
+    def _ask_default(self) -> None:
+        operation = self._lib.pa_context_get_server_info(self._context, self._on_server_info, None)
+        if not operation and self._orphaned:  # the context failed: the server is gone
+            self._gone = True
+        self._done(operation)
+
+    def _default_known(self, _context: int | None, info: Any, _data: Any) -> None:
+        name = info.contents.default_sink_name if info else None
+        if not name:  # no output left to follow (or no answer)
+            if self._orphaned:
+                self._gone = True
+            return
+        if name.decode(errors="replace") == self._sink:
+            # Still this one.  A stream ended while the server still names its output
+            # waits for the next change (or DeviceSource's stall check says it is lost).
+            return
+        self._done(
+            self._lib.pa_context_get_sink_info_by_name(
+                self._context, name, self._on_sink_info, None
+            )
+        )
+
+    def _sink_found(self, _context: int | None, info: Any, eol: int, _data: Any) -> None:
+        if eol or not info:  # the list's end, or that output went meanwhile: the next change
+            return
+        sink = info.contents.name.decode(errors="replace")
+        if sink == self._sink:  # an answer overtaken by a later switch
+            return
+        description = (info.contents.description or b"").decode(errors="replace") or sink
+        self._switch(sink, description)
+
+    def _switch(self, sink: str, description: str) -> None:
+        """Record ``sink``'s monitor instead; the old stream first goes, so no audio doubles."""
+        old, self._stream = self._stream, None
+        if old is not None:
+            self._release(old)
+        monitor = f"{sink}.monitor"
+        self._sink, self._orphaned = sink, False
+        try:
+            self._record(monitor)
+        except PulseError as exc:
+            log.warning("System audio cannot record the new default output %s: %s", monitor, exc)
+            self._gone = True
+            return
+        if self._last_data_at:
+            self._bridge_from = self._last_data_at
+        if self._switched_callback is not None:
+            self._switched_callback()
+        log.info("System audio follows the default output: now “%s” (%s)", description, monitor)
 
     def _run(self) -> None:
-        lib, mainloop, stream = self._lib, self._mainloop, self._stream
+        lib, mainloop = self._lib, self._mainloop
         size, frames, callback, stop = self._bytes, self._frames, self._callback, self._stop
         data, length = ctypes.c_void_p(), ctypes.c_size_t()
         data_ref, length_ref = ctypes.byref(data), ctypes.byref(length)
@@ -273,10 +300,16 @@ class PulseRecordStream:
             while not stop.is_set() and lib.pa_mainloop_iterate(mainloop, 1, None) >= 0:
                 if self._gone or stop.is_set():
                     break
+                stream, before = self._stream, len(pending)
+                if stream is None:  # a switch failed: said gone just above
+                    continue
+                # A stream not ready (or ended) refuses the peek: nothing to read.
                 while lib.pa_stream_peek(stream, data_ref, length_ref) == 0 and length.value:
-                    if data.value:  # else a hole in the stream: nothing to hand on
+                    if data.value and not self._orphaned:  # else a hole, or not ours to hand on
                         pending += ctypes.string_at(data.value, length.value)
                     lib.pa_stream_drop(stream)
+                if len(pending) > before:
+                    self._arrived(pending, before)
                 while len(pending) >= size:
                     block = bytes(pending[:size])
                     del pending[:size]
@@ -286,18 +319,45 @@ class PulseRecordStream:
             self._free()
             self._finished_callback()
 
+    def _arrived(self, pending: bytearray, before: int) -> None:
+        """Audio came (``pending[before:]``); the first after a switch follows its gap's silence.
+
+        The gap runs from the old stream's last audio to the new one's first,
+        which arrives as it ends.  Call mode lines its sides up by when chunks
+        arrive, and frames "Them" with silence beside each chunk of "You" that
+        waited ``ALONE_AFTER_S`` for it: so the silence here fills the gap up to
+        that much, less the new audio's own length (it pairs with the chunks of
+        "You" heard meanwhile), and "Them" stays in step with "You".
+        """
+        now = time.monotonic()
+        if self._bridge_from is not None:
+            came = (len(pending) - before) / 2 / self._rate
+            gap = bridge_seconds(now - self._bridge_from, came)
+            pending[before:before] = bytes(round(gap * self._rate) * 2)
+            self._bridge_from = None
+        self._last_data_at = now
+
+    def _done(self, operation: int | None) -> None:
+        if operation:
+            self._lib.pa_operation_unref(operation)
+
+    def _release(self, stream: int) -> None:
+        lib = self._lib
+        # No calls into Python from here on: the stream is being let go.
+        lib.pa_stream_set_state_callback(stream, pa.Notify(), None)
+        lib.pa_stream_set_moved_callback(stream, pa.Notify(), None)
+        lib.pa_stream_disconnect(stream)
+        lib.pa_stream_unref(stream)
+
     def _free(self) -> None:
         with self._ended:
             stream, context, mainloop = self._stream, self._context, self._mainloop
             self._stream = self._context = self._mainloop = None
             lib = self._lib
             if stream is not None:
-                # No calls into Python from here on: the stream is being let go.
-                lib.pa_stream_set_state_callback(stream, _Notify(), None)
-                lib.pa_stream_set_moved_callback(stream, _Notify(), None)
-                lib.pa_stream_disconnect(stream)
-                lib.pa_stream_unref(stream)
+                self._release(stream)
             if context is not None:
+                lib.pa_context_set_subscribe_callback(context, pa.Subscribed(), None)
                 lib.pa_context_disconnect(context)
                 lib.pa_context_unref(context)
             if mainloop is not None:

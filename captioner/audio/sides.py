@@ -13,3 +13,6 @@ SIDES: tuple[str, str] = (MIC, SYSTEM)
 SIDE_NAMES = {MIC: "microphone", SYSTEM: "system audio"}
 # What each side's lines are labelled until the user names them (the call panel).
 DEFAULT_NAMES: dict[str, str] = {MIC: "You", SYSTEM: "Them"}
+# How long call mode waits for a side that has nothing before framing silence for it
+# (CallSources' max_wait_s); a source that bridges a gap of its own fills only this much.
+ALONE_AFTER_S = 0.3

@@ -41,12 +41,7 @@ CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
 _POLL_SECONDS = 0.1
 
-__all__ = [
-    "CHUNK_SECONDS",
-    "DEVICE_OPEN_LOCK",
-    "DeviceSource",
-    "pulse_source_selected",
-]
+__all__ = ["CHUNK_SECONDS", "DEVICE_OPEN_LOCK", "DeviceSource", "pulse_source_selected"]
 
 
 class DeviceSource:
@@ -71,6 +66,7 @@ class DeviceSource:
     # True when this device records what the computer plays (a loopback input):
     # silence there is normal, while a microphone giving exact zeros is muted.
     is_system_audio = False
+    follows_default_output = False  # the default output's monitor: see pulse_record
 
     def __init__(
         self,
@@ -207,6 +203,8 @@ class DeviceSource:
                 blocksize=round(TARGET_RATE * CHUNK_SECONDS),
                 callback=self._on_block,
                 finished_callback=self._on_finished,
+                follow_default_output=self.follows_default_output,
+                switched_callback=self._restarted,
             )
         except pulse_record.PulseError as exc:
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
@@ -355,6 +353,10 @@ class DeviceSource:
             self._queue.put_nowait(bytes(indata))
         except queue.Full:
             self._overflows += 1
+
+    def _restarted(self) -> None:
+        """pulse_record switched output: a new stream, whose first block gets the start's grace."""
+        self._got_block, self._last_block_at = False, time.monotonic()
 
     def _on_finished(self) -> None:
         """PortAudio: the stream ended, by our close() or because the device went away."""

@@ -90,7 +90,9 @@ class SystemAudioDevice:
 
     ``monitor`` is the PulseAudio source name (Linux); ``device`` the PortAudio
     input device (Windows loopback, macOS loopback driver).  ``is_default``
-    marks the default output's monitor, which call mode pre-selects.
+    marks the default output's monitor, which call mode pre-selects; on
+    PulseAudio/PipeWire its capture follows the default output during a run
+    (headphones plugged in), while any other output's stays on that output.
     """
 
     name: str
@@ -109,7 +111,9 @@ class SystemAudioDevice:
     ) -> PulseMonitorSource | DeviceSource:
         """A (not yet opened) audio source recording this output."""
         if self.backend == "pulse":
-            return PulseMonitorSource(self.monitor, name=self.name, sd=sd)
+            return PulseMonitorSource(
+                self.monitor, name=self.name, sd=sd, follow_default=self.is_default
+            )
         if self.device is None:
             raise AudioError(f"“{self.name}” has no capture device to open.")
         from captioner.audio.source import DeviceSource  # numpy and soxr: only when opening

@@ -397,3 +397,39 @@ def test_a_side_delivering_faster_than_the_other_is_still_trimmed() -> None:
     assert mic_numbers == sorted(set(mic_numbers))
     assert _side(frames, 1) == list(range(len(_side(frames, 1))))  # the other lost none
     assert dropped[SYSTEM] == 0
+
+
+@pytest.mark.parametrize(
+    ("resumes_at", "burst", "lag"),
+    [(23, 2, 0), (25, 1, 0), (40, 2, 0), (40, 8, 2)],
+    ids=["gap-0.15s", "gap-0.25s", "gap-1s", "gap-1s-long-burst"],
+)
+def test_a_system_side_switching_output_stays_in_step_with_the_microphone(
+    resumes_at: int, burst: int, lag: int
+) -> None:
+    """ "Them" follows the default output (pulse_record): its old stream's last chunk is
+    #19, the new one's audio begins at #``resumes_at`` and its first ``burst`` chunks come
+    at once.  The silence put before them (:func:`bridge_seconds`) keeps each frame's two
+    sides from the same moment, after a short gap as after one CallSources bridges; only
+    a first burst longer than CallSources waits (0.3 s) leaves "Them" behind, by the rest."""
+    from captioner.audio.pulse_record import bridge_seconds
+
+    def heard(n: int) -> float:  # chunk n: 50 ms from n * 0.05 s, there when it ends
+        return round((n + 1) * 0.05, 6)
+
+    mic = [(heard(n), tone(n + 1)) for n in range(80)]
+    system = [(heard(n), tone(-(n + 1))) for n in range(20)]
+    came_at = heard(resumes_at + burst - 1)
+    fill = round(bridge_seconds(came_at - heard(19), burst * 0.05) / 0.05)
+    system += [(came_at, tone(0))] * fill
+    system += [(max(came_at, heard(n)), tone(-(n + 1))) for n in range(resumes_at, 80)]
+    clock = FakeClock()
+    clock.now = 10.0
+    sources = CallSources(CapturedAhead("mic", mic), CapturedAhead("system", system), clock=clock)
+    number = lambda chunk: int.from_bytes(chunk[:2], "little", signed=True)  # noqa: E731
+    frames = [[number(c) for c in split_frame(f)] for f in read_all(sources)]
+    paired = [(m - 1, -s - 1) for m, s in frames if m and s]  # chunk numbers, both sides real
+    assert paired[:20] == [(n, n) for n in range(20)]
+    after = paired[20:]
+    assert [s for _, s in after] == list(range(resumes_at, resumes_at + len(after)))
+    assert {m - s for m, s in after} == {lag}

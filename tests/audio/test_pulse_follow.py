@@ -1,0 +1,227 @@
+"""Real PulseAudio: "System audio — … — default" follows the default output during a run.
+
+The user captions the default output ("Speakers"), plugs in headphones as the
+echo hint asks, and the desktop makes them the default: the call's audio plays
+there now.  The monitor of Speakers then gave digital silence, no error, the
+status "Listening", and no captions.  The default output's choice now moves to
+the new default's monitor (a removed default likewise); any other output's
+choice stays on its output, and is lost with it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import wave
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from captioner.audio.call import CallSources, split_frame
+from captioner.audio.devices import sound_server_input
+from captioner.audio.early_capture import EarlyCapture
+from captioner.audio.errors import AudioError
+from captioner.audio.source import DeviceSource
+from captioner.audio.system import SystemAudioDevice, list_system_sources
+from tests.audio.helpers import CLIP_0890
+from tests.audio.test_pulse_capture import envelope, find_lag, overlap
+from tests.pulse import PulseServer, playing
+
+pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+
+RATE = 16000
+SWITCH_LOG = "System audio follows the default output"
+
+
+@pytest.fixture
+def outputs(pulse_server: PulseServer) -> Iterator[tuple[str, str]]:
+    """Two outputs, "speakers" (made the default) and "headphones"; all undone after."""
+    speakers = pulse_server.create_sink()
+    headphones = pulse_server.create_sink()
+    pulse_server.set_default_sink(speakers)
+    try:
+        yield speakers, headphones
+    finally:
+        pulse_server.set_default_sink(pulse_server.sink)
+        pulse_server.remove_sink(speakers)
+        pulse_server.remove_sink(headphones)
+
+
+def choice_for(sink: str) -> SystemAudioDevice:
+    """The picker's system-audio choice for ``sink`` (a fresh scan, as at Start)."""
+    return next(s for s in list_system_sources() if s.monitor == f"{sink}.monitor")
+
+
+class Capture:
+    """A source opened with its chunks pushed (as the app has them), each with when it came."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.pushed: list[tuple[float, bytes]] = []
+        source.push_to(lambda chunk: self.pushed.append((time.monotonic(), chunk)))
+        source.open()
+        self.flows_after(0.0)
+
+    def flows_after(self, moment: float, timeout: float = 10.0) -> None:
+        """Read (watching for errors) until a chunk came after ``moment``."""
+        deadline = time.monotonic() + timeout
+        while not any(at > moment for at, _ in self.pushed):
+            assert time.monotonic() < deadline, "no audio"
+            self.source.read(0.1)
+
+    def play(self, sink: str, tail_s: float = 0.5) -> AudioError | None:
+        """Play the clip into ``sink``, reading on; the error read() raised, if any."""
+        try:
+            with playing(CLIP_0890, sink) as player:
+                deadline = time.monotonic() + 30
+                while player.poll() is None and time.monotonic() < deadline:
+                    self.source.read(0.2)
+            ended = time.monotonic()
+            while time.monotonic() - ended < tail_s:
+                self.source.read(0.2)
+        except AudioError as exc:
+            return exc
+        return None
+
+    def since(self, moment: float) -> list[bytes]:
+        return [chunk for at, chunk in self.pushed if at >= moment]
+
+
+def samples(chunks: list[bytes]) -> np.ndarray:
+    return np.frombuffer(b"".join(chunks), "<i2").astype(np.float32) / 32768
+
+
+def reference() -> np.ndarray:
+    with wave.open(str(CLIP_0890), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
+
+
+def assert_the_whole_clip_once(captured: np.ndarray) -> None:
+    """The clip is in ``captured``, all of it, once, in order (no audio twice, none lost)."""
+    loudest = float(np.max(np.abs(captured))) if captured.size else 0.0
+    assert loudest > 0.05, f"the clip was not heard (peak {loudest:.3f})"
+    clip = reference()
+    lag = find_lag(clip, captured)
+    ref_part, cap_part = overlap(clip, captured, lag)
+    assert len(ref_part) > 0.9 * len(clip), f"most of the clip is missing (lag {lag})"
+    corr = float(np.corrcoef(envelope(ref_part), envelope(cap_part))[0, 1])
+    assert corr > 0.8, f"envelope correlation {corr:.2f} at lag {lag / 16:.0f} ms"
+
+
+def test_the_default_output_is_followed_to_headphones_made_the_default(
+    pulse_server, outputs, caplog
+):
+    speakers, headphones = outputs
+    choice = choice_for(speakers)
+    assert choice.is_default
+    caplog.set_level(logging.INFO, logger="captioner.audio.pulse_record")
+    capture = Capture(choice.make_source())
+    try:
+        switched = time.monotonic()
+        pulse_server.set_default_sink(headphones)  # plugged in; the call's audio goes there
+        capture.flows_after(switched + 0.1)  # from the headphones' monitor, after a gap
+        played = time.monotonic()
+        error = capture.play(headphones)
+        ended = time.monotonic()
+    finally:
+        capture.source.close()
+    assert error is None, error
+    captured = samples(capture.since(played))
+    assert_the_whole_clip_once(captured)
+    # One stream at a time: no more audio than time went by (two would double it).
+    assert len(captured) / RATE < ended - played + 0.3
+    switches = [r.getMessage() for r in caplog.records if SWITCH_LOG in r.getMessage()]
+    assert switches == [f"{SWITCH_LOG}: now “{headphones}” ({headphones}.monitor)"]
+
+
+def test_a_removed_default_output_is_followed_to_the_new_default(pulse_server, outputs):
+    _speakers, headphones = outputs
+    pulse_server.set_default_sink(headphones)
+    choice = choice_for(headphones)
+    assert choice.is_default
+    capture = Capture(choice.make_source())
+    try:
+        removed = time.monotonic()
+        pulse_server.remove_sink(headphones)  # unplugged: the server picks another default
+        now_default = pulse_server.default_sink()
+        assert now_default != headphones
+        capture.flows_after(removed + 0.1)
+        played = time.monotonic()
+        error = capture.play(now_default)
+    finally:
+        capture.source.close()
+    assert error is None, error
+    assert_the_whole_clip_once(samples(capture.since(played)))
+
+
+def test_an_output_that_is_not_the_default_is_not_followed(pulse_server, outputs, caplog):
+    """Chosen by name, it stays that output's: a new default is not heard, and its
+    removal is a lost device (as for a microphone unplugged)."""
+    _speakers, headphones = outputs
+    choice = choice_for(headphones)
+    assert not choice.is_default
+    caplog.set_level(logging.INFO, logger="captioner.audio.pulse_record")
+    capture = Capture(choice.make_source())
+    try:
+        pulse_server.set_default_sink(pulse_server.sink)
+        played = time.monotonic()
+        error = capture.play(pulse_server.sink)
+        heard = float(np.max(np.abs(samples(capture.since(played)))))
+        pulse_server.remove_sink(headphones)
+        lost: AudioError | None = None
+        deadline = time.monotonic() + 10
+        while lost is None and time.monotonic() < deadline:
+            try:
+                capture.source.read(0.5)
+            except AudioError as exc:
+                lost = exc
+    finally:
+        capture.source.close()
+    assert error is None, error
+    assert heard < 1e-3, f"the new default output was captured (peak {heard:.2f})"
+    assert not [r for r in caplog.records if SWITCH_LOG in r.getMessage()]
+    assert lost is not None, "no error: capture went on after the output was removed"
+    assert str(lost).startswith(f"Lost the audio device “{choice.name}”")
+
+
+def test_call_mode_keeps_them_in_step_with_you_across_a_switch(pulse_server, outputs):
+    """A microphone beside the headphones hears what they play; "Them" follows the
+    default output there mid-clip.  After the switch both sides hold the same audio at
+    the same place in the frames (lined up by when it was heard), and "Them" stays on."""
+    speakers, headphones = outputs
+    room = pulse_server.create_microphone("Room microphone", hears=headphones)
+    lost: list[tuple[str, str]] = []
+    call = CallSources(
+        EarlyCapture(DeviceSource(sound_server_input(room, "Room microphone"))),
+        EarlyCapture(choice_for(speakers).make_source()),
+        on_source_lost=lambda side, message: lost.append((side, message)),
+    )
+    you: list[bytes] = []
+    them: list[bytes] = []
+    try:
+        for side in (call.source("mic"), call.source("system")):
+            side.start()
+        call.open()
+        began = time.monotonic()
+        while time.monotonic() - began < 1.0:
+            call.read(0.5)
+        with playing(CLIP_0890, headphones) as player:  # the call already plays there
+            time.sleep(1.0)
+            pulse_server.set_default_sink(headphones)  # and now the desktop says so
+            deadline = time.monotonic() + 30
+            while player.poll() is None and time.monotonic() < deadline:
+                if frame := call.read(0.5):
+                    mic, system = split_frame(frame)
+                    you.append(mic)
+                    them.append(system)
+    finally:
+        call.close()
+        pulse_server.remove_sink(room)
+    assert not lost, lost
+    mic, system = samples(you), samples(them)
+    start = int(np.argmax(np.abs(system) > 1e-3))  # the first audio "Them" heard after it
+    assert np.max(np.abs(system)) > 0.05, "nothing heard from the headphones"
+    lag = find_lag(mic[start:], system[start:]) / RATE
+    assert abs(lag) < 0.06, f"“Them” is {lag * 1000:.0f} ms off “You” after the switch"
