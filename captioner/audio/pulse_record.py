@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -145,9 +146,10 @@ class PulseRecordStream:
             raise PulseError(self._message())
         self._wait(lambda: lib.pa_context_get_state(context), pa.CONTEXT_READY, pa.CONTEXT_ENDED)
         self._spec = pa.SampleSpec(pa.S16_NATIVE, samplerate, 1)
-        # A named source is that device or nothing; the server's default (``--device
-        # pulse``) is whichever source is the default now, so that stream may follow it.
-        self._named = bool(source)
+        # A named source (or one $PULSE_SOURCE names, as the PortAudio route and users
+        # do) is that device or nothing; the server's default (``--device pulse``) is
+        # whichever source is the default now, so that stream may follow it.
+        self._named = bool(source or os.environ.get("PULSE_SOURCE"))
         stream = self._record(source)
         self._wait(lambda: lib.pa_stream_get_state(stream), pa.STREAM_READY, pa.STREAM_ENDED)
         if self._follow:
@@ -168,7 +170,7 @@ class PulseRecordStream:
         # The server hands over one block at a time (fragsize): 50 ms, as PortAudio did.
         attr = pa.BufferAttr(pa.DEFAULT, pa.DEFAULT, pa.DEFAULT, pa.DEFAULT, self._bytes)
         device = source.encode() if source else None  # None: the default, or $PULSE_SOURCE
-        flags = (pa.DONT_MOVE if source else 0) | pa.ADJUST_LATENCY
+        flags = (pa.DONT_MOVE if self._named else 0) | pa.ADJUST_LATENCY
         if lib.pa_stream_connect_record(stream, device, ctypes.byref(attr), flags) < 0:
             raise PulseError(self._message())
         return stream
