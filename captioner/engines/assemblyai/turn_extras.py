@@ -56,6 +56,10 @@ def speaker_label(label: str | None) -> str | None:
     return label
 
 
+# The longest Stop, or the closing of a connection, waits for translations still owed.
+MAX_TRANSLATION_WAIT_S = 2.0
+
+
 class RunExtras:
     """One run's translation bookkeeping, shared by all its connections (thread-safe)."""
 
@@ -88,11 +92,6 @@ class RunExtras:
     def waiting(self) -> set[str]:
         with self._cond:
             return set(self._waiting)
-
-    def wait(self, timeout: float) -> bool:
-        """Block until every finished turn has its translation, or ``timeout``; True if all."""
-        with self._cond:
-            return self._cond.wait_for(lambda: not self._waiting, timeout)
 
     def nap(self, timeout: float) -> None:
         """Sleep up to ``timeout``, woken early when any translation settles."""
@@ -270,15 +269,12 @@ def await_translations(extras: RunExtras, live: Link | None, wait_s: float) -> N
         return
     if live is not None and live.usable and live.has_open_turn():
         live.force_endpoint()
-    deadline = time.monotonic() + min(2.0, wait_s)
-    while time.monotonic() < deadline:
+
+    def pending() -> bool:
         open_turn = live is not None and live.usable and live.has_open_turn()
-        if not open_turn and not extras.waiting():
-            return
-        # Sleeps (woken early when a translation settles); wait() would return at once
-        # while only the forced final is awaited, and spin a core until it came.
-        extras.nap(0.02)
-    if extras.waiting():
+        return open_turn or bool(extras.waiting())
+
+    if not _wait_while(pending, extras.nap, wait_s) and extras.waiting():
         log.info("Stopping without %d translation(s)", len(extras.waiting()))
 
 
@@ -311,10 +307,20 @@ def await_link_translations(
 
     if link.usable and link.has_open_turn() and not cancelled():
         link.force_endpoint()
-    deadline = time.monotonic() + min(2.0, wait_s)
+    if not _wait_while(pending, extras.nap, wait_s):
+        log.info("Closing connection %d without %d translation(s)", link.id, len(extras.owed()))
+
+
+def _wait_while(pending: Callable[[], bool], nap: Callable[[float], None], wait_s: float) -> bool:
+    """Nap while ``pending()``, for at most ``wait_s`` (and 2 s); False if time ran out.
+
+    ``nap`` sleeps, woken early when a translation settles: a wait that
+    returned at once while only a forced final was awaited spun a core.
+    """
+    deadline = time.monotonic() + min(MAX_TRANSLATION_WAIT_S, wait_s)
     while pending():
         left = deadline - time.monotonic()
         if left <= 0:
-            log.info("Closing connection %d without %d translation(s)", link.id, len(extras.owed()))
-            return
-        extras.nap(min(0.02, left))
+            return False
+        nap(min(0.02, left))
+    return True
