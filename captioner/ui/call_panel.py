@@ -26,9 +26,7 @@ from captioner.audio.sides import DEFAULT_NAMES, MIC, SIDE_NAMES, SYSTEM
 from captioner.ui.level_meter import LevelMeter
 
 NAME_TIP = "Label shown before this side's captions"
-NAME_TIP_RUNNING = (
-    "Label shown before this side's captions (fixed during a call: change it after Stop)"
-)
+NAME_TIP_RUNNING = f"{NAME_TIP} (fixed during a call: change it after Stop)"
 
 
 def _item_text(item: Any) -> str:

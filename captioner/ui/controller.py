@@ -27,7 +27,7 @@ from captioner.engines.base import (
 from captioner.ui.bridge import EngineBridge
 
 log = logging.getLogger(__name__)
-ENGINE_NOTE = "engine"  # the status note of what an engine said lasts (a call's side lost)
+ENGINE_NOTE = "engine"  # status notes of what an engine said lasts (a call's side lost)
 
 EngineFactory = Callable[[EngineListener], Engine]
 
@@ -147,7 +147,8 @@ class CaptionController(QObject):
             raise RuntimeError("A captioning run is already in progress")
         self._error = None
         self.service_session = None
-        self._notes.pop(ENGINE_NOTE, None)  # the last run's lost side
+        for key in [k for k in self._notes if k.startswith(f"{ENGINE_NOTE}:")]:
+            del self._notes[key]  # the last run's lost side
         self._engine = engine_factory(self._bridge)
         self.runningChanged.emit(True)
         self._set_status(STATE_TEXT[EngineState.CONNECTING], False)
@@ -243,10 +244,8 @@ class CaptionController(QObject):
     def _on_notice(self, notice: EngineNotice) -> None:
         log.info("Notice: %s %s", notice.message, notice.detail)
         self.noticed.emit(notice.message, notice.detail)
-        if notice.lasting and self.running:
-            lasting = [*filter(None, self._notes.get(ENGINE_NOTE, "").split(" · "))]
-            if notice.lasting not in lasting:
-                self.set_status_note(" · ".join([*lasting, notice.lasting]), ENGINE_NOTE)
+        if notice.lasting and self.running:  # one note each, in the order they came
+            self.set_status_note(notice.lasting, f"{ENGINE_NOTE}:{notice.lasting}")
 
     def _on_error(self, error: EngineError) -> None:
         detail = error.detail  # the technical cause, when the engine gives one
