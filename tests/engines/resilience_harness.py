@@ -17,6 +17,7 @@ from captioner.engines.base import (
     EngineStatus,
     WorkerEngine,
 )
+from tests.fakes.v3_extras import Extras
 from tests.fakes.v3_server import (
     CHUNK_MS,
     FakeV3Server,
@@ -191,8 +192,12 @@ def run_scenario(
     seed: int = 0,
     heartbeats: bool = True,
     heartbeat_every_ms: float = 1000.0,
+    extras: Extras | None = None,
+    listener: StatusRecorder | None = None,
     **config: Any,
 ) -> Outcome:
+    """One run of ``seconds`` of timeline-coded audio against the fake server with
+    ``faults`` (and ``extras``: the LLM Gateway, revisions…), to its end."""
     chunks = round(seconds * 1000 / CHUNK_MS)
     with FakeV3Server(
         KEY,
@@ -203,8 +208,9 @@ def run_scenario(
         timeline=True,
         heartbeats=heartbeats,
         heartbeat_every_ms=heartbeat_every_ms,
+        extras=extras,
     ) as server:
-        listener = StatusRecorder()
+        listener = listener or StatusRecorder()
         engine = AssemblyAIEngine(
             listener,
             fast_config(server.url, **config),

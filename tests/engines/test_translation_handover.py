@@ -13,7 +13,6 @@ import time
 import pytest
 
 from captioner.core.transcript import Turn
-from captioner.engines.assemblyai import AssemblyAIEngine
 from captioner.engines.assemblyai.link import Link, default_client_factory
 from captioner.engines.assemblyai.turn_extras import (
     RunExtras,
@@ -25,8 +24,9 @@ from tests.engines.resilience_harness import (
     KEY,
     MS_PER_WORD,
     SCRIPT,
-    CodedSource,
+    Outcome,
     fast_config,
+    run_scenario,
 )
 from tests.engines.test_translation import TranslationRecorder
 from tests.fakes.v3_extras import Extras, Gateway
@@ -37,55 +37,43 @@ from tests.fakes.v3_server import CHUNK_MS, FakeV3Server, Faults, FaultsArg, cod
 LATE_S = 1.3
 
 
-def _run(
-    faults: FaultsArg, **changes: object
-) -> tuple[TranslationRecorder, AssemblyAIEngine, FakeV3Server]:
-    extras = Extras(gateway=Gateway(delays_s=(LATE_S,)), relative_turn_order=True)
-    with FakeV3Server(
-        KEY,
-        SCRIPT,
+def _run(faults: FaultsArg, **changes: object) -> Outcome:
+    """8 s through the fake server, whose gateway answers each final ``LATE_S`` later."""
+    return run_scenario(
         faults,
-        ms_per_word=MS_PER_WORD,
-        gap_ms=GAP_MS,
-        timeline=True,
-        extras=extras,
-    ) as server:
-        listener = TranslationRecorder()
-        engine = AssemblyAIEngine(
-            listener,
-            fast_config(server.url, translate_to="fr", provisional_offline=False, **changes),
-        )
-        engine.start(CodedSource(160))  # 8 s
-        listener.wait_stopped(40)
-        assert engine.join(10)
-    return listener, engine, server
+        seconds=8.0,
+        extras=Extras(gateway=Gateway(delays_s=(LATE_S,)), relative_turn_order=True),
+        listener=TranslationRecorder(),
+        translate_to="fr",
+        provisional_offline=False,
+        **changes,
+    )
 
 
-def _whole_lines(
-    listener: TranslationRecorder, engine: AssemblyAIEngine, server: FakeV3Server, role: str
-) -> dict[int, list[Turn]]:
+def _whole_lines(outcome: Outcome, role: str) -> dict[int, list[Turn]]:
     """The lines of ``role``'s connections that show a whole turn of their session, by connection.
 
     A line cut at an ownership window's edge shows only part of what its
     session finished (and translated); it gets no translation by design.
     """
-    sessions = {s.offset_ms: s for s in server.sessions if s.began}
+    sessions = {s.offset_ms: s for s in outcome.sessions if s.began}
     out: dict[int, list[Turn]] = {}
-    for link in engine.connections:
+    for link in outcome.engine.connections:
         session = sessions.get(link.offset_ms) if link.role == role else None
         if session is None:
             continue
         finals = {text for _index, text, _formatted in session.finals_sent}
         prefix = f"aai-{link.id}:"
         out[link.id] = [
-            t for t in listener.transcript.finished if t.key.startswith(prefix) and t.text in finals
+            t
+            for t in outcome.listener.transcript.finished
+            if t.key.startswith(prefix) and t.text in finals
         ]
     return out
 
 
 def test_a_rollover_keeps_the_translations_of_the_old_sessions_last_lines() -> None:
-    listener, engine, server = _run(None, rollover_after_s=3.0)
-    by_link = _whole_lines(listener, engine, server, "live")
+    by_link = _whole_lines(_run(None, rollover_after_s=3.0), "live")
     assert len(by_link) >= 2, "a rollover happened"
     newest = max(by_link)
     old = [t for link_id, lines in by_link.items() if link_id != newest for t in lines]
@@ -98,10 +86,8 @@ def test_a_rollover_keeps_the_translations_of_the_old_sessions_last_lines() -> N
 
 def test_a_backfill_keeps_the_translations_of_the_lines_it_transcribed() -> None:
     began = time.monotonic()
-    listener, engine, server = _run(
-        [Faults(drop_after_ms=2300), Faults()], backoff_base_s=1.0, backoff_cap_s=1.0
-    )
-    lines = [t for ts in _whole_lines(listener, engine, server, "backfill").values() for t in ts]
+    outcome = _run([Faults(drop_after_ms=2300), Faults()], backoff_base_s=1.0, backoff_cap_s=1.0)
+    lines = [t for ts in _whole_lines(outcome, "backfill").values() for t in ts]
     assert lines, "the gap was redone by a backfill"
     untranslated = [(t.key, t.text) for t in lines if t.translation is None]
     assert not untranslated, untranslated
