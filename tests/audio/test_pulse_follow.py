@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from captioner.audio.call import CallSources, split_frame
 from captioner.audio.devices import sound_server_input
-from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.audio.source import DeviceSource
 from captioner.audio.system import SystemAudioDevice, list_system_sources
 from tests.audio.helpers import CLIP_0890
 from tests.audio.test_pulse_capture import envelope, find_lag, overlap
+from tests.audio.test_pulse_unplugged import live_call
 from tests.pulse import PulseServer, playing
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
@@ -192,35 +191,22 @@ def test_call_mode_keeps_them_in_step_with_you_across_a_switch(pulse_server, out
     the same place in the frames (lined up by when it was heard), and "Them" stays on."""
     speakers, headphones = outputs
     room = pulse_server.create_microphone("Room microphone", hears=headphones)
-    lost: list[tuple[str, str]] = []
-    call = CallSources(
-        EarlyCapture(DeviceSource(sound_server_input(room, "Room microphone"))),
-        EarlyCapture(choice_for(speakers).make_source()),
-        on_source_lost=lambda side, message: lost.append((side, message)),
-    )
-    you: list[bytes] = []
-    them: list[bytes] = []
     try:
-        for side in (call.source("mic"), call.source("system")):
-            side.start()
-        call.open()
-        began = time.monotonic()
-        while time.monotonic() - began < 1.0:
-            call.read(0.5)
-        with playing(CLIP_0890, headphones) as player:  # the call already plays there
+        with (
+            live_call(
+                DeviceSource(sound_server_input(room, "Room microphone")),
+                choice_for(speakers).make_source(),
+            ) as call,
+            playing(CLIP_0890, headphones) as player,
+        ):  # the call already plays there
             time.sleep(1.0)
             pulse_server.set_default_sink(headphones)  # and now the desktop says so
             deadline = time.monotonic() + 30
-            while player.poll() is None and time.monotonic() < deadline:
-                if frame := call.read(0.5):
-                    mic, system = split_frame(frame)
-                    you.append(mic)
-                    them.append(system)
+            call.read_while(lambda: player.poll() is None and time.monotonic() < deadline)
     finally:
-        call.close()
         pulse_server.remove_sink(room)
-    assert not lost, lost
-    mic, system = samples(you), samples(them)
+    assert not call.lost, call.lost
+    mic, system = samples(call.you), samples(call.them)
     start = int(np.argmax(np.abs(system) > 1e-3))  # the first audio "Them" heard after it
     assert np.max(np.abs(system)) > 0.05, "nothing heard from the headphones"
     lag = find_lag(mic[start:], system[start:]) / RATE

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,7 @@ from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.audio.pulse_monitor import PulseMonitorSource
 from captioner.audio.source import DeviceSource
+from captioner.engines.base import AudioSource
 from tests.audio.helpers import CLIP_0890
 from tests.pulse import PulseServer, playing
 
@@ -76,6 +79,46 @@ def unplug_while_capturing(
     return error, lost_after, [chunk for at, chunk in pushed if at >= unplugged]
 
 
+@dataclass
+class LiveCall:
+    """Call mode over two real captures: what each side was lost with, and heard."""
+
+    sources: CallSources
+    lost: list[tuple[str, str]] = field(default_factory=list)
+    you: list[bytes] = field(default_factory=list)
+    them: list[bytes] = field(default_factory=list)
+
+    def read_while(self, going: Callable[[], bool]) -> None:
+        """Read frames while ``going()``, each side's half kept in ``you`` / ``them``."""
+        while going():
+            if frame := self.sources.read(0.5):
+                mic, system = split_frame(frame)
+                self.you.append(mic)
+                self.them.append(system)
+
+
+@contextmanager
+def live_call(mic: AudioSource, system: AudioSource) -> Iterator[LiveCall]:
+    """Both captures started and opened as call mode does, and read for a first second
+    (not kept); closed on the way out."""
+    lost: list[tuple[str, str]] = []
+    sources = CallSources(
+        EarlyCapture(mic),
+        EarlyCapture(system),
+        on_source_lost=lambda side, message: lost.append((side, message)),
+    )
+    try:
+        for side in (sources.source("mic"), sources.source("system")):
+            side.start()
+        sources.open()
+        began = time.monotonic()
+        while time.monotonic() - began < 1.0:
+            sources.read(0.5)
+        yield LiveCall(sources, lost)
+    finally:
+        sources.close()
+
+
 def loudest(chunks: list[bytes]) -> float:
     if not chunks:
         return 0.0
@@ -126,37 +169,22 @@ def test_call_mode_stops_only_the_side_whose_output_was_removed(pulse_server, ro
     correlation 1.0, every word the user said captioned twice)."""
     headset_out = pulse_server.create_sink()
     built_in = pulse_server.pactl("get-default-source").strip()
-    lost: list[tuple[str, str]] = []
-    call = CallSources(
-        EarlyCapture(DeviceSource(sound_server_input(built_in, "Built-in Microphone"))),
-        EarlyCapture(PulseMonitorSource(f"{headset_out}.monitor", name="System audio — Headset")),
-        on_source_lost=lambda side, message: lost.append((side, message)),
-    )
-    you: list[bytes] = []
-    them: list[bytes] = []
     try:
-        for side in (call.source("mic"), call.source("system")):
-            side.start()
-        call.open()
-        began = time.monotonic()
-        while time.monotonic() - began < 1.0:
-            call.read(0.5)
-        pulse_server.remove_sink(headset_out)
-        with playing(CLIP_0890, room):  # the user speaks
-            began = time.monotonic()
-            while time.monotonic() - began < 6:
-                if frame := call.read(0.5):
-                    mic, system = split_frame(frame)
-                    you.append(mic)
-                    them.append(system)
+        with live_call(
+            DeviceSource(sound_server_input(built_in, "Built-in Microphone")),
+            PulseMonitorSource(f"{headset_out}.monitor", name="System audio — Headset"),
+        ) as call:
+            pulse_server.remove_sink(headset_out)
+            with playing(CLIP_0890, room):  # the user speaks
+                began = time.monotonic()
+                call.read_while(lambda: time.monotonic() - began < 6)
     finally:
-        call.close()
         pulse_server.remove_sink(headset_out)
-    assert loudest(you) > 0.05, "the microphone side heard nothing"
-    heard = loudest(them)
+    assert loudest(call.you) > 0.05, "the microphone side heard nothing"
+    heard = loudest(call.them)
     assert heard < 1e-3, f"the microphone was captured as the other party (peak {heard:.2f})"
-    assert [side for side, _ in lost] == ["system"]
-    assert lost[0][1].startswith("Lost the audio device “System audio — Headset”")
+    assert [side for side, _ in call.lost] == ["system"]
+    assert call.lost[0][1].startswith("Lost the audio device “System audio — Headset”")
 
 
 def test_the_servers_default_follows_a_new_default_when_its_microphone_goes(pulse_server, room):
