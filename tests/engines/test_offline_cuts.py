@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from captioner.engines.offline import OfflineEngine, OfflineModel
+from captioner.engines.offline import OfflineModel
 from captioner.engines.offline import engine as offline
 from tests import speech
-from tests.recording import RecordingListener
+from tests.engines.test_offline_onsets import transcribe
 
 pytestmark = pytest.mark.slow
 
@@ -40,13 +40,8 @@ def cuts_and_text(
         original(self, event, live)
 
     monkeypatch.setattr(offline._Recogniser, "_end_utterance", note)
-    listener = RecordingListener()
-    engine = OfflineEngine(listener, realtime=False, model=model)
-    engine.start(speech.MemorySource(pcm))  # type: ignore[arg-type]
-    listener.wait_stopped(180)
-    assert engine.join(10)
-    assert not listener.errors, listener.errors
-    return cuts, " ".join(f.text for f in listener.finals if f.text)
+    finals = transcribe(model, pcm, stopped_within_s=180)
+    return cuts, " ".join(f.text for f in finals)
 
 
 @pytest.mark.parametrize("music_snr_db", [None, 15.0], ids=["clean", "music 15 dB"])

@@ -21,11 +21,14 @@ from tests.recording import RecordingListener
 pytestmark = pytest.mark.slow
 
 
-def transcribe(model: OfflineModel, pcm: bytes) -> list[TurnUpdate]:
+def transcribe(
+    model: OfflineModel, pcm: bytes, *, stopped_within_s: float = 120
+) -> list[TurnUpdate]:
+    """The finals with words of a file-mode run of ``pcm`` (which must end without errors)."""
     listener = RecordingListener()
     engine = OfflineEngine(listener, realtime=False, model=model)
     engine.start(speech.MemorySource(pcm))  # type: ignore[arg-type]
-    listener.wait_stopped(120)
+    listener.wait_stopped(stopped_within_s)
     assert engine.join(10)
     assert not listener.errors, listener.errors
     return [f for f in listener.finals if f.text]
