@@ -77,7 +77,6 @@ class EarlyCapture:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.inner = inner
-        self.name = inner.name
         self._max_chunks = max(1, math.ceil(buffer_s * 1000 / CHUNK_MS))
         self._buffer_s = buffer_s
         self._on_overflow = on_overflow
@@ -95,6 +94,11 @@ class EarlyCapture:
         self.dropped = 0
 
     # -- what the source is ------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The inner source's (system audio following the default output renames itself)."""
+        return self.inner.name
 
     @property
     def level(self) -> float:

@@ -44,7 +44,7 @@ class PulseMonitorSource:
     ) -> None:
         self.monitor = monitor
         self.follow_default = follow_default
-        self.name = name or f"{SYSTEM_AUDIO_PREFIX}{monitor}"
+        self._name = name or f"{SYSTEM_AUDIO_PREFIX}{monitor}"
         self._sd = sd
         self._device = device
         self._stall_seconds = stall_seconds
@@ -54,6 +54,12 @@ class PulseMonitorSource:
     # Silence is normal here: a paused video, a call on hold.  The level monitor
     # only warns about silence where it is suspicious (a microphone).
     is_system_audio = True
+
+    @property
+    def name(self) -> str:
+        """As chosen; once following the default output, the output it records now."""
+        inner = self._inner
+        return inner.name if inner is not None else self._name
 
     @property
     def level(self) -> float:

@@ -82,7 +82,8 @@ class PulseRecordStream:
     default): when the server's default output changes, or the followed one
     is removed while another becomes the default, the stream is remade on
     the new default's monitor instead (see :meth:`_server_changed`), and
-    ``switched_callback()`` runs: a new stream's first audio may take a while.
+    ``switched_callback(description)`` runs with the new output's description:
+    a new stream's first audio may take a while, and the source is named after it.
     """
 
     def __init__(
@@ -95,7 +96,7 @@ class PulseRecordStream:
         callback: Callable[[bytes, int, Any, Any], None],
         finished_callback: Callable[[], None],
         follow_default_output: bool = False,
-        switched_callback: Callable[[], None] | None = None,
+        switched_callback: Callable[[str], None] | None = None,
     ) -> None:
         lib = library()
         if lib is None:
@@ -287,7 +288,7 @@ class PulseRecordStream:
         if self._last_data_at:
             self._bridge_from = self._last_data_at
         if self._switched_callback is not None:
-            self._switched_callback()
+            self._switched_callback(description)
         log.info("System audio follows the default output: now “%s” (%s)", description, monitor)
 
     def _run(self) -> None:

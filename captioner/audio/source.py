@@ -36,6 +36,7 @@ from captioner.audio.devices import (
 )
 from captioner.audio.errors import AudioError, reason
 from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
+from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX
 
 CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
@@ -246,10 +247,8 @@ class DeviceSource:
 
         self._reset()
         try:
-            # RawInputStream hands the callback a plain buffer: the audio thread
-            # copies bytes and touches no NumPy array (sounddevice's InputStream
-            # reshapes one there, which NumPy 2.5 deprecates and a later NumPy
-            # will refuse: with warnings as errors the capture died on 3.13).
+            # RawInputStream hands the callback a plain buffer: the audio thread copies
+            # bytes, no NumPy array (InputStream reshapes one there, deprecated by NumPy 2.5).
             stream = sd.RawInputStream(
                 device=self.device.index,
                 samplerate=samplerate,
@@ -354,9 +353,10 @@ class DeviceSource:
         except queue.Full:
             self._overflows += 1
 
-    def _restarted(self) -> None:
-        """pulse_record switched output: a new stream, whose first block gets the start's grace."""
+    def _restarted(self, output: str) -> None:
+        """pulse_record followed the default output: a new stream (the start's grace), its name."""
         self._got_block, self._last_block_at = False, time.monotonic()
+        self.name = SYSTEM_AUDIO_PREFIX + output
 
     def _on_finished(self) -> None:
         """PortAudio: the stream ended, by our close() or because the device went away."""

@@ -21,6 +21,7 @@ import pytest
 
 from captioner.audio.devices import sound_server_input
 from captioner.audio.errors import AudioError
+from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX
 from captioner.audio.source import DeviceSource
 from captioner.audio.system import SystemAudioDevice, list_system_sources
 from tests.audio.helpers import CLIP_0890
@@ -118,6 +119,7 @@ def test_the_default_output_is_followed_to_headphones_made_the_default(
     caplog.set_level(logging.INFO, logger="captioner.audio.pulse_record")
     capture = Capture(choice.make_source())
     try:
+        named_before = capture.source.name
         switched = time.monotonic()
         pulse_server.set_default_sink(headphones)  # plugged in; the call's audio goes there
         capture.flows_after(switched + 0.1)  # from the headphones' monitor, after a gap
@@ -127,6 +129,11 @@ def test_the_default_output_is_followed_to_headphones_made_the_default(
     finally:
         capture.source.close()
     assert error is None, error
+    # Named after what it records now (a later "Lost the audio device …" names it).
+    assert (named_before, capture.source.name) == (
+        choice.name,
+        f"{SYSTEM_AUDIO_PREFIX}{headphones}",
+    )
     captured = samples(capture.since(played))
     assert_the_whole_clip_once(captured)
     # One stream at a time: no more audio than time went by (two would double it).
