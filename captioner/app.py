@@ -239,6 +239,8 @@ class CaptionerApp(QObject):
         c.runningChanged.connect(w.set_running)
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
+        c.set_status_note(self.inputs.stand_in, "input")  # the scan may have answered already
+        self.inputs.standInChanged.connect(lambda note: c.set_status_note(note, "input"))
 
     def _settings_not_saved(self, text: str, detail: str) -> None:
         if isValid(self.window):

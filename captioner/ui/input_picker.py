@@ -65,9 +65,12 @@ class InputPicker(QObject):
 
     Signals:
         filled(): the pickers now hold the answer of the latest scan.
+        standInChanged(str): the remembered input is missing (``stand_in`` says
+            so, for each state of the runs on the input used instead), or "".
     """
 
     filled = Signal()
+    standInChanged = Signal(str)
 
     def __init__(
         self,
@@ -106,6 +109,7 @@ class InputPicker(QObject):
         self._device: str | None = getattr(args, "device", None)
         self.loading = False
         self.inventory = Inventory()
+        self.stand_in = ""  # "“Jabra Evolve2 65” not connected" while another stands in
         window.refreshDevicesRequested.connect(self.rescan)
         window.inputChosen.connect(self._on_input_chosen)
         panel.sourceChanged.connect(self._on_call_source_chosen)
@@ -233,9 +237,13 @@ class InputPicker(QObject):
         remembered = self._prefs.get(Key.DEVICE_NAME)
         absent = remembered and all(_name(choice) != remembered for choice in choices)
         if choices and absent and not self._input_file and self._device is None:
-            # A headset left at the office: say what will be captioned instead.
+            # A headset left at the office: say what will be captioned instead, and
+            # go on saying it while captioning (a --start run's status comes at once).
             used = choices[selected].label
             self._window.show_status(f"“{remembered}” is not connected: using {used}.", False)
+            self._set_stand_in(f"“{remembered}” not connected")
+        else:
+            self._set_stand_in("")
         self._panel.set_sources(devices, systems)
         for side, key in CALL_SOURCE_KEYS.items():
             self._panel.select(side, self._prefs.get(key))
@@ -286,6 +294,12 @@ class InputPicker(QObject):
 
     def _on_input_chosen(self, choice: InputChoice) -> None:
         self.remember(choice)
+        self._set_stand_in("")  # the user's own pick
+
+    def _set_stand_in(self, note: str) -> None:
+        if note != self.stand_in:
+            self.stand_in = note
+            self.standInChanged.emit(note)
 
     def _on_call_source_chosen(self, side: str, item: object) -> None:
         name = getattr(item, "name", None)

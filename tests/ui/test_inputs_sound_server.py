@@ -90,6 +90,10 @@ def test_a_remembered_input_that_is_not_connected_is_said_with_what_is_used_inst
     assert app.window.status_text() == (
         "“Jabra Evolve2 65” is not connected: using USB Headset — default."
     )
+    # A run's states ("Connecting…", "Listening", at once with --start) go on saying it…
+    assert app.controller.status_note == "“Jabra Evolve2 65” not connected"
+    app.window.input_combo.setCurrentIndex(1)  # …until the user picks an input
+    assert app.controller.status_note == ""
 
 
 def test_a_remembered_input_that_is_there_is_chosen_without_a_word(
