@@ -18,6 +18,7 @@ from captioner.core.settings import Settings
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_export import plain_text
+from captioner.ui.session_prompts import ask_confirm
 
 if TYPE_CHECKING:
     # The Sessions window (and its export, search and rename code) is imported when
@@ -65,6 +66,8 @@ class SessionActions(QObject):
         self._prefs = prefs  # the subtitle choice (bilingual cue or a file per language)
         self.sessions_window: SessionsWindow | None = None
         self._crashed_id: str | None = None
+        self._crashed_said = ""  # "the session of <title> (40 lines saved)"
+        self.ask_confirm: Callable[[QWidget, str, str, str], bool] = ask_confirm
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         window.data_dir_provider = lambda: sessions.store.data_dir
@@ -168,6 +171,7 @@ class SessionActions(QObject):
             return
         newest = crashed[0]
         self._crashed_id = newest.id
+        self._crashed_said = f"the session of {newest.display_title} ({newest.turn_count} lines)"
         more = f" (and {len(crashed) - 1} more in View ▸ Sessions)" if len(crashed) > 1 else ""
         self._window.show_recovery(
             f"Captioner closed unexpectedly during the session of {newest.display_title} "
@@ -191,9 +195,17 @@ class SessionActions(QObject):
         self.show_sessions(session_id)
 
     def discard_crashed(self) -> None:
+        """Delete the unfinished session, once the user has said so (Discard sits by Recover)."""
         if self._crashed_id is None:
+            return
+        question = f"Delete {self._crashed_said} for good? This cannot be undone."
+        if not self.ask_confirm(self._window, question, "Discard session", "&Discard"):
             return
         session_id, self._crashed_id = self._crashed_id, None
         self._window.hide_recovery()  # shown again if the index finds more
-        self.sessions.discard(session_id)
+        said = self._crashed_said
+        self.sessions.discard(
+            session_id,
+            lambda problem: self._window.show_status(problem or f"Deleted {said}.", bool(problem)),
+        )
         self.check_for_crashed_sessions()

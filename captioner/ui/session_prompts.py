@@ -6,7 +6,7 @@ the filter decides which rows the list shows.
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QPushButton, QWidget
 
 from captioner.ui.session_library import SessionRows, Target
 
@@ -18,9 +18,29 @@ def ask_open_path(parent: QWidget) -> str:
     return path
 
 
-def ask_confirm(parent: QWidget, question: str) -> bool:
-    answer = QMessageBox.question(parent, "Delete session", question)
-    return answer == QMessageBox.StandardButton.Yes
+def ask_confirm(
+    parent: QWidget, question: str, title: str = "Delete session", action: str = "&Delete"
+) -> bool:
+    """Ask before deleting; True when the user chose ``action``."""
+    box, confirm = confirm_box(parent, question, title, action)
+    box.exec()
+    return box.clickedButton() is confirm
+
+
+def confirm_box(
+    parent: QWidget | None, question: str, title: str, action: str
+) -> tuple[QMessageBox, QPushButton]:
+    """A question whose default is to keep: Enter (or Escape) never deletes.
+
+    ``QMessageBox.question`` made "Yes" the default, so Alt+D, Enter deleted a
+    session at once; the destructive button is named for what it does.
+    """
+    box = QMessageBox(QMessageBox.Icon.Warning, title, question, parent=parent)
+    confirm = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    return box, confirm
 
 
 def ask_title(parent: QWidget, current: str) -> str | None:
