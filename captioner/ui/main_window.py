@@ -344,8 +344,8 @@ class MainWindow(QMainWindow):
         if self._busy:
             return
         if self._running:
-            self._busy = True
-            self.start_button.setEnabled(False)  # until the session has ended
+            self._busy = True  # until the session has ended; not disabled: the focus would
+            self.start_button.setText("Stopping…")  # move on, and Space then hid the overlay
             self.stopRequested.emit()
         else:  # Start; or Cancel while a Start waits (at once: there is nothing to wait for)
             (self.stopRequested if self._starting else self.startRequested).emit()

@@ -58,10 +58,20 @@ def test_stop_sends_terminate_and_keeps_the_turn_in_progress(make_app, qtbot, mo
         )
         app.start_captioning()
         qtbot.waitUntil(lambda: len(app.overlay.partial_text().split()) >= 2, timeout=10000)
-        qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
-        assert not app.window.start_button.isEnabled()  # no double Stop while ending
+        stops: list[None] = []
+        app.window.stopRequested.connect(lambda: stops.append(None))
+        button = app.window.start_button
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Space)  # Stop from the keyboard
+        assert button.text() == "Stopping…"
+        # Still the focus (disabled, it passed the focus on: the next Space unticked
+        # "Show caption overlay"), and no second Stop while ending.
+        assert button.isEnabled() and app.window.focusWidget() is button
+        qtbot.keyClick(button, Qt.Key.Key_Space)
         qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
         session = server.sessions[0]
+    assert len(stops) == 1
+    assert button.text() == "Start" and app.window.focusWidget() is button  # Space: Start
     assert session.terminate_received and session.termination_sent
     assert app.window.status_text() == "Stopped"
     finished = app.window.transcript.finished_texts()
