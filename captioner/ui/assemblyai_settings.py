@@ -39,6 +39,9 @@ from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.low_bandwidth_setting import LowBandwidthSetting
 from captioner.ui.settings_form import SettingsForm
 
+# Said in the main window once the dialog closes: the key was not kept anywhere.
+FOR_THIS_RUN = "AssemblyAI key set for this run only: there is no keyring to keep it."
+
 
 class AssemblyAISettingsDialog(QDialog):
     """API key, speech model, languages, key terms and turn-taking options.
@@ -57,6 +60,7 @@ class AssemblyAISettingsDialog(QDialog):
         self.setWindowTitle("AssemblyAI settings")
         self._settings = settings
         self._api_host = api_host
+        self.said_on_close = ""  # for the main window's status line (FOR_THIS_RUN)
         s = settings
         # The form scrolls and OK/Cancel stay below it, in view: at 1024×600 with
         # 2× scaling the screen (300 px) is shorter than the form.
@@ -216,7 +220,13 @@ class AssemblyAISettingsDialog(QDialog):
 
     def _on_key_checked(self, error: EngineError | None) -> None:
         self.test_button.setEnabled(True)
-        self.key_status.setText("The key works." if error is None else error.message)
+        if error is not None:
+            self.key_status.setText(error.message)
+        else:  # without a keyring, still say where it will (not) be kept
+            where = helptext.key_status_text("run", self._keyring_problem)
+            self.key_status.setText(
+                f"The key works. {where}" if self._keyring_problem else "The key works."
+            )
 
     # -- options ----------------------------------------------------------------
 
@@ -259,6 +269,7 @@ class AssemblyAISettingsDialog(QDialog):
                 return
             if self._keyring_problem:
                 keystore.use_for_this_run(key)  # memory only: no keyring call
+                self.said_on_close = FOR_THIS_RUN
             else:
                 self._save_options(config)
                 self._saving = True

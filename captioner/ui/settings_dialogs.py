@@ -68,9 +68,14 @@ class SettingsDialogs(QObject):
         dialog = AssemblyAISettingsDialog(self._prefs, self._api_host, self._window)
         dialog.liveUpdate.connect(self.update_running_session)
         dialog.accepted.connect(self._engines.load)  # a new key may change the default
+        dialog.accepted.connect(lambda: self._said(dialog.said_on_close))
         dialog.setModal(True)
         dialog.open()
         return dialog
+
+    def _said(self, text: str) -> None:
+        if text:
+            self._window.show_status(text)
 
     def edit_translation(self) -> TranslationSettingsDialog:
         """Translation and speaker options; offline selected: shown unavailable, with why."""

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings
 from captioner import keystore
 from captioner.core.settings import Settings
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog
+from tests.fakes.v3_server import FakeV3Server
 
 KEY = "0123456789abcdef0123456789abcdef"
 
@@ -103,3 +104,21 @@ def test_a_malformed_key_from_the_environment_is_reported_with_where_it_came_fro
     problem = keystore.api_key_problem()
     assert problem and "line break" in problem and keystore.ENV_VAR in problem
     assert KEY not in problem
+
+
+def test_without_a_keyring_a_tested_key_is_still_said_to_be_for_this_run_only(
+    make_app, qtbot, no_keyring, tmp_path
+) -> None:
+    # "Test key" replaced the notice with "The key works.", and OK closed without a
+    # word: the user took the key for saved, and the next launch had none.
+    with FakeV3Server(api_key=KEY) as server:
+        app = make_app("--data-dir", str(tmp_path / "s"), "--api-host", server.url)
+        dialog = app.dialogs.edit_assemblyai()
+        qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5000)
+        dialog.key_edit.setText(KEY)
+        dialog.test_button.click()
+        qtbot.waitUntil(lambda: "The key works." in dialog.key_status.text(), timeout=15000)
+        assert "this run only" in dialog.key_status.text()
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert "for this run only" in app.window.status_text()
