@@ -40,6 +40,16 @@ def documents_folder() -> str:
     ) or str(Path.home())
 
 
+def first_folder(*folders: str) -> str:
+    """The first of ``folders`` that exists, else home.
+
+    The save dialog opened on a folder that is not there (no ~/Documents, a
+    remembered USB stick) falls back to the directory the app was started
+    from, and the export landed there.  One stat each, as the dialog makes.
+    """
+    return next((f for f in folders if f and Path(f).is_dir()), str(Path.home()))
+
+
 def ask_save_path(parent: QWidget, suggested: str) -> str:
     """The save dialog, opened on ``suggested`` with its file type preselected."""
     from captioner.core.export import ExportFormat
@@ -123,7 +133,7 @@ class ExportPlace:
 
     def folder(self) -> str:
         remembered = self._prefs.get(Key.EXPORT_FOLDER) if self._prefs is not None else ""
-        return remembered or documents_folder()
+        return first_folder(remembered, documents_folder())
 
     def format(self) -> ExportFormat:
         from captioner.core.export import ExportFormat

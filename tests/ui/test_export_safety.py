@@ -11,8 +11,10 @@ import os
 import stat
 from pathlib import Path
 
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from captioner.core.settings import Key, Settings
 from captioner.ui import export_place
 from tests.fakes.v3_server import FakeV3Server
 from tests.ui.test_sessions import KEY, SCRIPT, cloud, run_session
@@ -132,3 +134,19 @@ def test_a_name_with_a_dot_gets_the_chosen_file_type(qtbot, tmp_path: Path, monk
     for name in typed[1:]:  # a real extension, whatever its case or the type chosen, stays
         typed[0] = name
         assert export_place.ask_save_path(parent, "x.txt") == str(tmp_path / name)
+
+
+def test_an_export_is_suggested_in_a_folder_that_exists(tmp_path, monkeypatch) -> None:
+    # No ~/Documents (or a remembered USB stick gone): the dialog fell back to the
+    # folder the app was started from, and the export was saved there.
+    home = tmp_path / "user"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(export_place, "documents_folder", lambda: str(home / "Documents"))
+    prefs = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    place = export_place.ExportPlace(prefs)
+    assert place.folder() == str(home)
+    (home / "Documents").mkdir()
+    assert place.folder() == str(home / "Documents")
+    prefs.set(Key.EXPORT_FOLDER, str(tmp_path / "usb-stick"))  # unplugged since
+    assert place.folder() == str(home / "Documents")
