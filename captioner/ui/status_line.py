@@ -5,6 +5,12 @@ websocket close code, a host and port) goes in the tooltip and the log, not
 in place of the sentence; a problem is red, in a red that reads at AA on the
 current palette; a passing state such as "Reconnecting…" is quiet.  After an
 export the line offers "Open folder", so the file is one click away.
+
+A problem is also announced to screen readers (assertively), once: a status
+line is not read out when it changes, so "API key rejected" or "Not being
+saved" went unheard.  A run's states that keep a problem as their note
+("Listening · Not being saved", "Reconnecting… · Not being saved") announce
+it once, not at each state.
 """
 
 from __future__ import annotations
@@ -12,7 +18,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QPalette, QResizeEvent
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QDesktopServices,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from captioner.ui.contrast import readable
@@ -47,6 +60,7 @@ class StatusLine(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.open_folder)
         self._error = False
+        self._announced = ""  # the problem last announced (its part after the state)
         self._folder: Path | None = None
         self.opener = QDesktopServices.openUrl  # tests replace it: no file manager there
 
@@ -61,6 +75,15 @@ class StatusLine(QWidget):
         self.open_folder.hide()
         self._apply_colour()
         self.updateGeometry()
+        self._announce(text if is_error else "")
+
+    def _announce(self, problem: str) -> None:
+        said = problem.rsplit(" · ", 1)[-1]
+        if said and said != self._announced:
+            event = QAccessibleAnnouncementEvent(self.label, problem)
+            event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+            QAccessible.updateAccessibility(event)
+        self._announced = said
 
     def show_saved(self, text: str, path: str | Path) -> None:
         """An export finished: say where, and offer to open its folder."""
