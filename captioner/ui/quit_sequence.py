@@ -81,6 +81,43 @@ def ask_unsaved(
     return box
 
 
+class Closing(Enum):
+    """What the user chose when closing the window while captioning, with no tray to keep it."""
+
+    MINIMISE = "minimise"
+    QUIT = "quit"
+    CANCEL = "cancel"
+
+
+def ask_closing(parent: QWidget, answer: Callable[[Closing], None]) -> QMessageBox:
+    """Closing the window would stop the captions (no tray): minimise, quit or cancel.
+
+    Without a tray (GNOME without the AppIndicator extension) a close mid-call
+    quit at once and the captions stopped; minimising keeps them going, the
+    window one click away in the taskbar.  Not waited for (``open``).
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Stop captioning?")
+    box.setText("Captioning is running. Quitting Captioner stops the captions.")
+    box.setInformativeText("Minimise the window to keep captioning in the overlay.")
+    minimise = box.addButton("&Minimise", QMessageBox.ButtonRole.AcceptRole)
+    quit_ = box.addButton("&Quit", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(minimise)
+    box.setEscapeButton(cancel)
+
+    def finished(_result: int) -> None:
+        clicked = box.clickedButton()
+        box.deleteLater()
+        chosen = {minimise: Closing.MINIMISE, quit_: Closing.QUIT}
+        answer(next((v for b, v in chosen.items() if b is clicked), Closing.CANCEL))
+
+    box.finished.connect(finished)
+    box.open()
+    return box
+
+
 class QuitSequence(QObject):
     """Stops the run (bounded wait), saves or asks about sessions, then closes the windows.
 
@@ -119,6 +156,9 @@ class QuitSequence(QObject):
             [QWidget, int, str, Callable[[Unsaved], None]], QWidget | None
         ] = ask_unsaved  # tests replace it
         self.ask_folder: Callable[[QWidget, str], str] = ask_folder
+        self.ask_closing: Callable[[QWidget, Callable[[Closing], None]], QWidget | None] = (
+            ask_closing
+        )
         self.starting: Callable[[], bool] = lambda: False  # a Start waits (the app sets it)
         self._bound = QTimer(self)
         self._bound.setSingleShot(True)
@@ -163,9 +203,14 @@ class QuitSequence(QObject):
 
     def window_closed(self) -> None:
         """Closing the window keeps captioning in the tray, where there is one: a Start
-        still waiting (for the keyring, say) goes on to caption there too."""
-        if self._tray is None or not (self._controller.running or self.starting()):
+        still waiting (for the keyring, say) goes on to caption there too.  Without a
+        tray, the user is asked (minimise, quit or cancel) rather than captions ending."""
+        if not (self._controller.running or self.starting()):
             self.request()
+            return
+        if self._tray is None:
+            if self._dialog is None and not self._quitting:
+                self._dialog = self.ask_closing(self._window, self._closing_answered)
             return
         self._window.hide()
         if not self._prefs.get(Key.TRAY_NOTICE_SHOWN):
@@ -175,6 +220,13 @@ class QuitSequence(QObject):
                 "Captions continue in the overlay. Use the tray icon to stop, "
                 "show the window or quit.",
             )
+
+    def _closing_answered(self, answer: Closing) -> None:
+        self._dialog = None
+        if answer is Closing.QUIT or self._unattended:  # a signal came meanwhile: it quits
+            self.request()
+        elif answer is Closing.MINIMISE and isValid(self._window):
+            self._window.showMinimized()
 
     def _wait(self, what: str, seconds: float) -> None:
         self._waiting = what

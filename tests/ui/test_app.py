@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QWidget
 
 from captioner.app import CaptionerApp
 from captioner.audio.devices import InputDevice
 from captioner.audio.errors import AudioError
 from captioner.cli import parse_args
+from captioner.ui.quit_sequence import Closing
 from tests.conftest import DATA, reference_text
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
 
@@ -82,14 +84,43 @@ def test_closing_the_window_ends_the_session_first(make_app, qtbot, monkeypatch)
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
     script = TurnScript.from_text("and mister john dashwood")
     with FakeV3Server(api_key=KEY, script=script) as server:
-        app = make_app(*cloud_args(server))
+        app = make_app(*cloud_args(server))  # no tray: closing asks first
+        asked: list[QWidget] = []
+        app.quit_sequence.ask_closing = lambda parent, answer: (
+            asked.append(parent) or answer(Closing.QUIT)
+        )
         app.start_captioning()
         server.wait_for(lambda s: bool(s.sessions) and s.sessions[0].audio_ms_received > 300)
         with qtbot.waitSignal(app.quitFinished, timeout=15000):
             app.window.close()
         session = server.sessions[0]
+    assert asked == [app.window]
     assert session.terminate_received
     assert not app.window.isVisible() and not app.overlay.isVisible()
+
+
+def test_closing_the_window_without_a_tray_asks_rather_than_ending_the_captions(
+    make_app, qtbot
+) -> None:
+    # GNOME without the AppIndicator extension has no tray: a close mid-call quit at
+    # once and the captions stopped.  Now: Minimise (default), Quit or Cancel.
+    clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7 s
+    app = make_app("--input-file", str(clip), "--engine", "offline")
+    answers: list[Closing] = []
+    app.quit_sequence.ask_closing = lambda _parent, answer: answer(answers.pop(0))
+    app.start_captioning()
+    qtbot.waitUntil(lambda: app.controller.running, timeout=10000)
+    answers.append(Closing.CANCEL)
+    app.window.close()
+    assert app.window.isVisible() and not app.window.isMinimized() and app.controller.running
+    answers.append(Closing.MINIMISE)
+    app.window.close()
+    qtbot.waitUntil(app.window.isMinimized, timeout=2000)
+    assert app.controller.running and not app.quit_sequence.done  # captions go on
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+    with qtbot.waitSignal(app.quitFinished, timeout=15000):
+        app.window.close()  # not captioning: closing quits without a question
 
 
 def test_no_api_key_explains_how_to_set_one(make_app, qtbot) -> None:
