@@ -32,13 +32,13 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
 from captioner.core.caption_line import CaptionLine, caption_line
 from captioner.core.transcript import Turn
+from captioner.ui.block_rewrite import Segment, rewrite
 from captioner.ui.line_styles import LineStyles, earlier_notice, format_clock
 
 LINE_BREAK = "\u2028"  # a new visual line inside a block (not a new block)
 RECENT = 50  # newest finished turns kept one block each
 P = ParamSpec("P")
 R = TypeVar("R")
-Segment = tuple[str, QTextCharFormat]  # text and the format it is written in
 
 
 def _edit(
@@ -127,9 +127,7 @@ class TranscriptLines:
             self._partials[turn.key] = turn
             if self._partial_order() == self._partial_keys:  # the same lines: rewrite this one
                 number = self._finished_blocks() + self._partial_keys.index(turn.key)
-                cursor = self._select_block(number)
-                cursor.removeSelectedText()
-                self._write(cursor, self._partial_segments(turn))
+                rewrite(self._block(number), self._partial_segments(turn))  # its new end only
                 return
         elif self._partials.pop(turn.key, None) is None:
             return
