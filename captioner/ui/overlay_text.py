@@ -23,6 +23,10 @@ TRANSLATION_OPACITY = 0.82
 
 def _laid_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
     layout = QTextLayout(text, font)
+    # Keep the shaped glyphs: without this Qt throws them away after the layout
+    # and again after each draw, so every paint (five draws with the outline)
+    # shaped the line again.
+    layout.setCacheEnabled(True)
     option = QTextOption()
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
     layout.setTextOption(option)
