@@ -65,6 +65,9 @@ class OverlayWindow(QWidget):
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
         self._drag_offset: QPoint | None = None
+        # Where the pointer went down for a move by the window system (startSystemMove),
+        # until the release: only a real move floats a docked overlay, not a click.
+        self._system_move_from: QPoint | None = None
         self._held = False  # stepped aside for one of the app's windows: not remembered
         self._hidden_while_held = False
         self._wants_visible = False
@@ -179,6 +182,9 @@ class OverlayWindow(QWidget):
 
     def moveEvent(self, event: QMoveEvent) -> None:
         super().moveEvent(event)
+        if self._system_move_from is not None and not self._placing:
+            self._system_move_from = None
+            self._floated()  # the window system moves it for the user (some do so live)
         self.remember_place()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
@@ -325,6 +331,7 @@ class OverlayWindow(QWidget):
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
+        self._system_move_from = None
         if self._clicked(event.position()):
             event.accept()
             return
@@ -337,7 +344,8 @@ class OverlayWindow(QWidget):
                 event.accept()
                 return
             if edge is None and handle.startSystemMove():
-                self._floated()
+                # Not floated yet: a click (no drag) left it docked (see _system_moved).
+                self._system_move_from = event.globalPosition().toPoint()
                 event.accept()
                 return
         self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
@@ -355,7 +363,21 @@ class OverlayWindow(QWidget):
             Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
         )
 
+    def _system_moved(self, release: QPoint) -> bool:
+        """True when the pointer went far enough, between press and release, to be a move.
+
+        X11 window managers (openbox) may report the new position only after the
+        release, which Qt sends when the move ends: the pointer's way says it.
+        """
+        start, self._system_move_from = self._system_move_from, None
+        if start is None:
+            return False
+        travelled = (release - start).manhattanLength()
+        return travelled >= QGuiApplication.styleHints().startDragDistance()
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._system_moved(event.globalPosition().toPoint()):
+            self._floated()
         self._drag_offset = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         if self._unsaved_width is not None:
