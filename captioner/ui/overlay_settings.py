@@ -222,8 +222,6 @@ class OverlaySettingsDialog(QDialog):
         # (and the overlay dragged into place); they go when the dialog closes.
         # Position and Width are tried out on the overlay itself: not remembered as the
         # user's place unless OK keeps them, and Cancel puts it back where it was.
-        self._original_rect = QRect(overlay.geometry())
-        self._float_rect: QRect | None = None  # its floating place, while a dock is tried
         self._width_tried = False  # Width was changed here
         overlay.previewing = True
         overlay.widthDragged.connect(self._width_dragged)
@@ -234,6 +232,12 @@ class OverlaySettingsDialog(QDialog):
         if self._started_sample:
             overlay.set_sample(True)
             overlay.show()
+        # Where the user has it (Cancel puts it back there exactly): where it was, or
+        # where they dragged it meanwhile; not where a preview pushed it (a bigger font
+        # grows it, and keep_on_screen moves it up to stay whole on the screen).
+        self._home = QRect(overlay.geometry())
+        self._shown = QRect(self._home)  # where the last preview left it
+        self._shown_floating = True  # that was a place of the user's, not a dock tried
         self.finished.connect(self._end_sample)
 
     def _fit_screen(self, inner: QWidget) -> None:
@@ -295,8 +299,9 @@ class OverlaySettingsDialog(QDialog):
 
     def preview(self) -> None:
         self._show_contrast()
+        self._note_home()  # before the style changes its size (and perhaps its place)
         self._overlay.apply_style(self.chosen_style())
-        self._preview_dock()
+        self._show_place()
 
     def _width_changed(self) -> None:
         self._width_tried = True
@@ -308,23 +313,34 @@ class OverlaySettingsDialog(QDialog):
             self._preview_dock()  # centred on its edge at that width, even if Width was that
 
     def _preview_dock(self) -> None:
+        self._note_home()
+        self._show_place()
+
+    def _note_home(self) -> None:
+        """A floating overlay moved or resized since the last preview: the user did it.
+
+        The previews leave it at ``_shown``.  A side of a docked overlay dragged is
+        Width instead (see _width_dragged): only a move un-docks it.  Stepped aside
+        for one of the app's windows, it stands where the clearance put it.
+        """
+        overlay = self._overlay
+        floating = self._shown_floating and self._settings.get(Key.OVERLAY_DOCK) == "float"
+        if floating and not overlay.held and overlay.geometry() != self._shown:
+            self._home = QRect(overlay.geometry())
+
+    def _show_place(self) -> None:
+        """Docked at the edge tried, or floating at its home (at the Width tried)."""
         overlay, where = self._overlay, self.dock_combo.currentData()
         if where in ("top", "bottom"):
-            if self._float_rect is None:
-                self._float_rect = QRect(overlay.geometry())  # to come back to
             overlay.place(overlay.default_rect(overlay.screen(), where))
-            return
-        # Floating: where it was (or was dragged to meanwhile), at the width asked
-        # for here if Width was changed, around the same centre.
-        rect = QRect(self._float_rect if self._float_rect is not None else overlay.geometry())
-        self._float_rect = None
-        self._place(rect, self._float_width(rect))
+        else:  # around the same centre, at the width asked for here if Width was changed
+            self._place(self._home, self._float_width())
+        self._shown = QRect(overlay.geometry())
+        self._shown_floating = where not in ("top", "bottom")
 
-    def _float_width(self, rect: QRect) -> int:
-        if not self._width_tried:
-            return rect.width()  # its own (perhaps resized by the user meanwhile)
-        if self.width_spin.value() == self._original.width_percent:
-            return self._original_rect.width()
+    def _float_width(self) -> int:
+        if not self._width_tried or self.width_spin.value() == self._original.width_percent:
+            return self._home.width()  # its own (perhaps resized by the user meanwhile)
         return self._overlay.default_rect(self._overlay.screen(), "bottom").width()
 
     def _place(self, rect: QRect, width: int) -> None:
@@ -362,11 +378,12 @@ class OverlaySettingsDialog(QDialog):
     def reject(self) -> None:
         """Undo what was tried here; a drag of the overlay itself meanwhile is the user's."""
         overlay = self._overlay
+        self._note_home()
         overlay.apply_style(self._original)  # undo the live preview
         overlay.previewing = False
-        rect = QRect(self._float_rect if self._float_rect is not None else overlay.geometry())
-        self._place(rect, self._original_rect.width() if self._width_tried else rect.width())
-        overlay.remember_place()
+        home = self._home  # where it was (not where a bigger font pushed it), or dropped
+        self._place(home, home.width())  # then docked again, if it is docked
+        overlay.remember_place()  # that place, not one the preview made
         super().reject()
 
 
