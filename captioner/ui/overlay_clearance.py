@@ -7,7 +7,8 @@ and the overlay would cover it, the overlay slides just above or below that
 window.  A dialog that has just opened over the overlay is first placed
 clear of it when the screen has room for both (the Captions dialog then
 previews on a visible overlay).  When there is no room on that screen the
-overlay steps out of sight.  As
+overlay steps out of sight.  This is decided again whenever the focus
+moves, the window in use moves or resizes, or the overlay appears.  As
 soon as the focus leaves Captioner, or goes to a window it doesn't cover,
 it comes back to where the user put it.  None of this is remembered as the
 overlay's place.
@@ -43,9 +44,13 @@ class OverlayClearance(QObject):
         self._again = QTimer(self)
         self._again.setSingleShot(True)
         self._again.timeout.connect(self.update)
+        # Shown (a run starts) over the window in use: no focus change says so.
+        overlay.installEventFilter(self)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.focusWindowChanged.connect(self._on_focus)
+            # At launch the main window has the focus before this is built.
+            self._on_focus(QGuiApplication.focusWindow())
 
     @property
     def home(self) -> QRect:
@@ -64,7 +69,16 @@ class OverlayClearance(QObject):
         self._again.start(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _FOLLOWED:
+        """The window in use placed, resized or shown, or the overlay shown: decide again.
+
+        The overlay never takes the focus, so when it appears (Start, the sample, a
+        dialog's preview) over the window in use, only its Show event tells: it stood
+        over Stop until the focus left the window and came back.
+        """
+        if watched is self._overlay:
+            if event.type() == QEvent.Type.Show:
+                self._again.start(0)
+        elif event.type() in _FOLLOWED:
             self._again.start(0)
         return False
 

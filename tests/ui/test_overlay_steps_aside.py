@@ -1,0 +1,115 @@
+"""At Start the overlay steps aside from the window in use, as it does at a focus change.
+
+The overlay steps aside while one of Captioner's windows has the focus and it
+would cover it (see test_overlay_clearance.py).  That was decided only when the
+focus moved or that window moved: an overlay appearing at Start over the focused
+main window stayed over Stop (a click there landed on the overlay; captioning
+went on), and at launch the main window had the focus before the clearance was
+built.  Found on Xvfb with openbox.
+
+On a desktop the overlay never takes the focus (WindowDoesNotAcceptFocus); the
+offscreen platform focuses every window it shows, which is itself a focus change.
+:func:`desktop_focus` makes it behave as a desktop does for the overlay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QGuiApplication, QWindow
+
+from captioner.app import CaptionerApp
+from captioner.ui.overlay_clearance import OverlayClearance
+from tests.ui.test_overlay_app import RUN_BOUND_MS, SHORT_CLIP
+
+OVERLAY_WINDOW = "captionOverlayWindow"
+
+
+def _is_overlay(window: QWindow | None) -> bool:
+    return window is not None and window.objectName() == OVERLAY_WINDOW
+
+
+@pytest.fixture
+def desktop_focus(monkeypatch) -> Iterator[None]:
+    """The overlay is never the focus window: the window that had the focus keeps it."""
+    app = QGuiApplication.instance()
+    real = QGuiApplication.focusWindow
+    kept: list[QWindow | None] = [real()]
+
+    def note(window: QWindow | None) -> None:
+        if not _is_overlay(window):
+            kept[0] = window
+
+    app.focusWindowChanged.connect(note)
+    monkeypatch.setattr(QGuiApplication, "focusWindow", staticmethod(lambda: kept[0]))
+    on_focus = OverlayClearance._on_focus
+
+    def desktop_on_focus(clearance: OverlayClearance, window: QWindow | None) -> None:
+        if not _is_overlay(window):  # no focus change on a desktop
+            on_focus(clearance, window)
+
+    monkeypatch.setattr(OverlayClearance, "_on_focus", desktop_on_focus)
+    yield
+    app.focusWindowChanged.disconnect(note)
+
+
+def focused(qtbot, app: CaptionerApp) -> None:
+    app.window.activateWindow()
+    handle = app.window.windowHandle()
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is handle)
+
+
+def over_the_start_button(app: CaptionerApp) -> QRect:
+    """The overlay put (by the user, before the run) over Start, which becomes Stop."""
+    button = app.window.start_button
+    centre = button.mapToGlobal(button.rect().center())
+    overlay = app.overlay
+    overlay.move(centre - QPoint(overlay.width() // 2, overlay.height() // 2))
+    return overlay.geometry()
+
+
+def start(qtbot, app: CaptionerApp) -> None:
+    qtbot.mouseClick(app.window.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.controller.running, timeout=RUN_BOUND_MS)
+    assert app.overlay.isVisible() or app.overlay.wanted_visible
+
+
+def stop_is_clear(app: CaptionerApp) -> bool:
+    button = app.window.start_button
+    stop = QRect(button.mapToGlobal(QPoint(0, 0)), button.size())
+    overlay = app.overlay
+    return not (overlay.isVisible() and overlay.geometry().intersects(stop))
+
+
+def test_the_overlay_shown_at_start_steps_off_the_focused_window(make_app, qtbot, desktop_focus):
+    app = make_app("--input-file", str(SHORT_CLIP))
+    focused(qtbot, app)
+    home = over_the_start_button(app)
+    start(qtbot, app)
+    qtbot.waitUntil(lambda: stop_is_clear(app), timeout=2000)
+    assert app.overlay.held
+    assert QGuiApplication.focusWindow() is app.window.windowHandle()  # no focus change
+    assert app.overlay_visibility.clearance.home == home  # its own place, to come back to
+
+
+def test_at_launch_the_window_focused_before_the_clearance_is_followed(
+    make_app, qtbot, desktop_focus
+):
+    """run_gui shows the window, which gets the focus, then builds the rest (complete)."""
+    app = make_app("--input-file", str(SHORT_CLIP), complete=False)
+    focused(qtbot, app)
+    app.complete()
+    home = over_the_start_button(app)
+    start(qtbot, app)
+    qtbot.waitUntil(lambda: stop_is_clear(app), timeout=2000)
+    assert app.overlay.held
+    # The window moved off the overlay's place: it comes back there (the window is followed).
+    screen = app.window.screen().availableGeometry()
+    frame = app.window.frameGeometry()
+    below = home.bottom() + 20 <= screen.bottom() - frame.height()
+    app.window.move(frame.x(), home.bottom() + 20 if below else home.top() - 20 - frame.height())
+    assert not app.window.frameGeometry().intersects(home)
+    qtbot.waitUntil(lambda: not app.overlay.held, timeout=2000)
+    assert app.overlay.geometry() == home and app.overlay.isVisible()
