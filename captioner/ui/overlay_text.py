@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTextBoundaryFinder
 from PySide6.QtGui import QColor, QFont, QPainter, QTextLayout, QTextOption
 
 from captioner.core.caption_line import CaptionLine
@@ -82,33 +82,81 @@ class Paragraph:
         for layout, text in ((self.layout, self.text), (self.sub, self.line.translation)):
             for i in range(layout.lineCount() if layout is not None else 0):
                 line = layout.lineAt(i)  # type: ignore[union-attr]
-                out.append(text[line.textStart() : line.textStart() + line.textLength()].strip())
+                shown = text[line.textStart() : line.textStart() + line.textLength()]
+                out.append(shown.replace(WORD_JOINER, "").strip())
         return out
+
+
+WORD_JOINER = "\u2060"  # invisible: no line break on either side
+
+
+def _cuts(text: str, kind: QTextBoundaryFinder.BoundaryType) -> list[int]:
+    """Where ``text`` may be cut, as Python indexes, ascending, past its start.
+
+    Qt finds the boundaries (Unicode's rules: a line may break between words,
+    or between any two ideographs; a grapheme keeps an accent or an emoji
+    whole) but counts UTF-16 units, where an emoji or a rare ideograph is two.
+    """
+    index_of, unit = {}, 0
+    for i, char in enumerate(text):
+        index_of[unit] = i
+        unit += 2 if ord(char) > 0xFFFF else 1
+    finder = QTextBoundaryFinder(kind, text)
+    out = []
+    while (at := finder.toNextBoundary()) != -1:
+        if index_of.get(at, 0) > 0:  # the end is no cut
+            out.append(index_of[at])
+    return out
+
+
+def _earliest(cuts: list[int], fits: Callable[[int], bool]) -> int | None:
+    """The first of ``cuts`` from which the rest ``fits`` (a later cut leaves less to fit)."""
+    low, high = 0, len(cuts)
+    while low < high:
+        mid = (low + high) // 2
+        if fits(cuts[mid]):
+            high = mid
+        else:
+            low = mid + 1
+    return cuts[low] if low < len(cuts) else None
 
 
 def tail_that_fits(
     line: CaptionLine, font: QFont, width: float, color: QColor, budget: int
 ) -> Paragraph:
-    """``line`` cut at the front ("… rest") so that it takes at most ``budget`` lines."""
+    """``line`` cut at the front ("… rest") so that it takes at most ``budget`` lines.
+
+    Cut where a line may break: between words in English, between characters
+    in Chinese or Japanese, which have no spaces (cutting only at spaces left
+    a long Japanese line, or a URL, as a bare "…").  When even the last word
+    is too wide for the box (a URL, a huge font on a small screen), its last
+    letters, never half of an accented letter or an emoji.
+    """
     if Paragraph(replace(line, text="…"), font, width, color).line_count > budget:
         line = replace(line, translation="")  # no room for both: the original, cut
-    words = line.text.split()
-    low, high = 1, max(1, len(words) - 1)
-    while low < high:  # the earliest word from which "label: … rest" fits
-        mid = (low + high) // 2
-        candidate = replace(line, text="… " + " ".join(words[mid:]))
-        if Paragraph(candidate, font, width, color).line_count <= budget:
-            high = mid
-        else:
-            low = mid + 1
-    rest = " ".join(words[low:])
-    paragraph = Paragraph(replace(line, text="… " + rest), font, width, color)
-    while paragraph.line_count > budget and len(rest) > 1:
-        # Even the last word is too wide for the box (a huge font on a small
-        # screen): its last letters, rather than lines below the window's edge.
-        rest = rest[1:]
-        paragraph = Paragraph(replace(line, text="…" + rest), font, width, color)
-    return paragraph
+    text = " ".join(line.text.split())
+
+    def cut_at(at: int) -> Paragraph:
+        # "… words"; "…文字" joined (a word joiner), as a line never starts
+        # with the rest of a word too long for it, leaving "…" alone above.
+        mark = "… " if at > 0 and text[at - 1] == " " else "…" + WORD_JOINER
+        return Paragraph(replace(line, text=mark + text[at:]), font, width, color)
+
+    def fits(at: int) -> bool:
+        return cut_at(at).line_count <= budget
+
+    whole = Paragraph(replace(line, text=text), font, width, color)
+    if whole.line_count <= budget:  # the translation gone, the caption fits
+        return whole
+    breaks = _cuts(text, QTextBoundaryFinder.BoundaryType.Line)
+    at = _earliest(breaks, fits)
+    if at is None:  # the last word alone is too wide: its last letters
+        last = breaks[-1] if breaks else 0
+        letters = [g for g in _cuts(text, QTextBoundaryFinder.BoundaryType.Grapheme) if g > last]
+        at = _earliest(letters, fits)
+        if at is None:
+            at = letters[-1] if letters else last
+    return cut_at(at)
 
 
 def partial_paragraphs(
