@@ -7,6 +7,7 @@ share of the box keeps its label and shows "… newest words".
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -21,7 +22,24 @@ TRANSLATION_SCALE = 0.78
 TRANSLATION_OPACITY = 0.82
 
 
-def _laid_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]:
+def text_direction(text: str) -> Qt.LayoutDirection:
+    """The direction of ``text``'s first letter (Unicode's rule P2), left to right if none.
+
+    Taken from a caption's words, never its label: "Them: שלום" is a Hebrew
+    line, set right to left with "Them:" at its right, where its reader starts.
+    """
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind == "L":
+            return Qt.LayoutDirection.LeftToRight
+        if kind in ("R", "AL"):
+            return Qt.LayoutDirection.RightToLeft
+    return Qt.LayoutDirection.LeftToRight
+
+
+def _laid_out(
+    text: str, font: QFont, width: float, direction: Qt.LayoutDirection
+) -> tuple[QTextLayout, float]:
     layout = QTextLayout(text, font)
     # Keep the shaped glyphs: without this Qt throws them away after the layout
     # and again after each draw, so every paint (five draws with the outline)
@@ -29,6 +47,11 @@ def _laid_out(text: str, font: QFont, width: float) -> tuple[QTextLayout, float]
     layout.setCacheEnabled(True)
     option = QTextOption()
     option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    # Hebrew or Arabic is aligned right, as text editors do (a QTextLayout does
+    # not mirror its alignment by itself): a caption starts where it is read from.
+    option.setTextDirection(direction)
+    rtl = direction == Qt.LayoutDirection.RightToLeft
+    option.setAlignment(Qt.AlignmentFlag.AlignRight if rtl else Qt.AlignmentFlag.AlignLeft)
     layout.setTextOption(option)
     layout.beginLayout()
     y = 0.0
@@ -48,13 +71,24 @@ class Paragraph:
 
     A line with a translation carries it as a second, smaller and dimmer
     layout under the first; both move and are cut together (whole lines only).
+    Each is set in the direction of its own words (``direction`` for the
+    caption once cut: "… 2024 Zoom" of an Arabic line stays an Arabic line).
     """
 
-    def __init__(self, line: CaptionLine, font: QFont, width: float, color: QColor) -> None:
+    def __init__(
+        self,
+        line: CaptionLine,
+        font: QFont,
+        width: float,
+        color: QColor,
+        direction: Qt.LayoutDirection | None = None,
+    ) -> None:
         self.line = line
         self.text = line.display
         self.color = color
-        self.layout, self.height = _laid_out(self.text, font, width)
+        if direction is None:
+            direction = text_direction(line.text)
+        self.layout, self.height = _laid_out(self.text, font, width, direction)
         self.line_count = self.layout.lineCount()
         self.sub: QTextLayout | None = None
         self.sub_color = QColor(color)
@@ -64,7 +98,8 @@ class Paragraph:
             small = QFont(font)
             small.setPointSizeF(max(6.0, font.pointSizeF() * TRANSLATION_SCALE))
             small.setItalic(True)  # told apart from the (dimmer) line being spoken
-            self.sub, sub_height = _laid_out(line.translation, small, width)
+            where = text_direction(line.translation)
+            self.sub, sub_height = _laid_out(line.translation, small, width, where)
             self.height += sub_height
             self.line_count += self.sub.lineCount()
 
@@ -135,12 +170,13 @@ def tail_that_fits(
     if Paragraph(replace(line, text="…"), font, width, color).line_count > budget:
         line = replace(line, translation="")  # no room for both: the original, cut
     text = " ".join(line.text.split())
+    direction = text_direction(text)  # the mark goes where the line is read from
 
     def cut_at(at: int) -> Paragraph:
         # "… words"; "…文字" joined (a word joiner), as a line never starts
         # with the rest of a word too long for it, leaving "…" alone above.
         mark = "… " if at > 0 and text[at - 1] == " " else "…" + WORD_JOINER
-        return Paragraph(replace(line, text=mark + text[at:]), font, width, color)
+        return Paragraph(replace(line, text=mark + text[at:]), font, width, color, direction)
 
     def fits(at: int) -> bool:
         return cut_at(at).line_count <= budget

@@ -6,15 +6,18 @@ import unicodedata
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtGui import QColor, QFont, QImage
 
 from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Settings
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_text import tail_that_fits
+from captioner.ui.overlay_window import MARGIN
 
 JAPANESE = "今日は皆さんにお集まりいただきありがとうございます。" * 8
 URL = "https://example.com/" + "a1b2c3d4e5" * 40
+HEBREW = "שלום לכולם, תודה שהצטרפתם לפגישה של היום"
+ARABIC = "مرحبا بالجميع، شكرا لانضمامكم إلى اجتماع اليوم"
 
 
 def make_overlay(qtbot, tmp_path: Path, **raw: object) -> CaptionOverlay:
@@ -69,3 +72,53 @@ def test_a_cut_never_splits_an_accented_letter_or_an_emoji(qapp):
         assert not unicodedata.combining(rest[0]), ascii(rest[:3])  # not a lone accent
         assert rest[0] not in "\U0001f3fd\u11a8", ascii(rest[:3])  # nor a skin tone, a jamo
         assert text.endswith(rest)
+
+
+# -- right-to-left captions are set right to left ------------------------------------
+
+
+def _text_columns(image: QImage) -> tuple[int, int]:
+    """The leftmost and rightmost columns where caption text is painted (light on dark)."""
+    columns = [
+        x
+        for x in range(image.width())
+        if any(QColor(image.pixel(x, y)).lightness() > 120 for y in range(0, image.height(), 2))
+    ]
+    return columns[0], columns[-1]
+
+
+def test_hebrew_and_arabic_are_aligned_right_and_english_left(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    width = overlay.width()
+    for text in (HEBREW[:10], ARABIC[:13], "Hello everyone"):
+        overlay.set_partial(text)
+        left, right = _text_columns(overlay.grab().toImage())
+        if text.isascii():
+            assert left <= MARGIN + 4 and right < width / 2, (text, left, right)
+        else:  # where a reader of Hebrew or Arabic starts: at the right
+            assert left > width / 2 and right >= width - MARGIN - 4, (text, left, right)
+
+
+def test_a_labelled_hebrew_line_starts_at_the_right_with_its_label(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay.set_history([CaptionLine(HEBREW, "Them", Side.SYSTEM)])
+    line = overlay._history[0].layout.lineAt(0)
+    label_right = line.cursorToX(0)[0]  # where "Them" begins (left to right, within the line)
+    word = line.cursorToX(len("Them: ") + 3)[0]  # within the first Hebrew word
+    assert label_right > line.width() - 120, (label_right, line.width())  # "Them" at the right
+    assert word < label_right - 40  # the Hebrew after it, to its left
+
+
+def test_the_cut_mark_of_a_hebrew_line_is_where_it_is_read_from(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path)
+    for speaker in (None, "Them"):
+        overlay.set_partials([CaptionLine((HEBREW + " ") * 8, speaker, Side.SYSTEM)])
+        lines = overlay.visible_text_lines()
+        paragraph = overlay._partials[0]
+        mark = paragraph.text.index("…")
+        assert lines[0].startswith(f"{speaker}: …" if speaker else "…"), lines
+        line = paragraph.layout.lineAt(0)
+        x = line.cursorToX(mark)[0]  # the mark's right edge: the line's start for a Hebrew reader
+        after = [line.cursorToX(i)[0] for i in range(mark + 2, line.textLength())]
+        assert x > max(after), (speaker, x, max(after))  # every word after it is to its left
+        assert x > line.width() / 2
