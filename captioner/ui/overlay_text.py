@@ -190,6 +190,12 @@ def tail_that_fits(
         last = breaks[-1] if breaks else 0
         letters = [g for g in _cuts(text, QTextBoundaryFinder.BoundaryType.Grapheme) if g > last]
         at = _earliest(letters, fits)
+        if at is None and (line.speaker or line.provisional):
+            # "Them: …" and a letter are wider than the box (a huge font on a
+            # small screen): the label goes, the speaker's colour still says
+            # who, rather than the label painted above the box, cut off.
+            bare = replace(line, speaker=None, provisional=False)
+            return tail_that_fits(bare, font, width, color, budget)
         if at is None:
             at = letters[-1] if letters else last
     return cut_at(at)
@@ -209,8 +215,14 @@ def partial_paragraphs(
     fit shows "Them: … newest words" so the label is never scrolled off.  A
     labelled line is drawn in its speaker's colour, a little transparent, so
     it reads as not final yet; an unlabelled one in ``partial_color``.
+
+    With fewer lines than sides speaking (a big font on a small screen) the
+    sides that started last get a line each and the others wait for room:
+    two sides in one line put one above the box, cut off.  Nothing is lost,
+    as the main window's transcript shows every side as it speaks.
     """
     out = []
+    lines = lines[-max(1, lines_shown) :]  # the newest, as many as there are lines
     budget = max(1, lines_shown // max(1, len(lines)))
     for line in lines:
         color = QColor(color_for(line)) if line.speaker else None
@@ -234,17 +246,23 @@ def draw_bottom_up(
     bottom: float,
     outline: bool,
     dirty: QRectF | None = None,
+    top: float = 0.0,
 ) -> None:
-    """Paint ``shown`` (top to bottom) so the last one ends at ``bottom``.
+    """Paint ``shown`` (top to bottom) so the last one ends at ``bottom``, none above ``top``.
 
     With ``outline`` each line first gets a dark halo, which keeps captions
     legible over any background.  Paragraphs wholly outside ``dirty`` (the
     part being repainted, when not all of it) are skipped: a growing line in
-    progress does not redraw the finished lines above it.
+    progress does not redraw the finished lines above it.  A paragraph that
+    would start above ``top`` (the box's edge: lines taller than the box's
+    line height, as ideographs from a fallback font may be) is not painted,
+    rather than cut off half-way; only the newest one alone is, at the worst.
     """
     halo = QColor(0, 0, 0, 200)
-    for paragraph in reversed(shown):
+    for n, paragraph in enumerate(reversed(shown)):
         y = bottom - paragraph.height
+        if y < top and n > 0:
+            break
         reach = (y - HALO_PX - 1, bottom + HALO_PX + 1)  # the rows its outline may touch
         if dirty is not None and (reach[1] < dirty.top() or reach[0] > dirty.bottom()):
             bottom = y
@@ -272,14 +290,22 @@ def whole_paragraphs(
 ) -> list[Paragraph]:
     """The caption lines to show in ``lines`` text lines, top to bottom.
 
-    Lines in progress always show (each was already cut to its share); finished
-    lines above them show whole or not at all, so the top line is never the
-    orphan tail of a wrapped caption without its label.  Only a finished line
-    that is the newest thing shown and alone too tall is cut, at its front,
-    by ``cut`` ("You: … newest words").
+    Lines in progress show first, the newest side first (each was already cut
+    to its share), as many as fit: the newest always; finished lines above
+    them show whole or not at all, so the top line is never the orphan tail
+    of a wrapped caption without its label.  Only a finished line that is the
+    newest thing shown and alone too tall is cut, at its front, by ``cut``
+    ("You: … newest words").
     """
-    shown = list(reversed(partials))
-    remaining = lines - sum(p.line_count for p in partials)
+    shown: list[Paragraph] = []
+    remaining = lines
+    for paragraph in reversed(partials):
+        if shown and paragraph.line_count > remaining:
+            # An older side waits rather than being painted above the box,
+            # and finished lines, older still, with it.
+            return list(reversed(shown))
+        shown.append(paragraph)
+        remaining -= paragraph.line_count
     for paragraph in reversed(history):
         count = paragraph.line_count
         if count <= remaining:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import unicodedata
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
-from PySide6.QtGui import QColor, QFont, QImage
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Settings
 from captioner.ui.overlay import CaptionOverlay
-from captioner.ui.overlay_text import tail_that_fits
+from captioner.ui.overlay_text import Paragraph, draw_bottom_up, tail_that_fits
 from captioner.ui.overlay_window import MARGIN
 
 JAPANESE = "今日は皆さんにお集まりいただきありがとうございます。" * 8
@@ -122,3 +122,60 @@ def test_the_cut_mark_of_a_hebrew_line_is_where_it_is_read_from(qtbot, tmp_path)
         after = [line.cursorToX(i)[0] for i in range(mark + 2, line.textLength())]
         assert x > max(after), (speaker, x, max(after))  # every word after it is to its left
         assert x > line.width() / 2
+
+
+# -- a box too small for every side speaking: what fits, whole, the newest first ------
+
+
+def _light_rows(image: QImage, rows: range) -> list[int]:
+    return [
+        y
+        for y in rows
+        if any(QColor(image.pixel(x, y)).lightness() > 120 for x in range(image.width()))
+    ]
+
+
+def test_a_call_with_one_line_of_room_shows_the_newest_side_and_nothing_above_the_box(
+    qtbot, tmp_path
+):
+    # One line on this screen, as 30 points on a 1024×600 screen at scale 2 in the review.
+    overlay = make_overlay(qtbot, tmp_path, overlay__font_size=96, overlay__width_percent=100)
+    assert overlay.lines_shown == 1
+    overlay.set_history([CaptionLine("Earlier line.", "You", Side.MIC)])
+    overlay.set_partials(
+        [
+            CaptionLine("Can you hear me now", "Them", Side.SYSTEM, finished=False),
+            CaptionLine("Yes I can", "You", Side.MIC, finished=False),  # started last
+        ]
+    )
+    lines = overlay.visible_text_lines()
+    assert len(lines) == 1 and lines[0].startswith("You: "), lines
+    assert lines[0].endswith("an")  # the newest letters
+    # Before, "Them: … now" was painted above the text, cut off by the window's top edge.
+    top = overlay._top_margin()
+    assert _light_rows(overlay.grab().toImage(), range(0, top - 4)) == []
+    overlay.set_partials(overlay._partial_lines[:1])  # "You" finished: "Them" shows now
+    assert overlay.visible_text_lines()[0].startswith("Them: ")
+
+
+def test_a_label_too_wide_for_the_box_gives_way_to_the_newest_letters(qtbot, tmp_path):
+    overlay = make_overlay(qtbot, tmp_path, overlay__font_size=96, overlay__width_percent=70)
+    assert overlay.lines_shown == 1  # and "You: …" with a letter is wider than the box
+    overlay.set_partials([CaptionLine("Yes I can", "You", Side.MIC, finished=False)])
+    assert overlay.visible_text_lines() == ["… I can"]
+    assert _light_rows(overlay.grab().toImage(), range(0, overlay._top_margin() - 4)) == []
+
+
+def test_a_paragraph_that_would_start_above_the_box_is_not_painted(qapp):
+    font = QFont()
+    font.setPointSizeF(22)
+    white = QColor("white")
+    older, newer = (Paragraph(CaptionLine(t), font, 400, white) for t in ("Older", "Newer"))
+    image = QImage(420, 60, QImage.Format.Format_ARGB32)
+    image.fill(Qt.GlobalColor.black)
+    painter = QPainter(image)
+    bottom = newer.height + older.height / 2  # the older one would start half above the top
+    draw_bottom_up(painter, [older, newer], 0, bottom, outline=True)
+    painter.end()
+    assert _light_rows(image, range(0, int(older.height / 2))) == []  # no half-cut line
+    assert _light_rows(image, range(int(bottom - newer.height), int(bottom)))  # the newer one
