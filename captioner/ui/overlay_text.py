@@ -169,6 +169,9 @@ def tail_that_fits(
     """
     if Paragraph(replace(line, text="…"), font, width, color).line_count > budget:
         line = replace(line, translation="")  # no room for both: the original, cut
+        whole = Paragraph(line, font, width, color)
+        if whole.line_count <= budget:  # without its translation, the caption fits
+            return whole
     text = " ".join(line.text.split())
     direction = text_direction(text)  # the mark goes where the line is read from
 
@@ -181,9 +184,6 @@ def tail_that_fits(
     def fits(at: int) -> bool:
         return cut_at(at).line_count <= budget
 
-    whole = Paragraph(replace(line, text=text), font, width, color)
-    if whole.line_count <= budget:  # the translation gone, the caption fits
-        return whole
     breaks = _cuts(text, QTextBoundaryFinder.BoundaryType.Line)
     at = _earliest(breaks, fits)
     if at is None:  # the last word alone is too wide: its last letters

@@ -74,6 +74,14 @@ def test_a_cut_never_splits_an_accented_letter_or_an_emoji(qapp):
         assert text.endswith(rest)
 
 
+def test_a_caption_whose_translation_has_no_room_shows_whole_when_it_fits(qapp):
+    font = QFont()
+    font.setPointSizeF(22)
+    line = CaptionLine("Good morning.", "You", translation="Bonjour " * 60, language="fr")
+    paragraph = tail_that_fits(line, font, 500, QColor("white"), 2)
+    assert paragraph.text_lines() == ["You: Good morning."]  # not "You: … morning."
+
+
 # -- right-to-left captions are set right to left ------------------------------------
 
 
