@@ -132,16 +132,17 @@ def _cuts(text: str, kind: QTextBoundaryFinder.BoundaryType) -> list[int]:
     or between any two ideographs; a grapheme keeps an accent or an emoji
     whole) but counts UTF-16 units, where an emoji or a rare ideograph is two.
     """
-    index_of, unit = {}, 0
-    for i, char in enumerate(text):
-        index_of[unit] = i
-        unit += 2 if ord(char) > 0xFFFF else 1
     finder = QTextBoundaryFinder(kind, text)
-    out = []
+    found = []
     while (at := finder.toNextBoundary()) != -1:
-        if index_of.get(at, 0) > 0:  # the end is no cut
-            out.append(index_of[at])
-    return out
+        found.append(at)
+    if len(text.encode("utf-16-le")) != 2 * len(text):  # beyond the BMP: map the units
+        index_of, unit = {}, 0
+        for i, char in enumerate(text):
+            index_of[unit] = i
+            unit += 2 if ord(char) > 0xFFFF else 1
+        found = [index_of.get(at, 0) for at in found]
+    return [at for at in found if 0 < at < len(text)]  # neither end is a cut
 
 
 def _earliest(cuts: list[int], fits: Callable[[int], bool]) -> int | None:
