@@ -38,6 +38,7 @@ from captioner.core.unsaved import FallbackResult, fallback_folders, save_to_fal
 from captioner.engines.base import ServiceSession
 from captioner.ui.damage_notes import DamageNotes
 from captioner.ui.gui_relay import to_gui
+from captioner.ui.live_session import LiveSession
 from captioner.ui.session_changes import SessionChanges
 from captioner.ui.session_export import Exports
 from captioner.ui.session_library import SessionLibrary
@@ -111,6 +112,7 @@ class SessionManager(SessionChanges, QObject):
         self.store = SessionStore(Path(data_dir or remembered) if data_dir or remembered else None)
         self.library = SessionLibrary(self.store, self)
         self.exports = Exports(self)  # both windows' exports, written off the GUI thread
+        self.live = LiveSession(self)  # the live session in memory, for the Sessions window
         self.writer: JournalWriter | None = None
         self.info: SessionInfo | None = None
         self._started = 0.0
@@ -144,6 +146,7 @@ class SessionManager(SessionChanges, QObject):
         self.writer.start()
         self._transcript = transcript
         transcript.subscribe(self._on_change)
+        self.live.follow(self.info, transcript)
         self.sessionsChanged.emit()
 
     def _writer(self, info: SessionInfo, *, rewrite: bool = False) -> JournalWriter:
@@ -203,6 +206,7 @@ class SessionManager(SessionChanges, QObject):
         not reach the disk is held in memory, and ``settled`` fires.  The
         transcript is copied now, while it is this session's.
         """
+        self.live.stop()
         writer, self.writer = self.writer, None
         if writer is None:
             return
@@ -241,6 +245,7 @@ class SessionManager(SessionChanges, QObject):
             self._writer_problem = None
         self._update_saving()
         self.library.invalidate(writer.info.id)
+        self.live.ended.emit(writer.info.id)
         self.sessionsChanged.emit()
 
     def _on_journal_problem(self, writer: JournalWriter, problem: JournalProblem) -> None:

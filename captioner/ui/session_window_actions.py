@@ -74,11 +74,21 @@ class SessionWindowActions:
         self.header.setText("Deleting…")
         self.refresh()
 
+    def _session_now(self) -> tuple[SessionInfo, list[Turn]] | None:
+        """The shown session as it is now: the live one whole from memory, else as loaded.
+
+        Never the view's copy of a live session: that was a part of it once.
+        """
+        if self._current is None:
+            return None
+        return self.manager.live.snapshot(self._current_id) or self._current
+
     def export_current(self) -> None:
         """Ask where (on the GUI thread), then write off it; the header says how it went."""
-        if self._current is None:
+        now = self._session_now()
+        if now is None:
             return
-        info, turns = self._current
+        info, turns = now[0], list(now[1])  # written on a worker: not a list that grows
         parent = self._widget()
         path = self.ask_save_path(parent, self.export_place.suggest(_file_stem(info)))
         if not path:
@@ -90,7 +100,7 @@ class SessionWindowActions:
             if not confirm_replace(parent, path):  # one stat, as the save dialog does
                 return
         subtitles = self.export_place.subtitles()  # as the main window's export
-        if not confirm_tracks(parent, path, list(turns), subtitles):
+        if not confirm_tracks(parent, path, turns, subtitles):
             return
         self.header.setText(f"Exporting to “{path}”…")
         self.manager.exports.write(
@@ -109,10 +119,11 @@ class SessionWindowActions:
         self.header.setText(outcome.message)
 
     def copy_current(self) -> None:
-        if self._current is None:
+        now = self._session_now()
+        if now is None:
             return
         selected = self.view.textCursor().selection().toPlainText()  # as Ctrl+C
-        whole = plain_text(self._current[1], mask_profanity=self.profanity.enabled)
+        whole = plain_text(now[1], mask_profanity=self.profanity.enabled)
         QGuiApplication.clipboard().setText(selected or whole)
         self.header.setText("Copied to the clipboard.")
 

@@ -49,6 +49,7 @@ from captioner.ui.session_library import SessionRows, Target, describe
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
 from captioner.ui.session_window_actions import SessionWindowActions
+from captioner.ui.session_window_live import LiveFollowing
 from captioner.ui.transcript_view import TranscriptView
 
 SEARCH_DEBOUNCE_MS = 200  # a pause in typing; shorter searches for half-typed words
@@ -56,8 +57,8 @@ SHOW_TURNS_PER_PASS = 60  # about 12 ms of drawing between two looks at the even
 
 
 @announced_as_window
-class SessionsWindow(SessionWindowActions, QWidget):
-    """Past sessions on the left, the chosen one on the right.
+class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
+    """Past sessions on the left, the chosen one on the right (the live one as it goes on).
 
     Sessions with no speech (a Start and Stop with nobody talking) are hidden
     unless "Show empty sessions" is ticked: they are kept, but a list full of
@@ -95,6 +96,8 @@ class SessionsWindow(SessionWindowActions, QWidget):
         self._current_id: str | None = None
         self._opening: tuple[str, int | None] | None = None  # asked for, not loaded yet
         self._showing = 0  # counts sessions put in the view (a newer one stops an older one)
+        self._drawn = 0
+        self._reloading: str | None = None
         self._find_hits: list[SearchHit] = []
         self._find_index = -1
         self._targets: list[Target] = []  # what each row of the list opens
@@ -191,6 +194,7 @@ class SessionsWindow(SessionWindowActions, QWidget):
         quit_key = QShortcut(QKeySequence("Ctrl+Q"), self)
         quit_key.activated.connect(self.quitRequested)
         manager.sessionsChanged.connect(self._on_sessions_changed)
+        self._follow_live()
         self.profanity.changed.connect(self._on_profanity_filter)
         self.refresh()
 
@@ -262,11 +266,21 @@ class SessionsWindow(SessionWindowActions, QWidget):
         self.open_url(QUrl.fromLocalFile(str(self.manager.store.data_dir)))
 
     def open_session(self, session_id: str, turn_index: int | None = None) -> None:
-        """Show a session (at a turn); its journal is read off the GUI thread."""
+        """Show a session (at a turn); its journal is read off the GUI thread.
+
+        The live session is taken from memory as it is now, then followed.
+        """
         self._opening = (session_id, turn_index)
-        self._library.request_load(session_id)
+        live = self._live_now(session_id)
+        if live is not None:
+            self._on_loaded(live)
+        else:
+            self._library.request_load(session_id)
 
     def _on_loaded(self, loaded: LoadedSession) -> None:
+        if self._opening is None and self._reloading == loaded.session_id:
+            self._on_reloaded(loaded)
+            return
         if self._opening is None or self._opening[0] != loaded.session_id:
             return  # the user picked another one meanwhile
         session_id, turn_index = self._opening
@@ -280,27 +294,30 @@ class SessionsWindow(SessionWindowActions, QWidget):
         self._clear_view()
         self._reset_find()
         self._enable_actions(True)
-        self._show_turns(self._showing, loaded.turns, 0, turn_index)
+        self._show_turns(self._showing, turn_index)
 
     def _clear_view(self) -> None:
         self._showing += 1  # stops a session still being put in the view
+        self._drawn = 0
         self.view.clear_transcript()
 
-    def _show_turns(
-        self, showing: int, turns: list[Turn], start: int, turn_index: int | None
-    ) -> None:
-        """Put turns in the view a slice per event-loop pass, then jump to the hit.
+    def _show_turns(self, showing: int, turn_index: int | None) -> None:
+        """Put the current session's turns in the view a slice per event-loop pass, then
+        jump to the hit.
 
         Drawing a turn costs about 0.2 ms: a two-hour session at once would
-        freeze the window for a third of a second.
+        freeze the window for a third of a second.  The live session's list
+        grows meanwhile (:meth:`_on_live_turn`): each pass reads it as it is.
         """
-        if showing != self._showing:
+        if showing != self._showing or self._current is None:
             return  # another session was opened meanwhile
-        end = min(start + SHOW_TURNS_PER_PASS, len(turns))
-        for index in range(start, end):
+        turns = self._current[1]
+        end = min(self._drawn + SHOW_TURNS_PER_PASS, len(turns))
+        for index in range(self._drawn, end):
             self.view.insert_turn(index, turns[index])
+        self._drawn = end
         if end < len(turns):
-            QTimer.singleShot(0, self, lambda: self._show_turns(showing, turns, end, turn_index))
+            QTimer.singleShot(0, self, lambda: self._show_turns(showing, turn_index))
             return
         if turn_index is not None:
             self.jump_to(turn_index)
