@@ -98,6 +98,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self._showing = 0  # counts sessions put in the view (a newer one stops an older one)
         self._drawn = 0
         self._reloading: str | None = None
+        self._described = ""  # the header's last description of the shown session
         self._find_hits: list[SearchHit] = []
         self._find_index = -1
         self._targets: list[Target] = []  # what each row of the list opens
@@ -213,9 +214,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self.view.set_mask_profanity(mask)
         if self.isVisible():  # first words and search snippets
             self.refresh()
-        summary = next((s for s in self._summaries if s.id == self._current_id), None)
-        if summary is not None:
-            self.header.setText(self._describe(summary))
+        self._describe_current()
 
     def _on_search_edited(self, text: str) -> None:
         if text.strip():
@@ -240,6 +239,8 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self._rows = rows
         if rows.error:
             self.header.setText(f"Cannot read the sessions folder: {rows.error}")
+        else:
+            self._describe_current(changed_only=True)  # renamed, ended…
         shown = self.show_empty.isChecked()
         texts, targets, empty = without_empty(rows, show_empty=shown, keep=self._current_id)
         self.show_empty.setText(
@@ -289,8 +290,8 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
             self.header.setText(loaded.error or session_id)
             return
         self._current, self._current_id = (loaded.info, loaded.turns), session_id
-        summary = next((s for s in self._summaries if s.id == session_id), None)
-        self.header.setText(self._describe(summary) if summary else session_id)
+        if not self._describe_current():
+            self.header.setText(session_id)
         self._clear_view()
         self._reset_find()
         self._enable_actions(True)
@@ -359,5 +360,17 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self._find_hits = []
         self._find_index = -1
 
-    def _describe(self, summary: SessionSummary) -> str:
-        return describe(summary, mask=self.profanity.enabled)
+    def _describe_current(self, *, changed_only: bool = False) -> bool:
+        """Put the shown session's row (title, length, state) in the header; whether it is listed.
+
+        ``changed_only``: only when that row changed (a rename, the run's end), so
+        that what the header says otherwise ("Saved…", "Copied…") stays.
+        """
+        summary = next((s for s in self._summaries if s.id == self._current_id), None)
+        if summary is None:
+            return False
+        text = describe(summary, mask=self.profanity.enabled)
+        if not changed_only or text != self._described:
+            self._described = text
+            self.header.setText(text)
+        return True

@@ -123,3 +123,22 @@ def test_empty_sessions_are_hidden_unless_asked_for(make_app, qtbot, tmp_path) -
     assert sum("(no speech)" in row for row in rows(window)) == 2
     window.show_empty.setChecked(False)
     assert len(rows(window)) == 1
+
+
+def test_renaming_a_session_renames_it_above_its_transcript_too(make_app, qtbot, tmp_path) -> None:
+    journal(tmp_path / "s", ["hello everyone"])
+    app = make_app("--data-dir", str(tmp_path / "s"))
+    window = app.session_actions.show_sessions()
+    qtbot.waitUntil(lambda: window.list.count() == 1, timeout=5000)
+    window.list.setCurrentRow(0)
+    qtbot.waitUntil(lambda: window.view.finished_texts() != [], timeout=5000)
+    assert "Budget review" not in window.header.text()
+    window.ask_title = lambda _parent, _current: "Budget review"
+    window.rename_current()
+    qtbot.waitUntil(lambda: rows(window)[0].startswith("Budget review"), timeout=5000)
+    assert window.header.text().startswith("Budget review")  # the header kept the old name
+    # A listing that changes nothing of this session leaves what the header says.
+    window.copy_current()
+    window.refresh()
+    qtbot.wait(300)
+    assert window.header.text() == "Copied to the clipboard."

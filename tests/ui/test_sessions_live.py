@@ -54,6 +54,10 @@ def test_the_live_session_picked_in_sessions_follows_the_session_and_exports_all
         assert export_now(qtbot, app, window, tmp_path / "running.txt").startswith(
             f"Saved {lines} line"
         )
+        # Renamed while it runs: the header says the new name too (the list did, it did not).
+        window.ask_title = lambda _parent, _current: "Standup"
+        window.rename_current()
+        qtbot.waitUntil(lambda: window.header.text().startswith("Standup"), timeout=5000)
         qtbot.waitUntil(lambda: not app.controller.running, timeout=30000)
     qtbot.waitUntil(lambda: not app.sessions.pending, timeout=5000)
     qtbot.wait(300)  # the journal read back once closed
