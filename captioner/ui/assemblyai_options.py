@@ -73,7 +73,7 @@ class SessionOptions(QObject):
         self.voice_strength.setSingleStep(5)
         self.voice_strength.setValue(s.get(Key.AAI_VOICE_FOCUS_PERCENT))
         self.voice_combo.currentIndexChanged.connect(self._follow_switches)
-        self.redact_check = QCheckBox("Hide &personal information (names, numbers…)")
+        self.redact_check = QCheckBox("&Hide personal information (names, numbers…)")
         self.redact_check.setChecked(s.get(Key.AAI_REDACT_PII))
         self.redact_check.toggled.connect(self._follow_switches)
         self.policy_list = QListWidget()
@@ -96,16 +96,16 @@ class SessionOptions(QObject):
         self.token_url_edit = QLineEdit(s.get(Key.AAI_TOKEN_URL))
         self.token_url_edit.setPlaceholderText("https://… (optional: instead of a key)")
         for label, widget, line in (
-            ("Speed or &accuracy:", self.mode_combo, helptext.MODE_HELP),
-            ("&Prompt:", self.prompt_edit, None),
+            ("Speed or a&ccuracy:", self.mode_combo, helptext.MODE_HELP),
+            ("P&rompt:", self.prompt_edit, None),
             (" ", self.prompt_count, helptext.PROMPT_HELP),
             ("&Voice focus:", self.voice_combo, None),
-            ("Voice focus &strength:", self.voice_strength, helptext.VOICE_FOCUS_HELP),
+            ("Voice focus stren&gth:", self.voice_strength, helptext.VOICE_FOCUS_HELP),
             ("", self.redact_check, None),
-            ("&Kinds to hide:", self.policy_list, None),
+            ("Ki&nds to hide:", self.policy_list, None),
             ("Replace &with:", self.sub_combo, helptext.REDACT_HELP),
-            ("&Domain:", self.domain_combo, helptext.DOMAIN_HELP),
-            ("&End after silence:", self.inactivity, helptext.INACTIVITY_HELP),
+            ("D&omain:", self.domain_combo, helptext.DOMAIN_HELP),
+            ("End a&fter silence:", self.inactivity, helptext.INACTIVITY_HELP),
             ("Token &URL:", self.token_url_edit, helptext.TOKEN_URL_HELP),
         ):
             if label.strip():

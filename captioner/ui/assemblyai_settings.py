@@ -144,7 +144,7 @@ class AssemblyAISettingsDialog(QDialog):
                 ("L&anguages:", self.languages_edit),
                 ("", self.detect_check),
                 (" ", QLabel(helptext.LANGUAGES_HELP, objectName="optionHelp", wordWrap=True)),
-                ("Key &terms:", self.keyterms_edit),
+                ("Ke&y terms:", self.keyterms_edit),
                 ("", self.profanity_check),
                 ("", self.format_check),
                 ("", self.speakers_check),

@@ -257,7 +257,7 @@ class _Details(QWidget):
         self.mute_buttons: dict[str, QPushButton] = {}
         self.name_fields: dict[str, QLineEdit] = {}
         grid = QGridLayout()
-        titles = {MIC: "&Microphone:", SYSTEM: "&System audio:"}
+        titles = {MIC: "&Microphone:", SYSTEM: "S&ystem audio:"}  # Alt+S: the Settings menu
         spoken = SIDE_NAMES
         for row, side in enumerate((MIC, SYSTEM)):
             title = QLabel(titles[side])

@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         self.refresh_button.setToolTip("Look for input devices again")
         self.refresh_button.setAccessibleName("Refresh input devices")
         self.refresh_button.clicked.connect(self.refreshDevicesRequested)
-        engine_label = QLabel("&Engine:")
+        engine_label = QLabel("E&ngine:")  # Alt+E is the Edit menu
         self.engine_combo = QComboBox()
         self.engine_combo.setAccessibleName("Recognition engine")
         self.engine_combo.setMinimumContentsLength(8)

@@ -68,7 +68,7 @@ class FolderBanner(QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setAccessibleName("Sessions are not being saved")
-        self.choose = QPushButton("&Choose another folder…")
+        self.choose = QPushButton("Choose &another folder…")  # Alt+C: Call mode
         self.choose.setAccessibleName("Choose another folder for saved sessions")
         self.choose.clicked.connect(self.chooseRequested)
         layout.addWidget(self.label, 1)

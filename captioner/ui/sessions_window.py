@@ -123,7 +123,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         # thousands of rows on the GUI thread whenever the list is refilled.
         self.list.setUniformItemSizes(True)
         self.list.currentItemChanged.connect(self._on_pick)
-        self.show_empty = QCheckBox("Show &empty sessions")
+        self.show_empty = QCheckBox("&Show empty sessions")
         self.show_empty.setAccessibleName("Show sessions with no speech")
         self.show_empty.toggled.connect(self._on_show_empty)
         self._rows: SessionRows | None = None
@@ -244,7 +244,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         shown = self.show_empty.isChecked()
         texts, targets, empty = without_empty(rows, show_empty=shown, keep=self._current_id)
         self.show_empty.setText(
-            f"Show &empty sessions ({empty})" if empty else "Show &empty sessions"
+            f"&Show empty sessions ({empty})" if empty else "&Show empty sessions"
         )
         self.show_empty.setVisible(bool(empty) or shown)
         self.list.blockSignals(True)

@@ -50,7 +50,7 @@ class StatusLine(QWidget):
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.label.setWordWrap(True)
         self.label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        self.open_folder = QPushButton("Open &folder")
+        self.open_folder = QPushButton("O&pen folder")  # Alt+F: the File menu
         self.open_folder.setObjectName("openExportFolder")
         self.open_folder.setAccessibleName("Open the folder of the exported file")
         self.open_folder.clicked.connect(self._open_folder)
