@@ -38,6 +38,7 @@ from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.low_bandwidth_setting import LowBandwidthSetting
 from captioner.ui.settings_form import SettingsForm
+from captioner.ui.wrapped_rows import WrappedRows
 
 # Said in the main window once the dialog closes: the key was not kept anywhere.
 FOR_THIS_RUN = "AssemblyAI key set for this run only: there is no keyring to keep it."
@@ -158,6 +159,8 @@ class AssemblyAISettingsDialog(QDialog):
         self.options = SessionOptions(s, form, self)
         # 620 px wide: the key's placeholder and the model's description fit.
         footer = frame.finish("AssemblyAI options", width=620)
+        # The keyring notice and help lines at their full height (QFormLayout clipped them).
+        self.wrapped_rows = WrappedRows(frame.scroll.widget())
         self.problems = footer.problems
         self.ok_button = footer.ok_button
         self.cancel_button = footer.cancel_button

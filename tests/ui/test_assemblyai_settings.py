@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QLabel
 
+from captioner import keystore
 from captioner.core.settings import Key, Settings
+from captioner.ui import assemblyai_help as helptext
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
 from tests.fakes.v3_server import FakeV3Server
 
@@ -139,3 +142,30 @@ def test_options_are_in_plain_words_with_ids_units_and_ranges_in_tooltips(qtbot,
         assert spin.text().endswith(unit)
     labels = " ".join(lb.text() for lb in dialog.findChildren(QLabel))
     assert "turn silence" not in labels and "End-of-turn" not in labels
+
+
+def test_word_wrapped_rows_get_the_height_of_their_text(qtbot, prefs) -> None:
+    """The keyring's answer comes after the dialog is shown, five lines where one was:
+    the form gave it the old row height and drew it clipped top and bottom (two
+    option help lines too)."""
+    dialog = make_dialog(qtbot, prefs)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    problem = "No system keyring is running on this desktop (such as GNOME Keyring or KWallet)."
+    dialog._on_key_state(keystore.KeyState(None, "", problem))  # as the keyring answers
+    assert dialog.key_status.text() == helptext.key_status_text("", problem)
+    form = dialog.frame.scroll.widget()
+
+    def clipped() -> list[str]:
+        return [
+            f"{label.text()[:30]!r}: {label.height()} px of {label.heightForWidth(label.width())}"
+            for label in form.findChildren(QLabel)
+            if label.wordWrap() and label.isVisible() and label.text()
+            if label.height() < label.heightForWidth(label.width())
+        ]
+
+    qtbot.wait(200)  # the layout settles
+    assert clipped() == []
+    dialog.resize(dialog.width() - 120, dialog.height())  # narrower: more lines each
+    qtbot.wait(200)
+    assert clipped() == []
