@@ -1,4 +1,4 @@
-"""Recover, import and delete: the disk work happens on the session index's worker.
+"""Recover, import, rename and delete: the disk work happens on the session index's worker.
 
 Each used to run on the GUI thread (a journal read and rewritten, a file
 deleted or written and fsynced): on a slow or stalled disk the window froze.
@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import SignalInstance
 
 from captioner.core.journal import JournalError
+from captioner.core.journal_writer import JournalWriter
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
 from captioner.core.transcript import Turn
@@ -34,6 +35,8 @@ class SessionChanges:
     library: SessionLibrary
     problem: SignalInstance
     sessionsChanged: SignalInstance
+    writer: JournalWriter | None  # the live session's
+    info: SessionInfo | None
 
     def recover(
         self, session_id: str, done: Callable[[list[Turn], str | None], None] | None = None
@@ -135,3 +138,38 @@ class SessionChanges:
                 done(problem)
 
         self.library.run(work, deleted, changes=session_id)
+
+    def rename(self, session_id: str, title: str, done: Callable[[], None] | None = None) -> None:
+        """Rename a session: the live one through its writer, a stored one off the GUI thread.
+
+        A stored session's journal is rewritten (and synced): on the GUI
+        thread a slow disk froze the window.  Lists follow once it is on disk.
+        """
+        writer = self.writer
+        if writer is not None and writer.info.id == session_id:
+            writer.rename(title)
+            if self.info is not None:
+                self.info.title = writer.info.title
+            return
+        store = self.store
+
+        def work() -> str | None:
+            try:
+                store.rename(session_id, title)
+            except KeyError:
+                return "This session no longer exists."
+            except JournalError as exc:  # a read-only folder
+                return str(exc)
+            except Exception:
+                log.exception("Could not rename session %s", session_id)
+                return "The session could not be renamed."
+            return None
+
+        def renamed(problem: str | None) -> None:
+            if problem is not None:
+                self.problem.emit(problem)
+            self.sessionsChanged.emit()
+            if done is not None:
+                done()
+
+        self.library.run(work, renamed, changes=session_id)

@@ -26,7 +26,6 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from captioner.core.data_dir import FolderCheck
-from captioner.core.journal import JournalError
 from captioner.core.journal_format import apply_service
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
 from captioner.core.session import SessionInfo
@@ -298,8 +297,12 @@ class SessionManager(SessionChanges, QObject):
         self.store.data_dir = self._chosen = Path(folder)
         self.library.use_store(self.store)
         self._folder_problem = None
-        live = self.writer
-        if live is not None and self._transcript is not None and not live.saved_everything:
+        live = self.writer  # failed, or well in the old folder (the folder check spoke first)
+        if (
+            live is not None
+            and self._transcript is not None
+            and (live.path.parent != Path(folder) or not live.saved_everything)
+        ):
             live.close(timeout=0)  # its thread ends on its own; the GUI does not wait
             self._writer_problem = None
             self.writer = self._writer(live.info, rewrite=True)
@@ -377,21 +380,6 @@ class SessionManager(SessionChanges, QObject):
             apply_service(self.info.settings, session.model, session.mode)
         if self.writer is not None:
             self.writer.service(session.model, session.mode)
-
-    def rename(self, session_id: str, title: str) -> None:
-        """Rename a session; the live one through its writer (lists follow once it is on disk)."""
-        writer = self.writer
-        if writer is not None and writer.info.id == session_id:
-            writer.rename(title)
-            if self.info is not None:
-                self.info.title = writer.info.title
-            return
-        try:
-            self.store.rename(session_id, title)
-        except JournalError as exc:
-            self._report(str(exc))
-        self.library.invalidate(session_id)
-        self.sessionsChanged.emit()
 
     def _report(self, message: str) -> None:
         log.warning("%s", message)

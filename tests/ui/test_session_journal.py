@@ -273,3 +273,23 @@ def test_the_same_folder_chosen_again_after_a_full_disk_saves_the_whole_session(
     [stored] = SessionStore(folder).list()
     assert stored.finished and not stored.crashed
     assert stored.turn_count == (2 if when == "stopped" else 3)
+
+
+def test_a_folder_chosen_while_the_live_journal_still_writes_elsewhere_takes_the_session(
+    qtbot, tmp_path: Path, session
+) -> None:
+    """The folder check can warn ("the disk is full") before the live journal fails: a
+    folder chosen then got only later sessions, and this one went on filling the old
+    disk until it failed there too."""
+    old, chosen = tmp_path / "old", tmp_path / "chosen"
+    controller, manager, engine = session(old)
+    for i in range(2):
+        with qtbot.waitSignal(controller.turnFinished):
+            engine.say(i, f"before choosing {i}")
+    assert manager.wait_durable(2)
+    manager.use_folder(chosen)  # the old journal still fine
+    with qtbot.waitSignal(controller.turnFinished):
+        engine.say(2, "after choosing")
+    stop(qtbot, controller, engine, manager)
+    [stored] = SessionStore(chosen).list()
+    assert stored.finished and stored.turn_count == 3

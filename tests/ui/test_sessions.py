@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -210,8 +211,18 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     window.list.setCurrentRow(0)
     qtbot.waitUntil(lambda: bool(window.view.finished_texts()), timeout=2000)
     window.ask_title = lambda _parent, _current: "Weekly call"
-    window.rename_current()
-    assert SessionStore(tmp_path / "s").list()[0].title == "Weekly call"
+    renamed_on: list[threading.Thread] = []
+    rename = SessionStore.rename
+    monkeypatch.setattr(
+        SessionStore,
+        "rename",
+        lambda store, *a: renamed_on.append(threading.current_thread()) or rename(store, *a),
+    )
+    window.rename_current()  # the journal is rewritten and synced: not on the GUI thread
+    qtbot.waitUntil(
+        lambda: SessionStore(tmp_path / "s").list()[0].title == "Weekly call", timeout=2000
+    )
+    assert renamed_on and threading.main_thread() not in renamed_on
     qtbot.waitUntil(lambda: rows(window)[0].startswith("Weekly call"), timeout=2000)
     window.copy_current()
     assert "leisure to consider" in QGuiApplication.clipboard().text().lower()
