@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 10.0  # Terminate → Termination wait is 5 s; leave room for the flush
 SAVE_TIMEOUT_S = 5.0  # journals closing, sessions held in memory being written
+E = TypeVar("E", bound=Enum)  # the answers of a question
 
 
 class Unsaved(Enum):
@@ -56,29 +58,16 @@ def ask_unsaved(
     Window-modal and not waited for (``open``, not ``exec``): the GUI thread
     goes on (captions of a run still stopping, the journals' answers).
     """
-    box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Sessions not saved")
     plural = "sessions were" if count > 1 else "session was"
-    box.setText(f"{count} {plural} not saved. Quitting now loses {'them' if count > 1 else 'it'}.")
-    box.setInformativeText(reason)
-    choose = box.addButton("Choose folder…", QMessageBox.ButtonRole.AcceptRole)
-    quit_ = box.addButton("Quit without saving", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(choose)
-    box.setEscapeButton(cancel)
-
-    def finished(_result: int) -> None:
-        clicked = box.clickedButton()
-        box.deleteLater()
-        if clicked is choose:
-            answer(Unsaved.CHOOSE_FOLDER)
-        else:
-            answer(Unsaved.QUIT if clicked is quit_ else Unsaved.CANCEL)
-
-    box.finished.connect(finished)
-    box.open()
-    return box
+    text = f"{count} {plural} not saved. Quitting now loses {'them' if count > 1 else 'it'}."
+    return _ask(
+        parent,
+        (QMessageBox.Icon.Warning, "Sessions not saved", text, reason),
+        ("Choose folder…", Unsaved.CHOOSE_FOLDER),
+        ("Quit without saving", Unsaved.QUIT),
+        Unsaved.CANCEL,
+        answer,
+    )
 
 
 class Closing(Enum):
@@ -96,22 +85,48 @@ def ask_closing(parent: QWidget, answer: Callable[[Closing], None]) -> QMessageB
     quit at once and the captions stopped; minimising keeps them going, the
     window one click away in the taskbar.  Not waited for (``open``).
     """
+    return _ask(
+        parent,
+        (
+            QMessageBox.Icon.Question,
+            "Stop captioning?",
+            "Captioning is running. Quitting Captioner stops the captions.",
+            "Minimise the window to keep captioning in the overlay.",
+        ),
+        ("&Minimise", Closing.MINIMISE),
+        ("&Quit", Closing.QUIT),
+        Closing.CANCEL,
+        answer,
+    )
+
+
+def _ask(
+    parent: QWidget,
+    said: tuple[QMessageBox.Icon, str, str, str],
+    default: tuple[str, E],
+    destructive: tuple[str, E],
+    cancelled: E,
+    answer: Callable[[E], None],
+) -> QMessageBox:
+    """A window-modal question (icon, title, text, more) with a default, a destructive
+    choice and Cancel (Escape); ``answer`` gets the choice's value, not waited for."""
+    icon, title, text, more = said
     box = QMessageBox(parent)
-    box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Stop captioning?")
-    box.setText("Captioning is running. Quitting Captioner stops the captions.")
-    box.setInformativeText("Minimise the window to keep captioning in the overlay.")
-    minimise = box.addButton("&Minimise", QMessageBox.ButtonRole.AcceptRole)
-    quit_ = box.addButton("&Quit", QMessageBox.ButtonRole.DestructiveRole)
-    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(minimise)
-    box.setEscapeButton(cancel)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setText(text)
+    box.setInformativeText(more)
+    first = box.addButton(default[0], QMessageBox.ButtonRole.AcceptRole)
+    second = box.addButton(destructive[0], QMessageBox.ButtonRole.DestructiveRole)
+    box.setEscapeButton(box.addButton(QMessageBox.StandardButton.Cancel))
+    box.setDefaultButton(first)
 
     def finished(_result: int) -> None:
         clicked = box.clickedButton()
         box.deleteLater()
-        chosen = {minimise: Closing.MINIMISE, quit_: Closing.QUIT}
-        answer(next((v for b, v in chosen.items() if b is clicked), Closing.CANCEL))
+        answer(
+            default[1] if clicked is first else destructive[1] if clicked is second else cancelled
+        )
 
     box.finished.connect(finished)
     box.open()
