@@ -69,6 +69,7 @@ class OverlayWindow(QWidget):
         # until the release: only a real move floats a docked overlay, not a click.
         self._system_move_from: QPoint | None = None
         self._held = False  # stepped aside for one of the app's windows: not remembered
+        self._refit_waiting = False  # the screens changed while it was held
         self._hidden_while_held = False
         self._wants_visible = False
         self._refit_timer = QTimer(self)
@@ -161,6 +162,7 @@ class OverlayWindow(QWidget):
 
     def _screens_changed(self, *_changed: object) -> None:
         self._refit_timer.start(0)
+        self._refit_waiting = self._held  # its home is fitted to the new screens at release
 
     def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
         return placement.default_rect(screen, dock, self._width_percent(), self._content_height())
@@ -285,6 +287,9 @@ class OverlayWindow(QWidget):
             self.place(home)
         self._reveal()
         self._held = False
+        if self._refit_waiting:  # the screen changed meanwhile: its place may be off it now
+            self._refit_waiting = False
+            self.keep_on_screen()
 
     def _reveal(self) -> None:
         if self._hidden_while_held:

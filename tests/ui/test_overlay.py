@@ -501,3 +501,21 @@ def test_a_drag_while_standing_aside_becomes_the_overlays_place(qtbot, tmp_path)
     overlay.save_place()
     saved = overlay._settings.raw(placement.screen_key(overlay.screen()))
     assert saved == dropped
+
+
+def test_a_screen_that_shrank_while_the_overlay_stood_aside_gets_it_back_on_screen(
+    qtbot, tmp_path, monkeypatch
+):
+    """The resolution changed while the overlay stood aside for the main window (its
+    refit waits while it is held): coming back, it went to its old place, off the
+    smaller screen."""
+    overlay = make_overlay(qtbot, tmp_path)
+    overlay._settings.set(Key.OVERLAY_DOCK, "float")
+    home = overlay.geometry()
+    overlay.hold(home.translated(0, -300))
+    small = QRect(0, 0, home.right() * 2 // 3, home.bottom() * 2 // 3)
+    monkeypatch.setattr(placement, "available_area", lambda _screen: QRect(small))
+    overlay._screens_changed()  # the screen's availableGeometryChanged
+    qtbot.wait(50)  # its refit runs, and waits: nothing moves while held
+    overlay.release(home)
+    assert small.contains(overlay.geometry()), (overlay.geometry(), small)
