@@ -27,7 +27,11 @@ from captioner.core.transcript import Turn
 
 
 def to_txt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
-    """One paragraph per turn: ``[00:01:05] A: text`` (stamp and label optional)."""
+    """One paragraph per turn: ``[00:01:05] A: text`` (stamp and label optional).
+
+    A line captioned offline while the cloud was unreachable, and never
+    replaced, keeps its "(offline) " tag, as in the window: its accuracy is lower.
+    """
     paragraphs = []
     for line in _lines(turns, options):
         parts = []
@@ -35,7 +39,8 @@ def to_txt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
             parts.append(f"[{clock(line.start_ms, millis=False)}]")
         if line.speaker:
             parts.append(f"{line.speaker}:")
-        parts.append(" ".join(line.text.split()))
+        # "(offline)": a stand-in the cloud never replaced, marked as in the window
+        parts.append(line.tag + " ".join(line.text.split()))
         translated = line.translation_note if options.translations else None
         paragraphs.append(" ".join(parts) + (f"\n{translated}" if translated else ""))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
@@ -109,7 +114,7 @@ def to_markdown(
         head = f"[{clock(caption.start_ms, millis=False)}]" if caption.start_ms is not None else ""
         if caption.speaker:
             head = f"{head} {_md(caption.speaker)}:".strip()
-        text = _md(" ".join(caption.text.split()))
+        text = _md(caption.tag + " ".join(caption.text.split()))
         lines.append(f"**{head}** {text}" if head else text)
         translated = caption.translation_note if options.translations else None
         if translated:  # a line of its own (a hard break: two trailing spaces)

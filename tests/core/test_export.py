@@ -355,3 +355,13 @@ def test_enospc_on_fsync_is_reported_and_cleaned_up(
         export(tmp_path / "out.md", TURNS, INFO)
     monkeypatch.undo()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stand_in_line_keeps_its_offline_tag_in_text_and_markdown() -> None:
+    # Captioned offline while the cloud was unreachable and never replaced: the window says
+    # "(offline)"; a transcript read later must not pass it off as the cloud's text.
+    turns = [*TURNS[:1], spoken("p", "stand in words", 20_000, "A", provisional=True)]
+    txt = to_txt(turns)
+    assert "[00:00:20] A: (offline) stand in words" in txt
+    assert "(offline)" not in txt.split("\n\n")[0]
+    assert "**[00:00:20] A:** (offline) stand in words" in to_markdown(turns)
