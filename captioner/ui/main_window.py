@@ -9,16 +9,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QSize, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QPushButton,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -31,11 +28,11 @@ from captioner.ui.contrast import muted, readable_placeholders
 from captioner.ui.dialog_slots import DialogSlots
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.input_choice import InputChoice
-from captioner.ui.level_meter import LevelMeter
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
 from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size
 from captioner.ui.status_line import StatusLine
+from captioner.ui.top_row import TopRow
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
 
 if TYPE_CHECKING:  # the help dialogs load when first opened, not before the window shows
@@ -112,51 +109,13 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         layout = QVBoxLayout(central)
 
-        row = QHBoxLayout()
-        input_label = QLabel("&Input:")
-        self.input_combo = QComboBox()
-        self.input_combo.setAccessibleName("Input device")
-        # Narrow enough for a 512-px-wide screen (1024×600 at 2×); wider when there is room.
-        self.input_combo.setMinimumContentsLength(10)
-        self.input_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        input_label.setBuddy(self.input_combo)
-        self.refresh_button = QToolButton()
-        self.refresh_button.setText("⟳")
-        self.refresh_button.setToolTip("Look for input devices again")
-        self.refresh_button.setAccessibleName("Refresh input devices")
+        top = TopRow()  # Input ⟳ Engine, level, Start
+        self.input_combo, self.refresh_button = top.input_combo, top.refresh_button
+        self.engine_combo, self.level_meter = top.engine_combo, top.level_meter
+        self.start_button = top.start_button
         self.refresh_button.clicked.connect(self.refreshDevicesRequested)
-        engine_label = QLabel("E&ngine:")  # Alt+E is the Edit menu
-        self.engine_combo = QComboBox()
-        self.engine_combo.setAccessibleName("Recognition engine")
-        self.engine_combo.setMinimumContentsLength(8)
-        self.engine_combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
-        )
-        engine_label.setBuddy(self.engine_combo)
-        self.start_button = QPushButton("Start")
-        self.start_button.setObjectName("startButton")
-        self.start_button.setAccessibleName("Start or stop captioning")
-        # Not a "default" button: a main window has no Enter-to-accept, and the
-        # default look hid whether Start had the keyboard focus.
-        self.start_button.setAutoDefault(False)
         self.start_button.clicked.connect(self._on_start_clicked)
-        row.addWidget(input_label)
-        row.addWidget(self.input_combo, 1)
-        row.addWidget(self.refresh_button)
-        row.addSpacing(6)
-        row.addWidget(engine_label)
-        row.addWidget(self.engine_combo, 1)
-        row.addSpacing(6)
-        self.level_meter = LevelMeter()
-        self.level_meter.setObjectName("levelMeter")
-        self.level_meter.setAccessibleName("Input level")
-        self.level_meter.setFixedWidth(56)
-        self.level_meter.setToolTip("Input level: it moves when the device hears sound")
-        row.addWidget(self.level_meter, 0, Qt.AlignmentFlag.AlignVCenter)
-        row.addWidget(self.start_button)
-        layout.addLayout(row)
+        layout.addLayout(top)
 
         # What lies between the top row and the transcript scrolls on a short screen
         # (call mode's rows, a banner): Start and the transcript stay in the window.
