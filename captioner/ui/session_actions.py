@@ -18,7 +18,6 @@ from captioner.core.settings import Settings
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.session_export import plain_text
-from captioner.ui.session_prompts import ask_confirm
 
 if TYPE_CHECKING:
     # The Sessions window (and its export, search and rename code) is imported when
@@ -30,6 +29,12 @@ if TYPE_CHECKING:
     from captioner.ui.session_export import ExportOutcome
     from captioner.ui.session_manager import SessionManager
     from captioner.ui.sessions_window import SessionsWindow
+
+
+def _ask_confirm(parent: QWidget, question: str, title: str, action: str) -> bool:
+    from captioner.ui.session_prompts import ask_confirm  # on first use, not at start-up
+
+    return ask_confirm(parent, question, title, action)
 
 
 def ask_open_path(parent: QWidget) -> str:
@@ -67,7 +72,7 @@ class SessionActions(QObject):
         self.sessions_window: SessionsWindow | None = None
         self._crashed_id: str | None = None
         self._crashed_said = ""  # "the session of <title> (40 lines saved)"
-        self.ask_confirm: Callable[[QWidget, str, str, str], bool] = ask_confirm
+        self.ask_confirm: Callable[[QWidget, str, str, str], bool] = _ask_confirm
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         window.data_dir_provider = lambda: sessions.store.data_dir
