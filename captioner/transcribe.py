@@ -272,8 +272,16 @@ def finish(
     source: WavFileSource,
     started_at: datetime,
 ) -> int:
-    """Export the turns so far (after an error or a signal too: they are worth keeping)."""
+    """Export the turns so far (after an error or a signal too: they are worth keeping).
+
+    A run that failed before any turn (a refused key, no network) writes
+    nothing: an empty file replaced the user's transcript under ``--force``,
+    and without it blocked the retry ("already exists").
+    """
     if output is None or fmt is None:
+        return EXIT_OK
+    if printer.errors and not printer.finished_turns():
+        say(f"Nothing was written to “{output}”: no speech was transcribed.")
         return EXIT_OK
     info = SessionInfo(
         engine=engine_id.value,

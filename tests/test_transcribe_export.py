@@ -209,3 +209,24 @@ def test_an_existing_translation_track_is_refused_before_recognition(
     err = capsys.readouterr().err
     assert "talk.fr.srt" in err and "--force" in err
     assert track.read_text() == "an earlier French track" and not out.exists()
+
+
+def test_a_run_refused_before_any_turn_leaves_the_output_file_alone(
+    out_dir: Path, monkeypatch, capsys
+) -> None:
+    # A wrong key with --force replaced the user's transcript with an empty file; without
+    # --force the empty file blocked the retry ("already exists").
+    kept, fresh = out_dir / "minutes.txt", out_dir / "retry.txt"
+    kept.write_text("precious\n")
+    with FakeV3Server(api_key="the-right-key") as server:
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", "a-wrong-key-0123456789abcdef0123")
+        for out, force in ((kept, ("--force",)), (fresh, ())):
+            args = parse_args(
+                [
+                    *("transcribe", str(CLIP), "--engine", "assemblyai"),
+                    *("--api-host", server.url, "-o", str(out), *force),
+                ]
+            )
+            assert run_transcribe(args, io.StringIO()) == 1
+    assert kept.read_text() == "precious\n" and not fresh.exists()
+    assert "Nothing was written to" in capsys.readouterr().err
