@@ -107,7 +107,14 @@ class CaptionerApp(QObject):
             loop_later=loop_later,
             parent=self,
         )
-        self.call = CallMode(w.call_panel, prefs, open_device, self, start_on=args.call_mode)
+        self.call = CallMode(
+            w.call_panel,
+            prefs,
+            open_device,
+            self,
+            start_on=args.call_mode,
+            file_given=bool(getattr(args, "input_file", None)),
+        )
         self.engines.load(ask_now=look_now)
         if look_now:  # else the caller calls start_looking (run_gui: once the window shows)
             self.inputs.refresh()

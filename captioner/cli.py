@@ -251,6 +251,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             parser.error(f"--format {args.format} needs -o OUT: nothing is exported without it")
         args.command = "transcribe"
         return args
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.call_mode and args.input_file:
+        # Call mode records the microphone and system audio: the file would be ignored.
+        parser.error("--call-mode captions a microphone and system audio, not --input-file")
     args.command = "gui"
     return args

@@ -35,6 +35,14 @@ def test_missing_wav_is_a_clear_error_at_start_up(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_call_mode_with_a_file_is_refused_not_half_done() -> None:
+    # Call mode records the microphone and system audio: the file would be ignored.
+    clip = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+    result = run("--call-mode", "--input-file", str(clip))
+    assert result.returncode == 2
+    assert "--call-mode captions a microphone and system audio" in result.stderr
+
+
 def test_a_file_that_is_not_audio_is_a_clear_error(tmp_path: Path) -> None:
     notes = tmp_path / "notes.wav"
     notes.write_text("these are my meeting notes, not audio\n")

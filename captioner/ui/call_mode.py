@@ -48,6 +48,7 @@ class CallMode(QObject):
         parent: QObject | None = None,
         *,
         start_on: bool = False,
+        file_given: bool = False,
     ) -> None:
         super().__init__(parent)
         self._panel = panel
@@ -58,7 +59,9 @@ class CallMode(QObject):
         self._levels.setInterval(LEVEL_POLL_MS)
         self._levels.timeout.connect(self.show_levels)
         panel.set_names({side: prefs.get(key) for side, key in NAME_KEYS.items()})
-        panel.set_call_mode(prefs.get(Key.CALL_MODE))
+        # --input-file: that file is what this launch captions, whatever the last call was
+        # (a call left on recorded the microphone instead), and the switch stays remembered.
+        panel.set_call_mode(prefs.get(Key.CALL_MODE) and not file_given)
         panel.callModeToggled.connect(lambda on: prefs.set(Key.CALL_MODE, on))
         if start_on:  # --call-mode: on, and remembered like a click on the switch
             panel.set_call_mode(True)

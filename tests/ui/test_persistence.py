@@ -64,6 +64,21 @@ def test_side_names_and_call_mode(make_app, restart, qtbot) -> None:
     assert not restart(again).window.call_panel.call_mode()
 
 
+def test_a_file_given_on_the_command_line_is_captioned_though_the_last_call_was_on(
+    make_app, restart, qtbot, tmp_path
+) -> None:
+    # Call mode left on from the last call won over --input-file: the run recorded the
+    # microphone and system audio, and the file was ignored.
+    app = make_app(**HARDWARE)
+    click_check_box(qtbot, app.window.call_panel.toggle)
+    clip = tmp_path / "talk.wav"
+    clip.write_bytes(b"")  # only its name is shown until Start
+    with_file = restart(app, "--input-file", str(clip))
+    assert not with_file.window.call_panel.call_mode()
+    assert with_file.window.selected_input().label.endswith("talk.wav")
+    assert restart(with_file).window.call_panel.call_mode()  # the switch stays remembered
+
+
 def test_engine(make_app, restart, monkeypatch) -> None:
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", "sk-persistence-test-0000")
     app = make_app(**HARDWARE)
