@@ -134,7 +134,10 @@ class EndTracker:
 
 def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     url = token_url(args)  # a token URL stands in for the key
-    engine_id = choose_engine(requested=args.engine, has_key=bool(url or keystore.load_api_key()))
+    # One keyring read at most (it may wait on D-Bus or an unlock prompt), none for
+    # --engine offline or a token URL.
+    key, key_problem = (None, None) if url or args.engine == "offline" else keystore.key_for_run()
+    engine_id = choose_engine(requested=args.engine, has_key=bool(url or key))
     # The cloud service rejects audio sent faster than real time.
     realtime = args.realtime or engine_id is EngineId.ASSEMBLYAI
     source = WavFileSource(args.file, realtime=realtime)
@@ -167,12 +170,10 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     if engine_id is EngineId.ASSEMBLYAI:
         # With a token URL no key is read or sent (not even a stored one): the
         # token alone authorises each connection.
-        key = "" if url else keystore.load_api_key() or ""
-        problem = None if url else keystore.api_key_problem()
-        if problem:
-            print(f"captioner: {problem}", file=sys.stderr)
+        if key_problem:
+            print(f"captioner: {key_problem}", file=sys.stderr)
             return 2
-        config, settings, problems = cloud_config(args, key, url)
+        config, settings, problems = cloud_config(args, key or "", url)
         if problems:
             print(f"captioner: {' '.join(problems)}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -230,3 +230,40 @@ def test_a_run_refused_before_any_turn_leaves_the_output_file_alone(
             assert run_transcribe(args, io.StringIO()) == 1
     assert kept.read_text() == "precious\n" and not fresh.exists()
     assert "Nothing was written to" in capsys.readouterr().err
+
+
+def test_the_keyring_is_read_once_for_the_cloud_and_never_for_offline(
+    out_dir: Path, monkeypatch
+) -> None:
+    # A keyring read can wait on D-Bus or raise an unlock prompt: an explicitly offline,
+    # display-less run read it anyway, and a cloud run read it three times.
+    import keyring
+    from keyring.backend import KeyringBackend
+
+    reads: list[str] = []
+
+    class Counting(KeyringBackend):
+        priority = 1  # type: ignore[assignment]
+
+        def get_password(self, service: str, username: str) -> str | None:
+            reads.append(username)
+            return None
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise NotImplementedError
+
+        def delete_password(self, service: str, username: str) -> None:
+            raise NotImplementedError
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(Counting())
+    monkeypatch.delenv("ASSEMBLYAI_API_KEY", raising=False)
+    try:
+        args = parse_args(["transcribe", str(CLIP), "--engine", "offline"])
+        assert run_transcribe(args, io.StringIO()) == 0
+        assert reads == []
+        args = parse_args(["transcribe", str(CLIP), "--engine", "assemblyai"])
+        assert run_transcribe(args, io.StringIO()) == 1  # no key anywhere: said
+        assert len(reads) == 1
+    finally:
+        keyring.set_keyring(previous)
