@@ -353,3 +353,25 @@ def test_a_short_utterance_after_a_pause_is_decoded_with_the_one_before_as_conte
     texts = [final.text for final in listener.finals]
     assert len(texts) == 2 and texts[0] and texts[1], texts
     assert texts[0].split()[-1] not in texts[1].split()[:1], texts
+
+
+def test_a_run_over_before_the_final_decoder_is_ready_leaves_no_traceback(tmp_path) -> None:
+    # A very short file: the run ended (its pipe closed) while the final decoder still
+    # loaded the model; its "ready" hit a broken pipe and a traceback reached stderr.
+    code = (
+        "import multiprocessing\n"
+        "from captioner.engines.offline import OfflineModel\n"
+        "from captioner.engines.offline.final_process import serve\n"
+        "ours, theirs = multiprocessing.Pipe()\n"
+        "ours.close()\n"
+        "serve(theirs, OfflineModel().final_params)\n"
+        "print('served')\n"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 0 and "served" in result.stdout, result.stderr
+    assert "Traceback" not in result.stderr

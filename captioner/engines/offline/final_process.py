@@ -295,10 +295,14 @@ def serve(
 
         decoder = new_decoder(params)
     except Exception as exc:  # the parent logs it and falls back
-        conn.send(("error", f"could not load the model: {exc}"))
+        with contextlib.suppress(OSError):  # the run may be over already
+            conn.send(("error", f"could not load the model: {exc}"))
         return
     noisy = None  # built at the first noisy utterance (most sessions have none)
-    conn.send(("ready", os.getpid()))
+    try:
+        conn.send(("ready", os.getpid()))
+    except OSError:  # a short file's run ended before the model loaded: nobody to serve
+        return
     while True:
         try:
             context, audio = conn.recv()
