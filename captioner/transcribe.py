@@ -218,6 +218,8 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         problems = [error.message for error in printer.errors]
     else:
         problems = run_problems(printer, tracker, stopped)
+    if printer.output_problem:
+        problems.append(printer.output_problem)
     for problem in problems:
         say(problem)
     if code != EXIT_OK:

@@ -57,6 +57,7 @@ class TurnPrinter:
         self._printed: set[str] = set()
         self._lock = threading.Lock()
         self.errors: list[EngineError] = []
+        self.output_problem = ""  # printing failed (not a closed pipe): said, exit 1
         self.stopped = threading.Event()
         self.transcript = Transcript()
         # Turns the engine showed but never finished (kept in the export as they
@@ -183,7 +184,13 @@ class TurnPrinter:
             return
         try:
             print(line, file=self._out, flush=True)
-        except (OSError, ValueError):
+        except UnicodeEncodeError:  # an output encoding without these letters (cp1252)
+            encoding = getattr(self._out, "encoding", None) or "ascii"
+            self._print(line.encode(encoding, "replace").decode(encoding))
+        except (BrokenPipeError, ValueError):
             # stdout closed (a hung-up terminal, a closed pipe): keep recognising,
             # the turns still reach the -o export.
             self._out_gone = True
+        except OSError as exc:  # a full disk, an I/O error: the transcript is not there
+            self._out_gone = True
+            self.output_problem = f"The transcript could not be printed: {exc.strerror or exc}."
