@@ -27,6 +27,9 @@ ACCOUNT = "assemblyai-api-key"
 
 
 MAX_KEY_LENGTH = 512  # an AssemblyAI key is 32 characters; temporary tokens are longer
+# A key typed into Settings shorter than this was cut when copied (a key is 32 characters);
+# the environment is not held to it (scripts and tests may use any token their server takes).
+MIN_TYPED_KEY_LENGTH = 20
 
 _run_key: str | None = None  # a key kept in memory for this run (no usable keyring)
 
@@ -52,6 +55,21 @@ def key_problem(key: str) -> str | None:
             "an AssemblyAI key is 32. Paste only the key itself."
         )
     return None
+
+
+def typed_key_problem(key: str) -> str | None:
+    """:func:`key_problem`, and a key too short to be whole (a paste that lost its end).
+
+    Such a key was stored and only refused at the next Start, with "key refused"
+    as the only clue; said here, the user pastes it again while the page is open.
+    """
+    problem = key_problem(key)
+    if problem is None and 0 < len(key) < MIN_TYPED_KEY_LENGTH:
+        return (
+            f"The text given as the API key is only {len(key)} characters long; "
+            "an AssemblyAI key is 32. Copy the whole key again."
+        )
+    return problem
 
 
 def keyring_problem() -> str | None:

@@ -213,7 +213,7 @@ class AssemblyAISettingsDialog(QDialog):
         return self.key_edit.text().strip() or self._current_key
 
     def test_key(self) -> None:
-        problem = keystore.key_problem(self.entered_key())
+        problem = keystore.typed_key_problem(self.entered_key())
         if problem and self.entered_key():
             self.key_status.setText(problem)
             return
@@ -266,7 +266,7 @@ class AssemblyAISettingsDialog(QDialog):
             return  # the keyring is storing the key (OK is disabled meanwhile)
         key = self.key_edit.text().strip()
         if key:
-            problem = keystore.key_problem(key)
+            problem = keystore.typed_key_problem(key)
             if problem:
                 self.problems.setText(problem)  # the key itself is never shown
                 return

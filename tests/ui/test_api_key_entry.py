@@ -83,6 +83,7 @@ def test_with_a_keyring_the_key_is_stored_there(qtbot, prefs, memory_keyring) ->
         (KEY + "\nsecond line", "line break"),
         ("clé-" + KEY, "not in an API key"),
         ("x" * 100_000, "characters long"),
+        (KEY[:12], "only 12 characters"),  # a paste that lost its end
     ],
 )
 def test_a_malformed_key_is_named_as_the_problem_and_never_echoed(
@@ -122,3 +123,15 @@ def test_without_a_keyring_a_tested_key_is_still_said_to_be_for_this_run_only(
         dialog.ok_button.click()
         qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     assert "for this run only" in app.window.status_text()
+
+
+def test_test_key_says_a_cut_key_is_cut_without_asking_the_server(qtbot, prefs) -> None:
+    # A key that lost its end when copied went to the server and came back only as
+    # "API key rejected" (or, offline, a network error), with nothing saying why.
+    dialog = make_dialog(qtbot, prefs)
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=5000)
+    dialog.key_edit.setText(KEY[:15])
+    dialog.test_button.click()
+    status = dialog.key_status.text()
+    assert "only 15 characters" in status and KEY[:15] not in status
+    assert dialog.test_button.isEnabled()  # no check was started

@@ -14,7 +14,7 @@ from captioner.ui import assemblyai_help as helptext
 from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog, config_from_settings
 from tests.fakes.v3_server import FakeV3Server
 
-KEY = "sk-settings-test-7731"
+KEY = "sk-settings-test-7731-abcdefghij"
 
 
 @pytest.fixture
