@@ -92,10 +92,10 @@ class CaptionOverlay(OverlayWindow):
         return self._style.history_lines
 
     def set_history(self, lines: list[CaptionLine | str]) -> None:
-        """Show the last finished lines (only the newest ``history_lines`` are kept)."""
+        """Show the last finished lines (the newest ``history_lines``, or one when that is 0)."""
         wanted = [line if isinstance(line, CaptionLine) else CaptionLine(line) for line in lines]
         wanted = [line for line in wanted if line.text.strip()]
-        keep = wanted[-self.history_lines :] if self.history_lines else []
+        keep = wanted[-max(1, self.history_lines) :]  # 0: the last, until the next begins
         if keep == [p.line for p in self._history]:
             return
         cached = {p.line: p for p in self._history}

@@ -75,8 +75,15 @@ class OverlayCaptions(QObject):
         self.refresh_partials()
 
     def refresh_history(self, *_changed: object) -> None:
-        count = self._overlay.history_lines  # only the lines it shows are built
-        finished = self._controller.transcript.finished[-count:] if count else []
+        """The newest finished lines; with none asked for, the last until the next begins.
+
+        "Finished lines shown: 0" means the line being spoken only, yet a line
+        that vanished the instant its turn ended was often not yet read: it
+        stays until the next line replaces it in place.
+        """
+        transcript = self._controller.transcript
+        count = self._overlay.history_lines or (0 if transcript.partials else 1)
+        finished = transcript.finished[-count:] if count else []
         self._overlay.set_history([self.line(turn) for turn in finished])
 
     def refresh_partials(self, *_changed: object) -> None:
@@ -84,4 +91,6 @@ class OverlayCaptions(QObject):
         partials = sorted(
             self._controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
         )
+        if not self._overlay.history_lines:
+            self.refresh_history()  # the last finished line gives way to the new one
         self._overlay.set_partials([self.line(turn) for turn in partials])

@@ -134,6 +134,7 @@ class OverlaySettingsDialog(QDialog):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(s.get(Key.OVERLAY_OPACITY))
         self.lines_spin = _spin(Key.OVERLAY_HISTORY_LINES, s, "")
+        self.lines_spin.setSpecialValueText("0, the last until the next starts")
         self.width_spin = _spin(Key.OVERLAY_WIDTH_PERCENT, s, " % of the screen")
         self.dock_combo = QComboBox()
         for value, label in (
