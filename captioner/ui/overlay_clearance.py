@@ -6,7 +6,8 @@ the OK/Cancel of a settings dialog or the buttons of Sessions (it did, at
 and the overlay would cover it, the overlay slides just above or below that
 window.  A dialog that has just opened over the overlay is first placed
 clear of it when the screen has room for both (the Captions dialog then
-previews on a visible overlay).  When there is no room on that screen the
+previews on a visible overlay, and is moved clear again when a preview grows
+the overlay over it).  When there is no room on that screen the
 overlay steps out of sight.  This is decided again whenever the focus
 moves, the window in use moves or resizes, or the overlay appears.  As
 soon as the focus leaves Captioner, or goes to a window it doesn't cover,
@@ -76,7 +77,12 @@ class OverlayClearance(QObject):
         over Stop until the focus left the window and came back.
         """
         if watched is self._overlay:
-            if event.type() == QEvent.Type.Show:
+            kind = event.type()
+            # A preview that grows or moves the overlay (Settings ▸ Captions…) must
+            # not grow it over that dialog's OK and Cancel.
+            if kind == QEvent.Type.Show or (
+                self._overlay.previewing and kind in (QEvent.Type.Resize, QEvent.Type.Move)
+            ):
                 self._again.start(0)
         elif event.type() in _FOLLOWED:
             self._again.start(0)
@@ -96,8 +102,10 @@ class OverlayClearance(QObject):
             self.come_back()
             return
         area = placement.available_area(placement.screen_for(home))
-        if _is_dialog(window) and not window.property(PLACED):
-            window.setProperty(PLACED, True)  # once: afterwards the user may move it anywhere
+        # A dialog is placed clear of the overlay once (afterwards the user may move it
+        # anywhere), and again whenever a preview it makes grows the overlay over it.
+        if _is_dialog(window) and (not window.property(PLACED) or self._overlay.previewing):
+            window.setProperty(PLACED, True)
             spot = placement.clear_spot(frame, home, area, GAP)  # the dialog, clear of it
             if spot is None and frame.height() + GAP + home.height() <= area.height():
                 # Both fit, not with the overlay where it is: the dialog goes to the

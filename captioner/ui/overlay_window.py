@@ -69,6 +69,7 @@ class OverlayWindow(QWidget):
         # until the release: only a real move floats a docked overlay, not a click.
         self._system_move_from: QPoint | None = None
         self._held = False  # stepped aside for one of the app's windows: not remembered
+        self._placed_while_held: QRect | None = None  # the app's place for it (see release)
         self._refit_waiting = False  # the screens changed while it was held
         self._hidden_while_held = False
         self._wants_visible = False
@@ -148,6 +149,8 @@ class OverlayWindow(QWidget):
         the overlay's new width.
         """
         placing, self._placing = self._placing, True
+        if self._held and not placing:  # a dialog's OK/Cancel or a dock: not a step aside
+            self._placed_while_held = QRect(rect)
         try:
             self.setGeometry(rect)
         finally:
@@ -279,10 +282,16 @@ class OverlayWindow(QWidget):
             return
         self._reveal()
         if elsewhere != self.geometry():
-            self.place(elsewhere)
+            placing, self._placing = self._placing, True  # the step aside itself (see place)
+            try:
+                self.place(elsewhere)
+            finally:
+                self._placing = placing
 
     def release(self, home: QRect) -> None:
-        """Back to ``home`` (where the user put it), shown again if it is still wanted."""
+        """Back to ``home`` (or where the app placed it meanwhile), shown again if wanted."""
+        if self._placed_while_held is not None:
+            home, self._placed_while_held = self._placed_while_held, None
         if self.geometry() != home:
             self.place(home)
         self._reveal()

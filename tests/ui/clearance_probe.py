@@ -116,7 +116,22 @@ def main() -> None:
                 "overlay_visible": overlay.isVisible(),
                 "overlay": rect(overlay.geometry()),
             }
+            if name == "captions":  # the preview grows the overlay: bigger text, more lines
+                window.size_spin.setValue(34)
+                window.lines_spin.setValue(4)
+                settle(measure_grown)
+                return
             window.close()
+            settle(after_close)
+
+        def measure_grown() -> None:
+            report["windows"][name]["grown"] = {
+                "frame": rect(window.frameGeometry()),
+                "buttons": buttons_of(window),
+                "overlay_visible": overlay.isVisible(),
+                "overlay": rect(overlay.geometry()),
+            }
+            window.reject()  # Cancel: the overlay goes back to how it was
             settle(after_close)
 
         def after_close() -> None:

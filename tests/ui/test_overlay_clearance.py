@@ -70,3 +70,24 @@ def test_caption_settings_fit_the_screen_and_keep_the_preview_in_view_when_there
         assert screen.contains(q(seen["buttons"][button])), (button, seen["buttons"])
     room = q(seen["frame"]).height() + home.height() + GAP <= screen.height()
     assert seen["overlay_visible"] == room  # placed clear of the overlay when both fit
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "scale", "place"),
+    [(1024, 600, 1, "bottom"), (1920, 1080, 1, "middle")],
+)
+def test_a_preview_that_grows_the_overlay_never_grows_it_over_the_captions_dialog(
+    tmp_path, width, height, scale, place
+):
+    # Size 34 and four finished lines grew the bottom overlay up over the dialog's
+    # OK and Cancel: clicks landed on the overlay.
+    report = measure(tmp_path, width, height, scale, place)
+    seen = report["windows"]["captions"]["grown"]
+    overlay, frame = q(seen["overlay"]), q(seen["frame"])
+    screen = q(report["screen"])
+    if seen["overlay_visible"]:
+        assert not overlay.intersects(frame), (overlay, frame)
+    for button in ("OK", "Cancel"):
+        where = q(seen["buttons"][button])
+        assert screen.contains(where), (button, where)
+        assert not (seen["overlay_visible"] and overlay.intersects(where)), button
