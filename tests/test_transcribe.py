@@ -66,6 +66,23 @@ def test_cloud_engine_prints_each_turn_once_with_its_formatted_text(monkeypatch)
     assert session.audio_ms_received == pytest.approx(7100, abs=60)
 
 
+def test_a_recording_made_to_a_pipe_is_transcribed_with_a_warning(tmp_path: Path) -> None:
+    # arecord/sox/ffmpeg writing to a pipe (or killed) leave the data length at 0:
+    # libsndfile reads that as an empty file, and the user got no transcript at all.
+    raw = bytearray(CLIP.read_bytes())
+    raw[4:8] = bytes(4)
+    at = raw.index(b"data")
+    raw[at + 4 : at + 8] = bytes(4)
+    piped = tmp_path / "piped.wav"
+    piped.write_bytes(bytes(raw))
+    result = transcribe(str(piped), "--engine", "offline")
+    assert result.returncode == 0, result.stderr
+    assert "captioner: warning: the file's header gives no length for its audio" in result.stderr
+    heard = " ".join(LINE.match(line).group(4) for line in result.stdout.strip().splitlines())
+    reference = reference_text(CLIP)
+    assert jiwer.process_words(reference, heard).hits >= 0.6 * len(reference.split())
+
+
 def test_missing_and_corrupt_files_exit_2_with_a_message(tmp_path: Path) -> None:
     missing = transcribe(str(tmp_path / "gone.wav"), "--engine", "offline")
     assert missing.returncode == 2

@@ -11,9 +11,12 @@ that says what is wrong.
   resampler produce hours of audio from a few seconds of data) is refused.
 * A WAV header whose data length is *shorter* than the samples in the file
   (a recorder that crashed before fixing up its header, a careless
-  concatenation) would silently cut the file short; the reader notices,
-  logs a warning, exposes it as :attr:`AudioFileReader.warning`, and reads
-  every sample that is there.
+  concatenation) would silently cut the file short, and one whose length is
+  0 (what ``arecord``/``sox``/ffmpeg write to a pipe or when killed) reads
+  as an empty file; the reader notices, logs it, exposes it as
+  :attr:`AudioFileReader.warning`, and reads every sample that is there.
+  A length of 0xFFFFFFFF or one past the end of the file, which libsndfile
+  copes with, is said the same way: the file is not what it claims.
 * NaN or infinite float samples are refused with a message instead of being
   decoded into garbage text.
 """
@@ -64,13 +67,9 @@ class AudioFileReader:
         self._raw: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         try:
             source: Any = self._raw
-            fixed = _fix_short_wav_header(self._raw)
+            fixed = _fix_wav_data_length(self._raw)
             if fixed is not None:
-                source, declared, actual = fixed
-                self.warning = (
-                    f"the file's header gives {declared:,} bytes of audio but "
-                    f"{actual:,} are there; reading all of them"
-                )
+                source, self.warning = fixed
                 # The caller shows it (stderr, status line); the log keeps a trace.
                 log.info("%s: %s", self.path, self.warning)
             self._raw.seek(0)
@@ -125,13 +124,18 @@ def _plain(message: str) -> str:
     return f"it is damaged or uses an unsupported encoding ({reason})"
 
 
-def _fix_short_wav_header(raw: BinaryIO) -> tuple[BinaryIO, int, int] | None:
-    """A view of a WAV file with its data length corrected, when the header is short.
+def _fix_wav_data_length(raw: BinaryIO) -> tuple[BinaryIO, str] | None:
+    """A view of a WAV file with its data length corrected, and what was wrong.
 
     Returns ``None`` when the file is not a RIFF/WAVE file or its header is
     consistent.  A data chunk followed by a proper chunk (``LIST`` metadata
     and the like) is consistent; one followed by bytes that are no chunk
-    header is taken to run to the end of the file.
+    header is taken to run to the end of the file.  So is one whose length
+    is 0 or 0xFFFFFFFF with audio after it, which is what ``arecord``,
+    ``sox`` and ffmpeg leave when they record to a pipe or are killed before
+    fixing up the header (libsndfile reads the 0 as an empty file), and one
+    whose length runs past the end of the file.  The corrected length is cut
+    to whole frames, so a trailing odd byte is dropped.
     """
     raw.seek(0, os.SEEK_END)
     size = raw.tell()
@@ -140,19 +144,53 @@ def _fix_short_wav_header(raw: BinaryIO) -> tuple[BinaryIO, int, int] | None:
     if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
         return None
     position = 12
+    block_align = 0
     while position + 8 <= size:
         raw.seek(position)
         chunk_id, length = struct.unpack("<4sI", raw.read(8))
+        if chunk_id == b"fmt " and len(fmt := raw.read(14)) == 14:
+            block_align = struct.unpack("<H", fmt[12:14])[0]  # bytes per frame
         if chunk_id == b"data":
-            data_start = position + 8
-            end = data_start + length + (length & 1)
-            if length in (0, 0xFFFFFFFF) or end >= size or _is_chunk_header(raw, end, size):
-                return None
-            actual = size - data_start
-            patches = {4: struct.pack("<I", size - 8), position + 4: struct.pack("<I", actual)}
-            return _Patched(raw, size, patches), length, actual
+            return _patch_data_length(raw, size, position, length, block_align)
         position += 8 + length + (length & 1)
     return None
+
+
+def _patch_data_length(
+    raw: BinaryIO, size: int, position: int, length: int, block_align: int
+) -> tuple[BinaryIO, str] | None:
+    """The data chunk at ``position`` run to the end of the file, when its length is wrong."""
+    data_start = position + 8
+    there = size - data_start
+    # Whole frames only, capped at what a RIFF header can hold (a file over
+    # 4 GB should have been RF64; the first 4 GB are still worth reading).
+    unit = max(block_align, 2)
+    actual = min(there, 0xFFFFFFFF - data_start)
+    actual -= actual % unit
+    unknown = length in (0, 0xFFFFFFFF)
+    end = data_start + length + (length & 1)
+    if unknown:
+        if actual <= 0 or (length == 0 and _is_chunk_header(raw, data_start, size)):
+            return None  # really empty, or an empty data chunk and then metadata
+        message = (
+            f"the file's header gives no length for its audio (a recording made to a pipe "
+            f"or stopped before it finished); reading the {actual:,} bytes that are there"
+        )
+    elif end > size:
+        message = (
+            f"the file's header gives {length:,} bytes of audio but only {there:,} are there "
+            f"(the file was cut short); reading what is there"
+        )
+    elif end == size or actual <= length or _is_chunk_header(raw, end, size):
+        return None  # consistent, or no whole frame more than it says (a stray byte)
+    else:
+        message = (
+            f"the file's header gives {length:,} bytes of audio but "
+            f"{there:,} are there; reading all of them"
+        )
+    riff = min(size - 8, 0xFFFFFFFF)
+    patches = {4: struct.pack("<I", riff), position + 4: struct.pack("<I", actual)}
+    return _Patched(raw, size, patches), message
 
 
 class _Patched(io.RawIOBase):

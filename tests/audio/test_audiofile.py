@@ -34,6 +34,45 @@ def test_a_header_shorter_than_the_data_is_read_to_the_end_with_a_warning(tmp_pa
     assert samples.shape[0] == 32000  # two seconds, not 31 ms
 
 
+def broken_header_speech(path: Path, riff: int | None, data: int, tail: bytes = b"") -> Path:
+    """CLIP_0880 as a recorder writing to a pipe (or killed) leaves it: lengths it never fixed."""
+    raw = bytearray(CLIP_0880.read_bytes() + tail)
+    struct.pack_into("<I", raw, 4, len(raw) - 8 if riff is None else riff)
+    struct.pack_into("<I", raw, raw.index(b"data") + 4, data)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("riff", "data", "tail"),
+    [
+        (0, 0, b""),  # arecord/sox to a pipe: both lengths left at 0
+        (None, 0, b""),  # data length 0, RIFF size right
+        (0, 0, b"\x01"),  # killed mid-sample: a trailing odd byte
+        (0xFFFFFFFF, 0xFFFFFFFF, b""),  # ffmpeg to a pipe
+        (None, 10_000_000, b""),  # a length past the end of the file
+    ],
+    ids=["zero-both", "zero-data", "zero-odd-byte", "ffffffff", "past-the-end"],
+)
+def test_a_header_with_a_wrong_data_length_reads_all_the_speech_and_says_so(
+    tmp_path: Path, riff: int | None, data: int, tail: bytes
+) -> None:
+    expected, _ = soundfile.read(CLIP_0880, dtype="float32", always_2d=True)
+    path = broken_header_speech(tmp_path / "piped.wav", riff, data, tail)
+    with AudioFileReader(path) as reader:
+        samples = read_everything(reader)
+        assert reader.warning and "header gives" in reader.warning
+    assert samples.shape[0] == expected.shape[0] == 47840  # not 0, not a frame of garbage
+    np.testing.assert_array_equal(samples, expected)
+
+
+def test_an_empty_recording_with_a_zero_length_stays_empty_and_quiet(tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "empty.wav", np.zeros(0), 16000)
+    with AudioFileReader(path) as reader:
+        assert reader.warning is None
+        assert reader.read(4096).shape[0] == 0
+
+
 def test_a_data_chunk_followed_by_metadata_is_not_taken_for_a_short_header(tmp_path: Path) -> None:
     path = write_wav(tmp_path / "tagged.wav", sine(440, 16000, 1.0), 16000)
     info = b"INFOINAM\x04\x00\x00\x00song"
