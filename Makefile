@@ -15,7 +15,7 @@ endif
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: run test lint benchmark package clean
+.PHONY: run test lint benchmark package clean FORCE
 
 run: $(VENV)/.stamp-run
 	$(BIN)/captioner $(ARGS)
@@ -66,40 +66,67 @@ build/icons/.stamp: packaging/make_icons.py resources/captioner.svg $(PKG_VENV)/
 	$(PKG_BIN)/python packaging/make_icons.py build/icons
 	@touch $@
 
-$(PKG_VENV)/.stamp: pyproject.toml packaging/requirements.py .stamp-system-package
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Captioner needs Python 3.10 or newer"'
-	test -x $(PKG_BIN)/python || $(PYTHON) -m venv $(PKG_VENV) || { echo "Creating the venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
-	$(PKG_BIN)/python -m pip install -q --upgrade pip
+$(PKG_VENV)/.stamp: pyproject.toml packaging/requirements.py .stamp-system-package \
+		$(PKG_VENV)/.stamp-venv
 	$(PKG_BIN)/python packaging/requirements.py package >$(PKG_VENV)/requirements.txt
 	$(PKG_BIN)/python -m pip install -q -r $(PKG_VENV)/requirements.txt
 	@touch $@
 
 .stamp-system-package: packaging/system-deps.sh
-	packaging/system-deps.sh package
+	PYTHON='$(PYTHON)' packaging/system-deps.sh package
 	@touch $@
 
 .stamp-system-run: packaging/system-deps.sh
-	packaging/system-deps.sh run
+	PYTHON='$(PYTHON)' packaging/system-deps.sh run
 	@touch $@
 
 .stamp-system-test: packaging/system-deps.sh
-	packaging/system-deps.sh test
+	PYTHON='$(PYTHON)' packaging/system-deps.sh test
 	@touch $@
 
-$(VENV)/bin/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Captioner needs Python 3.10 or newer"'
-	$(PYTHON) -m venv $(VENV) || { echo "Creating the venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; }
-	$(BIN)/python -m pip install -q --upgrade pip
+# A venv is usable when its python runs and has pip. `python3 -m venv` on Debian/Ubuntu
+# without python3-venv stops half way and leaves one without pip; a Python upgrade leaves
+# one whose python is a dangling link. Each used to fail every later `make` until
+# `make clean`: the venv is now checked when make starts (one python start-up, ~20 ms) and,
+# when unusable, made again together with everything installed in it (the stamps below
+# depend on .stamp-venv). The system's venv package is installed first (system-deps.sh venv).
+venv_unusable = $(shell { [ -e $(1) ] || [ -L $(1) ]; } \
+	&& ! $(1)/bin/python -c 'import pip' >/dev/null 2>&1 && echo FORCE)
+
+define make_venv
+@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Captioner needs Python 3.10 or newer"'
+@if ! $(1)/bin/python -c 'import pip' >/dev/null 2>&1; then \
+	  PYTHON='$(PYTHON)' packaging/system-deps.sh venv || exit 1; \
+	  if [ -e $(1) ] || [ -L $(1) ]; then \
+	    echo "$(1) is unusable (its python does not run or has no pip): creating it again"; \
+	    rm -rf $(1); \
+	  fi; \
+	  echo "$(PYTHON) -m venv $(1)"; \
+	  $(PYTHON) -m venv $(1) || { rm -rf $(1); \
+	    echo "Creating the venv failed: install the venv package of $(PYTHON) (on Debian/Ubuntu python3.X-venv or python3-venv), then run make again" >&2; \
+	    exit 1; }; \
+	  $(1)/bin/python -m pip install -q --upgrade pip || exit 1; \
+	fi
+@touch $(1)/.stamp-venv
+endef
+
+FORCE:
+
+$(VENV)/.stamp-venv: $(call venv_unusable,$(VENV))
+	$(call make_venv,$(VENV))
+
+$(PKG_VENV)/.stamp-venv: $(call venv_unusable,$(PKG_VENV))
+	$(call make_venv,$(PKG_VENV))
 
 # The opus extra (PyAV, low-bandwidth audio) only from a wheel: where none exists for
 # this Python/platform the app is installed without it and the setting says so.
-$(VENV)/.stamp-run: pyproject.toml .stamp-system-run | $(VENV)/bin/python
+$(VENV)/.stamp-run: pyproject.toml .stamp-system-run $(VENV)/.stamp-venv
 	$(BIN)/python -m pip install -q --only-binary=av -e '.[opus]' || { \
 	  echo "No PyAV wheel here: installing without low-bandwidth audio (Opus)"; \
 	  $(BIN)/python -m pip install -q -e .; }
 	@touch $@
 
-$(VENV)/.stamp-dev: pyproject.toml .stamp-system-test | $(VENV)/bin/python
+$(VENV)/.stamp-dev: pyproject.toml .stamp-system-test $(VENV)/.stamp-venv
 	$(BIN)/python -m pip install -q --only-binary=av -e '.[dev,opus]' || { \
 	  echo "No PyAV wheel here: installing without low-bandwidth audio (Opus)"; \
 	  $(BIN)/python -m pip install -q -e '.[dev]'; }

@@ -7,6 +7,10 @@
 #   packaging/system-deps.sh package - plus binutils (PyInstaller needs objdump/objcopy) and
 #                                      the validators for the AppStream and .desktop files;
 #                                      the run libraries are bundled from this machine
+#   packaging/system-deps.sh venv   - only what `$PYTHON -m venv` needs (the Makefile runs it
+#                                      before creating a venv, for whichever PYTHON it uses)
+# Every mode also installs the venv package of $PYTHON (default python3) when that Python
+# lacks ensurepip; see venv_package below.
 set -euo pipefail
 
 # libpulse0: libpulse records PulseAudio/PipeWire sources (captioner/audio/pulse_record.py;
@@ -24,14 +28,51 @@ TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openssl
   dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
-want=("${RUN_PKGS[@]}")
-[ "${1:-run}" = "test" ] && want+=("${TEST_PKGS[@]}")
-[ "${1:-run}" = "package" ] && want+=("${PACKAGE_PKGS[@]}")
+# Debian and Ubuntu ship ensurepip apart from Python, in python3.X-venv (python3-venv only
+# pulls in the one for the default python3). Without it `python3 -m venv` fails half way and
+# leaves a .venv with no pip, which is where a first `make run` used to stop for good. The
+# package is named for the Python make uses, which need not be the default one (a
+# deadsnakes python3.12 on Ubuntu needs python3.12-venv); none is wanted when that Python
+# has ensurepip (pyenv, python.org builds, the package already there) or is not the
+# system's (no Debian package can give a pyenv build the ensurepip it was built without).
+venv_package() {
+  local python="${PYTHON:-python3}" version
+  "$python" -c 'import ensurepip' >/dev/null 2>&1 && return 0
+  version=$("$python" -c 'import sys
+if sys.base_prefix == "/usr": print("%d.%d" % sys.version_info[:2])' 2>/dev/null) || return 0
+  if [ -z "$version" ]; then
+    echo "$python has no ensurepip and is not the system's Python: 'python -m venv' will fail; use a Python built with ensurepip." >&2
+    return 0
+  fi
+  # A name apt knows with something to install wins; with no package lists yet (a fresh
+  # machine) the versioned name, which every Debian and Ubuntu release since 2017 has.
+  if has_candidate "python$version-venv" || ! has_candidate python3-venv; then
+    echo "python$version-venv"
+  else
+    echo python3-venv
+  fi
+}
+
+has_candidate() {
+  apt-cache policy "$1" 2>/dev/null | grep -Eq '^ *Candidate: [^(]'
+}
+
+case "${1:-run}" in
+  run) want=("${RUN_PKGS[@]}") ;;
+  test) want=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  package) want=("${RUN_PKGS[@]}" "${PACKAGE_PKGS[@]}") ;;
+  venv) want=() ;;
+  *) echo "usage: $0 [run|test|package|venv]" >&2; exit 2 ;;
+esac
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
+  [ "${1:-run}" = venv ] && exit 0  # nothing to say: `python -m venv` says what it lacks
   echo "Not a Debian/Ubuntu system: make sure PortAudio and the Qt 6 xcb libraries are installed." >&2
   exit 0
 fi
+
+venv_pkg=$(venv_package)
+[ -n "$venv_pkg" ] && want+=("$venv_pkg")
 
 missing=()
 for pkg in "${want[@]}"; do
