@@ -10,8 +10,11 @@ Hypothesis properties):
 * **Layout.** At most ``max_lines`` (2) lines of at most ``max_chars`` (42)
   columns (a wide character, as in Chinese and Japanese, takes two).  The
   first line of a turn's first cue also makes room for the speaker prefix
-  (``">> A: "``).  The only line allowed to be longer is one holding a single
-  word that is longer on its own; words are never broken.  Two lines are
+  (``">> A: "``), and the first line of every cue of a stand-in turn (captioned
+  offline while the cloud was down) makes room for its ``"(offline) "`` tag,
+  shown on each of its cues as the window shows it.  The only line allowed
+  to be longer is one holding a single word that is longer on its own; words
+  are never broken.  Two lines are
   balanced (the split with the shortest longer line).
 * **Scripts without spaces.** Chinese and Japanese text (a translation, most
   often) has no spaces to break at: a run of it is cut into pieces after its
@@ -41,6 +44,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from captioner.core.caption_line import PROVISIONAL_TAG
 from captioner.core.transcript import Turn, Word
 
 _SENTENCE_END = re.compile(r"[.?!…。！？][\"'”’)\]」』]*$")
@@ -77,6 +81,12 @@ class Cue:
     label: str | None = None  # speaker (or source) of its turn
     opens_turn: bool = True  # first cue of its turn: where SRT writes ">> A:"
     turn_index: int = 0
+    provisional: bool = False  # of a stand-in turn: every cue shows "(offline) "
+
+    @property
+    def tag(self) -> str:
+        """``"(offline) "`` for a stand-in's cue (before its text, after any label)."""
+        return PROVISIONAL_TAG if self.provisional else ""
 
 
 def label_prefix(label: str | None) -> str:
@@ -212,14 +222,20 @@ def layout(texts: Sequence[str], reserve: int = 0, limits: CueLimits = CueLimits
     return best[1]
 
 
-def _group(words: Sequence[Word], reserve: int, limits: CueLimits) -> list[list[Word]]:
-    """Split one turn's words into cue-sized groups (see "Breaks" above)."""
+def _group(
+    words: Sequence[Word], reserve: int, limits: CueLimits, every: int = 0
+) -> list[list[Word]]:
+    """Split one turn's words into cue-sized groups (see "Breaks" above).
+
+    The first cue's first line keeps ``reserve`` columns free (the label), every
+    cue's first line ``every`` more (the stand-in tag).
+    """
     groups: list[list[Word]] = []
     current: list[Word] = []
     for word in words:
         if current:
             first, last = current[0], current[-1]
-            head_reserve = reserve if not groups else 0
+            head_reserve = (reserve if not groups else 0) + every
             if (
                 word.start_ms - last.end_ms >= limits.pause_ms
                 or word.end_ms - first.start_ms > limits.max_ms
@@ -243,13 +259,15 @@ def cues_from_words(
     label: str | None = None,
     turn_index: int = 0,
     limits: CueLimits = CueLimits(),
+    provisional: bool = False,
 ) -> list[Cue]:
     """Untimed-layout cues of one turn (natural times: first word start to last word end)."""
     reserve = len(label_prefix(label))
+    every = len(PROVISIONAL_TAG) if provisional else 0
     cues = []
-    for number, group in enumerate(_group(normalise_words(words), reserve, limits)):
+    for number, group in enumerate(_group(normalise_words(words), reserve, limits, every)):
         texts = [w.text for w in group]
-        lines = layout(texts, reserve if number == 0 else 0, limits)
+        lines = layout(texts, (reserve if number == 0 else 0) + every, limits)
         cues.append(
             Cue(
                 start_ms=group[0].start_ms,
@@ -259,6 +277,7 @@ def cues_from_words(
                 label=label,
                 opens_turn=number == 0,
                 turn_index=turn_index,
+                provisional=provisional,
             )
         )
     return cues
@@ -294,5 +313,13 @@ def build_cues(
             continue
         not_before = max(not_before, max(w.end_ms for w in words))
         label = labels[index] if labels is not None else None
-        cues.extend(cues_from_words(words, label=label, turn_index=index, limits=limits))
+        cues.extend(
+            cues_from_words(
+                words,
+                label=label,
+                turn_index=index,
+                limits=limits,
+                provisional=turn.provisional,
+            )
+        )
     return schedule(cues, limits)

@@ -4,6 +4,12 @@ With translations shown and ``subtitle_translation="bilingual"`` a cue
 carries the original lines and, under them, its share of the translation
 (see :mod:`captioner.core.bilingual`); the ``"separate"`` tracks are written
 by :func:`captioner.core.export.export`.
+
+Every cue of a line captioned offline while the cloud was unreachable (and
+never replaced) opens with ``(offline) ``, as the window and the text exports
+mark it: a subtitle reader sees which lines are the less accurate ones.  It is
+part of the cue's text, which every player shows (a WebVTT ``NOTE`` or a
+class would be invisible or left to styling).
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ def to_srt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
     cues = _cues(turns, options)
     for number, cue in enumerate(cues, start=1):
         lines = list(cue.lines)
+        lines[0] = cue.tag + lines[0]
         if cue.opens_turn and cue.label:
             lines[0] = label_prefix(cue.label) + lines[0]
         timing = f"{clock(cue.start_ms, sep=',')} --> {clock(cue.end_ms, sep=',')}"
@@ -55,6 +62,7 @@ def to_vtt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
     cues = _cues(turns, options)
     for cue in cues:
         lines = [_vtt_escape(line) for line in cue.lines]
+        lines[0] = cue.tag + lines[0]
         if cue.label:
             lines[0] = f"<v {_vtt_escape(cue.label)}>{lines[0]}"
         blocks.append("\n".join([f"{clock(cue.start_ms)} --> {clock(cue.end_ms)}", *lines]))

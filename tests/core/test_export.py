@@ -365,3 +365,31 @@ def test_a_stand_in_line_keeps_its_offline_tag_in_text_and_markdown() -> None:
     assert "[00:00:20] A: (offline) stand in words" in txt
     assert "(offline)" not in txt.split("\n\n")[0]
     assert "**[00:00:20] A:** (offline) stand in words" in to_markdown(turns)
+
+
+def test_every_subtitle_cue_of_a_stand_in_line_shows_offline_with_its_speaker() -> None:
+    # A deaf viewer reads subtitles, not the TXT: the cues of a line the offline engine
+    # captioned while the cloud was down must say so, visibly, in every player.
+    stand_in = spoken(
+        "p",
+        "this long stand in line was heard by the offline engine while the cloud "
+        "connection was down and it runs over several cues of subtitles",
+        20_000,
+        "A",
+        provisional=True,
+    )
+    turns = [*TURNS[:1], stand_in]
+    subs = list(srt.parse(to_srt(turns)))
+    first_cue_of_stand_in = next(i for i, sub in enumerate(subs) if "stand in" in sub.content)
+    before, after = subs[:first_cue_of_stand_in], subs[first_cue_of_stand_in:]
+    assert len(after) >= 2
+    assert not any("(offline)" in sub.content for sub in before)
+    assert after[0].content.startswith(">> A: (offline) this long")
+    assert all(sub.content.startswith("(offline) ") for sub in after[1:])
+    for sub in subs:  # the tag takes room the layout kept for it
+        assert all(len(line) <= 42 for line in sub.content.splitlines()), sub.content
+    captions = list(webvtt.from_string(to_vtt(turns)))
+    assert [c.voice for c in captions] == ["A"] * len(captions)
+    assert [c.text.startswith("(offline) ") for c in captions] == [sub in after for sub in subs]
+    words = " ".join(c.text.replace("(offline) ", "") for c in captions[len(before) :])
+    assert " ".join(words.split()) == stand_in.text
