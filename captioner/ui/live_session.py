@@ -8,9 +8,14 @@ This object hands out the live session as it is now — its info and the
 finished turns in memory — and says each finished or revised turn, so a
 window showing it can follow without touching the disk; once its journal is
 closed it says ``ended``, and the window reads the journal for good.
+
+An export of it before then carries its length so far (:meth:`export_info`).
 """
 
 from __future__ import annotations
+
+import time
+from dataclasses import replace
 
 from PySide6.QtCore import QObject, Signal
 
@@ -35,10 +40,11 @@ class LiveSession(QObject):
         super().__init__(parent)
         self._info: SessionInfo | None = None
         self._transcript: Transcript | None = None
+        self._started = 0.0  # time.monotonic() at its Start
 
-    def follow(self, info: SessionInfo, transcript: Transcript) -> None:
-        """``transcript`` is the session ``info`` from now on (a Start)."""
-        self._info, self._transcript = info, transcript
+    def follow(self, info: SessionInfo, transcript: Transcript, started: float) -> None:
+        """``transcript`` is the session ``info`` from now on (a Start at ``started``)."""
+        self._info, self._transcript, self._started = info, transcript, started
         # Each run has its own transcript, dropped with its listeners after the run.
         transcript.subscribe(lambda change: self._on_change(transcript, change))
 
@@ -51,6 +57,22 @@ class LiveSession(QObject):
         if self._info is None or self._transcript is None or self._info.id != session_id:
             return None
         return self._info, list(self._transcript.finished)
+
+    def export_info(self, info: SessionInfo | None) -> SessionInfo | None:
+        """``info`` as an export should carry it: the live session with its length until now.
+
+        A session gets its end time and length at Stop, once the engine has
+        stopped (:meth:`SessionManager.finish`).  Exported before then — while
+        it runs, or while Stop is still draining the engine — its length came
+        out as how far its turns reach, which leaves out the silence after the
+        last one.  A copy with the time it has run so far; ``ended_at`` stays
+        ``None``: it has not ended.
+        """
+        if info is None or info.duration_ms is not None:
+            return info
+        if self._info is None or info.id != self._info.id:
+            return info  # not the live session (a stopped one has its length)
+        return replace(info, duration_ms=int((time.monotonic() - self._started) * 1000))
 
     def _on_change(self, transcript: Transcript, change: Change) -> None:
         if transcript is not self._transcript or self._info is None:

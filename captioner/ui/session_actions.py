@@ -104,7 +104,7 @@ class SessionActions(QObject):
         self.sessions.exports.write(
             path,
             turns,
-            self.sessions.info,
+            self.sessions.live.export_info(self.sessions.info),  # a live one: its length so far
             self._exported,
             owner=self,
             mask_profanity=self.profanity.enabled,

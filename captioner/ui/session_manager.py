@@ -28,7 +28,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from captioner.core.data_dir import FolderCheck
 from captioner.core.journal_format import apply_service
 from captioner.core.journal_writer import JournalProblem, JournalWriter, WriteStage
-from captioner.core.session import SessionInfo
+from captioner.core.session import SessionInfo, utc_now
 from captioner.core.session_index import Listing
 from captioner.core.sessions import SessionStore
 from captioner.core.settings import Key, Settings
@@ -145,7 +145,7 @@ class SessionManager(SessionChanges, QObject):
         self.writer.start()
         self._transcript = transcript
         transcript.subscribe(self._on_change)
-        self.live.follow(self.info, transcript)
+        self.live.follow(self.info, transcript, self._started)
         self.sessionsChanged.emit()
 
     def _writer(self, info: SessionInfo, *, rewrite: bool = False) -> JournalWriter:
@@ -209,10 +209,14 @@ class SessionManager(SessionChanges, QObject):
         writer, self.writer = self.writer, None
         if writer is None:
             return
-        duration = int((time.monotonic() - self._started) * 1000)
+        ended, duration = utc_now(), int((time.monotonic() - self._started) * 1000)
+        if self.info is not None and self.info.id == writer.info.id:
+            # What exports read (the main window's, the Sessions window's copy until it
+            # reads the closed journal back): they had no end, and the turns' span as length.
+            self.info.ended_at, self.info.duration_ms = ended, duration
         turns = list(self._transcript.finished) if self._transcript is not None else []
         self._closing[writer] = _Unsaved(writer.info, turns, duration)
-        writer.close(duration_ms=duration, timeout=0)
+        writer.close(duration_ms=duration, ended_at=ended, timeout=0)
         QTimer.singleShot(int(CLOSE_TIMEOUT_S * 1000), self, lambda: self._slow_close(writer))
 
     def _slow_close(self, writer: JournalWriter) -> None:

@@ -106,7 +106,7 @@ class SessionWindowActions:
         self.manager.exports.write(
             path,
             turns,
-            info,
+            self.manager.live.export_info(info),  # a live one: its length so far
             self._exported,
             owner=parent,
             mask_profanity=self.profanity.enabled,
