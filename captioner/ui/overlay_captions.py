@@ -77,7 +77,7 @@ class OverlayCaptions(QObject):
     def refresh_history(self, *_changed: object) -> None:
         """The newest finished lines; with none asked for, the last until the next begins.
 
-        "Finished lines shown: 0" means the line being spoken only, yet a line
+        "Earlier lines of text: 0" means the line being spoken only, yet a line
         that vanished the instant its turn ended was often not yet read: it
         stays until the next line replaces it in place.
         """

@@ -135,6 +135,7 @@ class OverlaySettingsDialog(QDialog):
         self.opacity.setValue(s.get(Key.OVERLAY_OPACITY))
         self.lines_spin = _spin(Key.OVERLAY_HISTORY_LINES, s, "")
         self.lines_spin.setSpecialValueText("0, the last until the next starts")
+        self.lines_spin.setToolTip("Rows above the line being spoken (a long caption takes two)")
         self.width_spin = _spin(Key.OVERLAY_WIDTH_PERCENT, s, " % of the screen")
         self.dock_combo = QComboBox()
         for value, label in (
@@ -175,7 +176,7 @@ class OverlaySettingsDialog(QDialog):
             ("&Text colour:", self.text_color),
             ("&Background:", self.background_color),
             ("Background &opacity:", self.opacity),
-            ("Finished &lines shown:", self.lines_spin),
+            ("Earlier &lines of text:", self.lines_spin),
             ("&Width:", self.width_spin),
             ("&Position:", self.dock_combo),
             ("F&ade out after:", fade_row),

@@ -1,4 +1,4 @@
-""" "Finished lines shown: 0": the line being spoken, and a finished line until the next begins."""
+""" "Earlier lines of text: 0": the line being spoken, and a finished line until the next begins."""
 
 from __future__ import annotations
 
