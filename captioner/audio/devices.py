@@ -25,6 +25,26 @@ SOUND_SERVER_API = "PulseAudio"
 NOT_LISTED = -1
 
 
+def numbered(names: Sequence[str], keys: Sequence[str]) -> list[str]:
+    """``names`` made distinct: a repeated one gets " (2)", " (3)"… in the order of ``keys``.
+
+    Two identical USB headsets have the same description; the picker showed
+    two entries that could not be told apart, and a pick is remembered by
+    name, so the second could never come back.  ``keys`` are the sound
+    server's own source names (which carry the port or serial): sorted by
+    them, the same headset gets the same number on the next scan.
+    """
+    order = sorted(range(len(names)), key=lambda i: keys[i])
+    seen: dict[str, int] = {}
+    out = list(names)
+    for i in order:
+        if names[i]:
+            seen[names[i]] = seen.get(names[i], 0) + 1
+            if seen[names[i]] > 1:
+                out[i] = f"{names[i]} ({seen[names[i]]})"
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class InputDevice:
     """One capture device as PortAudio reports it, or a sound server's source reached through it.

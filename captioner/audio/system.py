@@ -36,11 +36,11 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from captioner.audio.devices import InputDevice, list_input_devices
+from captioner.audio.devices import InputDevice, list_input_devices, numbered
 from captioner.audio.errors import AudioError
 from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX, PulseMonitorSource
 
@@ -245,6 +245,8 @@ def read_pulse(run: Runner = run_command) -> PulseSnapshot | None:
         if not text:
             return None
         sources = parse_sources_text(text)
+    names = numbered([s.description for s in sources], [s.name for s in sources])  # twins
+    sources = [replace(s, description=d) for s, d in zip(sources, names, strict=True)]
     defaults = _server_defaults(run(["pactl", "info"]) or "")
     sinks: dict[str, str] = {}
     # A monitor's description is "Monitor of <output>" on PulseAudio and PipeWire
@@ -254,6 +256,7 @@ def read_pulse(run: Runner = run_command) -> PulseSnapshot | None:
             ["pactl", "list", "sinks"]
         )
         sinks = parse_sinks(sinks_text) if sinks_text else {}
+        sinks = dict(zip(sinks, numbered(list(sinks.values()), list(sinks)), strict=True))
     return PulseSnapshot(
         sources=sources,
         sinks=sinks,

@@ -228,3 +228,40 @@ def test_a_monitor_opens_through_the_pulse_device_and_leaves_the_environment_alo
         assert done.is_set(), "the monitor never heard the clip"
     finally:
         source.close()
+
+
+def test_two_identical_headsets_are_told_apart_the_same_way_at_every_scan() -> None:
+    # Two "Jabra EVOLVE 20" (a pair bought together) showed as two entries of the same
+    # name, and a pick is remembered by name: the second could never be picked again.
+    from captioner.audio.inventory import named_pulse_inputs
+    from captioner.audio.system import pulse_monitors, read_pulse
+
+    def source(name: str, description: str, monitor: str = "n/a") -> dict:
+        return {"name": name, "description": description, "monitor_source": monitor}
+
+    jabra = "Jabra EVOLVE 20 Mono"
+    listed = [
+        source("alsa_input.usb-Jabra_B-00.mono", jabra),
+        source("alsa_output.usb-Jabra_B-00.monitor", "Monitor of " + jabra, "alsa_output.B"),
+        source("alsa_input.usb-Jabra_A-00.mono", jabra),
+        source("alsa_output.usb-Jabra_A-00.monitor", "Monitor of " + jabra, "alsa_output.A"),
+    ]
+    seen = []
+    for order in (listed, listed[::-1]):  # the server may list them in any order
+        snapshot = read_pulse(
+            runner({("pactl", "-f", "json", "list", "sources"): json.dumps(order)})
+        )
+        assert snapshot is not None
+        mics = {d.pulse_source: d.name for d in named_pulse_inputs(snapshot)}
+        outputs = {d.monitor: d.name for d in pulse_monitors(snapshot)}
+        seen.append((mics, outputs))
+    assert seen[0] == seen[1]
+    mics, outputs = seen[0]
+    assert mics == {
+        "alsa_input.usb-Jabra_A-00.mono": jabra,
+        "alsa_input.usb-Jabra_B-00.mono": jabra + " (2)",
+    }
+    assert outputs == {
+        "alsa_output.usb-Jabra_A-00.monitor": SYSTEM_AUDIO_PREFIX + jabra,
+        "alsa_output.usb-Jabra_B-00.monitor": SYSTEM_AUDIO_PREFIX + jabra + " (2)",
+    }
