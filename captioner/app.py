@@ -291,7 +291,12 @@ def run_gui(args: argparse.Namespace) -> int:
     captioner = CaptionerApp(args, settings, complete=False, loop_later=True, look_now=False)
     instance.activationRequested.connect(captioner.window.bring_to_front)
     requests: list[LaunchRequest] = []  # a second launch's, until the app can apply them
-    instance.launchRequested.connect(requests.append)
+
+    def keep(request: LaunchRequest) -> None:
+        request.take()  # answered once applied, not "cannot apply options" now
+        requests.append(request)
+
+    instance.launchRequested.connect(keep)
     notifier = install_signal_handlers(captioner.request_unattended_quit)
     hotkey: list[GlobalHotkey] = []  # once complete
     outcome = LoopOutcome()  # how the loop ends, though it starts after the first paint
@@ -303,7 +308,7 @@ def run_gui(args: argparse.Namespace) -> int:
         captioner.complete()
         collector.freeze_start_up()
         handle = LaunchRequests.of(captioner, args).handle
-        instance.launchRequested.disconnect(requests.append)
+        instance.launchRequested.disconnect(keep)
         instance.launchRequested.connect(handle)
         for request in requests:
             handle(request)

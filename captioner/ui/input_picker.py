@@ -59,7 +59,9 @@ class InputPicker(QObject):
     From ``args``: ``--input-file`` is offered first and selected;
     ``--device`` (an index or part of any input's name, system audio
     included) beats the remembered pick, and in call mode picks the side it
-    belongs to.  ``scan`` looks for inputs (blocking); the older
+    belongs to; when it picks none (no match, or several), the picker and
+    :attr:`device_problem` say so and Start refuses rather than caption another
+    input, until the user picks one.  ``scan`` looks for inputs (blocking); the older
     ``list_devices``/``rescan_devices``/``list_system_sources`` hooks are
     still accepted for tests that pass fakes.
 
@@ -110,6 +112,8 @@ class InputPicker(QObject):
         self.loading = False
         self.inventory = Inventory()
         self.stand_in = ""  # "“Jabra Evolve2 65” not connected" while another stands in
+        # Why ``--device`` picked no input (it names none, or several), until the user picks.
+        self.device_problem = ""
         window.refreshDevicesRequested.connect(self.rescan)
         window.inputChosen.connect(self._on_input_chosen)
         panel.sourceChanged.connect(self._on_call_source_chosen)
@@ -232,6 +236,10 @@ class InputPicker(QObject):
         choices += [InputChoice(device.label, device=device) for device in devices]
         choices += [InputChoice(system.label, system=system) for system in systems]
         wanted = self._wanted()
+        if self.device_problem:
+            # Asked for one input by name: never stand another in for it (Start would
+            # caption the wrong microphone); the picker says so until the user picks.
+            choices.insert(0, InputChoice(f"Choose an input (“{self._device}” picked none)"))
         selected = 0 if self._input_file else self._preferred(choices, wanted)
         self._window.set_inputs(choices, selected)
         remembered = self._prefs.get(Key.DEVICE_NAME)
@@ -258,13 +266,16 @@ class InputPicker(QObject):
         self.filled.emit()
 
     def _wanted(self) -> InputDevice | SystemAudioDevice | None:
-        """What ``--device`` names, or None (after saying why when it names nothing)."""
+        """What ``--device`` names, or None (after saying why when it names none or several)."""
+        self.device_problem = ""
         if self._device is None:
             return None
         try:
             return find_input(self._device, self.inventory)
         except AudioError as exc:
-            self._window.show_status(str(exc), True)
+            if not self._input_file:  # a file given too is what is captioned: no harm
+                self.device_problem = str(exc)
+            self._window.show_status(f"{exc} Choose one, then press Start.", True)
             return None
 
     def remember(self, choice: InputChoice) -> None:
@@ -295,6 +306,12 @@ class InputPicker(QObject):
     def _on_input_chosen(self, choice: InputChoice) -> None:
         self.remember(choice)
         self._set_stand_in("")  # the user's own pick
+        self._user_picked()
+
+    def _user_picked(self) -> None:
+        """The user's own pick replaces ``--device`` (a ⟳ keeps it, and Start may use it)."""
+        self._device = None
+        self.device_problem = ""
 
     def _set_stand_in(self, note: str) -> None:
         if note != self.stand_in:
@@ -305,6 +322,7 @@ class InputPicker(QObject):
         name = getattr(item, "name", None)
         if isinstance(name, str) and side in CALL_SOURCE_KEYS:
             self._prefs.set(CALL_SOURCE_KEYS[side], name)
+            self._user_picked()
 
 
 def _scan_with(

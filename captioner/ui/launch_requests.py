@@ -13,14 +13,15 @@ and not done.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 
 from captioner.engines.assemblyai import DEFAULT_HOST
 from captioner.engines.registry import EngineId, spec
-from captioner.ui.single_instance import HandoverReply, LaunchRequest
+from captioner.ui.single_instance import REPLY_TIMEOUT_MS, HandoverReply, LaunchRequest
 
 if TYPE_CHECKING:  # the second launch needs only launch_options and tell_handover (issue 14)
     from captioner.ui.controller import CaptionController
@@ -32,6 +33,10 @@ if TYPE_CHECKING:  # the second launch needs only launch_options and tell_handov
 # Options fixed when an instance starts: a running one cannot switch to others.
 START_UP_ONLY = {"data_dir": "--data-dir", "api_host": "--api-host", "call_mode": "--call-mode"}
 SHOWN = "showing its window"
+# A --device name waits for the inputs to be found, but answers before the other launch
+# stops waiting (REPLY_TIMEOUT_MS), with time to spare for its GUI thread being busy.
+ANSWER_WITHIN_MS = REPLY_TIMEOUT_MS - 1500
+Answer = Callable[[bool, str], None]  # (applied, what the other launch prints)
 
 
 def launch_options(args: Any) -> dict[str, Any]:
@@ -99,11 +104,17 @@ class LaunchRequests(QObject):
         )
 
     def handle(self, request: LaunchRequest) -> None:
-        applied, message = self.apply(request.options)
-        request.answer(applied, message)
+        request.take()
+        self.apply(request.options, request.answer)
 
-    def apply(self, options: dict[str, Any]) -> tuple[bool, str]:
-        """Apply ``options``; (applied, what to tell the other launch)."""
+    def apply(self, options: dict[str, Any], answer: Answer) -> None:
+        """Apply ``options``; ``answer(applied, what to tell the other launch)``, once.
+
+        A ``--device`` name is answered only once the inputs have been looked for:
+        "selected" before that would be a guess, and a name that picks no input is
+        a refusal (the other launch exits 1 naming the inputs).
+        """
+        answer = _once(answer)
         self._window.bring_to_front()
         fixed = [
             flag
@@ -112,32 +123,80 @@ class LaunchRequests(QObject):
         ]
         wanted = describe(options)
         if not wanted and not fixed:
-            return True, SHOWN
+            answer(True, SHOWN)
+            return
         why_fixed = f"{', '.join(fixed)} not applied: set when Captioner starts; quit it first"
         note = f" ({why_fixed})" if fixed else ""
         if not wanted:
             self._window.show_status(f"A second launch's {', '.join(fixed)} was not applied.", True)
-            return False, why_fixed
-        if self._controller.running or self._runs.pending:
-            # A waiting Start (the keyring) has its picks already: it would begin with
-            # them, not with these, though the other launch was told "captioning".
-            busy, undo = (
-                ("captioning is running", "stop")
-                if self._controller.running
-                else ("a Start is waiting", "cancel")
-            )
-            self._window.show_status(
-                f"A second launch asked for {wanted}: not applied, {busy}.", True
-            )
-            return False, f"{wanted} not applied: {busy}; {undo} it, then launch again{note}"
+            answer(False, why_fixed)
+            return
+        if self._refused_while_busy(wanted, note, answer):
+            return
         engine_id = EngineId.parse(options.get("engine"))
         if engine_id is not None:
             self._engines.request(engine_id)
         if "input_file" in options or "device" in options:
             self._inputs.request(input_file=options.get("input_file"), device=options.get("device"))
+
+        def go_on() -> None:
+            self._apply_selected(options, wanted, not fixed, note, answer)
+
+        if options.get("device") and not options.get("input_file") and self._inputs.loading:
+            self._after_inputs_found(options["device"], bool(options.get("start")), go_on, answer)
+        else:
+            go_on()
+
+    def _refused_while_busy(self, wanted: str, note: str, answer: Answer) -> bool:
+        """A run is going or a Start waits: say so on both sides (True), else False."""
+        if not (self._controller.running or self._runs.pending):
+            return False
+        # A waiting Start (the keyring) has its picks already: it would begin with
+        # them, not with these, though the other launch was told "captioning".
+        busy, undo = (
+            ("captioning is running", "stop")
+            if self._controller.running
+            else ("a Start is waiting", "cancel")
+        )
+        self._window.show_status(f"A second launch asked for {wanted}: not applied, {busy}.", True)
+        answer(False, f"{wanted} not applied: {busy}; {undo} it, then launch again{note}")
+        return True
+
+    def _after_inputs_found(
+        self, device: str, start: bool, go_on: Callable[[], None], answer: Answer
+    ) -> None:
+        """Go on once the inputs are found; if that takes too long, answer honestly now."""
+
+        def filled() -> None:
+            self._inputs.filled.disconnect(filled)
+            go_on()  # an answer already given (too slow) is not given twice
+
+        def too_slow() -> None:
+            then = " and starts captioning if it is" if start else ""
+            answer(
+                False,
+                f"still looking for inputs, so input “{device}” is not confirmed; "
+                f"the window will say whether it was found{then}",
+            )
+
+        self._inputs.filled.connect(filled)
+        QTimer.singleShot(ANSWER_WITHIN_MS, self, too_slow)
+
+    def _apply_selected(
+        self, options: dict[str, Any], wanted: str, applied: bool, note: str, answer: Answer
+    ) -> None:
+        """The picks are made (the inputs found): start if asked, and answer."""
+        problem = self._inputs.device_problem if options.get("device") else ""
+        if problem:  # named no input, or several: nothing else is selected or started
+            self._window.show_status(f"A second launch asked for {wanted}: {problem}", True)
+            answer(False, f"{wanted} not selected: {problem.rstrip('.')}")
+            return
         if not options.get("start"):
             self._window.show_status(f"Selected {wanted} (asked by a second launch).", False)
-            return not fixed, f"selected {wanted}{note}"
+            answer(applied, f"selected {wanted}{note}")
+            return
+        if self._refused_while_busy(wanted, note, answer):  # started meanwhile (the inputs)
+            return
         problems: list[str] = []
 
         def on_status(text: str, is_error: bool) -> None:
@@ -150,8 +209,21 @@ class LaunchRequests(QObject):
         finally:
             self._controller.statusChanged.disconnect(on_status)
         if problems and not self._controller.running:
-            return False, f"selected {wanted}, but captioning did not start: {problems[-1]}"
-        return not fixed, f"captioning {wanted}{note}"
+            answer(False, f"selected {wanted}, but captioning did not start: {problems[-1]}")
+            return
+        answer(applied, f"captioning {wanted}{note}")
+
+
+def _once(answer: Answer) -> Answer:
+    """``answer`` that only the first call reaches."""
+    given: list[bool] = []
+
+    def once(applied: bool, message: str) -> None:
+        if not given:
+            given.append(True)
+            answer(applied, message)
+
+    return once
 
 
 def describe(options: dict[str, Any]) -> str:

@@ -183,6 +183,9 @@ class RunStarter(QObject):
                     lambda: lazy_import.load(modules), _ignore, self, name="capture-import"
                 )
             return
+        if self._inputs.device_problem:  # --device picked none: never caption another instead
+            self._fail(f"Not started: {self._inputs.device_problem} Choose one, then press Start.")
+            return
         engine = self._engines.selected()
         if choice is None or engine is None:
             self._fail(NO_INPUT_MESSAGE)

@@ -66,6 +66,11 @@ class LaunchRequest:
     options: dict[str, Any]
     _send: Callable[[HandoverReply], None]
     answered: bool = False
+    taken: bool = False  # a receiver will answer, maybe later (once the inputs are found)
+
+    def take(self) -> None:
+        """Say that this request will be answered, if not at once then soon."""
+        self.taken = True
 
     def answer(self, applied: bool, message: str) -> None:
         if not self.answered:
@@ -202,7 +207,7 @@ class SingleInstance(QObject):
         request = LaunchRequest(options, lambda reply: self._send(socket, reply))
         self.activationRequested.emit()
         self.launchRequested.emit(request)
-        if not request.answered:  # nobody applies options here: say so rather than stay mute
+        if not (request.answered or request.taken):  # nobody applies options: say so
             request.answer(False, "this instance cannot apply options; showing its window")
 
     def _send(self, socket: QLocalSocket, reply: HandoverReply) -> None:

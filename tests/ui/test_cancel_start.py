@@ -269,7 +269,9 @@ def test_a_second_launch_is_refused_while_a_start_waits(
         requests = LaunchRequests.of(app, parse_args(cloud_args(server, SHORT_CLIP)))
         app.window.start_button.click()
         assert slow_keyring.entered.wait(5)
-        applied, message = requests.apply({"input_file": str(other), "start": True})
+        answers: list[tuple[bool, str]] = []
+        requests.apply({"input_file": str(other), "start": True}, lambda *a: answers.append(a))
+        [(applied, message)] = answers
         assert not applied and "a Start is waiting; cancel it" in message
         assert "not applied" in app.window.status_text()
         assert app.window.selected_input().file_path == str(SHORT_CLIP)  # picks left alone

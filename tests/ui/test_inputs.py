@@ -201,6 +201,53 @@ def test_device_picks_a_named_microphone_or_system_audio(make_app) -> None:
     assert "USB Headset" in wrong.window.status_text()
 
 
+USB_MIC = InputDevice(2, "USB Microphone", "PulseAudio", 1, 48000.0, pulse_source="usbmic_in")
+
+
+@pytest.mark.parametrize(
+    ("device", "said", "named"),
+    [
+        ("Blue Yeti", "No audio input matches “Blue Yeti”", ("Built-in Audio", "USB Headset")),
+        ("usb", "matches more than one", ("USB Headset", "USB Microphone")),
+    ],
+)
+def test_start_with_a_device_that_picks_no_input_captions_nothing_until_the_user_picks(
+    make_app, qtbot, device: str, said: str, named: tuple[str, str]
+) -> None:
+    # `captioner --device "Blue Yeti" --start`: the Start waits for the inputs, and when
+    # the name picks none (or several) it must not caption another microphone instead.
+    server = SlowSoundServer([BUILT_IN, HEADSET, USB_MIC])
+    opened: list[InputDevice] = []
+
+    def open_device(found: InputDevice) -> SilentMic:
+        opened.append(found)
+        return SilentMic()
+
+    app = make_app(
+        *("--engine", "offline", "--device", device),
+        loop_later=True,
+        open_device=open_device,
+        **server.hooks(),
+    )
+    app.start_captioning()
+    server.gates[0].set()
+    qtbot.waitUntil(lambda: not app.inputs.loading and not app.runs.pending, timeout=5000)
+    assert not app.controller.running and opened == []
+    status = app.window.status_text()
+    assert "Not started" in status and said in status
+    assert all(name in status for name in named)  # what the inputs are called
+    assert combo_texts(app)[0] == f"Choose an input (“{device}” picked none)"
+    app.start_captioning()  # Start again without picking: still nothing captioned
+    assert not app.controller.running and opened == []
+    # The picker stays usable: the user picks the headset and presses Start.
+    app.window.input_combo.setCurrentIndex(combo_texts(app).index("USB Headset"))
+    app.start_captioning()
+    qtbot.waitUntil(lambda: app.controller.running, timeout=5000)
+    assert opened == [HEADSET]
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
+
+
 @pytest.fixture
 def make_app(make_app):
     """The shared factory with this module's hardware unless a test passes its own."""
@@ -222,6 +269,17 @@ def test_call_mode_flag_starts_in_call_mode_with_device_on_its_side(make_app) ->
     assert panel.selected("mic") == BUILT_IN  # the default microphone
     mic = make_app("--call-mode", "--device", "usb headset").window.call_panel
     assert mic.selected("mic") == HEADSET and mic.selected("system") == HDMI
+
+
+def test_call_mode_with_a_device_that_picks_no_input_does_not_start(make_app) -> None:
+    opened: list[InputDevice] = []
+    app = make_app(
+        *("--engine", "offline", "--call-mode", "--device", "Blue Yeti"),
+        open_device=lambda found: opened.append(found) or SilentMic(),
+    )
+    app.start_captioning()
+    assert not app.controller.running and opened == []
+    assert "No audio input matches “Blue Yeti”" in app.window.status_text()
 
 
 class QuietSource:

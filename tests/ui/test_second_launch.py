@@ -8,19 +8,41 @@ parsed command line, as ``run_gui`` does.  (``tests/test_cli.py`` runs both as
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import qasync
 
+from captioner.audio.devices import InputDevice
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
 from captioner.ui.single_instance import HandoverReply, SingleInstance
 from tests.conftest import DATA
 from tests.speech import write_wav
 
 SHORT = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0880.wav"
+HEADSET = InputDevice(1, "USB Headset", "PulseAudio", 2, 48000.0, pulse_source="usb_in")
+BUILT_IN = InputDevice(1, "Built-in Audio", "PulseAudio", 2, 48000.0, True, "builtin_in")
+HARDWARE = {
+    "list_devices": lambda: [BUILT_IN, HEADSET],
+    "list_system_sources": lambda: [],
+    "rescan_devices": lambda: None,
+}
+
+
+@pytest.fixture
+def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """The app's qasync loop: the inputs are looked for on its executor, as in the app."""
+    event_loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    asyncio.set_event_loop(None)
+    event_loop.close()
 
 
 @pytest.fixture
@@ -28,8 +50,8 @@ def first_instance(make_app, qtbot, tmp_path: Path):
     """Makes the running instance from command-line args, listening under a private name."""
     instances: list[SingleInstance] = []
 
-    def make(*argv: str):
-        app = make_app(*argv)
+    def make(*argv: str, **inject):
+        app = make_app(*argv, **inject)
         instance = SingleInstance(f"captioner-test-{tmp_path.name}")
         assert instance.listen()
         instance.activationRequested.connect(app.window.bring_to_front)
@@ -141,6 +163,61 @@ def test_a_plain_second_launch_only_shows_the_window(first_instance, qtbot) -> N
     reply = second_launch(qtbot, name)
     assert reply == HandoverReply(True, "showing its window")
     assert app.window.isVisible()
+
+
+def test_a_device_that_matches_nothing_is_refused_once_the_inputs_are_found(
+    first_instance, qtbot, loop, capsys
+) -> None:
+    # The running instance looks for the inputs again for the request, off its GUI
+    # thread: the answer must wait for that look, not say "selected" before it.
+    opened: list[object] = []
+    app, name = first_instance(
+        "--engine", "offline", loop=loop, open_device=opened.append, **HARDWARE
+    )
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    reply = second_launch(qtbot, name, "--device", "NoSuchMic", "--start")
+    assert reply is not None and not reply.applied, reply
+    assert "NoSuchMic" in reply.message and "not selected" in reply.message
+    assert "Built-in Audio" in reply.message and "USB Headset" in reply.message
+    assert not app.controller.running and opened == []
+    assert tell_handover(reply) == 1  # the second launch fails, naming the inputs on stderr
+    err = capsys.readouterr().err
+    assert "No audio input matches “NoSuchMic”" in err and "USB Headset" in err
+    assert "NoSuchMic" in app.window.status_text()
+
+
+def test_a_device_that_matches_an_input_is_selected(first_instance, qtbot, loop) -> None:
+    app, name = first_instance("--engine", "offline", loop=loop, **HARDWARE)
+    reply = second_launch(qtbot, name, "--device", "usb")
+    assert reply == HandoverReply(True, "selected input “usb”")
+    assert app.window.selected_input().device == HEADSET
+
+
+def test_a_device_still_being_looked_for_is_not_claimed_selected(
+    first_instance, qtbot, loop
+) -> None:
+    # A sound server too busy to answer before the other launch stops waiting: it is
+    # told the truth (not confirmed, exit 1), and the window settles it afterwards.
+    answering = threading.Event()
+    answering.set()
+
+    def list_devices() -> list[InputDevice]:
+        assert answering.wait(30)
+        return [BUILT_IN, HEADSET]
+
+    app, name = first_instance(
+        "--engine", "offline", loop=loop, **{**HARDWARE, "list_devices": list_devices}
+    )
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    answering.clear()
+    try:
+        reply = second_launch(qtbot, name, "--device", "usb")
+    finally:
+        answering.set()
+    assert reply is not None and not reply.applied, reply
+    assert "not confirmed" in reply.message and "usb" in reply.message
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    assert app.window.selected_input().device == HEADSET
 
 
 def test_nobody_listening_means_no_handover(tmp_path: Path) -> None:
