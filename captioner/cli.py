@@ -8,6 +8,7 @@ from typing import Any
 
 from captioner import __version__
 from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.assemblyai.config import MAX_SPEAKERS
 from captioner.engines.assemblyai.session_options import (
     DOMAINS,
     MAX_INACTIVITY_TIMEOUT_S,
@@ -15,7 +16,7 @@ from captioner.engines.assemblyai.session_options import (
     PII_SUBSTITUTIONS,
     VOICE_FOCUS_CHOICES,
 )
-from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL
+from captioner.engines.assemblyai.translation import DEFAULT_TRANSLATION_MODEL, language_problem
 from captioner.engines.registry import engine_ids
 
 EXPORT_FORMATS = ("txt", "srt", "vtt", "json", "md")
@@ -86,6 +87,7 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
     cloud = parser.add_argument_group("AssemblyAI only")
     cloud.add_argument(
         "--translate",
+        type=_language,
         metavar="LANG",
         help="translate each finished turn into LANG (a name or code: French, fr, pt-BR) "
         "through AssemblyAI's LLM Gateway, printed under each line and exported beside it; "
@@ -107,7 +109,10 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
         "--speaker-labels", action="store_true", help="label speakers (A, B…), as revised"
     )
     cloud.add_argument(
-        "--max-speakers", type=int, metavar="N", help="at most N speakers, 1–10 (implies labels)"
+        "--max-speakers",
+        type=_bounded(int, 1, MAX_SPEAKERS),
+        metavar="N",
+        help=f"at most N speakers, 1–{MAX_SPEAKERS} (implies labels)",
     )
     cloud.add_argument(
         "--mode", choices=("min_latency", "balanced", "max_accuracy"), help="latency/accuracy"
@@ -145,6 +150,16 @@ def _bounded(kind: type, low: float, high: float, unit: str = "") -> Any:
         return value
 
     return parse
+
+
+def _language(text: str) -> str:
+    """An argparse type: a language to translate into (an empty one would translate nothing)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a language (French, fr, pt-BR), not ''")
+    problem = language_problem(text)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return text.strip()
 
 
 def add_session_options(cloud: argparse._ArgumentGroup) -> None:

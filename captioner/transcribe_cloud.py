@@ -45,15 +45,21 @@ def token_url(args: argparse.Namespace) -> str:
 
 def offline_problem(args: argparse.Namespace) -> str | None:
     """The message for cloud-only options given to another engine; ``None`` if none were."""
-    given = [flag for name, flag in CLOUD_OPTIONS.items() if getattr(args, name, None)]
+    # Given at all, even empty (--prompt ''): not only when the value is truthy.
+    given = [
+        flag
+        for name, flag in CLOUD_OPTIONS.items()
+        if getattr(args, name, None) not in (None, False)
+    ]
     if not given:
         return None
-    if getattr(args, "translate", None):
+    if getattr(args, "translate", None) is not None:
         return (
             "translation needs the cloud engine: add --engine assemblyai (and an AssemblyAI "
             "API key); the offline engine cannot translate"
         )
-    return f"{', '.join(given)} need the cloud engine: add --engine assemblyai"
+    verb = "needs" if len(given) == 1 else "need"
+    return f"{', '.join(given)} {verb} the cloud engine: add --engine assemblyai"
 
 
 def cloud_config(

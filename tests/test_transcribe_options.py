@@ -73,6 +73,10 @@ def test_session_options_are_sent_and_recorded_in_the_export(
         (("--inactivity-timeout", "soon"), "expected a number, not 'soon'"),
         (("--domain", "legal"), "invalid choice: 'legal'"),
         (("--redact-pii-sub", "stars"), "invalid choice: 'stars'"),
+        (("--max-speakers", "0"), "--max-speakers: must be from 1 to 10, not 0"),
+        (("--max-speakers", "11"), "--max-speakers: must be from 1 to 10, not 11"),
+        (("--translate", ""), "--translate: must name a language"),
+        (("--translate", "  "), "--translate: must name a language"),
     ],
 )
 def test_impossible_values_are_argparse_errors(
@@ -102,6 +106,28 @@ def test_options_that_cannot_be_sent_stop_the_run_before_any_audio(
         code = run(monkeypatch, server.url, *options)
         sessions = len(server.sessions)
     assert code == 2 and sessions == 0
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--max-speakers", "0"), "--max-speakers: must be from 1 to 10, not 0"),
+        (("--translate", ""), "--translate: must name a language"),
+        (("--prompt", ""), "--prompt needs the cloud engine"),
+        (("--keyterms", ""), "--keyterms needs the cloud engine"),
+    ],
+)
+def test_empty_or_impossible_cloud_options_with_the_offline_engine_are_refused(
+    options: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # They passed silently: the user believed speakers limited or text translated.
+    argv = ["transcribe", str(CLIP), "--engine", "offline", *options]
+    try:
+        code = run_transcribe(parse_args(argv), io.StringIO())
+    except SystemExit as exited:
+        code = exited.code
+    assert code == 2
     assert message in capsys.readouterr().err
 
 

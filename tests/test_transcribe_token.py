@@ -122,7 +122,7 @@ def test_token_url_with_the_offline_engine_is_an_error(
         ["transcribe", str(CLIP), "--engine", "offline", "--token-url", "https://x.org/t"]
     )
     assert run_transcribe(args, io.StringIO()) == 2
-    assert "--token-url need the cloud engine" in capsys.readouterr().err
+    assert "--token-url needs the cloud engine" in capsys.readouterr().err
 
 
 def test_the_model_the_service_ran_is_exported_and_said_once(

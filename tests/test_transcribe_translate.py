@@ -104,9 +104,10 @@ def test_offline_engine_with_translate_is_a_clear_error() -> None:
 
 def test_bad_cloud_options_exit_2_before_connecting(monkeypatch: pytest.MonkeyPatch) -> None:
     with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
-        code, _ = run_cloud(monkeypatch, server.url, "--max-speakers", "11")
+        with pytest.raises(SystemExit) as exited:  # refused by the parser now
+            run_cloud(monkeypatch, server.url, "--max-speakers", "11")
         assert server.sessions == []
-    assert code == 2
+    assert exited.value.code == 2
 
 
 def test_printed_translations_are_masked_like_the_lines(

@@ -50,4 +50,4 @@ def test_low_bandwidth_without_pyav_exits_2_before_connecting(
 def test_low_bandwidth_with_the_offline_engine_is_a_clear_error() -> None:
     result = transcribe(str(CLIP), "--engine", "offline", "--low-bandwidth")
     assert result.returncode == 2
-    assert "--low-bandwidth need the cloud engine" in result.stderr
+    assert "--low-bandwidth needs the cloud engine" in result.stderr
