@@ -7,15 +7,37 @@ import builtins
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 from typing import NoReturn
 
-from captioner.cli import parse_args
-
 # Taken before anything imports PySide6 (see prepare_qt).
 _PLAIN_IMPORT = builtins.__import__
 _THREAD_GRACE_S = 5.0  # a non-daemon thread still running at exit (none of the app's)
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130: the shell's status for Ctrl+C
+
+
+def _gone(signum: int, _frame: object) -> None:
+    """Ctrl+C while nothing is at stake yet: end at once, quietly (see leave_quietly_on_ctrl_c)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(128 + signum)
+
+
+def leave_quietly_on_ctrl_c() -> None:
+    """Until the app installs its own handlers, Ctrl+C ends the process: status 130, no
+    traceback.
+
+    Python's default raised KeyboardInterrupt wherever the start-up happened to be (an
+    import, Qt's set-up), printing a traceback; inside a slot Qt called, PySide printed
+    it and went on, so the Ctrl+C was lost.  Nothing the user has is at stake before
+    the app's handlers take over: the settings are unchanged, a child process leaves
+    when its pipe closes, a stale single-instance socket is taken over next time.
+    """
+    with contextlib.suppress(ValueError):  # not the main thread (an embedding): not ours
+        signal.signal(signal.SIGINT, _gone)
 
 
 def prepare_qt() -> None:
@@ -49,6 +71,7 @@ def end_process(status: int) -> NoReturn:
     for thread in threading.enumerate():
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join(_THREAD_GRACE_S)
+    leave_quietly_on_ctrl_c()  # the handlers are restored by now: no traceback from here
     atexit._run_exitfuncs()  # what Python runs at exit, in the same order
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
@@ -82,14 +105,24 @@ def configure_logging(verbosity: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    leave_quietly_on_ctrl_c()  # first: the imports below take a while
+    from captioner.cli import parse_args
+
     args = parse_args(argv)
     keep_stderr()
     configure_logging(args.verbose)
 
     if args.command == "transcribe":
-        from captioner.transcribe import run_transcribe
+        # KeyboardInterrupt again, caught here: the run's own handlers (StopSignals)
+        # take over while it transcribes, and cleanup on the way out still runs.
+        with contextlib.suppress(ValueError):
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            from captioner.transcribe import run_transcribe
 
-        return run_transcribe(args)
+            return run_transcribe(args)
+        except KeyboardInterrupt:  # before or after the run: nothing transcribed is lost
+            return EXIT_INTERRUPTED
 
     if args.self_test:
         prepare_qt()

@@ -27,7 +27,7 @@ import socket
 import subprocess
 import sys
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -71,12 +71,13 @@ class ChildProcess:
         ours, theirs = socket.socketpair()
         try:
             fd = theirs.fileno()
-            self._popen = subprocess.Popen(
-                [*_interpreter(), str(fd)],
-                pass_fds=(fd,),
-                stdin=subprocess.DEVNULL,
-                close_fds=True,
-            )
+            with _ctrl_c_held():
+                self._popen = subprocess.Popen(
+                    [*_interpreter(), str(fd)],
+                    pass_fds=(fd,),
+                    stdin=subprocess.DEVNULL,
+                    close_fds=True,
+                )
         except BaseException:
             ours.close()
             raise
@@ -158,6 +159,26 @@ class ChildProcess:
         self.close()
 
 
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Start a child with Ctrl+C blocked: it is held until :func:`child_main` ignores it.
+
+    Ctrl+C reaches the whole group, the children too.  One that had not got as far
+    as ignoring it (its interpreter still starting) died with a KeyboardInterrupt
+    traceback, "Fatal Python error: init_import_site", and its engine "could not
+    load".  A blocked signal stays blocked across exec; in this thread meanwhile it
+    is only held back (delivered when unblocked, to the main thread as before).
+    """
+    import signal
+
+    held = {signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 _running: weakref.WeakSet[ChildProcess] = weakref.WeakSet()
 
 
@@ -182,6 +203,13 @@ def _interpreter() -> list[str]:
 
 def child_main(argv: Sequence[str] | None = None) -> None:
     """In the child: read what to run from the pipe, run it, exit."""
+    import signal
+
+    # Blocked since the parent started it (_ctrl_c_held): ignored now, a pending one dropped.
+    # Every child leaves Ctrl+C to the parent, which ends its run in order.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # POSIX
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     argv = sys.argv[1:] if argv is None else argv
     conn = Connection(int(argv[-1]))
     try:
