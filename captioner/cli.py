@@ -210,6 +210,8 @@ def build_transcribe_parser() -> argparse.ArgumentParser:
         "file was transcribed, 1 recognition failed or stopped with turns missing (the message "
         "says why), 2 bad arguments, an unusable file or an unwritable output, 128+N stopped "
         "by signal N (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).",
+        epilog="The AssemblyAI API key is read from ASSEMBLYAI_API_KEY or the system keyring "
+        "(keyring set captioner assemblyai-api-key); --engine offline needs none.",
     )
     parser.add_argument("file", metavar="FILE", help="WAV file (any rate, channels, bit depth)")
     parser.add_argument(

@@ -42,7 +42,7 @@ from captioner.core.journal_format import apply_service
 from captioner.core.session import SessionInfo
 from captioner.engines.base import Engine
 from captioner.engines.registry import EngineId, EngineOptions, choose_engine, spec
-from captioner.transcribe_cloud import cloud_config, offline_problem, token_url
+from captioner.transcribe_cloud import NO_KEY_MESSAGE, cloud_config, offline_problem, token_url
 from captioner.transcribe_printer import TurnPrinter, format_timestamp
 
 EXIT_OK, EXIT_ENGINE_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -173,6 +173,9 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         if key_problem:
             print(f"captioner: {key_problem}", file=sys.stderr)
             return 2
+        if not (key or url):  # said here, in a terminal's words, not by the engine
+            print(f"captioner: {NO_KEY_MESSAGE}", file=sys.stderr)
+            return EXIT_ENGINE_ERROR
         config, settings, problems = cloud_config(args, key or "", url)
         if problems:
             print(f"captioner: {' '.join(problems)}", file=sys.stderr)

@@ -11,6 +11,8 @@ import argparse
 import os
 from typing import Any
 
+from captioner import keystore
+
 # The token URL when --token-url is not given (a deployment sets it once for
 # every run, like ASSEMBLYAI_API_KEY); used only by the cloud engine, so an
 # offline run with it set is not an error.
@@ -35,6 +37,14 @@ CLOUD_OPTIONS = {
     "domain": "--domain",
     "inactivity_timeout": "--inactivity-timeout",
 }
+
+
+# The app's wording names its Settings menu, which a terminal does not have.
+NO_KEY_MESSAGE = (
+    f"No AssemblyAI API key. Set the {keystore.ENV_VAR} environment variable, or store "
+    f"the key in the system keyring with “keyring set {keystore.SERVICE} {keystore.ACCOUNT}”, "
+    "or give --token-url URL; --engine offline works without a key."
+)
 
 
 def token_url(args: argparse.Namespace) -> str:

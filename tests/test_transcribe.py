@@ -109,6 +109,12 @@ def test_no_key_for_the_cloud_engine_is_explained(tmp_path: Path) -> None:
     result = transcribe(str(CLIP), "--engine", "assemblyai", "--api-host", "ws://127.0.0.1:9")
     assert result.returncode == 1
     assert "No AssemblyAI API key" in result.stderr
+    # In a terminal's words: how to give a key here, and that the offline engine needs none
+    # (not the app's Settings menu, which a terminal user cannot choose).
+    assert "ASSEMBLYAI_API_KEY environment variable" in result.stderr
+    assert "keyring set captioner assemblyai-api-key" in result.stderr
+    assert "--token-url" in result.stderr and "--engine offline" in result.stderr
+    assert "Settings" not in result.stderr
 
 
 def test_a_malformed_key_is_named_and_never_echoed(monkeypatch, capsys) -> None:
