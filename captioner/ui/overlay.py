@@ -64,7 +64,8 @@ class CaptionOverlay(OverlayWindow):
         self._painted = PaintedStrip()  # repaint only the lines in progress when possible
         self._placeholder = ""
         self._badge = ""
-        self._speaker_colors = SpeakerColors(self._style)
+        # Who has which colour: kept for the session (a new one forgets), whatever the style.
+        self.speaker_colors = SpeakerColors(self._style)
         self._locked = False
         self._sample: list[Paragraph] | None = None  # shown instead of captions while placing
         self._done_rect = QRectF()
@@ -100,7 +101,7 @@ class CaptionOverlay(OverlayWindow):
             return
         cached = {p.line: p for p in self._history}
         width = self._text_width()
-        paint = self._speaker_colors.color_for
+        paint = self.speaker_colors.color_for
         self._history = [cached.get(k) or Paragraph(k, self._font, width, paint(k)) for k in keep]
         self._fade.activity()
         self.update()
@@ -205,7 +206,7 @@ class CaptionOverlay(OverlayWindow):
         if self._sample is None:
             return
         width = self._text_width()
-        paint = self._speaker_colors.color_for
+        paint = SpeakerColors(self._style).color_for  # the sample's voices are not the session's
         self._sample = [Paragraph(k, self._font, width, paint(k)) for k in marks.SAMPLE_LINES]
 
     # -- style, lock, fade -----------------------------------------------------
@@ -216,7 +217,7 @@ class CaptionOverlay(OverlayWindow):
         self._font = QFont(style.font_family)
         self._font.setPointSizeF(style.font_point_size)
         self._font.setWeight(QFont.Weight.DemiBold)
-        self._speaker_colors = SpeakerColors(style)
+        self.speaker_colors.restyle(style)  # each speaker keeps their place: no swaps
         self._fit_to(self.available_area())
         self.setFixedHeight(self._content_height())  # never grows with the text
         self._relayout()
@@ -346,7 +347,7 @@ class CaptionOverlay(OverlayWindow):
             self._font,
             self._text_width(),
             self._lines_shown,
-            self._speaker_colors.color_for,
+            self.speaker_colors.color_for,
             self._style.partial_color,
         )
         self.partial_layouts += 1

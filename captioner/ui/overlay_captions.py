@@ -36,6 +36,7 @@ class OverlayCaptions(QObject):
         overlay.translationDisplayChanged.connect(self.refresh_history)
         controller.turnFinished.connect(self.refresh_history)
         controller.turnRevised.connect(self.refresh_history)
+        controller.transcriptReset.connect(overlay.speaker_colors.forget)  # a new session
         controller.transcriptReset.connect(self.refresh_history)
         controller.partialChanged.connect(self.refresh_partials)
         controller.partialCleared.connect(self.refresh_partials)

@@ -140,23 +140,33 @@ def readable_text_color(text: QColor, background: QColor) -> QColor:
 
 
 class SpeakerColors:
-    """A stable colour per speaker for one style (reset when the style changes).
+    """A colour per speaker for a whole session, whatever the style does meanwhile.
 
     The local side of a call and unlabelled lines are always the text colour;
     every other voice (see :attr:`CaptionLine.voice`: "Them", "Them (B)", a
-    diarized "A") takes the next free colour when first seen, and keeps it.
+    diarized "A") is numbered in the order it first speaks, and its number
+    picks its colour.  A style change (a font size tried in the Captions
+    dialog, the translation display) repaints each voice in its own colour,
+    so no two speakers ever swap; only a new session (:meth:`forget`) numbers
+    them afresh.
     """
 
     def __init__(self, style: OverlayStyle) -> None:
+        self._order: dict[str, int] = {}
+        self.restyle(style)
+
+    def restyle(self, style: OverlayStyle) -> None:
+        """The colours of ``style``; every voice keeps its place in them."""
         self._style = style
-        self._assigned: dict[str, QColor] = {}
+
+    def forget(self) -> None:
+        """A new session: its speakers are numbered from the first again."""
+        self._order.clear()
 
     def color_for(self, line: CaptionLine) -> QColor:
         voice = line.voice
         if voice is None:
             return self._style.text_color
-        if voice not in self._assigned:
-            palette = [QColor(c) for c in SPEAKER_COLORS]
-            index = 1 + len(self._assigned) % (len(palette) - 1)  # never the local colour
-            self._assigned[voice] = palette[index]
-        return self._assigned[voice]
+        number = self._order.setdefault(voice, len(self._order))
+        palette = [QColor(c) for c in SPEAKER_COLORS]
+        return palette[1 + number % (len(palette) - 1)]  # never the local colour
