@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from PySide6.QtGui import QColor
 
-from captioner.core.caption_line import CaptionLine
+from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Key, Settings
+from captioner.ui.contrast import TARGET, readable, relative_luminance
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +22,21 @@ log = logging.getLogger(__name__)
 # for large text is 3:1); such a stored pair is shown white or black instead.
 MIN_CONTRAST = 3.0
 
-# Distinct, high-contrast colours for labelled lines (You / Them / Them (B)…),
-# all legible on the dark background (WCAG AA against #000 at 85 %).
-SPEAKER_COLORS = ("#ffffff", "#ffd54f", "#80deea", "#a5d6a7", "#f48fb1", "#ce93d8")
+# The least a speaker colour reads at: the caption text's floor, with a margin
+# (as :data:`contrast.TARGET` has) for rounding to 8-bit channels.
+FLOOR = MIN_CONTRAST + 0.2
+
+# Colours for the speakers after the first (who takes the caption colour): one
+# set of light hues for dark backgrounds, and the same hue families dark for
+# light ones (amber, blue, green, pink, purple), so a speaker's colour keeps
+# its family when the background is changed.  Both read at 5:1 or more on
+# black and white; :func:`speaker_palette` adjusts them to the background.
+SPEAKER_COLORS = ("#ffd54f", "#80deea", "#a5d6a7", "#f48fb1", "#ce93d8")
+SPEAKER_COLORS_ON_LIGHT = ("#8d5a00", "#1565c0", "#2e7d32", "#ad1457", "#6a1b9a")
+
+# A speaker colour this close to the caption colour (RGB distance, 0-441) would
+# look like it: a user who chose amber text does not get an amber speaker too.
+TOO_CLOSE = 80.0
 
 
 @dataclass
@@ -139,25 +152,81 @@ def readable_text_color(text: QColor, background: QColor) -> QColor:
     return black
 
 
+def speaker_palette(style: OverlayStyle) -> list[QColor]:
+    """The colours speakers take, in order: the caption colour first, then hues.
+
+    Each hue is darkened or lightened until it reads on the background
+    (:func:`contrast.readable`): at 5:1 (WCAG AA with a margin) when the hue
+    still looks unlike the others there, else at the caption text's own floor,
+    :data:`MIN_CONTRAST` (a mid-grey background leaves little room for hues
+    at AA: they all end near black).  Measured as the caption text rule
+    measures: against the background's own colour, whatever its opacity;
+    below 50 % the desktop shows through and nothing can be promised for any
+    colour, but the background still says whether captions should be dark or
+    light (the outline is what keeps them legible there).  A hue that would
+    look like the caption colour gives way to white (black on a light
+    background); one that cannot be told apart at all is left out.
+    """
+    background = QColor(style.background)
+    background.setAlphaF(1.0)
+    light = relative_luminance(background) > 0.18  # where black and white read equally
+    hues = SPEAKER_COLORS_ON_LIGHT if light else SPEAKER_COLORS
+    spare = QColor("#000000" if light else "#ffffff")  # the usual caption colour there
+    text = style.text_color
+    palette = [QColor(text)]
+    for hue in hues:
+        tries = [readable(QColor(hue), background, least) for least in (TARGET, FLOOR)]
+        # the spare in its slot, so the speakers after it keep theirs
+        distinct = [c for c in [*tries, spare] if _apart(c, palette)]
+        if distinct:
+            palette.append(distinct[0])
+    return palette
+
+
+def _apart(color: QColor, palette: list[QColor]) -> bool:
+    """``color`` looks unlike the caption colour (``palette[0]``) and the other speakers'.
+
+    The hues are a little closer to one another than to white or black (pink
+    and purple); two that a background pushed to the same dark or light end
+    are not.
+    """
+    text, *others = palette
+    return _distance(color, text) >= TOO_CLOSE and all(
+        _distance(color, other) >= TOO_CLOSE / 2 for other in others
+    )
+
+
+def _distance(first: QColor, second: QColor) -> float:
+    return (
+        (first.red() - second.red()) ** 2
+        + (first.green() - second.green()) ** 2
+        + (first.blue() - second.blue()) ** 2
+    ) ** 0.5
+
+
 class SpeakerColors:
     """A colour per speaker for a whole session, whatever the style does meanwhile.
 
-    The local side of a call and unlabelled lines are always the text colour;
-    every other voice (see :attr:`CaptionLine.voice`: "Them", "Them (B)", a
-    diarized "A") is numbered in the order it first speaks, and its number
-    picks its colour.  A style change (a font size tried in the Captions
-    dialog, the translation display) repaints each voice in its own colour,
-    so no two speakers ever swap; only a new session (:meth:`forget`) numbers
-    them afresh.
+    Voices (see :attr:`CaptionLine.voice`: "Them", "Them (B)", a diarized "A")
+    are numbered in the order they first speak, and a voice's number picks its
+    colour from the style's :func:`speaker_palette`.  A style change (a font
+    size tried in the Captions dialog, the translation display) repaints each
+    voice in its own slot of the new palette, so no two speakers ever swap;
+    only a new session (:meth:`forget`) numbers them afresh.
+
+    The first diarized speaker takes the caption colour, as unlabelled lines
+    do.  In a call that colour is the local side's ("You", however many speak
+    at the microphone), so the remote voices take the hues after it.
     """
 
     def __init__(self, style: OverlayStyle) -> None:
         self._order: dict[str, int] = {}
+        self._palette: list[QColor] = []
         self.restyle(style)
 
     def restyle(self, style: OverlayStyle) -> None:
         """The colours of ``style``; every voice keeps its place in them."""
-        self._style = style
+        self._palette = speaker_palette(style)
 
     def forget(self) -> None:
         """A new session: its speakers are numbered from the first again."""
@@ -166,7 +235,9 @@ class SpeakerColors:
     def color_for(self, line: CaptionLine) -> QColor:
         voice = line.voice
         if voice is None:
-            return self._style.text_color
+            return self._palette[0]
         number = self._order.setdefault(voice, len(self._order))
-        palette = [QColor(c) for c in SPEAKER_COLORS]
-        return palette[1 + number % (len(palette) - 1)]  # never the local colour
+        if line.side is Side.NONE:
+            return self._palette[number % len(self._palette)]
+        hues = self._palette[1:] or self._palette  # never the local side's colour
+        return hues[number % len(hues)]
