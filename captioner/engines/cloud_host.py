@@ -143,6 +143,12 @@ class HostedCloudEngine(WorkerEngine):
         config = self._options.assemblyai
         return bool(config is not None and config.format_turns)
 
+    @property
+    def translates(self) -> bool:
+        """Whether a translation follows each finished turn (screen readers may wait for it)."""
+        config = self._options.assemblyai
+        return bool(config is not None and config.translating)
+
     def update_configuration(self, **changes: Any) -> None:
         """Send live setting changes to the running session (see the in-process engine's).
 

@@ -1,9 +1,10 @@
-"""Screen-reader announcements of finished lines wait for AssemblyAI's formatted text.
+"""Screen-reader announcements of finished lines wait for the text the overlay settles on.
 
 With ``format_turns`` the service ends each turn twice: plain text first, the
-formatted text a moment later.  Speech cannot be taken back, so the announcer
-holds a plain line for its formatted version (bounded), speaks each line once,
-and keeps the order in which lines finished.
+formatted text a moment later; with translation on, each line's translation
+comes seconds after.  Speech cannot be taken back, so the announcer holds a
+line for its formatted version or its translation (bounded), speaks each line
+once, as "Overlay shows" says, and keeps the order in which lines finished.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from captioner.core.transcript import TurnUpdate
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.engine import AssemblyAIEngine
 from captioner.engines.base import NullListener
-from captioner.ui.announcer import FORMAT_WAIT_MS, CaptionAnnouncer
+from captioner.ui.announcer import FORMAT_WAIT_MS, TRANSLATION_WAIT_MS, CaptionAnnouncer
 from captioner.ui.controller import CaptionController
 from captioner.ui.profanity_filter import ProfanityFilter
 
@@ -31,8 +32,9 @@ FORMATTED = "And Mr. John Dashwood had then."
 class StubEngine:
     """Stands in for a run's engine: only what the announcer asks (formats_turns)."""
 
-    def __init__(self, formats_turns: bool) -> None:
+    def __init__(self, formats_turns: bool, translates: bool = False) -> None:
         self.formats_turns = formats_turns
+        self.translates = translates
 
     def start(self, source: object) -> None:
         pass
@@ -65,14 +67,30 @@ def heard(monkeypatch) -> list[str]:
 def controller(qtbot, tmp_path: Path):
     """A controller whose finished lines an announcer (option on) speaks."""
 
-    def make(*, formats_turns: bool) -> CaptionController:
+    def make(
+        *,
+        formats_turns: bool,
+        translates: bool = False,
+        display: str = "both",
+        hide_profanity: bool = False,
+        translation_wait_ms: int = TRANSLATION_WAIT_MS,
+    ) -> CaptionController:
         prefs = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
         prefs.set(Key.ANNOUNCE_CAPTIONS, True)
+        prefs.set(Key.TRANSLATION_DISPLAY, display)
+        prefs.set(Key.PROFANITY_FILTER, hide_profanity)
         ctl = CaptionController()
         overlay = QWidget()
         qtbot.addWidget(overlay)
-        ctl.announcer = CaptionAnnouncer(ctl, overlay, ProfanityFilter(prefs, ctl), prefs, ctl)
-        ctl.start(lambda _listener: StubEngine(formats_turns), source=None)
+        ctl.announcer = CaptionAnnouncer(
+            ctl,
+            overlay,
+            ProfanityFilter(prefs, ctl),
+            prefs,
+            ctl,
+            translation_wait_ms=translation_wait_ms,
+        )
+        ctl.start(lambda _listener: StubEngine(formats_turns, translates), source=None)
         return ctl
 
     return make
@@ -140,3 +158,75 @@ def test_a_stand_in_line_is_not_spoken_before_an_earlier_waiting_line(controller
     assert heard == []
     ctl._on_update(cloud(0, FORMATTED, formatted=True))
     assert heard == [FORMATTED, "good morning"]
+
+
+def translate(ctl: CaptionController, order: int, text: str) -> None:
+    """The service's translation of turn ``order`` arrives (as the engine bridge applies it)."""
+    ctl.transcript.apply_translation(f"c1:{order}", "fr", text)
+
+
+def test_translation_only_announces_the_translation_when_it_comes(controller, heard) -> None:
+    ctl = controller(formats_turns=True, translates=True, display="translation")
+    ctl._on_update(cloud(0, PLAIN, formatted=False))
+    ctl._on_update(cloud(0, FORMATTED, formatted=True))
+    assert heard == []  # the overlay will show the translation: wait for it
+    translate(ctl, 0, "Et M. John Dashwood avait alors.")
+    assert heard == ["Et M. John Dashwood avait alors."]
+
+
+def test_translation_only_announces_the_original_when_no_translation_comes(
+    controller, heard, qtbot
+) -> None:
+    ctl = controller(
+        formats_turns=True, translates=True, display="translation", translation_wait_ms=200
+    )
+    ctl._on_update(cloud(0, PLAIN, formatted=False))
+    ctl._on_update(cloud(0, FORMATTED, formatted=True))
+    qtbot.waitUntil(lambda: heard != [], timeout=FORMAT_WAIT_MS * 3)
+    assert heard == [FORMATTED]  # what the overlay still shows, rather than nothing
+    translate(ctl, 0, "Et M. John Dashwood avait alors.")  # too late: never twice
+    assert heard == [FORMATTED]
+
+
+def test_translation_only_a_quick_translation_need_not_wait_for_formatting(
+    controller, heard
+) -> None:
+    ctl = controller(formats_turns=True, translates=True, display="translation")
+    ctl._on_update(cloud(0, "hello there", formatted=False))
+    translate(ctl, 0, "Bonjour.")
+    assert heard == ["Bonjour."]
+    ctl._on_update(cloud(0, "Hello there.", formatted=True))
+    assert heard == ["Bonjour."]
+
+
+def test_both_announces_the_original_and_its_translation_as_one(controller, heard) -> None:
+    ctl = controller(formats_turns=True, translates=True, display="both")
+    ctl._on_update(cloud(0, "hello there", formatted=False))
+    ctl._on_update(cloud(0, "Hello there.", formatted=True))
+    assert heard == []
+    translate(ctl, 0, "Bonjour.")
+    ctl._on_update(cloud(1, "how are you", formatted=False))
+    translate(ctl, 1, "Comment allez-vous ?")  # translated before it was formatted…
+    assert heard == ["Hello there. Bonjour."]  # …the original still waits for its best text
+    ctl._on_update(cloud(1, "How are you?", formatted=True))
+    assert heard == ["Hello there. Bonjour.", "How are you? Comment allez-vous ?"]
+
+
+def test_the_profanity_filter_masks_an_announced_translation(controller, heard) -> None:
+    ctl = controller(
+        formats_turns=False, translates=True, display="translation", hide_profanity=True
+    )
+    ctl._on_update(cloud(0, "well shit", formatted=False))
+    translate(ctl, 0, "Eh bien, shit.")
+    assert heard == ["Eh bien, s***."]
+
+
+@pytest.mark.parametrize("language", ["fr", ""])
+def test_the_cloud_engines_say_whether_they_translate(language: str) -> None:
+    from captioner.engines.cloud_host import HostedCloudEngine
+    from captioner.engines.registry import EngineOptions
+
+    config = AssemblyAIConfig(api_key="k", translate_to=language)
+    assert AssemblyAIEngine(NullListener(), config).translates is bool(language)
+    hosted = HostedCloudEngine(NullListener(), EngineOptions(assemblyai=config))
+    assert hosted.translates is bool(language)

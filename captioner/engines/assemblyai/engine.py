@@ -148,6 +148,11 @@ class AssemblyAIEngine(WorkerEngine):
         return self._config.format_turns
 
     @property
+    def translates(self) -> bool:
+        """Whether a translation follows each finished turn (screen readers may wait for it)."""
+        return self._config.translating
+
+    @property
     def connections(self) -> list[Link]:
         """Every connection of the current (or last) run, in the order opened."""
         with self._lock:
