@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox
+
+if TYPE_CHECKING:
+    from captioner.engines.assemblyai import AssemblyAIConfig
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,16 @@ SPEAKERS_TIP = (
     "other side's voices are told apart."
 )
 
+# Under every row a running session cannot take (it is fixed when the session
+# connects; see session_options.LIVE_FIELDS), and under those it can.
+NEXT_START = "From the next Start."
+LIVE = "Reaches a running session."
+KEYTERMS_HELP = LIVE
+TURNS_HELP = (
+    "When does a line end? Leave these at “Service default” unless lines end too early "
+    "or too late. Changes reach a running session."
+)
+
 # Two filters could confuse: say which one people want, and why the other exists.
 SERVER_PROFANITY_TIP = (
     "Not needed to hide profanity: Settings ▸ Captions… ▸ Hide profanity (on by default) "
@@ -185,7 +199,7 @@ TOKEN_URL_HELP = (
     "Optional: your organisation's address that hands out temporary AssemblyAI tokens, "
     "used instead of a key stored here. Captioner asks it (HTTP GET) before every "
     'connection; it must answer JSON {"token": "…"}, as AssemblyAI\'s /v3/token does. '
-    "https:// only (http:// for this computer)."
+    "https:// only (http:// for this computer). From the next Start."
 )
 LANGUAGES_HELP = (
     "Codes such as en, es or pt-BR. Language changes reach a running session; "
@@ -196,3 +210,44 @@ LANGUAGES_HELP = (
 def policy_label(policy: str) -> str:
     """``person_name`` → "Person name" (the id stays in the tooltip)."""
     return policy.replace("_", " ").capitalize().replace("Us ", "US ")
+
+
+# The settings a running session cannot take, by AssemblyAIConfig field, as the
+# status line names them when one changes mid-run (both dialogs that set them).
+NEXT_START_NAMES = {
+    "speech_model": "speech model",
+    "language_detection": "language detection",
+    "filter_profanity": "profanity filter on AssemblyAI's servers",
+    "format_turns": "punctuation and capital letters",
+    "speaker_labels": "telling speakers apart",
+    "max_speakers": "maximum speakers",
+    "speaker_revision_interval_s": "speaker revision",
+    "low_bandwidth": "low-bandwidth audio",
+    "voice_focus": "voice focus",
+    "voice_focus_threshold": "voice focus",
+    "redact_pii": "hiding personal information",
+    "redact_pii_policies": "hiding personal information",
+    "redact_pii_sub": "hiding personal information",
+    "domain": "domain",
+    "inactivity_timeout_s": "end after silence",
+    "token_url": "token URL",
+    "translate_to": "translation language",
+    "translation_model": "translation model",
+}
+
+
+def next_start_changes(before: AssemblyAIConfig, after: AssemblyAIConfig) -> list[str]:
+    """What changed, in plain words, among the settings only the next Start takes."""
+    names: list[str] = []
+    for name, words in NEXT_START_NAMES.items():
+        if getattr(before, name) != getattr(after, name) and words not in names:
+            names.append(words)
+    return names
+
+
+def next_start_message(names: Sequence[str]) -> str:
+    """The status line's sentence for them ("" when there are none).
+
+    "; " between names: one may have "and" in it (punctuation and capital letters).
+    """
+    return f"Saved. From the next Start: {'; '.join(names)}." if names else ""

@@ -40,7 +40,8 @@ from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.settings_form import choice_combo
 
 
-def _help(text: str) -> QLabel:
+def help_label(text: str) -> QLabel:
+    """The line under a row: what it does, whether it reaches a running session."""
     label = QLabel(text)
     label.setObjectName("optionHelp")
     label.setWordWrap(True)
@@ -118,7 +119,7 @@ class SessionOptions(QObject):
             if line is not None:
                 widget.setToolTip(line)
                 widget.setAccessibleDescription(line)
-                form.addRow("", _help(line))
+                form.addRow("", help_label(line))
         self._follow_switches()
 
     # -- what the rows show ------------------------------------------------------

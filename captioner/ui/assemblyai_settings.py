@@ -3,11 +3,14 @@
 Options are persisted through typed settings and applied on the next Start;
 key terms, turn silences, languages, prompt and mode also reach a running
 session through ``UpdateConfiguration`` (the session options' rows are in
-:mod:`~captioner.ui.assemblyai_options`).  The key is shown masked and never written to the
-settings file.  "Test key" opens a real connection off the GUI thread, and
-every keyring call (reading the key when the dialog opens, storing it on
-OK) runs off the GUI thread too: the dialog shows "Checking the keyring…"
-or "Saving…" until the keyring answers.
+:mod:`~captioner.ui.assemblyai_options`).  Each row says under it which of
+the two it is, and :attr:`~AssemblyAISettingsDialog.next_start` names the
+changes that wait for the next Start, for the status line after OK mid-run.
+The key is shown masked and never written to the settings file.  "Test
+key" opens a real connection off the GUI thread, and every keyring call
+(reading the key when the dialog opens, storing it on OK) runs off the GUI
+thread too: the dialog shows "Checking the keyring…" or "Saving…" until the
+keyring answers.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from captioner.engines.assemblyai.session_options import live_changes
 from captioner.engines.base import EngineError
 from captioner.ui import assemblyai_help as helptext
 from captioner.ui.assemblyai_config import config_from_settings, split_list
-from captioner.ui.assemblyai_options import SessionOptions
+from captioner.ui.assemblyai_options import SessionOptions, help_label
 from captioner.ui.key_check import KeyCheck
 from captioner.ui.keyring_access import off_gui_thread
 from captioner.ui.low_bandwidth_setting import LowBandwidthSetting
@@ -62,6 +65,8 @@ class AssemblyAISettingsDialog(QDialog):
         self._settings = settings
         self._api_host = api_host
         self.said_on_close = ""  # for the main window's status line (FOR_THIS_RUN)
+        # What OK changed that a running session cannot take (helptext.NEXT_START_NAMES).
+        self.next_start: list[str] = []
         s = settings
         # The form scrolls and OK/Cancel stay below it, in view: at 1024×600 with
         # 2× scaling the screen (300 px) is shorter than the form.
@@ -121,21 +126,25 @@ class AssemblyAISettingsDialog(QDialog):
         self.profanity_check = QCheckBox("Filter profanity on AssemblyAI's servers as well")
         self.profanity_check.setChecked(s.get(Key.AAI_FILTER_PROFANITY))
         self.profanity_check.setToolTip(helptext.SERVER_PROFANITY_TIP)
-        self.profanity_check.setAccessibleDescription(helptext.SERVER_PROFANITY_TIP)
         self.format_check = QCheckBox("&Punctuation and capital letters")
         self.format_check.setChecked(s.get(Key.AAI_FORMAT_TURNS))
         self.format_check.setToolTip(helptext.FORMAT_TIP)
         self.speakers_check = QCheckBox("Tell &speakers apart (A, B, C…)")
         self.speakers_check.setChecked(s.get(Key.AAI_SPEAKER_LABELS))
         self.speakers_check.setToolTip(helptext.SPEAKERS_TIP)
+        for check, tip in (
+            (self.profanity_check, helptext.SERVER_PROFANITY_TIP),
+            (self.format_check, helptext.FORMAT_TIP),
+            (self.speakers_check, helptext.SPEAKERS_TIP),
+        ):  # a screen reader says on focus what the line under the box says
+            check.setAccessibleDescription(f"{tip} {helptext.NEXT_START}")
+        self.model_combo.setAccessibleDescription(helptext.NEXT_START)
+        self.keyterms_edit.setAccessibleDescription(helptext.KEYTERMS_HELP)
         self.min_silence = _spin(Key.AAI_MIN_TURN_SILENCE_MS, s, " ms", helptext.MIN_SILENCE_TIP)
         self.max_silence = _spin(Key.AAI_MAX_TURN_SILENCE_MS, s, " ms", helptext.MAX_SILENCE_TIP)
         self.threshold = _spin(Key.AAI_EOT_THRESHOLD_PERCENT, s, " %", helptext.THRESHOLD_TIP)
         self.threshold.setSingleStep(5)
-        turns = QLabel(
-            "When does a line end? Leave these at “Service default” unless lines "
-            "end too early or too late."
-        )
+        turns = QLabel(helptext.TURNS_HELP)
         turns.setObjectName("turnHelp")
         turns.setWordWrap(True)
         frame.add_rows(
@@ -146,9 +155,13 @@ class AssemblyAISettingsDialog(QDialog):
                 ("", self.detect_check),
                 (" ", QLabel(helptext.LANGUAGES_HELP, objectName="optionHelp", wordWrap=True)),
                 ("Ke&y terms:", self.keyterms_edit),
+                (" ", help_label(helptext.KEYTERMS_HELP)),
                 ("", self.profanity_check),
+                (" ", help_label(helptext.NEXT_START)),
                 ("", self.format_check),
+                (" ", help_label(helptext.NEXT_START)),
                 ("", self.speakers_check),
+                (" ", help_label(helptext.NEXT_START)),
                 ("", turns),
                 (helptext.MIN_SILENCE_LABEL, self.min_silence),
                 (helptext.MAX_SILENCE_LABEL, self.max_silence),
@@ -190,7 +203,8 @@ class AssemblyAISettingsDialog(QDialog):
 
     def _describe_model(self) -> None:
         model_id = self.model_combo.currentData() or ""
-        self.model_description.setText(helptext.model_info(model_id).description)
+        description = helptext.model_info(model_id).description
+        self.model_description.setText(f"{description} {helptext.NEXT_START}")
         self.model_combo.setToolTip(f"Model id: {model_id}")
 
     def _on_key_state(self, state: keystore.KeyState) -> None:
@@ -331,6 +345,8 @@ class AssemblyAISettingsDialog(QDialog):
         s.set(Key.AAI_EOT_THRESHOLD_PERCENT, self.threshold.value())
         self.low_bandwidth.save(s)
         self.options.save(s)
+        saved = config_from_settings(s, "", self._api_host)
+        self.next_start = helptext.next_start_changes(before, saved)
         changes = live_changes(before, config)
         if changes:
             self.liveUpdate.emit(changes)

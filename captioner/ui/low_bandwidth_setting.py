@@ -22,10 +22,10 @@ from captioner.ui.keyring_access import off_gui_thread
 LABEL = "Low-&bandwidth audio (Opus)"  # Alt+U is Token URL
 EXPLANATION = (
     "Sends compressed audio, about a tenth of the data (≈180 kB instead of 1.9 MB a "
-    "minute), for metered or poor connections."
+    "minute), for metered or poor connections. From the next Start."
 )
 TIP = (
-    "Opus at 24 kbit/s instead of 16-bit PCM (encoding=opus). Applies from the next Start. "
+    "Opus at 24 kbit/s instead of 16-bit PCM (encoding=opus). "
     "Call mode always sends PCM: the SDK mixes and attributes the two sides from "
     "uncompressed audio."
 )

@@ -3,7 +3,11 @@
 Captions… restyles the overlay (the dialog previews on it live);
 AssemblyAI… may bring a key (so the default engine may change) and
 changes key terms, turn silences, languages, prompt and mode, which reach a
-running cloud session without a restart.
+running cloud session without a restart.  Its other options, and the
+translation language, model and speaker options, wait for the next Start:
+after OK during a cloud run the status line names those that changed, so a
+switch that seems to do nothing ("Tell speakers apart" unticked, labels
+still coming) says why.
 """
 
 from __future__ import annotations
@@ -68,12 +72,23 @@ class SettingsDialogs(QObject):
         dialog = AssemblyAISettingsDialog(self._prefs, self._api_host, self._window)
         dialog.liveUpdate.connect(self.update_running_session)
         dialog.accepted.connect(self._engines.load)  # a new key may change the default
-        dialog.accepted.connect(lambda: self._said(dialog.said_on_close))
+        dialog.accepted.connect(
+            lambda: self._said(dialog.said_on_close, self._waiting(dialog.next_start))
+        )
         dialog.setModal(True)
         dialog.open()
         return dialog
 
-    def _said(self, text: str) -> None:
+    def _waiting(self, changed: list[str]) -> str:
+        """What OK changed that the running cloud session goes on without ("" if none)."""
+        from captioner.ui.assemblyai_help import next_start_message  # loaded with the dialogs
+
+        # Only a cloud run has these settings (the hosted and in-process engines alike).
+        cloud = hasattr(self._controller.engine, "update_configuration")
+        return next_start_message(changed) if self._controller.running and cloud else ""
+
+    def _said(self, *texts: str) -> None:
+        text = " ".join(t for t in texts if t)
         if text:
             self._window.show_status(text)
 
@@ -89,6 +104,7 @@ class SettingsDialogs(QObject):
                 self._prefs.get(Key.TRANSLATION_DISPLAY), bool(self._prefs.get(Key.TRANSLATE_TO))
             )
         )
+        dialog.accepted.connect(lambda: self._said(self._waiting(dialog.next_start)))
         dialog.setModal(True)
         dialog.open()
         return dialog

@@ -5,8 +5,12 @@ session, so it exists only with the cloud engine and costs money per token:
 the dialog says both in plain words, and with the offline engine selected it
 shows the options greyed out with the reason rather than hiding them (people
 look for the feature and must learn why it is not there).  Values persist
-through typed settings and apply on the next Start; how the overlay shows a
-translation applies on OK.
+through typed settings.  The language, the model and the speaker options are
+connect parameters of the streaming session (``llm_gateway``,
+``speaker_labels``…: ``UpdateConfiguration`` cannot change them), so they
+apply from the next Start, and their rows say so; what the overlay shows
+applies on OK and subtitle exports at the next export.  :attr:`next_start`
+names the changes that wait, for the status line after OK mid-run.
 """
 
 from __future__ import annotations
@@ -27,14 +31,19 @@ from captioner.engines.assemblyai.translation import (
     DEFAULT_TRANSLATION_MODEL,
     language_problem,
 )
+from captioner.ui.assemblyai_config import config_from_settings
+from captioner.ui.assemblyai_help import next_start_changes
+from captioner.ui.assemblyai_options import help_label
 from captioner.ui.settings_form import SettingsForm, choice_combo
 
 COST_NOTE = (
     "Translation is done by a language model through AssemblyAI's LLM Gateway. "
     "It is billed per token, on top of transcription, and needs a paid AssemblyAI "
-    "account; a free account's sessions are refused and the status line says why. "
-    "Changes apply from the next Start."
+    "account; a free account's sessions are refused and the status line says why."
 )
+LANGUAGE_TIMING = "The language and the model apply from the next Start."
+DISPLAY_TIMING = "Changes the overlay at once."
+SPEAKERS_TIMING = "The speaker options apply from the next Start."
 OFFLINE_NOTE = (
     "Unavailable with the offline engine: translation and speaker labels are done by "
     "AssemblyAI's service. Choose AssemblyAI as the engine to use them."
@@ -59,6 +68,7 @@ class TranslationSettingsDialog(QDialog):
         self.setWindowTitle("Translation and speakers")
         self._settings = settings
         self._offline = offline
+        self.next_start: list[str] = []  # what OK changed that a running session cannot take
         s = settings
         self.frame = frame = SettingsForm(self)  # scrolls; OK/Cancel stay in view below
         form = frame.form
@@ -112,15 +122,28 @@ class TranslationSettingsDialog(QDialog):
         rows = (
             ("&Translate captions to:", self.language_combo),
             ("Translation &model:", self.model_edit),
+            (" ", help_label(LANGUAGE_TIMING)),
             ("&Overlay shows:", self.display_combo),
+            (" ", help_label(DISPLAY_TIMING)),
             ("S&ubtitle exports:", self.subtitles_combo),
             ("", self.speakers_check),
             ("Ma&ximum speakers:", self.max_speakers),
             ("Speaker &revision every:", self.revision),
+            (" ", help_label(SPEAKERS_TIMING)),
         )
         frame.add_rows(rows)
-        for _label, widget in rows:
-            widget.setEnabled(not offline)
+        for label, widget in rows:
+            widget.setEnabled(not offline or label == " ")
+        # A screen reader says on focus what the line under the rows says.
+        for widget, timing in (
+            (self.language_combo, LANGUAGE_TIMING),
+            (self.model_edit, LANGUAGE_TIMING),
+            (self.display_combo, DISPLAY_TIMING),
+            (self.speakers_check, SPEAKERS_TIMING),
+            (self.max_speakers, SPEAKERS_TIMING),
+            (self.revision, SPEAKERS_TIMING),
+        ):
+            widget.setAccessibleDescription(timing)
         self.speakers_check.toggled.connect(self._speaker_options)
         self._speaker_options()
         if offline:
@@ -161,6 +184,7 @@ class TranslationSettingsDialog(QDialog):
             self.problems.setText("\n".join(problems))  # keep the dialog open
             return
         s = self._settings
+        before = config_from_settings(s, "", "")
         s.set(Key.TRANSLATE_TO, language)
         s.set(Key.TRANSLATION_MODEL, "" if model == DEFAULT_TRANSLATION_MODEL else model)
         s.set(Key.TRANSLATION_DISPLAY, self.display_combo.currentData())
@@ -169,4 +193,5 @@ class TranslationSettingsDialog(QDialog):
         s.set(Key.AAI_MAX_SPEAKERS, self.max_speakers.value())
         revision = self.revision.value()
         s.set(Key.AAI_SPEAKER_REVISION_S, 0 if revision < 120 else revision)
+        self.next_start = next_start_changes(before, config_from_settings(s, "", ""))
         super().accept()
