@@ -348,7 +348,7 @@ class CaptionOverlay(OverlayWindow):
             self._text_width(),
             self._lines_shown,
             self.speaker_colors.color_for,
-            self._style.partial_color,
+            self._style.in_progress,
         )
         self.partial_layouts += 1
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from PySide6.QtGui import QColor
 
 from captioner.core.caption_line import CaptionLine, Side
 from captioner.core.settings import Key, Settings
+from captioner.ui import contrast
 from captioner.ui.contrast import TARGET, readable, relative_luminance
 
 log = logging.getLogger(__name__)
@@ -58,12 +60,16 @@ class OverlayStyle:
         # the finished lines plus one for the line being spoken (two when no history)
         return max(2, self.history_lines + 1)
 
-    @property
-    def partial_color(self) -> QColor:
-        # In-progress words are dimmer: readers know they may still change.
-        color = QColor(self.text_color)
-        color.setAlphaF(0.78)
-        return color
+    def in_progress(self, color: QColor | None = None) -> QColor:
+        """``color`` (the caption colour when None) dimmed for words that may still change.
+
+        Dimmer, so readers know; but the line being spoken is what a deaf reader
+        reads most of the time, so never below 4.5:1 on the background (a speaker
+        colour at 5:1 on white read 3.4:1 once dimmed): less dimming then, none
+        when the colour itself reads no better than that.
+        """
+        color = QColor(self.text_color if color is None else color)
+        return QColor.fromRgba(_dimmed(color.rgba(), self.background.rgba()))
 
     @property
     def stop_fade_seconds(self) -> int:
@@ -241,3 +247,21 @@ class SpeakerColors:
             return self._palette[number % len(self._palette)]
         hues = self._palette[1:] or self._palette  # never the local side's colour
         return hues[number % len(hues)]
+
+
+DIMMED = 0.78  # the opacity of words in progress, where the contrast allows it
+IN_PROGRESS_CONTRAST = 4.5  # WCAG AA for text
+
+
+@lru_cache(maxsize=64)
+def _dimmed(color_rgba: int, background_rgba: int) -> int:
+    """See :meth:`OverlayStyle.in_progress` (measured on the background at full opacity)."""
+    background = QColor.fromRgba(background_rgba)
+    background.setAlphaF(1.0)
+    color = QColor.fromRgba(color_rgba)
+    floor = min(IN_PROGRESS_CONTRAST, contrast.contrast_ratio(color, background))
+    for step in range(23):  # 0.78, 0.79, … 1.0
+        color.setAlphaF(min(1.0, DIMMED + step / 100))
+        if contrast.contrast_ratio(color, background) >= floor - 0.01:
+            break
+    return color.rgba()

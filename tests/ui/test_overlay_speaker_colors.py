@@ -213,3 +213,29 @@ def test_no_speaker_takes_a_colour_like_the_chosen_text_colour(tmp_path):
     # In a call the text colour is "You"'s: no one on the other side has it.
     them = [CaptionLine("hi", f"Them ({n})", Side.SYSTEM) for n in "ABCDEF"]
     assert all(colors.color_for(line) != style.text_color for line in them)
+
+
+@pytest.mark.parametrize(
+    ("background", "opacity"), [("#ffffff", 100), ("#f0f0f0", 85), ("#000000", 85)]
+)
+def test_a_speakers_line_in_progress_still_reads_at_aa(qtbot, tmp_path, background, opacity):
+    # The line being spoken is drawn dimmer (it may still change): at 78 % the speakers'
+    # colours at 5:1 on white read 3.4-3.7:1, and that line is what a reader reads most.
+    controller, overlay, _captions = _running(qtbot, tmp_path)
+    overlay.apply_style(replace(_style(tmp_path, background, opacity), history_lines=0))
+    behind = QColor(background)
+    for order, speaker in enumerate("ABCDE"):
+        key = f"k:{order}"
+        controller._on_update(TurnUpdate(key, order, "and then", speaker=speaker))
+        overlay.visible_text_lines()  # laid out as a paint would
+        [line] = overlay._partials
+        finished = overlay.speaker_colors.color_for(line.line)
+        assert (
+            contrast_ratio(line.color, behind)
+            >= min(AA_NORMAL, contrast_ratio(finished, behind)) - 0.01
+        ), (speaker, line.color.name(), line.color.alphaF())
+        if contrast_ratio(finished, behind) > 7:  # room to dim: still told apart
+            assert line.color.alphaF() < 1.0, speaker
+        controller._on_update(
+            TurnUpdate(key, order, "And then.", end_of_turn=True, speaker=speaker)
+        )
