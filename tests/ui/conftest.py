@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import qasync
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -89,3 +91,14 @@ def make_app(qtbot, tmp_path: Path) -> Iterator:
             app.session_actions.sessions_window.close()
     for store in stores:
         store.close()
+
+
+@pytest.fixture
+def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
+    """The app's qasync loop: Qt event processing (qtbot.waitUntil) runs its tasks, and the
+    inputs are looked for on its executor, as in the app."""
+    event_loop = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    asyncio.set_event_loop(None)
+    event_loop.close()

@@ -3,13 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import threading
-from collections.abc import Iterator
 
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from captioner.audio.convert import CHUNK_BYTES
@@ -25,16 +22,6 @@ HEADSET = InputDevice(1, "USB Headset", "PulseAudio", 2, 48000.0, pulse_source="
 BUILT_IN = InputDevice(1, "Built-in Audio", "PulseAudio", 2, 48000.0, True, "builtin_in")
 SPEAKERS = SystemAudioDevice("System audio — Speakers", "Speakers", "pulse", "spk.monitor")
 HDMI = SystemAudioDevice("System audio — HDMI", "HDMI", "pulse", "hdmi.monitor", None, True)
-
-
-@pytest.fixture
-def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    """The app's qasync loop; Qt event processing (qtbot.waitUntil) runs its tasks."""
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 class SlowSoundServer:

@@ -8,16 +8,13 @@ parsed command line, as ``run_gui`` does.  (``tests/test_cli.py`` runs both as
 
 from __future__ import annotations
 
-import asyncio
 import json
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import qasync
 
 from captioner.audio.devices import InputDevice
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
@@ -33,16 +30,6 @@ HARDWARE = {
     "list_system_sources": lambda: [],
     "rescan_devices": lambda: None,
 }
-
-
-@pytest.fixture
-def loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
-    """The app's qasync loop: the inputs are looked for on its executor, as in the app."""
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(event_loop)
-    yield event_loop
-    asyncio.set_event_loop(None)
-    event_loop.close()
 
 
 @pytest.fixture
