@@ -15,6 +15,7 @@ thread (:meth:`CaptionerApp.complete`).  The modules of that second part are
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ from captioner.core.settings import Settings
 from captioner.engines import registry
 from captioner.engines.base import AudioSource
 from captioner.ui.call_mode import CallMode
+from captioner.ui.display_server import prefer_xwayland
 from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
 from captioner.ui.engine_picker import EnginePicker
 from captioner.ui.first_paint import FirstPaint, wait_until
@@ -272,6 +274,7 @@ def _after_opening(captioner: CaptionerApp, call: Callable[[], None]) -> None:
 
 def run_gui(args: argparse.Namespace) -> int:
     registry.host_cloud_sessions()  # cloud sessions off the window's interpreter lock
+    prefer_xwayland(os.environ)  # the overlay's on-top, place and fade (see display_server)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
