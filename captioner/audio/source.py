@@ -37,6 +37,7 @@ from captioner.audio.devices import (
 from captioner.audio.errors import AudioError, reason
 from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
 from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX
+from captioner.audio.stall_watch import StallWatch
 
 CHUNK_SECONDS = CHUNK_MS / 1000
 # How often a blocked read() wakes up to notice a vanished device or a close().
@@ -82,12 +83,7 @@ class DeviceSource:
         self.name = device.name
         self._sd = sd
         self._queue_blocks = max(2, math.ceil(queue_seconds / CHUNK_SECONDS))
-        self._stall_seconds = stall_seconds
-        # The first block may legitimately take seconds (the ALSA "pulse" device was
-        # measured at up to ~2 s; Bluetooth headsets switch profiles), so it gets a
-        # longer grace period than the gap between later blocks.
-        self._start_seconds = max(start_seconds, stall_seconds)
-        self._got_block = False
+        self._stall = StallWatch(stall_seconds, start_seconds)  # see stall_watch
         self._stream: Any = None
         self._queue: queue.Queue[bytes] = queue.Queue(self._queue_blocks)
         self._blocks: NativeBlocks | ConvertedBlocks | None = None
@@ -96,7 +92,6 @@ class DeviceSource:
         self._finished = threading.Event()
         self._wake = threading.Event()  # see wake(): also set at the end and by close()
         self._lost: str | None = None
-        self._last_block_at = 0.0
         self._overflows = 0
         self._xruns = 0
         self._level = 0.0
@@ -232,8 +227,7 @@ class DeviceSource:
         self.samplerate = samplerate
         self.channels = channels
         self._blocks = blocks
-        self._last_block_at = time.monotonic()
-        self._got_block = False
+        self._stall.started()
         self._stream = stream
 
     def _open(self, sd: Any, error_types: tuple[type[BaseException], ...]) -> None:
@@ -301,8 +295,7 @@ class DeviceSource:
                     self._wake.clear()
                     return None
                 continue
-            self._last_block_at = time.monotonic()
-            self._got_block = True
+            self._stall.block()
             chunks, self._level = blocks.feed(block)
             if chunks:
                 self._chunks.extend(chunks[1:])
@@ -343,8 +336,7 @@ class DeviceSource:
             block = bytes(indata)
             chunks = pushing.chunks(block)
             self._level_block = block  # measured when the meter looks (see level)
-            self._last_block_at = time.monotonic()  # read() checks stalls from it
-            self._got_block = True
+            self._stall.block()  # read() checks stalls from it
             for chunk in chunks:
                 receive(chunk)
             return
@@ -355,7 +347,7 @@ class DeviceSource:
 
     def _restarted(self, output: str) -> None:
         """pulse_record followed the default output: a new stream (the start's grace), its name."""
-        self._got_block, self._last_block_at = False, time.monotonic()
+        self._stall.started()
         self.name = SYSTEM_AUDIO_PREFIX + output
 
     def _on_finished(self) -> None:
@@ -365,18 +357,15 @@ class DeviceSource:
 
     def _await_pushed(self, stream: Any, timeout: float) -> bytes | None:
         """While chunks are pushed: sleep until the end, a stall, wake() or ``timeout``, no poll."""
-        until_stall = self._last_block_at + self._stall_limit() - time.monotonic() + 0.01
+        until_stall = self._stall.until_stall() + 0.01
         # At most a stall's length: the first block may come meanwhile, and then a
         # stall counts from the last one, not from the start's longer grace.
-        if self._wake.wait(max(0.0, min(timeout, until_stall, self._stall_seconds))):
+        if self._wake.wait(max(0.0, min(timeout, until_stall, self._stall.stall_seconds))):
             self._wake.clear()
         if self._closing.is_set():
             return b""
         self._raise_if_lost(stream)
         return None
-
-    def _stall_limit(self) -> float:
-        return self._stall_seconds if self._got_block else self._start_seconds
 
     def _raise_if_lost(self, stream: Any) -> None:
         if self._closing.is_set():
@@ -391,10 +380,8 @@ class DeviceSource:
                     active, self._lost = False, reason(exc)
                 if not active and self._lost is None:
                     self._lost = "the audio stream is no longer running"
-                else:
-                    limit = self._stall_limit()
-                    if time.monotonic() - self._last_block_at > limit:
-                        unit = "second" if limit == 1 else "seconds"
-                        self._lost = f"no audio arrived for {limit:g} {unit}"
+                elif self._lost is None and (limit := self._stall.stalled()) is not None:
+                    unit = "second" if limit == 1 else "seconds"
+                    self._lost = f"no audio arrived for {limit:g} {unit}"
         if self._lost is not None:
             raise AudioError(f"Lost the audio device “{self.name}”: {self._lost}.")

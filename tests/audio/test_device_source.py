@@ -14,6 +14,7 @@ from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.devices import InputDevice, list_input_devices
 from captioner.audio.errors import AudioError
 from captioner.audio.source import DeviceSource
+from captioner.audio.stall_watch import FREEZE_SLACK_S
 from tests.audio.fake_sd import FakeSoundDevice, Scenario, device
 from tests.audio.helpers import pcm_to_float
 
@@ -166,6 +167,23 @@ def test_stalled_device_is_a_lost_device(sources) -> None:
         for _ in range(20):
             source.read(0.1)
     assert time.monotonic() - began < 1.0
+
+
+def test_an_app_that_stood_still_gives_the_device_its_start_grace_again(sources) -> None:
+    # After a suspend (or SIGSTOP, a paused VM) the reader woke with its deadline long past
+    # and checked before the capture thread had pushed a block again: every resume ended
+    # the run with "Lost the audio device … no audio arrived for 3 seconds".
+    sd = make_sd(rates={0: {16000}}, scenario=Scenario(blocks=1, after="stall"))
+    source = open_source(sd, sources, stall_seconds=0.2, start_seconds=0.6)
+    read_chunks(source, 1)
+    assert source.read(0.05) is None  # a look, then the app stands still
+    time.sleep(0.2 + FREEZE_SLACK_S + 0.3)
+    assert source.read(0.05) is None  # not lost at once: a device waking up may take time
+    began = time.monotonic()
+    with pytest.raises(AudioError, match=r"no audio arrived for 0\.6 seconds"):
+        for _ in range(40):  # but a device that stays silent is still found lost
+            source.read(0.1)
+    assert time.monotonic() - began < 2.0
 
 
 def test_device_that_never_starts_is_a_lost_device(sources) -> None:
