@@ -12,26 +12,24 @@ in Settings ▸ Captions…): dragging its side changes that share.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QHideEvent,
-    QMouseEvent,
     QMoveEvent,
     QResizeEvent,
     QScreen,
 )
-from PySide6.QtWidgets import QWidget
 
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_placement as placement
+from captioner.ui.overlay_drag import DraggedWindow
 
 MARGIN = 16
-EDGE = 8  # px at the left/right border that resize instead of move
 SAVE_AFTER_MS = 500  # a place is saved once the window has rested this long
 
 
-class OverlayWindow(QWidget):
+class OverlayWindow(DraggedWindow):
     """A frameless always-on-top window placed by the user and kept whole on a screen.
 
     Subclasses say how tall they are (``_content_height``), how they refit to
@@ -47,7 +45,7 @@ class OverlayWindow(QWidget):
     widthDragged = Signal(int)
 
     def __init__(self, settings: Settings | None = None) -> None:
-        super().__init__(None)
+        super().__init__()
         self.setWindowTitle("Captions")
         self.setObjectName("captionOverlay")
         self.setAccessibleName("Live captions")
@@ -64,10 +62,6 @@ class OverlayWindow(QWidget):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
-        self._drag_offset: QPoint | None = None
-        # Where the pointer went down for a move by the window system (startSystemMove),
-        # until the release: only a real move floats a docked overlay, not a click.
-        self._system_move_from: QPoint | None = None
         self._held = False  # stepped aside for one of the app's windows: not remembered
         self._placed_while_held: QRect | None = None  # the app's place for it (see release)
         self._refit_waiting = False  # the screens changed while it was held
@@ -107,10 +101,6 @@ class OverlayWindow(QWidget):
 
     def _set_width_percent(self, percent: int) -> None:
         """A docked overlay's side was dragged: ``percent`` is its width from now on."""
-
-    def _clicked(self, pos: QPointF) -> bool:
-        """True when a left click at ``pos`` was a button of the content, not a drag."""
-        return False
 
     # -- staying on a screen -------------------------------------------------------
 
@@ -327,14 +317,7 @@ class OverlayWindow(QWidget):
         if visible:
             self.show()  # changing window flags hides a window
 
-    # -- dragging and resizing ---------------------------------------------------------
-
-    def _edges_at(self, pos: QPoint) -> Qt.Edge | None:
-        if pos.x() <= EDGE:
-            return Qt.Edge.LeftEdge
-        if pos.x() >= self.width() - EDGE:
-            return Qt.Edge.RightEdge
-        return None
+    # -- dragged by the user (see DraggedWindow) ---------------------------------------
 
     def _floated(self) -> None:
         """The user moves it: its place is theirs (no longer docked, nor standing aside)."""
@@ -342,58 +325,7 @@ class OverlayWindow(QWidget):
         if self._settings is not None and self._settings.get(Key.OVERLAY_DOCK) != "float":
             self._settings.set(Key.OVERLAY_DOCK, "float")
 
-    def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        self._system_move_from = None
-        if self._clicked(event.position()):
-            event.accept()
-            return
-        handle = self.windowHandle()
-        edge = self._edges_at(event.position().toPoint())
-        # The compositor moves/resizes the window itself where it can (required
-        # on Wayland, where clients cannot position their windows).
-        if handle is not None:
-            if edge is not None and handle.startSystemResize(edge):
-                event.accept()
-                return
-            if edge is None and handle.startSystemMove():
-                # Not floated yet: a click (no drag) left it docked (see _system_moved).
-                self._system_move_from = event.globalPosition().toPoint()
-                event.accept()
-                return
-        self._drag_offset = event.globalPosition().toPoint() - self.frameGeometry().topLeft()
-        self.setCursor(Qt.CursorShape.ClosedHandCursor)
-        event.accept()
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        if self._drag_offset is not None:
-            self.move(event.globalPosition().toPoint() - self._drag_offset)
-            self._floated()
-            event.accept()
-            return
-        edge = self._edges_at(event.position().toPoint())
-        self.setCursor(
-            Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
-        )
-
-    def _system_moved(self, release: QPoint) -> bool:
-        """True when the pointer went far enough, between press and release, to be a move.
-
-        X11 window managers (openbox) may report the new position only after the
-        release, which Qt sends when the move ends: the pointer's way says it.
-        """
-        start, self._system_move_from = self._system_move_from, None
-        if start is None:
-            return False
-        travelled = (release - start).manhattanLength()
-        return travelled >= QGuiApplication.styleHints().startDragDistance()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        if self._system_moved(event.globalPosition().toPoint()):
-            self._floated()
-        self._drag_offset = None
-        self.setCursor(Qt.CursorShape.OpenHandCursor)
+    def _drag_ended(self) -> None:
         if self._unsaved_width is not None:
             self.save_place()  # a side was dragged: its width is kept, docked it is centred
         self.keep_on_screen()
