@@ -23,6 +23,7 @@ from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEv
 from captioner.core.caption_line import CaptionLine
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
+from captioner.ui import overlay_notes
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_strip import PaintedStrip, strip_of
@@ -69,11 +70,11 @@ class CaptionOverlay(OverlayWindow):
         self._locked = False
         self._sample: list[Paragraph] | None = None  # shown instead of captions while placing
         self._done_rect = QRectF()
-        self._hint = marks.unlock_hint(None)  # until the app says a global shortcut works
+        self._hint = overlay_notes.unlock_hint(None, self.caps)  # until a global one works
         self._lines_shown = self._style.visible_lines  # fewer when the screen is small
         self._tails: dict[tuple[CaptionLine, int], Paragraph] = {}
         self.partial_layouts = 0  # how many times the in-progress line was laid out
-        self._fade = OverlayFade(self, self)
+        self._fade = OverlayFade(self, self, self.caps)
         self._fade.fadedOut.connect(self._on_faded_out)
         self._fade.shown.connect(self._apply_input_flag)
         self._stopped = False
@@ -182,7 +183,7 @@ class CaptionOverlay(OverlayWindow):
 
     def set_global_shortcut(self, shortcut: str | None) -> None:
         """The shortcut that unlocks from any application, once it is known to work."""
-        self._hint = marks.unlock_hint(shortcut)
+        self._hint = overlay_notes.unlock_hint(shortcut, self.caps)
         self.update()
 
     # -- sample text, for placing the overlay before a run ----------------------
@@ -254,7 +255,8 @@ class CaptionOverlay(OverlayWindow):
 
     def _apply_input_flag(self) -> None:
         """Click-through while locked or faded out, except while the sample is being placed."""
-        self._set_click_through((self._locked or self._fade.gone) and self._sample is None)
+        through = self._locked or self._fade.lets_clicks_through
+        self._set_click_through(through and self._sample is None)
 
     def fade_after_stop(self) -> None:
         """Captioning stopped: the last captions fade after a while, unless the user said never."""
@@ -320,12 +322,9 @@ class CaptionOverlay(OverlayWindow):
     def _fit_to(self, area: QRect) -> None:
         """Fewest lines dropped, then the font shrunk, so the box fits its share of ``area``."""
         self._font.setPointSizeF(self._style.font_point_size)
-        extra = self._style.history_lines if self._translating else 0
-        if self.translation_display == "translation":
-            extra = 0
-        self._lines_shown = placement.fit(
-            self._font, self._style.visible_lines + extra, lambda: self._top_margin() + MARGIN, area
-        )
+        below = self._translating and self.translation_display != "translation"
+        wanted, margins = self._style.lines_wanted(below), lambda: self._top_margin() + MARGIN
+        self._lines_shown = placement.fit(self._font, wanted, margins, area)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         if self.width() != self._seen_width:  # not oldSize(): see OverlayWindow.resizeEvent
@@ -376,6 +375,7 @@ class CaptionOverlay(OverlayWindow):
             strip = strip_of(self._partials, self.width(), bottom)
         part, shown = self._painted.paint(self, event.rect(), strip, self._shown_paragraphs())
         painter = QPainter(self)
+        painter.setOpacity(self._fade.paint_opacity)  # the fade, where it is painted
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(self._style.background)

@@ -14,6 +14,11 @@ soon as the focus leaves Captioner, or goes to a window it doesn't cover,
 it comes back to where the user put it.  None of this is remembered as the
 overlay's place.
 
+Not on Wayland (see :mod:`captioner.ui.platform_caps`): the app cannot
+tell where its windows are, and each time the overlay came back from out
+of sight it was a new window that took the keyboard.  There the overlay
+stays where the user dragged it.
+
 One exception: the sample text a user asked for to place the overlay
 (see :mod:`captioner.ui.overlay_visibility`) is not hidden behind the main
 window that asked for it; it only moves aside when there is room.
@@ -45,6 +50,9 @@ class OverlayClearance(QObject):
         self._again = QTimer(self)
         self._again.setSingleShot(True)
         self._again.timeout.connect(self.update)
+        self.active = overlay.caps.places_windows  # Wayland: never steps aside
+        if not self.active:
+            return
         # Shown (a run starts) over the window in use: no focus change says so.
         overlay.installEventFilter(self)
         app = QGuiApplication.instance()
@@ -90,7 +98,7 @@ class OverlayClearance(QObject):
 
     def update(self) -> None:
         """Decide again from the window that has the focus now."""
-        if not isValid(self._overlay):
+        if not isValid(self._overlay) or not self.active:
             return
         window = _app_window(QGuiApplication.focusWindow(), self._overlay)
         if window is None:

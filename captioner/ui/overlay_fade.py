@@ -1,14 +1,20 @@
 """Fading the overlay out after a silence, and back in with the next words.
 
 Optional (Settings ▸ Captions… ▸ Fade out after): an overlay that stays up
-over a video is distracting when nobody speaks.  The window's opacity is
-stepped from a timer, about 0.8 s from visible to invisible.
+over a video is distracting when nobody speaks.  The level is stepped from a
+timer, about 0.8 s from visible to invisible.  Where the window system sets
+a window's opacity (X11, Windows, macOS) the window's opacity is that level;
+where it cannot (Qt's Wayland plugin: "does not support setting window
+opacity", and nothing faded) the overlay paints itself with that alpha
+(:attr:`OverlayFade.level`), repainted at each step.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
+
+from captioner.ui.platform_caps import DESKTOP, PlatformCaps
 
 STEP_MS = 40
 STEP = 0.05
@@ -25,9 +31,14 @@ class OverlayFade(QObject):
     fadedOut = Signal()
     shown = Signal()
 
-    def __init__(self, window: QWidget, parent: QObject | None = None) -> None:
+    def __init__(
+        self, window: QWidget, parent: QObject | None = None, caps: PlatformCaps = DESKTOP
+    ) -> None:
         super().__init__(parent)
         self._window = window
+        self._window_opacity = caps.window_opacity  # else painted: see paint_opacity
+        self._remap_takes_focus = caps.remap_takes_focus
+        self._level = 1.0
         self._seconds = 0
         self._after_stop = 0  # while stopped: fade this long after the last text
         self._idle = QTimer(self)
@@ -36,6 +47,16 @@ class OverlayFade(QObject):
         self._step = QTimer(self)
         self._step.setInterval(STEP_MS)
         self._step.timeout.connect(self._tick)
+
+    @property
+    def level(self) -> float:
+        """How visible the window is: 1 shown, 0 faded out."""
+        return self._level
+
+    @property
+    def paint_opacity(self) -> float:
+        """The alpha to paint with: the level, unless the window's opacity shows it."""
+        return 1.0 if self._window_opacity else self._level
 
     def set_seconds(self, seconds: int) -> None:
         self._seconds = seconds
@@ -46,12 +67,21 @@ class OverlayFade(QObject):
     @property
     def gone(self) -> bool:
         """Fully transparent: out of sight, yet still a window the mouse could hit."""
-        return self._window.windowOpacity() <= 0.0
+        return self._level <= 0.0
+
+    @property
+    def lets_clicks_through(self) -> bool:
+        """Gone, and out of the mouse's way without a cost: click-through while gone.
+
+        Not where a change of input flags maps a new window (Wayland: it took the
+        keyboard from the app in use, and landed elsewhere, at each silence).
+        """
+        return self.gone and not self._remap_takes_focus
 
     @property
     def faded(self) -> bool:
         """True while fading out or faded."""
-        return self._step.isActive() or self._window.windowOpacity() < 0.5
+        return self._step.isActive() or self._level < 0.5
 
     def activity(self) -> None:
         """New text: fully visible again, and the silence count starts over."""
@@ -76,16 +106,22 @@ class OverlayFade(QObject):
 
     def show_fully(self) -> None:
         self._step.stop()
-        if self._window.windowOpacity() < 1.0:
-            self._window.setWindowOpacity(1.0)
+        if self._level < 1.0:
+            self._set_level(1.0)
             self.shown.emit()
 
     def _start_fading(self) -> None:
         self._step.start()
 
+    def _set_level(self, level: float) -> None:
+        self._level = level
+        if self._window_opacity:
+            self._window.setWindowOpacity(level)
+        else:
+            self._window.update()
+
     def _tick(self) -> None:
-        opacity = max(0.0, self._window.windowOpacity() - STEP)
-        self._window.setWindowOpacity(opacity)
-        if opacity <= 0.0:
+        self._set_level(max(0.0, self._level - STEP))
+        if self._level <= 0.0:
             self._step.stop()
             self.fadedOut.emit()

@@ -27,13 +27,6 @@ SAMPLE_LINES = (
 )
 
 
-def unlock_hint(global_shortcut: str | None) -> str:
-    """What the locked overlay says about getting the mouse back."""
-    if global_shortcut:
-        return f"Locked (click-through) · {global_shortcut} unlocks"
-    return "Locked (click-through) · unlock: Ctrl+Shift+L in Captioner or the tray menu"
-
-
 def mark_font(caption_font: QFont) -> QFont:
     """Small but legible: half the caption size, never under 10 pt, bold."""
     font = QFont(caption_font)

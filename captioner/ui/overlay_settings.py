@@ -31,40 +31,17 @@ from PySide6.QtWidgets import (
 )
 
 from captioner.core.settings import Key, Settings
-from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
+from captioner.ui import overlay_notes, platform_caps
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
 from captioner.ui.overlay_style import MIN_CONTRAST, contrast_ratio, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.screen_fit import KeepOnScreen
-
-WAYLAND_NOTE = (
-    "Wayland: the compositor decides whether the overlay stays on top and where it "
-    "may be placed, and apps cannot register global shortcuts. Use the tray menu to "
-    "unlock a click-through overlay, or run with QT_QPA_PLATFORM=xcb."
-)
-
 
 PROFANITY_TIP = (
     "Shows strong profanity and slurs as “f***” in the overlay, the transcript, the "
     "Sessions window, copies and exports, with either engine. Sessions are saved with "
     "the words as recognised, so turning this off shows them again, in past sessions too."
 )
-
-
-def platform_notes() -> str:
-    """Plain words about what this desktop will not let the overlay do."""
-    platform = QGuiApplication.platformName()
-    if platform == "wayland":
-        return WAYLAND_NOTE
-    if platform == "xcb":
-        return (
-            f"{DEFAULT_HOTKEY_TEXT} locks or unlocks the overlay from any application; the "
-            "tray menu and Ctrl+Shift+L in the main window do too."
-        )
-    return (
-        "No global shortcut on this system yet: unlock a click-through overlay from the tray "
-        "menu or with Ctrl+Shift+L in the main window."
-    )
 
 
 class _ColorButton(QPushButton):
@@ -145,6 +122,10 @@ class OverlaySettingsDialog(QDialog):
         ):
             self.dock_combo.addItem(label, value)
         self.dock_combo.setCurrentIndex(self.dock_combo.findData(s.get(Key.OVERLAY_DOCK)))
+        if not platform_caps.current().places_windows:  # Wayland: the compositor places it
+            self.dock_combo.setEnabled(False)
+            self.dock_combo.setToolTip(overlay_notes.POSITION_OFF)
+            self.dock_combo.setAccessibleDescription(overlay_notes.POSITION_OFF)
         self.fade_spin = _spin(Key.OVERLAY_FADE_SECONDS, s, " s of silence")
         self.fade_spin.setSpecialValueText("Never")
         self.fade_spin.setToolTip("Fade out during a run when nobody has spoken for this long.")
@@ -195,7 +176,7 @@ class OverlaySettingsDialog(QDialog):
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
         form.addRow(self.profanity_check)
-        note = QLabel(platform_notes())
+        note = QLabel(overlay_notes.platform_notes(QGuiApplication.platformName()))
         note.setWordWrap(True)
         note.setObjectName("platformNote")
         form.addRow(note)

@@ -60,6 +60,10 @@ class OverlayStyle:
         # the finished lines plus one for the line being spoken (two when no history)
         return max(2, self.history_lines + 1)
 
+    def lines_wanted(self, translations_below: bool) -> int:
+        """Rows for the text: one more per finished line when its translation is under it."""
+        return self.visible_lines + (self.history_lines if translations_below else 0)
+
     def in_progress(self, color: QColor | None = None) -> QColor:
         """``color`` (the caption colour when None) dimmed for words that may still change.
 

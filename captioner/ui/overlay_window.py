@@ -23,6 +23,7 @@ from PySide6.QtGui import (
 
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_placement as placement
+from captioner.ui import platform_caps
 from captioner.ui.overlay_drag import DraggedWindow
 
 MARGIN = 16
@@ -62,6 +63,7 @@ class OverlayWindow(DraggedWindow):
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
+        self.caps = platform_caps.current()  # what the window system lets it do
         self._held = False  # stepped aside for one of the app's windows: not remembered
         self._placed_while_held: QRect | None = None  # the app's place for it (see release)
         self._refit_waiting = False  # the screens changed while it was held
@@ -142,7 +144,10 @@ class OverlayWindow(DraggedWindow):
         if self._held and not placing:  # a dialog's OK/Cancel or a dock: not a step aside
             self._placed_while_held = QRect(rect)
         try:
-            self.setGeometry(rect)
+            if self.caps.places_windows:
+                self.setGeometry(rect)
+            else:  # Wayland: only its size is the app's; the compositor keeps its place
+                self.resize(rect.size())
         finally:
             self._placing = placing
 
@@ -200,6 +205,8 @@ class OverlayWindow(DraggedWindow):
         """Note the user's place; a docked overlay's place follows from its screen."""
         settings = self._settings
         if settings is None or not self.isVisible() or self._held or self.previewing:
+            return
+        if not self.caps.places_windows:  # Wayland: Qt's positions are not where it is
             return
         if settings.get(Key.OVERLAY_DOCK) == "float":
             self._unsaved_place = (self.screen(), self.geometry())
@@ -297,10 +304,17 @@ class OverlayWindow(DraggedWindow):
                 super().setVisible(True)
 
     def setVisible(self, visible: bool) -> None:
-        """Show/hide asked while stepped out of sight applies when the overlay comes back."""
+        """Show/hide asked while stepped out of sight applies when the overlay comes back.
+
+        On Wayland (weston, Qt 6.11) a window hidden and shown again got no mouse
+        input (no drag, no Done): it is shown as a new native window instead.
+        """
         if self._hidden_while_held:
             self._wants_visible = visible
             return
+        renew = self.caps.reshow_needs_new_window and self.windowHandle() is not None
+        if visible and renew and not self.isVisible():
+            self.destroy()
         super().setVisible(visible)
 
     @property
