@@ -200,7 +200,7 @@ class CaptionOverlay(OverlayWindow):
         self._layout_sample()
         self._apply_input_flag()
         if on:
-            self._fade.activity()
+            self._fade.hold()  # shown to be placed: not faded by the last Stop's timer
         self.update()
 
     def _layout_sample(self) -> None:

@@ -104,6 +104,15 @@ class OverlayFade(QObject):
         self._after_stop = 0
         self.activity()
 
+    def hold(self) -> None:
+        """Shown on purpose (the sample, to place it): fully visible, no fade pending.
+
+        The fade after the last Stop is dropped: the sample is not the last captions.
+        """
+        self._after_stop = 0
+        self._idle.stop()
+        self.show_fully()
+
     def show_fully(self) -> None:
         self._step.stop()
         if self._level < 1.0:

@@ -143,3 +143,15 @@ def test_the_way_back_from_a_locked_overlay_is_the_main_windows_not_a_missing_tr
     # with a tray (KDE, GNOME with AppIndicator) it is named too, after the main window
     assert overlay_notes.unlock_hint(None, platform_caps.WAYLAND, tray=True).endswith("tray menu")
     assert "tray menu" in overlay_notes.wayland_note(tray=True)
+
+
+def test_placing_the_overlay_after_a_stopped_run_does_not_fade_it(qtbot, tmp_path):
+    """View ▸ Place caption overlay… after Stop: the sample faded after the stop-fade time."""
+    settings = _settings(tmp_path, overlay__fade_seconds=1, overlay__fade_after_stop=True)
+    overlay = _overlay(qtbot, settings)
+    overlay.captions_started()
+    overlay.set_partial("the last words")
+    overlay.fade_after_stop()  # Stop
+    overlay.set_sample(True)  # Place caption overlay…, before the last captions went
+    qtbot.wait(3000)  # past the 1 s, and the fade after it
+    assert overlay.isVisible() and overlay.showing_sample and not overlay.faded
