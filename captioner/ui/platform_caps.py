@@ -34,8 +34,6 @@ class PlatformCaps:
     # A window hidden and shown again gets no mouse input unless its native window
     # is made anew (weston, Qt 6.11).
     reshow_needs_new_window: bool = False
-    # Apps cannot register global shortcuts.
-    global_shortcuts: bool = True
     wayland: bool = False
 
 
@@ -45,7 +43,6 @@ WAYLAND = PlatformCaps(
     places_windows=False,
     remap_takes_focus=True,
     reshow_needs_new_window=True,
-    global_shortcuts=False,
     wayland=True,
 )
 
