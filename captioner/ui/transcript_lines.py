@@ -270,11 +270,14 @@ class TranscriptLines:
     def _write_turn(self, cursor: QTextCursor, turn: Turn) -> None:
         self._write(cursor, self._turn_segments(turn))
 
-    def _write_fold(self, cursor: QTextCursor, first: int) -> None:
+    def _fold_segments(self, first: int) -> list[Segment]:
+        """The folded block from turn ``first``: its turns, a line break between each."""
+        segments: list[Segment] = []
         for at in range(first, min(first + self._fold(), len(self._turns))):
             if at > first:
-                cursor.insertText(LINE_BREAK, self._styles.text)
-            self._write_turn(cursor, self._turns[at])
+                segments.append((LINE_BREAK, self._styles.text))
+            segments += self._turn_segments(self._turns[at])
+        return segments
 
     def _select_block(self, number: int) -> QTextCursor:
         cursor = QTextCursor(self._block(number))
@@ -282,12 +285,16 @@ class TranscriptLines:
         return cursor
 
     def _rewrite(self, at: int) -> None:
-        cursor = self._select_block(self._block_of(at))
-        cursor.removeSelectedText()
+        """Write turn ``at``'s block again from its first changed character.
+
+        A translation or a speaker arriving adds to the end of the line, so
+        the text before stays as it was: a selection in it stays too.
+        """
         if at < self._packed:
-            self._write_fold(cursor, at - at % self._fold())
+            segments = self._fold_segments(at - at % self._fold())
         else:
-            self._write_turn(cursor, self._turns[at])
+            segments = self._turn_segments(self._turns[at])
+        rewrite(self._block(self._block_of(at)), segments)
 
     def _insert_block(self, at: int) -> None:
         """Write the unfolded turn ``at`` as a block of its own (no partials shown)."""

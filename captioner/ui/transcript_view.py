@@ -11,8 +11,19 @@ are laid out in the document, and what a long session costs in memory, is
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFont, QPalette, QResizeEvent, QShowEvent, QTextCharFormat
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPalette,
+    QResizeEvent,
+    QShowEvent,
+    QTextCharFormat,
+    QTextCursor,
+)
 from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 
 from captioner.core.caption_line import Side
@@ -84,6 +95,7 @@ class TranscriptView(QPlainTextEdit):
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
         bar.valueChanged.connect(self._on_scrolled)
+        self.selectionChanged.connect(self._on_selection_changed)
         self.jump_button = QToolButton(self)
         self.jump_button.setObjectName("jumpToLatest")
         self.jump_button.setText("Jump to latest ↓")
@@ -97,31 +109,35 @@ class TranscriptView(QPlainTextEdit):
 
     def insert_turn(self, index: int, turn: Turn) -> None:
         """Turn ``index`` of the session finished: it goes in there, its partial line goes."""
-        self._lines.insert(index, turn)
-        if self._following:
-            # Old lines are folded or dropped only while the reader is not
-            # looking at them: nothing moves under someone rereading.
-            self._lines.settle()
+        with self._selection_kept():
+            self._lines.insert(index, turn)
+            if self._following:
+                # Old lines are folded or dropped only while the reader is not
+                # looking at them: nothing moves under someone rereading.
+                self._lines.settle()
         self._follow()
 
     def revise_turn(self, index: int, turn: Turn) -> None:
         """Replace a finished turn's text (a formatted final, a translation, a speaker)."""
-        self._lines.revise(index, turn)
+        with self._selection_kept():
+            self._lines.revise(index, turn)
 
     def show_partial(self, turn: Turn | None) -> None:
         """Rewrite ``turn``'s in-progress line; others stay (call mode: each side has one).
 
         A turn without text takes its line away; ``None`` takes them all away.
         """
-        if turn is None:
-            self._lines.clear_partials()
-        else:
-            self._lines.set_partial(turn)
+        with self._selection_kept():
+            if turn is None:
+                self._lines.clear_partials()
+            else:
+                self._lines.set_partial(turn)
         self._follow()
 
     def set_mask_profanity(self, mask: bool) -> None:
         """Switch the profanity filter; only the lines it changes are rewritten."""
-        self._lines.set_mask(mask)
+        with self._selection_kept():
+            self._lines.set_mask(mask)
 
     @property
     def mask_profanity(self) -> bool:
@@ -150,11 +166,15 @@ class TranscriptView(QPlainTextEdit):
 
     @property
     def following(self) -> bool:
-        """Whether new lines scroll into view (the reader has not scrolled up)."""
+        """Whether new lines scroll into view (the reader has not scrolled up or selected)."""
         return self._following
 
     def jump_to_latest(self) -> None:
-        """Show the newest line and follow new speech again."""
+        """Show the newest line and follow new speech again (a selection is let go)."""
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            cursor.clearSelection()
+            self.setTextCursor(cursor)
         self._following = True
         self._follow()
         self.jump_button.hide()
@@ -186,11 +206,60 @@ class TranscriptView(QPlainTextEdit):
     def _on_scrolled(self, _value: int) -> None:
         if self._scrolling:
             return
-        self._following = self._at_bottom()
+        self._following = self._at_bottom() and not self.textCursor().hasSelection()
         if self._following:
             self.jump_button.hide()
         elif self._live and self.document().blockCount() > 1:
             self._show_jump_button()
+
+    def _on_selection_changed(self) -> None:
+        # A selection holds the view as scrolling up does: the lines being
+        # selected (or copied) stay where they are while speech goes on.
+        if self.textCursor().hasSelection():
+            self._following = False
+            if self._live and self.document().blockCount() > 1:
+                self._show_jump_button()
+        elif not self._following and self._at_bottom():
+            self.jump_to_latest()
+
+    @contextmanager
+    def _selection_kept(self) -> Iterator[None]:
+        """Keep the reader's selection to the text they selected while lines are written.
+
+        Qt moves a cursor standing where text is inserted along with it, and
+        new lines (and a line in progress growing) are written exactly where
+        a selection of the newest lines ends: it grew with every line, and
+        Ctrl+C copied lines nobody selected.  Two cursors follow the
+        selection's ends through the edit, the end one staying put on an
+        insert at it (the start one moving on, past a line slotted in before
+        it); the view's cursor is set back to them, without scrolling.
+        """
+        selected = self.textCursor()
+        if not selected.hasSelection():
+            yield
+            return
+        start, end = QTextCursor(self.document()), QTextCursor(self.document())
+        start.setPosition(selected.selectionStart())
+        end.setPosition(selected.selectionEnd())
+        end.setKeepPositionOnInsert(True)
+        backward = selected.position() < selected.anchor()
+        try:
+            yield
+        finally:
+            first, last = start.position(), max(start.position(), end.position())
+            anchor, position = (last, first) if backward else (first, last)
+            now = self.textCursor()
+            if (now.anchor(), now.position()) != (anchor, position):
+                now.setPosition(anchor)
+                now.setPosition(position, QTextCursor.MoveMode.KeepAnchor)
+                bar = self.verticalScrollBar()
+                value = bar.value()
+                self._scrolling = True  # setTextCursor shows the cursor: stay where we are
+                try:
+                    self.setTextCursor(now)
+                    bar.setValue(value)
+                finally:
+                    self._scrolling = False
 
     def _show_jump_button(self) -> None:
         self.jump_button.adjustSize()
