@@ -96,6 +96,7 @@ class CaptionerApp(QObject):
         if isinstance(settings, WriteBehindSettings):  # said once, in the status line
             settings.saveFailed.connect(self._settings_not_saved)
         self.window_memory = WindowMemory(w, prefs, self)
+        w.transcript.text_size.remember_in(prefs)
         self.engines = EnginePicker(w, prefs, requested=args.engine, parent=self)
         self.inputs = InputPicker(
             w,

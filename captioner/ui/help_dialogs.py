@@ -62,7 +62,8 @@ def menu_shortcuts(menu_bar: QMenuBar) -> list[tuple[str, str, str]]:
             if menu is not None:
                 walk(menu.actions(), f"{path} ▸ {label}" if path else label)
             elif not action.shortcut().isEmpty():
-                key = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                native = QKeySequence.SequenceFormat.NativeText
+                key = " / ".join(k.toString(native) for k in action.shortcuts())
                 rows.append((path, label, key))
 
     walk(menu_bar.actions(), "")

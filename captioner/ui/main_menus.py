@@ -70,6 +70,17 @@ def build_menus(window: MainWindow) -> None:
     latest_action = _action(window, "&Jump to latest line", "Ctrl+End")
     latest_action.triggered.connect(window.transcript.jump_to_latest)
     view_menu.addAction(latest_action)
+    view_menu.addSeparator()
+    size = window.transcript.text_size
+    larger_action = _action(window, "La&rger text")
+    larger_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])  # + unshifted
+    larger_action.triggered.connect(size.larger)
+    smaller_action = _action(window, "S&maller text", "Ctrl+-")
+    smaller_action.triggered.connect(size.smaller)
+    actual_action = _action(window, "&Actual text size", "Ctrl+0")
+    actual_action.triggered.connect(size.actual)
+    for action in (larger_action, smaller_action, actual_action):
+        view_menu.addAction(action)
 
     settings_menu = bar.addMenu("&Settings")
     captions_action = _action(window, "&Captions…", "Ctrl+,")

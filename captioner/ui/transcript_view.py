@@ -23,6 +23,7 @@ from PySide6.QtGui import (
     QShowEvent,
     QTextCharFormat,
     QTextCursor,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
 
@@ -30,6 +31,7 @@ from captioner.core.caption_line import Side
 from captioner.core.transcript import Turn
 from captioner.ui.contrast import muted, readable
 from captioner.ui.line_styles import LineStyles, format_clock
+from captioner.ui.text_size import TextSize
 from captioner.ui.transcript_lines import TranscriptLines
 
 __all__ = ["IDLE_PLACEHOLDER", "LIVE_KEEP", "LIVE_PACK", "TranscriptView", "format_clock"]
@@ -77,7 +79,10 @@ class TranscriptView(QPlainTextEdit):
         styles.time.setFontFamilies(["monospace"])
         styles.partial.setFontItalic(True)
         styles.notice.setFontItalic(True)
-        styles.translation.setFontPointSize(font.pointSizeF() * 0.9)  # a line's translation
+        # A line's translation, a size smaller than the words: relative, so that
+        # it follows the text size (a point size of its own would stay put).
+        styles.translation.setProperty(QTextCharFormat.Property.FontSizeAdjustment, -1)
+        self.text_size = TextSize(self)  # View ▸ Larger text, Ctrl+wheel
         self._lines = TranscriptLines(
             self.document(),
             styles,
@@ -280,6 +285,12 @@ class TranscriptView(QPlainTextEdit):
         self._place_jump_button()
         if self._following:
             self._follow()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.text_size.wheel(event)  # Qt's own zoom: a point at a time, forgotten
+        else:
+            super().wheelEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)

@@ -1,0 +1,124 @@
+"""A reader who needs bigger text can make the main window's transcript bigger, and it stays so.
+
+View ▸ Larger text (Ctrl++ and Ctrl+=), Smaller text (Ctrl+-) and Actual
+text size (Ctrl+0); Ctrl+wheel steps through the same sizes.  Times, words
+and translations all grow, the line in progress is still rewritten by its
+changed end only, and the next launch shows the same size.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from captioner.core.settings import DictStore, Key, Settings
+from captioner.core.transcript import Translation, Turn, Word
+from captioner.ui.main_window import MainWindow
+from captioner.ui.transcript_view import TranscriptView
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def turn(n: int, text: str = "", **extra: object) -> Turn:
+    words = (Word("w", n * 2000, n * 2000 + 500),)
+    return Turn(f"k{n}", n, text or f"line {n} of what was said", words=words, **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def window(qtbot) -> MainWindow:
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    w.activateWindow()  # window shortcuts only reach the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    return w
+
+
+def sizes(view: TranscriptView) -> dict[str, float]:
+    """The point size each kind of text of the first line is drawn in."""
+    block = view.document().firstBlock()
+    found = {}
+    for name, fragment in zip(("time", "words", "indent", "translation"), block, strict=False):
+        found[name] = fragment.fragment().charFormat().font().pointSizeF()
+    return found
+
+
+def key(view: TranscriptView, which: Qt.Key) -> None:
+    QTest.keyClick(view, which, CTRL)
+    QApplication.processEvents()
+
+
+def test_the_keys_make_times_words_and_translations_larger_and_smaller(window) -> None:
+    view = window.transcript
+    view.insert_turn(0, turn(0, finished=True, translation=Translation("fr", "ligne 0")))
+    view.setFocus()
+    before = sizes(view)
+    key(view, Qt.Key.Key_Plus)
+    larger = sizes(view)
+    assert all(larger[name] > before[name] for name in ("time", "words", "translation"))
+    key(view, Qt.Key.Key_Equal)  # "+" without Shift
+    assert sizes(view)["words"] > larger["words"]
+    assert sizes(view)["translation"] > larger["translation"]
+    key(view, Qt.Key.Key_Minus)
+    assert sizes(view) == larger
+    key(view, Qt.Key.Key_0)
+    assert sizes(view) == before
+    assert view.text_size.percent == 100
+
+
+def test_ctrl_wheel_steps_through_the_same_sizes(window) -> None:
+    view = window.transcript
+    notch = QWheelEvent(
+        QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, CTRL, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(view.viewport(), notch)
+    by_wheel = view.font().pointSizeF()
+    key(view, Qt.Key.Key_0)
+    key(view, Qt.Key.Key_Plus)
+    assert view.font().pointSizeF() == by_wheel
+
+
+def test_the_line_in_progress_is_still_rewritten_by_its_end_after_a_size_change(window) -> None:
+    view = window.transcript
+    view.insert_turn(0, turn(0, finished=True))
+    view.show_partial(turn(1, "line one"))
+    key(view, Qt.Key.Key_Plus)
+    changes: list[tuple[int, int, int]] = []
+    view.document().contentsChange.connect(
+        lambda at, gone, added: changes.append((at, gone, added))
+    )
+    view.show_partial(turn(1, "line one is growing"))
+    line = view.document().lastBlock()
+    assert line.text() == "line one is growing"
+    assert changes == [(line.position() + len("line one"), 0, len(" is growing"))]
+
+
+def test_the_size_is_remembered_across_launches(make_app, qtbot) -> None:
+    first = make_app()
+    first.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is first.window)
+    usual = first.window.transcript.font().pointSizeF()
+    key(first.window.transcript, Qt.Key.Key_Plus)
+    key(first.window.transcript, Qt.Key.Key_Plus)
+    larger = first.window.transcript.font().pointSizeF()
+    assert larger > usual
+    again = make_app()  # the next launch, on the same settings file
+    assert again.window.transcript.font().pointSizeF() == larger
+
+
+def test_a_size_out_of_range_in_the_settings_file_reads_as_the_usual_size() -> None:
+    store = DictStore()
+    store.setValue(Key.TRANSCRIPT_TEXT_PERCENT.spec.name, "5000")
+    assert Settings(store).get(Key.TRANSCRIPT_TEXT_PERCENT) == 100
+
+
+def test_the_new_keys_collide_with_no_other_shortcut(window) -> None:
+    actions = window.findChildren(QAction)
+    keys = [k.toString() for action in actions for k in action.shortcuts()]
+    assert {"Ctrl++", "Ctrl+=", "Ctrl+-", "Ctrl+0"} <= set(keys)
+    assert len(keys) == len(set(keys))
