@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QWidget
 from captioner.core.settings import Settings
 from captioner.ui.export_place import ExportPlace, ask_save_path, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.session_export import plain_text
+from captioner.ui.transcript_copy import TranscriptCopier
 
 if TYPE_CHECKING:
     # The Sessions window (and its export, search and rename code) is imported when
@@ -68,6 +68,7 @@ class SessionActions(QObject):
         self._controller = controller
         self.sessions = sessions
         self.export_place = ExportPlace(prefs)
+        self.copier = TranscriptCopier(self)
         self._prefs = prefs  # the subtitle choice (bilingual cue or a file per language)
         self.sessions_window: SessionsWindow | None = None
         self._crashed_id: str | None = None
@@ -139,10 +140,19 @@ class SessionActions(QObject):
     def copy_current(self) -> None:
         view = self._window.transcript
         selected = view.textCursor().selection().toPlainText()  # line breaks as \n, as Ctrl+C
-        turns = list(self._controller.transcript.finished)
-        text = selected or plain_text(turns, mask_profanity=self.profanity.enabled)
-        QGuiApplication.clipboard().setText(text)
-        self._window.show_status("Transcript copied to the clipboard.")
+        if selected:
+            QGuiApplication.clipboard().setText(selected)
+            self._copied(None)
+            return
+        self._window.show_status("Copying the transcript…")  # built off the GUI thread
+        self.copier.copy(
+            self._controller.transcript.finished,
+            self._copied,
+            mask_profanity=self.profanity.enabled,
+        )
+
+    def _copied(self, problem: str | None) -> None:
+        self._window.show_status(problem or "Transcript copied to the clipboard.", bool(problem))
 
     def show_sessions(self, session_id: str | None = None) -> SessionsWindow:
         if self.sessions_window is None:

@@ -22,8 +22,9 @@ from captioner.core.sessions import SessionSummary
 from captioner.core.transcript import Turn
 from captioner.ui.export_place import ExportPlace, confirm_replace, confirm_tracks
 from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.session_export import ExportOutcome, plain_text
+from captioner.ui.session_export import ExportOutcome
 from captioner.ui.session_manager import SessionManager
+from captioner.ui.transcript_copy import TranscriptCopier
 from captioner.ui.transcript_view import TranscriptView
 
 
@@ -33,6 +34,7 @@ class SessionWindowActions:
     manager: SessionManager
     profanity: ProfanityFilter
     export_place: ExportPlace
+    copier: TranscriptCopier
     header: QLabel
     view: TranscriptView
     ask_save_path: Callable[[QWidget, str], str]
@@ -123,9 +125,16 @@ class SessionWindowActions:
         if now is None:
             return
         selected = self.view.textCursor().selection().toPlainText()  # as Ctrl+C
-        whole = plain_text(now[1], mask_profanity=self.profanity.enabled)
-        QGuiApplication.clipboard().setText(selected or whole)
-        self.header.setText("Copied to the clipboard.")
+        if selected:
+            QGuiApplication.clipboard().setText(selected)
+            self.header.setText("Copied to the clipboard.")
+            return
+        self.header.setText("Copying…")  # a long session's text is built off the GUI thread
+        self.copier.copy(
+            now[1],
+            lambda problem: self.header.setText(problem or "Copied to the clipboard."),
+            mask_profanity=self.profanity.enabled,
+        )
 
     def _widget(self) -> QWidget:
         return cast(QWidget, self)  # mixed into the window: the dialogs' parent

@@ -50,6 +50,7 @@ from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
 from captioner.ui.session_window_actions import SessionWindowActions
 from captioner.ui.session_window_live import LiveFollowing
+from captioner.ui.transcript_copy import TranscriptCopier
 from captioner.ui.transcript_view import TranscriptView
 
 SEARCH_DEBOUNCE_MS = 200  # a pause in typing; shorter searches for half-typed words
@@ -87,6 +88,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self.manager = manager
         self.profanity = profanity or ProfanityFilter(parent=self)
         self.export_place = export_place or ExportPlace(None)
+        self.copier = TranscriptCopier(self)  # the text built off the GUI thread
         self.open_url = QDesktopServices.openUrl  # tests replace it: no file manager there
         self.ask_save_path: Callable[[QWidget, str], str] = ask_save_path
         self.ask_confirm: Callable[[QWidget, str], bool] = ask_confirm

@@ -139,6 +139,7 @@ def test_renaming_a_session_renames_it_above_its_transcript_too(make_app, qtbot,
     assert window.header.text().startswith("Budget review")  # the header kept the old name
     # A listing that changes nothing of this session leaves what the header says.
     window.copy_current()
+    qtbot.waitUntil(lambda: window.header.text() == "Copied to the clipboard.")
     window.refresh()
     qtbot.wait(300)
     assert window.header.text() == "Copied to the clipboard."

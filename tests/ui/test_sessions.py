@@ -224,8 +224,8 @@ def test_rename_copy_and_delete_from_history(make_app, qtbot, tmp_path, monkeypa
     )
     assert renamed_on and threading.main_thread() not in renamed_on
     qtbot.waitUntil(lambda: rows(window)[0].startswith("Weekly call"), timeout=2000)
-    window.copy_current()
-    assert "leisure to consider" in QGuiApplication.clipboard().text().lower()
+    window.copy_current()  # the text is built off the GUI thread
+    qtbot.waitUntil(lambda: "leisure to consider" in QGuiApplication.clipboard().text().lower())
     window.ask_confirm = lambda _parent, _question: False
     window.delete_current()
     assert SessionStore(tmp_path / "s").list()  # said no: kept

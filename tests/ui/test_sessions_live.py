@@ -69,6 +69,7 @@ def test_the_live_session_picked_in_sessions_follows_the_session_and_exports_all
     )
     # Read back from the closed journal: the export says how long the session was.
     assert json.loads((tmp_path / "after.json").read_text())["session"]["duration_ms"] > 0
-    window.copy_current()  # nothing selected: the whole session
+    window.copy_current()  # nothing selected: the whole session, built off the GUI thread
+    qtbot.waitUntil(lambda: window.header.text() == "Copied to the clipboard.")
     copied = QGuiApplication.clipboard().text()
     assert all(text in copied for text in whole)
