@@ -479,7 +479,10 @@ def test_dialogs_and_export_code_load_when_first_used_not_before_the_window(tmp_
     ]
     qt.processEvents()
     found["shown"] = [type(w).__name__ for w in opened if w.isVisible()]
-    found["suggested"] = app.session_actions.export_place.suggest("Talk")
+    from captioner.core.session import SessionInfo
+
+    talk = SessionInfo("offline", title="Talk")
+    found["suggested"] = app.session_actions.export_place.suggest(talk)
     """.replace("TMP", repr(str(tmp_path)))
     found = fresh(code, tmp_path)
     assert [m for m in ON_FIRST_USE if m in found["before_use"]] == []

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from captioner.core.session import SessionInfo
 from captioner.core.settings import Key, Settings
 
 if TYPE_CHECKING:
@@ -23,6 +25,18 @@ if TYPE_CHECKING:
     # the first export, not before the main window shows (issue 14's launch time).
     from captioner.core.export import ExportFormat
     from captioner.core.transcript import Turn
+
+
+def file_stem(info: SessionInfo | None) -> str:
+    """An export's suggested name: the session's title, else when it started.
+
+    The same from File ▸ Export and from the Sessions window: not the time of
+    the export (a session begun before midnight and exported after it was
+    named for the next day, and a renamed one not by its title).
+    """
+    started = info.started_at.astimezone() if info is not None else datetime.now()
+    title = info.title if info is not None else None
+    return f"Transcript {title or started.strftime('%Y-%m-%d %H-%M')}".replace("/", "-")
 
 
 @functools.cache
@@ -147,9 +161,9 @@ class ExportPlace:
             self._prefs.get(Key.TRANSLATION_SUBTITLES) if self._prefs is not None else "bilingual"
         )
 
-    def suggest(self, stem: str) -> str:
-        """A full path for a new export called ``stem`` (no extension)."""
-        return str(Path(self.folder()) / f"{stem}.{self.format().value}")
+    def suggest(self, info: SessionInfo | None) -> str:
+        """A full path for a new export of the session ``info`` (see :func:`file_stem`)."""
+        return str(Path(self.folder()) / f"{file_stem(info)}.{self.format().value}")
 
     def remember(self, path: str) -> None:
         """After a successful export: start there next time, in the same format."""

@@ -6,7 +6,6 @@ handling of kept transcripts each stay small.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -92,8 +91,8 @@ class SessionActions(QObject):
         if not turns:
             self._window.show_status("There is nothing to export yet.", True)
             return
-        stamp = time.strftime("%Y-%m-%d %H-%M")
-        path = self.ask_save_path(self._window, self.export_place.suggest(f"Transcript {stamp}"))
+        # Named as the Sessions window names it: its title, else when it started.
+        path = self.ask_save_path(self._window, self.export_place.suggest(self.sessions.info))
         if not path:
             return
         subtitles = self.export_place.subtitles()

@@ -19,6 +19,7 @@ from pathlib import Path
 from PySide6.QtCore import SignalInstance
 
 from captioner.core.journal import JournalError
+from captioner.core.journal_format import rename_record
 from captioner.core.journal_writer import JournalWriter
 from captioner.core.session import SessionInfo
 from captioner.core.sessions import SessionStore
@@ -168,6 +169,8 @@ class SessionChanges:
         def renamed(problem: str | None) -> None:
             if problem is not None:
                 self.problem.emit(problem)
+            elif self.info is not None and self.info.id == session_id:  # the last run's session:
+                self.info.title = rename_record(title)["title"]  # File ▸ Export names it so
             self.sessionsChanged.emit()
             if done is not None:
                 done()

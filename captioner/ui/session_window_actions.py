@@ -92,7 +92,7 @@ class SessionWindowActions:
             return
         info, turns = now[0], list(now[1])  # written on a worker: not a list that grows
         parent = self._widget()
-        path = self.ask_save_path(parent, self.export_place.suggest(_file_stem(info)))
+        path = self.ask_save_path(parent, self.export_place.suggest(info))
         if not path:
             return
         try:
@@ -138,8 +138,3 @@ class SessionWindowActions:
 
     def _widget(self) -> QWidget:
         return cast(QWidget, self)  # mixed into the window: the dialogs' parent
-
-
-def _file_stem(info: SessionInfo) -> str:
-    stamp = info.started_at.astimezone().strftime("%Y-%m-%d %H-%M")
-    return f"Transcript {info.title or stamp}".replace("/", "-")
