@@ -13,18 +13,9 @@ from PySide6.QtGui import QTextCursor
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from captioner.core.transcript import Translation, Turn, Word
+from captioner.core.transcript import Translation
 from captioner.ui.transcript_view import TranscriptView
-
-
-def turn(n: int, text: str = "", **extra: object) -> Turn:
-    words = (Word("w", n * 2000, n * 2000 + 500),)
-    return Turn(f"k{n}", n, text or f"line {n} of what was said", words=words, **extra)  # type: ignore[arg-type]
-
-
-def said(n: int) -> str:
-    seconds = n * 2
-    return f"{seconds // 60:02d}:{seconds % 60:02d}  line {n} of what was said"
+from tests.ui.test_transcript_view import said, turn
 
 
 @pytest.fixture

@@ -15,16 +15,12 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from captioner.core.settings import DictStore, Key, Settings
-from captioner.core.transcript import Translation, Turn, Word
+from captioner.core.transcript import Translation
 from captioner.ui.main_window import MainWindow
 from captioner.ui.transcript_view import TranscriptView
+from tests.ui.test_transcript_view import turn
 
 CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-def turn(n: int, text: str = "", **extra: object) -> Turn:
-    words = (Word("w", n * 2000, n * 2000 + 500),)
-    return Turn(f"k{n}", n, text or f"line {n} of what was said", words=words, **extra)  # type: ignore[arg-type]
 
 
 @pytest.fixture
