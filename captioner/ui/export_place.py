@@ -36,7 +36,13 @@ def file_stem(info: SessionInfo | None) -> str:
     """
     started = info.started_at.astimezone() if info is not None else datetime.now()
     title = info.title if info is not None else None
-    return f"Transcript {title or started.strftime('%Y-%m-%d %H-%M')}".replace("/", "-")
+    stem = f"Transcript {title or started.strftime('%Y-%m-%d %H-%M')}"
+    # A title may hold what no file name may ("Sync: Q4?"): a USB stick (FAT, exFAT) or a
+    # Windows share refuses \ / : * ? " < > |, Linux refuses /, none wants control codes.
+    return "".join("-" if c in _NOT_IN_NAMES or not c.isprintable() else c for c in stem)
+
+
+_NOT_IN_NAMES = frozenset('\\/:*?"<>|')
 
 
 @functools.cache

@@ -43,3 +43,16 @@ def test_both_exports_suggest_the_sessions_title_or_start(make_app, qtbot, tmp_p
     qtbot.waitUntil(lambda: SessionStore(data_dir).list()[0].title == "Budget review")
     qtbot.waitUntil(lambda: suggested(window) == "Transcript Budget review")
     qtbot.waitUntil(lambda: suggested(app.session_actions) == "Transcript Budget review")
+
+
+def test_a_title_with_characters_file_systems_refuse_suggests_a_name_they_take() -> None:
+    # "Sync: Q4 / plans?" as a file name: refused by a USB stick (FAT, exFAT) or a Windows
+    # share, and on Linux the "/" made a folder path of it.
+    from captioner.core.session import SessionInfo
+    from captioner.ui.export_place import file_stem
+
+    stem = file_stem(SessionInfo("offline", title='Sync: Q4 / plans? "draft" <v2>|*\\\x07'))
+    assert stem == "Transcript Sync- Q4 - plans- -draft- -v2-----"
+    assert file_stem(SessionInfo("offline", title="Réunion équipe 日本")) == (
+        "Transcript Réunion équipe 日本"  # letters of any script stay
+    )
