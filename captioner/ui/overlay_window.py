@@ -140,9 +140,13 @@ class OverlayWindow(DraggedWindow):
         Unlike a side dragged by the user, a width set here is not taken for
         the overlay's new width.
         """
-        placing, self._placing = self._placing, True
-        if self._held and not placing:  # a dialog's OK/Cancel or a dock: not a step aside
+        if self._held and not self._placing:  # a dialog's Cancel, a dock: release goes there
             self._placed_while_held = QRect(rect)
+        self._set_place(rect)
+
+    def _set_place(self, rect: QRect) -> None:
+        """:meth:`place`, without taking it for the place to come back to (a step aside)."""
+        placing, self._placing = self._placing, True
         try:
             if self.caps.places_windows:
                 self.setGeometry(rect)
@@ -279,18 +283,14 @@ class OverlayWindow(DraggedWindow):
             return
         self._reveal()
         if elsewhere != self.geometry():
-            placing, self._placing = self._placing, True  # the step aside itself (see place)
-            try:
-                self.place(elsewhere)
-            finally:
-                self._placing = placing
+            self._set_place(elsewhere)
 
     def release(self, home: QRect) -> None:
         """Back to ``home`` (or where the app placed it meanwhile), shown again if wanted."""
         if self._placed_while_held is not None:
             home, self._placed_while_held = self._placed_while_held, None
         if self.geometry() != home:
-            self.place(home)
+            self._set_place(home)
         self._reveal()
         self._held = False
         if self._refit_waiting:  # the screen changed meanwhile: its place may be off it now

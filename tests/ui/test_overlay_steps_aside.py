@@ -113,3 +113,24 @@ def test_at_launch_the_window_focused_before_the_clearance_is_followed(
     assert not app.window.frameGeometry().intersects(home)
     qtbot.waitUntil(lambda: not app.overlay.held, timeout=2000)
     assert app.overlay.geometry() == home and app.overlay.isVisible()
+
+
+def test_after_stepping_aside_it_comes_back_to_where_the_user_has_it_now(qtbot) -> None:
+    # Coming back once left that place behind as "where the app put it meanwhile":
+    # dragged elsewhere later, the next step aside brought it back to the old place.
+    from captioner.ui.overlay import CaptionOverlay
+
+    overlay = CaptionOverlay()
+    qtbot.addWidget(overlay)
+    overlay.show()
+    qtbot.waitExposed(overlay)
+    first = QRect(overlay.geometry())
+    overlay.hold(first.translated(0, -200))
+    overlay.release(first)
+    assert overlay.geometry() == first
+    dragged = first.translated(50, -100)
+    overlay.move(dragged.topLeft())  # the user drags it
+    qtbot.waitUntil(lambda: overlay.geometry() == dragged)
+    overlay.hold(dragged.translated(0, -200))
+    overlay.release(dragged)
+    assert overlay.geometry() == dragged
