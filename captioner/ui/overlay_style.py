@@ -64,15 +64,14 @@ class OverlayStyle:
         """Rows for the text: one more per finished line when its translation is under it."""
         return self.visible_lines + (self.history_lines if translations_below else 0)
 
-    def in_progress(self, color: QColor | None = None) -> QColor:
-        """``color`` (the caption colour when None) dimmed for words that may still change.
+    def in_progress(self, color: QColor) -> QColor:
+        """``color`` (a speaker's, or the caption colour) dimmed for words that may change.
 
         Dimmer, so readers know; but the line being spoken is what a deaf reader
         reads most of the time, so never below 4.5:1 on the background (a speaker
         colour at 5:1 on white read 3.4:1 once dimmed): less dimming then, none
         when the colour itself reads no better than that.
         """
-        color = QColor(self.text_color if color is None else color)
         return QColor.fromRgba(_dimmed(color.rgba(), self.background.rgba()))
 
     @property

@@ -208,15 +208,15 @@ def partial_paragraphs(
     width: float,
     lines_shown: int,
     color_for: Callable[[CaptionLine], QColor],
-    in_progress: Callable[[QColor | None], QColor],
+    in_progress: Callable[[QColor], QColor],
 ) -> list[Paragraph]:
     """The lines being spoken, laid out, each cut to its share of ``lines_shown``.
 
     Several sides mid-sentence share the box; a labelled line that does not
     fit shows "Them: … newest words" so the label is never scrolled off.  A
-    labelled line is drawn in its speaker's colour, a little transparent, so
-    it reads as not final yet; an unlabelled one in the caption colour, the
-    same way (``in_progress``: :meth:`OverlayStyle.in_progress`).
+    line is drawn in its speaker's colour (the caption colour when it has no
+    voice of its own), a little transparent, so it reads as not final yet
+    (``in_progress``: :meth:`OverlayStyle.in_progress`).
 
     With fewer lines than sides speaking (a big font on a small screen) the
     sides that started last get a line each and the others wait for room:
@@ -227,7 +227,7 @@ def partial_paragraphs(
     lines = lines[-max(1, lines_shown) :]  # the newest, as many as there are lines
     budget = max(1, lines_shown // max(1, len(lines)))
     for line in lines:
-        color = in_progress(color_for(line) if line.speaker else None)
+        color = in_progress(color_for(line))
         paragraph = Paragraph(line, font, width, color)
         if paragraph.line_count > budget:
             paragraph = tail_that_fits(line, font, width, color, budget)
