@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from captioner.core.settings import Key, Settings
-from captioner.ui import overlay_notes, platform_caps
+from captioner.ui import overlay_notes
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
 from captioner.ui.overlay_style import MIN_CONTRAST, contrast_ratio, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
@@ -122,7 +122,7 @@ class OverlaySettingsDialog(QDialog):
         ):
             self.dock_combo.addItem(label, value)
         self.dock_combo.setCurrentIndex(self.dock_combo.findData(s.get(Key.OVERLAY_DOCK)))
-        if not platform_caps.current().places_windows:  # Wayland: the compositor places it
+        if not overlay.caps.places_windows:  # Wayland: the compositor places it
             self.dock_combo.setEnabled(False)
             self.dock_combo.setToolTip(overlay_notes.POSITION_OFF)
             self.dock_combo.setAccessibleDescription(overlay_notes.POSITION_OFF)
@@ -176,7 +176,7 @@ class OverlaySettingsDialog(QDialog):
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
         form.addRow(self.profanity_check)
-        note = QLabel(overlay_notes.platform_notes(QGuiApplication.platformName()))
+        note = QLabel(overlay_notes.platform_notes(QGuiApplication.platformName(), overlay.caps))
         note.setWordWrap(True)
         note.setObjectName("platformNote")
         form.addRow(note)
