@@ -221,14 +221,15 @@ class CaptionerApp(QObject):
             call()
 
     def start_looking(self) -> None:
-        """The first look for inputs and the keyring's answer, each on a thread of its own.
+        """The first look for inputs, the keyring's answer, the device watch: on threads.
 
-        Made with ``look_now=False``, the app starts them here: run_gui calls it
-        once the window is shown, as the threads' imports would slow down the
-        window's own start-up (they share the GIL with it).
-        """
+        With ``look_now=False`` run_gui calls this once the window shows: the threads'
+        imports would slow its start-up (one GIL)."""
+        from captioner.ui.device_changes import DeviceChanges  # libpulse: after the paint
+
         self.inputs.refresh()
         self.engines.ask_keyring()
+        DeviceChanges(self.window, self.inputs, self).start()  # kept alive by its parent
 
     def after_complete(self, call: Callable[[], None]) -> None:
         """Run ``call`` now if the app is complete, else as soon as it is."""

@@ -134,12 +134,17 @@ class InputPicker(QObject):
         """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""
         self.refresh(rescan_first=True)
 
-    def refresh(self, *, rescan_first: bool = False) -> None:
-        """Look for inputs; the pickers are filled when the answer comes."""
+    def refresh(self, *, rescan_first: bool = False, quietly: bool = False) -> None:
+        """Look for inputs; the pickers are filled when the answer comes.
+
+        ``quietly``: the pickers keep what they show meanwhile (a device came
+        or went: the list changes once, without "Looking for inputs…").
+        """
         self._generation += 1
         generation = self._generation
         self.loading = True
-        self._show_looking()
+        if not quietly:
+            self._show_looking()
         self._wanted_names = self._names_wanted()  # read here: the scan runs on a thread
         if self._loop_later:
             if self._early is None and self._waiting is None and not rescan_first:

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         startRequested(): the user pressed Start.
         stopRequested(): the user pressed Stop (or Cancel, while a Start waits).
         refreshDevicesRequested(): the user asked to re-scan input devices.
+        inputsLocked(bool): the pickers were locked (a run starts) or unlocked.
         inputChosen(object): the user picked another input (its InputChoice).
         engineChosen(str): the user picked another engine (its EngineId value).
         overlayToggled(bool): show (True) or hide the caption overlay.
@@ -73,6 +74,7 @@ class MainWindow(QMainWindow):
     startRequested = Signal()
     stopRequested = Signal()
     refreshDevicesRequested = Signal()
+    inputsLocked = Signal(bool)
     inputChosen = Signal(object)
     engineChosen = Signal(str)
     overlayToggled = Signal(bool)
@@ -98,6 +100,7 @@ class MainWindow(QMainWindow):
         self._running = False
         self._starting = False  # a Start waits (the keyring, imports): Start is Cancel
         self._busy = False
+        self.inputs_locked = False  # while a run is live or a Start waits
         self._may_close = False
         self._engines: list[EngineSpec] = []
         self._filling = False  # the pickers are being refilled: not the user's choice
@@ -219,6 +222,9 @@ class MainWindow(QMainWindow):
         self.refresh_button.setEnabled(not busy)
         self.engine_combo.setEnabled(not busy)
         self._update_input_enabled()
+        if busy != self.inputs_locked:
+            self.inputs_locked = busy
+            self.inputsLocked.emit(busy)
 
     def _update_input_enabled(self) -> None:
         """The single-input picker is off during a run and in call mode (say why)."""

@@ -1,0 +1,59 @@
+"""The input pickers follow the devices: plugged in, unplugged, a new default.
+
+:class:`~captioner.audio.device_watch.DeviceWatch` says, from its own thread,
+that the sound server's devices changed; this looks for inputs again, quietly
+(the pickers keep what they show until the answer), once per burst (a headset
+brings an output, its monitor and a microphone within a few milliseconds).
+While a run is live or a Start waits the pickers are locked and PortAudio may
+have a stream open, so the look waits until the run has ended: the list is
+then right, and the label of "System audio — … — default" names the output
+the run followed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer
+
+from captioner.audio.device_watch import DeviceWatch
+from captioner.ui.gui_relay import to_gui
+from captioner.ui.input_picker import InputPicker
+from captioner.ui.main_window import MainWindow
+
+# A burst of the server's events settles within this; a person notices no later.
+SETTLE_MS = 400
+
+
+class DeviceChanges(QObject):
+    """Re-scans ``picker`` when the sound server's devices change (see the module)."""
+
+    def __init__(
+        self, window: MainWindow, picker: InputPicker, parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._window, self._picker = window, picker
+        self._owed = False  # a change came while the pickers were locked
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._look)
+        window.inputsLocked.connect(self._locked)
+        changed = to_gui(self, lambda changes, _none: changes._settle.start())
+        self.watch = DeviceWatch(lambda: changed(None))
+
+    def start(self) -> None:
+        """Start watching (the connection to the sound server is made on the watch's thread)."""
+        self.watch.start()
+
+    def stop(self) -> None:
+        self.watch.close()
+
+    def _look(self) -> None:
+        if self._window.inputs_locked:
+            self._owed = True
+            return
+        self._picker.refresh(rescan_first=True, quietly=True)
+
+    def _locked(self, locked: bool) -> None:
+        if not locked and self._owed:
+            self._owed = False
+            self._settle.start()
