@@ -23,8 +23,10 @@ RUN_PKGS=(
 )
 # AT-SPI: the accessibility bus and the GObject bindings a screen reader uses, for the
 # test that reads the app as one (tests/ui/test_accessibility_atspi.py); openssl makes the
-# certificate of the asyncio TLS test (tests/ui/test_light_asyncio.py).
-TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openssl
+# certificate of the asyncio TLS test (tests/ui/test_light_asyncio.py); openbox is the window
+# manager that puts a full-screen video over "keep above" windows
+# (tests/ui/test_overlay_over_fullscreen.py).
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openbox openssl
   dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 

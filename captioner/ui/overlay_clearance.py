@@ -72,7 +72,8 @@ class OverlayClearance(QObject):
         if self._watched is not None and isValid(self._watched):
             self._watched.removeEventFilter(self)
         self._watched = None
-        if window is not None and window is not self._overlay.windowHandle():
+        # A window being deleted can still be announced (a menu's popup, closed by its click).
+        if window is not None and isValid(window) and window is not self._overlay.windowHandle():
             window.installEventFilter(self)  # it may still be placed or resized
             self._watched = window
         self._again.start(0)

@@ -2,19 +2,23 @@
 
 The compositor moves or resizes the window itself when asked
 (``startSystemMove``/``startSystemResize``; required on Wayland, where
-clients cannot position their windows); elsewhere the window follows the
-pointer.  A side (``EDGE`` px at the left or right) resizes, the rest moves.
+clients cannot position their windows); elsewhere, and where no window
+manager handles the window (``system_drag`` False: an override-redirect
+overlay on X11, which the window manager would not move), the window
+follows the pointer.  A side (``EDGE`` px at the left or right) resizes,
+the rest moves.
 What a drag means for the overlay's place (floated, saved, refitted) is the
 subclass's (see :class:`captioner.ui.overlay_window.OverlayWindow`).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRect, Qt
 from PySide6.QtGui import QGuiApplication, QMouseEvent
 from PySide6.QtWidgets import QWidget
 
 EDGE = 8  # px at the left/right border that resize instead of move
+MIN_WIDTH = 120  # px: a side dragged past this stops
 
 
 class DraggedWindow(QWidget):
@@ -31,6 +35,9 @@ class DraggedWindow(QWidget):
         # Where the pointer went down for a move by the window system (startSystemMove),
         # until the release: only a real move floats a docked overlay, not a click.
         self._system_move_from: QPoint | None = None
+        # A side being dragged by hand: which, the geometry and pointer at the press.
+        self._resizing: tuple[Qt.Edge, QRect, QPoint] | None = None
+        self.system_drag = True  # ask the window system to move/resize (see the module)
 
     def _clicked(self, pos: QPointF) -> bool:
         """True when a left click at ``pos`` was a button of the content, not a drag."""
@@ -56,8 +63,12 @@ class DraggedWindow(QWidget):
         if self._clicked(event.position()):
             event.accept()
             return
-        handle = self.windowHandle()
+        handle = self.windowHandle() if self.system_drag else None
         edge = self._edges_at(event.position().toPoint())
+        if edge is not None and handle is None:
+            self._resizing = (edge, self.geometry(), event.globalPosition().toPoint())
+            event.accept()
+            return
         if handle is not None:
             if edge is not None and handle.startSystemResize(edge):
                 event.accept()
@@ -72,6 +83,10 @@ class DraggedWindow(QWidget):
         event.accept()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._resizing is not None:
+            self._resize_by_hand(event.globalPosition().toPoint())
+            event.accept()
+            return
         if self._drag_offset is not None:
             self.move(event.globalPosition().toPoint() - self._drag_offset)
             self._floated()
@@ -81,6 +96,17 @@ class DraggedWindow(QWidget):
         self.setCursor(
             Qt.CursorShape.SizeHorCursor if edge is not None else Qt.CursorShape.OpenHandCursor
         )
+
+    def _resize_by_hand(self, pointer: QPoint) -> None:
+        edge, start, pressed = self._resizing or (None, QRect(), QPoint())
+        dx = pointer.x() - pressed.x()
+        if edge == Qt.Edge.LeftEdge:
+            dx = min(dx, start.width() - MIN_WIDTH)
+            self.setGeometry(start.x() + dx, start.y(), start.width() - dx, start.height())
+        else:
+            self.setGeometry(
+                start.x(), start.y(), max(MIN_WIDTH, start.width() + dx), start.height()
+            )
 
     def _system_moved(self, release: QPoint) -> bool:
         """True when the pointer went far enough, between press and release, to be a move.
@@ -97,6 +123,6 @@ class DraggedWindow(QWidget):
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._system_moved(event.globalPosition().toPoint()):
             self._floated()
-        self._drag_offset = None
+        self._drag_offset = self._resizing = None
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._drag_ended()

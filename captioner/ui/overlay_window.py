@@ -50,20 +50,23 @@ class OverlayWindow(DraggedWindow):
         self.setWindowTitle("Captions")
         self.setObjectName("captionOverlay")
         self.setAccessibleName("Live captions")
+        self.caps = platform_caps.current()  # what the window system lets it do
+        bypass = self.caps.bypasses_window_manager  # X11: above full-screen windows too
         self.setWindowFlags(
             Qt.WindowType.Window
             | Qt.WindowType.FramelessWindowHint
             | Qt.WindowType.WindowStaysOnTopHint
             | Qt.WindowType.Tool  # no task-bar entry
             | Qt.WindowType.WindowDoesNotAcceptFocus
+            | (Qt.WindowType.X11BypassWindowManagerHint if bypass else Qt.WindowType.Widget)
         )
+        self.system_drag = not bypass  # no window manager to move it
         self.setAttribute(Qt.WidgetAttribute.WA_TranslucentBackground)
         self.setAttribute(Qt.WidgetAttribute.WA_ShowWithoutActivating)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setMouseTracking(True)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
-        self.caps = platform_caps.current()  # what the window system lets it do
         self._held = False  # stepped aside for one of the app's windows: not remembered
         self._placed_while_held: QRect | None = None  # the app's place for it (see release)
         self._refit_waiting = False  # the screens changed while it was held
@@ -325,6 +328,14 @@ class OverlayWindow(DraggedWindow):
     def _set_click_through(self, through: bool) -> None:
         """Mouse input passes to the window below (or no longer does)."""
         if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
+            return
+        handle = self.windowHandle()
+        if self.caps.bypasses_window_manager and handle is not None:
+            # X11: the input shape changes in place.  Shown again, an override-redirect
+            # window goes on top of everything, a screen locker's window too, at each fade.
+            flags = self.windowFlags() ^ Qt.WindowType.WindowTransparentForInput
+            self.overrideWindowFlags(flags)
+            handle.setFlags(flags)
             return
         visible = self.isVisible()
         self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)

@@ -6,13 +6,16 @@ plugin cannot set a window's opacity, ``WindowDoesNotAcceptFocus`` means
 nothing, and every hide/show or change of input flags maps a new window,
 which the compositor activates (it takes the keyboard from the app in use)
 and places where it likes.  Elsewhere (X11, Windows, macOS, offscreen) none
-of that holds.  The overlay and its helpers ask :func:`current` rather than
-the platform's name, so a test can hand them Wayland's answers on any
-platform (monkeypatch ``platform_caps.current``).
+of that holds.  On X11 the overlay bypasses the window manager, the one way
+to stay above a full-screen video or presentation there (see
+:attr:`PlatformCaps.bypasses_window_manager`).  The overlay and its helpers
+ask :func:`current` rather than the platform's name, so a test can hand them
+Wayland's answers on any platform (monkeypatch ``platform_caps.current``).
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from PySide6.QtGui import QGuiApplication
@@ -35,6 +38,10 @@ class PlatformCaps:
     # is made anew (weston, Qt 6.11).
     reshow_needs_new_window: bool = False
     wayland: bool = False
+    # The overlay is an override-redirect window the window manager leaves alone (X11):
+    # "keep above" windows go under a full-screen one (a video, slides) in openbox and
+    # KWin, and so did the captions.  It then moves and resizes itself (no WM to ask).
+    bypasses_window_manager: bool = False
 
 
 DESKTOP = PlatformCaps()
@@ -47,10 +54,19 @@ WAYLAND = PlatformCaps(
 )
 
 
+X11 = PlatformCaps(bypasses_window_manager=True)
+# Set (to anything) to have the window manager handle the overlay as an ordinary
+# "keep above" window again, should a window manager mishandle the other kind.
+MANAGED_ENV = "CAPTIONER_OVERLAY_MANAGED"
+
+
 def current() -> PlatformCaps:
     """The running platform's answers (``wayland`` and ``wayland-egl``: Wayland's)."""
-    if QGuiApplication.platformName().startswith("wayland"):
+    name = QGuiApplication.platformName()
+    if name.startswith("wayland"):
         return WAYLAND
+    if name == "xcb" and not os.environ.get(MANAGED_ENV):
+        return X11
     return DESKTOP
 
 
