@@ -133,9 +133,6 @@ class LaunchRequests(QObject):
             return
         if self._refused_while_busy(wanted, note, answer):
             return
-        engine_id = EngineId.parse(options.get("engine"))
-        if engine_id is not None:
-            self._engines.request(engine_id)
         if "input_file" in options or "device" in options:
             self._inputs.request(input_file=options.get("input_file"), device=options.get("device"))
 
@@ -143,7 +140,7 @@ class LaunchRequests(QObject):
             self._apply_selected(options, wanted, not fixed, note, answer)
 
         if options.get("device") and not options.get("input_file") and self._inputs.loading:
-            self._after_inputs_found(options["device"], bool(options.get("start")), go_on, answer)
+            self._after_inputs_found(wanted, bool(options.get("start")), go_on, answer)
         else:
             go_on()
 
@@ -163,7 +160,7 @@ class LaunchRequests(QObject):
         return True
 
     def _after_inputs_found(
-        self, device: str, start: bool, go_on: Callable[[], None], answer: Answer
+        self, wanted: str, start: bool, go_on: Callable[[], None], answer: Answer
     ) -> None:
         """Go on once the inputs are found; if that takes too long, answer honestly now."""
 
@@ -175,8 +172,8 @@ class LaunchRequests(QObject):
             then = " and starts captioning if it is" if start else ""
             answer(
                 False,
-                f"still looking for inputs, so input “{device}” is not confirmed; "
-                f"the window will say whether it was found{then}",
+                f"still looking for inputs, so {wanted} is not confirmed; "
+                f"the window will say whether the input was found{then}",
             )
 
         self._inputs.filled.connect(filled)
@@ -185,17 +182,26 @@ class LaunchRequests(QObject):
     def _apply_selected(
         self, options: dict[str, Any], wanted: str, applied: bool, note: str, answer: Answer
     ) -> None:
-        """The picks are made (the inputs found): start if asked, and answer."""
+        """The inputs are found: pick the engine, start if asked, and answer.
+
+        A request is applied whole or not at all: ``--device X --engine Y`` asks for
+        X *with* Y, and the answer "not selected" (exit 1, so a script tries again
+        with the right name) must leave the engine as it was.  Picking Y alone would
+        change the next run behind a reply that says nothing changed.
+        """
         problem = self._inputs.device_problem if options.get("device") else ""
         if problem:  # named no input, or several: nothing else is selected or started
             self._window.show_status(f"A second launch asked for {wanted}: {problem}", True)
             answer(False, f"{wanted} not selected: {problem.rstrip('.')}")
             return
+        if options.get("start") and self._refused_while_busy(wanted, note, answer):
+            return  # started meanwhile (the inputs were being found): not even the engine
+        engine_id = EngineId.parse(options.get("engine"))
+        if engine_id is not None:
+            self._engines.request(engine_id)
         if not options.get("start"):
             self._window.show_status(f"Selected {wanted} (asked by a second launch).", False)
             answer(applied, f"selected {wanted}{note}")
-            return
-        if self._refused_while_busy(wanted, note, answer):  # started meanwhile (the inputs)
             return
         problems: list[str] = []
 

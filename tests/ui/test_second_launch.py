@@ -173,6 +173,28 @@ def test_a_device_that_matches_nothing_is_refused_once_the_inputs_are_found(
     assert "NoSuchMic" in app.window.status_text()
 
 
+def test_a_refused_device_leaves_the_engine_it_came_with_unapplied(
+    first_instance, qtbot, loop
+) -> None:
+    # "--device X --engine Y" asks for X with Y: when X picks no input the reply says
+    # "not selected", and the window's engine must still be the one it had.
+    app, name = first_instance("--engine", "offline", loop=loop, **HARDWARE)
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    reply = second_launch(qtbot, name, "--device", "NoSuchMic", "--engine", "assemblyai")
+    assert reply is not None and not reply.applied, reply
+    assert "NoSuchMic" in reply.message and "not selected" in reply.message
+    assert app.window.selected_engine().value == "offline"
+
+
+def test_a_device_found_brings_its_engine_along(first_instance, qtbot, loop) -> None:
+    app, name = first_instance("--engine", "offline", loop=loop, **HARDWARE)
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=5000)
+    reply = second_launch(qtbot, name, "--device", "usb", "--engine", "assemblyai")
+    assert reply is not None and reply.applied, reply
+    assert app.window.selected_input().device == HEADSET
+    assert app.window.selected_engine().value == "assemblyai"
+
+
 def test_a_device_that_matches_an_input_is_selected(first_instance, qtbot, loop) -> None:
     app, name = first_instance("--engine", "offline", loop=loop, **HARDWARE)
     reply = second_launch(qtbot, name, "--device", "usb")
