@@ -31,6 +31,7 @@ from captioner.core import lazy_import
 from captioner.core.settings import Settings
 from captioner.engines import registry
 from captioner.engines.base import AudioSource
+from captioner.ui import unix_signals
 from captioner.ui.call_mode import CallMode
 from captioner.ui.display_server import prefer_xwayland
 from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
@@ -47,7 +48,6 @@ from captioner.ui.main_window import MainWindow
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.settings_store import WriteBehindSettings, user_settings
 from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
-from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
 from captioner.ui.window_memory import WindowMemory
 
 if TYPE_CHECKING:
@@ -302,7 +302,8 @@ def run_gui(args: argparse.Namespace) -> int:
         requests.append(request)
 
     instance.launchRequested.connect(keep)
-    notifier = install_signal_handlers(captioner.request_unattended_quit)
+    ended_by = unix_signals.QuitBySignal(captioner.request_unattended_quit)  # exit status
+    notifier = unix_signals.install_signal_handlers(ended_by)
     hotkey: list[GlobalHotkey] = []  # once complete
     outcome = LoopOutcome()  # how the loop ends, though it starts after the first paint
 
@@ -394,7 +395,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if hotkey:
             hotkey[0].stop()
         instance.close()
-        restore_signal_handlers()
+        unix_signals.restore_signal_handlers()
         collector.stop()
         settings.close()  # now (bounded): the entry point then ends the process at once
-    return 0
+    return ended_by.exit_status()

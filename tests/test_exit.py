@@ -51,7 +51,7 @@ def test_what_the_app_keeps_is_on_disk_when_a_quit_process_has_gone(tmp_path: Pa
                 proc.kill()
                 proc.communicate()
         session = server.sessions[0]
-    assert proc.returncode == 0, err
+    assert proc.returncode == 143, err  # 128 + SIGTERM: stopped, not finished
     assert "Traceback" not in err
     assert session.terminate_received and session.termination_sent
     # The geometry is saved as the window hides, during the quit: after the event loop.
@@ -62,7 +62,9 @@ def test_what_the_app_keeps_is_on_disk_when_a_quit_process_has_gone(tmp_path: Pa
     assert "Later launches hand over to this instance" in err  # the log reached stderr
 
 
-def test_ctrl_c_in_a_terminal_still_ends_the_cloud_session_properly(tmp_path: Path) -> None:
+def test_ctrl_c_in_a_terminal_ends_the_cloud_session_properly_and_exits_130(
+    tmp_path: Path,
+) -> None:
     # Ctrl+C reaches every process of the terminal's foreground group: the app
     # and the process that holds its cloud session (engines/cloud_host.py).
     # The session must still end with Terminate, not a dropped connection.
@@ -96,6 +98,10 @@ def test_ctrl_c_in_a_terminal_still_ends_the_cloud_session_properly(tmp_path: Pa
         session = server.sessions[0]
     assert "Traceback" not in err
     assert session.terminate_received and session.termination_sent, err
+    [kept] = SessionStore(tmp_path / "sessions").list()
+    assert kept.finished  # the transcript's journal was closed, not left to recover
+    # What a terminal (and a script) expects of Ctrl+C, though the quit was orderly.
+    assert proc.returncode == 130, err
 
 
 BROKEN_INSTALL = """

@@ -4,6 +4,12 @@ SIGHUP is what a closed terminal sends the app it launched; left at its default 
 killed the app outright, so a cloud session was never terminated (the service kept
 billing until its timeout) and the journal had no end record.  It takes the same
 quit path as SIGTERM: nobody is there to ask, so unsaved sessions go to the fallback.
+
+The quit is orderly, but the exit status still says a signal ended the app: 128 + N
+(130 Ctrl+C, 143 SIGTERM, 129 SIGHUP), as the shell reports a job it killed, as an
+early Ctrl+C exits (``captioner.__main__``) and as ``captioner transcribe`` does.  A
+script that ran ``timeout 60 captioner …`` or pressed Ctrl+C learns the app was
+stopped, not that it finished; a Quit from the window or tray stays 0.
 """
 
 from __future__ import annotations
@@ -24,15 +30,34 @@ def _quit_signals() -> tuple[signal.Signals, ...]:
     return (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | None:
-    """Route SIGINT, SIGTERM and SIGHUP into the Qt loop.
+class QuitBySignal:
+    """Quits on a signal and remembers the first one, for the exit status."""
+
+    def __init__(self, quit_unattended: Callable[[], None]) -> None:
+        self._quit = quit_unattended
+        self.signum = 0  # none yet
+
+    def __call__(self, signum: int) -> None:
+        self.signum = self.signum or signum  # Ctrl+C, then a second one: still 130
+        self._quit()
+
+    def exit_status(self) -> int:
+        """128 + the signal that quit the app; 0 when none did (Quit)."""
+        return 128 + self.signum if self.signum else 0
+
+
+def install_signal_handlers(on_signal: Callable[[int], None]) -> QSocketNotifier | None:
+    """Route SIGINT, SIGTERM and SIGHUP into the Qt loop: ``on_signal(signum)``.
 
     Python runs signal handlers only when the interpreter gets control, which
     a C++ event loop may not give it for a long time; a wake-up socket that
-    Qt watches makes Ctrl+C act at once.
+    Qt watches makes Ctrl+C act at once.  Python writes each signal's number
+    to that socket, which is how the slot knows which one came.
     """
     if sys.platform == "win32":
-        signal.signal(signal.SIGINT, lambda *_: QTimer.singleShot(0, on_signal))
+        signal.signal(
+            signal.SIGINT, lambda *_: QTimer.singleShot(0, lambda: on_signal(signal.SIGINT))
+        )
         return None
     reader, writer = socket.socketpair()
     reader.setblocking(False)
@@ -43,9 +68,11 @@ def install_signal_handlers(on_signal: Callable[[], None]) -> QSocketNotifier | 
     notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read)
 
     def drain() -> None:
+        arrived = b""
         with contextlib.suppress(OSError):
-            reader.recv(64)
-        on_signal()
+            arrived = reader.recv(64)
+        if arrived:
+            on_signal(arrived[0])
 
     notifier.activated.connect(drain)
     notifier._sockets = (reader, writer)  # type: ignore[attr-defined]  # keep them alive

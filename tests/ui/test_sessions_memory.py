@@ -22,7 +22,11 @@ from captioner.core.sessions import SessionStore
 from captioner.core.transcript import Transcript, Turn, TurnUpdate, Word
 from captioner.ui.quit_sequence import Unsaved
 from captioner.ui.session_manager import SessionManager
-from captioner.ui.unix_signals import install_signal_handlers, restore_signal_handlers
+from captioner.ui.unix_signals import (
+    QuitBySignal,
+    install_signal_handlers,
+    restore_signal_handlers,
+)
 from tests.fakes.v3_server import FakeV3Server
 from tests.ui.test_sessions import KEY, SCRIPT, rows
 from tests.ui.test_sessions_folder import SHORT_CLIP, _damaged_data_dir, cloud
@@ -108,7 +112,7 @@ def test_sigterm_writes_unsaved_sessions_to_a_fallback_folder_and_logs_where(
     hold_a_session(app, qtbot)
     app.quit_sequence.ask_unsaved = lambda *_args: pytest.fail("nobody is there to answer")
     caplog.set_level(logging.INFO)
-    notifier = install_signal_handlers(app.quit_sequence.request_unattended)
+    notifier = install_signal_handlers(QuitBySignal(app.quit_sequence.request_unattended))
     try:
         with qtbot.waitSignal(app.quitFinished, timeout=10000):
             signal.raise_signal(signal.SIGTERM)
