@@ -89,7 +89,7 @@ class Key(Enum):
     # Unset for people who had chosen "Never" before this existed: see OverlayStyle.
     OVERLAY_FADE_AFTER_STOP = Spec("overlay/fade_after_stop", bool, True)
     OVERLAY_OUTLINE = Spec("overlay/outline", bool, True)
-    # The main window's transcript text, percent of its usual size (View ▸ Larger text).
+    # The transcripts' text (main window, Sessions), percent of the usual size (View ▸ Larger text).
     TRANSCRIPT_TEXT_PERCENT = Spec("transcript/text_percent", int, 100, 50, 400)
     ANNOUNCE_CAPTIONS = Spec("accessibility/announce_captions", bool, False)
     # Mask profanity ("f***") wherever captions are shown or exported; on by default,

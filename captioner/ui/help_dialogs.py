@@ -45,6 +45,7 @@ EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Main window", "Move between controls", "Tab / Shift+Tab"),
     ("Sessions", "Search in this session", "Ctrl+F"),
     ("Sessions", "Next match", "Enter"),
+    ("Sessions", "Larger / smaller / actual text size", "Ctrl++ / Ctrl+- / Ctrl+0"),
     ("Sessions", "Close the window", "Ctrl+W / Esc"),
     ("Sessions", "Quit Captioner", "Ctrl+Q"),
     ("Dialogs", "Close without saving", "Esc"),

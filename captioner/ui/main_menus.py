@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 
 from captioner import APP_NAME
+from captioner.ui.text_size import ACTUAL_KEY, LARGER_KEYS, SMALLER_KEY
 
 if TYPE_CHECKING:
     from captioner.ui.main_window import MainWindow
@@ -73,11 +74,11 @@ def build_menus(window: MainWindow) -> None:
     view_menu.addSeparator()
     size = window.transcript.text_size
     larger_action = _action(window, "La&rger text")
-    larger_action.setShortcuts([QKeySequence("Ctrl++"), QKeySequence("Ctrl+=")])  # + unshifted
+    larger_action.setShortcuts([QKeySequence(key) for key in LARGER_KEYS])
     larger_action.triggered.connect(size.larger)
-    smaller_action = _action(window, "S&maller text", "Ctrl+-")
+    smaller_action = _action(window, "S&maller text", SMALLER_KEY)
     smaller_action.triggered.connect(size.smaller)
-    actual_action = _action(window, "&Actual text size", "Ctrl+0")
+    actual_action = _action(window, "&Actual text size", ACTUAL_KEY)
     actual_action.triggered.connect(size.actual)
     for action in (larger_action, smaller_action, actual_action):
         view_menu.addAction(action)

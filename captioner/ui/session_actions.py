@@ -158,7 +158,10 @@ class SessionActions(QObject):
             from captioner.ui.sessions_window import SessionsWindow
 
             self.sessions_window = SessionsWindow(
-                self.sessions, profanity=self.profanity, export_place=self.export_place
+                self.sessions,
+                profanity=self.profanity,
+                export_place=self.export_place,
+                text_size=self._window.transcript.text_size,
             )
             self.sessions_window.quitRequested.connect(self._window.quitRequested)
         window = self.sessions_window

@@ -50,6 +50,7 @@ from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
 from captioner.ui.session_window_actions import SessionWindowActions
 from captioner.ui.session_window_live import LiveFollowing
+from captioner.ui.text_size import TextSize, add_keys
 from captioner.ui.transcript_copy import TranscriptCopier
 from captioner.ui.transcript_view import TranscriptView
 
@@ -67,6 +68,8 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
 
     Signals:
         sessionShown(str): a session is in the view, whole (and at its hit, if any).
+
+    ``text_size``: the main window's transcript size, which this one's follows.
         quitRequested(): Ctrl+Q in this window (the app quits as from the main window).
     """
 
@@ -80,6 +83,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         *,
         profanity: ProfanityFilter | None = None,
         export_place: ExportPlace | None = None,
+        text_size: TextSize | None = None,
     ) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Sessions — Captioner")
@@ -167,6 +171,9 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         self.view = TranscriptView(live=False)
         self.view.setPlaceholderText("Pick a session on the left.")
         self.view.set_mask_profanity(self.profanity.enabled)
+        if text_size is not None:  # the main window's: one size for every transcript
+            self.view.text_size.follow(text_size)
+        add_keys(self, self.view.text_size)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.addWidget(self.header)

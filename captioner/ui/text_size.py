@@ -9,13 +9,19 @@ is written in formats that carry no point size of their own (a
 translation's is relative, see ``TranscriptView``), so times, words and
 translations all follow it, and a line in progress is still rewritten by
 its changed end only (its formats compare equal after a size change).
+
+The Sessions window's transcript is the same size (:meth:`TextSize.follow`),
+with the same keys (:func:`add_keys`; it has no View menu): someone who needs
+bigger text needs it for past sessions too, and one size changed in either
+window is one thing to remember, where a second size of its own would have
+the Sessions window open small after the main one was made large.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtGui import QKeySequence, QShortcut, QWheelEvent
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from captioner.core.settings import Key, Settings
 
@@ -23,6 +29,9 @@ from captioner.core.settings import Key, Settings
 STEPS = (50, 67, 80, 90, 100, 110, 125, 150, 175, 200, 250, 300, 400)
 ACTUAL = 100
 WHEEL_STEP = 120  # one notch of a mouse wheel (angleDelta units)
+LARGER_KEYS = ("Ctrl++", "Ctrl+=")  # "+" with and without Shift
+SMALLER_KEY = "Ctrl+-"
+ACTUAL_KEY = "Ctrl+0"
 
 
 class TextSize(QObject):
@@ -72,6 +81,12 @@ class TextSize(QObject):
         self.set_percent(prefs.get(Key.TRANSCRIPT_TEXT_PERCENT))
         self._prefs = prefs
 
+    def follow(self, leader: TextSize) -> None:
+        """Be ``leader``'s size now, and one size with it after a change in either view."""
+        self.set_percent(leader.percent)
+        leader.changed.connect(self.set_percent)
+        self.changed.connect(leader.set_percent)  # the leader remembers it (remember_in)
+
     def wheel(self, event: QWheelEvent) -> None:
         """Ctrl+wheel: a step per notch, in the same steps as the keys."""
         self._wheel += event.angleDelta().y()
@@ -80,3 +95,11 @@ class TextSize(QObject):
             self._wheel -= WHEEL_STEP if up else -WHEEL_STEP
             self.larger() if up else self.smaller()
         event.accept()
+
+
+def add_keys(window: QWidget, size: TextSize) -> None:
+    """The View menu's size keys in a window that has no menu (Sessions)."""
+    for keys, step in ((LARGER_KEYS, size.larger), ((SMALLER_KEY,), size.smaller)):
+        for key in keys:
+            QShortcut(QKeySequence(key), window).activated.connect(step)
+    QShortcut(QKeySequence(ACTUAL_KEY), window).activated.connect(size.actual)

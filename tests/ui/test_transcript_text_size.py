@@ -118,3 +118,35 @@ def test_the_new_keys_collide_with_no_other_shortcut(window) -> None:
     keys = [k.toString() for action in actions for k in action.shortcuts()]
     assert {"Ctrl++", "Ctrl+=", "Ctrl+-", "Ctrl+0"} <= set(keys)
     assert len(keys) == len(set(keys))
+
+
+def wheel_up(view: TranscriptView) -> None:
+    notch = QWheelEvent(
+        QPointF(50, 50), QPointF(50, 50), QPoint(0, 0), QPoint(0, 120),
+        Qt.MouseButton.NoButton, CTRL, Qt.ScrollPhase.NoScrollPhase, False,
+    )  # fmt: skip
+    QApplication.sendEvent(view.viewport(), notch)
+
+
+def test_the_sessions_window_shows_past_transcripts_at_the_same_remembered_size(
+    make_app, qtbot
+) -> None:
+    first = make_app()
+    first.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is first.window)
+    main = first.window.transcript
+    key(main, Qt.Key.Key_Plus)  # made larger in the main window first
+    sessions = first.session_actions.show_sessions()
+    qtbot.waitExposed(sessions)
+    assert sessions.view.text_size.percent == main.text_size.percent == 110
+    assert sessions.view.font().pointSizeF() == main.font().pointSizeF()
+    # Made larger there (Ctrl+wheel, then Ctrl++ as in the main window's View menu):
+    wheel_up(sessions.view)
+    sessions.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is sessions)
+    key(sessions.view, Qt.Key.Key_Plus)
+    assert sessions.view.text_size.percent == main.text_size.percent == 150
+    assert sessions.view.font().pointSizeF() == main.font().pointSizeF()
+    again = make_app()  # the next launch, on the same settings file
+    assert again.session_actions.show_sessions().view.text_size.percent == 150
+    assert again.window.transcript.text_size.percent == 150
