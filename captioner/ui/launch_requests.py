@@ -108,13 +108,14 @@ class LaunchRequests(QObject):
         self.apply(request.options, request.answer)
 
     def apply(self, options: dict[str, Any], answer: Answer) -> None:
-        """Apply ``options``; ``answer(applied, what to tell the other launch)``, once.
+        """Apply ``options``; ``answer(applied, what to tell the other launch)``.
 
+        ``answer`` is :meth:`LaunchRequest.answer`, which reaches the other launch
+        once: a later call (the inputs found after a "too slow" answer) is dropped.
         A ``--device`` name is answered only once the inputs have been looked for:
         "selected" before that would be a guess, and a name that picks no input is
         a refusal (the other launch exits 1 naming the inputs).
         """
-        answer = _once(answer)
         self._window.bring_to_front()
         fixed = [
             flag
@@ -166,7 +167,7 @@ class LaunchRequests(QObject):
 
         def filled() -> None:
             self._inputs.filled.disconnect(filled)
-            go_on()  # an answer already given (too slow) is not given twice
+            go_on()  # an answer already given (too slow) is not given twice: LaunchRequest
 
         def too_slow() -> None:
             then = " and starts captioning if it is" if start else ""
@@ -218,18 +219,6 @@ class LaunchRequests(QObject):
             answer(False, f"selected {wanted}, but captioning did not start: {problems[-1]}")
             return
         answer(applied, f"captioning {wanted}{note}")
-
-
-def _once(answer: Answer) -> Answer:
-    """``answer`` that only the first call reaches."""
-    given: list[bool] = []
-
-    def once(applied: bool, message: str) -> None:
-        if not given:
-            given.append(True)
-            answer(applied, message)
-
-    return once
 
 
 def describe(options: dict[str, Any]) -> str:

@@ -60,7 +60,7 @@ class LaunchRequest:
     """A later launch's options, waiting for the running instance's answer.
 
     ``options`` holds only what that launch was given (absolute paths); the
-    receiver calls :meth:`answer` once, on the GUI thread.
+    receiver answers on the GUI thread, and only its first :meth:`answer` is sent.
     """
 
     options: dict[str, Any]
@@ -73,6 +73,7 @@ class LaunchRequest:
         self.taken = True
 
     def answer(self, applied: bool, message: str) -> None:
+        """Send the reply; a later call is dropped (the other launch reads one line)."""
         if not self.answered:
             self.answered = True
             self._send(HandoverReply(applied, message))
