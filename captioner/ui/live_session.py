@@ -43,7 +43,8 @@ class LiveSession(QObject):
         self._started = 0.0  # time.monotonic() at its Start
 
     def follow(self, info: SessionInfo, transcript: Transcript, started: float) -> None:
-        """``transcript`` is the session ``info`` from now on (a Start at ``started``)."""
+        """``transcript`` is the session ``info`` from now on (a Start at ``started``,
+        a :func:`time.monotonic` time)."""
         self._info, self._transcript, self._started = info, transcript, started
         # Each run has its own transcript, dropped with its listeners after the run.
         transcript.subscribe(lambda change: self._on_change(transcript, change))
@@ -72,7 +73,15 @@ class LiveSession(QObject):
             return info
         if self._info is None or info.id != self._info.id:
             return info  # not the live session (a stopped one has its length)
-        return replace(info, duration_ms=int((time.monotonic() - self._started) * 1000))
+        return replace(info, duration_ms=self.run_ms())
+
+    def run_ms(self) -> int:
+        """How long the session followed last has run: until now, or its length at Stop.
+
+        One clock for both lengths, the export's "so far" and the journal's end
+        record (:meth:`SessionManager.finish`), so they cannot disagree.
+        """
+        return int((time.monotonic() - self._started) * 1000)
 
     def _on_change(self, transcript: Transcript, change: Change) -> None:
         if transcript is not self._transcript or self._info is None:

@@ -114,7 +114,6 @@ class SessionManager(SessionChanges, QObject):
         self.live = LiveSession(self)  # the live session in memory, for the Sessions window
         self.writer: JournalWriter | None = None
         self.info: SessionInfo | None = None
-        self._started = 0.0
         self.problem_text: str | None = None  # the first disk problem of this session
         self.not_saving: str | None = None
         self._transcript: Transcript | None = None
@@ -139,13 +138,13 @@ class SessionManager(SessionChanges, QObject):
         if self.writer is not None:
             self.finish()
         self.info = SessionInfo(engine=engine, source=source, settings=settings)
-        self._started = time.monotonic()
+        started = time.monotonic()  # the live session's clock (its length: LiveSession.run_ms)
         self.problem_text = None
         self.writer = self._writer(self.info)
         self.writer.start()
         self._transcript = transcript
         transcript.subscribe(self._on_change)
-        self.live.follow(self.info, transcript, self._started)
+        self.live.follow(self.info, transcript, started)
         self.sessionsChanged.emit()
 
     def _writer(self, info: SessionInfo, *, rewrite: bool = False) -> JournalWriter:
@@ -205,11 +204,11 @@ class SessionManager(SessionChanges, QObject):
         not reach the disk is held in memory, and ``settled`` fires.  The
         transcript is copied now, while it is this session's.
         """
+        ended, duration = utc_now(), self.live.run_ms()  # the live session's clock
         self.live.stop()
         writer, self.writer = self.writer, None
         if writer is None:
             return
-        ended, duration = utc_now(), int((time.monotonic() - self._started) * 1000)
         if self.info is not None and self.info.id == writer.info.id:
             # What exports read (the main window's, the Sessions window's copy until it
             # reads the closed journal back): they had no end, and the turns' span as length.
