@@ -214,16 +214,15 @@ class TranscriptView(QPlainTextEdit):
         self._following = self._at_bottom() and not self.textCursor().hasSelection()
         if self._following:
             self.jump_button.hide()
-        elif self._live and self.document().blockCount() > 1:
-            self._show_jump_button()
+        else:
+            self._offer_jump()
 
     def _on_selection_changed(self) -> None:
         # A selection holds the view as scrolling up does: the lines being
         # selected (or copied) stay where they are while speech goes on.
         if self.textCursor().hasSelection():
             self._following = False
-            if self._live and self.document().blockCount() > 1:
-                self._show_jump_button()
+            self._offer_jump()
         elif not self._following and self._at_bottom():
             self.jump_to_latest()
 
@@ -266,6 +265,12 @@ class TranscriptView(QPlainTextEdit):
                 finally:
                     self._scrolling = False
 
+    def _offer_jump(self) -> None:
+        """The reader left the newest line (scrolled up, selected): offer the way back,
+        in a live view with lines to leave (a past session has no "latest")."""
+        if self._live and self.document().blockCount() > 1:
+            self._show_jump_button()
+
     def _show_jump_button(self) -> None:
         self.jump_button.adjustSize()
         self._place_jump_button()
@@ -288,7 +293,7 @@ class TranscriptView(QPlainTextEdit):
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.text_size.wheel(event)  # Qt's own zoom: a point at a time, forgotten
+            self.text_size.wheel(event)  # not Qt's own zoom (a point at a time, forgotten)
         else:
             super().wheelEvent(event)
 
