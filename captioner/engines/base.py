@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from captioner.core.transcript import TurnUpdate
 
@@ -238,6 +238,18 @@ class Engine(Protocol):
 
     @property
     def running(self) -> bool: ...
+
+
+@runtime_checkable
+class LiveConfigurable(Protocol):
+    """An engine whose running session takes setting changes: the cloud engines
+    (in-process, hosted, call mode), which send them as ``UpdateConfiguration``.
+
+    What the UI asks of a run ("is it a cloud run, does it take key terms
+    now?") is this, named once, not a method name looked up in two places.
+    """
+
+    def update_configuration(self, **changes: Any) -> None: ...
 
 
 class AudioSource(Protocol):

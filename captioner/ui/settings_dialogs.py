@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from captioner.core.settings import Key, Settings
+from captioner.engines.base import LiveConfigurable
 from captioner.engines.registry import EngineId
 
 if TYPE_CHECKING:
@@ -84,8 +85,13 @@ class SettingsDialogs(QObject):
         from captioner.ui.assemblyai_help import next_start_message  # loaded with the dialogs
 
         # Only a cloud run has these settings (the hosted and in-process engines alike).
-        cloud = hasattr(self._controller.engine, "update_configuration")
+        cloud = self._cloud_run() is not None
         return next_start_message(changed) if self._controller.running and cloud else ""
+
+    def _cloud_run(self) -> LiveConfigurable | None:
+        """The running engine if it is a cloud one (it takes setting changes), else None."""
+        engine = self._controller.engine
+        return engine if isinstance(engine, LiveConfigurable) else None
 
     def _said(self, *texts: str) -> None:
         text = " ".join(t for t in texts if t)
@@ -117,6 +123,6 @@ class SettingsDialogs(QObject):
         ``UpdateConfiguration`` without blocking (the SDK queues it).
         """
         # Only the cloud engines (in-process or hosted) take changes mid-session.
-        update = getattr(self._controller.engine, "update_configuration", None)
-        if update is not None:
-            update(**changes)
+        engine = self._cloud_run()
+        if engine is not None:
+            engine.update_configuration(**changes)
