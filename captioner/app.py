@@ -225,11 +225,9 @@ class CaptionerApp(QObject):
 
         With ``look_now=False`` run_gui calls this once the window shows: the threads'
         imports would slow its start-up (one GIL)."""
-        from captioner.ui.device_changes import DeviceChanges  # libpulse: after the paint
-
         self.inputs.refresh()
         self.engines.ask_keyring()
-        DeviceChanges(self.window, self.inputs, self).start()  # kept alive by its parent
+        self.inputs.watch_devices()
 
     def after_complete(self, call: Callable[[], None]) -> None:
         """Run ``call`` now if the app is complete, else as soon as it is."""

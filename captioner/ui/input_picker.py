@@ -130,6 +130,12 @@ class InputPicker(QObject):
         if waiting is not None:
             self.refresh(rescan_first=waiting)
 
+    def watch_devices(self) -> None:
+        """From now on look again by itself when devices come, go or change default."""
+        from captioner.ui.device_changes import DeviceChanges  # libpulse: after the paint
+
+        DeviceChanges(self._window, self, self).start()  # kept alive by its parent
+
     def rescan(self) -> None:
         """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""
         self.refresh(rescan_first=True)
