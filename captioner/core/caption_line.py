@@ -2,7 +2,9 @@
 
 The overlay, the main window's transcript, the Sessions window and the
 exports all show turns to people, and they must agree on the rules: the
-speaker label in front ("Them: …"), the "(offline) " tag on stand-in text,
+speaker label in front ("Them: …"), the "(offline) " tag on stand-in text
+(the "(filled in) " mark of a line transcribed again after a reconnect:
+views only),
 which side of a call a line is on (its colour), the translation under it,
 and the profanity filter.  Those rules live here, once; views decide only
 how a line looks (fonts, colours, layout) and exports only their syntax.
@@ -22,6 +24,11 @@ from captioner.core.transcript import Turn
 
 # Stand-in text (offline recognition while the cloud link is down): better text may replace it.
 PROVISIONAL_TAG = "(offline) "
+# Views only: a line transcribed again after a reconnect finishes late and goes
+# in above the newest ones, where a reader following the newest line would not
+# see it appear.  In words, so a screen reader says it too.  Exports leave it
+# out: the text is the cloud's like any other, and "late" means nothing in a file.
+RECOVERED_MARK = "(filled in) "
 
 # How exports label a line (see :func:`turn_labels`); views show the speaker.
 LabelMode = Literal["auto", "speaker", "source", "none"]
@@ -62,6 +69,7 @@ class CaptionLine:
     side: Side = Side.NONE
     finished: bool = True
     provisional: bool = False
+    recovered: bool = False
     translation: str = ""
     language: str = ""  # of the translation, as the user asked for it ("fr")
     start_ms: int | None = None
@@ -69,8 +77,13 @@ class CaptionLine:
 
     @property
     def tag(self) -> str:
-        """``"(offline) "`` on stand-in text, else empty."""
+        """``"(offline) "`` on stand-in text, else empty (exports write it too)."""
         return PROVISIONAL_TAG if self.provisional else ""
+
+    @property
+    def mark(self) -> str:
+        """What views write first: :attr:`tag`, or ``"(filled in) "`` on a recovered line."""
+        return RECOVERED_MARK if self.recovered and not self.provisional else self.tag
 
     @property
     def label(self) -> str:
@@ -79,8 +92,8 @@ class CaptionLine:
 
     @property
     def display(self) -> str:
-        """The line in one string: tag, label, text (``"(offline) You: hello"``)."""
-        return f"{self.tag}{self.label}{self.text}"
+        """The line in one string, as views show it: mark, label, text (``"(offline) You: hi"``)."""
+        return f"{self.mark}{self.label}{self.text}"
 
     @property
     def voice(self) -> str | None:
@@ -121,6 +134,7 @@ def caption_line(turn: Turn, *, mask_profanity: bool = False) -> CaptionLine:
         side=Side.of(shown.source),
         finished=shown.finished,
         provisional=shown.provisional,
+        recovered=shown.recovered,
         translation=translation.text if translation is not None else "",
         language=translation.language if translation is not None else "",
         start_ms=shown.start_ms,

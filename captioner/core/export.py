@@ -24,6 +24,8 @@ JSON schema (``"schema": "captioner.transcript"``, ``"version": 1``)::
          "words": [{"text": str, "start_ms": int, "end_ms": int, "confidence": float,
                     "speaker": str}],    # a word's speaker: only present when known
          "provisional": true,          # only present (and true) for a stand-in caption
+         "recovered": true,            # only present (and true) for a line filled in
+                                       # after a reconnect (real cloud text, shown late)
          "translation": {"language": str, "text": str}}  # only present when translated
       ]
     }

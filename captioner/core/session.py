@@ -243,6 +243,8 @@ def turn_to_dict(turn: Turn) -> dict[str, JSONValue]:
     }
     if turn.provisional:  # a stand-in caption (see Turn); absent means false
         data["provisional"] = True
+    if turn.recovered:  # filled in after a reconnect (see Turn); absent means false
+        data["recovered"] = True
     if turn.translation is not None:  # absent: none (yet)
         data["translation"] = {
             "language": turn.translation.language,
@@ -287,6 +289,7 @@ def turn_from_dict(data: dict[str, JSONValue]) -> Turn:
         source=_optional_str(data.get("source"), "source") or "",
         speaker=_optional_str(data.get("speaker"), "speaker"),
         provisional=_bool(data.get("provisional", False), "provisional"),
+        recovered=_bool(data.get("recovered", False), "recovered"),
         translation=_translation(data.get("translation")),
     )
 

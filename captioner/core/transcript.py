@@ -63,6 +63,10 @@ class TurnUpdate:
     # down).  The engine later drops it with an empty final for the same key
     # once better text for that stretch arrives, or makes it final if none will.
     provisional: bool = False
+    # Real cloud text of a stretch the connection missed, transcribed again
+    # after it came back (a backfill): it finishes late and goes in above the
+    # newest lines, so views mark it; exports keep it as normal text.
+    recovered: bool = False
 
     @property
     def start_ms(self) -> int | None:
@@ -86,6 +90,7 @@ class Turn:
     source: str = ""
     speaker: str | None = None
     provisional: bool = False  # shown dimmed: see TurnUpdate.provisional
+    recovered: bool = False  # filled in after a reconnect: see TurnUpdate.recovered
     translation: Translation | None = None  # see Transcript.apply_translation
 
     @property
@@ -241,6 +246,7 @@ class Transcript:
             source=update.source,
             speaker=update.speaker,
             provisional=update.provisional,
+            recovered=update.recovered,
         )
         if not update.end_of_turn:
             self.partials.pop(update.key, None)  # re-insert: newest last
@@ -294,6 +300,7 @@ class Transcript:
                 source=turn.source,
                 speaker=turn.speaker,
                 provisional=turn.provisional,
+                recovered=turn.recovered,
             )
             changes.append(self.apply(update))
         return changes

@@ -80,11 +80,13 @@ class OverlayCaptions(QObject):
 
         "Earlier lines of text: 0" means the line being spoken only, yet a line
         that vanished the instant its turn ended was often not yet read: it
-        stays until the next line replaces it in place.
+        stays until the next line replaces it in place.  Lines filled in after
+        a reconnect are old speech: the overlay is about now, so they stay in
+        the transcript (marked) and never show here as if just said.
         """
         transcript = self._controller.transcript
         count = self._overlay.history_lines or (0 if transcript.partials else 1)
-        finished = transcript.finished[-count:] if count else []
+        finished = _newest_said_live(transcript.finished, count)
         self._overlay.set_history([self.line(turn) for turn in finished])
 
     def refresh_partials(self, *_changed: object) -> None:
@@ -95,3 +97,14 @@ class OverlayCaptions(QObject):
         if not self._overlay.history_lines:
             self.refresh_history()  # the last finished line gives way to the new one
         self._overlay.set_partials([self.line(turn) for turn in partials])
+
+
+def _newest_said_live(turns: list[Turn], count: int) -> list[Turn]:
+    """The last ``count`` turns that are not recovered, oldest first (from the end: cheap)."""
+    newest: list[Turn] = []
+    for turn in reversed(turns):
+        if len(newest) >= count:
+            break
+        if not turn.recovered:
+            newest.append(turn)
+    return newest[::-1]

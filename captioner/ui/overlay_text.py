@@ -191,11 +191,11 @@ def tail_that_fits(
         last = breaks[-1] if breaks else 0
         letters = [g for g in _cuts(text, QTextBoundaryFinder.BoundaryType.Grapheme) if g > last]
         at = _earliest(letters, fits)
-        if at is None and (line.speaker or line.provisional):
+        if at is None and (line.speaker or line.mark):
             # "Them: …" and a letter are wider than the box (a huge font on a
             # small screen): the label goes, the speaker's colour still says
             # who, rather than the label painted above the box, cut off.
-            bare = replace(line, speaker=None, provisional=False)
+            bare = replace(line, speaker=None, provisional=False, recovered=False)
             return tail_that_fits(bare, font, width, color, budget)
         if at is None:
             at = letters[-1] if letters else last

@@ -235,11 +235,13 @@ class TranscriptLines:
         return label
 
     def _word_segments(self, line: CaptionLine, style: QTextCharFormat) -> list[Segment]:
-        """The line's words (tag, label, text) in ``style``, the label in its side's colour."""
+        """The line's words in ``style``, its label in its side's colour, and "(filled in) "
+        in the times' quiet colour (it is about the line, not words spoken)."""
         label = self._label_format(line, style)
-        if label is None:
+        mark = self._styles.time if line.recovered and not line.provisional else style
+        if label is None and mark is style:
             return [(line.display, style)]
-        return [(line.tag, style), (line.label, label), (line.text, style)]
+        return [(line.mark, mark), (line.label, label or style), (line.text, style)]
 
     def _turn_segments(self, turn: Turn) -> list[Segment]:
         """A finished turn as written: its time, its words, its translation under them."""

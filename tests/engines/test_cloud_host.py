@@ -25,9 +25,10 @@ from captioner.engines.assemblyai import AssemblyAIConfig
 from captioner.engines.base import EngineState, ErrorKind
 from tests.audio.test_early_capture import WakeableMic
 from tests.conftest import reference_text
-from tests.engines.resilience_harness import StatusRecorder
+from tests.engines.resilience_harness import GAP_MS, MS_PER_WORD, CodedSource, StatusRecorder
+from tests.engines.resilience_harness import SCRIPT as TIMELINE_SCRIPT
 from tests.engines.test_assemblyai import KEY, SCRIPT, SilenceSource
-from tests.fakes.v3_server import FakeV3Server, TurnScript
+from tests.fakes.v3_server import FakeV3Server, Faults, TurnScript
 
 JOIN_S = 30  # a hang guard
 
@@ -46,9 +47,8 @@ def make_engine(server_url: str, listener: StatusRecorder, **config: object):  #
             api_key=KEY,
             api_host=server_url,
             connect_timeout_s=2.0,
-            backoff_base_s=0.05,
             provisional_offline=False,
-            **config,  # type: ignore[arg-type]
+            **{"backoff_base_s": 0.05, **config},  # type: ignore[arg-type]
         )
     )
     engine = registry.ENGINES[registry.EngineId.ASSEMBLYAI].create(listener, options)
@@ -80,6 +80,27 @@ def test_a_clip_is_captioned_through_the_host_as_in_process(clip: Path) -> None:
     assert EngineState.LISTENING in states
     assert states.count(EngineState.STOPPED) == 1 and states[-1] is EngineState.STOPPED
     assert engine.formats_turns
+
+
+def test_lines_filled_in_after_a_drop_reach_the_app_marked_and_announced() -> None:
+    # The "(filled in)" mark of a backfill's lines, and the notice of where they
+    # go, must cross the pipe as they do in process.
+    listener = StatusRecorder()
+    with FakeV3Server(
+        KEY,
+        TIMELINE_SCRIPT,
+        [Faults(drop_after_ms=600), Faults(reject_status=503), Faults(reject_status=503), Faults()],
+        ms_per_word=MS_PER_WORD,
+        gap_ms=GAP_MS,
+        timeline=True,
+    ) as server:
+        engine = make_engine(server.url, listener, backoff_base_s=0.3, backoff_cap_s=0.3)
+        engine.start(CodedSource(60))  # 3 s, a gap of about a second in it
+        listener.wait_stopped(JOIN_S)
+        assert engine.join(JOIN_S)
+    assert not listener.errors
+    assert [t.recovered for t in listener.transcript.finished].count(True) >= 1
+    assert any(n.message.startswith("Filling in the") for n in listener.notices)
 
 
 def test_stop_sends_terminate_and_the_host_leaves() -> None:

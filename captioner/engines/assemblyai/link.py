@@ -117,6 +117,7 @@ class Link(TurnPlacement):
         self.connect_done = threading.Event()
         self.error: StreamingError | None = None
         self.retired = False  # a dropped link: late events are ignored
+        self.recovering = role == "backfill"  # see TurnPlacement: finished lines only
         self.started_at: float | None = None  # clock() at Begin
         self._config = config
         self._params = params

@@ -7,7 +7,9 @@ While the cloud is away the offline engine captions the live audio
 the stand-in lines it covers are dropped and the rest become final.  At the
 end of a run, :func:`describe_losses` says which stretches the cloud never
 transcribed (the buffer overflowed, the backfill failed or was cut short by
-Stop), so that a transcript with gaps is reported as such.
+Stop), so that a transcript with gaps is reported as such.  When a backfill
+begins, the user is told that the gap is being transcribed again and that its
+lines go in above (:func:`filling_in_notice`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from captioner.engines.assemblyai.provisional import (
     ProvisionalCaptions,
     start_provisional,
 )
-from captioner.engines.base import EngineError, EngineListener, ErrorKind
+from captioner.engines.base import EngineError, EngineListener, EngineNotice, ErrorKind
 
 
 @dataclass
@@ -75,6 +77,15 @@ class Outage:
             return (backfill.start_ms, backfill.start_ms + lost) if lost > 0 else None
         reached = max(backfill.start_ms + backfill.lost_ms, backfill.reached_ms)
         return (reached, backfill.until_ms) if reached < backfill.until_ms else None
+
+
+def filling_in_notice(start_ms: int, until_ms: int) -> EngineNotice:
+    """The gap is being transcribed again: its lines will appear above the newest ones."""
+    return EngineNotice(
+        f"Filling in the {(until_ms - start_ms) / 1000:.1f} s missed while disconnected "
+        f"({_clock(start_ms)}–{_clock(until_ms)}): its lines go in above, marked “filled in”.",
+        f"backfill of {start_ms}–{until_ms} ms of the session",
+    )
 
 
 def describe_losses(outages: Iterable[Outage], *, host: str) -> EngineError | None:

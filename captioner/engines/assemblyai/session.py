@@ -56,7 +56,7 @@ from captioner.engines.assemblyai.errors import (
     recovery_for,
 )
 from captioner.engines.assemblyai.link import Link
-from captioner.engines.assemblyai.outage import Outage
+from captioner.engines.assemblyai.outage import Outage, filling_in_notice
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.session_end import SessionEnding
 from captioner.engines.assemblyai.translation import mentions_gateway
@@ -67,6 +67,7 @@ from captioner.engines.base import (
     EngineListener,
     EngineState,
     ErrorKind,
+    report_notice,
     report_state,
 )
 
@@ -340,6 +341,8 @@ class SessionSupervisor(SessionEnding):
         outage.end_ms = until_ms
         if until_ms <= outage.resume_ms:
             return  # nothing to redo (a drop right after a final, caught at once)
+        # Its lines will go in above the newest ones: the reader is told where.
+        report_notice(self.listener, filling_in_notice(outage.resume_ms, until_ms))
         backfill = Backfill(
             ring=self.ring,
             start_ms=outage.resume_ms,

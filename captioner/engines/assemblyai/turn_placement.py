@@ -10,6 +10,11 @@ from the connection id, and, for each line being spoken, the words the server
 already finalised, so that a connection dying mid-turn leaves a finished line
 with them (:meth:`TurnPlacement.retire`) and a resume point past them.
 
+A connection that transcribes a gap again (``recovering``: a backfill's)
+reports finished lines only, marked ``recovered``: its line in progress is
+old speech, and shown beside the live one (two lines written at once) the
+reader could not tell which is now.  The gap's offline stand-ins show meanwhile.
+
 Its state is set up by ``Link.__init__``; call mode
 (:class:`~captioner.engines.assemblyai.call.ChannelLink`) overrides
 ``_labels`` and ``_revised_speaker`` to name each side.
@@ -43,6 +48,7 @@ class TurnPlacement:
     own_until_ms: int | None
     last_final_end_ms: int | None
     retired: bool
+    recovering: bool  # transcribes a gap again (a backfill): finished lines only
     extras: TurnExtras
     _lock: threading.Lock
     _listener: EngineListener
@@ -86,7 +92,7 @@ class TurnPlacement:
             update = partials[key]
             if update.words:
                 log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
-            self._listener.on_final(update)
+            self._listener.on_final(replace(update, recovered=self.recovering))
         self.extras.abandon()
 
     def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
@@ -169,6 +175,7 @@ class TurnPlacement:
             formatted=event.turn_is_formatted,
             source=source,
             speaker=speaker,
+            recovered=self.recovering,
         )
         if update.end_of_turn:
             try:
@@ -179,5 +186,5 @@ class TurnPlacement:
                 if closing:
                     with self._lock:
                         self._closing -= 1
-        else:
+        elif not self.recovering:
             self._listener.on_partial(update)
