@@ -4,12 +4,16 @@ and what of it was lost for good.
 While the cloud is away the offline engine captions the live audio
 (:mod:`~captioner.engines.assemblyai.provisional`); once a backfill
 (:mod:`~captioner.engines.assemblyai.backfill`) has transcribed the gap,
-the stand-in lines it covers are dropped and the rest become final.  At the
-end of a run, :func:`describe_losses` says which stretches the cloud never
-transcribed (the buffer overflowed, the backfill failed or was cut short by
-Stop), so that a transcript with gaps is reported as such.  When a backfill
-begins, the user is told that the gap is being transcribed again and that its
-lines go in above (:func:`filling_in_notice`).
+the stand-in lines it covers are dropped and the rest become final.
+
+The user is told, as a notice (the status bar, never a dialog), as soon as
+each thing is known: when a backfill begins, that the gap is being
+transcribed again and its lines go in above (:func:`filling_in_notice`);
+when speech cannot be (the buffer had overflowed, known as the backfill
+starts; the backfill gave up), which stretch (:meth:`Outage.news`).  At the
+end of a run, :func:`describe_losses` sums up every stretch the cloud never
+transcribed (Stop cut a backfill short, too), so that a transcript with gaps
+is reported as such, saying so when each was already told.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class Outage:
     end_ms: int | None = None  # where the gap ends on the session clock, once known
     drop_ms: int | None = None  # where the live audio stopped reaching the cloud
     stand_in_tried: bool = False
+    told: tuple[int, int] | None = None  # the lost stretch the user was last told of
 
     def start_stand_in(
         self, listener: EngineListener, factory: OfflineFactory | None, ring: AudioRing, label: str
@@ -75,8 +80,47 @@ class Outage:
         if backfill.success:
             lost = backfill.lost_ms
             return (backfill.start_ms, backfill.start_ms + lost) if lost > 0 else None
-        reached = max(backfill.start_ms + backfill.lost_ms, backfill.reached_ms)
+        lost_until = backfill.start_ms + backfill.lost_ms
+        if backfill.lost_ms > 0 and backfill.reached_ms <= lost_until:
+            # Nothing was transcribed after the audio the buffer had dropped
+            # (all of the gap had gone): the whole gap, not only what followed.
+            return (backfill.start_ms, backfill.until_ms)
+        reached = max(lost_until, backfill.reached_ms)
         return (reached, backfill.until_ms) if reached < backfill.until_ms else None
+
+    def news(self, *, host: str, kept_ms: int) -> EngineNotice | None:
+        """A notice of speech newly known lost for good since the last call, else ``None``.
+
+        Known while the backfill runs when the buffer (``kept_ms`` of audio)
+        had already dropped the gap's start; known when it ends when it gave
+        up.  A cancelled backfill (Stop) is for :func:`describe_losses`.
+        """
+        backfill = self.backfill
+        if backfill is None:
+            return None
+        done = backfill.done.is_set()
+        lost = backfill.lost_ms  # grows on the backfill's thread
+        if done:
+            span = self.unrecovered()
+        else:
+            span = (backfill.start_ms, backfill.start_ms + lost) if lost > 0 else None
+        if span is None or span == self.told:
+            return None
+        self.told = span
+        start, end = span
+        failed = done and not backfill.success and backfill.start_ms + lost < backfill.until_ms
+        why = (
+            f"the connection to {host} kept failing"
+            if failed
+            else f"the connection was down longer than the {kept_ms / 1000:g} s of audio kept"
+        )
+        message = (
+            f"{(end - start) / 1000:.1f} s of speech ({_clock(start)}–{_clock(end)}) "
+            f"could not be transcribed again: {why}."
+        )
+        if self.provisional is not None:
+            message += " Offline captions stand in for it."
+        return EngineNotice(message, f"{start}–{end} ms of the session not transcribed")
 
 
 def filling_in_notice(start_ms: int, until_ms: int) -> EngineNotice:
@@ -90,14 +134,19 @@ def filling_in_notice(start_ms: int, until_ms: int) -> EngineNotice:
 
 def describe_losses(outages: Iterable[Outage], *, host: str) -> EngineError | None:
     """An ``INCOMPLETE`` error naming the stretches no connection transcribed, if any."""
+    outages = list(outages)
     spans = [(o.unrecovered(), o.provisional is not None) for o in outages]
     lost = [(span, stand_in) for span, stand_in in spans if span is not None]
     if not lost:
         return None
+    told = all(o.told == o.unrecovered() for o in outages)
     total_s = sum(end - start for (start, end), _ in lost) / 1000
     where = ", ".join(f"{_clock(start)}–{_clock(end)}" for (start, end), _ in lost)
     message = (
-        f"Some speech is missing from this transcript: the connection to {host} was lost "
+        # Every stretch was said as it became known: this is the same news,
+        # summed up, not more of it.
+        ("As noted during the session, some" if told else "Some")
+        + f" speech is missing from this transcript: the connection to {host} was lost "
         f"and {total_s:.1f} s of audio ({where}) could not be transcribed again."
     )
     if all(stand_in for _, stand_in in lost):

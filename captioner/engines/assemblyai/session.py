@@ -240,7 +240,12 @@ class SessionSupervisor(SessionEnding):
             log.info("Rolling over to a new session before the time limit")
             self._start_successor("rollover")
         for outage in list(self.pending):
-            if outage.backfill is not None and outage.backfill.done.is_set():
+            done = outage.backfill is not None and outage.backfill.done.is_set()
+            notice = outage.news(host=self.host, kept_ms=self.ring.capacity_ms)
+            if notice is not None:  # said when known, not only at the end of the run
+                log.warning("%s (%s)", notice.message, notice.detail)
+                report_notice(self.listener, notice)
+            if done:
                 self.pending.remove(outage)
                 outage.resolve()
 
