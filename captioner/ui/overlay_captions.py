@@ -85,18 +85,38 @@ class OverlayCaptions(QObject):
         the transcript (marked) and never show here as if just said.
         """
         transcript = self._controller.transcript
-        count = self._overlay.history_lines or (0 if transcript.partials else 1)
+        count = self._overlay.history_lines or (0 if self._partials_now() else 1)
         finished = _newest_said_live(transcript.finished, count)
         self._overlay.set_history([self.line(turn) for turn in finished])
 
     def refresh_partials(self, *_changed: object) -> None:
         """Every side that is mid-sentence keeps its own in-progress line."""
-        partials = sorted(
-            self._controller.transcript.partials.values(), key=lambda t: t.start_ms or 0
-        )
         if not self._overlay.history_lines:
             self.refresh_history()  # the last finished line gives way to the new one
-        self._overlay.set_partials([self.line(turn) for turn in partials])
+        self._overlay.set_partials([self.line(turn) for turn in self._partials_now()])
+
+    def _partials_now(self) -> list[Turn]:
+        """The lines in progress, oldest first, less the stand-ins the cloud is past.
+
+        Offline stand-in lines stay in progress until their gap is transcribed
+        again, up to a minute after the reconnect; once a cloud line began after
+        one, it is old speech beside the live line, and the overlay is about now.
+        """
+        transcript = self._controller.transcript
+        partials = sorted(transcript.partials.values(), key=lambda t: t.start_ms or 0)
+        starts = [t.start_ms for t in partials if not t.provisional]
+        for turn in reversed(transcript.finished):  # the newest line said live
+            if not (turn.provisional or turn.recovered):
+                starts.append(turn.start_ms)
+                break
+        cloud_from = max((start for start in starts if start is not None), default=None)
+        if cloud_from is None:
+            return partials
+        return [
+            t
+            for t in partials
+            if not t.provisional or t.start_ms is None or t.start_ms > cloud_from
+        ]
 
 
 def _newest_said_live(turns: list[Turn], count: int) -> list[Turn]:

@@ -69,3 +69,25 @@ def test_a_reopened_session_still_marks_its_filled_in_lines(qtbot, tmp_path: Pat
         view.insert_turn(index, turn)
     assert view.finished_texts()[1] == "00:20  (filled in) Said while it was down."
     assert [t.recovered for t in turns] == [False, True, False]
+
+
+def test_stand_in_lines_give_way_on_the_overlay_once_the_cloud_is_back(qtbot) -> None:  # type: ignore[no-untyped-def]
+    # The gap's "(offline)" lines stay in progress until the backfill is done,
+    # up to a minute after the reconnect: on the overlay they were old speech
+    # beside the live line.  The transcript keeps them, marked, until then.
+    controller = CaptionController()
+    overlay = CaptionOverlay()
+    qtbot.addWidget(overlay)
+    overlay.apply_style(replace(overlay.style_settings, history_lines=1))
+    captions = OverlayCaptions(controller, overlay, ProfanityFilter())  # noqa: F841 (kept alive)
+    controller._on_update(BEFORE)
+    stand_in = said("provisional-offline-1:0", "words heard offline", 5_000, provisional=True)
+    controller._on_update(replace(stand_in, end_of_turn=False))
+    assert (
+        " ".join(overlay.visible_text_lines()) == "Before the drop. (offline) words heard offline"
+    )
+    controller._on_update(replace(AFTER, text="said after", end_of_turn=False))
+    assert " ".join(overlay.visible_text_lines()) == "Before the drop. said after"
+    controller._on_update(AFTER)
+    assert " ".join(overlay.visible_text_lines()) == "Said after the reconnect."
+    assert [t.provisional for t in controller.transcript.partials.values()] == [True]
