@@ -95,6 +95,7 @@ def test_speech_lost_to_the_buffer_is_said_when_known_and_only_summed_up_at_the_
     assert isinstance(notice, EngineNotice)
     assert "longer than the 1 s of audio kept" in notice.message
     assert "Offline captions stand in for it" in notice.message
+    assert "The rest goes in above" in notice.message  # what the notice it replaces said
     # Said while the run went on, not at its end.
     end_of_input = next(
         i for i, e in enumerate(events) if e == (EngineState.STOPPING, "End of audio; finishing…")

@@ -120,6 +120,8 @@ class Outage:
         )
         if self.provisional is not None:
             message += " Offline captions stand in for it."
+        if not done and end < backfill.until_ms:  # it replaces filling_in_notice on screen
+            message += " The rest goes in above, marked “filled in”."
         return EngineNotice(message, f"{start}–{end} ms of the session not transcribed")
 
 
