@@ -15,7 +15,9 @@ connection.  Around that it handles what the service and the network do:
   live captions continue on it, and a
   :class:`~captioner.engines.assemblyai.backfill.Backfill` transcribes the
   gap (from the end of the dead connection's last words) on a second
-  connection; then the provisional captions of that stretch are dropped.
+  connection, its finished lines only, marked ``recovered``; then the
+  provisional captions of that stretch are dropped.  Notices say where the
+  gap's lines go and, as soon as it is known, what could not be redone.
 * **Rollover** (before the service's 3-hour limit): a new connection starts
   while the old one keeps going; both hear ``rollover_overlap_s`` of audio,
   the handover point *H* splits the timeline between them (old: words
