@@ -165,6 +165,9 @@ class CaptionAnnouncer(QObject):
         if self._translation_only():
             line = line.translation_in_place()  # the original while there is none
         text = line.label + _with_translation(line)  # "Them: …", as the overlay labels it
+        if line.recovered and not line.provisional:
+            # Old speech, late (the overlay leaves it out): said as such, not as if just said.
+            text = line.mark + text
         QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self._speaker, text))
 
 

@@ -230,3 +230,11 @@ def test_the_cloud_engines_say_whether_they_translate(language: str) -> None:
     assert AssemblyAIEngine(NullListener(), config).translates is bool(language)
     hosted = HostedCloudEngine(NullListener(), EngineOptions(assemblyai=config))
     assert hosted.translates is bool(language)
+
+
+def test_a_line_filled_in_after_a_reconnect_is_announced_as_such(controller, heard) -> None:
+    """Old speech transcribed again arrives among live lines: a listener must tell them apart."""
+    ctl = controller(formats_turns=False)
+    ctl._on_update(TurnUpdate("c2:0", 0, "live words now", end_of_turn=True))
+    ctl._on_update(TurnUpdate("c3:0", 0, "words from the gap", end_of_turn=True, recovered=True))
+    assert heard == ["live words now", "(filled in) words from the gap"]
