@@ -169,6 +169,9 @@ class AssemblyAIConfig:
     rollover_after_s: float = 2 * 3600 + 50 * 60  # the service ends sessions at 3 h
     rollover_overlap_s: float = 2.0  # both sessions hear this much before the handover
     handover_margin_s: float = 1.0  # the old session hears a bit past the handover point
+    # The handover waits for a pause (the end of the line being spoken) at most
+    # this long before it splits the line by time; the 3 h limit is 10 min away.
+    handover_search_s: float = 60.0
     provisional_offline: bool = True  # offline captions while the cloud is unreachable
     # ... from this long into an outage (fed from the drop on, out of the
     # buffer): building an offline decoder holds the GIL for 1-2 s on a busy

@@ -128,6 +128,9 @@ class Link(TurnPlacement):
         # The partial line each open turn shows, reduced to its finalised words.
         self._open_partials: dict[str, TurnUpdate] = {}
         self._closing = 0
+        self._speaking: set[int] = set()  # turn orders heard with words and not yet ended
+        self._held: list[TurnEvent] | None = None  # see TurnPlacement.hold_turns
+        self._turn_lock = threading.Lock()
         self._abandon = threading.Event()
         self._connect_thread: threading.Thread | None = None
         # Opus (low-bandwidth mode): this connection's own stream; None: PCM.
@@ -329,9 +332,8 @@ class Link(TurnPlacement):
 
         def on_turn(_client: Any, event: TurnEvent) -> None:
             self.liveness.heard()
-            if self._config.redact_pii and not event.end_of_turn:
-                return  # only finished lines are redacted: a partial would show the words
-            self._on_turn(event)
+            # Only finished lines are redacted: a partial would show the words.
+            self.take_turn(event, shown=not (self._config.redact_pii and not event.end_of_turn))
 
         def on_termination(_client: Any, _event: Any) -> None:
             self.liveness.heard()

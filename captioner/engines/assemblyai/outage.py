@@ -18,6 +18,7 @@ is reported as such, saying so when each was already told.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -28,7 +29,15 @@ from captioner.engines.assemblyai.provisional import (
     ProvisionalCaptions,
     start_provisional,
 )
-from captioner.engines.base import EngineError, EngineListener, EngineNotice, ErrorKind
+from captioner.engines.base import (
+    EngineError,
+    EngineListener,
+    EngineNotice,
+    ErrorKind,
+    report_notice,
+)
+
+log = logging.getLogger("captioner.engines.assemblyai.session")
 
 
 @dataclass
@@ -123,6 +132,21 @@ class Outage:
         if not done and end < backfill.until_ms:  # it replaces filling_in_notice on screen
             message += " The rest goes in above, marked “filled in”."
         return EngineNotice(message, f"{start}–{end} ms of the session not transcribed")
+
+
+def settle_pending(
+    pending: list[Outage], listener: EngineListener, *, host: str, kept_ms: int
+) -> None:
+    """Say what is newly known lost for good; settle the outages whose backfill is over."""
+    for outage in list(pending):
+        done = outage.backfill is not None and outage.backfill.done.is_set()
+        notice = outage.news(host=host, kept_ms=kept_ms)
+        if notice is not None:  # said when known, not only at the end of the run
+            log.warning("%s (%s)", notice.message, notice.detail)
+            report_notice(listener, notice)
+        if done:
+            pending.remove(outage)
+            outage.resolve()
 
 
 def filling_in_notice(start_ms: int, until_ms: int) -> EngineNotice:

@@ -19,11 +19,14 @@ connection.  Around that it handles what the service and the network do:
   provisional captions of that stretch are dropped.  Notices say where the
   gap's lines go and, as soon as it is known, what could not be redone.
 * **Rollover** (before the service's 3-hour limit): a new connection starts
-  while the old one keeps going; both hear ``rollover_overlap_s`` of audio,
-  the handover point *H* splits the timeline between them (old: words
-  before *H*, new: words from *H*), and the old one hears ``handover_margin_s``
-  past *H* so a word cut at *H* is still heard whole, then is terminated (on
-  a closing thread, after a bounded wait for its last lines' translations).
+  while the old one keeps going; both hear the audio until the handover
+  point *H*, placed at a pause (at least ``rollover_overlap_s`` in, at most
+  ``handover_search_s``: :mod:`~captioner.engines.assemblyai.rollover`),
+  splits the timeline between them (old: words before *H*, new: words from
+  *H*); the old one hears ``handover_margin_s`` past *H* so a word cut at *H*
+  is still heard whole, then is terminated (on a closing thread, after a
+  bounded wait for its last lines' translations).  If the new one drops
+  before *H* is placed, the old one simply goes on (the rollover is retried).
   A 3008 close (expired) is handled as a drop with an immediate reconnect.
 * **Errors** are classified by :func:`~captioner.engines.assemblyai.errors.recovery_for`:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
@@ -58,8 +61,9 @@ from captioner.engines.assemblyai.errors import (
     recovery_for,
 )
 from captioner.engines.assemblyai.link import Link
-from captioner.engines.assemblyai.outage import Outage, filling_in_notice
+from captioner.engines.assemblyai.outage import Outage, filling_in_notice, settle_pending
 from captioner.engines.assemblyai.provisional import OfflineFactory
+from captioner.engines.assemblyai.rollover import Handover
 from captioner.engines.assemblyai.session_end import SessionEnding
 from captioner.engines.assemblyai.translation import mentions_gateway
 from captioner.engines.assemblyai.turn_extras import RunExtras, await_link_translations
@@ -117,7 +121,7 @@ class SessionSupervisor(SessionEnding):
         self.live: Link | None = first
         self.successor: Link | None = None
         self.successor_purpose = ""
-        self.handover: tuple[Link, int] | None = None
+        self.handover: Handover | None = None
         self.outage: Outage | None = None
         self.pending: list[Outage] = []  # waiting for their backfill to settle them
         self.outages: list[Outage] = []  # every one of the run, for the report at its end
@@ -172,7 +176,7 @@ class SessionSupervisor(SessionEnding):
         if live is not None and live.begun.is_set():
             live.send(chunk)
         if self.handover is not None:
-            self.handover[0].send(chunk)
+            self.handover.old.send(chunk)
         outage = self.outage
         if outage is not None and outage.provisional is not None:
             outage.provisional.push(chunk)
@@ -189,16 +193,18 @@ class SessionSupervisor(SessionEnding):
                     return
             elif live.started_at is not None and now - live.started_at > STABLE_AFTER_S:
                 self.backoff.reset()
-        if self.handover is not None:
-            old, handover_ms = self.handover
+        handover = self.handover
+        if handover is not None:
+            old = handover.old
             failure = old.failure() if old.failure_pending() else old.watch()
             if failure is not None:
                 log.info("The previous session dropped during the handover: %s", failure[1])
                 self.handover = None
                 old.retire()
                 self._reap(old)
-                self._start_backfill(Outage(old.resume_point(), now, None), handover_ms)
-            elif self.pos >= handover_ms + self.cfg.handover_margin_s * 1000:
+                resume = old.resume_point()
+                self._start_backfill(Outage(resume, now, None), handover.old_dropped(resume))
+            elif handover.old_done(self.pos, self.cfg):
                 self.handover = None
                 self._reap(old, settle=True)
         successor = self.successor
@@ -241,20 +247,16 @@ class SessionSupervisor(SessionEnding):
         ):
             log.info("Rolling over to a new session before the time limit")
             self._start_successor("rollover")
-        for outage in list(self.pending):
-            done = outage.backfill is not None and outage.backfill.done.is_set()
-            notice = outage.news(host=self.host, kept_ms=self.ring.capacity_ms)
-            if notice is not None:  # said when known, not only at the end of the run
-                log.warning("%s (%s)", notice.message, notice.detail)
-                report_notice(self.listener, notice)
-            if done:
-                self.pending.remove(outage)
-                outage.resolve()
+        settle_pending(self.pending, self.listener, host=self.host, kept_ms=self.ring.capacity_ms)
 
     # -- drops and reconnects ----------------------------------------------------
 
     def _on_live_drop(self, link: Link, code: int | None, message: str) -> None:
         log.warning("Connection %d dropped: %s (code %s)", link.id, message, code)
+        if self.handover is not None and self.handover.new is link and self._cancel_handover():
+            log.warning("The next session dropped before the handover; the current one continues")
+            self.rollover_retry_at = self.clock() + self.backoff.next_delay(5.0)
+            return
         link.retire()
         self._reap(link)
         self.live = None
@@ -326,11 +328,8 @@ class SessionSupervisor(SessionEnding):
     def _promote(self, link: Link) -> None:
         link.offset_ms = self.pos
         if self.successor_purpose == "rollover" and self.live is not None:
-            handover_ms = self.pos + int(self.cfg.rollover_overlap_s * 1000)
-            link.own_from_ms = handover_ms
-            old = self.live
-            old.own_until_ms = handover_ms
-            self.handover = (old, handover_ms)
+            link.hold_turns()  # until the handover point is placed, at a pause
+            self.handover = Handover(old=self.live, new=link, start_ms=self.pos)
             self.live = link
             return
         link.own_from_ms = self.pos
@@ -341,6 +340,22 @@ class SessionSupervisor(SessionEnding):
                 outage.provisional.end()
             self._start_backfill(outage, self.pos)
         self.listener.on_state(EngineState.LISTENING, "")
+
+    def _cancel_handover(self) -> bool:
+        """A rollover whose handover point is not placed yet goes back to the old session.
+
+        The old one still owns every word and heard all the audio: it stays
+        the live connection, and the new one (which has shown nothing) is
+        closed.  False when there is no such rollover.
+        """
+        handover = self.handover
+        if handover is None or handover.at_ms is not None:
+            return False
+        self.handover = None
+        self.live = handover.old
+        handover.new.retire()
+        self._reap(handover.new)
+        return True
 
     def _start_backfill(self, outage: Outage, until_ms: int) -> None:
         self.pending.append(outage)

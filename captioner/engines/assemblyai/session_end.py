@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from captioner.engines.assemblyai.backfill import Backfill
     from captioner.engines.assemblyai.config import AssemblyAIConfig
     from captioner.engines.assemblyai.link import Link
+    from captioner.engines.assemblyai.rollover import Handover
 
 log = logging.getLogger("captioner.engines.assemblyai.session")
 
@@ -47,7 +48,7 @@ class SessionEnding:
     input_ended: threading.Event
     live: Link | None
     successor: Link | None
-    handover: tuple[Link, int] | None
+    handover: Handover | None
     outage: Outage | None
     pending: list[Outage]
     outages: list[Outage]
@@ -62,6 +63,9 @@ class SessionEnding:
     def _reap(self, link: Link, *, settle: bool = False) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def _cancel_handover(self) -> bool:  # pragma: no cover
+        raise NotImplementedError
+
     def _await_translations(self, live: Link | None) -> None:
         """Before ``Terminate``: a bounded wait for the last turns' translations."""
         if self.extras is not None:
@@ -70,6 +74,7 @@ class SessionEnding:
     def _finish_input(self) -> None:
         """End of input: terminate the live session, let every backfill finish."""
         self.input_ended.set()
+        self._cancel_handover()  # a rollover still looking for a pause: the old one ends it
         self._await_translations(self.live)
         if self.successor is not None:
             self.successor.abandon()
@@ -81,7 +86,7 @@ class SessionEnding:
                 outage.provisional.end()
             self._start_backfill(outage, self.pos)
         if self.handover is not None:
-            self._reap(self.handover[0])
+            self._reap(self.handover.old)
             self.handover = None
         live, self.live = self.live, None
         if live is not None:
@@ -103,6 +108,7 @@ class SessionEnding:
     def _cut_short(self) -> None:
         """Stop or a fatal error: terminate everything now."""
         self.input_ended.set()
+        self._cancel_handover()  # a rollover still looking for a pause: the old one ends it
         for backfill in self.backfills:
             backfill.cancel()
         if self.outage is not None:
@@ -112,7 +118,7 @@ class SessionEnding:
             outage.end_ms = self.pos
             self.pending.append(outage)
             self.outages.append(outage)
-        links = [self.live, self.successor, self.handover[0] if self.handover else None]
+        links = [self.live, self.successor, self.handover.old if self.handover else None]
         self.live = self.successor = None
         self.handover = None
         if any(link is not None and not link.failure_pending() for link in links):

@@ -15,6 +15,12 @@ reports finished lines only, marked ``recovered``: its line in progress is
 old speech, and shown beside the live one (two lines written at once) the
 reader could not tell which is now.  The gap's offline stand-ins show meanwhile.
 
+A rollover places its handover point at a pause, not at a fixed time: the
+old connection's window is closed once it has no line open
+(:meth:`TurnPlacement.close_window_when_idle`), and the new connection holds
+its turns back meanwhile (:meth:`TurnPlacement.hold_turns`), replaying them
+once its window is known (:meth:`TurnPlacement.release_turns`).
+
 Its state is set up by ``Link.__init__``; call mode
 (:class:`~captioner.engines.assemblyai.call.ChannelLink`) overrides
 ``_labels`` and ``_revised_speaker`` to name each side.
@@ -58,6 +64,11 @@ class TurnPlacement:
     # Finals on their way from "no longer open" to "translation expected": Stop
     # must not see a gap between the two, or it terminates before the answer.
     _closing: int
+    # Turn orders heard with words and not ended yet (partials of redacted runs too).
+    _speaking: set[int]
+    # A rollover's new connection, before its window is known: its Turns, kept back.
+    _held: list[TurnEvent] | None
+    _turn_lock: threading.Lock  # one Turn handled at a time: the read thread's or a replay
 
     def has_open_turn(self) -> bool:
         """Whether a line is being spoken (or its final is still being handed on)."""
@@ -94,6 +105,72 @@ class TurnPlacement:
                 log.info("Connection %d dropped mid-turn; keeping %r", self.id, update.text)
             self._listener.on_final(replace(update, recovered=self.recovering))
         self.extras.abandon()
+
+    # -- a rollover's handover --------------------------------------------------
+
+    def hold_turns(self) -> None:
+        """Keep this connection's Turns back until :meth:`release_turns` sets its window.
+
+        A rollover's new session hears the audio before the run knows where its
+        part of the timeline begins (where the old session's line ends); what
+        it says meanwhile would show the line being spoken a second time, or
+        be lost if its window were guessed.  A later partial of a turn replaces
+        the one held (a v3 partial carries the turn's words so far); finals are
+        all kept (unformatted, then formatted).
+        """
+        with self._turn_lock:
+            self._held = []
+
+    def release_turns(self, own_from_ms: int) -> None:
+        """Own words from ``own_from_ms`` on and show the Turns held until now, in order."""
+        with self._turn_lock:  # the read thread waits: its next Turn comes after these
+            held, self._held = self._held or [], None
+            with self._lock:
+                self.own_from_ms = own_from_ms
+            for event in held:
+                self._on_turn(event)
+
+    def close_window_when_idle(self, floor_ms: int) -> int | None:
+        """End this connection's window after its last finished line, if no line is open.
+
+        Returns the end (never before ``floor_ms``), or ``None`` while someone
+        is speaking.  Checked and set under the lock, so a line that starts
+        meanwhile is not half on each side.
+        """
+        with self._lock:
+            if self._speaking or self._open_partials or self._closing:
+                return None
+            end = self.last_final_end_ms
+            until = max(floor_ms, end if end is not None else floor_ms)
+            self.own_until_ms = until
+            return until
+
+    def close_window(self, until_ms: int) -> None:
+        """End this connection's window at ``until_ms`` (a handover by time, mid-line)."""
+        with self._lock:
+            self.own_until_ms = until_ms
+
+    def take_turn(self, event: TurnEvent, *, shown: bool = True) -> None:
+        """A Turn from the read thread: note who is speaking, then show it or hold it.
+
+        ``shown`` False: a partial that is not shown (redaction); it still
+        tells that a line is being spoken.
+        """
+        with self._turn_lock:
+            with self._lock:
+                if event.end_of_turn:
+                    self._speaking.discard(event.turn_order)
+                elif event.words:
+                    self._speaking.add(event.turn_order)
+            if not shown:
+                return
+            if self._held is None:
+                self._on_turn(event)
+                return
+            if not event.end_of_turn:
+                order = event.turn_order
+                self._held = [e for e in self._held if e.end_of_turn or e.turn_order != order]
+            self._held.append(event)
 
     def _labels(self, event: TurnEvent) -> tuple[str, str | None]:
         """``(source, speaker)`` of a turn; call mode derives them from the channel."""

@@ -1,0 +1,196 @@
+"""The session rollover hands over at a pause: a sentence spoken across it stays one line.
+
+Through the real SDK against the fake v3 server in timeline mode (a session
+that joins mid-sentence hears only the words from its start on, with times
+relative to its own audio, as the service does), with a rollover a second
+or two into the run.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from captioner.engines.assemblyai import AssemblyAIEngine
+from tests.engines.resilience_harness import (
+    KEY,
+    CodedSource,
+    StatusRecorder,
+    fake_offline,
+    fast_config,
+)
+from tests.engines.test_translation import TranslationRecorder
+from tests.fakes.v3_extras import Extras, Gateway
+from tests.fakes.v3_server import (
+    CHUNK_MS,
+    FakeV3Server,
+    Faults,
+    FaultsArg,
+    ScriptTurn,
+    SessionRecord,
+    TurnScript,
+)
+
+MS_PER_WORD = 200
+GAP_MS = 300
+LONG = (
+    "we will now go through the figures for the third quarter "
+    "and then talk about what comes next for all of us"
+).split()
+LONG_FORMATTED = (
+    "We will now go through the figures for the third quarter, "
+    "and then talk about what comes next for all of us."
+)
+# A 4-second sentence from 0.7 s, between two short ones.
+ACROSS = TurnScript(
+    [
+        ScriptTurn(["good", "morning"], "Good morning."),
+        ScriptTurn(LONG, LONG_FORMATTED),
+        ScriptTurn(["thank", "you"], "Thank you."),
+        ScriptTurn(["any", "questions"], "Any questions?"),
+    ]
+)
+ACROSS_LINES = ["Good morning.", LONG_FORMATTED, "Thank you.", "Any questions?"]
+
+
+def _run(
+    script: TurnScript,
+    seconds: float,
+    faults: FaultsArg = None,
+    *,
+    extras: Extras | None = None,
+    listener: StatusRecorder | None = None,
+    **config: Any,
+) -> tuple[StatusRecorder, list[SessionRecord], list[tuple[str, int]]]:
+    """``seconds`` of timeline-coded audio through a run with ``config``, to its end.
+
+    Returns the listener, the fake's sessions and every word spoken in full
+    (text, start on the session clock).
+    """
+    with FakeV3Server(
+        KEY,
+        script,
+        faults,
+        ms_per_word=MS_PER_WORD,
+        gap_ms=GAP_MS,
+        timeline=True,
+        extras=extras,
+    ) as server:
+        listener = listener or StatusRecorder()
+        engine = AssemblyAIEngine(
+            listener,
+            fast_config(server.url, provisional_offline=False, **config),
+            offline_factory=fake_offline,
+            rng=random.Random(0),
+        )
+        engine.start(CodedSource(round(seconds * 1000 / CHUNK_MS)))
+        listener.wait_stopped(40)
+        assert engine.join(10)
+        spoken = [(w, s) for w, s in server.script_words() if s + MS_PER_WORD <= seconds * 1000]
+    return listener, server.sessions, spoken
+
+
+def _lines(listener: StatusRecorder) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The finished lines with words: (text, [(word, start)…])."""
+    return [
+        (t.text, [(w.text.lower().strip(",.?!"), w.start_ms) for w in t.words])
+        for t in listener.transcript.finished
+        if t.words
+    ]
+
+
+def test_a_sentence_spoken_across_the_rollover_stays_one_whole_line() -> None:
+    """The rollover (~1.5 s in) falls in the middle of a 4-second sentence: it comes out as
+    one formatted line with all its words, none of them on another line too (the handover
+    waits for the pause after it), with its translation (answered late, after the old
+    session's last audio), and the next sentence comes from the new session."""
+    listener = TranslationRecorder()
+    listener, sessions, spoken = _run(
+        ACROSS,
+        7.5,
+        extras=Extras(gateway=Gateway(delays_s=(1.0,)), relative_turn_order=True),
+        listener=listener,
+        translate_to="fr",
+        rollover_after_s=1.5,
+    )
+    assert not listener.errors, listener.errors
+    assert len([s for s in sessions if s.began]) >= 2, "a rollover happened"
+    new_start = sessions[1].offset_ms or 0
+    long_start = next(start for word, start in spoken if word == LONG[0])
+    assert long_start < new_start < long_start + len(LONG) * MS_PER_WORD, "it began mid-sentence"
+
+    lines = _lines(listener)
+    texts = [text for text, _ in lines]
+    assert LONG_FORMATTED in texts, texts
+    (long_line,) = [words for text, words in lines if text == LONG_FORMATTED]
+    assert [w for w, _ in long_line] == LONG
+    assert texts == ACROSS_LINES
+    # every word once, at its place
+    words = sorted(w for _, ws in lines for w in ws)
+    assert words == sorted(spoken)
+    (long_turn,) = [t for t in listener.transcript.finished if t.text == LONG_FORMATTED]
+    assert long_turn.translation is not None
+    assert long_turn.translation.text == "[fr] " + LONG_FORMATTED
+
+
+def test_a_new_session_lost_before_the_handover_leaves_the_sentence_to_the_old_one() -> None:
+    """The new session drops while the sentence is still being spoken: the old one, which
+    heard it all, goes on; the sentence is still one whole line, nothing lost."""
+    listener, sessions, spoken = _run(
+        ACROSS, 7.5, [Faults(), Faults(drop_after_ms=500), Faults()], rollover_after_s=1.5
+    )
+    assert not listener.errors, listener.errors
+    assert sessions[1].fault_fired == "drop"
+    lines = _lines(listener)
+    assert [text for text, _ in lines] == ACROSS_LINES
+    assert sorted(w for _, ws in lines for w in ws) == sorted(spoken)
+
+
+def test_an_old_session_lost_while_the_handover_waits_loses_no_word() -> None:
+    """The old session drops mid-sentence while the handover waits for a pause: its
+    finalised words stay, the new one (which heard from its start) takes over from there;
+    every word once."""
+    listener, _sessions, spoken = _run(
+        ACROSS, 7.5, [Faults(drop_after_ms=2600), Faults(), Faults()], rollover_after_s=1.5
+    )
+    assert not listener.errors, listener.errors
+    assert sorted(w for _, ws in _lines(listener) for w in ws) == sorted(spoken)
+
+
+def test_speech_without_a_pause_still_hands_over_within_the_bound() -> None:
+    """Nobody pauses for far longer than the handover may wait: the old session is closed
+    once the bound has passed (well before the input ends), splitting the line by time,
+    and no word is lost or doubled."""
+    words = [f"word{i}" for i in range(45)]  # 9 s without a pause
+    script = TurnScript([ScriptTurn(words, None)])
+    search_s, margin_s = 2.0, 0.4
+    listener, sessions, spoken = _run(
+        script,
+        8.0,
+        rollover_after_s=1.0,
+        handover_search_s=search_s,
+        handover_margin_s=margin_s,
+    )
+    assert not listener.errors, listener.errors
+    old, new = [s for s in sessions if s.began][:2]  # the first rollover
+    assert old.terminate_received
+    new_start = new.offset_ms or 0
+    old_end = (old.offset_ms or 0) + old.audio_ms_received
+    # the old session heard no more than the bound, the margin and a message in flight
+    assert old_end <= new_start + (search_s + margin_s) * 1000 + 2 * CHUNK_MS, (old_end, new_start)
+    assert old_end < 8000 - 1000, "handed over, not just ended with the input"
+    got = sorted(w for _, ws in _lines(listener) for w in ws)
+    assert got == sorted(spoken)
+
+
+def test_input_ending_while_the_handover_waits_leaves_the_sentence_whole() -> None:
+    """The input ends mid-sentence, before any pause after the rollover: the old session,
+    which heard it all, finishes it as one line; both sessions are terminated."""
+    listener, sessions, spoken = _run(ACROSS, 4.0, rollover_after_s=1.5)
+    assert not listener.errors, listener.errors
+    began = [s for s in sessions if s.began]
+    assert len(began) >= 2 and all(s.terminate_received for s in began)
+    lines = _lines(listener)
+    assert len(lines) == 2, lines
+    assert lines[1][0].startswith("We will now go through the figures")
+    assert [w for _, ws in lines for w in ws] == spoken
