@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from captioner import APP_NAME, __version__
 from captioner.ui.close_keys import install_close_keys
-from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size
+from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size, for_text
 
 LICENCE = "MIT"
 LINKS = (
@@ -101,7 +101,7 @@ class ShortcutsWindow(QDialog):
         layout.addWidget(self.tree, 1)
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
-        fit_size(self, QSize(760, 520))  # roomy, or as much as a small screen holds
+        fit_size(self, for_text(self, QSize(760, 520)))  # roomy, or as much as a small screen holds
         self.keep_on_screen = KeepOnScreen(self)
 
     def rows(self) -> list[tuple[str, str, str]]:

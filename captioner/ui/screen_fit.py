@@ -21,6 +21,10 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QWidget
 # shown (afterwards the real frame is measured).
 FRAME_ALLOWANCE = QSize(8, 32)
 
+# The line height (pixels) of the font the roomy sizes were laid out for: a
+# 9–10 pt sans serif, as most desktops default to.
+DESIGN_LINE_PX = 16
+
 
 def available_area(widget: QWidget) -> QRect:
     """The part of the widget's screen that windows may use (panels and docks excluded)."""
@@ -34,6 +38,19 @@ def _frame_extra(window: QWidget) -> QSize:
     if window.isVisible() and frame != inner:
         return frame - inner
     return FRAME_ALLOWANCE
+
+
+def for_text(window: QWidget, size: QSize) -> QSize:
+    """``size``, laid out for the usual font, grown in step with ``window``'s text.
+
+    People who need larger text set a larger system font (16 pt, 20 pt); a
+    window that kept its size in pixels then cut the Input and Engine pickers
+    to "No input devices four" and the shortcuts' names to "Import transcript
+    (…", and held a third of the lines.  Display scaling needs nothing here:
+    it grows the logical pixels, font and sizes alike.
+    """
+    factor = max(1.0, window.fontMetrics().height() / DESIGN_LINE_PX)
+    return QSize(round(size.width() * factor), round(size.height() * factor))
 
 
 def fit_size(window: QWidget, preferred: QSize) -> None:

@@ -19,7 +19,7 @@ from captioner.ui.close_keys import install_close_keys
 from captioner.ui.contrast import readable_placeholders
 from captioner.ui.dialog_footer import DialogFooter
 from captioner.ui.focus_ring import FocusRing
-from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size
+from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, available_area, fit_size, for_text
 
 NARROW_SCREEN_PX = 700  # below this width, labels above their fields
 
@@ -72,7 +72,9 @@ class SettingsForm:
         outer = QVBoxLayout(dialog)
         outer.addWidget(self.scroll, 1)
         outer.addWidget(footer.buttons)
-        fit_size(dialog, QSize(width, dialog.sizeHint().height()))
+        fit_size(
+            dialog, QSize(for_text(dialog, QSize(width, 0)).width(), dialog.sizeHint().height())
+        )
         self.keep_on_screen = KeepOnScreen(dialog)
         install_close_keys(dialog, escape=False)  # Ctrl+W as Cancel; Esc already is
         readable_placeholders(dialog)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSettings
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 if TYPE_CHECKING:
@@ -65,13 +66,18 @@ def rect(r: QRect) -> list[int]:
 
 def probe_app(
     prepare: Callable[[QSettings], None] | None = None,
+    font_points: float = 0,
 ) -> tuple[QApplication, CaptionerApp, QSettings]:
     """The QApplication and the real app, on fresh settings and data, with no audio devices.
 
     ``prepare`` writes settings before the app starts (a geometry saved on a
-    bigger monitor, say).
+    bigger monitor, say); ``font_points`` is the desktop's font size, when not the usual.
     """
     app = QApplication(sys.argv[:1])
+    if font_points:
+        font = QFont(app.font())
+        font.setPointSizeF(font_points)
+        app.setFont(font)
     from captioner.app import CaptionerApp  # after the QApplication, as the app starts
     from captioner.cli import parse_args
 

@@ -1,0 +1,32 @@
+"""Windows grow with a large desktop font instead of cutting their text.
+
+People who need larger text set a larger desktop font (16 pt here, against
+the usual 9–10 pt).  The main window, Sessions and Keyboard shortcuts opened
+at the pixel sizes laid out for the usual font, so at 16 pt on a 1920×1080
+screen with room to spare the Engine picker read "Offline (on this compu",
+the Input picker "No input devices four" and the shortcuts list
+"Import transcript (…", "Lock overlay (click…".  Measured on the real app
+in a process of its own (large_text_probe.py: the font is the QApplication's
+from the start, as a desktop's is).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.ui.screen_probe import run_probe
+
+PROBE = Path(__file__).with_name("large_text_probe.py")
+
+
+def test_with_a_16_pt_font_the_pickers_and_shortcut_names_are_shown_whole(tmp_path) -> None:
+    seen = run_probe(PROBE, tmp_path, 1920, 1080, 1, "16")
+    cut = [text for text, (room, needs) in seen["pickers"].items() if room < needs]
+    assert not cut, f"pickers cut short: {cut} ({seen['pickers']})"
+    assert not seen["shortcuts_cut"], f"shortcut names cut short: {seen['shortcuts_cut']}"
+
+
+def test_the_usual_font_keeps_the_usual_sizes(tmp_path) -> None:
+    """Only text larger than the sizes were laid out for grows the windows."""
+    seen = run_probe(PROBE, tmp_path, 1920, 1080, 1, "9")
+    assert seen["window"] == [820, 520]
