@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from captioner.ui.main_window import MainWindow
 
 
+# View ▸ Place caption overlay… while the sample is not shown, and what ends it
+# from the keyboard while it is (the sample's own Done takes a mouse).
+PLACE_OVERLAY = "&Place caption overlay…"
+DONE_PLACING = "Done &placing caption overlay (Esc)"
+
+
 def _action(window: MainWindow, text: str, key: QKeySequence | str | None = None) -> QAction:
     action = QAction(text, window)
     if key is not None:
@@ -65,9 +71,9 @@ def build_menus(window: MainWindow) -> None:
     window.lock_action.setCheckable(True)
     window.lock_action.toggled.connect(window.lockToggled)
     view_menu.addAction(window.lock_action)
-    place_action = _action(window, "&Place caption overlay…")
-    place_action.triggered.connect(window.placeOverlayRequested)
-    view_menu.addAction(place_action)
+    window.place_action = _action(window, PLACE_OVERLAY)
+    window.place_action.triggered.connect(window.placeOverlayRequested)
+    view_menu.addAction(window.place_action)
     latest_action = _action(window, "&Jump to latest line", "Ctrl+End")
     latest_action.triggered.connect(window.transcript.jump_to_latest)
     view_menu.addAction(latest_action)

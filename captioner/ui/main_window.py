@@ -61,7 +61,8 @@ class MainWindow(QMainWindow):
         overlaySettingsRequested(): Settings ▸ Captions… was chosen.
         assemblyaiSettingsRequested(): Settings ▸ AssemblyAI… was chosen.
         lockToggled(bool): lock (click-through) or unlock the overlay.
-        placeOverlayRequested(): View ▸ Place caption overlay… (sample captions, before a run).
+        placeOverlayRequested(): View ▸ Place caption overlay… (sample captions, before a run),
+            or, while they are shown, its Done placing caption overlay.
         exportRequested(): File ▸ Export… (Ctrl+S).
         importRequested(): File ▸ Import transcript….
         copyRequested(): Edit ▸ Copy transcript.
@@ -161,6 +162,7 @@ class MainWindow(QMainWindow):
         self.start_action: QAction
         self.overlay_action: QAction
         self.lock_action: QAction
+        self.place_action: QAction
         self.data_folder_action: QAction
         build_menus(self)
         self.focus_ring = FocusRing(self)

@@ -9,15 +9,21 @@ tray's check marks follow whichever of them was used.
 Before a run there is nothing to caption, yet people want to see and place
 the overlay: turning it on while idle (View ▸ Caption overlay, Ctrl+Shift+O,
 or the tray's Show overlay) shows it with sample captions, draggable even
-when locked, until its Done button, Start, or turning it off.
+when locked, until its Done button, Start, or turning it off.  Done takes a
+mouse, so while the sample is shown the menu item reads "Done placing caption
+overlay (Esc)" and Esc in the main window does the same: keyboard users placed
+the overlay with Settings ▸ Captions… ▸ Position, but could not end the sample
+without turning the overlay off for good.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from captioner.core.settings import Key, Settings
 from captioner.ui.controller import CaptionController
+from captioner.ui.main_menus import DONE_PLACING, PLACE_OVERLAY
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_clearance import OverlayClearance
@@ -47,7 +53,10 @@ class OverlayVisibility(QObject):
         window.lockToggled.connect(overlay.set_locked)
         overlay.lockedChanged.connect(window.set_locked)
         overlay.sampleDone.connect(self.end_sample)
-        window.placeOverlayRequested.connect(self.show_sample)
+        window.placeOverlayRequested.connect(self._place_or_done)
+        self._done_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
+        self._done_key.setEnabled(False)  # only while placing: Esc means nothing else here
+        self._done_key.activated.connect(self.end_sample)
         # Never over Captioner's own dialogs and windows while they are in use.
         self.clearance = OverlayClearance(overlay, self)
         controller.runningChanged.connect(self._on_running)
@@ -67,22 +76,34 @@ class OverlayVisibility(QObject):
         elif shown:
             self.show_sample()  # idle: show where it will be, and let it be placed
         else:
-            self._overlay.set_sample(False)
+            self._set_sample(False)
             self._overlay.hide()
 
     def show_sample(self) -> None:
         """The overlay with sample captions, for placing and styling it before a run."""
         if self._controller.running:
             return
-        self._overlay.set_sample(True)
+        self._set_sample(True)
         self._overlay.show()
         self._overlay.raise_()
+
+    def _place_or_done(self) -> None:
+        if self._overlay.showing_sample:
+            self.end_sample()
+        else:
+            self.show_sample()
+
+    def _set_sample(self, on: bool) -> None:
+        """The sample on or off, and the window's keyboard way to end it with it."""
+        self._overlay.set_sample(on)
+        self._window.place_action.setText(DONE_PLACING if on else PLACE_OVERLAY)
+        self._done_key.setEnabled(on)
 
     def end_sample(self) -> None:
         """Done placing: the sample goes, and so does the overlay until captioning starts."""
         if not self._overlay.showing_sample:
             return
-        self._overlay.set_sample(False)
+        self._set_sample(False)
         if not self._controller.running:
             self._overlay.hide()
 
@@ -94,6 +115,6 @@ class OverlayVisibility(QObject):
 
     def _on_running(self, running: bool) -> None:
         if running:
-            self._overlay.set_sample(False)  # real captions from now on
+            self._set_sample(False)  # real captions from now on
         if running and self._window.overlay_shown():
             self._overlay.show()

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QApplication
 
 from captioner.core.settings import Key, Settings
 from tests.conftest import DATA
@@ -40,6 +42,30 @@ def test_turning_the_overlay_on_while_idle_shows_sample_captions_to_place(make_a
     done = app.overlay._done_rect.center().toPoint()
     qtbot.mouseClick(app.overlay, Qt.MouseButton.LeftButton, pos=done)
     assert not app.overlay.isVisible() and not app.overlay.showing_sample
+
+
+def test_the_sample_to_place_ends_from_the_keyboard_with_the_overlay_still_wanted(make_app, qtbot):
+    """Its Done takes a mouse; a keyboard user had to turn the overlay off (remembered)."""
+    app = make_app()
+    window = app.window
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    place = next(a for a in window.findChildren(QAction) if a.text() == "&Place caption overlay…")
+    place.trigger()  # View ▸ Place caption overlay… (Alt+V, P)
+    assert app.overlay.isVisible() and app.overlay.showing_sample
+    qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)
+    assert not app.overlay.isVisible() and not app.overlay.showing_sample
+    assert window.overlay_check.isChecked()  # still shown when captioning starts
+
+    place.trigger()  # and the menu item itself, said as Done placing…
+    assert app.overlay.showing_sample
+    assert place.text().replace("&", "") == "Done placing caption overlay (Esc)"
+    place.trigger()
+    assert not app.overlay.isVisible() and not app.overlay.showing_sample
+    assert place.text().replace("&", "") == "Place caption overlay…"
+    qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)  # Esc means nothing when not placing
+    assert not app.overlay.isVisible()
 
 
 def test_caption_settings_opened_while_idle_preview_on_sample_captions(make_app, qtbot):
