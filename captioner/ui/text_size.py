@@ -20,7 +20,7 @@ the Sessions window open small after the main one was made large.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QWheelEvent
+from PySide6.QtGui import QFont, QKeySequence, QShortcut, QWheelEvent
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from captioner.core.settings import Key, Settings
@@ -65,6 +65,14 @@ class TextSize(QObject):
         if self._prefs is not None:
             self._prefs.set(Key.TRANSCRIPT_TEXT_PERCENT, percent)
         self.changed.emit(percent)
+
+    def set_base_font(self, font: QFont) -> None:
+        """``font`` is the view's size at 100 % from now on (the desktop's font changed)."""
+        if font.pointSizeF() <= 0:
+            return  # a font sized in pixels: nothing to scale from
+        self._points = font.pointSizeF()
+        font.setPointSizeF(self._points * self._percent / 100)
+        self._view.setFont(font)
 
     def larger(self) -> None:
         self.set_percent(next((s for s in STEPS if s > self._percent), STEPS[-1]))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -25,7 +25,7 @@ from PySide6.QtGui import (
     QTextCursor,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QPlainTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QToolButton, QWidget
 
 from captioner.core.caption_line import Side
 from captioner.core.transcript import Turn
@@ -33,6 +33,9 @@ from captioner.ui.contrast import muted, readable
 from captioner.ui.line_styles import LineStyles, format_clock
 from captioner.ui.text_size import TextSize
 from captioner.ui.transcript_lines import TranscriptLines
+
+# The transcript is read, the controls around it only glanced at: a size above theirs.
+TEXT_SCALE = 1.25
 
 __all__ = ["IDLE_PLACEHOLDER", "LIVE_KEEP", "LIVE_PACK", "TranscriptView", "format_clock"]
 
@@ -73,7 +76,7 @@ class TranscriptView(QPlainTextEdit):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         font = self.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
         self.setFont(font)
         self._styles = styles = LineStyles()
         styles.time.setFontFamilies(["monospace"])
@@ -83,6 +86,7 @@ class TranscriptView(QPlainTextEdit):
         # it follows the text size (a point size of its own would stay put).
         styles.translation.setProperty(QTextCharFormat.Property.FontSizeAdjustment, -1)
         self.text_size = TextSize(self)  # View ▸ Larger text, Ctrl+wheel
+        self._font_window: QWidget | None = None  # told when the desktop's font changes
         self._lines = TranscriptLines(
             self.document(),
             styles,
@@ -300,6 +304,10 @@ class TranscriptView(QPlainTextEdit):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._opaque_viewport()  # the style sheet has polished the view by now
+        window = self.window()
+        if window is not self and window is not self._font_window:
+            window.installEventFilter(self)  # see eventFilter; a view is in one window
+            self._font_window = window
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -307,6 +315,19 @@ class TranscriptView(QPlainTextEdit):
             self._apply_palette()
         if event.type() == QEvent.Type.StyleChange:
             self._opaque_viewport()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """The desktop's font changed (made larger in its settings) while the app runs.
+
+        The labels follow by themselves, but this view's font is its own (a size
+        above theirs), so it kept the old size and read smaller than they did.
+        Qt tells only windows (``ApplicationFontChange``), hence a filter on ours.
+        """
+        if event.type() == QEvent.Type.ApplicationFontChange:
+            font = QApplication.font(self)
+            font.setPointSizeF(font.pointSizeF() * TEXT_SCALE)
+            self.text_size.set_base_font(font)
+        return False
 
     def _opaque_viewport(self) -> None:
         """Let the text area paint alone, as it does without a style sheet (issue 14).

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QWheelEvent
+from PySide6.QtGui import QAction, QFont, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -150,3 +150,26 @@ def test_the_sessions_window_shows_past_transcripts_at_the_same_remembered_size(
     again = make_app()  # the next launch, on the same settings file
     assert again.session_actions.show_sessions().view.text_size.percent == 150
     assert again.window.transcript.text_size.percent == 150
+
+
+def test_the_transcript_follows_the_desktop_font_made_larger_while_running(window, qtbot) -> None:
+    """Its font is its own (a size above the labels'), so it stayed behind, smaller than them."""
+    app = QApplication.instance()
+    usual = QFont(app.font())
+    view = window.transcript
+    view.insert_turn(0, turn(0, finished=True))
+    key(view, Qt.Key.Key_Plus)  # the reader's own step up is kept through the change
+    before = sizes(view)["words"]
+    larger = QFont(usual)
+    larger.setPointSizeF(usual.pointSizeF() * 2)
+    try:
+        app.setFont(larger)  # as the desktop's settings do
+        QApplication.processEvents()
+        label = window.status_label.font().pointSizeF()
+        assert label == larger.pointSizeF()  # the window's labels follow by themselves
+        assert sizes(view)["words"] == pytest.approx(before * 2)
+        assert sizes(view)["words"] > label
+    finally:
+        app.setFont(usual)
+    QApplication.processEvents()
+    assert sizes(view)["words"] == pytest.approx(before)
