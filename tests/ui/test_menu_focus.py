@@ -19,13 +19,13 @@ import sys
 from pathlib import Path
 
 from tests.ui.screen_probe import PROBE_TIMEOUT_S, ROOT
-from tests.ui.test_global_hotkey import _xvfb
+from tests.xvfb import private_xvfb
 
 PROBE = Path(__file__).with_name("menu_focus_probe.py")
 
 
 def test_closing_a_menu_raises_nothing(tmp_path) -> None:
-    with _xvfb() as (display, _server):
+    with private_xvfb() as (display, _server):
         env = dict(os.environ)
         env.update(
             DISPLAY=display,

@@ -14,7 +14,6 @@ screen's pixels say which is on top.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import QWidget
 
 from captioner.ui import platform_caps
 from tests.ui.test_overlay import make_overlay
+from tests.xvfb import private_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 20.0
@@ -91,40 +91,24 @@ app.exec()
 @pytest.fixture(scope="module")
 def desktop() -> Iterator[dict[str, str]]:
     """A private X server with openbox managing it; yields the environment to reach it."""
-    missing = [tool for tool in ("Xvfb", "openbox", "xdotool") if shutil.which(tool) is None]
-    if missing:
-        if os.environ.get("CAPTIONER_REQUIRE_PULSE"):  # CI installs them
-            pytest.fail(f"cannot run: {', '.join(missing)} not installed")
-        pytest.skip(f"needs {', '.join(missing)}")
-    ready_read, ready_write = os.pipe()
-    xvfb = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        pass_fds=(ready_write,),
-    )
-    os.close(ready_write)
-    with os.fdopen(ready_read) as ready:
-        display = ready.readline().strip()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "DISPLAY": f":{display}",
-        "QT_QPA_PLATFORM": "xcb",
-        "PYTHONPATH": str(ROOT),
-    }
-    if os.environ.get(platform_caps.MANAGED_ENV):  # the window manager's way, to compare
-        env[platform_caps.MANAGED_ENV] = "1"
-    wm = subprocess.Popen(
-        ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        assert display.isdigit(), "Xvfb did not start"
-        yield env
-    finally:
-        for proc in (wm, xvfb):
-            proc.terminate()
-            proc.wait(10)
+    with private_xvfb("1280x800", needs=("openbox", "xdotool")) as (display, _server):
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": os.environ.get("HOME", "/tmp"),
+            "DISPLAY": display,
+            "QT_QPA_PLATFORM": "xcb",
+            "PYTHONPATH": str(ROOT),
+        }
+        if os.environ.get(platform_caps.MANAGED_ENV):  # the window manager's way, to compare
+            env[platform_caps.MANAGED_ENV] = "1"
+        wm = subprocess.Popen(
+            ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        try:
+            yield env
+        finally:
+            wm.terminate()
+            wm.wait(10)
 
 
 def share_of(env: dict[str, str], rect: QRect, colour: tuple[int, int, int]) -> float:

@@ -1,0 +1,58 @@
+"""A private X server for the tests that need a real one (Xvfb), started and ended cleanly.
+
+The offscreen platform has no window manager, no stacking, no focus changes and
+no global key grabs; the faults in those (a full-screen video over the overlay,
+a menu's popup gone before its focus change arrives, the global shortcut) show
+only on a real X server.  ``-displayfd`` makes Xvfb pick a free display and write
+its number once it accepts clients, so a test waits for exactly that.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import shutil
+import subprocess
+from collections.abc import Iterator
+from typing import TextIO
+
+import pytest
+
+
+def read_line(stream: TextIO, timeout: float) -> str:
+    """One line from ``stream``, or "" at its end or after ``timeout`` seconds."""
+    readable, _, _ = select.select([stream], [], [], timeout)
+    return stream.readline() if readable else ""
+
+
+@contextlib.contextmanager
+def private_xvfb(
+    size: str = "640x480", *, needs: tuple[str, ...] = ()
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A private Xvfb of ``size`` pixels: its display name (":N") and process.
+
+    Skips when Xvfb or a tool in ``needs`` is missing; fails instead where CI
+    installs them all (``CAPTIONER_REQUIRE_PULSE``).
+    """
+    missing = [tool for tool in ("Xvfb", *needs) if shutil.which(tool) is None]
+    if missing:
+        if os.environ.get("CAPTIONER_REQUIRE_PULSE"):  # CI installs them
+            pytest.fail(f"not installed: {', '.join(missing)}")
+        pytest.skip(f"needs {', '.join(missing)}")
+    ready_read, ready_write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(ready_write), "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        pass_fds=(ready_write,),
+    )
+    os.close(ready_write)
+    try:
+        with os.fdopen(ready_read) as ready:
+            number = read_line(ready, timeout=10).strip()
+        assert number.isdigit(), f"Xvfb did not start (exit status {server.poll()})"
+        yield f":{number}", server
+    finally:
+        server.terminate()
+        server.wait(5)
