@@ -79,6 +79,14 @@ def test_config_validation_speaks_plain_words() -> None:
     assert problems[0].startswith("Unknown speech model “nope”")
 
 
+def test_a_rollover_that_could_not_hand_over_before_the_session_limit_is_refused() -> None:
+    """The handover may wait a minute for a pause: started later, the service's
+    3-hour limit would end the old session while it still owns the line."""
+    late = AssemblyAIConfig(api_key="k", rollover_after_s=2 * 3600 + 59 * 60).validate()
+    assert late == ["The session rollover comes too late for the 3-hour session limit."]
+    assert AssemblyAIConfig(api_key="k", handover_search_s=30.0).validate() == []
+
+
 def test_invalid_settings_end_the_run_before_connecting() -> None:
     listener = RecordingListener()
     engine = AssemblyAIEngine(listener, AssemblyAIConfig(api_key="k", speech_model="nope"))

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
 SAMPLE_RATE = 16000
+SESSION_LIMIT_S = 3 * 3600  # the service ends a streaming session after this
 # The one wording for a missing key, shown by the engine and by the app before a run;
 # it names the menu item that holds the key.
 NO_KEY_MESSAGE = (
@@ -249,6 +250,9 @@ class AssemblyAIConfig:
             problems.append("The reconnect audio buffer must hold at least one second.")
         if self.rollover_after_s <= self.rollover_overlap_s + self.handover_margin_s:
             problems.append("The session rollover time is too short.")
+        handed_over_by = self.rollover_after_s + self.handover_search_s + self.handover_margin_s
+        if handed_over_by >= SESSION_LIMIT_S:  # the old session would be ended mid-handover
+            problems.append("The session rollover comes too late for the 3-hour session limit.")
         return problems
 
     @property
