@@ -90,8 +90,9 @@ app.exec()
 
 @pytest.fixture(scope="module")
 def desktop() -> Iterator[dict[str, str]]:
-    """A private X server with openbox managing it; yields the environment to reach it."""
-    with private_xvfb("1280x800", needs=("openbox", "xdotool")) as (display, _server):
+    """A private X server with a window manager (openbox, or ``$CAPTIONER_TEST_WM``)."""
+    wm = os.environ.get("CAPTIONER_TEST_WM", "openbox")  # metacity: GNOME's stacking
+    with private_xvfb("1280x800", needs=(wm, "xdotool")) as (display, _server):
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": os.environ.get("HOME", "/tmp"),
@@ -101,14 +102,14 @@ def desktop() -> Iterator[dict[str, str]]:
         }
         if os.environ.get(platform_caps.MANAGED_ENV):  # the window manager's way, to compare
             env[platform_caps.MANAGED_ENV] = "1"
-        wm = subprocess.Popen(
-            ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        manager = subprocess.Popen(
+            [wm], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             yield env
         finally:
-            wm.terminate()
-            wm.wait(10)
+            manager.terminate()
+            manager.wait(10)
 
 
 def share_of(env: dict[str, str], rect: QRect, colour: tuple[int, int, int]) -> float:
