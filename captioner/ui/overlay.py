@@ -208,7 +208,8 @@ class CaptionOverlay(OverlayWindow):
             return
         width = self._text_width()
         paint = SpeakerColors(self._style).color_for  # the sample's voices are not the session's
-        self._sample = [Paragraph(k, self._font, width, paint(k)) for k in marks.SAMPLE_LINES]
+        lines = marks.sample_lines(movable_by_keys=self.caps.places_windows)
+        self._sample = [Paragraph(k, self._font, width, paint(k)) for k in lines]
 
     # -- style, lock, fade -----------------------------------------------------
 

@@ -20,11 +20,18 @@ PAD = 6.0
 
 # The sample the overlay shows while it is being placed before a run: both call-mode
 # sides, so the colours and labels can be judged too.  The last line is the one
-# always on screen, however small the overlay: it says what to do.
+# always on screen, however small the overlay: it says what to do, with the mouse
+# or the keys (see overlay_keys; Wayland's compositor alone moves windows).
 SAMPLE_LINES = (
     CaptionLine("Captions look like this.", "You", Side.MIC),
-    CaptionLine("Drag me into place, then Done.", "Them", Side.SYSTEM),
+    CaptionLine("Drag me (or Ctrl+arrows) into place, then Done (Esc).", "Them", Side.SYSTEM),
 )
+_DRAG_ONLY = CaptionLine("Drag me into place, then Done (Esc).", "Them", Side.SYSTEM)
+
+
+def sample_lines(movable_by_keys: bool) -> tuple[CaptionLine, ...]:
+    """The sample's lines: the keys are named only where they can move the overlay."""
+    return SAMPLE_LINES if movable_by_keys else (SAMPLE_LINES[0], _DRAG_ONLY)
 
 
 def mark_font(caption_font: QFont) -> QFont:

@@ -13,13 +13,13 @@ when locked, until its Done button, Start, or turning it off.  Done takes a
 mouse, so while the sample is shown the menu item reads "Done placing caption
 overlay (Esc)" and Esc in the main window does the same: keyboard users placed
 the overlay with Settings ▸ Captions… ▸ Position, but could not end the sample
-without turning the overlay off for good.
+without turning the overlay off for good.  Meanwhile Ctrl+arrows move it and
+Alt+Left/Right size it (see :mod:`captioner.ui.overlay_keys`).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QObject
 
 from captioner.core.settings import Key, Settings
 from captioner.ui.controller import CaptionController
@@ -27,6 +27,7 @@ from captioner.ui.main_menus import DONE_PLACING, PLACE_OVERLAY
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_clearance import OverlayClearance
+from captioner.ui.overlay_keys import PlacingKeys
 from captioner.ui.tray import CaptionerTray
 
 
@@ -54,9 +55,8 @@ class OverlayVisibility(QObject):
         overlay.lockedChanged.connect(window.set_locked)
         overlay.sampleDone.connect(self.end_sample)
         window.placeOverlayRequested.connect(self._place_or_done)
-        self._done_key = QShortcut(QKeySequence(Qt.Key.Key_Escape), window)
-        self._done_key.setEnabled(False)  # only while placing: Esc means nothing else here
-        self._done_key.activated.connect(self.end_sample)
+        self.placing_keys = PlacingKeys(window, overlay, self)  # Esc, Ctrl+arrows, Alt+←/→
+        self.placing_keys.done.activated.connect(self.end_sample)
         # Never over Captioner's own dialogs and windows while they are in use.
         self.clearance = OverlayClearance(overlay, self)
         controller.runningChanged.connect(self._on_running)
@@ -97,7 +97,7 @@ class OverlayVisibility(QObject):
         """The sample on or off, and the window's keyboard way to end it with it."""
         self._overlay.set_sample(on)
         self._window.place_action.setText(DONE_PLACING if on else PLACE_OVERLAY)
-        self._done_key.setEnabled(on)
+        self.placing_keys.set_enabled(on)
 
     def end_sample(self) -> None:
         """Done placing: the sample goes, and so does the overlay until captioning starts."""

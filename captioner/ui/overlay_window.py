@@ -350,6 +350,43 @@ class OverlayWindow(DraggedWindow):
         if self._settings is not None and self._settings.get(Key.OVERLAY_DOCK) != "float":
             self._settings.set(Key.OVERLAY_DOCK, "float")
 
+    # -- moved and sized from the keyboard (see overlay_keys) ---------------------------
+
+    def nudge(self, dx: int, dy: int) -> None:
+        """Moved by ``dx``, ``dy`` px from the keyboard: floated and remembered as by a drag.
+
+        It stays whole on the screen showing most of it, so a keyboard user can
+        also take it to the next monitor (it goes over once most of it would be
+        there).  Wayland: the compositor keeps its place, as it does for the app.
+        """
+        if not self.caps.places_windows:
+            return
+        self._floated()
+        target = self.geometry().translated(dx, dy)
+        self.place(
+            placement.clamped(target, placement.available_area(placement.screen_for(target)))
+        )
+        self.remember_place()
+
+    def widen(self, step: int) -> None:
+        """Wider by ``step`` % of its screen's width (narrower when negative), from the keyboard.
+
+        Docked, it keeps its dock and takes the new share as its Width (as a
+        dragged side does); floating, it grows or shrinks about its centre.
+        Either way within the Width setting's bounds and whole on its screen.
+        """
+        spec = Key.OVERLAY_WIDTH_PERCENT.spec
+        low, high = spec.minimum or 1, spec.maximum or 100
+        area = self.available_area()
+        if self._dock() != "float":
+            self._width_dragged(int(min(high, max(low, self._width_percent() + step))))
+            return
+        percent = min(high, max(low, round(self.width() * 100 / max(1, area.width())) + step))
+        rect = QRect(0, 0, area.width() * percent // 100, self.height())
+        rect.moveCenter(self.geometry().center())
+        self.place(placement.clamped(rect, area))
+        self.remember_place()
+
     def _drag_ended(self) -> None:
         if self._unsaved_width is not None:
             self.save_place()  # a side was dragged: its width is kept, docked it is centred
