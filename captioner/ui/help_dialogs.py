@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from captioner import APP_NAME, __version__
 from captioner.ui.close_keys import install_close_keys
+from captioner.ui.overlay_keys import HELP_ROWS as PLACING_ROWS
 from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size, for_text
 
 LICENCE = "MIT"
@@ -43,6 +44,7 @@ LINKS = (
 EXTRA_SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Anywhere on the desktop", "Lock or unlock the overlay (X11)", "Ctrl+Alt+Shift+L"),
     ("Main window", "Move between controls", "Tab / Shift+Tab"),
+    *PLACING_ROWS,  # View ▸ Place caption overlay…: keys only while it shows the sample
     ("Sessions", "Search in this session", "Ctrl+F"),
     ("Sessions", "Next match", "Enter"),
     ("Sessions", "Larger / smaller / actual text size", "Ctrl++ / Ctrl+- / Ctrl+0"),

@@ -34,11 +34,12 @@ _MOVES = {
     Qt.Key.Key_Up: (0, -1),
     Qt.Key.Key_Down: (0, 1),
 }
-_WHERE = "Main window, placing the overlay"
+# Short, so that the list's columns hold them whole at a 16 pt desktop font.
+_WHERE = "Placing the overlay"  # in the main window, while View ▸ Place… shows the sample
 HELP_ROWS: tuple[tuple[str, str, str], ...] = (
     (_WHERE, "Done placing", "Esc"),
-    (_WHERE, "Move the overlay (with Shift: farther)", "Ctrl+arrow keys"),
-    (_WHERE, "Narrower / wider overlay", "Alt+Left / Alt+Right"),
+    (_WHERE, "Move it (Shift: farther)", "Ctrl+arrow keys"),
+    (_WHERE, "Narrower / wider", "Alt+Left / Alt+Right"),
 )
 
 

@@ -115,3 +115,10 @@ def test_arrows_stay_with_the_focused_control_and_the_keys_wait_for_placing(make
     assert transcript.textCursor().position() == len("one two three") - 1
     assert overlay.geometry() == at
 
+
+def test_keyboard_shortcuts_list_the_keys_for_placing_the_overlay(make_app) -> None:
+    rows = make_app().window.show_shortcuts().rows()
+    placing = {what: key for where, what, key in rows if where == "Placing the overlay"}
+    assert placing.get("Done placing") == "Esc"
+    assert "Ctrl+arrow" in placing.get("Move it (Shift: farther)", "")
+    assert "Alt+Left" in placing.get("Narrower / wider", "")
