@@ -8,7 +8,16 @@ caption background the user picked (yellow or white on #141414: 11:1 and more).
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontInfo,
+    QFontMetricsF,
+    QGuiApplication,
+    QPainter,
+    QPainterPath,
+    QPen,
+)
 
 from captioner.core.caption_line import CaptionLine, Side
 
@@ -35,9 +44,17 @@ def sample_lines(movable_by_keys: bool) -> tuple[CaptionLine, ...]:
 
 
 def mark_font(caption_font: QFont) -> QFont:
-    """Small but legible: half the caption size, never under 10 pt, bold."""
+    """Half the caption size, bold, but never under 10 pt nor the desktop's font.
+
+    People who need large text set a large desktop font (16–20 pt): half the
+    default 22 pt captions drew the lock hint (how to unlock) and Done at 11 pt,
+    smaller than anything else they read.  Never above the captions, though:
+    the marks sit in the margin over them and must not crowd them out.
+    """
+    caption = caption_font.pointSizeF()
+    desktop = QFontInfo(QGuiApplication.font()).pointSizeF()
     font = QFont(caption_font)
-    font.setPointSizeF(max(10.0, caption_font.pointSizeF() * 0.5))
+    font.setPointSizeF(max(10.0, caption * 0.5, min(desktop, caption)))
     font.setWeight(QFont.Weight.Bold)
     return font
 

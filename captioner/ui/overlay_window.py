@@ -12,7 +12,7 @@ in Settings ▸ Captions…): dragging its side changes that share.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QGuiApplication,
     QHideEvent,
@@ -186,6 +186,11 @@ class OverlayWindow(DraggedWindow):
             self._settings.set(Key.OVERLAY_DOCK, where)
         if where in ("top", "bottom"):
             self.place(self.default_rect(self.screen(), where))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:  # the desktop's: the notices follow it
+            self.keep_on_screen()  # refitted: the top margin grows with the desktop's font
 
     def moveEvent(self, event: QMoveEvent) -> None:
         super().moveEvent(event)
