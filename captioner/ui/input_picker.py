@@ -44,6 +44,8 @@ from captioner.ui.main_window import InputChoice, MainWindow
 if TYPE_CHECKING:  # asyncio (~28 ms to import) loads after the window's first paint
     import asyncio
 
+    from captioner.ui.device_changes import DeviceChanges
+
 log = logging.getLogger(__name__)
 
 # The remembered pick of each call side.
@@ -110,6 +112,7 @@ class InputPicker(QObject):
         self._input_file: str | None = getattr(args, "input_file", None)
         self._device: str | None = getattr(args, "device", None)
         self.loading = False
+        self.device_changes: DeviceChanges | None = None  # see watch_devices
         self.inventory = Inventory()
         self.stand_in = ""  # "“Jabra Evolve2 65” not connected" while another stands in
         # Why ``--device`` picked no input (it names none, or several), until the user picks.
@@ -134,7 +137,14 @@ class InputPicker(QObject):
         """From now on look again by itself when devices come, go or change default."""
         from captioner.ui.device_changes import DeviceChanges  # libpulse: after the paint
 
-        DeviceChanges(self._window, self, self).start()  # kept alive by its parent
+        if self.device_changes is None:
+            self.device_changes = DeviceChanges(self._window, self, self)
+            self.device_changes.start()
+
+    def stop_watching(self) -> None:
+        """No more looks by itself (the app ends; the watch's thread ends on its own)."""
+        if self.device_changes is not None:
+            self.device_changes.stop()
 
     def rescan(self) -> None:
         """The ⟳ button: ask PortAudio for devices again (a headset plugged in since)."""

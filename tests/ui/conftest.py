@@ -30,6 +30,7 @@ def end_run_before_close(qtbot, app: CaptionerApp) -> None:
     test ended with a run still going or a journal still closing).  Called
     as the window's ``before_close_func``, this runs first.
     """
+    app.inputs.stop_watching()  # the device watch's thread (run_gui's process just exits)
     if not app.is_complete:
         return  # built without complete(): no run can have started
     if app.controller.running:

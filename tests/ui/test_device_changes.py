@@ -45,7 +45,7 @@ def watched_app(make_app, qtbot, pulse_server: PulseServer):
     app.window.set_inputs = recording
     changes = DeviceChanges(app.window, app.inputs, app)
     changes.start()
-    assert changes.watch.watching.wait(WAIT_MS / 1000)
+    assert changes.watch is not None and changes.watch.watching.wait(WAIT_MS / 1000)
     yield app, changes, shown
     changes.stop()
 
@@ -75,5 +75,24 @@ def test_a_device_plugged_in_during_a_run_is_listed_after_it(
         assert labels(app) == before
         app.window.set_running(False)
         qtbot.waitUntil(lambda: listed(app, "captioner_dock"), timeout=WAIT_MS)
+    finally:
+        pulse_server.remove_sink(dock)
+
+
+def test_hidden_the_window_lets_go_of_the_sound_server_and_looks_again_when_shown(
+    watched_app, qtbot, pulse_server: PulseServer
+) -> None:
+    """Minimised or closed to the tray, nobody reads the picker: no connection is kept."""
+    app, changes, _shown = watched_app
+    watch = changes.watch
+    assert watch is not None and watch._thread is not None
+    app.window.hide()
+    watch._thread.join(WAIT_MS / 1000)
+    assert not watch._thread.is_alive(), "the device watch kept running behind a hidden window"
+    dock = pulse_server.create_sink("captioner_while_hidden")
+    try:
+        app.window.show()
+        qtbot.waitUntil(lambda: listed(app, "captioner_while_hidden"), timeout=WAIT_MS)
+        assert changes.watch is not None and changes.watch.watching.wait(WAIT_MS / 1000)
     finally:
         pulse_server.remove_sink(dock)
