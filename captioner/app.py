@@ -32,6 +32,7 @@ from captioner.core.settings import Settings
 from captioner.engines import registry
 from captioner.engines.base import AudioSource
 from captioner.ui import unix_signals
+from captioner.ui.app_look import apply_look
 from captioner.ui.call_mode import CallMode
 from captioner.ui.display_server import prefer_xwayland
 from captioner.ui.early_requests import EARLY_REQUESTS, ask_again, request_signal
@@ -45,7 +46,7 @@ from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_ha
 from captioner.ui.light_asyncio import import_asyncio
 from captioner.ui.loop_outcome import LoopOutcome
 from captioner.ui.main_window import MainWindow
-from captioner.ui.resources import app_icon, read_text
+from captioner.ui.resources import app_icon
 from captioner.ui.settings_store import WriteBehindSettings, user_settings
 from captioner.ui.single_instance import LaunchRequest, SingleInstance, server_name
 from captioner.ui.window_memory import WindowMemory
@@ -279,9 +280,8 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setDesktopFileName("captioner")
-    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after stopping the engine
-    app.setStyleSheet(read_text("main.qss"))
+    apply_look(app)  # icon, text-sized check boxes, main.qss
     collector = GuiThreadCollector(app)  # Qt wrappers die on the GUI thread only
     collector.start()
     settings = user_settings(APP_NAME)  # written off the GUI thread

@@ -67,17 +67,23 @@ def rect(r: QRect) -> list[int]:
 def probe_app(
     prepare: Callable[[QSettings], None] | None = None,
     font_points: float = 0,
+    look: bool = False,
 ) -> tuple[QApplication, CaptionerApp, QSettings]:
     """The QApplication and the real app, on fresh settings and data, with no audio devices.
 
     ``prepare`` writes settings before the app starts (a geometry saved on a
-    bigger monitor, say); ``font_points`` is the desktop's font size, when not the usual.
+    bigger monitor, say); ``font_points`` is the desktop's font size, when not the usual;
+    ``look`` gives the app its style and style sheet, as ``run_gui`` does.
     """
     app = QApplication(sys.argv[:1])
     if font_points:
         font = QFont(app.font())
         font.setPointSizeF(font_points)
         app.setFont(font)
+    if look:
+        from captioner.ui.app_look import apply_look
+
+        apply_look(app)
     from captioner.app import CaptionerApp  # after the QApplication, as the app starts
     from captioner.cli import parse_args
 

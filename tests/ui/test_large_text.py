@@ -30,3 +30,21 @@ def test_the_usual_font_keeps_the_usual_sizes(tmp_path) -> None:
     """Only text larger than the sizes were laid out for grows the windows."""
     seen = run_probe(PROBE, tmp_path, 1920, 1080, 1, "9")
     assert seen["window"] == [820, 520]
+
+
+INDICATORS = Path(__file__).with_name("indicator_probe.py")
+
+
+def test_with_a_16_pt_font_check_boxes_grow_with_their_text(tmp_path) -> None:
+    """Fusion drew a 14-px box beside 24-px lines at 16 pt (and beside 31-px ones at 20 pt)."""
+    seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "16")
+    boxes = {**seen["main"], **seen["captions"]}
+    assert "Show caption &overlay" in boxes and "Dark outline around letters" in boxes
+    small = {text: size for text, size in boxes.items() if min(size[:2]) < 0.8 * size[2]}
+    assert not small, f"indicators under 0.8 of their text's line height: {small}"
+
+
+def test_the_usual_font_keeps_the_usual_check_boxes(tmp_path) -> None:
+    seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9")
+    sizes = {tuple(size[:2]) for size in [*seen["main"].values(), *seen["captions"].values()]}
+    assert sizes == {(14, 14)}  # Fusion's own size, as before
