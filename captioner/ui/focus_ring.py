@@ -34,8 +34,11 @@ GAP = 1  # between the control and its ring
 class FocusRing(QWidget):
     """Draws the ring around the focused check box, radio button, picker or spin box."""
 
-    def __init__(self, window: QWidget) -> None:
+    def __init__(self, window: QWidget, ringed: tuple[type[QWidget], ...] = RINGED) -> None:
+        # ``ringed``: the kinds of control to ring (About rings its text, whose caret
+        # is otherwise all that shows the focus is there).
         super().__init__(window)
+        self._ringed = ringed
         self.setObjectName("focusRing")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -66,7 +69,7 @@ class FocusRing(QWidget):
         if (
             widget is None
             or window is None
-            or not isinstance(widget, RINGED)
+            or not isinstance(widget, self._ringed)
             or widget.window() is not window.window()
         ):
             self.hide()

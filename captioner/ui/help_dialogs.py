@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from captioner import APP_NAME, __version__
 from captioner.ui.close_keys import install_close_keys
+from captioner.ui.focus_ring import FocusRing
 from captioner.ui.overlay_keys import HELP_ROWS as PLACING_ROWS
 from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size, for_text
 
@@ -154,4 +155,6 @@ class AboutDialog(QDialog):
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
         self.setMinimumWidth(min(440, available_area(self).width() - 16))
+        # About opens with the focus on its text, which showed it only by a caret.
+        self.focus_ring = FocusRing(self, ringed=(QLabel,))
         self.keep_on_screen = KeepOnScreen(self)

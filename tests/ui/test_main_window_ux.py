@@ -13,7 +13,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
 
 from captioner import __version__
 from captioner.audio.echo import ECHO_HINT
@@ -260,6 +260,24 @@ def test_keyboard_focus_is_visible_on_every_control(make_app, qtbot, styled) -> 
             faint.append(f"{widget.accessibleName() or type(widget).__name__}: {changed}")
     assert {w.start_button, w.transcript, w.engine_combo, w.call_panel.toggle} <= seen
     assert not faint, faint
+
+
+def test_about_opens_with_its_focus_drawn_around_its_text(window, qtbot, styled) -> None:
+    """About opens with the focus on its text, which showed it only by a text cursor."""
+    about = window.show_about()
+    about.activateWindow()
+    qtbot.waitUntil(about.text.hasFocus)
+    text = about.text
+
+    def around() -> QImage:
+        box = QRect(text.mapTo(about, QPoint(0, 0)), text.size()).adjusted(-4, -4, 4, 4)
+        return about.grab(box).toImage()
+
+    focused = around()
+    about.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close).setFocus()
+    qtbot.waitUntil(lambda: not text.hasFocus())
+    changed = strongly_changed(around(), focused)
+    assert changed >= text.width() + text.height(), f"{changed} pixels mark the focus"
 
 
 def test_help_menu_has_keyboard_shortcuts_and_an_about_with_version_and_licence(window) -> None:
