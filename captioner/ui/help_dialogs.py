@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QDesktopServices, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -114,36 +114,70 @@ class ShortcutsWindow(QDialog):
         ]
 
 
+def about_label(html: str) -> QLabel:
+    """A rich-text label keyboard users can reach, select and (for a link) open."""
+    label = QLabel(html)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextBrowserInteraction
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    return label
+
+
+class LinkLabel(QLabel):
+    """One link, opened with Enter once Tab reaches it: one Tab stop, not two.
+
+    A label keeps the focus itself first and only a second Tab moves it onto
+    its link, so the link is focused as the label is entered.
+    """
+
+    def __init__(self, name: str, url: str) -> None:
+        super().__init__(f'•&nbsp;<a href="{url}">{name}</a>')
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.setOpenExternalLinks(True)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(event.reason() == Qt.FocusReason.TabFocusReason)
+
+
 class AboutDialog(QDialog):
     """Name, version, what it does, licence, the libraries it stands on, where data lives."""
 
     def __init__(self, data_dir: Path | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"About {APP_NAME}")
-        links = "".join(f'<li><a href="{url}">{name}</a></li>' for name, url in LINKS)
         where = (
             f"<p>Sessions are kept in <code>{data_dir}</code>.</p>" if data_dir is not None else ""
         )
-        self.text = QLabel(
+        self.text = about_label(
             f"<h2>{APP_NAME} {__version__}</h2>"
             "<p>Live captions for calls, meetings and videos, from a microphone, "
             "system audio or both.</p>"
             f"<p>Licence: {LICENCE}. Free to use, change and share; no warranty.</p>"
-            f"<ul>{links}</ul>"
-            f"{where}"
-            f"<p>Python {platform.python_version()}, PySide6 {pyside_version}, "
-            f"{platform.system()}.</p>"
         )
         self.text.setObjectName("aboutText")
-        self.text.setTextFormat(Qt.TextFormat.RichText)
-        self.text.setWordWrap(True)
-        self.text.setOpenExternalLinks(True)
-        self.text.setTextInteractionFlags(
-            Qt.TextInteractionFlag.TextBrowserInteraction
-            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        # One label per link: Qt marks a focused link inside a text with a faint dotted
+        # outline it draws itself (no style reaches it), while a label of its own
+        # gets the focus ring below around it.
+        self.links = [LinkLabel(name, url) for name, url in LINKS]
+        self.details = about_label(
+            f"{where}<p>Python {platform.python_version()}, PySide6 {pyside_version}, "
+            f"{platform.system()}.</p>"
         )
         layout = QVBoxLayout(self)
         layout.addWidget(self.text)
+        links = QVBoxLayout()
+        links.setSpacing(0)
+        links.setContentsMargins(self.fontMetrics().horizontalAdvance("MM"), 0, 0, 0)
+        for link in self.links:
+            links.addWidget(link, 0, Qt.AlignmentFlag.AlignLeft)  # the ring hugs the link
+        layout.addLayout(links)
+        layout.addWidget(self.details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         if data_dir is not None:
@@ -155,6 +189,6 @@ class AboutDialog(QDialog):
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
         self.setMinimumWidth(min(440, available_area(self).width() - 16))
-        # About opens with the focus on its text, which showed it only by a caret.
+        # The focus on the text (where About opens: shown only by a caret) or a link.
         self.focus_ring = FocusRing(self, ringed=(QLabel,))
         self.keep_on_screen = KeepOnScreen(self)

@@ -92,7 +92,7 @@ def test_the_sessions_folder_is_shown_and_opens(make_app, qtbot, tmp_path) -> No
     assert str(data) in window.folder_label.text() and window.folder_label.isVisible()
     qtbot.mouseClick(window.open_folder_button, Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(data))] * 2
-    assert str(data) in app.window.show_about().text.text()
+    assert str(data) in app.window.show_about().details.text()
 
 
 def journal(data: Path, texts: list[str]) -> str:

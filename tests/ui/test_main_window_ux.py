@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPalette
+from PySide6.QtCore import QObject, QPoint, QRect, Qt, QUrl, Slot
+from PySide6.QtGui import QColor, QDesktopServices, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLabel, QWidget
 
@@ -280,6 +280,34 @@ def test_about_opens_with_its_focus_drawn_around_its_text(window, qtbot, styled)
     assert changed >= text.width() + text.height(), f"{changed} pixels mark the focus"
 
 
+def test_about_rings_the_link_tab_reaches_and_enter_opens_it(window, qtbot, styled) -> None:
+    """A focused link in About was marked only by Qt's faint dotted outline."""
+    opened: list[str] = []
+
+    class Browser(QObject):
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            opened.append(url.toString())
+
+    browser = Browser()
+    QDesktopServices.setUrlHandler("https", browser, "open")
+    try:
+        about = window.show_about()
+        about.activateWindow()
+        qtbot.waitUntil(about.text.hasFocus)
+        first = about.links[0]
+        box = QRect(first.mapTo(about, QPoint(0, 0)), first.size()).adjusted(-4, -4, 4, 4)
+        unfocused = about.grab(box).toImage()
+        QTest.keyClick(about.text, Qt.Key.Key_Tab)  # one Tab: onto the first link
+        assert QApplication.focusWidget() is first
+        changed = strongly_changed(unfocused, about.grab(box).toImage())
+        assert changed >= first.width() + first.height(), f"{changed} pixels mark the link"
+        QTest.keyClick(first, Qt.Key.Key_Return)
+        assert opened == ["https://www.assemblyai.com/app/api-keys"]
+    finally:
+        QDesktopServices.unsetUrlHandler("https")
+
+
 def test_help_menu_has_keyboard_shortcuts_and_an_about_with_version_and_licence(window) -> None:
     titles = [a.text().replace("&", "") for a in window.menuBar().actions()]
     help_menu = window.menuBar().actions()[titles.index("Help")].menu()
@@ -293,7 +321,8 @@ def test_help_menu_has_keyboard_shortcuts_and_an_about_with_version_and_licence(
     assert any(where == "Sessions" and "Esc" in key for where, _what, key in rows)
     about = window.show_about()
     text = about.text.text()
-    assert __version__ in text and "MIT" in text and "https://" in text
+    assert __version__ in text and "MIT" in text
+    assert all("https://" in link.text() for link in about.links)
 
 
 def activate(qtbot, window) -> None:
