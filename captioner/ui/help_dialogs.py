@@ -32,7 +32,7 @@ from captioner import APP_NAME, __version__
 from captioner.ui.close_keys import install_close_keys
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.overlay_keys import HELP_ROWS as PLACING_ROWS
-from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size, for_text
+from captioner.ui.screen_fit import GrowWithText, KeepOnScreen, available_area, fit_size, for_text
 
 LICENCE = "MIT"
 LINKS = (
@@ -105,6 +105,7 @@ class ShortcutsWindow(QDialog):
         layout.addWidget(buttons)
         install_close_keys(self, escape=False)  # a dialog closes on Esc already
         fit_size(self, for_text(self, QSize(760, 520)))  # roomy, or as much as a small screen holds
+        self.grow_with_text = GrowWithText(self, QSize(760, 520))  # a font grown later
         self.keep_on_screen = KeepOnScreen(self)
 
     def rows(self) -> list[tuple[str, str, str]]:

@@ -30,7 +30,7 @@ from captioner.ui.focus_ring import FocusRing
 from captioner.ui.input_choice import InputChoice
 from captioner.ui.main_menus import build_menus
 from captioner.ui.recovery_banner import RecoveryBanner
-from captioner.ui.screen_fit import FittingScroll, KeepOnScreen, fit_size, for_text
+from captioner.ui.screen_fit import FittingScroll, GrowWithText, KeepOnScreen, fit_size, for_text
 from captioner.ui.status_line import StatusLine
 from captioner.ui.top_row import TopRow
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
@@ -168,6 +168,7 @@ class MainWindow(QMainWindow):
         self.focus_ring = FocusRing(self)
         self._apply_palette()
         fit_size(self, for_text(self, QSize(820, 520)))  # roomy, or as much as a small screen holds
+        self.grow_with_text = GrowWithText(self, QSize(820, 520))  # a font grown later
         self.keep_on_screen = KeepOnScreen(self)
 
     # -- state from the app --------------------------------------------------

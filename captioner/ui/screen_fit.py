@@ -91,6 +91,44 @@ class KeepOnScreen(QObject):
         return False
 
 
+class GrowWithText(QObject):
+    """Grows ``window`` toward ``design`` (its size at the usual font) as its text grows.
+
+    ``for_text`` sizes a window for the font it opens with; a desktop font made
+    larger while the app runs left the windows at their old size, cutting the
+    pickers and lists that had just grown.  On a font change the window grows
+    to what it would open at now, within the screen; it never shrinks (a size
+    the user chose stays), and a font no larger than before leaves it alone.
+    """
+
+    def __init__(self, window: QWidget, design: QSize) -> None:
+        super().__init__(window)
+        self.design = QSize(design)
+        self.line = window.fontMetrics().height()  # grown from, so only a larger text grows it
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # FontChange comes once the window's font is the new one (ApplicationFontChange
+        # comes before).  getattr: events still arrive while the window is torn down.
+        design = getattr(self, "design", None)
+        if (
+            event.type() != QEvent.Type.FontChange
+            or design is None
+            or not isinstance(watched, QWidget)
+            or not watched.isWindow()
+        ):
+            return False
+        line, self.line = self.line, watched.fontMetrics().height()
+        if self.line <= line:
+            return False  # a size the user chose stays when the text did not grow
+        wanted = for_text(watched, design).expandedTo(watched.size())
+        if wanted != watched.size():
+            fit_size(watched, wanted)
+            if watched.isVisible():
+                clamp_to_screen(watched)
+        return False
+
+
 class FittingScroll(QScrollArea):
     """A frameless vertical scroll area as tall as its contents when there is room.
 

@@ -44,7 +44,7 @@ from captioner.ui.contrast import readable_placeholders
 from captioner.ui.export_place import ExportPlace, ask_save_path
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.profanity_filter import ProfanityFilter
-from captioner.ui.screen_fit import KeepOnScreen, available_area, fit_size, for_text
+from captioner.ui.screen_fit import GrowWithText, KeepOnScreen, available_area, fit_size, for_text
 from captioner.ui.session_library import SessionRows, Target, describe
 from captioner.ui.session_manager import SessionManager
 from captioner.ui.session_prompts import ask_confirm, ask_title, without_empty
@@ -88,6 +88,7 @@ class SessionsWindow(SessionWindowActions, LiveFollowing, QWidget):
         super().__init__(parent, Qt.WindowType.Window)
         self.setWindowTitle("Sessions — Captioner")
         fit_size(self, for_text(self, QSize(900, 560)))  # roomy, or as much as a small screen holds
+        self.grow_with_text = GrowWithText(self, QSize(900, 560))  # a font grown later
         self.keep_on_screen = KeepOnScreen(self)
         self.manager = manager
         self.profanity = profanity or ProfanityFilter(parent=self)

@@ -48,3 +48,16 @@ def test_the_usual_font_keeps_the_usual_check_boxes(tmp_path) -> None:
     seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9")
     sizes = {tuple(size[:2]) for size in [*seen["main"].values(), *seen["captions"].values()]}
     assert sizes == {(14, 14)}  # Fusion's own size, as before
+
+
+FONT_CHANGE = Path(__file__).with_name("font_change_probe.py")
+
+
+def test_windows_grow_when_the_desktop_font_grows_while_the_app_runs(tmp_path) -> None:
+    """Only the transcript followed a font made larger mid-run; pickers were cut again."""
+    seen = run_probe(FONT_CHANGE, tmp_path, 1920, 1080, 1, "")
+    (main_before, keys_before), (main_after, keys_after) = seen["before"], seen["after"]
+    assert main_after[0] > main_before[0] and main_after[1] > main_before[1]
+    assert keys_after[0] > keys_before[0] and keys_after[1] > keys_before[1]
+    assert main_after[1] <= seen["screen"]
+    assert not seen["cut"], f"pickers cut short after the font grew: {seen['cut']}"
