@@ -7,17 +7,28 @@ a window's opacity (X11, Windows, macOS) the window's opacity is that level;
 where it cannot (Qt's Wayland plugin: "does not support setting window
 opacity", and nothing faded) the overlay paints itself with that alpha
 (:attr:`OverlayFade.level`), repainted at each step.
+
+A window's opacity is only a request: an X11 desktop without a compositor
+(openbox, i3 or a bare window manager as they come) ignores it, and the
+"faded" captions stayed in full view, though clicks went through them to the
+window below.  So once faded out the window is also shaped to nothing (a
+window mask, which every X server obeys); the shape is dropped as soon as it
+is shown again.  Neither unmaps nor restacks it (see
+:meth:`OverlayWindow._set_click_through` for why that matters on X11).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QRegion
 from PySide6.QtWidgets import QWidget
 
 from captioner.ui.platform_caps import DESKTOP, PlatformCaps
 
 STEP_MS = 40
 STEP = 0.05
+# Outside the window: a shape that shows none of it (an empty region would mean "no mask").
+NOTHING = QRegion(-1, -1, 1, 1)
 
 
 class OverlayFade(QObject):
@@ -37,8 +48,10 @@ class OverlayFade(QObject):
         super().__init__(parent)
         self._window = window
         self._window_opacity = caps.window_opacity  # else painted: see paint_opacity
+        self._shape_away = caps.opacity_needs_compositor  # the opacity may be ignored
         self._remap_takes_focus = caps.remap_takes_focus
         self._level = 1.0
+        self._shaped_away = False  # masked to nothing while gone (see the module)
         self._seconds = 0
         self._after_stop = 0  # while stopped: fade this long after the last text
         self._idle = QTimer(self)
@@ -115,6 +128,9 @@ class OverlayFade(QObject):
 
     def show_fully(self) -> None:
         self._step.stop()
+        if self._shaped_away:
+            self._shaped_away = False
+            self._window.clearMask()
         if self._level < 1.0:
             self._set_level(1.0)
             self.shown.emit()
@@ -133,4 +149,7 @@ class OverlayFade(QObject):
         self._set_level(max(0.0, self._level - STEP))
         if self._level <= 0.0:
             self._step.stop()
+            if self._shape_away:  # the opacity may have been ignored: shaped away too
+                self._shaped_away = True
+                self._window.setMask(NOTHING)
             self.fadedOut.emit()

@@ -42,6 +42,9 @@ class PlatformCaps:
     # "keep above" windows go under a full-screen one (a video, slides) in openbox and
     # KWin, and so did the captions.  It then moves and resizes itself (no WM to ask).
     bypasses_window_manager: bool = False
+    # A window's opacity shows only with a compositor, which X11 desktops may lack:
+    # a faded overlay is also shaped to nothing there (see overlay_fade).
+    opacity_needs_compositor: bool = False
 
 
 DESKTOP = PlatformCaps()
@@ -54,7 +57,8 @@ WAYLAND = PlatformCaps(
 )
 
 
-X11 = PlatformCaps(bypasses_window_manager=True)
+X11 = PlatformCaps(bypasses_window_manager=True, opacity_needs_compositor=True)
+X11_MANAGED = PlatformCaps(opacity_needs_compositor=True)
 # Set (to anything) to have the window manager handle the overlay as an ordinary
 # "keep above" window again, should a window manager mishandle the other kind.
 MANAGED_ENV = "CAPTIONER_OVERLAY_MANAGED"
@@ -65,8 +69,8 @@ def current() -> PlatformCaps:
     name = QGuiApplication.platformName()
     if name.startswith("wayland"):
         return WAYLAND
-    if name == "xcb" and not os.environ.get(MANAGED_ENV):
-        return X11
+    if name == "xcb":
+        return X11_MANAGED if os.environ.get(MANAGED_ENV) else X11
     return DESKTOP
 
 

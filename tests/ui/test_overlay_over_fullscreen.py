@@ -64,6 +64,19 @@ print("shown", flush=True)
 app.exec()
 """
 
+# An ordinary window under the captions: managed, neither full screen nor on top.
+DESK = """
+import sys
+from PySide6.QtWidgets import QApplication, QWidget
+app = QApplication(sys.argv)
+desk = QWidget()
+desk.setStyleSheet("background: #00ff00")
+desk.setGeometry(0, 0, 1280, 800)
+desk.show()
+print("shown", flush=True)
+app.exec()
+"""
+
 OVERLAY = """
 import sys
 from PySide6.QtCore import QSettings, QSocketNotifier
@@ -77,9 +90,12 @@ overlay.set_partial("Captions over the video")
 g = overlay.geometry()
 print(g.x(), g.y(), g.width(), g.height(), flush=True)
 
-def obey():  # "lock" or "unlock" on stdin, as the tray menu or the shortcut would
+def obey():  # "lock"/"unlock" as the tray menu or the shortcut would; "say WORDS": a caption
     command = sys.stdin.readline().strip()
-    overlay.set_locked(command == "lock")
+    if command.startswith("say "):
+        overlay.set_partial(command[4:])
+    else:
+        overlay.set_locked(command == "lock")
     print(command, flush=True)
 
 notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
@@ -286,6 +302,30 @@ def test_a_fade_or_lock_never_brings_captions_over_a_screen_locker(
     tell(overlay, "lock")  # as a fade to nothing does: clicks pass through
     tell(overlay, "unlock")  # and back, at the next caption
     assert covered(), "the captions came back over the screen locker"
+
+
+def test_faded_captions_leave_the_screen_even_without_a_compositor(
+    desktop: dict[str, str], on_screen, tmp_path: Path
+) -> None:
+    """Fade out after: N seconds must clear the screen on a bare window manager too.
+
+    Found on Xvfb with openbox and no compositor (xcompmgr killed): the window's
+    opacity went to 0, which only a compositor shows, so the last captions stayed
+    in full view after a silence, yet clicks on them went to the window below.
+    """
+    under = on_screen(DESK)  # green, under the captions (and no compositor here)
+    assert line(under) == "shown"
+    wait_until(lambda: green_share(desktop, QRect(0, 400, 1280, 100)) > 0.99, "no desk")
+    (tmp_path / "settings.ini").write_text("[overlay]\nfade_seconds=2\n")
+    overlay, rect = show_overlay(on_screen, tmp_path)
+
+    def gone() -> bool:
+        return green_share(desktop, rect) > 0.99
+
+    wait_until(gone, f"faded out, yet {1 - green_share(desktop, rect):.0%} of it still shows")
+    tell(overlay, "say The next words")  # back at once, in full
+    wait_until(lambda: green_share(desktop, rect) < 0.5, "the next words never showed")
+    wait_until(gone, "the second silence left the captions on screen")
 
 
 @pytest.fixture
