@@ -63,8 +63,16 @@ class OverlayClearance(QObject):
 
     @property
     def home(self) -> QRect:
-        """Where the overlay goes back to (its own place, not where it stepped to)."""
-        return QRect(self._home) if self._overlay.held else self._overlay.geometry()
+        """Where the overlay goes back to (its own place, not where it stepped to).
+
+        While it stands aside the app may place it anew (Settings ▸ Captions… trying
+        Top or Bottom): that place is decided on.  Decided on the place before, the
+        preview of Top stayed where the overlay had stepped to, below the dialog.
+        """
+        if not self._overlay.held:
+            return self._overlay.geometry()
+        placed = self._overlay.placed_while_held
+        return QRect(placed if placed is not None else self._home)
 
     def _on_focus(self, window: QWindow | None) -> None:
         if not isValid(self._overlay):  # the overlay was closed for good (quit, tests)

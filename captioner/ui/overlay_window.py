@@ -68,7 +68,7 @@ class OverlayWindow(DraggedWindow):
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._settings = settings
         self._held = False  # stepped aside for one of the app's windows: not remembered
-        self._placed_while_held: QRect | None = None  # the app's place for it (see release)
+        self.placed_while_held: QRect | None = None  # the app's place for it (see release)
         self._refit_waiting = False  # the screens changed while it was held
         self._hidden_while_held = False
         self._wants_visible = False
@@ -144,7 +144,7 @@ class OverlayWindow(DraggedWindow):
         the overlay's new width.
         """
         if self._held and not self._placing:  # a dialog's Cancel, a dock: release goes there
-            self._placed_while_held = QRect(rect)
+            self.placed_while_held = QRect(rect)
         self._set_place(rect)
 
     def _set_place(self, rect: QRect) -> None:
@@ -295,8 +295,8 @@ class OverlayWindow(DraggedWindow):
 
     def release(self, home: QRect) -> None:
         """Back to ``home`` (or where the app placed it meanwhile), shown again if wanted."""
-        if self._placed_while_held is not None:
-            home, self._placed_while_held = self._placed_while_held, None
+        if self.placed_while_held is not None:
+            home, self.placed_while_held = self.placed_while_held, None
         if self.geometry() != home:
             self._set_place(home)
         self._reveal()
