@@ -44,9 +44,8 @@ def test_turning_the_overlay_on_while_idle_shows_sample_captions_to_place(make_a
     assert not app.overlay.isVisible() and not app.overlay.showing_sample
 
 
-def test_the_sample_to_place_ends_from_the_keyboard_with_the_overlay_still_wanted(make_app, qtbot):
-    """Its Done takes a mouse; a keyboard user had to turn the overlay off (remembered)."""
-    app = make_app()
+def start_placing(app, qtbot) -> QAction:
+    """View ▸ Place caption overlay… in the active main window: the sample shows."""
     window = app.window
     window.show()
     window.activateWindow()
@@ -54,6 +53,14 @@ def test_the_sample_to_place_ends_from_the_keyboard_with_the_overlay_still_wante
     place = next(a for a in window.findChildren(QAction) if a.text() == "&Place caption overlay…")
     place.trigger()  # View ▸ Place caption overlay… (Alt+V, P)
     assert app.overlay.isVisible() and app.overlay.showing_sample
+    return place
+
+
+def test_the_sample_to_place_ends_from_the_keyboard_with_the_overlay_still_wanted(make_app, qtbot):
+    """Its Done takes a mouse; a keyboard user had to turn the overlay off (remembered)."""
+    app = make_app()
+    window = app.window
+    place = start_placing(app, qtbot)
     qtbot.keyClick(window.transcript, Qt.Key.Key_Escape)
     assert not app.overlay.isVisible() and not app.overlay.showing_sample
     assert window.overlay_check.isChecked()  # still shown when captioning starts

@@ -8,26 +8,16 @@ size it, Esc is Done.  Plain arrows stay with the focused control.
 from __future__ import annotations
 
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QAction, QTextCursor
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from captioner.core.settings import Key
 from captioner.ui import overlay_placement as placement
+from tests.ui.test_overlay_app import start_placing
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
 ALT = Qt.KeyboardModifier.AltModifier
-
-
-def start_placing(app, qtbot) -> QAction:
-    window = app.window
-    window.show()
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    place = next(a for a in window.findChildren(QAction) if a.text() == "&Place caption overlay…")
-    place.trigger()  # View ▸ Place caption overlay… (Alt+V, P)
-    assert app.overlay.isVisible() and app.overlay.showing_sample
-    return place
 
 
 def test_ctrl_arrows_move_the_placed_overlay_whole_on_screen_and_the_place_is_kept(make_app, qtbot):
