@@ -52,7 +52,12 @@ class DeviceChanges(QObject):
             self._begin()
 
     def stop(self) -> None:
-        """Stop watching; returns at once (the watch's thread ends by itself)."""
+        """Stop watching for good (a window shown later starts nothing); returns at once."""
+        self._wanted = False
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Close the watch, for now or for good; its thread ends by itself."""
         watch, self.watch = self.watch, None
         if watch is not None:
             watch.close(timeout=0)
@@ -66,7 +71,7 @@ class DeviceChanges(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self._window and self._wanted:
             if event.type() == QEvent.Type.Hide:
-                self.stop()
+                self._let_go()  # until it shows again
             elif event.type() == QEvent.Type.Show and self.watch is None:
                 self._begin()
                 self._settle.start()  # what came or went while nobody looked

@@ -96,3 +96,12 @@ def test_hidden_the_window_lets_go_of_the_sound_server_and_looks_again_when_show
         assert changes.watch is not None and changes.watch.watching.wait(WAIT_MS / 1000)
     finally:
         pulse_server.remove_sink(dock)
+
+
+def test_once_stopped_a_window_shown_again_starts_no_watch(watched_app) -> None:
+    """The app ending (or a test) stops the watch for good: no thread outlives it."""
+    app, changes, _shown = watched_app
+    changes.stop()
+    app.window.hide()
+    app.window.show()
+    assert changes.watch is None
