@@ -225,7 +225,8 @@ class CaptionerApp(QObject):
         """The first look for inputs, the keyring's answer, the device watch: on threads.
 
         With ``look_now=False`` run_gui calls this once the window shows: the threads'
-        imports would slow its start-up (one GIL)."""
+        imports would slow its start-up (one GIL).
+        """
         self.inputs.refresh()
         self.engines.ask_keyring()
         self.inputs.watch_devices()

@@ -18,9 +18,12 @@ from captioner.ui.overlay_fade import OverlayFade
 from captioner.ui.overlay_style import contrast_ratio
 
 
-def make_overlay(qtbot, tmp_path: Path) -> CaptionOverlay:
-    settings = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
-    overlay = CaptionOverlay(Settings(settings))
+def make_overlay(qtbot, tmp_path: Path, **values: object) -> CaptionOverlay:
+    """A shown overlay on its own settings file; ``values``: settings by Key name."""
+    settings = Settings(QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat))
+    for key, value in values.items():
+        settings.set(Key[key], value)
+    overlay = CaptionOverlay(settings)
     qtbot.addWidget(overlay)
     overlay.show()
     qtbot.waitExposed(overlay)

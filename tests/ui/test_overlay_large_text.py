@@ -9,18 +9,16 @@ the lock hint is how to get a click-through overlay back.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage
 from PySide6.QtWidgets import QApplication
 
-from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_placement as placement
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_window import MARGIN
+from tests.ui.test_overlay import make_overlay
 
 
 @pytest.fixture
@@ -37,18 +35,6 @@ def desktop_font(qapp) -> Iterator[Callable[[float], None]]:
     yield set_points
     QApplication.setFont(before)
     QApplication.processEvents()
-
-
-def make_overlay(qtbot, tmp_path: Path, **values: object) -> CaptionOverlay:
-    store = QSettings(str(tmp_path / "overlay.ini"), QSettings.Format.IniFormat)
-    settings = Settings(store)
-    for key, value in values.items():
-        settings.set(Key[key], value)
-    overlay = CaptionOverlay(settings)
-    qtbot.addWidget(overlay)
-    overlay.show()
-    qtbot.waitExposed(overlay)
-    return overlay
 
 
 def line_height(points: float) -> float:

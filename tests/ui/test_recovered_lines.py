@@ -34,12 +34,19 @@ AFTER = said("aai-2:0", "Said after the reconnect.", 40_000)
 GAP = said("aai-3:0", "Said while it was down.", 20_000, recovered=True)
 
 
-def test_a_filled_in_line_is_marked_in_the_transcript_and_kept_off_the_overlay(qtbot) -> None:  # type: ignore[no-untyped-def]
+def captioned_overlay(qtbot, *, history_lines: int) -> tuple[CaptionController, CaptionOverlay]:  # type: ignore[no-untyped-def]
+    """A controller whose captions an overlay shows, with ``history_lines`` earlier lines."""
     controller = CaptionController()
     overlay = CaptionOverlay()
     qtbot.addWidget(overlay)
-    overlay.apply_style(replace(overlay.style_settings, history_lines=2))
-    captions = OverlayCaptions(controller, overlay, ProfanityFilter())  # noqa: F841 (kept alive)
+    overlay.apply_style(replace(overlay.style_settings, history_lines=history_lines))
+    # Kept alive as long as the overlay: it is what writes the captions there.
+    overlay.captions = OverlayCaptions(controller, overlay, ProfanityFilter())
+    return controller, overlay
+
+
+def test_a_filled_in_line_is_marked_in_the_transcript_and_kept_off_the_overlay(qtbot) -> None:  # type: ignore[no-untyped-def]
+    controller, overlay = captioned_overlay(qtbot, history_lines=2)
     view = TranscriptView()
     qtbot.addWidget(view)
     controller.turnFinished.connect(view.insert_turn)
@@ -75,11 +82,7 @@ def test_stand_in_lines_give_way_on_the_overlay_once_the_cloud_is_back(qtbot) ->
     # The gap's "(offline)" lines stay in progress until the backfill is done,
     # up to a minute after the reconnect: on the overlay they were old speech
     # beside the live line.  The transcript keeps them, marked, until then.
-    controller = CaptionController()
-    overlay = CaptionOverlay()
-    qtbot.addWidget(overlay)
-    overlay.apply_style(replace(overlay.style_settings, history_lines=1))
-    captions = OverlayCaptions(controller, overlay, ProfanityFilter())  # noqa: F841 (kept alive)
+    controller, overlay = captioned_overlay(qtbot, history_lines=1)
     controller._on_update(BEFORE)
     stand_in = said("provisional-offline-1:0", "words heard offline", 5_000, provisional=True)
     controller._on_update(replace(stand_in, end_of_turn=False))
