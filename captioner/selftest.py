@@ -44,9 +44,8 @@ def run_self_test() -> int:
         app.exec()
         finished = captioner.overlay.history_texts()
         status = captioner.window.status_text()
-        if captioner.controller.running:
-            captioner.controller.stop()
-            captioner.controller.join(10)
+        captioner.controller.stop()  # nothing when the run has ended
+        captioner.controller.join(10)  # its worker's last lines: before the interpreter ends
         captioner.overlay.close()
         captioner.window.allow_close()
         captioner.window.close()

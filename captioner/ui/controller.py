@@ -9,6 +9,7 @@ same state, and it decides what the user is told when a run changes state.
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -107,6 +108,8 @@ class CaptionController(QObject):
         self._bridge.notice.connect(self._on_notice)
         self.service_session: ServiceSession | None = None  # what the service said it runs
         self._engine: Engine | None = None
+        # The last run's, weakly (its model is not kept): its worker may still be unwinding.
+        self._ended: weakref.ref[Engine] | None = None
         self._error: EngineError | None = None
         self.status_text = "Ready"
         self.status_detail = ""
@@ -160,8 +163,13 @@ class CaptionController(QObject):
             self._engine.stop()
 
     def join(self, timeout: float) -> bool:
-        """Wait (off the GUI thread) for the engine's worker to end."""
-        engine = self._engine
+        """Wait (off the GUI thread) for the engine's worker to end.
+
+        Also after ``runningChanged(False)``: the worker says STOPPED as its last act
+        but is still returning from it.  An interpreter finalizing meanwhile (a
+        self-test returning from ``main``) crashed in that thread's last lines.
+        """
+        engine = self._engine or (self._ended() if self._ended is not None else None)
         return engine.join(timeout) if engine is not None else True
 
     @property
@@ -218,6 +226,8 @@ class CaptionController(QObject):
         self.engineStateChanged.emit(state)
         if state is EngineState.STOPPED:
             self.transcript.finish_partials()
+            if self._engine is not None:
+                self._ended = weakref.ref(self._engine)
             self._engine = None
             if self._error is None:
                 self._set_status(STATE_TEXT[state], False)
