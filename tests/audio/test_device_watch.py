@@ -7,6 +7,8 @@ unplugged stayed listed.  The watch is told by the sound server itself.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 
@@ -116,3 +118,43 @@ def test_which_events_matter() -> None:
     assert matters(sink | new) and matters(source | remove) and matters(server | change)
     assert not matters(sink | change) and not matters(source | change)
     assert not matters(0x0002 | new)  # a sink input (a stream being played): not a device
+
+
+# Registered before the watch's module is imported, so it runs after the module's own
+# exit handler (atexit runs handlers last-in first-out): it sees what finalization will.
+_EXIT_SCRIPT = """
+import atexit, sys, threading
+
+def left_running():
+    alive = [t.name for t in threading.enumerate() if t.name == "device-watch" and t.is_alive()]
+    print("left running at exit:", alive, flush=True)
+
+atexit.register(left_running)
+from captioner.audio.device_watch import DeviceWatch
+watch = DeviceWatch(lambda: None)
+watch.start()
+if not watch.watching.wait(10):
+    sys.exit("never subscribed")
+watch.close(timeout=0)  # as the app does when its window hides: the GUI thread never waits
+"""
+
+
+def test_a_watch_let_go_just_before_exit_has_ended_before_finalization(
+    pulse_server: PulseServer,
+) -> None:
+    """The app's window hidden, then the app ends at once (a quit, a self-test).
+
+    A watch thread still inside libpulse while the interpreter finalizes is torn down
+    mid-call: the process crashed at exit (SIGSEGV after "self-test: PASS", in CI).
+    """
+    if not pulse_lib.available():
+        pytest.skip("libpulse is not installed")
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_SCRIPT],
+        env=pulse_server.env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "left running at exit: []" in done.stdout, done.stdout
