@@ -128,3 +128,15 @@ def test_a_gap_partly_lost_to_the_buffer_then_given_up_is_said_whole() -> None:
     assert "kept failing" in notice.message
     summary = describe_losses([outage], host="streaming.assemblyai.com")
     assert summary is not None and "90.0 s of audio (0:10.0–1:40.0)" in summary.message
+
+
+def test_words_unconfirmed_at_the_end_are_not_said_to_be_missed_while_disconnected() -> None:
+    # The file ended and the connection dropped during Terminate: the session's last
+    # words are transcribed again.  The reader saw no disconnection: the notice says what
+    # happened instead.
+    outcome = run_scenario([Faults(drop_on_terminate=True), OK])
+    check_complete(outcome)
+    filling = [n for n in outcome.listener.notices if n.message.startswith("Filling in the")]
+    assert filling, "the session's unconfirmed end was transcribed again without a word"
+    assert all("disconnected" not in n.message for n in filling), filling
+    assert "did not confirm as the session ended" in filling[0].message

@@ -39,6 +39,14 @@ from captioner.engines.base import (
 
 log = logging.getLogger("captioner.engines.assemblyai.session")
 
+# Why a stretch is transcribed again, as the reader would put it (``filling_in_notice``).
+MISSED_DISCONNECTED = "missed while disconnected"
+# The session ended (end of the file or device) without confirming its last words:
+# nothing looked disconnected, so "missed while disconnected" would puzzle the reader.
+MISSED_AT_END = "the service did not confirm as the session ended"
+# A rollover's old session dropped before the new one had taken over.
+MISSED_AT_ROLLOVER = "missed when the connection was renewed"
+
 
 @dataclass
 class Outage:
@@ -52,6 +60,12 @@ class Outage:
     drop_ms: int | None = None  # where the live audio stopped reaching the cloud
     stand_in_tried: bool = False
     told: tuple[int, int] | None = None  # the lost stretch the user was last told of
+    missed: str = MISSED_DISCONNECTED  # why, for the "Filling in" notice
+
+    @classmethod
+    def renewal_dropped(cls, resume_ms: int, since: float) -> Outage:
+        """A rollover's old session dropped before the new one took over: its tail is redone."""
+        return cls(resume_ms, since, None, missed=MISSED_AT_ROLLOVER)
 
     def start_stand_in(
         self, listener: EngineListener, factory: OfflineFactory | None, ring: AudioRing, label: str
@@ -149,12 +163,14 @@ def settle_pending(
             outage.resolve()
 
 
-def filling_in_notice(start_ms: int, until_ms: int) -> EngineNotice:
+def filling_in_notice(
+    start_ms: int, until_ms: int, missed: str = MISSED_DISCONNECTED
+) -> EngineNotice:
     """The gap is being transcribed again: its lines will appear above the newest ones."""
     return EngineNotice(
-        f"Filling in the {(until_ms - start_ms) / 1000:.1f} s missed while disconnected "
+        f"Filling in the {(until_ms - start_ms) / 1000:.1f} s {missed} "
         f"({_clock(start_ms)}–{_clock(until_ms)}): its lines go in above, marked “filled in”.",
-        f"backfill of {start_ms}–{until_ms} ms of the session",
+        f"backfill of {start_ms}–{until_ms} ms of the session ({missed})",
     )
 
 

@@ -203,7 +203,8 @@ class SessionSupervisor(SessionEnding):
                 old.retire()
                 self._reap(old)
                 resume = old.resume_point()
-                self._start_backfill(Outage(resume, now, None), handover.old_dropped(resume))
+                gap = Outage.renewal_dropped(resume, now)
+                self._start_backfill(gap, handover.old_dropped(resume))
             elif handover.old_done(self.pos, self.cfg):
                 self.handover = None
                 self._reap(old, settle=True)
@@ -364,7 +365,7 @@ class SessionSupervisor(SessionEnding):
         if until_ms <= outage.resume_ms:
             return  # nothing to redo (a drop right after a final, caught at once)
         # Its lines will go in above the newest ones: the reader is told where.
-        report_notice(self.listener, filling_in_notice(outage.resume_ms, until_ms))
+        report_notice(self.listener, filling_in_notice(outage.resume_ms, until_ms, outage.missed))
         backfill = Backfill(
             ring=self.ring,
             start_ms=outage.resume_ms,

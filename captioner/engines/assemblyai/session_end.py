@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from captioner.engines.assemblyai.outage import Outage, describe_losses
+from captioner.engines.assemblyai.outage import MISSED_AT_END, Outage, describe_losses
 from captioner.engines.assemblyai.turn_extras import RunExtras, await_translations
 from captioner.engines.base import EngineError, EngineListener, EngineState
 
@@ -98,7 +98,8 @@ class SessionEnding:
                 _code, message = live.failure() or (None, "no Termination")
                 log.warning("Connection %d ended without Termination: %s", live.id, message)
                 live.retire()
-                self._start_backfill(Outage(live.resume_point(), self.clock(), None), self.pos)
+                tail = Outage(live.resume_point(), self.clock(), None, missed=MISSED_AT_END)
+                self._start_backfill(tail, self.pos)
         while not all(b.done.is_set() for b in self.backfills):
             if self.stop_requested.wait(0.05):
                 for backfill in self.backfills:
