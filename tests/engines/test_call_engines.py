@@ -218,6 +218,12 @@ def test_offline_a_side_whose_recogniser_dies_ends_the_call_with_the_error(
         engine.start(source)
         assert listener.listening.wait(60)
         time.sleep(2.0)
+        # A loaded machine may start the sides' recognisers later than "listening".
+        for _ in range(600):
+            if pids:
+                break
+            time.sleep(0.05)
+        assert pids, "no side's recogniser process ever began"
         os.kill(pids[0], signal.SIGKILL)
         listener.wait_stopped(60)
         assert engine.join(20)
