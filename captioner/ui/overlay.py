@@ -6,11 +6,10 @@ in-progress line is rewritten in place: finished paragraphs are laid out once
 and cached, the in-progress paragraph is laid out lazily at paint time (so a
 burst of partials costs one layout per frame) and only its strip is repainted
 while it keeps its height (:mod:`overlay_strip`), the window never changes size,
-and when the text no longer fits the newest words stay visible at the bottom
-while older caption lines leave the top whole: the top line always starts a
-caption, with its label in call mode.  The window is kept whole on one screen
-whatever the font, the number of lines, the screen or its scale factor: lines
-are dropped, then the font is shrunk, rather than spilling off the screen.
+and text fills its rows from the bottom as broadcast captions do: the newest
+words last, older text leaving at the top, only the top row cut at its front
+("Them: … words" keeps its label).  The window is kept whole on one screen
+whatever the font, lines or screen: lines are dropped, then the font shrunk.
 """
 
 from __future__ import annotations
@@ -104,6 +103,7 @@ class CaptionOverlay(OverlayWindow):
         width = self._text_width()
         paint = self.speaker_colors.color_for
         self._history = [cached.get(k) or Paragraph(k, self._font, width, paint(k)) for k in keep]
+        self._tails = {k: tail for k, tail in self._tails.items() if k[0] in keep}  # shown only
         self._fade.activity()
         self.update()
 

@@ -2,7 +2,8 @@
 
 A finished line is laid out when it arrives and cached; only the line being
 spoken is laid out again, at paint time.  A labelled line too long for its
-share of the box keeps its label and shows "… newest words".
+share of the box keeps its label and shows "… newest words"; so does the
+oldest line shown, at the top, cut to the rows the newer ones leave.
 """
 
 from __future__ import annotations
@@ -202,6 +203,33 @@ def tail_that_fits(
     return cut_at(at)
 
 
+def shares(needs: list[int], rows: int) -> list[int]:
+    """``rows`` split between sides needing ``needs`` rows (oldest first), none left empty.
+
+    Each side gets an even share at least, or all it needs when that is less
+    (what it leaves goes to the others); the rows an even split leaves over
+    go to the newest sides, whose words are read now.  With fewer rows than
+    sides, the newest get one each and the others wait for room.  (Shares of
+    ``rows // sides`` left a three-row box showing two "… words" rows over an
+    empty one.)
+    """
+    out = [0] * len(needs)
+    waiting = list(range(len(needs)))
+    while waiting:
+        even = rows // len(waiting)
+        modest = [i for i in waiting if needs[i] <= even]
+        if not modest:
+            spare = rows - even * len(waiting)
+            for k, i in enumerate(waiting):
+                out[i] = even + (1 if k >= len(waiting) - spare else 0)
+            break
+        for i in modest:
+            out[i] = needs[i]
+            rows -= needs[i]
+            waiting.remove(i)
+    return out
+
+
 def partial_paragraphs(
     lines: tuple[CaptionLine, ...],
     font: QFont,
@@ -210,29 +238,39 @@ def partial_paragraphs(
     color_for: Callable[[CaptionLine], QColor],
     in_progress: Callable[[QColor], QColor],
 ) -> list[Paragraph]:
-    """The lines being spoken, laid out, each cut to its share of ``lines_shown``.
+    """The lines being spoken, laid out, each cut to its part of ``lines_shown``.
 
-    Several sides mid-sentence share the box; a labelled line that does not
-    fit shows "Them: … newest words" so the label is never scrolled off.  A
-    line is drawn in its speaker's colour (the caption colour when it has no
-    voice of its own), a little transparent, so it reads as not final yet
-    (``in_progress``: :meth:`OverlayStyle.in_progress`).
-
-    With fewer lines than sides speaking (a big font on a small screen) the
-    sides that started last get a line each and the others wait for room:
-    two sides in one line put one above the box, cut off.  Nothing is lost,
-    as the main window's transcript shows every side as it speaks.
+    Several sides mid-sentence share the box (see :func:`shares`); a labelled
+    line that does not fit shows "Them: … newest words" so the label is never
+    scrolled off.  Lines of one side (the offline engine's last line waits
+    for its final text while the next is spoken) fill its rows from the
+    newest up, as finished lines do: only the oldest shown is cut.  A line is
+    drawn in its speaker's colour (the caption colour when it has no voice of
+    its own), a little transparent, so it reads as not final yet
+    (``in_progress``: :meth:`OverlayStyle.in_progress`).  Nothing is lost to
+    a side that waits: the main window's transcript shows every side.
     """
-    out = []
-    lines = lines[-max(1, lines_shown) :]  # the newest, as many as there are lines
-    budget = max(1, lines_shown // max(1, len(lines)))
-    for line in lines:
-        color = in_progress(color_for(line))
-        paragraph = Paragraph(line, font, width, color)
-        if paragraph.line_count > budget:
-            paragraph = tail_that_fits(line, font, width, color, budget)
-        out.append(paragraph)
-    return out
+    rows = max(1, lines_shown)
+    lines = lines[-rows:]  # each takes a row at least
+    laid = [Paragraph(line, font, width, in_progress(color_for(line))) for line in lines]
+    sides: dict[tuple[object, ...], list[int]] = {}
+    for i, line in enumerate(lines):
+        key = (line.side, line.speaker)
+        sides[key] = [*sides.pop(key, []), i]  # re-inserted: sides in order of their newest
+    groups = list(sides.values())
+    out: dict[int, Paragraph] = {}
+    for group, share in zip(
+        groups, shares([sum(laid[i].line_count for i in g) for g in groups], rows), strict=True
+    ):
+        for i in reversed(group):
+            if share <= 0:
+                break
+            paragraph = laid[i]
+            if paragraph.line_count > share:
+                paragraph = tail_that_fits(lines[i], font, width, paragraph.color, share)
+            out[i] = paragraph
+            share -= paragraph.line_count
+    return [out[i] for i in sorted(out)]
 
 
 HALO_PX = 1.5  # how far the outline reaches beyond a line's glyphs
@@ -290,11 +328,12 @@ def whole_paragraphs(
     """The caption lines to show in ``lines`` text lines, top to bottom.
 
     Lines in progress show first, the newest side first (each was already cut
-    to its share), as many as fit: the newest always; finished lines above
-    them show whole or not at all, so the top line is never the orphan tail
-    of a wrapped caption without its label.  Only a finished line that is the
-    newest thing shown and alone too tall is cut, at its front, by ``cut``
-    ("You: … newest words").
+    to its share), as many as fit: the newest always.  Finished lines fill the
+    rows left above them, newest first, as a caption display scrolls: the
+    oldest one shown, at the top, is cut at its front by ``cut`` to the rows
+    left ("You: … newest words", its label kept).  Every row the box holds
+    carries text while there is any: shown whole or not at all, a long
+    finished line left its rows empty over a short line in progress.
     """
     shown: list[Paragraph] = []
     remaining = lines
@@ -306,12 +345,11 @@ def whole_paragraphs(
         shown.append(paragraph)
         remaining -= paragraph.line_count
     for paragraph in reversed(history):
-        count = paragraph.line_count
-        if count <= remaining:
-            shown.append(paragraph)
-            remaining -= count
-            continue
-        if not shown and remaining > 0:
+        if remaining <= 0:
+            break
+        if paragraph.line_count > remaining:
             shown.append(cut(paragraph, remaining))
-        break
+            break
+        shown.append(paragraph)
+        remaining -= paragraph.line_count
     return list(reversed(shown))

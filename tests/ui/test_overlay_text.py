@@ -48,7 +48,7 @@ def test_a_long_line_without_spaces_shows_its_newest_characters(qtbot, tmp_path)
             assert len(lines) == overlay.lines_shown  # the box is filled, "…" not alone
 
 
-def test_a_call_side_cut_to_one_line_keeps_its_label_and_newest_characters(qtbot, tmp_path):
+def test_a_call_side_cut_to_the_rows_left_keeps_its_label_and_newest_characters(qtbot, tmp_path):
     overlay = make_overlay(qtbot, tmp_path)
     overlay.set_partials(
         [
@@ -56,7 +56,9 @@ def test_a_call_side_cut_to_one_line_keeps_its_label_and_newest_characters(qtbot
             CaptionLine("ok", "You", Side.MIC, finished=False),
         ]
     )
-    them = overlay.visible_text_lines()[-2]
+    lines = overlay.visible_text_lines()
+    assert lines[-1] == "You: ok" and len(lines) == overlay.lines_shown  # the rest is Them's
+    them = "".join(lines[:-1])
     assert them.startswith("Them: …") and len(them) > len("Them: …") + 5, them
     assert JAPANESE.endswith(them.removeprefix("Them: …"))
 
