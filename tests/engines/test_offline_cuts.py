@@ -10,14 +10,17 @@ alignment of the reference.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 
+from captioner.core.transcript import TurnUpdate
 from captioner.engines.offline import OfflineModel
 from captioner.engines.offline import engine as offline
 from tests import speech
 from tests.engines.test_offline_onsets import transcribe
+from tests.recording import RecordingListener
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +76,40 @@ def test_forced_cuts_fall_between_words_and_lose_no_word_they_touch(
     # (music: "still", "was"); after it 0 and 1 ("not", 50 ms before its end,
     # in the closure of its final stop).
     assert len(inside) <= len(cuts) // 4, message
+
+
+class ShownLines(RecordingListener):
+    """After each update, the lines in progress a reader sees at once (overlay, transcript)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.overlaps: list[str] = []
+
+    def on_partial(self, update: TurnUpdate) -> None:
+        super().on_partial(update)
+        with self.lock:
+            shown = sorted(self.transcript.partials.values(), key=lambda t: t.order)
+            for older, newer in itertools.pairwise(shown):
+                if not older.words or not newer.words:
+                    continue
+                # Words of the older line said after the newer one began: shown twice.
+                again = [w.text for w in older.words if w.start_ms >= newer.words[0].start_ms]
+                if again:
+                    self.overlaps.append(f"{older.text!r} | {newer.text!r}: {again}")
+
+
+def test_a_cut_line_awaiting_its_final_does_not_show_the_next_lines_words(
+    model: OfflineModel,
+) -> None:
+    # The live decoder runs past a forced cut to find a word boundary, so the cut
+    # line's last partial held words after the cut, which the next line's partials
+    # show too: "… be crudely in" above "the crudely in his power" until the final.
+    clip = speech.continuous(45, music_snr_db=None)
+    listener = ShownLines()
+    engine = offline.OfflineEngine(listener, realtime=False, model=model)
+    engine.start(speech.MemorySource(clip.pcm))  # type: ignore[arg-type]
+    listener.wait_stopped(180)
+    assert engine.join(10)
+    assert not listener.errors, listener.errors
+    assert len([f for f in listener.finals if f.text]) >= 3  # cuts happened
+    assert not listener.overlaps, listener.overlaps

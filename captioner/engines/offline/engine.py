@@ -23,7 +23,7 @@ import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from captioner.audio.errors import AudioError
 from captioner.core.transcript import TurnUpdate, Word
@@ -38,6 +38,7 @@ from captioner.engines.base import (
     report_notice,
 )
 from captioner.engines.offline.in_order import InOrder
+from captioner.engines.offline.lines import Line, UtteranceEnded
 from captioner.engines.offline.live_process import (
     BYTES_PER_MS,
     MAX_FEED_BYTES,  # noqa: F401  (re-exported for tests and the benchmark)
@@ -53,7 +54,7 @@ from captioner.engines.offline.model import (
     default_model,
     preload,
 )
-from captioner.engines.offline.words import FRAME_MS, clean_word, words_from_segments
+from captioner.engines.offline.words import clean_word, words_from_segments
 
 # Not imported from .utterances: that module needs numpy and PocketSphinx,
 # which only the recogniser process loads.
@@ -94,26 +95,6 @@ FINAL_FAILED = "Finished lines could not be checked again: they keep the live wo
 # Run ids are unique in the process, not per engine: two engines running at
 # once (one per source in call mode) must never produce the same turn key.
 _run_ids = itertools.count(1)
-
-
-class UtteranceEnded(NamedTuple):
-    """A finished utterance as the recogniser process reports it (see live_process)."""
-
-    start_ms: int
-    end_ms: int
-    audio: bytes
-    cut: bool = False
-
-
-class _Line(NamedTuple):
-    """A finished utterance waiting for its final, with what the final needs of the run."""
-
-    event: UtteranceEnded
-    live: list[Segment]  # the live pass's words: the fallback if the final decode fails
-    context: bytes  # audio just before it (see _Recogniser._context_for)
-    start_ms: int
-    order: int
-    partial_sent: bool
 
 
 class _Recogniser:
@@ -200,15 +181,29 @@ class _Recogniser:
         """Hand the utterance to the finals thread; the live pass goes straight on."""
         context = self._context_for(event)
         self._previous = event
-        line = _Line(
-            event, live, context, self._utterance_start_ms, self._order, self._partial_sent
-        )
+        line = Line(event, live, context, self._utterance_start_ms, self._order, self._partial_sent)
+        if event.cut and line.partial_sent:
+            self._trim_to_cut(line)
         self._finals.submit(lambda: self._final(line))
 
-    def _final(self, line: _Line) -> None:
+    def _trim_to_cut(self, line: Line) -> None:
+        """The cut line in progress loses its words past the cut while its final is decoded.
+
+        The live decoder ran past a forced cut to find a word boundary, so the
+        line's last partial holds the next line's first words, which the next
+        line's partials show too: both lines read them until the final came.
+        """
+        words = line.live_words()
+        text = " ".join(word.text for word in words)
+        if text and text != self._last_partial:
+            self._listener.on_partial(
+                self._update(text, words, end_of_turn=False, order=line.order)
+            )
+
+    def _final(self, line: Line) -> None:
         """One utterance's final, on the finals thread (see :mod:`.in_order`)."""
         event = line.event
-        segments: Iterable[Any]
+        words: tuple[Word, ...]
         # A cut utterance was fed past its end: its final must come from its own audio.
         if (self.redecode_finals or event.cut) and event.audio:
             # The whole utterance again, normalised by its own cepstral mean
@@ -216,17 +211,20 @@ class _Recogniser:
             # partials.  With the pre-roll, it holds the first word's onset.
             try:
                 segments = self._decode_final(event.audio, line.context)
+                words = tuple(
+                    words_from_segments(segments, offset_ms=line.start_ms, limit_ms=event.end_ms)
+                )
             except FinalDecodeError as exc:
                 # The live pass's words (up to the cut): less accurate, not lost.
                 log.error("Final decode failed, keeping the live words of this line: %s", exc)
                 if not self._told_final_failed:
                     self._told_final_failed = True
                     report_notice(self._listener, EngineNotice(FINAL_FAILED, str(exc)))
-                last_frame = (event.end_ms - line.start_ms) // FRAME_MS
-                segments = [seg for seg in line.live if seg.start_frame < last_frame]
+                words = line.live_words()
         else:
-            segments = line.live
-        words = tuple(words_from_segments(segments, offset_ms=line.start_ms, limit_ms=event.end_ms))
+            words = tuple(
+                words_from_segments(line.live, offset_ms=line.start_ms, limit_ms=event.end_ms)
+            )
         text = " ".join(word.text for word in words)
         if text or line.partial_sent:
             # An empty final still goes out when a partial did, so the UI

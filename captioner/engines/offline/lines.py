@@ -1,0 +1,44 @@
+"""A finished utterance on its way to a final, and its live words up to where it ends.
+
+Kept apart from the engine so that what "the line's words up to its end" means
+is said once: both the stand-in for a failed final decode and the line shown
+while its final is decoded after a forced cut use it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from captioner.core.transcript import Word
+from captioner.engines.offline.model import Segment
+from captioner.engines.offline.words import FRAME_MS, words_from_segments
+
+
+class UtteranceEnded(NamedTuple):
+    """A finished utterance as the recogniser process reports it (see live_process)."""
+
+    start_ms: int
+    end_ms: int
+    audio: bytes
+    cut: bool = False
+
+
+class Line(NamedTuple):
+    """A finished utterance waiting for its final, with what the final needs of the run."""
+
+    event: UtteranceEnded
+    live: list[Segment]  # the live pass's words: the fallback if the final decode fails
+    context: bytes  # audio just before it (see _Recogniser._context_for)
+    start_ms: int
+    order: int
+    partial_sent: bool
+
+    def live_words(self) -> tuple[Word, ...]:
+        """The live pass's words that begin before the utterance's end.
+
+        At a forced cut the live decoder ran past the end to find a word
+        boundary: the words after it belong to the next line.
+        """
+        last_frame = (self.event.end_ms - self.start_ms) // FRAME_MS
+        kept = [seg for seg in self.live if seg.start_frame < last_frame]
+        return tuple(words_from_segments(kept, offset_ms=self.start_ms, limit_ms=self.event.end_ms))
