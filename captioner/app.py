@@ -147,6 +147,7 @@ class CaptionerApp(QObject):
             return
         from captioner.ui.announcer import CaptionAnnouncer
         from captioner.ui.controller import CaptionController
+        from captioner.ui.input_in_use import InputInUse
         from captioner.ui.level_monitor import LevelMonitor
         from captioner.ui.meter_pace import MeterPace
         from captioner.ui.overlay import CaptionOverlay
@@ -201,6 +202,7 @@ class CaptionerApp(QObject):
         runs = self.runs  # not self: no reference cycle through the app
         self.quit_sequence.starting = lambda: runs.pending
         self._wire()
+        self.input_in_use = InputInUse(w, c, self.runs, self.inputs, prefs, self)  # see its module
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)
         self.service_status = ServiceStatus(w, c, self)
@@ -250,8 +252,6 @@ class CaptionerApp(QObject):
         c.runningChanged.connect(w.set_running)
         w.set_mask_profanity(self.profanity.enabled)
         self.profanity.changed.connect(w.set_mask_profanity)
-        c.set_status_note(self.inputs.stand_in, "input")  # the scan may have answered already
-        self.inputs.standInChanged.connect(lambda note: c.set_status_note(note, "input"))
 
     def _settings_not_saved(self, text: str, detail: str) -> None:
         if isValid(self.window):

@@ -7,7 +7,8 @@ ALSA ``pulse`` device with ``PULSE_SOURCE`` naming the monitor while the
 stream opens (see :func:`~captioner.audio.device_open.pulse_source_selected`).
 
 ``follow_default``: the monitor is that of the default output, and follows the
-server's default output when it changes during the run (with libpulse only).
+server's default output when it changes during the run (with libpulse only);
+``on_followed`` is then told, so the app can say what it captions now.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ class PulseMonitorSource:
         self._stall_seconds = stall_seconds
         self._inner: DeviceSource | None = None
         self._push: Callable[[bytes], None] | None = None
+        # ``on_followed(output, monitor)``, on the capture thread, each time the recording
+        # moved to a new default output.  Read when that happens: it may be set after open().
+        self.on_followed: Callable[[str, str], None] | None = None
 
     # Silence is normal here: a paused video, a call on hold.  The level monitor
     # only warns about silence where it is suspicious (a microphone).
@@ -80,9 +84,17 @@ class PulseMonitorSource:
         inner = DeviceSource(device, sd=self._sd, stall_seconds=self._stall_seconds)
         inner.name = self.name
         inner.follows_default_output = self.follow_default
+        inner.on_followed = self._followed
         inner.push_to(self._push)
         inner.open()
         self._inner = inner
+
+    def _followed(self, output: str, monitor: str) -> None:
+        """The capture thread: now recording ``monitor``, the new default output's."""
+        self.monitor = monitor  # first: a listener set meanwhile reads it (see on_followed)
+        listener = self.on_followed
+        if listener is not None:
+            listener(output, monitor)
 
     def read(self, timeout: float) -> bytes | None:
         inner = self._inner

@@ -82,8 +82,9 @@ class PulseRecordStream:
     default): when the server's default output changes, or the followed one
     is removed while another becomes the default, the stream is remade on
     the new default's monitor instead (see :meth:`_server_changed`), and
-    ``switched_callback(description)`` runs with the new output's description:
-    a new stream's first audio may take a while, and the source is named after it.
+    ``switched_callback(description, monitor)`` runs with the new output's
+    description and the monitor now recorded: a new stream's first audio may
+    take a while, the source is named after it, and the app says so.
     """
 
     def __init__(
@@ -96,7 +97,7 @@ class PulseRecordStream:
         callback: Callable[[bytes, int, Any, Any], None],
         finished_callback: Callable[[], None],
         follow_default_output: bool = False,
-        switched_callback: Callable[[str], None] | None = None,
+        switched_callback: Callable[[str, str], None] | None = None,
     ) -> None:
         lib = library()
         if lib is None:
@@ -288,7 +289,7 @@ class PulseRecordStream:
         if self._last_data_at:
             self._bridge_from = self._last_data_at
         if self._switched_callback is not None:
-            self._switched_callback(description)
+            self._switched_callback(description, monitor)
         log.info("System audio follows the default output: now “%s” (%s)", description, monitor)
 
     def _run(self) -> None:

@@ -69,6 +69,8 @@ class DeviceSource:
     # silence there is normal, while a microphone giving exact zeros is muted.
     is_system_audio = False
     follows_default_output = False  # the default output's monitor: see pulse_record
+    # Told (on the capture thread) the output's description and monitor when it followed.
+    on_followed: Callable[[str, str], None] | None = None
 
     def __init__(
         self,
@@ -345,10 +347,12 @@ class DeviceSource:
         except queue.Full:
             self._overflows += 1
 
-    def _restarted(self, output: str) -> None:
+    def _restarted(self, output: str, monitor: str) -> None:
         """pulse_record followed the default output: a new stream (the start's grace), its name."""
         self._stall.started()
         self.name = SYSTEM_AUDIO_PREFIX + output
+        if self.on_followed is not None:
+            self.on_followed(output, monitor)
 
     def _on_finished(self) -> None:
         """PortAudio: the stream ended, by our close() or because the device went away."""

@@ -70,7 +70,8 @@ class CaptionController(QObject):
         serviceChanged(ServiceSession): the model (and mode) the service says this run
             uses, for the status bar and the session's metadata (:attr:`service_session`).
         noticed(str, str): a notice to show quietly (a service warning, another model
-            than the one asked for) and its technical detail; never an error.
+            than the one asked for, system audio following a new default output: also
+            emitted by :mod:`captioner.ui.input_in_use`) and its detail; never an error.
         engineStateChanged(EngineState): the run's engine moved to this state
             (LISTENING: the session is open and captions can come).
     """

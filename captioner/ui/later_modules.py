@@ -11,6 +11,7 @@ LATER_MODULES = (
     "captioner.ui.announcer",
     "captioner.ui.controller",
     "captioner.ui.global_hotkey",
+    "captioner.ui.input_in_use",
     "captioner.ui.level_monitor",
     "captioner.ui.meter_pace",
     "captioner.ui.overlay",
