@@ -52,8 +52,15 @@ class DeviceChanges(QObject):
             self._begin()
 
     def stop(self) -> None:
-        """Stop watching for good (a window shown later starts nothing); returns at once."""
+        """Stop watching for good (a window shown later starts nothing); returns at once.
+
+        A look still to come goes too: one owed since a run, due when the run ends,
+        would scan for a window being deleted (a test ended mid-run: its teardown
+        stops the watch, then the run).
+        """
         self._wanted = False
+        self._owed = False
+        self._settle.stop()
         self._let_go()
 
     def _let_go(self) -> None:

@@ -105,3 +105,20 @@ def test_once_stopped_a_window_shown_again_starts_no_watch(watched_app) -> None:
     app.window.hide()
     app.window.show()
     assert changes.watch is None
+
+
+def test_once_stopped_a_change_owed_since_a_run_brings_no_look_when_it_ends(
+    watched_app, qtbot, pulse_server: PulseServer
+) -> None:
+    """A test ending mid-run stops the watch, then the run (end_run_before_close): the
+    look the run owed then scanned for a window being deleted ("already deleted")."""
+    app, changes, _shown = watched_app
+    app.window.set_running(True)
+    dock = pulse_server.create_sink("captioner_owed")
+    try:
+        qtbot.waitUntil(lambda: changes._owed, timeout=WAIT_MS)
+        changes.stop()
+        app.window.set_running(False)  # the run ends after the watch
+        assert not changes._settle.isActive(), "a look is still to come"
+    finally:
+        pulse_server.remove_sink(dock)
