@@ -365,3 +365,34 @@ def test_offline_call_mode_says_listening_once_both_sides_have_loaded(input_firs
         engine._input_opened()
     assert listener.states[-1][0] is EngineState.LISTENING
     assert [s for s, _ in listener.states].count(EngineState.LOADING) == 1
+
+
+def test_offline_call_says_listening_once_both_recognisers_have_begun(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The input opened before either side had started: the run said "Listening", then
+    # a side said "Loading offline model…" and the status flipped back and forth.
+    from captioner.engines.offline import OfflineModel
+
+    run_with_model = OfflineEngine._run_with_model
+
+    def late_start(engine: OfflineEngine, source: Any, run: int) -> None:
+        time.sleep(0.5)  # a side's thread scheduled late (a loaded machine)
+        run_with_model(engine, source, run)
+
+    monkeypatch.setattr(OfflineEngine, "_run_with_model", late_start)
+    model = OfflineModel()  # not loaded yet: each side says "Loading…" first
+    listener = RecordingListener()
+    engine = OfflineCallEngine(listener, realtime=True, model=model)
+    try:
+        engine.start(PacedCall(SILENCE * 40))  # 2 s
+        listener.wait_stopped(60)
+        assert engine.join(20)
+    finally:
+        model.close()
+    states = [state for state, detail in listener.states if not detail or "Loading" in detail]
+    assert EngineState.LOADING in states, listener.states
+    assert EngineState.LISTENING in states, listener.states
+    first = states.index(EngineState.LISTENING)
+    assert EngineState.LOADING not in states[first:], listener.states
+    assert states.count(EngineState.LISTENING) == 1, listener.states

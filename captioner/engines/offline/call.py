@@ -92,11 +92,15 @@ class OfflineCallEngine(WorkerEngine):
         self.labels = CallLabels(names)
         self._realtime = realtime
         self._model = model
-        # The run is "Listening" once its input is open and no side is still
-        # loading; the sides load on their own threads, before or after the
-        # input opens, so either event may be the one that completes it.
+        # The run is "Listening" once its input is open and every side's
+        # recogniser has begun; the sides start on their own threads, before or
+        # after the input opens, so either event may be the one that completes
+        # it.  (Said when the input opened with no side heard from yet, it was
+        # followed by "Loading offline model…" and "Listening" again.)
         self._state_lock = threading.Lock()
         self._loading: set[str] = set()
+        self._ready: set[str] = set()
+        self._listening_said = False
         self._loading_said = False
         self._opened = False
         self._side_failed = threading.Event()
@@ -111,23 +115,32 @@ class OfflineCallEngine(WorkerEngine):
 
     def _side_listening(self, side: str) -> None:
         with self._state_lock:
-            was_loading = side in self._loading
             self._loading.discard(side)
-            say = was_loading and self._opened and not self._loading
+            self._ready.add(side)
+            say = self._all_ready()
         if say:
             self._listener.on_state(EngineState.LISTENING, "")
 
     def _input_opened(self) -> None:
         with self._state_lock:
             self._opened = True
-            say = not self._loading
+            say = self._all_ready()
         if say:
             self._listener.on_state(EngineState.LISTENING, "")
+
+    def _all_ready(self) -> bool:
+        """Whether "Listening" is due now (once a run); call with the state lock held."""
+        if self._listening_said or not self._opened or not self._ready.issuperset(SIDES):
+            return False
+        self._listening_said = True
+        return True
 
     def _run(self, source: AudioSource) -> None:
         with self._state_lock:
             self._loading.clear()
+            self._ready.clear()
             self._loading_said = False
+            self._listening_said = False
             self._opened = False
         self._side_failed.clear()
         watch_call_source(source, self._listener)
