@@ -21,6 +21,7 @@ import captioner.ui.input_in_use
 from captioner.audio import pulse_lib
 from captioner.audio.sides import SYSTEM
 from captioner.core.settings import Key
+from tests.announced import Announcement, record_announcements
 from tests.pulse import PulseServer
 
 pytestmark = [pytest.mark.pulse, pytest.mark.slow]
@@ -46,19 +47,9 @@ def outputs(pulse_server: PulseServer) -> Iterator[tuple[str, str]]:
 
 
 @pytest.fixture
-def heard(monkeypatch) -> list[tuple[str, QAccessible.AnnouncementPoliteness]]:
+def heard(monkeypatch) -> list[Announcement]:
     """What the app announced to screen readers from the module under test."""
-    spoken: list[tuple[str, QAccessible.AnnouncementPoliteness]] = []
-
-    class Accessible:
-        AnnouncementPoliteness = QAccessible.AnnouncementPoliteness
-
-        @staticmethod
-        def updateAccessibility(event) -> None:  # Qt naming
-            spoken.append((event.message(), event.politeness()))
-
-    monkeypatch.setattr(captioner.ui.input_in_use, "QAccessible", Accessible)
-    return spoken
+    return record_announcements(monkeypatch, captioner.ui.input_in_use)
 
 
 def labels(picker: QComboBox) -> list[str]:

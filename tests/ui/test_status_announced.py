@@ -11,21 +11,12 @@ from PySide6.QtGui import QAccessible
 
 import captioner.ui.status_line
 from captioner.ui.status_line import StatusLine
+from tests.announced import Announcement, record_announcements
 
 
 @pytest.fixture
-def heard(monkeypatch) -> list[tuple[str, QAccessible.AnnouncementPoliteness]]:
-    spoken: list[tuple[str, QAccessible.AnnouncementPoliteness]] = []
-
-    class Accessible:
-        AnnouncementPoliteness = QAccessible.AnnouncementPoliteness
-
-        @staticmethod
-        def updateAccessibility(event) -> None:  # Qt naming
-            spoken.append((event.message(), event.politeness()))
-
-    monkeypatch.setattr(captioner.ui.status_line, "QAccessible", Accessible)
-    return spoken
+def heard(monkeypatch) -> list[Announcement]:
+    return record_announcements(monkeypatch, captioner.ui.status_line)
 
 
 def test_a_problem_is_announced_once_and_states_are_not(qtbot, heard) -> None:
