@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME, __version__
+from captioner.ui import platform_caps
 from captioner.ui.close_keys import install_close_keys
 from captioner.ui.focus_ring import FocusRing
 from captioner.ui.overlay_keys import HELP_ROWS as PLACING_ROWS
+from captioner.ui.overlay_keys import MOVE_KEYS
 from captioner.ui.screen_fit import GrowWithText, KeepOnScreen, available_area, fit_size, for_text
 
 LICENCE = "MIT"
@@ -86,8 +88,10 @@ class ShortcutsWindow(QDialog):
         self.tree.setHeaderLabels(["Where", "What", "Keys"])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        moves = platform_caps.current().places_windows  # Wayland: the keys move nothing
         for where, what, key in [*menu_shortcuts(menu_bar), *EXTRA_SHORTCUTS]:
-            QTreeWidgetItem(self.tree, [where, what, key])
+            if key != MOVE_KEYS or moves:
+                QTreeWidgetItem(self.tree, [where, what, key])
         header = self.tree.header()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)

@@ -36,9 +36,10 @@ _MOVES = {
 }
 # Short, so that the list's columns hold them whole at a 16 pt desktop font.
 _WHERE = "Placing the overlay"  # in the main window, while View ▸ Place… shows the sample
+MOVE_KEYS = "Ctrl+arrow keys"  # not listed where the compositor places windows (Wayland)
 HELP_ROWS: tuple[tuple[str, str, str], ...] = (
     (_WHERE, "Done placing", "Esc"),
-    (_WHERE, "Move it (Shift: farther)", "Ctrl+arrow keys"),
+    (_WHERE, "Move it (Shift: farther)", MOVE_KEYS),
     (_WHERE, "Narrower / wider", "Alt+Left / Alt+Right"),
 )
 

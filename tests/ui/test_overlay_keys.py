@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 from captioner.core.settings import Key
 from captioner.ui import overlay_placement as placement
+from captioner.ui import platform_caps
 from tests.ui.test_overlay_app import start_placing
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -112,3 +113,15 @@ def test_keyboard_shortcuts_list_the_keys_for_placing_the_overlay(make_app) -> N
     assert placing.get("Done placing") == "Esc"
     assert "Ctrl+arrow" in placing.get("Move it (Shift: farther)", "")
     assert "Alt+Left" in placing.get("Narrower / wider", "")
+
+
+def test_keyboard_shortcuts_leave_out_the_move_keys_where_they_move_nothing(
+    make_app, monkeypatch
+) -> None:
+    # On Wayland the compositor places windows: Ctrl+arrows cannot move the overlay there.
+    app = make_app()
+    monkeypatch.setattr(platform_caps, "current", lambda: platform_caps.WAYLAND)
+    rows = app.window.show_shortcuts().rows()
+    placing = {what: key for where, what, key in rows if where == "Placing the overlay"}
+    assert "Move it (Shift: farther)" not in placing
+    assert placing.get("Done placing") == "Esc"
