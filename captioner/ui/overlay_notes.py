@@ -4,12 +4,13 @@ The way back from a click-through overlay is named where it really is: the
 main window's Ctrl+Shift+L (View ▸ Lock overlay) first, the tray menu only
 when this desktop has a tray (weston and GNOME without AppIndicator have
 none), and on Wayland, where the overlay may hold the keyboard after it
-appears, the Captioner window has to be clicked first.
+appears, the Captioner window has to be clicked first.  On an X11 desktop
+without a compositor, Background opacity says why nothing shows through.
 """
 
 from __future__ import annotations
 
-from captioner.ui import platform_caps
+from captioner.ui import platform_caps, x11_compositor
 from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
 from captioner.ui.platform_caps import PlatformCaps
 
@@ -19,6 +20,23 @@ POSITION_OFF = (
     "Wayland: the compositor decides where windows go, so Captioner cannot dock the "
     "overlay or remember its place. Drag it where you want it."
 )
+
+# Without a compositor X11 shows a window's colours, not its see-through parts: the
+# background is drawn solid (premultiplied, so a lower opacity darkens it to black).
+OPACITY_SOLID = (
+    "No compositor is running, so nothing shows through the background: lower opacity "
+    "only darkens it. Start one (such as picom) and reopen this dialog."
+)
+
+
+def opacity_note(caps: PlatformCaps) -> str:
+    """Why Background opacity shows nothing through here, or "" where it works.
+
+    Asked when Settings ▸ Captions… opens: a compositor may have been started since.
+    """
+    if caps.opacity_needs_compositor and x11_compositor.compositor_missing():
+        return OPACITY_SOLID
+    return ""
 
 
 def _tray(tray: bool | None) -> bool:

@@ -172,6 +172,13 @@ class OverlaySettingsDialog(QDialog):
         form.itemAt(form.rowCount() - 1, QFormLayout.ItemRole.LabelRole).widget().setBuddy(
             self.fade_spin
         )
+        self.opacity_note = QLabel(overlay_notes.opacity_note(overlay.caps))
+        self.opacity_note.setObjectName("opacityNote")
+        self.opacity_note.setWordWrap(True)
+        if self.opacity_note.text():  # X11 without a compositor: under the slider it affects
+            self.opacity.setToolTip(self.opacity_note.text())
+            self.opacity.setAccessibleDescription(self.opacity_note.text())
+            form.insertRow(form.getWidgetPosition(self.opacity)[0] + 1, "", self.opacity_note)
         form.addRow(self.contrast_note)
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
