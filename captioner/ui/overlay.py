@@ -24,7 +24,7 @@ from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_marks as marks
 from captioner.ui import overlay_notes
 from captioner.ui import overlay_placement as placement
-from captioner.ui.overlay_fade import OverlayFade
+from captioner.ui.overlay_fade import OverlayFade, set_click_through
 from captioner.ui.overlay_strip import PaintedStrip, strip_of
 from captioner.ui.overlay_style import OverlayStyle, SpeakerColors
 from captioner.ui.overlay_text import (
@@ -257,7 +257,7 @@ class CaptionOverlay(OverlayWindow):
     def _apply_input_flag(self) -> None:
         """Click-through while locked or faded out, except while the sample is being placed."""
         through = self._locked or self._fade.lets_clicks_through
-        self._set_click_through(through and self._sample is None)
+        set_click_through(self, self.caps, through and self._sample is None)
 
     def fade_after_stop(self) -> None:
         """Captioning stopped: the last captions fade after a while, unless the user said never."""

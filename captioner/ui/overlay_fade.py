@@ -14,12 +14,12 @@ A window's opacity is only a request: an X11 desktop without a compositor
 window below.  So once faded out the window is also shaped to nothing (a
 window mask, which every X server obeys); the shape is dropped as soon as it
 is shown again.  Neither unmaps nor restacks it (see
-:meth:`OverlayWindow._set_click_through` for why that matters on X11).
+:func:`set_click_through` for why that matters on X11).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QRegion
 from PySide6.QtWidgets import QWidget
 
@@ -153,3 +153,21 @@ class OverlayFade(QObject):
                 self._shaped_away = True
                 self._window.setMask(NOTHING)
             self.fadedOut.emit()
+
+
+def set_click_through(window: QWidget, caps: PlatformCaps, through: bool) -> None:
+    """Mouse input to ``window`` passes to the window below (or no longer does)."""
+    if bool(window.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
+        return
+    handle = window.windowHandle()
+    if caps.bypasses_window_manager and handle is not None:
+        # X11: the input shape changes in place.  Shown again, an override-redirect
+        # window goes on top of everything, a screen locker's window too, at each fade.
+        flags = window.windowFlags() ^ Qt.WindowType.WindowTransparentForInput
+        window.overrideWindowFlags(flags)
+        handle.setFlags(flags)
+        return
+    visible = window.isVisible()
+    window.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)
+    if visible:
+        window.show()  # changing window flags hides a window

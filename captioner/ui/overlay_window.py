@@ -330,23 +330,6 @@ class OverlayWindow(DraggedWindow):
         """Visible, or would be if it were not stepped out of sight."""
         return self._wants_visible if self._hidden_while_held else self.isVisible()
 
-    def _set_click_through(self, through: bool) -> None:
-        """Mouse input passes to the window below (or no longer does)."""
-        if bool(self.windowFlags() & Qt.WindowType.WindowTransparentForInput) == through:
-            return
-        handle = self.windowHandle()
-        if self.caps.bypasses_window_manager and handle is not None:
-            # X11: the input shape changes in place.  Shown again, an override-redirect
-            # window goes on top of everything, a screen locker's window too, at each fade.
-            flags = self.windowFlags() ^ Qt.WindowType.WindowTransparentForInput
-            self.overrideWindowFlags(flags)
-            handle.setFlags(flags)
-            return
-        visible = self.isVisible()
-        self.setWindowFlag(Qt.WindowType.WindowTransparentForInput, through)
-        if visible:
-            self.show()  # changing window flags hides a window
-
     # -- dragged by the user (see DraggedWindow) ---------------------------------------
 
     def _floated(self) -> None:
