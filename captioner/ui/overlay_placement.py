@@ -51,13 +51,42 @@ def restored_rect(settings: Settings | None, width_percent: int, height: int) ->
     return rect
 
 
-def remember(settings: Settings, screen: QScreen | None, geometry: QRect) -> None:
-    settings.set_raw(SCREEN_KEY, screen.name() if screen else "")
-    settings.set_raw(screen_key(screen), geometry)
+Place = tuple[str, QRect]  # a screen's name, and the overlay's geometry on it
+
+
+def users_place(geometry: QRect) -> Place | None:
+    """``geometry`` as the user's place, on the screen showing most of it (None: on none).
+
+    Not the window's own screen(): when a monitor is unplugged, Qt hands its windows
+    to the primary screen before the overlay leaves its place there, and that place
+    was saved as the primary screen's.  A place on no screen is never the user's.
+    The name, not the QScreen, is kept: the screen may be gone by the time it is saved.
+    """
+    if not on_some_screen(geometry):
+        return None
+    screen = screen_for(geometry)
+    return (screen.name() if screen else ""), QRect(geometry)
+
+
+def remember(settings: Settings, place: Place) -> None:
+    name, geometry = place
+    settings.set_raw(SCREEN_KEY, name)
+    settings.set_raw(_geometry_key(name), geometry)
+
+
+def remember_screen(settings: Settings | None, screen: QScreen | None) -> None:
+    """``screen`` is where the user put the overlay: it goes back there (see ScreenWatch)."""
+    if settings is not None:
+        settings.set_raw(SCREEN_KEY, screen.name() if screen else "")
+
+
+def saved_screen_name(settings: Settings | None) -> str:
+    name = settings.raw(SCREEN_KEY, "") if settings else ""
+    return name if isinstance(name, str) else ""
 
 
 def saved_screen(settings: Settings | None) -> QScreen | None:
-    name = settings.raw(SCREEN_KEY, "") if settings else ""
+    name = saved_screen_name(settings)
     for screen in QGuiApplication.screens():
         if screen.name() == name:
             return screen
@@ -65,7 +94,10 @@ def saved_screen(settings: Settings | None) -> QScreen | None:
 
 
 def screen_key(screen: QScreen | None) -> str:
-    name = screen.name() if screen else "default"
+    return _geometry_key(screen.name() if screen else "")
+
+
+def _geometry_key(name: str) -> str:
     return "overlay/geometry/" + (name or "default").replace("/", "_")
 
 

@@ -25,6 +25,7 @@ from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_placement as placement
 from captioner.ui import platform_caps
 from captioner.ui.overlay_drag import DraggedWindow
+from captioner.ui.overlay_screens import ScreenWatch
 
 MARGIN = 16
 SAVE_AFTER_MS = 500  # a place is saved once the window has rested this long
@@ -72,12 +73,9 @@ class OverlayWindow(DraggedWindow):
         self._refit_waiting = False  # the screens changed while it was held
         self._hidden_while_held = False
         self._wants_visible = False
-        self._refit_timer = QTimer(self)
-        self._refit_timer.setSingleShot(True)
-        self._refit_timer.timeout.connect(self.keep_on_screen)
         # A drag moves the window dozens of times; its place is saved once it rests
         # (each save is a settings file written and synced on the GUI thread).
-        self._unsaved_place: tuple[QScreen | None, QRect] | None = None
+        self._unsaved_place: placement.Place | None = None
         self._unsaved_width: int | None = None  # % of the screen a side was dragged to
         self._placing = False  # the app moves/sizes it (see place): not the user's width
         self._seen_width = -1  # its width at the last resize, to tell a dragged side
@@ -86,12 +84,10 @@ class OverlayWindow(DraggedWindow):
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(SAVE_AFTER_MS)
         self._save_timer.timeout.connect(self._rested)
-        app = QGuiApplication.instance()
-        if isinstance(app, QGuiApplication):
-            app.screenAdded.connect(self._watch_screen)
-            app.screenRemoved.connect(self._screens_changed)
-            for screen in app.screens():
-                self._watch_screen(screen)
+        self._app_placed = QRect()  # its last place made by the app (see _by_user)
+        self._screens = ScreenWatch(settings, self)
+        self._screens.changed.connect(self._screens_changed)
+        self._screens.homeBack.connect(self._home_back)
 
     # -- what the subclass decides -------------------------------------------------
 
@@ -150,6 +146,7 @@ class OverlayWindow(DraggedWindow):
     def _set_place(self, rect: QRect) -> None:
         """:meth:`place`, without taking it for the place to come back to (a step aside)."""
         placing, self._placing = self._placing, True
+        self._app_placed = QRect(rect)
         try:
             if self.caps.places_windows:
                 self.setGeometry(rect)
@@ -161,13 +158,14 @@ class OverlayWindow(DraggedWindow):
     def _dock(self) -> str:
         return self._settings.get(Key.OVERLAY_DOCK) if self._settings is not None else "float"
 
-    def _watch_screen(self, screen: QScreen) -> None:
-        # Bound methods (not lambdas), so a closed overlay is disconnected with it.
-        screen.availableGeometryChanged.connect(self._screens_changed)
-
-    def _screens_changed(self, *_changed: object) -> None:
-        self._refit_timer.start(0)
+    def _screens_changed(self) -> None:
         self._refit_waiting = self._held  # its home is fitted to the new screens at release
+        self.keep_on_screen()
+
+    def _home_back(self) -> None:
+        """The monitor it was last put on is back: to the user's place there (see ScreenWatch)."""
+        if not self._held and not self.previewing:
+            self._restore_geometry()
 
     def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
         return placement.default_rect(screen, dock, self._width_percent(), self._content_height())
@@ -185,6 +183,7 @@ class OverlayWindow(DraggedWindow):
         if self._settings is not None:
             self._settings.set(Key.OVERLAY_DOCK, where)
         if where in ("top", "bottom"):
+            placement.remember_screen(self._settings, self.screen())  # also at a relaunch
             self.place(self.default_rect(self.screen(), where))
 
     def changeEvent(self, event: QEvent) -> None:
@@ -197,7 +196,8 @@ class OverlayWindow(DraggedWindow):
         if self._system_move_from is not None and not self._placing:
             self._system_move_from = None
             self._floated()  # the window system moves it for the user (some do so live)
-        self.remember_place()
+        if self._by_user():
+            self.remember_place()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -211,7 +211,20 @@ class OverlayWindow(DraggedWindow):
             percent = round(self.width() * 100 / max(1, area.width()))
             self._unsaved_width = int(min(spec.maximum or 100, max(spec.minimum or 0, percent)))
             self._save_timer.start()  # kept once the drag rests (see save_place)
-        self.remember_place()
+        if self._by_user():
+            self.remember_place()
+
+    def _by_user(self) -> bool:
+        """A move or resize is the user's, unless it left the overlay where the app put it.
+
+        When a monitor is unplugged the app pulls the overlay onto another screen: that
+        place is not saved, so the overlay goes back to its monitor (see ScreenWatch).
+        Once moved elsewhere, even back there is the user's.
+        """
+        if self.geometry() == self._app_placed:
+            return False
+        self._app_placed = QRect()
+        return True
 
     def remember_place(self) -> None:
         """Note the user's place; a docked overlay's place follows from its screen."""
@@ -221,7 +234,7 @@ class OverlayWindow(DraggedWindow):
         if not self.caps.places_windows:  # Wayland: Qt's positions are not where it is
             return
         if settings.get(Key.OVERLAY_DOCK) == "float":
-            self._unsaved_place = (self.screen(), self.geometry())
+            self._unsaved_place = placement.users_place(self.geometry()) or self._unsaved_place
             self._save_timer.start()  # again: saved once the moves stop
 
     def _rested(self) -> None:
@@ -245,8 +258,9 @@ class OverlayWindow(DraggedWindow):
         self._save_timer.stop()
         place, self._unsaved_place = self._unsaved_place, None
         percent, self._unsaved_width = self._unsaved_width, None
-        if place is not None and self._settings is not None:
-            placement.remember(self._settings, *place)
+        # Docked since (a dock chosen within the rest): the dock's screen is the one kept.
+        if place is not None and self._settings is not None and self._dock() == "float":
+            placement.remember(self._settings, place)
         if percent is not None:
             self._width_dragged(percent)
 

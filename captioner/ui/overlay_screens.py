@@ -1,0 +1,57 @@
+"""The monitors under the overlay: one plugged in, unplugged, resized, or its own back again.
+
+A laptop user captions on an external monitor, unplugs it for a meeting
+elsewhere, and plugs it in again at the desk.  The overlay is pulled onto a
+remaining screen while its monitor is away (the window does not follow it
+by itself), but that place is the app's, not the user's: it is not saved
+(see :meth:`OverlayWindow._by_user`), and when the monitor the overlay was
+last put on comes back, the overlay goes back to it, where it was.  Found
+on Xvfb with two RandR monitors: it stayed in the laptop screen's corner, at
+that launch and at every later one.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QScreen
+
+from captioner.core.settings import Settings
+from captioner.ui import overlay_placement as placement
+
+
+class ScreenWatch(QObject):
+    """Says when the screens changed, and when the overlay's own monitor is back.
+
+    Signals:
+        changed(): a screen was removed or its available area changed (once
+            for a burst of them: a monitor unplugged changes several at once).
+        homeBack(): the screen the overlay was last put on was plugged in again.
+    """
+
+    changed = Signal()
+    homeBack = Signal()
+
+    def __init__(self, settings: Settings | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings
+        self._burst = QTimer(self)
+        self._burst.setSingleShot(True)
+        self._burst.timeout.connect(self.changed)
+        app = QGuiApplication.instance()
+        if isinstance(app, QGuiApplication):
+            app.screenAdded.connect(self._added)
+            app.screenRemoved.connect(self._changed)
+            for screen in app.screens():
+                self._watch(screen)
+
+    def _watch(self, screen: QScreen) -> None:
+        # Bound methods (not lambdas), so a closed overlay is disconnected with it.
+        screen.availableGeometryChanged.connect(self._changed)
+
+    def _changed(self, *_changed: object) -> None:
+        self._burst.start(0)
+
+    def _added(self, screen: QScreen) -> None:
+        self._watch(screen)
+        if screen.name() and screen.name() == placement.saved_screen_name(self._settings):
+            self.homeBack.emit()
