@@ -14,7 +14,9 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TextIO
 
 import pytest
@@ -56,3 +58,29 @@ def private_xvfb(
     finally:
         server.terminate()
         server.wait(5)
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def app_env(display: str) -> dict[str, str]:
+    """A bare environment for the app's Qt on ``display`` (X11), importing this checkout."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "DISPLAY": display,
+        "QT_QPA_PLATFORM": "xcb",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def spawn_python(env: dict[str, str], code: str, *args: str) -> subprocess.Popen[str]:
+    """``python -c code args…`` talking lines of text through its stdin and stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

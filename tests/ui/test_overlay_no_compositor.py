@@ -13,7 +13,6 @@ itself is offscreen, where there is no compositor to ask about).
 from __future__ import annotations
 
 import ast
-import os
 import subprocess
 import sys
 import time
@@ -22,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.xvfb import private_xvfb
+from tests.xvfb import app_env, private_xvfb
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 20.0
 
 # Opens Settings ▸ Captions… at each "open" and says what its opacity row shows.
@@ -63,13 +61,7 @@ app.exec()
 def desktop() -> Iterator[dict[str, str]]:
     """A private X server with a window manager (openbox) and, as yet, no compositor."""
     with private_xvfb("1024x768", needs=("openbox", "xcompmgr")) as (display, _server):
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = app_env(display)
         manager = subprocess.Popen(
             ["openbox"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,9 +26,8 @@ from PySide6.QtWidgets import QWidget
 
 from captioner.ui import platform_caps
 from tests.ui.test_overlay import make_overlay
-from tests.xvfb import private_xvfb
+from tests.xvfb import app_env, private_xvfb, spawn_python
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 20.0
 
 VIDEO = """
@@ -109,13 +107,7 @@ def desktop() -> Iterator[dict[str, str]]:
     """A private X server with a window manager (openbox, or ``$CAPTIONER_TEST_WM``)."""
     wm = os.environ.get("CAPTIONER_TEST_WM", "openbox")  # metacity: GNOME's stacking
     with private_xvfb("1280x800", needs=(wm, "xdotool")) as (display, _server):
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": os.environ.get("HOME", "/tmp"),
-            "DISPLAY": display,
-            "QT_QPA_PLATFORM": "xcb",
-            "PYTHONPATH": str(ROOT),
-        }
+        env = app_env(display)
         if os.environ.get(platform_caps.MANAGED_ENV):  # the window manager's way, to compare
             env[platform_caps.MANAGED_ENV] = "1"
         manager = subprocess.Popen(
@@ -177,17 +169,6 @@ def active_title(env: dict[str, str]) -> str | None:
         screen.close()
 
 
-def spawn(env: dict[str, str], code: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-c", code, *args],
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
 def wait_until(condition, message: str) -> None:
     deadline = time.monotonic() + WAIT_S
     while not condition():
@@ -220,7 +201,7 @@ def on_screen(desktop: dict[str, str], tmp_path: Path) -> Iterator[Callable[...,
     procs: list[subprocess.Popen[str]] = []
 
     def start(code: str, *args: str) -> subprocess.Popen[str]:
-        proc = spawn(desktop, code, *args)
+        proc = spawn_python(desktop, code, *args)
         procs.append(proc)
         return proc
 

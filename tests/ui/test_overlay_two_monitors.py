@@ -15,9 +15,6 @@ added and removed as ``xrandr --setmonitor`` / ``--delmonitor`` would.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,9 +22,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QRect
 
-from tests.xvfb import private_xvfb
+from tests.xvfb import app_env, private_xvfb, spawn_python
 
-ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 20.0
 LAPTOP = QRect(0, 0, 1280, 800)
 EXTERNAL = QRect(1280, 0, 1920, 1080)
@@ -137,13 +133,7 @@ def desktop() -> Iterator[tuple[dict[str, str], Monitors]]:
         try:
             monitors.set("LAPTOP", LAPTOP, primary=True, output=True)  # replaces "screen"
             monitors.set("EXTERNAL", EXTERNAL, primary=False, output=False)
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": os.environ.get("HOME", "/tmp"),
-                "DISPLAY": display,
-                "QT_QPA_PLATFORM": "xcb",
-                "PYTHONPATH": str(ROOT),
-            }
+            env = app_env(display)
             yield env, monitors
         finally:
             monitors.close()
@@ -153,14 +143,7 @@ class Overlay:
     """The overlay's process: asked where it is, told what the user does."""
 
     def __init__(self, env: dict[str, str], settings: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", OVERLAY, str(settings)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        self.proc = spawn_python(env, OVERLAY, str(settings))
 
     def tell(self, command: str) -> str:
         assert self.proc.stdin is not None and self.proc.stdout is not None
