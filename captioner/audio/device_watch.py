@@ -38,7 +38,7 @@ _NOAUTOSPAWN = 0x0001  # pa_context_flags_t: never start a sound server just to 
 _CONNECT_SECONDS = 5.0
 _POLL_USEC = 100_000  # while connecting only
 _RETRY_FIRST_S, _RETRY_MAX_S = 1.0, 60.0
-# At exit, how long a closed watch may take to let go of the server (milliseconds, once woken).
+# At exit, how long a closed watch may take to let go of the server (once woken: milliseconds).
 _EXIT_JOIN_S = 1.0
 
 # Watches whose thread may still run.  A thread still inside libpulse when the

@@ -54,7 +54,7 @@ class _SideListener:
 
     def on_state(self, state: EngineState, detail: str) -> None:
         if state is EngineState.LOADING:
-            self._owner._side_loading(self._side, detail)
+            self._owner._side_loading(detail)
         elif state is EngineState.LISTENING:
             self._owner._side_listening(self._side)
 
@@ -98,16 +98,14 @@ class OfflineCallEngine(WorkerEngine):
         # it.  (Said when the input opened with no side heard from yet, it was
         # followed by "Loading offline model…" and "Listening" again.)
         self._state_lock = threading.Lock()
-        self._loading: set[str] = set()
         self._ready: set[str] = set()
         self._listening_said = False
         self._loading_said = False
         self._opened = False
         self._side_failed = threading.Event()
 
-    def _side_loading(self, side: str, detail: str) -> None:
+    def _side_loading(self, detail: str) -> None:
         with self._state_lock:
-            self._loading.add(side)
             say = not self._loading_said
             self._loading_said = True
         if say:
@@ -115,29 +113,24 @@ class OfflineCallEngine(WorkerEngine):
 
     def _side_listening(self, side: str) -> None:
         with self._state_lock:
-            self._loading.discard(side)
             self._ready.add(side)
-            say = self._all_ready()
-        if say:
-            self._listener.on_state(EngineState.LISTENING, "")
+        self._listen_if_due()
 
     def _input_opened(self) -> None:
         with self._state_lock:
             self._opened = True
-            say = self._all_ready()
-        if say:
-            self._listener.on_state(EngineState.LISTENING, "")
+        self._listen_if_due()
 
-    def _all_ready(self) -> bool:
-        """Whether "Listening" is due now (once a run); call with the state lock held."""
-        if self._listening_said or not self._opened or not self._ready.issuperset(SIDES):
-            return False
-        self._listening_said = True
-        return True
+    def _listen_if_due(self) -> None:
+        """Say "Listening", once a run, when the input is open and every side has begun."""
+        with self._state_lock:
+            due = not self._listening_said and self._opened and self._ready.issuperset(SIDES)
+            self._listening_said = self._listening_said or due
+        if due:
+            self._listener.on_state(EngineState.LISTENING, "")
 
     def _run(self, source: AudioSource) -> None:
         with self._state_lock:
-            self._loading.clear()
             self._ready.clear()
             self._loading_said = False
             self._listening_said = False

@@ -210,10 +210,7 @@ class _Recogniser:
             # (see OfflineModel.decode_final): the live pass is only for
             # partials.  With the pre-roll, it holds the first word's onset.
             try:
-                segments = self._decode_final(event.audio, line.context)
-                words = tuple(
-                    words_from_segments(segments, offset_ms=line.start_ms, limit_ms=event.end_ms)
-                )
+                words = line.words(self._decode_final(event.audio, line.context))
             except FinalDecodeError as exc:
                 # The live pass's words (up to the cut): less accurate, not lost.
                 log.error("Final decode failed, keeping the live words of this line: %s", exc)
@@ -222,9 +219,7 @@ class _Recogniser:
                     report_notice(self._listener, EngineNotice(FINAL_FAILED, str(exc)))
                 words = line.live_words()
         else:
-            words = tuple(
-                words_from_segments(line.live, offset_ms=line.start_ms, limit_ms=event.end_ms)
-            )
+            words = line.words(line.live)
         text = " ".join(word.text for word in words)
         if text or line.partial_sent:
             # An empty final still goes out when a partial did, so the UI

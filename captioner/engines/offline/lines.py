@@ -7,7 +7,8 @@ while its final is decoded after a forced cut use it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from captioner.core.transcript import Word
 from captioner.engines.offline.model import Segment
@@ -33,6 +34,12 @@ class Line(NamedTuple):
     order: int
     partial_sent: bool
 
+    def words(self, segments: Iterable[Any]) -> tuple[Word, ...]:
+        """Decoder segments of this utterance as caption words on the session clock."""
+        return tuple(
+            words_from_segments(segments, offset_ms=self.start_ms, limit_ms=self.event.end_ms)
+        )
+
     def live_words(self) -> tuple[Word, ...]:
         """The live pass's words that begin before the utterance's end.
 
@@ -40,5 +47,4 @@ class Line(NamedTuple):
         boundary: the words after it belong to the next line.
         """
         last_frame = (self.event.end_ms - self.start_ms) // FRAME_MS
-        kept = [seg for seg in self.live if seg.start_frame < last_frame]
-        return tuple(words_from_segments(kept, offset_ms=self.start_ms, limit_ms=self.event.end_ms))
+        return self.words(seg for seg in self.live if seg.start_frame < last_frame)
