@@ -142,6 +142,21 @@ class PulseServer:
     def default_sink(self) -> str:
         return self.pactl("get-default-sink").strip()
 
+    @contextlib.contextmanager
+    def two_outputs(
+        self, first: str | None = None, second: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """Two new outputs, the first made the default (speakers, then a headset plugged in);
+        the default is given back and both removed afterwards."""
+        one, two = self.create_sink(first), self.create_sink(second)
+        self.set_default_sink(one)
+        try:
+            yield one, two
+        finally:
+            self.set_default_sink(self.sink)
+            self.remove_sink(one)
+            self.remove_sink(two)
+
     def log(self) -> str:
         with contextlib.suppress(OSError):
             return self.log_path.read_text(errors="replace")

@@ -38,15 +38,8 @@ SWITCH_LOG = "System audio follows the default output"
 @pytest.fixture
 def outputs(pulse_server: PulseServer) -> Iterator[tuple[str, str]]:
     """Two outputs, "speakers" (made the default) and "headphones"; all undone after."""
-    speakers = pulse_server.create_sink()
-    headphones = pulse_server.create_sink()
-    pulse_server.set_default_sink(speakers)
-    try:
-        yield speakers, headphones
-    finally:
-        pulse_server.set_default_sink(pulse_server.sink)
-        pulse_server.remove_sink(speakers)
-        pulse_server.remove_sink(headphones)
+    with pulse_server.two_outputs() as pair:
+        yield pair
 
 
 def choice_for(sink: str) -> SystemAudioDevice:

@@ -35,15 +35,8 @@ def outputs(pulse_server: PulseServer) -> Iterator[tuple[str, str]]:
     """Two outputs, the laptop's speakers (the default) and a headset; all undone after."""
     if not pulse_lib.available():
         pytest.skip("libpulse is not installed")
-    speakers = pulse_server.create_sink("captioner_laptop_speakers")
-    headset = pulse_server.create_sink("captioner_bt_headset")
-    pulse_server.set_default_sink(speakers)
-    try:
-        yield speakers, headset
-    finally:
-        pulse_server.set_default_sink(pulse_server.sink)
-        pulse_server.remove_sink(speakers)
-        pulse_server.remove_sink(headset)
+    with pulse_server.two_outputs("captioner_laptop_speakers", "captioner_bt_headset") as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -190,15 +190,24 @@ def launch(desktop: tuple[dict[str, str], Monitors], tmp_path: Path) -> Iterator
         overlay.kill()
 
 
+def rescued(launch, monitors: Monitors) -> tuple[Overlay, QRect]:  # type: ignore[no-untyped-def]
+    """An overlay put on the external monitor, which is then unplugged: on the laptop now.
+
+    Returns it and its place on the external monitor.
+    """
+    overlay = launch()
+    overlay.tell("nudge 1600 0")  # moved onto the external monitor with the placing keys
+    chosen = overlay.settle_on("EXTERNAL")
+    monitors.remove("EXTERNAL")  # unplugged while captioning
+    overlay.settle_on("LAPTOP")  # whole on the laptop's screen
+    return overlay, chosen
+
+
 def test_captions_go_back_to_the_external_monitor_when_it_is_plugged_in_again(
     desktop: tuple[dict[str, str], Monitors], launch
 ) -> None:
     _env, monitors = desktop
-    first = launch()
-    first.tell("nudge 1600 0")  # moved onto the external monitor with the placing keys
-    chosen = first.settle_on("EXTERNAL")
-    monitors.remove("EXTERNAL")  # unplugged while captioning
-    first.settle_on("LAPTOP")  # whole on the laptop's screen
+    first, chosen = rescued(launch, monitors)
     first.quit()
 
     monitors.set("EXTERNAL", EXTERNAL, primary=False, output=False)  # plugged in again
@@ -218,11 +227,7 @@ def test_a_dock_chosen_on_the_laptop_screen_stays_there(
 ) -> None:
     """Docked where it was rescued to, it is docked there: the monitor's return does not move it."""
     _env, monitors = desktop
-    first = launch()
-    first.tell("nudge 1600 0")
-    first.settle_on("EXTERNAL")
-    monitors.remove("EXTERNAL")
-    first.settle_on("LAPTOP")
+    first, _chosen = rescued(launch, monitors)
     first.tell("dock bottom")  # Settings ▸ Captions… ▸ Position, on the laptop's screen
     docked = first.where()[0]
     monitors.set("EXTERNAL", EXTERNAL, primary=False, output=False)
