@@ -25,8 +25,9 @@ RUN_PKGS=(
 # test that reads the app as one (tests/ui/test_accessibility_atspi.py); openssl makes the
 # certificate of the asyncio TLS test (tests/ui/test_light_asyncio.py); openbox is the window
 # manager that puts a full-screen video over "keep above" windows
-# (tests/ui/test_overlay_over_fullscreen.py).
-TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openbox openssl
+# (tests/ui/test_overlay_over_fullscreen.py); xcompmgr is the compositor whose start the
+# caption settings notice (tests/ui/test_overlay_no_compositor.py).
+TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openbox xcompmgr openssl
   dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
