@@ -194,3 +194,21 @@ def test_input_ending_while_the_handover_waits_leaves_the_sentence_whole() -> No
     assert len(lines) == 2, lines
     assert lines[1][0].startswith("We will now go through the figures")
     assert [w for _, ws in lines for w in ws] == spoken
+
+
+def test_words_lost_with_the_old_session_during_the_handover_are_filled_in_and_said_why() -> None:
+    """The old session stops answering mid-sentence after the new one has begun: the words
+    it never confirmed before the new session's start are transcribed again, and the notice
+    says they were missed when the connection was renewed (nothing looked disconnected:
+    captions kept coming from the new session), not "while disconnected"."""
+    listener, sessions, spoken = _run(
+        ACROSS, 7.5, [Faults(stall_after_ms=1700), Faults(), Faults()], rollover_after_s=1.5
+    )
+    assert not listener.errors, listener.errors
+    assert sessions[0].fault_fired == "stall"
+    filling = [n.message for n in listener.notices if n.message.startswith("Filling in the")]
+    assert len(filling) == 1, filling
+    assert "missed when the connection was renewed" in filling[0], filling
+    assert "disconnected" not in filling[0], filling
+    assert any(t.recovered for t in listener.transcript.finished), "the gap was filled in"
+    assert sorted(w for _, ws in _lines(listener) for w in ws) == sorted(spoken)
