@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPaintEvent, QResizeEvent
 
 from captioner.core.caption_line import CaptionLine
@@ -30,6 +30,7 @@ from captioner.ui.overlay_style import OverlayStyle, SpeakerColors
 from captioner.ui.overlay_text import (
     Paragraph,
     draw_bottom_up,
+    draw_box,
     draw_placeholder,
     partial_paragraphs,
     tail_that_fits,
@@ -54,7 +55,8 @@ class CaptionOverlay(OverlayWindow):
 
     def __init__(self, settings: Settings | None = None) -> None:
         super().__init__(settings)
-        self._style = OverlayStyle.from_settings(settings) if settings else OverlayStyle()
+        solid = overlay_notes.background_solid(self.caps)  # nothing shows through: judged so
+        self._style = OverlayStyle.from_settings(settings, solid) if settings else OverlayStyle()
         self._font = QFont()
         self._history: list[Paragraph] = []
         # In call mode both sides can be mid-sentence at once: one line each.
@@ -378,9 +380,7 @@ class CaptionOverlay(OverlayWindow):
         painter = QPainter(self)
         painter.setOpacity(self._fade.paint_opacity)  # the fade, where it is painted
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(self._style.background)
-        painter.drawRoundedRect(QRectF(self.rect()), 12, 12)
+        draw_box(painter, QRectF(self.rect()), self._style.background, self._style.solid)
         if part is None or part.top() < self._top_margin():
             self._done_rect = marks.draw_marks(
                 painter,

@@ -5,13 +5,17 @@ main window's Ctrl+Shift+L (View ▸ Lock overlay) first, the tray menu only
 when this desktop has a tray (weston and GNOME without AppIndicator have
 none), and on Wayland, where the overlay may hold the keyboard after it
 appears, the Captioner window has to be clicked first.  On an X11 desktop
-without a compositor, Background opacity says why nothing shows through.
+without a compositor, Background opacity says why nothing shows through, and
+the contrast warning judges the colour the background really shows.
 """
 
 from __future__ import annotations
 
+from PySide6.QtGui import QColor
+
 from captioner.ui import platform_caps, x11_compositor
 from captioner.ui.global_hotkey import DEFAULT_HOTKEY_TEXT
+from captioner.ui.overlay_style import MIN_CONTRAST, as_seen, contrast_ratio, readable_text_color
 from captioner.ui.platform_caps import PlatformCaps
 
 LOCK_KEYS = "Ctrl+Shift+L (View ▸ Lock overlay)"
@@ -22,21 +26,48 @@ POSITION_OFF = (
 )
 
 # Without a compositor X11 shows a window's colours, not its see-through parts: the
-# background is drawn solid (premultiplied, so a lower opacity darkens it to black).
+# background is drawn solid (premultiplied, so a lower opacity darkens it to black;
+# see overlay_style.as_seen).
 OPACITY_SOLID = (
     "No compositor is running, so nothing shows through the background: lower opacity "
     "only darkens it. Start one (such as picom) and reopen this dialog."
 )
 
 
-def opacity_note(caps: PlatformCaps) -> str:
-    """Why Background opacity shows nothing through here, or "" where it works.
+def background_solid(caps: PlatformCaps) -> bool:
+    """Nothing shows through the overlay's background here (X11 without a compositor).
 
-    Asked when Settings ▸ Captions… opens: a compositor may have been started since.
+    Two X round trips (see :mod:`x11_compositor`): asked when the overlay is made
+    and each time Settings ▸ Captions… opens (a compositor may have been started
+    since), never polled.
     """
-    if caps.opacity_needs_compositor and x11_compositor.compositor_missing():
-        return OPACITY_SOLID
-    return ""
+    return caps.opacity_needs_compositor and x11_compositor.compositor_missing()
+
+
+def opacity_note(solid: bool) -> str:
+    """Why Background opacity shows nothing through (``solid``), or "" where it works."""
+    return OPACITY_SOLID if solid else ""
+
+
+def contrast_warning(text: QColor, background: QColor, solid: bool) -> str:
+    """What Settings ▸ Captions… says when ``text`` will not read on ``background``, or "".
+
+    Judged on the colours as the screen shows them: without a compositor (``solid``)
+    a translucent background is its colour darkened towards black, whatever the
+    desktop behind (black text on a 20 % white box reads 1.7:1 on its #333333).
+    """
+    seen = as_seen(background, solid)
+    shown = readable_text_color(text, seen)
+    if shown == text:
+        return ""
+    ratio = contrast_ratio(text, seen)
+    needed = f"(at least {MIN_CONTRAST:g}:1 is needed): captions will be shown in {shown.name()}."
+    if solid and background.alpha() < 255:
+        return (
+            f"With no compositor this background shows as {seen.name()}, on which these "
+            f"colours have a contrast of only {ratio:.1f}:1 {needed}"
+        )
+    return f"These colours have a contrast of only {ratio:.1f}:1 {needed}"
 
 
 def _tray(tray: bool | None) -> bool:

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_notes
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
-from captioner.ui.overlay_style import MIN_CONTRAST, contrast_ratio, readable_text_color
+from captioner.ui.overlay_style import as_seen, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.screen_fit import KeepOnScreen
 
@@ -87,7 +87,11 @@ class OverlaySettingsDialog(QDialog):
         self._overlay = overlay
         self._settings = settings
         self._profanity = profanity
-        self._original = OverlayStyle.from_settings(settings)
+        # Asked once, now (a compositor may have been started since the last time).
+        self._solid = overlay_notes.background_solid(overlay.caps)
+        self._original = OverlayStyle.from_settings(settings, self._solid)
+        if overlay.style_settings.solid != self._solid:  # the caption colour judged anew
+            overlay.apply_style(self._original)
         s = settings
         # The form scrolls and OK/Cancel stay below it: at 1024×600 with 2× scaling
         # the screen is 300 px tall, less than the form.
@@ -172,7 +176,7 @@ class OverlaySettingsDialog(QDialog):
         form.itemAt(form.rowCount() - 1, QFormLayout.ItemRole.LabelRole).widget().setBuddy(
             self.fade_spin
         )
-        self.opacity_note = QLabel(overlay_notes.opacity_note(overlay.caps))
+        self.opacity_note = QLabel(overlay_notes.opacity_note(self._solid))
         self.opacity_note.setObjectName("opacityNote")
         self.opacity_note.setWordWrap(True)
         if self.opacity_note.text():  # X11 without a compositor: under the slider it affects
@@ -258,33 +262,33 @@ class OverlaySettingsDialog(QDialog):
             self._overlay.set_sample(False)
             self._overlay.hide()
 
+    def _background(self) -> QColor:
+        background = QColor(self.background_color.color)
+        background.setAlphaF(self.opacity.value() / 100)
+        return background
+
     def _show_contrast(self) -> None:
         """Say plainly when the chosen colours are unreadable, and what will be shown."""
-        background = QColor(self.background_color.color)
-        background.setAlphaF(self.opacity.value() / 100)
-        text = QColor(self.text_color.color)
-        shown = readable_text_color(text, background)
-        if shown != text:
-            ratio = contrast_ratio(text, background)
-            self.contrast_note.setText(
-                f"These colours have a contrast of only {ratio:.1f}:1 (at least "
-                f"{MIN_CONTRAST:g}:1 is needed): captions will be shown in {shown.name()}."
-            )
-        self.contrast_note.setVisible(shown != text)
+        warning = overlay_notes.contrast_warning(
+            QColor(self.text_color.color), self._background(), self._solid
+        )
+        self.contrast_note.setText(warning)
+        self.contrast_note.setVisible(bool(warning))
 
     def chosen_style(self) -> OverlayStyle:
-        background = QColor(self.background_color.color)
-        background.setAlphaF(self.opacity.value() / 100)
+        background = self._background()  # painted as chosen: X shows it as as_seen says
+        seen = as_seen(background, self._solid)
         return OverlayStyle(
             font_family=self.font_combo.currentFont().family(),
             font_point_size=self.size_spin.value(),
-            text_color=readable_text_color(QColor(self.text_color.color), background),
+            text_color=readable_text_color(QColor(self.text_color.color), seen),
             background=background,
             history_lines=self.lines_spin.value(),
             width_percent=self.width_spin.value(),
             outline=self.outline_check.isChecked(),
             fade_seconds=self.fade_spin.value(),
             fade_after_stop=self.stop_fade_check.isChecked(),
+            solid=self._solid,
         )
 
     def preview(self) -> None:

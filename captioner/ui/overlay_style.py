@@ -54,6 +54,13 @@ class OverlayStyle:
     outline: bool = True
     fade_seconds: int = 0
     fade_after_stop: bool = True  # the last captions fade once captioning stops
+    # X11 without a compositor: nothing shows through the background (see as_seen).
+    solid: bool = False
+
+    @property
+    def seen_background(self) -> QColor:
+        """The background as the screen shows it (see :func:`as_seen`)."""
+        return as_seen(self.background, self.solid)
 
     @property
     def visible_lines(self) -> int:
@@ -72,7 +79,7 @@ class OverlayStyle:
         colour at 5:1 on white read 3.4:1 once dimmed): less dimming then, none
         when the colour itself reads no better than that.
         """
-        return QColor.fromRgba(_dimmed(color.rgba(), self.background.rgba()))
+        return QColor.fromRgba(_dimmed(color.rgba(), self.seen_background.rgba()))
 
     @property
     def stop_fade_seconds(self) -> int:
@@ -82,18 +89,21 @@ class OverlayStyle:
         return self.fade_seconds or STOP_FADE_SECONDS
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> OverlayStyle:
+    def from_settings(cls, settings: Settings, solid: bool = False) -> OverlayStyle:
+        """The stored style; ``solid``: nothing shows through (X11 without a compositor)."""
         background = QColor(settings.get(Key.OVERLAY_BACKGROUND_COLOR))
         background.setAlphaF(settings.get(Key.OVERLAY_OPACITY) / 100)
         text = QColor(settings.get(Key.OVERLAY_TEXT_COLOR))
-        readable = readable_text_color(text, background)
+        seen = as_seen(background, solid)
+        readable = readable_text_color(text, seen)
         if readable != text:
             log.warning(
-                "Caption text colour %s on background %s has a contrast of %.1f:1; "
-                "showing %s text instead",
+                "Caption text colour %s on background %s (shown as %s) has a contrast of "
+                "%.1f:1; showing %s text instead",
                 text.name(),
                 background.name(),
-                contrast_ratio(text, background),
+                seen.name(),
+                contrast_ratio(text, seen),
                 readable.name(),
             )
         return cls(
@@ -106,6 +116,7 @@ class OverlayStyle:
             outline=settings.get(Key.OVERLAY_OUTLINE),
             fade_seconds=settings.get(Key.OVERLAY_FADE_SECONDS),
             fade_after_stop=fade_after_stop(settings),
+            solid=solid,
         )
 
 
@@ -126,6 +137,21 @@ def fade_after_stop(settings: Settings) -> bool:
         Key.OVERLAY_FADE_SECONDS
     )
     return not chose_never
+
+
+def as_seen(background: QColor, solid: bool) -> QColor:
+    """``background`` as the screen shows it; opaque when ``solid``.
+
+    An X11 desktop without a compositor shows a translucent window's pixels as
+    they are, and Qt paints them premultiplied: the colour blended over black,
+    whatever is behind (measured on Xvfb with openbox: white at 20 % shows
+    #333333, at 50 % #808080).  With a compositor what shows through is not
+    known here: ``background`` is returned as it is, its opacity with it.
+    """
+    if not solid:
+        return QColor(background)
+    rgb, alpha = background.toRgb(), background.alphaF()
+    return QColor.fromRgbF(rgb.redF() * alpha, rgb.greenF() * alpha, rgb.blueF() * alpha)
 
 
 def _luminance(color: QColor) -> float:
@@ -149,7 +175,9 @@ def readable_text_color(text: QColor, background: QColor) -> QColor:
     """``text``, or white/black when ``text`` is invalid or unreadable on ``background``.
 
     A nearly transparent background shows whatever is behind the overlay, so
-    only a background of at least 50 % opacity is held against the text.
+    only a background of at least 50 % opacity is held against the text.  Without
+    a compositor nothing shows through: pass the colour :func:`as_seen` gives,
+    which is opaque, and the text is held against that whatever the opacity.
     """
     if text.isValid() and (
         background.alphaF() < 0.5 or contrast_ratio(text, background) >= MIN_CONTRAST
@@ -169,14 +197,15 @@ def speaker_palette(style: OverlayStyle) -> list[QColor]:
     still looks unlike the others there, else at the caption text's own floor,
     :data:`MIN_CONTRAST` (a mid-grey background leaves little room for hues
     at AA: they all end near black).  Measured as the caption text rule
-    measures: against the background's own colour, whatever its opacity;
+    measures: against the background's own colour, whatever its opacity
+    (without a compositor, the colour the screen shows: :func:`as_seen`);
     below 50 % the desktop shows through and nothing can be promised for any
     colour, but the background still says whether captions should be dark or
     light (the outline is what keeps them legible there).  A hue that would
     look like the caption colour gives way to white (black on a light
     background); one that cannot be told apart at all is left out.
     """
-    background = QColor(style.background)
+    background = style.seen_background  # opaque already without a compositor
     background.setAlphaF(1.0)
     light = relative_luminance(background) > 0.18  # where black and white read equally
     hues = SPEAKER_COLORS_ON_LIGHT if light else SPEAKER_COLORS

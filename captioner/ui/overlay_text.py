@@ -311,6 +311,17 @@ def draw_bottom_up(
         bottom = y
 
 
+def draw_box(painter: QPainter, rect: QRectF, colour: QColor, solid: bool) -> None:
+    """The caption box: rounded, or square when ``solid`` (X11 without a compositor,
+    where the corners a rounded box leaves out showed black: nothing shows through)."""
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(colour)
+    if solid:
+        painter.drawRect(rect)
+    else:
+        painter.drawRoundedRect(rect, 12, 12)
+
+
 def draw_placeholder(painter: QPainter, font: QFont, area: QRect, text: str) -> None:
     """A dim hint ("Listening…") at the bottom left of ``area``, while no caption is shown."""
     painter.setFont(font)

@@ -1,9 +1,9 @@
 """Whether an X11 desktop has a compositing manager, which see-through windows need.
 
-Without one (openbox, i3 or Fluxbox as they come, no picom or xcompmgr) the
-overlay's translucent background is drawn solid, with square corners, and
-Background opacity does nothing visible; Settings ▸ Captions… says so rather
-than leave people moving a slider that changes nothing.
+Without one (openbox, i3 or Fluxbox as they come, no picom or xcompmgr) nothing
+shows through the overlay's translucent background: X shows its colour darkened
+towards black (``overlay_style.as_seen``).  Settings ▸ Captions… says so under
+Background opacity, and the caption colours are judged on that shade.
 
 The EWMH way to know: a compositing manager owns the selection
 ``_NET_WM_CM_S<screen>``.  Qt 6 no longer answers this

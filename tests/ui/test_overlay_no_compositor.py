@@ -6,6 +6,12 @@ through, yet nothing said so.  A compositing manager owns ``_NET_WM_CM_S0``
 (xcompmgr here); without one the opacity row says why, and once one runs the
 dialog, opened again, says nothing more.
 
+Then the colours: without a compositor X shows the box as its colour darkened
+towards black, whatever is behind it (white at 20 % is #333333 on screen), yet the
+captions and the contrast warning reckoned with a see-through box: black captions
+chosen on a white box turned down to 20 % stayed black on that #333333 (1.7:1), the
+"Them" speaker dark brown, no warning; a rounded box's corners showed black.
+
 A real X server in a subprocess, as the app runs on a desktop (the test session
 itself is offscreen, where there is no compositor to ask about).
 """
@@ -20,8 +26,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QColor
 
-from tests.xvfb import app_env, private_xvfb
+from captioner.core.settings import Key, Settings
+from captioner.ui import contrast, overlay_notes
+from captioner.ui.overlay_style import MIN_CONTRAST, OverlayStyle, contrast_ratio, speaker_palette
+from tests.xvfb import app_env, private_xvfb, spawn_python
 
 WAIT_S = 20.0
 
@@ -127,3 +138,140 @@ def test_the_opacity_row_says_a_compositor_is_needed_until_one_runs(
         app.kill()
         _, errors = app.communicate(timeout=10)
     assert "Traceback" not in errors, errors
+
+
+# The overlay as it starts (sample captions on), and Settings ▸ Captions… at each "open":
+# where the box is, the colours its captions are painted in, the contrast warning shown.
+COLOURS_APP = """
+import sys
+from PySide6.QtCore import QSettings, QSocketNotifier
+from PySide6.QtWidgets import QApplication, QLabel
+from captioner.core.settings import Settings
+from captioner.ui import x11_compositor
+from captioner.ui.overlay import CaptionOverlay
+from captioner.ui.overlay_settings import OverlaySettingsDialog
+from captioner.ui.overlay_style import speaker_palette
+app = QApplication(sys.argv)
+settings = Settings(QSettings(sys.argv[1], QSettings.Format.IniFormat))
+overlay = CaptionOverlay(settings)
+overlay.set_sample(True)
+overlay.show()
+dialogs = []
+
+def report(warning):
+    while not (overlay.windowHandle() and overlay.windowHandle().isExposed()):
+        app.processEvents()
+    overlay.repaint()
+    x11_compositor.compositor_missing()  # a round trip: the X server has the paint
+    g = overlay.geometry()
+    colours = [c.name() for c in speaker_palette(overlay.style_settings)]
+    print(repr(((g.x(), g.y(), g.width(), g.height()), colours, warning)), flush=True)
+
+def obey():
+    if sys.stdin.readline().strip() != "open":
+        report("")
+        return
+    for old in dialogs:
+        old.reject()
+    dialog = OverlaySettingsDialog(overlay, settings)
+    dialogs.append(dialog)
+    dialog.show()
+    app.processEvents()
+    note = dialog.findChild(QLabel, "contrastNote")
+    report(note.text() if note.isVisibleTo(dialog) else "")
+
+notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+notifier.activated.connect(obey)
+print("ready", flush=True)
+app.exec()
+"""
+
+
+def ask(app: subprocess.Popen[str], command: str) -> tuple[tuple[int, int, int, int], list, str]:
+    assert app.stdin is not None and app.stdout is not None
+    app.stdin.write(command + "\n")
+    app.stdin.flush()
+    return ast.literal_eval(app.stdout.readline())
+
+
+def screen_colours(env: dict[str, str], x: int, y: int, width: int, height: int) -> set[str]:
+    """The colours on screen in that rectangle, as "#rrggbb" (read back from the X server)."""
+    from Xlib import X, display
+
+    screen = display.Display(env["DISPLAY"])
+    try:
+        data = screen.screen().root.get_image(x, y, width, height, X.ZPixmap, 0xFFFFFFFF).data
+    finally:
+        screen.close()
+    return {f"#{data[i + 2]:02x}{data[i + 1]:02x}{data[i]:02x}" for i in range(0, len(data), 4)}
+
+
+def box_colour(env: dict[str, str], rect: tuple[int, int, int, int]) -> str:
+    """The colour the box shows in its left margin (captions start 16 px in), once painted."""
+    x, y, _width, height = rect
+    deadline = time.monotonic() + WAIT_S
+    while len(shown := screen_colours(env, x + 2, y + height // 4, 8, height // 2)) != 1:
+        assert time.monotonic() < deadline, f"the box never showed one colour: {shown}"
+        time.sleep(0.05)
+    return shown.pop()
+
+
+def test_captions_on_a_turned_down_light_box_read_on_the_grey_it_really_shows(
+    desktop: dict[str, str], tmp_path: Path
+) -> None:
+    """Black on white at 20 %: without a compositor a #333333 box, so light captions."""
+    path = tmp_path / "settings.ini"
+    settings = Settings(QSettings(str(path), QSettings.Format.IniFormat))
+    settings.set(Key.OVERLAY_BACKGROUND_COLOR, "#ffffff")
+    settings.set(Key.OVERLAY_OPACITY, 20)
+    settings.set(Key.OVERLAY_TEXT_COLOR, "#000000")
+    settings.store.sync()
+    app = spawn_python(desktop, COLOURS_APP, str(path))
+    compositor = None
+    try:
+        assert app.stdout is not None and app.stdout.readline().strip() == "ready"
+        assert not compositing(desktop)
+        rect, colours, _ = ask(app, "look")  # as the app starts, before any dialog
+        box = box_colour(desktop, rect)
+        assert box == "#333333", "X showed the box otherwise than white over black"
+        for colour in colours:  # the caption colour, then each speaker's
+            ratio = contrast_ratio(QColor(colour), QColor(box))
+            assert ratio >= MIN_CONTRAST, f"{colour} on the {box} box on screen: {ratio:.1f}:1"
+        x, y, _, _ = rect
+        assert screen_colours(desktop, x, y, 2, 2) == {box}, "the box's corners showed black"
+
+        _, colours_then, warning = ask(app, "open")
+        assert "#333333" in warning, f"the warning did not judge the box on screen: {warning!r}"
+        assert f"shown in {colours[0]}" in warning  # and says what the captions show
+        assert colours_then == colours  # opening the dialog changed nothing
+
+        compositor = subprocess.Popen(
+            ["xcompmgr"], env=desktop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + WAIT_S
+        while not compositing(desktop):
+            assert time.monotonic() < deadline, "xcompmgr never claimed _NET_WM_CM_S0"
+            time.sleep(0.05)
+        # See-through now: what is behind is not known, and nothing is said about #333333.
+        _, _, warning = ask(app, "open")
+        assert "#333333" not in warning
+    finally:
+        if compositor is not None:
+            compositor.terminate()
+            compositor.wait(10)
+        app.kill()
+        _, errors = app.communicate(timeout=10)
+    assert "Traceback" not in errors, errors
+
+
+def test_a_half_white_box_is_judged_as_the_grey_it_shows_without_a_compositor() -> None:
+    """Dark grey on white at 50 %: 7:1 as picked, 1.8:1 on the #808080 X shows without one."""
+    half_white, grey = QColor(255, 255, 255, 128), QColor("#595959")
+    assert overlay_notes.contrast_warning(grey, half_white, solid=False) == ""  # as before
+    warning = overlay_notes.contrast_warning(grey, half_white, solid=True)
+    assert "#808080" in warning and "1.8:1" in warning and "shown in #000000" in warning
+    style = OverlayStyle(text_color=QColor("#000000"), background=half_white, solid=True)
+    for colour in speaker_palette(style):  # the hues too, and the line still being spoken
+        assert contrast_ratio(colour, QColor("#808080")) >= MIN_CONTRAST
+        dimmed = style.in_progress(colour)  # translucent: measured as blended on the box
+        assert contrast.contrast_ratio(dimmed, QColor("#808080")) >= MIN_CONTRAST
