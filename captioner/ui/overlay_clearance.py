@@ -55,6 +55,8 @@ class OverlayClearance(QObject):
             return
         # Shown (a run starts) over the window in use: no focus change says so.
         overlay.installEventFilter(self)
+        # Back on its monitor, plugged in again: it may no longer cover the window (or now does).
+        overlay.screens.homeBack.connect(self._decide_again)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.focusWindowChanged.connect(self._on_focus)
@@ -84,6 +86,9 @@ class OverlayClearance(QObject):
         if window is not None and isValid(window) and window is not self._overlay.windowHandle():
             window.installEventFilter(self)  # it may still be placed or resized
             self._watched = window
+        self._again.start(0)
+
+    def _decide_again(self) -> None:
         self._again.start(0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

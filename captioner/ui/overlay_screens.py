@@ -8,6 +8,13 @@ by itself), but that place is the app's, not the user's: it is not saved
 last put on comes back, the overlay goes back to it, where it was.  Found
 on Xvfb with two RandR monitors: it stayed in the laptop screen's corner, at
 that launch and at every later one.
+
+It goes back at once even while it stands aside for one of the app's windows
+(the clearance then decides afresh from there) or while Settings ▸ Captions…
+tries places out (the dialog's previews and Cancel follow it: see
+:mod:`captioner.ui.overlay_preview`).  Left until then, it came back only at
+the next launch: it stood beside the window, or Cancel put it back on the
+laptop's screen.
 """
 
 from __future__ import annotations

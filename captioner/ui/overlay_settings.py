@@ -8,7 +8,7 @@ switch for what every view and export shows; it applies on OK.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from captioner.core.settings import Key, Settings
 from captioner.ui import overlay_notes
 from captioner.ui.overlay import CaptionOverlay, OverlayStyle
+from captioner.ui.overlay_preview import PlacePreview
 from captioner.ui.overlay_style import as_seen, readable_text_color
 from captioner.ui.profanity_filter import ProfanityFilter
 from captioner.ui.screen_fit import KeepOnScreen
@@ -214,8 +215,6 @@ class OverlaySettingsDialog(QDialog):
         self.keep_on_screen = KeepOnScreen(self)  # shrunk/moved once the real frame is known
         # Idle, the overlay shows sample captions so the changes can be judged
         # (and the overlay dragged into place); they go when the dialog closes.
-        # Position and Width are tried out on the overlay itself: not remembered as the
-        # user's place unless OK keeps them, and Cancel puts it back where it was.
         self._width_tried = False  # Width was changed here
         overlay.previewing = True
         overlay.widthDragged.connect(self._width_dragged)
@@ -226,12 +225,8 @@ class OverlaySettingsDialog(QDialog):
         if self._started_sample:
             overlay.set_sample(True)
             overlay.show()
-        # Where the user has it (Cancel puts it back there exactly): where it was, or
-        # where they dragged it meanwhile; not where a preview pushed it (a bigger font
-        # grows it, and keep_on_screen moves it up to stay whole on the screen).
-        self._home = QRect(overlay.geometry())
-        self._shown = QRect(self._home)  # where the last preview left it
-        self._shown_floating = True  # that was a place of the user's, not a dock tried
+        # Position and Width are tried out on the overlay itself (see overlay_preview).
+        self._places = PlacePreview(overlay, settings, self)
         self.finished.connect(self._end_sample)
 
     def _fit_screen(self, inner: QWidget) -> None:
@@ -257,6 +252,7 @@ class OverlaySettingsDialog(QDialog):
         if self._following:  # once, though a dialog can be finished again
             self._following = False
             self._overlay.widthDragged.disconnect(self._width_dragged)  # the dialog is kept
+        self._places.end()
         self._overlay.previewing = False
         if self._started_sample and self._overlay.showing_sample:
             self._overlay.set_sample(False)
@@ -293,7 +289,7 @@ class OverlaySettingsDialog(QDialog):
 
     def preview(self) -> None:
         self._show_contrast()
-        self._note_home()  # before the style changes its size (and perhaps its place)
+        self._places.note_home()  # before the style changes its size (and perhaps its place)
         self._overlay.apply_style(self.chosen_style())
         self._show_place()
 
@@ -307,43 +303,13 @@ class OverlaySettingsDialog(QDialog):
             self._preview_dock()  # centred on its edge at that width, even if Width was that
 
     def _preview_dock(self) -> None:
-        self._note_home()
+        self._places.note_home()
         self._show_place()
-
-    def _note_home(self) -> None:
-        """A floating overlay moved or resized since the last preview: the user did it.
-
-        The previews leave it at ``_shown``.  A side of a docked overlay dragged is
-        Width instead (see _width_dragged): only a move un-docks it.  Stepped aside
-        for one of the app's windows, it stands where the clearance put it.
-        """
-        overlay = self._overlay
-        floating = self._shown_floating and self._settings.get(Key.OVERLAY_DOCK) == "float"
-        if floating and not overlay.held and overlay.geometry() != self._shown:
-            self._home = QRect(overlay.geometry())
 
     def _show_place(self) -> None:
         """Docked at the edge tried, or floating at its home (at the Width tried)."""
-        overlay, where = self._overlay, self.dock_combo.currentData()
-        if where in ("top", "bottom"):
-            overlay.place(overlay.default_rect(overlay.screen(), where))
-        else:  # around the same centre, at the width asked for here if Width was changed
-            self._place(self._home, self._float_width())
-        self._shown = QRect(overlay.geometry())
-        self._shown_floating = where not in ("top", "bottom")
-
-    def _float_width(self) -> int:
-        if not self._width_tried or self.width_spin.value() == self._original.width_percent:
-            return self._home.width()  # its own (perhaps resized by the user meanwhile)
-        return self._overlay.default_rect(self._overlay.screen(), "bottom").width()
-
-    def _place(self, rect: QRect, width: int) -> None:
-        centre = rect.center().x()
-        rect = QRect(rect.topLeft(), QSize(width, self._overlay.height()))
-        rect.moveCenter(QPoint(centre, rect.center().y()))
-        if rect != self._overlay.geometry():
-            self._overlay.place(rect)
-            self._overlay.keep_on_screen()
+        width = self._width_tried and self.width_spin.value() != self._original.width_percent
+        self._places.show(self.dock_combo.currentData(), width)
 
     def accept(self) -> None:
         s = self._settings
@@ -365,19 +331,20 @@ class OverlaySettingsDialog(QDialog):
             s.set(Key.PROFANITY_FILTER, self.profanity_check.isChecked())
         self._overlay.apply_style(style)
         self._overlay.previewing = False
-        self._overlay.dock(self.dock_combo.currentData())
-        self._overlay.remember_place()  # the place tried out (or dragged to) is kept
+        where = self.dock_combo.currentData()
+        chosen = self._places.users_choice(where)  # asked before the Position is saved
+        self._overlay.dock(where)
+        if chosen:
+            self._overlay.remember_place()  # the place tried out (or dragged to) is kept
         super().accept()
 
     def reject(self) -> None:
         """Undo what was tried here; a drag of the overlay itself meanwhile is the user's."""
         overlay = self._overlay
-        self._note_home()
+        self._places.note_home()
         overlay.apply_style(self._original)  # undo the live preview
         overlay.previewing = False
-        home = self._home  # where it was (not where a bigger font pushed it), or dropped
-        self._place(home, home.width())  # then docked again, if it is docked
-        overlay.remember_place()  # that place, not one the preview made
+        self._places.put_back()  # where it was (not where a bigger font pushed it), or dropped
         super().reject()
 
 

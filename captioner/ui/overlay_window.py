@@ -85,9 +85,9 @@ class OverlayWindow(DraggedWindow):
         self._save_timer.setInterval(SAVE_AFTER_MS)
         self._save_timer.timeout.connect(self._rested)
         self._app_placed = QRect()  # its last place made by the app (see _by_user)
-        self._screens = ScreenWatch(settings, self)
-        self._screens.changed.connect(self._screens_changed)
-        self._screens.homeBack.connect(self._home_back)
+        self.screens = ScreenWatch(settings, self)  # also followed by the clearance, a preview
+        self.screens.changed.connect(self._screens_changed)
+        self.screens.homeBack.connect(self._home_back)
 
     # -- what the subclass decides -------------------------------------------------
 
@@ -164,8 +164,7 @@ class OverlayWindow(DraggedWindow):
 
     def _home_back(self) -> None:
         """The monitor it was last put on is back: to the user's place there (see ScreenWatch)."""
-        if not self._held and not self.previewing:
-            self._restore_geometry()
+        self._restore_geometry()  # stood aside, it comes back there; a preview follows it
 
     def default_rect(self, screen: QScreen | None = None, dock: str = "bottom") -> QRect:
         return placement.default_rect(screen, dock, self._width_percent(), self._content_height())
@@ -180,10 +179,12 @@ class OverlayWindow(DraggedWindow):
 
     def dock(self, where: str) -> None:
         """Snap to the top or bottom edge of the current screen, or float where it is."""
+        chosen = where != self._dock()  # not the same again (OK): see overlay_preview
         if self._settings is not None:
             self._settings.set(Key.OVERLAY_DOCK, where)
         if where in ("top", "bottom"):
-            placement.remember_screen(self._settings, self.screen())  # also at a relaunch
+            if chosen:  # this screen is the user's, also at a relaunch
+                placement.remember_screen(self._settings, self.screen())
             self.place(self.default_rect(self.screen(), where))
 
     def changeEvent(self, event: QEvent) -> None:
