@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 from collections.abc import Iterator
 
 from PySide6.QtCore import QRect
@@ -85,6 +86,14 @@ class Monitors:
         """The external monitor plugged in (again), right of the laptop's screen."""
         self.set("EXTERNAL", EXTERNAL, primary=False, output=False)
 
+    def wait_for_window_manager(self, timeout: float = 10.0) -> None:
+        """Until a window manager says it runs (_NET_SUPPORTING_WM_CHECK on the root)."""
+        check = self.x.intern_atom("_NET_SUPPORTING_WM_CHECK")
+        deadline = time.monotonic() + timeout
+        while self.root.get_full_property(check, 0) is None:
+            assert time.monotonic() < deadline, "the window manager did not start"
+            time.sleep(0.05)
+
     def close(self) -> None:
         self.x.close()
 
@@ -107,6 +116,7 @@ def laptop_and_monitor(wm: str = "") -> Iterator[tuple[dict[str, str], Monitors]
                 manager = subprocess.Popen(
                     [wm], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
                 )
+                monitors.wait_for_window_manager()
             yield env, monitors
         finally:
             if manager is not None:

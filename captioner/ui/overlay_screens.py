@@ -15,39 +15,45 @@ tries places out (the dialog's previews and Cancel follow it: see
 :mod:`captioner.ui.overlay_preview`).  Left until then, it came back only at
 the next launch: it stood beside the window, or Cancel put it back on the
 laptop's screen.
+
+The main window is watched the same way (see :mod:`captioner.ui.window_memory`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QScreen
 
-from captioner.core.settings import Settings
-from captioner.ui import overlay_placement as placement
-
 
 class ScreenWatch(QObject):
-    """Says when the screens changed, and when the overlay's own monitor is back.
+    """Says when the screens changed, and when a window's own monitor is back.
+
+    ``home`` names the screen the window was last put on ("": none).
 
     Signals:
+        leaving(QScreen): a screen is being removed (said at once: the windows
+            on it still stand where they were).
         changed(): a screen was removed or its available area changed (once
             for a burst of them: a monitor unplugged changes several at once).
-        homeBack(): the screen the overlay was last put on was plugged in again.
+        homeBack(): the screen named by ``home`` was plugged in again.
     """
 
+    leaving = Signal(QScreen)
     changed = Signal()
     homeBack = Signal()
 
-    def __init__(self, settings: Settings | None, parent: QObject | None = None) -> None:
+    def __init__(self, home: Callable[[], str], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._settings = settings
+        self._home = home
         self._burst = QTimer(self)
         self._burst.setSingleShot(True)
         self._burst.timeout.connect(self.changed)
         app = QGuiApplication.instance()
         if isinstance(app, QGuiApplication):
             app.screenAdded.connect(self._added)
-            app.screenRemoved.connect(self._changed)
+            app.screenRemoved.connect(self._removed)
             for screen in app.screens():
                 self._watch(screen)
 
@@ -58,7 +64,11 @@ class ScreenWatch(QObject):
     def _changed(self, *_changed: object) -> None:
         self._burst.start(0)
 
+    def _removed(self, screen: QScreen) -> None:
+        self.leaving.emit(screen)
+        self._changed()
+
     def _added(self, screen: QScreen) -> None:
         self._watch(screen)
-        if screen.name() and screen.name() == placement.saved_screen_name(self._settings):
+        if screen.name() and screen.name() == self._home():
             self.homeBack.emit()

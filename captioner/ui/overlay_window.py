@@ -85,7 +85,8 @@ class OverlayWindow(DraggedWindow):
         self._save_timer.setInterval(SAVE_AFTER_MS)
         self._save_timer.timeout.connect(self._rested)
         self._app_placed = QRect()  # its last place made by the app (see _by_user)
-        self.screens = ScreenWatch(settings, self)  # also followed by the clearance, a preview
+        # (Followed by the clearance and a dialog's preview too.)
+        self.screens = ScreenWatch(lambda: placement.saved_screen_name(settings), self)
         self.screens.changed.connect(self._screens_changed)
         self.screens.homeBack.connect(self._home_back)
 
