@@ -84,3 +84,28 @@ def spawn_python(env: dict[str, str], code: str, *args: str) -> subprocess.Popen
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+class Commanded:
+    """A ``spawn_python`` program told one line at a time; it answers each with a line.
+
+    ``quit`` asks it to leave (it answers "quit"); ``kill`` ends it if it still runs.
+    """
+
+    def __init__(self, env: dict[str, str], code: str, *args: str) -> None:
+        self.proc = spawn_python(env, code, *args)
+
+    def tell(self, command: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def quit(self) -> None:
+        assert self.tell("quit") == "quit"
+        self.proc.communicate(timeout=10)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate(timeout=10)

@@ -23,7 +23,7 @@ import pytest
 from PySide6.QtCore import QRect
 
 from tests.monitors import AREAS, Monitors, laptop_and_monitor
-from tests.xvfb import spawn_python
+from tests.xvfb import Commanded
 
 WAIT_S = 20.0
 
@@ -65,17 +65,11 @@ app.exec()
 """
 
 
-class Main:
+class Main(Commanded):
     """The main window's process: asked where it is, told what the user does."""
 
     def __init__(self, env: dict[str, str], settings: Path) -> None:
-        self.proc = spawn_python(env, MAIN, str(settings))
-
-    def tell(self, command: str) -> str:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
+        super().__init__(env, MAIN, str(settings))
 
     def where(self) -> QRect:
         return QRect(*map(int, self.tell("where").split()))
@@ -96,15 +90,6 @@ class Main:
         """Put at ``x``, ``y`` by the user; its frame there."""
         assert self.tell(f"move {x} {y}") == f"move {x} {y}"
         return self.settle(lambda frame: frame.topLeft() == QRect(x, y, 1, 1).topLeft(), "moved")
-
-    def quit(self) -> None:
-        assert self.tell("quit") == "quit"
-        self.proc.communicate(timeout=10)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
 
 
 @pytest.fixture(params=["openbox", ""], ids=["openbox", "no window manager"])

@@ -33,7 +33,7 @@ from captioner.ui.overlay_settings import OverlaySettingsDialog
 from tests.monitors import AREAS, Monitors, laptop_and_monitor
 from tests.ui.test_overlay import _overlay_with as launch_here
 from tests.ui.test_overlay import _settings as settings_file
-from tests.xvfb import spawn_python
+from tests.xvfb import Commanded
 
 WAIT_S = 20.0
 
@@ -112,17 +112,11 @@ def desktop() -> Iterator[tuple[dict[str, str], Monitors]]:
         yield env, monitors
 
 
-class Overlay:
+class Overlay(Commanded):
     """The overlay's process: asked where it is, told what the user does."""
 
     def __init__(self, env: dict[str, str], settings: Path) -> None:
-        self.proc = spawn_python(env, OVERLAY, str(settings))
-
-    def tell(self, command: str) -> str:
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(command + "\n")
-        self.proc.stdin.flush()
-        return self.proc.stdout.readline().strip()
+        super().__init__(env, OVERLAY, str(settings))
 
     def where(self) -> tuple[QRect, str]:
         x, y, width, height, screen = self.tell("where").split()
@@ -146,15 +140,6 @@ class Overlay:
                 return False
             time.sleep(0.05)
         return True
-
-    def quit(self) -> None:
-        assert self.tell("quit") == "quit"
-        self.proc.communicate(timeout=10)
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate(timeout=10)
 
 
 @pytest.fixture
