@@ -19,11 +19,12 @@ itself is offscreen, where there is no compositor to ask about).
 from __future__ import annotations
 
 import ast
+import contextlib
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -36,36 +37,51 @@ from tests.xvfb import app_env, private_xvfb, spawn_python
 
 WAIT_S = 20.0
 
-# Opens Settings ▸ Captions… at each "open" and says what its opacity row shows.
-APP = """
+# The app under test: a caption overlay, and Settings ▸ Captions… opened anew (the one
+# before closed) by open_dialog(); each test's obey() answers a line it is sent.
+HEAD = """
 import sys
 from PySide6.QtCore import QSettings, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QLabel
 from captioner.core.settings import Settings
+from captioner.ui import x11_compositor
 from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_settings import OverlaySettingsDialog
+from captioner.ui.overlay_style import speaker_palette
 app = QApplication(sys.argv)
 settings = Settings(QSettings(sys.argv[1], QSettings.Format.IniFormat))
 overlay = CaptionOverlay(settings)
 dialogs = []
 
-def obey():
-    sys.stdin.readline()
+def open_dialog():
     for old in dialogs:
         old.reject()
     dialog = OverlaySettingsDialog(overlay, settings)
     dialogs.append(dialog)
     dialog.show()
     app.processEvents()
-    note = dialog.findChild(QLabel, "opacityNote")
-    shown = note.text() if note is not None and note.isVisibleTo(dialog) else ""
-    print(repr((shown, dialog.opacity.toolTip(), dialog.opacity.isEnabled())), flush=True)
-
+    return dialog
+"""
+TAIL = """
 notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
 notifier.activated.connect(obey)
 print("ready", flush=True)
 app.exec()
 """
+
+# At each line: the dialog opened anew, and what its opacity row shows.
+APP = (
+    HEAD
+    + """
+def obey():
+    sys.stdin.readline()
+    dialog = open_dialog()
+    note = dialog.findChild(QLabel, "opacityNote")
+    shown = note.text() if note is not None and note.isVisibleTo(dialog) else ""
+    print(repr((shown, dialog.opacity.toolTip(), dialog.opacity.isEnabled())), flush=True)
+"""
+    + TAIL
+)
 
 
 @pytest.fixture
@@ -94,47 +110,47 @@ def compositing(env: dict[str, str]) -> bool:
         screen.close()
 
 
-def open_dialog(app: subprocess.Popen[str]) -> tuple[str, str, bool]:
-    """Settings ▸ Captions… opened anew: its opacity note, the slider's tooltip, enabled."""
+def ask(app: subprocess.Popen[str], command: str) -> Any:
+    """What the app answers to ``command`` (one line, a Python literal)."""
     assert app.stdin is not None and app.stdout is not None
-    app.stdin.write("open\n")
+    app.stdin.write(command + "\n")
     app.stdin.flush()
     return ast.literal_eval(app.stdout.readline())
+
+
+@contextlib.contextmanager
+def compositor(env: dict[str, str]) -> Iterator[None]:
+    """xcompmgr running (it owns ``_NET_WM_CM_S0`` once this enters), ended afterwards."""
+    manager = subprocess.Popen(
+        ["xcompmgr"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while not compositing(env):
+            assert time.monotonic() < deadline, "xcompmgr never claimed _NET_WM_CM_S0"
+            time.sleep(0.05)
+        yield
+    finally:
+        manager.terminate()
+        manager.wait(10)
 
 
 def test_the_opacity_row_says_a_compositor_is_needed_until_one_runs(
     desktop: dict[str, str], tmp_path: Path
 ) -> None:
-    app = subprocess.Popen(
-        [sys.executable, "-c", APP, str(tmp_path / "settings.ini")],
-        env=desktop,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    compositor = None
+    app = spawn_python(desktop, APP, str(tmp_path / "settings.ini"))
     try:
         assert app.stdout is not None and app.stdout.readline().strip() == "ready"
         assert not compositing(desktop)
-        note, tip, enabled = open_dialog(app)
+        note, tip, enabled = ask(app, "open")
         assert "No compositor is running" in note, "no compositor, yet the row said nothing"
         assert tip == note  # for the mouse too
         assert enabled  # a lower opacity still darkens the background there
 
-        compositor = subprocess.Popen(
-            ["xcompmgr"], env=desktop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + WAIT_S
-        while not compositing(desktop):
-            assert time.monotonic() < deadline, "xcompmgr never claimed _NET_WM_CM_S0"
-            time.sleep(0.05)
-        # The same app, the dialog opened again once the user has started a compositor.
-        assert open_dialog(app) == ("", "", True)
+        with compositor(desktop):
+            # The same app, the dialog opened again once the user has started a compositor.
+            assert ask(app, "open") == ("", "", True)
     finally:
-        if compositor is not None:
-            compositor.terminate()
-            compositor.wait(10)
         app.kill()
         _, errors = app.communicate(timeout=10)
     assert "Traceback" not in errors, errors
@@ -142,21 +158,11 @@ def test_the_opacity_row_says_a_compositor_is_needed_until_one_runs(
 
 # The overlay as it starts (sample captions on), and Settings ▸ Captions… at each "open":
 # where the box is, the colours its captions are painted in, the contrast warning shown.
-COLOURS_APP = """
-import sys
-from PySide6.QtCore import QSettings, QSocketNotifier
-from PySide6.QtWidgets import QApplication, QLabel
-from captioner.core.settings import Settings
-from captioner.ui import x11_compositor
-from captioner.ui.overlay import CaptionOverlay
-from captioner.ui.overlay_settings import OverlaySettingsDialog
-from captioner.ui.overlay_style import speaker_palette
-app = QApplication(sys.argv)
-settings = Settings(QSettings(sys.argv[1], QSettings.Format.IniFormat))
-overlay = CaptionOverlay(settings)
+COLOURS_APP = (
+    HEAD
+    + """
 overlay.set_sample(True)
 overlay.show()
-dialogs = []
 
 def report(warning):
     while not (overlay.windowHandle() and overlay.windowHandle().isExposed()):
@@ -171,27 +177,12 @@ def obey():
     if sys.stdin.readline().strip() != "open":
         report("")
         return
-    for old in dialogs:
-        old.reject()
-    dialog = OverlaySettingsDialog(overlay, settings)
-    dialogs.append(dialog)
-    dialog.show()
-    app.processEvents()
+    dialog = open_dialog()
     note = dialog.findChild(QLabel, "contrastNote")
     report(note.text() if note.isVisibleTo(dialog) else "")
-
-notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
-notifier.activated.connect(obey)
-print("ready", flush=True)
-app.exec()
 """
-
-
-def ask(app: subprocess.Popen[str], command: str) -> tuple[tuple[int, int, int, int], list, str]:
-    assert app.stdin is not None and app.stdout is not None
-    app.stdin.write(command + "\n")
-    app.stdin.flush()
-    return ast.literal_eval(app.stdout.readline())
+    + TAIL
+)
 
 
 def screen_colours(env: dict[str, str], x: int, y: int, width: int, height: int) -> set[str]:
@@ -227,7 +218,6 @@ def test_captions_on_a_turned_down_light_box_read_on_the_grey_it_really_shows(
     settings.set(Key.OVERLAY_TEXT_COLOR, "#000000")
     settings.store.sync()
     app = spawn_python(desktop, COLOURS_APP, str(path))
-    compositor = None
     try:
         assert app.stdout is not None and app.stdout.readline().strip() == "ready"
         assert not compositing(desktop)
@@ -245,20 +235,11 @@ def test_captions_on_a_turned_down_light_box_read_on_the_grey_it_really_shows(
         assert f"shown in {colours[0]}" in warning  # and says what the captions show
         assert colours_then == colours  # opening the dialog changed nothing
 
-        compositor = subprocess.Popen(
-            ["xcompmgr"], env=desktop, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + WAIT_S
-        while not compositing(desktop):
-            assert time.monotonic() < deadline, "xcompmgr never claimed _NET_WM_CM_S0"
-            time.sleep(0.05)
-        # See-through now: what is behind is not known, and nothing is said about #333333.
-        _, _, warning = ask(app, "open")
-        assert "#333333" not in warning
+        with compositor(desktop):
+            # See-through now: what is behind is not known, and nothing is said about #333333.
+            _, _, warning = ask(app, "open")
+            assert "#333333" not in warning
     finally:
-        if compositor is not None:
-            compositor.terminate()
-            compositor.wait(10)
         app.kill()
         _, errors = app.communicate(timeout=10)
     assert "Traceback" not in errors, errors
