@@ -154,20 +154,9 @@ def as_seen(background: QColor, solid: bool) -> QColor:
     return QColor.fromRgbF(rgb.redF() * alpha, rgb.greenF() * alpha, rgb.blueF() * alpha)
 
 
-def _luminance(color: QColor) -> float:
-    def channel(value: float) -> float:
-        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
-
-    return (
-        0.2126 * channel(color.redF())
-        + 0.7152 * channel(color.greenF())
-        + 0.0722 * channel(color.blueF())
-    )
-
-
 def contrast_ratio(first: QColor, second: QColor) -> float:
-    """WCAG contrast of two opaque colours (1 to 21)."""
-    light, dark = sorted((_luminance(first), _luminance(second)), reverse=True)
+    """WCAG contrast of two opaque colours (1 to 21; alpha is not looked at)."""
+    light, dark = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
 
 
