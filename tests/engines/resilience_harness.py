@@ -61,6 +61,38 @@ class StatusRecorder(RecordingListener):
             self.statuses.append(status)
 
 
+class RunEndRecorder(StatusRecorder):
+    """Also notes which lines were first shown only after the input had ended.
+
+    A session that goes quiet unnoticed shows nothing more until the run ends
+    (its tail is then redone): captions stop for as long as the meeting lasts.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.late_keys: set[str] = set()
+        self._shown: set[str] = set()
+
+    def on_final(self, update: TurnUpdate) -> None:
+        with self.lock:
+            if update.text and update.key not in self._shown:
+                self._shown.add(update.key)
+                if any(state is EngineState.STOPPING for state, _ in self.states):
+                    self.late_keys.add(update.key)
+        super().on_final(update)
+
+    def shown_late(self, *, spoken_before_ms: int) -> list[str]:
+        """Finished lines whose words all ended before ``spoken_before_ms`` yet came late."""
+        with self.lock:
+            return [
+                turn.text
+                for turn in self.transcript.finished
+                if turn.words
+                and turn.words[-1].end_ms <= spoken_before_ms
+                and turn.key in self.late_keys
+            ]
+
+
 class CodedSource:
     """Timeline-coded chunks (see ``coded_chunk``) as fast as asked, then the end."""
 

@@ -17,6 +17,7 @@ from tests.engines.resilience_harness import (
     KEY,
     MS_PER_WORD,
     CodedSource,
+    RunEndRecorder,
     StatusRecorder,
     check_common,
     check_complete,
@@ -107,6 +108,25 @@ def test_a_quiet_room_never_trips_the_watchdog(
     assert (sessions[0].heartbeats_sent >= 3) == heartbeats
 
 
+def test_a_quiet_room_across_rollovers_keeps_every_session() -> None:
+    # Each new session is watched from its start (the first showed the server's
+    # Heartbeats, one per second): in a room where nobody speaks, its own Heartbeats
+    # keep it alive for all its 3.5 s, over the limit of three periods.
+    with FakeV3Server(KEY, TurnScript([]), timeline=True, heartbeat_every_ms=1000.0) as server:
+        listener = StatusRecorder()
+        config = fast_config(server.url, rollover_after_s=3.5, heartbeat_silence_limit_s=1.0)
+        engine = AssemblyAIEngine(listener, config)
+        engine.start(CodedSource(9000 // CHUNK_MS))
+        listener.wait_stopped(40)
+        assert engine.join(10)
+        sessions = [s for s in server.sessions if s.began]
+    reconnected = [s for s, _ in listener.states if s is EngineState.CONNECTING][1:]
+    assert not reconnected, [s.detail for s in listener.statuses]
+    assert len(sessions) >= 3, "rolled over more than once"
+    assert all(s.terminate_received and s.termination_sent for s in sessions)
+    assert not listener.errors, listener.errors
+
+
 def test_a_slow_heartbeat_server_gone_quiet_is_still_replaced() -> None:
     # The limit grows to three of the server's own periods (2 s here), no more:
     # a session that stops talking is still caught, and its gap redone.
@@ -115,6 +135,27 @@ def test_a_slow_heartbeat_server_gone_quiet_is_still_replaced() -> None:
     )
     check_complete(outcome)
     assert outcome.sessions[0].fault_fired == "mute"
+    assert any("sent no message" in d for d in reconnects(outcome))
+
+
+def test_a_reconnected_session_gone_quiet_before_its_own_heartbeats_is_replaced() -> None:
+    # The first session showed the server's Heartbeats, then dropped; the one that
+    # replaced it goes quiet after one Heartbeat of its own.  It is watched from its
+    # start all the same: replaced within the limit, its gap redone, and the captions
+    # come during the run, not all at once when the input ends.
+    seconds = 8.0
+    outcome = run_scenario(
+        [Faults(drop_after_ms=1350), Faults(mute_after_ms=300), OK],
+        seconds=seconds,
+        heartbeat_every_ms=300.0,
+        heartbeat_silence_limit_s=1.0,
+        listener=RunEndRecorder(),
+    )
+    check_complete(outcome)
+    assert outcome.sessions[1].fault_fired == "mute" and outcome.sessions[1].heartbeats_sent == 1
+    assert isinstance(outcome.listener, RunEndRecorder)
+    late = outcome.listener.shown_late(spoken_before_ms=int((seconds - 2) * 1000))
+    assert not late, f"shown only once the input had ended: {late}"
     assert any("sent no message" in d for d in reconnects(outcome))
 
 

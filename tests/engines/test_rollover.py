@@ -15,6 +15,7 @@ from captioner.engines.assemblyai import AssemblyAIEngine
 from tests.engines.resilience_harness import (
     KEY,
     CodedSource,
+    RunEndRecorder,
     StatusRecorder,
     fake_offline,
     fast_config,
@@ -60,6 +61,7 @@ def _run(
     *,
     extras: Extras | None = None,
     listener: StatusRecorder | None = None,
+    heartbeat_every_ms: float = 1000.0,
     **config: Any,
 ) -> tuple[StatusRecorder, list[SessionRecord], list[tuple[str, int]]]:
     """``seconds`` of timeline-coded audio through a run with ``config``, to its end.
@@ -74,6 +76,7 @@ def _run(
         ms_per_word=MS_PER_WORD,
         gap_ms=GAP_MS,
         timeline=True,
+        heartbeat_every_ms=heartbeat_every_ms,
         extras=extras,
     ) as server:
         listener = listener or StatusRecorder()
@@ -212,3 +215,55 @@ def test_words_lost_with_the_old_session_during_the_handover_are_filled_in_and_s
     assert "disconnected" not in filling[0], filling
     assert any(t.recovered for t in listener.transcript.finished), "the gap was filled in"
     assert sorted(w for _, ws in _lines(listener) for w in ws) == sorted(spoken)
+
+
+# Short lines with pauses (0.7 s each, to 9.1 s): the handover comes soon after a rollover.
+SHORT = TurnScript([ScriptTurn([f"line{i}", "ends"], f"Line {i} ends.") for i in range(13)])
+# A Heartbeat per 300 ms of audio, a session taken for dead after 1 s without a message:
+# a new session muted at 300 ms has sent one Heartbeat, never two.
+QUICK = {"heartbeat_every_ms": 300.0, "heartbeat_silence_limit_s": 1.0}
+
+
+def _mute_second(index: int) -> Faults:
+    """The first rollover's new session goes quiet 300 ms in; every other one works."""
+    return Faults(mute_after_ms=300) if index == 1 else Faults()
+
+
+def test_a_new_session_gone_quiet_after_the_handover_is_replaced_and_its_gap_redone() -> None:
+    """The new session of a rollover goes quiet just after the handover, before it has sent
+    two Heartbeats of its own.  The old session showed that the server sends them, so the
+    new one is watched from its start: it is replaced within the usual limit, the user is
+    told as for any dead session, its audio is transcribed again and the captions go on
+    during the run (they used to stop for as long as the meeting lasted, and what was said
+    meanwhile was lost if a later rollover handed over from the quiet session)."""
+    seconds = 8.5
+    listener, sessions, spoken = _run(
+        SHORT, seconds, _mute_second, listener=RunEndRecorder(), rollover_after_s=3.0, **QUICK
+    )
+    assert not listener.errors, listener.errors
+    assert sessions[1].fault_fired == "mute" and sessions[1].heartbeats_sent == 1
+    assert sorted(w for _, ws in _lines(listener) for w in ws) == sorted(spoken)
+    assert isinstance(listener, RunEndRecorder)
+    late = listener.shown_late(spoken_before_ms=int((seconds - 2) * 1000))
+    assert not late, f"shown only once the input had ended: {late}"
+    details = [s.detail for s in listener.statuses if s.summary.startswith("Reconnecting…")]
+    assert any("sent no message" in d for d in details), details
+
+
+def test_a_new_session_gone_quiet_before_the_handover_leaves_the_sentence_to_the_old_one() -> None:
+    """The new session of a rollover goes quiet while the handover waits for the end of a
+    long sentence: it is noticed (the old session showed the server's Heartbeats) and the
+    old session, which heard everything, goes on; the sentence is one whole line, every
+    word once, and the captions after it come during the run."""
+    seconds = 9.0
+    listener, sessions, spoken = _run(
+        ACROSS, seconds, _mute_second, listener=RunEndRecorder(), rollover_after_s=1.5, **QUICK
+    )
+    assert not listener.errors, listener.errors
+    assert sessions[1].fault_fired == "mute" and sessions[1].heartbeats_sent == 1
+    lines = _lines(listener)
+    assert [text for text, _ in lines] == ACROSS_LINES
+    assert sorted(w for _, ws in lines for w in ws) == sorted(spoken)
+    assert isinstance(listener, RunEndRecorder)
+    late = listener.shown_late(spoken_before_ms=int((seconds - 2) * 1000))
+    assert not late, f"shown only once the input had ended: {late}"

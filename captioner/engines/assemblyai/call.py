@@ -170,6 +170,7 @@ class AssemblyAICallEngine(AssemblyAIEngine):
             retries=retries,
             clock=self._clock,
             extras=self._extras,
+            pulse=self._pulse,
         )
         with self._lock:
             self._links.append(link)

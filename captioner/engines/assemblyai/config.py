@@ -78,12 +78,13 @@ MAX_KEYTERM_CHARS = 50
 # SDK does not either.  Fifteen seconds is three periods of a 5 s heartbeat
 # (fifteen of a 1 s one) and five times the usual turn silence limits, yet
 # short next to the ~60 s the reconnect buffer holds, so the audio of a dead
-# session is always still there to redo.  It only applies to a connection
-# that has already sent two Heartbeats (proof that the server sends them, and
+# session is always still there to redo.  It only applies once a connection
+# of the run has sent two Heartbeats (proof that the server sends them, and
 # its period: a server heartbeating less often than this gets three of its own
-# periods, see liveness.py), so a server that does not honour
-# ``session_heartbeat`` is never cut off for being quiet during silence;
-# websocket pings still watch that one.
+# periods, see liveness.py); from then on every connection of the run is
+# watched from its start (a rollover's new session, a reconnect, a backfill).
+# A server that does not honour ``session_heartbeat`` is never cut off for
+# being quiet during silence; websocket pings still watch that one.
 HEARTBEAT_SILENCE_LIMIT_S = 15.0
 # Speaker labels: the service tells at most this many speakers apart.
 MAX_SPEAKERS = 10

@@ -54,6 +54,7 @@ from captioner.engines.assemblyai.link import (
     TolerantStreamingClient,
     default_client_factory,
 )
+from captioner.engines.assemblyai.liveness import RunPulse
 from captioner.engines.assemblyai.opus import pcm_unless_opus_works
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.session import MAX_AHEAD_MS, SessionSupervisor
@@ -141,6 +142,8 @@ class AssemblyAIEngine(WorkerEngine):
         self._links: list[Link] = []
         # Translations owed to the current run (reset at every start).
         self._extras = RunExtras(listener, config.translate_to)
+        # What the current run's connections showed of the server's Heartbeats.
+        self._pulse = RunPulse()
 
     @property
     def formats_turns(self) -> bool:
@@ -216,6 +219,7 @@ class AssemblyAIEngine(WorkerEngine):
             retries=retries,
             clock=self._clock,
             extras=self._extras,
+            pulse=self._pulse,
         )
         with self._lock:
             self._links.append(link)
@@ -227,6 +231,7 @@ class AssemblyAIEngine(WorkerEngine):
         with self._lock:
             self._links = []
         self._extras = RunExtras(listener, cfg.translate_to)
+        self._pulse = RunPulse()  # a new run may reach another host: it proves itself again
         if not cfg.has_credentials:
             listener.on_error(EngineError(ErrorKind.NO_API_KEY, NO_KEY_MESSAGE))
             return

@@ -58,7 +58,7 @@ from captioner.engines.assemblyai.client import (
 )
 from captioner.engines.assemblyai.config import AssemblyAIConfig
 from captioner.engines.assemblyai.errors import ENDED_BY_SERVICE
-from captioner.engines.assemblyai.liveness import Liveness
+from captioner.engines.assemblyai.liveness import Liveness, RunPulse
 from captioner.engines.assemblyai.opus import FRAME_MS
 from captioner.engines.assemblyai.token_source import TokenError, fetch_token, use_token
 from captioner.engines.assemblyai.turn_extras import RunExtras, TurnExtras
@@ -102,6 +102,7 @@ class Link(TurnPlacement):
         retries: int | None = None,
         clock: Callable[[], float] = time.monotonic,
         extras: RunExtras | None = None,
+        pulse: RunPulse | None = None,
     ) -> None:
         self.id = next(_connection_ids)
         self.role = role
@@ -148,7 +149,11 @@ class Link(TurnPlacement):
             options["max_connection_retries"] = retries
         self.client = client_factory(StreamingClientOptions(**options))
         self.liveness = Liveness(
-            config, clock, getattr(self.client, "ping", None), written_ms=self._written_ms
+            config,
+            clock,
+            getattr(self.client, "ping", None),
+            written_ms=self._written_ms,
+            pulse=pulse,  # the run's Heartbeats so far: watched from Begin
         )
         self._run = extras or RunExtras(listener, "")
         # Translations and speaker revisions of the turns this connection finished.

@@ -16,6 +16,15 @@ both only while we send audio (an idle session owes us nothing):
   room every few seconds if the period were longer than the limit.  Counting
   written audio, not wall time, keeps a slow uplink or a paused capture from
   looking like a quiet server.
+
+The proof is the *server's*, not only the connection's: a run opens many
+connections to one service (a rollover's new session, a reconnect, a
+backfill), and a new one can go quiet before it has sent two Heartbeats of
+its own.  So once any connection of a run has shown them, every connection
+of that run is watched from its ``Begin``, with the longest period the run
+has seen (:class:`RunPulse`).  A healthy new session in a quiet room is not
+cut off: it heartbeats during silence too, at least once per period, well
+inside three periods of the audio written to it.
 """
 
 from __future__ import annotations
@@ -24,6 +33,29 @@ import threading
 from collections.abc import Callable
 
 from captioner.engines.assemblyai.config import AssemblyAIConfig
+
+
+class RunPulse:
+    """What the connections of one run have shown of the server's Heartbeats.
+
+    ``period_ms`` is ``None`` until a connection has seen two, then the
+    longest gap any connection saw between two, in audio written to it.
+    Shared by the run's connections (several read threads): under a lock.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._period_ms: int | None = None
+
+    @property
+    def period_ms(self) -> int | None:
+        with self._lock:
+            return self._period_ms
+
+    def shown(self, period_ms: int) -> None:
+        """A connection saw two Heartbeats ``period_ms`` (its longest gap) apart."""
+        with self._lock:
+            self._period_ms = max(self._period_ms or 0, period_ms)
 
 
 class Liveness:
@@ -39,8 +71,10 @@ class Liveness:
         clock: Callable[[], float],
         ping: Callable[[], threading.Event | None] | None,
         written_ms: Callable[[], int],
+        pulse: RunPulse | None = None,
     ) -> None:
         self._config = config
+        self._pulse = pulse  # the run's: what its other connections showed
         self._clock = clock
         self._ping = ping
         self._written_ms = written_ms
@@ -75,16 +109,24 @@ class Liveness:
                 self.heartbeat_period_ms = max(self.heartbeat_period_ms, gap)
             self._heartbeats += 1
             self._written_at_heartbeat = written
+            if self._heartbeats >= 2 and self._pulse is not None:
+                self._pulse.shown(self.heartbeat_period_ms)
 
     def quiet_limit_s(self) -> float | None:
         """How long the session may say nothing, in written audio; None: not watched yet.
 
-        Only once two Heartbeats have shown the server's period: the configured
-        limit, or three periods if the server's heartbeat is slower than that.
+        Only once two Heartbeats have shown the server's period, on this
+        connection or another of the run: the configured limit, or three
+        periods if the server's heartbeat is slower than that.
         """
-        if self._heartbeats < 2 or not self._config.session_heartbeat:
+        if not self._config.session_heartbeat:
             return None
-        return max(self._config.heartbeat_silence_limit_s, 3 * self.heartbeat_period_ms / 1000)
+        period = self._pulse.period_ms if self._pulse is not None else None
+        if self._heartbeats >= 2:
+            period = max(period or 0, self.heartbeat_period_ms)
+        if period is None:
+            return None
+        return max(self._config.heartbeat_silence_limit_s, 3 * period / 1000)
 
     def check(self) -> str | None:
         """Ping now and then; why the server looks dead (``None``: it does not)."""
