@@ -267,3 +267,31 @@ def test_a_new_session_gone_quiet_before_the_handover_leaves_the_sentence_to_the
     assert isinstance(listener, RunEndRecorder)
     late = listener.shown_late(spoken_before_ms=int((seconds - 2) * 1000))
     assert not late, f"shown only once the input had ended: {late}"
+
+
+def test_words_an_old_session_gone_quiet_never_confirmed_are_filled_in_once() -> None:
+    """The old session goes quiet (no Turn, no Heartbeat: it still reads the audio) in the
+    pause after "Line 2 ends." and the rollover begins soon after, well inside the limit for
+    a quiet session: the handover still completes from it, and it never confirms its
+    Termination.  What it heard and never said (from "line3" to the new session's start)
+    is transcribed again and filled in, every word once (it used to be lost for good:
+    "Line 3 ends." missing, or "Thank you." coming out as "You.")."""
+    listener, sessions, spoken = _run(
+        SHORT,
+        7.0,
+        [Faults(mute_after_ms=2150), Faults(), Faults(), Faults()],
+        rollover_after_s=2.5,
+        heartbeat_every_ms=300.0,
+        heartbeat_silence_limit_s=3.0,  # the quiet old session outlives the handover
+    )
+    assert not listener.errors, listener.errors
+    old, new = sessions[0], sessions[1]
+    assert old.fault_fired == "mute" and old.terminate_received and not old.termination_sent
+    assert (new.offset_ms or 0) > 2100, "the new session began after line 3 had begun"
+    reconnecting = [s.detail for s in listener.statuses if s.summary.startswith("Reconnecting…")]
+    assert not reconnecting, "handed over before the quiet session was taken for dead"
+    assert sorted(w for _, ws in _lines(listener) for w in ws) == sorted(spoken)
+    filled = [t.text for t in listener.transcript.finished if t.recovered and t.words]
+    assert "Line 3 ends." in filled or "line3 ends" in filled, filled
+    filling = [n.message for n in listener.notices if n.message.startswith("Filling in the")]
+    assert len(filling) == 1 and "missed when the connection was renewed" in filling[0], filling

@@ -44,7 +44,8 @@ MISSED_DISCONNECTED = "missed while disconnected"
 # The session ended (end of the file or device) without confirming its last words:
 # nothing looked disconnected, so "missed while disconnected" would puzzle the reader.
 MISSED_AT_END = "the service did not confirm as the session ended"
-# A rollover's old session dropped before the new one had taken over.
+# A rollover's old session dropped before the new one had taken over, or
+# closed without confirming its last words.
 MISSED_AT_ROLLOVER = "missed when the connection was renewed"
 
 
@@ -64,7 +65,7 @@ class Outage:
 
     @classmethod
     def renewal_dropped(cls, resume_ms: int, since: float) -> Outage:
-        """A rollover's old session dropped before the new one took over: its tail is redone."""
+        """A rollover's old session dropped, or closed unconfirmed: its tail is redone."""
         return cls(resume_ms, since, None, missed=MISSED_AT_ROLLOVER)
 
     def start_stand_in(

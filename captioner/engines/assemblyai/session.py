@@ -25,8 +25,10 @@ connection.  Around that it handles what the service and the network do:
   splits the timeline between them (old: words before *H*, new: words from
   *H*); the old one hears ``handover_margin_s`` past *H* so a word cut at *H*
   is still heard whole, then is terminated (on a closing thread, after a
-  bounded wait for its last lines' translations).  If the new one drops
-  before *H* is placed, the old one simply goes on (the rollover is retried).
+  bounded wait for its last lines' translations); if it never confirms
+  ``Termination``, its audio from its last final to *H* is redone.  If the
+  new one drops before *H* is placed, the old one simply goes on (the
+  rollover is retried).
   A 3008 close (expired) is handled as a drop with an immediate reconnect.
 * **Errors** are classified by :func:`~captioner.engines.assemblyai.errors.recovery_for`:
   a rejected key ends the run, limits retry no sooner than a floor, a 3007
@@ -43,6 +45,7 @@ connection.  Around that it handles what the service and the network do:
 from __future__ import annotations
 
 import logging
+import queue
 import random
 import threading
 from collections.abc import Callable
@@ -66,7 +69,7 @@ from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.rollover import Handover
 from captioner.engines.assemblyai.session_end import SessionEnding
 from captioner.engines.assemblyai.translation import mentions_gateway
-from captioner.engines.assemblyai.turn_extras import RunExtras, await_link_translations
+from captioner.engines.assemblyai.turn_extras import RunExtras
 from captioner.engines.base import (
     AudioSource,
     EngineError,
@@ -127,6 +130,8 @@ class SessionSupervisor(SessionEnding):
         self.outages: list[Outage] = []  # every one of the run, for the report at its end
         self.backfills: list[Backfill] = []
         self.reapers: list[threading.Thread] = []
+        self.confirming: list[threading.Thread] = []
+        self.unconfirmed: queue.SimpleQueue[Link] = queue.SimpleQueue()
         self.backoff = Backoff(config.backoff_base_s, config.backoff_cap_s, rng)
         self.next_attempt_at = 0.0
         self.rollover_retry_at = 0.0
@@ -207,7 +212,8 @@ class SessionSupervisor(SessionEnding):
                 self._start_backfill(gap, handover.old_dropped(resume))
             elif handover.old_done(self.pos, self.cfg):
                 self.handover = None
-                self._reap(old, settle=True)
+                self._reap(old, settle=True, confirm=True)  # unconfirmed: its tail redone
+        self._redo_unconfirmed()
         successor = self.successor
         if successor is not None and successor.connect_done.is_set():
             self.successor = None
@@ -380,19 +386,3 @@ class SessionSupervisor(SessionEnding):
         outage.backfill = backfill
         self.backfills.append(backfill)
         backfill.start()
-
-    def _reap(self, link: Link, *, settle: bool = False) -> None:
-        """Terminate a connection in the background (a stalled server takes seconds).
-
-        ``settle``: the run goes on without it (a rollover's old session), so
-        its owed translations get a bounded wait first, on that thread.
-        """
-
-        def close() -> None:
-            if settle:
-                await_link_translations(link, self.cfg.translation_wait_s)
-            link.close()
-
-        thread = threading.Thread(target=close, name=f"aai-close-{link.id}", daemon=True)
-        self.reapers.append(thread)
-        thread.start()

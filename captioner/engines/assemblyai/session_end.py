@@ -7,6 +7,13 @@ The ending half of :class:`~captioner.engines.assemblyai.session.SessionSupervis
   ``Terminate`` on the live connection; one that never confirms
   ``Termination`` has the audio after its last final redone by a backfill,
   and every backfill may finish (Stop still cuts them short).
+* **A rollover's old session** is terminated in the background once the new
+  one has taken over (:meth:`SessionEnding._reap` with ``confirm``).  Its
+  ``Termination`` is its word that every Turn it owed has come: one closed
+  without it (it went quiet too shortly before the rollover to be taken for
+  dead, or dropped as it closed) has the audio from its last final to the
+  handover point redone and filled in, as a dropped one would; Stop reports
+  that stretch as not transcribed instead.
 * **Stop or a fatal error**: backfills are cancelled (their provisional
   captions stay, made final), a still-working live connection gets the
   bounded translation wait (not after a fatal error), and every connection
@@ -19,12 +26,17 @@ The ending half of :class:`~captioner.engines.assemblyai.session.SessionSupervis
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from captioner.engines.assemblyai.outage import MISSED_AT_END, Outage, describe_losses
-from captioner.engines.assemblyai.turn_extras import RunExtras, await_translations
+from captioner.engines.assemblyai.turn_extras import (
+    RunExtras,
+    await_link_translations,
+    await_translations,
+)
 from captioner.engines.base import EngineError, EngineListener, EngineState
 
 if TYPE_CHECKING:
@@ -54,17 +66,68 @@ class SessionEnding:
     outages: list[Outage]
     backfills: list[Backfill]
     reapers: list[threading.Thread]
+    # Old sessions of rollovers being closed, and those closed without Termination.
+    confirming: list[threading.Thread]
+    unconfirmed: queue.SimpleQueue[Link]
     fatal: EngineError | None
     pos: int  # the session clock: ms of audio read from the source
 
     def _start_backfill(self, outage: Outage, until_ms: int) -> None:  # pragma: no cover
         raise NotImplementedError
 
-    def _reap(self, link: Link, *, settle: bool = False) -> None:  # pragma: no cover
-        raise NotImplementedError
-
     def _cancel_handover(self) -> bool:  # pragma: no cover
         raise NotImplementedError
+
+    def _reap(self, link: Link, *, settle: bool = False, confirm: bool = False) -> None:
+        """Terminate a connection in the background (a stalled server takes seconds).
+
+        ``settle``: the run goes on without it (a rollover's old session), so
+        its owed translations get a bounded wait first, on that thread.
+        ``confirm``: a session that heard its window to the end (a rollover's
+        old one); closed without ``Termination``, it goes to ``unconfirmed``.
+        """
+
+        def close() -> None:
+            try:
+                if settle:
+                    await_link_translations(link, self.cfg.translation_wait_s)
+                link.close()
+            finally:
+                if confirm and link.begun.is_set() and not link.terminated.is_set():
+                    self.unconfirmed.put(link)
+
+        thread = threading.Thread(target=close, name=f"aai-close-{link.id}", daemon=True)
+        self.reapers.append(thread)
+        if confirm:
+            self.confirming.append(thread)
+        thread.start()
+
+    def _redo_unconfirmed(self, *, wait: bool = False, redo: bool = True) -> None:
+        """Old sessions closed without ``Termination``: their unconfirmed audio is redone.
+
+        From the end of the last line each one finished to its handover point
+        (the new session owns what follows), filled in by a backfill.  ``wait``:
+        once every old session has closed (the run is ending); ``redo`` False
+        (Stop): the stretch is only noted, reported as not transcribed.
+        """
+        if wait:
+            for thread in self.confirming:
+                thread.join()
+        while not self.unconfirmed.empty():  # this thread alone takes from it
+            link = self.unconfirmed.get()
+            link.retire()  # its line being spoken keeps its finalised words
+            until = link.own_until_ms if link.own_until_ms is not None else self.pos
+            resume = link.resume_point()
+            if until <= resume:
+                continue  # it had said everything in its window
+            log.warning("Connection %d ended unconfirmed: %d–%d ms", link.id, resume, until)
+            gap = Outage.renewal_dropped(resume, self.clock())
+            if redo:
+                self._start_backfill(gap, until)
+            else:
+                gap.end_ms = until
+                self.pending.append(gap)
+                self.outages.append(gap)
 
     def _await_translations(self, live: Link | None) -> None:
         """Before ``Terminate``: a bounded wait for the last turns' translations."""
@@ -86,7 +149,7 @@ class SessionEnding:
                 outage.provisional.end()
             self._start_backfill(outage, self.pos)
         if self.handover is not None:
-            self._reap(self.handover.old)
+            self._reap(self.handover.old, confirm=True)
             self.handover = None
         live, self.live = self.live, None
         if live is not None:
@@ -100,6 +163,7 @@ class SessionEnding:
                 live.retire()
                 tail = Outage(live.resume_point(), self.clock(), None, missed=MISSED_AT_END)
                 self._start_backfill(tail, self.pos)
+        self._redo_unconfirmed(wait=True)  # rollovers' old sessions, closed by now
         while not all(b.done.is_set() for b in self.backfills):
             if self.stop_requested.wait(0.05):
                 for backfill in self.backfills:
@@ -136,6 +200,7 @@ class SessionEnding:
             backfill.join()
         for thread in self.reapers:
             thread.join()
+        self._redo_unconfirmed(redo=False)  # Stop (or left after the end): too late to redo
         for outage in self.pending:
             outage.resolve()
         losses = describe_losses(self.outages, host=self.host)
