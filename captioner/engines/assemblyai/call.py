@@ -157,21 +157,5 @@ class AssemblyAICallEngine(AssemblyAIEngine):
         watch_call_source(source, self._listener)
         super().start(source)
 
-    def _new_link(self, role: str, retries: int | None) -> Link:
-        link = ChannelLink(
-            labels=self.labels,
-            attribution=self._attribution,
-            role=role,
-            config=self._config,
-            params=self._params(),
-            client_factory=self._client_factory,
-            listener=self._listener,
-            source_label="",
-            retries=retries,
-            clock=self._clock,
-            extras=self._extras,
-            pulse=self._pulse,
-        )
-        with self._lock:
-            self._links.append(link)
-        return link
+    def _build_link(self, **link_args: Any) -> Link:
+        return ChannelLink(labels=self.labels, attribution=self._attribution, **link_args)

@@ -209,7 +209,7 @@ class AssemblyAIEngine(WorkerEngine):
         return StreamingParameters(**(params.model_dump() | overrides))
 
     def _new_link(self, role: str, retries: int | None) -> Link:
-        link = Link(
+        link = self._build_link(
             role=role,
             config=self._config,
             params=self._params(),
@@ -224,6 +224,10 @@ class AssemblyAIEngine(WorkerEngine):
         with self._lock:
             self._links.append(link)
         return link
+
+    def _build_link(self, **link_args: Any) -> Link:
+        """One connection of the run (call mode builds its own kind from the same arguments)."""
+        return Link(**link_args)
 
     def _run(self, source: AudioSource) -> None:
         cfg = self._config
