@@ -2,8 +2,8 @@
 # Installs the system libraries Captioner needs on Debian/Ubuntu, and only the
 # missing ones (so a second `make run` costs one dpkg-query).
 #   packaging/system-deps.sh run    - PortAudio, libpulse and the Qt xcb libraries
-#   packaging/system-deps.sh test   - plus PulseAudio (real capture devices in tests), Xvfb
-#                                      and the AT-SPI accessibility bus
+#   packaging/system-deps.sh test   - plus PulseAudio and PipeWire (real capture devices in
+#                                      tests, on both sound servers), Xvfb and the AT-SPI bus
 #   packaging/system-deps.sh package - plus binutils (PyInstaller needs objdump/objcopy) and
 #                                      the validators for the AppStream and .desktop files;
 #                                      the run libraries are bundled from this machine
@@ -26,9 +26,11 @@ RUN_PKGS=(
 # certificate of the asyncio TLS test (tests/ui/test_light_asyncio.py); openbox is the window
 # manager that puts a full-screen video over "keep above" windows
 # (tests/ui/test_overlay_over_fullscreen.py); xcompmgr is the compositor whose start the
-# caption settings notice (tests/ui/test_overlay_no_compositor.py).
+# caption settings notice (tests/ui/test_overlay_no_compositor.py). PipeWire with
+# pipewire-pulse and WirePlumber (which needs a D-Bus session bus: dbus) is the second sound
+# server the capture tests run on (tests/pipewire.py).
 TEST_PKGS=(pulseaudio pulseaudio-utils libasound2-plugins xvfb xdotool openbox xcompmgr openssl
-  dbus at-spi2-core python3-gi gir1.2-atspi-2.0)
+  dbus at-spi2-core python3-gi gir1.2-atspi-2.0 pipewire pipewire-bin pipewire-pulse wireplumber)
 PACKAGE_PKGS=(binutils appstream desktop-file-utils)
 
 # Debian and Ubuntu ship ensurepip apart from Python, in python3.X-venv (python3-venv only

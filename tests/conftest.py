@@ -18,7 +18,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # dictionary there: see captioner.engines.offline.vocabulary).
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="captioner-test-cache-")
 
-pytest_plugins = ["tests.pulse"]
+pytest_plugins = ["tests.pulse", "tests.pipewire"]
 
 DATA = Path(__file__).parent / "data"
 LEAKED_THREAD_BOUND_S = 30.0  # how long a test's threads may take to wind down

@@ -1,6 +1,6 @@
 """Pytest plugin: a private PulseAudio daemon for real-capture tests.
 
-Enable with ``pytest_plugins = ["tests.pulse"]`` in ``tests/conftest.py``.
+Enable with ``pytest_plugins = ["tests.pulse", "tests.pipewire"]`` in ``tests/conftest.py``.
 
 Why a private daemon: real capture code paths (PortAudio → ALSA "pulse"
 plugin → PulseAudio) are where device bugs live, and a null sink whose
@@ -23,6 +23,12 @@ How a test records what it plays::
 stream, so it picks the capture source per stream; changing the server's
 default source (:meth:`PulseServer.set_default_source`) works as well.
 
+Most desktops now run PipeWire, whose pipewire-pulse speaks the same protocol
+with its own timing, names and defaults.  A test marked ``sound_servers`` runs
+twice, ``pulse_server`` being the PulseAudio daemon, then a private PipeWire
+(:mod:`tests.pipewire`); ``CAPTIONER_TEST_SOUND_SERVER=pipewire`` makes PipeWire
+the one every other test gets too.
+
 Needs the ``pulseaudio`` and ``pulseaudio-utils`` (pactl, paplay) packages
 and ``libasound2-plugins`` (the ALSA "pulse" PCM that PortAudio sees).  When
 ``pulseaudio`` is missing the fixture skips, unless ``CAPTIONER_REQUIRE_PULSE=1``
@@ -39,17 +45,14 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from captioner.audio.devices import InputDevice, find_device, list_input_devices, rescan
-from captioner.audio.pcm import TARGET_RATE
 
 DEFAULT_SINK = "captioner_test"
 _START_TIMEOUT_S = 15.0
@@ -62,9 +65,10 @@ class PulseServer:
 
     directory: Path
     socket: Path
-    process: subprocess.Popen[bytes]
+    processes: list[subprocess.Popen[bytes]]  # the daemon (PipeWire: its bus and helpers too)
     log_path: Path
     sink: str = DEFAULT_SINK
+    kind: str = "pulseaudio"  # or "pipewire" (tests/pipewire.py)
     _modules: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -213,20 +217,21 @@ def pulse_input_device() -> InputDevice:
     return find_device("pulse", list_input_devices())
 
 
-def _fail_or_skip(reason: str) -> None:
+def fail_or_skip(reason: str) -> None:
     if os.environ.get("CAPTIONER_REQUIRE_PULSE") == "1":
         pytest.fail(f"{reason} (CAPTIONER_REQUIRE_PULSE=1)", pytrace=False)
     pytest.skip(reason)
 
 
-def _wait_until_ready(server: PulseServer) -> None:
+def wait_until_ready(server: PulseServer) -> None:
     deadline = time.monotonic() + _START_TIMEOUT_S
     last_error = ""
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"pulseaudio exited with status {server.process.returncode}:\n{server.log()}"
-            )
+        for process in server.processes:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"{process.args[0]} exited with status {process.returncode}:\n{server.log()}"
+                )
         try:
             server.pactl("info", timeout=5.0)
             return
@@ -235,11 +240,11 @@ def _wait_until_ready(server: PulseServer) -> None:
         # Between asks, wait on the daemon itself: an exit (a bad config) is
         # reported at once, above, instead of after the whole start timeout.
         with contextlib.suppress(subprocess.TimeoutExpired):
-            server.process.wait(timeout=0.1)
-    raise RuntimeError(f"pulseaudio did not answer within {_START_TIMEOUT_S:g} s: {last_error}")
+            server.processes[-1].wait(timeout=0.1)
+    raise RuntimeError(f"{server.kind} did not answer within {_START_TIMEOUT_S:g} s: {last_error}")
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
@@ -250,8 +255,53 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait(timeout=5)
 
 
+SOUND_SERVERS = ("pulseaudio", "pipewire")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked ``sound_servers`` run once on each (``pulse_server`` is either)."""
+    if metafunc.definition.get_closest_marker("sound_servers") and (
+        "pulse_server" in metafunc.fixturenames
+    ):
+        metafunc.parametrize("pulse_server", SOUND_SERVERS, indirect=True)
+
+
+@pytest.fixture
+def pulse_server(request: pytest.FixtureRequest) -> Iterator[PulseServer]:
+    """The sound server a capture test records from and plays into.
+
+    The private PulseAudio daemon; for a test marked ``sound_servers``, that and
+    then a private PipeWire (``tests/pipewire.py``), each its own run.  The
+    daemons live for the session; while a PipeWire run lasts, ``PULSE_SERVER``
+    names it and PortAudio has enumerated again.
+    """
+    default = os.environ.get("CAPTIONER_TEST_SOUND_SERVER", "pulseaudio")
+    if getattr(request, "param", default) == "pulseaudio":
+        yield request.getfixturevalue("pulseaudio_server")
+        return
+    server: PulseServer = request.getfixturevalue("pipewire_server")
+    saved = {key: os.environ.get(key) for key in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
+    os.environ["PULSE_SERVER"] = server.server
+    os.environ.pop("PULSE_SOURCE", None)
+    os.environ.pop("PULSE_SINK", None)
+    reinitialize_portaudio()
+    try:
+        yield server
+    finally:
+        _restore(saved)
+        reinitialize_portaudio()
+
+
+def _restore(saved: dict[str, str | None]) -> None:
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
-def pulse_server() -> Iterator[PulseServer]:
+def pulseaudio_server() -> Iterator[PulseServer]:
     """A private PulseAudio daemon with a null sink ``captioner_test``, for the session.
 
     Sets ``PULSE_SERVER`` in ``os.environ`` (restored afterwards) and re-enumerates
@@ -259,7 +309,7 @@ def pulse_server() -> Iterator[PulseServer]:
     """
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
-            _fail_or_skip(f"{tool} is not installed")
+            fail_or_skip(f"{tool} is not installed")
 
     # A short path: a unix socket path must fit in 108 bytes.
     directory = Path(tempfile.mkdtemp(prefix="captioner-pulse-", dir="/tmp"))
@@ -306,11 +356,11 @@ def pulse_server() -> Iterator[PulseServer]:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, not the daemon
         )
-    server = PulseServer(directory=directory, socket=socket, process=process, log_path=log_path)
+    server = PulseServer(directory=directory, socket=socket, processes=[process], log_path=log_path)
     saved = {key: os.environ.get(key) for key in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
     try:
         try:
-            _wait_until_ready(server)
+            wait_until_ready(server)
         except RuntimeError as exc:
             pytest.fail(f"Could not start a private PulseAudio daemon: {exc}", pytrace=False)
         os.environ["PULSE_SERVER"] = server.server
@@ -319,12 +369,8 @@ def pulse_server() -> Iterator[PulseServer]:
         reinitialize_portaudio()
         yield server
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        _stop(process)
+        _restore(saved)
+        stop(process)
         with contextlib.suppress(Exception):
             reinitialize_portaudio()
         shutil.rmtree(directory, ignore_errors=True)
@@ -353,47 +399,3 @@ def pulse_headset(pulse_server: PulseServer, pulse_sink: str) -> Iterator[str]:
     finally:
         with contextlib.suppress(RuntimeError):
             pulse_server.remove_sink(name)
-
-
-class Flowing:
-    """Passes an audio source through; says when its first chunk arrived and how much
-    audio the reader (the engine) has taken since.
-
-    Real capture can take a couple of seconds to start; tests play their clip
-    only once audio flows, so no speech is lost before the stream is live.
-    Tests then wait on this audio clock ("the engine has read a second of the
-    pause after the clip"), not on the wall clock, which a loaded machine
-    stretches: the engine hears the same audio whatever the load.
-    """
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.flowing = inner, inner.name, threading.Event()
-        self._read = threading.Condition()  # an RLock: predicates may read heard_s
-        self._bytes = 0
-
-    @property
-    def heard_s(self) -> float:
-        """Seconds of audio the reader has taken (16 kHz s16 mono, the engines' format)."""
-        with self._read:
-            return self._bytes / (TARGET_RATE * 2)
-
-    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
-        """Check ``predicate`` after each chunk the reader takes, until it holds or
-        ``timeout`` passes (a reader that stopped reading cannot hang a test)."""
-        with self._read:
-            return self._read.wait_for(predicate, timeout)
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def read(self, timeout: float) -> bytes | None:
-        chunk = self.inner.read(timeout)
-        if chunk:
-            with self._read:
-                self._bytes += len(chunk)
-                self._read.notify_all()
-            self.flowing.set()
-        return chunk
-
-    def close(self) -> None:
-        self.inner.close()

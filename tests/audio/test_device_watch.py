@@ -18,7 +18,7 @@ from captioner.audio import pulse_lib
 from captioner.audio.device_watch import DeviceWatch, matters
 from tests.pulse import PulseServer
 
-pytestmark = [pytest.mark.pulse]
+pytestmark = [pytest.mark.pulse, pytest.mark.sound_servers]
 
 WAIT_S = 10.0
 

@@ -21,10 +21,11 @@ from captioner.audio.inventory import find_input, scan_inputs
 from captioner.audio.source import DeviceSource
 from captioner.engines.offline import OfflineEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import HEADSET, Flowing, PulseServer, play_wav
+from tests.flowing import Flowing
+from tests.pulse import HEADSET, PulseServer, play_wav
 from tests.recording import RecordingListener
 
-pytestmark = [pytest.mark.pulse]
+pytestmark = [pytest.mark.pulse, pytest.mark.sound_servers]
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0930.wav"
 

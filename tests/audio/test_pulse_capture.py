@@ -81,6 +81,7 @@ def capture_while_playing(source: DeviceSource, sink: str, tail_s: float = 1.0) 
     return np.frombuffer(b"".join(chunks), "<i2").astype(np.float32) / 32768.0
 
 
+@pytest.mark.sound_servers
 def test_capture_a_null_sink_monitor(pulse_server: PulseServer, pulse_sink: str, monkeypatch):
     with wave.open(str(CLIP_0890), "rb") as w:
         reference = np.frombuffer(w.readframes(w.getnframes()), "<i2").astype(np.float32) / 32768
@@ -109,6 +110,7 @@ def test_other_sinks_are_not_heard(pulse_server: PulseServer, pulse_sink: str, m
     assert np.max(np.abs(captured)) < 1e-3
 
 
+@pytest.mark.sound_servers
 def test_removed_source_is_a_lost_device(pulse_server: PulseServer, monkeypatch):
     """The app's stall limit (3 s) kept: the stream ends with its source (it was once
     moved to the default source ~1.4 s later; see test_pulse_unplugged.py)."""
@@ -128,6 +130,7 @@ def test_removed_source_is_a_lost_device(pulse_server: PulseServer, monkeypatch)
         pulse_server.remove_sink(sink)
 
 
+@pytest.mark.sound_servers
 def test_sound_server_capture_needs_no_numpy(pulse_server: PulseServer, pulse_sink: str):
     """PulseAudio gives 16 kHz mono 16-bit itself: no numpy or soxr on the way (issue 14).
 
@@ -160,6 +163,7 @@ def test_sound_server_capture_needs_no_numpy(pulse_server: PulseServer, pulse_si
     assert found == {"loaded": [], "shape": [16000, 1], "sizes": [CHUNK_BYTES]}
 
 
+@pytest.mark.sound_servers
 def test_sound_server_sources_are_recorded_with_its_own_api(pulse_server, pulse_sink, monkeypatch):
     """libpulse, not PortAudio's ALSA plugin (which spins ~2 s of CPU at each start:
     benchmarks/footprint.py), and PortAudio still when libpulse cannot be loaded."""
@@ -178,12 +182,14 @@ def test_sound_server_sources_are_recorded_with_its_own_api(pulse_server, pulse_
     assert np.sqrt(np.mean(captured**2)) > 0.01, "captured audio is silent"
 
 
+@pytest.mark.sound_servers
 def test_a_source_the_server_does_not_have_is_a_clear_error(pulse_server):
     device = replace(pulse_input_device(), name="Headset", pulse_source="no_such_source")
     with pytest.raises(AudioError, match=r"^Cannot open “Headset”: .+\.$"):
         DeviceSource(device).open()
 
 
+@pytest.mark.sound_servers
 def test_sound_server_audio_is_forwarded_from_its_own_thread(pulse_server, pulse_sink, monkeypatch):
     """Sound-server capture hands each chunk on where it arrives (issue 14: no thread of
     ours wakes per chunk to move it), and what reaches the receiver is the clip, whole."""
@@ -221,6 +227,7 @@ def test_sound_server_audio_is_forwarded_from_its_own_thread(pulse_server, pulse
     assert corr > 0.8, f"envelope correlation {corr:.2f} at lag {lag / 16:.0f} ms"
 
 
+@pytest.mark.sound_servers
 def test_a_removed_source_is_a_lost_device_while_forwarding(pulse_server: PulseServer, monkeypatch):
     sink = pulse_server.create_sink()
     try:

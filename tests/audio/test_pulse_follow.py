@@ -29,7 +29,7 @@ from tests.audio.test_pulse_capture import envelope, find_lag, overlap
 from tests.audio.test_pulse_unplugged import live_call
 from tests.pulse import PulseServer, playing
 
-pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+pytestmark = [pytest.mark.pulse, pytest.mark.slow, pytest.mark.sound_servers]
 
 RATE = 16000
 SWITCH_LOG = "System audio follows the default output"

@@ -29,7 +29,7 @@ from captioner.engines.base import AudioSource
 from tests.audio.helpers import CLIP_0890
 from tests.pulse import PulseServer, playing
 
-pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+pytestmark = [pytest.mark.pulse, pytest.mark.slow, pytest.mark.sound_servers]
 
 # The app's own: a move (~1.4 s) came well inside it, so the stall check never saw one.
 APP_STALL_SECONDS = 3.0

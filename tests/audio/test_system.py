@@ -179,6 +179,7 @@ def test_macos_offers_loopback_drivers_with_a_help_link() -> None:
 
 
 @pytest.mark.pulse
+@pytest.mark.sound_servers
 def test_real_daemon_lists_both_null_sink_monitors_and_marks_the_default(
     pulse_server: PulseServer,
 ) -> None:
@@ -201,6 +202,7 @@ def test_real_daemon_lists_both_null_sink_monitors_and_marks_the_default(
 
 @pytest.mark.pulse
 @pytest.mark.slow
+@pytest.mark.sound_servers
 def test_a_monitor_opens_through_the_pulse_device_and_leaves_the_environment_alone(
     pulse_server: PulseServer, pulse_sink: str
 ) -> None:

@@ -17,10 +17,11 @@ from captioner.audio.call import MIC, SYSTEM, CallSources
 from captioner.audio.system import list_system_sources
 from captioner.engines.offline import OfflineCallEngine
 from tests.conftest import DATA, reference_text
-from tests.pulse import Flowing, PulseServer, playing
+from tests.flowing import Flowing
+from tests.pulse import PulseServer, playing
 from tests.recording import RecordingListener
 
-pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+pytestmark = [pytest.mark.pulse, pytest.mark.slow, pytest.mark.sound_servers]
 
 # Few shared words ("had", "might"), and each clip is 6-7 s.
 SYSTEM_CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"

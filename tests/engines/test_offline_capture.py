@@ -12,7 +12,8 @@ from captioner.audio.source import DeviceSource
 from captioner.engines.offline import OfflineEngine
 from tests import speech
 from tests.conftest import DATA, reference_text
-from tests.pulse import Flowing, PulseServer, playing, pulse_input_device
+from tests.flowing import Flowing
+from tests.pulse import PulseServer, playing, pulse_input_device
 from tests.recording import RecordingListener
 
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0920.wav"

@@ -15,7 +15,7 @@ from captioner.ui.device_changes import DeviceChanges
 from captioner.ui.input_picker import LOOKING
 from tests.pulse import PulseServer
 
-pytestmark = [pytest.mark.pulse]
+pytestmark = [pytest.mark.pulse, pytest.mark.sound_servers]
 
 WAIT_MS = 15000
 

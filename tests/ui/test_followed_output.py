@@ -24,7 +24,7 @@ from captioner.core.settings import Key
 from tests.announced import Announcement, record_announcements
 from tests.pulse import PulseServer
 
-pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+pytestmark = [pytest.mark.pulse, pytest.mark.slow, pytest.mark.sound_servers]
 
 WAIT_MS = 20000
 LISTENING_MS = 60000  # the offline model loads first
