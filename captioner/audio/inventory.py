@@ -33,14 +33,8 @@ from captioner.audio.devices import (
     sound_server_input,
 )
 from captioner.audio.errors import AudioError
-from captioner.audio.system import (
-    PulseSnapshot,
-    Runner,
-    SystemAudioDevice,
-    list_system_sources,
-    read_pulse,
-    run_command,
-)
+from captioner.audio.pulse_sources import PulseSnapshot, Runner, read_pulse, run_command
+from captioner.audio.system import SystemAudioDevice, list_system_sources
 
 # What PortAudio's ALSA devices recording the sound server's default source are called:
 # ``--device pulse`` still means that source when PortAudio was not asked.

@@ -18,6 +18,7 @@ DEFAULT = 0xFFFFFFFF  # (uint32_t) -1: the server's choice for a buffer attribut
 DONT_MOVE, ADJUST_LATENCY = 0x0200, 0x2000  # pa_stream_flags_t
 CONTEXT_READY, STREAM_READY = 4, 2  # pa_context_state_t, pa_stream_state_t
 CONTEXT_ENDED, STREAM_ENDED = (5, 6), (3, 4)  # FAILED, TERMINATED
+NOAUTOSPAWN = 0x0001  # pa_context_flags_t: never start a sound server just to ask it
 MASK_SERVER = 0x0080  # pa_subscription_mask_t: the server's defaults (and little else)
 FACILITY_MASK, FACILITY_SERVER = 0x000F, 0x0007  # pa_subscription_event_type_t
 
@@ -64,13 +65,40 @@ class SinkInfo(ctypes.Structure):
     ]
 
 
+class _ChannelMap(ctypes.Structure):
+    _fields_ = [("channels", ctypes.c_uint8), ("map", ctypes.c_int * 32)]  # PA_CHANNELS_MAX
+
+
+class _ChannelVolumes(ctypes.Structure):
+    _fields_ = [("channels", ctypes.c_uint8), ("values", ctypes.c_uint32 * 32)]
+
+
+class SourceInfo(ctypes.Structure):
+    """The start of ``pa_source_info``: up to the sink it monitors (only read)."""
+
+    _fields_ = [
+        ("name", ctypes.c_char_p),
+        ("index", ctypes.c_uint32),
+        ("description", ctypes.c_char_p),
+        ("sample_spec", SampleSpec),
+        ("channel_map", _ChannelMap),
+        ("owner_module", ctypes.c_uint32),
+        ("volume", _ChannelVolumes),
+        ("mute", ctypes.c_int),
+        ("monitor_of_sink", ctypes.c_uint32),
+        ("monitor_of_sink_name", ctypes.c_char_p),
+    ]
+
+
 _P, _I, _S, _U = ctypes.c_void_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint32
 # Callback types: pa_stream_notify_cb_t, pa_context_subscribe_cb_t, pa_server_info_cb_t,
-# pa_sink_info_cb_t.  An instance must be kept alive for as long as libpulse may call it.
+# pa_sink_info_cb_t, pa_source_info_cb_t.  An instance must be kept alive for as long as
+# libpulse may call it.
 Notify = ctypes.CFUNCTYPE(None, _P, _P)
 Subscribed = ctypes.CFUNCTYPE(None, _P, _U, _U, _P)
 ServerInfoCallback = ctypes.CFUNCTYPE(None, _P, ctypes.POINTER(ServerInfo), _P)
 SinkInfoCallback = ctypes.CFUNCTYPE(None, _P, ctypes.POINTER(SinkInfo), _I, _P)
+SourceInfoCallback = ctypes.CFUNCTYPE(None, _P, ctypes.POINTER(SourceInfo), _I, _P)
 
 _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "pa_mainloop_new": (_P, []),
@@ -91,6 +119,8 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "pa_context_subscribe": (_P, [_P, _U, _P, _P]),
     "pa_context_get_server_info": (_P, [_P, ServerInfoCallback, _P]),
     "pa_context_get_sink_info_by_name": (_P, [_P, _S, SinkInfoCallback, _P]),
+    "pa_context_get_sink_info_list": (_P, [_P, SinkInfoCallback, _P]),
+    "pa_context_get_source_info_list": (_P, [_P, SourceInfoCallback, _P]),
     "pa_operation_unref": (None, [_P]),
     "pa_stream_new": (_P, [_P, _S, ctypes.POINTER(SampleSpec), _P]),
     "pa_stream_connect_record": (_I, [_P, _S, ctypes.POINTER(BufferAttr), _I]),

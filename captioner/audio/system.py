@@ -5,7 +5,7 @@ not list it everywhere:
 
 * **Linux (PulseAudio, or PipeWire through pipewire-pulse):** every output
   has a *monitor* source.  PortAudio's ALSA device list does not show them,
-  so the sound server's own tool (``pactl``) lists them, and a monitor is
+  so the sound server lists them (:mod:`.pulse_sources`), and a monitor is
   recorded through PortAudio's ALSA ``pulse`` device with ``PULSE_SOURCE``
   naming the monitor while the stream opens (libpulse reads it then).  Opens
   are serialised by :data:`~captioner.audio.device_open.DEVICE_OPEN_LOCK` and the
@@ -29,20 +29,17 @@ for sounddevice, ``platform``) so the parsing is tested with canned output.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
-import subprocess
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from captioner.audio.devices import InputDevice, list_input_devices, numbered
+from captioner.audio.devices import InputDevice, list_input_devices
 from captioner.audio.errors import AudioError
 from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX, PulseMonitorSource
+from captioner.audio.pulse_sources import PulseSnapshot, Runner, read_pulse, run_command
 
 if TYPE_CHECKING:
     from captioner.audio.source import DeviceSource
@@ -61,27 +58,13 @@ WINDOWS_HELP = (
     "or use a PortAudio build with WASAPI loopback support. Details: " + WINDOWS_HELP_URL
 )
 LINUX_HELP = (
-    "No output monitors were found. System audio needs PulseAudio or PipeWire "
-    "(with pipewire-pulse) and the pactl tool (package pulseaudio-utils)."
+    "No output monitors were found. System audio needs PulseAudio, or PipeWire "
+    "with pipewire-pulse, and libpulse (package libpulse0)."
 )
 
 # Virtual loopback drivers and loopback-style inputs, matched case-insensitively.
 _MAC_LOOPBACK = re.compile(r"blackhole|loopback audio|soundflower|ishowu|background music")
 _WINDOWS_LOOPBACK = re.compile(r"\[loopback\]|stereo mix|what u hear|wave out mix|cable output")
-
-Runner = Callable[[Sequence[str]], "str | None"]
-
-
-def run_command(args: Sequence[str]) -> str | None:
-    """Run a tool with untranslated output; its stdout, or ``None`` if it failed."""
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    try:
-        result = subprocess.run(
-            list(args), capture_output=True, text=True, timeout=5, env=env, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return result.stdout if result.returncode == 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,144 +108,6 @@ class SystemAudioDevice:
 
 
 # -- Linux: PulseAudio / PipeWire monitors ----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PulseSource:
-    """What ``pactl list sources`` says about one source."""
-
-    name: str
-    description: str
-    monitor_of_sink: str | None
-
-
-def parse_sources_json(text: str) -> list[PulseSource]:
-    """``pactl -f json list sources`` (pactl ≥ 15).
-
-    pactl writes the sink a monitor belongs to under the key ``monitor_source``
-    (a naming slip in its JSON output); ``monitor_of_sink`` is accepted too.
-    """
-    out = []
-    for item in json.loads(text):
-        if not isinstance(item, dict):
-            continue
-        sink = item.get("monitor_of_sink", item.get("monitor_source"))
-        props = item.get("properties") or {}
-        if not sink and props.get("device.class") == "monitor":
-            sink = str(item.get("name", "")).removesuffix(".monitor") or None
-        out.append(
-            PulseSource(
-                name=str(item.get("name", "")),
-                description=str(item.get("description") or props.get("device.description", "")),
-                monitor_of_sink=str(sink) if sink and sink != "n/a" else None,
-            )
-        )
-    return out
-
-
-def parse_sources_text(text: str) -> list[PulseSource]:
-    """``pactl list sources`` in the C locale."""
-    return [
-        PulseSource(
-            name=fields.get("Name", ""),
-            description=fields.get("Description", ""),
-            monitor_of_sink=(
-                fields.get("Monitor of Sink") if fields.get("Monitor of Sink") != "n/a" else None
-            ),
-        )
-        for fields in _text_blocks(text, "Source #")
-    ]
-
-
-def parse_sinks(text: str) -> dict[str, str]:
-    """Sink name → description, from ``pactl -f json list sinks`` or the text form."""
-    stripped = text.lstrip()
-    if stripped.startswith("["):
-        with contextlib.suppress(ValueError):
-            return {
-                str(item.get("name", "")): str(item.get("description", ""))
-                for item in json.loads(stripped)
-                if isinstance(item, dict)
-            }
-    return {b.get("Name", ""): b.get("Description", "") for b in _text_blocks(text, "Sink #")}
-
-
-def _text_blocks(text: str, header: str) -> list[dict[str, str]]:
-    blocks: list[dict[str, str]] = []
-    for line in text.splitlines():
-        if line.startswith(header):
-            blocks.append({})
-        elif blocks and line.startswith("\t") and not line.startswith("\t\t"):
-            key, sep, value = line.strip().partition(": ")
-            if sep and key not in blocks[-1]:
-                blocks[-1][key] = value.strip()
-            elif not sep and key.endswith(":"):
-                blocks[-1].setdefault(key[:-1], "")
-    return blocks
-
-
-def default_sink(run: Runner) -> str | None:
-    """The default output's name (``pactl get-default-sink``, else ``pactl info``)."""
-    out = run(["pactl", "get-default-sink"])
-    if out and out.strip():
-        return out.strip()
-    return _server_defaults(run(["pactl", "info"]) or "").get("Default Sink")
-
-
-def _server_defaults(info: str) -> dict[str, str]:
-    """``Default Sink`` and ``Default Source`` from ``pactl info`` (C locale)."""
-    found = {}
-    for line in info.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("Default Sink", "Default Source") and value.strip():
-            found[key.strip()] = value.strip()
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class PulseSnapshot:
-    """One look at the sound server: its sources and which sink and source are default.
-
-    Read once per device scan (two or three ``pactl`` calls), then used for
-    both the named microphones and the system-audio monitors.
-    """
-
-    sources: list[PulseSource]
-    sinks: dict[str, str]
-    default_sink: str | None
-    default_source: str | None
-
-
-def read_pulse(run: Runner = run_command) -> PulseSnapshot | None:
-    """The sound server's sources and defaults; None without pactl or a server."""
-    text = run(["pactl", "-f", "json", "list", "sources"])
-    sources: list[PulseSource] | None = None
-    if text and text.lstrip().startswith("["):
-        with contextlib.suppress(ValueError, AttributeError):
-            sources = parse_sources_json(text)
-    if sources is None:
-        text = run(["pactl", "list", "sources"])
-        if not text:
-            return None
-        sources = parse_sources_text(text)
-    names = numbered([s.description for s in sources], [s.name for s in sources])  # twins
-    sources = [replace(s, description=d) for s, d in zip(sources, names, strict=True)]
-    defaults = _server_defaults(run(["pactl", "info"]) or "")
-    sinks: dict[str, str] = {}
-    # A monitor's description is "Monitor of <output>" on PulseAudio and PipeWire
-    # alike; the sinks are only asked for when one is not.
-    if any(s.monitor_of_sink and not s.description.startswith("Monitor of ") for s in sources):
-        sinks_text = run(["pactl", "-f", "json", "list", "sinks"]) or run(
-            ["pactl", "list", "sinks"]
-        )
-        sinks = parse_sinks(sinks_text) if sinks_text else {}
-        sinks = dict(zip(sinks, numbered(list(sinks.values()), list(sinks)), strict=True))
-    return PulseSnapshot(
-        sources=sources,
-        sinks=sinks,
-        default_sink=defaults.get("Default Sink"),
-        default_source=defaults.get("Default Source"),
-    )
 
 
 def pulse_monitors(snapshot: PulseSnapshot) -> list[SystemAudioDevice]:

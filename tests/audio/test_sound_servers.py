@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
-from tests.pulse import PulseServer
+from captioner.audio import pulse_query
+from captioner.audio.pulse_sources import read_pulse, run_command
+from tests.pulse import HEADSET, PulseServer
 
 pytestmark = [pytest.mark.pulse, pytest.mark.sound_servers]
 
@@ -17,3 +21,44 @@ def test_each_run_reaches_the_sound_server_it_is_named_after(pulse_server: Pulse
     info = subprocess.run(["pactl", "info"], capture_output=True, text=True, timeout=10)
     name = next(line for line in info.stdout.splitlines() if line.startswith("Server Name:"))
     assert ("on PipeWire" in name) == (pulse_server.kind == "pipewire"), name
+
+
+def list_devices(server: PulseServer, **env: str) -> str:
+    """``captioner --list-devices`` in a fresh interpreter talking to ``server``."""
+    done = subprocess.run(
+        [sys.executable, "-m", "captioner", "--list-devices"],
+        env={**server.env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_without_pactl_the_microphones_and_system_audio_are_still_listed_by_name(
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str, tmp_path: Path
+) -> None:
+    """Debian 12's PipeWire desktop has no pactl (pipewire-audio does not pull in
+    pulseaudio-utils): the pickers showed neither "Test USB Headset" nor any system audio,
+    only PortAudio's "pulse" and "default".  The server is asked with libpulse instead,
+    and the list is the one pactl gave."""
+    with_pactl = list_devices(pulse_server)
+    without_pactl = list_devices(pulse_server, PATH=str(tmp_path))  # an empty folder
+    assert f"    {HEADSET}\n" in without_pactl
+    assert f"* System audio — {pulse_server.sink}\n" in without_pactl  # the default output
+    assert f"System audio — {pulse_sink}\n" in without_pactl
+    assert without_pactl == with_pactl
+
+
+def test_the_sound_servers_own_answer_is_what_pactl_says(
+    pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
+) -> None:
+    """Sources, their descriptions, which output each monitors, and both defaults."""
+    told = pulse_query.snapshot()
+    assert told is not None
+    pactl = read_pulse(run_command)
+    assert pactl is not None
+    assert told.sources == pactl.sources
+    assert (told.default_sink, told.default_source) == (pactl.default_sink, pactl.default_source)
+    assert told.sinks[pulse_sink] == pulse_sink  # the description, as made

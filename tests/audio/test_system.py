@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from captioner.audio.devices import InputDevice
+from captioner.audio.pulse_sources import parse_sources_text
 from captioner.audio.system import (
     LINUX_HELP,
     MACOS_HELP_URL,
@@ -20,7 +21,6 @@ from captioner.audio.system import (
     help_url,
     list_loopback_inputs,
     list_system_sources,
-    parse_sources_text,
 )
 from tests.pulse import PulseServer, play_wav
 
@@ -143,9 +143,9 @@ def test_text_parser_ignores_non_monitors_and_nested_properties() -> None:
     ]
 
 
-def test_without_pactl_there_are_no_system_sources_and_the_help_says_why() -> None:
+def test_without_a_sound_server_there_are_no_system_sources_and_the_help_says_why() -> None:
     assert list_system_sources(platform="linux", run=runner({})) == []
-    assert "pactl" in help_text("linux") and help_text("linux") == LINUX_HELP
+    assert "pipewire-pulse" in help_text("linux") and help_text("linux") == LINUX_HELP
 
 
 def _device(index: int, name: str, api: str) -> InputDevice:
@@ -236,7 +236,8 @@ def test_two_identical_headsets_are_told_apart_the_same_way_at_every_scan() -> N
     # Two "Jabra EVOLVE 20" (a pair bought together) showed as two entries of the same
     # name, and a pick is remembered by name: the second could never be picked again.
     from captioner.audio.inventory import named_pulse_inputs
-    from captioner.audio.system import pulse_monitors, read_pulse
+    from captioner.audio.pulse_sources import read_pulse
+    from captioner.audio.system import pulse_monitors
 
     def source(name: str, description: str, monitor: str = "n/a") -> dict:
         return {"name": name, "description": description, "monitor_source": monitor}

@@ -14,7 +14,7 @@ import sys
 import pytest
 from PySide6.QtCore import QSettings
 
-from captioner.audio import inventory, system
+from captioner.audio import inventory, pulse_sources
 from captioner.core.settings import Key, Settings
 from tests.audio import test_inventory_server_only
 from tests.audio.fake_sd import FakeSoundDevice
@@ -33,7 +33,7 @@ def desktop(portaudio_asked, monkeypatch: pytest.MonkeyPatch) -> list[FakeSoundD
     server = pactl(
         {("pactl", "-f", "json", "list", "sources"): json.dumps(SOURCES), ("pactl", "info"): INFO}
     )
-    monkeypatch.setattr(inventory, "read_pulse", lambda _run: system.read_pulse(server))
+    monkeypatch.setattr(inventory, "read_pulse", lambda _run: pulse_sources.read_pulse(server))
     return portaudio_asked
 
 
