@@ -114,10 +114,13 @@ def scan_inputs(
     on_linux = platform.startswith(("linux", "freebsd"))
     snapshot = read_pulse(run) if on_linux else None
     default_source = (snapshot.default_source or "") if snapshot is not None else ""
-    if portaudio is None:
+    libpulse = False  # the server's sources are recorded with libpulse, not through PortAudio
+    if sd is None and snapshot is not None:
         from captioner.audio import pulse_record  # ctypes: on the scanning thread
 
-        portaudio = sd is not None or snapshot is None or not pulse_record.available()
+        libpulse = pulse_record.available()
+    if portaudio is None:
+        portaudio = not libpulse
     if not portaudio and snapshot is not None:
         server_only = Inventory(
             devices=named_pulse_inputs(snapshot),
@@ -140,7 +143,9 @@ def scan_inputs(
             devices = list_input_devices(sd)
         except AudioError as exc:
             problems.append(str(exc))
-    named = named_pulse_inputs(snapshot, devices) if snapshot is not None else []
+    # With libpulse they are listed whether or not PortAudio has a "pulse" device (PipeWire
+    # desktops often lack the ALSA plugin that makes it): PortAudio does not record them.
+    named = named_pulse_inputs(snapshot, None if libpulse else devices) if snapshot else []
     if any(d.is_default for d in named):
         # The server's default microphone, by name, is the better default than
         # PortAudio's "default" device (which leads to it anyway).

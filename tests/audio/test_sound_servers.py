@@ -62,3 +62,26 @@ def test_the_sound_servers_own_answer_is_what_pactl_says(
     assert told.sources == pactl.sources
     assert (told.default_sink, told.default_source) == (pactl.default_sink, pactl.default_source)
     assert told.sinks[pulse_sink] == pulse_sink  # the description, as made
+
+
+def alsa_without_plugins(folder: Path) -> Path:
+    """An ALSA configuration that loads no plugin's (no "pulse" device): a machine without
+    libasound2-plugins, as PipeWire desktops are (pipewire-alsa gives "pipewire" instead)."""
+    system = Path("/usr/share/alsa/alsa.conf")
+    text = system.read_text() if system.exists() else ""
+    kept = [line for line in text.splitlines() if "alsa/conf.d" not in line]
+    if len(kept) == len(text.splitlines()):
+        pytest.skip("no Debian-style ALSA configuration to take the plugins out of")
+    (folder / "alsa.conf").write_text("\n".join(kept) + "\n")
+    return folder / "alsa.conf"
+
+
+def test_without_alsas_pulse_plugin_the_microphones_are_still_listed(
+    pulse_server: PulseServer, pulse_headset: str, tmp_path: Path
+) -> None:
+    """``--list-devices`` (and a scan looking for a remembered pick PortAudio might have)
+    asks PortAudio too; without its "pulse" device the named microphones were left out,
+    though libpulse, not PortAudio, records them."""
+    listed = list_devices(pulse_server, ALSA_CONFIG_PATH=str(alsa_without_plugins(tmp_path)))
+    assert "  pulse  " not in listed  # PortAudio has no "pulse" device here
+    assert f"    {HEADSET}\n" in listed
