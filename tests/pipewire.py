@@ -103,6 +103,13 @@ def _start(directory: Path, server: PulseServer, env: dict[str, str]) -> None:
                 _wait_for_socket(socket, process, server)
 
 
+def require_pipewire() -> None:
+    """Skip (fail with ``CAPTIONER_REQUIRE_PULSE=1``) where PipeWire is not installed."""
+    for tool in _TOOLS:
+        if shutil.which(tool) is None:
+            fail_or_skip(f"{tool} is not installed: the PipeWire variant needs PipeWire")
+
+
 @contextlib.contextmanager
 def running_pipewire() -> Iterator[PulseServer]:
     """Start the four processes and make the default null sink; stop them all after.
@@ -158,9 +165,7 @@ def pipewire_server() -> Iterator[PulseServer]:
     Unlike ``pulseaudio_server`` it leaves ``os.environ`` alone: ``pulse_server``
     points one test at a time at it.
     """
-    for tool in _TOOLS:
-        if shutil.which(tool) is None:
-            fail_or_skip(f"{tool} is not installed: the PipeWire variant needs PipeWire")
+    require_pipewire()
     with contextlib.ExitStack() as stack:
         try:
             server = stack.enter_context(running_pipewire())

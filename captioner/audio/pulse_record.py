@@ -61,6 +61,9 @@ __all__ = ["PulseError", "PulseRecordStream", "available", "library"]
 log = logging.getLogger(__name__)
 
 _CONNECT_SECONDS = 10.0  # how long opening waits for the server's answers
+# Why the stream ended, when it was the server that went (not a device): PipeWire restarted
+# by an update or by hand ends every stream, and "device unplugged?" misled.
+SERVER_GONE = "the sound server stopped (PipeWire or PulseAudio restarted?)"
 _POLL_USEC = 100_000  # while opening: how often the wait looks at the clock
 
 
@@ -127,6 +130,7 @@ class PulseRecordStream:
         self._on_server_info = pa.ServerInfoCallback(self._default_known)
         self._on_sink_info = pa.SinkInfoCallback(self._sink_found)
         self.active = False
+        self.lost_reason: str | None = None  # set when it ends by itself, if known
         self._mainloop: int | None = lib.pa_mainloop_new()
         self._context: int | None = None
         self._stream: int | None = None
@@ -320,6 +324,9 @@ class PulseRecordStream:
                     callback(block, frames, None, None)
         finally:
             self.active = False
+            context = self._context
+            if context is not None and lib.pa_context_get_state(context) in pa.CONTEXT_ENDED:
+                self.lost_reason = SERVER_GONE
             self._free()
             self._finished_callback()
 

@@ -376,7 +376,9 @@ class DeviceSource:
             return
         if self._lost is None:
             if self._finished.is_set():
-                self._lost = "the audio stream stopped unexpectedly (device unplugged or disabled?)"
+                self._lost = getattr(stream, "lost_reason", None) or (
+                    "the audio stream stopped unexpectedly (device unplugged or disabled?)"
+                )
             else:
                 try:
                     active = bool(stream.active)

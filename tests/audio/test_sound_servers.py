@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from captioner.audio import pulse_query
+from captioner.audio.devices import sound_server_input
+from captioner.audio.errors import AudioError
 from captioner.audio.pulse_sources import read_pulse, run_command
+from captioner.audio.source import DeviceSource
+from tests.pipewire import require_pipewire, running_pipewire
 from tests.pulse import HEADSET, PulseServer
 
 pytestmark = [pytest.mark.pulse, pytest.mark.sound_servers]
@@ -85,3 +89,31 @@ def test_without_alsas_pulse_plugin_the_microphones_are_still_listed(
     listed = list_devices(pulse_server, ALSA_CONFIG_PATH=str(alsa_without_plugins(tmp_path)))
     assert "  pulse  " not in listed  # PortAudio has no "pulse" device here
     assert f"    {HEADSET}\n" in listed
+
+
+def test_a_sound_server_that_stops_mid_run_is_said_to_have_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PipeWire restarted (an update, ``systemctl --user restart pipewire pipewire-pulse``)
+    ends every stream: the app said "device unplugged or disabled?" of a headset still
+    plugged in.  A private PipeWire of its own, so the session's goes on."""
+    require_pipewire()
+    with running_pipewire() as server:
+        monkeypatch.setenv("PULSE_SERVER", server.server)
+        source = DeviceSource(sound_server_input(server.monitor, "USB Headset"))
+        pushed: list[bytes] = []
+        source.push_to(pushed.append)
+        source.open()
+        try:
+            while not pushed:
+                source.read(0.1)
+            server.processes[-1].terminate()  # pipewire-pulse
+            with pytest.raises(AudioError) as lost:
+                for _ in range(100):
+                    source.read(0.1)
+        finally:
+            source.close()
+    assert str(lost.value) == (
+        "Lost the audio device “USB Headset”: the sound server stopped "
+        "(PipeWire or PulseAudio restarted?)."
+    )
