@@ -210,4 +210,10 @@ def test_call_mode_keeps_them_in_step_with_you_across_a_switch(pulse_server, out
     start = int(np.argmax(np.abs(system) > 1e-3))  # the first audio "Them" heard after it
     assert np.max(np.abs(system)) > 0.05, "nothing heard from the headphones"
     lag = find_lag(mic[start:], system[start:]) / RATE
-    assert abs(lag) < 0.06, f"“Them” is {lag * 1000:.0f} ms off “You” after the switch"
+    # Off by the gap (0.6-2 s on PulseAudio) before "Them" bridged it.  PulseAudio's two
+    # streams deliver their 50 ms blocks in step (measured: 0-2 ms).  PipeWire's do not:
+    # each stream's blocks have their own phase (up to 50 ms apart), and its remap source,
+    # this test's microphone, adds 0 or 43 ms of its own even with no switch (measured:
+    # -11 to 66 ms after one).
+    limit = 0.06 if pulse_server.kind == "pulseaudio" else 0.1
+    assert abs(lag) < limit, f"“Them” is {lag * 1000:.0f} ms off “You” after the switch"
