@@ -110,14 +110,6 @@ def _text_blocks(text: str, header: str) -> list[dict[str, str]]:
     return blocks
 
 
-def default_sink(run: Runner) -> str | None:
-    """The default output's name (``pactl get-default-sink``, else ``pactl info``)."""
-    out = run(["pactl", "get-default-sink"])
-    if out and out.strip():
-        return out.strip()
-    return _server_defaults(run(["pactl", "info"]) or "").get("Default Sink")
-
-
 def _server_defaults(info: str) -> dict[str, str]:
     """``Default Sink`` and ``Default Source`` from ``pactl info`` (C locale)."""
     found = {}
