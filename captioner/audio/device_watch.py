@@ -36,7 +36,6 @@ _SINK, _SOURCE = 0x0000, 0x0001
 _TYPE_MASK, _NEW, _CHANGE, _REMOVE = 0x0030, 0x0000, 0x0010, 0x0020
 _NOAUTOSPAWN = 0x0001  # pa_context_flags_t: never start a sound server just to watch it
 _CONNECT_SECONDS = 5.0
-_POLL_USEC = 100_000  # while connecting only
 _RETRY_FIRST_S, _RETRY_MAX_S = 1.0, 60.0
 # At exit, how long a closed watch may take to let go of the server (once woken: milliseconds).
 _EXIT_JOIN_S = 1.0
@@ -160,10 +159,6 @@ class DeviceWatch:
         while (state := lib.pa_context_get_state(context)) != pa.CONTEXT_READY:
             if state in pa.CONTEXT_ENDED or self._stop.is_set() or time.monotonic() > deadline:
                 return False
-            if (
-                lib.pa_mainloop_prepare(mainloop, _POLL_USEC) < 0
-                or lib.pa_mainloop_poll(mainloop) < 0
-                or lib.pa_mainloop_dispatch(mainloop) < 0
-            ):
+            if not pa.step(lib, mainloop):
                 return False
         return True

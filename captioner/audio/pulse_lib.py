@@ -147,6 +147,24 @@ def library() -> Any | None:
         return _library or None
 
 
+# How long one bounded main-loop step may wait while connecting or asking: short, so
+# the caller looks at its clock and its stop flag in between.
+STEP_USEC = 100_000
+
+
+def step(lib: Any, mainloop: int, timeout_usec: int = STEP_USEC) -> bool:
+    """One pass of libpulse's main loop, waiting at most ``timeout_usec``; False if it failed.
+
+    ``pa_mainloop_iterate`` blocks without a bound; a caller with a deadline
+    (connecting, a query) needs prepare/poll/dispatch with a timeout instead.
+    """
+    return not (
+        lib.pa_mainloop_prepare(mainloop, timeout_usec) < 0
+        or lib.pa_mainloop_poll(mainloop) < 0
+        or lib.pa_mainloop_dispatch(mainloop) < 0
+    )
+
+
 def available() -> bool:
     """Whether :func:`library` would load, found without loading it (a device scan asks).
 

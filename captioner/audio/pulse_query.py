@@ -21,7 +21,6 @@ from captioner.audio import pulse_lib as pa
 from captioner.audio.pulse_sources import PulseSnapshot, PulseSource
 
 _TIMEOUT_S = 5.0
-_POLL_USEC = 100_000
 _INVALID_INDEX = 0xFFFFFFFF  # PA_INVALID_INDEX: monitor_of_sink of a source that is no monitor
 
 
@@ -119,9 +118,5 @@ def _run_until(
             return False
         if state == pa.CONTEXT_READY and done():
             return True
-        if (
-            lib.pa_mainloop_prepare(mainloop, _POLL_USEC) < 0
-            or lib.pa_mainloop_poll(mainloop) < 0
-            or lib.pa_mainloop_dispatch(mainloop) < 0
-        ):
+        if not pa.step(lib, mainloop):
             return False

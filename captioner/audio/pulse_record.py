@@ -64,7 +64,6 @@ _CONNECT_SECONDS = 10.0  # how long opening waits for the server's answers
 # Why the stream ended, when it was the server that went (not a device): PipeWire restarted
 # by an update or by hand ends every stream, and "device unplugged?" misled.
 SERVER_GONE = "the sound server stopped (PipeWire or PulseAudio restarted?)"
-_POLL_USEC = 100_000  # while opening: how often the wait looks at the clock
 
 
 def bridge_seconds(since_last: float, came: float) -> float:
@@ -190,11 +189,7 @@ class PulseRecordStream:
                 raise PulseError(self._message())
             if time.monotonic() > deadline:
                 raise PulseError("the sound server did not answer")
-            if (
-                lib.pa_mainloop_prepare(mainloop, _POLL_USEC) < 0
-                or lib.pa_mainloop_poll(mainloop) < 0
-                or lib.pa_mainloop_dispatch(mainloop) < 0
-            ):
+            if not pa.step(lib, mainloop):
                 raise PulseError("libpulse's main loop failed")
 
     def start(self) -> None:
