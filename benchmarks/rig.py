@@ -278,7 +278,7 @@ def private_pulse() -> Iterator[tuple[dict[str, str], str]]:
     The environment points clients at the daemon and makes the ALSA "pulse"
     device record the sink's monitor, i.e. what is played into the sink.
     """
-    from tests.pulse import DEFAULT_SINK, PulseServer, _stop, _wait_until_ready
+    from tests.pulse import DEFAULT_SINK, PulseServer, stop, wait_until_ready
 
     for tool in ("pulseaudio", "pactl", "paplay"):
         if shutil.which(tool) is None:
@@ -309,13 +309,13 @@ def private_pulse() -> Iterator[tuple[dict[str, str], str]]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    server = PulseServer(directory, socket, process, directory / "pulseaudio.log")
+    server = PulseServer(directory, socket, [process], directory / "pulseaudio.log")
     try:
-        _wait_until_ready(server)
+        wait_until_ready(server)
         client = {"PULSE_SERVER": server.server, "PULSE_SOURCE": f"{DEFAULT_SINK}.monitor"}
         yield client, DEFAULT_SINK
     finally:
-        _stop(process)
+        stop(process)
         log.close()
         shutil.rmtree(directory, ignore_errors=True)
 
