@@ -7,6 +7,11 @@ test and ``benchmarks/offline_engine.py``:
 * :func:`clips` — every recording with its reference transcript;
 * :func:`mixed` — a clip with white noise or synthetic music under it at a
   set signal-to-noise ratio (seeded, so runs are comparable);
+* :func:`in_room` — a clip heard across a room: convolved with a synthetic
+  room response (exponentially decaying noise of a set RT60 after a direct
+  path at a set direct-to-reverberant ratio; seeded);
+* :func:`by_phone` — a clip through a telephone line: 8 kHz, G.711 µ-law,
+  resampled up again;
 * :func:`split_at_pauses` — a clip cut at its quietest word boundaries
   (found by forced alignment) with silence put between the pieces, so each
   piece is an utterance whose first word is an onset;
@@ -152,6 +157,39 @@ def mixed(clip: Clip, kind: str, snr_db: float, seed: int = 0) -> Clip:
     return Clip(
         f"{clip.name}+{kind}{snr_db:g}dB", _pcm(speech + scale * background), clip.reference
     )
+
+
+def in_room(clip: Clip, rt60_s: float, drr_db: float, seed: int = 1) -> Clip:
+    """``clip`` heard across a room with reverberation time ``rt60_s``.
+
+    Real rooms add early reflections this leaves out; the late tail is what
+    smears one word into the next, and ``drr_db`` (direct path against the
+    tail) says how far the talker is: +5 dB a laptop at arm's length in an
+    office, 0 dB across a meeting room.  Loudness is kept.
+    """
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(rt60_s * RATE)) / RATE
+    response = rng.standard_normal(len(t)) * np.exp(-6.9 * t / rt60_s)  # -60 dB at RT60
+    response[: int(0.003 * RATE)] = 0.0
+    response[0] = np.sqrt(np.sum(response**2) * 10 ** (drr_db / 10))
+    speech = _samples(clip.pcm)
+    heard = np.convolve(speech, response)[: len(speech)]
+    heard *= np.sqrt(np.mean(speech**2) / np.mean(heard**2))
+    return Clip(f"{clip.name}+room{rt60_s:g}s{drr_db:+g}dB", _pcm(heard), clip.reference)
+
+
+def by_phone(clip: Clip) -> Clip:
+    """``clip`` as a phone call carries it: 8 kHz, 8-bit µ-law (G.711), back to 16 kHz."""
+    import soxr
+
+    narrow = soxr.resample(_samples(clip.pcm) / 32768.0, RATE, 8000)
+    mu = 255.0
+    coded = np.round(
+        np.sign(narrow) * np.log1p(mu * np.abs(np.clip(narrow, -1, 1))) / np.log1p(mu) * 127
+    )
+    decoded = np.sign(coded) * np.expm1(np.abs(coded) / 127 * np.log1p(mu)) / mu
+    wide = soxr.resample(decoded, 8000, RATE)[: len(clip.pcm) // 2] * 32768.0
+    return Clip(f"{clip.name}+phone", _pcm(wide), clip.reference)
 
 
 @cache
