@@ -54,11 +54,21 @@ def unchanged_length(old: list[Segment], new: list[Segment]) -> int:
     return kept
 
 
+def utf16_length(text: str) -> int:
+    """``text``'s length as Qt counts it: an emoji or a rare ideograph (beyond the BMP) is two.
+
+    A document position counts UTF-16 units, a Python index code points: the
+    kept start of "😀 hi" → "😀 hello" is 3 code points but 4 units, and a
+    cursor set 3 units in rewrote the line as "😀 ello".
+    """
+    return len(text.encode("utf-16-le")) // 2
+
+
 def rewrite(block: QTextBlock, segments: list[Segment]) -> None:
     """Make ``block`` hold ``segments``, rewriting only from the first character that differs."""
     keep = unchanged_length(written(block), segments)
     cursor = QTextCursor(block)
-    cursor.setPosition(block.position() + keep)
+    cursor.setPosition(block.position() + utf16_length("".join(t for t, _ in segments)[:keep]))
     cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
     if cursor.hasSelection():
         cursor.removeSelectedText()
