@@ -52,13 +52,16 @@ class ScriptTurn:
     # Diarization label ("A", "B") sent with the turn and its words when the
     # client asked for speaker_labels.
     speaker: str | None = None
+    # What goes between two words in the transcript: nothing in Japanese, Chinese
+    # or Thai, whose words the service sends as they are written, unspaced.
+    joiner: str = " "
 
     def formatted_text(self, count: int | None = None) -> str:
         """Formatted text for the first ``count`` words (a ForceEndpoint cuts a turn short)."""
         count = len(self.words) if count is None else count
         if count == len(self.words) and self.formatted is not None:
             return self.formatted
-        text = " ".join(self.words[:count])
+        text = self.joiner.join(self.words[:count])
         return (text[:1].upper() + text[1:] + ".") if text else ""
 
 
@@ -624,7 +627,7 @@ class FakeV3Server:
         turn = self.script.turns[session.turn_index]
         first = session.first_word
         texts = turn.words[first : first + session.words_out]
-        transcript = " ".join(texts)
+        transcript = turn.joiner.join(texts)
         if formatted and first == 0:
             transcript = turn.formatted_text(session.words_out)
             split = transcript.split()

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 from captioner.core.transcript import TurnUpdate, Word
 from captioner.engines.assemblyai.turn_extras import speaker_label
+from captioner.engines.assemblyai.turn_text import words_text
 from captioner.engines.base import EngineListener
 
 if TYPE_CHECKING:
@@ -208,15 +209,21 @@ class TurnPlacement:
             if self.retired:
                 return
             until = self.own_until_ms
-            owned = [
-                (w, final)
-                for w, final in words
+            mine = [
+                i
+                for i, (w, _) in enumerate(words)
                 if w.start_ms >= self.own_from_ms and (until is None or w.start_ms < until)
             ]
+            owned = [words[i] for i in mine]
             kept = [w for w, _ in owned]
+            texts = [w.text for w, _ in words]
             # When part of the turn lies in another connection's window, the
-            # text is rebuilt from the words this connection owns.
-            text = event.transcript if len(kept) == len(words) else " ".join(w.text for w in kept)
+            # text is the part of the transcript the words this connection owns cover.
+            text = (
+                event.transcript
+                if len(kept) == len(words)
+                else words_text(event.transcript, texts, mine)
+            )
             closing = False
             if event.end_of_turn:
                 closing = self._open_partials.pop(key, None) is not None
@@ -226,11 +233,12 @@ class TurnPlacement:
                     if self.last_final_end_ms is None or end > self.last_final_end_ms:
                         self.last_final_end_ms = end
             elif text.strip():
-                final_words = tuple(w for w, final in owned if final)
+                finals = [i for i in mine if words[i][1]]
+                final_words = tuple(words[i][0] for i in finals)
                 self._open_partials[key] = TurnUpdate(
                     key=key,
                     order=event.turn_order,
-                    text=" ".join(w.text for w in final_words),
+                    text=words_text(event.transcript, texts, finals),
                     words=final_words,
                     end_of_turn=True,
                 )
