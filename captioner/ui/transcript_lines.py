@@ -32,6 +32,7 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
 from captioner.core.caption_line import CaptionLine, caption_line
 from captioner.core.transcript import Turn
+from captioner.ui.bidi_isolate import isolated_line
 from captioner.ui.block_rewrite import Segment, rewrite
 from captioner.ui.line_styles import LineStyles, earlier_notice, format_clock
 
@@ -223,7 +224,7 @@ class TranscriptLines:
     # -- writing ------------------------------------------------------------------
 
     def _line(self, turn: Turn) -> CaptionLine:
-        return caption_line(turn, mask_profanity=self.mask_profanity)
+        return isolated_line(caption_line(turn, mask_profanity=self.mask_profanity))
 
     def _label_format(self, line: CaptionLine, style: QTextCharFormat) -> QTextCharFormat | None:
         """Call mode: the label in its side's colour (italic like the words); else ``None``."""

@@ -13,6 +13,7 @@ from dataclasses import replace
 import pytest
 
 from captioner.core.transcript import Translation, Turn, Word
+from captioner.ui.bidi_isolate import FSI, PDI
 from captioner.ui.transcript_lines import LINE_BREAK
 from captioner.ui.transcript_view import TranscriptView
 
@@ -20,6 +21,11 @@ from captioner.ui.transcript_view import TranscriptView
 def turn(n: int, text: str, **extra: object) -> Turn:
     words = (Word("w", n * 2000, n * 2000 + 500),)
     return Turn(f"k{n}", n, text, words=words, **extra)  # type: ignore[arg-type]
+
+
+def bare(text: str) -> str:
+    """``text`` without the invisible marks that set right-to-left words apart."""
+    return text.replace(FSI, "").replace(PDI, "")
 
 
 @pytest.fixture
@@ -45,7 +51,7 @@ GROWING = [
 def test_a_line_in_progress_grows_without_losing_letters(view, steps) -> None:
     for text in steps:
         view.show_partial(turn(1, text))
-        assert view.partial_text() == text
+        assert bare(view.partial_text()) == text
 
 
 def test_a_finished_line_keeps_its_letters_when_its_translation_arrives(view) -> None:
@@ -57,3 +63,40 @@ def test_a_finished_line_keeps_its_letters_when_its_translation_arrives(view) ->
         view.finished_texts()[0]
         == f"00:02  今日は𠀋の会議です 😀{LINE_BREAK}       {translated.text}"
     )
+
+
+# -- right-to-left words after a time and a label ---------------------------------
+
+ARABIC = "مرحبا بكم في اجتماع Zoom اليوم سنتحدث عن 2024 خطة."  # "the word Zoom" inside
+
+
+def reading_order_xs(view: TranscriptView, words: list[str], block_number: int) -> list[float]:
+    """Where each of ``words`` (in the order written) starts on screen, in its block."""
+    block = view.document().findBlockByNumber(block_number)
+    line = block.layout().lineAt(0)
+    text = block.text()
+    return [line.cursorToX(text.index(word) + 2)[0] for word in words]
+
+
+@pytest.mark.parametrize("speaker", ["B", None])
+def test_an_arabic_line_with_a_latin_word_reads_right_to_left_after_its_time(view, speaker) -> None:
+    """Each word of the sentence sits left of the one before (an Arabic reader reads
+    from the right), "Zoom" among them; the time stays at the left, with the others."""
+    view.insert_turn(0, turn(1, "Good morning.", finished=True, speaker=speaker))
+    view.insert_turn(1, turn(2, ARABIC, finished=True, speaker=speaker))
+    view.show_partial(turn(3, "مرحبا بكم في Zoom اليوم", speaker=speaker))
+    xs = reading_order_xs(view, ["مرحبا", "اجتماع", "Zoom", "اليوم", "2024", "خطة"], 1)
+    assert xs == sorted(xs, reverse=True), xs
+    assert reading_order_xs(view, ["00:04"], 1)[0] < min(xs)
+    partial = reading_order_xs(view, ["مرحبا", "Zoom", "اليوم"], 2)
+    assert partial == sorted(partial, reverse=True), partial
+
+
+def test_an_arabic_translation_under_an_english_line_reads_right_to_left(view) -> None:
+    line = turn(1, "Welcome to the Zoom meeting.", finished=True)
+    view.insert_turn(0, replace(line, translation=Translation("ar", "مرحبا بكم في اجتماع Zoom")))
+    block = view.document().firstBlock()
+    layout, text = block.layout(), block.text()
+    second = layout.lineAt(layout.lineCount() - 1)
+    xs = [second.cursorToX(text.index(w) + 2)[0] for w in ["مرحبا", "اجتماع", "Zoom"]]
+    assert xs == sorted(xs, reverse=True), xs
