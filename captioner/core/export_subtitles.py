@@ -14,6 +14,7 @@ class would be invisible or left to styling).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 
 from captioner.core.bilingual import bilingual_cues
@@ -37,6 +38,28 @@ def _cues(turns: Sequence[Turn], options: ExportOptions) -> list[Cue]:
     return build_cues(shown, labels, options.cue_limits)
 
 
+RLM = "\u200f"  # right-to-left mark: invisible, sets a line's direction
+
+
+def _rtl(line: str) -> bool:
+    """Whether ``line`` is mostly right-to-left letters (Arabic, Hebrew), a Latin word aside."""
+    kinds = [unicodedata.bidirectional(char) for char in line]
+    rtl = sum(kind in ("R", "AL") for kind in kinds)
+    return rtl > 0 and rtl >= kinds.count("L")
+
+
+def _directed(lines: list[str]) -> list[str]:
+    """Each right-to-left line opened by a right-to-left mark.
+
+    A player sets a subtitle line in the direction of its first letter: an
+    Arabic line after ">> B: ", or one starting with "Zoom" or "2024", was set
+    left to right, its runs swapped around the Latin word, the sentence's end
+    read first.  The mark sets the line right to left, a label at its right,
+    where the reader starts; a translation's lines go by their own letters.
+    """
+    return [RLM + line if _rtl(line) else line for line in lines]
+
+
 def to_srt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> str:
     """SubRip: numbered cues; ``>> A:`` opens the first cue of each labelled turn."""
     blocks = []
@@ -46,6 +69,7 @@ def to_srt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
         lines[0] = cue.tag + lines[0]
         if cue.opens_turn and cue.label:
             lines[0] = label_prefix(cue.label) + lines[0]
+        lines = _directed(lines)
         timing = f"{clock(cue.start_ms, sep=',')} --> {clock(cue.end_ms, sep=',')}"
         blocks.append("\n".join([str(number), timing, *lines]))
     return "\n\n".join(blocks) + "\n" if blocks else ""
@@ -63,6 +87,7 @@ def to_vtt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
     for cue in cues:
         lines = [_vtt_escape(line) for line in cue.lines]
         lines[0] = cue.tag + lines[0]
+        lines = _directed(lines)
         if cue.label:
             lines[0] = f"<v {_vtt_escape(cue.label)}>{lines[0]}"
         blocks.append("\n".join([f"{clock(cue.start_ms)} --> {clock(cue.end_ms)}", *lines]))
