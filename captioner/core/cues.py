@@ -19,7 +19,13 @@ Hypothesis properties):
 * **Scripts without spaces.** Chinese and Japanese text (a translation, most
   often) has no spaces to break at: a run of it is cut into pieces after its
   punctuation (、。！？…) or every ``PIECE_CHARS`` characters (never before a
-  closing mark), and two such pieces are joined without a space again.
+  closing mark, never inside a Latin word), and the pieces are joined
+  without a space again (a space in the text stays one).
+  Thai, Lao, Khmer and Burmese space their phrases but not their words: a
+  long phrase is cut the same way (never inside a letter with its vowel or
+  tone marks), and only its pieces are joined without a space.  When the
+  service's words are known (a cloud turn: "今日は会議です" comes as 今日 /
+  は / 会議 / です), a run is cut between them, each piece with its own time.
 * **Breaks.** A new cue starts when the next word would not fit the layout,
   would make the cue span more than ``max_ms`` (7 s), follows a pause of
   ``pause_ms`` or more, or follows a sentence end (``. ? !``) once the cue
@@ -32,7 +38,8 @@ Hypothesis properties):
   with words crammed together, e.g. zero-length or overlapping timings).  A
   cue is longer than ``max_ms`` only when it is a single word that is.
 * **Missing timings.** A turn's text (the formatted text when there is one)
-  takes the timings of its words when the word count matches; otherwise its
+  takes the timings of its words when the word count matches, or when its
+  words written together make its text (scripts without spaces); otherwise its
   words are spread over the turn's span by length.  A turn with no timed
   words at all is placed after the previous turn, at ``ms_per_char``.
 """
@@ -54,6 +61,10 @@ _UNSPACED = re.compile(
     "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff"
     "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]"
 )
+# Scripts that space their phrases but not their words: Thai, Lao, Myanmar, Khmer.
+_PHRASED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_LEADING_VOWELS = "เแโใไເແໂໃໄ"  # written before the consonant they follow: never a piece's end
+GLUE = "\u2060"  # opens a piece cut from a phrase: joined to the one before without a space
 PIECE_CHARS = 12  # the longest piece an unspaced run is cut into (24 columns)
 _CLAUSE_END = "、。，．！？；：…"
 _NO_LINE_START = "、。，．！？；：…）」』】〉》〕］｝ーっゃゅょッャュョ"
@@ -103,7 +114,9 @@ def clean_tokens(text: str) -> list[str]:
     tokens = []
     for token in text.split():
         cleaned = "".join(ch for ch in token if unicodedata.category(ch) != "Cc")
-        if len(cleaned) > PIECE_CHARS and _UNSPACED.search(cleaned):
+        if len(cleaned.lstrip(GLUE)) > PIECE_CHARS and (
+            _UNSPACED.search(cleaned) or _PHRASED.search(cleaned)
+        ):
             tokens.extend(_pieces(cleaned))
         elif cleaned:
             tokens.append(cleaned)
@@ -111,36 +124,50 @@ def clean_tokens(text: str) -> list[str]:
 
 
 def _pieces(token: str) -> list[str]:
-    """An unspaced run cut after its clause marks, then every ``PIECE_CHARS`` characters."""
+    """An unspaced run cut after its clause marks, then every ``PIECE_CHARS`` characters.
+
+    Never before a mark that goes with the letter before it (a vowel or tone
+    mark, a virama) nor after a vowel written before its consonant.  Each
+    piece after the first opens with :data:`GLUE`: joined back without a
+    space, whatever letter it starts with ("Zoomで" cut as "Zoo" / "mで" was
+    joined again as "Zoo mで").
+    """
     pieces, current = [], ""
     for index, char in enumerate(token):
         current += char
         following = token[index + 1 : index + 2]
         if following in _NO_LINE_START and following:
             continue  # a closing mark stays with what it closes
-        if char in _CLAUSE_END or len(current) >= PIECE_CHARS:
+        if (following and unicodedata.category(following)[0] == "M") or char in _LEADING_VOWELS:
+            continue  # one letter, written together
+        if char in _CLAUSE_END or len(current.lstrip(GLUE)) >= PIECE_CHARS:
             pieces.append(current)
             current = ""
     if current:
         pieces.append(current)
+    pieces[1:] = [GLUE + piece.lstrip(GLUE) for piece in pieces[1:]]
     return pieces
 
 
-def _glued(left: str, right: str) -> bool:
-    return bool(_UNSPACED.match(left[-1:]) and _UNSPACED.match(right[:1]))
-
-
 def join_words(texts: Sequence[str]) -> str:
-    """Words as a line: spaces between them, none between two pieces of unspaced script."""
+    """Words as a line: a space between two, none before a piece (:data:`GLUE`) of a run."""
     out = ""
     for text in texts:
-        out += text if not out or _glued(out, text) else " " + text
-    return out
+        out += text[1:] if text.startswith(GLUE) else text if not out else " " + text
+    return out.lstrip(GLUE)
 
 
 def width(text: str) -> int:
-    """Columns ``text`` takes: two for a wide (East Asian) character, else one."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    """Columns ``text`` takes: two for a wide (East Asian) character, none for a mark
+    written on the letter before it (a Thai vowel, a Hindi vowel sign), else one."""
+    return sum(
+        2
+        if unicodedata.east_asian_width(ch) in "WF"
+        else 0
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        else 1
+        for ch in text
+    )
 
 
 def _spread(tokens: Sequence[str], start_ms: int, end_ms: int, confidence: float) -> list[Word]:
@@ -179,11 +206,47 @@ def timed_words(turn: Turn, not_before_ms: int, limits: CueLimits = CueLimits())
     if len(turn.words) == len(tokens):
         paired = [replace(w, text=t) for w, t in zip(turn.words, tokens, strict=True)]
         return normalise_words(paired)
+    written = _written_together(turn.text, turn.words)
+    if written is not None:
+        return normalise_words(written)
     timed = normalise_words(turn.words)
     if timed:
         return _spread(tokens, timed[0].start_ms, max(w.end_ms for w in timed), 1.0)
     duration = max(limits.min_ms, limits.ms_per_char * len(join_words(tokens)))
     return _spread(tokens, not_before_ms, not_before_ms + duration, 1.0)
+
+
+def _written_together(text: str, words: Sequence[Word]) -> list[Word] | None:
+    """The turn's words cut from its text, when runs of them written together make it.
+
+    Each whitespace-separated run of ``text`` must be the texts of some next
+    words, in order, with punctuation around them (added by formatting) kept
+    with the word it touches; a word after the first of its run opens with
+    :data:`GLUE`.  ``None`` when the words do not make the text.
+    """
+    runs = ["".join(ch for ch in run if unicodedata.category(ch) != "Cc") for run in text.split()]
+    spoken = [w for w in words if "".join(w.text.split())]
+    out: list[Word] = []
+    at = 0
+    for run in runs:
+        pos, first = 0, True
+        while at < len(spoken) and pos < len(run):
+            piece = "".join(spoken[at].text.split())
+            lead = pos
+            while lead < len(run) and unicodedata.category(run[lead])[0] == "P":
+                lead += 1  # an opening mark goes with the word after it
+            if not run.startswith(piece, lead):
+                break
+            end = lead + len(piece)
+            after = spoken[at + 1].text if at + 1 < len(spoken) else None
+            if not (after and run.startswith(after, end)):
+                while end < len(run) and unicodedata.category(run[end])[0] == "P":
+                    end += 1  # a closing mark goes with the word before it
+            out.append(replace(spoken[at], text=("" if first else GLUE) + run[pos:end]))
+            pos, first, at = end, False, at + 1
+        if pos != len(run) or first:
+            return None
+    return out if at == len(spoken) and out else None
 
 
 def _greedy_lines(texts: Sequence[str], reserve: int, limits: CueLimits) -> list[list[str]]:
