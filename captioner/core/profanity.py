@@ -20,6 +20,9 @@ Rules, each tested:
   "son-of-a-b****", "bull-shit" gives "bull-s***"); a compound whose parts
   are innocent but which is listed when joined is masked whole
   ("cock-sucker" gives "c***-******").
+* Other scripts: a listed word next to Japanese, Chinese or Thai letters
+  (written without spaces) is masked ("今日はs***です"); a word carrying an
+  accent written as a mark of its own is another word, left whole.
 * Masking is idempotent: masked text ("f***", or AssemblyAI's own
   server-side masking) is left as it is.
 * A turn's translation (live translation, see
@@ -43,8 +46,18 @@ from captioner.core.profanity_words import PROFANE_WORDS
 from captioner.core.transcript import Translation, Turn, Word
 
 # A word: letters, with apostrophes or hyphens only *between* letters (so the
-# quote marks and dashes around a word are punctuation, not part of it).
-_TOKEN = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+# quote marks and dashes around a word are punctuation, not part of it).  An
+# accent written as a mark of its own (U+0300…) is part of its letter's word:
+# "cunẗs" is another word, not "c***̈s".  Scripts written without spaces
+# (Chinese, Japanese, Thai…) are not part of a Latin word next to them:
+# "今日はshitです" holds "shit", masked as it would be between spaces.
+_UNSPACED = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f"
+    "\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+)
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_PART = rf"(?:[^\W\d_{_UNSPACED}][{_MARKS}]*)+"
+_TOKEN = re.compile(rf"{_PART}(?:[-'’]{_PART})*")
 _LETTER = re.compile(r"[^\W\d_]")
 # What may follow an apostrophe after a listed word: "shit's", "fuck'em".
 _CLITICS = frozenset({"s", "re", "ll", "d", "ve", "m", "em"})

@@ -185,3 +185,26 @@ def test_a_translation_is_masked_wherever_its_original_is() -> None:
     # A clean translation keeps the turn the same object.
     fine = Turn("k4", 4, "Hello.", (), finished=True, translation=Translation("fr", "Bonjour."))
     assert mask_turn(fine) is fine
+
+
+# -- other scripts ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        # Japanese, Chinese and Thai put no space around a word: it is masked all the same.
+        ("今日はshitです", "今日はs***です"),
+        ("这个fucking东西", "这个f******东西"),
+        ("fuckครับ", "f***ครับ"),
+        # words of other scripts are left alone, and so is a word with an accent mark
+        # written on its own: it is another word, never partly masked.
+        ("मैं fuck नहीं, नमस्ते दोस्तों", "मैं f*** नहीं, नमस्ते दोस्तों"),
+        ("مرحبا fuck Zoom", "مرحبا f*** Zoom"),
+        ("cunt\u0308s", "cunt\u0308s"),
+        ("shit\u0301 shit", "shit\u0301 s***"),
+        ("今日は会議です", "今日は会議です"),
+    ],
+)
+def test_words_next_to_or_in_other_scripts(raw: str, shown: str) -> None:
+    assert mask_text(raw) == shown
