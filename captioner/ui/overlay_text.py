@@ -116,9 +116,11 @@ class Paragraph:
         """The text of each line on screen, top to bottom (original, then translation)."""
         out = []
         for layout, text in ((self.layout, self.text), (self.sub, self.line.translation)):
+            units = text.encode("utf-16-le")  # Qt counts UTF-16 units: an emoji is two
             for i in range(layout.lineCount() if layout is not None else 0):
                 line = layout.lineAt(i)  # type: ignore[union-attr]
-                shown = text[line.textStart() : line.textStart() + line.textLength()]
+                start, end = line.textStart(), line.textStart() + line.textLength()
+                shown = units[2 * start : 2 * end].decode("utf-16-le")
                 out.append(shown.replace(WORD_JOINER, "").strip())
         return out
 

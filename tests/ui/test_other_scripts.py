@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from PySide6.QtGui import QFontMetricsF
 
+from captioner.core.caption_line import CaptionLine
 from captioner.core.transcript import Translation, Turn, Word
 from captioner.ui.bidi_isolate import FSI, PDI
 from captioner.ui.transcript_lines import LINE_BREAK
 from captioner.ui.transcript_view import TranscriptView
+from tests.ui.test_overlay_text import make_overlay
 
 
 def turn(n: int, text: str, **extra: object) -> Turn:
@@ -100,3 +103,21 @@ def test_an_arabic_translation_under_an_english_line_reads_right_to_left(view) -
     second = layout.lineAt(layout.lineCount() - 1)
     xs = [second.cursorToX(text.index(w) + 2)[0] for w in ["مرحبا", "اجتماع", "Zoom"]]
     assert xs == sorted(xs, reverse=True), xs
+
+
+# -- the overlay ---------------------------------------------------------------------
+
+
+def test_the_overlay_reports_each_wrapped_row_of_a_line_with_emoji_as_shown(
+    qtbot, tmp_path
+) -> None:
+    """Rows are cut where Qt wraps them, counted in UTF-16 units: read with Python
+    indexes, each row after an emoji or a rare ideograph began a letter early."""
+    overlay = make_overlay(qtbot, tmp_path, overlay__history_lines=5, overlay__width_percent=30)
+    text = "𠀋の会議😀は今日です" * 4
+    overlay.set_history([CaptionLine(text)])
+    rows = overlay.visible_text_lines()
+    assert len(rows) >= 2, rows
+    assert "".join(rows) == text
+    metrics = QFontMetricsF(overlay.caption_font)
+    assert all(metrics.horizontalAdvance(row) <= overlay._text_width() + 1 for row in rows), rows
