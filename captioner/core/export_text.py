@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from captioner.core.bidi import isolated
 from captioner.core.caption_line import CaptionLine, caption_lines
 from captioner.core.export_base import (
     DEFAULT_OPTIONS,
@@ -40,10 +41,16 @@ def to_txt(turns: Sequence[Turn], options: ExportOptions = DEFAULT_OPTIONS) -> s
         if line.speaker:
             parts.append(f"{line.speaker}:")
         # "(offline)": a stand-in the cloud never replaced, marked as in the window
-        parts.append(line.tag + " ".join(line.text.split()))
-        translated = line.translation_note if options.translations else None
+        parts.append(line.tag + isolated(" ".join(line.text.split())))
+        translated = _note(line) if options.translations else None
         paragraphs.append(" ".join(parts) + (f"\n{translated}" if translated else ""))
     return "\n\n".join(paragraphs) + "\n" if paragraphs else ""
+
+
+def _note(line: CaptionLine) -> str | None:
+    """``(ar) …``: the translation under its line, its words isolated (see :mod:`.bidi`)."""
+    text = " ".join(line.translation.split())
+    return f"({line.language}) {isolated(text)}" if text else None
 
 
 def _lines(turns: Sequence[Turn], options: ExportOptions) -> list[CaptionLine]:
@@ -114,9 +121,9 @@ def to_markdown(
         head = f"[{clock(caption.start_ms, millis=False)}]" if caption.start_ms is not None else ""
         if caption.speaker:
             head = f"{head} {_md(caption.speaker)}:".strip()
-        text = _md(caption.tag + " ".join(caption.text.split()))
+        text = _md(caption.tag + isolated(" ".join(caption.text.split())))
         lines.append(f"**{head}** {text}" if head else text)
-        translated = caption.translation_note if options.translations else None
+        translated = _note(caption) if options.translations else None
         if translated:  # a line of its own (a hard break: two trailing spaces)
             lines[-1] += "  "
             lines.append(f"*{_md(translated)}*")

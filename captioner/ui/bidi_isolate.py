@@ -1,33 +1,19 @@
 """Right-to-left words in the transcript read in their own order, after a time and a label.
 
-A transcript line is written left to right: its time, "B: ", then the
-words.  Arabic or Hebrew words with a Latin word or a number among them
-("مرحبا بكم في اجتماع Zoom اليوم") came out in the order of a left-to-right
-line: the runs on either side of "Zoom" swapped, and a right-to-left reader
-read the sentence's end first.  Set between Unicode's first-strong isolate
-and its closing mark (FSI … PDI, invisible), the words take their own
-direction (that of their first letter) whatever stands before them, as the
+See :mod:`captioner.core.bidi`: each line's words, and its translation, are
+a first-strong isolate when they hold right-to-left letters, so "B: " and
+the time stay in the left column and the words read right to left, as the
 overlay lays out each line in its own direction.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
+from captioner.core.bidi import FSI, PDI, isolated
 from captioner.core.caption_line import CaptionLine
 
-FSI, PDI = "\u2068", "\u2069"  # first-strong isolate, pop directional isolate
-# Letters of right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo…, their
-# presentation forms, and those beyond the BMP.
-_RTL = re.compile(
-    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
-)
-
-
-def isolated(text: str) -> str:
-    """``text`` as its own directional run when it holds right-to-left letters."""
-    return f"{FSI}{text}{PDI}" if _RTL.search(text) else text
+__all__ = ["FSI", "PDI", "isolated_line"]
 
 
 def isolated_line(line: CaptionLine) -> CaptionLine:

@@ -13,7 +13,8 @@ import unicodedata
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from captioner.core.export import to_srt, to_vtt
+from captioner.core.bidi import FSI, PDI
+from captioner.core.export import to_markdown, to_srt, to_txt, to_vtt
 from captioner.core.transcript import Translation, Turn, Word
 
 ARABIC = "مرحبا بكم في اجتماع Zoom اليوم سنتحدث عن خطة 2024 الجديدة للشركة وعن المنتجات القادمة."
@@ -169,3 +170,30 @@ def test_a_latin_word_inside_japanese_is_never_split_by_an_added_space() -> None
     turn = Turn("t", 0, text, spoken(["x"]), True)
     lines = cue_lines(turn)
     assert "".join(lines) == text, lines
+
+
+# -- TXT and Markdown: the words as spoken, right-to-left ones in their own order -----
+
+
+def test_arabic_in_text_exports_is_isolated_after_its_time_and_label() -> None:
+    """A text editor sets a line in the direction of its first letter ("B" of "B: "):
+    Arabic words with "Zoom" and "2024" among them read out of order.  They are now a
+    first-strong isolate (invisible marks around them); the text is otherwise as spoken."""
+    translated = Translation("ar", "Zoom يبدأ الاجتماع الآن")
+    turns = [
+        Turn("a", 0, ARABIC, timed(ARABIC, 0, "B"), True, speaker="B"),
+        Turn(
+            "b",
+            1,
+            "Zoom starts now.",
+            timed("Zoom starts now.", 9000),
+            True,
+            translation=translated,
+        ),
+    ]
+    txt, markdown = to_txt(turns), to_markdown(turns)
+    assert f"[00:00:00] B: {FSI}{ARABIC}{PDI}" in txt.splitlines()
+    assert f"(ar) {FSI}{translated.text}{PDI}" in txt.splitlines()
+    assert "[00:00:09] Zoom starts now." in txt.splitlines()  # nothing added to others
+    assert f"**[00:00:00] B:** {FSI}{ARABIC}{PDI}" in markdown.splitlines()
+    assert f"*(ar) {FSI}{translated.text}{PDI}*" in markdown.splitlines()
