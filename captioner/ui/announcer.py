@@ -178,5 +178,17 @@ def _with_translation(line: CaptionLine) -> str:
     if not translation:
         return text
     if text and text[-1].isalnum():  # a plain (unformatted) line: a pause before the next
-        text += "."
+        text += _full_stop(text[-1])
     return f"{text} {translation}"
+
+
+def _full_stop(letter: str) -> str:
+    """The full stop of ``letter``'s script: Chinese and Japanese end a sentence with "。".
+
+    A Latin "." after kana or a Han character is read out by some voices
+    ("dot") instead of being taken as the end of the sentence.
+    """
+    code = ord(letter)
+    if 0x3040 <= code <= 0x30FF or 0x3400 <= code <= 0x9FFF or 0x20000 <= code <= 0x3FFFF:
+        return "。"
+    return "."

@@ -212,6 +212,19 @@ def test_both_announces_the_original_and_its_translation_as_one(controller, hear
     assert heard == ["Hello there. Bonjour.", "How are you? Comment allez-vous ?"]
 
 
+def test_a_japanese_line_and_its_translation_are_parted_by_a_japanese_full_stop(
+    controller, heard
+) -> None:
+    # A plain (unformatted) Japanese line ends in a letter, and the pause
+    # before its translation is the language's own full stop, not a "." read out as a dot.
+    ctl = controller(formats_turns=False, translates=True, display="both")
+    ctl._on_update(cloud(0, "今日は会議です", formatted=False))
+    translate(ctl, 0, "We have a meeting today.")
+    ctl._on_update(cloud(1, "ok see you", formatted=False))
+    translate(ctl, 1, "じゃあまたね")
+    assert heard == ["今日は会議です。 We have a meeting today.", "ok see you. じゃあまたね"]
+
+
 def test_the_profanity_filter_masks_an_announced_translation(controller, heard) -> None:
     ctl = controller(
         formats_turns=False, translates=True, display="translation", hide_profanity=True
