@@ -26,7 +26,7 @@ window that asked for it; it only moves aside when there is room.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QWindow
 from shiboken6 import isValid
 
@@ -41,6 +41,10 @@ _FOLLOWED = (QEvent.Type.Move, QEvent.Type.Resize, QEvent.Type.Expose, QEvent.Ty
 
 class OverlayClearance(QObject):
     """Moves the overlay aside (or out of sight) while it would cover an active app window."""
+
+    # True when the overlay stepped out of sight (no room beside the window in use),
+    # False when it is back: a vanished overlay is otherwise taken for a broken one.
+    outOfSight = Signal(bool)
 
     def __init__(self, overlay: CaptionOverlay, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -145,10 +149,12 @@ class OverlayClearance(QObject):
         if not self._overlay.held:
             self._home = QRect(home)
         self._overlay.hold(spot)
+        self.outOfSight.emit(spot is None)
 
     def come_back(self) -> None:
         if self._overlay.held:
             self._overlay.release(self._home)
+            self.outOfSight.emit(False)
 
 
 def _app_window(window: QWindow | None, overlay: CaptionOverlay) -> QWindow | None:

@@ -20,6 +20,7 @@ Alt+Left/Right size it (see :mod:`captioner.ui.overlay_keys`).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
 
 from captioner.core.settings import Key, Settings
 from captioner.ui.controller import CaptionController
@@ -29,6 +30,12 @@ from captioner.ui.overlay import CaptionOverlay
 from captioner.ui.overlay_clearance import OverlayClearance
 from captioner.ui.overlay_keys import PlacingKeys
 from captioner.ui.tray import CaptionerTray
+
+OUT_OF_SIGHT = "Overlay out of the way while you use Captioner"
+OUT_OF_SIGHT_TIP = (
+    "There is no room for the caption overlay beside this window, so it steps out of sight "
+    "while you use Captioner. It is back when you switch to another app."
+)
 
 
 class OverlayVisibility(QObject):
@@ -59,7 +66,16 @@ class OverlayVisibility(QObject):
         self.placing_keys.done.activated.connect(self.end_sample)
         # Never over Captioner's own dialogs and windows while they are in use.
         self.clearance = OverlayClearance(overlay, self)
+        # Said in a permanent part of the status bar: its passing messages are the
+        # engine's and the input's (each status change clears them).
+        self.away_label = QLabel(OUT_OF_SIGHT)
+        self.away_label.setToolTip(OUT_OF_SIGHT_TIP)
+        self.away_label.setAccessibleDescription(OUT_OF_SIGHT_TIP)
+        self.away_label.hide()
+        window.statusBar().addPermanentWidget(self.away_label)
+        self.clearance.outOfSight.connect(self._say_out_of_sight)
         controller.runningChanged.connect(self._on_running)
+        controller.runningChanged.connect(lambda _running: self._say_out_of_sight())
         if tray is not None:
             tray.overlayToggled.connect(window.set_overlay_shown)
             window.overlayToggled.connect(tray.set_overlay_visible)
@@ -78,6 +94,7 @@ class OverlayVisibility(QObject):
         else:
             self._set_sample(False)
             self._overlay.hide()
+        self._say_out_of_sight()
 
     def show_sample(self) -> None:
         """The overlay with sample captions, for placing and styling it before a run."""
@@ -112,6 +129,19 @@ class OverlayVisibility(QObject):
         self._overlay.set_locked(not self._overlay.locked)
         if self._window.overlay_shown() and self._controller.running:
             self._overlay.show()
+
+    def _say_out_of_sight(self, hidden: bool = True) -> None:
+        """While the overlay stands out of sight for the app's own windows, the status bar says so.
+
+        With no room above or below the window in use (a large overlay, a window
+        in the middle of the screen) the overlay vanishes while Captioner has the
+        focus: with nothing said, people took that for captions that had stopped.
+        """
+        overlay = self._overlay
+        # Shown while held out of sight (not merely moved aside) and wanted on screen: a
+        # run may start, and show it, while it already stands aside.
+        away = hidden and overlay.held and overlay.wanted_visible and not overlay.isVisible()
+        self.away_label.setVisible(away)
 
     def _on_running(self, running: bool) -> None:
         if running:

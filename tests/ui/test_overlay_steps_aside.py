@@ -134,3 +134,28 @@ def test_after_stepping_aside_it_comes_back_to_where_the_user_has_it_now(qtbot) 
     overlay.hold(dragged.translated(0, -200))
     overlay.release(dragged)
     assert overlay.geometry() == dragged
+
+
+def test_an_overlay_with_no_room_beside_the_window_in_use_says_where_it_went(
+    make_app, qtbot, desktop_focus
+):
+    """A window as tall as the screen leaves the overlay no room above or below it.
+
+    The overlay then steps out of sight while the window is in use: people took the
+    vanished overlay for captions that had stopped, so the status bar says why.
+    """
+    app = make_app("--input-file", str(SHORT_CLIP))
+    area = app.window.screen().availableGeometry()
+    app.window.setGeometry(area.adjusted(0, 40, 0, -10))  # the frame's title bar aside
+    focused(qtbot, app)
+    over_the_start_button(app)
+    away = app.overlay_visibility.away_label
+    assert not away.isVisible()
+    start(qtbot, app)
+    qtbot.waitUntil(lambda: app.overlay.held and not app.overlay.isVisible(), timeout=2000)
+    qtbot.waitUntil(away.isVisible, timeout=2000)  # after "Listening", which clears messages
+    assert away.text().startswith("Overlay out of the way")
+    # Another app takes the focus: the overlay is back, and the message gone.
+    QGuiApplication.instance().focusWindowChanged.emit(None)  # as the desktop would
+    qtbot.waitUntil(lambda: app.overlay.isVisible(), timeout=2000)
+    assert not away.isVisible()
