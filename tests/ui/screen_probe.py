@@ -33,8 +33,14 @@ PROBE_TIMEOUT_S = 120  # a hang guard: a probe takes a few seconds
 # -- in the test's process ---------------------------------------------------------
 
 
-def run_probe(probe: Path, tmp_path: Path, width: int, height: int, scale: int, arg: str) -> dict:
-    """Run ``probe arg`` on one offscreen ``width``×``height`` screen at ``scale``; its report."""
+def run_probe(
+    probe: Path, tmp_path: Path, width: int, height: int, scale: int, arg: str, family: str = ""
+) -> dict:
+    """Run ``probe arg`` on one offscreen ``width``×``height`` screen at ``scale``; its report.
+
+    ``family``: the desktop font's family, where a test needs the one the windows were laid
+    out for (DejaVu Sans: Noto Sans, taller at the same size, rightly grows them).
+    """
     config = tmp_path / "screen.json"
     screen = {"name": "S", "x": 0, "y": 0, "width": width, "height": height}
     screen.update({"logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1})
@@ -45,6 +51,7 @@ def run_probe(probe: Path, tmp_path: Path, width: int, height: int, scale: int, 
         QT_SCALE_FACTOR=str(scale),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         PYTHONPATH=str(ROOT),  # this checkout's captioner
+        PROBE_FONT_FAMILY=family,
     )
     done = subprocess.run(
         [sys.executable, str(probe), arg],
@@ -79,6 +86,8 @@ def probe_app(
     if font_points:
         font = QFont(app.font())
         font.setPointSizeF(font_points)
+        if family := os.environ.get("PROBE_FONT_FAMILY"):
+            font.setFamily(family)
         app.setFont(font)
     if look:
         from captioner.ui.app_look import apply_look

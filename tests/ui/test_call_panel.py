@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QPushButton, QStyle, QVBoxLayout, QWidget
 
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.level_meter import level_to_percent
@@ -47,8 +47,12 @@ def test_picking_a_source_is_signalled(qtbot) -> None:
 
 def test_call_mode_toggle_and_mute_buttons_emit(qtbot) -> None:
     panel = make(qtbot)
+    # On the box itself: the middle of a check box wider than its text is not a click
+    # on it (in a narrower font than DejaVu Sans, Noto Sans, the text ends before it).
+    box = panel.toggle.style().pixelMetric(QStyle.PixelMetric.PM_IndicatorWidth)
+    on_box = QPoint(box // 2 + 1, panel.toggle.height() // 2)
     with qtbot.waitSignal(panel.callModeToggled) as toggled:
-        qtbot.mouseClick(panel.toggle, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.toggle, Qt.MouseButton.LeftButton, pos=on_box)
     assert toggled.args == [True] and panel.call_mode()
     with qtbot.waitSignal(panel.muteToggled) as muted:
         qtbot.mouseClick(panel.mute_buttons["system"], Qt.MouseButton.LeftButton)

@@ -17,6 +17,9 @@ from pathlib import Path
 from tests.ui.screen_probe import run_probe
 
 PROBE = Path(__file__).with_name("large_text_probe.py")
+# The font the sizes were laid out for (fonts-dejavu-core, a run dependency): a desktop
+# whose "Sans Serif" is Noto Sans has taller lines at 9 pt, and the windows rightly grow.
+USUAL_FAMILY = "DejaVu Sans"
 
 
 def test_with_a_16_pt_font_the_pickers_and_shortcut_names_are_shown_whole(tmp_path) -> None:
@@ -28,7 +31,7 @@ def test_with_a_16_pt_font_the_pickers_and_shortcut_names_are_shown_whole(tmp_pa
 
 def test_the_usual_font_keeps_the_usual_sizes(tmp_path) -> None:
     """Only text larger than the sizes were laid out for grows the windows."""
-    seen = run_probe(PROBE, tmp_path, 1920, 1080, 1, "9")
+    seen = run_probe(PROBE, tmp_path, 1920, 1080, 1, "9", USUAL_FAMILY)
     assert seen["window"] == [820, 520]
 
 
@@ -45,7 +48,7 @@ def test_with_a_16_pt_font_check_boxes_grow_with_their_text(tmp_path) -> None:
 
 
 def test_the_usual_font_keeps_the_usual_check_boxes(tmp_path) -> None:
-    seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9")
+    seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9", USUAL_FAMILY)
     sizes = {tuple(size[:2]) for size in [*seen["main"].values(), *seen["captions"].values()]}
     assert sizes == {(14, 14)}  # Fusion's own size, as before
 
