@@ -51,18 +51,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from captioner.core import scripts
 from captioner.core.caption_line import PROVISIONAL_TAG
 from captioner.core.transcript import Turn, Word
 
 _SENTENCE_END = re.compile(r"[.?!…。！？][\"'”’)\]」』]*$")
 # Scripts written without spaces between words: CJK punctuation, kana, ideographs,
 # full-width forms (not Hangul, which spaces its words).
-_UNSPACED = re.compile(
-    "[\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff\u3100-\u312f\u31a0-\u31ff"
-    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60]"
-)
+_UNSPACED = re.compile(f"[{scripts.CJK_MARKS}{scripts.KANA_HAN}]")
 # Scripts that space their phrases but not their words: Thai, Lao, Myanmar, Khmer.
-_PHRASED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+_PHRASED = re.compile(f"[{scripts.PHRASED}]")
 _LEADING_VOWELS = "เแโใไເແໂໃໄ"  # written before the consonant they follow: never a piece's end
 GLUE = "\u2060"  # opens a piece cut from a phrase: joined to the one before without a space
 PIECE_CHARS = 12  # the longest piece an unspaced run is cut into (24 columns)

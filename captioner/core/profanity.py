@@ -42,6 +42,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
+from captioner.core import scripts
 from captioner.core.profanity_words import PROFANE_WORDS
 from captioner.core.transcript import Translation, Turn, Word
 
@@ -51,10 +52,7 @@ from captioner.core.transcript import Translation, Turn, Word
 # "cunẗs" is another word, not "c***̈s".  Scripts written without spaces
 # (Chinese, Japanese, Thai…) are not part of a Latin word next to them:
 # "今日はshitです" holds "shit", masked as it would be between spaces.
-_UNSPACED = (
-    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f"
-    "\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-)
+_UNSPACED = scripts.PHRASED + scripts.KANA_HAN + scripts.HALFWIDTH_KANA
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _PART = rf"(?:[^\W\d_{_UNSPACED}][{_MARKS}]*)+"
 _TOKEN = re.compile(rf"{_PART}(?:[-'’]{_PART})*")

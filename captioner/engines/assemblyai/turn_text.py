@@ -16,12 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from captioner.core import scripts
+
 # Scripts written without spaces between words: CJK (ideographs, kana,
 # punctuation, full-width forms), Thai, Lao, Khmer, Myanmar (not Hangul).
 _UNSPACED = re.compile(
-    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3000-\u303f\u3040-\u30ff"
-    "\u3100-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uff60"
-    "\U00020000-\U0003134f]"
+    f"[{scripts.PHRASED}{scripts.CJK_MARKS}{scripts.KANA_HAN}{scripts.HAN_BEYOND_BMP}]"
 )
 
 
