@@ -8,12 +8,17 @@ the sentence's end first.  Set between Unicode's first-strong isolate and
 its closing mark (FSI … PDI, invisible), the words take their own direction
 (that of their first letter) whatever stands before them.
 
-Pure Python: the main window's transcript and the text exports share it.
+Pure Python: the main window's transcript (:func:`isolated_line`, so "B: "
+and the time stay in the left column, as the overlay lays out each line in its
+own direction) and the text exports share it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from captioner.core.caption_line import CaptionLine
 
 FSI, PDI = "\u2068", "\u2069"  # first-strong isolate, pop directional isolate
 # Letters of right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo…, their
@@ -26,3 +31,11 @@ _RTL = re.compile(
 def isolated(text: str) -> str:
     """``text`` as its own directional run when it holds right-to-left letters."""
     return f"{FSI}{text}{PDI}" if _RTL.search(text) else text
+
+
+def isolated_line(line: CaptionLine) -> CaptionLine:
+    """``line`` with its words and its translation each isolated (unchanged if neither is)."""
+    text, translation = isolated(line.text), isolated(line.translation)
+    if text is line.text and translation is line.translation:
+        return line
+    return replace(line, text=text, translation=translation)

@@ -75,7 +75,7 @@ class OverlayVisibility(QObject):
         window.statusBar().addPermanentWidget(self.away_label)
         self.clearance.outOfSight.connect(self._say_out_of_sight)
         controller.runningChanged.connect(self._on_running)
-        controller.runningChanged.connect(lambda _running: self._say_out_of_sight())
+        controller.runningChanged.connect(self._say_out_of_sight)
         if tray is not None:
             tray.overlayToggled.connect(window.set_overlay_shown)
             window.overlayToggled.connect(tray.set_overlay_visible)
@@ -130,7 +130,7 @@ class OverlayVisibility(QObject):
         if self._window.overlay_shown() and self._controller.running:
             self._overlay.show()
 
-    def _say_out_of_sight(self, hidden: bool = True) -> None:
+    def _say_out_of_sight(self, *_changed: object) -> None:
         """While the overlay stands out of sight for the app's own windows, the status bar says so.
 
         With no room above or below the window in use (a large overlay, a window
@@ -138,10 +138,11 @@ class OverlayVisibility(QObject):
         focus: with nothing said, people took that for captions that had stopped.
         """
         overlay = self._overlay
-        # Shown while held out of sight (not merely moved aside) and wanted on screen: a
-        # run may start, and show it, while it already stands aside.
-        away = hidden and overlay.held and overlay.wanted_visible and not overlay.isVisible()
-        self.away_label.setVisible(away)
+        # Read from the overlay, not from what changed: held out of sight (not merely moved
+        # aside) and wanted on screen. A run may start, and show it, while it stands aside.
+        self.away_label.setVisible(
+            overlay.held and overlay.wanted_visible and not overlay.isVisible()
+        )
 
     def _on_running(self, running: bool) -> None:
         if running:

@@ -30,9 +30,9 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
+from captioner.core.bidi import isolated_line
 from captioner.core.caption_line import CaptionLine, caption_line
 from captioner.core.transcript import Turn
-from captioner.ui.bidi_isolate import isolated_line
 from captioner.ui.block_rewrite import Segment, rewrite
 from captioner.ui.line_styles import LineStyles, earlier_notice, format_clock
 

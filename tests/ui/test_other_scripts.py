@@ -13,9 +13,9 @@ from dataclasses import replace
 import pytest
 from PySide6.QtGui import QFontMetricsF
 
+from captioner.core.bidi import FSI, PDI
 from captioner.core.caption_line import CaptionLine
 from captioner.core.transcript import Translation, Turn, Word
-from captioner.ui.bidi_isolate import FSI, PDI
 from captioner.ui.transcript_lines import LINE_BREAK
 from captioner.ui.transcript_view import TranscriptView
 from tests.ui.test_overlay_text import make_overlay
