@@ -5,8 +5,9 @@ PulseAudio daemon whose null sink plays the same LibriVox speech, the same local
 v3 server: see ``benchmarks/rig.py``), it launches and measures:
 
 * Captioner (``python -m captioner``, from ``--source``, default this checkout)
-  captioning via the cloud (``--engine assemblyai --start``), and idle with the
-  window open, once with each engine selected;
+  captioning via the cloud (``--engine assemblyai --start``), captioning with
+  the offline engine (``--engine offline --start``: memory only), and idle with
+  the window open, once with each engine selected;
 * AssemblyAI's Python quickstart (``benchmarks/reference/quickstart.py``: the SDK,
   a sounddevice microphone, print) for the cloud figures;
 * a bare PySide6 window (``benchmarks/reference/bare_window.py``) for start-up and
@@ -189,6 +190,33 @@ class Bench:
         out.add("terminated", 1.0 if seen else 0.0)
         out.add("turns", turns)
 
+    def caption_offline(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
+        """Launch an offline captioner, play the speech once its window shows, read its memory.
+
+        The most either reading reached while it captions: the recogniser and
+        the final-decode process both work then, each with the model loaded.
+        """
+        process, began = self.launch(cmd, env)
+        pid = process.pid
+        if not wait_for(
+            lambda: self.display.mapped_after(pid, began) or process.poll() is not None, 120
+        ):
+            out.notes.append(f"no window within 120 s; see run-{self.runs}.log")
+        player = play(self.wav, self.sink, self.pulse_env)
+        peak_rss, peak_distinct, ends = 0.0, 0.0, time.monotonic() + self.args.caption_seconds
+        while time.monotonic() < ends and process.poll() is None:
+            time.sleep(1.0)  # pages once reads every page table: not too often
+            peak_rss = max(peak_rss, family_rss_mb(pid))
+            peak_distinct = max(peak_distinct, family_distinct_mb(pid) or 0.0)
+        player.terminate()
+        player.wait()
+        out.add("max_rss", peak_rss or None)
+        out.add("max_distinct", peak_distinct or None)
+        if process.poll() is None:
+            self.interrupt(process)
+        else:
+            out.notes.append(f"exited while captioning ({process.poll()}); see run-{self.runs}.log")
+
     def idle(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
         """Launch a windowed program, wait for its window, let it settle, read its memory."""
         process, began = self.launch(cmd, env)
@@ -251,6 +279,14 @@ def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Figures]:
                         "idle-offline",
                         bench.idle,
                         lambda: bench.captioner("--engine", "offline", "--device", "pulse"),
+                        {},
+                    ),
+                    (
+                        "offline",
+                        bench.caption_offline,
+                        lambda: bench.captioner(
+                            "--engine", "offline", "--device", "pulse", "--start"
+                        ),
                         {},
                     ),
                     (

@@ -14,7 +14,14 @@ grows with the transcript shows sooner (``--turns-per-minute 70`` gives the
 minute at the last minute within 5 % of minute 2.  Captioner runs from a
 compiled copy of the checkout (``rig.installed``), as installed.
 
+With ``--engine offline`` the same speech (the LibriVox clips end to end,
+repeated) is captioned by the offline engine instead, the first engine a new
+user without a key meets: PocketSphinx decodes real speech the whole time, so
+what its decoders keep between utterances shows.  The turns counted are the
+finished lines its journal holds.
+
     .venv/bin/python benchmarks/soak.py [--minutes 30] [--turns-per-minute 200] [--source DIR]
+    .venv/bin/python benchmarks/soak.py --engine offline [--minutes 30]
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import itertools
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +41,8 @@ from rig import (
     KEY,
     ROOT,
     Display,
+    captioner_env,
+    child_defaults,
     cpu_seconds,
     family_rss_mb,
     installed,
@@ -69,12 +79,43 @@ def script(turns: int) -> TurnScript:
     return TurnScript(made)
 
 
+def journal_turns(sessions: Path) -> int:
+    """Finished lines written so far (a revised turn is counted again: offline never revises)."""
+    count = 0
+    for path in sessions.glob("**/*.jsonl"):
+        with contextlib.suppress(OSError), path.open("rb") as journal:
+            count += sum(1 for line in journal if line.startswith(b'{"type":"turn"'))
+    return count
+
+
+def launch_offline_captioning(
+    site: Path, tmp: Path, display: Display, wav: Path
+) -> subprocess.Popen[bytes]:
+    """Captioner from ``site`` captioning ``wav`` (read in real time) with the offline engine."""
+    home = tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    environment = captioner_env(display, [site], home)
+    environment.pop("ASSEMBLYAI_API_KEY", None)
+    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
+    cmd += ["--engine", "offline", "--input-file", str(wav), "--start"]
+    with (tmp / "captioner.log").open("wb") as log:
+        return subprocess.Popen(
+            cmd,
+            env=environment,
+            cwd=site,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=child_defaults,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="length of the session")
     parser.add_argument("--source", type=Path, default=ROOT, help="the Captioner checkout to run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--turns-per-minute", type=float, default=200.0, help="at most 240")
+    parser.add_argument("--engine", choices=("assemblyai", "offline"), default="assemblyai")
     args = parser.parse_args(argv)
     interruptible()
     source = args.source.resolve()
@@ -82,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="captioner-soak-"))
     period = 60.0 / min(args.turns_per_minute, 240.0)  # two 100 ms words and a gap ≥ 50 ms
     print(
-        f"Captioner from {source}; {args.minutes:g} min; a turn every {period:.2f} s; "
-        f"load {os.getloadavg()}",
+        f"Captioner from {source}; {args.engine}; {args.minutes:g} min; "
+        + (f"a turn every {period:.2f} s; " if args.engine == "assemblyai" else "")
+        + f"load {os.getloadavg()}",
         flush=True,
     )
     display = Display()
@@ -99,11 +141,19 @@ def main(argv: list[str] | None = None) -> int:
             gap_ms=period * 1000 - 200,
         )
         site = installed(source, tmp)
-        with server:
-            process = launch_cloud_captioning(
-                site, tmp, display, server.url, wav, home=tmp / "home"
-            )
-            if not wait_for(lambda: server.finished > 0 or process.poll() is not None, 120):
+        offline = args.engine == "offline"
+        with server if not offline else contextlib.nullcontext():
+            if offline:
+                process = launch_offline_captioning(site, tmp, display, wav)
+            else:
+                process = launch_cloud_captioning(
+                    site, tmp, display, server.url, wav, home=tmp / "home"
+                )
+
+            def finished() -> int:
+                return journal_turns(tmp / "sessions") if offline else server.finished
+
+            if not wait_for(lambda: finished() > 0 or process.poll() is not None, 120):
                 print("no turn within 120 s")
             if process.poll() is not None:
                 print(f"Captioner exited ({process.returncode}); see {tmp / 'captioner.log'}")
@@ -119,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                     args.keep = True
                     break
                 cpu = cpu_seconds(process.pid)
-                row = (minute, family_rss_mb(process.pid), cpu - last_cpu, server.finished)
+                row = (minute, family_rss_mb(process.pid), cpu - last_cpu, finished())
                 last_cpu = cpu
                 rows.append(row)
                 print(f"{row[0]:6d}  {row[1]:6.1f}  {row[2]:9.2f}  {row[3]:14d}", flush=True)
