@@ -316,6 +316,7 @@ class OfflineEngine(WorkerEngine):
         live: LiveProcess | None = None
         try:
             live = self._model.acquire()
+            self._model.share_model(live)  # the final decoder, forked off its model
             live.begin(self._segmenter_options)  # waits for its model without the GIL
         except (LiveProcessError, OSError) as exc:  # missing or corrupt model files
             log.error("Loading the offline model failed: %s", exc)

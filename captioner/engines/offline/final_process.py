@@ -34,7 +34,7 @@ import logging
 import os
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from captioner.engines.offline.child import ChildProcess, leave_signals_to_the_parent
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 log = logging.getLogger(__name__)
+
+# Makes a final-decode worker off a loaded model: (noisy_params, denoise) → (process, pipe).
+Fork = Callable[[Mapping[str, Any] | None, bool], tuple[Any, "Connection"]]
 
 # Spawning Python, importing PocketSphinx and building a decoder: a few seconds
 # on a slow, busy machine.  A decode gets this plus time per second of audio.
@@ -89,7 +92,7 @@ class FinalDecodeProcess:
         self._denoise = denoise
         self._lock = threading.Lock()  # one request in flight; guards the fields below
         self._state = threading.Lock()  # guards _users
-        self._process: ChildProcess | None = None
+        self._process: ChildProcess | Any = None  # or a shared_model.ForkedWorker
         self._conn: Connection | None = None
         self._ready = False
         self._failures = 0
@@ -113,17 +116,45 @@ class FinalDecodeProcess:
     def given_up(self) -> bool:
         return self._failures >= MAX_FAILURES
 
-    def acquire(self) -> None:
-        """A run begins: start the process now, so its model loads during speech."""
+    def acquire(self, *, start: bool = True) -> None:
+        """A run begins: start the process now, so its model loads during speech.
+
+        ``start=False``: the run will :meth:`adopt` one forked off its live
+        recogniser instead (a first decode starts one if that never comes).
+        """
         with self._state:
             self._users += 1
         with self._lock:
             self._failures = 0  # a new run gives it a new chance (it was given up for good)
-            if not self._closed:
+            if not self._closed and start:
                 try:
                     self._start()
                 except OSError:
                     log.exception("Could not start the final-decode process")
+
+    def adopt(self, fork: Fork) -> None:
+        """Take the process ``fork(noisy_params, denoise)`` makes, if none runs yet.
+
+        ``fork`` asks a live recogniser to fork a worker off its loaded model
+        (:mod:`~captioner.engines.offline.shared_model`); where it fails, a
+        process of its own is started, as :meth:`acquire` would have.
+        """
+        with self._lock:
+            if self._closed or self._process is not None:
+                return
+            try:
+                process, conn = fork(self._noisy_params, self._denoise)
+            except Exception as exc:  # any failure: load a model of its own
+                log.warning("Could not share the live recogniser's model for finals: %s", exc)
+                try:
+                    self._start()
+                except OSError:
+                    log.exception("Could not start the final-decode process")
+                return
+            atexit.unregister(self._atexit)
+            atexit.register(self._atexit)
+            self._process, self._conn, self._ready = process, conn, False
+            log.debug("Final-decode worker forked off the live recogniser (pid %s)", process.pid)
 
     def release(self) -> None:
         """A run ended: stop the process if no other run needs it."""
@@ -290,14 +321,23 @@ def serve(
     with contextlib.suppress(OSError, AttributeError):
         os.nice(NICE_INCREMENT)
     try:
-        from captioner.engines.offline.model import new_decoder, restart_stream
-        from captioner.engines.offline.noisy import final_route
+        from captioner.engines.offline.model import new_decoder
 
         decoder = new_decoder(params)
     except Exception as exc:  # the parent logs it and falls back
         with contextlib.suppress(OSError):  # the run may be over already
             conn.send(("error", f"could not load the model: {exc}"))
         return
+    serve_decoder(conn, decoder, noisy_params, denoise)
+
+
+def serve_decoder(
+    conn: Connection, decoder: Any, noisy_params: Mapping[str, Any] | None, denoise: bool
+) -> None:
+    """:func:`serve` with its decoder loaded (or forked off the live one: shared_model)."""
+    from captioner.engines.offline.model import new_decoder, restart_stream
+    from captioner.engines.offline.noisy import final_route
+
     noisy = None  # built at the first noisy utterance (most sessions have none)
     try:
         conn.send(("ready", os.getpid()))

@@ -133,6 +133,25 @@ class LiveProcess:
         self.wait_ready()
         self._send(("begin", dict(segmenter_options)))
 
+    def fork_final(
+        self, change: Mapping[str, Any], noisy_params: Mapping[str, Any] | None, denoise: bool
+    ) -> tuple[Any, Connection]:
+        """A final-decode worker forked off this recogniser's model (before ``begin``).
+
+        ``change`` turns the live decoder into the final one (see
+        :mod:`~captioner.engines.offline.shared_model`).  Returns its handle
+        and pipe; raises LiveProcessError (this recogniser is then gone too).
+        """
+        from captioner.engines.offline import shared_model
+
+        self.wait_ready()
+        self._send(("fork_final", dict(change), noisy_params, denoise))
+        pid = self._expect("forked", STARTUP_TIMEOUT_S)
+        try:
+            return shared_model.receive_final(self._conn, pid)  # type: ignore[arg-type]
+        except (OSError, EOFError) as exc:
+            raise self._failure(f"its final-decode worker could not be reached: {exc}") from exc
+
     def feed(self, chunk: bytes, *, partials: bool) -> list[tuple[Any, ...]]:
         """One chunk of PCM in; the events the child has completed since, in order.
 
@@ -253,6 +272,11 @@ def serve(conn: Connection, params: Mapping[str, Any]) -> None:
                 # A forced cut goes to a word boundary of the live decoder's.
                 segmenter = UtteranceSegmenter(**message[1], segments=_segments_of(decoder))
                 live = LivePass(decoder, segmenter)
+                continue
+            if kind == "fork_final" and live is None:
+                from captioner.engines.offline.shared_model import fork_final
+
+                fork_final(conn, decoder, message[1:])
                 continue
             if live is None:
                 raise RuntimeError(f"{kind!r} before 'begin'")

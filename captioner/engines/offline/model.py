@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from captioner.engines.offline import shared_model
 from captioner.engines.offline.final_process import (
     FinalDecodeError,
     FinalDecodeProcess,
@@ -120,6 +121,10 @@ class OfflineModel:
         # run for final decodes (see decode_final), in a child process so
         # that its long native calls never hold this process's GIL.
         self._finals = FinalDecodeProcess(self._final_params, noisy_params, denoise=denoise)
+        # What makes a run's live decoder the final one, where the final worker
+        # can be forked off it (one model in memory: see shared_model); None: it
+        # loads a model of its own.
+        self._final_change = shared_model.front_end_change(self._params, self._final_params)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -273,8 +278,18 @@ class OfflineModel:
         return self._finals.decode(audio, context)
 
     def run_started(self) -> None:
-        """An engine run begins: have the final-decode process ready for it."""
-        self._finals.acquire()
+        """An engine run begins: have the final-decode process ready for it.
+
+        Where it can be forked off the run's live recogniser, that happens in
+        :meth:`share_model`, once the run has one; else it starts loading now.
+        """
+        self._finals.acquire(start=self._final_change is None)
+
+    def share_model(self, live: LiveProcess) -> None:
+        """Fork the final-decode worker off ``live`` if none runs (before ``live.begin``)."""
+        change = self._final_change
+        if change is not None:
+            self._finals.adopt(lambda noisy, denoise: live.fork_final(change, noisy, denoise))
 
     def run_ended(self) -> None:
         """An engine run ended: the final-decode process may stop soon after."""

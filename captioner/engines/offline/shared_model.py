@@ -1,0 +1,173 @@
+"""One model in memory for the live and the final decoder: the final one is forked off.
+
+A PocketSphinx decoder holds ~85 MB of its own (the language model's trie,
+the dictionary's tree, the acoustic model), read into the heap of each
+process that loads it: while the offline engine captioned, the live
+recogniser and the final-decode process each held a copy, ~320 MB for the
+app's family where the issue 14 budget is the model plus 80 MB.  Instead, the
+live recogniser process, whose model is loaded (and warmed) by the time a run
+begins, forks the final-decode worker: the two share every page neither
+writes.  Measured (/work/notes/s25/cow_probe.py): after decoding 25 s of
+speech the forked process had written 22 MB of its own, the other 66 MB of
+the decoder stayed shared.
+
+The final decoder differs from the live one only in its cepstral-mean
+normalisation (``cmn``: batch), which :meth:`Decoder.reinit_feat` changes
+without reloading the model; the same words as a decoder loaded with
+``cmn=batch`` on every clip of ``tests/data``.  Any other difference (a test
+or benchmark's own final settings) and the final process loads its own model,
+as everywhere but Linux: the worker is a grandchild of the app, watched
+through a pidfd (Linux ≥ 5.3), not a child it could wait for.
+
+The live recogniser never waits for the worker: one that ends while the
+recogniser runs stays a zombie until then (one process-table entry, no
+memory), so the app can still read how it ended (``/proc/PID/stat``: "killed
+by signal 9" in the log, as for a child of its own); the recogniser's own end
+hands it to init, which reaps it.  The worker closes the recogniser's pipe at
+once (the app must see that pipe close when the recogniser dies) and leaves
+with ``os._exit`` whatever happens, never returning into the recogniser's loop.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import select
+import signal
+import socket
+import sys
+from collections.abc import Mapping
+from multiprocessing import reduction
+from multiprocessing.connection import Connection
+from typing import Any
+
+# Where the final worker may be forked off the live recogniser.
+AVAILABLE = sys.platform == "linux" and hasattr(os, "pidfd_open")
+# The settings reinit_feat() applies without reloading the model.
+_FRONT_END = frozenset({"cmn"})
+
+
+def front_end_change(live: Mapping[str, Any], final: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What turns the live decoder into the final one, or None if it takes another model load."""
+    if not AVAILABLE or set(live) - set(final):
+        return None
+    change = {key: value for key, value in final.items() if live.get(key) != value}
+    return change if set(change) <= _FRONT_END else None
+
+
+# -- in the live recogniser process --------------------------------------------------------
+
+
+def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None:
+    """Fork a final-decode worker off ``decoder``; send the app its pid and its pipe.
+
+    ``request`` is ``(change, noisy_params, denoise)``.  Raises OSError when
+    the fork fails (the recogniser then reports it and the app loads a model).
+    """
+    change, noisy_params, denoise = request
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:  # the worker: never returns
+        try:
+            ours.close()
+            conn.close()  # the recogniser's pipe must close when the recogniser goes
+            from captioner.engines.offline.final_process import NICE_INCREMENT, serve_decoder
+
+            with contextlib.suppress(OSError):
+                os.nice(NICE_INCREMENT)  # as a final process started on its own
+            for key, value in change.items():
+                decoder.config[key] = value
+            decoder.reinit_feat()
+            serve_decoder(Connection(theirs.detach()), decoder, noisy_params, denoise)
+        finally:
+            os._exit(0)
+    theirs.close()
+    try:
+        conn.send(("forked", pid))
+        reduction.send_handle(conn, ours.fileno(), pid)
+    finally:
+        ours.close()
+
+
+# -- in the app ------------------------------------------------------------------------------
+
+
+def receive_final(conn: Connection, pid: int) -> tuple[ForkedWorker, Connection]:
+    """The worker's pipe, sent after its pid; and a handle to watch it by."""
+    fd = reduction.recv_handle(conn)
+    pipe = Connection(fd)
+    try:
+        return ForkedWorker(pid), pipe
+    except OSError:
+        pipe.close()
+        raise
+
+
+class ForkedWorker:
+    """The part of :class:`~captioner.engines.offline.child.ChildProcess` the final
+    process uses, for a process that is not the app's child (watched by pidfd).
+
+    Its exit status is its parent's to reap, not ours: ``exitcode`` reads it
+    while it is a zombie (see the module docstring), else says only whether
+    we killed it.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.name = "captioner-offline-final"
+        self._pidfd: int | None = os.pidfd_open(pid)
+        self._killed = False
+        self._code: int | None = None
+
+    def is_alive(self) -> bool:
+        if self._pidfd is not None and self._gone(0):
+            self.close()
+        return self._pidfd is not None
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._pidfd is not None and self._gone(timeout):
+            self.close()
+
+    def kill(self) -> None:
+        if self._pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+                self._killed = True
+
+    @property
+    def exitcode(self) -> int | None:
+        if self.is_alive():
+            return None
+        if self._code is None and self._killed:
+            return -signal.SIGKILL
+        return self._code
+
+    def close(self) -> None:
+        """Let go of the pidfd (once it is gone: its exit status is read first)."""
+        pidfd, self._pidfd = self._pidfd, None
+        if pidfd is None:
+            return
+        with contextlib.suppress(OSError):
+            if select.select([pidfd], [], [], 0)[0]:
+                self._code = _zombie_status(self.pid)
+        os.close(pidfd)
+
+    def _gone(self, timeout: float | None) -> bool:
+        assert self._pidfd is not None
+        ready, _, _ = select.select([self._pidfd], [], [], timeout)
+        return bool(ready)
+
+
+def _zombie_status(pid: int) -> int | None:
+    """How a process that ended but was not reaped yet ended (as ``Popen.returncode``)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if not fields or fields[0] != b"Z" or len(fields) < 50:
+        return None  # reaped (and maybe reused), or a kernel without the field
+    try:
+        return os.waitstatus_to_exitcode(int(fields[-1]))
+    except ValueError:  # not a status waitpid would give
+        return None

@@ -1,0 +1,131 @@
+"""One model in memory while captioning offline (issue 14): finals from a forked decoder.
+
+The live recogniser and the final-decode process each loaded PocketSphinx's
+model (~85 MB of heap apiece) while a run captioned.  Now the final-decode
+worker is forked off the live recogniser once its model is loaded, and
+shares it.  What a user relies on is checked here: the finals are the same
+words as from a decoder that loads its own model, the worker really is the
+recogniser's fork (so the pages are shared), and it ends with the run.  How
+much memory that saves is measured by ``benchmarks/footprint.py`` ("max RSS
+while captioning offline"), not here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from captioner.engines.offline import OfflineEngine, OfflineModel, shared_model
+from tests import speech
+from tests.orphans import wait_exit
+from tests.recording import RecordingListener
+
+WAIT_S = 120
+
+pytestmark = pytest.mark.skipif(not shared_model.AVAILABLE, reason="forks only on Linux")
+
+
+class Watched(speech.MemorySource):
+    """Notes the final-decode and live recogniser processes when the run reads audio."""
+
+    def __init__(self, pcm: bytes, model: OfflineModel) -> None:
+        super().__init__(pcm)
+        self.model = model
+        self.seen: tuple[int | None, ...] | None = None  # worker, its parent, theirs
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.seen is None:
+            worker = self.model.finals.pid
+            parent = _parent(worker) if worker is not None else None
+            self.seen = (worker, parent, _parent(parent) if parent is not None else None)
+        return super().read(timeout)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _finals(model: OfflineModel, clip: speech.Clip) -> tuple[list[str], Watched]:
+    listener = RecordingListener()
+    source = Watched(clip.pcm, model)
+    engine = OfflineEngine(listener, realtime=False, model=model)
+    engine.start(source)  # type: ignore[arg-type]
+    listener.wait_stopped(WAIT_S)
+    assert engine.join(WAIT_S)
+    assert not listener.errors, listener.errors
+    return [final.text for final in listener.finals if final.text], source
+
+
+@pytest.fixture
+def clip() -> speech.Clip:
+    """Two readers, a pause between: two finished lines at least, decoded as finals."""
+    first = speech.clips("librivox")[0]
+    second = speech.clips("pocketsphinx")[0]
+    pause = b"\x00\x00" * speech.RATE
+    reference = f"{first.reference} {second.reference}"
+    return speech.Clip("two readers", first.pcm + pause + second.pcm, reference)
+
+
+@pytest.fixture
+def models(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[OfflineModel, OfflineModel]]:
+    sharing = OfflineModel()
+    monkeypatch.setattr(shared_model, "front_end_change", lambda live, final: None)
+    alone = OfflineModel()  # its final process loads a model of its own, as before
+    monkeypatch.undo()
+    try:
+        yield sharing, alone
+    finally:
+        sharing.close()
+        alone.close()
+
+
+def test_finals_come_from_the_live_recognisers_fork_with_the_same_words(
+    models: tuple[OfflineModel, OfflineModel], clip: speech.Clip
+) -> None:
+    sharing, alone = models
+    shared_texts, shared_run = _finals(sharing, clip)
+    own_texts, own_run = _finals(alone, clip)
+
+    assert len(shared_texts) >= 2, shared_texts
+    assert shared_texts == own_texts  # the same words, line for line
+    worker, parent, grandparent = shared_run.seen or (None, None, None)
+    assert worker is not None and sharing.finals.answered_by == worker
+    # Forked off the run's live recogniser (a child of this process), so its
+    # model's pages are shared; the other model's final process is our child.
+    assert parent is not None and parent != os.getpid()
+    assert grandparent == os.getpid()
+    assert own_run.seen is not None and own_run.seen[1] == os.getpid()
+    # The run is over: the worker ended with it.
+    assert sharing.finals.pid is None
+    assert wait_exit(worker, 10)
+
+
+def test_a_final_worker_killed_mid_run_is_named_with_its_signal(
+    models: tuple[OfflineModel, OfflineModel], clip: speech.Clip
+) -> None:
+    sharing, _ = models
+    sharing.run_started()
+    live = sharing.acquire()
+    try:
+        sharing.share_model(live)
+        assert sharing.decode_final(clip.pcm[: 3 * speech.RATE * 2])
+        worker = sharing.finals.pid
+        assert worker is not None
+        os.kill(worker, signal.SIGKILL)
+        assert wait_exit(worker, 10)
+        with pytest.raises(Exception, match="killed by signal 9"):
+            sharing.decode_final(clip.pcm[: 2 * speech.RATE * 2])
+        # The next final gets a process of its own (a model loads): no words lost.
+        assert sharing.decode_final(clip.pcm[: 3 * speech.RATE * 2])
+        assert sharing.finals.pid not in (None, worker)
+    finally:
+        sharing.release(live)
+        sharing.run_ended()
