@@ -40,8 +40,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from dataclasses import replace
+from functools import lru_cache
 
 from captioner.core import scripts
 from captioner.core.profanity_words import PROFANE_WORDS
