@@ -12,6 +12,7 @@ while captioning offline"), not here.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Iterator
@@ -20,6 +21,16 @@ from pathlib import Path
 import pytest
 
 from captioner.engines.offline import OfflineEngine, OfflineModel, shared_model
+from captioner.engines.offline.final_process import decode_with_context
+from captioner.engines.offline.model import (
+    DEFAULT_DECODER_PARAMS,
+    DEFAULT_FINAL_PARAMS,
+    NOISY_FINAL_PARAMS,
+    new_decoder,
+    restart_stream,
+)
+from captioner.engines.offline.noisy import final_route
+from captioner.engines.offline.shared_model import second_search
 from tests import speech
 from tests.orphans import wait_exit
 from tests.recording import RecordingListener
@@ -129,3 +140,32 @@ def test_a_final_worker_killed_mid_run_is_named_with_its_signal(
     finally:
         sharing.release(live)
         sharing.run_ended()
+
+
+def test_noisy_finals_from_a_second_search_read_as_from_a_decoder_of_their_own() -> None:
+    # The noisy-speech final decoder (PocketSphinx's own search settings) loaded a
+    # whole model of its own; now a second search of the final decoder shares it.
+    final = new_decoder({**DEFAULT_DECODER_PARAMS, **DEFAULT_FINAL_PARAMS})
+    own = new_decoder({"loglevel": "FATAL"})  # PocketSphinx's own settings, as it was made
+    clean = speech.clips("librivox")[1]
+    route = final_route(speech.mixed(clean, "noise", 10).pcm)
+    assert route is not None and route.plain  # the noisy route, as the worker takes it
+
+    def words(decoder: object, audio: bytes) -> list[str]:
+        return [row[0] for row in decode_with_context(decoder, b"", audio, restart_stream)]
+
+    usual = words(final, route.audio)
+    made_with = {**DEFAULT_DECODER_PARAMS, **DEFAULT_FINAL_PARAMS}
+    search = second_search(final, made_with, NOISY_FINAL_PARAMS, "noisy")
+    assert not isinstance(search, contextlib.nullcontext)  # no second model loaded
+    with search as decoder:
+        noisy = words(decoder, route.audio)
+    assert noisy == words(own, route.audio)
+    assert noisy != usual  # the settings differ here: the search really was switched
+    # And back: the final decoder's own search reads as it did.
+    assert words(final, route.audio) == usual
+    assert words(final, clean.pcm) == words(own_final(), clean.pcm)
+
+
+def own_final() -> object:
+    return new_decoder({**DEFAULT_DECODER_PARAMS, **DEFAULT_FINAL_PARAMS})

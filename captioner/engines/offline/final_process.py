@@ -44,8 +44,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Makes a final-decode worker off a loaded model: (noisy_params, denoise) → (process, pipe).
-Fork = Callable[[Mapping[str, Any] | None, bool], tuple[Any, "Connection"]]
+# Makes a final-decode worker off a loaded model:
+# (final params, noisy_params, denoise) → (process, pipe).
+Fork = Callable[[Mapping[str, Any], Mapping[str, Any] | None, bool], tuple[Any, "Connection"]]
 
 # Spawning Python, importing PocketSphinx and building a decoder: a few seconds
 # on a slow, busy machine.  A decode gets this plus time per second of audio.
@@ -133,7 +134,7 @@ class FinalDecodeProcess:
                     log.exception("Could not start the final-decode process")
 
     def adopt(self, fork: Fork) -> None:
-        """Take the process ``fork(noisy_params, denoise)`` makes, if none runs yet.
+        """Take the process ``fork(params, noisy_params, denoise)`` makes, if none runs yet.
 
         ``fork`` asks a live recogniser to fork a worker off its loaded model
         (:mod:`~captioner.engines.offline.shared_model`); where it fails, a
@@ -143,7 +144,7 @@ class FinalDecodeProcess:
             if self._closed or self._process is not None:
                 return
             try:
-                process, conn = fork(self._noisy_params, self._denoise)
+                process, conn = fork(self._params, self._noisy_params, self._denoise)
             except Exception as exc:  # any failure: load a model of its own
                 log.warning("Could not share the live recogniser's model for finals: %s", exc)
                 try:
@@ -328,15 +329,21 @@ def serve(
         with contextlib.suppress(OSError):  # the run may be over already
             conn.send(("error", f"could not load the model: {exc}"))
         return
-    serve_decoder(conn, decoder, noisy_params, denoise)
+    serve_decoder(conn, decoder, params, noisy_params, denoise)
 
 
 def serve_decoder(
-    conn: Connection, decoder: Any, noisy_params: Mapping[str, Any] | None, denoise: bool
+    conn: Connection,
+    decoder: Any,
+    params: Mapping[str, Any],
+    noisy_params: Mapping[str, Any] | None,
+    denoise: bool,
 ) -> None:
-    """:func:`serve` with its decoder loaded (or forked off the live one: shared_model)."""
-    from captioner.engines.offline.model import new_decoder, restart_stream
+    """:func:`serve` with its decoder (made with ``params``) loaded, or forked off the
+    live one (shared_model)."""
+    from captioner.engines.offline.model import restart_stream
     from captioner.engines.offline.noisy import final_route
+    from captioner.engines.offline.shared_model import second_search
 
     noisy = None  # built at the first noisy utterance (most sessions have none)
     try:
@@ -352,9 +359,10 @@ def serve_decoder(
         if route is None:
             rows = decode_with_context(decoder, context, audio, restart_stream)
         elif route.plain:
-            if noisy is None:
-                noisy = new_decoder(noisy_params)
-            rows = decode_with_context(noisy, b"", route.audio, restart_stream)
+            if noisy is None:  # a second search of this decoder: one model in memory
+                noisy = second_search(decoder, params, noisy_params, "noisy")
+            with noisy as plain:
+                rows = decode_with_context(plain, b"", route.audio, restart_stream)
         else:
             rows = decode_with_context(decoder, b"", route.audio, restart_stream)
             from captioner.engines.offline.music import drop_faint_edges  # loaded by the mask

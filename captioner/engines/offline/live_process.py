@@ -134,18 +134,22 @@ class LiveProcess:
         self._send(("begin", dict(segmenter_options)))
 
     def fork_final(
-        self, change: Mapping[str, Any], noisy_params: Mapping[str, Any] | None, denoise: bool
+        self,
+        change: Mapping[str, Any],
+        params: Mapping[str, Any],
+        noisy_params: Mapping[str, Any] | None,
+        denoise: bool,
     ) -> tuple[Any, Connection]:
         """A final-decode worker forked off this recogniser's model (before ``begin``).
 
-        ``change`` turns the live decoder into the final one (see
+        ``change`` turns the live decoder into the final one, made with ``params`` (see
         :mod:`~captioner.engines.offline.shared_model`).  Returns its handle
         and pipe; raises LiveProcessError (this recogniser is then gone too).
         """
         from captioner.engines.offline import shared_model
 
         self.wait_ready()
-        self._send(("fork_final", dict(change), noisy_params, denoise))
+        self._send(("fork_final", dict(change), dict(params), noisy_params, denoise))
         pid = self._expect("forked", STARTUP_TIMEOUT_S)
         try:
             return shared_model.receive_final(self._conn, pid)  # type: ignore[arg-type]

@@ -74,7 +74,13 @@ DEFAULT_FINAL_PARAMS: Mapping[str, Any] = {"cmn": "batch"}
 # in that much noise is decoded as PocketSphinx alone would decode it; since
 # 0c9e381 only one under steady noise: one under music, once its held notes
 # are masked, keeps more words with the final settings (noisy.final_route).
-NOISY_FINAL_PARAMS: Mapping[str, Any] = {"loglevel": "FATAL"}
+NOISY_FINAL_PARAMS: Mapping[str, Any] = {
+    "loglevel": "FATAL",  # and the defaults where ours differ: a second search (shared_model)
+    "fwdflat": True,
+    "bestpath": True,
+    "maxhmmpf": 30000,
+    "cmn": "batch",  # the model's own (its feat.params)
+}
 
 
 class OfflineModel:
@@ -289,7 +295,9 @@ class OfflineModel:
         """Fork the final-decode worker off ``live`` if none runs (before ``live.begin``)."""
         change = self._final_change
         if change is not None:
-            self._finals.adopt(lambda noisy, denoise: live.fork_final(change, noisy, denoise))
+            self._finals.adopt(
+                lambda params, noisy, denoise: live.fork_final(change, params, noisy, denoise)
+            )
 
     def run_ended(self) -> None:
         """An engine run ended: the final-decode process may stop soon after."""

@@ -55,16 +55,69 @@ def front_end_change(live: Mapping[str, Any], final: Mapping[str, Any]) -> dict[
     return change if set(change) <= _FRONT_END else None
 
 
+# What each n-gram search of a decoder reads for itself when it is made: a second search
+# with other values shares the decoder's acoustic model, dictionary and language model.
+_SEARCH = frozenset(
+    {"fwdflat", "bestpath", "maxhmmpf", "maxwpf", "beam", "wbeam", "pbeam", "lpbeam"}
+    | {"lponlybeam", "fwdflatbeam", "fwdflatwbeam", "lw", "fwdflatlw", "bestpathlw", "wip", "pip"}
+)
+
+
+def second_search(
+    decoder: Any, made_with: Mapping[str, Any], params: Mapping[str, Any], name: str
+) -> contextlib.AbstractContextManager[Any]:
+    """A decoder for ``params`` (``with`` it: decodes go to it) sharing ``decoder``'s model.
+
+    ``decoder`` was made with ``made_with``.  The noisy-speech finals
+    (PocketSphinx's own search settings, model.NOISY_FINAL_PARAMS) loaded a
+    whole second decoder in the final process, ~85 MB for the rest of the run;
+    a second search of the same decoder costs ~28 MB and 0.2 s, with the same
+    words on all 63 noisy utterances of the test clips under noise and music
+    (probe, 25th session).  Only where the two sets differ in search settings
+    that ``params`` names; else a decoder of its own, as before.
+    """
+    from captioner.engines.offline.model import new_decoder
+
+    keys = set(made_with) | set(params)
+    change = {key: params.get(key) for key in keys if made_with.get(key) != params.get(key)}
+    if not all(key in _SEARCH and key in params for key in change):
+        return contextlib.nullcontext(new_decoder(params))
+    config = decoder.config
+    default, kept = decoder.current_search(), {key: config[key] for key in change}
+    try:
+        for key, value in change.items():  # read by the search made now, and only by it
+            config[key] = value
+        decoder.add_lm(name, decoder.get_lm())
+    finally:
+        for key, value in kept.items():
+            config[key] = value
+    return _Search(decoder, name, default)
+
+
+class _Search:
+    """``with`` it: the decoder with search ``name`` active, its default one again after."""
+
+    def __init__(self, decoder: Any, name: str, default: str) -> None:
+        self._decoder, self._name, self._default = decoder, name, default
+
+    def __enter__(self) -> Any:
+        self._decoder.activate_search(self._name)
+        return self._decoder
+
+    def __exit__(self, *_exc: object) -> None:
+        self._decoder.activate_search(self._default)
+
+
 # -- in the live recogniser process --------------------------------------------------------
 
 
 def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None:
     """Fork a final-decode worker off ``decoder``; send the app its pid and its pipe.
 
-    ``request`` is ``(change, noisy_params, denoise)``.  Raises OSError when
+    ``request`` is ``(change, final_params, noisy_params, denoise)``.  Raises OSError when
     the fork fails (the recogniser then reports it and the app loads a model).
     """
-    change, noisy_params, denoise = request
+    change, final_params, noisy_params, denoise = request
     ours, theirs = socket.socketpair()
     pid = os.fork()
     if pid == 0:  # the worker: never returns
@@ -78,7 +131,8 @@ def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None
             for key, value in change.items():
                 decoder.config[key] = value
             decoder.reinit_feat()
-            serve_decoder(Connection(theirs.detach()), decoder, noisy_params, denoise)
+            pipe = Connection(theirs.detach())
+            serve_decoder(pipe, decoder, final_params, noisy_params, denoise)
         finally:
             os._exit(0)
     theirs.close()
