@@ -37,6 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pagemap import family_distinct_mb
 from rig import (
     KEY,
     ROOT,
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             began = time.monotonic()
             last_cpu = cpu_seconds(process.pid)
-            print("minute  RSS MB  CPU s/min  turns finished")
+            print("minute  RSS MB  pages once MB  CPU s/min  turns finished")
             for minute in range(1, int(args.minutes) + 1):
                 time.sleep(max(0.0, began + minute * 60 - time.monotonic()))
                 if process.poll() is not None:
@@ -170,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
                     break
                 cpu = cpu_seconds(process.pid)
                 row = (minute, family_rss_mb(process.pid), cpu - last_cpu, finished())
+                once = family_distinct_mb(process.pid)  # shared pages once (root only)
                 last_cpu = cpu
                 rows.append(row)
-                print(f"{row[0]:6d}  {row[1]:6.1f}  {row[2]:9.2f}  {row[3]:14d}", flush=True)
+                shown = f"{once:13.1f}" if once else f"{'—':>13}"
+                print(
+                    f"{row[0]:6d}  {row[1]:6.1f}  {shown}  {row[2]:9.2f}  {row[3]:14d}", flush=True
+                )
     finally:
         if process is not None and process.poll() is None:
             process.send_signal(2)  # SIGINT: the app's own quit
