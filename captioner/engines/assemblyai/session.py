@@ -37,8 +37,8 @@ connection.  Around that it handles what the service and the network do:
 * **Stop / end of input** (:mod:`~captioner.engines.assemblyai.session_end`):
   every connection gets ``Terminate`` and a bounded wait for
   ``Termination``; a live one that never confirms it has the audio after its
-  last final redone.  At the end of input the backfills may finish;
-  at Stop they are cut short (their provisional captions stay, made final).
+  last final redone (at Stop: reported).  At the end of input the backfills
+  may finish; at Stop they are cut short (provisional captions stay, final).
   Speech no connection transcribed is reported last, as ``INCOMPLETE``.
 """
 

@@ -17,7 +17,10 @@ The ending half of :class:`~captioner.engines.assemblyai.session.SessionSupervis
 * **Stop or a fatal error**: backfills are cancelled (their provisional
   captions stay, made final), a still-working live connection gets the
   bounded translation wait (not after a fatal error), and every connection
-  is terminated in the background.
+  is terminated in the background.  One that owed Turns (the live one, a
+  rollover's old one, in its margin or still waited on for a pause) and
+  never confirms ``Termination`` has the stretch after its last final
+  reported as not transcribed: no time is left to redo it.
 * **Wind-down**: wait for the backfills and the closing threads, settle
   every outage, and report speech no connection transcribed, last, as
   ``INCOMPLETE`` (unless a fatal error already said the run stopped).
@@ -183,7 +186,10 @@ class SessionEnding:
             outage.end_ms = self.pos
             self.pending.append(outage)
             self.outages.append(outage)
-        links = [self.live, self.successor, self.handover.old if self.handover else None]
+        # Sessions that owe Turns (not a successor still starting): one closed without
+        # Termination has its stretch after its last final reported (_wind_down).
+        owing = [self.live, self.handover.old if self.handover else None]
+        links = [*owing, self.successor]
         self.live = self.successor = None
         self.handover = None
         if any(link is not None and not link.failure_pending() for link in links):
@@ -193,7 +199,7 @@ class SessionEnding:
         for link in links:
             if link is not None:
                 link.abandon()
-                self._reap(link)
+                self._reap(link, confirm=link in owing)
 
     def _wind_down(self) -> None:
         for backfill in self.backfills:
