@@ -235,19 +235,23 @@ def test_stop_while_the_handover_waits_on_an_old_session_gone_quiet_mid_line() -
     there on (heard by both sessions, said by neither) is not silently gone."""
 
     def waiting(sessions: list[SessionRecord]) -> bool:
-        return len(sessions) > 1 and sessions[1].audio_ms_received >= 1000
+        return len(sessions) > 1 and sessions[1].audio_ms_received >= 600
 
+    # A Heartbeat per second of audio: the old session's next one (at 3 s) is not
+    # overdue (two periods) before Stop, so nothing yet tells that it went quiet.
     listener, engine, sessions, spoken, stop_took = _run(
         9.0,
         lambda index: Faults(mute_after_ms=2350) if index == 0 else Faults(),
         stop_when=waiting,
         rollover_after_s=2.5,
-        heartbeat_every_ms=300.0,
         heartbeat_silence_limit_s=4.0,
         handover_search_s=20.0,
     )
     old = sessions[0]
     assert old.fault_fired == "mute" and not old.termination_sent
+    new_link = engine.connections[1]
+    shown = {t.key.split(":")[0] for t in listener.transcript.finished}
+    assert f"aai-{new_link.id}" not in shown, "Stopped before the handover was placed"
     assert ("ends", 2300) not in _words(listener)
     _check_stopped_without_silent_loss(listener, engine, spoken)
     assert all(s.terminate_received for s in sessions if s.began)

@@ -128,6 +128,18 @@ class Liveness:
             return None
         return max(self._config.heartbeat_silence_limit_s, 3 * period / 1000)
 
+    def overdue(self) -> bool:
+        """Whether a Heartbeat is overdue: no message for two of the server's periods.
+
+        Long before the session is taken for dead: enough to distrust what it
+        has not said (a line it would be speaking), not to replace it.
+        """
+        if not self._config.session_heartbeat:
+            return False
+        period = self._pulse.period_ms if self._pulse is not None else None
+        period = max(period or 0, self.heartbeat_period_ms)
+        return period > 0 and self._written_ms() - self._written_at_message > 2 * period
+
     def check(self) -> str | None:
         """Ping now and then; why the server looks dead (``None``: it does not)."""
         now = self._clock()

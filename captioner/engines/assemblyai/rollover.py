@@ -15,6 +15,10 @@ rollover of every long meeting.  So *H* is placed at a pause:
   finished line ended (not before ``start_ms``: the new one must have heard
   every word it owns whole).  The sentence spoken at the rollover stays the
   old session's, whole, with its formatting and translation;
+* an old connection gone quiet (a Heartbeat overdue) has no line open only
+  because it says nothing: *H* is then a pause the new connection heard (the
+  end of the line it joined mid-way), and the old one's unconfirmed lines
+  are redone once it is closed (:mod:`~captioner.engines.assemblyai.session_end`);
 * if nobody pauses for ``search_ms``, *H* is the current time: the sentence
   is split, as before, rather than risking the 3-hour limit (10 minutes
   away by default, so a minute's wait is safe).
@@ -75,7 +79,15 @@ class Handover:
             return True
         if pos_ms < self.start_ms + overlap_ms:
             return False
-        at = self.old.close_window_when_idle(self.start_ms)
+        if self.old.liveness.overdue():
+            # Gone quiet: its lines are unconfirmed (redone once it is closed),
+            # its silence no pause.  The new connection's pause is (when it
+            # began mid-line, the end of that line).
+            at = self.new.held_pause(self.start_ms)
+            if at is not None:
+                self.old.close_window(at)
+        else:
+            at = self.old.close_window_when_idle(self.start_ms)
         if at is None:
             if pos_ms < self.start_ms + search_ms:
                 return False

@@ -146,6 +146,19 @@ class TurnPlacement:
             self.own_until_ms = until
             return until
 
+    def held_pause(self, floor_ms: int) -> int | None:
+        """Where this (held) connection last heard a line end, if no line is open now.
+
+        On the session clock, never before ``floor_ms``; ``None`` while someone
+        is speaking.  A rollover's pause when the old connection's silence says
+        nothing (it has gone quiet).
+        """
+        with self._turn_lock, self._lock:
+            if self._speaking:
+                return None
+            ends = [e.words[-1].end for e in self._held or () if e.end_of_turn and e.words]
+            return max([floor_ms, *(end + self.offset_ms for end in ends)])
+
     def close_window(self, until_ms: int) -> None:
         """End this connection's window at ``until_ms`` (a handover by time, mid-line)."""
         with self._lock:
