@@ -106,12 +106,30 @@ def launch_cloud_captioning(
     at once (``--start``).  Sessions in ``tmp/sessions``, output in ``tmp/captioner.log``,
     settings under ``home`` (default ``tmp``); ``pythonpath`` goes before ``site``.
     """
+    engine = ["--engine", "assemblyai", "--api-host", server_url]
+    extra = {"ASSEMBLYAI_API_KEY": KEY, **(env or {})}
+    return launch_captioning(site, tmp, display, wav, engine, home, pythonpath, extra)
+
+
+def launch_captioning(
+    site: Path,
+    tmp: Path,
+    display: Display,
+    wav: Path,
+    engine: Sequence[str],
+    home: Path | None = None,
+    pythonpath: Sequence[Path] = (),
+    env: Mapping[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Captioner from ``site`` with ``engine``'s arguments captioning ``wav``, begun at once
+    (see :func:`launch_cloud_captioning`); no API key unless ``env`` has one."""
     home = home or tmp
     home.mkdir(parents=True, exist_ok=True)
     environment = captioner_env(display, [*pythonpath, site], home)
-    environment |= {"ASSEMBLYAI_API_KEY": KEY, **(env or {})}
-    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
-    cmd += ["--engine", "assemblyai", "--api-host", server_url, "--input-file", str(wav), "--start"]
+    environment.pop("ASSEMBLYAI_API_KEY", None)
+    environment |= dict(env or {})
+    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions"), *engine]
+    cmd += ["--input-file", str(wav), "--start"]
     with (tmp / "captioner.log").open("wb") as log:
         return subprocess.Popen(
             cmd,

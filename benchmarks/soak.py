@@ -32,7 +32,6 @@ import itertools
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -42,12 +41,11 @@ from rig import (
     KEY,
     ROOT,
     Display,
-    captioner_env,
-    child_defaults,
     cpu_seconds,
     family_rss_mb,
     installed,
     interruptible,
+    launch_captioning,
     launch_cloud_captioning,
     speech_wav,
     wait_for,
@@ -89,27 +87,6 @@ def journal_turns(sessions: Path) -> int:
     return count
 
 
-def launch_offline_captioning(
-    site: Path, tmp: Path, display: Display, wav: Path
-) -> subprocess.Popen[bytes]:
-    """Captioner from ``site`` captioning ``wav`` (read in real time) with the offline engine."""
-    home = tmp / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    environment = captioner_env(display, [site], home)
-    environment.pop("ASSEMBLYAI_API_KEY", None)
-    cmd = [sys.executable, "-m", "captioner", "--data-dir", str(tmp / "sessions")]
-    cmd += ["--engine", "offline", "--input-file", str(wav), "--start"]
-    with (tmp / "captioner.log").open("wb") as log:
-        return subprocess.Popen(
-            cmd,
-            env=environment,
-            cwd=site,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            preexec_fn=child_defaults,
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0, help="length of the session")
@@ -145,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         offline = args.engine == "offline"
         with server if not offline else contextlib.nullcontext():
             if offline:
-                process = launch_offline_captioning(site, tmp, display, wav)
+                process = launch_captioning(
+                    site, tmp, display, wav, ["--engine", "offline"], tmp / "home"
+                )
             else:
                 process = launch_cloud_captioning(
                     site, tmp, display, server.url, wav, home=tmp / "home"
