@@ -169,3 +169,21 @@ def test_noisy_finals_from_a_second_search_read_as_from_a_decoder_of_their_own()
 
 def own_final() -> object:
     return new_decoder({**DEFAULT_DECODER_PARAMS, **DEFAULT_FINAL_PARAMS})
+
+
+def test_without_a_pidfd_the_run_captions_with_a_final_process_of_its_own(
+    models: tuple[OfflineModel, OfflineModel], clip: speech.Clip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A kernel older than 5.3 has no pidfd_open: the forked worker cannot be watched.
+    # The recogniser must go on, and finals come from a process that loads its own model.
+    sharing, alone = models
+    expected, _ = _finals(alone, clip)
+
+    def no_pidfd(pid: int) -> shared_model.ForkedWorker:
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(shared_model, "ForkedWorker", no_pidfd)
+    texts, run = _finals(sharing, clip)
+    assert texts == expected
+    worker, parent, _ = run.seen or (None, None, None)
+    assert worker is not None and parent == os.getpid()  # our own child this time

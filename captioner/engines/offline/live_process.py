@@ -144,17 +144,21 @@ class LiveProcess:
 
         ``change`` turns the live decoder into the final one, made with ``params`` (see
         :mod:`~captioner.engines.offline.shared_model`).  Returns its handle
-        and pipe; raises LiveProcessError (this recogniser is then gone too).
+        and pipe.  Raises OSError when no worker could be made (this recogniser
+        goes on), LiveProcessError when this recogniser failed.
         """
         from captioner.engines.offline import shared_model
 
         self.wait_ready()
         self._send(("fork_final", dict(change), dict(params), noisy_params, denoise))
-        pid = self._expect("forked", STARTUP_TIMEOUT_S)
+        pid, problem = self._expect("forked", STARTUP_TIMEOUT_S)
+        if pid is None:
+            raise OSError(f"the recogniser could not fork a final-decode worker: {problem}")
         try:
-            return shared_model.receive_final(self._conn, pid)  # type: ignore[arg-type]
+            pipe = shared_model.receive_pipe(self._conn)  # type: ignore[arg-type]
         except (OSError, EOFError) as exc:
             raise self._failure(f"its final-decode worker could not be reached: {exc}") from exc
+        return shared_model.watch(pid, pipe), pipe
 
     def feed(self, chunk: bytes, *, partials: bool) -> list[tuple[Any, ...]]:
         """One chunk of PCM in; the events the child has completed since, in order.

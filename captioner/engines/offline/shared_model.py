@@ -114,12 +114,23 @@ class _Search:
 def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None:
     """Fork a final-decode worker off ``decoder``; send the app its pid and its pipe.
 
-    ``request`` is ``(change, final_params, noisy_params, denoise)``.  Raises OSError when
-    the fork fails (the recogniser then reports it and the app loads a model).
+    ``request`` is ``(change, final_params, noisy_params, denoise)``.  When the
+    fork fails (no memory for the page tables, a process limit) the app is told
+    why instead, and the recogniser goes on: the final process loads a model.
     """
     change, final_params, noisy_params, denoise = request
-    ours, theirs = socket.socketpair()
-    pid = os.fork()
+    try:
+        ours, theirs = socket.socketpair()
+    except OSError as exc:
+        conn.send(("forked", (None, f"{type(exc).__name__}: {exc}")))
+        return
+    try:
+        pid = os.fork()
+    except OSError as exc:
+        ours.close()
+        theirs.close()
+        conn.send(("forked", (None, f"{type(exc).__name__}: {exc}")))
+        return
     if pid == 0:  # the worker: never returns
         try:
             ours.close()
@@ -137,7 +148,7 @@ def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None
             os._exit(0)
     theirs.close()
     try:
-        conn.send(("forked", pid))
+        conn.send(("forked", (pid, "")))
         reduction.send_handle(conn, ours.fileno(), pid)
     finally:
         ours.close()
@@ -146,12 +157,16 @@ def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None
 # -- in the app ------------------------------------------------------------------------------
 
 
-def receive_final(conn: Connection, pid: int) -> tuple[ForkedWorker, Connection]:
-    """The worker's pipe, sent after its pid; and a handle to watch it by."""
-    fd = reduction.recv_handle(conn)
-    pipe = Connection(fd)
+def receive_pipe(conn: Connection) -> Connection:
+    """The worker's pipe, sent right after its pid."""
+    return Connection(reduction.recv_handle(conn))
+
+
+def watch(pid: int, pipe: Connection) -> ForkedWorker:
+    """A handle on the worker; OSError (its pipe closed: it exits) where the kernel has
+    no pidfd (Linux < 5.3): the final process then loads a model of its own."""
     try:
-        return ForkedWorker(pid), pipe
+        return ForkedWorker(pid)
     except OSError:
         pipe.close()
         raise
