@@ -128,10 +128,7 @@ class FinalDecodeProcess:
         with self._lock:
             self._failures = 0  # a new run gives it a new chance (it was given up for good)
             if not self._closed and start:
-                try:
-                    self._start()
-                except OSError:
-                    log.exception("Could not start the final-decode process")
+                self._start_or_log()
 
     def adopt(self, fork: Fork) -> None:
         """Take the process ``fork(params, noisy_params, denoise)`` makes, if none runs yet.
@@ -147,14 +144,9 @@ class FinalDecodeProcess:
                 process, conn = fork(self._params, self._noisy_params, self._denoise)
             except Exception as exc:  # any failure: load a model of its own
                 log.warning("Could not share the live recogniser's model for finals: %s", exc)
-                try:
-                    self._start()
-                except OSError:
-                    log.exception("Could not start the final-decode process")
+                self._start_or_log()
                 return
-            atexit.unregister(self._atexit)
-            atexit.register(self._atexit)
-            self._process, self._conn, self._ready = process, conn, False
+            self._hold(process, conn)
             log.debug("Final-decode worker forked off the live recogniser (pid %s)", process.pid)
 
     def release(self) -> None:
@@ -221,11 +213,21 @@ class FinalDecodeProcess:
             "captioner-offline-final",
         )
         parent = process.start()  # the child exits when this pipe closes: no orphan
+        self._hold(process, parent)
+        log.debug("Final-decode process started (pid %s)", process.pid)
+
+    def _start_or_log(self) -> None:
+        try:
+            self._start()
+        except OSError:
+            log.exception("Could not start the final-decode process")
+
+    def _hold(self, process: Any, conn: Connection) -> None:
+        """``process`` (started here, or forked off a live recogniser) serves the finals."""
         # At exit, end it politely (it may be decoding): see close().
         atexit.unregister(self._atexit)
         atexit.register(self._atexit)
-        self._process, self._conn, self._ready = process, parent, False
-        log.debug("Final-decode process started (pid %s)", process.pid)
+        self._process, self._conn, self._ready = process, conn, False
 
     def _expect(self, conn: Connection, kind: str, timeout: float) -> Any:
         if not conn.poll(timeout):  # waits without the GIL

@@ -49,10 +49,20 @@ _FRONT_END = frozenset({"cmn"})
 
 def front_end_change(live: Mapping[str, Any], final: Mapping[str, Any]) -> dict[str, Any] | None:
     """What turns the live decoder into the final one, or None if it takes another model load."""
-    if not AVAILABLE or set(live) - set(final):
-        return None
-    change = {key: value for key, value in final.items() if live.get(key) != value}
-    return change if set(change) <= _FRONT_END else None
+    return _change(live, final, _FRONT_END) if AVAILABLE else None
+
+
+def _change(
+    made_with: Mapping[str, Any], wanted: Mapping[str, Any], allowed: frozenset[str]
+) -> dict[str, Any] | None:
+    """The settings ``wanted`` sets otherwise than ``made_with``, if all are ``allowed``.
+
+    None when one is not, or when ``made_with`` sets one that ``wanted`` leaves
+    to the model (its value there is the model's, which these mappings do not say).
+    """
+    keys = set(made_with) | set(wanted)
+    change = {key: wanted.get(key) for key in keys if made_with.get(key) != wanted.get(key)}
+    return change if all(key in allowed and key in wanted for key in change) else None
 
 
 # What each n-gram search of a decoder reads for itself when it is made: a second search
@@ -78,9 +88,8 @@ def second_search(
     """
     from captioner.engines.offline.model import new_decoder
 
-    keys = set(made_with) | set(params)
-    change = {key: params.get(key) for key in keys if made_with.get(key) != params.get(key)}
-    if not all(key in _SEARCH and key in params for key in change):
+    change = _change(made_with, params, _SEARCH)
+    if change is None:
         return contextlib.nullcontext(new_decoder(params))
     config = decoder.config
     default, kept = decoder.current_search(), {key: config[key] for key in change}
@@ -119,16 +128,14 @@ def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None
     why instead, and the recogniser goes on: the final process loads a model.
     """
     change, final_params, noisy_params, denoise = request
+    ours = theirs = None
     try:
         ours, theirs = socket.socketpair()
-    except OSError as exc:
-        conn.send(("forked", (None, f"{type(exc).__name__}: {exc}")))
-        return
-    try:
         pid = os.fork()
     except OSError as exc:
-        ours.close()
-        theirs.close()
+        for end in (ours, theirs):
+            if end is not None:
+                end.close()
         conn.send(("forked", (None, f"{type(exc).__name__}: {exc}")))
         return
     if pid == 0:  # the worker: never returns
@@ -213,13 +220,13 @@ class ForkedWorker:
 
     def close(self) -> None:
         """Let go of the pidfd (once it is gone: its exit status is read first)."""
-        pidfd, self._pidfd = self._pidfd, None
-        if pidfd is None:
+        if self._pidfd is None:
             return
         with contextlib.suppress(OSError):
-            if select.select([pidfd], [], [], 0)[0]:
+            if self._gone(0):
                 self._code = _zombie_status(self.pid)
-        os.close(pidfd)
+        os.close(self._pidfd)
+        self._pidfd = None
 
     def _gone(self, timeout: float | None) -> bool:
         assert self._pidfd is not None
