@@ -123,6 +123,18 @@ class Bench:
         self.live.append(process)
         return process, began
 
+    def launch_windowed(
+        self, out: Figures, cmd: list[str], env: dict[str, str]
+    ) -> tuple[subprocess.Popen, float]:
+        """Launch a windowed program and wait (≤ 120 s) for its window, or its exit."""
+        process, began = self.launch(cmd, env)
+        if not wait_for(
+            lambda: self.display.mapped_after(process.pid, began) or process.poll() is not None,
+            120,
+        ):
+            out.notes.append(f"no window within 120 s; see run-{self.runs}.log")
+        return process, began
+
     def kill_leftovers(self) -> None:
         """After a failure or Ctrl+C: no program under test outlives the benchmark."""
         for process in self.live:
@@ -196,12 +208,8 @@ class Bench:
         The most either reading reached while it captions: the recogniser and
         the final-decode process both work then, each with the model loaded.
         """
-        process, began = self.launch(cmd, env)
+        process, _began = self.launch_windowed(out, cmd, env)
         pid = process.pid
-        if not wait_for(
-            lambda: self.display.mapped_after(pid, began) or process.poll() is not None, 120
-        ):
-            out.notes.append(f"no window within 120 s; see run-{self.runs}.log")
         player = play(self.wav, self.sink, self.pulse_env)
         peak_rss, peak_distinct, ends = 0.0, 0.0, time.monotonic() + self.args.caption_seconds
         while time.monotonic() < ends and process.poll() is None:
@@ -219,12 +227,8 @@ class Bench:
 
     def idle(self, out: Figures, cmd: list[str], env: dict[str, str]) -> None:
         """Launch a windowed program, wait for its window, let it settle, read its memory."""
-        process, began = self.launch(cmd, env)
+        process, began = self.launch_windowed(out, cmd, env)
         pid = process.pid
-        if not wait_for(
-            lambda: self.display.mapped_after(pid, began) or process.poll() is not None, 120
-        ):
-            out.notes.append(f"no window within 120 s; see run-{self.runs}.log")
         visible = self.display.mapped_after(pid, began)
         if visible is not None:
             out.add("visible", visible - began)

@@ -112,16 +112,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         wav = tmp / "speech.wav"
         speech_wav(wav, seconds + 30)
-        server = CountingServer(
-            KEY,
-            script(int(seconds / period) + 200),
-            ms_per_word=100.0,
-            gap_ms=period * 1000 - 200,
-        )
+        server = None  # the offline engine needs none
+        if args.engine == "assemblyai":
+            server = CountingServer(
+                KEY,
+                script(int(seconds / period) + 200),
+                ms_per_word=100.0,
+                gap_ms=period * 1000 - 200,
+            )
         site = installed(source, tmp)
-        offline = args.engine == "offline"
-        with server if not offline else contextlib.nullcontext():
-            if offline:
+        with server or contextlib.nullcontext():
+            if server is None:
                 process = launch_captioning(
                     site, tmp, display, wav, ["--engine", "offline"], tmp / "home"
                 )
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
 
             def finished() -> int:
-                return journal_turns(tmp / "sessions") if offline else server.finished
+                return journal_turns(tmp / "sessions") if server is None else server.finished
 
             if not wait_for(lambda: finished() > 0 or process.poll() is not None, 120):
                 print("no turn within 120 s")
