@@ -8,7 +8,9 @@ or two into the run.
 
 from __future__ import annotations
 
+import contextlib
 import random
+from collections.abc import Iterator
 from typing import Any
 
 from captioner.engines.assemblyai import AssemblyAIEngine
@@ -55,6 +57,24 @@ ACROSS_LINES = ["Good morning.", LONG_FORMATTED, "Thank you.", "Any questions?"]
 
 
 def _run(
+    script: TurnScript, seconds: float, faults: FaultsArg = None, **options: Any
+) -> tuple[StatusRecorder, list[SessionRecord], list[tuple[str, int]]]:
+    """``seconds`` of timeline-coded audio through a run (``options``: see
+    :func:`started_run`), to its end.
+
+    Returns the listener, the fake's sessions and every word spoken in full
+    (text, start on the session clock).
+    """
+    started = started_run(script, seconds, faults, **options)
+    with started as (server, listener, engine):
+        listener.wait_stopped(40)
+        assert engine.join(10)
+        spoken = [(w, s) for w, s in server.script_words() if s + MS_PER_WORD <= seconds * 1000]
+    return listener, server.sessions, spoken
+
+
+@contextlib.contextmanager
+def started_run(
     script: TurnScript,
     seconds: float,
     faults: FaultsArg = None,
@@ -63,12 +83,9 @@ def _run(
     listener: StatusRecorder | None = None,
     heartbeat_every_ms: float = 1000.0,
     **config: Any,
-) -> tuple[StatusRecorder, list[SessionRecord], list[tuple[str, int]]]:
-    """``seconds`` of timeline-coded audio through a run with ``config``, to its end.
-
-    Returns the listener, the fake's sessions and every word spoken in full
-    (text, start on the session clock).
-    """
+) -> Iterator[tuple[FakeV3Server, StatusRecorder, AssemblyAIEngine]]:
+    """A run with ``config`` under way, reading ``seconds`` of timeline-coded audio, against
+    the fake server playing ``script`` (closed on the way out)."""
     with FakeV3Server(
         KEY,
         script,
@@ -87,10 +104,7 @@ def _run(
             rng=random.Random(0),
         )
         engine.start(CodedSource(round(seconds * 1000 / CHUNK_MS)))
-        listener.wait_stopped(40)
-        assert engine.join(10)
-        spoken = [(w, s) for w, s in server.script_words() if s + MS_PER_WORD <= seconds * 1000]
-    return listener, server.sessions, spoken
+        yield server, listener, engine
 
 
 def _lines(listener: StatusRecorder) -> list[tuple[str, list[tuple[str, int]]]]:

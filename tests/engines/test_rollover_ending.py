@@ -8,7 +8,6 @@ server in timeline mode, as in ``test_rollover.py``.
 
 from __future__ import annotations
 
-import random
 import re
 import time
 from collections.abc import Callable
@@ -17,14 +16,10 @@ from typing import Any
 from captioner.engines.assemblyai import AssemblyAIEngine
 from captioner.engines.base import EngineState, ErrorKind
 from tests.engines.resilience_harness import (
-    KEY,
-    CodedSource,
     StatusRecorder,
-    fake_offline,
-    fast_config,
 )
-from tests.engines.test_rollover import GAP_MS, MS_PER_WORD, SHORT
-from tests.fakes.v3_server import CHUNK_MS, FakeV3Server, Faults, FaultsArg, SessionRecord
+from tests.engines.test_rollover import MS_PER_WORD, SHORT, started_run
+from tests.fakes.v3_server import Faults, FaultsArg, SessionRecord
 
 Words = list[tuple[str, int]]
 # The first session goes quiet in the pause after "Line 2 ends." (its final came at
@@ -55,23 +50,8 @@ def _run(
     Returns the listener, the engine, the fake's sessions, every word spoken in
     full before the audio stopped, and how long Stop took to end the run (0: no Stop).
     """
-    with FakeV3Server(
-        KEY,
-        SHORT,
-        faults,
-        ms_per_word=MS_PER_WORD,
-        gap_ms=GAP_MS,
-        timeline=True,
-        heartbeat_every_ms=heartbeat_every_ms,
-    ) as server:
-        listener = StatusRecorder()
-        engine = AssemblyAIEngine(
-            listener,
-            fast_config(server.url, provisional_offline=False, **config),
-            offline_factory=fake_offline,
-            rng=random.Random(0),
-        )
-        engine.start(CodedSource(round(seconds * 1000 / CHUNK_MS)))
+    started = started_run(SHORT, seconds, faults, heartbeat_every_ms=heartbeat_every_ms, **config)
+    with started as (server, listener, engine):
         stop_took = 0.0
         if stop_when is not None:
             while not listener.stopped.wait(0.02):
