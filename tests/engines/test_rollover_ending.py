@@ -104,9 +104,11 @@ def _check_stopped_without_silent_loss(
     host = engine._config.host_name
     total = sum(b - a for a, b in spans) / 1000
     where = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in spans)
+    # Stop cut it off, no connection was lost: the message must not send the user
+    # looking for a network fault.
     assert error.message == (
-        f"Some speech is missing from this transcript: the connection to {host} was lost "
-        f"and {total:.1f} s of audio ({where}) could not be transcribed again."
+        f"Some speech is missing from this transcript: {host} had not confirmed "
+        f"{total:.1f} s of audio ({where}) when captioning stopped."
     )
     unexplained = [(w, s) for w, s in missing if not any(a <= s < b for a, b in spans)]
     assert not unexplained, f"lost without a word to the user: {unexplained} (told: {spans})"

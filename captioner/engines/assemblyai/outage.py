@@ -47,6 +47,10 @@ MISSED_AT_END = "the service did not confirm as the session ended"
 # A rollover's old session dropped before the new one had taken over, or
 # closed without confirming its last words.
 MISSED_AT_ROLLOVER = "missed when the connection was renewed"
+# Stop came before a session had confirmed its last words (no time is left to
+# redo them): nothing was lost on the way, so "the connection was lost" would
+# mislead the reader (``describe_losses``).
+MISSED_AT_STOP = "not confirmed when captioning stopped"
 
 
 @dataclass
@@ -176,28 +180,49 @@ def filling_in_notice(
 
 
 def describe_losses(outages: Iterable[Outage], *, host: str) -> EngineError | None:
-    """An ``INCOMPLETE`` error naming the stretches no connection transcribed, if any."""
+    """An ``INCOMPLETE`` error naming the stretches no connection transcribed, if any.
+
+    Stretches cut off by Stop before the service confirmed them are told
+    apart from those a lost connection took: the reader should not hunt for
+    a network fault that never happened.
+    """
     outages = list(outages)
-    spans = [(o.unrecovered(), o.provisional is not None) for o in outages]
-    lost = [(span, stand_in) for span, stand_in in spans if span is not None]
+    lost = [(o.unrecovered(), o) for o in outages]
+    lost = [(span, o) for span, o in lost if span is not None]
     if not lost:
         return None
     told = all(o.told == o.unrecovered() for o in outages)
-    total_s = sum(end - start for (start, end), _ in lost) / 1000
-    where = ", ".join(f"{_clock(start)}–{_clock(end)}" for (start, end), _ in lost)
+    stopped = [(span, o) for span, o in lost if o.missed == MISSED_AT_STOP]
+    dropped = [(span, o) for span, o in lost if o.missed != MISSED_AT_STOP]
+    clauses = []
+    if dropped:
+        clauses.append(
+            f"the connection to {host} was lost and {_stretches(dropped)} "
+            "could not be transcribed again"
+        )
+    if stopped:
+        clauses.append(f"{host} had not confirmed {_stretches(stopped)} when captioning stopped")
     message = (
         # Every stretch was said as it became known: this is the same news,
         # summed up, not more of it.
         ("As noted during the session, some" if told else "Some")
-        + f" speech is missing from this transcript: the connection to {host} was lost "
-        f"and {total_s:.1f} s of audio ({where}) could not be transcribed again."
+        + " speech is missing from this transcript: "
+        + "; ".join(clauses)
+        + "."
     )
-    if all(stand_in for _, stand_in in lost):
+    if all(o.provisional is not None for _, o in lost):
         message += " Offline captions stand in for it."
     detail = "; ".join(
         f"{start}–{end} ms of the session not transcribed" for (start, end), _ in lost
     )
     return EngineError(ErrorKind.INCOMPLETE, message, None, detail)
+
+
+def _stretches(lost: list[tuple[tuple[int, int], Outage]]) -> str:
+    """``1.7 s of audio (0:02.1–0:03.8)``: how long in all, and where."""
+    total_s = sum(end - start for (start, end), _ in lost) / 1000
+    where = ", ".join(f"{_clock(start)}–{_clock(end)}" for (start, end), _ in lost)
+    return f"{total_s:.1f} s of audio ({where})"
 
 
 def _clock(ms: int) -> str:

@@ -34,7 +34,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from captioner.engines.assemblyai.outage import MISSED_AT_END, Outage, describe_losses
+from captioner.engines.assemblyai.outage import (
+    MISSED_AT_END,
+    MISSED_AT_STOP,
+    Outage,
+    describe_losses,
+)
 from captioner.engines.assemblyai.turn_extras import (
     RunExtras,
     await_link_translations,
@@ -128,6 +133,7 @@ class SessionEnding:
             if redo:
                 self._start_backfill(gap, until)
             else:
+                gap.missed = MISSED_AT_STOP
                 gap.end_ms = until
                 self.pending.append(gap)
                 self.outages.append(gap)
