@@ -170,4 +170,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # ``python -m captioner`` (``make run``): named as the ``captioner`` command is.
+    from captioner.process_name import APP, name_this_process
+
+    name_this_process(APP)
     sys.exit(main())

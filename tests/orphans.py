@@ -14,6 +14,7 @@ import os
 import select
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,6 +33,25 @@ def wait_exit(pid: int, timeout: float) -> bool:
         return bool(ready)
     finally:
         os.close(fd)
+
+
+def named(pid: int, want: str, timeout: float = 10.0) -> str | None:
+    """Process ``pid``'s name as ``top`` lists it: ``want`` once it has taken it, else
+    what it was called at ``timeout`` (``None``: gone).
+
+    A child names itself once it has read what to run, a fork once it runs (see
+    captioner.process_name); until then it has its parent's name.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                name = comm.read().strip()
+        except FileNotFoundError:
+            return None
+        if name == want or time.monotonic() > deadline:
+            return name
+        time.sleep(0.02)
 
 
 @contextmanager

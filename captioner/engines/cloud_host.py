@@ -49,6 +49,7 @@ from captioner.engines.base import (
 )
 from captioner.engines.call_labels import watch_call_source
 from captioner.engines.offline.child import ChildProcess
+from captioner.process_name import CLOUD_HOST
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def _take_host() -> tuple[ChildProcess, Connection]:
 
 def _new_host() -> tuple[ChildProcess, Connection]:
     """A host process just started (a fork and exec), and the app's end of its pipe."""
-    process = ChildProcess(host_main, (), name="cloud-host")
+    process = ChildProcess(host_main, (), name="cloud-host", title=CLOUD_HOST)
     return process, process.start()
 
 

@@ -29,6 +29,7 @@ from tests.engines.resilience_harness import GAP_MS, MS_PER_WORD, CodedSource, S
 from tests.engines.resilience_harness import SCRIPT as TIMELINE_SCRIPT
 from tests.engines.test_assemblyai import KEY, SCRIPT, SilenceSource
 from tests.fakes.v3_server import FakeV3Server, Faults, TurnScript
+from tests.orphans import named
 
 JOIN_S = 30  # a hang guard
 
@@ -200,6 +201,8 @@ def test_a_host_started_ahead_for_nothing_ends_when_another_engine_is_chosen() -
     cloud_host.prestart()
     ready = cloud_host.spare_pid()
     assert _alive(ready)
+    # Told apart from the window in top and System Monitor (not one more "python3").
+    assert ready is not None and named(ready, "captioner-cloud") == "captioner-cloud"
     cloud_host.drop_spare()
     assert cloud_host.spare_pid() is None
     deadline = time.monotonic() + 10

@@ -32,7 +32,7 @@ from captioner.engines.offline.model import (
 from captioner.engines.offline.noisy import final_route
 from captioner.engines.offline.shared_model import second_search
 from tests import speech
-from tests.orphans import wait_exit
+from tests.orphans import named, wait_exit
 from tests.recording import RecordingListener
 
 WAIT_S = 120
@@ -47,12 +47,18 @@ class Watched(speech.MemorySource):
         super().__init__(pcm)
         self.model = model
         self.seen: tuple[int | None, ...] | None = None  # worker, its parent, theirs
+        self.names: tuple[str | None, ...] = ()  # the worker's and its parent's, in top
 
     def read(self, timeout: float) -> bytes | None:
         if self.seen is None:
             worker = self.model.finals.pid
             parent = _parent(worker) if worker is not None else None
             self.seen = (worker, parent, _parent(parent) if parent is not None else None)
+            live = parent if parent not in (None, os.getpid()) else None
+            self.names = (
+                named(worker, "captioner-final") if worker else None,
+                named(live, "captioner-live") if live else None,
+            )
         return super().read(timeout)
 
 
@@ -114,6 +120,10 @@ def test_finals_come_from_the_live_recognisers_fork_with_the_same_words(
     assert parent is not None and parent != os.getpid()
     assert grandparent == os.getpid()
     assert own_run.seen is not None and own_run.seen[1] == os.getpid()
+    # In top and System Monitor each says what it is, the fork no longer the
+    # recogniser's twin; a final process started on its own is named alike.
+    assert shared_run.names == ("captioner-final", "captioner-live")
+    assert own_run.names[0] == "captioner-final"
     # The run is over: the worker ended with it.
     assert sharing.finals.pid is None
     assert wait_exit(worker, 10)

@@ -56,10 +56,13 @@ def leave_signals_to_the_parent() -> None:
 class ChildProcess:
     """Runs ``target(conn, *args)`` in a new interpreter; ``conn`` is its end of the pipe."""
 
-    def __init__(self, target: Callable[..., Any], args: Sequence[Any], name: str) -> None:
+    def __init__(
+        self, target: Callable[..., Any], args: Sequence[Any], name: str, title: str = ""
+    ) -> None:
         self._target = (target.__module__, target.__qualname__)
         self._args = tuple(args)
         self.name = name
+        self._title = title  # its name in ``top`` (see captioner.process_name), if any
         self._popen: subprocess.Popen[bytes] | None = None
         self._process: Any = None  # a multiprocessing Process, on Windows
         self._conn: Connection | None = None
@@ -87,7 +90,7 @@ class ChildProcess:
         # Small, and the child reads it first: never blocks.  If the child died at
         # once, is_alive() and the first read say so.
         with contextlib.suppress(OSError):
-            conn.send((list(sys.path), self._target, self._args))
+            conn.send((list(sys.path), self._target, self._args, self._title))
         self._conn = conn
         _running.add(self)
         return conn
@@ -213,9 +216,13 @@ def child_main(argv: Sequence[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     conn = Connection(int(argv[-1]))
     try:
-        path, target, args = conn.recv()
+        path, target, args, title = conn.recv()
     except (EOFError, OSError):
         sys.exit(1)  # the parent went away before saying what to run
+    if title:
+        from captioner.process_name import name_this_process
+
+        name_this_process(title)
     sys.path[:] = [*path, *(p for p in sys.path if p not in path)]
     _run(conn, target, args)
 

@@ -6,19 +6,17 @@ binding holds the GIL for the whole of a native call, and a final decode of a
 few seconds of speech takes about a second: run on an engine thread, it froze
 the GUI thread for as long (measured with ``benchmarks/gui_stalls.py``: stalls
 of 1.1-1.3 s per finished utterance and at Stop).  So the batch decoder lives
-in a small child process: the engine thread sends it the utterance's PCM
-through a pipe and waits for the words *without* the GIL (a blocking pipe
-read), while the GUI thread goes on.
+in a child process: the engine thread sends it the utterance's PCM and waits
+for the words *without* the GIL (a blocking pipe read).
 
-Lifetime.  The process is started (a new interpreter, no fork of a process
-that runs Qt and audio threads; it also works in the PyInstaller-frozen app:
-see :mod:`~captioner.engines.offline.child`) when an
-offline run begins, so it loads its model (~1.5 s) while the first utterance
-is spoken, and it is stopped when the last run ends, so an idle app holds no
-second model in memory (issue 14), and at interpreter exit.  It also exits by
-itself when its pipe closes, so even a killed app leaves no orphan behind.
-No timer thread keeps it alive after a run: a quick Stop/Start pays the
-start-up again, in the background.
+Lifetime.  On Linux the worker is forked off the run's live recogniser once
+its model is loaded (:mod:`~captioner.engines.offline.shared_model`).
+Elsewhere, or when that fails, it starts as a new interpreter (never a fork of
+the app, which runs Qt and audio threads; see
+:mod:`~captioner.engines.offline.child`) as an offline run begins, and loads
+its model (~1.5 s) while the first utterance is spoken.  It stops when the
+last run ends, so an idle app holds no second decoder (issue 14), and by
+itself when its pipe closes: even a killed app leaves no orphan behind.
 
 Failure.  If the process dies or stops answering, :meth:`FinalDecodeProcess.decode`
 raises :class:`FinalDecodeError` (the caller falls back to the live pass's
@@ -38,6 +36,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from captioner.engines.offline.child import ChildProcess, leave_signals_to_the_parent
+from captioner.process_name import OFFLINE_FINAL
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -211,6 +210,7 @@ class FinalDecodeProcess:
             serve,
             (self._params, self._noisy_params, self._denoise),
             "captioner-offline-final",
+            OFFLINE_FINAL,
         )
         parent = process.start()  # the child exits when this pipe closes: no orphan
         self._hold(process, parent)

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from captioner.engines.offline.child import ChildProcess, leave_signals_to_the_parent
 from captioner.engines.offline.final_process import reap
+from captioner.process_name import OFFLINE_LIVE
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -102,7 +103,7 @@ class LiveProcess:
         """Spawn the child; it starts loading its model at once.  Never blocks long."""
         if self._process is not None:
             return
-        process = ChildProcess(serve, (self._params,), "captioner-offline-live")
+        process = ChildProcess(serve, (self._params,), "captioner-offline-live", OFFLINE_LIVE)
         parent = process.start()  # the child exits when this pipe closes: never outlives the app
         self._process, self._conn, self._pid = process, parent, process.pid
         log.debug("Live recogniser process started (pid %s)", process.pid)

@@ -41,6 +41,8 @@ from multiprocessing import reduction
 from multiprocessing.connection import Connection
 from typing import Any
 
+from captioner.process_name import OFFLINE_FINAL, name_this_process
+
 # Where the final worker may be forked off the live recogniser.
 AVAILABLE = sys.platform == "linux" and hasattr(os, "pidfd_open")
 # The settings reinit_feat() applies without reloading the model.
@@ -142,6 +144,7 @@ def fork_final(conn: Connection, decoder: Any, request: tuple[Any, ...]) -> None
         try:
             ours.close()
             conn.close()  # the recogniser's pipe must close when the recogniser goes
+            name_this_process(OFFLINE_FINAL)  # not the recogniser's name, which it inherited
             from captioner.engines.offline.final_process import NICE_INCREMENT, serve_decoder
 
             with contextlib.suppress(OSError):
