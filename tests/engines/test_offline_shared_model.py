@@ -13,8 +13,11 @@ while captioning offline"), not here.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -197,3 +200,49 @@ def test_without_a_pidfd_the_run_captions_with_a_final_process_of_its_own(
     assert texts == expected
     worker, parent, _ = run.seen or (None, None, None)
     assert worker is not None and parent == os.getpid()  # our own child this time
+
+
+ORPHANS_COME_HERE = """
+import ctypes, json
+from pathlib import Path
+# As init does in a container where the app is PID 1: orphans become ours to reap.
+assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+from captioner.engines.offline import OfflineEngine, OfflineModel
+from tests import speech
+from tests.orphans import wait_exit
+from tests.recording import RecordingListener
+model = OfflineModel()
+workers = []
+for run in range(2):
+    listener = RecordingListener()
+    engine = OfflineEngine(listener, realtime=False, model=model)
+    engine.start(speech.MemorySource(speech.clips("librivox")[0].pcm))
+    listener.wait_stopped(120)
+    assert engine.join(120) and listener.finals
+    workers.append(model.finals.answered_by)
+model.close()
+for worker in workers:
+    assert wait_exit(worker, 10)
+children = [int(pid) for task in Path("/proc/self/task").glob("*/children")
+            for pid in task.read_text().split()]
+states = {pid: Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+          for pid in children}
+print(json.dumps({"workers": workers, "states": list(states.values())}))
+"""
+
+
+def test_where_the_app_reaps_orphans_no_final_worker_is_left_a_zombie() -> None:
+    # In a container where the app is PID 1 (or under a subreaper), a final worker
+    # whose recogniser ended first became the app's child, and stayed a zombie,
+    # one per run, for the rest of the app's life.
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHANS_COME_HERE],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert len(set(seen["workers"]) - {None}) == 2  # two runs, each with its forked worker
+    assert "Z" not in seen["states"], seen

@@ -228,8 +228,20 @@ class ForkedWorker:
         with contextlib.suppress(OSError):
             if self._gone(0):
                 self._code = _zombie_status(self.pid)
+                self._reap_if_ours()
         os.close(self._pidfd)
         self._pidfd = None
+
+    def _reap_if_ours(self) -> None:
+        """Reap it if it became our child: orphaned (its recogniser ended first, the
+        usual order at run end) where the app is init (PID 1 in a container) or a
+        subreaper, it stayed a zombie for the rest of the app's life, one per run.
+        Otherwise it is the recogniser's or init's to reap, and ``waitid`` says so.
+        """
+        by_pidfd = getattr(os, "P_PIDFD", None)  # Linux 5.4
+        if by_pidfd is not None and self._pidfd is not None:
+            with contextlib.suppress(OSError):  # ChildProcessError: not ours
+                os.waitid(by_pidfd, self._pidfd, os.WEXITED | os.WNOHANG)
 
     def _gone(self, timeout: float | None) -> bool:
         assert self._pidfd is not None
