@@ -207,19 +207,16 @@ import ctypes, json
 from pathlib import Path
 # As init does in a container where the app is PID 1: orphans become ours to reap.
 assert ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
-from captioner.engines.offline import OfflineEngine, OfflineModel
+from captioner.engines.offline import OfflineModel
 from tests import speech
+from tests.engines.test_offline_shared_model import _finals
 from tests.orphans import wait_exit
-from tests.recording import RecordingListener
 model = OfflineModel()
 workers = []
 for run in range(2):
-    listener = RecordingListener()
-    engine = OfflineEngine(listener, realtime=False, model=model)
-    engine.start(speech.MemorySource(speech.clips("librivox")[0].pcm))
-    listener.wait_stopped(120)
-    assert engine.join(120) and listener.finals
-    workers.append(model.finals.answered_by)
+    texts, run = _finals(model, speech.clips("librivox")[0])
+    assert texts and run.seen
+    workers.append(run.seen[0])
 model.close()
 for worker in workers:
     assert wait_exit(worker, 10)

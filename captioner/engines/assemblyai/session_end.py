@@ -129,12 +129,10 @@ class SessionEnding:
             if until <= resume:
                 continue  # it had said everything in its window
             log.warning("Connection %d ended unconfirmed: %d–%d ms", link.id, resume, until)
-            gap = Outage.renewal_dropped(resume, self.clock())
             if redo:
-                self._start_backfill(gap, until)
+                self._start_backfill(Outage.renewal_dropped(resume, self.clock()), until)
             else:
-                gap.missed = MISSED_AT_STOP
-                gap.end_ms = until
+                gap = Outage(resume, self.clock(), None, end_ms=until, missed=MISSED_AT_STOP)
                 self.pending.append(gap)
                 self.outages.append(gap)
 
