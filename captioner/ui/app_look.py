@@ -4,66 +4,82 @@ The style is the desktop's (Fusion on most Linux desktops), with one change:
 check box and radio button indicators grow with the text beside them.  Fusion
 draws them from fixed pixel metrics (14 px), so with the 16–20 pt desktop font
 people with low vision set, a 14-px box sat beside 24–31-px lines of text: a
-small target, and a tick that is hard to see.  A style sheet rule (``width:
-1em``) cannot keep the usual look at 9–10 pt and would throw away the native
-drawing, so a proxy style answers those metrics from the widget's own font,
-never smaller than the desktop style's.  The font is read on every call, so a
-desktop font changed while the app runs resizes the boxes too.
+small target, and a tick that is hard to see.
+
+The sizes are a style sheet rule computed from the application's font (as big,
+against a line of text, as the desktop style's box is against the usual font's),
+added to main.qss only when the text is larger than the sizes were laid out for,
+and computed again when the desktop font changes while the app runs.  A rule
+with only a width and a height keeps the style's own drawing, scaled.  Until
+2026-12 this was a proxy style answering ``pixelMetric`` in Python: Qt asks it
+for every metric of every widget (~400 calls before the first paint), and each
+call made PySide build the option's Python type, ~30 ms of start-up (issue 14).
 """
 
 from __future__ import annotations
 
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (
-    QApplication,
-    QProxyStyle,
-    QStyle,
-    QStyleFactory,
-    QStyleOption,
-    QWidget,
-)
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QApplication
 
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.screen_fit import DESIGN_LINE_PX
 
-INDICATOR_METRICS = frozenset(
-    {
-        QStyle.PixelMetric.PM_IndicatorWidth,
-        QStyle.PixelMetric.PM_IndicatorHeight,
-        QStyle.PixelMetric.PM_ExclusiveIndicatorWidth,
-        QStyle.PixelMetric.PM_ExclusiveIndicatorHeight,
-    }
-)
+if TYPE_CHECKING:  # importing it builds its Python enums (~12 ms): only for large text
+    from PySide6.QtWidgets import QStyle
+
+# Which indicators follow which of the style's metrics: check boxes (also in
+# lists, as in the AssemblyAI options' list of languages) and radio buttons.
+CHECK_INDICATORS = "QCheckBox::indicator, QAbstractItemView::indicator"
+RADIO_INDICATORS = "QRadioButton::indicator"
 
 
-def line_height(option: QStyleOption | None, widget: QWidget | None) -> int:
-    """The height of a line of the text the indicator stands beside."""
-    if widget is not None:
-        return widget.fontMetrics().height()
-    if option is not None:
-        return option.fontMetrics.height()
-    return QFontMetrics(QApplication.font()).height()
+def grown(base: int, line_height: int) -> int:
+    """An indicator of ``base`` pixels as big against ``line_height`` as against the usual line."""
+    return max(base, round(base * line_height / DESIGN_LINE_PX))
 
 
-class TextSizedIndicators(QProxyStyle):
-    """The desktop's style, with check and radio indicators in step with the text's size."""
+def indicator_rules(font: QFont, style: QStyle) -> str:
+    """The style sheet rules that size the indicators for ``font`` (none at the usual sizes).
 
-    def pixelMetric(
-        self,
-        metric: QStyle.PixelMetric,
-        option: QStyleOption | None = None,
-        widget: QWidget | None = None,
-    ) -> int:
-        base = super().pixelMetric(metric, option, widget)
-        if metric not in INDICATOR_METRICS:
-            return base
-        # As big, against the line, as the desktop style's box is against the usual font's.
-        return max(base, round(base * line_height(option, widget) / DESIGN_LINE_PX))
+    At or under the usual line height the style's own sizes stand, and its
+    metrics are not even asked for (their Python enums cost start-up time).
+    """
+    line = QFontMetrics(font).height()
+    if line <= DESIGN_LINE_PX:
+        return ""
+    from PySide6.QtWidgets import QStyle
+
+    metric = QStyle.PixelMetric
+    check = grown(style.pixelMetric(metric.PM_IndicatorWidth), line)
+    radio = grown(style.pixelMetric(metric.PM_ExclusiveIndicatorWidth), line)
+    return (
+        f"\n{CHECK_INDICATORS} {{ width: {check}px; height: {check}px; }}"
+        f"\n{RADIO_INDICATORS} {{ width: {radio}px; height: {radio}px; }}\n"
+    )
+
+
+class _Look:
+    """main.qss plus the indicator rules for the current font, set again when the font changes."""
+
+    def __init__(self, app: QApplication) -> None:
+        self._app = app
+        self._sheet = read_text("main.qss")
+        self._rules: str | None = None
+
+    def apply(self, font: QFont | None = None) -> None:
+        rules = indicator_rules(font or self._app.font(), self._app.style())
+        if rules != self._rules:  # a new sheet re-polishes every widget: only when it differs
+            self._rules = rules
+            self._app.setStyleSheet(self._sheet + rules)
 
 
 def apply_look(app: QApplication) -> None:
-    """Give ``app`` its icon, its style (the desktop's, text-sized indicators) and main.qss."""
+    """Give ``app`` its icon and main.qss, with indicators sized for its font, now and later."""
     app.setWindowIcon(app_icon())
-    desktop = QStyleFactory.create(app.style().name())
-    app.setStyle(TextSizedIndicators(desktop))  # before the sheet, which wraps the style
-    app.setStyleSheet(read_text("main.qss"))
+    look = _Look(app)
+    look.apply()
+    # A desktop font changed while the app runs (made larger in its settings); the
+    # lambda keeps ``look`` alive (a bound method of a plain object would not).
+    app.fontChanged.connect(lambda font: look.apply(font))

@@ -3,6 +3,8 @@
 Builds the real app with its real look (style and style sheet, as ``run_gui``
 does), shows the main window and Settings ▸ Captions…, and prints as JSON, for
 each check box shown, its indicator's width and height and its text's line height.
+With argv[1] "9>16" the desktop font starts at 9 pt and becomes 16 pt once the
+main window shows (as a desktop's settings change it for a running app).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QStyle, QStyleOptionButton, QWidget
 
 from tests.ui.screen_probe import probe_app, report_and_quit
@@ -29,10 +32,16 @@ def indicators(window: QWidget) -> dict[str, list[int]]:
 
 
 def main() -> None:
-    app, captioner, _ = probe_app(font_points=float(sys.argv[1]), look=True)
+    start, _, later = sys.argv[1].partition(">")
+    app, captioner, _ = probe_app(font_points=float(start), look=True)
     captioner.overlay.hide()
     window = captioner.window
     window.show()
+    if later:
+        app.processEvents()
+        font = QFont(app.font())
+        font.setPointSizeF(float(later))
+        app.setFont(font)
 
     def measure() -> None:
         captions = captioner.dialogs.edit_captions()

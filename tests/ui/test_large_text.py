@@ -47,6 +47,15 @@ def test_with_a_16_pt_font_check_boxes_grow_with_their_text(tmp_path) -> None:
     assert not small, f"indicators under 0.8 of their text's line height: {small}"
 
 
+def test_check_boxes_grow_when_the_desktop_font_grows_while_the_app_runs(tmp_path) -> None:
+    """The sizes follow a font made larger in the desktop's settings, not only the one at start."""
+    seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9>16", USUAL_FAMILY)
+    boxes = {**seen["main"], **seen["captions"]}
+    assert "Show caption &overlay" in boxes
+    small = {text: size for text, size in boxes.items() if min(size[:2]) < 0.8 * size[2]}
+    assert not small, f"indicators under 0.8 of their text's line height: {small}"
+
+
 def test_the_usual_font_keeps_the_usual_check_boxes(tmp_path) -> None:
     seen = run_probe(INDICATORS, tmp_path, 1920, 1080, 1, "9", USUAL_FAMILY)
     sizes = {tuple(size[:2]) for size in [*seen["main"].values(), *seen["captions"].values()]}
