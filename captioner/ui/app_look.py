@@ -18,16 +18,11 @@ call made PySide build the option's Python type, ~30 ms of start-up (issue 14).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication
 
 from captioner.ui.resources import app_icon, read_text
 from captioner.ui.screen_fit import DESIGN_LINE_PX
-
-if TYPE_CHECKING:  # importing it builds its Python enums (~12 ms): only for large text
-    from PySide6.QtWidgets import QStyle
 
 # Which indicators follow which of the style's metrics: check boxes (also in
 # lists, as in the AssemblyAI options' list of languages) and radio buttons.
@@ -40,18 +35,18 @@ def grown(base: int, line_height: int) -> int:
     return max(base, round(base * line_height / DESIGN_LINE_PX))
 
 
-def indicator_rules(font: QFont, style: QStyle) -> str:
+def indicator_rules(font: QFont, app: QApplication) -> str:
     """The style sheet rules that size the indicators for ``font`` (none at the usual sizes).
 
-    At or under the usual line height the style's own sizes stand, and its
-    metrics are not even asked for (their Python enums cost start-up time).
+    At or under the usual line height the style's own sizes stand, and the
+    style is not even asked for (its Python type and enums cost start-up time).
     """
     line = QFontMetrics(font).height()
     if line <= DESIGN_LINE_PX:
         return ""
-    from PySide6.QtWidgets import QStyle
+    from PySide6.QtWidgets import QStyle  # builds its Python enums (~12 ms): large text only
 
-    metric = QStyle.PixelMetric
+    metric, style = QStyle.PixelMetric, app.style()
     check = grown(style.pixelMetric(metric.PM_IndicatorWidth), line)
     radio = grown(style.pixelMetric(metric.PM_ExclusiveIndicatorWidth), line)
     return (
@@ -69,7 +64,7 @@ class _Look:
         self._rules: str | None = None
 
     def apply(self, font: QFont | None = None) -> None:
-        rules = indicator_rules(font or self._app.font(), self._app.style())
+        rules = indicator_rules(font or self._app.font(), self._app)
         if rules != self._rules:  # a new sheet re-polishes every widget: only when it differs
             self._rules = rules
             self._app.setStyleSheet(self._sheet + rules)
