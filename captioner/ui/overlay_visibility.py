@@ -20,6 +20,7 @@ Alt+Left/Right size it (see :mod:`captioner.ui.overlay_keys`).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QLabel
 
 from captioner.core.settings import Key, Settings
@@ -140,9 +141,17 @@ class OverlayVisibility(QObject):
         overlay = self._overlay
         # Read from the overlay, not from what changed: held out of sight (not merely moved
         # aside) and wanted on screen. A run may start, and show it, while it stands aside.
-        self.away_label.setVisible(
-            overlay.held and overlay.wanted_visible and not overlay.isVisible()
-        )
+        away = overlay.held and overlay.wanted_visible and not overlay.isVisible()
+        if away and self.away_label.isHidden():
+            # A status bar's label is not read out when it appears: without this, a
+            # screen-reader user lost the captions with nothing said (politely: the
+            # user is busy in this window, and nothing is wrong).
+            event = QAccessibleAnnouncementEvent(
+                self.away_label, f"{OUT_OF_SIGHT}. {OUT_OF_SIGHT_TIP}"
+            )
+            event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
+            QAccessible.updateAccessibility(event)
+        self.away_label.setVisible(away)
 
     def _on_running(self, running: bool) -> None:
         if running:

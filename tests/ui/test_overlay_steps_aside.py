@@ -18,10 +18,12 @@ from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtGui import QGuiApplication, QWindow
+from PySide6.QtGui import QAccessible, QGuiApplication, QWindow
 
+import captioner.ui.overlay_visibility
 from captioner.app import CaptionerApp
 from captioner.ui.overlay_clearance import OverlayClearance
+from tests.announced import record_announcements
 from tests.ui.test_overlay_app import RUN_BOUND_MS, SHORT_CLIP
 
 OVERLAY_WINDOW = "captionOverlayWindow"
@@ -137,7 +139,7 @@ def test_after_stepping_aside_it_comes_back_to_where_the_user_has_it_now(qtbot) 
 
 
 def test_an_overlay_with_no_room_beside_the_window_in_use_says_where_it_went(
-    make_app, qtbot, desktop_focus
+    make_app, qtbot, desktop_focus, monkeypatch
 ):
     """A window as tall as the screen leaves the overlay no room above or below it.
 
@@ -150,12 +152,20 @@ def test_an_overlay_with_no_room_beside_the_window_in_use_says_where_it_went(
     focused(qtbot, app)
     over_the_start_button(app)
     away = app.overlay_visibility.away_label
+    heard = record_announcements(monkeypatch, captioner.ui.overlay_visibility)
     assert not away.isVisible()
     start(qtbot, app)
     qtbot.waitUntil(lambda: app.overlay.held and not app.overlay.isVisible(), timeout=2000)
     qtbot.waitUntil(away.isVisible, timeout=2000)  # after "Listening", which clears messages
     assert away.text().startswith("Overlay out of the way")
+    # Screen-reader users hear it too, once (a status bar's label is not read when shown).
+    polite = QAccessible.AnnouncementPoliteness.Polite
+    assert [(text.split(".")[0], politeness) for text, politeness in heard] == [
+        (away.text(), polite)
+    ]
+    assert "back when you switch to another app" in heard[0][0]
     # Another app takes the focus: the overlay is back, and the message gone.
     QGuiApplication.instance().focusWindowChanged.emit(None)  # as the desktop would
     qtbot.waitUntil(lambda: app.overlay.isVisible(), timeout=2000)
     assert not away.isVisible()
+    assert len(heard) == 1  # its going is not announced: the captions are back on screen
