@@ -142,10 +142,12 @@ class OverlayVisibility(QObject):
         # Read from the overlay, not from what changed: held out of sight (not merely moved
         # aside) and wanted on screen. A run may start, and show it, while it stands aside.
         away = overlay.held and overlay.wanted_visible and not overlay.isVisible()
-        if away and self.away_label.isHidden():
+        if away and self.away_label.isHidden() and self._window.isActiveWindow():
             # A status bar's label is not read out when it appears: without this, a
             # screen-reader user lost the captions with nothing said (politely: the
-            # user is busy in this window, and nothing is wrong).
+            # user is busy in this window, and nothing is wrong).  Not for a dialog
+            # of ours in use: the overlay is expected to make way for it, and the
+            # screen reader is reading the dialog.
             event = QAccessibleAnnouncementEvent(
                 self.away_label, f"{OUT_OF_SIGHT}. {OUT_OF_SIGHT_TIP}"
             )
