@@ -61,6 +61,11 @@ class TranscriptView(QPlainTextEdit):
         self, parent: QWidget | None = None, *, live: bool = True, keep: int | None = LIVE_KEEP
     ) -> None:
         super().__init__(parent)
+        area = _text_area(self)
+        self.setViewport(area)
+        # The text layout measures fonts on the viewport Qt made, which setViewport
+        # deletes without telling it: the next font change would crash.
+        self.document().documentLayout().setPaintDevice(area)
         self.setReadOnly(True)
         # Nothing is ever undone here, and with undo on the document keeps every
         # removed partial's text and an undo record per edit (~0.5 KB a turn).
@@ -365,3 +370,21 @@ class TranscriptView(QPlainTextEdit):
         placeholder.setColor(QPalette.ColorRole.PlaceholderText, quiet)
         if placeholder != self.palette():
             self.setPalette(placeholder)
+
+
+def _text_area(view: QPlainTextEdit) -> QWidget:
+    """A viewport made here, as Qt makes its own (name, Base background, I-beam).
+
+    PySide wraps the first ``QWidget*`` that C++ hands back without a Python
+    object by looking through every QtWidgets class, which builds ~60 Python
+    enum classes (QWizard's, QFileDialog's…): 8-15 ms before the main window's
+    first paint when it was the view's own viewport (issue 14).  A viewport
+    made in Python is already wrapped, so ``viewport()`` costs nothing.
+    """
+    area = QWidget(view)  # owned by the view from the start, for PySide too
+    area.setObjectName("qt_scrollarea_viewport")
+    area.setBackgroundRole(QPalette.ColorRole.Base)
+    area.setAutoFillBackground(True)
+    area.setCursor(Qt.CursorShape.IBeamCursor)
+    area.setAcceptDrops(True)  # as Qt's (the view refuses drops: it is read-only)
+    return area
