@@ -37,6 +37,7 @@ from captioner.engines.base import (
     WorkerEngine,
     report_notice,
 )
+from captioner.engines.offline.casing import cased_text, cased_words
 from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.lines import Line, UtteranceEnded
 from captioner.engines.offline.live_process import (
@@ -135,6 +136,7 @@ class _Recogniser:
         self._last_partial = ""
         self._partial_sent = False
         self._previous: UtteranceEnded | None = None
+        self._mid_sentence: set[int] = set()  # lines begun at a forced cut (see casing)
         self._finals = InOrder(f"offline-finals-{run}")
         self._told_final_failed = False  # said once a run, as a notice
 
@@ -173,6 +175,8 @@ class _Recogniser:
 
     def _start_utterance(self, start_ms: int) -> None:
         self._order += 1
+        if self._previous is not None and self._previous.cut:
+            self._mid_sentence.add(self._order)  # no pause: the sentence goes on
         self._utterance_start_ms = start_ms
         self._last_partial = ""
         self._partial_sent = False
@@ -259,11 +263,12 @@ class _Recogniser:
         self, text: str, words: tuple[Word, ...], *, end_of_turn: bool, order: int | None = None
     ) -> TurnUpdate:
         order = self._order if order is None else order
+        starts = order not in self._mid_sentence
         return TurnUpdate(
             key=f"offline-{self._run}:{order}",
             order=order,
-            text=text,
-            words=words,
+            text=cased_text(text, starts_sentence=starts),
+            words=cased_words(words, starts_sentence=starts),
             end_of_turn=end_of_turn,
             formatted=False,
             source=self._source_label,
