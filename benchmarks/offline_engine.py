@@ -132,7 +132,8 @@ def run_ours(model: OfflineModel, clip: speech.Clip, segmenter: dict[str, Any]) 
     engine.join(5)
     for error in collector.errors:
         print(f"  error: {error.kind.value}: {error.message}")
-    text = " ".join(update.text for update in collector.finals if update.text)
+    # Lower-cased, as the references and the baseline are: the engine writes sentence case.
+    text = " ".join(update.text for update in collector.finals if update.text).lower()
     return Result(text, elapsed, collector.finals)
 
 

@@ -309,7 +309,11 @@ def onset_rates(pieces: list[list[Piece]], hypotheses: list[str]) -> tuple[float
 
 
 def reference_hits(reference: str, hypothesis: str) -> list[bool]:
-    """For each reference word, whether the alignment found it in the hypothesis."""
+    """For each reference word, whether the alignment found it in the hypothesis.
+
+    References are lower-case; the offline engine writes sentence case ("He was…").
+    """
+    hypothesis = hypothesis.lower()
     words = reference.split()
     hits = [False] * len(words)
     if not hypothesis.strip():
