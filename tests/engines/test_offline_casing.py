@@ -15,12 +15,18 @@ import pytest
 from captioner.core.transcript import TurnUpdate, Word
 from captioner.engines.offline import OfflineModel
 from captioner.engines.offline import engine as offline
-from captioner.engines.offline.casing import cased_text, cased_words
+from captioner.engines.offline.casing import cased_words
 from tests import speech
 from tests.engines.test_offline_onsets import transcribe
 from tests.recording import RecordingListener
 
 ALWAYS_CAPITALISED = {"I", "I'm", "I'll", "I'd", "I've", "Mr", "Mrs"}
+
+
+def cased_text(text: str, *, starts_sentence: bool) -> str:
+    """``text``'s words cased as the engine cases a line's words, joined as it joins them."""
+    words = tuple(Word(token, 0, 0) for token in text.split())
+    return " ".join(word.text for word in cased_words(words, starts_sentence=starts_sentence))
 
 
 def test_a_line_after_a_pause_starts_with_a_capital_and_i_is_upper_case() -> None:

@@ -21,8 +21,15 @@ from captioner.core.transcript import Word
 
 # Words English always capitalises, as the en-US dictionary spells them: the
 # pronoun and its contractions, and the titles before a name.
-_ALWAYS = {"i": "I", "i'm": "I'm", "i'll": "I'll", "i'd": "I'd", "i've": "I've"}
-_ALWAYS.update({"mr": "Mr", "mrs": "Mrs"})
+_ALWAYS = {
+    "i": "I",
+    "i'm": "I'm",
+    "i'll": "I'll",
+    "i'd": "I'd",
+    "i've": "I've",
+    "mr": "Mr",
+    "mrs": "Mrs",
+}
 
 
 def cased_token(token: str, *, first: bool) -> str:
@@ -35,17 +42,8 @@ def cased_token(token: str, *, first: bool) -> str:
     return token
 
 
-def cased_text(text: str, *, starts_sentence: bool) -> str:
-    """A line's text (words joined by single spaces, as the engine joins them) in sentence case."""
-    tokens = text.split(" ")
-    return " ".join(
-        cased_token(token, first=starts_sentence and index == 0)
-        for index, token in enumerate(tokens)
-    )
-
-
 def cased_words(words: tuple[Word, ...], *, starts_sentence: bool) -> tuple[Word, ...]:
-    """The line's words with the same casing as :func:`cased_text` (subtitle cues use them)."""
+    """A line's words in sentence case (the engine joins them into the line's text)."""
     cased = []
     for index, word in enumerate(words):
         text = cased_token(word.text, first=starts_sentence and index == 0)

@@ -37,7 +37,7 @@ from captioner.engines.base import (
     WorkerEngine,
     report_notice,
 )
-from captioner.engines.offline.casing import cased_text, cased_words
+from captioner.engines.offline.casing import cased_words
 from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.lines import Line, UtteranceEnded
 from captioner.engines.offline.live_process import (
@@ -200,9 +200,7 @@ class _Recogniser:
         words = line.live_words()
         text = " ".join(word.text for word in words)
         if text and text != self._last_partial:
-            self._listener.on_partial(
-                self._update(text, words, end_of_turn=False, order=line.order)
-            )
+            self._listener.on_partial(self._update(words, end_of_turn=False, order=line.order))
 
     def _final(self, line: Line) -> None:
         """One utterance's final, on the finals thread (see :mod:`.in_order`)."""
@@ -228,7 +226,7 @@ class _Recogniser:
         if text or line.partial_sent:
             # An empty final still goes out when a partial did, so the UI
             # drops the in-progress line of what turned out to be noise.
-            self._listener.on_final(self._update(text, words, end_of_turn=True, order=line.order))
+            self._listener.on_final(self._update(words, end_of_turn=True, order=line.order))
 
     def _context_for(self, event: UtteranceEnded) -> bytes:
         """For a short utterance, the end of the previous one if it was recent.
@@ -257,18 +255,20 @@ class _Recogniser:
             return
         self._last_partial = text
         self._partial_sent = True
-        self._listener.on_partial(self._update(text, words, end_of_turn=False))
+        self._listener.on_partial(self._update(words, end_of_turn=False))
 
     def _update(
-        self, text: str, words: tuple[Word, ...], *, end_of_turn: bool, order: int | None = None
+        self, words: tuple[Word, ...], *, end_of_turn: bool, order: int | None = None
     ) -> TurnUpdate:
+        """The update for line ``order`` (the one in progress by default): its words,
+        cased once, and its text made of them (cues and views read the same words)."""
         order = self._order if order is None else order
-        starts = order not in self._mid_sentence
+        words = cased_words(words, starts_sentence=order not in self._mid_sentence)
         return TurnUpdate(
             key=f"offline-{self._run}:{order}",
             order=order,
-            text=cased_text(text, starts_sentence=starts),
-            words=cased_words(words, starts_sentence=starts),
+            text=" ".join(word.text for word in words),
+            words=words,
             end_of_turn=end_of_turn,
             formatted=False,
             source=self._source_label,
