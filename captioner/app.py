@@ -283,14 +283,13 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setDesktopFileName("captioner")
     app.setQuitOnLastWindowClosed(False)  # we quit ourselves, after stopping the engine
     apply_look(app)  # icon, text-sized check boxes, main.qss
-    collector = GuiThreadCollector(app)  # Qt wrappers die on the GUI thread only
-    collector.start()
+    (collector := GuiThreadCollector(app)).start()  # Qt wrappers die on the GUI thread only
     settings = user_settings(APP_NAME)  # written off the GUI thread
     instance = SingleInstance(server_name(settings.fileName()))
     reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
     if reply is not None:
         return tell_handover(reply)
-    instance.listen()
+    instance.claim()  # served once the window has painted; a later launch waits till then
     # The window first; the rest loads while it paints (the inputs are looked for meanwhile).
     captioner = CaptionerApp(args, settings, complete=False, loop_later=True, look_now=False)
     instance.activationRequested.connect(captioner.window.bring_to_front)
@@ -311,6 +310,7 @@ def run_gui(args: argparse.Namespace) -> int:
         from captioner.ui.global_hotkey import GlobalHotkey, grab_for
 
         captioner.complete()
+        instance.serve()
         collector.freeze_start_up()
         handle = LaunchRequests.of(captioner, args).handle
         instance.launchRequested.disconnect(keep)

@@ -524,6 +524,7 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
     def showing(window):
         found["later_at_show"] = [m for m in LATER_MODULES if m in sys.modules]
         found["asyncio_at_show"] = "asyncio" in sys.modules
+        found["network_at_show"] = "PySide6.QtNetwork" in sys.modules
         show(window)
 
     import captioner.app
@@ -562,6 +563,8 @@ def test_the_window_shows_first_and_the_rest_loads_off_the_gui_thread(tmp_path, 
     assert found["later_at_show"] == []
     # asyncio and qasync (~30 ms) wait for the window's first paint too.
     assert found["asyncio_at_show"] is False
+    # QtNetwork (~10 ms with its enums) serves later launches once the window has painted.
+    assert found["network_at_show"] is False
     assert found["painted_before_asyncio"] is True
     assert found["visible_before_complete"] is True
     assert found["wired"] is True

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -26,6 +25,8 @@ Runner = Callable[[Sequence[str]], "str | None"]
 
 def run_command(args: Sequence[str]) -> str | None:
     """Run a tool with untranslated output; its stdout, or ``None`` if it failed."""
+    import subprocess  # on the device scan's worker: not on the way to the first paint
+
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
     try:
         result = subprocess.run(

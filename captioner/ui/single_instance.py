@@ -13,21 +13,35 @@ The protocol is one JSON line each way::
     ← {"applied": true, "message": "captioning path.wav"}
 
 A bare ``show`` line (the old protocol) still just raises the window.
+
+The name is claimed before the window is built, with a plain Unix socket where
+QLocalServer would put it (so launches of other versions still find it), and is
+served by a QLocalServer adopting that socket once the window has painted: a
+later launch meanwhile waits in the socket's backlog, and QtNetwork (its import
+and its enums, ~10 ms) stays out of the time to the first paint (issue 14).
+Where Python has no Unix sockets (Windows), QLocalServer and QLocalSocket do it all.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import getpass
 import json
 import logging
+import os
+import socket
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +50,9 @@ CONNECT_TIMEOUT_MS = 500
 # seconds covers a busy machine without leaving the second launch hanging.
 REPLY_TIMEOUT_MS = 5000
 MAX_REQUEST_BYTES = 64 * 1024  # a request is a few hundred bytes; more is not ours
+# Later launches that can wait, connected, until the window has painted and the name is served.
+BACKLOG = 16
+UNIX_SOCKETS = hasattr(socket, "AF_UNIX")
 
 
 def server_name(config_path: str = "") -> str:
@@ -45,6 +62,60 @@ def server_name(config_path: str = "") -> str:
     """
     digest = zlib.crc32(f"{getpass.getuser()}:{config_path}".encode())
     return f"captioner-{digest:08x}"
+
+
+def socket_path(name: str) -> str:
+    """Where QLocalServer puts a bare ``name``: in ``QDir::tempPath()`` ($TMPDIR or /tmp)."""
+    if os.path.isabs(name):
+        return name
+    return os.path.join(os.path.normpath(os.environ.get("TMPDIR") or "/tmp"), name)
+
+
+def _exchange(name: str, payload: bytes, *, answer: bool) -> bytes | None:
+    """Send ``payload`` to the instance serving ``name``; its reply line, if ``answer``.
+
+    None when nobody listens there; ``b""`` when nothing came back in time.
+    """
+    if not UNIX_SOCKETS:
+        return _qt_exchange(name, payload, answer=answer)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as peer:
+        peer.settimeout(CONNECT_TIMEOUT_MS / 1000)
+        try:
+            peer.connect(socket_path(name))
+        except OSError:  # no file, a stale one (refused), or a listener that never accepts
+            return None
+        data = bytearray()
+        try:
+            peer.sendall(payload)
+            deadline = time.monotonic() + REPLY_TIMEOUT_MS / 1000
+            while answer and b"\n" not in data and (left := deadline - time.monotonic()) > 0:
+                peer.settimeout(left)
+                chunk = peer.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:  # timed out, or the other side went away: what came is the answer
+            pass
+        return bytes(data)
+
+
+def _qt_exchange(name: str, payload: bytes, *, answer: bool) -> bytes | None:
+    """:func:`_exchange` through QLocalSocket (named pipes on Windows)."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    peer = QLocalSocket()
+    peer.connectToServer(name)
+    if not peer.waitForConnected(CONNECT_TIMEOUT_MS):
+        return None
+    peer.write(payload)
+    peer.waitForBytesWritten(CONNECT_TIMEOUT_MS)
+    data = bytearray()
+    while answer and b"\n" not in data and peer.waitForReadyRead(REPLY_TIMEOUT_MS):
+        data += bytes(peer.readAll())
+    if answer and b"\n" not in data:
+        data += bytes(peer.readAll())  # answered just as the peer closed
+    peer.disconnectFromServer()
+    return bytes(data)
 
 
 @dataclass(frozen=True)
@@ -95,20 +166,14 @@ class SingleInstance(QObject):
         super().__init__(parent)
         self.name = name or server_name()
         self._server: QLocalServer | None = None
+        self._claimed: int | None = None  # the claimed socket, until served
         self._clients: dict[QLocalSocket, bytearray] = {}
 
     # -- the later launch ------------------------------------------------------
 
     def notify_running_instance(self) -> bool:
         """True if another instance answered (it will raise its window); no options."""
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
-            return False
-        socket.write(b"show\n")
-        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-        socket.disconnectFromServer()
-        return True
+        return _exchange(self.name, b"show\n", answer=False) is not None
 
     def hand_over(self, options: dict[str, Any]) -> HandoverReply | None:
         """Pass ``options`` to the running instance; None when there is none.
@@ -116,20 +181,11 @@ class SingleInstance(QObject):
         Blocks for up to a few seconds: it runs before this process has a
         window (or in a worker thread), never on a running GUI thread.
         """
-        socket = QLocalSocket()
-        socket.connectToServer(self.name)
-        if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        data = _exchange(self.name, json.dumps({"options": options}).encode() + b"\n", answer=True)
+        if data is None:
             return None
-        socket.write(json.dumps({"options": options}).encode() + b"\n")
-        socket.waitForBytesWritten(CONNECT_TIMEOUT_MS)
-        data = bytearray()
-        while b"\n" not in data and socket.waitForReadyRead(REPLY_TIMEOUT_MS):
-            data += bytes(socket.readAll())
-        if b"\n" not in data:
-            data += bytes(socket.readAll())  # answered just as the peer closed
-        socket.disconnectFromServer()
         try:
-            reply = json.loads(bytes(data).split(b"\n", 1)[0])
+            reply = json.loads(data.split(b"\n", 1)[0])
             return HandoverReply(bool(reply["applied"]), str(reply["message"]))
         except (ValueError, KeyError, TypeError):
             return HandoverReply(
@@ -139,7 +195,61 @@ class SingleInstance(QObject):
     # -- the running instance --------------------------------------------------
 
     def listen(self) -> bool:
-        """Become the instance others hand over to."""
+        """Become the instance others hand over to, and answer them from now on."""
+        return self.claim() and self.serve()
+
+    def claim(self) -> bool:
+        """Take the name, before the window exists; later launches wait until :meth:`serve`.
+
+        False when it could not be taken (another instance got it first, or no
+        socket could be made): this instance then runs on unreachable.
+        """
+        if not UNIX_SOCKETS:
+            return self._listen_qt()
+        path = socket_path(self.name)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            try:
+                listener.bind(path)
+            except OSError as exc:
+                if exc.errno != errno.EADDRINUSE:
+                    raise
+                if _exchange(self.name, b"", answer=False) is not None:
+                    listener.close()  # a live instance took the name since we looked
+                    return False
+                # A stale socket file from a crashed instance: nobody answered, so
+                # it is safe to remove and take over.
+                os.unlink(path)
+                listener.bind(path)
+            listener.listen(BACKLOG)
+            listener.setblocking(False)  # as QLocalServer's own: accept never waits
+        except OSError as exc:
+            listener.close()
+            log.warning("Later launches cannot hand over to this instance: %s", exc)
+            return False
+        self._claimed = listener.detach()
+        return True
+
+    def serve(self) -> bool:
+        """Answer later launches (on this thread's event loop), the name once claimed."""
+        fd, self._claimed = self._claimed, None
+        if fd is None:
+            return self._server is not None
+        from PySide6.QtNetwork import QLocalServer
+
+        server = QLocalServer(self)
+        if not server.listen(fd):  # adopts the socket: closing the server removes its file
+            log.warning(
+                "Later launches cannot hand over to this instance: %s", server.errorString()
+            )
+            os.close(fd)
+            return False
+        self._started(server)
+        return True
+
+    def _listen_qt(self) -> bool:
+        from PySide6.QtNetwork import QLocalServer
+
         server = QLocalServer(self)
         if not server.listen(self.name):
             # A stale socket file from a crashed instance: nobody answered, so
@@ -147,46 +257,49 @@ class SingleInstance(QObject):
             QLocalServer.removeServer(self.name)
             if not server.listen(self.name):
                 return False
+        self._started(server)
+        return True
+
+    def _started(self, server: QLocalServer) -> None:
         server.newConnection.connect(self._on_connection)
         self._server = server
         log.info("Later launches hand over to this instance (%s)", self.name)
-        return True
 
     def _on_connection(self) -> None:
         assert self._server is not None
         while self._server.hasPendingConnections():
-            socket = self._server.nextPendingConnection()
-            self._clients[socket] = bytearray()
+            peer = self._server.nextPendingConnection()
+            self._clients[peer] = bytearray()
             # Bound methods, not lambdas holding ``self``: a lambda kept by the socket's
             # connection kept this object, its server and its sockets alive until
             # interpreter exit, to be destroyed in no set order with the application
             # (the likely cause of a segfault seen once in ~QLocalSocket).
-            socket.readyRead.connect(self._on_sender_ready_read)
-            socket.disconnected.connect(self._on_sender_disconnected)
+            peer.readyRead.connect(self._on_sender_ready_read)
+            peer.disconnected.connect(self._on_sender_disconnected)
 
     def _on_sender_ready_read(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._on_ready_read(socket)
+        peer = self.sender()
+        if peer in self._clients:
+            self._on_ready_read(peer)  # one of our sockets
 
     def _on_sender_disconnected(self) -> None:
-        socket = self.sender()
-        if isinstance(socket, QLocalSocket):
-            self._on_disconnected(socket)
+        peer = self.sender()
+        if peer in self._clients:
+            self._on_disconnected(peer)
 
-    def _on_disconnected(self, socket: QLocalSocket) -> None:
-        if socket.bytesAvailable():
-            self._on_ready_read(socket)  # "show" and hang up: still honour it
-        self._forget(socket)
+    def _on_disconnected(self, peer: QLocalSocket) -> None:
+        if peer.bytesAvailable():
+            self._on_ready_read(peer)  # "show" and hang up: still honour it
+        self._forget(peer)
 
-    def _on_ready_read(self, socket: QLocalSocket) -> None:
-        buffer = self._clients.get(socket)
+    def _on_ready_read(self, peer: QLocalSocket) -> None:
+        buffer = self._clients.get(peer)
         if buffer is None:
             return
-        buffer += bytes(socket.readAll())
+        buffer += bytes(peer.readAll())
         if len(buffer) > MAX_REQUEST_BYTES:
             log.warning("Dropped an oversized request from another launch")
-            self._forget(socket)
+            self._forget(peer)
             return
         if b"\n" not in buffer:
             return
@@ -203,30 +316,35 @@ class SingleInstance(QObject):
         except (ValueError, KeyError, TypeError):
             log.warning("Ignored a malformed request from another launch: %r", line[:200])
             self.activationRequested.emit()
-            self._send(socket, HandoverReply(False, "the request was not understood"))
+            self._send(peer, HandoverReply(False, "the request was not understood"))
             return
-        request = LaunchRequest(options, lambda reply: self._send(socket, reply))
+        request = LaunchRequest(options, lambda reply: self._send(peer, reply))
         self.activationRequested.emit()
         self.launchRequested.emit(request)
         if not (request.answered or request.taken):  # nobody applies options: say so
             request.answer(False, "this instance cannot apply options; showing its window")
 
-    def _send(self, socket: QLocalSocket, reply: HandoverReply) -> None:
-        if socket not in self._clients:
+    def _send(self, peer: QLocalSocket, reply: HandoverReply) -> None:
+        if peer not in self._clients:
             return  # the other launch gave up waiting
         payload = {"applied": reply.applied, "message": reply.message}
-        socket.write(json.dumps(payload).encode() + b"\n")
-        socket.flush()
+        peer.write(json.dumps(payload).encode() + b"\n")
+        peer.flush()
 
-    def _forget(self, socket: QLocalSocket) -> None:
-        # No deleteLater(): the socket is the server's child and goes with it; deleting
+    def _forget(self, peer: QLocalSocket) -> None:
+        # No deleteLater(): the peer is the server's child and goes with it; deleting
         # it from inside its own signal has crashed PySide here.
-        if self._clients.pop(socket, None) is not None:
-            socket.abort()
+        if self._clients.pop(peer, None) is not None:
+            peer.abort()
 
     def close(self) -> None:
-        for socket in list(self._clients):
-            self._forget(socket)
+        fd, self._claimed = self._claimed, None
+        if fd is not None:  # claimed, never served: give the name back
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(socket_path(self.name))
+        for peer in list(self._clients):
+            self._forget(peer)
         server, self._server = self._server, None
         if server is not None:
             server.close()

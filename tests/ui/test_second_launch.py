@@ -9,6 +9,7 @@ parsed command line, as ``run_gui`` does.  (``tests/test_cli.py`` runs both as
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ import pytest
 
 from captioner.audio.devices import InputDevice
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
-from captioner.ui.single_instance import HandoverReply, SingleInstance
+from captioner.ui.single_instance import UNIX_SOCKETS, HandoverReply, SingleInstance, socket_path
 from tests.conftest import DATA
 from tests.speech import write_wav
 
@@ -231,3 +232,57 @@ def test_a_device_still_being_looked_for_is_not_claimed_selected(
 
 def test_nobody_listening_means_no_handover(tmp_path: Path) -> None:
     assert SingleInstance(f"captioner-none-{tmp_path.name}").hand_over({"start": True}) is None
+
+
+def test_a_launch_while_the_first_is_still_starting_is_answered_once_it_is_up(
+    qtbot, tmp_path: Path
+) -> None:
+    # The name is claimed before the window is built and served after its first paint:
+    # a launch in between waits, connected, instead of becoming a second instance.
+    first = SingleInstance(f"captioner-test-{tmp_path.name}")
+    assert first.claim()
+    replies: list[HandoverReply | None] = []
+    later = threading.Thread(
+        target=lambda: replies.append(SingleInstance(first.name).hand_over({"start": True}))
+    )
+    later.start()
+    try:
+        qtbot.wait(300)  # connected by now, and nobody serves the name yet
+        assert replies == []
+        first.launchRequested.connect(lambda request: request.answer(True, "started"))
+        assert first.serve()
+        qtbot.waitUntil(lambda: bool(replies), timeout=5000)
+        assert replies == [HandoverReply(True, "started")]
+    finally:
+        later.join(10)
+        first.close()
+
+
+@pytest.mark.skipif(not UNIX_SOCKETS, reason="QLocalServer's own names elsewhere")
+def test_a_crashed_instances_socket_file_is_taken_over(qtbot, tmp_path: Path) -> None:
+    name = f"captioner-test-{tmp_path.name}"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+        dead.bind(socket_path(name))  # left behind, as by a killed instance
+    assert SingleInstance(name).hand_over({"start": True}) is None  # nobody answers it
+    first = SingleInstance(name)
+    try:
+        assert first.listen()
+        with qtbot.waitSignal(first.activationRequested, timeout=5000):
+            assert SingleInstance(name).notify_running_instance()
+    finally:
+        first.close()
+    assert not Path(socket_path(name)).exists()  # given back on close
+
+
+def test_a_running_instance_keeps_its_name(qtbot, tmp_path: Path) -> None:
+    # Two launches at once: the one that looked too early must not take the name
+    # (removing the first's socket would leave it unreachable).
+    name = f"captioner-test-{tmp_path.name}"
+    first = SingleInstance(name)
+    try:
+        assert first.listen()
+        assert not SingleInstance(name).claim()
+        with qtbot.waitSignal(first.activationRequested, timeout=5000):
+            assert SingleInstance(name).notify_running_instance()
+    finally:
+        first.close()
