@@ -30,7 +30,6 @@ from captioner.audio.system import SystemAudioDevice
 from captioner.core import lazy_import
 from captioner.core.settings import Settings
 from captioner.engines import registry
-from captioner.engines.base import AudioSource
 from captioner.ui import unix_signals
 from captioner.ui.app_look import apply_look
 from captioner.ui.call_mode import CallMode
@@ -54,6 +53,7 @@ from captioner.ui.window_memory import WindowMemory
 if TYPE_CHECKING:
     import asyncio  # with qasync, after the window's first paint (run_gui)
 
+    from captioner.engines.base import AudioSource
     from captioner.ui.global_hotkey import GlobalHotkey
 
 # With --start, how long the event loop's asyncio may wait for the session to open.

@@ -7,8 +7,7 @@ import sys
 from typing import Any
 
 from captioner import __version__
-from captioner.engines.assemblyai import DEFAULT_HOST
-from captioner.engines.assemblyai.config import MAX_SPEAKERS
+from captioner.engines.assemblyai.limits import DEFAULT_HOST, MAX_SPEAKERS
 from captioner.engines.assemblyai.session_options import (
     DOMAINS,
     MAX_INACTIVITY_TIMEOUT_S,

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from captioner.core.profanity import mask_turn
-from captioner.core.transcript import Turn
+
+if TYPE_CHECKING:
+    from captioner.core.transcript import Turn
 
 # Stand-in text (offline recognition while the cloud link is down): better text may replace it.
 PROVISIONAL_TAG = "(offline) "

@@ -42,10 +42,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from captioner.core import scripts
 from captioner.core.profanity_words import PROFANE_WORDS
-from captioner.core.transcript import Translation, Turn, Word
+
+if TYPE_CHECKING:
+    from captioner.core.transcript import Turn, Word
 
 # A word: letters, with apostrophes or hyphens only *between* letters (so the
 # quote marks and dashes around a word are punctuation, not part of it).  An
@@ -56,7 +59,16 @@ from captioner.core.transcript import Translation, Turn, Word
 _UNSPACED = scripts.PHRASED + scripts.KANA_HAN + scripts.HALFWIDTH_KANA
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _PART = rf"(?:[^\W\d_{_UNSPACED}][{_MARKS}]*)+"
-_TOKEN = re.compile(rf"{_PART}(?:[-'’]{_PART})*")
+
+
+@lru_cache(maxsize=1)
+def token_pattern() -> re.Pattern[str]:
+    """A word's pattern, compiled when first needed: its Unicode classes take ~5 ms,
+    which the window's start-up should not pay (issue 14); the start-up worker
+    asks for it while the window paints (:mod:`captioner.ui.profanity_filter`)."""
+    return re.compile(rf"{_PART}(?:[-'’]{_PART})*")
+
+
 _LETTER = re.compile(r"[^\W\d_]")
 # What may follow an apostrophe after a listed word: "shit's", "fuck'em".
 _CLITICS = frozenset({"s", "re", "ll", "d", "ve", "m", "em"})
@@ -102,7 +114,7 @@ def mask_text(text: str) -> str:
     texts come back each time.  A pure function of an immutable string, so the
     cache cannot go stale; bounded, so an all-day session does not grow it.
     """
-    return _TOKEN.sub(_mask_token, text)
+    return token_pattern().sub(_mask_token, text)
 
 
 def contains_profanity(text: str) -> bool:
@@ -128,7 +140,7 @@ def mask_turn(turn: Turn) -> Turn:
     if translation is not None:
         masked = mask_text(translation.text)
         if masked != translation.text:
-            translation = Translation(translation.language, masked)
+            translation = replace(translation, text=masked)
     if (
         text == turn.text
         and translation is turn.translation

@@ -25,11 +25,11 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from captioner.core import lazy_import
-from captioner.engines.base import Engine, EngineListener
 
 if TYPE_CHECKING:
     from captioner.engines.assemblyai.config import AssemblyAIConfig
     from captioner.engines.assemblyai.provisional import OfflineFactory
+    from captioner.engines.base import Engine, EngineListener
 
 log = logging.getLogger(__name__)
 

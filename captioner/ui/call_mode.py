@@ -21,11 +21,11 @@ from captioner.audio.errors import AudioError
 from captioner.audio.sides import MIC, SYSTEM
 from captioner.audio.system import help_text
 from captioner.core.settings import Key, Settings
-from captioner.engines.base import AudioSource
 from captioner.ui.call_panel import CallPanel
 
 if TYPE_CHECKING:
     from captioner.audio.call import CallSources
+    from captioner.engines.base import AudioSource
 
 NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
 LEVEL_POLL_MS = 100  # as the main meter's (level_monitor.POLL_MS; meter_pace: fewer behind)

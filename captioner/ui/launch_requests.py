@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from PySide6.QtCore import QObject, QTimer
 
-from captioner.engines.assemblyai import DEFAULT_HOST
+from captioner.engines.assemblyai.limits import DEFAULT_HOST
 from captioner.engines.registry import EngineId, spec
 from captioner.ui.single_instance import REPLY_TIMEOUT_MS, HandoverReply, LaunchRequest
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
 )
 
 from captioner import APP_NAME
-from captioner.core.transcript import Turn
 from captioner.engines.registry import EngineId, EngineSpec
 from captioner.ui.call_panel import CallPanel
 from captioner.ui.contrast import muted, readable_placeholders
@@ -34,6 +33,9 @@ from captioner.ui.screen_fit import FittingScroll, GrowWithText, KeepOnScreen, f
 from captioner.ui.status_line import StatusLine
 from captioner.ui.top_row import TopRow
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
+
+if TYPE_CHECKING:
+    from captioner.core.transcript import Turn
 
 if TYPE_CHECKING:  # the help dialogs load when first opened, not before the window shows
     from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow

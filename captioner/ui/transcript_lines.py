@@ -4,18 +4,16 @@ The document holds, in order: a notice of earlier lines no longer shown (live
 view only), the finished turns, then one line per turn in progress (in call
 mode You and Them may speak at once, each rewritten in place).
 
-Memory is what a long session is about (issue 14: a 30-minute soak grew by
-2.3 KB per finished turn, all of it here).  A QTextDocument block costs
-~0.9 KB before any layout and ~2.3 KB once QPlainTextEdit has laid it out,
-whatever its formats; undo records and the text each partial rewrite removed
-(kept for undo) add ~0.5 KB.  So undo is off, only the newest turns are
-blocks of their own (where revisions, late turns and partials happen), older
-turns are folded ``pack`` to a block (a visual line each, joined by U+2028 as
-a translation's line is), and edits run in edit blocks (see
-:meth:`TranscriptLines._editing`): ~0.3 KB a turn.  At most ``keep`` turns stay
-in the document at all; the session's whole transcript is in the core
-Transcript and the journal, read and searched in the Sessions window, and
-the first line says so.  ``benchmarks/transcript_view_memory.py`` measures it.
+Memory is what a long session is about (issue 14: a 30-minute soak grew by 2.3 KB per
+finished turn, all of it here). A QTextDocument block costs ~0.9 KB before any layout and
+~2.3 KB once QPlainTextEdit has laid it out, whatever its formats; undo records and the text
+each partial rewrite removed (kept for undo) add ~0.5 KB. So undo is off, only the newest
+turns are blocks of their own (where revisions, late turns and partials happen), older turns
+are folded ``pack`` to a block (a visual line each, joined by U+2028 as a translation's line
+is), and edits run in edit blocks (see :meth:`TranscriptLines._editing`): ~0.3 KB a turn. At
+most ``keep`` turns stay in the document at all; the session's whole transcript is in the
+core Transcript and the journal, read and searched in the Sessions window, and the first
+line says so. ``benchmarks/transcript_view_memory.py`` measures it.
 
 Folding and dropping wait while the reader is scrolled up (the view asks,
 see :meth:`TranscriptLines.settle`), so the text under their eyes never moves.
@@ -26,15 +24,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, ParamSpec, TypeVar
 
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextDocument
 
 from captioner.core.bidi import isolated_line
 from captioner.core.caption_line import CaptionLine, caption_line
-from captioner.core.transcript import Turn
 from captioner.ui.block_rewrite import Segment, rewrite
 from captioner.ui.line_styles import LineStyles, earlier_notice, format_clock
+
+if TYPE_CHECKING:
+    from captioner.core.transcript import Turn
 
 LINE_BREAK = "\u2028"  # a new visual line inside a block (not a new block)
 RECENT = 50  # newest finished turns kept one block each

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import (
@@ -28,11 +29,13 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QApplication, QPlainTextEdit, QToolButton, QWidget
 
 from captioner.core.caption_line import Side
-from captioner.core.transcript import Turn
 from captioner.ui.contrast import muted, readable
 from captioner.ui.line_styles import LineStyles, format_clock
 from captioner.ui.text_size import TextSize
 from captioner.ui.transcript_lines import TranscriptLines
+
+if TYPE_CHECKING:
+    from captioner.core.transcript import Turn
 
 # The transcript is read, the controls around it only glanced at: a size above theirs.
 TEXT_SCALE = 1.25

@@ -24,7 +24,6 @@ from captioner.engines.assemblyai import sdk_import
 if TYPE_CHECKING:  # for type checkers, and for PyInstaller, which finds modules by import
     from captioner.engines.assemblyai.call import AssemblyAICallEngine
     from captioner.engines.assemblyai.config import (
-        DEFAULT_HOST,
         DEFAULT_MODEL,
         NO_KEY_MESSAGE,
         SAMPLE_RATE,
@@ -39,6 +38,7 @@ if TYPE_CHECKING:  # for type checkers, and for PyInstaller, which finds modules
         TolerantStreamingClient,
         test_api_key,
     )
+    from captioner.engines.assemblyai.limits import DEFAULT_HOST
 
 _CONFIG = "captioner.engines.assemblyai.config"
 _ENGINE = "captioner.engines.assemblyai.engine"
@@ -48,7 +48,7 @@ _HOME: dict[str, str] = {
     "AssemblyAIConfig": _CONFIG,
     "AssemblyAIEngine": _ENGINE,
     "ClientFactory": _ENGINE,
-    "DEFAULT_HOST": _CONFIG,
+    "DEFAULT_HOST": "captioner.engines.assemblyai.limits",
     "DEFAULT_MODEL": _CONFIG,
     "MAX_AHEAD_MS": _ENGINE,
     "MAX_BACKLOG_AT_STOP": _ENGINE,

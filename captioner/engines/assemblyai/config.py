@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 # The SDK is imported where it is used, not here: with its pydantic models it
 # takes ~0.4 s, and the settings dialog and the run starter import this module
 # before the main window shows (issue 14).
+from captioner.engines.assemblyai.limits import DEFAULT_HOST, MAX_SPEAKERS
 from captioner.engines.assemblyai.session_options import option_params, option_problems
 from captioner.engines.assemblyai.translation import (
     DEFAULT_TRANSLATION_MAX_TOKENS,
@@ -29,7 +30,6 @@ from captioner.engines.assemblyai.translation import (
 if TYPE_CHECKING:
     from assemblyai.streaming.v3.models import StreamingParameters
 
-DEFAULT_HOST = "streaming.assemblyai.com"
 DEFAULT_MODEL = "universal-3-5-pro"
 SAMPLE_RATE = 16000
 SESSION_LIMIT_S = 3 * 3600  # the service ends a streaming session after this
@@ -86,8 +86,6 @@ MAX_KEYTERM_CHARS = 50
 # A server that does not honour ``session_heartbeat`` is never cut off for
 # being quiet during silence; websocket pings still watch that one.
 HEARTBEAT_SILENCE_LIMIT_S = 15.0
-# Speaker labels: the service tells at most this many speakers apart.
-MAX_SPEAKERS = 10
 # The service re-clusters speakers mid-session no more often than this.
 MIN_SPEAKER_REVISION_INTERVAL_S = 120
 STREAMING_MODES = ("min_latency", "balanced", "max_accuracy")
