@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from captioner.audio.devices import InputDevice
+from captioner.ui import single_instance
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
 from captioner.ui.single_instance import UNIX_SOCKETS, HandoverReply, SingleInstance, socket_path
 from tests.conftest import DATA
@@ -286,3 +287,38 @@ def test_a_running_instance_keeps_its_name(qtbot, tmp_path: Path) -> None:
             assert SingleInstance(name).notify_running_instance()
     finally:
         first.close()
+
+
+QT_ONLY_LAUNCH = """
+import json, sys
+from captioner.ui import single_instance
+single_instance.UNIX_SOCKETS = False
+reply = single_instance.SingleInstance(sys.argv[1]).hand_over({"start": True})
+print(json.dumps(None if reply is None else [reply.applied, reply.message]))
+"""
+
+
+def test_where_python_has_no_unix_sockets_qt_serves_the_name(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    # Windows: QLocalServer and QLocalSocket (named pipes there) do it all. The later
+    # launch is another process: QLocalSocket's waits keep the interpreter lock.
+    monkeypatch.setattr(single_instance, "UNIX_SOCKETS", False)
+    first = SingleInstance(f"captioner-test-{tmp_path.name}")
+    try:
+        assert first.listen()
+        first.launchRequested.connect(lambda request: request.answer(True, "started"))
+        later = subprocess.Popen(
+            [sys.executable, "-c", QT_ONLY_LAUNCH, first.name],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        qtbot.waitUntil(lambda: later.poll() is not None, timeout=30000)
+        out, err = later.communicate()
+        assert json.loads(out) == [True, "started"], err
+        with qtbot.waitSignal(first.activationRequested, timeout=5000):
+            assert SingleInstance(first.name).notify_running_instance()
+    finally:
+        first.close()
+    assert not SingleInstance(first.name).notify_running_instance()
