@@ -34,10 +34,8 @@ from captioner.ui.status_line import StatusLine
 from captioner.ui.top_row import TopRow
 from captioner.ui.transcript_view import IDLE_PLACEHOLDER, TranscriptView
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the help dialogs load when first opened, the transcript with a run
     from captioner.core.transcript import Turn
-
-if TYPE_CHECKING:  # the help dialogs load when first opened, not before the window shows
     from captioner.ui.help_dialogs import AboutDialog, ShortcutsWindow
 
 RUNNING_PLACEHOLDER = "Listening. Captions appear here as soon as someone speaks."
