@@ -27,4 +27,7 @@ LATER_MODULES = (
     "captioner.ui.storage_notice",
     "captioner.ui.tray",
     "captioner.ui.tray_alerts",
+    # Not for complete(): the single-instance server run_gui starts right after it
+    # (SingleInstance.serve), so the library loads here, not on the GUI thread.
+    "PySide6.QtNetwork",
 )
