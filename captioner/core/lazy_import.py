@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import Iterable
 
 
@@ -28,3 +29,31 @@ def load(names: Iterable[str]) -> None:
     """Import every module in ``names`` (call it off the GUI thread); raises what they raise."""
     for name in names:
         importlib.import_module(name)
+
+
+# Edits of sys.meta_path from threads that import while others do (the start-up
+# worker, the GUI thread's asyncio import, an engine's SDK finder).
+_META_PATH_EDIT = threading.Lock()
+
+
+def add_finder(finder: object) -> None:
+    """Put ``finder`` first on ``sys.meta_path``, safe while other threads import.
+
+    importlib walks the live list (``for finder in sys.meta_path``), so an
+    in-place ``remove`` by one thread made an import in flight on another skip
+    the finder after it, often the one that would have found the module: a
+    sporadic ``ModuleNotFoundError`` for a module that is there ("No module
+    named 'captioner.core.unsaved'" once in ~30 launches). So the list is never
+    edited in place: a new one replaces it, and a walk in flight finishes the
+    list it began with.
+    """
+    with _META_PATH_EDIT:
+        if finder not in sys.meta_path:
+            sys.meta_path = [finder, *sys.meta_path]
+
+
+def drop_finder(finder: object) -> None:
+    """Take ``finder`` off ``sys.meta_path`` (see :func:`add_finder`); no error if absent."""
+    with _META_PATH_EDIT:
+        if finder in sys.meta_path:
+            sys.meta_path = [other for other in sys.meta_path if other is not finder]

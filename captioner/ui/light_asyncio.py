@@ -18,12 +18,13 @@ runs: a Python whose asyncio derives more from ssl at import time fails there.
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import threading
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from captioner.core.lazy_import import add_finder, drop_finder
 
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
@@ -39,7 +40,7 @@ def import_asyncio() -> ModuleType:
 
         return asyncio
     finder = _SslLater(threading.get_ident())
-    sys.meta_path.insert(0, finder)
+    add_finder(finder)
     try:
         import asyncio
     finally:
@@ -58,8 +59,7 @@ class _SslLater:
         self.refusing = True
 
     def leave(self) -> None:
-        with contextlib.suppress(ValueError):
-            sys.meta_path.remove(self)
+        drop_finder(self)
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None = None, target: ModuleType | None = None

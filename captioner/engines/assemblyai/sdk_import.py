@@ -44,6 +44,8 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from captioner.core.lazy_import import add_finder
+
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
 
@@ -165,5 +167,5 @@ def install() -> None:
 
     Nothing happens when the SDK is already imported.
     """
-    if PACKAGE not in sys.modules and _FINDER not in sys.meta_path:
-        sys.meta_path.insert(0, _FINDER)
+    if PACKAGE not in sys.modules:
+        add_finder(_FINDER)
