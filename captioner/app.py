@@ -286,10 +286,10 @@ def run_gui(args: argparse.Namespace) -> int:
     (collector := GuiThreadCollector(app)).start()  # Qt wrappers die on the GUI thread only
     settings = user_settings(APP_NAME)  # written off the GUI thread
     instance = SingleInstance(server_name(settings.fileName()))
-    reply = instance.hand_over(launch_options(args))  # --input-file … --start is not lost
+    # --input-file … --start is not lost; a claimed name is served once the window painted.
+    reply = instance.hand_over_or_claim(launch_options(args))
     if reply is not None:
         return tell_handover(reply)
-    instance.claim()  # served once the window has painted; a later launch waits till then
     # The window first; the rest loads while it paints (the inputs are looked for meanwhile).
     captioner = CaptionerApp(args, settings, complete=False, loop_later=True, look_now=False)
     instance.activationRequested.connect(captioner.window.bring_to_front)

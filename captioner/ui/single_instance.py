@@ -35,7 +35,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal
@@ -192,6 +192,26 @@ class SingleInstance(QObject):
                 False, "it did not answer in time, so these options were not applied"
             )
 
+    def hand_over_or_claim(
+        self, options: dict[str, Any], *, attempts: int = 3
+    ) -> HandoverReply | None:
+        """Hand ``options`` to the running instance, or take the name if none runs.
+
+        None: this launch is the instance now (it answers once :meth:`serve` runs),
+        or the name could not be had at all and it runs on unreachable. Two
+        launches at the same moment both find nobody; the one that loses the
+        claim hands over to the winner (waiting in its backlog until it serves)
+        instead of running on as a second captioner nobody can reach.
+        """
+        for _ in range(attempts):
+            reply = self.hand_over(options)
+            if reply is not None:
+                return reply
+            if self._claim() != "taken":
+                return None
+        log.warning("Another instance holds the name but never answered; running on")
+        return None
+
     # -- the running instance --------------------------------------------------
 
     def listen(self) -> bool:
@@ -204,8 +224,11 @@ class SingleInstance(QObject):
         False when it could not be taken (another instance got it first, or no
         socket could be made): this instance then runs on unreachable.
         """
+        return self._claim() == "claimed"
+
+    def _claim(self) -> Literal["claimed", "taken", "failed"]:
         if not UNIX_SOCKETS:
-            return self._listen_qt()
+            return "claimed" if self._listen_qt() else "failed"
         path = socket_path(self.name)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -216,7 +239,7 @@ class SingleInstance(QObject):
                     raise
                 if _exchange(self.name, b"", answer=False) is not None:
                     listener.close()  # a live instance took the name since we looked
-                    return False
+                    return "taken"
                 # A stale socket file from a crashed instance: nobody answered, so
                 # it is safe to remove and take over.
                 os.unlink(path)
@@ -226,9 +249,9 @@ class SingleInstance(QObject):
         except OSError as exc:
             listener.close()
             log.warning("Later launches cannot hand over to this instance: %s", exc)
-            return False
+            return "failed"
         self._claimed = listener.detach()
-        return True
+        return "claimed"
 
     def serve(self) -> bool:
         """Answer later launches (on this thread's event loop), the name once claimed."""

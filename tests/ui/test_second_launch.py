@@ -289,6 +289,56 @@ def test_a_running_instance_keeps_its_name(qtbot, tmp_path: Path) -> None:
         first.close()
 
 
+def test_a_launch_that_loses_the_race_for_the_name_hands_over_to_the_winner(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:
+    # Two launches at the same moment both find nobody to hand over to; the one whose
+    # claim then finds the name taken must hand over to the winner, not run on as a
+    # second captioner that no later launch can reach.
+    name = f"captioner-test-{tmp_path.name}"
+    winner = SingleInstance(name)
+    assert winner.claim()  # its window is still being built: not served yet
+    loser = SingleInstance(name)
+    looked = loser.hand_over
+    calls: list[dict] = []
+
+    def looked_too_early(options: dict) -> HandoverReply | None:
+        calls.append(options)
+        return None if len(calls) == 1 else looked(options)  # first look: before the claim
+
+    monkeypatch.setattr(loser, "hand_over", looked_too_early)
+    replies: list[HandoverReply | None] = []
+    later = threading.Thread(
+        target=lambda: replies.append(loser.hand_over_or_claim({"start": True}))
+    )
+    later.start()
+    try:
+        qtbot.wait(300)
+        assert replies == []  # waiting for the winner to serve
+        winner.launchRequested.connect(lambda request: request.answer(True, "started"))
+        assert winner.serve()
+        qtbot.waitUntil(lambda: bool(replies), timeout=5000)
+        assert replies == [HandoverReply(True, "started")]
+        assert len(calls) == 2
+        with qtbot.waitSignal(winner.activationRequested, timeout=5000):
+            assert SingleInstance(name).notify_running_instance()  # still the winner's
+    finally:
+        later.join(10)
+        loser.close()
+        winner.close()
+
+
+def test_with_nobody_running_the_launch_takes_the_name(qtbot, tmp_path: Path) -> None:
+    first = SingleInstance(f"captioner-test-{tmp_path.name}")
+    try:
+        assert first.hand_over_or_claim({"start": True}) is None
+        assert first.serve()
+        with qtbot.waitSignal(first.activationRequested, timeout=5000):
+            assert SingleInstance(first.name).notify_running_instance()
+    finally:
+        first.close()
+
+
 QT_ONLY_LAUNCH = """
 import json, sys
 from captioner.ui import single_instance
