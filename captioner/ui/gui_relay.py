@@ -7,11 +7,19 @@ use-after-free (CI saw the segfault: the session index answering a window
 deleted in the same instant).  Answers cross instead on one relay object
 that lives as long as the process; on the GUI thread, where deletion
 happens, the owner is checked and a deleted one's answer dropped.
+
+"As long as the process" ends at exit: PySide's own exit handler deletes every
+QObject Python made, the relay too, while daemon threads (an engine's event
+reader) may still be answering. So the relay closes first (an exit handler
+registered after PySide's runs before it), and an answer after that is dropped
+under the same lock, never emitted on a deleted object.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -45,6 +53,27 @@ class _Relay(QObject):
 
 
 _relay: _Relay | None = None
+_open = True  # until exit: then nothing more crosses (see the module's docstring)
+_emitting = threading.Lock()
+
+
+def emit_while_open(signal: Any, *args: Any) -> None:
+    """``signal.emit(*args)`` from a worker thread, or nothing once the process exits.
+
+    For a signal of an object that lives until exit (owned by the application);
+    a queued emit only posts an event, so the lock is never held long.
+    """
+    with _emitting:
+        if _open:
+            signal.emit(*args)
+
+
+@atexit.register
+def close() -> None:
+    """No more answers cross: called at exit, before PySide deletes the relay."""
+    global _open
+    with _emitting:
+        _open = False
 
 
 def _the_relay() -> _Relay:
@@ -74,4 +103,4 @@ def to_gui(owner: Owner, callback: Callable[[Owner, Any], None]) -> Callable[[An
             return
         callback(alive, value)
 
-    return lambda value: carry.emit(on_gui, value)
+    return lambda value: emit_while_open(carry, on_gui, value)

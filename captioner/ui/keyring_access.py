@@ -18,6 +18,8 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from shiboken6 import isValid
 
+from captioner.ui.gui_relay import emit_while_open
+
 log = logging.getLogger(__name__)
 
 
@@ -50,9 +52,9 @@ class OffThreadCall(QObject):
             result = self._call()
         except Exception as exc:  # reported, never raised into a Qt slot
             log.info("%s failed: %s", self.thread.name, type(exc).__name__)
-            self.failed.emit(exc)
+            emit_while_open(self.failed, exc)
             return
-        self.finished.emit(result)
+        emit_while_open(self.finished, result)  # an unlock prompt may answer after quit
 
 
 def off_gui_thread(

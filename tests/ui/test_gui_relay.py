@@ -8,6 +8,9 @@ input scan's thread had the same pattern.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -178,3 +181,75 @@ def test_a_change_answered_after_its_window_was_deleted_is_dropped(qapp, tmp_pat
     shiboken6.delete(window)
     release.set()
     _settle(library)  # no "already deleted" error escapes into the event loop
+
+
+ANSWERING_AT_EXIT = """
+import threading
+from captioner.ui.gui_relay import to_gui  # before the application, as app.py imports it
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([])
+owner = QObject()
+answer = to_gui(owner, lambda owner, value: None)
+
+
+def answering():  # as an engine's event reader does until the process is gone
+    while True:
+        answer(1)
+
+
+threading.Thread(target=answering, daemon=True).start()
+QTimer.singleShot(100, app.quit)
+app.exec()
+"""
+
+
+def test_a_worker_still_answering_at_exit_leaves_quietly() -> None:
+    # PySide's exit handler deletes every QObject Python made, the relay too; a
+    # daemon thread's next answer raised "Signal source has been deleted" (seen
+    # when Ctrl+C came while a cloud session was opening), or worse, emitted on a
+    # deleted object.
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", ANSWERING_AT_EXIT],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+
+
+KEYRING_ANSWERS_AFTER_QUIT = """
+import atexit, os, sys, threading, time
+from captioner.ui.keyring_access import off_gui_thread
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([])
+window = QObject()
+unlocked = threading.Event()
+# An unlock prompt the user answers only after quitting.
+off_gui_thread(lambda: unlocked.wait(10) and "key", lambda key: None, window)
+QTimer.singleShot(100, app.quit)
+app.exec()
+atexit._run_exitfuncs()  # as the app's end_process does: PySide deletes its objects here
+unlocked.set()
+time.sleep(0.5)  # the keyring thread answers now
+sys.stderr.flush()
+os._exit(0)
+"""
+
+
+def test_a_keyring_answer_after_quit_is_dropped_quietly() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", KEYRING_ANSWERS_AFTER_QUIT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
