@@ -40,6 +40,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import shiboken6
 from PySide6.QtCore import QObject, Signal
 
+from captioner.ui.claim_lock import one_claim_at_a_time
+
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
@@ -232,19 +234,20 @@ class SingleInstance(QObject):
         path = socket_path(self.name)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            try:
-                listener.bind(path)
-            except OSError as exc:
-                if exc.errno != errno.EADDRINUSE:
-                    raise
-                if _exchange(self.name, b"", answer=False) is not None:
-                    listener.close()  # a live instance took the name since we looked
-                    return "taken"
-                # A stale socket file from a crashed instance: nobody answered, so
-                # it is safe to remove and take over.
-                os.unlink(path)
-                listener.bind(path)
-            listener.listen(BACKLOG)
+            with one_claim_at_a_time(path):
+                try:
+                    listener.bind(path)
+                except OSError as exc:
+                    if exc.errno != errno.EADDRINUSE:
+                        raise
+                    if _exchange(self.name, b"", answer=False) is not None:
+                        listener.close()  # a live instance took the name since we looked
+                        return "taken"
+                    # A stale socket file from a crashed instance: nobody answered, so
+                    # it is safe to remove and take over.
+                    os.unlink(path)
+                    listener.bind(path)
+                listener.listen(BACKLOG)
             listener.setblocking(False)  # as QLocalServer's own: accept never waits
         except OSError as exc:
             listener.close()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from captioner.audio.devices import InputDevice
-from captioner.ui import single_instance
+from captioner.ui import claim_lock, single_instance
 from captioner.ui.launch_requests import LaunchRequests, tell_handover
 from captioner.ui.single_instance import UNIX_SOCKETS, HandoverReply, SingleInstance, socket_path
 from tests.conftest import DATA
@@ -326,6 +326,47 @@ def test_a_launch_that_loses_the_race_for_the_name_hands_over_to_the_winner(
         later.join(10)
         loser.close()
         winner.close()
+
+
+def _claim_together(name: str, contenders: int) -> list[bool]:
+    """``contenders`` launches claim ``name`` at once, each on a thread; what each got."""
+    launches = [SingleInstance(name) for _ in range(contenders)]
+    claimed = [False] * contenders
+    together = threading.Barrier(contenders)
+
+    def claim(index: int) -> None:
+        together.wait()
+        claimed[index] = launches[index].claim()
+
+    threads = [threading.Thread(target=claim, args=(i,)) for i in range(contenders)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    for launch in launches:
+        launch.close()
+    return claimed
+
+
+@pytest.mark.parametrize("lock", ["abstract socket", "lock file"])
+def test_launches_claiming_at_the_same_instant_leave_exactly_one_instance(
+    tmp_path: Path, caplog, monkeypatch, lock: str
+) -> None:
+    # A socket is bound a moment before it listens: without the claim lock a launch
+    # at that instant took it for a crashed instance's, removed it and bound its own.
+    if lock == "lock file":  # as where Linux's abstract sockets are missing (macOS)
+        monkeypatch.setattr(claim_lock, "_abstract_lock", lambda path, held: None)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave between bind and listen
+    try:
+        for round_ in range(40):
+            claimed = _claim_together(f"captioner-test-{tmp_path.name}-{round_}", 6)
+            assert sum(claimed) == 1, f"round {round_}: {sum(claimed)} instances took the name"
+    finally:
+        sys.setswitchinterval(switch)
+        for left in Path(socket_path("x")).parent.glob(f"captioner-test-{tmp_path.name}-*.lock"):
+            left.unlink()
+    assert not [r for r in caplog.records if r.name.startswith("captioner.ui.")], caplog.text
 
 
 def test_with_nobody_running_the_launch_takes_the_name(qtbot, tmp_path: Path) -> None:
