@@ -72,7 +72,8 @@ def _file_lock(path: str, held: contextlib.ExitStack) -> Callable[[], bool] | No
     try:
         import fcntl
 
-        fd = os.open(path + ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(path + ".lock", flags, 0o600)  # not through a link planted in /tmp
     except (ImportError, OSError):
         return None  # the claim is as good as it can be without
     held.callback(os.close, fd)  # and with it the lock
