@@ -43,7 +43,7 @@ def add_finder(finder: object) -> None:
     in-place ``remove`` by one thread made an import in flight on another skip
     the finder after it, often the one that would have found the module: a
     sporadic ``ModuleNotFoundError`` for a module that is there ("No module
-    named 'captioner.core.unsaved'" once in ~30 launches). So the list is never
+    named 'captioner.core.unsaved'" once in ~220 launches). So the list is never
     edited in place: a new one replaces it, and a walk in flight finishes the
     list it began with.
     """
