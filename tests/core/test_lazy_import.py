@@ -72,7 +72,7 @@ def test_an_import_in_flight_survives_finders_coming_and_going(tmp_path: Path) -
     assert failures == [], f"{len(failures)} of {MODULES} imports failed, e.g. {failures[0]}"
 
 
-def test_a_finder_is_added_once_and_first(tmp_path: Path) -> None:
+def test_a_finder_is_added_once_and_first() -> None:
     finder = _Bystander()
     try:
         add_finder(finder)
