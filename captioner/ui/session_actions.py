@@ -181,7 +181,16 @@ class SessionActions(QObject):
         self.sessions.library.request_unfinished()
 
     def _offer_recovery(self, listing: Listing) -> None:
-        crashed = listing.summaries
+        # A crash before the first finished line leaves a journal with nothing
+        # in it to recover: such a session is closed quietly (as a Stop before
+        # any words would have left it), not offered as "0 lines saved".
+        # One with damaged lines is still offered: the user is told of those.
+        crashed = []
+        for summary in listing.summaries:
+            if summary.turn_count or summary.damaged_lines:
+                crashed.append(summary)
+            else:
+                self.sessions.recover(summary.id)
         if not crashed:
             self._crashed_id = None
             self._window.hide_recovery()

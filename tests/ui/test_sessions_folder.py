@@ -248,6 +248,45 @@ def test_the_first_failed_write_mid_session_is_said_while_running_and_a_new_fold
     assert len(contents.turns) == 7 and contents.ended
 
 
+def _crashed_journal(folder: Path, title: str, lines: int) -> Path:
+    """A session journal as a crash leaves it: ``lines`` finished lines and no end record."""
+    writer = JournalWriter(SessionInfo(engine="assemblyai", source="Mic", title=title), folder)
+    writer.start()
+    for i in range(lines):
+        words = (Word(f"w{i}", i * 900, i * 900 + 500),)
+        writer.append_turn(Turn(f"k{i}", i, f"{title} line {i}", words, finished=True))
+    assert writer.close(timeout=5)
+    records = writer.path.read_bytes().splitlines()
+    writer.path.write_bytes(b"\n".join(records[:-1]) + b"\n")
+    return writer.path
+
+
+def test_a_crash_before_the_first_line_is_closed_quietly_not_offered_back(
+    make_app, qtbot, tmp_path
+) -> None:
+    # A launch that crashed (or was killed) before anything was captioned
+    # left a journal with no lines: "0 lines saved. Recover it?" offered
+    # nothing.  It is closed as a Stop would have closed it; a crashed
+    # session with lines is still offered, and alone.
+    folder = tmp_path / "sessions"
+    empty = _crashed_journal(folder, "Nothing said", 0)
+    _crashed_journal(folder, "Standup", 3)
+    app = make_app("--data-dir", str(folder))
+    qtbot.waitUntil(lambda: app.window.recovery_banner.isVisibleTo(app.window), timeout=5000)
+    said = app.window.recovery_label.text()
+    assert "Standup" in said and "3 lines saved" in said and "more" not in said, said
+    qtbot.waitUntil(lambda: read_journal(empty).ended, timeout=5000)
+    assert read_journal(empty).info.title == "Nothing said"  # kept, in Sessions as any other
+
+    empty_only = tmp_path / "only-empty"
+    _crashed_journal(empty_only, "Killed at start", 0)
+    app = make_app("--data-dir", str(empty_only))
+    with qtbot.waitSignal(app.sessions.library.unfinishedFound, timeout=5000):
+        app.session_actions.check_for_crashed_sessions()
+    qtbot.waitUntil(lambda: read_journal(next(empty_only.glob("*.jsonl"))).ended, timeout=5000)
+    assert not app.window.recovery_banner.isVisibleTo(app.window)
+
+
 def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
     make_app, qtbot, tiny_tmpfs
 ) -> None:
