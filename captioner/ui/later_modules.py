@@ -27,7 +27,9 @@ LATER_MODULES = (
     "captioner.ui.storage_notice",
     "captioner.ui.tray",
     "captioner.ui.tray_alerts",
-    # Not for complete(): the single-instance server run_gui starts right after it
-    # (SingleInstance.serve), so the library loads here, not on the GUI thread.
-    "PySide6.QtNetwork",
+    # Never a PySide6 module (PySide6.QtNetwork was here for SingleInstance.serve):
+    # Shiboken's set-up of a Qt module lets the GIL go between steps and is not safe
+    # against the GUI thread converting a QObject meanwhile: a launch now and then
+    # died of SIGSEGV in BindingManager::findDerivedType under one of the app's
+    # event filters.  serve() imports it on the GUI thread, after the first paint.
 )
