@@ -7,9 +7,9 @@ module only decides which objects exist and which signals reach which slots.
 Start-up is progressive (issue 14): what the first paint shows (the main window,
 its engine and input pickers, the call panel) is built first; everything else
 (the controller, overlay, sessions, run starter, dialogs, quit sequence, …) is
-imported on a worker thread while the window paints, then built on the GUI
-thread (:meth:`CaptionerApp.complete`).  The modules of that second part are
-:data:`LATER_MODULES`, imported only inside ``complete``.
+imported and built on the GUI thread once the window has painted
+(:meth:`CaptionerApp.complete`; its modules are :data:`LATER_MODULES`), and
+what those need without Qt is imported on a worker meanwhile (see later_modules).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from captioner.ui.first_paint import FirstPaint, wait_until
 from captioner.ui.gui_collector import GuiThreadCollector
 from captioner.ui.input_picker import InputPicker
 from captioner.ui.keyring_access import off_gui_thread
-from captioner.ui.later_modules import LATER_MODULES
+from captioner.ui.later_modules import LATER_MODULES, load_core
 from captioner.ui.launch_requests import LaunchRequests, launch_options, tell_handover
 from captioner.ui.light_asyncio import import_asyncio
 from captioner.ui.loop_outcome import LoopOutcome
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
 
 # With --start, how long the event loop's asyncio may wait for the session to open.
 SESSION_WAIT_MS = 5000
-# The GIL's switch interval while the worker imports LATER_MODULES (Python's default: 5 ms).
+# The GIL's switch interval while the worker imports LATER_CORE_MODULES (default: 5 ms).
 START_UP_SWITCH_S = 0.001
 
 
@@ -364,10 +364,15 @@ def run_gui(args: argparse.Namespace) -> int:
 
     def imported(result: object) -> None:
         sys.setswitchinterval(switch_interval)
+        try:  # here, on the GUI thread: they make Qt types (see later_modules)
+            lazy_import.load(LATER_MODULES)
+        except Exception as exc:
+            start_up_failed(exc)
+            return
         finish_start_up(result)
 
     off_gui_thread(
-        lambda: lazy_import.load(LATER_MODULES),
+        load_core,
         imported,
         captioner,
         on_error=start_up_failed,

@@ -1,11 +1,23 @@
-"""What the app builds once its window has painted: imported on a worker meanwhile.
+"""What the app builds once its window has painted, and what a worker may import for it.
 
-:meth:`captioner.app.CaptionerApp.complete` imports these; ``run_gui`` loads
-them on a worker thread while the main window first paints (issue 14), so the
-GUI thread finds them loaded.
+:meth:`captioner.app.CaptionerApp.complete` imports :data:`LATER_MODULES`
+(issue 14: not on the way to the first paint).  They are imported on the GUI
+thread, because each imports Qt classes, and PySide6 (6.8 and later) makes a
+Qt class's Python type, and its enums, the first time the class is touched:
+Shiboken's registration of a type lets the GIL go between steps (the enums are
+built by Python code) and is not safe against another thread converting a
+QObject meanwhile.  A launch that imported these on a worker died now and then
+of SIGSEGV in ``BindingManager::findDerivedType`` under one of the app's event
+filters, on the GUI thread (1 launch in 12 under a monkey of key presses; a
+probe touching Qt classes on a worker while the GUI thread built widgets
+crashed 1 run in 40, one importing PySide6.QtNetwork 3 in 60).
+
+What they need that knows nothing of Qt (:data:`LATER_CORE_MODULES`: the
+transcript, journal and session store, the cloud session's options) is
+imported on a worker while the window paints; that is half of the ~80 ms.
 """
 
-# What CaptionerApp.complete imports: loaded on a worker while the window first paints.
+# What CaptionerApp.complete imports, on the GUI thread.
 LATER_MODULES = (
     "captioner.ui.after_opening",
     "captioner.ui.announcer",
@@ -27,9 +39,32 @@ LATER_MODULES = (
     "captioner.ui.storage_notice",
     "captioner.ui.tray",
     "captioner.ui.tray_alerts",
-    # Never a PySide6 module (PySide6.QtNetwork was here for SingleInstance.serve):
-    # Shiboken's set-up of a Qt module lets the GIL go between steps and is not safe
-    # against the GUI thread converting a QObject meanwhile: a launch now and then
-    # died of SIGSEGV in BindingManager::findDerivedType under one of the app's
-    # event filters.  serve() imports it on the GUI thread, after the first paint.
 )
+
+# What those import that has no Qt in it: loaded on a worker while the window
+# paints (tests/test_startup_imports.py checks that this list covers them and
+# that none of it imports Qt).  Never a PySide6 module or a captioner.ui one.
+LATER_CORE_MODULES = (
+    "captioner.core.data_dir",
+    "captioner.core.journal_writer",
+    "captioner.core.profanity",
+    "captioner.core.session_index",
+    "captioner.core.sessions",
+    "captioner.core.transcript",
+    "captioner.core.unsaved",
+    "captioner.engines.assemblyai.config",
+    "captioner.engines.base",
+    "platform",
+    "queue",
+    "uuid",
+)
+
+
+def load_core() -> None:
+    """Import :data:`LATER_CORE_MODULES` and warm what they cache (on a worker)."""
+    from captioner.core import lazy_import
+
+    lazy_import.load(LATER_CORE_MODULES)
+    from captioner.core.profanity import token_pattern
+
+    token_pattern()  # its Unicode classes, ~4.5 ms to compile: not at the first caption

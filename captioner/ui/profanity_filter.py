@@ -14,11 +14,9 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from captioner.core.profanity import mask_text, mask_turn, mask_turns, token_pattern
+from captioner.core.profanity import mask_text, mask_turn, mask_turns
 from captioner.core.settings import Key, Settings
 from captioner.core.transcript import Turn
-
-token_pattern()  # compiled here, on the start-up worker (LATER_MODULES): not at the first caption
 
 
 class ProfanityFilter(QObject):
