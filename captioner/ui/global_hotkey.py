@@ -68,6 +68,11 @@ class GlobalHotkey(QObject):
         keycode = display.keysym_to_keycode(XK.string_to_keysym("l"))
         base = X.ControlMask | X.Mod1Mask | X.ShiftMask
         failed: list[error.XError] = []
+
+        def refused(err: error.XError, *_request: object) -> bool:
+            failed.append(err)
+            return True  # handled: python-xlib prints the errors nobody handled
+
         # Grab with and without NumLock (Mod2) and CapsLock (Lock), which X
         # counts as modifiers: otherwise the shortcut dies when NumLock is on.
         for extra in (0, X.Mod2Mask, X.LockMask, X.Mod2Mask | X.LockMask):
@@ -77,7 +82,7 @@ class GlobalHotkey(QObject):
                 True,
                 X.GrabModeAsync,
                 X.GrabModeAsync,
-                onerror=lambda err, *_: failed.append(err),
+                onerror=refused,
             )
             self._grabs.append((keycode, base | extra))
         display.sync()
