@@ -256,7 +256,12 @@ class InputPicker(QObject):
         choices = self._file_choices()
         choices += [InputChoice(device.label, device=device) for device in devices]
         choices += [InputChoice(system.label, system=system) for system in systems]
+        missing = bool(self.device_problem)
         wanted = self._wanted()
+        if missing and wanted is not None:
+            # The input --device names has come (a headset plugged in, a Bluetooth
+            # one connected after login): the red "No audio input matches" goes.
+            self._window.show_status(f"“{wanted.label}” is connected: press Start to caption it.")
         if self.device_problem:
             # Asked for one input by name: never stand another in for it (Start would
             # caption the wrong microphone); the picker says so until the user picks.

@@ -235,6 +235,25 @@ def test_start_with_a_device_that_picks_no_input_captions_nothing_until_the_user
     qtbot.waitUntil(lambda: not app.controller.running, timeout=15000)
 
 
+def test_the_named_device_plugged_in_later_clears_the_no_match_message(make_app, qtbot) -> None:
+    # `captioner --device "USB Headset" --start` at login, the headset connecting a moment
+    # later: Start was refused, and once a look finds it the picker selects it and the
+    # status line no longer says that nothing matches (it said so, in red, for good).
+    server = SlowSoundServer([BUILT_IN], [BUILT_IN, HEADSET])
+    app = make_app("--engine", "offline", "--device", "USB Headset", **server.hooks())
+    app.start_captioning()
+    server.gates[0].set()
+    qtbot.waitUntil(lambda: not app.inputs.loading and not app.runs.pending, timeout=5000)
+    assert "No audio input matches “USB Headset”" in app.window.status_text()
+    server.gates[1].set()
+    app.window.refreshDevicesRequested.emit()  # as the device watch asks when it comes
+    qtbot.waitUntil(lambda: server.calls == 2 and not app.inputs.loading, timeout=5000)
+    assert app.window.selected_input().device == HEADSET
+    status = app.window.status_text()
+    assert "No audio input matches" not in status and "USB Headset" in status, status
+    assert not app.controller.running  # Start is the user's, as the message said
+
+
 @pytest.fixture
 def make_app(make_app):
     """The shared factory with this module's hardware unless a test passes its own."""
