@@ -64,6 +64,7 @@ _CONNECT_SECONDS = 10.0  # how long opening waits for the server's answers
 # Why the stream ended, when it was the server that went (not a device): PipeWire restarted
 # by an update or by hand ends every stream, and "device unplugged?" misled.
 SERVER_GONE = "the sound server stopped (PipeWire or PulseAudio restarted?)"
+PA_ERR_NOENTITY = 5  # libpulse's error for a source the server does not have
 
 
 def bridge_seconds(since_last: float, came: float) -> float:
@@ -372,5 +373,7 @@ class PulseRecordStream:
     def _message(self) -> str:
         context = self._context
         code = self._lib.pa_context_errno(context) if context is not None else 0
+        if code == PA_ERR_NOENTITY:  # libpulse says "No such entity"
+            return "it is not connected now (unplugged, switched off or removed?)"
         text = self._lib.pa_strerror(code) if code else None
         return text.decode(errors="replace") if text else f"PulseAudio error {code}"

@@ -185,7 +185,8 @@ def test_sound_server_sources_are_recorded_with_its_own_api(pulse_server, pulse_
 @pytest.mark.sound_servers
 def test_a_source_the_server_does_not_have_is_a_clear_error(pulse_server):
     device = replace(pulse_input_device(), name="Headset", pulse_source="no_such_source")
-    with pytest.raises(AudioError, match=r"^Cannot open “Headset”: .+\.$"):
+    # In words a user can act on, not libpulse's "No such entity".
+    with pytest.raises(AudioError, match=r"^Cannot open “Headset”: it is not connected now .+\.$"):
         DeviceSource(device).open()
 
 
