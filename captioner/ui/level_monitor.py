@@ -93,7 +93,11 @@ class LevelMonitor(QObject):
         elif callable(level) and callable(getattr(source, "muted", None)):
             mic = getattr(source, "source", lambda _side: None)(MIC)
             self._name = str(getattr(mic, "name", "") or "the microphone")
-            self._heard = lambda: None if source.muted(MIC) else float(level(MIC))  # type: ignore[union-attr]
+            muted = source.muted  # type: ignore[union-attr]
+            # A lost microphone is said as lost (the call panel and the notice), not
+            # as "is it muted?": its silence is the unplugging, not the user's.
+            lost = getattr(source, "lost_message", lambda _side: None)
+            self._heard = lambda: None if muted(MIC) or lost(MIC) else float(level(MIC))
         self._silent_since = None
         self._sound_back()  # a new run: an old hint no longer applies
         if self._meter is None:

@@ -374,6 +374,43 @@ def test_in_call_mode_only_the_unmuted_microphone_side_is_judged(clock_monitor) 
     assert app.window.statusBar().currentMessage() == ""
 
 
+class LosingCall:
+    """A call source whose microphone side can be lost (the call panel's view of it)."""
+
+    name = "Call"
+
+    def __init__(self) -> None:
+        self.mic = QuietSource("USB Headset", system_audio=False)
+        self.lost: str | None = None
+
+    def level(self, side: str) -> float:
+        return 0.0  # a lost side is filled with silence
+
+    def muted(self, side: str) -> bool:
+        return False
+
+    def source(self, side: str) -> QuietSource:
+        return self.mic
+
+    def lost_message(self, side: str) -> str | None:
+        return self.lost if side == "mic" else None
+
+
+def test_in_call_mode_a_lost_microphone_is_not_asked_whether_it_is_muted(clock_monitor) -> None:
+    # Its headset unplugged, the call's microphone side is said lost; its silence is
+    # not the user's, so no "Hearing nothing at all from … is it muted?" replaces that.
+    app, monitor, now = clock_monitor
+    call = LosingCall()
+    monitor.watch(call)
+    silence_for(monitor, now, SILENCE_HINT_AFTER_S + 0.1)
+    assert "muted" in app.window.statusBar().currentMessage()  # zeros from a live side
+    call.lost = "Lost the audio device “USB Headset”: unplugged."
+    monitor.poll()
+    assert app.window.statusBar().currentMessage() == ""
+    silence_for(monitor, now, 60.0)
+    assert app.window.statusBar().currentMessage() == ""
+
+
 class FloodingMic(SilentMic):
     """A microphone that delivers 40 s of (silent) audio at once, then waits."""
 
