@@ -371,13 +371,7 @@ def run_gui(args: argparse.Namespace) -> int:
             return
         finish_start_up(result)
 
-    off_gui_thread(
-        load_core,
-        imported,
-        captioner,
-        on_error=start_up_failed,
-        name="start-up-import",
-    )
+    off_gui_thread(load_core, imported, captioner, on_error=start_up_failed, name="start-up-import")
     # asyncio and qasync (~30 ms) only once the window has painted: nothing before
     # needs the loop (the input scan, the one user of it, starts right after).
     first_paint.wait()
