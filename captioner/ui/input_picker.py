@@ -261,7 +261,7 @@ class InputPicker(QObject):
         if missing and wanted is not None:
             # The input --device names has come (a headset plugged in, a Bluetooth
             # one connected after login): the red "No audio input matches" goes.
-            self._window.show_status(f"“{wanted.label}” is connected: press Start to caption it.")
+            self._window.show_status(f"“{wanted.name}” is connected: press Start to caption it.")
         if self.device_problem:
             # Asked for one input by name: never stand another in for it (Start would
             # caption the wrong microphone); the picker says so until the user picks.

@@ -15,10 +15,11 @@ included, and every status change clears that message).
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy
+from PySide6.QtWidgets import QMainWindow, QSizePolicy
 
 from captioner.engines.base import ServiceSession
 from captioner.ui.controller import CaptionController
+from captioner.ui.elided_label import ElidedLabel
 
 NOTICE_MS = 15_000  # long enough to read a sentence twice
 
@@ -46,17 +47,15 @@ class ServiceStatus(QObject):
     ) -> None:
         super().__init__(parent)
         self._bar = window.statusBar()
-        self.label = QLabel(window)
+        # Never widens the window: their natural width when there is room, cut
+        # with "…" (down to nothing) where there is not: the status line comes first.
+        self.label = ElidedLabel(window)
         self.label.setObjectName("serviceModel")
-        # Never widens the window: its natural width when there is room, cut
-        # (down to nothing) on a small screen, where the status line comes first.
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.label.setMinimumWidth(1)
         self.label.hide()
-        self.notice = QLabel(window)
+        self.notice = ElidedLabel(window)
         self.notice.setObjectName("serviceNotice")
         self.notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.notice.setMinimumWidth(1)
         self.notice.hide()
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)

@@ -60,6 +60,7 @@ class StatusLine(QWidget):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.open_folder)
         self._error = False
+        self._minimum = 0  # the minimum width last given to the layout
         self._announced = ""  # the problem last announced (its part after the state)
         self._folder: Path | None = None
         self.opener = QDesktopServices.openUrl  # tests replace it: no file manager there
@@ -119,14 +120,29 @@ class StatusLine(QWidget):
         return hint
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(80, self.sizeHint().height())
+        # Its text on one line if that takes at most 40 % of the window: the
+        # bar's other labels (a notice, the model) give way to it, so a short
+        # state such as "Listening · microphone lost" is never folded into a
+        # column of single words beside a long notice.  Longer text wraps.
+        room = self.window().width() * 2 // 5 if self.window() is not self else 0
+        return QSize(max(80, min(self._one_line_width(), room)), self.sizeHint().height())
+
+    def _one_line_width(self) -> int:
+        margins = self.label.contentsMargins()
+        width = self.label.fontMetrics().horizontalAdvance(self.label.text())
+        width += margins.left() + margins.right() + 2 * self.label.margin() + 2
+        if self.open_folder.isVisible():
+            width += self.open_folder.sizeHint().width() + 6
+        return width
 
     def hasHeightForWidth(self) -> bool:
         return False  # sizeHint already answers for the current width
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.sizeHint().height() != self.height():
+        minimum = self.minimumSizeHint().width()
+        if self.sizeHint().height() != self.height() or minimum != self._minimum:
+            self._minimum = minimum  # follows the window's width (see minimumSizeHint)
             self.updateGeometry()
 
     def changeEvent(self, event: QEvent) -> None:

@@ -71,3 +71,43 @@ def test_the_model_in_use_and_notices_reach_the_gui_thread_and_are_not_errors(qt
     # A new run forgets the last run's model until its service says again.
     controller.runningChanged.emit(True)
     assert not status.label.isVisible()
+
+
+LOST = (
+    "Lost the audio device “USB Headset”: the audio stream stopped unexpectedly (device "
+    "unplugged or disabled?). Captioning continues with the system audio."
+)
+
+
+def test_a_long_notice_gives_way_to_the_status_line_and_says_it_is_cut(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # A headset lost mid-call under Xvfb: the notice took its whole width and folded
+    # the red "Listening · microphone lost" into a column of single words, itself cut
+    # mid-letter at the window's edge.
+    app = make_app()
+    window = app.window
+    window.resize(820, 600)
+    qtbot.waitExposed(window)
+    window.show_status("Listening · microphone lost", True)
+    app.service_status.show_notice(LOST, "")
+    qtbot.waitUntil(lambda: app.service_status.notice.isVisible(), timeout=2000)
+    for _ in range(3):
+        qtbot.wait(20)  # the bar's layout settles over a few turns
+    label = window.status_line.label
+    one_line = label.fontMetrics().horizontalAdvance(label.text())
+    assert label.width() >= one_line and label.height() < 2 * label.fontMetrics().height()
+    notice = app.service_status.notice
+    assert notice.text() == LOST  # whole, for screen readers and the tooltip's owner
+    assert 0 < notice.width() < notice.fontMetrics().horizontalAdvance(LOST)
+    image = notice.grab().toImage()  # the cut is shown: "…" at its end, not a half letter
+    ink = [
+        x
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).lightness() < 128
+    ]
+    assert ink and max(ink) < notice.width() - 2
+    # A window too narrow for both: the status line still keeps its words on one line.
+    window.resize(560, 600)
+    for _ in range(3):
+        qtbot.wait(20)
+    assert label.height() < 2 * label.fontMetrics().height()
