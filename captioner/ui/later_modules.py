@@ -13,8 +13,9 @@ probe touching Qt classes on a worker while the GUI thread built widgets
 crashed 1 run in 40, one importing PySide6.QtNetwork 3 in 60).
 
 What they need that knows nothing of Qt (:data:`LATER_CORE_MODULES`: the
-transcript, journal and session store, the cloud session's options) is
-imported on a worker while the window paints; that is half of the ~80 ms.
+transcript, journal and session store, the cloud engine's settings, the
+profanity pattern) is imported on a worker while the window paints; that is
+half of the ~80 ms.
 """
 
 # What CaptionerApp.complete imports, on the GUI thread.
