@@ -68,15 +68,6 @@ def _wait_for_socket(path: Path, process: subprocess.Popen[bytes], server: Pulse
         time.sleep(0.02)
 
 
-def _wait_for_default(server: PulseServer) -> None:
-    """WirePlumber takes the new default a moment after pactl asked for it."""
-    deadline = time.monotonic() + _SOCKET_TIMEOUT_S
-    while server.default_sink() != DEFAULT_SINK:
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"{DEFAULT_SINK} never became the default output:\n{server.log()}")
-        time.sleep(0.05)
-
-
 def _start(directory: Path, server: PulseServer, env: dict[str, str]) -> None:
     """dbus-daemon, pipewire, wireplumber, pipewire-pulse: each once the one before listens."""
     bus = directory / "bus"
@@ -146,7 +137,7 @@ def running_pipewire() -> Iterator[PulseServer]:
             server.create_sink(DEFAULT_SINK)
             server.set_default_sink(DEFAULT_SINK)
             server.set_default_source(server.monitor)
-            _wait_for_default(server)
+            server.wait_for_default_sink(DEFAULT_SINK, _SOCKET_TIMEOUT_S)
         except (OSError, subprocess.SubprocessError) as exc:
             raise RuntimeError(f"{exc}\n{server.log()}") from exc
         yield server

@@ -146,6 +146,15 @@ class PulseServer:
     def default_sink(self) -> str:
         return self.pactl("get-default-sink").strip()
 
+    def wait_for_default_sink(self, name: str, timeout: float) -> None:
+        """Until the server names ``name`` its default output (PipeWire's session manager
+        takes a new default a moment after pactl asked); RuntimeError, with the log, if not."""
+        deadline = time.monotonic() + timeout
+        while self.default_sink() != name:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{name} never became the default output:\n{self.log()}")
+            time.sleep(0.05)
+
     @contextlib.contextmanager
     def two_outputs(
         self, first: str | None = None, second: str | None = None

@@ -291,16 +291,8 @@ def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
     make_app, qtbot, tiny_tmpfs
 ) -> None:
     disk = tiny_tmpfs()
-    info = SessionInfo(engine="offline", source="Mic", title="Read-only talk")
-    writer = JournalWriter(info, disk)
-    writer.start()
-    for i in range(4):
-        writer.append_turn(
-            Turn(f"k{i}", i, f"line {i}", (Word(f"w{i}", i * 900, i * 900 + 500),), finished=True)
-        )
-    assert writer.close(timeout=5)
-    lines = writer.path.read_bytes().splitlines()
-    writer.path.write_bytes(b"\n".join(lines[:-1]) + b"\n")  # crashed: no end record
+    journal = _crashed_journal(disk, "Read-only talk", 4)
+    session_id = read_journal(journal).info.id
     remount = subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True)
     if remount.returncode != 0:
         pytest.skip(f"cannot remount read-only: {remount.stderr!r}")
@@ -317,10 +309,10 @@ def test_recover_and_delete_on_a_read_only_folder_say_so_and_lose_nothing(
     window = app.session_actions.sessions_window
     qtbot.waitUntil(lambda: len(window.view.finished_texts()) == 4, timeout=5000)
     answers: list[str | None] = []
-    app.sessions.discard(info.id, answers.append)
+    app.sessions.discard(session_id, answers.append)
     qtbot.waitUntil(lambda: bool(answers), timeout=5000)
     assert answers[0] is not None and "read-only" in answers[0] and "read-only" in problems[-1]
-    assert writer.path.exists()
+    assert journal.exists()
 
 
 def test_every_state_of_a_run_says_not_saved_the_moment_it_is_shown(
