@@ -111,14 +111,14 @@ class PulseServer:
         self._modules[name] = module
         return name
 
-    def create_microphone(self, description: str, hears: str) -> str:
+    def create_microphone(self, description: str, hears: str, name: str | None = None) -> str:
         """A capture source that is no monitor (a "microphone" to the desktop) named
         ``description``, hearing what is played into the sink ``hears``; its name.
 
         A remap of the sink's monitor: to PulseAudio, PipeWire, pactl and the ALSA
         plugin it is an ordinary input device, as a USB headset's microphone is.
         """
-        name = f"captioner_mic_{next(_sink_numbers)}"
+        name = name or f"captioner_mic_{next(_sink_numbers)}"  # a name again: plugged back in
         module = self.pactl(
             "load-module",
             "module-remap-source",

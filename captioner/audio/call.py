@@ -20,8 +20,10 @@ side that runs more than ``max_skew_s`` ahead of the other by what it delivered
 Per side: ``set_muted`` sends silence without stopping the device;
 ``level(side)`` is the RMS of its latest chunk for a meter; a device that
 fails (headset unplugged) stops only that side, its place in the frames is
-filled with silence and the ``on_source_lost`` callbacks get its message.
-Only when both sides are gone does :meth:`read` raise.  An
+filled with silence and the ``on_source_lost`` callbacks get its message;
+:meth:`restore` puts a side back (the headset reconnected: see
+:mod:`.call_revive`) and the ``on_source_back`` callbacks say so.  Only when
+both sides are gone does :meth:`read` raise.  An
 :class:`~captioner.audio.echo.EchoDetector` watches for the microphone
 hearing the speakers and tells the ``on_echo`` callbacks once.
 """
@@ -37,16 +39,24 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-import numpy as np
-
+from captioner.audio.call_frames import FRAME_BYTES, chunk_level, join_frame, split_frame
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
 from captioner.audio.sides import ALONE_AFTER_S, MIC, SIDE_NAMES, SIDES, SYSTEM
 
+__all__ = [
+    "FRAME_BYTES",
+    "MIC",
+    "SYSTEM",
+    "CallSources",
+    "chunk_level",
+    "join_frame",
+    "split_frame",
+]
+
 log = logging.getLogger(__name__)
 
-FRAME_BYTES = 2 * CHUNK_BYTES
 _SILENCE = bytes(CHUNK_BYTES)
 # How long read() blocks on the side it is missing before checking the other again.
 _SLICE_S = 0.02
@@ -55,6 +65,7 @@ _SLICE_S = 0.02
 _MAX_PENDING = 200
 
 SourceLost = Callable[[str, str], None]  # (side, message)
+SourceBack = Callable[[str, str], None]  # (side, message)
 EchoHint = Callable[[str], None]  # (message)
 
 
@@ -66,28 +77,6 @@ class _Source(Protocol):
     def read(self, timeout: float) -> bytes | None: ...
 
     def close(self) -> None: ...
-
-
-def join_frame(mic: bytes, system: bytes) -> bytes:
-    """One call frame from one chunk of each side."""
-    if len(mic) != CHUNK_BYTES or len(system) != CHUNK_BYTES:
-        raise ValueError(f"call frames join two {CHUNK_BYTES}-byte chunks")
-    return mic + system
-
-
-def split_frame(frame: bytes) -> tuple[bytes, bytes]:
-    """``(mic, system)`` chunks of a call frame."""
-    if len(frame) != FRAME_BYTES:
-        raise ValueError(f"a call frame has {FRAME_BYTES} bytes, not {len(frame)}")
-    return frame[:CHUNK_BYTES], frame[CHUNK_BYTES:]
-
-
-def chunk_level(chunk: bytes) -> float:
-    """RMS of a 16-bit chunk, 0..1."""
-    samples = np.frombuffer(chunk, dtype="<i2").astype(np.float32)
-    if samples.size == 0:
-        return 0.0
-    return float(np.sqrt(np.mean(np.square(samples)))) / 32768.0
 
 
 class _Side:
@@ -125,7 +114,9 @@ class CallSources:
         self._sides = {MIC: _Side(MIC, mic), SYSTEM: _Side(SYSTEM, system)}
         self.name = f"{mic.name} + {system.name}"
         self._lost_callbacks: list[SourceLost] = []
+        self._back_callbacks: list[SourceBack] = []
         self._echo_callbacks: list[EchoHint] = []
+        self._returning: dict[str, _Source] = {}  # see restore()
         self.watch(on_source_lost=on_source_lost, on_echo=on_echo)
         self._echo = echo if echo is not None else EchoDetector()
         self._max_wait = max_wait_s
@@ -138,11 +129,17 @@ class CallSources:
     # -- configuration and state (any thread) --------------------------------
 
     def watch(
-        self, *, on_source_lost: SourceLost | None = None, on_echo: EchoHint | None = None
+        self,
+        *,
+        on_source_lost: SourceLost | None = None,
+        on_echo: EchoHint | None = None,
+        on_source_back: SourceBack | None = None,
     ) -> None:
-        """Add callbacks for a lost side and for suspected echo."""
+        """Add callbacks for a lost side, a side restored, and suspected echo."""
         if on_source_lost is not None:
             self._lost_callbacks.append(on_source_lost)
+        if on_source_back is not None:
+            self._back_callbacks.append(on_source_back)
         if on_echo is not None:
             self._echo_callbacks.append(on_echo)
 
@@ -174,8 +171,28 @@ class CallSources:
         entry = self._side(side)
         return not entry.done or bool(entry.pending)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed.is_set()
+
     def lost_message(self, side: str) -> str | None:
         return self._side(side).lost
+
+    def restore(self, side: str, source: _Source) -> bool:
+        """Put an open ``source`` in place of ``side``'s lost one (any thread).
+
+        The reader takes it at its next :meth:`read`: from then on that side's
+        chunks are framed again and the ``on_source_back`` callbacks run (on the
+        reader's thread).  False, and ``source`` closed, when the run is over.
+        """
+        self._side(side)
+        with self._lock:
+            if not self._closed.is_set():
+                self._returning[side] = source
+                return True
+        with contextlib.suppress(Exception):
+            source.close()
+        return False
 
     # -- AudioSource -----------------------------------------------------------
 
@@ -198,6 +215,8 @@ class CallSources:
         while True:
             if self._closed.is_set():
                 return b""
+            if self._returning:
+                self._take_back()
             for entry in self._sides.values():
                 self._drain(entry)
             self._bound_skew()
@@ -221,7 +240,12 @@ class CallSources:
 
     def close(self) -> None:
         """Close both sources; idempotent."""
-        self._closed.set()
+        with self._lock:
+            self._closed.set()
+            returning, self._returning = list(self._returning.values()), {}
+        for source in returning:
+            with contextlib.suppress(Exception):
+                source.close()
         for entry in self._sides.values():
             with contextlib.suppress(Exception):
                 entry.source.close()
@@ -234,6 +258,22 @@ class CallSources:
             return self._sides[side]
         except KeyError:
             raise ValueError(f"unknown call side {side!r}; use {MIC!r} or {SYSTEM!r}") from None
+
+    def _take_back(self) -> None:
+        """Put restored sources in place (the reader's thread; see :meth:`restore`)."""
+        with self._lock:
+            returning, self._returning = self._returning, {}
+        for side, source in returning.items():
+            entry = self._sides[side]
+            if entry.lost is None:  # not lost (restored twice): keep the one it has
+                with contextlib.suppress(Exception):
+                    source.close()
+                continue
+            entry.source, entry.done, entry.lost = source, False, None  # pending: still framed
+            log.info("Call side %s is back: %s", side, source.name)
+            text = f"“{source.name}” is back: captioning the {SIDE_NAMES[side]} again."
+            for callback in list(self._back_callbacks):
+                callback(side, text)
 
     def _drain(self, entry: _Side) -> None:
         """Take what a side has ready (up to ``_MAX_PENDING`` queued), for the skew bound."""

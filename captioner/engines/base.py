@@ -185,12 +185,14 @@ class EngineNotice:
     as an error dialog, and the run goes on.  ``message`` is plain words;
     ``detail`` the technical side (warning code, connection) for a tooltip.
     ``lasting`` is a few words that hold for the rest of the run (a call's
-    side lost: "microphone lost"), said after each of its states.
+    side lost: "microphone lost"), said after each of its states, until a
+    notice ``ends`` them (the headset is back: ``ends="microphone lost"``).
     """
 
     message: str
     detail: str = ""
     lasting: str = ""
+    ends: str = ""
 
 
 class ServiceListener(Protocol):

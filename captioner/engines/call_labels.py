@@ -42,12 +42,13 @@ class CallLabels:
         return name
 
 
-# What a call's status says for the rest of the run once a side's device is gone.
+# What a call's status says once a side's device is gone, until it is back.
 LOST_SIDE = {MIC: "microphone lost", SYSTEM: "system audio lost"}
 
 
 def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
-    """Report a :class:`CallSources`' lost side through ``listener``, as a lasting notice.
+    """Report a :class:`CallSources`' lost side through ``listener``, as a lasting notice,
+    and the side back, as a notice that ends it.
 
     Not an error: the other side goes on being captioned, and an error would
     be the run's last word (its later states, a reconnect, "Stopped", unsaid).
@@ -61,4 +62,7 @@ def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
     def lost(side: str, message: str) -> None:
         report_notice(listener, EngineNotice(message, lasting=LOST_SIDE.get(side, "input lost")))
 
-    source.watch(on_source_lost=lost)
+    def back(side: str, message: str) -> None:
+        report_notice(listener, EngineNotice(message, ends=LOST_SIDE.get(side, "input lost")))
+
+    source.watch(on_source_lost=lost, on_source_back=back)

@@ -11,6 +11,7 @@ sources' notices (from capture threads) onto the GUI thread.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -25,6 +26,7 @@ from captioner.ui.call_panel import CallPanel
 
 if TYPE_CHECKING:
     from captioner.audio.call import CallSources
+    from captioner.audio.call_revive import SideReviver
     from captioner.engines.base import AudioSource
 
 NAME_KEYS = {MIC: Key.CALL_MIC_NAME, SYSTEM: Key.CALL_SYSTEM_NAME}
@@ -55,6 +57,7 @@ class CallMode(QObject):
         self._prefs = prefs
         self._open_device = open_device
         self._sources: CallSources | None = None
+        self._reviver: SideReviver | None = None
         self._levels = QTimer(self)
         self._levels.setInterval(LEVEL_POLL_MS)
         self._levels.timeout.connect(self.show_levels)
@@ -87,6 +90,9 @@ class CallMode(QObject):
         AudioError when either is missing.  Each side starts capturing now and
         keeps what it hears until the engine reads (``on_overflow`` if it falls
         too far behind), so the first words of either side are not lost.
+        A side whose device goes away (or cannot open now) is opened again
+        when it comes back, where the sound server records it by name
+        (:mod:`captioner.audio.call_revive`).
         """
         mic, system = self._panel.selected(MIC), self._panel.selected(SYSTEM)
         if mic is None or system is None:
@@ -100,11 +106,17 @@ class CallMode(QObject):
         for capture in captures:
             capture.start()
         from captioner.audio.call import CallSources  # numpy: imported when a call starts
+        from captioner.audio.call_revive import SideReviver, reopens_by_name
 
         sources = CallSources(
             *captures,
             on_echo=self.echo.emit,
         )
+        openers = {MIC: partial(self._open_device, mic), SYSTEM: system.make_source}
+        chosen = {MIC: mic, SYSTEM: system}
+        revivable = {side: openers[side] for side in openers if reopens_by_name(chosen[side])}
+        self._reviver = SideReviver(sources, revivable, on_overflow=on_overflow)
+        sources.watch(on_source_lost=self._reviver.lost)
         for side in (MIC, SYSTEM):
             sources.set_muted(side, self._panel.muted(side))
         self._sources = sources
@@ -114,6 +126,9 @@ class CallMode(QObject):
     def run_ended(self) -> None:
         self._levels.stop()
         self._sources = None
+        reviver, self._reviver = self._reviver, None
+        if reviver is not None:
+            reviver.close()
 
     def _remember_names(self, names: dict[str, str]) -> None:
         for side, key in NAME_KEYS.items():

@@ -257,6 +257,8 @@ class CaptionController(QObject):
         self.noticed.emit(notice.message, notice.detail)
         if notice.lasting and self.running:  # one note each, in the order they came
             self.set_status_note(notice.lasting, f"{ENGINE_NOTE}:{notice.lasting}")
+        if notice.ends:
+            self.set_status_note("", f"{ENGINE_NOTE}:{notice.ends}")
 
     def _on_error(self, error: EngineError) -> None:
         detail = error.detail  # the technical cause, when the engine gives one

@@ -167,6 +167,7 @@ class RunStarter(QObject):
         self._pending.settle()
         if source is not None:
             close_off_gui_thread(source)
+            self._call.run_ended()  # a call's meters and its lost-side attempts end too
         self._controller.report_error(message)
 
     def _proceed(self) -> None:

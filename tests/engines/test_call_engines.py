@@ -164,6 +164,42 @@ def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
     assert len(set(system_text.split()) & set(reference_text(SYSTEM_CLIP).split())) >= 8
 
 
+@pytest.mark.slow
+def test_offline_a_microphone_back_mid_call_is_captioned_again() -> None:
+    """The headset drops at 1 s and is back 1 s later (its source restored): the rest of
+    the microphone's speech is captioned, not only the system side's."""
+
+    class Call(CallSources):
+        frames = 0
+
+        def read(self, timeout: float) -> bytes | None:
+            frame = super().read(timeout)
+            self.frames += bool(frame)
+            if self.frames == 40:  # as SideReviver does: opened, then put back
+                again = LosingSource("Headset", MIC_CLIP, None)
+                again.open()
+                self.restore(MIC, again)
+            return frame
+
+    listener = RecordingListener()
+    sources = Call(
+        LosingSource("Headset", MIC_CLIP, good=20),
+        LosingSource("Speakers", SYSTEM_CLIP, None),
+        clock=read_at_once_clock,
+    )
+    engine = OfflineCallEngine(listener, realtime=False)
+    engine.start(sources)
+    listener.wait_stopped(60)
+    assert engine.join(5)
+    assert listener.errors == []
+    assert [n.message for n in listener.notices][-1] == (
+        "“Headset” is back: captioning the microphone again."
+    )
+    mic_text = " ".join(t.text for t in listener.transcript if t.source == MIC)
+    reference = set(reference_text(MIC_CLIP).split())
+    assert len(set(mic_text.split()) & reference) >= 0.5 * len(reference), mic_text
+
+
 class PacedCall:
     """The same speech on both sides, read at real time (a call in progress)."""
 

@@ -62,3 +62,30 @@ def test_a_lost_side_stays_said_while_the_status_goes_on_and_stop_says_stopped(q
     assert any(t.startswith("Listening") and t.endswith("· microphone lost") for t in after)
     assert controller.status_text == "Stopped"
     assert controller.last_error is None
+
+
+def test_a_side_back_ends_its_lost_note_and_says_it_is_back(qtbot) -> None:
+    """The headset reconnects mid-call: "· microphone lost" goes from the status, and the
+    notice says the microphone is captioned again."""
+    frames = conversation_frames() + [conversation_frames()[-1]] * 60
+    mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=20)
+    system = FrameSource([f[CHUNK_BYTES:] for f in frames], "Speakers")
+    sources = CallSources(mic, system, clock=read_at_once_clock)
+    back = FrameSource([f[:CHUNK_BYTES] for f in frames[40:]], "Headset")
+    sources.watch(on_source_lost=lambda side, _text: sources.restore(side, back))
+    controller = CaptionController()
+    seen: list[str] = []
+    notices: list[str] = []
+    controller.statusChanged.connect(lambda text, _error: seen.append(text))
+    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        config = AssemblyAIConfig(api_key=KEY, api_host=server.url, provisional_offline=False)
+        controller.start(lambda listener: AssemblyAICallEngine(listener, config), sources)
+        qtbot.waitUntil(lambda: any("is back" in n for n in notices), timeout=30_000)
+        qtbot.waitUntil(lambda: not controller.running, timeout=30_000)
+    assert back.sent > 0  # the engine read the headset again
+    assert "“Headset” is back: captioning the microphone again." in notices
+    lost = next(i for i, text in enumerate(seen) if "microphone lost" in text)
+    assert any(t.startswith("Listening") and "lost" not in t for t in seen[lost:]), seen
+    assert "microphone lost" not in controller.status_note
+    assert controller.status_text == "Stopped"

@@ -186,9 +186,18 @@ class OfflineCallEngine(WorkerEngine):
             for side, chunk in ((MIC, mic), (SYSTEM, system)):
                 if side in ended:
                     continue
-                if is_call and not source.active(side):  # type: ignore[attr-defined]
+                # A side that ended (its file) is finished; a lost one gets the frames'
+                # silence meanwhile, to be captioned again once its device is back.
+                if is_call and _ended(source, side):
                     ended.add(side)
                     feeds[side].end()
                     continue
                 feeds[side].push(chunk)
         self._listener.on_state(EngineState.STOPPING, "")
+
+
+def _ended(source: AudioSource, side: str) -> bool:
+    """Whether a call's ``side`` has ended for good (not lost: that may come back)."""
+    active = getattr(source, "active", None)
+    lost = getattr(source, "lost_message", None)
+    return active is not None and not active(side) and not (lost is not None and lost(side))

@@ -1,0 +1,194 @@
+"""A call side whose device went away comes back: CallSources.restore and SideReviver.
+
+The user's case: a Bluetooth headset drops for two seconds mid-call.  Before,
+"You" was not captioned again until Stop and Start.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from captioner.audio.call import MIC, SYSTEM, CallSources, split_frame
+from captioner.audio.call_revive import SideReviver, reopens_by_name
+from captioner.audio.convert import CHUNK_BYTES
+from captioner.audio.devices import InputDevice
+from captioner.audio.errors import AudioError
+from captioner.audio.system import SystemAudioDevice
+from tests.audio.test_call_sources import ScriptedSource, read_all, tone
+
+SILENCE = bytes(CHUNK_BYTES)
+UNPLUGGED = AudioError("Lost the audio device “Headset”: unplugged.")
+
+
+def test_a_restored_side_is_framed_again_and_said_to_be_back() -> None:
+    said: list[tuple[str, str, str]] = []
+    system = ScriptedSource("Speakers", [tone(20 + i) for i in range(6)])
+    sources = CallSources(
+        ScriptedSource("Headset", [tone(1), UNPLUGGED]),
+        system,
+        on_source_lost=lambda side, text: said.append(("lost", side, text)),
+    )
+    sources.watch(on_source_back=lambda side, text: said.append(("back", side, text)))
+    sources.open()
+    frames = [sources.read(0.0) for _ in range(3)]  # the headset's chunk, then two alone
+    assert [split_frame(f)[0] for f in frames if f] == [tone(1), SILENCE, SILENCE]
+    assert sources.lost_message(MIC) is not None and not sources.active(MIC)
+
+    again = ScriptedSource("Headset", [tone(7), tone(8), tone(9)])
+    assert sources.restore(MIC, again)
+    rest = read_all(sources)
+    assert [split_frame(f)[0] for f in rest] == [tone(7), tone(8), tone(9)]
+    assert [split_frame(f)[1] for f in rest] == [tone(23), tone(24), tone(25)]
+    assert sources.lost_message(MIC) is None
+    assert said[-1] == ("back", MIC, "“Headset” is back: captioning the microphone again.")
+    assert [kind for kind, _, _ in said] == ["lost", "back"]
+
+
+def test_a_side_that_is_not_lost_keeps_its_source_and_a_closed_call_takes_none() -> None:
+    mic = ScriptedSource("Headset", [tone(1), tone(2)])
+    sources = CallSources(mic, ScriptedSource("Speakers", [tone(11), tone(12)]))
+    sources.open()
+    stray = ScriptedSource("Other", [tone(5)])
+    assert sources.restore(MIC, stray)
+    assert [split_frame(f)[0] for f in read_all(sources)] == [tone(1), tone(2)]
+    assert stray.closed and sources.source(MIC) is mic
+
+    sources.close()
+    late = ScriptedSource("Headset", [tone(3)])
+    assert not sources.restore(MIC, late)
+    assert late.closed
+
+
+def test_only_what_the_sound_server_records_by_name_is_reopened_mid_call() -> None:
+    """Re-finding a re-plugged PortAudio device re-initialises PortAudio, closing the
+    other side's stream: only sound-server sources come back by themselves."""
+    usb = InputDevice(3, "USB Headset", "ALSA", 1, 48000.0, pulse_source="alsa_input.usb")
+    assert reopens_by_name(usb)
+    assert not reopens_by_name(InputDevice(3, "hw:1,0", "ALSA", 1, 48000.0))
+    monitor = SystemAudioDevice("System audio — Speakers", "Speakers", "pulse", "speakers.monitor")
+    assert reopens_by_name(monitor)
+    assert not reopens_by_name(
+        SystemAudioDevice(name="Stereo Mix", output="Speakers", backend="wasapi")
+    )
+
+
+class FakeWatch:
+    """The device watch: the test says when devices changed."""
+
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self.on_change = on_change
+        self.started = self.closed = False
+
+    def start(self) -> None:
+        self.started = True
+
+    def close(self, timeout: float = 1.0) -> None:
+        self.closed = True
+
+
+class Headset:
+    """Opens only once it is "plugged in"; each open is a new source, as a device's is."""
+
+    def __init__(self) -> None:
+        self.plugged = threading.Event()
+        self.opened: list[ScriptedSource] = []
+
+    def __call__(self) -> ScriptedSource:
+        plugged = self.plugged.is_set()
+
+        class Source(ScriptedSource):
+            def open(self) -> None:
+                if not plugged:
+                    raise AudioError("Cannot open “Headset”: it is not connected now.")
+                super().open()
+
+        source = Source("Headset", [tone(40 + i) for i in range(3)])
+        self.opened.append(source)
+        return source
+
+
+def _until(condition: Callable[[], object], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_the_reviver_opens_the_side_again_when_the_devices_change() -> None:
+    backs: list[str] = []
+    sources = CallSources(
+        ScriptedSource("Headset", [tone(1), UNPLUGGED]),
+        ScriptedSource("Speakers", [tone(20 + i) for i in range(400)]),
+    )
+    sources.watch(on_source_back=lambda side, _text: backs.append(side))
+    headset, watches = Headset(), []
+
+    def make_watch(on_change: Callable[[], None]) -> FakeWatch:
+        watches.append(FakeWatch(on_change))
+        return watches[-1]
+
+    reviver = SideReviver(sources, {MIC: headset}, retry_s=60.0, make_watch=make_watch)
+    sources.watch(on_source_lost=reviver.lost)
+    sources.open()
+    for _ in range(3):
+        sources.read(0.0)
+    _until(lambda: len(headset.opened) == 1)  # tried at once: still unplugged
+    assert watches and watches[0].started
+
+    headset.plugged.set()
+    watches[0].on_change()  # the sound server: a source came
+    _until(lambda: len(headset.opened) == 2)
+    heard: list[bytes] = []
+    deadline = time.monotonic() + 10
+    while len(heard) < 20 and time.monotonic() < deadline:
+        if frame := sources.read(0.05):
+            heard.append(split_frame(frame)[0])
+    assert backs == [MIC]
+    assert [chunk for chunk in heard if chunk != SILENCE] == [tone(40), tone(41), tone(42)]
+    _until(lambda: watches[0].closed)  # nothing is lost any more: no watch kept open
+    reviver.close()
+    sources.close()
+
+
+def test_the_reviver_tries_again_later_without_a_device_watch() -> None:
+    """No sound-server events (none came, or the device was announced before it could
+    record): the attempts go on every retry_s."""
+    sources = CallSources(
+        ScriptedSource("Headset", [UNPLUGGED]),
+        ScriptedSource("Speakers", [tone(20 + i) for i in range(400)]),
+    )
+    headset = Headset()
+
+    def no_watch(on_change: Callable[[], None]) -> FakeWatch:
+        raise OSError("no libpulse")
+
+    reviver = SideReviver(sources, {MIC: headset}, retry_s=0.05, make_watch=no_watch)
+    sources.watch(on_source_lost=reviver.lost)
+    sources.open()
+    sources.read(0.0)
+    _until(lambda: len(headset.opened) >= 2)
+    headset.plugged.set()
+    _until(lambda: sources.read(0.0) is not None and sources.lost_message(MIC) is None)
+    reviver.close()
+    sources.close()
+
+
+def test_a_side_that_cannot_come_back_is_not_tried_and_the_run_end_stops_the_attempts() -> None:
+    sources = CallSources(
+        ScriptedSource("Headset", [UNPLUGGED]),
+        ScriptedSource("Speakers", [UNPLUGGED]),
+    )
+    headset = Headset()
+    reviver = SideReviver(sources, {MIC: headset}, retry_s=0.05, make_watch=FakeWatch)
+    sources.watch(on_source_lost=reviver.lost)
+    reviver.lost(SYSTEM)  # no opener for it: a PortAudio device
+    reviver.lost(MIC)
+    _until(lambda: len(headset.opened) >= 2)
+    assert all(s.name == "Headset" for s in headset.opened)
+    sources.close()
+    time.sleep(0.2)
+    tried = len(headset.opened)
+    time.sleep(0.3)
+    assert len(headset.opened) == tried  # the call is over: no more attempts

@@ -1,0 +1,54 @@
+"""The whole chain: a call's headset unplugged mid-call, then plugged back in, is captioned again.
+
+A private sound server with a "USB headset" microphone, the app in call mode
+with the offline engine.  The headset goes: the status says "microphone lost"
+while the other side goes on.  It comes back under the same name (a Bluetooth
+headset reconnecting): the note goes, the window says it is back, its meter
+moves again and what the user says after that is captioned as "You".  Before,
+"You" stayed uncaptioned until Stop and Start.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from captioner.audio.sides import MIC
+from tests.pulse import HEADSET, PulseServer, playing
+from tests.ui.test_call_meters import CLIP, SPEECH, select_monitor
+
+pytestmark = [pytest.mark.pulse, pytest.mark.slow]
+
+
+def said_by_you(app) -> list[str]:  # type: ignore[no-untyped-def]
+    """The finished lines of the microphone's side ("00:02  You: …"), their words only."""
+    return [
+        t.split(" You: ", 1)[1] for t in app.window.transcript.finished_texts() if " You: " in t
+    ]
+
+
+def test_a_headset_back_mid_call_is_captioned_again(
+    make_app, qtbot, pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
+) -> None:
+    speakers = pulse_server.create_sink()  # the call's far end plays here (silent)
+    try:
+        app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
+        qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
+        panel = app.window.call_panel
+        select_monitor(panel, f"{speakers}.monitor")
+        app.start_captioning()
+        qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+
+        pulse_server.remove_sink(pulse_headset)  # unplugged
+        qtbot.waitUntil(lambda: "microphone lost" in app.window.status_text(), timeout=15000)
+        pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
+        qtbot.waitUntil(lambda: "lost" not in app.window.status_text(), timeout=20000)
+        assert app.window.status_text().startswith("Listening"), app.window.status_text()
+        assert app.controller.running
+
+        with playing(CLIP, pulse_sink):  # the user speaks into the headset
+            qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
+            qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
+        said = said_by_you(app)
+        assert len(" ".join(said).split()) >= 5, said
+    finally:
+        pulse_server.remove_sink(speakers)
