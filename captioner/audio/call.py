@@ -39,21 +39,11 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from captioner.audio.call_frames import FRAME_BYTES, chunk_level, join_frame, split_frame
+from captioner.audio.call_frames import chunk_level, join_frame
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
 from captioner.audio.sides import ALONE_AFTER_S, MIC, SIDE_NAMES, SIDES, SYSTEM
-
-__all__ = [
-    "FRAME_BYTES",
-    "MIC",
-    "SYSTEM",
-    "CallSources",
-    "chunk_level",
-    "join_frame",
-    "split_frame",
-]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +107,7 @@ class CallSources:
         self._back_callbacks: list[SourceBack] = []
         self._echo_callbacks: list[EchoHint] = []
         self._returning: dict[str, _Source] = {}  # see restore()
+        self.awaited: set[str] = set()  # sides waited for when lost (SideReviver)
         self.watch(on_source_lost=on_source_lost, on_echo=on_echo)
         self._echo = echo if echo is not None else EchoDetector()
         self._max_wait = max_wait_s
@@ -394,7 +385,8 @@ class CallSources:
         others = [e for e in self._sides.values() if not e.done]
         text = message
         if others:
-            text += f" Captioning continues for the {SIDE_NAMES[others[0].name]} only."
+            until = " until it is back" if entry.name in self.awaited else ""
+            text += f" Captioning continues for the {SIDE_NAMES[others[0].name]} only{until}."
         log.warning("Call side %s lost: %s", entry.name, message)
         for callback in list(self._lost_callbacks):
             callback(entry.name, text)

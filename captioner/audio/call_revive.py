@@ -34,6 +34,8 @@ RETRY_S = 3.0  # a device announced before it records is tried again this much l
 
 
 class _Restorable(Protocol):
+    awaited: set[str]
+
     @property
     def closed(self) -> bool: ...
 
@@ -81,6 +83,7 @@ class SideReviver:
     ) -> None:
         self._sources = sources
         self._openers = dict(openers)
+        sources.awaited.update(self._openers)  # its lost message says "until it is back"
         self._retry_s = retry_s
         self._on_overflow = on_overflow
         self._make_watch = make_watch

@@ -10,7 +10,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from captioner.audio.call import MIC, SYSTEM, CallSources, split_frame
+from captioner.audio.call import MIC, SYSTEM, CallSources
+from captioner.audio.call_frames import split_frame
 from captioner.audio.call_revive import SideReviver, reopens_by_name
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.devices import InputDevice
@@ -131,9 +132,15 @@ def test_the_reviver_opens_the_side_again_when_the_devices_change() -> None:
 
     reviver = SideReviver(sources, {MIC: headset}, retry_s=60.0, make_watch=make_watch)
     sources.watch(on_source_lost=reviver.lost)
+    told: list[str] = []
+    sources.watch(on_source_lost=lambda _side, text: told.append(text))
     sources.open()
     for _ in range(3):
         sources.read(0.0)
+    assert told == [
+        "Lost the audio device “Headset”: unplugged. "
+        "Captioning continues for the system audio only until it is back."
+    ]
     _until(lambda: len(headset.opened) == 1)  # tried at once: still unplugged
     assert watches and watches[0].started
 

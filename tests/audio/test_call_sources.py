@@ -8,15 +8,8 @@ import time
 import numpy as np
 import pytest
 
-from captioner.audio.call import (
-    FRAME_BYTES,
-    MIC,
-    SYSTEM,
-    CallSources,
-    chunk_level,
-    join_frame,
-    split_frame,
-)
+from captioner.audio.call import MIC, SYSTEM, CallSources
+from captioner.audio.call_frames import FRAME_BYTES, chunk_level, join_frame, split_frame
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.echo import ECHO_HINT, EchoDetector

@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from captioner.audio.call import CallSources, split_frame
+from captioner.audio.call import CallSources
+from captioner.audio.call_frames import split_frame
 from captioner.audio.devices import sound_server_input
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError

@@ -44,8 +44,9 @@ from typing import Any
 from assemblyai.streaming.v3.extras import ChannelAttributionOptions, ChannelStreamer
 from assemblyai.streaming.v3.models import TurnEvent
 
-from captioner.audio.call import MIC, SIDES, SYSTEM, split_frame
+from captioner.audio.call_frames import split_frame
 from captioner.audio.ring import CHUNK_MS
+from captioner.audio.sides import MIC, SIDES, SYSTEM
 from captioner.engines.assemblyai.config import SAMPLE_RATE, AssemblyAIConfig
 from captioner.engines.assemblyai.engine import AssemblyAIEngine
 from captioner.engines.assemblyai.link import ClientFactory, Link

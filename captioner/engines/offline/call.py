@@ -19,9 +19,11 @@ import threading
 from collections.abc import Mapping
 from dataclasses import replace
 
-from captioner.audio.call import MIC, SIDES, SYSTEM, CallSources, split_frame
+from captioner.audio.call import CallSources
+from captioner.audio.call_frames import split_frame
 from captioner.audio.errors import AudioError
 from captioner.audio.memory import PushSource
+from captioner.audio.sides import MIC, SIDES, SYSTEM
 from captioner.core.transcript import TurnUpdate
 from captioner.engines.base import (
     AudioSource,
