@@ -178,12 +178,14 @@ class CallSources:
         """
         self._side(side)
         with self._lock:
-            if not self._closed.is_set():
+            taken = not self._closed.is_set()
+            stale = self._returning.pop(side, None) if taken else source
+            if taken:
                 self._returning[side] = source
-                return True
-        with contextlib.suppress(Exception):
-            source.close()
-        return False
+        if stale is not None:  # the run is over, or a newer one came before it was taken
+            with contextlib.suppress(Exception):
+                stale.close()
+        return taken
 
     # -- AudioSource -----------------------------------------------------------
 

@@ -238,7 +238,7 @@ def rescan(sd: ModuleType | Any | None = None) -> None:
 # they are not loaded yet (see captioner.core.lazy_import).  A device that gives 16 kHz
 # mono needs no numpy (captioner.audio.blocks); call mode mixes its sides with numpy.
 CAPTURE_MODULES = ("captioner.audio.source",)
-CALL_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.call")
+CALL_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.call", "captioner.audio.call_revive")
 FILE_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.file_source")  # numpy, soxr
 
 

@@ -56,7 +56,12 @@ def test_a_side_that_is_not_lost_keeps_its_source_and_a_closed_call_takes_none()
     assert [split_frame(f)[0] for f in read_all(sources)] == [tone(1), tone(2)]
     assert stray.closed and sources.source(MIC) is mic
 
+    first, second = ScriptedSource("Headset", [tone(3)]), ScriptedSource("Headset", [tone(4)])
+    assert sources.restore(MIC, first) and sources.restore(MIC, second)
+    assert first.closed and not second.closed  # the newer one waits; the other let go
+
     sources.close()
+    assert second.closed
     late = ScriptedSource("Headset", [tone(3)])
     assert not sources.restore(MIC, late)
     assert late.closed
