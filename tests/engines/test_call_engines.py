@@ -144,10 +144,13 @@ class LosingSource:
         self.inner.close()
 
 
-@pytest.mark.slow
-def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
+def offline_call_losing_the_headset(call: type[CallSources] = CallSources) -> RecordingListener:
+    """An offline call whose headset is lost after 1 s, run to its end: what it said.
+
+    Not the run's end: the other side goes on, so no error may come.
+    """
     listener = RecordingListener()
-    sources = CallSources(
+    sources = call(
         LosingSource("Headset", MIC_CLIP, good=20),
         LosingSource("Speakers", SYSTEM_CLIP, None),
         clock=read_at_once_clock,
@@ -156,7 +159,13 @@ def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
     engine.start(sources)
     listener.wait_stopped(60)
     assert engine.join(5)
-    assert listener.errors == []  # not the run's end: the other side goes on
+    assert listener.errors == []
+    return listener
+
+
+@pytest.mark.slow
+def test_offline_a_vanished_microphone_stops_only_its_side() -> None:
+    listener = offline_call_losing_the_headset()
     (notice,) = listener.notices
     assert "Headset" in notice.message and notice.lasting == "microphone lost"
     assert "continues for the system audio" in notice.message
@@ -181,17 +190,7 @@ def test_offline_a_microphone_back_mid_call_is_captioned_again() -> None:
                 self.restore(MIC, again)
             return frame
 
-    listener = RecordingListener()
-    sources = Call(
-        LosingSource("Headset", MIC_CLIP, good=20),
-        LosingSource("Speakers", SYSTEM_CLIP, None),
-        clock=read_at_once_clock,
-    )
-    engine = OfflineCallEngine(listener, realtime=False)
-    engine.start(sources)
-    listener.wait_stopped(60)
-    assert engine.join(5)
-    assert listener.errors == []
+    listener = offline_call_losing_the_headset(Call)
     assert [n.message for n in listener.notices][-1] == (
         "“Headset” is back: captioning the microphone again."
     )
