@@ -288,6 +288,20 @@ def test_call_mode_with_a_device_that_picks_no_input_does_not_start(make_app) ->
     assert "No audio input matches “Blue Yeti”" in app.window.status_text()
 
 
+def test_a_call_start_that_fails_after_opening_its_devices_ends_the_calls_meters(
+    make_app, qtbot
+) -> None:
+    """No API key, found once the call's devices were already capturing: the Start fails,
+    its sources are let go, and the call panel's meters (and its lost-side attempts) end
+    with it instead of polling closed devices until the next Start."""
+    mic = SilentMic()
+    app = make_app("--engine", "assemblyai", "--call-mode", open_device=lambda _found: mic)
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "No AssemblyAI API key" in app.window.status_text(), timeout=5000)
+    assert mic.opened.wait(5) and not app.controller.running
+    assert not app.call.level_timer.isActive()
+
+
 class QuietSource:
     def __init__(self, name: str, *, system_audio: bool) -> None:
         self.name = name
