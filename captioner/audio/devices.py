@@ -237,7 +237,7 @@ def rescan(sd: ModuleType | Any | None = None) -> None:
 # What opening a live or file source imports: Start loads these on a worker first when
 # they are not loaded yet (see captioner.core.lazy_import).  A device that gives 16 kHz
 # mono needs no numpy (captioner.audio.blocks); call mode mixes its sides with numpy.
-CAPTURE_MODULES = ("captioner.audio.source",)
+CAPTURE_MODULES = ("captioner.audio.source", "captioner.audio.returning_capture")
 CALL_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.call", "captioner.audio.call_revive")
 FILE_CAPTURE_MODULES = (*CAPTURE_MODULES, "captioner.audio.file_source")  # numpy, soxr
 

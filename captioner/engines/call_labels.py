@@ -54,9 +54,8 @@ def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
     be the run's last word (its later states, a reconnect, "Stopped", unsaid).
     The echo hint is not the engine's to say: the call panel shows it.
     """
-    from captioner.audio.call import CallSources  # numpy: loaded only once a run starts
-
-    if not isinstance(source, CallSources):
+    watch = getattr(source, "watch", None)  # CallSources, or a one-source ReturningCapture
+    if watch is None:
         return
 
     def lost(side: str, message: str) -> None:
@@ -65,4 +64,4 @@ def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
     def back(side: str, message: str) -> None:
         report_notice(listener, EngineNotice(message, ends=LOST_SIDE.get(side, "input lost")))
 
-    source.watch(on_source_lost=lost, on_source_back=back)
+    watch(on_source_lost=lost, on_source_back=back)

@@ -164,8 +164,8 @@ class HostedCloudEngine(WorkerEngine):
         self._control.put(("stop",))
 
     def start(self, source: AudioSource) -> None:
-        if self._options.call_names is not None:  # call mode: a side lost, an echo hint
-            watch_call_source(source, self._listener)  # the source is this process's
+        # A call's side lost, or the one input away and back: the source is this process's.
+        watch_call_source(source, self._listener)
         super().start(source)
 
     def _send(self, message: tuple[Any, ...]) -> bool:

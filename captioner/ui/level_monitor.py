@@ -89,7 +89,10 @@ class LevelMonitor(QObject):
         if level is not None and not callable(level):
             self._meter = lambda: float(source.level)  # type: ignore[union-attr]
             if not getattr(source, "is_system_audio", False):
-                self._heard = self._meter
+                # Away (unplugged, the run waiting for it): said as lost, not "is it muted?".
+                away = getattr(source, "lost_message", lambda _side=MIC: None)
+                meter = self._meter
+                self._heard = lambda: None if away(MIC) else meter()
         elif callable(level) and callable(getattr(source, "muted", None)):
             mic = getattr(source, "source", lambda _side: None)(MIC)
             self._name = str(getattr(mic, "name", "") or "the microphone")

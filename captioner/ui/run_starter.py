@@ -15,6 +15,7 @@ run ends, what it held is let go and its session record is closed.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -26,7 +27,6 @@ from captioner.audio.devices import (
     FILE_CAPTURE_MODULES,
     InputDevice,
 )
-from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 from captioner.core import lazy_import
 from captioner.core.settings import Key, Settings
@@ -341,15 +341,14 @@ class RunStarter(QObject):
                 realtime=True,
                 on_warning=lambda warning: self.fileWarning.emit(f"{name}: {warning}"),
             )
+        from captioner.audio.returning_capture import live_capture  # see CAPTURE_MODULES
+
+        overflow = self.captureOverflowed.emit  # a headset away a moment: the run waits
         if choice.system is not None:
-            live = choice.system.make_source()
-        elif choice.device is not None:
-            live = self._open_device(choice.device)
-        else:
+            return live_capture(choice.system, choice.system.make_source, overflow)
+        if choice.device is None:
             raise AudioError(NO_INPUT_MESSAGE)
-        capture = EarlyCapture(live, on_overflow=self.captureOverflowed.emit)
-        capture.start()
-        return capture
+        return live_capture(choice.device, partial(self._open_device, choice.device), overflow)
 
     def _on_inputs_filled(self) -> None:
         attempt, self._start_when_filled = self._start_when_filled, None

@@ -52,3 +52,40 @@ def test_a_headset_back_mid_call_is_captioned_again(
         assert len(" ".join(said).split()) >= 5, said
     finally:
         pulse_server.remove_sink(speakers)
+
+
+@pytest.mark.parametrize("engine", ["offline", "assemblyai"])
+def test_a_one_source_run_waits_for_its_headset_and_goes_on_in_the_same_session(
+    make_app,
+    qtbot,
+    pulse_server: PulseServer,
+    pulse_sink: str,
+    pulse_headset: str,
+    engine,
+    monkeypatch,
+) -> None:
+    """Not in call mode: the headset unplugged no longer ends the run. It waits, says so,
+    and captions again when it is back, in the same session (its earlier lines stay)."""
+    from tests.fakes.v3_server import FakeV3Server
+
+    with FakeV3Server(api_key="test-key") as server:
+        monkeypatch.setenv("ASSEMBLYAI_API_KEY", "test-key")
+        app = make_app("--engine", engine, "--api-host", server.url, "--device", "test usb")
+        qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
+        app.start_captioning()
+        qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+        session = app.sessions.info
+
+        pulse_server.remove_sink(pulse_headset)  # unplugged
+        qtbot.waitUntil(lambda: "microphone lost" in app.window.status_text(), timeout=15000)
+        assert app.controller.running, app.window.status_text()
+        pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
+        qtbot.waitUntil(lambda: "lost" not in app.window.status_text(), timeout=20000)
+        assert app.window.status_text().startswith("Listening"), app.window.status_text()
+        assert app.controller.running and app.sessions.info is session  # the same session
+        heard: list[float] = []
+        app.levels.levelChanged.connect(lambda level: heard.append(level or 0.0))
+        with playing(CLIP, pulse_sink):  # the user speaks into it again
+            qtbot.waitUntil(lambda: max(heard, default=0.0) > 0.01, timeout=20000)
+        if engine == "offline":
+            qtbot.waitUntil(lambda: bool(app.window.transcript.finished_texts()), timeout=60000)

@@ -52,8 +52,8 @@ from captioner.engines.assemblyai.engine import AssemblyAIEngine
 from captioner.engines.assemblyai.link import ClientFactory, Link
 from captioner.engines.assemblyai.provisional import OfflineFactory
 from captioner.engines.assemblyai.turn_extras import speaker_label
-from captioner.engines.base import AudioSource, EngineListener
-from captioner.engines.call_labels import CallLabels, watch_call_source
+from captioner.engines.base import EngineListener
+from captioner.engines.call_labels import CallLabels
 
 __all__ = ["AssemblyAICallEngine", "ChannelLink"]
 
@@ -153,10 +153,6 @@ class AssemblyAICallEngine(AssemblyAIEngine):
             clock=clock,
             rng=rng,
         )
-
-    def start(self, source: AudioSource) -> None:
-        watch_call_source(source, self._listener)
-        super().start(source)
 
     def _build_link(self, **link_args: Any) -> Link:
         return ChannelLink(labels=self.labels, attribution=self._attribution, **link_args)

@@ -68,6 +68,7 @@ from captioner.engines.base import (
     NullListener,
     WorkerEngine,
 )
+from captioner.engines.call_labels import watch_call_source
 
 __all__ = [
     "DEFAULT_HOST",
@@ -230,6 +231,8 @@ class AssemblyAIEngine(WorkerEngine):
         return Link(**link_args)
 
     def _run(self, source: AudioSource) -> None:
+        # A call's side lost, or the one input away and back (a headset): notices.
+        watch_call_source(source, self._listener)
         cfg = self._config
         listener = self._listener
         with self._lock:

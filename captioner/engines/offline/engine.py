@@ -37,6 +37,7 @@ from captioner.engines.base import (
     WorkerEngine,
     report_notice,
 )
+from captioner.engines.call_labels import watch_call_source
 from captioner.engines.offline.casing import cased_words
 from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.lines import Line, UtteranceEnded
@@ -308,8 +309,8 @@ class OfflineEngine(WorkerEngine):
 
     def _run(self, source: AudioSource) -> None:
         run = next(_run_ids)
-        # The final-decode process loads its model while this run starts.
-        self._model.run_started()
+        watch_call_source(source, self._listener)  # the input away and back
+        self._model.run_started()  # the final decoder loads its model while this run starts
         try:
             self._run_with_model(source, run)
         finally:
