@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -31,6 +32,11 @@ from captioner.audio.errors import AudioError
 log = logging.getLogger(__name__)
 
 RETRY_S = 3.0  # a device announced before it records is tried again this much later
+# A side lost again this soon after it was put back counts as flapping (a device that
+# opens but never delivers: each try would say "lost", then "back", for ever); after
+# FLAPS_MAX of those in a row it is left lost, as before there was any of this.
+FLAP_S = 30.0
+FLAPS_MAX = 3
 
 
 class _Restorable(Protocol):
@@ -80,6 +86,7 @@ class SideReviver:
         retry_s: float = RETRY_S,
         on_overflow: Callable[[str], None] | None = None,
         make_watch: Callable[[Callable[[], None]], _Watch] = _device_watch,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sources = sources
         self._openers = dict(openers)
@@ -87,6 +94,9 @@ class SideReviver:
         self._retry_s = retry_s
         self._on_overflow = on_overflow
         self._make_watch = make_watch
+        self._clock = clock
+        self._restored_at: dict[str, float] = {}
+        self._flaps: dict[str, int] = {}
         self._lock = threading.Lock()
         self._wanted: set[str] = set()
         self._kick = threading.Event()
@@ -99,6 +109,11 @@ class SideReviver:
         if side not in self._openers or self._stop.is_set():
             return
         with self._lock:
+            again = self._clock() - self._restored_at.get(side, -FLAP_S) < FLAP_S
+            self._flaps[side] = self._flaps.get(side, 0) + 1 if again else 0
+            if self._flaps[side] >= FLAPS_MAX:
+                log.warning("The %s input keeps failing once opened: left lost", side)
+                return
             self._wanted.add(side)
             self._kick.set()  # a pass under way tries again; a new thread's first pass will
             if self._thread is None:
@@ -126,6 +141,7 @@ class SideReviver:
                     if self._revive(side):
                         with self._lock:
                             self._wanted.discard(side)
+                            self._restored_at[side] = self._clock()
                 with self._lock:
                     wanted = sorted(self._wanted)
                 if not wanted and watch is not None:  # all back: no connection kept for it

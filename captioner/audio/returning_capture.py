@@ -210,7 +210,7 @@ class ReturningCapture:
             self._silence_due = self._lost_at
         minutes = self._wait_s / 60
         wait = f"{minutes:g} minutes" if minutes >= 2 else f"{self._wait_s:g} s"
-        message = f"{exc} Waiting up to {wait} for it to come back."
+        message = f"Waiting up to {wait} for “{self.name}” to come back. {exc}"  # seen first
         log.warning("Input lost, waiting for it: %s", exc)
         for callback in list(self._lost_callbacks):
             callback(self.side, message)

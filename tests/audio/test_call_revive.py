@@ -204,3 +204,33 @@ def test_a_side_that_cannot_come_back_is_not_tried_and_the_run_end_stops_the_att
     tried = len(headset.opened)
     time.sleep(0.3)
     assert len(headset.opened) == tried  # the call is over: no more attempts
+
+
+class Restorable:
+    """Stands for CallSources: counts what is put back."""
+
+    def __init__(self) -> None:
+        self.awaited: set[str] = set()
+        self.closed = False
+        self.restored: list[object] = []
+
+    def restore(self, side: str, source: object) -> bool:
+        self.restored.append(source)
+        return True
+
+
+def test_a_device_that_fails_each_time_it_is_back_is_left_lost_after_a_few_tries() -> None:
+    """A device that opens but never delivers (a hung driver) must not say "lost",
+    then "back", every few seconds for the rest of the call."""
+    sources, headset = Restorable(), Headset()
+    headset.plugged.set()
+    reviver = SideReviver(sources, {MIC: headset}, retry_s=60.0, make_watch=FakeWatch)
+    for expected in (1, 2, 3):
+        reviver.lost(MIC)  # lost again right after it was put back
+        _until(lambda n=expected: len(sources.restored) == n)
+    reviver.lost(MIC)
+    time.sleep(0.3)
+    assert len(sources.restored) == 3 and len(headset.opened) == 3
+    reviver.close()
+    for capture in sources.restored:
+        capture.close()  # type: ignore[attr-defined]

@@ -86,7 +86,8 @@ def test_the_run_waits_with_silence_and_goes_on_with_the_device_back() -> None:
     before = read_until(capture, lambda got: len(got) >= 6)
     assert before[:2] == [tone(1), tone(2)] and set(before[2:]) == {SILENCE}
     assert said.lost == [
-        "Lost the audio device “Headset”: unplugged. Waiting up to 2 minutes for it to come back."
+        "Waiting up to 2 minutes for “Headset” to come back. "
+        "Lost the audio device “Headset”: unplugged."
     ]
     assert reviver.lost_sides == [MIC] and capture.lost_message() is not None
     assert capture.level == 0.0
