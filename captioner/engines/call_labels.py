@@ -47,11 +47,13 @@ LOST_SIDE = {MIC: "microphone lost", SYSTEM: "system audio lost"}
 
 
 def watch_call_source(source: AudioSource, listener: EngineListener) -> None:
-    """Report a :class:`CallSources`' lost side through ``listener``, as a lasting notice,
-    and the side back, as a notice that ends it.
+    """Report a source's lost side through ``listener``, as a lasting notice, and the side
+    back, as a notice that ends it: a :class:`CallSources`, or a one-source run's
+    ``ReturningCapture`` waiting for its device (any source with ``watch``).
 
-    Not an error: the other side goes on being captioned, and an error would
-    be the run's last word (its later states, a reconnect, "Stopped", unsaid).
+    Not an error: the other side goes on being captioned (or the run waits for
+    its device), and an error would be the run's last word (its later states, a
+    reconnect, "Stopped", unsaid).
     The echo hint is not the engine's to say: the call panel shows it.
     """
     watch = getattr(source, "watch", None)  # CallSources, or a one-source ReturningCapture
