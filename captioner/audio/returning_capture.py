@@ -114,6 +114,11 @@ class ReturningCapture:
         return self._capture.inner
 
     @property
+    def buffered_s(self) -> float:
+        """Seconds captured and not yet read (see :attr:`EarlyCapture.buffered_s`)."""
+        return self._capture.buffered_s
+
+    @property
     def closed(self) -> bool:
         return self._closed.is_set()
 
