@@ -109,7 +109,8 @@ class SideReviver:
         if side not in self._openers or self._stop.is_set():
             return
         with self._lock:
-            again = self._clock() - self._restored_at.get(side, -FLAP_S) < FLAP_S
+            restored = self._restored_at.get(side)
+            again = restored is not None and self._clock() - restored < FLAP_S
             self._flaps[side] = self._flaps.get(side, 0) + 1 if again else 0
             if self._flaps[side] >= FLAPS_MAX:
                 log.warning("The %s input keeps failing once opened: left lost", side)

@@ -157,18 +157,17 @@ class ReturningCapture:
                     if not self._went_away(exc):
                         raise
                     continue
-            if self._expired or self._clock() - self._lost_at >= self._wait_s:
-                self._expired = True
+            if self._waited_too_long():
                 raise self._lost
             if self._send is not None:  # forwarded: the silence thread sends it
                 return None
-            now = self._clock()
-            if now >= self._silence_due:
-                self._silence_due += _CHUNK_S
+            due_in = self._silence_due_in()
+            if due_in == 0.0:
                 return _SILENCE
-            if now >= deadline:
+            remaining = deadline - self._clock()
+            if remaining <= 0:
                 return None
-            self._closed.wait(min(self._silence_due, deadline) - now)
+            self._closed.wait(min(due_in, remaining))
         return b""
 
     def forward(
@@ -254,14 +253,29 @@ class ReturningCapture:
         """While away and forwarded: paced silence to ``send``, until back, closed or expired."""
         send = self._send
         while send is not None and self._lost is not None and not self._closed.is_set():
-            if self._clock() - self._lost_at >= self._wait_s:
-                self._expired = True
+            if self._waited_too_long():
                 if self._on_end is not None:
                     self._on_end()  # the reader's next read raises the loss
                 return
-            now = self._clock()
-            if now >= self._silence_due:
-                self._silence_due += _CHUNK_S
+            due_in = self._silence_due_in()
+            if due_in == 0.0:
                 send(_SILENCE)
-                continue
-            self._closed.wait(self._silence_due - now)
+            else:
+                self._closed.wait(due_in)
+
+    def _waited_too_long(self) -> bool:
+        """Whether the device has been away ``wait_s`` (from then on for good)."""
+        self._expired = self._expired or self._clock() - self._lost_at >= self._wait_s
+        return self._expired
+
+    def _silence_due_in(self) -> float:
+        """Seconds until the next chunk of silence is due; 0.0 when it is (counted as sent).
+
+        Paced by the wall clock from the moment the device went away, so the
+        engine's clock (and the cloud session's) keeps time with the world.
+        """
+        due_in = self._silence_due - self._clock()
+        if due_in > 0:
+            return due_in
+        self._silence_due += _CHUNK_S
+        return 0.0

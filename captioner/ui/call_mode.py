@@ -99,10 +99,9 @@ class CallMode(QObject):
             raise AudioError(
                 "Call mode needs a microphone and a system audio source. " + help_text()
             )
-        captures = [
-            EarlyCapture(self._open_device(mic), on_overflow=on_overflow),
-            EarlyCapture(system.make_source(), on_overflow=on_overflow),
-        ]
+        # Each side's opener makes its source now, and again if its device comes back.
+        sides = {MIC: (mic, partial(self._open_device, mic)), SYSTEM: (system, system.make_source)}
+        captures = [EarlyCapture(opener(), on_overflow=on_overflow) for _, opener in sides.values()]
         for capture in captures:
             capture.start()
         from captioner.audio.call import CallSources  # numpy: imported when a call starts
@@ -112,9 +111,9 @@ class CallMode(QObject):
             *captures,
             on_echo=self.echo.emit,
         )
-        openers = {MIC: partial(self._open_device, mic), SYSTEM: system.make_source}
-        chosen = {MIC: mic, SYSTEM: system}
-        revivable = {side: openers[side] for side in openers if reopens_by_name(chosen[side])}
+        revivable = {
+            side: opener for side, (item, opener) in sides.items() if reopens_by_name(item)
+        }
         self._reviver = SideReviver(sources, revivable, on_overflow=on_overflow)
         sources.watch(on_source_lost=self._reviver.lost)
         for side in (MIC, SYSTEM):

@@ -173,7 +173,7 @@ class OfflineCallEngine(WorkerEngine):
                     engine.join(10)
 
     def _pump(self, source: AudioSource, feeds: dict[str, PushSource], ended: set[str]) -> None:
-        is_call = isinstance(source, CallSources)
+        call = source if isinstance(source, CallSources) else None
         while not self._stop_requested.is_set() and not self._side_failed.is_set():
             try:
                 frame = source.read(0.1)
@@ -190,16 +190,9 @@ class OfflineCallEngine(WorkerEngine):
                     continue
                 # A side that ended (its file) is finished; a lost one gets the frames'
                 # silence meanwhile, to be captioned again once its device is back.
-                if is_call and _ended(source, side):
+                if call is not None and not call.active(side) and not call.lost_message(side):
                     ended.add(side)
                     feeds[side].end()
                     continue
                 feeds[side].push(chunk)
         self._listener.on_state(EngineState.STOPPING, "")
-
-
-def _ended(source: AudioSource, side: str) -> bool:
-    """Whether a call's ``side`` has ended for good (not lost: that may come back)."""
-    active = getattr(source, "active", None)
-    lost = getattr(source, "lost_message", None)
-    return active is not None and not active(side) and not (lost is not None and lost(side))
