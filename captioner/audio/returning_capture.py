@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from captioner.audio.call_revive import SideReviver, reopens_by_name
@@ -175,7 +176,7 @@ class ReturningCapture:
     ) -> None:
         """As :meth:`EarlyCapture.forward`, across the device going away and coming back."""
         self._send, self._on_end = send, on_end
-        self._capture.forward(send, self._capture_ended)
+        self._capture.forward(send, partial(self._capture_ended, self._capture))
 
     def close(self) -> None:
         self._closed.set()
@@ -236,15 +237,16 @@ class ReturningCapture:
         for callback in list(self._back_callbacks):
             callback(self.side, message)
         if self._send is not None:
-            returned.forward(self._send, self._capture_ended)
+            returned.forward(self._send, partial(self._capture_ended, returned))
 
-    def _capture_ended(self) -> None:
-        """The forwarded capture ended: its device went away (wait), or the input ended."""
-        capture = self._capture
+    def _capture_ended(self, capture: EarlyCapture) -> None:
+        """A forwarded capture ended: its device went away (wait), or the input ended."""
+        if capture is not self._capture:
+            return  # one already replaced: its end is no news
         try:
             capture.read(0.0)  # its failure, or b"" at a plain end
         except AudioError as exc:
-            if capture is self._capture and self._went_away(exc):
+            if self._went_away(exc):
                 return
         if self._on_end is not None:
             self._on_end()
