@@ -107,7 +107,8 @@ class CallSources:
         self._back_callbacks: list[SourceBack] = []
         self._echo_callbacks: list[EchoHint] = []
         self._returning: dict[str, _Source] = {}  # see restore()
-        self.awaited: set[str] = set()  # sides waited for when lost (SideReviver)
+        # Whether a side lost now is waited for (SideReviver.will_revive replaces it).
+        self.awaits: Callable[[str], bool] = lambda _side: False
         self.watch(on_source_lost=on_source_lost, on_echo=on_echo)
         self._echo = echo if echo is not None else EchoDetector()
         self._max_wait = max_wait_s
@@ -387,7 +388,7 @@ class CallSources:
         others = [e for e in self._sides.values() if not e.done]
         text = message
         if others:
-            until = " until it is back" if entry.name in self.awaited else ""
+            until = " until it is back" if self.awaits(entry.name) else ""
             text += f" Captioning continues for the {SIDE_NAMES[others[0].name]} only{until}."
         log.warning("Call side %s lost: %s", entry.name, message)
         for callback in list(self._lost_callbacks):

@@ -40,7 +40,7 @@ FLAPS_MAX = 3
 
 
 class _Restorable(Protocol):
-    awaited: set[str]
+    awaits: Callable[[str], bool]
 
     @property
     def closed(self) -> bool: ...
@@ -90,7 +90,7 @@ class SideReviver:
     ) -> None:
         self._sources = sources
         self._openers = dict(openers)
-        sources.awaited.update(self._openers)  # its lost message says "until it is back"
+        sources.awaits = self.will_revive  # its lost message says "until it is back"
         self._retry_s = retry_s
         self._on_overflow = on_overflow
         self._make_watch = make_watch
@@ -104,14 +104,29 @@ class SideReviver:
         self._thread: threading.Thread | None = None
         self.attempts = 0  # open attempts made (tests and the log)
 
+    def will_revive(self, side: str) -> bool:
+        """Whether ``side``, lost now, would be tried again (any thread; asks, changes nothing).
+
+        False for a side this reviver cannot open, once it is closed, and for a
+        device that keeps failing right after it was put back (see ``FLAP_S``):
+        the loss message must not promise a return that will not be tried.
+        """
+        if side not in self._openers or self._stop.is_set():
+            return False
+        with self._lock:
+            return self._flaps_if_lost_now(side) < FLAPS_MAX
+
+    def _flaps_if_lost_now(self, side: str) -> int:
+        restored = self._restored_at.get(side)
+        again = restored is not None and self._clock() - restored < FLAP_S
+        return self._flaps.get(side, 0) + 1 if again else 0
+
     def lost(self, side: str, _message: str = "") -> None:
         """``side`` is gone: try to bring it back until it is, or :meth:`close`."""
         if side not in self._openers or self._stop.is_set():
             return
         with self._lock:
-            restored = self._restored_at.get(side)
-            again = restored is not None and self._clock() - restored < FLAP_S
-            self._flaps[side] = self._flaps.get(side, 0) + 1 if again else 0
+            self._flaps[side] = self._flaps_if_lost_now(side)
             if self._flaps[side] >= FLAPS_MAX:
                 log.warning("The %s input keeps failing once opened: left lost", side)
                 return

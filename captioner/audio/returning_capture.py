@@ -81,7 +81,7 @@ class ReturningCapture:
         self._wait_s = wait_s
         self._clock = clock
         self.side = SYSTEM if capture.is_system_audio else MIC
-        self.awaited: set[str] = set()
+        self.awaits: Callable[[str], bool] = lambda _side: False  # the reviver's will_revive
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._returned: EarlyCapture | None = None  # opened by the reviver, not yet in place
@@ -206,8 +206,8 @@ class ReturningCapture:
 
     def _went_away(self, exc: AudioError) -> bool:
         """The device failed: wait for it (True), unless closed or not to be waited for."""
-        if self._closed.is_set() or self.side not in self.awaited:
-            return False
+        if self._closed.is_set() or not self.awaits(self.side):
+            return False  # not to be tried again (see SideReviver.will_revive): ends the run
         with self._lock:
             if self._lost is not None:  # the reader and the capture thread both saw it
                 return True

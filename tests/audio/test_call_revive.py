@@ -210,7 +210,7 @@ class Restorable:
     """Stands for CallSources: counts what is put back."""
 
     def __init__(self) -> None:
-        self.awaited: set[str] = set()
+        self.awaits: Callable[[str], bool] = lambda _side: False  # the reviver's
         self.closed = False
         self.restored: list[object] = []
 
@@ -226,11 +226,41 @@ def test_a_device_that_fails_each_time_it_is_back_is_left_lost_after_a_few_tries
     headset.plugged.set()
     reviver = SideReviver(sources, {MIC: headset}, retry_s=60.0, make_watch=FakeWatch)
     for expected in (1, 2, 3):
+        assert sources.awaits(MIC)
         reviver.lost(MIC)  # lost again right after it was put back
         _until(lambda n=expected: len(sources.restored) == n)
+    assert not sources.awaits(MIC)  # what its next loss says must not promise a return
     reviver.lost(MIC)
     time.sleep(0.3)
     assert len(sources.restored) == 3 and len(headset.opened) == 3
     reviver.close()
     for capture in sources.restored:
         capture.close()  # type: ignore[attr-defined]
+
+
+def test_the_call_stops_promising_a_side_back_once_its_device_keeps_failing() -> None:
+    """The message a user reads when a flapping headset is given up on must not say
+    "until it is back": nothing will bring it back until Stop and Start."""
+    said: list[str] = []
+
+    def flapping() -> ScriptedSource:  # opens, delivers a moment, fails
+        return ScriptedSource("Headset", [tone(1), UNPLUGGED])
+
+    speakers = ScriptedSource("Speakers", [tone(20)] * 2000)
+    sources = CallSources(
+        flapping(), speakers, on_source_lost=lambda _side, text: said.append(text)
+    )
+    reviver = SideReviver(sources, {MIC: flapping}, retry_s=0.02, make_watch=FakeWatch)
+    sources.watch(on_source_lost=reviver.lost)
+    sources.open()
+    deadline = time.monotonic() + 10
+    while len(said) < 4 and time.monotonic() < deadline:
+        sources.read(0.01)
+    time.sleep(0.2)  # were it still tried, it would be back and lost again by now
+    for _ in range(20):
+        sources.read(0.01)
+    sources.close()
+    reviver.close()
+    assert len(said) == 4, said
+    assert all(text.endswith("for the system audio only until it is back.") for text in said[:3])
+    assert said[3].endswith("for the system audio only."), said[3]

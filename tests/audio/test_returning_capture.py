@@ -27,7 +27,7 @@ class StubReviver:
     """Stands for SideReviver: the test says when the device is back."""
 
     def __init__(self, capture: ReturningCapture) -> None:
-        capture.awaited.add(capture.side)
+        capture.awaits = lambda _side: True
         self.lost_sides: list[str] = []
         self.closed = False
 
@@ -158,3 +158,29 @@ def test_a_plain_end_of_input_is_not_waited_for() -> None:
     assert read_until(capture, lambda _got: False) == [tone(1)]
     assert reviver.lost_sides == []
     capture.close()
+
+
+def test_a_device_that_keeps_failing_once_back_ends_the_run_without_the_long_wait() -> None:
+    """A headset that opens but fails at once, again and again, is given up on: the
+    run ends with the device's own error then, not after two minutes of silence."""
+    from captioner.audio.call_revive import SideReviver
+    from tests.audio.test_call_revive import FakeWatch
+
+    def flapping() -> ScriptedSource:
+        return ScriptedSource("Headset", [tone(1), UNPLUGGED])
+
+    first = EarlyCapture(flapping())
+    first.start()
+    capture = ReturningCapture(
+        first,
+        flapping,
+        reviver=lambda me: SideReviver(me, {MIC: flapping}, retry_s=0.02, make_watch=FakeWatch),
+    )
+    said = Said(capture)
+    capture.open()
+    began = time.monotonic()
+    with pytest.raises(AudioError, match="unplugged"):
+        read_until(capture, lambda _got: False)
+    capture.close()
+    assert time.monotonic() - began < 10  # not WAIT_S
+    assert len(said.lost) == 3 and len(said.back) == 3
