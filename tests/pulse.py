@@ -38,6 +38,7 @@ and ``libasound2-plugins`` (the ALSA "pulse" PCM that PortAudio sees).  When
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import shutil
@@ -129,6 +130,65 @@ class PulseServer:
         ).strip()
         self._modules[name] = module
         return name
+
+    def drop_recordings(self) -> int:
+        """End every recording stream the server has, as a mixer's "kill" or a server
+        hiccup does (pactl cannot); how many were ended.
+
+        Through libpulse itself (the app's loader), connected to this server.
+        """
+        indexes = [
+            int(line.split()[0])
+            for line in self.pactl("list", "short", "source-outputs").splitlines()
+        ]
+        lib = ctypes.CDLL("libpulse.so.0")
+        for name, restype, argtypes in (
+            ("pa_mainloop_new", ctypes.c_void_p, []),
+            ("pa_mainloop_get_api", ctypes.c_void_p, [ctypes.c_void_p]),
+            ("pa_mainloop_iterate", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]),
+            ("pa_mainloop_free", None, [ctypes.c_void_p]),
+            ("pa_context_new", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_char_p]),
+            (
+                "pa_context_connect",
+                ctypes.c_int,
+                [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p],
+            ),
+            ("pa_context_get_state", ctypes.c_int, [ctypes.c_void_p]),
+            (
+                "pa_context_kill_source_output",
+                ctypes.c_void_p,
+                [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p],
+            ),
+            ("pa_operation_get_state", ctypes.c_int, [ctypes.c_void_p]),
+            ("pa_operation_unref", None, [ctypes.c_void_p]),
+            ("pa_context_disconnect", None, [ctypes.c_void_p]),
+            ("pa_context_unref", None, [ctypes.c_void_p]),
+        ):
+            function = getattr(lib, name)
+            function.restype, function.argtypes = restype, argtypes
+        mainloop = lib.pa_mainloop_new()
+        context = lib.pa_context_new(lib.pa_mainloop_get_api(mainloop), b"captioner-tests")
+        try:
+            if lib.pa_context_connect(context, self.server.encode(), 0, None) < 0:
+                raise RuntimeError(f"cannot connect to {self.server}")
+            deadline = time.monotonic() + 10
+            while lib.pa_context_get_state(context) != 4:  # PA_CONTEXT_READY
+                if time.monotonic() > deadline or lib.pa_context_get_state(context) >= 5:
+                    raise RuntimeError(f"cannot connect to {self.server}")
+                lib.pa_mainloop_iterate(mainloop, 1, None)
+            for index in indexes:
+                operation = lib.pa_context_kill_source_output(context, index, None, None)
+                while operation and lib.pa_operation_get_state(operation) == 0:  # RUNNING
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the server did not answer")
+                    lib.pa_mainloop_iterate(mainloop, 1, None)
+                if operation:
+                    lib.pa_operation_unref(operation)
+        finally:
+            lib.pa_context_disconnect(context)
+            lib.pa_context_unref(context)
+            lib.pa_mainloop_free(mainloop)
+        return len(indexes)
 
     def remove_sink(self, name: str) -> None:
         """Unload a sink (its monitor vanishes with it) or a microphone made here."""

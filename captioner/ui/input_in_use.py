@@ -66,21 +66,39 @@ class InputInUse(QObject):
         self._following: PulseMonitorSource | None = None  # the run's system audio
         self._call = False  # that run is a call (its system side is call mode's picker)
         self._moved = to_gui(self, lambda me, moved: me._on_moved(*moved))
+        self._back = to_gui(self, lambda me, run_source: me._follow(run_source))
         controller.set_status_note(inputs.stand_in, STAND_IN_NOTE)  # the scan may have answered
         inputs.standInChanged.connect(lambda note: controller.set_status_note(note, STAND_IN_NOTE))
         controller.runningChanged.connect(self._on_running)
 
     def _on_running(self, running: bool) -> None:
+        self._unfollow()
+        if not running:
+            return
+        self._call = self._window.call_panel.call_mode()
+        run_source: Any = self._runs.source
+        watch = getattr(run_source, "watch", None)  # a source that comes back when lost
+        if callable(watch):
+            back = self._back
+            watch(on_source_back=lambda side, _text: back(run_source) if side == SYSTEM else None)
+        self._follow(run_source)
+
+    def _unfollow(self) -> None:
         if self._following is not None:
             # Told nothing more; what it said during the run, still on its way, is shown.
             self._following.on_followed = None
-        if not running:
-            return
         self._following = None
-        self._call = self._window.call_panel.call_mode()
-        source: Any = self._runs.source
-        if self._call and source is not None:
-            source = source.source(SYSTEM)  # CallSources: the system side
+
+    def _follow(self, run_source: Any) -> None:
+        """Listen to the run's system audio, if it follows the default output.
+
+        Again when that side came back after its device went away: the
+        reopened source is a new one, and the picker must go on following.
+        """
+        if run_source is None or run_source is not self._runs.source:
+            return  # an ended run's
+        self._unfollow()
+        source = run_source.source(SYSTEM) if self._call else run_source  # CallSources' side
         inner = getattr(source, "inner", source)  # inside EarlyCapture
         if not (isinstance(inner, PulseMonitorSource) and inner.follow_default):
             return

@@ -116,3 +116,37 @@ def test_in_call_mode_the_system_audio_picker_names_the_new_default_output(
     follow_to_the_headset(app, qtbot, pulse_server, picker, speakers, headset, heard)
     assert picker.currentData().monitor == f"{headset}.monitor"
     assert app.prefs.get(Key.CALL_SYSTEM_SOURCE) == f"System audio — {headset}"
+
+
+def test_system_audio_back_after_its_recording_was_dropped_still_follows_the_default(
+    make_app, qtbot, pulse_server: PulseServer, outputs, heard
+) -> None:
+    """The sound server drops the app's recording mid-run (a mixer, a server hiccup):
+    the run waits and records again, from a new stream. Before, the picker stopped
+    following the default output from then on: it named the speakers while the
+    captions came from the headset."""
+    speakers, headset = outputs
+    app = make_app("--engine", "offline")
+    watched(app, qtbot)
+    picker = app.window.input_combo
+    pick_monitor(picker, f"{speakers}.monitor")
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=LISTENING_MS)
+
+    assert pulse_server.drop_recordings() >= 1
+    # PulseAudio ends the stream; PipeWire stops feeding it, a stall the app notices in 3 s.
+    qtbot.waitUntil(lambda: "system audio lost" in app.window.status_text(), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: "lost" not in app.window.status_text(), timeout=WAIT_MS)
+    assert app.controller.running
+
+    pulse_server.set_default_sink(headset)
+    followed = f"System audio — {headset} — default"
+    qtbot.waitUntil(lambda: picker.currentText() == followed, timeout=WAIT_MS)
+    assert heard == [
+        (
+            f"Following the new default output: “{headset}”.",
+            QAccessible.AnnouncementPoliteness.Polite,
+        )
+    ]
+    app.controller.stop()
+    qtbot.waitUntil(lambda: not app.controller.running, timeout=WAIT_MS)
