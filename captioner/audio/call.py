@@ -22,8 +22,9 @@ Per side: ``set_muted`` sends silence without stopping the device;
 fails (headset unplugged) stops only that side, its place in the frames is
 filled with silence and the ``on_source_lost`` callbacks get its message;
 :meth:`restore` puts a side back (the headset reconnected: see
-:mod:`.call_revive`) and the ``on_source_back`` callbacks say so.  Only when
-both sides are gone does :meth:`read` raise.  An
+:mod:`.call_revive`) and the ``on_source_back`` callbacks say so.  Both sides
+gone at once (a sound server restarted): paced silence while either is tried
+again (:class:`~captioner.audio.away.AwayPacer`), then :meth:`read` raises.  An
 :class:`~captioner.audio.echo.EchoDetector` watches for the microphone
 hearing the speakers and tells the ``on_echo`` callbacks once.
 """
@@ -39,7 +40,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Protocol
 
-from captioner.audio.call_frames import chunk_level, join_frame
+from captioner.audio.away import WAIT_S, AwayPacer, waiting_words
+from captioner.audio.call_frames import chunk_level, heard_alone, join_frame
 from captioner.audio.convert import CHUNK_BYTES
 from captioner.audio.echo import ECHO_HINT, EchoDetector
 from captioner.audio.errors import AudioError
@@ -99,6 +101,7 @@ class CallSources:
         echo: EchoDetector | None = None,
         max_wait_s: float = ALONE_AFTER_S,
         max_skew_s: float = 1.0,
+        away_s: float = WAIT_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._sides = {MIC: _Side(MIC, mic), SYSTEM: _Side(SYSTEM, system)}
@@ -114,6 +117,7 @@ class CallSources:
         self._max_wait = max_wait_s
         self._max_pending = max(2, math.ceil(max_skew_s / 0.05))
         self._clock = clock
+        self._away = AwayPacer(away_s, clock)  # both sides gone at once
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self.echo_suspected = False
@@ -199,7 +203,7 @@ class CallSources:
                 entry.source.open()
             except AudioError as exc:
                 errors.append(str(exc))
-                self._lose(entry, str(exc), close=False)
+                self._lose(entry, str(exc), close=False, opening=True)
         if len(errors) == len(SIDES):
             raise AudioError(" ".join(errors))
 
@@ -219,9 +223,13 @@ class CallSources:
                 return frame
             if all(e.done for e in self._sides.values()):
                 lost = [e.lost for e in self._sides.values() if e.lost]
-                if len(lost) == len(SIDES):
+                if len(lost) < len(SIDES):
+                    return b""
+                if not any(self.awaits(side) for side in SIDES) or self._away.waited_too_long():
                     raise AudioError(" ".join(m for m in lost if m))
-                return b""
+                self._away.begin()  # both gone: silence, at the pace of the world
+                if self._away.silence_due_in() == 0.0:
+                    return join_frame(_SILENCE, _SILENCE)
             remaining = deadline - self._clock()
             if remaining <= 0:
                 return None
@@ -229,7 +237,7 @@ class CallSources:
             waiting = [e for e in self._sides.values() if not e.done and not e.pending]
             if waiting:
                 self._pull(waiting[0], min(remaining, _SLICE_S))
-            else:  # pragma: no cover - _assemble() returns whenever both have data
+            else:  # both away (else _assemble() returns whenever both have data)
                 self._closed.wait(min(remaining, _SLICE_S))
 
     def close(self) -> None:
@@ -264,6 +272,7 @@ class CallSources:
                     source.close()
                 continue
             entry.source, entry.done, entry.lost = source, False, None  # pending: still framed
+            self._away.end()
             log.info("Call side %s is back: %s", side, source.name)
             text = f"“{source.name}” is back: captioning the {SIDE_NAMES[side]} again."
             for callback in list(self._back_callbacks):
@@ -294,23 +303,11 @@ class CallSources:
                 continue
             # The other side's own early chunks still count: leaving them out, each
             # drop here would make more of them early, and drop more, on and on.
-            early = self._heard_before(entry, other)
+            early = heard_alone(entry.pending, other.pending, self._max_wait)
             excess = len(entry.pending) - early - len(other.pending) - self._max_pending
             for _ in range(max(0, excess)):
                 del entry.pending[early]  # the oldest heard while both were delivering
                 entry.dropped += 1
-
-    def _heard_before(self, entry: _Side, other: _Side) -> int:
-        """How many of ``entry``'s first chunks :meth:`_assemble` sends beside silence."""
-        if not other.pending:
-            return 0
-        alone_until = other.pending[0][0] - self._max_wait + 1e-6  # as in _assemble
-        count = 0
-        for stamp, _ in entry.pending:
-            if stamp > alone_until:
-                break
-            count += 1
-        return count
 
     def _pull(self, entry: _Side, timeout: float) -> bool:
         """Read one chunk of ``entry``; True if one was queued.
@@ -377,7 +374,7 @@ class CallSources:
             _SILENCE if system.muted else chunks[SYSTEM] or _SILENCE,
         )
 
-    def _lose(self, entry: _Side, message: str, *, close: bool) -> None:
+    def _lose(self, entry: _Side, message: str, *, close: bool, opening: bool = False) -> None:
         if entry.done:
             return
         entry.done = True
@@ -390,6 +387,8 @@ class CallSources:
         if others:
             until = " until it is back" if self.awaits(entry.name) else ""
             text += f" Captioning continues for the {SIDE_NAMES[others[0].name]} only{until}."
+        elif not opening and any(self.awaits(side) for side in SIDES):  # see read()
+            text += f" Waiting up to {waiting_words(self._away.wait_s)} for the call's audio."
         log.warning("Call side %s lost: %s", entry.name, message)
         for callback in list(self._lost_callbacks):
             callback(entry.name, text)

@@ -97,6 +97,7 @@ class SideReviver:
         self._clock = clock
         self._restored_at: dict[str, float] = {}
         self._flaps: dict[str, int] = {}
+        self._left: set[str] = set()  # given up on (kept failing): lost until the next Start
         self._lock = threading.Lock()
         self._wanted: set[str] = set()
         self._kick = threading.Event()
@@ -114,7 +115,7 @@ class SideReviver:
         if side not in self._openers or self._stop.is_set():
             return False
         with self._lock:
-            return self._flaps_if_lost_now(side) < FLAPS_MAX
+            return side not in self._left and self._flaps_if_lost_now(side) < FLAPS_MAX
 
     def _flaps_if_lost_now(self, side: str) -> int:
         restored = self._restored_at.get(side)
@@ -127,7 +128,8 @@ class SideReviver:
             return
         with self._lock:
             self._flaps[side] = self._flaps_if_lost_now(side)
-            if self._flaps[side] >= FLAPS_MAX:
+            if side in self._left or self._flaps[side] >= FLAPS_MAX:
+                self._left.add(side)
                 log.warning("The %s input keeps failing once opened: left lost", side)
                 return
             self._wanted.add(side)

@@ -28,17 +28,18 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from captioner.audio.away import WAIT_S, AwayPacer, waiting_words
 from captioner.audio.call_revive import SideReviver, reopens_by_name
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
-from captioner.audio.pcm import CHUNK_BYTES, CHUNK_MS
+from captioner.audio.pcm import CHUNK_BYTES
 from captioner.audio.sides import MIC, SYSTEM
 
 log = logging.getLogger(__name__)
 
-WAIT_S = 120.0  # how long a run waits for its device before ending as before
+__all__ = ["WAIT_S", "ReturningCapture", "live_capture"]
+
 _SILENCE = bytes(CHUNK_BYTES)
-_CHUNK_S = CHUNK_MS / 1000
 
 Said = Callable[[str, str], None]  # (side, message)
 
@@ -78,17 +79,14 @@ class ReturningCapture:
         reviver: Callable[[ReturningCapture], SideReviver] | None = None,
     ) -> None:
         self._capture = capture
-        self._wait_s = wait_s
         self._clock = clock
+        self._away = AwayPacer(wait_s, clock)
         self.side = SYSTEM if capture.is_system_audio else MIC
         self.awaits: Callable[[str], bool] = lambda _side: False  # the reviver's will_revive
         self._lock = threading.Lock()
         self._closed = threading.Event()
         self._returned: EarlyCapture | None = None  # opened by the reviver, not yet in place
         self._lost: AudioError | None = None  # what the device failed with, while away
-        self._lost_at = 0.0
-        self._silence_due = 0.0
-        self._expired = False
         self._lost_callbacks: list[Said] = []
         self._back_callbacks: list[Said] = []
         self._send: Callable[[bytes], object] | None = None  # see forward()
@@ -158,11 +156,11 @@ class ReturningCapture:
                     if not self._went_away(exc):
                         raise
                     continue
-            if self._waited_too_long():
+            if self._away.waited_too_long():
                 raise self._lost
             if self._send is not None:  # forwarded: the silence thread sends it
                 return None
-            due_in = self._silence_due_in()
+            due_in = self._away.silence_due_in()
             if due_in == 0.0:
                 return _SILENCE
             remaining = deadline - self._clock()
@@ -193,7 +191,7 @@ class ReturningCapture:
     def restore(self, side: str, capture: EarlyCapture) -> bool:
         """The reviver's: ``capture`` (open) takes the lost device's place."""
         with self._lock:
-            taken = not self._closed.is_set() and self._lost is not None and not self._expired
+            taken = not self._closed.is_set() and self._lost is not None and not self._away.expired
             stale = self._returned if taken else capture
             if taken:
                 self._returned = capture
@@ -211,10 +209,9 @@ class ReturningCapture:
         with self._lock:
             if self._lost is not None:  # the reader and the capture thread both saw it
                 return True
-            self._lost, self._lost_at = exc, self._clock()
-            self._silence_due = self._lost_at
-        minutes = self._wait_s / 60
-        wait = f"{minutes:g} minutes" if minutes >= 2 else f"{self._wait_s:g} s"
+            self._lost = exc
+            self._away.begin()
+        wait = waiting_words(self._away.wait_s)
         message = f"Waiting up to {wait} for “{self.name}” to come back. {exc}"  # seen first
         log.warning("Input lost, waiting for it: %s", exc)
         for callback in list(self._lost_callbacks):
@@ -230,6 +227,7 @@ class ReturningCapture:
             if returned is None or self._lost is None:
                 return
             old, self._capture, self._lost = self._capture, returned, None
+            self._away.end()
         with contextlib.suppress(Exception):
             old.close()
         log.info("Input back: %s", returned.name)
@@ -255,29 +253,12 @@ class ReturningCapture:
         """While away and forwarded: paced silence to ``send``, until back, closed or expired."""
         send = self._send
         while send is not None and self._lost is not None and not self._closed.is_set():
-            if self._waited_too_long():
+            if self._away.waited_too_long():
                 if self._on_end is not None:
                     self._on_end()  # the reader's next read raises the loss
                 return
-            due_in = self._silence_due_in()
+            due_in = self._away.silence_due_in()
             if due_in == 0.0:
                 send(_SILENCE)
             else:
                 self._closed.wait(due_in)
-
-    def _waited_too_long(self) -> bool:
-        """Whether the device has been away ``wait_s`` (from then on for good)."""
-        self._expired = self._expired or self._clock() - self._lost_at >= self._wait_s
-        return self._expired
-
-    def _silence_due_in(self) -> float:
-        """Seconds until the next chunk of silence is due; 0.0 when it is (counted as sent).
-
-        Paced by the wall clock from the moment the device went away, so the
-        engine's clock (and the cloud session's) keeps time with the world.
-        """
-        due_in = self._silence_due - self._clock()
-        if due_in > 0:
-            return due_in
-        self._silence_due += _CHUNK_S
-        return 0.0

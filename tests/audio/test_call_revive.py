@@ -264,3 +264,63 @@ def test_the_call_stops_promising_a_side_back_once_its_device_keeps_failing() ->
     assert len(said) == 4, said
     assert all(text.endswith("for the system audio only until it is back.") for text in said[:3])
     assert said[3].endswith("for the system audio only."), said[3]
+
+
+def test_both_sides_gone_at_once_wait_with_silence_and_come_back() -> None:
+    """A sound server restarting takes both sides at once: the call waits (paced
+    silence keeps the engine's clock and the session going) instead of ending."""
+    said: list[str] = []
+    mic = ScriptedSource("Headset", [tone(1), UNPLUGGED])
+    system = ScriptedSource("Speakers", [tone(21), AudioError("Lost “Speakers”.")])
+    sources = CallSources(mic, system, on_source_lost=lambda _side, text: said.append(text))
+    headset, speakers = Headset(), Headset()
+    reviver = SideReviver(
+        sources, {MIC: headset, SYSTEM: speakers}, retry_s=0.05, make_watch=FakeWatch
+    )
+    sources.watch(on_source_lost=reviver.lost)
+    sources.open()
+    frames: list[bytes] = []
+    began = time.monotonic()
+    while time.monotonic() - began < 1.0:
+        frame = sources.read(0.1)
+        assert frame != b"", "the call ended"
+        if frame is not None:
+            frames.append(frame)
+    assert split_frame(frames[0]) == (tone(1), tone(21))
+    silent = frames[1:]
+    assert set(silent) == {SILENCE + SILENCE} and 15 <= len(silent) <= 24  # ~20 a second
+    assert said[-1].endswith("Waiting up to 2 minutes for the call's audio."), said
+    headset.plugged.set()
+    speakers.plugged.set()
+    back = []
+    deadline = time.monotonic() + 10
+    while len(back) < 3:
+        assert time.monotonic() < deadline, "not back"
+        frame = sources.read(0.1)
+        if frame and frame != SILENCE + SILENCE:
+            back.append(split_frame(frame)[0])
+    assert back == [tone(40), tone(41), tone(42)]
+    reviver.close()
+    sources.close()
+
+
+def test_both_sides_gone_too_long_end_the_call_with_their_errors() -> None:
+    sources = CallSources(
+        ScriptedSource("Headset", [UNPLUGGED]),
+        ScriptedSource("Speakers", [AudioError("Lost “Speakers”.")]),
+        away_s=0.3,
+    )
+    reviver = SideReviver(sources, {MIC: Headset()}, retry_s=0.05, make_watch=FakeWatch)
+    sources.watch(on_source_lost=reviver.lost)
+    sources.open()
+    began = time.monotonic()
+    try:
+        while True:
+            assert sources.read(0.1) != b""
+            assert time.monotonic() - began < 10
+    except AudioError as exc:
+        assert "unplugged" in str(exc) and "Speakers" in str(exc)
+    finally:
+        reviver.close()
+        sources.close()
+    assert time.monotonic() - began >= 0.3

@@ -89,3 +89,37 @@ def test_a_one_source_run_waits_for_its_headset_and_goes_on_in_the_same_session(
             qtbot.waitUntil(lambda: max(heard, default=0.0) > 0.01, timeout=20000)
         if engine == "offline":
             qtbot.waitUntil(lambda: bool(app.window.transcript.finished_texts()), timeout=60000)
+
+
+def test_a_call_whose_devices_all_go_at_once_waits_and_goes_on(
+    make_app, qtbot, pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
+) -> None:
+    """Both sides gone at once (the sound server restarted, a dock unplugged): the call
+    no longer ends. It waits, and captions again once the devices are back."""
+    speakers = pulse_server.create_sink()
+    try:
+        app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
+        qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
+        panel = app.window.call_panel
+        select_monitor(panel, f"{speakers}.monitor")
+        app.start_captioning()
+        qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+        session = app.sessions.info
+
+        pulse_server.remove_sink(pulse_headset)
+        pulse_server.remove_sink(speakers)
+        status = app.window.status_text
+        qtbot.waitUntil(
+            lambda: "microphone lost" in status() and "system audio lost" in status(), timeout=15000
+        )
+        assert app.controller.running, status()
+        pulse_server.create_sink(speakers)
+        pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
+        qtbot.waitUntil(lambda: "lost" not in status(), timeout=20000)
+        assert status().startswith("Listening") and app.sessions.info is session, status()
+
+        with playing(CLIP, pulse_sink):  # the user speaks into the headset
+            qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
+            qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
+    finally:
+        pulse_server.remove_sink(speakers)
