@@ -14,13 +14,10 @@ it (queueing, levels, lost-device checks) is shared.  Only for 16 kHz mono
 The stream is made with ``PA_STREAM_DONT_MOVE``: when its source goes away (a
 USB headset unplugged, the output whose monitor is "System audio" removed)
 the server ends it, and ``finished_callback`` says the device was lost.  A
-movable stream (libpulse-simple's, the only kind it makes) was moved by the
-server to the default source about 1.4 s later instead, so capture went on,
-unsaid, from a microphone the user never chose.  Should a server move the
-stream all the same, the move ends it too (``pa_stream_set_moved_callback``).
-PipeWire's pipewire-pulse maps ``DONT_MOVE`` to ``node.dont-reconnect`` (as
-far as is known; the tests run a real PulseAudio); it is the moved callback
-that keeps a server which ignored the flag from captioning another source.
+movable stream (libpulse-simple's) was moved by the server to the default
+source instead, so capture went on, unsaid, from a microphone the user never
+chose.  A server that moves it all the same (pipewire-pulse maps the flag to
+``node.dont-reconnect``) ends it too: see ``pa_stream_set_moved_callback``.
 
 The monitor of the output that is the default ("System audio — … — default")
 follows the default instead (``follow_default_output``): a user who plugs in
@@ -31,7 +28,8 @@ default is one), and when the default output is another, or the followed one
 went while another became the default, the stream is remade on the new
 default's monitor: the old one let go first (no audio twice), the gap before
 the new one's first audio bridged with silence (see ``_arrived``: call mode's
-"Them" stays in step with "You").  Nothing wakes while nothing changes.
+"Them" stays in step with "You").  Nothing wakes while nothing changes.  One
+whose output is gone when it opens records the default's monitor instead.
 
 One thread of ours ("pulse-record") runs libpulse's plain ``pa_mainloop``
 and hands each 50 ms block on from it: no thread of libpulse's own, and no
@@ -81,13 +79,10 @@ class PulseRecordStream:
     server quit) or moves it, ``active`` turns False and ``finished_callback``
     runs; no audio read after that is handed on.
 
-    ``follow_default_output`` (for the monitor of the output that is the
-    default): when the server's default output changes, or the followed one
-    is removed while another becomes the default, the stream is remade on
-    the new default's monitor instead (see :meth:`_server_changed`), and
-    ``switched_callback(description, monitor)`` runs with the new output's
-    description and the monitor now recorded: a new stream's first audio may
-    take a while, the source is named after it, and the app says so.
+    ``follow_default_output`` (the default output's monitor: see the module):
+    each time the stream is remade on another output's monitor,
+    ``switched_callback(description, monitor)`` runs with that output's
+    description and the monitor: the source is named after it, and the app says so.
     """
 
     def __init__(
@@ -157,12 +152,34 @@ class PulseRecordStream:
         # whichever source is the default now, so that stream may follow it.
         self._named = bool(source or os.environ.get("PULSE_SOURCE"))
         stream = self._record(source)
-        self._wait(lambda: lib.pa_stream_get_state(stream), pa.STREAM_READY, pa.STREAM_ENDED)
+        try:
+            self._wait(lambda: lib.pa_stream_get_state(stream), pa.STREAM_READY, pa.STREAM_ENDED)
+        except PulseError:
+            if not self._follow:
+                raise
+            stream = self._record_default_instead()
         if self._follow:
             # Told of changes to the server's defaults: nothing comes while none happens.
             lib.pa_context_set_subscribe_callback(context, self._on_event, None)
             self._done(lib.pa_context_subscribe(context, pa.MASK_SERVER, None, None))
             self._ask_default()  # it may have changed since the device scan
+
+    def _record_default_instead(self) -> int:
+        """The default output's monitor now, in place of a followed one gone at opening
+        (the sound server restarted, a scan older than the output's removal)."""
+        failed, error = self._stream, self._message()
+        self._gone, self._orphaned = False, True  # its state callback said "gone"
+        self._ask_default()
+        deadline = time.monotonic() + _CONNECT_SECONDS
+        while self._stream is failed and not self._gone and time.monotonic() < deadline:
+            if not pa.step(self._lib, self._mainloop):
+                break
+        stream = self._stream
+        if stream is failed or stream is None or self._gone:
+            raise PulseError(error)
+        state = self._lib.pa_stream_get_state
+        self._wait(lambda: state(stream), pa.STREAM_READY, pa.STREAM_ENDED)
+        return stream
 
     def _record(self, source: str | None) -> int:
         """A new stream recording ``source`` (None: the default), connecting; it is ``_stream``."""
@@ -255,6 +272,9 @@ class PulseRecordStream:
                 self._gone = True
             return
         if name.decode(errors="replace") == self._sink:
+            if not self.active:  # opening: the default is the very output that failed
+                self._gone = True
+                return
             # Still this one.  A stream ended while the server still names its output
             # waits for the next change (or DeviceSource's stall check says it is lost).
             return

@@ -155,6 +155,29 @@ def test_a_removed_default_output_is_followed_to_the_new_default(pulse_server, o
     assert_the_whole_clip_once(samples(capture.since(played)))
 
 
+def test_a_default_output_gone_before_opening_records_the_new_default(pulse_server, outputs):
+    """The choice was scanned while the headphones were the default; they are gone when
+    it opens (the sound server restarted, a run re-opening its system audio): what the
+    default output plays now is captioned, and the source is named after it. Before,
+    opening failed ("not connected"), and a call waiting for its system audio waited in vain."""
+    _speakers, headphones = outputs
+    pulse_server.set_default_sink(headphones)
+    choice = choice_for(headphones)
+    assert choice.is_default
+    pulse_server.remove_sink(headphones)
+    now_default = pulse_server.default_sink()
+    assert now_default != headphones
+    capture = Capture(choice.make_source())
+    try:
+        played = time.monotonic()
+        error = capture.play(now_default)
+    finally:
+        capture.source.close()
+    assert error is None, error
+    assert capture.source.name == f"{SYSTEM_AUDIO_PREFIX}{now_default}"
+    assert_the_whole_clip_once(samples(capture.since(played)))
+
+
 def test_an_output_that_is_not_the_default_is_not_followed(pulse_server, outputs, caplog):
     """Chosen by name, it stays that output's: a new default is not heard, and its
     removal is a lost device (as for a microphone unplugged)."""
