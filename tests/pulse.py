@@ -71,6 +71,7 @@ class PulseServer:
     sink: str = DEFAULT_SINK
     kind: str = "pulseaudio"  # or "pipewire" (tests/pipewire.py)
     _modules: dict[str, str] = field(default_factory=dict)
+    daemon_env: dict[str, str] | None = None  # PulseAudio's: for restart()
 
     @property
     def server(self) -> str:
@@ -130,6 +131,27 @@ class PulseServer:
         ).strip()
         self._modules[name] = module
         return name
+
+    def restart(self) -> None:
+        """Stop the daemon and start it again on the same socket, as an update or
+        ``systemctl --user restart`` does: every client's streams end, and of the
+        devices only the config's sink comes back.  PulseAudio only."""
+        if self.kind != "pulseaudio" or self.daemon_env is None:
+            raise NotImplementedError(f"restart() of {self.kind}")
+        old = self.processes[-1]
+        stop(old)
+        with self.log_path.open("ab") as log:
+            process = subprocess.Popen(
+                old.args,
+                env=self.daemon_env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.processes[:] = [process]
+        self._modules.clear()
+        wait_until_ready(self)
 
     def drop_recordings(self) -> int:
         """End every recording stream the server has, as a mixer's "kill" or a server
@@ -425,7 +447,13 @@ def pulseaudio_server() -> Iterator[PulseServer]:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a Ctrl-C in the terminal reaches pytest, not the daemon
         )
-    server = PulseServer(directory=directory, socket=socket, processes=[process], log_path=log_path)
+    server = PulseServer(
+        directory=directory,
+        socket=socket,
+        processes=[process],
+        log_path=log_path,
+        daemon_env=daemon_env,
+    )
     saved = {key: os.environ.get(key) for key in ("PULSE_SERVER", "PULSE_SOURCE", "PULSE_SINK")}
     try:
         try:
@@ -439,7 +467,8 @@ def pulseaudio_server() -> Iterator[PulseServer]:
         yield server
     finally:
         _restore(saved)
-        stop(process)
+        for running in server.processes:  # restart() replaces the daemon
+            stop(running)
         with contextlib.suppress(Exception):
             reinitialize_portaudio()
         shutil.rmtree(directory, ignore_errors=True)

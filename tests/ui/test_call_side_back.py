@@ -123,3 +123,31 @@ def test_a_call_whose_devices_all_go_at_once_waits_and_goes_on(
             qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
     finally:
         pulse_server.remove_sink(speakers)
+
+
+def test_a_call_goes_on_after_the_sound_server_restarts(
+    make_app, qtbot, pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
+) -> None:
+    """PulseAudio itself stops and starts again (an update, ``systemctl --user restart``):
+    every stream ends at once, with "the sound server stopped". The call waits, and once
+    the server and the headset are back both sides are captioned again, in the same
+    session. Before, the call ended."""
+    app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
+    panel = app.window.call_panel
+    select_monitor(panel, f"{pulse_server.sink}.monitor")  # "— default": follows
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+    session = app.sessions.info
+
+    pulse_server.restart()
+    status = app.window.status_text
+    qtbot.waitUntil(lambda: "microphone lost" in status(), timeout=15000)
+    assert app.controller.running, status()
+    pulse_server.create_sink(pulse_sink)  # the desktop's devices come back with it
+    pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
+    qtbot.waitUntil(lambda: "lost" not in status(), timeout=20000)
+    assert status().startswith("Listening") and app.sessions.info is session, status()
+    with playing(CLIP, pulse_sink):
+        qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
+        qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
