@@ -26,18 +26,31 @@ def said_by_you(app) -> list[str]:  # type: ignore[no-untyped-def]
     ]
 
 
+def call_started(make_app, qtbot, monitor: str):  # type: ignore[no-untyped-def]
+    """The app in call mode (offline), the test headset and ``monitor``, Listening."""
+    app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
+    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
+    select_monitor(app.window.call_panel, monitor)
+    app.start_captioning()
+    qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+    return app
+
+
+def you_are_captioned(app, qtbot, pulse_sink: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """The user speaks into the headset: its meter moves and "You" lines come."""
+    with playing(CLIP, pulse_sink):
+        meter = app.window.call_panel.meters[MIC]
+        qtbot.waitUntil(lambda: meter.value() > SPEECH, timeout=20000)
+        qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
+    return said_by_you(app)
+
+
 def test_a_headset_back_mid_call_is_captioned_again(
     make_app, qtbot, pulse_server: PulseServer, pulse_sink: str, pulse_headset: str
 ) -> None:
     speakers = pulse_server.create_sink()  # the call's far end plays here (silent)
     try:
-        app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
-        qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
-        panel = app.window.call_panel
-        select_monitor(panel, f"{speakers}.monitor")
-        app.start_captioning()
-        qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
-
+        app = call_started(make_app, qtbot, f"{speakers}.monitor")
         pulse_server.remove_sink(pulse_headset)  # unplugged
         qtbot.waitUntil(lambda: "microphone lost" in app.window.status_text(), timeout=15000)
         pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
@@ -45,10 +58,7 @@ def test_a_headset_back_mid_call_is_captioned_again(
         assert app.window.status_text().startswith("Listening"), app.window.status_text()
         assert app.controller.running
 
-        with playing(CLIP, pulse_sink):  # the user speaks into the headset
-            qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
-            qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
-        said = said_by_you(app)
+        said = you_are_captioned(app, qtbot, pulse_sink)
         assert len(" ".join(said).split()) >= 5, said
     finally:
         pulse_server.remove_sink(speakers)
@@ -98,12 +108,7 @@ def test_a_call_whose_devices_all_go_at_once_waits_and_goes_on(
     no longer ends. It waits, and captions again once the devices are back."""
     speakers = pulse_server.create_sink()
     try:
-        app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
-        qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
-        panel = app.window.call_panel
-        select_monitor(panel, f"{speakers}.monitor")
-        app.start_captioning()
-        qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+        app = call_started(make_app, qtbot, f"{speakers}.monitor")
         session = app.sessions.info
 
         pulse_server.remove_sink(pulse_headset)
@@ -118,9 +123,7 @@ def test_a_call_whose_devices_all_go_at_once_waits_and_goes_on(
         qtbot.waitUntil(lambda: "lost" not in status(), timeout=20000)
         assert status().startswith("Listening") and app.sessions.info is session, status()
 
-        with playing(CLIP, pulse_sink):  # the user speaks into the headset
-            qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
-            qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
+        you_are_captioned(app, qtbot, pulse_sink)
     finally:
         pulse_server.remove_sink(speakers)
 
@@ -132,12 +135,7 @@ def test_a_call_goes_on_after_the_sound_server_restarts(
     every stream ends at once, with "the sound server stopped". The call waits, and once
     the server and the headset are back both sides are captioned again, in the same
     session. Before, the call ended."""
-    app = make_app("--engine", "offline", "--call-mode", "--device", "test usb")
-    qtbot.waitUntil(lambda: not app.inputs.loading, timeout=10000)
-    panel = app.window.call_panel
-    select_monitor(panel, f"{pulse_server.sink}.monitor")  # "— default": follows
-    app.start_captioning()
-    qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=60000)
+    app = call_started(make_app, qtbot, f"{pulse_server.sink}.monitor")  # the default's
     session = app.sessions.info
 
     pulse_server.restart()
@@ -148,6 +146,4 @@ def test_a_call_goes_on_after_the_sound_server_restarts(
     pulse_server.create_microphone(HEADSET, hears=pulse_sink, name=pulse_headset)
     qtbot.waitUntil(lambda: "lost" not in status(), timeout=20000)
     assert status().startswith("Listening") and app.sessions.info is session, status()
-    with playing(CLIP, pulse_sink):
-        qtbot.waitUntil(lambda: panel.meters[MIC].value() > SPEECH, timeout=20000)
-        qtbot.waitUntil(lambda: bool(said_by_you(app)), timeout=60000)
+    you_are_captioned(app, qtbot, pulse_sink)
