@@ -8,6 +8,7 @@ showed "Stopped", and after Stop the line still said captioning continued.
 
 from __future__ import annotations
 
+import threading
 import time
 
 from PySide6.QtWidgets import QApplication
@@ -88,4 +89,47 @@ def test_a_side_back_ends_its_lost_note_and_says_it_is_back(qtbot) -> None:
     lost = next(i for i, text in enumerate(seen) if "microphone lost" in text)
     assert any(t.startswith("Listening") and "lost" not in t for t in seen[lost:]), seen
     assert "microphone lost" not in controller.status_note
+    assert controller.status_text == "Stopped"
+
+
+def test_both_sides_lost_keep_the_session_open_until_they_are_back(qtbot) -> None:
+    """The sound server restarts mid-call with the cloud engine: the one session goes on
+    (silence streamed meanwhile, at the pace of the world), both notes say so, both go
+    when the devices are back, and Stop ends it as usual. Before, the call ended."""
+    frames = conversation_frames() + [conversation_frames()[-1]] * 40
+    mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=20)
+    system = FrameSource([f[CHUNK_BYTES:] for f in frames], "Speakers", fail_at=20)
+    sources = CallSources(mic, system, clock=time.monotonic)  # the pacing needs real time
+    sources.awaits = lambda _side: True  # as the app's SideReviver answers
+    backs = {
+        side: FrameSource([f[i * CHUNK_BYTES : (i + 1) * CHUNK_BYTES] for f in frames[20:]], name)
+        for i, (side, name) in enumerate((("mic", "Headset"), ("system", "Speakers")))
+    }
+    lost: set[str] = set()
+
+    def on_lost(side: str, _text: str) -> None:
+        lost.add(side)
+        if lost == {"mic", "system"}:  # both gone: back 1.5 s later, as a server restarts
+            for back_side, source in backs.items():
+                threading.Timer(1.5, sources.restore, (back_side, source)).start()
+
+    sources.watch(on_source_lost=on_lost)
+    controller = CaptionController()
+    seen: list[str] = []
+    notices: list[str] = []
+    controller.statusChanged.connect(lambda text, _error: seen.append(text))
+    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
+        config = AssemblyAIConfig(api_key=KEY, api_host=server.url, provisional_offline=False)
+        controller.start(lambda listener: AssemblyAICallEngine(listener, config), sources)
+        qtbot.waitUntil(lambda: sum("is back:" in n for n in notices) == 2, timeout=30_000)
+        qtbot.waitUntil(lambda: not controller.running, timeout=60_000)
+        sessions = server.sessions
+    assert len(sessions) == 1 and sessions[0].terminate_received, sessions
+    assert any("microphone lost" in t and "system audio lost" in t for t in seen), seen
+    assert any(n.endswith("Waiting up to 2 minutes for the call's audio.") for n in notices)
+    assert all(source.sent > 0 for source in backs.values())
+    # The away time went to the server as silence: more audio than the frames held (not
+    # all 1.5 s: these lists were read ahead of real time, which the engine then waits out).
+    assert sessions[0].audio_ms_received >= len(frames) * 50 + 500, sessions[0].audio_ms_received
     assert controller.status_text == "Stopped"
