@@ -38,10 +38,6 @@ class AwayPacer:
         self._expired = False
 
     @property
-    def away(self) -> bool:
-        return self._since is not None
-
-    @property
     def expired(self) -> bool:
         """Whether an absence ran out (from then on for good; see :meth:`waited_too_long`)."""
         return self._expired
