@@ -29,6 +29,16 @@ from tests.fakes.v3_server import FakeV3Server, Faults
 KEY = "test-key-lost-side"
 
 
+def watched() -> tuple[CaptionController, list[str], list[str]]:
+    """A controller, with the status texts it shows and the notices it gives, recorded."""
+    controller = CaptionController()
+    seen: list[str] = []
+    notices: list[str] = []
+    controller.statusChanged.connect(lambda text, _error: seen.append(text))
+    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    return controller, seen, notices
+
+
 def test_a_lost_side_stays_said_while_the_status_goes_on_and_stop_says_stopped(qtbot) -> None:
     frames = conversation_frames() + [conversation_frames()[-1]] * 60  # ~8.7 s
     mic = FrameSource([f[:CHUNK_BYTES] for f in frames], "Headset", fail_at=20)  # at 1 s
@@ -74,11 +84,7 @@ def test_a_side_back_ends_its_lost_note_and_says_it_is_back(qtbot) -> None:
     sources = CallSources(mic, system, clock=read_at_once_clock)
     back = FrameSource([f[:CHUNK_BYTES] for f in frames[40:]], "Headset")
     sources.watch(on_source_lost=lambda side, _text: sources.restore(side, back))
-    controller = CaptionController()
-    seen: list[str] = []
-    notices: list[str] = []
-    controller.statusChanged.connect(lambda text, _error: seen.append(text))
-    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    controller, seen, notices = watched()
     with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
         config = AssemblyAIConfig(api_key=KEY, api_host=server.url, provisional_offline=False)
         controller.start(lambda listener: AssemblyAICallEngine(listener, config), sources)
@@ -114,11 +120,7 @@ def test_both_sides_lost_keep_the_session_open_until_they_are_back(qtbot) -> Non
                 threading.Timer(1.5, sources.restore, (back_side, source)).start()
 
     sources.watch(on_source_lost=on_lost)
-    controller = CaptionController()
-    seen: list[str] = []
-    notices: list[str] = []
-    controller.statusChanged.connect(lambda text, _error: seen.append(text))
-    controller.noticed.connect(lambda message, _detail: notices.append(message))
+    controller, seen, notices = watched()
     with FakeV3Server(api_key=KEY, script=SCRIPT) as server:
         config = AssemblyAIConfig(api_key=KEY, api_host=server.url, provisional_offline=False)
         controller.start(lambda listener: AssemblyAICallEngine(listener, config), sources)
