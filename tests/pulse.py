@@ -157,55 +157,38 @@ class PulseServer:
         """End every recording stream the server has, as a mixer's "kill" or a server
         hiccup does (pactl cannot); how many were ended.
 
-        Through libpulse itself (the app's loader), connected to this server.
+        Through the app's own libpulse loader and bounded main-loop steps.
         """
+        from captioner.audio import pulse_lib as pa
+        from captioner.audio.pulse_query import _run_until
+
         indexes = [
             int(line.split()[0])
             for line in self.pactl("list", "short", "source-outputs").splitlines()
         ]
-        lib = ctypes.CDLL("libpulse.so.0")
-        for name, restype, argtypes in (
-            ("pa_mainloop_new", ctypes.c_void_p, []),
-            ("pa_mainloop_get_api", ctypes.c_void_p, [ctypes.c_void_p]),
-            ("pa_mainloop_iterate", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p]),
-            ("pa_mainloop_free", None, [ctypes.c_void_p]),
-            ("pa_context_new", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_char_p]),
-            (
-                "pa_context_connect",
-                ctypes.c_int,
-                [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_void_p],
-            ),
-            ("pa_context_get_state", ctypes.c_int, [ctypes.c_void_p]),
-            (
-                "pa_context_kill_source_output",
-                ctypes.c_void_p,
-                [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p],
-            ),
-            ("pa_operation_get_state", ctypes.c_int, [ctypes.c_void_p]),
-            ("pa_operation_unref", None, [ctypes.c_void_p]),
-            ("pa_context_disconnect", None, [ctypes.c_void_p]),
-            ("pa_context_unref", None, [ctypes.c_void_p]),
-        ):
-            function = getattr(lib, name)
-            function.restype, function.argtypes = restype, argtypes
+        lib = pa.library()
+        assert lib is not None, "libpulse is not installed"
+        kill = lib.pa_context_kill_source_output  # not one the app declares: declared here
+        kill.restype = ctypes.c_void_p
+        kill.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_void_p]
+        lib.pa_operation_get_state.restype = ctypes.c_int
+        lib.pa_operation_get_state.argtypes = [ctypes.c_void_p]
         mainloop = lib.pa_mainloop_new()
         context = lib.pa_context_new(lib.pa_mainloop_get_api(mainloop), b"captioner-tests")
         try:
-            if lib.pa_context_connect(context, self.server.encode(), 0, None) < 0:
-                raise RuntimeError(f"cannot connect to {self.server}")
             deadline = time.monotonic() + 10
-            while lib.pa_context_get_state(context) != 4:  # PA_CONTEXT_READY
-                if time.monotonic() > deadline or lib.pa_context_get_state(context) >= 5:
-                    raise RuntimeError(f"cannot connect to {self.server}")
-                lib.pa_mainloop_iterate(mainloop, 1, None)
+            connected = lib.pa_context_connect(context, self.server.encode(), pa.NOAUTOSPAWN, None)
+            if connected < 0 or not _run_until(lib, mainloop, context, deadline, lambda: True):
+                raise RuntimeError(f"cannot connect to {self.server}")
             for index in indexes:
-                operation = lib.pa_context_kill_source_output(context, index, None, None)
-                while operation and lib.pa_operation_get_state(operation) == 0:  # RUNNING
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the server did not answer")
-                    lib.pa_mainloop_iterate(mainloop, 1, None)
-                if operation:
-                    lib.pa_operation_unref(operation)
+                operation = kill(context, index, None, None)
+
+                def done(operation: int = operation) -> bool:
+                    return bool(lib.pa_operation_get_state(operation) != 0)  # not RUNNING
+
+                if not operation or not _run_until(lib, mainloop, context, deadline, done):
+                    raise RuntimeError(f"the server did not end recording #{index}")
+                lib.pa_operation_unref(operation)
         finally:
             lib.pa_context_disconnect(context)
             lib.pa_context_unref(context)
