@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from collections.abc import Iterator
 from typing import Any
 
-from captioner.audio.devices import InputDevice
+from captioner.audio.devices import PORTAUDIO_LOCK, InputDevice
 from captioner.audio.errors import AudioError
 from captioner.audio.pcm import TARGET_RATE
 
@@ -22,8 +21,9 @@ from captioner.audio.pcm import TARGET_RATE
 # source from the PULSE_SOURCE environment variable at open time, so code that
 # sets it for one stream (system audio, see captioner.audio.system) must not
 # let another stream open in between.  Re-entrant: that code holds it around
-# DeviceSource.open().
-DEVICE_OPEN_LOCK = threading.RLock()
+# DeviceSource.open().  The same lock keeps PortAudio from re-listing its devices
+# meanwhile (captioner.audio.devices.rescan).
+DEVICE_OPEN_LOCK = PORTAUDIO_LOCK
 
 
 @contextlib.contextmanager

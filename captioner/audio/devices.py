@@ -8,6 +8,8 @@ library only becomes an :class:`AudioError` when someone asks for devices.
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import ModuleType
@@ -19,10 +21,32 @@ if TYPE_CHECKING:
     from captioner.audio.source import DeviceSource
 
 
+log = logging.getLogger(__name__)
+
 SOUND_SERVER_API = "PulseAudio"
 # The index of a sound-server source found without PortAudio: it is recorded with
 # libpulse, and only looked up as PortAudio's "pulse" device if that fails.
 NOT_LISTED = -1
+
+# Held while a PortAudio stream opens and while PortAudio re-lists its devices: a
+# stream must not open in between Pa_Terminate and Pa_Initialize (see rescan), nor
+# while captioner.audio.device_open's PULSE_SOURCE names another stream's source.
+PORTAUDIO_LOCK = threading.RLock()
+# The PortAudio streams this process has open (ids): Pa_Terminate closes and frees
+# them, so a later close of one would touch freed memory; rescan() waits for none.
+_open_streams: set[int] = set()
+
+
+def stream_opened(stream: object) -> None:
+    """``stream`` (a PortAudio stream) is open: :func:`rescan` must not run now."""
+    with PORTAUDIO_LOCK:
+        _open_streams.add(id(stream))
+
+
+def stream_closed(stream: object) -> None:
+    """``stream`` was closed (or failed to open): idempotent."""
+    with PORTAUDIO_LOCK:
+        _open_streams.discard(id(stream))
 
 
 def numbered(names: Sequence[str], keys: Sequence[str]) -> list[str]:
@@ -215,23 +239,30 @@ def find_device(spec: str | int, devices: Sequence[InputDevice]) -> InputDevice:
     )
 
 
-def rescan(sd: ModuleType | Any | None = None) -> None:
+def rescan(sd: ModuleType | Any | None = None) -> bool:
     """Make PortAudio enumerate devices again (it lists them once, at start-up).
 
-    Needed to see a headset plugged in after launch.  Only safe while no
-    stream is open, which is why the picker's refresh is disabled during a run.
+    Needed to see a headset plugged in after launch, or back after it went
+    away.  Pa_Terminate closes and frees every open stream, so while one of
+    this process's streams is open (:func:`stream_opened`) nothing is done:
+    the list stays as it was (False).  True when the devices were listed again.
     """
     if sd is None:
         sd = load_sounddevice()
     terminate = getattr(sd, "_terminate", None)
     initialize = getattr(sd, "_initialize", None)
     if terminate is None or initialize is None:
-        return
-    try:
-        terminate()
-        initialize()
-    except _portaudio_error(sd) as exc:
-        raise AudioError(f"Cannot list audio devices: {exc}.") from exc
+        return False
+    with PORTAUDIO_LOCK:
+        if _open_streams:
+            log.info("Devices not listed again: %d audio stream(s) open", len(_open_streams))
+            return False
+        try:
+            terminate()
+            initialize()
+        except _portaudio_error(sd) as exc:
+            raise AudioError(f"Cannot list audio devices: {exc}.") from exc
+    return True
 
 
 # What opening a live or file source imports: Start loads these on a worker first when

@@ -32,6 +32,7 @@ from captioner.audio.away import WAIT_S, AwayPacer, waiting_words
 from captioner.audio.call_revive import SideReviver, reopens_by_name
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
+from captioner.audio.found_again import rescanning_opener
 from captioner.audio.pcm import CHUNK_BYTES
 from captioner.audio.sides import MIC, SYSTEM
 
@@ -45,18 +46,28 @@ Said = Callable[[str, str], None]  # (side, message)
 
 
 def live_capture(
-    item: object, reopen: Callable[[], Any], on_overflow: Callable[[str], None] | None = None
+    item: Any,
+    make: Callable[[Any], Any],
+    on_overflow: Callable[[str], None] | None = None,
+    *,
+    sd: Any = None,
 ) -> EarlyCapture | ReturningCapture:
     """A one-source run's capture of ``item`` (a device or system audio), started now.
 
-    ``reopen()`` makes a new unopened source for it; where the sound server
-    records ``item`` by name, the run waits for it when it goes away.
+    ``make(item)`` makes a new unopened source for it.  Where the sound server
+    records ``item`` by name, or PortAudio can find its device again
+    (:mod:`.found_again`), the run waits for it when it goes away.  ``sd`` is
+    the sounddevice module that finds it (tests hand over a fake).
     """
+    reopen = partial(make, item)
     capture = EarlyCapture(reopen(), on_overflow=on_overflow)
     capture.start()
-    if not reopens_by_name(item):
+    if reopens_by_name(item):
+        return ReturningCapture(capture, reopen, on_overflow=on_overflow)
+    again = rescanning_opener(item, make, sd)
+    if again is None:
         return capture
-    return ReturningCapture(capture, reopen, on_overflow=on_overflow)
+    return ReturningCapture(capture, again, on_overflow=on_overflow)
 
 
 class ReturningCapture:

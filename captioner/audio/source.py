@@ -33,6 +33,8 @@ from captioner.audio.devices import (
     InputDevice,
     load_sounddevice,
     portaudio_pulse_device,
+    stream_closed,
+    stream_opened,
 )
 from captioner.audio.errors import AudioError, reason
 from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
@@ -257,12 +259,14 @@ class DeviceSource:
             )
         except error_types as exc:
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
+        stream_opened(stream)  # no re-listing of devices until it is closed (see rescan)
         try:
             stream.start()
         except error_types as exc:
             # Already failing: the start error is the one worth reporting.
             with contextlib.suppress(Exception):
                 stream.close()
+            stream_closed(stream)
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc
         self._started(stream, samplerate, channels, blocks)
 
@@ -324,6 +328,7 @@ class DeviceSource:
         for action in (stream.abort, stream.close):
             with contextlib.suppress(Exception):  # closing a dead device must not raise
                 action()
+        stream_closed(stream)
 
     # -- internals ---------------------------------------------------------
 

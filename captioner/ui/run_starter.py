@@ -15,7 +15,6 @@ run ends, what it held is let go and its session record is closed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -345,10 +344,10 @@ class RunStarter(QObject):
 
         overflow = self.captureOverflowed.emit  # a headset away a moment: the run waits
         if choice.system is not None:
-            return live_capture(choice.system, choice.system.make_source, overflow)
+            return live_capture(choice.system, lambda system: system.make_source(), overflow)
         if choice.device is None:
             raise AudioError(NO_INPUT_MESSAGE)
-        return live_capture(choice.device, partial(self._open_device, choice.device), overflow)
+        return live_capture(choice.device, self._open_device, overflow)
 
     def _on_inputs_filled(self) -> None:
         attempt, self._start_when_filled = self._start_when_filled, None

@@ -1,0 +1,84 @@
+"""A PortAudio device that went away mid-run, found again when it is back.
+
+PortAudio lists devices once, when it initialises: a USB or Bluetooth headset
+that drops and comes back (every device on Windows and macOS; raw ALSA on
+Linux) stays invisible to it, and may come back under another number.  Before
+this, such a one-source run ended with "Lost the audio device …" even after the
+headset was back.  :func:`rescanning_opener` makes the opener a
+:class:`~captioner.audio.returning_capture.ReturningCapture` hands its reviver:
+each try lists PortAudio's devices again (:func:`~captioner.audio.devices.rescan`)
+and looks for the device by its name and host API.
+
+Listing again means Pa_Terminate, which closes and frees every open stream, so
+:func:`~captioner.audio.devices.rescan` does nothing while any of ours is open;
+the lost one is closed by then (:class:`~captioner.audio.early_capture.EarlyCapture`
+closes its device before it reports the failure).
+Call mode keeps its other side's stream open, so there a PortAudio side stays
+lost until the next Start (see :mod:`captioner.audio.call_revive`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from types import ModuleType
+from typing import Any
+
+from captioner.audio.devices import (
+    PORTAUDIO_LOCK,
+    InputDevice,
+    list_input_devices,
+    load_sounddevice,
+    rescan,
+)
+from captioner.audio.errors import AudioError
+
+
+def portaudio_device(item: object) -> InputDevice | None:
+    """The PortAudio device behind ``item`` (a device or system audio); None if it has none.
+
+    A sound-server source (``pulse_source``, or system audio's ``"pulse"``
+    backend) is recorded by name instead (see ``reopens_by_name``).
+    """
+    if isinstance(item, InputDevice):
+        return item if item.index >= 0 and not item.pulse_source else None
+    device = getattr(item, "device", None)
+    if getattr(item, "backend", "") == "pulse" or not isinstance(device, InputDevice):
+        return None
+    return portaudio_device(device)
+
+
+def find_again(device: InputDevice, devices: Sequence[InputDevice]) -> InputDevice:
+    """``device`` among ``devices`` (listed anew): same name and host API, its old number first.
+
+    Raises :class:`AudioError` while it is not there (the reviver tries again).
+    """
+    same = [d for d in devices if d.name == device.name and d.host_api == device.host_api]
+    if not same:
+        raise AudioError(f"“{device.name}” is not among the audio devices yet.")
+    return next((d for d in same if d.index == device.index), same[0])
+
+
+def rescanning_opener(
+    item: Any, make: Callable[[Any], Any], sd: ModuleType | Any | None = None
+) -> Callable[[], Any] | None:
+    """An opener for ``item`` that finds its PortAudio device again first; None if it has none.
+
+    ``make(item)`` makes an unopened source for ``item``; the opener calls it
+    with ``item`` as found in the new list (its number may have changed).  It
+    runs on the reviver's thread: listing devices may take a while.
+    """
+    device = portaudio_device(item)
+    if device is None:
+        return None
+
+    def reopen() -> Any:
+        module = sd if sd is not None else load_sounddevice()
+        with PORTAUDIO_LOCK:  # no stream opens between re-listing and looking
+            rescan(module)
+            found = find_again(device, list_input_devices(module))
+        if isinstance(item, InputDevice):
+            return make(found)
+        return make(dataclasses.replace(item, device=found))
+
+    return reopen

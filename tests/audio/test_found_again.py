@@ -1,0 +1,141 @@
+"""A PortAudio device that goes away mid-run (Windows, macOS, raw ALSA) is found again.
+
+Before, only what the sound server records by name came back; a USB headset
+on Windows that dropped for a moment ended the run, even once it was back.
+PortAudio lists devices once, so finding it means listing them again
+(Pa_Terminate + Pa_Initialize), which frees every open stream: the fake below
+records any stream still open when that happens.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from captioner.audio.devices import InputDevice, list_input_devices, rescan
+from captioner.audio.errors import AudioError
+from captioner.audio.found_again import find_again, portaudio_device, rescanning_opener
+from captioner.audio.returning_capture import ReturningCapture, live_capture
+from captioner.audio.source import DeviceSource
+from captioner.audio.system import SystemAudioDevice
+from tests.audio.fake_sd import FakeSoundDevice, Scenario, device
+
+HEADSET = device("USB Headset", inputs=1, rate=16000.0)
+OTHER = device("Built-in Microphone", inputs=1, rate=16000.0)
+
+
+@dataclass
+class ReplugSoundDevice(FakeSoundDevice):
+    """A fake PortAudio that can be listed again, and says what re-listing freed."""
+
+    plugged_next: list[dict[str, Any]] | None = None  # what the next Pa_Initialize finds
+    relisted: int = 0
+    freed_open: list[int] = field(default_factory=list)  # devices of streams freed while open
+
+    def _terminate(self) -> None:
+        self.freed_open += [s.device for s in self.streams if not s.closed]
+
+    def _initialize(self) -> None:
+        self.relisted += 1
+        if self.plugged_next is not None:
+            self.devices, self.plugged_next = self.plugged_next, None
+
+
+def named(sd: FakeSoundDevice, name: str) -> InputDevice:
+    return next(d for d in list_input_devices(sd) if d.name == name)
+
+
+def read_for(capture: Any, seconds: float) -> list[bytes]:
+    got: list[bytes] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        chunk = capture.read(0.05)
+        assert chunk != b"", "the run ended"
+        if chunk:
+            got.append(chunk)
+    return got
+
+
+def test_a_headset_back_under_another_number_is_captioned_again_in_the_same_run() -> None:
+    # Plugged in, then pulled out after 10 blocks; while out, PortAudio lists only the other mic.
+    sd = ReplugSoundDevice(
+        devices=[OTHER, HEADSET], native=True, scenario=Scenario(blocks=10, interval=0.05)
+    )
+    lost: list[str] = []
+    back: list[str] = []
+    capture = live_capture(named(sd, "USB Headset"), lambda d: DeviceSource(d, sd=sd), sd=sd)
+    assert isinstance(capture, ReturningCapture)
+    capture.watch(
+        on_source_lost=lambda _side, text: lost.append(text),
+        on_source_back=lambda _side, text: back.append(text),
+    )
+    try:
+        capture.open()
+        sd.plugged_next = [OTHER]  # unplugged: the first try after the loss finds nothing
+        read_for(capture, 1.2)
+        assert lost and lost[0].startswith("Waiting up to 2 minutes for “USB Headset”")
+        assert sd.relisted >= 1 and not back  # looked for, not there
+        sd.scenario = Scenario(interval=0.05)  # plugged back, first in the list this time
+        sd.plugged_next = [HEADSET, OTHER]
+        deadline = time.monotonic() + 10
+        while not back and time.monotonic() < deadline:  # the reviver tries every 3 s
+            read_for(capture, 0.2)
+        assert back == ["“USB Headset” is back: captioning it again."]
+        assert any(c != bytes(len(c)) for c in read_for(capture, 0.5)), "no sound after it"
+        assert sd.streams[-1].device == 0 and not sd.streams[-1].closed  # its new number
+        assert sd.freed_open == [], "devices were listed again with a stream open"
+    finally:
+        capture.close()
+    assert all(s.closed for s in sd.streams)
+
+
+def test_devices_are_not_listed_again_while_a_stream_is_open() -> None:
+    """Pa_Terminate would free the open stream under its owner (a crash at its close)."""
+    sd = ReplugSoundDevice(devices=[HEADSET], native=True, scenario=Scenario(interval=0.05))
+    source = DeviceSource(named(sd, "USB Headset"), sd=sd)
+    source.open()
+    try:
+        assert rescan(sd) is False and sd.relisted == 0
+    finally:
+        source.close()
+    assert rescan(sd) is True and sd.relisted == 1 and sd.freed_open == []
+
+
+def test_a_device_that_fails_to_start_is_not_counted_open() -> None:
+    sd = ReplugSoundDevice(devices=[HEADSET], native=True, start_error="Device unavailable")
+    with pytest.raises(AudioError):
+        DeviceSource(named(sd, "USB Headset"), sd=sd).open()
+    assert rescan(sd) is True
+
+
+def test_found_again_by_name_and_host_api_preferring_its_old_number() -> None:
+    sd = FakeSoundDevice(
+        devices=[device("Mic"), device("Mic", hostapi=1), device("Mic", hostapi=1)],
+        hostapis=[{"name": "MME"}, {"name": "Windows WASAPI"}],
+    )
+    listed = list_input_devices(sd)
+    assert find_again(listed[2], listed).index == 2  # two identical: the same one
+    assert find_again(listed[2], listed[:2]).index == 1  # its number gone: the other one
+    with pytest.raises(AudioError, match="“Mic” is not among the audio devices yet"):
+        find_again(listed[1], listed[:1])  # same name, another host API: not it
+
+
+def test_windows_loopback_system_audio_is_found_again_too() -> None:
+    sd = ReplugSoundDevice(devices=[device("Speakers [Loopback]")])
+    loopback = list_input_devices(sd)[0]
+    system = SystemAudioDevice("System audio — Speakers", "Speakers", "wasapi", device=loopback)
+    sd.plugged_next = [OTHER, device("Speakers [Loopback]")]
+    made: list[SystemAudioDevice] = []
+    opener = rescanning_opener(system, lambda item: made.append(item) or item, sd=sd)
+    assert opener is not None
+    assert opener().device.index == 1 and made[0].name == "System audio — Speakers"
+
+
+def test_what_the_sound_server_records_by_name_is_not_relisted() -> None:
+    monitor = SystemAudioDevice("System audio — Speakers", "Speakers", "pulse", monitor="s.monitor")
+    named_source = InputDevice(-1, "USB Headset", "PulseAudio", 1, 16000.0, pulse_source="usb")
+    assert portaudio_device(monitor) is None and portaudio_device(named_source) is None
+    assert portaudio_device(InputDevice(3, "hw:1", "ALSA", 2, 48000.0)) is not None
