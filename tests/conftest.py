@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -16,7 +17,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # One cache for the whole run, not the user's (the recognisers keep their trimmed
 # dictionary there: see captioner.engines.offline.vocabulary).
+# Removed at exit: a dozen were left in /tmp after every run (each process that imports
+# this, test scripts run as children too, makes its own).
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="captioner-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 pytest_plugins = ["tests.pulse", "tests.pipewire"]
 
