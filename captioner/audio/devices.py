@@ -171,12 +171,14 @@ def list_input_devices(sd: ModuleType | Any | None = None) -> list[InputDevice]:
     if sd is None:
         sd = load_sounddevice()
     error_type = _portaudio_error(sd)
-    try:
-        raw_devices = list(sd.query_devices())
-        host_apis = list(sd.query_hostapis())
-    except error_type as exc:
-        raise AudioError(f"Cannot list audio devices: {exc}.") from exc
-    default_index = _default_input_index(sd)
+    # Not while another thread re-lists them (rescan): their records are freed then.
+    with PORTAUDIO_LOCK:
+        try:
+            raw_devices = list(sd.query_devices())
+            host_apis = list(sd.query_hostapis())
+        except error_type as exc:
+            raise AudioError(f"Cannot list audio devices: {exc}.") from exc
+        default_index = _default_input_index(sd)
 
     devices: list[InputDevice] = []
     for position, info in enumerate(raw_devices):
