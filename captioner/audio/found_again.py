@@ -59,6 +59,20 @@ def find_again(device: InputDevice, devices: Sequence[InputDevice]) -> InputDevi
     return next((d for d in same if d.index == device.index), same[0])
 
 
+def listed_now(device: InputDevice, sd: ModuleType | Any) -> InputDevice:
+    """``device`` as PortAudio lists it now; unchanged when it is not listed.
+
+    Its number may have changed since the picker listed it: a reviver
+    re-listed PortAudio's devices during the last run, and a Start right
+    after it would have opened whatever now has the old number.
+    """
+    try:
+        index = find_again(device, list_input_devices(sd)).index
+    except AudioError:
+        return device
+    return device if index == device.index else dataclasses.replace(device, index=index)
+
+
 def rescanning_opener(
     item: Any, make: Callable[[Any], Any], sd: ModuleType | Any | None = None
 ) -> Callable[[], Any] | None:

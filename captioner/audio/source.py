@@ -37,6 +37,7 @@ from captioner.audio.devices import (
     stream_opened,
 )
 from captioner.audio.errors import AudioError, reason
+from captioner.audio.found_again import listed_now
 from captioner.audio.pcm import CHUNK_MS, TARGET_RATE
 from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX
 from captioner.audio.stall_watch import StallWatch
@@ -180,6 +181,7 @@ class DeviceSource:
                 raise AudioError(f"Cannot open “{self.name}”: {exc}.") from exc
             self.device = dataclasses.replace(pulse, pulse_source=self.device.pulse_source)
         with DEVICE_OPEN_LOCK, pulse_source_selected(self.device.pulse_source):
+            self.device = listed_now(self.device, sd)  # by name: its number may have changed
             self._open(sd, error_types)
 
     def _open_on_sound_server(self) -> bool:

@@ -10,6 +10,7 @@ records any stream still open when that happens.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,20 @@ def named(sd: FakeSoundDevice, name: str) -> InputDevice:
     return next(d for d in list_input_devices(sd) if d.name == name)
 
 
+def started_capture(
+    device: InputDevice, make: Callable[[InputDevice], Any], sd: Any = None
+) -> tuple[ReturningCapture, list[str]]:
+    """A one-source run's capture of ``device``, started, and what it says (lost, back)."""
+    said: list[str] = []
+    capture = live_capture(device, make, sd=sd)
+    assert isinstance(capture, ReturningCapture)
+    capture.watch(
+        on_source_lost=lambda _side, text: said.append(text),
+        on_source_back=lambda _side, text: said.append(text),
+    )
+    return capture, said
+
+
 def read_for(capture: Any, seconds: float) -> list[bytes]:
     got: list[bytes] = []
     end = time.monotonic() + seconds
@@ -64,26 +79,21 @@ def test_a_headset_back_under_another_number_is_captioned_again_in_the_same_run(
     sd = ReplugSoundDevice(
         devices=[OTHER, HEADSET], native=True, scenario=Scenario(blocks=10, interval=0.05)
     )
-    lost: list[str] = []
-    back: list[str] = []
-    capture = live_capture(named(sd, "USB Headset"), lambda d: DeviceSource(d, sd=sd), sd=sd)
-    assert isinstance(capture, ReturningCapture)
-    capture.watch(
-        on_source_lost=lambda _side, text: lost.append(text),
-        on_source_back=lambda _side, text: back.append(text),
+    capture, said = started_capture(
+        named(sd, "USB Headset"), lambda d: DeviceSource(d, sd=sd), sd=sd
     )
     try:
         capture.open()
         sd.plugged_next = [OTHER]  # unplugged: the first try after the loss finds nothing
         read_for(capture, 1.2)
-        assert lost and lost[0].startswith("Waiting up to 2 minutes for “USB Headset”")
-        assert sd.relisted >= 1 and not back  # looked for, not there
+        assert len(said) == 1 and said[0].startswith("Waiting up to 2 minutes for “USB Headset”")
+        assert sd.relisted >= 1  # looked for, not there
         sd.scenario = Scenario(interval=0.05)  # plugged back, first in the list this time
         sd.plugged_next = [HEADSET, OTHER]
         deadline = time.monotonic() + 10
-        while not back and time.monotonic() < deadline:  # the reviver tries every 3 s
+        while len(said) < 2 and time.monotonic() < deadline:  # the reviver tries every 3 s
             read_for(capture, 0.2)
-        assert back == ["“USB Headset” is back: captioning it again."]
+        assert said[1:] == ["“USB Headset” is back: captioning it again."]
         assert any(c != bytes(len(c)) for c in read_for(capture, 0.5)), "no sound after it"
         assert sd.streams[-1].device == 0 and not sd.streams[-1].closed  # its new number
         assert sd.freed_open == [], "devices were listed again with a stream open"
@@ -139,3 +149,19 @@ def test_what_the_sound_server_records_by_name_is_not_relisted() -> None:
     named_source = InputDevice(-1, "USB Headset", "PulseAudio", 1, 16000.0, pulse_source="usb")
     assert portaudio_device(monitor) is None and portaudio_device(named_source) is None
     assert portaudio_device(InputDevice(3, "hw:1", "ALSA", 2, 48000.0)) is not None
+
+
+def test_a_start_after_the_devices_were_listed_again_opens_the_device_picked() -> None:
+    """The picker listed the headset as number 1; a reviver re-listed PortAudio's devices
+    since (the headset came back first in the list): Start must not open number 1, now
+    the built-in microphone."""
+    sd = ReplugSoundDevice(devices=[OTHER, HEADSET], native=True, scenario=Scenario(interval=0.05))
+    picked = named(sd, "USB Headset")
+    sd.plugged_next = [HEADSET, OTHER]
+    assert rescan(sd)
+    source = DeviceSource(picked, sd=sd)
+    source.open()
+    try:
+        assert sd.streams[-1].device == 0 and source.device.name == "USB Headset"
+    finally:
+        source.close()

@@ -16,8 +16,9 @@ import pytest
 
 from captioner.audio import found_again
 from captioner.audio.devices import rescan
-from captioner.audio.returning_capture import ReturningCapture, live_capture
+from captioner.audio.returning_capture import ReturningCapture
 from captioner.audio.source import DeviceSource
+from tests.audio.test_found_again import started_capture
 from tests.pulse import PulseServer, playing, pulse_input_device
 from tests.speech import DATA
 
@@ -49,13 +50,7 @@ def test_a_portaudio_device_is_captured_again_after_the_sound_server_restarts(
     relisted: list[bool] = []  # each re-listing: done (no stream of ours was open), or not
     monkeypatch.setattr(found_again, "rescan", lambda sd: relisted.append(rescan(sd)) or True)
 
-    said: list[str] = []
-    capture = live_capture(pulse_input_device(), lambda d: DeviceSource(d, sd=sounddevice))
-    assert isinstance(capture, ReturningCapture)
-    capture.watch(
-        on_source_lost=lambda _side, text: said.append(text),
-        on_source_back=lambda _side, text: said.append(text),
-    )
+    capture, said = started_capture(pulse_input_device(), lambda d: DeviceSource(d, sd=sounddevice))
     try:
         capture.open()
         with playing(CLIP, pulse_server.sink):
