@@ -12,10 +12,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QWidget
 
 from captioner.app import CaptionerApp
+from captioner.audio import found_again
 from captioner.audio.devices import InputDevice
 from captioner.audio.errors import AudioError
 from captioner.cli import parse_args
 from captioner.ui.quit_sequence import Closing
+from tests.audio.fake_sd import FakeSoundDevice
 from tests.conftest import DATA, reference_text
 from tests.fakes.v3_server import FakeV3Server, ScriptTurn, TurnScript
 
@@ -178,9 +180,16 @@ class FailingMic:
         pass
 
 
-def test_vanished_device_is_named_and_the_transcript_stays(make_app, qtbot, monkeypatch) -> None:
+def test_vanished_device_is_named_waited_for_and_the_transcript_stays(
+    make_app, qtbot, monkeypatch
+) -> None:
+    """A headset gone mid-run: the status names it, the run waits for it to come back
+    (PortAudio's devices are listed again every 3 s: here it never comes) instead of
+    ending, and what was captioned stays, also after Stop."""
     monkeypatch.setenv("ASSEMBLYAI_API_KEY", KEY)
+    monkeypatch.setattr(found_again, "load_sounddevice", FakeSoundDevice)  # no devices
     script = TurnScript.from_text("he was not an ill disposed young man")
+    said = "He was not an ill disposed young man."
     with FakeV3Server(api_key=KEY, script=script, ms_per_word=100) as server:
         app = make_app(
             "--engine",
@@ -192,10 +201,13 @@ def test_vanished_device_is_named_and_the_transcript_stays(make_app, qtbot, monk
         )
         assert app.window.selected_input().device == HEADSET
         app.start_captioning()
+        status = app.window.status_text
+        qtbot.waitUntil(lambda: "microphone lost" in status(), timeout=10000)
+        qtbot.waitUntil(lambda: said in " ".join(app.window.transcript.finished_texts()))
+        assert app.controller.running, status()
+        app.controller.stop()
         qtbot.waitUntil(lambda: not app.controller.running, timeout=10000)
-    assert "USB headset" in app.window.status_text()
-    assert app.window.transcript.finished_texts()  # what was captioned is still there
-    assert "He was not an ill disposed young man." in app.window.transcript.finished_texts()[0]
+    assert said in app.window.transcript.finished_texts()[0]
 
 
 def test_offline_is_the_default_without_a_key(make_app) -> None:
