@@ -25,7 +25,6 @@ from types import ModuleType
 from typing import Any
 
 from captioner.audio.devices import (
-    PORTAUDIO_LOCK,
     InputDevice,
     list_input_devices,
     load_sounddevice,
@@ -51,48 +50,43 @@ def portaudio_device(item: object) -> InputDevice | None:
 def find_again(device: InputDevice, devices: Sequence[InputDevice]) -> InputDevice:
     """``device`` among ``devices`` (listed anew): same name and host API, its old number first.
 
-    Raises :class:`AudioError` while it is not there (the reviver tries again).
+    Raises :class:`AudioError` while it is not there.
     """
     same = [d for d in devices if d.name == device.name and d.host_api == device.host_api]
     if not same:
-        raise AudioError(f"“{device.name}” is not among the audio devices yet.")
+        raise AudioError("it is not connected now (unplugged, switched off or removed?)")
     return next((d for d in same if d.index == device.index), same[0])
 
 
-def listed_now(device: InputDevice, sd: ModuleType | Any) -> InputDevice:
-    """``device`` as PortAudio lists it now; unchanged when it is not listed.
+def listed_now(device: InputDevice, sd: ModuleType | Any, name: str) -> InputDevice:
+    """``device`` as PortAudio lists it now, by name; AudioError naming ``name`` if it is not.
 
     Its number may have changed since the picker listed it: a reviver
     re-listed PortAudio's devices during the last run, and a Start right
-    after it would have opened whatever now has the old number.
+    after it would have opened whatever now has the old number (another
+    microphone, when the picked one is gone).
     """
     try:
         index = find_again(device, list_input_devices(sd)).index
-    except AudioError:
-        return device
+    except AudioError as exc:
+        raise AudioError(f"Cannot open “{name}”: {exc}.") from exc
     return device if index == device.index else dataclasses.replace(device, index=index)
 
 
 def rescanning_opener(
     item: Any, make: Callable[[Any], Any], sd: ModuleType | Any | None = None
 ) -> Callable[[], Any] | None:
-    """An opener for ``item`` that finds its PortAudio device again first; None if it has none.
+    """An opener for ``item`` that lists PortAudio's devices again first; None if it has none.
 
-    ``make(item)`` makes an unopened source for ``item``; the opener calls it
-    with ``item`` as found in the new list (its number may have changed).  It
-    runs on the reviver's thread: listing devices may take a while.
+    ``make(item)`` makes an unopened source for ``item``; opening it looks its
+    device up by name in the new list (:func:`listed_now`), failing while it
+    is not back.  It runs on the reviver's thread: listing devices takes a while.
     """
-    device = portaudio_device(item)
-    if device is None:
+    if portaudio_device(item) is None:
         return None
 
     def reopen() -> Any:
-        module = sd if sd is not None else load_sounddevice()
-        with PORTAUDIO_LOCK:  # no stream opens between re-listing and looking
-            rescan(module)
-            found = find_again(device, list_input_devices(module))
-        if isinstance(item, InputDevice):
-            return make(found)
-        return make(dataclasses.replace(item, device=found))
+        rescan(sd if sd is not None else load_sounddevice())
+        return make(item)
 
     return reopen

@@ -181,7 +181,7 @@ class DeviceSource:
                 raise AudioError(f"Cannot open “{self.name}”: {exc}.") from exc
             self.device = dataclasses.replace(pulse, pulse_source=self.device.pulse_source)
         with DEVICE_OPEN_LOCK, pulse_source_selected(self.device.pulse_source):
-            self.device = listed_now(self.device, sd)  # by name: its number may have changed
+            self.device = listed_now(self.device, sd, self.name)  # its number may have changed
             self._open(sd, error_types)
 
     def _open_on_sound_server(self) -> bool:

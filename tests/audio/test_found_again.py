@@ -129,7 +129,7 @@ def test_found_again_by_name_and_host_api_preferring_its_old_number() -> None:
     listed = list_input_devices(sd)
     assert find_again(listed[2], listed).index == 2  # two identical: the same one
     assert find_again(listed[2], listed[:2]).index == 1  # its number gone: the other one
-    with pytest.raises(AudioError, match="“Mic” is not among the audio devices yet"):
+    with pytest.raises(AudioError, match="not connected now"):
         find_again(listed[1], listed[:1])  # same name, another host API: not it
 
 
@@ -137,11 +137,16 @@ def test_windows_loopback_system_audio_is_found_again_too() -> None:
     sd = ReplugSoundDevice(devices=[device("Speakers [Loopback]")])
     loopback = list_input_devices(sd)[0]
     system = SystemAudioDevice("System audio — Speakers", "Speakers", "wasapi", device=loopback)
-    sd.plugged_next = [OTHER, device("Speakers [Loopback]")]
-    made: list[SystemAudioDevice] = []
-    opener = rescanning_opener(system, lambda item: made.append(item) or item, sd=sd)
+    sd.plugged_next = [OTHER, device("Speakers [Loopback]")]  # back, under another number
+    opener = rescanning_opener(system, lambda item: item.make_source(sd=sd), sd=sd)
     assert opener is not None
-    assert opener().device.index == 1 and made[0].name == "System audio — Speakers"
+    source = opener()
+    assert sd.relisted == 1
+    source.open()
+    try:
+        assert sd.streams[-1].device == 1 and source.name == "System audio — Speakers"
+    finally:
+        source.close()
 
 
 def test_what_the_sound_server_records_by_name_is_not_relisted() -> None:
@@ -165,3 +170,16 @@ def test_a_start_after_the_devices_were_listed_again_opens_the_device_picked() -
         assert sd.streams[-1].device == 0 and source.device.name == "USB Headset"
     finally:
         source.close()
+
+
+def test_a_start_of_a_device_no_longer_listed_says_so_and_opens_no_other() -> None:
+    """The headset was picked as number 1, then unplugged while a reviver re-listed the
+    devices: number 1 is now another microphone.  Start says the headset is not there;
+    before, it captioned that other microphone under the headset's name."""
+    sd = ReplugSoundDevice(devices=[OTHER, HEADSET], native=True, scenario=Scenario(interval=0.05))
+    picked = named(sd, "USB Headset")
+    sd.plugged_next = [OTHER, device("Line In", inputs=1, rate=16000.0)]
+    assert rescan(sd)
+    with pytest.raises(AudioError, match="Cannot open “USB Headset”: it is not connected now"):
+        DeviceSource(picked, sd=sd).open()
+    assert sd.streams == []
