@@ -9,12 +9,15 @@ and every ``retry_s`` besides, in case the device was announced before it
 could record.  Once it opens, :meth:`~captioner.audio.call.CallSources.restore`
 puts it in place and the call's own callbacks say so.
 
-Only a source the sound server records by name can be opened again mid-run
-(:func:`reopens_by_name`): finding a re-plugged PortAudio device means
-re-initialising PortAudio, which would close the other side's stream.  Such a
-side stays lost until the next Start, as before.  Everything here runs on a
-thread of its own: opening a device may take a while, and neither the engine's
-reader nor the GUI thread may wait for it.
+What the sound server records by name is opened again by name
+(:func:`reopens_by_name`).  Finding a re-plugged PortAudio device means listing
+PortAudio's devices again (:mod:`~captioner.audio.found_again`), which would
+close any other PortAudio stream: such a side (``relisting``) is waited for
+only while no other is open, as on Linux a raw ALSA microphone beside system
+audio recorded with libpulse.  On Windows and macOS both sides are PortAudio
+streams, so there a lost side stays lost until the next Start, and says so.
+Everything here runs on a thread of its own: opening a device may take a
+while, and neither the engine's reader nor the GUI thread may wait for it.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol
 
+from captioner.audio.devices import relisting_possible
 from captioner.audio.early_capture import EarlyCapture
 from captioner.audio.errors import AudioError
 
@@ -72,6 +76,9 @@ def _device_watch(on_change: Callable[[], None]) -> _Watch:
 class SideReviver:
     """Re-opens lost call sides; ``openers[side]()`` makes a new (unopened) source for it.
 
+    ``relisting``: the sides whose opener lists PortAudio's devices again (see
+    the module); they are waited for only while that is possible.
+
     :meth:`lost` is the :class:`~captioner.audio.call.CallSources`'
     ``on_source_lost`` callback (any thread; returns at once).  :meth:`close`
     ends the attempts (the run is over); it does not wait for the thread,
@@ -87,9 +94,11 @@ class SideReviver:
         on_overflow: Callable[[str], None] | None = None,
         make_watch: Callable[[Callable[[], None]], _Watch] = _device_watch,
         clock: Callable[[], float] = time.monotonic,
+        relisting: Collection[str] = (),
     ) -> None:
         self._sources = sources
         self._openers = dict(openers)
+        self._relisting = frozenset(relisting)
         sources.awaits = self.will_revive  # its lost message says "until it is back"
         self._retry_s = retry_s
         self._on_overflow = on_overflow
@@ -108,11 +117,15 @@ class SideReviver:
     def will_revive(self, side: str) -> bool:
         """Whether ``side``, lost now, would be tried again (any thread; asks, changes nothing).
 
-        False for a side this reviver cannot open, once it is closed, and for a
-        device that keeps failing right after it was put back (see ``FLAP_S``):
-        the loss message must not promise a return that will not be tried.
+        False for a side this reviver cannot open, once it is closed, for a
+        PortAudio side while another PortAudio stream is open (it could not be
+        found again), and for a device that keeps failing right after it was put
+        back (see ``FLAP_S``): the loss message must not promise a return that
+        will not be tried.
         """
         if side not in self._openers or self._stop.is_set():
+            return False
+        if side in self._relisting and not relisting_possible():
             return False
         with self._lock:
             return side not in self._left and self._flaps_if_lost_now(side) < FLAPS_MAX
@@ -126,6 +139,8 @@ class SideReviver:
         """``side`` is gone: try to bring it back until it is, or :meth:`close`."""
         if side not in self._openers or self._stop.is_set():
             return
+        if side in self._relisting and not relisting_possible():
+            return  # said lost until the next Start (will_revive): not tried
         with self._lock:
             self._flaps[side] = self._flaps_if_lost_now(side)
             if side in self._left or self._flaps[side] >= FLAPS_MAX:

@@ -49,6 +49,11 @@ def stream_closed(stream: object) -> None:
         _open_streams.discard(id(stream))
 
 
+def relisting_possible() -> bool:
+    """Whether :func:`rescan` would list the devices again now: no PortAudio stream is open."""
+    return not _open_streams
+
+
 def numbered(names: Sequence[str], keys: Sequence[str]) -> list[str]:
     """``names`` made distinct: a repeated one gets " (2)", " (3)"… in the order of ``keys``.
 

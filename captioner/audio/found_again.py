@@ -13,8 +13,9 @@ Listing again means Pa_Terminate, which closes and frees every open stream, so
 :func:`~captioner.audio.devices.rescan` does nothing while any of ours is open;
 the lost one is closed by then (:class:`~captioner.audio.early_capture.EarlyCapture`
 closes its device before it reports the failure).
-Call mode keeps its other side's stream open, so there a PortAudio side stays
-lost until the next Start (see :mod:`captioner.audio.call_revive`).
+Call mode keeps its other side's stream open: there a PortAudio side is waited
+for only while the other is not a PortAudio stream (see
+:mod:`captioner.audio.call_revive`).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -91,30 +91,41 @@ class CallMode(QObject):
         keeps what it hears until the engine reads (``on_overflow`` if it falls
         too far behind), so the first words of either side are not lost.
         A side whose device goes away (or cannot open now) is opened again
-        when it comes back, where the sound server records it by name
-        (:mod:`captioner.audio.call_revive`).
+        when it comes back, where the sound server records it by name or
+        PortAudio can find it again (:mod:`captioner.audio.call_revive`).
         """
         mic, system = self._panel.selected(MIC), self._panel.selected(SYSTEM)
         if mic is None or system is None:
             raise AudioError(
                 "Call mode needs a microphone and a system audio source. " + help_text()
             )
-        # Each side's opener makes its source now, and again if its device comes back.
-        sides = {MIC: (mic, partial(self._open_device, mic)), SYSTEM: (system, system.make_source)}
-        captures = [EarlyCapture(opener(), on_overflow=on_overflow) for _, opener in sides.values()]
+        # Each side's maker makes its source now, and again if its device comes back.
+        makers: dict[str, Callable[[Any], AudioSource]] = {
+            MIC: self._open_device,
+            SYSTEM: lambda item: item.make_source(),
+        }
+        sides = {MIC: mic, SYSTEM: system}
+        captures = [
+            EarlyCapture(makers[s](item), on_overflow=on_overflow) for s, item in sides.items()
+        ]
         for capture in captures:
             capture.start()
         from captioner.audio.call import CallSources  # numpy: imported when a call starts
         from captioner.audio.call_revive import SideReviver, reopens_by_name
+        from captioner.audio.found_again import rescanning_opener
 
-        sources = CallSources(
-            *captures,
-            on_echo=self.echo.emit,
+        sources = CallSources(*captures, on_echo=self.echo.emit)
+        revivable: dict[str, Callable[[], Any]] = {}
+        relisting: set[str] = set()
+        for side, item in sides.items():
+            if reopens_by_name(item):
+                revivable[side] = partial(makers[side], item)
+            elif (again := rescanning_opener(item, makers[side])) is not None:
+                revivable[side] = again
+                relisting.add(side)
+        self._reviver = SideReviver(
+            sources, revivable, on_overflow=on_overflow, relisting=relisting
         )
-        revivable = {
-            side: opener for side, (item, opener) in sides.items() if reopens_by_name(item)
-        }
-        self._reviver = SideReviver(sources, revivable, on_overflow=on_overflow)
         sources.watch(on_source_lost=self._reviver.lost)
         for side in (MIC, SYSTEM):
             sources.set_muted(side, self._panel.muted(side))

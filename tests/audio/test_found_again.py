@@ -9,6 +9,7 @@ records any stream still open when that happens.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,13 +17,18 @@ from typing import Any
 
 import pytest
 
+from captioner.audio.call_revive import SideReviver
 from captioner.audio.devices import InputDevice, list_input_devices, rescan
 from captioner.audio.errors import AudioError
 from captioner.audio.found_again import find_again, portaudio_device, rescanning_opener
 from captioner.audio.returning_capture import ReturningCapture, live_capture
+from captioner.audio.sides import MIC
 from captioner.audio.source import DeviceSource
 from captioner.audio.system import SystemAudioDevice
 from tests.audio.fake_sd import FakeSoundDevice, Scenario, device
+from tests.audio.test_call_revive import FakeWatch
+from tests.audio.test_call_sources import tone
+from tests.audio.test_pulse_unplugged import live_call
 
 HEADSET = device("USB Headset", inputs=1, rate=16000.0)
 OTHER = device("Built-in Microphone", inputs=1, rate=16000.0)
@@ -183,3 +189,86 @@ def test_a_start_of_a_device_no_longer_listed_says_so_and_opens_no_other() -> No
     with pytest.raises(AudioError, match="Cannot open “USB Headset”: it is not connected now"):
         DeviceSource(picked, sd=sd).open()
     assert sd.streams == []
+
+
+class SoundServerSide:
+    """System audio recorded with libpulse (Linux): audio every 50 ms, no PortAudio stream."""
+
+    name = "System audio — Speakers"
+    is_system_audio = True
+
+    def open(self) -> None:
+        pass
+
+    def read(self, timeout: float) -> bytes:
+        time.sleep(min(timeout, 0.05))
+        return tone(5)
+
+    def close(self) -> None:
+        pass
+
+
+def headset_call(sd: ReplugSoundDevice, system: Any) -> tuple[Any, Callable[[], Any]]:
+    """A call on the fake headset (lost after 2 s) beside ``system``; its re-listing opener."""
+    sd.scenario = Scenario(blocks=40, interval=0.05)
+    headset = named(sd, "USB Headset")
+    opener = rescanning_opener(headset, lambda d: DeviceSource(d, sd=sd), sd)
+    assert opener is not None
+    return live_call(DeviceSource(headset, sd=sd), system), opener
+
+
+def test_a_portaudio_headset_beside_sound_server_system_audio_comes_back_mid_call() -> None:
+    """Linux, a raw ALSA headset (PortAudio) in a call whose system audio libpulse records:
+    the other side is no PortAudio stream, so the devices can be listed again."""
+    sd = ReplugSoundDevice(devices=[OTHER, HEADSET], native=True)
+    call_opened, opener = headset_call(sd, SoundServerSide())
+    back = threading.Event()
+    with call_opened as call:
+        reviver = SideReviver(
+            call.sources, {MIC: opener}, retry_s=0.2, make_watch=FakeWatch, relisting={MIC}
+        )
+        try:
+            call.sources.watch(on_source_lost=reviver.lost)
+            call.sources.watch(on_source_back=lambda _side, _text: back.set())
+            sd.plugged_next = [OTHER]  # unplugged: the first look finds only the other mic
+            began = time.monotonic()
+            call.read_while(lambda: sd.relisted < 1 and time.monotonic() - began < 10)
+            assert [side for side, _ in call.lost] == [MIC]
+            assert "continues for the system audio only until it is back" in call.lost[0][1]
+            assert not back.is_set()
+            sd.scenario, sd.plugged_next = Scenario(interval=0.05), [HEADSET, OTHER]  # back
+            call.read_while(lambda: not back.is_set() and time.monotonic() - began < 10)
+            assert back.is_set(), f"not taken back ({reviver.attempts} tries)"
+            call.you.clear()
+            call.read_while(lambda: len(call.you) < 10)
+            assert any(chunk != bytes(len(chunk)) for chunk in call.you), "nothing heard after"
+        finally:
+            reviver.close()
+    assert sd.streams[-1].device == 0  # found under its new number
+    assert sd.freed_open == [], "devices were listed again with a stream open"
+
+
+def test_a_portaudio_side_beside_another_portaudio_stream_is_not_promised_back() -> None:
+    """Windows and macOS: both sides are PortAudio streams.  Listing the devices again
+    would free the other side's stream, so the lost side is said lost until the next
+    Start, and nothing is tried."""
+    sd = ReplugSoundDevice(devices=[OTHER, HEADSET], native=True)
+    mixer = FakeSoundDevice(devices=[device("Stereo Mix")], native=True)
+    mixer.scenario = Scenario(interval=0.05)
+    system = DeviceSource(list_input_devices(mixer)[0], sd=mixer)
+    call_opened, opener = headset_call(sd, system)
+    with call_opened as call:
+        reviver = SideReviver(
+            call.sources, {MIC: opener}, retry_s=0.2, make_watch=FakeWatch, relisting={MIC}
+        )
+        try:
+            call.sources.watch(on_source_lost=reviver.lost)
+            began = time.monotonic()
+            call.read_while(lambda: not call.lost and time.monotonic() - began < 10)
+            assert [side for side, _ in call.lost] == [MIC]
+            assert "until it is back" not in call.lost[0][1]
+            call.read_while(lambda: time.monotonic() - began < 3)
+            assert sd.relisted == 0 and reviver.attempts == 0
+        finally:
+            reviver.close()
+    assert sd.freed_open == [] and all(s.closed for s in mixer.streams)
