@@ -68,7 +68,11 @@ def listed_now(device: InputDevice, sd: ModuleType | Any, name: str) -> InputDev
     microphone, when the picked one is gone).
     """
     try:
-        index = find_again(device, list_input_devices(sd)).index
+        devices = list_input_devices(sd)
+    except AudioError:
+        return device  # PortAudio cannot list them: opening it says what is wrong
+    try:
+        index = find_again(device, devices).index
     except AudioError as exc:
         raise AudioError(f"Cannot open “{name}”: {exc}.") from exc
     return device if index == device.index else dataclasses.replace(device, index=index)

@@ -272,3 +272,18 @@ def test_a_portaudio_side_beside_another_portaudio_stream_is_not_promised_back()
         finally:
             reviver.close()
     assert sd.freed_open == [] and all(s.closed for s in mixer.streams)
+
+
+def test_a_device_list_that_fails_does_not_call_the_device_unplugged() -> None:
+    """PortAudio cannot list its devices now (a host API error): the picked device is
+    opened by its number as before (its own open says what is wrong, if anything),
+    not refused as unplugged."""
+    sd = ReplugSoundDevice(devices=[HEADSET], native=True, scenario=Scenario(interval=0.05))
+    picked = named(sd, "USB Headset")
+    sd.query_error = "Unanticipated host error"
+    source = DeviceSource(picked, sd=sd)
+    source.open()
+    try:
+        assert sd.streams[-1].device == picked.index and not sd.streams[-1].closed
+    finally:
+        source.close()
