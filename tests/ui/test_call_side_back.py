@@ -97,8 +97,8 @@ def test_a_one_source_run_waits_for_its_headset_and_goes_on_in_the_same_session(
         app.levels.levelChanged.connect(lambda level: heard.append(level or 0.0))
         with playing(CLIP, pulse_sink):  # the user speaks into it again
             qtbot.waitUntil(lambda: max(heard, default=0.0) > 0.01, timeout=20000)
-        if engine == "offline":
-            qtbot.waitUntil(lambda: bool(app.window.transcript.finished_texts()), timeout=60000)
+            if engine == "offline":  # the clip plays on: its first 50 ms are not always a line
+                qtbot.waitUntil(lambda: bool(app.window.transcript.finished_texts()), timeout=60000)
 
 
 def test_a_call_whose_devices_all_go_at_once_waits_and_goes_on(
