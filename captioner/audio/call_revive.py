@@ -123,12 +123,17 @@ class SideReviver:
         back (see ``FLAP_S``): the loss message must not promise a return that
         will not be tried.
         """
-        if side not in self._openers or self._stop.is_set():
-            return False
-        if side in self._relisting and not relisting_possible():
+        if not self._openable(side):
             return False
         with self._lock:
             return side not in self._left and self._flaps_if_lost_now(side) < FLAPS_MAX
+
+    def _openable(self, side: str) -> bool:
+        """Whether ``side`` can be tried at all now: an opener, not closed, and for a
+        PortAudio side no other PortAudio stream open (see the module)."""
+        if side not in self._openers or self._stop.is_set():
+            return False
+        return side not in self._relisting or relisting_possible()
 
     def _flaps_if_lost_now(self, side: str) -> int:
         restored = self._restored_at.get(side)
@@ -137,9 +142,7 @@ class SideReviver:
 
     def lost(self, side: str, _message: str = "") -> None:
         """``side`` is gone: try to bring it back until it is, or :meth:`close`."""
-        if side not in self._openers or self._stop.is_set():
-            return
-        if side in self._relisting and not relisting_possible():
+        if not self._openable(side):
             return  # said lost until the next Start (will_revive): not tried
         with self._lock:
             self._flaps[side] = self._flaps_if_lost_now(side)

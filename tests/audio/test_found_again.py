@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,42 +209,44 @@ class SoundServerSide:
         pass
 
 
-def headset_call(sd: ReplugSoundDevice, system: Any) -> tuple[Any, Callable[[], Any]]:
-    """A call on the fake headset (lost after 2 s) beside ``system``; its re-listing opener."""
+@contextmanager
+def headset_call(sd: ReplugSoundDevice, system: Any) -> Iterator[tuple[Any, SideReviver]]:
+    """A call on the fake headset (lost after 2 s) beside ``system``, and its reviver
+    (re-listing PortAudio's devices, a try every 0.2 s), told of losses."""
     sd.scenario = Scenario(blocks=40, interval=0.05)
     headset = named(sd, "USB Headset")
     opener = rescanning_opener(headset, lambda d: DeviceSource(d, sd=sd), sd)
     assert opener is not None
-    return live_call(DeviceSource(headset, sd=sd), system), opener
+    with live_call(DeviceSource(headset, sd=sd), system) as call:
+        reviver = SideReviver(
+            call.sources, {MIC: opener}, retry_s=0.2, make_watch=FakeWatch, relisting={MIC}
+        )
+        call.sources.watch(on_source_lost=reviver.lost)
+        try:
+            yield call, reviver
+        finally:
+            reviver.close()
 
 
 def test_a_portaudio_headset_beside_sound_server_system_audio_comes_back_mid_call() -> None:
     """Linux, a raw ALSA headset (PortAudio) in a call whose system audio libpulse records:
     the other side is no PortAudio stream, so the devices can be listed again."""
     sd = ReplugSoundDevice(devices=[OTHER, HEADSET], native=True)
-    call_opened, opener = headset_call(sd, SoundServerSide())
     back = threading.Event()
-    with call_opened as call:
-        reviver = SideReviver(
-            call.sources, {MIC: opener}, retry_s=0.2, make_watch=FakeWatch, relisting={MIC}
-        )
-        try:
-            call.sources.watch(on_source_lost=reviver.lost)
-            call.sources.watch(on_source_back=lambda _side, _text: back.set())
-            sd.plugged_next = [OTHER]  # unplugged: the first look finds only the other mic
-            began = time.monotonic()
-            call.read_while(lambda: sd.relisted < 1 and time.monotonic() - began < 10)
-            assert [side for side, _ in call.lost] == [MIC]
-            assert "continues for the system audio only until it is back" in call.lost[0][1]
-            assert not back.is_set()
-            sd.scenario, sd.plugged_next = Scenario(interval=0.05), [HEADSET, OTHER]  # back
-            call.read_while(lambda: not back.is_set() and time.monotonic() - began < 10)
-            assert back.is_set(), f"not taken back ({reviver.attempts} tries)"
-            call.you.clear()
-            call.read_while(lambda: len(call.you) < 10)
-            assert any(chunk != bytes(len(chunk)) for chunk in call.you), "nothing heard after"
-        finally:
-            reviver.close()
+    with headset_call(sd, SoundServerSide()) as (call, reviver):
+        call.sources.watch(on_source_back=lambda _side, _text: back.set())
+        sd.plugged_next = [OTHER]  # unplugged: the first look finds only the other mic
+        began = time.monotonic()
+        call.read_while(lambda: sd.relisted < 1 and time.monotonic() - began < 10)
+        assert [side for side, _ in call.lost] == [MIC]
+        assert "continues for the system audio only until it is back" in call.lost[0][1]
+        assert not back.is_set()
+        sd.scenario, sd.plugged_next = Scenario(interval=0.05), [HEADSET, OTHER]  # back
+        call.read_while(lambda: not back.is_set() and time.monotonic() - began < 10)
+        assert back.is_set(), f"not taken back ({reviver.attempts} tries)"
+        call.you.clear()
+        call.read_while(lambda: len(call.you) < 10)
+        assert any(chunk != bytes(len(chunk)) for chunk in call.you), "nothing heard after"
     assert sd.streams[-1].device == 0  # found under its new number
     assert sd.freed_open == [], "devices were listed again with a stream open"
 
@@ -256,21 +259,13 @@ def test_a_portaudio_side_beside_another_portaudio_stream_is_not_promised_back()
     mixer = FakeSoundDevice(devices=[device("Stereo Mix")], native=True)
     mixer.scenario = Scenario(interval=0.05)
     system = DeviceSource(list_input_devices(mixer)[0], sd=mixer)
-    call_opened, opener = headset_call(sd, system)
-    with call_opened as call:
-        reviver = SideReviver(
-            call.sources, {MIC: opener}, retry_s=0.2, make_watch=FakeWatch, relisting={MIC}
-        )
-        try:
-            call.sources.watch(on_source_lost=reviver.lost)
-            began = time.monotonic()
-            call.read_while(lambda: not call.lost and time.monotonic() - began < 10)
-            assert [side for side, _ in call.lost] == [MIC]
-            assert "until it is back" not in call.lost[0][1]
-            call.read_while(lambda: time.monotonic() - began < 3)
-            assert sd.relisted == 0 and reviver.attempts == 0
-        finally:
-            reviver.close()
+    with headset_call(sd, system) as (call, reviver):
+        began = time.monotonic()
+        call.read_while(lambda: not call.lost and time.monotonic() - began < 10)
+        assert [side for side, _ in call.lost] == [MIC]
+        assert "until it is back" not in call.lost[0][1]
+        call.read_while(lambda: time.monotonic() - began < 3)
+        assert sd.relisted == 0 and reviver.attempts == 0
     assert sd.freed_open == [] and all(s.closed for s in mixer.streams)
 
 
