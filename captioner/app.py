@@ -206,6 +206,7 @@ class CaptionerApp(QObject):
         self.session_actions = SessionActions(w, c, self.sessions, prefs, self.profanity, self)
         self.storage = StorageNotice(w, c, self.sessions, self)
         self.service_status = ServiceStatus(w, c, self)
+        self.service_status.noticeShown.connect(self.overlay_visibility.make_way)
         c.serviceChanged.connect(self.sessions.note_service)  # the model in use, journaled
         if self.tray is not None:
             self.tray.showWindowRequested.connect(w.bring_to_front)

@@ -28,6 +28,7 @@ class ElidedLabel(QLabel):
             return
         shown = metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
         painter = QPainter(self)
+        self.drawFrame(painter)  # a style sheet's border, as QLabel's own paint draws it
         self.style().drawItemText(
             painter,
             rect,

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-from PySide6.QtWidgets import QLabel
 
 from captioner.core.settings import Key, Settings
 from captioner.ui.controller import CaptionController
+from captioner.ui.elided_label import ElidedLabel
 from captioner.ui.main_menus import DONE_PLACING, PLACE_OVERLAY
 from captioner.ui.main_window import MainWindow
 from captioner.ui.overlay import CaptionOverlay
@@ -69,10 +69,13 @@ class OverlayVisibility(QObject):
         self.clearance = OverlayClearance(overlay, self)
         # Said in a permanent part of the status bar: its passing messages are the
         # engine's and the input's (each status change clears them).
-        self.away_label = QLabel(OUT_OF_SIGHT)
+        self.away_label = ElidedLabel(OUT_OF_SIGHT)
+        self.away_label.setObjectName("overlayAway")
         self.away_label.setToolTip(OUT_OF_SIGHT_TIP)
         self.away_label.setAccessibleDescription(OUT_OF_SIGHT_TIP)
         self.away_label.hide()
+        self._away = False  # the overlay stands out of sight (the label may make way)
+        self._making_way = False  # for a notice in the status bar (see make_way)
         window.statusBar().addPermanentWidget(self.away_label)
         self.clearance.outOfSight.connect(self._say_out_of_sight)
         controller.runningChanged.connect(self._on_running)
@@ -142,7 +145,7 @@ class OverlayVisibility(QObject):
         # Read from the overlay, not from what changed: held out of sight (not merely moved
         # aside) and wanted on screen. A run may start, and show it, while it stands aside.
         away = overlay.held and overlay.wanted_visible and not overlay.isVisible()
-        if away and self.away_label.isHidden() and self._window.isActiveWindow():
+        if away and not self._away and self._window.isActiveWindow():
             # A status bar's label is not read out when it appears: without this, a
             # screen-reader user lost the captions with nothing said (politely: the
             # user is busy in this window, and nothing is wrong).  Not for a dialog
@@ -153,7 +156,18 @@ class OverlayVisibility(QObject):
             )
             event.setPoliteness(QAccessible.AnnouncementPoliteness.Polite)
             QAccessible.updateAccessibility(event)
-        self.away_label.setVisible(away)
+        self._away = away
+        self.away_label.setVisible(away and not self._making_way)
+
+    def make_way(self, notice_shown: bool) -> None:
+        """The out-of-sight note steps out of the status bar while a notice is in it.
+
+        Short of room, the bar cut both by the same width, so a notice (a lost
+        device, an outage: news) ended in "…" beside a note that stands for as
+        long as the window has the focus and has already been said.
+        """
+        self._making_way = notice_shown
+        self._say_out_of_sight()
 
     def _on_running(self, running: bool) -> None:
         if running:

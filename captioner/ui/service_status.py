@@ -14,7 +14,7 @@ included, and every status change clears that message).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QSizePolicy
 
 from captioner.engines.base import ServiceSession
@@ -40,7 +40,14 @@ def model_tooltip(session: ServiceSession) -> str:
 
 
 class ServiceStatus(QObject):
-    """Keeps the main window's model label and notices in step with the controller."""
+    """Keeps the main window's model label and notices in step with the controller.
+
+    ``noticeShown(bool)`` says when a notice comes and goes: the bar's standing
+    notes (the overlay out of the way) make room for it, as the bar shares its
+    width evenly among the labels it must cut, and a notice is the news.
+    """
+
+    noticeShown = Signal(bool)
 
     def __init__(
         self, window: QMainWindow, controller: CaptionController, parent: QObject | None = None
@@ -59,7 +66,7 @@ class ServiceStatus(QObject):
         self.notice.hide()
         self._notice_timer = QTimer(self)
         self._notice_timer.setSingleShot(True)
-        self._notice_timer.timeout.connect(self.notice.hide)
+        self._notice_timer.timeout.connect(self._hide_notice)
         self._bar.addPermanentWidget(self.notice)
         self._bar.addPermanentWidget(self.label)
         controller.serviceChanged.connect(self.show_session)
@@ -80,6 +87,11 @@ class ServiceStatus(QObject):
         self.notice.setAccessibleName(message)
         self.notice.show()
         self._notice_timer.start(NOTICE_MS)
+        self.noticeShown.emit(True)
+
+    def _hide_notice(self) -> None:
+        self.notice.hide()
+        self.noticeShown.emit(False)
 
     def _on_running(self, running: bool) -> None:
         if running:  # a new run: the last run's model is no longer news

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAccessible, QGuiApplication, QWindow
 
@@ -44,8 +45,13 @@ def desktop_focus(monkeypatch) -> Iterator[None]:
         if not _is_overlay(window):
             kept[0] = window
 
+    def focus_window() -> QWindow | None:
+        # The window focused when the test began may be an earlier test's, deleted since.
+        window = kept[0]
+        return window if window is not None and shiboken6.isValid(window) else None
+
     app.focusWindowChanged.connect(note)
-    monkeypatch.setattr(QGuiApplication, "focusWindow", staticmethod(lambda: kept[0]))
+    monkeypatch.setattr(QGuiApplication, "focusWindow", staticmethod(focus_window))
     on_focus = OverlayClearance._on_focus
 
     def desktop_on_focus(clearance: OverlayClearance, window: QWindow | None) -> None:
@@ -169,3 +175,62 @@ def test_an_overlay_with_no_room_beside_the_window_in_use_says_where_it_went(
     qtbot.waitUntil(lambda: app.overlay.isVisible(), timeout=2000)
     assert not away.isVisible()
     assert len(heard) == 1  # its going is not announced: the captions are back on screen
+
+
+@pytest.fixture
+def main_sheet(qapp) -> Iterator[None]:
+    """The app's style sheet, as ``run_gui`` sets it (``make_app`` builds the app without it)."""
+    from captioner.ui.resources import read_text
+
+    qapp.setStyleSheet(read_text("main.qss"))
+    yield
+    qapp.setStyleSheet("")
+
+
+def _separated(label) -> bool:
+    """A line of the palette's mid colour down the label's left edge, set off from the text."""
+    image = label.grab().toImage()
+    mid = label.palette().mid().color().name()
+    return any(
+        all(image.pixelColor(x, y).name() == mid for y in range(image.height()))
+        for x in range(min(4, image.width()))
+    )
+
+
+def test_a_notice_is_not_cut_for_the_overlay_note_which_comes_back_after_it(
+    make_app, qtbot, desktop_focus, monkeypatch, main_sheet
+):
+    """Seen under Xvfb in a call: at 820 px the bar read "Listening · microphone lost
+    Overlay out of the way while you use Captioner Lost the audio device “usbheadset”: the
+    audio st…": three messages run together, and the news cut to make room for the note."""
+    app = make_app("--input-file", str(SHORT_CLIP))
+    area = app.window.screen().availableGeometry()
+    app.window.setGeometry(QRect(area.x(), area.y() + 40, 820, area.height() - 50))
+    focused(qtbot, app)
+    over_the_start_button(app)
+    away = app.overlay_visibility.away_label
+    heard = record_announcements(monkeypatch, captioner.ui.overlay_visibility)
+    start(qtbot, app)
+    qtbot.waitUntil(away.isVisible, timeout=2000)
+    assert _separated(away)  # set apart from the status line
+
+    service = app.service_status
+    notice = service.notice
+    news = "Lost the audio device “usbheadset”: it is not connected now (unplugged?)."
+    room = app.window.statusBar().width() - app.window.status_line.sizeHint().width()
+    wide = notice.fontMetrics().horizontalAdvance(news)
+    assert wide < room - 40 < wide + away.sizeHint().width()  # fits alone, not beside the note
+    service.show_notice(news, "")
+    qtbot.waitUntil(lambda: notice.isVisible() and not away.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: notice.width() >= wide, timeout=2000)  # whole, not "…"
+    assert _separated(notice)
+
+    service._notice_timer.timeout.emit()  # its 15 s are up
+    qtbot.waitUntil(lambda: away.isVisible() and not notice.isVisible(), timeout=2000)
+    assert len(heard) == 1  # the note was said once; making way and coming back say nothing
+    # The user switches to another app: the overlay is back, the note gone for good.
+    QGuiApplication.instance().focusWindowChanged.emit(None)
+    qtbot.waitUntil(lambda: app.overlay.isVisible(), timeout=2000)
+    service.show_notice(news, "")
+    service._notice_timer.timeout.emit()
+    assert not away.isVisible()
