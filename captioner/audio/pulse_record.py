@@ -20,16 +20,8 @@ chose.  A server that moves it all the same (pipewire-pulse maps the flag to
 ``node.dont-reconnect``) ends it too: see ``pa_stream_set_moved_callback``.
 
 The monitor of the output that is the default ("System audio — … — default")
-follows the default instead (``follow_default_output``): a user who plugs in
-headphones, as the echo hint asks, has the call's audio moved there by the
-desktop, and the old output's monitor would give silence, unsaid.  The stream's
-own context is subscribed to the server's changes (only those: a change of a
-default is one), and when the default output is another, or the followed one
-went while another became the default, the stream is remade on the new
-default's monitor: the old one let go first (no audio twice), the gap before
-the new one's first audio bridged with silence (see ``_arrived``: call mode's
-"Them" stays in step with "You").  Nothing wakes while nothing changes.  One
-whose output is gone when it opens records the default's monitor instead.
+follows the default instead (``follow_default_output``): see
+:mod:`captioner.audio.pulse_follow`.
 
 One thread of ours ("pulse-record") runs libpulse's plain ``pa_mainloop``
 and hands each 50 ms block on from it: no thread of libpulse's own, and no
@@ -51,10 +43,10 @@ from collections.abc import Callable
 from typing import Any
 
 from captioner.audio import pulse_lib as pa
+from captioner.audio.pulse_follow import FollowsDefaultOutput, bridge_seconds
 from captioner.audio.pulse_lib import PulseError, available, library
-from captioner.audio.sides import ALONE_AFTER_S
 
-__all__ = ["PulseError", "PulseRecordStream", "available", "library"]
+__all__ = ["PulseError", "PulseRecordStream", "available", "bridge_seconds", "library"]
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +57,7 @@ SERVER_GONE = "the sound server stopped (PipeWire or PulseAudio restarted?)"
 PA_ERR_NOENTITY = 5  # libpulse's error for a source the server does not have
 
 
-def bridge_seconds(since_last: float, came: float) -> float:
-    """Silence before a new stream's first audio (``came`` s of it, arriving ``since_last``
-    s after the old stream's last): see :meth:`PulseRecordStream._arrived`."""
-    return max(0.0, min(since_last, ALONE_AFTER_S) - came)
-
-
-class PulseRecordStream:
+class PulseRecordStream(FollowsDefaultOutput):
     """One recording stream; ``callback(block, frames, None, None)`` runs on its own thread.
 
     Opening connects at once (raising :class:`PulseError`); ``start`` begins
@@ -117,6 +103,7 @@ class PulseRecordStream:
         self._sink = (source or "").removesuffix(".monitor")  # the output recorded now
         self._orphaned = False  # its stream ended or moved: waiting for the new default
         self._last_data_at = 0.0  # when the stream last delivered audio
+        self._made_at = 0.0  # when the stream now recording was made
         self._bridge_from: float | None = None  # since a switch: the gap to fill (see _run)
         # Kept here: libpulse calls them for as long as the stream exists.
         self._on_state = pa.Notify(self._state_changed)
@@ -187,7 +174,7 @@ class PulseRecordStream:
         stream = lib.pa_stream_new(self._context, self._description, ctypes.byref(self._spec), None)
         if not stream:
             raise PulseError(self._message())
-        self._stream = stream
+        self._stream, self._made_at = stream, time.monotonic()
         lib.pa_stream_set_state_callback(stream, self._on_state, None)
         lib.pa_stream_set_moved_callback(stream, self._on_moved, None)
         # The server hands over one block at a time (fragsize): 50 ms, as PortAudio did.
@@ -254,64 +241,6 @@ class PulseRecordStream:
         elif self._named:  # to another source than the one asked for: that one is gone
             self._gone = True
 
-    def _server_changed(self, _context: int | None, event: int, _index: int, _data: Any) -> None:
-        """The server's defaults changed (the subscription asks for no other events)."""
-        if event & pa.FACILITY_MASK == pa.FACILITY_SERVER:
-            self._ask_default()
-
-    def _ask_default(self) -> None:
-        operation = self._lib.pa_context_get_server_info(self._context, self._on_server_info, None)
-        if not operation and self._orphaned:  # the context failed: the server is gone
-            self._gone = True
-        self._done(operation)
-
-    def _default_known(self, _context: int | None, info: Any, _data: Any) -> None:
-        name = info.contents.default_sink_name if info else None
-        if not name:  # no output left to follow (or no answer)
-            if self._orphaned:
-                self._gone = True
-            return
-        if name.decode(errors="replace") == self._sink:
-            if not self.active:  # opening: the default is the very output that failed
-                self._gone = True
-                return
-            # Still this one.  A stream ended while the server still names its output
-            # waits for the next change (or DeviceSource's stall check says it is lost).
-            return
-        self._done(
-            self._lib.pa_context_get_sink_info_by_name(
-                self._context, name, self._on_sink_info, None
-            )
-        )
-
-    def _sink_found(self, _context: int | None, info: Any, eol: int, _data: Any) -> None:
-        if eol or not info:  # the list's end, or that output went meanwhile: the next change
-            return
-        sink = info.contents.name.decode(errors="replace")
-        if sink == self._sink:  # an answer overtaken by a later switch
-            return
-        description = (info.contents.description or b"").decode(errors="replace") or sink
-        self._switch(sink, description)
-
-    def _switch(self, sink: str, description: str) -> None:
-        """Record ``sink``'s monitor instead; the old stream first goes, so no audio doubles."""
-        old, self._stream = self._stream, None
-        if old is not None:
-            self._release(old)
-        monitor = f"{sink}.monitor"
-        self._sink, self._orphaned = sink, False
-        try:
-            self._record(monitor)
-        except PulseError as exc:
-            log.warning("System audio cannot record the new default output %s: %s", monitor, exc)
-            self._gone = True
-            return
-        if self._last_data_at:
-            self._bridge_from = self._last_data_at
-        if self._switched_callback is not None:
-            self._switched_callback(description, monitor)
-        log.info("System audio follows the default output: now “%s” (%s)", description, monitor)
-
     def _run(self) -> None:
         lib, mainloop = self._lib, self._mainloop
         size, frames, callback, stop = self._bytes, self._frames, self._callback, self._stop
@@ -345,24 +274,6 @@ class PulseRecordStream:
                 self.lost_reason = SERVER_GONE
             self._free()
             self._finished_callback()
-
-    def _arrived(self, pending: bytearray, before: int) -> None:
-        """Audio came (``pending[before:]``); the first after a switch follows its gap's silence.
-
-        The gap runs from the old stream's last audio to the new one's first,
-        which arrives as it ends.  Call mode lines its sides up by when chunks
-        arrive, and frames "Them" with silence beside each chunk of "You" that
-        waited ``ALONE_AFTER_S`` for it: so the silence here fills the gap up to
-        that much, less the new audio's own length (it pairs with the chunks of
-        "You" heard meanwhile), and "Them" stays in step with "You".
-        """
-        now = time.monotonic()
-        if self._bridge_from is not None:
-            came = (len(pending) - before) / 2 / self._rate
-            gap = bridge_seconds(now - self._bridge_from, came)
-            pending[before:before] = bytes(round(gap * self._rate) * 2)
-            self._bridge_from = None
-        self._last_data_at = now
 
     def _done(self, operation: int | None) -> None:
         if operation:

@@ -10,6 +10,7 @@ choice stays on its output, and is lost with it.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 import wave
@@ -240,3 +241,32 @@ def test_call_mode_keeps_them_in_step_with_you_across_a_switch(pulse_server, out
     # -11 to 66 ms after one).
     limit = 0.06 if pulse_server.kind == "pulseaudio" else 0.1
     assert abs(lag) < limit, f"“Them” is {lag * 1000:.0f} ms off “You” after the switch"
+
+
+def test_a_recording_the_server_ends_goes_on_at_once_from_the_same_output(
+    pulse_server, outputs, caplog
+):
+    """A mixer's "kill", or a server hiccup, ends the recording of the default output
+    while that output is still there and still the default.  That was noticed only when
+    no audio had come for 3 s: a gap in the captions, then "system audio lost" for a
+    moment while the same monitor was opened again."""
+    speakers, _ = outputs
+    choice = choice_for(speakers)
+    caplog.set_level(logging.INFO, logger="captioner.audio.pulse_record")
+    capture = Capture(choice.make_source())
+    try:
+        capture.flows_after(time.monotonic() + 0.5)  # recording for a while
+        dropped = time.monotonic()
+        assert pulse_server.drop_recordings() >= 1
+        while time.monotonic() < dropped + 2.0:
+            capture.source.read(0.1)  # raises if the source counts as lost
+        times = [at for at, _ in capture.pushed if at >= dropped - 0.2] + [time.monotonic()]
+        gap = max(b - a for a, b in itertools.pairwise(times))
+        assert gap < 1.0, f"no audio for {gap:.2f} s after the recording was ended"
+        assert "recording again" in caplog.text
+        assert capture.source.name == choice.name  # the same output, not another
+        played = time.monotonic()
+        assert capture.play(speakers) is None
+        assert_the_whole_clip_once(samples(capture.since(played)))
+    finally:
+        capture.source.close()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox
 
 import captioner.ui.input_in_use
 from captioner.audio import pulse_lib
+from captioner.audio.pulse_follow import FollowsDefaultOutput
 from captioner.audio.sides import SYSTEM
 from captioner.core.settings import Key
 from tests.announced import Announcement, record_announcements
@@ -118,35 +119,24 @@ def test_in_call_mode_the_system_audio_picker_names_the_new_default_output(
     assert app.prefs.get(Key.CALL_SYSTEM_SOURCE) == f"System audio — {headset}"
 
 
-def test_system_audio_back_after_its_recording_was_dropped_still_follows_the_default(
-    make_app, qtbot, pulse_server: PulseServer, outputs, heard
-) -> None:
-    """The sound server drops the app's recording mid-run (a mixer, a server hiccup):
-    the run waits and records again, from a new stream. Before, the picker stopped
-    following the default output from then on: it named the speakers while the
-    captions came from the headset."""
-    speakers, headset = outputs
-    app = make_app("--engine", "offline")
+def dropped_mid_run(app, qtbot, pulse_server: PulseServer, speakers: str) -> list[str]:
+    """A run on the speakers' "— default" whose recording the server ends once audio has
+    come (a mixer's "kill", a server hiccup); every status said from then on (one may
+    last only as long as a reopening: a few ms)."""
     watched(app, qtbot)
-    picker = app.window.input_combo
-    pick_monitor(picker, f"{speakers}.monitor")
+    pick_monitor(app.window.input_combo, f"{speakers}.monitor")
     app.start_captioning()
     qtbot.waitUntil(lambda: "Listening" in app.window.status_text(), timeout=LISTENING_MS)
-    # Every status said, not only the one shown when looked at: the monitor is still
-    # there, so "lost" may last only as long as one reopening (a few ms).
+    qtbot.wait(1000)  # a monitor gives audio (silence at least) from the start
     seen: list[str] = []
     app.controller.statusChanged.connect(lambda text, _error: seen.append(text))
-
     assert pulse_server.drop_recordings() >= 1
-    # PulseAudio ends the stream; PipeWire stops feeding it, a stall the app notices in 3 s.
-    qtbot.waitUntil(lambda: any("system audio lost" in text for text in seen), timeout=WAIT_MS)
-    lost = next(i for i, text in enumerate(seen) if "system audio lost" in text)
-    qtbot.waitUntil(
-        lambda: any(t.startswith("Listening") and "lost" not in t for t in seen[lost:]),
-        timeout=WAIT_MS,
-    )
-    assert app.controller.running
+    return seen
 
+
+def still_follows(app, qtbot, pulse_server: PulseServer, headset: str, heard) -> None:
+    assert app.controller.running
+    picker = app.window.input_combo
     pulse_server.set_default_sink(headset)
     followed = f"System audio — {headset} — default"
     qtbot.waitUntil(lambda: picker.currentText() == followed, timeout=WAIT_MS)
@@ -158,3 +148,39 @@ def test_system_audio_back_after_its_recording_was_dropped_still_follows_the_def
     ]
     app.controller.stop()
     qtbot.waitUntil(lambda: not app.controller.running, timeout=WAIT_MS)
+
+
+def test_a_recording_the_server_ends_mid_run_goes_on_unsaid_and_still_follows(
+    make_app, qtbot, pulse_server: PulseServer, outputs, heard
+) -> None:
+    """The output is still there and still the default: its monitor is recorded again at
+    once.  Before, the app noticed only when no audio had come for 3 s, then said "system
+    audio lost" for as long as opening the same monitor again took."""
+    speakers, headset = outputs
+    app = make_app("--engine", "offline")
+    seen = dropped_mid_run(app, qtbot, pulse_server, speakers)
+    qtbot.wait(4000)  # past the stall check's 3 s
+    assert not any("lost" in text for text in seen), seen
+    assert "Listening" in app.window.status_text()
+    still_follows(app, qtbot, pulse_server, headset, heard)
+
+
+def test_system_audio_back_after_its_recording_was_dropped_still_follows_the_default(
+    make_app, qtbot, pulse_server: PulseServer, outputs, heard, monkeypatch
+) -> None:
+    """A recording that cannot be made again at once (a new stream the server ends before
+    it gives audio, as when its output is going) is lost, waited for, and opened again:
+    the run records from a new source.  Before, the picker stopped following the default
+    output from then on: it named the speakers while the captions came from the headset."""
+    monkeypatch.setattr(FollowsDefaultOutput, "_record_again", lambda _stream: None)
+    speakers, headset = outputs
+    app = make_app("--engine", "offline")
+    seen = dropped_mid_run(app, qtbot, pulse_server, speakers)
+    # Not recorded again: no audio comes, a stall the app notices in 3 s.
+    qtbot.waitUntil(lambda: any("system audio lost" in text for text in seen), timeout=WAIT_MS)
+    lost = next(i for i, text in enumerate(seen) if "system audio lost" in text)
+    qtbot.waitUntil(
+        lambda: any(t.startswith("Listening") and "lost" not in t for t in seen[lost:]),
+        timeout=WAIT_MS,
+    )
+    still_follows(app, qtbot, pulse_server, headset, heard)
