@@ -214,12 +214,16 @@ def test_a_notice_is_not_cut_for_the_overlay_note_which_comes_back_after_it(
     qtbot.waitUntil(away.isVisible, timeout=2000)
     assert _separated(away)  # set apart from the status line
 
+    qtbot.waitUntil(lambda: app.window.status_text().startswith("Listening"), timeout=RUN_BOUND_MS)
     service = app.service_status
     notice = service.notice
     news = "Lost the audio device “usbheadset”: it is not connected now (unplugged?)."
-    room = app.window.statusBar().width() - app.window.status_line.sizeHint().width()
     wide = notice.fontMetrics().horizontalAdvance(news)
-    assert wide < room - 40 < wide + away.sizeHint().width()  # fits alone, not beside the note
+    # A window with room for the notice alone, not for the note beside it.
+    beside = app.window.status_line.sizeHint().width() + away.sizeHint().width() // 2 + 40
+    app.window.resize(max(beside + wide, app.window.minimumSizeHint().width()), app.window.height())
+    room = app.window.statusBar().width() - app.window.status_line.sizeHint().width()
+    assert wide < room - 20 < wide + away.sizeHint().width()
     service.show_notice(news, "")
     qtbot.waitUntil(lambda: notice.isVisible() and not away.isVisible(), timeout=2000)
     qtbot.waitUntil(lambda: notice.width() >= wide, timeout=2000)  # whole, not "…"
