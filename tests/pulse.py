@@ -154,18 +154,37 @@ class PulseServer:
         wait_until_ready(self)
 
     def drop_recordings(self) -> int:
-        """End every recording stream the server has, as a mixer's "kill" or a server
-        hiccup does (pactl cannot); how many were ended.
+        """End every recording stream a client has, as a mixer's "kill" or a server
+        hiccup does (pactl cannot); how many were ended.  Not a module's own (a remapped
+        microphone reads its master through one: killed, the microphone goes with it).
 
-        Through the app's own libpulse loader and bounded main-loop steps.
+        Through the app's own libpulse loader and bounded main-loop steps.  PipeWire
+        now and then answers a kill and ends nothing: asked again until they are gone.
         """
+        indexes = self._client_recordings()
+        left = indexes
+        for _ in range(5):
+            self._kill_source_outputs(left)
+            deadline = time.monotonic() + 1.0
+            while (left := [i for i in self._client_recordings() if i in left]) and (
+                time.monotonic() < deadline
+            ):
+                time.sleep(0.05)
+            if not left:
+                return len(indexes)
+        raise RuntimeError(f"the server did not end recordings {left}")
+
+    def _client_recordings(self) -> list[int]:
+        # index, source, client ("-": none, a module's own), driver, sample spec
+        rows = [
+            line.split("\t") for line in self.pactl("list", "short", "source-outputs").splitlines()
+        ]
+        return [int(row[0]) for row in rows if len(row) > 2 and row[2] != "-"]
+
+    def _kill_source_outputs(self, indexes: list[int]) -> None:
         from captioner.audio import pulse_lib as pa
         from captioner.audio.pulse_query import _run_until
 
-        indexes = [
-            int(line.split()[0])
-            for line in self.pactl("list", "short", "source-outputs").splitlines()
-        ]
         lib = pa.library()
         assert lib is not None, "libpulse is not installed"
         kill = lib.pa_context_kill_source_output  # not one the app declares: declared here
@@ -193,7 +212,6 @@ class PulseServer:
             lib.pa_context_disconnect(context)
             lib.pa_context_unref(context)
             lib.pa_mainloop_free(mainloop)
-        return len(indexes)
 
     def remove_sink(self, name: str) -> None:
         """Unload a sink (its monitor vanishes with it) or a microphone made here."""

@@ -27,7 +27,6 @@ from collections.abc import Callable
 from typing import Any
 
 from captioner.audio import pulse_lib as pa
-from captioner.audio.pulse_lib import PulseError
 from captioner.audio.sides import ALONE_AFTER_S
 
 log = logging.getLogger("captioner.audio.pulse_record")  # one logger for the recording
@@ -58,10 +57,10 @@ class FollowsDefaultOutput:
     _on_sink_info: Any
     active: bool
 
-    def _record(self, source: str | None) -> int:
+    def _record_anew(self, source: str | None) -> bool:
         raise NotImplementedError
 
-    def _release(self, stream: int) -> None:
+    def _record_again(self, source: str | None) -> None:
         raise NotImplementedError
 
     def _done(self, operation: int | None) -> None:
@@ -92,7 +91,8 @@ class FollowsDefaultOutput:
                 # still there and still the default (a mixer's "kill", a server
                 # hiccup): the same monitor again, at once.  Waiting, the stall check
                 # said "system audio lost" 3 s later and reopened it all the same.
-                self._record_again()
+                self._orphaned = False
+                self._record_again(f"{self._sink}.monitor")
             # Else still this one, or a remade stream that failed before any audio:
             # the next change, or DeviceSource's stall check says it is lost.
             return
@@ -120,27 +120,10 @@ class FollowsDefaultOutput:
             self._switched_callback(description, monitor)
         log.info("System audio follows the default output: now “%s” (%s)", description, monitor)
 
-    def _record_again(self) -> None:
-        """The followed output's monitor recorded by a new stream (its last one ended)."""
-        if self._record_monitor(self._sink):
-            log.info("System audio: the sound server ended its recording; recording again")
-
     def _record_monitor(self, sink: str) -> bool:
         """A new stream on ``sink``'s monitor in place of the last; False: none (gone)."""
-        old, self._stream = self._stream, None
-        if old is not None:
-            self._release(old)
-        monitor = f"{sink}.monitor"
         self._sink, self._orphaned = sink, False
-        try:
-            self._record(monitor)
-        except PulseError as exc:
-            log.warning("System audio cannot record the output %s: %s", monitor, exc)
-            self._gone = True
-            return False
-        if self._last_data_at:
-            self._bridge_from = self._last_data_at
-        return True
+        return self._record_anew(f"{sink}.monitor")
 
     def _arrived(self, pending: bytearray, before: int) -> None:
         """Audio came (``pending[before:]``); the first after a switch follows its gap's silence.

@@ -121,6 +121,7 @@ _PROTOTYPES: dict[str, tuple[Any, list[Any]]] = {
     "pa_context_get_sink_info_by_name": (_P, [_P, _S, SinkInfoCallback, _P]),
     "pa_context_get_sink_info_list": (_P, [_P, SinkInfoCallback, _P]),
     "pa_context_get_source_info_list": (_P, [_P, SourceInfoCallback, _P]),
+    "pa_context_get_source_info_by_name": (_P, [_P, _S, SourceInfoCallback, _P]),
     "pa_operation_unref": (None, [_P]),
     "pa_stream_new": (_P, [_P, _S, ctypes.POINTER(SampleSpec), _P]),
     "pa_stream_connect_record": (_I, [_P, _S, ctypes.POINTER(BufferAttr), _I]),

@@ -63,7 +63,10 @@ class PulseRecordStream(FollowsDefaultOutput):
     Opening connects at once (raising :class:`PulseError`); ``start`` begins
     reading.  When the server ends the stream (the source was removed, the
     server quit) or moves it, ``active`` turns False and ``finished_callback``
-    runs; no audio read after that is handed on.
+    runs; no audio read after that is handed on.  One the server ended while its
+    source is still there (a mixer's "kill", a hiccup) is made again at once and
+    ``remade_callback()`` runs: its first audio may take a moment (see
+    ``_ask_source``).
 
     ``follow_default_output`` (the default output's monitor: see the module):
     each time the stream is remade on another output's monitor,
@@ -82,6 +85,7 @@ class PulseRecordStream(FollowsDefaultOutput):
         finished_callback: Callable[[], None],
         follow_default_output: bool = False,
         switched_callback: Callable[[str, str], None] | None = None,
+        remade_callback: Callable[[], None] | None = None,
     ) -> None:
         lib = library()
         if lib is None:
@@ -89,6 +93,7 @@ class PulseRecordStream(FollowsDefaultOutput):
         self._lib = lib
         self._callback, self._finished_callback = callback, finished_callback
         self._switched_callback = switched_callback
+        self._remade_callback = remade_callback
         self._frames = blocksize
         self._bytes = blocksize * 2
         self._rate = samplerate
@@ -98,6 +103,8 @@ class PulseRecordStream(FollowsDefaultOutput):
         self._ended = threading.Lock()  # held while the handles are freed, and by abort()'s wakeup
         self._gone = False  # the server ended or moved the stream (set on the reading thread)
         self._named = True  # a source asked for by name (see _connect)
+        self._source = source  # as asked (None: the server's default, or $PULSE_SOURCE)
+        self._source_seen = False  # asked again after its stream ended: the server has it
         # Following the default output (all on the reading thread once started):
         self._follow = bool(follow_default_output and source)
         self._sink = (source or "").removesuffix(".monitor")  # the output recorded now
@@ -111,6 +118,7 @@ class PulseRecordStream(FollowsDefaultOutput):
         self._on_event = pa.Subscribed(self._server_changed)
         self._on_server_info = pa.ServerInfoCallback(self._default_known)
         self._on_sink_info = pa.SinkInfoCallback(self._sink_found)
+        self._on_source_info = pa.SourceInfoCallback(self._source_found)
         self.active = False
         self.lost_reason: str | None = None  # set when it ends by itself, if known
         self._mainloop: int | None = lib.pa_mainloop_new()
@@ -229,8 +237,59 @@ class PulseRecordStream(FollowsDefaultOutput):
         if self._follow and self.active:  # its output was removed: on to the new default?
             self._orphaned = True
             self._ask_default()
+        elif self.active and self._last_data_at > self._made_at:
+            self._ask_source()  # it was recording: the same source again, if still there
         else:
             self._gone = True
+
+    def _ask_source(self) -> None:
+        """A stream that gave audio ended: a mixer's "kill", a server hiccup, or its device
+        going.  If the server still has the source, it is recorded again at once (the stall
+        check, then the wait for a lost device, took seconds and said "lost" and "back" for
+        nothing); if not, it is lost.  A new stream that ends before any audio is not asked
+        about again: that source is going."""
+        if self._source is None:  # the server's default (or $PULSE_SOURCE's) whatever it is now
+            self._record_again(None)
+            return
+        self._source_seen = False
+        operation = self._lib.pa_context_get_source_info_by_name(
+            self._context, self._source.encode(), self._on_source_info, None
+        )
+        if not operation:  # the context failed: the server is gone
+            self._gone = True
+        self._done(operation)
+
+    def _source_found(self, _context: int | None, info: Any, eol: int, _data: Any) -> None:
+        if eol == 0 and info:
+            self._source_seen = True
+            self._record_again(self._source)
+        elif not self._source_seen:  # the answer's end (or an error) without the source
+            self._gone = True
+
+    def _record_again(self, source: str | None) -> None:
+        if self._record_anew(source):
+            if self._remade_callback is not None:  # a new stream: the start's grace
+                self._remade_callback()
+            log.info(
+                "Recording %s again: the sound server ended its stream",
+                source or "the default source",
+            )
+
+    def _record_anew(self, source: str | None) -> bool:
+        """A new stream on ``source`` in place of the last, which goes first (no audio twice);
+        False: none could be made (said gone).  Its first audio follows the gap's silence."""
+        old, self._stream = self._stream, None
+        if old is not None:
+            self._release(old)
+        try:
+            self._record(source)
+        except PulseError as exc:
+            log.warning("Cannot record %s: %s", source or "the default source", exc)
+            self._gone = True
+            return False
+        if self._last_data_at:
+            self._bridge_from = self._last_data_at
+        return True
 
     def _moved(self, stream: int | None, _userdata: int | None) -> None:
         if stream != self._stream:

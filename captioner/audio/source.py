@@ -43,8 +43,7 @@ from captioner.audio.pulse_monitor import SYSTEM_AUDIO_PREFIX
 from captioner.audio.stall_watch import StallWatch
 
 CHUNK_SECONDS = CHUNK_MS / 1000
-# How often a blocked read() wakes up to notice a vanished device or a close().
-_POLL_SECONDS = 0.1
+_POLL_SECONDS = 0.1  # how often a blocked read() wakes to notice a lost device or close()
 
 __all__ = ["CHUNK_SECONDS", "DEVICE_OPEN_LOCK", "DeviceSource", "pulse_source_selected"]
 
@@ -207,6 +206,7 @@ class DeviceSource:
                 finished_callback=self._on_finished,
                 follow_default_output=self.follows_default_output,
                 switched_callback=self._restarted,
+                remade_callback=self._stall.started,
             )
         except pulse_record.PulseError as exc:
             raise AudioError(f"Cannot open “{self.name}”: {reason(exc)}.") from exc

@@ -10,6 +10,8 @@ it from the moment of the removal, and the app's own stall limit is kept.
 
 from __future__ import annotations
 
+import itertools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -208,3 +210,49 @@ def test_the_servers_default_follows_a_new_default_when_its_microphone_goes(puls
         pulse_server.remove_sink(headset_out)
     assert error is None, error
     assert loudest(after) > 0.05, "nothing heard from the new default microphone"
+
+
+@pytest.mark.parametrize("asked", ["by name", "the server's default"])
+def test_a_microphone_whose_recording_the_server_ends_goes_on_at_once(
+    pulse_server, room, asked, caplog
+):
+    """A mixer's "kill", or a server hiccup, ends the recording of a microphone that is
+    still there.  The stall check noticed it 3 s later, then the app's wait for a lost
+    device opened it again: "lost", then "back" (said to screen readers too), for nothing.
+    Unplugged, it is still lost at once (the tests above)."""
+    headset_out = pulse_server.create_sink()
+    headset = pulse_server.create_microphone("USB Headset Microphone", hears=headset_out)
+    pulse_server.set_default_source(headset)
+    named = asked == "by name"
+    device = sound_server_input(headset, "USB Headset Microphone") if named else None
+    source = DeviceSource(
+        device or sound_server_input("", "pulse"), stall_seconds=APP_STALL_SECONDS
+    )
+    caplog.set_level(logging.INFO, logger="captioner.audio.pulse_record")
+    pushed: list[tuple[float, bytes]] = []
+    source.push_to(lambda chunk: pushed.append((time.monotonic(), chunk)))
+    try:
+        source.open()
+        deadline = time.monotonic() + 10
+        while not pushed or time.monotonic() - pushed[0][0] < 0.5:
+            assert time.monotonic() < deadline, "no audio from the microphone"
+            source.read(0.1)
+        dropped = time.monotonic()
+        assert pulse_server.drop_recordings() >= 1
+        while time.monotonic() < dropped + APP_STALL_SECONDS + 1.0:
+            source.read(0.1)  # raises if it counts as lost
+        times = [at for at, _ in pushed if at >= dropped - 0.2] + [time.monotonic()]
+        gap = max(b - a for a, b in itertools.pairwise(times))
+        # The stall check said "lost" after 3 s; a new stream's first audio may take ~1-2 s.
+        assert gap < APP_STALL_SECONDS, f"no audio for {gap:.2f} s after the recording ended"
+        assert "again: the sound server ended its stream" in caplog.text
+        spoke = time.monotonic()
+        with playing(CLIP_0890, headset_out):  # the user speaks into the same microphone
+            while time.monotonic() - spoke < 3.0:
+                source.read(0.2)
+        assert loudest([chunk for at, chunk in pushed if at >= spoke]) > 0.05
+    finally:
+        source.close()
+        pulse_server.set_default_source(pulse_server.monitor)
+        pulse_server.remove_sink(headset)
+        pulse_server.remove_sink(headset_out)

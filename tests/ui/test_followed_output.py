@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QComboBox
 
 import captioner.ui.input_in_use
 from captioner.audio import pulse_lib
-from captioner.audio.pulse_follow import FollowsDefaultOutput
+from captioner.audio.pulse_record import PulseRecordStream
 from captioner.audio.sides import SYSTEM
 from captioner.core.settings import Key
 from tests.announced import Announcement, record_announcements
@@ -172,7 +172,7 @@ def test_system_audio_back_after_its_recording_was_dropped_still_follows_the_def
     it gives audio, as when its output is going) is lost, waited for, and opened again:
     the run records from a new source.  Before, the picker stopped following the default
     output from then on: it named the speakers while the captions came from the headset."""
-    monkeypatch.setattr(FollowsDefaultOutput, "_record_again", lambda _stream: None)
+    monkeypatch.setattr(PulseRecordStream, "_record_again", lambda _stream, _source: None)
     speakers, headset = outputs
     app = make_app("--engine", "offline")
     seen = dropped_mid_run(app, qtbot, pulse_server, speakers)
