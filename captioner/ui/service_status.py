@@ -64,7 +64,9 @@ class ServiceStatus(QObject):
         self.notice.setObjectName("serviceNotice")
         self.notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.notice.hide()
-        self._notice_timer = QTimer(self)
+        # The notice's own: it goes with the window (a timer of ours firing after the
+        # window was deleted raised on the dead label, during the next test or at exit).
+        self._notice_timer = QTimer(self.notice)
         self._notice_timer.setSingleShot(True)
         self._notice_timer.timeout.connect(self._hide_notice)
         self._bar.addPermanentWidget(self.notice)

@@ -7,6 +7,7 @@ Real SDK against the fake v3 server, which names another model in
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMainWindow
+from shiboken6 import isValid
 
 from captioner.engines.assemblyai import AssemblyAIConfig, AssemblyAIEngine
 from captioner.engines.base import EngineListener, ServiceSession
@@ -111,3 +112,23 @@ def test_a_long_notice_gives_way_to_the_status_line_and_says_it_is_cut(make_app,
     for _ in range(3):
         qtbot.wait(20)
     assert label.height() < 2 * label.fontMetrics().height()
+
+
+def test_a_notice_shown_as_the_window_goes_leaves_nothing_to_fire_after_it(
+    qtbot, monkeypatch
+) -> None:
+    # Its hiding timer outlived the window: firing 15 s later on the deleted label raised
+    # "Internal C++ object (ElidedLabel) already deleted" in whatever ran then.
+    import captioner.ui.service_status as service_status
+
+    monkeypatch.setattr(service_status, "NOTICE_MS", 50)
+    controller, window = CaptionController(), QMainWindow()
+    status = ServiceStatus(window, controller, parent=controller)
+    shown: list[bool] = []
+    status.noticeShown.connect(shown.append)
+    window.show()
+    status.show_notice("Lost the audio device “usbheadset”.", "")
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not isValid(status.notice), timeout=2000)
+    qtbot.wait(200)  # past NOTICE_MS: an exception in the event loop fails the test
+    assert shown == [True]
