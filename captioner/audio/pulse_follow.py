@@ -66,6 +66,12 @@ class FollowsDefaultOutput:
     def _done(self, operation: int | None) -> None:
         raise NotImplementedError
 
+    def _gave_audio(self) -> bool:
+        """Whether the stream now recording delivered audio since it was made: only such a
+        stream, ended by the server, is made again (one that fails at once: its source is
+        going, and trying again would loop)."""
+        return self._last_data_at > self._made_at
+
     def _server_changed(self, _context: int | None, event: int, _index: int, _data: Any) -> None:
         """The server's defaults changed (the subscription asks for no other events)."""
         if event & pa.FACILITY_MASK == pa.FACILITY_SERVER:
@@ -86,7 +92,7 @@ class FollowsDefaultOutput:
         if name.decode(errors="replace") == self._sink:
             if not self.active:  # opening: the default is the very output that failed
                 self._gone = True
-            elif self._orphaned and self._last_data_at > self._made_at:
+            elif self._orphaned and self._gave_audio():
                 # The server ended a stream that was recording while its output is
                 # still there and still the default (a mixer's "kill", a server
                 # hiccup): the same monitor again, at once.  Waiting, the stall check

@@ -104,7 +104,6 @@ class PulseRecordStream(FollowsDefaultOutput):
         self._gone = False  # the server ended or moved the stream (set on the reading thread)
         self._named = True  # a source asked for by name (see _connect)
         self._source = source  # as asked (None: the server's default, or $PULSE_SOURCE)
-        self._source_seen = False  # asked again after its stream ended: the server has it
         # Following the default output (all on the reading thread once started):
         self._follow = bool(follow_default_output and source)
         self._sink = (source or "").removesuffix(".monitor")  # the output recorded now
@@ -237,7 +236,7 @@ class PulseRecordStream(FollowsDefaultOutput):
         if self._follow and self.active:  # its output was removed: on to the new default?
             self._orphaned = True
             self._ask_default()
-        elif self.active and self._last_data_at > self._made_at:
+        elif self.active and self._gave_audio():
             self._ask_source()  # it was recording: the same source again, if still there
         else:
             self._gone = True
@@ -251,7 +250,6 @@ class PulseRecordStream(FollowsDefaultOutput):
         if self._source is None:  # the server's default (or $PULSE_SOURCE's) whatever it is now
             self._record_again(None)
             return
-        self._source_seen = False
         operation = self._lib.pa_context_get_source_info_by_name(
             self._context, self._source.encode(), self._on_source_info, None
         )
@@ -260,11 +258,11 @@ class PulseRecordStream(FollowsDefaultOutput):
         self._done(operation)
 
     def _source_found(self, _context: int | None, info: Any, eol: int, _data: Any) -> None:
-        if eol == 0 and info:
-            self._source_seen = True
-            self._record_again(self._source)
-        elif not self._source_seen:  # the answer's end (or an error) without the source
+        # The source (eol 0), then the answer's end (1); no such source: an error (-1).
+        if eol < 0:
             self._gone = True
+        elif eol == 0 and info:
+            self._record_again(self._source)
 
     def _record_again(self, source: str | None) -> None:
         if self._record_anew(source):
