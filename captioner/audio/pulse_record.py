@@ -247,13 +247,16 @@ class PulseRecordStream(FollowsDefaultOutput):
         check, then the wait for a lost device, took seconds and said "lost" and "back" for
         nothing); if not, it is lost.  A new stream that ends before any audio is not asked
         about again: that source is going."""
+        if self._lib.pa_context_get_state(self._context) != pa.CONTEXT_READY:
+            self._gone = True  # the server itself quit: every stream ended with it
+            return
         if self._source is None:  # the server's default (or $PULSE_SOURCE's) whatever it is now
             self._record_again(None)
             return
         operation = self._lib.pa_context_get_source_info_by_name(
             self._context, self._source.encode(), self._on_source_info, None
         )
-        if not operation:  # the context failed: the server is gone
+        if not operation:  # the context failed meanwhile: the server is gone
             self._gone = True
         self._done(operation)
 
