@@ -319,7 +319,7 @@ def run_gui(args: argparse.Namespace) -> int:
         for request in requests:
             handle(request)
         hotkey.append(GlobalHotkey())
-        # A turn of its own (python-xlib's import and the grab), and with --start only
+        # A turn of its own (an X connection and the grab), and with --start only
         # once the session has opened: it would delay the first caption (issue 14).
         after_opening(
             captioner.controller,

@@ -4,8 +4,9 @@ With ``--start`` the session is what the user launched the app for, and
 every moment of CPU before the service says ``Begin`` delays the first
 caption: the app is CPU-bound until then (its CPU time at ``Begin`` equals the
 wall time, ``benchmarks/startup.py``).  Work nobody needs in that second, such
-as grabbing the global shortcut (python-xlib's import, an X connection and a
-listening thread: ~70 ms of CPU), goes after it instead of competing with it.
+as grabbing the global shortcut (an X connection and a listening thread; with
+python-xlib, before ``ui/xcb_grab.py``, ~70 ms of CPU), goes after it instead of
+competing with it.
 """
 
 from __future__ import annotations

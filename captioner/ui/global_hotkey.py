@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import select
 import threading
 from collections.abc import Callable
@@ -20,10 +19,13 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, Signal
 
 from captioner.ui.gui_relay import to_gui
+from captioner.ui.xcb_grab import CONTROL, LOCK, MOD1, MOD2, SHIFT, KeyGrabber, XcbError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOTKEY_TEXT = "Ctrl+Alt+Shift+L"
+_KEYSYM_L = 0x6C  # XK_l
+_BASE = CONTROL | MOD1 | SHIFT
 
 
 class GlobalHotkey(QObject):
@@ -47,51 +49,32 @@ class GlobalHotkey(QObject):
 
     def start(self) -> bool:
         """Grab the keys; False (with :attr:`problem` set) when that is not possible."""
-        try:
-            from Xlib import XK, X, error
-            from Xlib.display import Display
-        except ImportError:
-            self.problem = "python-xlib is not installed; no global shortcut."
-            return False
         name = self._display_name or os.environ.get("DISPLAY", "")
-        local = re.fullmatch(r":(\d+)(\.\d+)?", name)
-        if not name or (local and not os.path.exists(f"/tmp/.X11-unix/X{local.group(1)}")):
-            # Checked first: python-xlib leaks its socket when the connection fails.
-            self.problem = f"No X display for a global shortcut ({name or 'DISPLAY is not set'})."
+        if not name:
+            self.problem = "No X display for a global shortcut (DISPLAY is not set)."
             return False
         try:
-            display = Display(self._display_name)
-        except Exception as exc:  # no X server (Wayland without XWayland, headless)
+            grabber = KeyGrabber(self._display_name)
+        except XcbError as exc:  # no X server (Wayland without XWayland, headless)
             self.problem = f"No X display for a global shortcut ({exc})."
             return False
-        root = display.screen().root
-        keycode = display.keysym_to_keycode(XK.string_to_keysym("l"))
-        base = X.ControlMask | X.Mod1Mask | X.ShiftMask
-        failed: list[error.XError] = []
-
-        def refused(err: error.XError, *_request: object) -> bool:
-            failed.append(err)
-            return True  # handled: python-xlib prints the errors nobody handled
-
+        keycode = grabber.keycode(_KEYSYM_L)
+        if keycode is None:
+            self.problem = "No L key on this keyboard layout; no global shortcut."
+            grabber.close()
+            return False
         # Grab with and without NumLock (Mod2) and CapsLock (Lock), which X
         # counts as modifiers: otherwise the shortcut dies when NumLock is on.
-        for extra in (0, X.Mod2Mask, X.LockMask, X.Mod2Mask | X.LockMask):
-            root.grab_key(
-                keycode,
-                base | extra,
-                True,
-                X.GrabModeAsync,
-                X.GrabModeAsync,
-                onerror=refused,
-            )
-            self._grabs.append((keycode, base | extra))
-        display.sync()
-        if failed:
-            self.problem = f"{DEFAULT_HOTKEY_TEXT} is already taken by another application."
-            display.close()
-            self._grabs.clear()
-            return False
-        self._display = display
+        for extra in (0, MOD2, LOCK, MOD2 | LOCK):
+            if grabber.grab(keycode, _BASE | extra):
+                self.problem = f"{DEFAULT_HOTKEY_TEXT} is already taken by another application."
+                for taken in self._grabs:
+                    grabber.ungrab(*taken)
+                grabber.close()
+                self._grabs.clear()
+                return False
+            self._grabs.append((keycode, _BASE | extra))
+        self._display = grabber
         self._stop.clear()
         self._lost = False
         self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
@@ -103,25 +86,20 @@ class GlobalHotkey(QObject):
         return True
 
     def _listen(self) -> None:
-        from Xlib import X
-
-        display = self._display
-        assert display is not None
+        grabber = self._display
+        assert grabber is not None
         try:
             while not self._stop.is_set():
-                if not display.pending_events():
-                    select.select([display.fileno(), self._wake[0]], [], [])
-                    continue
-                event = display.next_event()
-                if event.type == X.KeyPress:
+                for _ in range(grabber.key_presses()):
                     self._pressed(None)
-        except Exception as exc:  # the X server went away (the session is ending)
+                select.select([grabber.fileno(), self._wake[0]], [], [])
+        except (XcbError, OSError) as exc:  # the X server went away (the session is ending)
             self._lost = True
-            log.info("Global shortcut: lost the X display (%s)", type(exc).__name__)
+            log.info("Global shortcut: lost the X display (%s)", exc)
 
     def stop(self) -> None:
-        display = self._display
-        if display is None:
+        grabber = self._display
+        if grabber is None:
             return
         self._stop.set()
         os.write(self._wake[1], b"x")
@@ -131,16 +109,10 @@ class GlobalHotkey(QObject):
             os.close(fd)
         self._display = None
         grabs, self._grabs = self._grabs, []
-        if self._lost:
-            return  # no server to ungrab from: its grabs went with it
-        try:
-            root = display.screen().root
+        if not (self._lost or grabber.broken()):  # else its grabs went with the server
             for keycode, modifiers in grabs:
-                root.ungrab_key(keycode, modifiers)
-            display.sync()
-            display.close()
-        except Exception as exc:  # the server went away between the check and here
-            log.info("Global shortcut: could not ungrab (%s)", type(exc).__name__)
+                grabber.ungrab(keycode, modifiers)
+        grabber.close()
 
 
 def grab_for(
@@ -151,8 +123,8 @@ def grab_for(
 ) -> None:
     """Grab the shortcut where the platform allows it and route its presses.
 
-    Called once the window shows: importing python-xlib and grabbing the keys
-    took 55-120 ms, which delayed the first paint (issue 14).  ``announce``
+    Called once the window shows: importing python-xlib (before xcb_grab) and
+    grabbing the keys took 55-120 ms, which delayed the first paint (issue 14).  ``announce``
     gets the combination's text (the locked overlay's label says it).
     """
     if platform == "xcb" and hotkey.start():

@@ -40,6 +40,31 @@ def test_the_shortcut_works_whichever_window_has_focus(qtbot, x_display: str, ca
         hotkey.stop()
 
 
+def press(display: str, *keys: str) -> None:
+    subprocess.run(["xdotool", "key", *keys], env={**os.environ, "DISPLAY": display}, check=True)
+
+
+def test_the_shortcut_works_with_numlock_and_capslock_on_and_is_let_go_at_stop(
+    qtbot, x_display: str
+) -> None:
+    """X counts NumLock and CapsLock as modifiers: a grab of Ctrl+Alt+Shift+L alone is
+    not pressed while either is on (most laptops start with NumLock on).  And once the
+    app stops, the combination is free again for other applications."""
+    hotkey = GlobalHotkey(x_display)
+    assert hotkey.start(), hotkey.problem
+    try:
+        for lock in ("Num_Lock", "Caps_Lock"):
+            press(x_display, lock)
+            with qtbot.waitSignal(hotkey.activated, timeout=5000):
+                press(x_display, "ctrl+alt+shift+l")
+            press(x_display, lock)
+    finally:
+        hotkey.stop()
+    after = GlobalHotkey(x_display)
+    assert after.start(), after.problem
+    after.stop()
+
+
 def test_without_an_x_server_it_says_why() -> None:
     hotkey = GlobalHotkey(":999")
     assert not hotkey.start()
