@@ -15,7 +15,7 @@ import pytest
 from captioner.core.transcript import TurnUpdate, Word
 from captioner.engines.offline import OfflineModel
 from captioner.engines.offline import engine as offline
-from captioner.engines.offline.casing import cased_words
+from captioner.engines.offline.casing import cased_words, proper_nouns
 from tests import speech
 from tests.engines.test_offline_onsets import transcribe
 from tests.recording import RecordingListener
@@ -39,10 +39,34 @@ def test_a_line_after_a_pause_starts_with_a_capital_and_i_is_upper_case() -> Non
     assert cased_text("Dashwood said", starts_sentence=True) == "Dashwood said"
     # "i" inside a word is not the pronoun.
     assert cased_text("it is in", starts_sentence=False) == "it is in"
-    # Titles before a name (the name itself: the dictionary holds no casing for it).
-    assert cased_text("the mr john and mrs smith", starts_sentence=False) == (
-        "the Mr john and Mrs smith"
+    # Titles, and the name after one; "and" after a title is not a name.
+    assert cased_text("the mr jennings and mrs smith", starts_sentence=False) == (
+        "the Mr Jennings and Mrs Smith"
     )
+    assert cased_text("mr and mrs dashwood", starts_sentence=False) == "Mr and Mrs Dashwood"
+
+
+def test_names_places_days_and_acronyms_are_capitalised_but_not_ordinary_words() -> None:
+    """Words English writes only with capitals get them anywhere in a line; a word that
+    is also an ordinary word keeps the decoder's lower case (it may be the ordinary one)."""
+    assert cased_text("we met in london on monday", starts_sentence=True) == (
+        "We met in London on Monday"
+    )
+    assert cased_text("she speaks english and french to the fbi", starts_sentence=False) == (
+        "she speaks English and French to the FBI"
+    )
+    assert cased_text("watch tv at christmas in europe", starts_sentence=False) == (
+        "watch TV at Christmas in Europe"
+    )
+    assert cased_text("london's parks and america's", starts_sentence=False) == (
+        "London's parks and America's"
+    )
+    # "bill", "may", "will", "mark", "rose": names too, but ordinary words first.
+    assert cased_text("bill may mark the rose will", starts_sentence=False) == (
+        "bill may mark the rose will"
+    )
+    # A two-letter syllable the decoder hears in noise is not an acronym ("de", "er").
+    assert cased_text("de er la", starts_sentence=False) == "de er la"
 
 
 def test_words_get_the_same_casing_and_keep_their_times() -> None:
@@ -83,9 +107,11 @@ def test_real_speech_split_at_pauses_gives_lines_that_start_with_a_capital(
     assert all(starts_capitalised(f) for f in finals), message
     assert all(agrees_with_its_words(f) for f in finals), message
     assert all(starts_capitalised(p) for p in partials), [p.text for p in partials]
-    # Past the first word only "I" and titles are upper-case: nothing else was invented.
-    rest = [w.text for f in finals for w in f.words[1:]]
-    assert all(w == w.lower() or w in ALWAYS_CAPITALISED for w in rest), message
+    # Past the first word only "I", titles, names after them and the words English
+    # always capitalises are upper-case: nothing else was invented.
+    named = set(proper_nouns().values()) | ALWAYS_CAPITALISED
+    rest = [(f.words[i - 1].text, f.words[i].text) for f in finals for i in range(1, len(f.words))]
+    assert all(w == w.lower() or w in named or b in {"Mr", "Mrs"} for b, w in rest), message
 
 
 @pytest.mark.slow

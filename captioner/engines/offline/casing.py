@@ -1,13 +1,17 @@
 """Sentence case for the offline engine's words, which PocketSphinx gives all lower-case.
 
 A caption reader meets an unpunctuated stream ("i think we should start the
-meeting now i mean"), where the first word of each line and the pronoun "I"
-(with "Mr" and "Mrs") are the only cues casing can honestly give without a
-model of casing: the offline engine cuts lines at pauses, so a line's start
-is where the speaker drew breath.  A line that begins at a forced cut (someone who never
-paused, cut at the quietest point near the length limit) is the middle of a
-sentence, and keeps its lower-case start.  Proper nouns stay lower-case: the
-model's dictionary holds no casing to restore them from.
+meeting now i mean"), where capitals are the few cues there are to where a
+sentence starts and who or what is named.  Without a model of casing, what
+can honestly be given: the first word of each line (the offline engine cuts
+lines at pauses, so a line's start is where the speaker drew breath), the
+pronoun "I", and the words English only ever writes with capitals ("London",
+"Monday", "English", "FBI": ``resources/proper_nouns.txt``, made from SCOWL's
+word list by ``packaging/proper_nouns.py``), and the name after a title ("Mr
+Dashwood").  A word that is also an ordinary word ("Bill", "May") stays
+lower-case.  A line that begins at a forced cut (someone who never paused, cut
+at the quietest point near the length limit) is the middle of a sentence, and
+keeps its lower-case start.
 
 Only presentation changes: the words themselves (and word error rates, which
 compare lower-cased words) are the decoder's.
@@ -15,9 +19,14 @@ compare lower-cased words) are the decoder's.
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import replace
+from pathlib import Path
 
 from captioner.core.transcript import Word
+
+log = logging.getLogger(__name__)
 
 # Words English always capitalises, as the en-US dictionary spells them: the
 # pronoun and its contractions, and the titles before a name.
@@ -32,12 +41,43 @@ _ALWAYS = {
 }
 
 
-def cased_token(token: str, *, first: bool) -> str:
-    """``token`` as a caption shows it: "I" and "Mr" always, a line's first word capitalised."""
+# Titles before a name: the word after one is the name ("Mr john" -> "Mr John").
+_TITLES = {"mr", "mrs", "ms", "dr"}
+# Words that follow a title without being a name ("Mr and Mrs Dashwood").
+_NOT_NAMES = {"and", "or", "the", "a", "of", "to", "is", "was", "said"}
+
+
+@functools.cache
+def proper_nouns() -> dict[str, str]:
+    """Lower-case word -> its casing, for the words always written with capitals.
+
+    Read on first use, on the engine's thread (~2 ms, ~0.7 MB while the
+    offline engine captions); empty, with a warning, if the file is missing.
+    """
+    import captioner.resources as package  # resources/ at the top of the repo
+
+    try:
+        text = (Path(next(iter(package.__path__))) / "proper_nouns.txt").read_text("utf-8")
+    except (OSError, StopIteration, UnicodeDecodeError) as exc:  # a damaged install
+        log.warning("Proper nouns stay lower-case: %s", exc)
+        return {}
+    return {line.lower(): line for line in text.splitlines() if line and not line.startswith("#")}
+
+
+def cased_token(token: str, *, first: bool, after_title: bool = False) -> str:
+    """``token`` as a caption shows it: "I", "Mr", names and places always, a line's
+    first word (and a name after a title) capitalised."""
     always = _ALWAYS.get(token)
     if always is not None:
         return always
-    if first and token[:1].islower():
+    named = proper_nouns().get(token)
+    if named is not None:
+        return named
+    if token.endswith("'s"):  # "london's" -> "London's"
+        named = proper_nouns().get(token[:-2])
+        if named is not None:
+            return named + "'s"
+    if (first or (after_title and token not in _NOT_NAMES)) and token[:1].islower():
         return token[0].upper() + token[1:]
     return token
 
@@ -46,6 +86,10 @@ def cased_words(words: tuple[Word, ...], *, starts_sentence: bool) -> tuple[Word
     """A line's words in sentence case (the engine joins them into the line's text)."""
     cased = []
     for index, word in enumerate(words):
-        text = cased_token(word.text, first=starts_sentence and index == 0)
+        text = cased_token(
+            word.text,
+            first=starts_sentence and index == 0,
+            after_title=index > 0 and words[index - 1].text in _TITLES,
+        )
         cased.append(word if text == word.text else replace(word, text=text))
     return tuple(cased)
