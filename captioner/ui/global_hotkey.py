@@ -40,11 +40,9 @@ class GlobalHotkey(QObject):
     def __init__(self, display_name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._display_name = display_name
-        self._display = None
-        self._grabs: list[tuple[int, int]] = []
+        self._display: KeyGrabber | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._lost = False  # the X connection broke under the listener
         self.problem = ""
 
     def start(self) -> bool:
@@ -65,18 +63,15 @@ class GlobalHotkey(QObject):
             return False
         # Grab with and without NumLock (Mod2) and CapsLock (Lock), which X
         # counts as modifiers: otherwise the shortcut dies when NumLock is on.
+        # The X server lets go of a client's grabs when its connection closes:
+        # closing is all the undoing there is, here and in stop().
         for extra in (0, MOD2, LOCK, MOD2 | LOCK):
             if grabber.grab(keycode, _BASE | extra):
                 self.problem = f"{DEFAULT_HOTKEY_TEXT} is already taken by another application."
-                for taken in self._grabs:
-                    grabber.ungrab(*taken)
                 grabber.close()
-                self._grabs.clear()
                 return False
-            self._grabs.append((keycode, _BASE | extra))
         self._display = grabber
         self._stop.clear()
-        self._lost = False
         self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
         # Presses cross to the GUI thread on the relay, never as a signal emitted on
         # this object from the listener thread (see gui_relay).
@@ -94,7 +89,6 @@ class GlobalHotkey(QObject):
                     self._pressed(None)
                 select.select([grabber.fileno(), self._wake[0]], [], [])
         except (XcbError, OSError) as exc:  # the X server went away (the session is ending)
-            self._lost = True
             log.info("Global shortcut: lost the X display (%s)", exc)
 
     def stop(self) -> None:
@@ -108,11 +102,7 @@ class GlobalHotkey(QObject):
         for fd in self._wake:
             os.close(fd)
         self._display = None
-        grabs, self._grabs = self._grabs, []
-        if not (self._lost or grabber.broken()):  # else its grabs went with the server
-            for keycode, modifiers in grabs:
-                grabber.ungrab(keycode, modifiers)
-        grabber.close()
+        grabber.close()  # its grabs go with the connection
 
 
 def grab_for(

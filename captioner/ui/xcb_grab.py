@@ -1,11 +1,12 @@
 """Grabbing one key combination on an X server, through libxcb (ctypes).
 
 The global shortcut's whole use of X: connect, find a key's keycode, grab it
-on the root window, wait for presses, ungrab.  libxcb is the library Qt's own
-xcb platform already loaded, so this costs a few function prototypes; the
-pure-Python python-xlib it replaces imported 55 modules (its protocol and
-every extension) and held ~5.8 MB for as long as the app ran, and its import
-took 55-120 ms of the GUI thread after the first paint (issue 14).
+on the root window, wait for presses, disconnect (which ends the grabs).
+libxcb is the library Qt's own xcb platform already loaded, so this costs a
+few function prototypes; the pure-Python python-xlib it replaces imported 55
+modules (its protocol and every extension), held ~2.5 MB for as long as the
+app ran (idle app, each page counted once, ``benchmarks/pagemap.py``), and its
+import took 55-120 ms of the GUI thread after the first paint (issue 14).
 
 The connection is the grabber's own, not Qt's: a grab on it stays when Qt's
 windows come and go, and it is read on the listener's thread (libxcb is
@@ -28,7 +29,6 @@ from ctypes import (
 )
 
 KEY_PRESS = 2  # an event's response_type, its top bit (sent by SendEvent) masked off
-BAD_ACCESS = 10  # the error another client's grab of the same keys gets
 SHIFT, LOCK, CONTROL, MOD1, MOD2 = 1, 2, 4, 8, 16  # ModMask: Mod1 is Alt, Mod2 NumLock
 _GRAB_MODE_ASYNC = 1
 _MIN_KEYCODE_OFFSET = 34  # xcb_setup_t: min_keycode, then max_keycode (one byte each)
@@ -59,7 +59,6 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
     "xcb_connect": (c_void_p, [c_char_p, POINTER(c_int)]),
     "xcb_connection_has_error": (c_int, [c_void_p]),
     "xcb_disconnect": (None, [c_void_p]),
-    "xcb_flush": (c_int, [c_void_p]),
     "xcb_get_file_descriptor": (c_int, [c_void_p]),
     "xcb_get_setup": (c_void_p, [c_void_p]),
     "xcb_setup_roots_iterator": (_ScreenIterator, [c_void_p]),
@@ -70,7 +69,6 @@ _PROTOTYPES: dict[str, tuple[object, list[object]]] = {
         _Cookie,
         [c_void_p, c_uint8, c_uint32, c_uint16, c_uint8, c_uint8, c_uint8],
     ),
-    "xcb_ungrab_key": (_Cookie, [c_void_p, c_uint8, c_uint32, c_uint16]),
     "xcb_request_check": (c_void_p, [c_void_p, _Cookie]),
     "xcb_poll_for_event": (c_void_p, [c_void_p]),
 }
@@ -135,7 +133,8 @@ class KeyGrabber:
             _free(reply)
 
     def grab(self, keycode: int, modifiers: int) -> int:
-        """Grab ``keycode`` with exactly ``modifiers``: 0, or the X error's code."""
+        """Grab ``keycode`` with exactly ``modifiers``: 0, or the X error's code (10,
+        BadAccess: another client holds the same keys)."""
         cookie = self._lib.xcb_grab_key_checked(
             self._connection, 1, self._root, modifiers, keycode, _GRAB_MODE_ASYNC,
             _GRAB_MODE_ASYNC,
@@ -146,10 +145,6 @@ class KeyGrabber:
         code = _GenericError.from_address(error).error_code
         _free(error)
         return code
-
-    def ungrab(self, keycode: int, modifiers: int) -> None:
-        self._lib.xcb_ungrab_key(self._connection, keycode, self._root, modifiers)
-        self._lib.xcb_flush(self._connection)
 
     def fileno(self) -> int:
         return self._lib.xcb_get_file_descriptor(self._connection)
@@ -167,9 +162,6 @@ class KeyGrabber:
         if self._lib.xcb_connection_has_error(self._connection):
             raise XcbError("the X connection broke")
         return presses
-
-    def broken(self) -> bool:
-        return bool(self._lib.xcb_connection_has_error(self._connection))
 
     def close(self) -> None:
         if self._connection:
