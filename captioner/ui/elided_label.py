@@ -1,32 +1,106 @@
-"""A one-line label that ends in "…" when the room it gets is narrower than its text.
+"""A label of one or a few lines that ends in "…" when the room it gets is too small.
 
 The status bar's permanent labels (a service notice, the model in use) give
 way to the status line, which says what the run is doing.  A QLabel given less
 than its text's width cuts it mid-letter at its edge; this one says that
 there is more (its tooltip, set by its owner, has it all).  ``text()`` stays
 the whole text, for tests and for screen readers.
+
+A notice is a sentence people need to read (a lost headset, and what goes on
+without it), not only a hint that there is one: given ``lines=2`` the label
+wraps at word boundaries onto a second line before it cuts, and asks the
+layout for that height only while the text needs it (a status bar grows
+for a long notice and shrinks back after it).  A word wrapped QLabel cannot
+do this: it asks for its wrapped height at a guessed width, so the bar stays
+tall at any window width, and it never elides; nor does height-for-width, as
+a status bar sizes itself from its labels' hints and never asks.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QLabel
+from PySide6.QtGui import QHideEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent, QTextLayout
+from PySide6.QtWidgets import QLabel, QWidget
 
 
 class ElidedLabel(QLabel):
-    """A plain-text, one-line QLabel drawn elided when it is too narrow."""
+    """A plain-text QLabel of at most ``lines`` lines, drawn elided when too narrow."""
+
+    def __init__(self, parent_or_text: QWidget | str | None = None, *, lines: int = 1) -> None:
+        super().__init__(parent_or_text)
+        self._lines = max(1, lines)
+        self._needed = 1  # lines the text takes at the label's present width
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(1, super().minimumSizeHint().height())
+        return QSize(1, self._height(super().minimumSizeHint().height()))
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(hint.width(), self._height(hint.height()))
+
+    def _height(self, one_line: int) -> int:
+        """The height of the lines the text needs at the width the label has now."""
+        return one_line + (self._needed - 1) * self.fontMetrics().lineSpacing()
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self._count_lines()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._count_lines()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A status bar sizes itself from hidden labels' hints too: hidden, it takes one line.
+        super().hideEvent(event)
+        self._needed = 1
+        self.updateGeometry()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._count_lines()
+
+    def _count_lines(self) -> None:
+        """Ask the layout again when the lines the text needs change with its width.
+
+        A status bar sizes itself from its labels' hints, not from their height
+        at a width (it never asks), so the hint follows the width it was given.
+        """
+        needed = len(self._wrapped(self.contentsRect().width())) if self._lines > 1 else 1
+        if needed != self._needed:
+            self._needed = needed
+            self.updateGeometry()
+
+    def _wrapped(self, width: int) -> list[str]:
+        """The text cut into at most ``lines`` lines of ``width`` px, the last elided."""
+        metrics = self.fontMetrics()
+        text = self.text()
+        if width <= 0 or metrics.horizontalAdvance(text) <= width:
+            return [text]
+        layout = QTextLayout(text, self.font())
+        layout.beginLayout()
+        shown: list[str] = []
+        while len(shown) < self._lines - 1:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            shown.append(text[line.textStart() : line.textStart() + line.textLength()].rstrip())
+        layout.endLayout()
+        consumed = 0
+        for part in shown:  # where the kept lines end in the text (their spaces included)
+            consumed = text.index(part, consumed) + len(part)
+        rest = text[consumed:].lstrip()
+        if rest:
+            shown.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+        return shown
 
     def paintEvent(self, event: QPaintEvent) -> None:
         rect = self.contentsRect()
-        metrics = self.fontMetrics()
-        if metrics.horizontalAdvance(self.text()) <= rect.width():
+        if self.fontMetrics().horizontalAdvance(self.text()) <= rect.width():
             super().paintEvent(event)
             return
-        shown = metrics.elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        shown = self._wrapped(rect.width())
         painter = QPainter(self)
         self.drawFrame(painter)  # a style sheet's border, as QLabel's own paint draws it
         self.style().drawItemText(
@@ -35,6 +109,6 @@ class ElidedLabel(QLabel):
             int(self.alignment()),
             self.palette(),
             self.isEnabled(),
-            shown,
+            "\n".join(shown),
             self.foregroundRole(),
         )

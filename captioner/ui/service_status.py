@@ -56,11 +56,12 @@ class ServiceStatus(QObject):
         self._bar = window.statusBar()
         # Never widens the window: their natural width when there is room, cut
         # with "…" (down to nothing) where there is not: the status line comes first.
+        # A notice wraps onto a second line before it is cut: it is a sentence to read.
         self.label = ElidedLabel(window)
         self.label.setObjectName("serviceModel")
         self.label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.label.hide()
-        self.notice = ElidedLabel(window)
+        self.notice = ElidedLabel(window, lines=2)
         self.notice.setObjectName("serviceNotice")
         self.notice.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.notice.hide()
@@ -83,7 +84,8 @@ class ServiceStatus(QObject):
         self.label.setVisible(bool(text))
 
     def show_notice(self, message: str, detail: str) -> None:
-        """Show ``message`` for ``NOTICE_MS``; a narrow window cuts it, the tooltip has it all."""
+        """Show ``message`` for ``NOTICE_MS``: on two lines if it needs them; a window too
+        narrow for that cuts it, and the tooltip has it all."""
         self.notice.setText(message)
         self.notice.setToolTip(f"{message}\n{detail}" if detail else message)
         self.notice.setAccessibleName(message)

@@ -80,38 +80,66 @@ LOST = (
 )
 
 
-def test_a_long_notice_gives_way_to_the_status_line_and_says_it_is_cut(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+def _ink_lines_and_right_edge(widget) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """How many lines tall the widget's dark text is, and its rightmost ink."""
+    image = widget.grab().toImage()
+    rows = [
+        y
+        for y in range(image.height())
+        if any(image.pixelColor(x, y).lightness() < 128 for x in range(image.width()))
+    ]
+    lines = (rows[-1] - rows[0] + 1) / widget.fontMetrics().lineSpacing()
+    right = max(
+        x for x in range(image.width()) for y in rows if image.pixelColor(x, y).lightness() < 128
+    )
+    return lines, right
+
+
+def _settle(qtbot) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        qtbot.wait(20)  # the bar's layout settles over a few turns
+
+
+def test_a_long_notice_is_read_whole_on_two_lines_and_cut_only_when_it_must(  # type: ignore[no-untyped-def]
+    make_app, qtbot
+) -> None:
     # A headset lost mid-call under Xvfb: the notice took its whole width and folded
     # the red "Listening · microphone lost" into a column of single words, itself cut
-    # mid-letter at the window's edge.
+    # mid-letter at the window's edge; then, on one line, an 820 px window showed only
+    # "…(device unplugged…": the tooltip had the rest, which a reader never sees.
     app = make_app()
     window = app.window
     window.resize(820, 600)
     qtbot.waitExposed(window)
     window.show_status("Listening · microphone lost", True)
+    bar_before = window.statusBar().height()
     app.service_status.show_notice(LOST, "")
     qtbot.waitUntil(lambda: app.service_status.notice.isVisible(), timeout=2000)
-    for _ in range(3):
-        qtbot.wait(20)  # the bar's layout settles over a few turns
+    _settle(qtbot)
     label = window.status_line.label
     one_line = label.fontMetrics().horizontalAdvance(label.text())
-    assert label.width() >= one_line and label.height() < 2 * label.fontMetrics().height()
+    assert label.width() >= one_line and _ink_lines_and_right_edge(label)[0] < 1.3
     notice = app.service_status.notice
     assert notice.text() == LOST  # whole, for screen readers and the tooltip's owner
     assert 0 < notice.width() < notice.fontMetrics().horizontalAdvance(LOST)
-    image = notice.grab().toImage()  # the cut is shown: "…" at its end, not a half letter
-    ink = [
-        x
-        for x in range(image.width())
-        for y in range(image.height())
-        if image.pixelColor(x, y).lightness() < 128
-    ]
-    assert ink and max(ink) < notice.width() - 2
-    # A window too narrow for both: the status line still keeps its words on one line.
+    # Too long for one line here, it takes two, all of it, and the bar grows to show them.
+    assert notice._wrapped(notice.contentsRect().width())[-1].endswith("system audio.")
+    lines, right = _ink_lines_and_right_edge(notice)
+    assert 1.3 < lines < 2.2 and right < notice.width() - 1
+    assert window.statusBar().height() > bar_before
+    # A window too narrow for both lines: cut at the end of the second with "…", and
+    # the status line still keeps its words on one line.
     window.resize(560, 600)
-    for _ in range(3):
-        qtbot.wait(20)
-    assert label.height() < 2 * label.fontMetrics().height()
+    _settle(qtbot)
+    assert label.width() >= one_line and _ink_lines_and_right_edge(label)[0] < 1.3
+    shown = notice._wrapped(notice.contentsRect().width())
+    assert len(shown) == 2 and shown[-1].endswith("…")
+    lines, right = _ink_lines_and_right_edge(notice)
+    assert 1.3 < lines < 2.2 and right < notice.width() - 1
+    # When the notice goes, the bar is one line again.
+    app.service_status._hide_notice()
+    _settle(qtbot)
+    assert window.statusBar().height() == bar_before
 
 
 def test_a_notice_shown_as_the_window_goes_leaves_nothing_to_fire_after_it(
