@@ -109,7 +109,7 @@ def test_real_speech_split_at_pauses_gives_lines_that_start_with_a_capital(
     assert all(starts_capitalised(p) for p in partials), [p.text for p in partials]
     # Past the first word only "I", titles, names after them and the words English
     # always capitalises are upper-case: nothing else was invented.
-    named = set(proper_nouns().values()) | ALWAYS_CAPITALISED
+    named = set(proper_nouns().words()) | ALWAYS_CAPITALISED
     rest = [(f.words[i - 1].text, f.words[i].text) for f in finals for i in range(1, len(f.words))]
     assert all(w == w.lower() or w in named or b in {"Mr", "Mrs"} for b, w in rest), message
 

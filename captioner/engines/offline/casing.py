@@ -19,6 +19,7 @@ compare lower-cased words) are the decoder's.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import logging
 from dataclasses import replace
@@ -46,11 +47,40 @@ _TITLES = {"mr", "mrs", "ms", "dr"}
 _NOT_NAMES = {"and", "or", "the", "a", "of", "to", "is", "was", "said"}
 
 
-@functools.cache
-def proper_nouns() -> dict[str, str]:
-    """Lower-case word -> its casing, for the words always written with capitals.
+class ProperNouns:
+    """The words always written with capitals, by their lower-case form.
 
-    Read on first use, on the engine's thread (~2 ms, ~1.1 MB while the
+    Nearly all are capitalised words ("London"), kept as a sorted tuple of
+    their lower-case forms (searched by bisection) and capitalised on a hit;
+    the others ("FBI", "McDonald") in a small dict.  A dict of every word to
+    its casing held each word twice plus a hash table: 0.89 MB traced, against
+    0.39 MB so (a frozenset's table alone is 0.5 MB).
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self._capitalised = tuple(sorted(w.lower() for w in lines if w == w.capitalize()))
+        self._other = {w.lower(): w for w in lines if w != w.capitalize()}
+
+    def get(self, token: str) -> str | None:
+        """``token``'s casing if it is always capitalised, else None."""
+        at = bisect.bisect_left(self._capitalised, token)
+        if at < len(self._capitalised) and self._capitalised[at] == token:
+            return token.capitalize()
+        return self._other.get(token)
+
+    def words(self) -> list[str]:
+        """Every word of the list in its casing."""
+        return [w.capitalize() for w in self._capitalised] + list(self._other.values())
+
+    def __len__(self) -> int:
+        return len(self._capitalised) + len(self._other)
+
+
+@functools.cache
+def proper_nouns() -> ProperNouns:
+    """The words always written with capitals (``resources/proper_nouns.txt``).
+
+    Read on first use, on the engine's thread (~2 ms, ~0.4 MB while the
     offline engine captions); empty, with a warning, if the file is missing.
     """
     from captioner.resources import find
@@ -59,8 +89,8 @@ def proper_nouns() -> dict[str, str]:
         text = find("proper_nouns.txt").read_text("utf-8")
     except (OSError, StopIteration, UnicodeDecodeError) as exc:  # a damaged install
         log.warning("Proper nouns stay lower-case: %s", exc)
-        return {}
-    return {line.lower(): line for line in text.splitlines() if line and not line.startswith("#")}
+        return ProperNouns([])
+    return ProperNouns([line for line in text.splitlines() if line and not line.startswith("#")])
 
 
 def cased_token(token: str, *, first: bool, after_title: bool = False) -> str:
