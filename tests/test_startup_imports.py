@@ -356,21 +356,25 @@ def test_the_global_shortcut_is_grabbed_after_the_window_shows(tmp_path, x_displ
     from captioner.ui.global_hotkey import GlobalHotkey
     from captioner.ui.main_window import MainWindow
 
-    show, start = MainWindow.show, GlobalHotkey.start
+    show, start_soon = MainWindow.show, GlobalHotkey.start_soon
 
     def showing(window):
         found["xcb_at_show"] = xcb_grab._lib is not None
         show(window)
 
-    def grabbing(hotkey):
-        found["grabbed"] = start(hotkey)
+    def grabbing(hotkey, on_started):
         found["shown_before"] = "xcb_at_show" in found
         found["xlib"] = "Xlib" in sys.modules
-        print(json.dumps(found), flush=True)
-        hotkey.stop()
-        os._exit(0)
 
-    MainWindow.show, GlobalHotkey.start = showing, grabbing
+        def started(ok):
+            found["grabbed"] = ok
+            print(json.dumps(found), flush=True)
+            hotkey.stop()
+            os._exit(0)
+
+        start_soon(hotkey, started)
+
+    MainWindow.show, GlobalHotkey.start_soon = showing, grabbing
     """
     found = launched_on_x(code, tmp_path, x_display)
     assert found["shown_before"] is True

@@ -31,6 +31,13 @@ _BASE = CONTROL | MOD1 | SHIFT
 class GlobalHotkey(QObject):
     """Grabs Ctrl+Alt+Shift+L on an X display and reports each press.
 
+    The listener thread owns the X connection: it connects, grabs, waits for
+    presses and closes it (the X server lets go of a client's grabs when its
+    connection closes: closing is all the undoing there is).  ``start_soon``
+    does the connecting and grabbing there too, so the GUI thread never waits
+    on the X server's answers (five round trips: a remote display's latency
+    each, over ``ssh -X``); ``start`` does them first and says how it went.
+
     Signals:
         activated(): the combination was pressed, whichever window had focus.
     """
@@ -40,69 +47,92 @@ class GlobalHotkey(QObject):
     def __init__(self, display_name: str | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._display_name = display_name
-        self._display: KeyGrabber | None = None
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the running listener's: each run has its own
+        self._wake: tuple[int, int] | None = None
         self._thread: threading.Thread | None = None
         self.problem = ""
 
     def start(self) -> bool:
-        """Grab the keys; False (with :attr:`problem` set) when that is not possible."""
+        """Grab the keys now; False (with :attr:`problem` set) when that is not possible."""
+        grabber = self._grab()
+        if grabber is not None:
+            self._run(lambda: grabber, None)
+        return grabber is not None
+
+    def start_soon(self, on_started: Callable[[bool], None]) -> None:
+        """Grab the keys on the listener thread; ``on_started(ok)`` then runs on the GUI
+        thread (:attr:`problem` says why when not ok)."""
+        self._run(self._grab, to_gui(self, lambda _hotkey, ok: on_started(ok)))
+
+    def _grab(self) -> KeyGrabber | None:
+        """An X connection holding the grabs, or None with :attr:`problem` set."""
         name = self._display_name or os.environ.get("DISPLAY", "")
         if not name:
             self.problem = "No X display for a global shortcut (DISPLAY is not set)."
-            return False
+            return None
         try:
             grabber = KeyGrabber(self._display_name)
         except XcbError as exc:  # no X server (Wayland without XWayland, headless)
             self.problem = f"No X display for a global shortcut ({exc})."
-            return False
+            return None
         keycode = grabber.keycode(_KEYSYM_L)
         if keycode is None:
             self.problem = "No L key on this keyboard layout; no global shortcut."
             grabber.close()
-            return False
+            return None
         # Grab with and without NumLock (Mod2) and CapsLock (Lock), which X
         # counts as modifiers: otherwise the shortcut dies when NumLock is on.
-        # The X server lets go of a client's grabs when its connection closes:
-        # closing is all the undoing there is, here and in stop().
         for extra in (0, MOD2, LOCK, MOD2 | LOCK):
             if grabber.grab(keycode, _BASE | extra):
                 self.problem = f"{DEFAULT_HOTKEY_TEXT} is already taken by another application."
                 grabber.close()
-                return False
-        self._display = grabber
-        self._stop.clear()
-        self._wake = os.pipe()  # stop() writes to it: no poll interval to wait out at quit
+                return None
+        return grabber
+
+    def _run(
+        self,
+        grab: Callable[[], KeyGrabber | None],
+        answer: Callable[[bool], None] | None,
+    ) -> None:
+        self._stop = stop = threading.Event()
+        self._wake = wake = os.pipe()  # stop() writes to it: no poll interval to wait out
         # Presses cross to the GUI thread on the relay, never as a signal emitted on
         # this object from the listener thread (see gui_relay).
-        self._pressed = to_gui(self, lambda hotkey, _none: hotkey.activated.emit())
-        self._thread = threading.Thread(target=self._listen, name="global-hotkey", daemon=True)
-        self._thread.start()
-        return True
+        pressed = to_gui(self, lambda hotkey, _none: hotkey.activated.emit())
 
-    def _listen(self) -> None:
-        grabber = self._display
-        assert grabber is not None
-        try:
-            while not self._stop.is_set():
-                for _ in range(grabber.key_presses()):
-                    self._pressed(None)
-                select.select([grabber.fileno(), self._wake[0]], [], [])
-        except (XcbError, OSError) as exc:  # the X server went away (the session is ending)
-            log.info("Global shortcut: lost the X display (%s)", exc)
+        def listen() -> None:
+            grabber = None
+            try:
+                grabber = grab()
+                if answer is not None:
+                    answer(grabber is not None and not stop.is_set())
+                while grabber is not None and not stop.is_set():
+                    for _ in range(grabber.key_presses()):
+                        pressed(None)
+                    select.select([grabber.fileno(), wake[0]], [], [])
+            except (XcbError, OSError) as exc:  # the X server went away (the session ends)
+                log.info("Global shortcut: lost the X display (%s)", exc)
+            finally:
+                if grabber is not None:
+                    grabber.close()  # its grabs go with the connection
+                os.close(wake[0])
+
+        self._thread = threading.Thread(target=listen, name="global-hotkey", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        grabber = self._display
-        if grabber is None:
+        """Let the keys go: the listener closes its connection and ends."""
+        wake, self._wake = self._wake, None
+        if wake is None:
             return
         self._stop.set()
-        os.write(self._wake[1], b"x")
+        try:
+            os.write(wake[1], b"x")
+        except OSError:  # BrokenPipeError: the listener has already ended (X server gone)
+            pass
+        os.close(wake[1])
         if self._thread is not None:
-            self._thread.join(2)
-        for fd in self._wake:
-            os.close(fd)
-        self._display = None
-        grabber.close()  # its grabs go with the connection
+            self._thread.join(2)  # gone with its grabs, unless a grab is still under way
 
 
 def grab_for(
@@ -114,11 +144,19 @@ def grab_for(
     """Grab the shortcut where the platform allows it and route its presses.
 
     Called once the window shows: importing python-xlib (before xcb_grab) and
-    grabbing the keys took 55-120 ms, which delayed the first paint (issue 14).  ``announce``
-    gets the combination's text (the locked overlay's label says it).
+    grabbing the keys took 55-120 ms, which delayed the first paint (issue 14);
+    the grab runs on the listener thread.  ``announce`` gets the combination's
+    text once it is held (the locked overlay's label says it).
     """
-    if platform == "xcb" and hotkey.start():
-        hotkey.activated.connect(on_press)
-        announce(DEFAULT_HOTKEY_TEXT)
-    else:
-        log.info("No global shortcut: %s", hotkey.problem or platform)
+    if platform != "xcb":
+        log.info("No global shortcut: %s", platform)
+        return
+    hotkey.activated.connect(on_press)
+
+    def started(ok: bool) -> None:
+        if ok:
+            announce(DEFAULT_HOTKEY_TEXT)
+        else:
+            log.info("No global shortcut: %s", hotkey.problem)
+
+    hotkey.start_soon(started)

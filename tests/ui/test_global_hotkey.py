@@ -71,6 +71,51 @@ def test_the_shortcut_works_with_numlock_and_capslock_on_and_is_let_go_at_stop(
         desktop.close()
 
 
+def test_the_grab_waits_on_the_x_server_off_the_gui_thread_and_stop_lets_go(
+    qtbot, x_display: str, monkeypatch
+) -> None:
+    """The app grabs with ``start_soon``: connecting and the five round trips of the grab
+    run on the listener thread (an ``ssh -X`` display answers each after a network
+    round trip, and the window would freeze meanwhile); the answer comes back on the
+    GUI thread.  A stop while the grab is still under way leaves the keys free."""
+    import captioner.ui.global_hotkey as global_hotkey
+
+    connected_on: list[threading.Thread] = []
+
+    class Watched(KeyGrabber):
+        def __init__(self, name: str | None = None) -> None:
+            connected_on.append(threading.current_thread())
+            super().__init__(name)
+
+    monkeypatch.setattr(global_hotkey, "KeyGrabber", Watched)
+    desktop = KeyGrabber(x_display)  # Xvfb resets when its last client leaves
+    answers: list[tuple[bool, threading.Thread]] = []
+    hotkey = GlobalHotkey(x_display)
+    try:
+        hotkey.start_soon(lambda ok: answers.append((ok, threading.current_thread())))
+        qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+        assert answers == [(True, threading.main_thread())]
+        assert connected_on and threading.main_thread() not in connected_on
+        with qtbot.waitSignal(hotkey.activated, timeout=5000):
+            press(x_display, "ctrl+alt+shift+l")
+        hotkey.stop()
+        # Stopped at once, before its grab can have been answered: the keys stay free.
+        early = GlobalHotkey(x_display)
+        early.start_soon(lambda ok: answers.append((ok, threading.current_thread())))
+        early.stop()
+        after = GlobalHotkey(x_display)
+        assert after.start(), after.problem
+        after.stop()
+        nowhere: list[bool] = []
+        missing = GlobalHotkey(":999")
+        missing.start_soon(nowhere.append)
+        qtbot.waitUntil(lambda: bool(nowhere), timeout=5000)
+        assert nowhere == [False] and "No X display" in missing.problem
+    finally:
+        hotkey.stop()
+        desktop.close()
+
+
 def test_without_an_x_server_it_says_why() -> None:
     hotkey = GlobalHotkey(":999")
     assert not hotkey.start()
