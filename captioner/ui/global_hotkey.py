@@ -10,6 +10,7 @@ Captions… says so.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import select
@@ -126,10 +127,8 @@ class GlobalHotkey(QObject):
         if wake is None:
             return
         self._stop.set()
-        try:
+        with contextlib.suppress(OSError):  # BrokenPipeError: the listener ended (X gone)
             os.write(wake[1], b"x")
-        except OSError:  # BrokenPipeError: the listener has already ended (X server gone)
-            pass
         os.close(wake[1])
         if self._thread is not None:
             self._thread.join(2)  # gone with its grabs, unless a grab is still under way
