@@ -118,7 +118,9 @@ def add_cloud_options(parser: argparse.ArgumentParser) -> None:
     )
     cloud.add_argument("--prompt", metavar="TEXT", help="context for the speech model")
     cloud.add_argument(
-        "--keyterms", metavar="TERMS", help="comma-separated words and names to expect"
+        "--keyterms",
+        metavar="TERMS",
+        help="comma-separated words and names to expect (offline: written as given)",
     )
     add_session_options(cloud)
     cloud.add_argument(

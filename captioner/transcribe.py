@@ -187,6 +187,9 @@ def run_transcribe(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         if problem is not None:
             print(f"captioner: {problem}", file=sys.stderr)
             return EXIT_BAD_INPUT
+        # Key terms the offline engine cannot listen for, but writes as given ("Dashwood").
+        names = tuple((getattr(args, "keyterms", None) or "").split(","))
+        engine_options = EngineOptions(realtime=realtime, names=names)
     printer = TurnPrinter(
         out,
         expect_formatted=engine_id is EngineId.ASSEMBLYAI,

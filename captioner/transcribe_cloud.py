@@ -26,7 +26,6 @@ CLOUD_OPTIONS = {
     "max_speakers": "--max-speakers",
     "mode": "--mode",
     "prompt": "--prompt",
-    "keyterms": "--keyterms",
     "low_bandwidth": "--low-bandwidth",
     "token_url": "--token-url",
     "voice_focus": "--voice-focus",

@@ -95,6 +95,8 @@ class Key(Enum):
     # Mask profanity ("f***") wherever captions are shown or exported; on by default,
     # as in Windows Live Captions.  Display only: session journals keep the words.
     PROFANITY_FILTER = Spec("captions/profanity_filter", bool, True)
+    # Names the offline engine writes as typed ("Dashwood", "iPhone"), one a line.
+    CAPTION_NAMES = Spec("captions/names", str, "")
     # AssemblyAI recognition settings (applied on the next Start). Lists are stored
     # as newline-separated text so the INI file stays readable and hand-editable.
     AAI_SPEECH_MODEL = Spec("assemblyai/speech_model", str, "universal-3-5-pro")

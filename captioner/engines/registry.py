@@ -58,12 +58,14 @@ class EngineOptions:
     ``call_names`` set means call mode (side → name, e.g. ``{"mic": "You"}``);
     ``realtime`` paces a file source at real time (the offline engine can go
     faster; the cloud refuses to); ``assemblyai`` is the cloud engine's
-    config, which only the cloud engine reads.
+    config, which only the cloud engine reads; ``names`` are the user's names,
+    which the offline engine writes as typed (the cloud's own are its key terms).
     """
 
     call_names: Mapping[str, str] | None = None
     realtime: bool = True
     assemblyai: AssemblyAIConfig | None = None
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,12 +140,14 @@ class EngineSpec:
 
 def _offline(listener: EngineListener, options: EngineOptions) -> Engine:
     from captioner.engines import offline
+    from captioner.engines.offline.casing import spellings
 
+    typed = spellings(options.names)
     if options.call_names is not None:
         return offline.OfflineCallEngine(
-            listener, names=options.call_names, realtime=options.realtime
+            listener, names=options.call_names, realtime=options.realtime, spellings=typed
         )
-    return offline.OfflineEngine(listener, realtime=options.realtime)
+    return offline.OfflineEngine(listener, realtime=options.realtime, spellings=typed)
 
 
 # Whether the offline engine is the one chosen (its recogniser should be pre-started).

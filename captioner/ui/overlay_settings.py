@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSlider,
@@ -42,6 +43,13 @@ PROFANITY_TIP = (
     "Shows strong profanity and slurs as “f***” in the overlay, the transcript, the "
     "Sessions window, copies and exports, with either engine. Sessions are saved with "
     "the words as recognised, so turning this off shows them again, in past sessions too."
+)
+
+NAMES_TIP = (
+    "The offline engine hears every word in lower case: it writes these names and words "
+    "as you type them here (“Dashwood”, “McAllister”, “iPhone”), one or more a line, from "
+    "the next Start. AssemblyAI writes names itself; to help it hear them, add them to its "
+    "key terms (Settings ▸ AssemblyAI…)."
 )
 
 
@@ -150,6 +158,13 @@ class OverlaySettingsDialog(QDialog):
         self.profanity_check.setChecked(s.get(Key.PROFANITY_FILTER))
         self.profanity_check.setToolTip(PROFANITY_TIP)
         self.profanity_check.setAccessibleDescription(PROFANITY_TIP)
+        self.names_edit = QPlainTextEdit(s.get(Key.CAPTION_NAMES))
+        self.names_edit.setPlaceholderText("Names offline captions write as typed, one per line")
+        self.names_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.names_edit.setFixedHeight(3 * self.names_edit.fontMetrics().lineSpacing() + 12)
+        self.names_edit.setToolTip(NAMES_TIP)
+        self.names_edit.setAccessibleName("Names")
+        self.names_edit.setAccessibleDescription(NAMES_TIP)
 
         fade_row = QWidget()
         fade_layout = QHBoxLayout(fade_row)
@@ -188,6 +203,7 @@ class OverlaySettingsDialog(QDialog):
         form.addRow(self.outline_check)
         form.addRow(self.announce_check)
         form.addRow(self.profanity_check)
+        form.addRow("&Names:", self.names_edit)
         note = QLabel(overlay_notes.platform_notes(QGuiApplication.platformName(), overlay.caps))
         note.setWordWrap(True)
         note.setObjectName("platformNote")
@@ -325,6 +341,7 @@ class OverlaySettingsDialog(QDialog):
         s.set(Key.OVERLAY_FADE_AFTER_STOP, style.fade_after_stop)
         s.set(Key.OVERLAY_OUTLINE, style.outline)
         s.set(Key.ANNOUNCE_CAPTIONS, self.announce_check.isChecked())
+        s.set(Key.CAPTION_NAMES, self.names_edit.toPlainText().strip())
         if self._profanity is not None:  # persists it and re-renders every view
             self._profanity.set_enabled(self.profanity_check.isChecked())
         else:

@@ -319,10 +319,12 @@ class RunStarter(QObject):
 
     def _engine_factory(self, engine: EngineSpec, key: str | None) -> EngineFactory:
         """How to build the engine (``key`` is the API key of one that needs it)."""
-        options = EngineOptions(call_names=self._call.names() if self._call.enabled else None)
-        if key is not None:
-            config = config_from_settings(self._prefs, key, self._api_host)
-            options = EngineOptions(call_names=options.call_names, assemblyai=config)
+        cloud = None if key is None else config_from_settings(self._prefs, key, self._api_host)
+        options = EngineOptions(
+            call_names=self._call.names() if self._call.enabled else None,
+            assemblyai=cloud,
+            names=tuple(self._prefs.get(Key.CAPTION_NAMES).splitlines()),
+        )
 
         def make(listener: EngineListener) -> Engine:
             return engine.create(listener, options)

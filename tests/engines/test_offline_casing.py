@@ -15,7 +15,7 @@ import pytest
 from captioner.core.transcript import TurnUpdate, Word
 from captioner.engines.offline import OfflineModel
 from captioner.engines.offline import engine as offline
-from captioner.engines.offline.casing import cased_words, proper_nouns
+from captioner.engines.offline.casing import cased_words, proper_nouns, spellings
 from tests import speech
 from tests.engines.test_offline_onsets import transcribe
 from tests.recording import RecordingListener
@@ -44,6 +44,34 @@ def test_a_line_after_a_pause_starts_with_a_capital_and_i_is_upper_case() -> Non
         "the Mr Jennings and Mrs Smith"
     )
     assert cased_text("mr and mrs dashwood", starts_sentence=False) == "Mr and Mrs Dashwood"
+
+
+def test_the_users_names_are_written_as_typed_wherever_they_fall() -> None:
+    """Names in no word list ("Dashwood"), odd casings ("iPhone", "McAllister"), and a
+    name that is also an ordinary word ("Bill") once the user lists it."""
+    typed = spellings(["Dashwood, iPhone", "  McAllister.", "bill", "Bill Hart", "42", ""])
+    assert typed == {
+        "dashwood": "Dashwood",
+        "iphone": "iPhone",
+        "mcallister": "McAllister",
+        "bill": "Bill",
+        "hart": "Hart",
+    }  # "bill" typed in lower case alone would only keep a line's first word lower-case
+
+    def cased(text: str, *, starts_sentence: bool = False) -> str:
+        words = tuple(Word(token, 0, 0) for token in text.split())
+        line = cased_words(words, starts_sentence=starts_sentence, typed=typed)
+        return " ".join(word.text for word in line)
+
+    assert cased("iphone sales rose said mcallister") == "iPhone sales rose said McAllister"
+    assert cased("iphone at the start", starts_sentence=True) == "iPhone at the start"
+    assert cased("ask bill about dashwood's house in london") == (
+        "ask Bill about Dashwood's house in London"
+    )
+    # Without the list, as before.
+    assert cased_text("ask bill about dashwood's house", starts_sentence=False) == (
+        "ask bill about dashwood's house"
+    )
 
 
 def test_names_places_days_and_acronyms_are_capitalised_but_not_ordinary_words() -> None:

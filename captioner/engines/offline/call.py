@@ -35,6 +35,7 @@ from captioner.engines.base import (
     WorkerEngine,
 )
 from captioner.engines.call_labels import CallLabels, watch_call_source
+from captioner.engines.offline.casing import NO_NAMES
 from captioner.engines.offline.engine import OfflineEngine
 from captioner.engines.offline.model import OfflineModel
 
@@ -89,8 +90,10 @@ class OfflineCallEngine(WorkerEngine):
         names: Mapping[str, str] | None = None,
         realtime: bool = True,
         model: OfflineModel | None = None,
+        spellings: Mapping[str, str] = NO_NAMES,
     ) -> None:
         super().__init__(listener)
+        self._spellings = spellings  # the user's names as typed (not the sides' names)
         self.labels = CallLabels(names)
         self._realtime = realtime
         self._model = model
@@ -147,6 +150,7 @@ class OfflineCallEngine(WorkerEngine):
                 source_label=side,
                 realtime=self._realtime,
                 model=self._model,
+                spellings=self._spellings,
             )
             engine.start(feeds[side])
             engines[side] = engine

@@ -9,9 +9,11 @@ pronoun "I", and the words English only ever writes with capitals ("London",
 "Monday", "English", "FBI": ``resources/proper_nouns.txt``, made from SCOWL's
 word list by ``packaging/proper_nouns.py``), and the name after a title ("Mr
 Dashwood").  A word that is also an ordinary word ("Bill", "May") stays
-lower-case.  A line that begins at a forced cut (someone who never paused, cut
-at the quietest point near the length limit) is the middle of a sentence, and
-keeps its lower-case start.
+lower-case: the user's own list of names (Settings ▸ Captions…, or
+``--keyterms`` for ``captioner transcribe``) writes theirs as they typed
+them ("Dashwood", "McAllister", "iPhone").  A line that begins at a forced
+cut (someone who never paused, cut at the quietest point near the length
+limit) is the middle of a sentence, and keeps its lower-case start.
 
 Only presentation changes: the words themselves (and word error rates, which
 compare lower-cased words) are the decoder's.
@@ -22,7 +24,9 @@ from __future__ import annotations
 import bisect
 import functools
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
 from captioner.core.transcript import Word
 
@@ -40,6 +44,8 @@ _ALWAYS = {
     "mrs": "Mrs",
 }
 
+
+NO_NAMES: Mapping[str, str] = MappingProxyType({})  # no user spellings
 
 # Titles before a name: the word after one is the name ("Mr john" -> "Mr John").
 _TITLES = {"mr", "mrs", "ms", "dr"}
@@ -93,17 +99,37 @@ def proper_nouns() -> ProperNouns:
     return ProperNouns([line for line in text.splitlines() if line and not line.startswith("#")])
 
 
-def cased_token(token: str, *, first: bool, after_title: bool = False) -> str:
-    """``token`` as a caption shows it: "I", "Mr", names and places always, a line's
-    first word (and a name after a title) capitalised."""
+def spellings(entries: Iterable[str]) -> dict[str, str]:
+    """The user's names (free text: one or more a line, or comma-separated) as a
+    lower-case word -> its spelling map.  Only words typed with a capital count:
+    one typed all lower-case would only stop a line's first word being capitalised."""
+    found: dict[str, str] = {}
+    for entry in entries:
+        for word in entry.replace(",", " ").split():
+            word = word.strip('.;:!?"()[]')
+            if any(c.isupper() for c in word) and any(c.isalpha() for c in word):
+                found[word.lower()] = word
+    return found
+
+
+def _named(token: str, typed: Mapping[str, str]) -> str | None:
+    """The user's spelling of ``token``, else the word list's, else None."""
+    return typed.get(token) or proper_nouns().get(token)
+
+
+def cased_token(
+    token: str, *, first: bool, after_title: bool = False, typed: Mapping[str, str] = NO_NAMES
+) -> str:
+    """``token`` as a caption shows it: the user's names as typed, "I", "Mr", names and
+    places always, a line's first word (and a name after a title) capitalised."""
     always = _ALWAYS.get(token)
     if always is not None:
-        return always
-    named = proper_nouns().get(token)
+        return typed.get(token, always)
+    named = _named(token, typed)
     if named is not None:
         return named
     if token.endswith("'s"):  # "london's" -> "London's"
-        named = proper_nouns().get(token[:-2])
+        named = _named(token[:-2], typed)
         if named is not None:
             return named + "'s"
     if (first or (after_title and token not in _NOT_NAMES)) and token[:1].islower():
@@ -111,14 +137,18 @@ def cased_token(token: str, *, first: bool, after_title: bool = False) -> str:
     return token
 
 
-def cased_words(words: tuple[Word, ...], *, starts_sentence: bool) -> tuple[Word, ...]:
-    """A line's words in sentence case (the engine joins them into the line's text)."""
+def cased_words(
+    words: tuple[Word, ...], *, starts_sentence: bool, typed: Mapping[str, str] = NO_NAMES
+) -> tuple[Word, ...]:
+    """A line's words in sentence case (the engine joins them into the line's text);
+    ``typed`` is :func:`spellings` of the user's names."""
     cased = []
     for index, word in enumerate(words):
         text = cased_token(
             word.text,
             first=starts_sentence and index == 0,
             after_title=index > 0 and words[index - 1].text in _TITLES,
+            typed=typed,
         )
         cased.append(word if text == word.text else replace(word, text=text))
     return tuple(cased)

@@ -38,9 +38,9 @@ from captioner.engines.base import (
     report_notice,
 )
 from captioner.engines.call_labels import watch_call_source
-from captioner.engines.offline.casing import cased_words
+from captioner.engines.offline.casing import NO_NAMES, cased_words
 from captioner.engines.offline.in_order import InOrder
-from captioner.engines.offline.lines import Line, UtteranceEnded
+from captioner.engines.offline.lines import Line, UtteranceEnded, context_before
 from captioner.engines.offline.live_process import (
     BYTES_PER_MS,
     MAX_FEED_BYTES,  # noqa: F401  (re-exported for tests and the benchmark)
@@ -125,8 +125,10 @@ class _Recogniser:
         run: int,
         source_label: str,
         decode_final: Callable[[bytes, bytes], Iterable[Any]] | None = None,
+        spellings: Mapping[str, str] = NO_NAMES,
     ) -> None:
         self._live = live
+        self._spellings = spellings
         self._decode_final = decode_final or default_model().decode_final
         self._listener = listener
         self._run = run
@@ -230,22 +232,14 @@ class _Recogniser:
             self._listener.on_final(self._update(words, end_of_turn=True, order=line.order))
 
     def _context_for(self, event: UtteranceEnded) -> bytes:
-        """For a short utterance, the end of the previous one if it was recent.
-
-        Decoded alone, an utterance that begins mid-sentence (after a short
-        pause, or at a forced cut) gives the language model no history, and
-        its first words suffer; decoded after the words that led into it, they
-        get their trigram context.  The context's own words are dropped.
-        """
-        previous = self._previous
-        if not self.context_ms or previous is None:
-            return b""
-        if len(event.audio) >= self.context_below_ms * BYTES_PER_MS:
-            return b""  # long enough to carry its own language-model context
-        if event.start_ms - previous.end_ms > self.context_gap_ms:
-            return b""
-        keep = min(len(previous.audio), self.context_ms * BYTES_PER_MS)
-        return previous.audio[len(previous.audio) - keep :]
+        """For a short utterance, the end of the previous one if it was recent."""
+        return context_before(
+            event,
+            self._previous,
+            keep_ms=self.context_ms,
+            below_ms=self.context_below_ms,
+            gap_ms=self.context_gap_ms,
+        )
 
     def _emit_partial(self, segments: list[Segment], *, limit_ms: int) -> None:
         words = tuple(
@@ -264,7 +258,9 @@ class _Recogniser:
         """The update for line ``order`` (the one in progress by default): its words,
         cased once, and its text made of them (cues and views read the same words)."""
         order = self._order if order is None else order
-        words = cased_words(words, starts_sentence=order not in self._mid_sentence)
+        words = cased_words(
+            words, starts_sentence=order not in self._mid_sentence, typed=self._spellings
+        )
         return TurnUpdate(
             key=f"offline-{self._run}:{order}",
             order=order,
@@ -283,7 +279,8 @@ class OfflineEngine(WorkerEngine):
     hypotheses are skipped while decoding lags more than a second behind the
     audio (a slow machine catches up instead of falling further behind).
     When it is not (files, tests, the benchmark), every partial is computed,
-    so the output depends only on the audio.
+    so the output depends only on the audio.  ``spellings`` are the user's
+    names as typed (:func:`.casing.spellings`), written so in the captions.
     """
 
     name = "offline"
@@ -296,8 +293,10 @@ class OfflineEngine(WorkerEngine):
         realtime: bool = True,
         model: OfflineModel | None = None,
         segmenter_options: Mapping[str, Any] | None = None,
+        spellings: Mapping[str, str] = NO_NAMES,
     ) -> None:
         super().__init__(listener)
+        self._spellings = spellings
         self._segmenter_options = dict(segmenter_options or {})
         self._source_label = source_label
         self._realtime = realtime
@@ -344,6 +343,7 @@ class OfflineEngine(WorkerEngine):
             run=run,
             source_label=self._source_label,
             decode_final=self._model.decode_final,
+            spellings=self._spellings,
         )
         try:
             source.open()

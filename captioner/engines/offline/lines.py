@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from captioner.core.transcript import Word
+from captioner.engines.offline.live_process import BYTES_PER_MS
 from captioner.engines.offline.model import Segment
 from captioner.engines.offline.words import FRAME_MS, words_from_segments
 
@@ -24,12 +25,38 @@ class UtteranceEnded(NamedTuple):
     cut: bool = False
 
 
+def context_before(
+    event: UtteranceEnded,
+    previous: UtteranceEnded | None,
+    *,
+    keep_ms: int,
+    below_ms: int,
+    gap_ms: int,
+) -> bytes:
+    """For an utterance shorter than ``below_ms``, the last ``keep_ms`` of the previous
+    one if that ended at most ``gap_ms`` before it; else nothing.
+
+    Decoded alone, an utterance that begins mid-sentence (after a short
+    pause, or at a forced cut) gives the language model no history, and
+    its first words suffer; decoded after the words that led into it, they
+    get their trigram context.  The context's own words are dropped.
+    """
+    if not keep_ms or previous is None:
+        return b""
+    if len(event.audio) >= below_ms * BYTES_PER_MS:
+        return b""  # long enough to carry its own language-model context
+    if event.start_ms - previous.end_ms > gap_ms:
+        return b""
+    keep = min(len(previous.audio), keep_ms * BYTES_PER_MS)
+    return previous.audio[len(previous.audio) - keep :]
+
+
 class Line(NamedTuple):
     """A finished utterance waiting for its final, with what the final needs of the run."""
 
     event: UtteranceEnded
     live: list[Segment]  # the live pass's words: the fallback if the final decode fails
-    context: bytes  # audio just before it (see _Recogniser._context_for)
+    context: bytes  # audio just before it (see context_before)
     start_ms: int
     order: int
     partial_sent: bool

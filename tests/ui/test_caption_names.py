@@ -1,0 +1,35 @@
+"""The user's names in offline captions (Settings ▸ Captions… ▸ Names).
+
+PocketSphinx hears every word in lower case, and a surname in no word list
+("dashwood") stayed so: the reader of the captions lost the cue that a name
+was said.  Typed once in Settings, it is written as typed from the next Start,
+in the overlay, the transcript and what is saved.
+"""
+
+from __future__ import annotations
+
+from tests.conftest import DATA
+
+CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"  # "Mr John Dashwood…"
+
+
+def test_names_typed_in_settings_are_written_so_in_the_next_runs_captions(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+    app = make_app("--input-file", str(CLIP), "--engine", "offline")
+
+    def run() -> str:
+        app.start_captioning()
+        qtbot.waitUntil(lambda: app.controller.running, timeout=20_000)
+        qtbot.waitUntil(lambda: not app.controller.running, timeout=60_000)  # end of file
+        return " ".join(app.window.transcript.finished_texts())
+
+    before = run()
+    assert "John dashwood" in before  # heard, in lower case: in no word list
+    dialog = app.dialogs.edit_captions()
+    dialog.names_edit.setPlainText("Dashwood\nNorland")
+    dialog.accept()
+    after = run()
+    assert "John Dashwood" in after
+    assert "Dashwood" in " ".join(app.overlay.history_texts())
+    # Kept for the next launch too.
+    again = make_app("--input-file", str(CLIP), "--engine", "offline")
+    assert again.dialogs.edit_captions().names_edit.toPlainText() == "Dashwood\nNorland"
