@@ -19,7 +19,15 @@ a status bar sizes itself from its labels' hints and never asks.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QHideEvent, QPainter, QPaintEvent, QResizeEvent, QShowEvent, QTextLayout
+from PySide6.QtGui import (
+    QHideEvent,
+    QPainter,
+    QPaintEvent,
+    QResizeEvent,
+    QShowEvent,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import QLabel, QWidget
 
 
@@ -78,6 +86,9 @@ class ElidedLabel(QLabel):
         if width <= 0 or metrics.horizontalAdvance(text) <= width:
             return [text]
         layout = QTextLayout(text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)  # a long path
+        layout.setTextOption(option)
         layout.beginLayout()
         shown: list[str] = []
         while len(shown) < self._lines - 1:

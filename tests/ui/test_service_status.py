@@ -136,6 +136,18 @@ def test_a_long_notice_is_read_whole_on_two_lines_and_cut_only_when_it_must(  # 
     assert len(shown) == 2 and shown[-1].endswith("…")
     lines, right = _ink_lines_and_right_edge(notice)
     assert 1.3 < lines < 2.2 and right < notice.width() - 1
+    # A long path has no spaces to wrap at: it breaks where it must, never past the edge.
+    app.service_status.show_notice(
+        "Could not write /home/someone/Documents/meetings/2026/december/week-49/"
+        "captioner-sessions/2026-12-07-standup.jsonl: the disk is full.",
+        "",
+    )
+    _settle(qtbot)
+    width = notice.contentsRect().width()
+    shown = notice._wrapped(width)
+    assert len(shown) == 2 and all(
+        notice.fontMetrics().horizontalAdvance(t) <= width for t in shown
+    )
     # When the notice goes, the bar is one line again.
     app.service_status._hide_notice()
     _settle(qtbot)
