@@ -11,6 +11,7 @@ and no SDK type ever crosses this boundary.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
@@ -252,6 +253,14 @@ class LiveConfigurable(Protocol):
     """
 
     def update_configuration(self, **changes: Any) -> None: ...
+
+
+@runtime_checkable
+class TakesNames(Protocol):
+    """An engine that writes the user's names as typed (the offline ones), and takes a
+    new list while it runs (Settings ▸ Captions… ▸ Names, OK)."""
+
+    def set_names(self, names: Sequence[str]) -> None: ...
 
 
 class AudioSource(Protocol):

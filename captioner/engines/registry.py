@@ -140,9 +140,9 @@ class EngineSpec:
 
 def _offline(listener: EngineListener, options: EngineOptions) -> Engine:
     from captioner.engines import offline
-    from captioner.engines.offline.casing import spellings
+    from captioner.engines.offline.casing import Spellings
 
-    typed = spellings(options.names)
+    typed = Spellings(options.names)
     if options.call_names is not None:
         return offline.OfflineCallEngine(
             listener, names=options.call_names, realtime=options.realtime, spellings=typed

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject
 
 from captioner.core.settings import Key, Settings
-from captioner.engines.base import LiveConfigurable
+from captioner.engines.base import LiveConfigurable, TakesNames
 from captioner.engines.registry import EngineId
 
 if TYPE_CHECKING:
@@ -63,9 +63,16 @@ class SettingsDialogs(QObject):
         from captioner.ui.overlay_settings import OverlaySettingsDialog
 
         dialog = OverlaySettingsDialog(self._overlay, self._prefs, self._window, self._profanity)
+        dialog.accepted.connect(self._names_to_run)
         dialog.setModal(True)
         dialog.open()
         return dialog
+
+    def _names_to_run(self) -> None:
+        """The names reach a running offline run at once (its next words)."""
+        engine = self._controller.engine
+        if isinstance(engine, TakesNames):
+            engine.set_names(self._prefs.get(Key.CAPTION_NAMES).splitlines())
 
     def edit_assemblyai(self) -> AssemblyAISettingsDialog:
         from captioner.ui.assemblyai_settings import AssemblyAISettingsDialog

@@ -13,23 +13,26 @@ from tests.conftest import DATA
 CLIP = DATA / "librivox" / "sense_and_sensibility_01_austen_64kb-0870.wav"  # "Mr John Dashwood…"
 
 
-def test_names_typed_in_settings_are_written_so_in_the_next_runs_captions(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_names_typed_in_settings_are_written_so_at_once_and_in_later_runs(make_app, qtbot) -> None:  # type: ignore[no-untyped-def]
     app = make_app("--input-file", str(CLIP), "--engine", "offline")
 
-    def run() -> str:
+    def run(during=lambda: None) -> str:  # type: ignore[no-untyped-def]
         app.start_captioning()
-        qtbot.waitUntil(lambda: app.controller.running, timeout=20_000)
+        qtbot.waitUntil(lambda: bool(app.overlay.partial_text()), timeout=30_000)
+        during()
         qtbot.waitUntil(lambda: not app.controller.running, timeout=60_000)  # end of file
         return " ".join(app.window.transcript.finished_texts())
 
-    before = run()
-    assert "John dashwood" in before  # heard, in lower case: in no word list
-    dialog = app.dialogs.edit_captions()
-    dialog.names_edit.setPlainText("Dashwood\nNorland")
-    dialog.accept()
-    after = run()
-    assert "John Dashwood" in after
+    assert "John dashwood" in run()  # heard, in lower case: in no word list
+
+    def type_names() -> None:
+        dialog = app.dialogs.edit_captions()
+        dialog.names_edit.setPlainText("Dashwood\nNorland")
+        dialog.accept()
+
+    # Typed while the line is being spoken: its final already has it.
+    assert "John Dashwood" in run(during=type_names)
     assert "Dashwood" in " ".join(app.overlay.history_texts())
-    # Kept for the next launch too.
-    again = make_app("--input-file", str(CLIP), "--engine", "offline")
+    assert "John Dashwood" in run()  # and the next run
+    again = make_app("--input-file", str(CLIP), "--engine", "offline")  # the next launch
     assert again.dialogs.edit_captions().names_edit.toPlainText() == "Dashwood\nNorland"

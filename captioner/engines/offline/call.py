@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from captioner.audio.call import CallSources
@@ -35,7 +35,7 @@ from captioner.engines.base import (
     WorkerEngine,
 )
 from captioner.engines.call_labels import CallLabels, watch_call_source
-from captioner.engines.offline.casing import NO_NAMES
+from captioner.engines.offline.casing import Spellings
 from captioner.engines.offline.engine import OfflineEngine
 from captioner.engines.offline.model import OfflineModel
 
@@ -90,10 +90,10 @@ class OfflineCallEngine(WorkerEngine):
         names: Mapping[str, str] | None = None,
         realtime: bool = True,
         model: OfflineModel | None = None,
-        spellings: Mapping[str, str] = NO_NAMES,
+        spellings: Spellings | None = None,
     ) -> None:
         super().__init__(listener)
-        self._spellings = spellings  # the user's names as typed (not the sides' names)
+        self._spellings = spellings or Spellings()  # the user's names, both sides
         self.labels = CallLabels(names)
         self._realtime = realtime
         self._model = model
@@ -108,6 +108,9 @@ class OfflineCallEngine(WorkerEngine):
         self._loading_said = False
         self._opened = False
         self._side_failed = threading.Event()
+
+    def set_names(self, names: Sequence[str]) -> None:
+        self._spellings.set(names)  # see TakesNames; the sides share it
 
     def _side_loading(self, detail: str) -> None:
         with self._state_lock:

@@ -112,6 +112,21 @@ def spellings(entries: Iterable[str]) -> dict[str, str]:
     return found
 
 
+class Spellings:
+    """The user's names of a run, changeable while it goes on (Settings ▸ Captions…).
+
+    Read on the engine's threads, replaced from the GUI thread: the map is
+    swapped whole (one attribute store), never changed in place.
+    """
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self.typed: Mapping[str, str] = spellings(entries)
+
+    def set(self, entries: Iterable[str]) -> None:
+        """From the next line on, these names (the line in progress too, as it grows)."""
+        self.typed = spellings(entries)
+
+
 def _named(token: str, typed: Mapping[str, str]) -> str | None:
     """The user's spelling of ``token``, else the word list's, else None."""
     return typed.get(token) or proper_nouns().get(token)

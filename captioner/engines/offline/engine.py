@@ -22,7 +22,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from captioner.audio.errors import AudioError
@@ -38,7 +38,7 @@ from captioner.engines.base import (
     report_notice,
 )
 from captioner.engines.call_labels import watch_call_source
-from captioner.engines.offline.casing import NO_NAMES, cased_words
+from captioner.engines.offline.casing import Spellings, cased_words
 from captioner.engines.offline.in_order import InOrder
 from captioner.engines.offline.lines import Line, UtteranceEnded, context_before
 from captioner.engines.offline.live_process import (
@@ -125,10 +125,10 @@ class _Recogniser:
         run: int,
         source_label: str,
         decode_final: Callable[[bytes, bytes], Iterable[Any]] | None = None,
-        spellings: Mapping[str, str] = NO_NAMES,
+        spellings: Spellings | None = None,
     ) -> None:
         self._live = live
-        self._spellings = spellings
+        self._spellings = spellings or Spellings()
         self._decode_final = decode_final or default_model().decode_final
         self._listener = listener
         self._run = run
@@ -194,12 +194,9 @@ class _Recogniser:
         self._finals.submit(lambda: self._final(line))
 
     def _trim_to_cut(self, line: Line) -> None:
-        """The cut line in progress loses its words past the cut while its final is decoded.
-
-        The live decoder ran past a forced cut to find a word boundary, so the
-        line's last partial holds the next line's first words, which the next
-        line's partials show too: both lines read them until the final came.
-        """
+        """The cut line in progress loses its words past the cut while its final is decoded:
+        the live decoder ran past the cut to find a word boundary, so its last partial held
+        the next line's first words, and both lines read them until the final came."""
         words = line.live_words()
         text = " ".join(word.text for word in words)
         if text and text != self._last_partial:
@@ -259,7 +256,7 @@ class _Recogniser:
         cased once, and its text made of them (cues and views read the same words)."""
         order = self._order if order is None else order
         words = cased_words(
-            words, starts_sentence=order not in self._mid_sentence, typed=self._spellings
+            words, starts_sentence=order not in self._mid_sentence, typed=self._spellings.typed
         )
         return TurnUpdate(
             key=f"offline-{self._run}:{order}",
@@ -279,8 +276,7 @@ class OfflineEngine(WorkerEngine):
     hypotheses are skipped while decoding lags more than a second behind the
     audio (a slow machine catches up instead of falling further behind).
     When it is not (files, tests, the benchmark), every partial is computed,
-    so the output depends only on the audio.  ``spellings`` are the user's
-    names as typed (:func:`.casing.spellings`), written so in the captions.
+    so the output depends only on the audio.  ``spellings``: the user's names.
     """
 
     name = "offline"
@@ -293,14 +289,17 @@ class OfflineEngine(WorkerEngine):
         realtime: bool = True,
         model: OfflineModel | None = None,
         segmenter_options: Mapping[str, Any] | None = None,
-        spellings: Mapping[str, str] = NO_NAMES,
+        spellings: Spellings | None = None,
     ) -> None:
         super().__init__(listener)
-        self._spellings = spellings
+        self._spellings = spellings or Spellings()
         self._segmenter_options = dict(segmenter_options or {})
         self._source_label = source_label
         self._realtime = realtime
         self._model = model if model is not None else default_model()
+
+    def set_names(self, names: Sequence[str]) -> None:
+        self._spellings.set(names)  # see TakesNames
 
     @property
     def model(self) -> OfflineModel:
