@@ -48,8 +48,8 @@ PROFANITY_TIP = (
 NAMES_TIP = (
     "The offline engine hears every word in lower case: it writes these names and words "
     "as you type them here (“Dashwood”, “McAllister”, “iPhone”), one or more a line, from "
-    "the next words on, mid-run too. AssemblyAI writes names itself; to help it hear them, add them to its "
-    "key terms (Settings ▸ AssemblyAI…)."
+    "the next words on, mid-run too. AssemblyAI writes names itself; to help it hear "
+    "them, add them to its key terms (Settings ▸ AssemblyAI…)."
 )
 
 
