@@ -28,8 +28,8 @@ class HallucinatingOfflineEngine:
 
     name = "offline"
 
-    def __init__(self, listener: EngineListener, realtime: bool = False) -> None:
-        self._listener = listener
+    def __init__(self, listener: EngineListener, **_options: object) -> None:
+        self._listener = listener  # realtime, the user's names: what the registry passes
 
     def start(self, source: AudioSource) -> None:
         # Reads the file to its end as a real engine does (transcribe checks that).
