@@ -91,17 +91,16 @@ class ElidedLabel(QLabel):
         layout.setTextOption(option)
         layout.beginLayout()
         shown: list[str] = []
+        end = 0  # where the kept lines end in the text (their trailing spaces included)
         while len(shown) < self._lines - 1:
             line = layout.createLine()
             if not line.isValid():
                 break
             line.setLineWidth(width)
-            shown.append(text[line.textStart() : line.textStart() + line.textLength()].rstrip())
+            end = line.textStart() + line.textLength()
+            shown.append(text[line.textStart() : end].rstrip())
         layout.endLayout()
-        consumed = 0
-        for part in shown:  # where the kept lines end in the text (their spaces included)
-            consumed = text.index(part, consumed) + len(part)
-        rest = text[consumed:].lstrip()
+        rest = text[end:].lstrip()
         if rest:
             shown.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
         return shown
